@@ -1,0 +1,41 @@
+# cxresearch — the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test setup sysdeps lab lint bench clean
+
+$(BIN)/python:
+	@command -v $(PY) >/dev/null 2>&1 || { echo "error: $(PY) not found; install Python 3.11"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip setuptools wheel
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP) sysdeps
+
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+demo: setup
+	$(BIN)/cxresearch demo
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+lab: setup
+	$(BIN)/python -m pip install -e '.[dev,lab]'
+	$(BIN)/jupyter lab notebooks/
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+bench: setup
+	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info

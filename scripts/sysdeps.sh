@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Debian packages the reports need: Chromium (PDF via nbconvert webpdf), Noto CJK fonts (Chinese text),
+# poppler-utils (pdftotext/pdftoppm, used by the report tests). Installed when running as root; otherwise
+# prints the exact command to run.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "sysdeps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "sysdeps: missing Debian packages: ${missing[*]}"
+  echo "  install them with:  sudo apt-get install -y ${missing[*]}"
+  exit 1
+fi
