@@ -1,0 +1,574 @@
+"""Checking a raw table against the codebook and building the tidy frame.
+
+Every check is vectorised over whole columns; Python objects are only built for the problems that
+are reported. The happy path makes no per-cell Python calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.codebook import CODED_KINDS, INTEGER_KINDS, Codebook, Kind, MissingCode, Variable
+from cxresearch.errors import DataValidationError, Problem
+from cxresearch.io._raw import RawTable
+
+#: strings that mean "no answer" in a numeric column (besides the empty string)
+NA_STRINGS = ("NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A", ".", "-")
+#: values that fieldwork agencies commonly use as missing codes; named in the error when undeclared
+SENTINELS = (-99, -98, -97, -9, -8, -7, -1, 97, 98, 99, 997, 998, 999, 9999)
+#: at most this many problems are turned into :class:`Problem` objects (all are counted)
+MAX_PROBLEMS = 10_000
+
+_MEANING_WORDS = {
+    "dont_know": ("don't know", "dont know", "do not know", "dk", "不知道", "不清楚", "说不清"),
+    "refused": ("refus", "拒答", "拒绝", "no answer"),
+    "not_applicable": ("not applicable", "n/a", "inapplicable", "不适用"),
+    "system": ("system", "系统"),
+}
+
+
+def guess_meaning(label: str | None) -> str:
+    """A missing code's meaning guessed from its value label (``other`` when nothing matches)."""
+    if label:
+        low = label.lower()
+        for meaning, words in _MEANING_WORDS.items():
+            if any(w in low for w in words):
+                return meaning
+    return "other"
+
+
+@dataclass
+class _Issues:
+    """Problems collected column by column, as arrays, sorted and materialised at the end."""
+
+    file: str
+    file_level: list[Problem] = field(default_factory=list)
+    blocks: list[tuple[np.ndarray, int, str, np.ndarray, Any]] = field(default_factory=list)
+
+    def add(
+        self, rows: np.ndarray, order: int, column: str, values: np.ndarray, expected: Any
+    ) -> None:
+        """``expected`` is a string, or an array of strings (one per row)."""
+        if len(rows):
+            self.blocks.append((rows, order, column, values, expected))
+
+    @property
+    def count(self) -> int:
+        return len(self.file_level) + sum(len(b[0]) for b in self.blocks)
+
+    def problems(self) -> tuple[list[Problem], int]:
+        """Up to :data:`MAX_PROBLEMS` problems sorted by (row, column order), and the total count."""
+        out = list(self.file_level)
+        total = self.count
+        if not self.blocks:
+            return out, total
+        rows = np.concatenate([b[0] for b in self.blocks])
+        order = np.concatenate([np.full(len(b[0]), b[1]) for b in self.blocks])
+        block = np.concatenate([np.full(len(b[0]), i) for i, b in enumerate(self.blocks)])
+        pos = np.concatenate([np.arange(len(b[0])) for b in self.blocks])
+        idx = np.lexsort((order, rows))[: max(0, MAX_PROBLEMS - len(out))]
+        for k in idx:
+            rows_b, _, column, values, expected = self.blocks[block[k]]
+            j = pos[k]
+            exp = expected if isinstance(expected, str) else str(expected[j])
+            out.append(Problem(self.file, int(rows_b[j]), column, _display(values[j]), exp))
+        return out, total
+
+
+def _display(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+class FileValidationError(DataValidationError):
+    """A file does not match the codebook. ``.problems`` holds up to 10,000 problems; ``.total``
+    counts all of them (the message lists the first 50 and counts the rest)."""
+
+    def __init__(self, problems: list[Problem], *, total: int, file: str, limit: int = 50):
+        self.total = total
+        shown = min(limit, len(problems))
+        head = f"{file}: {total} problem{'s' if total != 1 else ''} found"
+        super().__init__(problems[:shown], limit=limit, header=head)
+        self.problems = list(problems)
+        if total > shown:
+            more = total - shown
+            lines = str(self).split("\n")[: shown + 1]
+            lines.append(f"  ... and {more} more problem{'s' if more != 1 else ''}")
+            self.args = ("\n".join(lines),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Built:
+    frame: pd.DataFrame
+    missing: pd.DataFrame
+    waves: tuple[int, ...]
+    renamed: dict[str, str]
+    extra_columns: tuple[str, ...]
+
+
+def _strings(s: pd.Series) -> pd.Series | None:
+    """The column as stripped strings where it holds strings (None when it holds none)."""
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        is_str = s.map(type).eq(str) if s.dtype == object else s.notna()
+        if not is_str.any():
+            return None
+        return s.where(is_str).astype(object).where(~is_str, s[is_str].astype(str).str.strip())
+    return None
+
+
+def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(num, blank, bad)``: floats (NaN where blank or not a number), blank mask, not-a-number mask."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        num = s.astype(float).to_numpy()
+        return num, np.zeros(len(s), bool), np.zeros(len(s), bool)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        num = s.to_numpy(dtype=float, na_value=np.nan)
+        blank = np.isnan(num)
+        bad = np.isinf(num)
+        num = np.where(bad, np.nan, num)
+        return num, blank, bad
+    st = _strings(s)
+    if st is None:  # object column without strings: numbers/None (Excel)
+        num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        blank = s.isna().to_numpy()
+        bad = ~blank & ~np.isfinite(num)
+        return np.where(bad, np.nan, num), blank, bad
+    obj = st.to_numpy(dtype=object)
+    strmask = (
+        np.array([isinstance(v, str) for v in obj]) if s.dtype == object else np.ones(len(s), bool)
+    )
+    blank = pd.isna(st).to_numpy()
+    if strmask.any():
+        sv = st[strmask]
+        blank_str = (sv == "") | sv.isin(NA_STRINGS)
+        blank[np.flatnonzero(strmask)[blank_str.to_numpy()]] = True
+    num = pd.to_numeric(st.where(~blank), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~blank & ~np.isfinite(num)
+    return np.where(bad, np.nan, num), blank, bad
+
+
+def _codes_text(codes: tuple[MissingCode, ...]) -> str:
+    if not codes:
+        return "no missing codes are declared for this variable"
+    return "or a declared missing code (" + ", ".join(f"{c.code} {c.meaning}" for c in codes) + ")"
+
+
+def _sentinel_hint(values: np.ndarray) -> np.ndarray:
+    """Per value: a hint to declare it when it looks like a missing-value sentinel."""
+    hint = np.where(
+        np.isin(values, SENTINELS),
+        "; this looks like a missing-value code: declare it under 'missing_codes' in the codebook",
+        "",
+    )
+    return hint.astype(object)
+
+
+def _var_desc(v: Variable, column: str) -> str:
+    return "" if column == v.name else f" (variable {v.name!r})"
+
+
+def build_frame(
+    raw: RawTable,
+    codebook: Codebook,
+    *,
+    wave: int | None = None,
+) -> Built:
+    """Validate ``raw`` against ``codebook`` and return the typed, renamed frame.
+
+    Raises :class:`FileValidationError` listing every problem.
+    """
+    name = raw.file
+    issues = _Issues(name)
+    df = raw.frame
+    rows = raw.rows
+    n = len(df)
+    cols = list(df.columns)
+
+    if n == 0:
+        issues.file_level.append(
+            Problem(name, None, None, "no data rows", "at least one data row below the header")
+        )
+
+    # -- which waves does this file hold? (needed to choose the aliases) -----------------------
+    wave_var = codebook.wave_variable
+    wave_col: str | None = None
+    if wave_var is not None:
+        cands = [wave_var.name, *(a.name for a in wave_var.aliases)]
+        present = [c for c in cands if c in cols]
+        wave_col = present[0] if present else None
+    file_waves: tuple[int, ...] = ()
+    wave_values: np.ndarray | None = None
+    if wave_col is not None:
+        wnum, wblank, wbad = _numbers(df[wave_col])
+        whole = np.isfinite(wnum) & (np.mod(wnum, 1) == 0)
+        badw = ~whole
+        if badw.any():
+            order = cols.index(wave_col)
+            issues.add(
+                rows[badw],
+                order,
+                wave_col,
+                df[wave_col].to_numpy(dtype=object)[badw],
+                "a wave as a whole number (e.g. the year 2019)",
+            )
+        if wave is not None:
+            other = whole & (wnum != wave)
+            if other.any():
+                issues.add(
+                    rows[other],
+                    cols.index(wave_col),
+                    wave_col,
+                    wnum[other],
+                    f"wave {wave} (the wave given for this file)",
+                )
+        wave_values = np.where(whole, wnum, np.nan)
+        file_waves = tuple(sorted({int(w) for w in np.unique(wnum[whole])}))
+    elif wave is not None:
+        file_waves = (int(wave),)
+
+    # -- rename through aliases ---------------------------------------------------------------------
+    rename_waves: tuple[int, ...] | None = file_waves or None
+    try:
+        rmap = codebook.rename_map(rename_waves)
+    except Exception as exc:  # CodebookError: ambiguous alias for unknown wave
+        issues.file_level.append(Problem(name, None, None, None, str(exc)))
+        rmap = {}
+    declared = set(codebook.names)
+    source: dict[str, str] = {}  # variable -> file column
+    extra: list[str] = []
+    for c in cols:
+        if c in rmap:
+            var = rmap[c]
+        elif c in declared:
+            var = c
+        else:
+            extra.append(c)
+            continue
+        if var in source:
+            issues.file_level.append(
+                Problem(
+                    name,
+                    1,
+                    c,
+                    c,
+                    f"one column for variable {var!r}; column {source[var]!r} "
+                    f"already means {var!r} in wave(s) {list(file_waves) or 'any'}",
+                )
+            )
+            continue
+        source[var] = c
+    for var in codebook.variables:
+        if var.name in source or not var.required:
+            continue
+        if var.kind is Kind.wave and wave is not None:
+            continue
+        names = [var.name, *(a.name for a in var.aliases if a.applies_to(rename_waves))]
+        alt = f" (or {', '.join(repr(x) for x in names[1:])})" if len(names) > 1 else ""
+        issues.file_level.append(
+            Problem(
+                name,
+                None,
+                var.name,
+                None,
+                f"a column {var.name!r}{alt}: the variable is required by the codebook",
+            )
+        )
+
+    # -- per-variable checks and typing ---------------------------------------------------------------
+    out: dict[str, Any] = {}
+    miss_parts: list[pd.DataFrame] = []
+    sav = raw.sav
+    for var in codebook.variables:
+        col = source.get(var.name)
+        if col is None:
+            if var.kind is Kind.wave and wave is not None:
+                out[var.name] = np.full(n, int(wave), dtype=np.int64)
+            continue
+        order = cols.index(col)
+        s = df[col]
+        k = var.kind
+        if k is Kind.wave:
+            # unparseable waves are problems already; the frame is only built when there are none
+            wv = wave_values if wave_values is not None else np.zeros(n)
+            out[var.name] = np.where(np.isnan(wv), 0, wv).astype(np.int64)
+            continue
+        if k in (Kind.id, Kind.text):
+            out[var.name] = _as_text(s, issues=issues, rows=rows, order=order, column=col, var=var)
+            continue
+        if k is Kind.category and var.values and all(isinstance(key, str) for key in var.values):
+            out[var.name], part = _string_category(s, codebook, var, issues, rows, order, col, sav)
+        else:
+            out[var.name], part = _numeric(s, codebook, var, issues, rows, order, col, sav)
+        if part is not None and len(part):
+            miss_parts.append(part)
+
+    # -- duplicate (respondent, wave) -------------------------------------------------------------------
+    rid = codebook.respondent_variable
+    if rid is not None and rid.name in out and n:
+        key = pd.DataFrame({"id": out[rid.name]})
+        if wave_var is not None and wave_var.name in out:
+            key["wave"] = out[wave_var.name]
+        valid = key["id"].notna().to_numpy()
+        dup = key.duplicated(keep="first").to_numpy() & valid
+        if dup.any():
+            first = (
+                pd.Series(rows, index=pd.MultiIndex.from_frame(key.astype(object)))
+                .groupby(level=list(range(key.shape[1])), dropna=False)
+                .transform("first")
+                .to_numpy()
+            )
+            col = source[rid.name]
+            what = "(respondent, wave)" if "wave" in key else "respondent id"
+            expected = np.array(
+                [f"a unique {what}; the same appears first at row {r}" for r in first[dup]],
+                dtype=object,
+            )
+            vals = key["id"].to_numpy(dtype=object)[dup]
+            if "wave" in key:
+                vals = np.array(
+                    [
+                        f"{i}, wave {w}"
+                        for i, w in zip(vals, key["wave"].to_numpy(dtype=object)[dup], strict=True)
+                    ],
+                    dtype=object,
+                )
+            issues.add(rows[dup], cols.index(col), col, vals, expected)
+
+    if issues.count:
+        problems, total = issues.problems()
+        raise FileValidationError(problems, total=total, file=name)
+
+    if wave_var is not None and wave_var.name in out:
+        out[wave_var.name] = np.asarray(out[wave_var.name], dtype=np.int64)
+    frame = pd.DataFrame(out, index=pd.RangeIndex(n))
+    frame = frame[[v.name for v in codebook.variables if v.name in out]]
+    if miss_parts:
+        missing = pd.concat(miss_parts, ignore_index=True).sort_values(
+            ["row_index", "variable"], kind="stable", ignore_index=True
+        )
+    else:
+        missing = _empty_missing()
+    renamed = {c: v for v, c in source.items() if c != v}
+    return Built(
+        frame=frame, missing=missing, waves=file_waves, renamed=renamed, extra_columns=tuple(extra)
+    )
+
+
+def _empty_missing() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row_index": pd.Series(dtype=np.int64),
+            "row": pd.Series(dtype=np.int64),
+            "variable": pd.Series(dtype=object),
+            "code": pd.Series(dtype=float),
+            "meaning": pd.Series(dtype=object),
+        }
+    )
+
+
+def _as_text(
+    s: pd.Series, *, issues: _Issues, rows: np.ndarray, order: int, column: str, var: Variable
+) -> pd.Series:
+    """Ids and free text as strings (integers written without ``.0``); blank ids are problems."""
+    n = len(s)
+    if pd.api.types.is_float_dtype(s.dtype):
+        arr = s.to_numpy(dtype=float)
+        whole = np.isfinite(arr) & (np.mod(arr, 1) == 0)
+        txt = pd.Series(
+            np.where(whole, np.round(arr).astype("int64", copy=False).astype(str), arr.astype(str)),
+            dtype=object,
+        )
+        txt[np.isnan(arr)] = None
+    elif pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        txt = s.astype(str).astype(object)
+        txt[s.isna().to_numpy()] = None
+    else:
+        obj = s.astype(object)
+        isstr = obj.map(type).eq(str).to_numpy()
+        txt = pd.Series(np.empty(n, dtype=object))
+        if isstr.all():
+            txt[:] = obj.to_numpy()
+        else:
+            txt[:] = obj.map(
+                lambda v: (
+                    None
+                    if v is None or (isinstance(v, float) and np.isnan(v))
+                    else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                )
+            ).to_numpy()
+    txt = txt.reset_index(drop=True)
+    if var.kind is Kind.id:
+        txt = txt.where(txt.isna(), txt.str.strip())
+        blank = (txt.isna() | (txt == "")).to_numpy()
+        if blank.any():
+            issues.add(
+                rows[blank],
+                order,
+                column,
+                np.full(blank.sum(), "", dtype=object),
+                f"a non-empty id{_var_desc(var, column)}",
+            )
+        return txt
+    blank = txt.isna().to_numpy()
+    txt[blank] = None
+    return txt.where(txt.isna() | (txt.astype(str).str.strip() != ""), None)
+
+
+def _sav_user_missing(sav, column: str, num: np.ndarray) -> tuple[np.ndarray, dict[float, str]]:
+    """Mask of values the ``.sav`` declares user-missing for ``column``, and their value labels."""
+    mask = np.zeros(len(num), dtype=bool)
+    if sav is None or column not in sav.missing_ranges:
+        return mask, {}
+    for lo, hi in sav.missing_ranges[column]:
+        try:
+            lo_f, hi_f = float(lo), float(hi)
+        except (TypeError, ValueError):
+            continue
+        mask |= (num >= lo_f) & (num <= hi_f)
+    labels = {
+        float(k): str(v)
+        for k, v in sav.value_labels.get(column, {}).items()
+        if isinstance(k, int | float)
+    }
+    return mask, labels
+
+
+def _missing_part(
+    var: Variable, rows_pos: np.ndarray, rows: np.ndarray, codes: np.ndarray, meanings: np.ndarray
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row_index": rows_pos.astype(np.int64),
+            "row": rows[rows_pos].astype(np.int64),
+            "variable": var.name,
+            "code": codes.astype(float),
+            "meaning": meanings.astype(object),
+        }
+    )
+
+
+def _apply_codes(
+    var: Variable, codebook: Codebook, num: np.ndarray, column: str, sav, rows: np.ndarray
+) -> tuple[np.ndarray, pd.DataFrame | None, tuple[MissingCode, ...]]:
+    """Mask of declared missing codes (codebook and ``.sav`` user-missing) and the long record."""
+    codes = codebook.missing_codes_for(var.name) if var.kind in CODED_KINDS else ()
+    code_vals = np.array([float(c.code) for c in codes], dtype=float)
+    is_code = np.isin(num, code_vals) if len(codes) else np.zeros(len(num), dtype=bool)
+    um, um_labels = _sav_user_missing(sav, column, num)
+    mask = is_code | um
+    if not mask.any():
+        return mask, None, codes
+    pos = np.flatnonzero(mask)
+    vals = num[pos]
+    by_code = {float(c.code): c.meaning for c in codes}
+    uniq = np.unique(vals)
+    meaning_of = {u: by_code.get(float(u)) or guess_meaning(um_labels.get(float(u))) for u in uniq}
+    meanings = pd.Series(vals).map(meaning_of).to_numpy(dtype=object)
+    return mask, _missing_part(var, pos, rows, vals, meanings), codes
+
+
+def _numeric(
+    s: pd.Series,
+    codebook: Codebook,
+    var: Variable,
+    issues: _Issues,
+    rows: np.ndarray,
+    order: int,
+    column: str,
+    sav,
+) -> tuple[Any, pd.DataFrame | None]:
+    num, blank, bad = _numbers(s)
+    k = var.kind
+    desc = _var_desc(var, column)
+    if bad.any():
+        what = {Kind.weight: "a non-negative number (survey weight)"}.get(k)
+        if what is None:
+            scale = var.scale
+            rng = f" {scale[0]}-{scale[1]}" if scale else ""
+            what = f"a number ({k.value}{rng}){desc}"
+        issues.add(rows[bad], order, column, s.to_numpy(dtype=object)[bad], what)
+    mask, part, codes = _apply_codes(var, codebook, num, column, sav, rows)
+    present = ~blank & ~bad & ~mask
+    if k is Kind.weight:
+        wrong = present & (num < 0)
+        wrong_blank = blank
+        if wrong.any():
+            issues.add(
+                rows[wrong],
+                order,
+                column,
+                num[wrong],
+                f"a non-negative number (survey weight){desc}",
+            )
+        if wrong_blank.any():
+            issues.add(
+                rows[wrong_blank],
+                order,
+                column,
+                np.full(wrong_blank.sum(), "", dtype=object),
+                f"a weight for every row (survey weight){desc}",
+            )
+        return np.where(present, num, np.nan), None
+    if k is Kind.category:
+        allowed = np.array([float(x) for x in var.values], dtype=float)  # type: ignore[union-attr]
+        wrong = present & ~np.isin(num, allowed)
+        if wrong.any():
+            codes_txt = ", ".join(str(x) for x in var.values)  # type: ignore[union-attr]
+            exp = f"one of the category codes {codes_txt}{desc}, {_codes_text(codes)}"
+            issues.add(rows[wrong], order, column, num[wrong], exp + _sentinel_hint(num[wrong]))
+        vals = np.where(present & ~wrong, num, np.nan)
+        outv = pd.array(np.where(np.isnan(vals), 0, vals).astype(np.int64), dtype="Int64")
+        outv[np.isnan(vals)] = pd.NA
+        return outv, part
+    scale = var.scale
+    wrong = np.zeros(len(num), dtype=bool)
+    if k in INTEGER_KINDS:
+        wrong |= present & (np.mod(num, 1) != 0)
+    if scale is not None:
+        wrong |= present & ((num < scale[0]) | (num > scale[1]))
+    if wrong.any():
+        if k is Kind.binary:
+            exp = f"0 or 1 (binary){desc}, {_codes_text(codes)}"
+        elif k in INTEGER_KINDS:
+            exp = f"a whole number {scale[0]}-{scale[1]} ({k.value}){desc}, {_codes_text(codes)}"
+        else:
+            exp = f"a number {scale[0]}-{scale[1]}{desc}, {_codes_text(codes)}"
+        issues.add(rows[wrong], order, column, num[wrong], exp + _sentinel_hint(num[wrong]))
+    return np.where(present & ~wrong, num, np.nan), part
+
+
+def _string_category(
+    s: pd.Series,
+    codebook: Codebook,
+    var: Variable,
+    issues: _Issues,
+    rows: np.ndarray,
+    order: int,
+    column: str,
+    sav,
+) -> tuple[Any, pd.DataFrame | None]:
+    """A category whose codes are strings (e.g. ``values: {north: ..., south: ...}``)."""
+    obj = s.astype(object)
+    isna = obj.isna().to_numpy()
+    txt = obj.where(isna, obj.astype(str).str.strip())
+    blank = isna | (txt == "").to_numpy()
+    num = pd.to_numeric(txt.where(~blank), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    mask, part, codes = _apply_codes(var, codebook, num, column, sav, rows)
+    present = ~blank & ~mask
+    allowed = list(var.values)  # type: ignore[arg-type]
+    wrong = present & ~txt.isin(allowed).to_numpy()
+    if wrong.any():
+        exp = f"one of the category codes {', '.join(allowed)}{_var_desc(var, column)}, {_codes_text(codes)}"
+        issues.add(rows[wrong], order, column, txt.to_numpy(dtype=object)[wrong], exp)
+    return txt.where(present & ~wrong, None).reset_index(drop=True), part
