@@ -1,0 +1,596 @@
+"""Key drivers of a continuous outcome: Shapley/LMG, relative weights, betas, Pratt, correlations,
+dominance analysis — all from one (weighted) correlation matrix."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.errors import CXValueError, CXWarning
+
+from . import _bootstrap, _kernels, _methods
+from ._data import Prepared, check_columns, prepare
+
+MAX_EXACT = 25
+LMG_MODES = ("auto", "exact", "sampled")
+
+
+class SampledShapleyWarning(CXWarning):
+    """The Shapley/LMG values were estimated from random orderings, not computed exactly."""
+
+
+class BootstrapWarning(CXWarning):
+    """Some bootstrap replicates could not be used (a driver without variance in the replicate)."""
+
+
+@dataclass(frozen=True)
+class DriverResult:
+    """Importance of each driver for one outcome.
+
+    Attributes
+    ----------
+    importance : pandas.DataFrame
+        One row per driver kept in the model, in the order given: ``driver``; the method's
+        estimate (column named in ``value_column``: ``lmg``, ``raw_weight``, ``beta``, ``pratt``,
+        ``r`` or ``rho``); ``share`` (the estimate's part of the whole, see ``importance()``);
+        ``rank`` (1 = largest share); ``mc_se`` (Monte-Carlo standard error of ``lmg``, sampled
+        LMG only); ``se``, ``ci_lower``, ``ci_upper`` (bootstrap standard error and interval of
+        ``share``, when ``ci``).
+    differences : pandas.DataFrame or None
+        When ``ci``: every pair ``driver_a``, ``driver_b`` with ``estimate`` (share of a minus
+        share of b), ``se``, ``ci_lower``, ``ci_upper``, ``p_value`` (two-sided bootstrap p-value of
+        no difference).
+    diagnostics : pandas.DataFrame
+        One row per kept driver: ``driver``, ``mean``, ``sd`` (weighted, divisor sum of weights),
+        ``r`` (correlation with the outcome), ``beta`` (standardised coefficient), ``vif``.
+    dropped : pandas.DataFrame
+        Drivers left out: ``driver``, ``reason``.
+    r2 : float
+        R² of the full model.
+    n, n_eff : int, float
+        Rows used (listwise) or the smallest pairwise base (pairwise), and Kish's effective size.
+    """
+
+    importance: pd.DataFrame
+    method: str
+    outcome: str
+    drivers: tuple[str, ...]
+    r2: float
+    n: int
+    n_eff: float
+    diagnostics: pd.DataFrame
+    dropped: pd.DataFrame
+    weights: str | None = None
+    missing: str = "listwise"
+    exact: bool = True
+    n_permutations: int | None = None
+    ci: bool = False
+    ci_method: str | None = None
+    n_boot: int | None = None
+    n_boot_used: int | None = None
+    alpha: float = 0.05
+    seed: Any = None
+    differences: pd.DataFrame | None = None
+    value_column: str = "lmg"
+    extra: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def settings(self) -> dict:
+        """The options this result was computed with."""
+        return {
+            "method": self.method,
+            "outcome": self.outcome,
+            "drivers": list(self.drivers),
+            "weights": self.weights,
+            "missing": self.missing,
+            "exact": self.exact,
+            "n_permutations": self.n_permutations,
+            "ci": self.ci,
+            "ci_method": self.ci_method,
+            "n_boot": self.n_boot,
+            "alpha": self.alpha,
+            "seed": self.seed,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """``importance`` with ``outcome``, ``method``, ``r2``, ``n`` and ``n_eff`` columns."""
+        out = self.importance.copy()
+        out.insert(0, "outcome", self.outcome)
+        out.insert(1, "method", self.method)
+        out["r2"] = self.r2
+        out["n"] = self.n
+        out["n_eff"] = self.n_eff
+        return out
+
+
+def _check_common(alpha, n_boot, ci_method):
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise CXValueError(f"alpha must be a number between 0 and 1; got {alpha!r}")
+    if not (isinstance(n_boot, int | np.integer) and n_boot >= 50):
+        raise CXValueError(f"n_boot must be an integer >= 50; got {n_boot!r}")
+    if ci_method not in _bootstrap.CI_METHODS:
+        raise CXValueError(f"ci_method must be one of {_bootstrap.CI_METHODS}; got {ci_method!r}")
+
+
+def _rank(share: np.ndarray) -> np.ndarray:
+    return pd.Series(share).rank(ascending=False, method="min").to_numpy(dtype=float)
+
+
+def _diagnostics(prep: Prepared) -> pd.DataFrame:
+    R = prep.corr
+    beta = np.linalg.solve(R[:-1, :-1], R[:-1, -1])
+    return pd.DataFrame(
+        {
+            "driver": list(prep.drivers),
+            "mean": prep.mean[:-1],
+            "sd": np.sqrt(np.diag(prep.cov)[:-1]),
+            "r": R[:-1, -1],
+            "beta": beta,
+            "vif": _methods.vif(R),
+        }
+    )
+
+
+def _dropped(prep: Prepared) -> pd.DataFrame:
+    return pd.DataFrame(list(prep.dropped), columns=["driver", "reason"])
+
+
+def _rank_data(data, cols, weights, missing):
+    """Mid-ranks of each column (within the listwise rows, or over each column's own values)."""
+    sub = data[cols].astype(float)
+    if missing == "listwise":
+        sub = sub[sub.notna().all(axis=1)]
+    ranked = sub.rank(method="average")
+    if weights is not None:
+        ranked[weights] = data.loc[ranked.index, weights]
+    return ranked
+
+
+def _bootstrap_stats(prep, stat, *, n_boot, alpha, ci_method, rng, outcome):
+    """Bootstrap the share of each driver and of every pairwise difference."""
+    p = len(prep.drivers)
+    reps = _bootstrap.replicate_corrs(prep.X, prep.w, n_boot, rng)
+    ok = np.isfinite(reps).all(axis=(1, 2))
+    _, boot, _ = stat(reps[ok]) if ok.any() else (None, np.empty((0, p)), None)
+    good = np.isfinite(boot).all(axis=1)
+    boot = boot[good]
+    used = boot.shape[0]
+    if used < n_boot:
+        warnings.warn(
+            f"{n_boot - used} of {n_boot} bootstrap replicates of {outcome!r} were unusable (a "
+            "driver without variance or collinear in the replicate) and were left out",
+            BootstrapWarning,
+            stacklevel=4,
+        )
+    if used < 50:
+        raise CXValueError(
+            f"only {used} usable bootstrap replicates for {outcome!r}; too few for an interval"
+        )
+    _, share_hat, _ = stat(prep.corr[None])
+    share_hat = share_hat[0]
+    jack = None
+    if ci_method == "bca":
+        jc = _bootstrap.jackknife_corrs(prep.X, prep.w, 1000, rng)
+        _, jack, _ = stat(jc)
+        if not np.isfinite(jack).all():
+            raise CXValueError(
+                f"BCa needs every jackknife sample of {outcome!r} to be estimable; "
+                "use ci_method='percentile'"
+            )
+    lo, hi = _bootstrap.interval(share_hat, boot, jack, alpha, ci_method)
+    ia, ib = np.triu_indices(p, 1)
+    d_hat = share_hat[ia] - share_hat[ib]
+    d_boot = boot[:, ia] - boot[:, ib]
+    d_jack = None if jack is None else jack[:, ia] - jack[:, ib]
+    dlo, dhi = _bootstrap.interval(d_hat, d_boot, d_jack, alpha, ci_method)
+    names = np.array(prep.drivers)
+    differences = pd.DataFrame(
+        {
+            "driver_a": names[ia],
+            "driver_b": names[ib],
+            "estimate": d_hat,
+            "se": d_boot.std(axis=0, ddof=1),
+            "ci_lower": dlo,
+            "ci_upper": dhi,
+            "p_value": _bootstrap.p_value(d_boot),
+        }
+    )
+    return boot.std(axis=0, ddof=1), lo, hi, differences, used
+
+
+def importance(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    drivers,
+    method: str = "lmg",
+    weights: str | None = None,
+    missing: str = "listwise",
+    on_degenerate: str = "drop",
+    ci: bool = False,
+    ci_method: str = "bca",
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed=None,
+    lmg: str = "auto",
+    max_exact: int = MAX_EXACT,
+    n_permutations: int = 20_000,
+) -> DriverResult:
+    """Importance of each driver of a continuous outcome, by one of several methods.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent. Not modified.
+    outcome : str
+        Numeric outcome column (e.g. ``overall_sat``).
+    drivers : list of str
+        Numeric driver columns (int, float or bool).
+    method : {'lmg', 'relative_weights', 'beta', 'pratt', 'pearson', 'spearman'}
+        ``lmg``: Shapley decomposition of R² (Lindeman, Merenda & Gold; ``relaimpo`` "lmg").
+        ``relative_weights``: Johnson's (2000) relative weights. ``beta``: standardised
+        regression coefficients. ``pratt``: β_j r_j. ``pearson``/``spearman``: correlation with the
+        outcome (Spearman = Pearson on mid-ranks).
+    weights : str, optional
+        Column of sampling weights (finite, >= 0). The weighted correlation matrix estimates the
+        population one; zero-weight rows are ignored.
+    missing : {'listwise', 'pairwise'}
+        Listwise deletion (default) or pairwise-complete correlations (no bootstrap).
+    on_degenerate : {'drop', 'raise'}
+        A driver with zero variance or perfectly collinear with earlier drivers is dropped with a
+        :class:`DroppedDriverWarning` naming it (default), or raises.
+    ci : bool
+        Bootstrap standard errors and intervals for the shares and for every pairwise difference of
+        shares (listwise only).
+    ci_method : {'bca', 'percentile'}
+        BCa (acceleration from a jackknife of up to 1,000 random groups of respondents; the
+        ordinary jackknife when n <= 1,000) or percentile intervals.
+    n_boot : int
+        Bootstrap replicates (>= 50).
+    alpha : float
+        1 - confidence level.
+    seed : int or numpy Generator, optional
+        Seed for the bootstrap and for sampled LMG.
+    lmg : {'auto', 'exact', 'sampled'}
+        LMG algorithm. ``auto`` is exact when the number of drivers is at most ``max_exact`` and
+        otherwise sampled with a :class:`SampledShapleyWarning`; ``exact`` raises past
+        ``max_exact``; ``sampled`` always samples. The result's ``exact`` field says which ran.
+    max_exact : int
+        Largest number of drivers computed exactly (default 25: ~3.4e7 subsets, about a second
+        on one core, memory independent of p).
+    n_permutations : int
+        Random orderings for sampled LMG.
+
+    Returns
+    -------
+    DriverResult
+        See :class:`DriverResult`. ``share`` is lmg/R² (``lmg``), raw weight/R²
+        (``relative_weights``), Pratt/R² (``pratt``; may be negative), β²/Σβ² (``beta``),
+        r²/Σr² (``pearson``, ``spearman``).
+
+    Raises
+    ------
+    CXValueError
+        Unknown options; missing or non-numeric columns; the outcome among the drivers; NaN,
+        negative or all-zero weights; a constant outcome; fewer rows than drivers + 2; every
+        driver degenerate (or any, with ``on_degenerate='raise'``).
+
+    Notes
+    -----
+    One pass over the rows gives the weighted covariance matrix ``S = Σ w_i (x_i - x̄)(x_i - x̄)'
+    / Σ w_i``; everything else uses the correlation matrix ``R`` (outcome last). The R² of the
+    model on a subset ``S`` of drivers is ``r_S' R_SS^{-1} r_S``. LMG of driver j is
+
+    .. math:: \\mathrm{LMG}_j = \\sum_{S \\subseteq D \\setminus j}
+              \\frac{|S|!\\,(p - |S| - 1)!}{p!} [R^2(S \\cup j) - R^2(S)]
+
+    computed exactly over all ``2^p`` subsets by sweeping one driver at a time in a depth-first
+    walk of the subset tree (see ``_kernels``). Sampled LMG averages the gains over random
+    orderings; ``mc_se`` is their standard deviation / sqrt(n_permutations). Weights are sampling
+    weights: they change the point estimates, and the bootstrap resamples respondents with their
+    weights (it ignores strata and clusters).
+
+    References
+    ----------
+    Lindeman, R. H., Merenda, P. F., & Gold, R. Z. (1980). *Introduction to bivariate and
+    multivariate analysis*. Scott, Foresman.
+    Grömping, U. (2006). Relative importance for linear regression in R: the package relaimpo.
+    *Journal of Statistical Software*, 17(1). https://doi.org/10.18637/jss.v017.i01
+    Johnson, J. W. (2000). A heuristic method for estimating the relative weight of predictor
+    variables in multiple regression. *Multivariate Behavioral Research*, 35(1), 1–19.
+    https://doi.org/10.1207/S15327906MBR3501_1
+    Efron, B., & Tibshirani, R. J. (1993). *An introduction to the bootstrap*. Chapman & Hall.
+    https://doi.org/10.1007/978-1-4899-4541-9
+    """
+    if method not in _methods.METHODS:
+        raise CXValueError(f"method must be one of {_methods.METHODS}; got {method!r}")
+    if lmg not in LMG_MODES:
+        raise CXValueError(f"lmg must be one of {LMG_MODES}; got {lmg!r}")
+    if not (isinstance(max_exact, int) and 1 <= max_exact <= 30):
+        raise CXValueError(f"max_exact must be an integer from 1 to 30; got {max_exact!r}")
+    if not (isinstance(n_permutations, int) and n_permutations >= 100):
+        raise CXValueError(f"n_permutations must be an integer >= 100; got {n_permutations!r}")
+    _check_common(alpha, n_boot, ci_method)
+    if ci and missing != "listwise":
+        raise CXValueError("ci=True needs missing='listwise' (the bootstrap resamples rows)")
+    drivers = check_columns(data, outcome=outcome, drivers=drivers, weights=weights)
+    source = data
+    if method == "spearman":
+        source = _rank_data(data, [*drivers, outcome], weights, missing)
+    prep = prepare(
+        source,
+        outcome=outcome,
+        drivers=drivers,
+        weights=weights,
+        missing=missing,
+        on_degenerate=on_degenerate,
+        keep_rows=ci,
+    )
+    p = len(prep.drivers)
+    rng = np.random.default_rng(seed)
+    exact = True
+    n_perm = None
+    mc_se = None
+    stat = _methods.STATISTIC[method]
+    if method == "lmg":
+        exact = lmg == "exact" or (lmg == "auto" and p <= max_exact)
+        if lmg == "exact" and p > max_exact:
+            raise CXValueError(
+                f"lmg='exact' with {p} drivers exceeds max_exact={max_exact}; raise max_exact "
+                "(cost doubles per driver) or use lmg='sampled'"
+            )
+        if not exact:
+            if lmg == "auto":
+                warnings.warn(
+                    f"{p} drivers exceed max_exact={max_exact}: LMG of {outcome!r} estimated from "
+                    f"{n_permutations} random orderings (see the mc_se column)",
+                    SampledShapleyWarning,
+                    stacklevel=2,
+                )
+            if ci:
+                raise CXValueError(
+                    "bootstrap intervals need exact LMG; reduce the drivers to max_exact or fewer"
+                )
+            perms = np.argsort(rng.random((n_permutations, p)), axis=1)
+            gains = _kernels.permutation_gains(prep.corr, perms)
+            est = gains.mean(axis=0)
+            mc_se = gains.std(axis=0, ddof=1) / math.sqrt(n_permutations)
+            r2 = float(np.linalg.solve(prep.corr[:-1, :-1], prep.corr[:-1, -1]) @ prep.corr[:-1, -1])
+            share = est / r2
+            n_perm = n_permutations
+    if exact or method != "lmg":
+        e, s, r = stat(prep.corr[None])
+        est, share, r2 = e[0], s[0], float(r[0])
+    frame = pd.DataFrame(
+        {"driver": list(prep.drivers), _methods.VALUE_COLUMN[method]: est, "share": share}
+    )
+    frame["rank"] = _rank(np.abs(share) if method == "pratt" else share)
+    if mc_se is not None:
+        frame["mc_se"] = mc_se
+    differences = None
+    used = None
+    if ci:
+        se, lo, hi, differences, used = _bootstrap_stats(
+            prep, stat, n_boot=n_boot, alpha=alpha, ci_method=ci_method, rng=rng, outcome=outcome
+        )
+        frame["se"] = se
+        frame["ci_lower"] = lo
+        frame["ci_upper"] = hi
+    return DriverResult(
+        importance=frame,
+        method=method,
+        outcome=outcome,
+        drivers=prep.drivers,
+        r2=r2,
+        n=prep.n,
+        n_eff=prep.n_eff,
+        diagnostics=_diagnostics(prep),
+        dropped=_dropped(prep),
+        weights=weights,
+        missing=missing,
+        exact=exact,
+        n_permutations=n_perm,
+        ci=bool(ci),
+        ci_method=ci_method if ci else None,
+        n_boot=n_boot if ci else None,
+        n_boot_used=used,
+        alpha=alpha,
+        seed=seed,
+        differences=differences,
+        value_column=_methods.VALUE_COLUMN[method],
+    )
+
+
+def shapley(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    drivers,
+    weights: str | None = None,
+    ci: bool = False,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed=None,
+    **options,
+) -> DriverResult:
+    """Shapley decomposition of R² (LMG), exact from the (weighted) correlation matrix.
+
+    ``importance`` columns: ``driver``, ``lmg`` (R² attributable to the driver; the values sum to
+    ``r2``), ``share`` (lmg / R²; sums to 1), ``rank``, and with ``ci`` ``se``, ``ci_lower``,
+    ``ci_upper`` of the share; ``mc_se`` when sampled. Other keyword options (``missing``,
+    ``on_degenerate``, ``ci_method``, ``lmg``, ``max_exact``, ``n_permutations``) and the full
+    documentation: :func:`importance` with ``method='lmg'``.
+
+    References
+    ----------
+    Grömping, U. (2006). https://doi.org/10.18637/jss.v017.i01
+    """
+    return importance(
+        data,
+        outcome=outcome,
+        drivers=drivers,
+        method="lmg",
+        weights=weights,
+        ci=ci,
+        n_boot=n_boot,
+        alpha=alpha,
+        seed=seed,
+        **options,
+    )
+
+
+def relative_weights(data: pd.DataFrame, *, outcome: str, drivers, weights=None, **options):
+    """Johnson's (2000) relative weights; :func:`importance` with ``method='relative_weights'``.
+
+    ``importance`` columns: ``driver``, ``raw_weight`` (ε_j; they sum to R²), ``share``
+    (ε_j / R²), ``rank`` (+ interval columns with ``ci``).
+
+    Notes
+    -----
+    With ``R_xx = V diag(λ) V'`` and ``Λ = V diag(√λ) V'`` (the correlations of the drivers with
+    their best-fitting orthogonal counterparts), ``β = Λ^{-1} r_xy`` and ``ε_j = Σ_k Λ_jk² β_k²``.
+
+    References
+    ----------
+    Johnson, J. W. (2000). https://doi.org/10.1207/S15327906MBR3501_1
+    """
+    return importance(
+        data, outcome=outcome, drivers=drivers, method="relative_weights", weights=weights, **options
+    )
+
+
+@dataclass(frozen=True)
+class DominanceResult:
+    """Dominance analysis (Budescu 1993; Azen & Budescu 2003).
+
+    Attributes
+    ----------
+    general : pandas.DataFrame
+        ``driver``, ``estimate`` (general dominance = LMG), ``share``, ``rank``.
+    conditional : pandas.DataFrame
+        ``driver``, ``size`` (number of other drivers in the model, 0 … p-1), ``estimate`` (mean R²
+        gain of the driver over the models of that size).
+    complete : pandas.DataFrame
+        Every ordered pair: ``driver_a``, ``driver_b``, ``complete`` (1.0 = a adds more R² than b
+        to every model of the other drivers, -1.0 = less to every one, 0.0 = undetermined),
+        ``conditional`` (same for the conditional gains at every size), ``general``.
+    r2, n, n_eff : float, int, float
+    """
+
+    general: pd.DataFrame
+    conditional: pd.DataFrame
+    complete: pd.DataFrame
+    outcome: str
+    drivers: tuple[str, ...]
+    r2: float
+    n: int
+    n_eff: float
+    weights: str | None
+    missing: str
+    dropped: pd.DataFrame
+
+    @property
+    def settings(self) -> dict:
+        return {"outcome": self.outcome, "drivers": list(self.drivers), "weights": self.weights,
+                "missing": self.missing}
+
+    def to_frame(self) -> pd.DataFrame:
+        """``complete`` (pairwise dominance) with ``outcome``."""
+        out = self.complete.copy()
+        out.insert(0, "outcome", self.outcome)
+        return out
+
+
+def dominance(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    drivers,
+    weights: str | None = None,
+    missing: str = "listwise",
+    on_degenerate: str = "drop",
+    max_p: int = 20,
+) -> DominanceResult:
+    """Complete, conditional and general dominance of each driver over each other one.
+
+    Parameters
+    ----------
+    data, outcome, drivers, weights, missing, on_degenerate
+        As in :func:`importance`.
+    max_p : int
+        Largest number of drivers (complete dominance keeps all 2^p subset R² in memory: 8 MB at
+        p = 20).
+
+    Returns
+    -------
+    DominanceResult
+
+    Raises
+    ------
+    CXValueError
+        As :func:`importance`, and more than ``max_p`` drivers.
+
+    Notes
+    -----
+    Driver a completely dominates b when R²(S ∪ a) > R²(S ∪ b) for every subset S of the other
+    drivers; conditionally when the mean gain of a exceeds that of b at every model size;
+    generally when its LMG value is larger (Azen & Budescu 2003).
+
+    References
+    ----------
+    Budescu, D. V. (1993). Dominance analysis. *Psychological Bulletin*, 114(3), 542–551.
+    https://doi.org/10.1037/0033-2909.114.3.542
+    Azen, R., & Budescu, D. V. (2003). The dominance analysis approach for comparing predictors
+    in multiple regression. *Psychological Methods*, 8(2), 129–148.
+    https://doi.org/10.1037/1082-989X.8.2.129
+    """
+    drivers = check_columns(data, outcome=outcome, drivers=drivers, weights=weights)
+    if len(drivers) > max_p:
+        raise CXValueError(
+            f"dominance analysis of {len(drivers)} drivers exceeds max_p={max_p}; use shapley()"
+        )
+    prep = prepare(data, outcome=outcome, drivers=drivers, weights=weights, missing=missing,
+                   on_degenerate=on_degenerate)
+    p = len(prep.drivers)
+    names = list(prep.drivers)
+    cond = _kernels.conditional_gains(prep.corr)
+    gen = cond.mean(axis=1)
+    r2 = float(gen.sum())
+    general = pd.DataFrame({"driver": names, "estimate": gen, "share": gen / r2})
+    general["rank"] = _rank(gen / r2)
+    conditional = pd.DataFrame(
+        {
+            "driver": np.repeat(names, p),
+            "size": np.tile(np.arange(p), p).astype(float),
+            "estimate": cond.ravel(),
+        }
+    )
+    D = _kernels.complete_dominance(_kernels.subset_r2(prep.corr), p)
+    rows = []
+    for i in range(p):
+        for j in range(p):
+            if i == j:
+                continue
+            c = 1.0 if (cond[i] > cond[j]).all() else (-1.0 if (cond[i] < cond[j]).all() else 0.0)
+            g = float(np.sign(gen[i] - gen[j]))
+            rows.append((names[i], names[j], D[i, j], c, g))
+    complete = pd.DataFrame(rows, columns=["driver_a", "driver_b", "complete", "conditional",
+                                           "general"])
+    return DominanceResult(
+        general=general,
+        conditional=conditional,
+        complete=complete,
+        outcome=outcome,
+        drivers=prep.drivers,
+        r2=r2,
+        n=prep.n,
+        n_eff=prep.n_eff,
+        weights=weights,
+        missing=missing,
+        dropped=_dropped(prep),
+    )
