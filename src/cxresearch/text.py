@@ -1,0 +1,1326 @@
+"""Verbatim coding of open comments in Chinese and English.
+
+A **codeframe** (YAML; the default ships as ``cxresearch/data/codeframe.yaml``) lists themes with
+Chinese and English keywords and phrases, polarity words, negators, and the name forms that are
+masked in quotes. :func:`code_comments` gives every comment zero or more themes and a polarity;
+:func:`theme_frequencies`, :func:`theme_satisfaction`, :func:`example_quotes` and
+:func:`coding_agreement` build the tables of a verbatim section on top of it.
+
+How a comment is coded (the per-comment path is kept lean: one ``str.translate``, one ``jieba.lcut``
+and dictionary look-ups):
+
+1. lower-case; traditional characters mapped to simplified ones with the codeframe's character
+   map; punctuation (ASCII and full-width) mapped to a clause mark; ``n't`` spelled ``not``;
+2. segmented with a private :class:`jieba.Tokenizer` (the process-wide ``jieba.dt`` is left alone)
+   whose dictionary has every Chinese codeframe term added, without the HMM for unknown words (only
+   dictionary words can match). jieba keeps runs of Latin letters and digits together, so English
+   words come out as tokens of the same pass and mixed-language comments need no special case;
+3. keywords are looked up by token; a keyword that is several tokens (an English phrase, or a
+   Chinese term jieba splits in context) is looked up as a run of tokens;
+4. polarity words count +1/-1, reversed when a negator precedes them within ``window`` tokens of the
+   same clause. The comment's polarity is ``positive``/``negative``/``mixed``/``neutral`` from the
+   counts; each theme mention gets the sign of the clauses it occurs in.
+
+Identical comments are coded once per call (a dictionary cache), which matters for templated or
+repeated short answers ("好", "no comment").
+
+Why hand-written: jieba does the segmentation; no maintained package does dictionary-based theme
+coding with polarity for Chinese and English together, and a lexicon approach keeps the coding
+transparent to the client (every theme is traceable to a listed keyword). Comments are data: they
+are only ever matched against word lists, never evaluated or interpreted as markup or code.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from statsmodels.stats.proportion import proportion_confint
+
+from .errors import CXValueError, NotEstimableWarning, SmallBaseWarning
+
+__all__ = [
+    "CodeframeError",
+    "Codeframe",
+    "Theme",
+    "CodingResult",
+    "load_codeframe",
+    "default_codeframe",
+    "code_comments",
+    "mask_pii",
+    "theme_frequencies",
+    "theme_satisfaction",
+    "example_quotes",
+    "coding_agreement",
+    "detect_language",
+]
+
+POLARITY_LABELS = ("positive", "negative", "mixed", "neutral")
+_LANGS = ("zh", "en")
+_CLAUSE = "|"
+# ASCII and full-width punctuation -> clause mark (a character jieba yields as a token of its own).
+_PUNCT = '.,;:!?()[]{}"/\\<>~`^*=+\n\r\t' + "。，、；：！？（）【】《》「」『』“”‘’…—～·"
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class CodeframeError(CXValueError):
+    """A codeframe is malformed: names the theme (or section) and the key at fault."""
+
+
+# --------------------------------------------------------------------------------------------
+# Codeframe
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme of a codeframe.
+
+    Attributes
+    ----------
+    name : str
+        Identifier used in every returned frame (``courtesy``, ``waiting_time`` …).
+    label : dict
+        ``{"zh": ..., "en": ...}`` display labels.
+    keywords : dict
+        ``{"zh": (...), "en": (...)}`` keywords and phrases (stored lower-case).
+    """
+
+    name: str
+    label: Mapping[str, str]
+    keywords: Mapping[str, tuple[str, ...]]
+
+    def label_for(self, lang: str) -> str:
+        """Display label in ``lang`` (``"zh"`` or ``"en"``), falling back to the name."""
+        return self.label.get(lang) or self.name
+
+
+@dataclass(frozen=True)
+class Codeframe:
+    """A validated codeframe (see :func:`load_codeframe`).
+
+    Attributes
+    ----------
+    themes : tuple of Theme
+    positive, negative, negators, clause_breaks : frozenset of str
+        Polarity words, negators and contrastive words that end a clause (both languages,
+        lower-case, simplified characters).
+    window : int
+        How many tokens before a polarity word a negator may stand.
+    surnames, titles_zh, titles_en : tuple of str
+        Name forms masked in quotes.
+    replacement : dict
+        Mask text for ``phone``, ``email`` and ``name``.
+    traditional : dict
+        Traditional -> simplified character map.
+    version : str
+    """
+
+    themes: tuple[Theme, ...]
+    positive: frozenset[str]
+    negative: frozenset[str]
+    negators: frozenset[str]
+    clause_breaks: frozenset[str]
+    window: int
+    surnames: tuple[str, ...]
+    titles_zh: tuple[str, ...]
+    titles_en: tuple[str, ...]
+    replacement: Mapping[str, str]
+    traditional: Mapping[str, str]
+    version: str = "1"
+    _coder: list = field(default_factory=list, repr=False, compare=False, hash=False)
+
+    @property
+    def theme_names(self) -> tuple[str, ...]:
+        """Theme names in codeframe order."""
+        return tuple(t.name for t in self.themes)
+
+    def theme(self, name: str) -> Theme:
+        """The theme called ``name``; raises :class:`CXValueError` listing the names otherwise."""
+        for t in self.themes:
+            if t.name == name:
+                return t
+        raise CXValueError(f"theme must be one of {list(self.theme_names)}; got {name!r}")
+
+    def terms(self) -> set[str]:
+        """Every keyword and polarity word of the codeframe (lower-case, simplified)."""
+        out = set(self.positive | self.negative | self.negators | self.clause_breaks)
+        for t in self.themes:
+            for words in t.keywords.values():
+                out.update(words)
+        return out
+
+
+def _str_list(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise CodeframeError(f"{where} must be a list of strings; got {value!r}")
+    out = []
+    for i, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise CodeframeError(f"{where}[{i}] must be a string; got {v!r}")
+        s = str(v).strip()
+        if not s:
+            raise CodeframeError(f"{where}[{i}] is an empty keyword")
+        out.append(s)
+    return tuple(out)
+
+
+def _by_lang(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise CodeframeError(f"{where} must be a mapping with keys 'zh' and/or 'en'; got {value!r}")
+    bad = [k for k in value if k not in _LANGS]
+    if bad:
+        raise CodeframeError(f"{where} has unknown language key {bad[0]!r}; allowed: 'zh', 'en'")
+    return {k: _str_list(v, f"{where}.{k}") for k, v in value.items()}
+
+
+def _parse_traditional(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, str):
+        s = "".join(value.split())
+        if len(s) % 2:
+            raise CodeframeError(
+                "traditional must be a string of character pairs (traditional then simplified); "
+                f"got an odd number of characters ({len(s)})"
+            )
+        pairs = [(s[i], s[i + 1]) for i in range(0, len(s), 2)]
+    else:
+        raise CodeframeError(f"traditional must be a string of pairs or a mapping; got {value!r}")
+    out: dict[str, str] = {}
+    for trad, simp in pairs:
+        if not (
+            isinstance(trad, str) and isinstance(simp, str) and len(trad) == 1 and len(simp) == 1
+        ):
+            raise CodeframeError(
+                f"traditional entries map one character to one character; got {trad!r}: {simp!r}"
+            )
+        if trad in out and out[trad] != simp:
+            raise CodeframeError(
+                f"traditional maps {trad!r} to both {out[trad]!r} and {simp!r}; keep one"
+            )
+        if trad != simp:
+            out[trad] = simp
+    return out
+
+
+_TOP_KEYS = {"version", "themes", "polarity", "masking", "traditional"}
+
+
+def load_codeframe(source: str | Path | Mapping | None = None) -> Codeframe:
+    """Load and validate a codeframe.
+
+    Parameters
+    ----------
+    source : str, Path, dict or None
+        A YAML file, a ``dict`` of the same shape, or None for the default codeframe shipped with
+        the package (``cxresearch/data/codeframe.yaml``).
+
+    Returns
+    -------
+    Codeframe
+
+    Raises
+    ------
+    CodeframeError
+        A theme without keywords, a duplicate theme name, a keyword that is not a string, an unknown
+        key or language, a malformed traditional-character map; the message names the theme/section.
+
+    Notes
+    -----
+    Keywords are stored lower-case and in simplified characters (traditional characters in the
+    file are mapped), so a keyword may be written in either form.
+    """
+    if source is None:
+        raw = yaml.safe_load(
+            resources.files("cxresearch")
+            .joinpath("data/codeframe.yaml")
+            .read_text(encoding="utf-8")
+        )
+    elif isinstance(source, Mapping):
+        raw = dict(source)
+    elif isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise CodeframeError(f"codeframe file not found: {str(path)!r}")
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    else:
+        raise CodeframeError(
+            f"codeframe must be a path, a dict or None; got {type(source).__name__}"
+        )
+    if not isinstance(raw, Mapping):
+        raise CodeframeError(
+            f"codeframe must be a mapping at the top level; got {type(raw).__name__}"
+        )
+    unknown = sorted(set(raw) - _TOP_KEYS)
+    if unknown:
+        raise CodeframeError(
+            f"codeframe has unknown key {unknown[0]!r}; allowed: {sorted(_TOP_KEYS)}"
+        )
+    trad = _parse_traditional(raw.get("traditional"))
+    table = str.maketrans(trad)
+
+    def norm(words: Iterable[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w.lower().translate(table) for w in words))
+
+    themes_raw = raw.get("themes")
+    if not isinstance(themes_raw, list) or not themes_raw:
+        raise CodeframeError("codeframe needs a non-empty list 'themes'")
+    themes: list[Theme] = []
+    seen: set[str] = set()
+    for i, t in enumerate(themes_raw):
+        if not isinstance(t, Mapping):
+            raise CodeframeError(f"themes[{i}] must be a mapping; got {t!r}")
+        name = t.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise CodeframeError(
+                f"themes[{i}].name must be an identifier (letters, digits, _); got {name!r}"
+            )
+        if name in seen:
+            raise CodeframeError(f"theme {name!r} is listed twice")
+        seen.add(name)
+        bad = sorted(set(t) - {"name", "label", "keywords"})
+        if bad:
+            raise CodeframeError(
+                f"theme {name!r} has unknown key {bad[0]!r}; allowed: name, label, keywords"
+            )
+        kw = _by_lang(t.get("keywords"), f"theme {name!r} keywords")
+        kw = {k: norm(v) for k, v in kw.items() if v}
+        if not any(kw.values()):
+            raise CodeframeError(
+                f"theme {name!r} has no keywords; give at least one under keywords.zh or keywords.en"
+            )
+        label = t.get("label") or {}
+        if not isinstance(label, Mapping):
+            raise CodeframeError(f"theme {name!r} label must be a mapping {{zh: ..., en: ...}}")
+        themes.append(
+            Theme(name=name, label={str(k): str(v) for k, v in label.items()}, keywords=kw)
+        )
+
+    pol = raw.get("polarity") or {}
+    if not isinstance(pol, Mapping):
+        raise CodeframeError(f"polarity must be a mapping; got {pol!r}")
+    bad = sorted(set(pol) - {"positive", "negative", "negators", "clause_breaks", "window"})
+    if bad:
+        raise CodeframeError(
+            f"polarity has unknown key {bad[0]!r}; allowed: positive, negative, negators, "
+            "clause_breaks, window"
+        )
+    words = {}
+    for key in ("positive", "negative", "negators", "clause_breaks"):
+        words[key] = frozenset(
+            w for v in _by_lang(pol.get(key), f"polarity.{key}").values() for w in norm(v)
+        )
+    both = words["positive"] & words["negative"]
+    if both:
+        raise CodeframeError(
+            f"polarity word {sorted(both)[0]!r} is listed as both positive and negative"
+        )
+    window = pol.get("window", 2)
+    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 10:
+        raise CodeframeError(f"polarity.window must be an integer 0..10; got {window!r}")
+
+    mask = raw.get("masking") or {}
+    if not isinstance(mask, Mapping):
+        raise CodeframeError(f"masking must be a mapping; got {mask!r}")
+    bad = sorted(set(mask) - {"surnames", "titles", "replacement"})
+    if bad:
+        raise CodeframeError(
+            f"masking has unknown key {bad[0]!r}; allowed: surnames, titles, replacement"
+        )
+    titles = _by_lang(mask.get("titles"), "masking.titles")
+    replacement = {"phone": "[phone]", "email": "[email]", "name": "[name]"}
+    rep = mask.get("replacement") or {}
+    if not isinstance(rep, Mapping) or set(rep) - set(replacement):
+        raise CodeframeError(f"masking.replacement may set 'phone', 'email', 'name'; got {rep!r}")
+    replacement.update({k: str(v) for k, v in rep.items()})
+    return Codeframe(
+        themes=tuple(themes),
+        positive=words["positive"],
+        negative=words["negative"],
+        negators=words["negators"],
+        clause_breaks=words["clause_breaks"],
+        window=window,
+        surnames=_str_list(mask.get("surnames"), "masking.surnames"),
+        titles_zh=titles.get("zh", ()),
+        titles_en=titles.get("en", ()),
+        replacement=replacement,
+        traditional=trad,
+        version=str(raw.get("version", "1")),
+    )
+
+
+_DEFAULT: list[Codeframe] = []
+
+
+def default_codeframe() -> Codeframe:
+    """The codeframe shipped with the package (loaded once and reused)."""
+    if not _DEFAULT:
+        _DEFAULT.append(load_codeframe(None))
+    return _DEFAULT[0]
+
+
+def _resolve_codeframe(codeframe) -> Codeframe:
+    if codeframe is None:
+        return default_codeframe()
+    if isinstance(codeframe, Codeframe):
+        return codeframe
+    return load_codeframe(codeframe)
+
+
+# --------------------------------------------------------------------------------------------
+# The coder: jieba set-up once per codeframe, lean per-comment path
+# --------------------------------------------------------------------------------------------
+
+_JIEBA_LOCK = threading.Lock()
+
+
+def _new_tokenizer():
+    """A private, initialised jieba Tokenizer; jieba's start-up log lines are silenced."""
+    import jieba  # a hard dependency; imported lazily to keep `import cxresearch.text` cheap
+
+    logger = logging.getLogger("jieba")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        tok = jieba.Tokenizer()
+        tok.initialize()
+    finally:
+        logger.setLevel(level)
+    return tok
+
+
+class _Coder:
+    """Compiled form of a codeframe: translation table, jieba tokenizer and look-up tables."""
+
+    def __init__(self, cf: Codeframe):
+        self.cf = cf
+        table = {ord(k): v for k, v in cf.traditional.items()}
+        table.update({ord(c): f" {_CLAUSE} " for c in _PUNCT})
+        self.table = table
+        self.tok = _new_tokenizer()
+        for term in sorted(cf.terms()):
+            if _HAN.search(term) and not _LATIN.search(term) and " " not in term:
+                # suggest_freq-style default: high enough that the term is kept whole.
+                self.tok.add_word(term, freq=None)
+        # keyword -> theme indices, keyed by the token tuple the same pipeline produces.
+        single: dict[str, set[int]] = {}
+        multi: dict[tuple[str, ...], set[int]] = {}
+        for i, theme in enumerate(cf.themes):
+            for words in theme.keywords.values():
+                for w in words:
+                    toks = tuple(self.tokens(w))
+                    if not toks:
+                        continue
+                    if len(toks) == 1:
+                        single.setdefault(toks[0], set()).add(i)
+                    else:
+                        multi.setdefault(toks, set()).add(i)
+        self.single = {k: tuple(sorted(v)) for k, v in single.items()}
+        self.multi = {k: tuple(sorted(v)) for k, v in multi.items()}
+        self.multi_lens = sorted({len(k) for k in self.multi})
+        self.multi_first = {k[0] for k in self.multi}
+        pol: dict[str, int] = {}
+        for w in cf.positive:
+            for t in self._single_token(w):
+                pol[t] = 1
+        for w in cf.negative:
+            for t in self._single_token(w):
+                pol[t] = -1
+        self.pol = pol
+        self.neg = frozenset(t for w in cf.negators for t in self._single_token(w))
+        self.breaks = frozenset(t for w in cf.clause_breaks for t in self._single_token(w))
+        self.window = cf.window
+
+    def _single_token(self, w: str) -> list[str]:
+        toks = self.tokens(w)
+        return [toks[0]] if len(toks) == 1 else []
+
+    def normalise(self, text: str) -> str:
+        return text.lower().replace("n't", " not").replace("n’t", " not").translate(self.table)
+
+    def tokens(self, text: str) -> list[str]:
+        return [t for t in self.tok.lcut(self.normalise(text), HMM=False) if not t.isspace()]
+
+    def code(self, text: str) -> tuple[tuple[tuple[int, int], ...], int, int]:
+        """Themes with their sign, and the positive and negative counts of one comment."""
+        breaks = self.breaks
+        toks = [
+            _CLAUSE if t in breaks else t
+            for t in self.tok.lcut(self.normalise(text), HMM=False)
+            if not t.isspace()
+        ]
+        single, pol, neg, window = self.single, self.pol, self.neg, self.window
+        n = len(toks)
+        hits: list[tuple[int, int]] = []  # (theme, token position)
+        signs = [0] * n
+        clause_of = [0] * n
+        clause = 0
+        n_pos = n_neg = 0
+        for j, t in enumerate(toks):
+            if t == _CLAUSE:
+                clause += 1
+                continue
+            clause_of[j] = clause
+            th = single.get(t)
+            if th is not None:
+                for i in th:
+                    hits.append((i, j))
+            p = pol.get(t)
+            if p is not None:
+                for k in range(j - 1, max(-1, j - 1 - window), -1):
+                    if toks[k] == _CLAUSE:
+                        break
+                    if toks[k] in neg:
+                        p = -p
+                        break
+                signs[j] = p
+                if p > 0:
+                    n_pos += 1
+                else:
+                    n_neg += 1
+            if self.multi and t in self.multi_first:
+                for m in self.multi_lens:
+                    key = tuple(toks[j : j + m])
+                    th = self.multi.get(key)
+                    if th is not None:
+                        for i in th:
+                            hits.append((i, j))
+        # Chinese terms jieba split in context: look up concatenated neighbours (2-3 tokens).
+        if not hits:
+            for j in range(n - 1):
+                joined = toks[j] + toks[j + 1]
+                th = single.get(joined)
+                if th is None and j + 2 < n:
+                    th = single.get(joined + toks[j + 2])
+                if th is not None:
+                    for i in th:
+                        hits.append((i, j))
+        if not hits:
+            return (), n_pos, n_neg
+        clause_sign: dict[int, int] = {}
+        for j, s in enumerate(signs):
+            if s:
+                c = clause_of[j]
+                clause_sign[c] = clause_sign.get(c, 0) + s
+        theme_sign: dict[int, int] = {}
+        for i, j in hits:
+            theme_sign[i] = theme_sign.get(i, 0) + clause_sign.get(clause_of[j], 0)
+        return tuple(sorted((i, (s > 0) - (s < 0)) for i, s in theme_sign.items())), n_pos, n_neg
+
+
+def _coder(cf: Codeframe) -> _Coder:
+    if not cf._coder:
+        with _JIEBA_LOCK:
+            if not cf._coder:
+                cf._coder.append(_Coder(cf))
+    return cf._coder[0]
+
+
+def detect_language(text: str) -> str:
+    """``"zh"``, ``"en"``, ``"mixed"`` (Han characters and Latin letters) or ``""`` (neither)."""
+    han = _HAN.search(text) is not None
+    lat = _LATIN.search(text) is not None
+    if han and lat:
+        return "mixed"
+    return "zh" if han else ("en" if lat else "")
+
+
+# --------------------------------------------------------------------------------------------
+# Coding comments
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodingResult:
+    """Themes and polarity of every comment of a frame (see :func:`code_comments`).
+
+    Attributes
+    ----------
+    codes : DataFrame
+        Indexed like the input frame; one boolean column per theme (codeframe order), then
+        ``has_comment`` (bool: non-empty text), ``lang`` (``zh``/``en``/``mixed``/``""``),
+        ``n_themes`` (int), ``n_positive``, ``n_negative`` (int: polarity words after negation),
+        ``polarity_score`` (float in [-1, 1]: (pos - neg) / (pos + neg), 0 when neither, NaN
+        without comment) and ``polarity`` (``positive``/``negative``/``mixed``/``neutral``, ``""``
+        without comment).
+    mentions : DataFrame
+        Long form, one row per comment × theme mentioned: ``row`` (index label of the input),
+        ``position`` (int, 0-based row position in the input), ``theme``, ``polarity`` (float -1, 0, +1: the sign of the polarity words in the clauses
+        that mention the theme).
+    themes : tuple of str
+    text : str
+        The comment column coded.
+    codeframe : Codeframe
+    n_unique : int
+        Distinct comment texts coded (identical texts are coded once).
+    """
+
+    codes: pd.DataFrame
+    mentions: pd.DataFrame
+    themes: tuple[str, ...]
+    text: str
+    codeframe: Codeframe
+    n_unique: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-comment frame (:attr:`codes`)."""
+        return self.codes.copy()
+
+
+def _text_series(data: pd.DataFrame, text: str) -> pd.Series:
+    if not isinstance(data, pd.DataFrame):
+        raise CXValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    if not isinstance(text, str) or text not in data.columns:
+        raise CXValueError(
+            f"text must name a column of data; got {text!r} (columns: {list(data.columns)[:20]})"
+        )
+    s = data[text]
+    if (
+        pd.api.types.is_bool_dtype(s)
+        or pd.api.types.is_numeric_dtype(s)
+        or pd.api.types.is_datetime64_any_dtype(s)
+    ):
+        if s.notna().any():
+            raise CXValueError(f"column {text!r} must hold text (comments); got dtype {s.dtype}")
+        return pd.Series([""] * len(s), index=s.index, dtype=object)
+    mask = s.notna()
+    vals = s[mask]
+    is_str = vals.map(lambda v: isinstance(v, str))
+    if not bool(is_str.all()):
+        first = vals[~is_str].index[0]
+        v = vals[first]
+        first = first.item() if isinstance(first, np.generic) else first
+        raise CXValueError(
+            f"column {text!r} must hold text (comments); row {first!r} holds "
+            f"{type(v).__name__} {v!r}"
+        )
+    return s.where(mask, "").astype(object)
+
+
+def code_comments(data: pd.DataFrame, *, text: str = "comment", codeframe=None) -> CodingResult:
+    """Code every comment of ``data`` to themes and a polarity.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per comment (or per respondent; empty/missing comments get no themes).
+    text : str, default ``"comment"``
+        Column holding the comments (str; NaN/None/"" mean no comment).
+    codeframe : Codeframe, dict, path or None
+        The codeframe (None: the package default).
+
+    Returns
+    -------
+    CodingResult
+        ``codes`` (per comment), ``mentions`` (long, per comment × theme); see
+        :class:`CodingResult` for every column.
+
+    Raises
+    ------
+    CXValueError
+        ``text`` is not a column, or the column holds something other than text (numbers, dates,
+        or a non-string value in some row — the row is named).
+    CodeframeError
+        The codeframe is malformed.
+
+    Notes
+    -----
+    A theme is mentioned when one of its keywords occurs as a token (or run of tokens) of the
+    segmented comment. The polarity score is :math:`(P - N)/(P + N)` with :math:`P, N` the
+    positive and negative polarity words after negation (0 when neither). Text is only matched
+    against word lists; nothing in a comment is evaluated.
+
+    References
+    ----------
+    Sun, J. (2012–). jieba: Chinese text segmentation. https://github.com/fxsjy/jieba
+    """
+    cf = _resolve_codeframe(codeframe)
+    series = _text_series(data, text)
+    coder = _coder(cf)
+    themes = cf.theme_names
+    k = len(themes)
+    values = series.to_numpy(dtype=object)
+    n = len(values)
+    cache: dict[str, tuple] = {}
+    ind = np.zeros((n, k), dtype=bool)
+    n_pos = np.zeros(n, dtype=np.int64)
+    n_neg = np.zeros(n, dtype=np.int64)
+    has = np.zeros(n, dtype=bool)
+    langs = np.empty(n, dtype=object)
+    m_row: list[int] = []
+    m_theme: list[int] = []
+    m_pol: list[int] = []
+    for r, v in enumerate(values):
+        res = cache.get(v)
+        if res is None:
+            if v.strip():
+                th, p, q = coder.code(v)
+                res = (th, p, q, detect_language(v), True)
+            else:
+                res = ((), 0, 0, "", False)
+            cache[v] = res
+        th, p, q, lang, nonempty = res
+        has[r] = nonempty
+        langs[r] = lang
+        n_pos[r] = p
+        n_neg[r] = q
+        for i, s in th:
+            ind[r, i] = True
+            m_row.append(r)
+            m_theme.append(i)
+            m_pol.append(s)
+    codes = pd.DataFrame(ind, index=series.index, columns=list(themes))
+    codes["has_comment"] = has
+    codes["lang"] = langs
+    codes["n_themes"] = ind.sum(axis=1).astype(np.int64)
+    codes["n_positive"] = n_pos
+    codes["n_negative"] = n_neg
+    tot = n_pos + n_neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(tot > 0, (n_pos - n_neg) / np.where(tot > 0, tot, 1), 0.0)
+    codes["polarity_score"] = np.where(has, score, np.nan)
+    label = np.select(
+        [~has, (n_pos > 0) & (n_neg > 0), n_pos > 0, n_neg > 0],
+        ["", "mixed", "positive", "negative"],
+        default="neutral",
+    )
+    codes["polarity"] = label.astype(object)
+    idx = series.index
+    mentions = pd.DataFrame(
+        {
+            "row": idx.take(np.asarray(m_row, dtype=np.int64)),
+            "position": np.asarray(m_row, dtype=np.int64),
+            "theme": pd.Categorical.from_codes(
+                np.asarray(m_theme, dtype=np.int64), categories=list(themes)
+            )
+            if m_theme
+            else pd.Categorical([], categories=list(themes)),
+            "polarity": np.asarray(m_pol, dtype=float),
+        }
+    )
+    mentions["theme"] = mentions["theme"].astype(object)
+    return CodingResult(
+        codes=codes,
+        mentions=mentions,
+        themes=themes,
+        text=text,
+        codeframe=cf,
+        n_unique=len(cache),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Masking
+# --------------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_PHONES = (
+    # Chinese mobile: 1[3-9]x xxxx xxxx, optionally +86/0086, spaces or dashes between the groups.
+    re.compile(r"(?<![\d])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}(?![\d])"),
+    # Chinese landline: 0xx(x)-xxxxxxx(x), area code optionally in parentheses, extension optional.
+    re.compile(
+        r"(?<![\d])(?:\(0\d{2,3}\)|0\d{2,3})[\s\-]?\d{7,8}(?:[\s\-]?(?:ext|转|x)\.?\s?\d{1,5})?(?![\d])"
+    ),
+    # International numbers with a leading +: at least 8 digits in all.
+    re.compile(r"(?<![\w])\+\d{1,3}(?:[\s\-.]?\(?\d+\)?){2,6}(?![\d])"),
+    # Any other long run of digits grouped by spaces/dashes (10+ digits, e.g. 400-xxx-xxxx).
+    re.compile(r"(?<![\d])\d{3,4}[\s\-]\d{3,4}[\s\-]\d{3,4}(?![\d])"),
+)
+
+
+def _name_patterns(cf: Codeframe) -> list[re.Pattern]:
+    pats = []
+    if cf.surnames:
+        sur = "|".join(map(re.escape, sorted(cf.surnames, key=len, reverse=True)))
+        trad_rev: dict[str, list[str]] = {}
+        for t, s in cf.traditional.items():
+            trad_rev.setdefault(s, []).append(t)
+
+        def both(word: str) -> str:
+            return "".join(
+                f"[{re.escape(c)}{''.join(map(re.escape, trad_rev.get(c, [])))}]" for c in word
+            )
+
+        sur_both = "|".join([sur] + [both(s) for s in cf.surnames if s in trad_rev])
+        if cf.titles_zh:
+            tit = "|".join(both(t) for t in sorted(cf.titles_zh, key=len, reverse=True))
+            pats.append(re.compile(rf"(?:{sur_both})[\u4e00-\u9fff]{{0,2}}?(?:{tit})"))
+        pats.append(re.compile(rf"[小老](?:{sur_both})(?![\u4e00-\u9fff]{{0,1}}(?:师傅))"))
+    if cf.titles_en:
+        tit = "|".join(map(re.escape, sorted(cf.titles_en, key=len, reverse=True)))
+        pats.append(re.compile(rf"\b(?:{tit})\.?\s+[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)?"))
+    return pats
+
+
+_NAME_CACHE: dict[int, list[re.Pattern]] = {}
+
+
+def mask_pii(text: str, *, codeframe=None) -> str:
+    """Mask phone numbers, e-mail addresses and names of the codeframe's listed forms.
+
+    Parameters
+    ----------
+    text : str
+        One comment (returned unchanged when not a string, e.g. NaN).
+    codeframe : Codeframe, dict, path or None
+        Supplies the name forms and the replacement texts (default codeframe if None).
+
+    Returns
+    -------
+    str
+        The comment with each e-mail address replaced by ``replacement.email``, each phone number
+        (Chinese mobile ``1[3-9]x xxxx xxxx`` with optional ``+86``, landline ``0xx-xxxxxxxx``,
+        ``+``-prefixed international numbers, grouped 10–12 digit numbers) by ``replacement.phone``
+        and each listed name form by ``replacement.name``.
+
+    Notes
+    -----
+    Masking is pattern based: it removes the listed forms, not every possible name. Quotes should
+    still be read before they leave the building.
+    """
+    if not isinstance(text, str):
+        return text
+    cf = _resolve_codeframe(codeframe)
+    rep = cf.replacement
+    out = _EMAIL.sub(rep["email"], text)
+    for p in _PHONES:
+        out = p.sub(rep["phone"], out)
+    pats = _NAME_CACHE.get(id(cf))
+    if pats is None:
+        pats = _NAME_CACHE[id(cf)] = _name_patterns(cf)
+    for p in pats:
+        out = p.sub(rep["name"], out)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Tables built on the coding
+# --------------------------------------------------------------------------------------------
+
+
+def _coding_for(
+    data: pd.DataFrame, coding: CodingResult | None, text: str, codeframe
+) -> CodingResult:
+    if coding is None:
+        return code_comments(data, text=text, codeframe=codeframe)
+    if not isinstance(coding, CodingResult):
+        raise CXValueError(
+            f"coding must be a CodingResult from code_comments; got {type(coding).__name__}"
+        )
+    if len(coding.codes) != len(data) or not coding.codes.index.equals(data.index):
+        raise CXValueError(
+            "coding does not belong to data: its index differs from data's index "
+            f"({len(coding.codes)} coded rows, {len(data)} data rows); code this frame with code_comments"
+        )
+    return coding
+
+
+def _by_list(data: pd.DataFrame, by) -> list[str]:
+    if by is None:
+        return []
+    cols = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise CXValueError(f"by must name columns of data; {missing[0]!r} is not a column")
+    return cols
+
+
+def _wilson(k: np.ndarray, n: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    lo = np.full(k.shape, np.nan)
+    hi = np.full(k.shape, np.nan)
+    ok = n > 0
+    if ok.any():
+        lo[ok], hi[ok] = proportion_confint(k[ok], n[ok], alpha=alpha, method="wilson")
+    return lo, hi
+
+
+def _check_alpha(alpha) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise CXValueError(f"alpha must be a number between 0 and 1 (exclusive); got {alpha!r}")
+    return float(alpha)
+
+
+def theme_frequencies(
+    data: pd.DataFrame,
+    coding: CodingResult | None = None,
+    *,
+    text: str = "comment",
+    by=("segment", "wave"),
+    codeframe=None,
+    alpha: float = 0.05,
+    min_base: int = 30,
+) -> pd.DataFrame:
+    """Share of comments mentioning each theme, by segment and wave, with bases.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Responses or comments, with the comment column and the ``by`` columns.
+    coding : CodingResult, optional
+        The result of :func:`code_comments` on ``data`` (coded here when omitted).
+    text : str, default ``"comment"``
+    by : str, sequence of str or None, default ``("segment", "wave")``
+        Grouping columns (missing group values are dropped). None: one overall row per theme.
+    codeframe : optional
+        Used only when ``coding`` is omitted.
+    alpha : float, default 0.05
+        1 - confidence level of the Wilson interval.
+    min_base : int, default 30
+        Reporting minimum: groups with fewer comments get ``small_base = True`` (and a
+        :class:`~cxresearch.errors.SmallBaseWarning`).
+
+    Returns
+    -------
+    DataFrame
+        One row per group × theme: the ``by`` columns, ``theme``, ``n_respondents`` (rows in the
+        group), ``n`` (the base: rows with a non-empty comment), ``n_mentions`` (comments
+        mentioning the theme), ``estimate`` (n_mentions / n), ``ci_lower``, ``ci_upper`` (Wilson),
+        ``n_positive``, ``n_negative`` (mentions with positive / negative polarity),
+        ``small_base`` (bool).
+
+    Notes
+    -----
+    Unweighted: a verbatim share describes what was said by those who commented. The Wilson
+    interval is :math:`\\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1+z^2/n}`.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
+    JASA 22(158), 209–212. doi:10.1080/01621459.1927.10502953
+    """
+    alpha = _check_alpha(alpha)
+    cols = _by_list(data, by)
+    cod = _coding_for(data, coding, text, codeframe)
+    themes = list(cod.themes)
+    has = cod.codes["has_comment"].to_numpy()
+    pos_rows = cod.mentions["position"].to_numpy()
+    pol = cod.mentions["polarity"].to_numpy()
+    theme_of = cod.mentions["theme"].to_numpy()
+    frame = pd.DataFrame({c: data[c].to_numpy() for c in cols}, index=np.arange(len(data)))
+    frame["_has"] = has.astype(np.int64)
+    for t in themes:
+        frame[t] = (cod.codes[t].to_numpy() & has).astype(np.int64)
+        sel = theme_of == t
+        p = np.zeros(len(data), dtype=np.int64)
+        q = np.zeros(len(data), dtype=np.int64)
+        p[pos_rows[sel & (pol > 0)]] = 1
+        q[pos_rows[sel & (pol < 0)]] = 1
+        frame[f"_pos_{t}"] = p
+        frame[f"_neg_{t}"] = q
+    if cols:
+        g = frame.groupby(cols, dropna=True, sort=True, observed=True)
+        agg = g.sum(numeric_only=False)
+        size = g.size()
+    else:
+        agg = frame.sum().to_frame().T
+        size = pd.Series([len(frame)])
+    rows = []
+    for t in themes:
+        part = pd.DataFrame(
+            {
+                "theme": t,
+                "n_respondents": size.to_numpy().astype(np.int64),
+                "n": agg["_has"].to_numpy().astype(np.int64),
+                "n_mentions": agg[t].to_numpy().astype(np.int64),
+                "n_positive": agg[f"_pos_{t}"].to_numpy().astype(np.int64),
+                "n_negative": agg[f"_neg_{t}"].to_numpy().astype(np.int64),
+            },
+            index=agg.index if cols else None,
+        )
+        rows.append(part)
+    out = pd.concat(rows)
+    if cols:
+        out = out.reset_index()
+    else:
+        out = out.reset_index(drop=True)
+    n = out["n"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["estimate"] = np.where(n > 0, out["n_mentions"] / np.where(n > 0, n, 1), np.nan)
+    out["ci_lower"], out["ci_upper"] = _wilson(out["n_mentions"].to_numpy(), n, alpha)
+    out["small_base"] = n < min_base
+    order = cols + [
+        "theme",
+        "n_respondents",
+        "n",
+        "n_mentions",
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+        "n_positive",
+        "n_negative",
+        "small_base",
+    ]
+    out = out[order]
+    if cols:
+        out["_t"] = out["theme"].map({t: i for i, t in enumerate(themes)})
+        out = (
+            out.sort_values(cols + ["_t"], kind="stable").drop(columns="_t").reset_index(drop=True)
+        )
+    if bool(out["small_base"].any()):
+        warnings.warn(
+            f"{int(out.loc[out['small_base'], cols].drop_duplicates().shape[0]) if cols else 1} group(s) "
+            f"have fewer than min_base={min_base} comments; their shares are flagged small_base",
+            SmallBaseWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def theme_satisfaction(
+    data: pd.DataFrame,
+    coding: CodingResult | None = None,
+    *,
+    score: str = "overall_sat",
+    text: str = "comment",
+    by=None,
+    codeframe=None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Mean satisfaction of the comments that mention each theme (and of those that do not).
+
+    Parameters
+    ----------
+    data : DataFrame
+        With the comment column and the numeric ``score`` column.
+    coding : CodingResult, optional
+        :func:`code_comments` of ``data`` (coded here when omitted).
+    score : str, default ``"overall_sat"``
+    text : str, default ``"comment"``
+    by : str or sequence, optional
+        Grouping columns (e.g. ``"wave"``).
+    codeframe : optional
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    DataFrame
+        One row per (group ×) theme: ``theme``, ``n`` (comments mentioning it with a score),
+        ``estimate`` (mean score), ``se`` (s / sqrt(n)), ``ci_lower``, ``ci_upper`` (t interval,
+        n - 1 df), ``n_other`` and ``mean_other`` (commenters not mentioning the theme),
+        ``difference`` (estimate - mean_other), ``p_value`` (Welch t test of the difference).
+
+    Raises
+    ------
+    CXValueError
+        ``score`` is not a numeric column.
+
+    Notes
+    -----
+    Only rows with a non-empty comment and a non-missing score enter. Means are unweighted.
+    """
+    from scipy import stats
+
+    alpha = _check_alpha(alpha)
+    if score not in data.columns:
+        raise CXValueError(f"score must name a column of data; got {score!r}")
+    if not pd.api.types.is_numeric_dtype(data[score]) or pd.api.types.is_bool_dtype(data[score]):
+        raise CXValueError(f"column {score!r} must be numeric; got dtype {data[score].dtype}")
+    cols = _by_list(data, by)
+    cod = _coding_for(data, coding, text, codeframe)
+    y = data[score].astype(float)
+    keep = cod.codes["has_comment"].to_numpy() & y.notna().to_numpy()
+    groups = [((), np.ones(len(data), dtype=bool))]
+    if cols:
+        keys = data[cols]
+        groups = []
+        for key, idx in keys.groupby(cols, dropna=True, sort=True, observed=True).indices.items():
+            m = np.zeros(len(data), dtype=bool)
+            m[idx] = True
+            groups.append((key if isinstance(key, tuple) else (key,), m))
+    rows = []
+    yv = y.to_numpy()
+    for key, gm in groups:
+        for t in cod.themes:
+            men = cod.codes[t].to_numpy()
+            a = yv[gm & keep & men]
+            b = yv[gm & keep & ~men]
+            n = len(a)
+            est = float(a.mean()) if n else np.nan
+            se = float(a.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+            if n > 1 and se > 0:
+                lo, hi = stats.t.interval(1 - alpha, n - 1, loc=est, scale=se)
+            elif n > 1:
+                lo = hi = est
+            else:
+                lo = hi = np.nan
+            mo = float(b.mean()) if len(b) else np.nan
+            p = np.nan
+            if n > 1 and len(b) > 1 and (a.std() > 0 or b.std() > 0):
+                p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+            row = dict(zip(cols, key, strict=True))
+            row.update(
+                theme=t,
+                n=n,
+                estimate=est,
+                se=se,
+                ci_lower=float(lo),
+                ci_upper=float(hi),
+                n_other=len(b),
+                mean_other=mo,
+                difference=est - mo,
+                p_value=p,
+            )
+            rows.append(row)
+    return pd.DataFrame(
+        rows,
+        columns=cols
+        + [
+            "theme",
+            "n",
+            "estimate",
+            "se",
+            "ci_lower",
+            "ci_upper",
+            "n_other",
+            "mean_other",
+            "difference",
+            "p_value",
+        ],
+    )
+
+
+def example_quotes(
+    data: pd.DataFrame,
+    coding: CodingResult | None = None,
+    *,
+    text: str = "comment",
+    n: int = 3,
+    polarity: str | None = None,
+    max_chars: int = 200,
+    codeframe=None,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Example quotes per theme, anonymised.
+
+    Parameters
+    ----------
+    data : DataFrame
+    coding : CodingResult, optional
+    text : str, default ``"comment"``
+    n : int, default 3
+        Quotes per theme (fewer when fewer distinct comments mention it).
+    polarity : {"positive", "negative", None}
+        Only mentions of this polarity (None: any).
+    max_chars : int, default 200
+        Longer quotes are cut and end with "…".
+    codeframe : optional
+        Supplies masking forms (default: the coding's codeframe).
+    seed : int, optional
+        Quotes are drawn at random among the distinct comments mentioning the theme; a seed makes
+        the draw reproducible (None: the first ``n`` in data order).
+
+    Returns
+    -------
+    DataFrame
+        ``theme``, ``rank`` (1..n), ``row`` (index label in data, for internal follow-up only —
+        drop it before a client sees the table), ``quote`` (masked text), ``polarity`` (float).
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise CXValueError(f"n must be a positive integer; got {n!r}")
+    if polarity not in (None, "positive", "negative"):
+        raise CXValueError(
+            f"polarity must be one of 'positive', 'negative', None; got {polarity!r}"
+        )
+    cod = _coding_for(data, coding, text, codeframe)
+    cf = cod.codeframe if codeframe is None else _resolve_codeframe(codeframe)
+    texts = _text_series(data, cod.text)
+    rng = np.random.default_rng(seed) if seed is not None else None
+    rows = []
+    m = cod.mentions
+    for t in cod.themes:
+        sub = m[m["theme"] == t]
+        if polarity == "positive":
+            sub = sub[sub["polarity"] > 0]
+        elif polarity == "negative":
+            sub = sub[sub["polarity"] < 0]
+        if sub.empty:
+            continue
+        q = texts.to_numpy()[sub["position"].to_numpy()]
+        _, first = np.unique(q, return_index=True)
+        first = np.sort(first)
+        if rng is not None:
+            first = rng.permutation(first)
+        for rank, j in enumerate(first[:n], start=1):
+            quote = mask_pii(q[j].strip(), codeframe=cf)
+            if len(quote) > max_chars:
+                quote = quote[: max_chars - 1].rstrip() + "…"
+            rows.append(
+                dict(
+                    theme=t,
+                    rank=rank,
+                    row=sub["row"].iloc[j],
+                    quote=quote,
+                    polarity=float(sub["polarity"].iloc[j]),
+                )
+            )
+    return pd.DataFrame(rows, columns=["theme", "rank", "row", "quote", "polarity"])
+
+
+def coding_agreement(
+    coding: CodingResult,
+    hand: pd.DataFrame,
+    *,
+    themes=None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Cohen's kappa per theme between the automatic coding and a hand-coded sample.
+
+    Parameters
+    ----------
+    coding : CodingResult
+        Automatic coding; rows are matched to ``hand`` by index label.
+    hand : DataFrame
+        The hand-coded sample: indexed by the same labels as the coded data, one 0/1 (or bool)
+        column per theme.
+    themes : sequence of str, optional
+        Themes to compare (default: the coding's themes that are columns of ``hand``).
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    DataFrame
+        One row per theme: ``theme``, ``n`` (comments compared), ``n_auto``, ``n_hand`` (positives
+        per coder), ``agreement`` (observed, p_o), ``expected`` (chance, p_e), ``estimate``
+        (kappa), ``se`` (asymptotic standard error), ``ci_lower``, ``ci_upper`` (normal
+        interval, clipped to [-1, 1]).
+
+    Raises
+    ------
+    CXValueError
+        ``hand`` shares no index labels with the coding, a theme is not a column of ``hand`` or
+        not in the codeframe, or a hand code is not 0/1.
+
+    Warns
+    -----
+    NotEstimableWarning
+        A theme on which both coders are constant (p_e = 1): kappa is NaN.
+
+    Notes
+    -----
+    :math:`\\kappa = (p_o - p_e)/(1 - p_e)` with :math:`p_e = \\sum_c p_{c\\cdot} p_{\\cdot c}`
+    (Cohen 1960). The standard error is the large-sample one of Fleiss, Cohen & Everitt (1969),
+    :math:`\\mathrm{se}^2 = [\\sum_c p_{cc}(1-(p_{c\\cdot}+p_{\\cdot c})(1-\\kappa))^2
+    + (1-\\kappa)^2\\sum_{c\\neq d} p_{cd}(p_{\\cdot c}+p_{d\\cdot})^2
+    - (\\kappa - p_e(1-\\kappa))^2] / (n(1-p_e)^2)`.
+
+    References
+    ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and Psychological
+    Measurement 20(1), 37–46. doi:10.1177/001316446002000104
+    Fleiss, J. L., Cohen, J., & Everitt, B. S. (1969). Large sample standard errors of kappa and
+    weighted kappa. Psychological Bulletin 72(5), 323–327. doi:10.1037/h0028106
+    """
+    from scipy import stats
+
+    alpha = _check_alpha(alpha)
+    if not isinstance(coding, CodingResult):
+        raise CXValueError(f"coding must be a CodingResult; got {type(coding).__name__}")
+    if not isinstance(hand, pd.DataFrame):
+        raise CXValueError(f"hand must be a DataFrame of 0/1 codes; got {type(hand).__name__}")
+    if themes is None:
+        themes = [t for t in coding.themes if t in hand.columns]
+        if not themes:
+            raise CXValueError(
+                f"hand has no column named after a theme; themes: {list(coding.themes)}"
+            )
+    else:
+        themes = [themes] if isinstance(themes, str) else list(themes)
+        for t in themes:
+            if t not in coding.themes:
+                raise CXValueError(f"theme must be one of {list(coding.themes)}; got {t!r}")
+            if t not in hand.columns:
+                raise CXValueError(f"theme {t!r} is not a column of hand")
+    common = hand.index.intersection(coding.codes.index)
+    if len(common) == 0:
+        raise CXValueError(
+            "hand shares no index labels with the coded comments; index hand like data"
+        )
+    z = stats.norm.ppf(1 - alpha / 2)
+    rows = []
+    for t in themes:
+        h = hand.loc[common, t]
+        if h.isna().any():
+            h = h.dropna()
+        hv = h.to_numpy()
+        ok = (
+            np.isin(hv.astype(object), [0, 1, True, False])
+            if hv.dtype == object
+            else np.isin(hv, [0, 1])
+        )
+        if not bool(np.all(ok)):
+            bad = hv[~ok][0]
+            raise CXValueError(f"hand codes of theme {t!r} must be 0/1; got {bad!r}")
+        hv = hv.astype(int)
+        av = coding.codes.loc[h.index, t].to_numpy().astype(int)
+        n = len(hv)
+        p = np.zeros((2, 2))
+        np.add.at(p, (av, hv), 1.0)
+        p /= n
+        r = p.sum(axis=1)  # auto marginals
+        c = p.sum(axis=0)  # hand marginals
+        po = float(np.trace(p))
+        pe = float(r @ c)
+        if np.isclose(pe, 1.0):
+            warnings.warn(
+                f"kappa of theme {t!r} is not estimable: both codings are constant on the sample",
+                NotEstimableWarning,
+                stacklevel=2,
+            )
+            kappa = se = np.nan
+        else:
+            kappa = (po - pe) / (1 - pe)
+            a = sum(p[i, i] * (1 - (r[i] + c[i]) * (1 - kappa)) ** 2 for i in range(2))
+            b = (1 - kappa) ** 2 * sum(
+                p[i, j] * (c[i] + r[j]) ** 2 for i in range(2) for j in range(2) if i != j
+            )
+            var = (a + b - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
+            se = float(np.sqrt(max(var, 0.0)))
+        rows.append(
+            dict(
+                theme=t,
+                n=n,
+                n_auto=int(av.sum()),
+                n_hand=int(hv.sum()),
+                agreement=po,
+                expected=pe,
+                estimate=kappa,
+                se=se,
+                ci_lower=max(-1.0, kappa - z * se) if np.isfinite(kappa) else np.nan,
+                ci_upper=min(1.0, kappa + z * se) if np.isfinite(kappa) else np.nan,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "theme",
+            "n",
+            "n_auto",
+            "n_hand",
+            "agreement",
+            "expected",
+            "estimate",
+            "se",
+            "ci_lower",
+            "ci_upper",
+        ],
+    )

@@ -1,0 +1,493 @@
+"""Tests of cxresearch.text: codeframe, coding of zh/en/traditional/mixed comments, masking,
+theme tables, and Cohen's kappa against scikit-learn and statsmodels."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from cxresearch import text
+from cxresearch.errors import CXValueError, NotEstimableWarning, SmallBaseWarning
+
+# Hand-written comments and the themes a researcher codes them to.
+HAND = [
+    ("服务态度很好，维修师傅很专业", {"courtesy", "competence"}),
+    ("配件缺货，等了两个星期才到货", {"parts_availability", "waiting_time"}),
+    ("价格太贵了", {"price"}),
+    ("电话转来转去，没人管", {"transfers", "responsiveness"}),
+    ("機器質量不錯，就是價格太貴", {"product_quality", "price"}),  # traditional
+    ("服務態度差，等待時間太長", {"courtesy", "waiting_time"}),  # traditional
+    (
+        "The technician was rude and the spare parts were out of stock",
+        {"courtesy", "parts_availability"},
+    ),
+    ("I was transferred three times and nobody called back", {"transfers", "responsiveness"}),
+    ("Great value for money, very reliable machine", {"price", "product_quality"}),
+    ("Waiting time was far too long", {"waiting_time"}),
+    ("价格贵 but the service staff were very polite", {"price", "courtesy"}),  # mixed
+    ("Parts 缺货, waited 3 weeks", {"parts_availability", "waiting_time"}),  # mixed
+    ("谢谢", set()),
+    ("No comment", set()),
+]
+
+
+@pytest.fixture(scope="module")
+def hand_frame():
+    return pd.DataFrame({"comment": [c for c, _ in HAND]})
+
+
+def test_hand_written_comments_get_expected_themes(hand_frame):
+    res = text.code_comments(hand_frame)
+    for i, (comment, expected) in enumerate(HAND):
+        got = {t for t in res.themes if res.codes.loc[i, t]}
+        assert got == expected, comment
+
+
+def test_traditional_equals_simplified():
+    df = pd.DataFrame(
+        {"comment": ["服務態度很差，配件沒貨，價錢太貴", "服务态度很差，配件没货，价钱太贵"]}
+    )
+    res = text.code_comments(df)
+    themes = list(res.themes)
+    assert res.codes.loc[0, themes].tolist() == res.codes.loc[1, themes].tolist()
+    assert int(res.codes.loc[0, themes].astype(int).sum()) == 3
+    assert res.codes.loc[0, "polarity"] == res.codes.loc[1, "polarity"] == "negative"
+
+
+def test_language_detected():
+    df = pd.DataFrame({"comment": ["服务很好", "good service", "价格 ok", "123"]})
+    assert text.code_comments(df).codes["lang"].tolist() == ["zh", "en", "mixed", ""]
+
+
+@pytest.mark.parametrize(
+    ("comment", "polarity"),
+    [
+        ("很满意", "positive"),
+        ("不是很满意", "negative"),  # negator within the window
+        ("服务很差", "negative"),
+        ("The engineer was not helpful", "negative"),
+        ("didn't call back, terrible", "negative"),
+        ("excellent and fast", "positive"),
+        ("价格贵，但是服务好", "mixed"),
+        ("we bought two machines", "neutral"),
+    ],
+)
+def test_comment_polarity(comment, polarity):
+    res = text.code_comments(pd.DataFrame({"comment": [comment]}))
+    assert res.codes.loc[0, "polarity"] == polarity
+
+
+def test_theme_polarity_follows_its_clause():
+    # contrastive word splits the clauses: price is negative, courtesy positive
+    res = text.code_comments(
+        pd.DataFrame(
+            {
+                "comment": [
+                    "价格太贵，但是服务态度很好",
+                    "prices are too expensive but staff were friendly",
+                ]
+            }
+        )
+    )
+    m = res.mentions.set_index(["row", "theme"])["polarity"]
+    for row in (0, 1):
+        assert m[(row, "price")] == -1.0
+        assert m[(row, "courtesy")] == 1.0
+
+
+def test_polarity_score_formula():
+    res = text.code_comments(pd.DataFrame({"comment": ["很好，很快，但是太贵", ""]}))
+    c = res.codes.loc[0]
+    assert (c["n_positive"], c["n_negative"]) == (2, 1)
+    assert c["polarity_score"] == pytest.approx((2 - 1) / 3)
+    assert np.isnan(res.codes.loc[1, "polarity_score"])
+    assert res.codes.loc[1, "polarity"] == ""
+
+
+def test_empty_and_missing_comments_have_no_themes():
+    df = pd.DataFrame({"comment": ["", None, np.nan, "   ", "服务好"]})
+    res = text.code_comments(df)
+    assert res.codes["has_comment"].tolist() == [False, False, False, False, True]
+    assert res.codes["n_themes"].tolist()[:4] == [0, 0, 0, 0]
+
+
+def test_all_missing_float_column_is_allowed():
+    df = pd.DataFrame({"comment": [np.nan, np.nan]})
+    res = text.code_comments(df)
+    assert not res.codes["has_comment"].any()
+
+
+def test_row_order_and_index_do_not_matter(hand_frame):
+    a = text.code_comments(hand_frame).codes
+    shuffled = hand_frame.sample(frac=1.0, random_state=3)
+    shuffled.index = [f"r{i}" for i in shuffled.index]
+    b = text.code_comments(shuffled).codes
+    b.index = [int(i[1:]) for i in b.index]
+    pd.testing.assert_frame_equal(a, b.sort_index())
+
+
+def test_input_not_mutated(hand_frame):
+    before = hand_frame.copy()
+    text.code_comments(hand_frame)
+    pd.testing.assert_frame_equal(before, hand_frame)
+
+
+def test_comments_are_data_never_evaluated():
+    nasty = "__import__('os').system('echo hi') {{7*7}} <script>alert(1)</script> =1+1"
+    df = pd.DataFrame({"comment": [nasty + " 价格太贵"]})
+    res = text.code_comments(df)
+    assert res.codes.loc[0, "price"]
+    q = text.example_quotes(df, res)
+    assert q.loc[0, "quote"] == nasty + " 价格太贵"
+
+
+def test_identical_comments_are_coded_once():
+    df = pd.DataFrame({"comment": ["价格太贵"] * 50 + ["服务好"] * 50})
+    res = text.code_comments(df)
+    assert res.n_unique == 2
+    assert res.codes["price"].sum() == 50
+
+
+def test_jieba_is_quiet_and_private(capfd):
+    import jieba
+
+    cf = text.load_codeframe(None)  # a fresh codeframe builds a fresh tokenizer
+    text.code_comments(pd.DataFrame({"comment": ["转来转去"]}), codeframe=cf)
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+    # the process-wide tokenizer's dictionary is not given our terms
+    assert "转来转去" not in jieba.dt.FREQ or jieba.dt.FREQ.get("转来转去", 0) < 1000
+
+
+# ---------------------------------------------------------------- masking
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "请打13812345678联系我",
+        "电话 138-1234-5678",
+        "call +86 138 1234 5678 please",
+        "手机：+8613912345678",
+        "座机010-12345678",
+        "(021)87654321",
+        "热线 400-820-8820",
+    ],
+)
+def test_phone_numbers_masked(raw):
+    out = text.mask_pii(raw)
+    assert "[phone]" in out
+    assert not any(ch.isdigit() for ch in out), out
+
+
+@pytest.mark.parametrize(
+    "raw", ["mail me: zhang.san@example.com.cn", "a_b+c@mail-server.org thanks"]
+)
+def test_emails_masked(raw):
+    out = text.mask_pii(raw)
+    assert "[email]" in out and "@" not in out
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("销售王经理很专业", "销售[name]很专业"),
+        ("李师傅修得快", "[name]修得快"),
+        ("张小明先生很热情", "[name]很热情"),
+        ("小王服务好", "[name]服务好"),
+        ("陳經理態度好", "[name]態度好"),  # traditional
+        ("Mr Smith was helpful", "[name] was helpful"),
+        ("Ask Ms. Anne Lee", "Ask [name]"),
+    ],
+)
+def test_names_masked(raw, expected):
+    assert text.mask_pii(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["等了3天", "花了5000元", "2023年买的", "机器型号 ZX200-5G", "Order 12345"]
+)
+def test_ordinary_numbers_kept(raw):
+    assert text.mask_pii(raw) == raw
+
+
+def test_mask_non_string_passthrough():
+    assert text.mask_pii(None) is None
+
+
+# ---------------------------------------------------------------- tables
+
+
+@pytest.fixture(scope="module")
+def survey():
+    rng = np.random.default_rng(0)
+    pool = [
+        "价格太贵",
+        "服务态度很好",
+        "配件缺货",
+        "",
+        "waiting time too long",
+        "good machine quality",
+        "转来转去",
+    ]
+    n = 400
+    return pd.DataFrame(
+        {
+            "comment": rng.choice(pool, size=n),
+            "segment": rng.integers(1, 3, size=n),
+            "wave": rng.choice([2020, 2021], size=n),
+            "overall_sat": rng.integers(0, 11, size=n).astype(float),
+        }
+    )
+
+
+def test_theme_frequencies_bases_and_wilson(survey):
+    res = text.code_comments(survey)
+    freq = text.theme_frequencies(survey, res, min_base=10)
+    assert set(freq.columns) >= {
+        "segment",
+        "wave",
+        "theme",
+        "n",
+        "n_mentions",
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+    }
+    assert len(freq) == 4 * len(res.themes)
+    row = freq[(freq.segment == 1) & (freq.wave == 2020) & (freq.theme == "price")].iloc[0]
+    sub = survey[(survey.segment == 1) & (survey.wave == 2020)]
+    n = int((sub.comment != "").sum())
+    k = int((sub.comment == "价格太贵").sum())
+    assert row["n"] == n and row["n_respondents"] == len(sub) and row["n_mentions"] == k
+    # Wilson interval by hand (Wilson 1927)
+    z = stats.norm.ppf(0.975)
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    assert row["estimate"] == pytest.approx(p)
+    assert row["ci_lower"] == pytest.approx(centre - half, rel=1e-10)
+    assert row["ci_upper"] == pytest.approx(centre + half, rel=1e-10)
+    assert row["n_negative"] == k  # "太贵" is a negative word
+
+
+def test_theme_frequencies_overall_and_small_base_warning(survey):
+    with pytest.warns(SmallBaseWarning):
+        freq = text.theme_frequencies(survey.head(20), by=None)
+    assert len(freq) == len(text.default_codeframe().themes)
+    assert freq["small_base"].all()
+
+
+def test_theme_satisfaction_against_scipy(survey):
+    res = text.code_comments(survey)
+    out = text.theme_satisfaction(survey, res).set_index("theme")
+    a = survey.loc[survey.comment == "价格太贵", "overall_sat"]
+    b = survey.loc[(survey.comment != "价格太贵") & (survey.comment != ""), "overall_sat"]
+    r = out.loc["price"]
+    assert r["n"] == len(a)
+    assert r["estimate"] == pytest.approx(a.mean())
+    lo, hi = stats.t.interval(0.95, len(a) - 1, loc=a.mean(), scale=stats.sem(a))
+    assert (r["ci_lower"], r["ci_upper"]) == pytest.approx((lo, hi))
+    assert r["mean_other"] == pytest.approx(b.mean())
+    assert r["p_value"] == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+
+
+def test_theme_satisfaction_needs_numeric_score(survey):
+    with pytest.raises(CXValueError, match="overall_sat"):
+        text.theme_satisfaction(survey.assign(overall_sat="x"))
+
+
+def test_example_quotes_are_masked_and_capped():
+    df = pd.DataFrame(
+        {
+            "comment": [
+                "价格太贵，请王经理回电13812345678",
+                "价格太贵，email li@corp.cn",
+                "价格太贵了",
+                "价格太贵了",
+            ]
+        }
+    )
+    q = text.example_quotes(df, n=5, seed=1)
+    price = q[q.theme == "price"]
+    assert len(price) == 3  # distinct comments only
+    assert not price.quote.str.contains("1381234|li@corp|王经理").any()
+    assert (
+        price.quote.str.contains(r"\[phone\]").any()
+        and price.quote.str.contains(r"\[email\]").any()
+    )
+
+
+def test_coding_must_match_data(survey):
+    res = text.code_comments(survey.head(10))
+    with pytest.raises(CXValueError, match="does not belong"):
+        text.theme_frequencies(survey, res)
+
+
+# ---------------------------------------------------------------- kappa
+
+
+def test_kappa_against_sklearn_and_statsmodels():
+    from sklearn.metrics import cohen_kappa_score
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    rng = np.random.default_rng(7)
+    pool = [
+        "价格太贵",
+        "服务态度很好",
+        "配件缺货",
+        "waiting time too long",
+        "价格太贵，配件缺货",
+        "还行",
+    ]
+    df = pd.DataFrame({"comment": rng.choice(pool, size=300)})
+    res = text.code_comments(df)
+    # a hand coder who disagrees with the machine on ~15% of comments
+    hand = res.codes[list(res.themes)].astype(int).copy()
+    flip = rng.random(hand.shape) < 0.15
+    hand = hand.where(~flip, 1 - hand)
+    hand = hand.sample(200, random_state=1)  # a hand-coded sample of the comments
+    out = text.coding_agreement(res, hand).set_index("theme")
+    for t in ["price", "courtesy", "parts_availability", "waiting_time"]:
+        a = res.codes.loc[hand.index, t].astype(int)
+        ref = cohen_kappa_score(a, hand[t])
+        assert out.loc[t, "estimate"] == pytest.approx(ref, abs=1e-12)
+        table = pd.crosstab(a, hand[t]).to_numpy()
+        sm = cohens_kappa(table)
+        assert out.loc[t, "estimate"] == pytest.approx(sm.kappa, abs=1e-12)
+        assert out.loc[t, "se"] == pytest.approx(sm.std_kappa, rel=1e-9)
+        assert out.loc[t, "n"] == 200
+
+
+def test_kappa_not_estimable_for_constant_theme():
+    df = pd.DataFrame({"comment": ["价格太贵"] * 10})
+    res = text.code_comments(df)
+    hand = pd.DataFrame({"courtesy": [0] * 10})
+    with pytest.warns(NotEstimableWarning):
+        out = text.coding_agreement(res, hand)
+    assert np.isnan(out.loc[0, "estimate"])
+
+
+def test_kappa_bad_hand_codes():
+    df = pd.DataFrame({"comment": ["价格太贵", "服务好"]})
+    res = text.code_comments(df)
+    with pytest.raises(CXValueError, match="0/1"):
+        text.coding_agreement(res, pd.DataFrame({"price": [1, 2]}))
+    with pytest.raises(CXValueError, match="no index labels"):
+        text.coding_agreement(res, pd.DataFrame({"price": [1, 0]}, index=[10, 11]))
+    with pytest.raises(CXValueError, match="theme must be one of"):
+        text.coding_agreement(res, pd.DataFrame({"price": [1, 0]}), themes=["prise"])
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _cf(**theme):
+    base = {"name": "price", "keywords": {"zh": ["价格"]}}
+    base.update(theme)
+    return {"themes": [base]}
+
+
+def test_theme_without_keywords_is_an_error():
+    with pytest.raises(text.CodeframeError, match="'price' has no keywords"):
+        text.load_codeframe({"themes": [{"name": "price", "keywords": {"zh": [], "en": []}}]})
+    with pytest.raises(text.CodeframeError, match="'price' has no keywords"):
+        text.load_codeframe({"themes": [{"name": "price"}]})
+
+
+@pytest.mark.parametrize(
+    ("cf", "match"),
+    [
+        ({"themes": []}, "non-empty list 'themes'"),
+        ({"themes": [{"name": "a b", "keywords": {"en": ["x"]}}]}, "identifier"),
+        (
+            {
+                "themes": [
+                    {"name": "a", "keywords": {"en": ["x"]}},
+                    {"name": "a", "keywords": {"en": ["y"]}},
+                ]
+            },
+            "listed twice",
+        ),
+        (_cf(keywords={"fr": ["prix"]}), "unknown language key 'fr'"),
+        (_cf(keywords={"en": "price"}), "list of strings"),
+        (_cf(keywords={"en": [""]}), "empty keyword"),
+        (_cf(colour="red"), "unknown key 'colour'"),
+        (
+            {**_cf(), "polarity": {"positive": {"en": ["good"]}, "negative": {"en": ["good"]}}},
+            "both positive and negative",
+        ),
+        ({**_cf(), "traditional": "態态價"}, "odd number"),
+        ({**_cf(), "traditional": {"態": "态", "价": "價價"}}, "one character"),
+        ({**_cf(), "extra": 1}, "unknown key 'extra'"),
+    ],
+)
+def test_codeframe_errors(cf, match):
+    with pytest.raises(text.CodeframeError, match=match):
+        text.load_codeframe(cf)
+
+
+def test_codeframe_file_round_trip(tmp_path):
+    p = tmp_path / "cf.yaml"
+    p.write_text(
+        "themes:\n  - name: price\n    keywords: {zh: [價格], en: [price]}\n", encoding="utf-8"
+    )
+    with pytest.raises(text.CodeframeError, match="not found"):
+        text.load_codeframe(tmp_path / "missing.yaml")
+    cf = text.load_codeframe(
+        {"themes": [{"name": "price", "keywords": {"zh": ["價格"]}}], "traditional": "價价"}
+    )
+    assert cf.themes[0].keywords["zh"] == ("价格",)
+    res = text.code_comments(
+        pd.DataFrame({"comment": ["价格高", "價格高", "PRICE up"]}), codeframe=cf
+    )
+    assert res.codes["price"].tolist() == [True, True, False]
+    res2 = text.code_comments(pd.DataFrame({"comment": ["PRICE up"]}), codeframe=p)
+    assert bool(res2.codes.loc[0, "price"])
+
+
+@pytest.mark.parametrize(
+    ("values", "match"),
+    [
+        ([1, 2, 3], "must hold text.*int64"),
+        ([1.5, np.nan], "must hold text.*float64"),
+        (["ok", 5], "row 1 holds int 5"),
+        ([True, False], "must hold text"),
+    ],
+)
+def test_non_text_comment_column(values, match):
+    with pytest.raises(CXValueError, match=match):
+        text.code_comments(pd.DataFrame({"comment": values}))
+
+
+def test_missing_comment_column():
+    with pytest.raises(CXValueError, match="'verbatim'"):
+        text.code_comments(pd.DataFrame({"comment": ["x"]}), text="verbatim")
+
+
+def test_default_codeframe_content():
+    cf = text.default_codeframe()
+    expected = {
+        "courtesy",
+        "competence",
+        "responsiveness",
+        "price",
+        "product_quality",
+        "transfers",
+        "waiting_time",
+        "parts_availability",
+    }
+    assert expected <= set(cf.theme_names)
+    for t in cf.themes:
+        assert t.keywords.get("zh") and t.keywords.get("en"), t.name
+        assert t.label_for("zh") and t.label_for("en")
+
+
+def test_no_warnings_on_clean_run(hand_frame):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text.code_comments(hand_frame)
