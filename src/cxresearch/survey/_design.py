@@ -1,0 +1,603 @@
+"""Design-based variance core: the survey design, domains and Taylor linearisation.
+
+Every estimator in :mod:`cxresearch.survey` reduces to *influence values* ``z_i`` (one per row, per
+domain) whose design-based variance is computed here exactly as R's ``survey`` package does it
+(``svyrecvar`` / ``onestage``) for
+
+* weights only (``svydesign(ids=~1, weights=~w)``): a with-replacement design,
+  ``V = n/(n-1) * sum_i (z_i - zbar)^2``;
+* stratified designs (``strata=``): the same within each stratum ``h``, summed over strata;
+* one-stage cluster designs (``cluster=``): the influence values are first summed within each PSU;
+* a finite-population correction (``fpc=``): each stratum's variance is multiplied by ``1 - f_h``,
+  ``f_h`` the sampling fraction of first-stage units in stratum ``h``.
+
+Domains (``by`` levels, and rows whose item is missing) are handled as R does after subsetting a
+design: influence values are zero outside the domain but the zero rows still count in ``n_h``.
+
+Why hand-written rather than ``samplics``/``svy``: the hot path needs only a few ``np.bincount``
+passes over integer domain codes; measured on this project's benchmark (1,000,000 rows x 30 items)
+that is 2-10x faster than the general-purpose libraries, which give the same numbers.
+
+References
+----------
+Lumley, T. (2004). Analysis of complex survey samples. *Journal of Statistical Software*, 9(8).
+https://doi.org/10.18637/jss.v009.i08
+
+Wolter, K. M. (2007). *Introduction to Variance Estimation* (2nd ed.). Springer.
+https://doi.org/10.1007/978-0-387-35099-8
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from cxresearch.errors import CXValueError, SmallBaseWarning
+
+LONELY_PSU = ("fail", "remove", "adjust")
+
+
+# --------------------------------------------------------------------------------------------
+# small validators
+# --------------------------------------------------------------------------------------------
+
+
+def check_frame(data: object) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise CXValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    if len(data) == 0:
+        raise CXValueError("data has no rows")
+    return data
+
+
+def as_list(value: str | Sequence[str] | None, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        out = list(value)
+    except TypeError:
+        raise CXValueError(
+            f"{name} must be a column name or a list of column names; got {value!r}"
+        ) from None
+    for v in out:
+        if not isinstance(v, str):
+            raise CXValueError(f"{name} must hold column names (str); got {v!r}")
+    return out
+
+
+def check_columns(data: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        shown = ", ".join(repr(c) for c in list(data.columns)[:30])
+        more = " ..." if data.shape[1] > 30 else ""
+        raise CXValueError(
+            f"{name}: column {missing[0]!r} is not in the data; available columns: {shown}{more}"
+        )
+
+
+def check_alpha(alpha: float, name: str = "alpha") -> float:
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        raise CXValueError(f"{name} must be a number in (0, 1); got {alpha!r}") from None
+    if not 0.0 < a < 1.0:
+        raise CXValueError(f"{name} must be in (0, 1); got {alpha!r}")
+    return a
+
+
+def check_base_rules(min_base: int, anonymity_min: int) -> tuple[int, int]:
+    for name, v in (("min_base", min_base), ("anonymity_min", anonymity_min)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0:
+            raise CXValueError(f"{name} must be a non-negative integer; got {v!r}")
+    if anonymity_min > min_base:
+        raise CXValueError(f"anonymity_min ({anonymity_min}) must not exceed min_base ({min_base})")
+    return int(min_base), int(anonymity_min)
+
+
+def numeric_column(data: pd.DataFrame, column: str, *, role: str = "score") -> np.ndarray:
+    """Return ``data[column]`` as float64 (NaN = missing) or raise naming the bad value."""
+    s = data[column]
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=float)
+    if isinstance(s.dtype, pd.CategoricalDtype) or not (
+        pd.api.types.is_numeric_dtype(s) or s.dtype == object
+    ):
+        raise CXValueError(f"{role} column {column!r} must be numeric; got dtype {s.dtype}")
+    if pd.api.types.is_numeric_dtype(s):
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        conv = pd.to_numeric(s, errors="coerce")
+        bad = conv.isna() & s.notna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise CXValueError(
+                f"{role} column {column!r} must be numeric; got {s.iloc[i]!r} at row {s.index[i]!r}"
+            )
+        x = conv.to_numpy(dtype=float, na_value=np.nan)
+    inf = np.isinf(x)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise CXValueError(
+            f"{role} column {column!r} must be finite; got {x[i]!r} at row {s.index[i]!r}"
+        )
+    return x
+
+
+def check_scale(
+    x: np.ndarray, column: str, scale: tuple[float, float] | None, index: pd.Index
+) -> None:
+    """Raise if a non-missing value of ``x`` lies outside ``scale``."""
+    if scale is None:
+        return
+    lo, hi = scale
+    bad = (x < lo) | (x > hi)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise CXValueError(
+            f"score column {column!r} has value {x[i]:g} at row {index[i]!r}, outside its scale "
+            f"[{lo:g}, {hi:g}]; recode it or declare it a missing code"
+        )
+
+
+def resolve_scale(
+    column: str, scale: tuple[float, float] | None, codebook: object | None
+) -> tuple[float, float] | None:
+    """Scale bounds from an explicit ``scale=`` or a codebook (object or YAML-shaped dict)."""
+    if scale is not None:
+        try:
+            lo, hi = (float(scale[0]), float(scale[1]))
+        except (TypeError, ValueError, IndexError):
+            raise CXValueError(f"scale must be a pair (min, max); got {scale!r}") from None
+        if not lo < hi:
+            raise CXValueError(f"scale must satisfy min < max; got {scale!r}")
+        return lo, hi
+    if codebook is None:
+        return None
+    var = None
+    if isinstance(codebook, dict):
+        for entry in codebook.get("variables", []):
+            if entry.get("name") == column:
+                var = entry
+                break
+        if var is None:
+            raise CXValueError(f"codebook has no variable {column!r}")
+        if var.get("kind") == "nps":
+            return 0.0, 10.0
+        if var.get("min") is None or var.get("max") is None:
+            raise CXValueError(f"codebook variable {column!r} has no scale (min/max)")
+        return float(var["min"]), float(var["max"])
+    get = getattr(codebook, "get", None)
+    if get is None:
+        raise CXValueError(
+            f"codebook must be a cxresearch Codebook or a codebook dict; got {type(codebook).__name__}"
+        )
+    try:
+        var = get(column)
+    except Exception as exc:  # the codebook's own error names the variable
+        raise CXValueError(f"codebook has no variable {column!r}: {exc}") from exc
+    if var is None:
+        raise CXValueError(f"codebook has no variable {column!r}")
+    sc = getattr(var, "scale", None)
+    if sc is None and getattr(var, "kind", None) == "nps":
+        sc = (0, 10)
+    if sc is None:
+        raise CXValueError(f"codebook variable {column!r} has no scale (min/max)")
+    return float(sc[0]), float(sc[1])
+
+
+# --------------------------------------------------------------------------------------------
+# the design
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Design:
+    """A one-stage (optionally stratified, clustered, finite-population) sampling design.
+
+    Internal: built by :func:`build_design`; attributes are numpy arrays over the rows of the data.
+    """
+
+    w: np.ndarray  # sampling weights, n
+    stratum: np.ndarray  # stratum code per row, 0..H-1
+    psu: np.ndarray | None  # PSU code per row (0..P-1), None when every row is its own PSU
+    psu_stratum: np.ndarray  # stratum code of each PSU (P); rows when psu is None
+    n_h: np.ndarray  # PSUs per stratum (H)
+    scale_h: np.ndarray  # n_h/(n_h-1) * (1 - f_h); 0 for removed lonely strata (H)
+    lonely_adjust: bool
+    n_psu: int
+    spec: dict
+
+    @property
+    def n(self) -> int:
+        return int(self.w.shape[0])
+
+    @property
+    def n_strata(self) -> int:
+        return int(self.n_h.shape[0])
+
+    @property
+    def df(self) -> int:
+        """Design degrees of freedom, as R's ``degf``: PSUs minus strata."""
+        return int(self.n_psu - self.n_strata)
+
+    # -- variance of domain influence values ---------------------------------------------------
+
+    def domain_var(self, z: np.ndarray, dom: np.ndarray, n_dom: int) -> np.ndarray:
+        """Variance of ``sum(z)`` for each of ``n_dom`` disjoint domains.
+
+        ``z[i]`` is row ``i``'s influence value for the domain ``dom[i]`` it belongs to (and is
+        zero in every other domain); ``dom[i] == n_dom`` marks rows in no domain.
+        """
+        H = self.n_strata
+        D = n_dom + 1
+        if self.psu is None:
+            key = self.stratum * D + dom
+            s1 = np.bincount(key, weights=z, minlength=H * D).reshape(H, D)
+            s2 = np.bincount(key, weights=z * z, minlength=H * D).reshape(H, D)
+        else:
+            P = self.n_psu
+            t = np.bincount(self.psu * D + dom, weights=z, minlength=P * D)
+            key = (self.psu_stratum[:, None] * D + np.arange(D)[None, :]).ravel()
+            s1 = np.bincount(key, weights=t, minlength=H * D).reshape(H, D)
+            s2 = np.bincount(key, weights=t * t, minlength=H * D).reshape(H, D)
+        nh = self.n_h[:, None].astype(float)
+        if self.lonely_adjust:
+            # centre single-PSU strata at the grand mean of PSU totals (R "adjust")
+            grand = s1.sum(axis=0, keepdims=True) / self.n_psu
+            centred = s2 - 2 * s1 * grand + nh * grand**2
+            regular = s2 - s1**2 / nh
+            ss = np.where(self.n_h[:, None] == 1, centred, regular)
+        else:
+            ss = s2 - s1**2 / nh
+        v = (self.scale_h[:, None] * ss).sum(axis=0)[:n_dom]
+        return np.maximum(v, 0.0)
+
+    def vcov(self, Z: np.ndarray) -> np.ndarray:
+        """Full covariance matrix of the column totals of an ``n x k`` influence matrix."""
+        Z = np.asarray(Z, dtype=float)
+        if Z.ndim == 1:
+            Z = Z[:, None]
+        if self.psu is None:
+            T = Z
+            ps = self.stratum
+        else:
+            P = self.n_psu
+            agg = sparse.csr_matrix(
+                (np.ones(self.n), (self.psu, np.arange(self.n))), shape=(P, self.n)
+            )
+            T = np.asarray(agg @ Z)
+            ps = self.psu_stratum
+        H = self.n_strata
+        S = sparse.csr_matrix(
+            (np.ones(T.shape[0]), (ps, np.arange(T.shape[0]))), shape=(H, T.shape[0])
+        )
+        s1 = np.asarray(S @ T)  # H x k
+        nh = self.n_h.astype(float)
+        c = self.scale_h[ps]
+        cross = T.T @ (T * c[:, None])
+        if self.lonely_adjust and np.any(self.n_h == 1):
+            grand = s1.sum(axis=0) / self.n_psu
+            out = cross.copy()
+            for h in range(H):
+                if self.n_h[h] == 1:
+                    # (T - grand)'(T - grand) for the single PSU; cross already holds T'T
+                    out += self.scale_h[h] * (
+                        -np.outer(s1[h], grand) - np.outer(grand, s1[h]) + np.outer(grand, grand)
+                    )
+                else:
+                    out -= self.scale_h[h] * np.outer(s1[h], s1[h]) / nh[h]
+            return out
+        return cross - (s1 * (self.scale_h / nh)[:, None]).T @ s1
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(s, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques)
+
+
+def build_design(
+    data: pd.DataFrame,
+    *,
+    weights: str | None,
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    fpc: str | float | None = None,
+    lonely_psu: str = "fail",
+) -> Design:
+    """Validate a design spec against ``data`` and return a :class:`Design`.
+
+    Raises
+    ------
+    CXValueError
+        Unknown columns; non-numeric, missing, negative or all-zero weights; missing strata or
+        cluster ids; an ``fpc`` not constant within a stratum or smaller than the number of PSUs
+        sampled; a stratum with a single PSU when ``lonely_psu='fail'``.
+    """
+    n = len(data)
+    if lonely_psu not in LONELY_PSU:
+        raise CXValueError(
+            f"lonely_psu must be one of {', '.join(repr(x) for x in LONELY_PSU)}; got {lonely_psu!r}"
+        )
+    # weights
+    if weights is None:
+        w = np.ones(n)
+    else:
+        if not isinstance(weights, str):
+            raise CXValueError(f"weights must be a column name or None; got {weights!r}")
+        check_columns(data, [weights], "weights")
+        w = numeric_column(data, weights, role="weights")
+        if np.isnan(w).any():
+            i = int(np.flatnonzero(np.isnan(w))[0])
+            raise CXValueError(
+                f"weights column {weights!r} is missing at row {data.index[i]!r}; "
+                "every row needs a weight (use 0 to exclude a row)"
+            )
+        if (w < 0).any():
+            i = int(np.flatnonzero(w < 0)[0])
+            raise CXValueError(
+                f"weights column {weights!r} has a negative value {w[i]:g} at row "
+                f"{data.index[i]!r}; weights must be >= 0"
+            )
+        if not (w > 0).any():
+            raise CXValueError(f"weights column {weights!r} is zero in every row")
+    strata_cols = as_list(strata, "strata")
+    check_columns(data, strata_cols, "strata")
+    if strata_cols:
+        for col in strata_cols:
+            if data[col].isna().any():
+                i = int(np.flatnonzero(data[col].isna().to_numpy())[0])
+                raise CXValueError(f"strata column {col!r} is missing at row {data.index[i]!r}")
+        if len(strata_cols) == 1:
+            stratum, _ = _codes(data[strata_cols[0]])
+        else:
+            stratum = data.groupby(strata_cols, sort=True).ngroup().to_numpy(np.int64)
+    else:
+        stratum = np.zeros(n, dtype=np.int64)
+    H = int(stratum.max()) + 1
+    if cluster is not None:
+        if not isinstance(cluster, str):
+            raise CXValueError(f"cluster must be a column name or None; got {cluster!r}")
+        check_columns(data, [cluster], "cluster")
+        if data[cluster].isna().any():
+            i = int(np.flatnonzero(data[cluster].isna().to_numpy())[0])
+            raise CXValueError(f"cluster column {cluster!r} is missing at row {data.index[i]!r}")
+        # PSUs are nested in strata (R's nest=TRUE semantics: the same id in two strata is two PSUs)
+        key = pd.DataFrame({"h": stratum, "c": data[cluster].to_numpy()})
+        psu = key.groupby(["h", "c"], sort=True).ngroup().to_numpy(np.int64)
+        P = int(psu.max()) + 1
+        psu_stratum = np.zeros(P, dtype=np.int64)
+        psu_stratum[psu] = stratum
+        # a PSU id appearing in two strata is ambiguous in R (error without nest=TRUE); we nest.
+    else:
+        psu = None
+        P = n
+        psu_stratum = stratum
+    n_h = np.bincount(psu_stratum, minlength=H)
+    # finite population correction
+    f_h = np.zeros(H)
+    if fpc is not None:
+        if isinstance(fpc, str):
+            check_columns(data, [fpc], "fpc")
+            pop = numeric_column(data, fpc, role="fpc")
+            if np.isnan(pop).any():
+                raise CXValueError(f"fpc column {fpc!r} has missing values")
+            per_h = pd.Series(pop).groupby(stratum).agg(["min", "max"])
+            if (per_h["min"] != per_h["max"]).any():
+                raise CXValueError(f"fpc column {fpc!r} must be constant within each stratum")
+            pop_h = per_h["min"].reindex(range(H)).to_numpy()
+        elif isinstance(fpc, int | float | np.number) and not isinstance(fpc, bool):
+            if H > 1:
+                raise CXValueError(
+                    "fpc as a number is allowed only without strata; give a column with each "
+                    f"stratum's population size; got fpc={fpc!r}"
+                )
+            pop_h = np.array([float(fpc)])
+        else:
+            raise CXValueError(f"fpc must be a column name, a number or None; got {fpc!r}")
+        if (pop_h <= 0).any():
+            raise CXValueError(f"fpc must be positive; got {pop_h[pop_h <= 0][0]!r}")
+        # as R: values <= 1 are sampling fractions, larger values population sizes (in PSUs)
+        frac = np.where(pop_h <= 1, pop_h, n_h / pop_h)
+        if (frac > 1 + 1e-12).any():
+            h = int(np.flatnonzero(frac > 1 + 1e-12)[0])
+            raise CXValueError(
+                f"fpc: population size {pop_h[h]:g} is smaller than the {n_h[h]} PSUs sampled "
+                "in that stratum"
+            )
+        f_h = np.minimum(frac, 1.0)
+    lonely = n_h == 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale_h = np.where(lonely, 0.0, n_h / np.maximum(n_h - 1, 1)) * (1.0 - f_h)
+    if lonely.any():
+        if lonely_psu == "fail":
+            raise CXValueError(
+                f"{int(lonely.sum())} stratum/strata have a single PSU, so their variance "
+                "cannot be estimated; pass lonely_psu='remove' (no contribution) or 'adjust' "
+                "(centre at the grand mean), as R's options(survey.lonely.psu=...)"
+            )
+        if lonely_psu == "adjust":
+            scale_h = np.where(lonely, 1.0 - f_h, scale_h)
+    spec = {
+        "weights": weights,
+        "strata": strata_cols or None,
+        "cluster": cluster,
+        "fpc": fpc,
+        "lonely_psu": lonely_psu,
+    }
+    return Design(
+        w=w,
+        stratum=stratum,
+        psu=psu,
+        psu_stratum=psu_stratum,
+        n_h=n_h,
+        scale_h=scale_h,
+        lonely_adjust=bool(lonely_psu == "adjust" and lonely.any()),
+        n_psu=P,
+        spec=spec,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# domains
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Domains:
+    """Integer domain code per row (``n_dom`` = no domain) and the level table."""
+
+    code: np.ndarray
+    n_dom: int
+    levels: pd.DataFrame  # one row per domain, the by columns (empty columns when by=None)
+
+
+def build_domains(data: pd.DataFrame, by: Sequence[str]) -> Domains:
+    n = len(data)
+    if not by:
+        return Domains(code=np.zeros(n, dtype=np.int64), n_dom=1, levels=pd.DataFrame(index=[0]))
+    check_columns(data, by, "by")
+    codes = []
+    uniq = []
+    for col in by:
+        c, u = _codes(data[col])
+        codes.append(c)
+        uniq.append(u)
+    dims = tuple(max(len(u), 1) for u in uniq)
+    code_mat = np.vstack(codes)
+    ok = (code_mat >= 0).all(axis=0)
+    flat = np.full(n, -1, dtype=np.int64)
+    if ok.any():
+        flat[ok] = np.ravel_multi_index(tuple(code_mat[:, ok]), dims)
+    obs, inv = np.unique(flat[ok], return_inverse=True)
+    D = len(obs)
+    code = np.full(n, D, dtype=np.int64)
+    code[ok] = inv
+    if D:
+        idx = np.unravel_index(obs, dims)
+        levels = pd.DataFrame({col: uniq[j][idx[j]] for j, col in enumerate(by)})
+    else:
+        levels = pd.DataFrame({col: [] for col in by})
+    return Domains(code=code, n_dom=D, levels=levels)
+
+
+# --------------------------------------------------------------------------------------------
+# estimators on domains
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatioEstimate:
+    """Domain ratio (mean) estimates with their linearised variance."""
+
+    n: np.ndarray
+    n_eff: np.ndarray
+    weight_sum: np.ndarray
+    estimate: np.ndarray
+    var: np.ndarray
+
+
+def domain_mean(design: Design, dom: Domains, y: np.ndarray) -> RatioEstimate:
+    """Weighted domain means of ``y`` (NaN = missing) with Taylor-linearised variances.
+
+    Influence value of row ``i`` in domain ``d``: ``z_i = w_i (y_i - m_d) / W_d`` for non-missing
+    ``y_i`` in ``d``, 0 otherwise (R's ``svymean``/``svyby``, ``na.rm=TRUE``).
+    """
+    D = dom.n_dom
+    valid = ~np.isnan(y)
+    code = np.where(valid, dom.code, D)
+    w = design.w
+    y0 = np.where(valid, y, 0.0)
+    wv = np.where(valid, w, 0.0)
+    n = np.bincount(code, minlength=D + 1)[:D].astype(float)
+    W = np.bincount(code, weights=wv, minlength=D + 1)[:D]
+    W2 = np.bincount(code, weights=wv * wv, minlength=D + 1)[:D]
+    S = np.bincount(code, weights=wv * y0, minlength=D + 1)[:D]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = S / W
+        n_eff = W**2 / W2
+    m_ext = np.append(np.nan_to_num(m), 0.0)
+    W_ext = np.append(np.where(W > 0, W, 1.0), 1.0)
+    z = wv * (y0 - m_ext[code]) / W_ext[code]
+    var = design.domain_var(z, code, D)
+    var = np.where(W > 0, var, np.nan)
+    return RatioEstimate(n=n, n_eff=n_eff, weight_sum=W, estimate=m, var=var)
+
+
+def mean_influence(design: Design, y: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean of ``y`` over rows in ``mask`` (and non-missing) and its influence vector (length n)."""
+    valid = mask & ~np.isnan(y)
+    wv = np.where(valid, design.w, 0.0)
+    W = wv.sum()
+    if W <= 0:
+        return np.nan, np.zeros_like(wv)
+    y0 = np.where(valid, y, 0.0)
+    m = float((wv * y0).sum() / W)
+    return m, wv * (y0 - m) / W
+
+
+# --------------------------------------------------------------------------------------------
+# intervals and output
+# --------------------------------------------------------------------------------------------
+
+
+def t_quantile(alpha: float, df: float) -> float:
+    """Two-sided critical value: Student t with ``df`` design degrees of freedom (normal if inf)."""
+    if not np.isfinite(df) or df <= 0:
+        return float(stats.norm.ppf(1 - alpha / 2))
+    return float(stats.t.ppf(1 - alpha / 2, df))
+
+
+def logit_ci(p: np.ndarray, se: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """Logit-scale interval as R ``svyciprop(method='logit')``: expit(logit(p) -+ q se/(p(1-p)))."""
+    p = np.asarray(p, dtype=float)
+    se = np.asarray(se, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lp = np.log(p / (1 - p))
+        half = q * se / (p * (1 - p))
+        lo = 1 / (1 + np.exp(-(lp - half)))
+        hi = 1 / (1 + np.exp(-(lp + half)))
+    edge = (p <= 0) | (p >= 1)
+    lo = np.where(edge, p, lo)
+    hi = np.where(edge, p, hi)
+    return lo, hi
+
+
+def finish(
+    frame: pd.DataFrame,
+    *,
+    min_base: int,
+    anonymity_min: int,
+    value_columns: Sequence[str],
+    where: str,
+) -> pd.DataFrame:
+    """Add ``small_base`` and ``suppressed`` flags; blank every value column of suppressed rows."""
+    n = frame["n"].to_numpy(dtype=float)
+    small = n < min_base
+    supp = n < anonymity_min
+    frame["small_base"] = small
+    frame["suppressed"] = supp
+    if supp.any():
+        cols = [c for c in value_columns if c in frame.columns]
+        frame.loc[supp, cols] = np.nan
+    flagged = small & ~supp
+    if flagged.any() or supp.any():
+        warnings.warn(
+            f"{where}: {int(small.sum())} estimate(s) rest on fewer than {min_base} respondents "
+            f"(flagged small_base); {int(supp.sum())} under {anonymity_min} suppressed",
+            SmallBaseWarning,
+            stacklevel=3,
+        )
+    return frame
+
+
+def design_settings(design: Design, **extra: object) -> dict:
+    out = dict(design.spec)
+    out.update(extra)
+    return out

@@ -1,0 +1,401 @@
+"""Customer-experience KPIs: Net Promoter Score, top-/bottom-box shares and CSAT.
+
+Each KPI is a design-based domain mean of a transformed answer (the promoter-minus-detractor
+indicator for NPS, a box indicator for top-box), so it inherits the Taylor-linearised standard errors
+of :mod:`cxresearch.survey._design` (weights, strata, clusters, fpc), its ``by`` domains and its
+small-base rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.errors import CXValueError
+from cxresearch.survey import _design as core
+from cxresearch.survey.estimates import _prepare
+from cxresearch.survey.estimates import mean as _mean
+
+__all__ = ["nps", "top_box", "bottom_box", "csat", "transform", "STATISTICS"]
+
+NPS_SCALE = (0.0, 10.0)
+STATISTICS = ("mean", "top_box", "bottom_box", "nps", "proportion")
+
+
+def _check_k(k: int, scale: tuple[float, float], column: str) -> int:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise CXValueError(f"k must be a positive integer (number of boxes); got {k!r}")
+    width = scale[1] - scale[0] + 1
+    if k >= width:
+        raise CXValueError(
+            f"k={k} boxes cover the whole scale [{scale[0]:g}, {scale[1]:g}] of {column!r}; "
+            f"k must be below {int(width)}"
+        )
+    return int(k)
+
+
+def transform(
+    y: np.ndarray,
+    *,
+    statistic: str,
+    column: str,
+    index: pd.Index,
+    scale: tuple[float, float] | None = None,
+    k: int = 2,
+    raw: pd.Series | None = None,
+    level: object | None = None,
+) -> np.ndarray:
+    """The per-respondent variable whose weighted mean is ``statistic`` (NaN stays missing).
+
+    ``mean``: the score; ``top_box``: 1 if ``y >= max - k + 1``; ``bottom_box``: 1 if
+    ``y <= min + k - 1``; ``nps``: ``100 * (1[y >= 9] - 1[y <= 6])`` on a 0-10 scale;
+    ``proportion``: 1 if the raw answer equals ``level`` (or is in a list of levels).
+    """
+    if statistic not in STATISTICS:
+        raise CXValueError(
+            f"statistic must be one of {', '.join(repr(s) for s in STATISTICS)}; got {statistic!r}"
+        )
+    if statistic == "proportion":
+        if level is None:
+            raise CXValueError("statistic='proportion' needs level= (the category to count)")
+        s = raw
+        levels = list(level) if isinstance(level, list | tuple | set | frozenset) else [level]
+        out = s.isin(levels).to_numpy().astype(float)
+        out[s.isna().to_numpy()] = np.nan
+        return out
+    if statistic == "nps":
+        scale = NPS_SCALE if scale is None else scale
+        if tuple(scale) != NPS_SCALE:
+            raise CXValueError(f"NPS needs a 0-10 scale; {column!r} has scale {scale!r}")
+        core.check_scale(y, column, NPS_SCALE, index)
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isnan(y), np.nan, 100.0 * ((y >= 9).astype(float) - (y <= 6)))
+    core.check_scale(y, column, scale, index)
+    if statistic == "mean":
+        return y
+    if scale is None:
+        raise CXValueError(
+            f"{statistic} needs the scale of {column!r}: pass scale=(min, max) or codebook="
+        )
+    k = _check_k(k, scale, column)
+    with np.errstate(invalid="ignore"):
+        if statistic == "top_box":
+            hit = y >= scale[1] - k + 1
+        else:
+            hit = y <= scale[0] + k - 1
+    return np.where(np.isnan(y), np.nan, hit.astype(float))
+
+
+_VALUES = ("n_eff", "estimate", "se", "ci_lower", "ci_upper", "promoters", "passives", "detractors")
+
+
+def nps(
+    data: pd.DataFrame,
+    *,
+    score: str | Sequence[str],
+    by: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    fpc: str | float | None = None,
+    lonely_psu: str = "fail",
+    alpha: float = 0.05,
+    min_base: int = 30,
+    anonymity_min: int = 5,
+) -> pd.DataFrame:
+    """Net Promoter Score (-100 ... 100) with its linearised standard error and interval.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent. Not modified.
+    score : str or list of str
+        Likelihood-to-recommend column(s) on 0-10; NaN is missing. A value outside 0-10 raises.
+    by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
+        As :func:`cxresearch.survey.mean`.
+
+    Returns
+    -------
+    DataFrame
+        One row per score x domain: the ``by`` columns, ``score``, ``n``, ``n_eff``,
+        ``promoters``, ``passives``, ``detractors`` (weighted shares in [0, 1] of answers 9-10,
+        7-8 and 0-6), ``estimate`` (NPS = 100 (promoters - detractors)), ``se``, ``ci_lower``,
+        ``ci_upper`` (``estimate -+ t se`` on the design degrees of freedom, truncated to
+        [-100, 100]), ``small_base``, ``suppressed``.
+
+    Notes
+    -----
+    NPS is the weighted mean of ``x_i = 100 (1[y_i >= 9] - 1[y_i <= 6])``; its influence values are
+    ``z_i = w_i (x_i - NPS) / W``. Under simple random sampling this gives the trinomial variance
+    ``100^2 (p + d - (p - d)^2) / (n - 1)`` (R's ``n/(n-1)`` convention; tested).
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review* 81(12).
+    Rocks, B. (2016). Interval estimation for the "net promoter score". *The American
+    Statistician* 70(4), 365-372. https://doi.org/10.1080/00031305.2016.1158124
+    """
+    data, scores, by_cols, alpha, design, dom = _prepare(
+        data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
+    )
+    q = core.t_quantile(alpha, design.df)
+    D = dom.n_dom
+    frames = []
+    for col in scores:
+        y = core.numeric_column(data, col)
+        x = transform(y, statistic="nps", column=col, index=data.index)
+        est = core.domain_mean(design, dom, x)
+        valid = ~np.isnan(y)
+        code = np.where(valid, dom.code, D)
+        wp = np.where(valid & (y >= 9), design.w, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            prom = np.bincount(code, weights=wp, minlength=D + 1)[:D] / est.weight_sum
+        det = prom - est.estimate / 100.0
+        se = np.sqrt(est.var)
+        f = dom.levels.copy()
+        f["score"] = col
+        f["n"] = est.n
+        f["n_eff"] = est.n_eff
+        f["promoters"] = prom
+        f["passives"] = 1.0 - prom - det
+        f["detractors"] = det
+        f["estimate"] = est.estimate
+        f["se"] = se
+        f["ci_lower"] = np.maximum(est.estimate - q * se, -100.0)
+        f["ci_upper"] = np.minimum(est.estimate + q * se, 100.0)
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    return core.finish(
+        out,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        value_columns=_VALUES,
+        where="survey.nps",
+    )
+
+
+def _box(
+    data,
+    *,
+    score,
+    k,
+    bottom,
+    by,
+    weights,
+    strata,
+    cluster,
+    fpc,
+    lonely_psu,
+    alpha,
+    scale,
+    codebook,
+    min_base,
+    anonymity_min,
+    where,
+):
+    data, scores, by_cols, alpha, design, dom = _prepare(
+        data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
+    )
+    q = core.t_quantile(alpha, design.df)
+    frames = []
+    for col in scores:
+        sc = core.resolve_scale(col, scale, codebook)
+        if sc is None:
+            raise CXValueError(
+                f"{where} needs the scale of {col!r}: pass scale=(min, max) or codebook="
+            )
+        y = core.numeric_column(data, col)
+        x = transform(
+            y,
+            statistic="bottom_box" if bottom else "top_box",
+            column=col,
+            index=data.index,
+            scale=sc,
+            k=k,
+        )
+        est = core.domain_mean(design, dom, x)
+        se = np.sqrt(est.var)
+        lo, hi = core.logit_ci(est.estimate, se, q)
+        f = dom.levels.copy()
+        f["score"] = col
+        f["threshold"] = (sc[0] + k - 1) if bottom else (sc[1] - k + 1)
+        f["n"] = est.n
+        f["n_eff"] = est.n_eff
+        f["estimate"] = est.estimate
+        f["se"] = se
+        f["ci_lower"] = lo
+        f["ci_upper"] = hi
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    return core.finish(
+        out, min_base=min_base, anonymity_min=anonymity_min, value_columns=_VALUES, where=where
+    )
+
+
+_BOX_DOC = """Design-based {which}-{k}-box share: the weighted share of answers {cond}.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent. Not modified.
+    score : str or list of str
+        Numeric rating column(s); NaN is missing.
+    k : int
+        Number of boxes (2 = the two {which}most answers). Must be smaller than the scale width.
+    scale : (min, max), optional
+        The scale of the score(s); required unless ``codebook`` gives it. A value outside raises.
+    codebook : Codebook or dict, optional
+        Source of each score's scale (``min``/``max``).
+    by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
+        As :func:`cxresearch.survey.mean`.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, ``score``, ``threshold`` (the {edge} scale value counted), ``n``,
+        ``n_eff``, ``estimate`` (share in [0, 1]), ``se`` (linearised), ``ci_lower``/``ci_upper``
+        (logit interval as R ``svyciprop(method="logit")``, never outside [0, 1]),
+        ``small_base``, ``suppressed``.
+
+    Raises
+    ------
+    CXValueError
+        No scale; a value outside the scale; a non-numeric score; bad ``k``.
+
+    Notes
+    -----
+    The share is the weighted domain mean of the box indicator; see
+    :func:`cxresearch.survey.proportion` for the interval.
+    """
+
+
+def top_box(
+    data: pd.DataFrame,
+    *,
+    score: str | Sequence[str],
+    k: int = 2,
+    scale: tuple[float, float] | None = None,
+    codebook: object | None = None,
+    by: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    fpc: str | float | None = None,
+    lonely_psu: str = "fail",
+    alpha: float = 0.05,
+    min_base: int = 30,
+    anonymity_min: int = 5,
+) -> pd.DataFrame:
+    return _box(
+        data,
+        score=score,
+        k=k,
+        bottom=False,
+        by=by,
+        weights=weights,
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc,
+        lonely_psu=lonely_psu,
+        alpha=alpha,
+        scale=scale,
+        codebook=codebook,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        where="survey.top_box",
+    )
+
+
+def bottom_box(
+    data: pd.DataFrame,
+    *,
+    score: str | Sequence[str],
+    k: int = 2,
+    scale: tuple[float, float] | None = None,
+    codebook: object | None = None,
+    by: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    fpc: str | float | None = None,
+    lonely_psu: str = "fail",
+    alpha: float = 0.05,
+    min_base: int = 30,
+    anonymity_min: int = 5,
+) -> pd.DataFrame:
+    return _box(
+        data,
+        score=score,
+        k=k,
+        bottom=True,
+        by=by,
+        weights=weights,
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc,
+        lonely_psu=lonely_psu,
+        alpha=alpha,
+        scale=scale,
+        codebook=codebook,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        where="survey.bottom_box",
+    )
+
+
+top_box.__doc__ = _BOX_DOC.format(which="top", k="k", cond=">= max - k + 1", edge="lowest")
+bottom_box.__doc__ = _BOX_DOC.format(which="bottom", k="k", cond="<= min + k - 1", edge="highest")
+
+
+def csat(
+    data: pd.DataFrame,
+    *,
+    score: str | Sequence[str],
+    scale: tuple[float, float] | None = None,
+    codebook: object | None = None,
+    k: int = 2,
+    by: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    fpc: str | float | None = None,
+    lonely_psu: str = "fail",
+    alpha: float = 0.05,
+    min_base: int = 30,
+    anonymity_min: int = 5,
+) -> pd.DataFrame:
+    """Customer satisfaction (CSAT) as a mean score and as a top-``k``-box share.
+
+    Parameters are those of :func:`top_box`.
+
+    Returns
+    -------
+    DataFrame
+        The rows of :func:`cxresearch.survey.mean` (``statistic='mean'``) followed by those of
+        :func:`top_box` (``statistic='top_box'``), with a ``statistic`` column and the union of
+        their columns (``deff``, ``weight_sum`` only for the mean; ``threshold`` only for the
+        box share). Each keeps its base, flags and suppression.
+    """
+    common = dict(
+        by=by,
+        weights=weights,
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc,
+        lonely_psu=lonely_psu,
+        alpha=alpha,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+    )
+    for col in core.as_list(score, "score"):
+        if core.resolve_scale(col, scale, codebook) is None:
+            raise CXValueError(
+                f"csat needs the scale of {col!r}: pass scale=(min, max) or codebook="
+            )
+    m = _mean(data, score=score, scale=scale, codebook=codebook, **common)
+    b = top_box(data, score=score, k=k, scale=scale, codebook=codebook, **common)
+    m.insert(0, "statistic", "mean")
+    b.insert(0, "statistic", "top_box")
+    return pd.concat([m, b], ignore_index=True)
