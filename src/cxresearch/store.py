@@ -1,0 +1,1445 @@
+"""The study store: an embedded DuckDB file holding every client's survey waves, CRM, employee survey
+and comments, with the provenance of every load and the original code of every missing answer.
+
+A store is one file (no server). It holds many clients side by side; every read names its client and
+every query is parameterised on it, so a report can never see another client's rows.
+
+Tables
+------
+``responses``
+    One row per respondent × wave: ``client``, ``respondent_id``, ``wave``, then one column per
+    codebook variable found in the imported files (``customer_id``, segment columns, ``weight``,
+    items). Numeric items are ``DOUBLE``; a declared missing code (don't know, refused, -99 …) is
+    stored as ``NULL`` here — statistics see it as missing — and its code lives in
+    ``missing_codes``. A later import that brings a new variable adds its column
+    (``ALTER TABLE … ADD COLUMN``); earlier rows hold ``NULL`` there.
+``missing_codes``
+    ``client, respondent_id, wave, variable, code, meaning``: the original code of every missing
+    answer, so the raw answer is recoverable for every respondent and variable.
+``comments``
+    ``client, respondent_id, wave, variable, text, lang``: the non-empty answers of the text
+    variables of survey files (and of comment files), with the language detected (``zh`` when the text
+    holds CJK ideographs, otherwise ``en``).
+``customers``
+    The CRM extract, one row per customer × year (columns of CONTRACT §2).
+``employees``
+    The employee engagement survey, one row per anonymous employee response × wave.
+``imports``
+    Provenance of every file loaded: client, file name, path, sha256, format, encoding detected,
+    table, rows, missing codes kept, the variables it supplied, time (UTC) and the codebook's
+    study, version and sha256.
+
+Every data table also carries ``import_id`` (the ``imports`` row it came from).
+
+Examples
+--------
+>>> from cxresearch.store import Store
+>>> with Store("study.duckdb") as store:                                       # doctest: +SKIP
+...     report = store.import_files(["survey_2024.sav"], client="acme", codebook="codebook.yaml")
+...     frame = store.responses("acme", waves=[2024])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.errors import CXError, CXValueError, DataValidationError, Problem
+
+__all__ = ["Store", "ImportReport", "FileImport", "TABLES", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = "1"
+
+#: Data tables a file can be imported into (``table=`` of :meth:`Store.import_files`).
+TABLES = ("responses", "customers", "employees", "comments")
+
+_RESERVED = {"client", "import_id"}
+_NUMERIC_KINDS = {"likert", "nps", "rating", "binary", "numeric", "weight"}
+_MAX_PROBLEMS_PER_COLUMN = 50
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_Q_ITEM = re.compile(r"^q\d+$")
+
+# CRM columns of CONTRACT §2: name -> (kind, required). Kinds: id, year, bool, count, float, code.
+_CUSTOMER_COLUMNS: dict[str, tuple[str, bool]] = {
+    "customer_id": ("id", True),
+    "year": ("year", True),
+    "branch": ("code", False),
+    "segment": ("code", False),
+    "active": ("bool", True),
+    "churned": ("bool", True),
+    "revenue": ("float", False),
+    "purchases": ("count", False),
+    "first_purchase_year": ("year_or_missing", False),
+    "targeted": ("bool", False),
+    "service_contacts": ("count", False),
+    "transfers": ("count", False),
+    "high_value": ("bool", False),
+}
+_EMPLOYEE_COLUMNS: dict[str, tuple[str, bool]] = {
+    "employee_id": ("id", False),
+    "unit": ("code", True),
+    "wave": ("year", True),
+}
+_COMMENT_COLUMNS: dict[str, tuple[str, bool]] = {
+    "respondent_id": ("id", True),
+    "wave": ("year", True),
+    "text": ("text", True),
+    "variable": ("name", False),
+    "lang": ("lang", False),
+}
+_SQL_OF_KIND = {
+    "id": "VARCHAR",
+    "year": "BIGINT",
+    "year_or_missing": "BIGINT",
+    "bool": "BOOLEAN",
+    "count": "BIGINT",
+    "float": "DOUBLE",
+    "item": "DOUBLE",
+    "text": "VARCHAR",
+    "name": "VARCHAR",
+    "lang": "VARCHAR",
+}
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS imports (
+        import_id BIGINT NOT NULL, batch_id VARCHAR NOT NULL, client VARCHAR NOT NULL,
+        file VARCHAR NOT NULL, path VARCHAR, sha256 VARCHAR NOT NULL, format VARCHAR,
+        encoding VARCHAR, table_name VARCHAR NOT NULL, rows BIGINT NOT NULL, missing BIGINT NOT NULL,
+        variables VARCHAR[], imported_at TIMESTAMP NOT NULL, codebook_study VARCHAR,
+        codebook_version VARCHAR, codebook_sha256 VARCHAR, cxresearch_version VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS responses (
+        client VARCHAR NOT NULL, respondent_id VARCHAR NOT NULL, wave BIGINT NOT NULL,
+        import_id BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS missing_codes (
+        client VARCHAR NOT NULL, respondent_id VARCHAR NOT NULL, wave BIGINT NOT NULL,
+        variable VARCHAR NOT NULL, code DOUBLE NOT NULL, meaning VARCHAR, import_id BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS comments (
+        client VARCHAR NOT NULL, respondent_id VARCHAR NOT NULL, wave BIGINT NOT NULL,
+        variable VARCHAR NOT NULL, text VARCHAR NOT NULL, lang VARCHAR NOT NULL,
+        import_id BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS customers (
+        client VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, year BIGINT NOT NULL,
+        import_id BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS employees (
+        client VARCHAR NOT NULL, wave BIGINT NOT NULL, import_id BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS codebooks (
+        client VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, study VARCHAR, version VARCHAR,
+        yaml VARCHAR NOT NULL, first_imported_at TIMESTAMP NOT NULL)""",
+]
+
+
+# ---------------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass(frozen=True)
+class FileImport:
+    """What one file contributed to an import.
+
+    Attributes
+    ----------
+    file, path : str
+        File name and absolute path as given.
+    table : str
+        Table the rows went to (``responses``, ``customers``, ``employees``, ``comments``).
+    format : str
+        ``csv``, ``xlsx``, ``sav`` or ``parquet``.
+    encoding : str or None
+        Text encoding detected (CSV only).
+    sha256 : str
+        Hash of the file's bytes.
+    rows : int
+        Rows written to ``table``.
+    missing : int
+        Missing answers whose code was kept in ``missing_codes``.
+    comments : int
+        Non-empty text answers written to ``comments`` (survey files).
+    import_id : int
+        Key of the file's ``imports`` row.
+    """
+
+    file: str
+    path: str
+    table: str
+    format: str
+    encoding: str | None
+    sha256: str
+    rows: int
+    missing: int
+    comments: int
+    import_id: int
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The result of :meth:`Store.import_files`: one transaction, several files.
+
+    Attributes
+    ----------
+    client : str
+    files : tuple of FileImport
+        One entry per file, in the order given.
+    rows_by_table : dict
+        Rows written per table (``responses``, ``customers``, ``employees``, ``comments``,
+        ``missing_codes``), zero for tables untouched.
+    added_columns : tuple of (table, column, sql_type)
+        Columns this import added to the store's tables (schema evolution).
+    seconds : float
+        Wall time of the whole call (reading, validating and writing).
+    codebook_study, codebook_version, codebook_sha256 : str or None
+        The codebook the files were checked against, as recorded in ``imports``.
+    notes : tuple of str
+        What the readers warned about (e.g. columns the codebook does not declare, left out).
+    settings : dict
+        The options the import ran with.
+    """
+
+    client: str
+    files: tuple[FileImport, ...]
+    rows_by_table: dict[str, int]
+    added_columns: tuple[tuple[str, str, str], ...]
+    seconds: float
+    codebook_study: str | None
+    codebook_version: str | None
+    codebook_sha256: str
+    notes: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per file: ``file, table, format, encoding, rows, missing, comments, sha256,
+        import_id``."""
+        cols = ["file", "table", "format", "encoding", "rows", "missing", "comments", "sha256",
+                "import_id"]
+        return pd.DataFrame([{c: getattr(f, c) for c in cols} for f in self.files], columns=cols)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the store
+
+
+class Store:
+    """An embedded DuckDB study store (one file, many clients).
+
+    Parameters
+    ----------
+    path : str or Path
+        The DuckDB file; created (with its tables) when absent unless ``read_only``.
+    read_only : bool, default False
+        Open for reading only: several processes may read one store at once, but only one may write.
+
+    Raises
+    ------
+    CXError
+        The file cannot be opened (a missing file in read-only mode, a directory that does not exist,
+        another process holding the write lock) or is not a cxresearch store of a known schema.
+
+    Notes
+    -----
+    Use it as a context manager, or call :meth:`close`. Every read method names its client.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False):
+        import duckdb
+
+        if not isinstance(read_only, bool):
+            raise CXValueError(f"read_only must be True or False; got {read_only!r}")
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise CXError(f"store {str(self.path)!r} does not exist (opened read-only, so it is not created)")
+        if not self.path.parent.exists():
+            raise CXError(f"cannot create store {str(self.path)!r}: folder {str(self.path.parent)!r} does not exist")
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise CXError(f"cannot open store {str(self.path)!r}: {exc}") from exc
+        try:
+            self._init_schema()
+        except BaseException:
+            self._con.close()
+            raise
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def _init_schema(self) -> None:
+        con = self._con
+        existing = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        if self.read_only:
+            if "meta" not in existing:
+                raise CXError(f"{str(self.path)!r} is not a cxresearch store (no 'meta' table)")
+        else:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for ddl in _DDL:
+                    con.execute(ddl)
+                if "meta" not in existing:
+                    con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
+                                [SCHEMA_VERSION, _now().isoformat()])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        row = _one(con.execute("SELECT value FROM meta WHERE key = 'schema_version'"))
+        if row is None or row[0] != SCHEMA_VERSION:
+            got = None if row is None else row[0]
+            raise CXError(f"store {str(self.path)!r} has schema version {got!r}; this cxresearch "
+                          f"reads version {SCHEMA_VERSION!r}")
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        con = getattr(self, "_con", None)
+        if con is not None:
+            con.close()
+            self._con = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        return f"Store({str(self.path)!r}, {mode})"
+
+    @property
+    def con(self):
+        """The underlying DuckDB connection (for heavy aggregations; always filter by client)."""
+        if self._con is None:
+            raise CXError(f"store {str(self.path)!r} is closed")
+        return self._con
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def clients(self) -> list[str]:
+        """Clients with at least one import, sorted."""
+        return [r[0] for r in self.con.execute(
+            "SELECT DISTINCT client FROM imports ORDER BY client").fetchall()]
+
+    def columns(self, table: str = "responses") -> list[str]:
+        """Column names of one table, in order (``client`` and ``import_id`` included)."""
+        _check_choice("table", table, (*TABLES, "missing_codes", "imports"))
+        return [r[0] for r in self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()]
+
+    def responses(self, client: str, *, waves: Iterable[int] | None = None,
+                  columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The client's survey responses, one row per respondent × wave.
+
+        Parameters
+        ----------
+        client : str
+            The client whose rows to return (no other client's row is ever returned).
+        waves : iterable of int, optional
+            Only these waves; all when None.
+        columns : sequence of str, optional
+            Only these columns (``respondent_id`` and ``wave`` are always included first). All columns
+            but ``import_id`` when None.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``client, respondent_id, wave`` then the codebook's columns. Declared missing codes are
+            NaN (their codes: :meth:`missing_codes`). Sorted by wave and respondent.
+
+        Raises
+        ------
+        CXValueError
+            An empty client, a non-integer wave, or a column the store does not hold.
+        """
+        return self._read("responses", client, period="wave", periods=waves, columns=columns,
+                          key=("respondent_id", "wave"), order=("wave", "respondent_id"))
+
+    def customers(self, client: str, *, years: Iterable[int] | None = None,
+                  columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The client's CRM rows (one per customer × year), sorted by customer and year.
+
+        Parameters and errors as :meth:`responses` (``years`` filters ``year``).
+        """
+        return self._read("customers", client, period="year", periods=years, columns=columns,
+                          key=("customer_id", "year"), order=("customer_id", "year"))
+
+    def employees(self, client: str, *, waves: Iterable[int] | None = None,
+                  columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The client's employee survey rows, sorted by wave and unit.
+
+        Parameters and errors as :meth:`responses`.
+        """
+        return self._read("employees", client, period="wave", periods=waves, columns=columns,
+                          key=("unit", "wave"), order=("wave", "unit"))
+
+    def comments(self, client: str, *, waves: Iterable[int] | None = None) -> pd.DataFrame:
+        """The client's comments: ``client, respondent_id, wave, variable, text, lang``."""
+        return self._read("comments", client, period="wave", periods=waves,
+                          columns=["variable", "text", "lang"], key=("respondent_id", "wave"),
+                          order=("wave", "respondent_id", "variable"))
+
+    def missing_codes(self, client: str, *, waves: Iterable[int] | None = None,
+                      variables: Sequence[str] | None = None) -> pd.DataFrame:
+        """The original code of every missing answer of the client.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``client, respondent_id, wave, variable, code, meaning`` (``code`` a float such as -99.0
+            or 98.0; ``meaning`` such as ``dont_know``, ``refused``, ``system``), sorted by wave,
+            respondent and variable.
+        """
+        frame = self._read("missing_codes", client, period="wave", periods=waves,
+                           columns=["variable", "code", "meaning"], key=("respondent_id", "wave"),
+                           order=("wave", "respondent_id", "variable"))
+        if variables is not None:
+            wanted = _str_list("variables", variables)
+            frame = frame[frame["variable"].isin(wanted)].reset_index(drop=True)
+        return frame
+
+    def imports(self, client: str) -> pd.DataFrame:
+        """The client's provenance rows, one per file loaded, oldest first (all ``imports`` columns)."""
+        client = _check_client(client)
+        return self.con.execute(
+            "SELECT * FROM imports WHERE client = ? ORDER BY import_id", [client]).df()
+
+    def counts(self, client: str) -> dict[str, int]:
+        """Rows the client has in each table (``responses``, ``customers``, ``employees``,
+        ``comments``, ``missing_codes``, ``imports``)."""
+        client = _check_client(client)
+        out = {}
+        for table in (*TABLES, "missing_codes", "imports"):
+            out[table] = int(_one(self.con.execute(
+                f"SELECT count(*) FROM {table} WHERE client = ?", [client]))[0])
+        return out
+
+    def codebook(self, client: str):
+        """The codebook of the client's latest import, as a :class:`cxresearch.codebook.Codebook`.
+
+        Raises
+        ------
+        CXError
+            The client has no import.
+        """
+        from cxresearch import codebook as cbmod
+
+        client = _check_client(client)
+        row = _one(self.con.execute(
+            "SELECT c.yaml FROM imports i JOIN codebooks c ON c.client = i.client "
+            "AND c.sha256 = i.codebook_sha256 WHERE i.client = ? ORDER BY i.import_id DESC LIMIT 1",
+            [client]))
+        if row is None:
+            raise CXError(f"client {client!r} has no import in store {str(self.path)!r}; "
+                          f"clients: {self.clients()}")
+        import yaml
+
+        return cbmod.load(yaml.safe_load(row[0]))
+
+    def missing_summary(self, client: str, *, waves: Iterable[int] | None = None,
+                        by: str | None = None) -> pd.DataFrame:
+        """Per item, the count and share of each missing code — a data-quality finding.
+
+        Parameters
+        ----------
+        client : str
+        waves : iterable of int, optional
+            Only these waves.
+        by : {None, 'wave'}
+            Break the counts down by wave.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``[wave,] variable, code, meaning, n, base, share``: ``n`` answers carrying the code,
+            ``base`` the respondents asked the item (rows from files that held the variable: valid
+            answers, coded answers and blanks), ``share = n / base``. Sorted by variable then code.
+
+        Notes
+        -----
+        The base counts unweighted respondents; a share of 0.12 for ``dont_know`` on
+        ``price_value`` reads "12% don't know on price fairness".
+        """
+        client = _check_client(client)
+        _check_choice("by", by, (None, "wave"))
+        params: list[Any] = [client]
+        wave_sql = ""
+        if waves is not None:
+            wave_sql = " AND list_contains(?, r.wave)"
+            params.append(_int_list("waves", waves))
+        group = "r.wave, " if by == "wave" else ""
+        # base: respondents whose row came from a file that supplied the variable
+        base = self.con.execute(
+            f"SELECT {group}v.variable, count(*) AS base FROM responses r "
+            "JOIN (SELECT import_id, unnest(variables) AS variable FROM imports "
+            "      WHERE client = ? AND table_name = 'responses') v ON v.import_id = r.import_id "
+            f"WHERE r.client = ?{wave_sql} GROUP BY ALL",
+            [client, *params]).df()
+        counts = self.con.execute(
+            f"SELECT {group}r.variable, r.code, any_value(r.meaning) AS meaning, count(*) AS n "
+            f"FROM missing_codes r WHERE r.client = ?{wave_sql} GROUP BY ALL", params).df()
+        keys = ["wave", "variable"] if by == "wave" else ["variable"]
+        out = counts.merge(base, on=keys, how="left")
+        out["n"] = out["n"].astype("int64")
+        out["base"] = out["base"].fillna(0).astype("int64")
+        out["share"] = out["n"] / out["base"].where(out["base"] > 0)
+        cols = [*keys, "code", "meaning", "n", "base", "share"]
+        return out[cols].sort_values([*keys, "code"]).reset_index(drop=True)
+
+    def _read(self, table, client, *, period, periods, columns, key, order) -> pd.DataFrame:
+        client = _check_client(client)
+        available = self.columns(table)
+        if columns is None:
+            chosen = [c for c in available if c != "import_id"]
+        else:
+            wanted = _str_list("columns", columns)
+            unknown = [c for c in wanted if c not in available]
+            if unknown:
+                raise CXValueError(
+                    f"columns {unknown} are not in the store's {table} table; available: "
+                    f"{[c for c in available if c != 'import_id']}")
+            chosen = ["client", *key]
+            chosen += [c for c in wanted if c not in chosen]
+        sql = f"SELECT {', '.join(_q(c) for c in chosen)} FROM {table} WHERE client = ?"
+        params: list[Any] = [client]
+        if periods is not None:
+            sql += f" AND list_contains(?, {period})"
+            params.append(_int_list("waves" if period == "wave" else "years", periods))
+        sql += " ORDER BY " + ", ".join(_q(c) for c in order)
+        return self.con.execute(sql, params).df()
+
+    # -- importing -----------------------------------------------------------------------------------
+
+    def import_files(self, paths: Sequence[str | Path] | str | Path, *, client: str, codebook,
+                     table: str = "auto", employee_scale: tuple[float, float] = (1, 5),
+                     dry_run: bool = False) -> ImportReport:
+        """Check files against the codebook and load them in one transaction.
+
+        Every file is read and validated first and every problem of every file is collected; only
+        when there is none is anything written, inside one ``BEGIN … COMMIT``. Any failure while
+        writing rolls the whole call back: the store is left exactly as it was.
+
+        Parameters
+        ----------
+        paths : path or sequence of paths
+            Survey waves (``.csv``, ``.xlsx``, ``.sav``, ``.parquet``), CRM extracts, employee survey
+            files or comment files.
+        client : str
+            The client the rows belong to.
+        codebook : path, dict or Codebook
+            The study's codebook (:func:`cxresearch.codebook.load` accepts a path or a dict).
+        table : {'auto', 'responses', 'customers', 'employees', 'comments'}
+            Where the files go. ``auto`` tells each file by its columns: CRM files by
+            ``customer_id, year, active/churned``; employee files by ``unit, wave, q01…``; comment
+            files by ``respondent_id, wave, text`` and no survey item; survey files by the codebook's
+            variables (or their aliases).
+        employee_scale : (min, max), default (1, 5)
+            Allowed range of employee survey items (``q01`` …).
+        dry_run : bool, default False
+            Read and validate everything, write nothing; the report tells what would be written
+            (``import_id`` 0).
+
+        Returns
+        -------
+        ImportReport
+
+        Raises
+        ------
+        DataValidationError
+            Any problem in any file — unreadable or unknown file, a column or value the codebook does
+            not allow, a file already imported for this client (same sha256), a duplicate
+            (respondent, wave), (customer, year) or (employee, wave) within the call or against the
+            store, a column whose type conflicts with the store's. Lists every problem; nothing is
+            loaded.
+        CXValueError
+            A bad parameter (client, table, employee_scale).
+        CXError
+            The store is read-only, or writing failed (the transaction was rolled back).
+        """
+        started = time.perf_counter()
+        if self.read_only:
+            raise CXError(f"store {str(self.path)!r} is open read-only; open it with read_only=False to import")
+        client = _check_client(client)
+        _check_choice("table", table, ("auto", *TABLES))
+        scale = _check_scale(employee_scale)
+        if not isinstance(dry_run, bool):
+            raise CXValueError(f"dry_run must be True or False; got {dry_run!r}")
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        paths = [Path(p) for p in paths]
+        if not paths:
+            raise CXValueError("paths is empty; give at least one data file to import")
+
+        cb, cb_yaml, cb_sha = _resolve_codebook(codebook)
+        batch = _read_batch(paths, codebook=cb, table=table, employee_scale=scale)
+        problems = list(batch.problems)
+        problems += self._check_against_store(client, batch)
+        if problems:
+            n_files = len({p.file for p in problems})
+            raise DataValidationError(
+                problems,
+                header=(f"import refused, nothing was loaded: {len(problems)} problem"
+                        f"{'s' if len(problems) != 1 else ''} in {n_files} file"
+                        f"{'s' if n_files != 1 else ''}"))
+        return self._write(client, batch, cb, cb_yaml, cb_sha, started, table, dry_run=dry_run)
+
+    def _check_against_store(self, client: str, batch) -> list[Problem]:
+        """Problems between the files and what the store already holds (re-imports, duplicate keys,
+        column types)."""
+        problems: list[Problem] = []
+        con = self.con
+        again = set()
+        for item in batch.items:
+            row = _one(con.execute(
+                "SELECT file, imported_at, import_id FROM imports WHERE client = ? AND sha256 = ? "
+                "ORDER BY import_id LIMIT 1", [client, item.sha256]))
+            if row is not None:
+                again.add(item.file)
+                problems.append(Problem(
+                    item.file, None, None, None,
+                    f"a file not yet imported for client {client!r}: the same content (sha256 "
+                    f"{item.sha256[:12]}…) was imported as {row[0]!r} on "
+                    f"{row[1]:%Y-%m-%d %H:%M:%S} UTC (import {row[2]})"))
+        for table, key in (("responses", ("respondent_id", "wave")),
+                           ("customers", ("customer_id", "year")),
+                           ("employees", ("employee_id", "wave")),
+                           ("comments", ("respondent_id", "wave", "variable"))):
+            if not set(key) <= set(self.columns(table)):
+                continue
+            for item in batch.items:
+                if item.table != table or item.file in again or not set(key) <= set(item.frame.columns):
+                    continue
+                problems += self._stored_keys(client, table, key, item)
+        problems += self._check_types(batch)
+        return problems
+
+    def _stored_keys(self, client: str, table: str, key: tuple[str, ...], item) -> list[Problem]:
+        """Rows of one file whose key the store already holds for this client."""
+        con = self.con
+        keys = item.frame[list(key)].assign(_row=item.frame.index).dropna(subset=list(key))
+        on = " AND ".join(f"t.{_q(k)} = k.{_q(k)}" for k in key)
+        con.register("_cx_keys", keys)
+        try:
+            total = _one(con.execute(
+                f"SELECT count(*) FROM _cx_keys k JOIN {table} t ON t.client = ? AND {on}",
+                [client]))[0]
+            hits = [] if not total else con.execute(
+                f"SELECT k._row, {', '.join('k.' + _q(c) for c in key)}, i.file, i.imported_at "
+                f"FROM _cx_keys k JOIN {table} t ON t.client = ? AND {on} "
+                f"JOIN imports i ON i.import_id = t.import_id ORDER BY k._row LIMIT ?",
+                [client, _MAX_PROBLEMS_PER_COLUMN]).fetchall()
+        finally:
+            con.unregister("_cx_keys")
+        problems = []
+        for row, *vals, old_file, when in hits:
+            desc = ", ".join(f"{k}={v!r}" for k, v in zip(key, vals, strict=True))
+            problems.append(Problem(
+                item.file, item.user_row(row), "/".join(key), desc,
+                f"a new ({', '.join(key)}) for client {client!r}; the store already has it "
+                f"from {old_file!r} (imported {when:%Y-%m-%d %H:%M:%S} UTC)"))
+        if total > len(hits):
+            problems.append(Problem(
+                item.file, None, "/".join(key), f"{total - len(hits)} more rows",
+                f"new ({', '.join(key)}) keys; the store already holds these for client {client!r}"))
+        return problems
+
+    def _check_types(self, batch) -> list[Problem]:
+        """A column's type in a file must fit the store's column (or an earlier file's in the call)."""
+        problems = []
+        for table in TABLES:
+            known = {k: (v[0], v[1], "the store") for k, v in self._column_types(table).items()}
+            for item in (i for i in batch.items if i.table == table):
+                for col, sqltype in item.types.items():
+                    have = known.get(col.lower())
+                    if have is None:
+                        known[col.lower()] = (col, sqltype, repr(item.file))
+                    elif not _compatible(have[1], sqltype):
+                        problems.append(Problem(
+                            item.file, None, col, sqltype,
+                            f"values that fit type {have[1]}: {have[2]} holds {have[0]!r} of the "
+                            f"{table} table as {have[1]}, this file's values are {sqltype}"))
+        return problems
+
+    def _column_types(self, table: str) -> dict[str, tuple[str, str]]:
+        """Lower-cased column name -> (name, type) of one table."""
+        return {r[0].lower(): (r[0], r[1]) for r in self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [table]).fetchall()}
+
+    def _write(self, client, batch, cb, cb_yaml, cb_sha, started, table_opt, *,
+               dry_run: bool = False) -> ImportReport:
+        import duckdb
+
+        from cxresearch import __version__
+
+        con = self.con
+        rows = dict.fromkeys((*TABLES, "missing_codes"), 0)
+        added: list[tuple[str, str, str]] = []
+        files: list[FileImport] = []
+        now = _now()
+        batch_id = hashlib.sha256(
+            (client + now.isoformat() + "".join(i.sha256 for i in batch.items)).encode()).hexdigest()[:16]
+        study = getattr(cb, "study", None)
+        version = getattr(cb, "version", None)
+        version = None if version is None else str(version)
+        if dry_run:
+            return self._dry_report(client, batch, cb_sha, study, version, started, table_opt)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if _one(con.execute("SELECT 1 FROM codebooks WHERE client = ? AND sha256 = ?",
+                                [client, cb_sha])) is None:
+                con.execute("INSERT INTO codebooks VALUES (?, ?, ?, ?, ?, ?)",
+                            [client, cb_sha, study, version, cb_yaml, now])
+            next_id = int(_one(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports"))[0])
+            for item in batch.items:
+                import_id = next_id
+                next_id += 1
+                added += self._ensure_columns(item.table, item.types)
+                self._insert(item.table, item.frame, client, import_id)
+                n_missing = n_comments = 0
+                if item.missing is not None and len(item.missing):
+                    self._ensure_columns("missing_codes", {})
+                    self._insert("missing_codes", item.missing, client, import_id)
+                    n_missing = len(item.missing)
+                if item.comments is not None and len(item.comments):
+                    self._insert("comments", item.comments, client, import_id)
+                    n_comments = len(item.comments)
+                rows[item.table] += item.rows
+                rows["missing_codes"] += n_missing
+                if item.table != "comments":
+                    rows["comments"] += n_comments
+                con.execute(
+                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [import_id, batch_id, client, item.name, str(item.path.resolve()), item.sha256,
+                     item.format, item.encoding, item.table, item.rows, n_missing,
+                     list(item.variables), now, study, version, cb_sha, __version__])
+                files.append(FileImport(item.name, str(item.path), item.table, item.format,
+                                        item.encoding, item.sha256, item.rows, n_missing,
+                                        n_comments, import_id))
+            con.execute("COMMIT")
+        except BaseException as exc:
+            con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise CXError(f"writing to store {str(self.path)!r} failed, nothing was loaded "
+                              f"(rolled back): {exc}") from exc
+            raise
+        return ImportReport(
+            client=client, files=tuple(files), rows_by_table=rows, added_columns=tuple(added),
+            seconds=time.perf_counter() - started, codebook_study=study, codebook_version=version,
+            codebook_sha256=cb_sha, notes=tuple(n for i in batch.items for n in i.notes),
+            settings={"table": table_opt, "store": str(self.path), "dry_run": False})
+
+    def _dry_report(self, client, batch, cb_sha, study, version, started, table_opt) -> ImportReport:
+        rows = dict.fromkeys((*TABLES, "missing_codes"), 0)
+        added: list[tuple[str, str, str]] = []
+        files = []
+        known = {t: set(self._column_types(t)) for t in TABLES}
+        for item in batch.items:
+            for col, sqltype in item.types.items():
+                if col.lower() not in known[item.table]:
+                    known[item.table].add(col.lower())
+                    added.append((item.table, col, sqltype))
+            n_missing = 0 if item.missing is None else len(item.missing)
+            n_comments = 0 if item.comments is None else len(item.comments)
+            rows[item.table] += item.rows
+            rows["missing_codes"] += n_missing
+            if item.table != "comments":
+                rows["comments"] += n_comments
+            files.append(FileImport(item.name, str(item.path), item.table, item.format,
+                                    item.encoding, item.sha256, item.rows, n_missing, n_comments, 0))
+        return ImportReport(
+            client=client, files=tuple(files), rows_by_table=rows, added_columns=tuple(added),
+            seconds=time.perf_counter() - started, codebook_study=study, codebook_version=version,
+            codebook_sha256=cb_sha, notes=tuple(n for i in batch.items for n in i.notes),
+            settings={"table": table_opt, "store": str(self.path), "dry_run": True})
+
+    def _ensure_columns(self, table: str, types: Mapping[str, str]) -> list[tuple[str, str, str]]:
+        stored = self._column_types(table)
+        added = []
+        for col, sqltype in types.items():
+            if col.lower() not in stored:
+                self.con.execute(f"ALTER TABLE {table} ADD COLUMN {_q(col)} {sqltype}")
+                stored[col.lower()] = (col, sqltype)
+                added.append((table, col, sqltype))
+        return added
+
+    def _insert(self, table: str, frame: pd.DataFrame, client: str, import_id: int) -> None:
+        import pyarrow as pa
+
+        data = pa.Table.from_pandas(frame, preserve_index=False)
+        n = data.num_rows
+        data = data.append_column("client", pa.array(np.full(n, client, dtype=object), pa.string()))
+        data = data.append_column("import_id", pa.array(np.full(n, import_id, dtype=np.int64)))
+        self.con.register("_cx_in", data)
+        try:
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _cx_in")
+        finally:
+            self.con.unregister("_cx_in")
+
+
+# ---------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _one(result):
+    """The first row of a DuckDB result (None if empty), the result fully consumed."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _q(name: str) -> str:
+    """Quote an identifier for DuckDB."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _compatible(stored: str, new: str) -> bool:
+    if stored == new:
+        return True
+    numeric = {"BIGINT", "DOUBLE", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "FLOAT"}
+    if stored in numeric and new in numeric:
+        # a DOUBLE value cannot go into an integer column without loss; ints into DOUBLE can
+        return not (stored != "DOUBLE" and stored != "FLOAT" and new in {"DOUBLE", "FLOAT"})
+    return False
+
+
+def _check_client(client) -> str:
+    if not isinstance(client, str) or not client.strip():
+        raise CXValueError(f"client must be a non-empty string (the client's id); got {client!r}")
+    return client
+
+
+def _check_choice(name: str, value, allowed: Sequence) -> None:
+    if value not in allowed:
+        raise CXValueError(f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}")
+
+
+def _check_scale(scale) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in scale)
+    except (TypeError, ValueError):
+        raise CXValueError(f"employee_scale must be a (min, max) pair of numbers; got {scale!r}") from None
+    if not lo <= hi:
+        raise CXValueError(f"employee_scale must have min <= max; got {scale!r}")
+    return lo, hi
+
+
+def _int_list(name: str, values) -> list[int]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        values = [values]
+    out = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            if isinstance(v, float | np.floating) and float(v).is_integer():
+                v = int(v)
+            else:
+                raise CXValueError(f"{name} must be integers (e.g. [2023, 2024]); got {v!r}")
+        out.append(int(v))
+    return out
+
+
+def _str_list(name: str, values) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    out = list(values)
+    bad = [v for v in out if not isinstance(v, str)]
+    if bad:
+        raise CXValueError(f"{name} must be column names (strings); got {bad[0]!r}")
+    return out
+
+
+def detect_lang(texts: pd.Series) -> pd.Series:
+    """``'zh'`` for texts holding CJK ideographs, ``'en'`` otherwise (vectorised)."""
+    return np.where(texts.astype(str).str.contains(_CJK), "zh", "en")
+
+
+# ---------------------------------------------------------------------------------------------------
+# reading and validating a batch of files (nothing here touches the store)
+
+_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav",
+            ".zsav": "sav", ".parquet": "parquet", ".pq": "parquet"}
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+@dataclass
+class _Item:
+    """One file, read and validated, with its frames as they will be stored."""
+
+    path: Path
+    file: str  # as the user gave it (problems name it so)
+    name: str  # file name (recorded in imports)
+    sha256: str
+    format: str
+    table: str
+    encoding: str | None = None
+    frame: pd.DataFrame | None = None
+    types: dict[str, str] = field(default_factory=dict)
+    missing: pd.DataFrame | None = None
+    comments: pd.DataFrame | None = None
+    variables: tuple[str, ...] = ()
+    row_numbers: np.ndarray | None = None  # row number the user sees, per frame row position
+    notes: tuple[str, ...] = ()  # reader warnings (e.g. undeclared columns left out)
+
+    @property
+    def rows(self) -> int:
+        return 0 if self.frame is None else len(self.frame)
+
+    def user_row(self, index) -> int:
+        """The row number the user sees for frame index ``index`` (header = row 1 in CSV/Excel,
+        case number in .sav/Parquet)."""
+        if self.row_numbers is not None and 0 <= int(index) < len(self.row_numbers):
+            return int(self.row_numbers[int(index)])
+        return int(index) + (2 if self.format in ("csv", "xlsx") else 1)
+
+
+@dataclass
+class _Batch:
+    items: list[_Item]
+    problems: list[Problem]
+
+
+def _resolve_codebook(codebook):
+    """(Codebook, YAML text, sha256 of that text or of the file's bytes)."""
+    from cxresearch import codebook as cbmod
+
+    cb = cbmod.load(codebook)
+    if isinstance(codebook, str | Path) and Path(codebook).is_file():
+        raw = Path(codebook).read_bytes()
+        return cb, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest()
+    text = cb.to_yaml()
+    return cb, text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_batch(paths: list[Path], *, codebook, table: str, employee_scale) -> _Batch:
+    items: list[_Item] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        file = path.name
+        if not path.is_file():
+            problems.append(Problem(file, None, None, None, "an existing file (no such file)"))
+            continue
+        fmt = _FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            problems.append(Problem(file, None, None, path.suffix or "(no extension)",
+                                    "a .csv, .xlsx, .sav or .parquet file"))
+            continue
+        try:
+            digest = _sha256(path)
+        except OSError as exc:
+            problems.append(Problem(file, None, None, None, f"a readable file ({exc.strerror})"))
+            continue
+        if digest in seen:
+            problems.append(Problem(file, None, None, None,
+                                    f"each file once per import; it has the same content as {seen[digest]!r}"))
+            continue
+        seen[digest] = file
+        target = table
+        if table == "auto":
+            target = _detect_table(path, fmt, codebook)
+            if target is None:
+                problems.append(Problem(
+                    file, None, None, None,
+                    "a survey file holding the codebook's variables, a CRM file (customer_id, year, "
+                    "active, churned), an employee survey file (unit, wave, q01 …) or a comment file "
+                    "(respondent_id, wave, text); name the table with table=/--table if the columns "
+                    "are right"))
+                continue
+        item = _Item(path=path, file=file, name=path.name, sha256=digest, format=fmt, table=target)
+        if target == "responses":
+            found = _read_survey(item, codebook)
+        else:
+            found = _read_other(item, codebook, employee_scale)
+        problems += found
+        if not found:
+            items.append(item)
+    problems += _duplicates_across(items)
+    return _Batch(items, problems)
+
+
+def _peek_columns(path: Path, fmt: str) -> list[str] | None:
+    """The header of a file without reading its rows (None if it cannot be read)."""
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if fmt == "sav":
+            import pyreadstat
+
+            try:
+                _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+            except Exception:
+                _, meta = pyreadstat.read_sav(str(path), metadataonly=True, encoding="GB18030")
+            return list(meta.column_names)
+        if fmt == "xlsx":
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                row = next(wb.worksheets[0].iter_rows(min_row=1, max_row=1, values_only=True), ())
+            finally:
+                wb.close()
+            return [str(c) for c in row if c is not None]
+        import csv
+
+        with open(path, encoding=_encoding(path), newline="") as fh:
+            first = fh.readline().lstrip("\ufeff").rstrip("\r\n")
+        sep = "\t" if path.suffix.lower() == ".tsv" else max(",\t;|", key=first.count)
+        return next(csv.reader([first], delimiter=sep), [])
+    except Exception:
+        return None
+
+
+def _detect_table(path: Path, fmt: str, codebook) -> str | None:
+    columns = _peek_columns(path, fmt)
+    if columns is None:
+        return "responses"  # let the survey reader say what is wrong with the file
+    cols = {str(c).strip().lower() for c in columns}
+    if {"customer_id", "year"} <= cols and cols & {"active", "churned"}:
+        return "customers"
+    if {"unit", "wave"} <= cols and any(_Q_ITEM.match(c) for c in cols):
+        return "employees"
+    known = {n.lower() for n in codebook.names}
+    known |= {a.name.lower() for v in codebook.variables for a in v.aliases}
+    structural = {v.name.lower() for v in codebook.variables if v.kind in ("id", "wave", "weight", "text")}
+    items = (cols & known) - structural
+    if {"respondent_id", "wave", "text"} <= cols and not items:
+        return "comments"
+    rid = _respondent_name(codebook)
+    if items or (rid is not None and rid.lower() in cols):
+        return "responses"
+    return None
+
+
+def _respondent_name(codebook) -> str | None:
+    if "respondent_id" in codebook:
+        return "respondent_id"
+    var = codebook.respondent_variable
+    return None if var is None else var.name
+
+
+def _encoding(path: Path) -> str:
+    try:
+        from cxresearch.io import detect_encoding
+    except ImportError:
+        from cxresearch.io._raw import detect_encoding
+    return detect_encoding(path)
+
+
+# -- survey files ----------------------------------------------------------------------------------
+
+
+def _read_survey(item: _Item, codebook) -> list[Problem]:
+    """Read a survey wave through cxresearch.io and shape it for the store."""
+    from cxresearch import io as cxio
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = cxio.read(item.path, codebook)
+        except DataValidationError as exc:
+            return list(exc.problems)
+    item.notes = tuple(f"{item.file}: {w.message}" for w in caught)
+    item.encoding = getattr(result, "encoding", None)
+    item.format = getattr(result, "format", None) or item.format
+    numbers = getattr(result, "row_numbers", None)
+    item.row_numbers = None if numbers is None else np.asarray(numbers)
+    return _prepare_responses(item, result.frame, getattr(result, "missing", None), codebook)
+
+
+def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame | None,
+                       codebook) -> list[Problem]:
+    problems: list[Problem] = []
+    frame = frame.copy()
+    rid = _respondent_name(codebook)
+    wave_var = codebook.wave_variable
+    renames = {}
+    if rid is not None and rid != "respondent_id":
+        renames[rid] = "respondent_id"
+    if wave_var is not None and wave_var.name != "wave":
+        renames[wave_var.name] = "wave"
+    frame = frame.rename(columns=renames)
+    back = {v: k for k, v in renames.items()}
+    for col in ("respondent_id", "wave"):
+        if col not in frame.columns:
+            problems.append(Problem(item.file, None, back.get(col, col), None,
+                                    f"a {col} column (the store keys responses by respondent and wave)"))
+    lowered: dict[str, str] = {}
+    for col in frame.columns:
+        low = str(col).lower()
+        if low in _RESERVED:
+            problems.append(Problem(item.file, None, str(col), None,
+                                    f"a column name other than {sorted(_RESERVED)} (reserved by the store)"))
+        if low in lowered:
+            problems.append(Problem(item.file, None, str(col), None,
+                                    f"column names that differ in more than case ({lowered[low]!r})"))
+        lowered[low] = str(col)
+    if problems:
+        return problems
+
+    ids, bad = _to_id(frame["respondent_id"])
+    problems += _cell_problems(item, frame.index, bad, "respondent_id", frame["respondent_id"], "a non-empty id")
+    waves, bad = _to_int(frame["wave"], lo=1000, hi=9999, allow_missing=False)
+    problems += _cell_problems(item, frame.index, bad, "wave", frame["wave"], "a year such as 2024")
+    if problems:
+        return problems
+    frame["respondent_id"] = ids
+    frame["wave"] = waves
+
+    # missing codes: keep the original, blank the cell
+    if missing is not None and len(missing):
+        miss = missing
+        pos = frame.index.get_indexer(miss["row_index"])
+        if (pos < 0).any():
+            raise CXError(f"{item.file}: the reader reported missing codes for rows it did not return")
+        codes = pd.to_numeric(miss["code"], errors="coerce").astype("float64")
+        item.missing = pd.DataFrame({
+            "respondent_id": frame["respondent_id"].to_numpy()[pos],
+            "wave": frame["wave"].to_numpy()[pos],
+            "variable": miss["variable"].astype(str).to_numpy(),
+            "code": codes.to_numpy(),
+            "meaning": miss["meaning"].astype(object).where(miss["meaning"].notna(), None).to_numpy(),
+        })
+        for var, rows in item.missing.groupby("variable").groups.items():
+            if var in frame.columns:
+                col = pd.to_numeric(frame[var], errors="coerce").astype("float64") \
+                    if not pd.api.types.is_float_dtype(frame[var]) else frame[var].copy()
+                col.iloc[pos[np.asarray(rows)]] = np.nan
+                frame[var] = col
+
+    texts = []
+    types: dict[str, str] = {}
+    out: dict[str, pd.Series] = {}
+    for col in frame.columns:
+        var = codebook.get(col) if col in codebook else None
+        kind = str(var.kind) if var is not None else None
+        if col == "respondent_id":
+            out[col], types[col] = frame[col], "VARCHAR"
+        elif kind == "id":
+            out[col], _ = _to_id(frame[col], allow_missing=True)
+            types[col] = "VARCHAR"
+        elif col == "wave":
+            out[col], types[col] = frame[col], "BIGINT"
+        elif kind == "text":
+            texts.append(col)
+            continue
+        elif kind in _NUMERIC_KINDS:
+            out[col], types[col] = _to_float(frame[col]), "DOUBLE"
+        else:  # category, or a column the codebook does not know
+            out[col], types[col] = _infer(frame[col])
+    stored = pd.DataFrame(out, index=frame.index)
+    item.frame = stored
+    item.types = types
+    if texts:
+        item.comments = _comments_from(frame, texts)
+    item.variables = tuple(str(c) for c in frame.columns if c not in ("respondent_id", "wave"))
+    return []
+
+
+def _comments_from(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
+    parts = []
+    for var in texts:
+        s = frame[var]
+        keep = s.notna() & (s.astype(str).str.strip() != "")
+        if not keep.any():
+            continue
+        t = s[keep].astype(str)
+        parts.append(pd.DataFrame({
+            "respondent_id": frame.loc[keep, "respondent_id"].to_numpy(),
+            "wave": frame.loc[keep, "wave"].to_numpy(),
+            "variable": var,
+            "text": t.to_numpy(),
+            "lang": detect_lang(t),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=["respondent_id", "wave", "variable", "text", "lang"])
+    return pd.concat(parts, ignore_index=True)
+
+
+# -- CRM, employee and comment files ----------------------------------------------------------------
+
+
+def _raw_reader():
+    try:
+        from cxresearch.io import read_raw
+    except ImportError:  # io keeps it private
+        from cxresearch.io._raw import read_raw
+    return read_raw
+
+
+def _read_raw(item: _Item) -> pd.DataFrame:
+    """The file's values as they are (io's raw reader), blanks as missing; row numbers kept."""
+    raw = _raw_reader()(item.path)
+    item.encoding = raw.encoding
+    item.row_numbers = np.asarray(raw.rows)
+    frame = raw.frame.reset_index(drop=True)
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object:
+            blank = s.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+            if blank.any():
+                frame[col] = s.where(~blank, None)
+    return frame
+
+
+def _read_other(item: _Item, codebook, scale) -> list[Problem]:
+    try:
+        raw = _read_raw(item)
+    except DataValidationError as exc:
+        return list(exc.problems)
+    except CXValueError as exc:
+        return [Problem(item.file, None, None, None, f"a readable {item.format} file ({exc})")]
+    if raw.empty:
+        return [Problem(item.file, None, None, None, "at least one data row (the file is empty)")]
+    raw = raw.rename(columns=lambda c: str(c).strip())
+    spec = {"customers": _CUSTOMER_COLUMNS, "employees": _EMPLOYEE_COLUMNS,
+            "comments": _COMMENT_COLUMNS}[item.table]
+    raw = raw.rename(columns={c: c.lower() for c in raw.columns if c.lower() in spec
+                              or _Q_ITEM.match(c.lower())})
+    problems: list[Problem] = []
+    lowered: dict[str, str] = {}
+    for col in raw.columns:
+        low = col.lower()
+        if low in _RESERVED:
+            problems.append(Problem(item.file, None, col, None,
+                                    f"a column name other than {sorted(_RESERVED)} (reserved by the store)"))
+        if low in lowered:
+            problems.append(Problem(item.file, None, col, None,
+                                    f"column names that differ in more than case ({lowered[low]!r})"))
+        lowered[low] = col
+    need = [c for c, (_, required) in spec.items() if required and c not in raw.columns]
+    for col in need:
+        problems.append(Problem(item.file, None, col, None,
+                                f"a column {col!r} ({item.table} files have "
+                                f"{', '.join(c for c, (_, r) in spec.items() if r)})"))
+    if problems:
+        return problems
+
+    out: dict[str, pd.Series] = {}
+    types: dict[str, str] = {}
+    for col in raw.columns:
+        s = raw[col]
+        kind = spec[col][0] if col in spec else ("item" if item.table == "employees"
+                                                 and _Q_ITEM.match(col) else None)
+        required = spec[col][1] if col in spec else False
+        if kind is None:
+            out[col], types[col] = _infer(s)
+            continue
+        if kind == "id":
+            conv, bad = _to_id(s, allow_missing=not required)
+            expected = "a non-empty id"
+        elif kind in ("year", "year_or_missing"):
+            conv, bad = _to_int(s, lo=1900, hi=2200, allow_missing=kind == "year_or_missing")
+            expected = "a year such as 2024" + (" or empty" if kind == "year_or_missing" else "")
+        elif kind == "bool":
+            conv, bad = _to_bool(s, allow_missing=not required)
+            expected = "true/false (or 1/0, yes/no)" + ("" if required else " or empty")
+        elif kind == "count":
+            conv, bad = _to_int(s, lo=0, hi=None, allow_missing=True)
+            expected = "a whole number >= 0 or empty"
+        elif kind == "float":
+            conv = _to_float(s)
+            bad = (s.notna() & conv.isna()) | ~np.isfinite(conv.fillna(0))
+            expected = "a number or empty"
+        elif kind == "item":
+            conv = _to_float(s)
+            lo, hi = scale
+            bad = (s.notna() & conv.isna()) | (conv.notna() & ((conv < lo) | (conv > hi)))
+            expected = f"a number from {lo:g} to {hi:g} or empty"
+        elif kind == "code":
+            conv, sqltype = _infer(s)
+            bad = s.isna() if required else pd.Series(False, index=s.index)
+            expected = "a code (number or text)" + ("" if required else " or empty")
+            types[col] = sqltype
+        elif kind == "lang":
+            conv = s.astype(object).where(s.notna(), None)
+            bad = s.notna() & ~s.astype(str).str.strip().str.lower().isin(["zh", "en"])
+            conv = conv.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+            expected = "'zh', 'en' or empty (detected)"
+        else:  # text, name
+            conv = s.astype(object).where(s.notna(), None).map(
+                lambda v: v if v is None or isinstance(v, str) else str(v))
+            bad = pd.Series(False, index=s.index)
+            expected = "text"
+        problems += _cell_problems(item, raw.index, bad, col, s, expected)
+        out[col] = conv
+        types.setdefault(col, _SQL_OF_KIND.get(kind, "VARCHAR"))
+    if problems:
+        return problems
+    frame = pd.DataFrame(out, index=raw.index)
+    if item.table == "comments":
+        frame = frame[frame["text"].notna() & (frame["text"].astype(str).str.strip() != "")]
+        if "variable" not in frame.columns:
+            texts = codebook.by_kind("text")
+            frame = frame.assign(variable=texts[0].name if len(texts) == 1 else "comment")
+            types["variable"] = "VARCHAR"
+        lang = frame["lang"] if "lang" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        frame = frame.assign(lang=lang.where(lang.notna(), pd.Series(detect_lang(frame["text"]), index=frame.index)))
+        types["lang"] = "VARCHAR"
+    item.frame = frame
+    item.types = types
+    item.variables = tuple(frame.columns)
+    key = {"customers": ["customer_id", "year"], "employees": ["employee_id", "wave"],
+           "comments": ["respondent_id", "wave", "variable"]}[item.table]
+    if set(key) <= set(frame.columns):
+        dup = frame.duplicated(key, keep="first") & frame[key].notna().all(axis=1)
+        problems += _cell_problems(item, frame.index, dup, "/".join(key),
+                                   frame[key].astype(str).agg(", ".join, axis=1),
+                                   f"one row per ({', '.join(key)}); this one repeats an earlier row")
+    return problems
+
+
+# -- cell converters: (converted series, mask of bad cells) -----------------------------------------
+
+
+def _to_float(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def _to_int(s: pd.Series, *, lo, hi, allow_missing: bool):
+    num = _to_float(s)
+    bad = s.notna() & num.isna()
+    bad |= num.notna() & (num != np.round(num))
+    if lo is not None:
+        bad |= num < lo
+    if hi is not None:
+        bad |= num > hi
+    if not allow_missing:
+        bad |= s.isna()
+    conv = num.where(~bad).round().astype("Int64")
+    return conv, bad
+
+
+def _to_id(s: pd.Series, *, allow_missing: bool = False):
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.astype("float64")
+        whole = num.notna() & (num == np.round(num))
+        conv = pd.Series(None, index=s.index, dtype=object)
+        conv[whole] = num[whole].astype("int64").astype(str)
+        bad = num.notna() & ~whole
+    else:
+        txt = s.astype(object).where(s.notna(), None)
+        conv = txt.map(lambda v: None if v is None else str(v).strip())
+        conv = conv.where(conv != "", None)
+        bad = s.notna() & conv.isna()
+    if not allow_missing:
+        bad = bad | conv.isna()
+    return conv.astype(object), bad
+
+
+def _to_bool(s: pd.Series, *, allow_missing: bool):
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean"), pd.Series(False, index=s.index)
+    txt = s.astype(str).str.strip().str.lower()
+    conv = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    conv[txt.isin(_TRUE) & s.notna()] = True
+    conv[txt.isin(_FALSE) & s.notna()] = False
+    bad = s.notna() & conv.isna()
+    if not allow_missing:
+        bad |= s.isna()
+    return conv, bad
+
+
+def _infer(s: pd.Series) -> tuple[pd.Series, str]:
+    """A column the store has no rule for: whole numbers -> BIGINT, numbers -> DOUBLE, booleans,
+    timestamps, else text."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean"), "BOOLEAN"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s, "TIMESTAMP"
+    num = s if pd.api.types.is_numeric_dtype(s) else pd.to_numeric(s, errors="coerce")
+    if s.notna().any() and not (s.notna() & num.isna()).any():
+        num = num.astype("float64")
+        if (num.dropna() == np.round(num.dropna())).all() and num.abs().max() < 2**53:
+            return num.round().astype("Int64"), "BIGINT"
+        return num, "DOUBLE"
+    if not s.notna().any():
+        return s.astype("float64") if pd.api.types.is_numeric_dtype(s) else s.astype(object), (
+            "DOUBLE" if pd.api.types.is_numeric_dtype(s) else "VARCHAR")
+    txt = s.astype(object).where(s.notna(), None)
+    return txt.map(lambda v: v if v is None or isinstance(v, str) else str(v)), "VARCHAR"
+
+
+def _cell_problems(item: _Item, index, bad, column: str, values, expected: str) -> list[Problem]:
+    """Problems for the bad cells of one column: the first 50 each, then one line counting the rest."""
+    bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return []
+    where = np.flatnonzero(bad)
+    vals = np.asarray(values, dtype=object)
+    out = []
+    for pos in where[:_MAX_PROBLEMS_PER_COLUMN]:
+        v = vals[pos]
+        if v is not None and not isinstance(v, str) and pd.isna(v):
+            v = None
+        out.append(Problem(item.file, item.user_row(index[pos]), column,
+                           "(empty)" if v is None else _plain(v), expected))
+    if len(where) > _MAX_PROBLEMS_PER_COLUMN:
+        out.append(Problem(item.file, None, column, f"{len(where) - _MAX_PROBLEMS_PER_COLUMN} more rows",
+                           expected))
+    return out
+
+
+def _plain(v):
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _duplicates_across(items: list[_Item]) -> list[Problem]:
+    """The same key in two files of one call (within one file each reader reports it)."""
+    problems: list[Problem] = []
+    for table, key in (("responses", ["respondent_id", "wave"]),
+                       ("customers", ["customer_id", "year"]),
+                       ("employees", ["employee_id", "wave"]),
+                       ("comments", ["respondent_id", "wave", "variable"])):
+        group = [i for i in items if i.table == table and set(key) <= set(i.frame.columns)]
+        if len(group) < 2:
+            continue
+        keys = pd.concat([i.frame[key].assign(cx_src=n, cx_pos=i.frame.index)
+                          for n, i in enumerate(group)], ignore_index=True).dropna(subset=key)
+        dup = keys.duplicated(key, keep=False)
+        if not dup.any():
+            continue
+        d = keys[dup]
+        first = d.drop_duplicates(key, keep="first").set_index(key)[["cx_src", "cx_pos"]]
+        later = d[d.duplicated(key, keep="first")].join(first, on=key, rsuffix="_first")
+        later = later[later["cx_src"] != later["cx_src_first"]]
+        shown = 0
+        for rec in later.itertuples(index=False):
+            if shown == 10 * _MAX_PROBLEMS_PER_COLUMN:
+                problems.append(Problem("these files", None, "/".join(key),
+                                        f"{len(later) - shown} more rows",
+                                        "keys that appear in one file only"))
+                break
+            this, other = group[rec.cx_src], group[rec.cx_src_first]
+            vals = ", ".join(f"{k}={_plain(getattr(rec, k))!r}" for k in key)
+            problems.append(Problem(this.file, this.user_row(rec.cx_pos), "/".join(key), vals,
+                                    f"a ({', '.join(key)}) not already in {other.file!r} "
+                                    f"(row {other.user_row(rec.cx_pos_first)}) of the same import"))
+            shown += 1
+    return problems

@@ -1,0 +1,100 @@
+"""``cxresearch import``: what it prints, and that a refused import exits non-zero and changes nothing."""
+
+from __future__ import annotations
+
+import yaml
+
+from cxresearch.cli import main
+from cxresearch.store import Store
+from test_store import codebook, snapshot, survey, write
+
+
+def _codebook_file(tmp_path):
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(codebook(), allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_import_prints_what_it_did(tmp_path, capsys):
+    cb = _codebook_file(tmp_path)
+    w1 = write(survey(2023), tmp_path / "w2023.csv", encoding="gbk")
+    w2 = write(survey(2024, n=4), tmp_path / "w2024.xlsx")
+    db = tmp_path / "study.duckdb"
+    code = main(["import", "--store", str(db), "--client", "acme", "--codebook", str(cb),
+                 str(w1), str(w2)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    lines = out.out.splitlines()
+    assert lines[0].startswith(f"imported 2 files for client 'acme' into {db} in ")
+    assert "(store-test version 3, sha256 " in lines[0]
+    assert lines[2].split() == ["w2023.csv", "responses", "csv", "gbk", "6", "0", "4"]
+    assert lines[3].split() == ["w2024.xlsx", "responses", "xlsx", "-", "4", "0", "3"]
+    assert "rows written: responses 10, customers 0, employees 0, comments 7, missing_codes 0" in out.out
+    assert "new columns in responses (5): customer_id, branch, weight, price_value, overall_sat\n" in out.out
+    with Store(db, read_only=True) as st:
+        assert len(st.responses("acme")) == 10
+
+
+def test_refused_import_exits_non_zero_and_changes_nothing(tmp_path, capsys):
+    cb = _codebook_file(tmp_path)
+    db = tmp_path / "study.duckdb"
+    assert main(["import", "--store", str(db), "--client", "acme", "--codebook", str(cb),
+                 str(write(survey(2022), tmp_path / "w2022.csv"))]) == 0
+    with Store(db, read_only=True) as st:
+        before = snapshot(st)
+    capsys.readouterr()
+    bad = survey(2023)
+    bad.loc[0, "overall_sat"] = 11
+    bad.loc[3, "branch"] = 9
+    code = main(["import", "--store", str(db), "--client", "acme", "--codebook", str(cb),
+                 str(write(survey(2024), tmp_path / "w2024.csv")),
+                 str(write(bad, tmp_path / "w2023.csv")),
+                 str(tmp_path / "w2022.csv")])
+    out = capsys.readouterr()
+    assert code == 1
+    assert out.out == ""
+    assert out.err.startswith("error: import refused, nothing was loaded: 3 problems in 2 files:")
+    assert "w2023.csv, row 2, column 'overall_sat': got 11" in out.err
+    assert "w2023.csv, row 5, column 'branch': got 9" in out.err
+    assert "w2022.csv; expected a file not yet imported for client 'acme'" in out.err
+    with Store(db, read_only=True) as st:
+        assert snapshot(st) == before
+
+
+def test_refused_import_does_not_leave_a_new_store_behind(tmp_path, capsys):
+    cb = _codebook_file(tmp_path)
+    db = tmp_path / "new.duckdb"
+    code = main(["import", "--store", str(db), "--client", "acme", "--codebook", str(cb),
+                 str(tmp_path / "missing.csv")])
+    assert code == 1
+    assert "missing.csv; expected an existing file (no such file)" in capsys.readouterr().err
+    assert not db.exists()
+    assert list(tmp_path.glob("new.duckdb*")) == []
+
+
+def test_check_validates_without_writing(tmp_path, capsys):
+    cb = _codebook_file(tmp_path)
+    db = tmp_path / "study.duckdb"
+    w = str(write(survey(2023), tmp_path / "w2023.csv"))
+    assert main(["import", "--check", "--store", str(db), "--client", "acme", "--codebook", str(cb), w]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("checked 1 file for client 'acme' against")
+    assert "rows that would be written: responses 6" in out and "nothing was written (--check)" in out
+    assert not db.exists()
+    assert main(["import", "--store", str(db), "--client", "acme", "--codebook", str(cb), w]) == 0
+    with Store(db, read_only=True) as st:
+        before = snapshot(st)
+    capsys.readouterr()
+    assert main(["import", "--check", "--store", str(db), "--client", "acme", "--codebook", str(cb), w]) == 1
+    assert "expected a file not yet imported" in capsys.readouterr().err
+    with Store(db, read_only=True) as st:
+        assert snapshot(st) == before
+
+
+def test_bad_codebook_and_locked_store_are_clear_errors(tmp_path, capsys):
+    db = tmp_path / "study.duckdb"
+    w = str(write(survey(2023), tmp_path / "w2023.csv"))
+    code = main(["import", "--store", str(db), "--client", "acme", "--codebook",
+                 str(tmp_path / "nope.yaml"), w])
+    assert code == 1
+    assert "codebook" in capsys.readouterr().err and not db.exists()
