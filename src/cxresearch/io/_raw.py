@@ -369,9 +369,12 @@ def read_sav_raw(
     name = path.name
     tries: list[str | None] = [encoding] if encoding else [None, *SAV_ENCODINGS]
     last: Exception | None = None
+    result = None
+    tried: list[str] = []
     for enc in tries:
+        tried.append(enc or "the file's own encoding")
         try:
-            df, meta = pyreadstat.read_sav(
+            result = pyreadstat.read_sav(
                 str(path),
                 user_missing=True,
                 encoding=enc,
@@ -382,29 +385,26 @@ def read_sav_raw(
             break
         except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
             last = exc
-            msg = str(exc).lower()
-            if enc is None and "encod" not in msg and "convert" not in msg and "iconv" not in msg:
-                if "invalid" in msg or "parse" in msg or "open" in msg or "not a" in msg:
-                    break
-    else:
-        df = None
-    if df is None:
+            if not _is_encoding_error(exc):
+                break
+    if result is None:
         raise _file_problem(
             name,
-            "a readable SPSS .sav file"
-            + (f" (encodings tried: {', '.join(str(t) for t in tries)})"),
+            f"a readable SPSS .sav file (tried {', '.join(tried)})",
             f"{type(last).__name__}: {last}",
+            header=f"{name}: cannot read the file",
         )
+    df, meta = result
+    used = normalise_encoding(enc or meta.file_encoding or "utf-8")
     missing: dict[str, list[tuple[Any, Any]]] = {}
     for var, ranges in (meta.missing_ranges or {}).items():
         missing[var] = [(r["lo"], r["hi"]) for r in ranges]
-    used = enc or (meta.file_encoding or "utf-8")
     sav = SavMeta(
         variable_labels={k: v for k, v in (meta.column_names_to_labels or {}).items() if v},
         value_labels=dict(meta.variable_value_labels or {}),
         missing_ranges=missing,
         measure=dict(meta.variable_measure or {}),
-        file_encoding=str(used).lower(),
+        file_encoding=used,
     )
     if not metadata_only and df.shape[1] == 0:
         raise _file_problem(
@@ -415,6 +415,20 @@ def read_sav_raw(
     return RawTable(
         file=name, format="sav", frame=frame, rows=rows, encoding=sav.file_encoding, sav=sav
     )
+
+
+def _is_encoding_error(exc: Exception) -> bool:
+    msg = str(exc).lower()
+    return any(w in msg for w in ("encoding", "convert string", "iconv", "invalid byte"))
+
+
+_ENCODING_NAMES = {"cp936": "gbk", "windows-936": "gbk", "ms936": "gbk", "utf8": "utf-8"}
+
+
+def normalise_encoding(name: str) -> str:
+    """A codec name in the form the package records (``utf-8``, ``gbk``, ``gb18030`` ...)."""
+    low = str(name).strip().lower()
+    return _ENCODING_NAMES.get(low, low)
 
 
 def read_parquet_raw(path: Path) -> RawTable:

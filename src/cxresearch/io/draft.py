@@ -1,0 +1,529 @@
+"""Drafting a codebook from a data file (``cxresearch codebook draft DATA --out codebook.yaml``).
+
+From a ``.sav`` the draft takes the variable labels, value labels, measurement levels and
+user-missing values. From CSV, Excel and Parquet it guesses each column's kind from its values:
+
+* ``id``: unique strings or integers in a column named like an id, or unique in every row;
+* ``wave``: a column named ``wave``/``year`` (or 波次/年度) holding whole years;
+* ``weight``: a column named like a weight holding non-negative numbers;
+* ``binary``: only 0 and 1 (or booleans);
+* ``likert`` (up to 7 points) and ``rating`` (0–10, 1–10) / ``nps`` (0–10 named like
+  "recommend"/NPS): few whole-number levels in a small range, snapped to the usual scale;
+* ``category``: few distinct values (value labels from the ``.sav`` when it has them);
+* ``text``: long or many distinct strings; ``numeric`` otherwise.
+
+Likely missing-value sentinels (negative codes such as -99/-9 on an otherwise positive scale;
+97/98/99/997/998/999/9999 beside a 1–5/1–7/0–10 scale) become per-variable ``missing_codes``
+marked with a ``review:`` note, as does every other guess a consultant should check. The draft is
+checked against the file before it is returned: it loads with :func:`cxresearch.codebook.load`
+unchanged and :func:`cxresearch.io.read` accepts the same file with it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.codebook import Codebook, CodebookError, write_text_atomic
+from cxresearch.errors import CXValueError, DataValidationError, Problem
+from cxresearch.io._raw import RawTable, read_raw
+from cxresearch.io._validate import NA_STRINGS, build_frame, guess_meaning
+
+__all__ = ["Draft", "draft_codebook", "write_draft"]
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_ID_NAME = re.compile(r"id$|^id_|(^|_)(uid|key|no|number)$|编号|序号", re.IGNORECASE)
+_WAVE_NAME = re.compile(r"^(wave|year|yr|survey_year|波次|年度|调查年度|年份)$", re.IGNORECASE)
+_WEIGHT_NAME = re.compile(r"^(weight|wt|wgt|weights|w|pweight|权重|加权)$|_weight$|^weight_", re.I)
+_NPS_NAME = re.compile(r"nps|recommend|推荐", re.IGNORECASE)
+_TEXT_NAME = re.compile(r"comment|verbatim|open|remark|text|意见|建议|评论|备注", re.IGNORECASE)
+#: sentinel codes proposed beside a small positive scale, with the meaning they usually carry
+_HIGH_SENTINELS = {
+    97: "not_applicable",
+    98: "dont_know",
+    99: "refused",
+    997: "not_applicable",
+    998: "dont_know",
+    999: "refused",
+    9999: "other",
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A drafted codebook and the notes a consultant should review.
+
+    Attributes
+    ----------
+    codebook : Codebook
+        The validated draft (each uncertain guess carries a ``review`` note).
+    notes : tuple of (str, str)
+        ``(variable, note)`` for every entry to review.
+    file : str
+        The file the draft was made from.
+    format : str
+        Its format (``csv``, ``xlsx``, ``sav``, ``parquet``).
+    encoding : str or None
+        The text encoding detected (CSV, ``.sav``).
+    """
+
+    codebook: Codebook
+    notes: tuple[tuple[str, str], ...]
+    file: str
+    format: str
+    encoding: str | None
+
+    def to_yaml(self) -> str:
+        """The draft as YAML, headed by comments listing what to review."""
+        when = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        head = [
+            f"# Codebook drafted by `cxresearch codebook draft` from {Path(self.file).name} "
+            f"({self.format}{', ' + self.encoding if self.encoding else ''}) on {when}.",
+            "# Edit labels, roles and dimensions; check every entry that has a `review:` note",
+            "# (then delete the note). Missing-value codes proposed from the data are marked too.",
+        ]
+        if self.notes:
+            head.append(
+                f"# {len(self.notes)} entr{'y' if len(self.notes) == 1 else 'ies'} to review:"
+            )
+            head += [f"#   - {var}: {note}" for var, note in self.notes]
+        return "\n".join(head) + "\n" + self.codebook.to_yaml()
+
+
+def _label(text: str | None) -> dict[str, str] | None:
+    if text is None:
+        return None
+    text = str(text).strip()
+    if not text:
+        return None
+    return {"zh": text} if _CJK.search(text) else {"en": text}
+
+
+def _is_whole(x: np.ndarray) -> bool:
+    return bool(len(x)) and bool(np.all(np.mod(x, 1) == 0))
+
+
+def _num(v: float) -> int | float:
+    return int(v) if float(v).is_integer() else float(v)
+
+
+def _column_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(num, blank, nonnum)`` for a raw column (strings stripped; NA strings count as blank)."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype(float).to_numpy(), np.zeros(len(s), bool), np.zeros(len(s), bool)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        num = s.to_numpy(dtype=float, na_value=np.nan)
+        return num, np.isnan(num), np.zeros(len(s), bool)
+    obj = s.astype(object)
+    isna = obj.isna().to_numpy()
+    strs = obj.where(isna, obj.astype(str).str.strip())
+    blank = isna | (strs == "").to_numpy() | strs.isin(NA_STRINGS).to_numpy()
+    bools = (
+        obj.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy()
+        if obj.dtype == object
+        else None
+    )
+    num = pd.to_numeric(strs.where(~blank), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if bools is not None and bools.any():
+        num[bools] = obj[bools].astype(float).to_numpy()
+    nonnum = ~blank & ~np.isfinite(num)
+    return num, blank, nonnum
+
+
+def _standard_scale(lo: float, hi: float) -> tuple[str, int, int] | None:
+    """``(kind, min, max)`` of the usual scale covering ``lo..hi`` whole numbers, or None."""
+    if lo >= 1 and hi <= 5:
+        return ("likert", 1, 5)
+    if lo >= 1 and hi <= 7:
+        return ("likert", 1, 7)
+    if lo >= 0 and hi <= 10:
+        return ("rating", 0 if lo == 0 else 1, 10)
+    return None
+
+
+def _sentinels(values: np.ndarray, counts: np.ndarray) -> tuple[list[float], np.ndarray]:
+    """Split distinct whole values into proposed sentinel codes and the remaining scale values."""
+    vals = values
+    positive = vals[vals >= 0]
+    codes: list[float] = []
+    if len(positive):
+        # high codes beside a small scale: 97/98/99 (or 997..9999) well above the rest
+        small = positive[positive <= 10]
+        high = positive[positive > 10]
+        if len(small) and len(high) and all(int(h) in _HIGH_SENTINELS for h in high):
+            codes += list(high)
+        # negative codes on an otherwise non-negative scale
+        neg = vals[vals < 0]
+        if len(neg) and all(v <= -1 and float(v).is_integer() for v in neg):
+            codes += list(neg)
+    rest = np.array([v for v in vals if v not in codes], dtype=float)
+    _ = counts
+    return sorted(codes), rest
+
+
+def _sentinel_meaning(code: float) -> str:
+    if code < 0:
+        return "system"
+    return _HIGH_SENTINELS.get(int(code), "other")
+
+
+def _guess_variable(
+    name: str,
+    s: pd.Series,
+    raw: RawTable,
+    wave_col: str | None,
+    *,
+    max_levels: int,
+) -> tuple[dict[str, Any], list[str]]:
+    """The codebook entry for one column and the review notes about it."""
+    notes: list[str] = []
+    sav = raw.sav
+    entry: dict[str, Any] = {"name": name}
+    lab = _label(sav.variable_labels.get(name)) if sav else None
+    if lab:
+        entry["label"] = lab
+    n = len(s)
+    num, blank, nonnum = _column_numbers(s)
+    filled = ~blank
+    n_filled = int(filled.sum())
+    value_labels: dict[float, str] = {}
+    if sav is not None:
+        value_labels = {
+            float(k): str(v)
+            for k, v in sav.value_labels.get(name, {}).items()
+            if isinstance(k, int | float)
+        }
+    measure = sav.measure.get(name) if sav is not None else None
+
+    # -- no numbers at all or any non-number: strings ------------------------------------------
+    if n_filled == 0:
+        entry.update(kind="text", role="text", required=True)
+        notes.append("the column is empty in this file; kind 'text' is a placeholder")
+        return entry, notes
+    if nonnum.any() or (s.dtype == object and _mostly_strings(s, filled)):
+        strs = s.astype(object).where(filled).dropna().astype(str).str.strip()
+        strs = strs[strs != ""]
+        uniq = strs.nunique()
+        unique_rows = _unique_in_wave(s.astype(object).astype(str), raw, wave_col) and n_filled == n
+        if (unique_rows and (_ID_NAME.search(name) or uniq > max_levels)) or (
+            _ID_NAME.search(name) and unique_rows
+        ):
+            entry.update(kind="id", role="id")
+            return entry, notes
+        mean_len = float(strs.str.len().mean()) if len(strs) else 0.0
+        if (
+            uniq <= max_levels
+            and mean_len <= 30
+            and not _TEXT_NAME.search(name)
+            and uniq < max(2, 0.5 * len(strs))
+        ):
+            levels = sorted(strs.unique())
+            entry.update(kind="category", values={lv: _label(lv) for lv in levels})
+            notes.append(
+                f"category guessed from {uniq} distinct text values; add labels (zh/en) and check the codes"
+            )
+            return entry, notes
+        entry.update(kind="text", role="text")
+        return entry, notes
+
+    # -- numbers -----------------------------------------------------------------------------
+    vals = num[filled]
+    whole = _is_whole(vals)
+    user_missing: dict[float, str] = {}
+    if sav is not None and name in sav.missing_ranges:
+        for lo, hi in sav.missing_ranges[name]:
+            try:
+                lo_f, hi_f = float(lo), float(hi)
+            except (TypeError, ValueError):
+                continue
+            hits = np.unique(vals[(vals >= lo_f) & (vals <= hi_f)])
+            points = set(hits.tolist())
+            if lo_f == hi_f:
+                points.add(lo_f)
+            points |= {v for v in value_labels if lo_f <= v <= hi_f}
+            for p in sorted(points):
+                user_missing[p] = guess_meaning(value_labels.get(p))
+            if lo_f != hi_f and len(points) == 0:
+                notes.append(
+                    f"the .sav declares the range {lo_f:g} to {hi_f:g} missing but no value in it "
+                    "occurs or has a label; nothing was recorded for it"
+                )
+    if (
+        _WAVE_NAME.match(name)
+        and whole
+        and n_filled == n
+        and vals.min() >= 1900
+        and vals.max() <= 2100
+    ):
+        entry.update(kind="wave", role="wave")
+        return entry, notes
+    if _WEIGHT_NAME.search(name) and n_filled == n and vals.min() >= 0 and not user_missing:
+        entry.update(kind="weight", role="weight")
+        return entry, notes
+    if (
+        whole
+        and n_filled == n
+        and _unique_in_wave(pd.Series(vals), raw, wave_col)
+        and (_ID_NAME.search(name) or (len(np.unique(vals)) > 50 and not user_missing))
+        and not value_labels
+    ):
+        entry.update(kind="id", role="id")
+        return entry, notes
+
+    in_um = np.isin(vals, list(user_missing)) if user_missing else np.zeros(len(vals), bool)
+    answer_vals = vals[~in_um]
+    proposed: list[float] = []
+    if whole and len(answer_vals):
+        uniq, counts = np.unique(answer_vals, return_counts=True)
+        if not value_labels or measure != "nominal":
+            proposed, rest = _sentinels(uniq, counts)
+            if proposed:
+                # a sentinel must leave a scale behind; otherwise it is just a value
+                if len(rest) == 0 or _standard_scale(rest.min(), rest.max()) is None:
+                    proposed = []
+        answer_vals = answer_vals[~np.isin(answer_vals, proposed)]
+    missing_codes: list[dict[str, Any]] = []
+    for code, meaning in sorted(user_missing.items()):
+        mc: dict[str, Any] = {"code": _num(code), "meaning": meaning}
+        lab2 = _label(value_labels.get(code))
+        if lab2:
+            mc["label"] = lab2
+        if meaning == "other":
+            mc["review"] = "user-missing in the .sav; set its meaning"
+        missing_codes.append(mc)
+    for code in proposed:
+        cnt = int((vals == code).sum())
+        missing_codes.append(
+            {
+                "code": _num(code),
+                "meaning": _sentinel_meaning(code),
+                "review": (
+                    f"proposed: {_num(code)} occurs {cnt} time(s) outside the scale; "
+                    "confirm it is a missing-value code and its meaning"
+                ),
+            }
+        )
+        notes.append(f"proposed missing code {_num(code)} ({_sentinel_meaning(code)}), {cnt} rows")
+
+    labelled = {
+        k: v for k, v in value_labels.items() if k not in user_missing and k not in proposed
+    }
+    distinct = np.unique(answer_vals) if len(answer_vals) else np.array([], dtype=float)
+    lo = min([*distinct.tolist(), *labelled]) if (len(distinct) or labelled) else None
+    hi = max([*distinct.tolist(), *labelled]) if (len(distinct) or labelled) else None
+    all_whole = whole and all(float(k).is_integer() for k in labelled)
+
+    if (
+        all_whole
+        and lo is not None
+        and set(distinct.tolist()) <= {0.0, 1.0}
+        and set(labelled) <= {0.0, 1.0}
+    ):
+        if s.dtype == bool or set(distinct.tolist()) == {0.0, 1.0} or not labelled:
+            entry.update(kind="binary")
+            if labelled:
+                entry["values"] = {int(k): _label(v) for k, v in labelled.items() if _label(v)}
+            _finish(entry, missing_codes)
+            if len(distinct) < 2:
+                notes.append("only one value occurs; binary (0/1) is a guess")
+            return entry, notes
+
+    # a scale reaches one of the usual tops (5, 7, 10) or is declared ordinal; whole codes from 1
+    # that stop elsewhere (branch 1-8, segment 1-2) are categories; counts from 0 are numeric
+    top_ok = hi is not None and (
+        hi in (5.0, 7.0, 9.0, 10.0) or measure == "ordinal" or len(vals) < 30
+    )
+    if measure == "nominal" or (
+        measure != "scale"
+        and measure != "ordinal"
+        and all_whole
+        and lo is not None
+        and lo >= 1
+        and (hi <= 20 or labelled)
+        and (not top_ok or (labelled and _standard_scale(lo, hi) is None))
+    ):
+        if all_whole and lo is not None:
+            codes = sorted({*distinct.tolist(), *labelled})
+            if len(codes) <= max(max_levels, len(labelled)):
+                entry.update(
+                    kind="category",
+                    values={
+                        int(c): (_label(labelled.get(c)) or {"en": str(int(c))}) for c in codes
+                    },
+                )
+                unl = [int(c) for c in codes if c not in labelled]
+                if unl:
+                    notes.append(f"codes without a value label: {unl}; label them")
+                _finish(entry, missing_codes)
+                return entry, notes
+
+    if all_whole and lo is not None and len(distinct) <= 11 and top_ok:
+        std = _standard_scale(lo, hi)
+        if std is not None and measure != "scale":
+            kind, smin, smax = std
+            if kind == "rating" and _NPS_NAME.search(name):
+                entry.update(kind="nps")
+            else:
+                entry.update(kind=kind, min=smin, max=smax)
+            if labelled:
+                entry["values"] = {int(k): _label(v) for k, v in labelled.items() if _label(v)}
+            if not value_labels or measure is None:
+                notes.append(
+                    f"{entry['kind']} scale guessed from values {_num(lo)}-{_num(hi)}; check the bounds"
+                )
+            _finish(entry, missing_codes)
+            return entry, notes
+
+    entry.update(kind="numeric")
+    if labelled:
+        entry["values"] = None
+        notes.append("value labels on a numeric variable were left out")
+    entry.pop("values", None)
+    if lo is not None:
+        notes.append(f"numeric; observed range {_num(lo)} to {_num(hi)} (no bounds set)")
+    _finish(entry, missing_codes)
+    return entry, notes
+
+
+def _finish(entry: dict[str, Any], missing_codes: list[dict[str, Any]]) -> None:
+    if missing_codes:
+        entry["missing_codes"] = missing_codes
+
+
+def _mostly_strings(s: pd.Series, filled: np.ndarray) -> bool:
+    """An object column (Excel) whose filled cells include text that is not a number."""
+    obj = s[filled]
+    isstr = obj.map(lambda v: isinstance(v, str))
+    if not isstr.any():
+        return False
+    num = pd.to_numeric(obj[isstr].astype(str).str.strip(), errors="coerce")
+    return bool(num.isna().any())
+
+
+def _unique_in_wave(s: pd.Series, raw: RawTable, wave_col: str | None) -> bool:
+    s = s.reset_index(drop=True)
+    if s.is_unique:
+        return True
+    if wave_col is None or wave_col not in raw.frame.columns:
+        return False
+    key = pd.DataFrame({"v": s, "w": raw.frame[wave_col].astype(str).reset_index(drop=True)})
+    return not key.duplicated().any()
+
+
+def draft_codebook(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    study: str | None = None,
+    max_levels: int = 20,
+) -> Draft:
+    """Draft a codebook from one data file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.sav``/``.zsav``, ``.csv``, ``.xlsx`` or ``.parquet`` file (never modified).
+    encoding : str, optional
+        Force the text encoding (CSV, ``.sav``); detected otherwise.
+    sheet : str or int, optional
+        The worksheet of an ``.xlsx``.
+    study : str, optional
+        The ``study`` id written in the draft (default: the file's stem).
+    max_levels : int, default 20
+        Most distinct values a column may have to be guessed a category.
+
+    Returns
+    -------
+    Draft
+        The validated codebook, the review notes, and the file's format and encoding.
+
+    Raises
+    ------
+    DataValidationError
+        The file is empty, has no data rows, or cannot be read or decoded.
+    CXValueError
+        A parameter is wrong.
+    """
+    if isinstance(max_levels, bool) or not isinstance(max_levels, int) or max_levels < 2:
+        raise CXValueError(f"max_levels must be a whole number >= 2; got {max_levels!r}")
+    p = Path(path)
+    raw = read_raw(p, encoding=encoding, sheet=sheet)
+    if len(raw.frame) == 0:
+        raise DataValidationError(
+            [Problem(p.name, None, None, "no data rows", "at least one data row below the header")],
+            header=f"{p.name}: a codebook cannot be drafted from a file without data",
+        )
+    wave_col = next((c for c in raw.frame.columns if _WAVE_NAME.match(str(c))), None)
+    variables: list[dict[str, Any]] = []
+    notes: list[tuple[str, str]] = []
+    for col in raw.frame.columns:
+        entry, vnotes = _guess_variable(
+            str(col), raw.frame[col], raw, wave_col, max_levels=max_levels
+        )
+        if vnotes:
+            entry["review"] = "; ".join(vnotes)
+            notes += [(str(col), x) for x in vnotes]
+        variables.append(entry)
+    # the respondent key is the first id: put the most id-like one first among ids
+    ids = [v for v in variables if v.get("kind") == "id"]
+    if len(ids) > 1:
+        first = next((v for v in ids if re.search(r"respond|resp|受访", v["name"], re.I)), ids[0])
+        if first is not ids[0]:
+            i, j = variables.index(ids[0]), variables.index(first)
+            variables[i], variables[j] = variables[j], variables[i]
+    data = {"study": study or p.stem, "version": "1", "variables": variables}
+    try:
+        cb = Codebook.model_validate(data)
+    except Exception as exc:  # a guess the model refuses is a bug in the guesser: say which
+        raise CodebookError(f"{p.name}: the drafted codebook does not validate: {exc}") from exc
+    # the draft must accept the file it came from
+    build_frame(raw, cb)
+    return Draft(
+        codebook=cb,
+        notes=tuple(notes),
+        file=str(path),
+        format=raw.format,
+        encoding=raw.encoding,
+    )
+
+
+def write_draft(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    **options: Any,
+) -> Draft:
+    """Draft a codebook from ``path`` and write it as YAML to ``out`` (atomically).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The data file.
+    out : str or path-like
+        The YAML file to write (temporary file and rename, so no half-written codebook is left).
+    overwrite : bool, default False
+        Replace ``out`` if it exists.
+    **options
+        Passed to :func:`draft_codebook` (``encoding``, ``sheet``, ``study``, ``max_levels``).
+
+    Returns
+    -------
+    Draft
+    """
+    dest = Path(out)
+    if dest.exists() and not overwrite:
+        raise CXValueError(f"{dest}: already exists; pass overwrite=True (--force) to replace it")
+    if dest.resolve() == Path(path).resolve():
+        raise CXValueError(f"--out {dest} is the data file itself")
+    draft = draft_codebook(path, **options)
+    write_text_atomic(dest, draft.to_yaml())
+    return draft
