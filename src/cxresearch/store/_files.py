@@ -1,0 +1,652 @@
+"""Reading and validating the files of one import (nothing here touches the store).
+
+Survey waves go through :func:`cxresearch.io.read` (the codebook's checks and missing codes); CRM,
+employee survey and comment files through io's raw reader and the column rules below. Every
+problem of every file is collected as a :class:`~cxresearch.errors.Problem`; the store writes only
+when there is none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.errors import CXError, CXValueError, DataValidationError, Problem
+
+_RESERVED = {"client", "import_id"}
+_NUMERIC_KINDS = {"likert", "nps", "rating", "binary", "numeric", "weight"}
+MAX_PROBLEMS_PER_COLUMN = 50
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_Q_ITEM = re.compile(r"^q\d+$")
+
+# CRM columns of CONTRACT §2: name -> (kind, required). Kinds: id, year, bool, count, float, code.
+_CUSTOMER_COLUMNS: dict[str, tuple[str, bool]] = {
+    "customer_id": ("id", True),
+    "year": ("year", True),
+    "branch": ("code", False),
+    "segment": ("code", False),
+    "active": ("bool", True),
+    "churned": ("bool", True),
+    "revenue": ("float", False),
+    "purchases": ("count", False),
+    "first_purchase_year": ("year_or_missing", False),
+    "targeted": ("bool", False),
+    "service_contacts": ("count", False),
+    "transfers": ("count", False),
+    "high_value": ("bool", False),
+}
+_EMPLOYEE_COLUMNS: dict[str, tuple[str, bool]] = {
+    "employee_id": ("id", False),
+    "unit": ("code", True),
+    "wave": ("year", True),
+}
+_COMMENT_COLUMNS: dict[str, tuple[str, bool]] = {
+    "respondent_id": ("id", True),
+    "wave": ("year", True),
+    "text": ("text", True),
+    "variable": ("name", False),
+    "lang": ("lang", False),
+}
+_SQL_OF_KIND = {
+    "id": "VARCHAR",
+    "year": "BIGINT",
+    "year_or_missing": "BIGINT",
+    "bool": "BOOLEAN",
+    "count": "BIGINT",
+    "float": "DOUBLE",
+    "item": "DOUBLE",
+    "text": "VARCHAR",
+    "name": "VARCHAR",
+    "lang": "VARCHAR",
+}
+
+
+def detect_lang(texts: pd.Series) -> pd.Series:
+    """``'zh'`` for texts holding CJK ideographs, ``'en'`` otherwise (vectorised)."""
+    return np.where(texts.astype(str).str.contains(_CJK), "zh", "en")
+
+
+# ---------------------------------------------------------------------------------------------------
+# reading and validating a batch of files (nothing here touches the store)
+
+_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav",
+            ".zsav": "sav", ".parquet": "parquet", ".pq": "parquet"}
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+@dataclass
+class _Item:
+    """One file, read and validated, with its frames as they will be stored."""
+
+    path: Path
+    file: str  # as the user gave it (problems name it so)
+    name: str  # file name (recorded in imports)
+    sha256: str
+    format: str
+    table: str
+    encoding: str | None = None
+    frame: pd.DataFrame | None = None
+    types: dict[str, str] = field(default_factory=dict)
+    missing: pd.DataFrame | None = None
+    comments: pd.DataFrame | None = None
+    variables: tuple[str, ...] = ()
+    row_numbers: np.ndarray | None = None  # row number the user sees, per frame row position
+    notes: tuple[str, ...] = ()  # reader warnings (e.g. undeclared columns left out)
+
+    @property
+    def rows(self) -> int:
+        return 0 if self.frame is None else len(self.frame)
+
+    def user_row(self, index) -> int:
+        """The row number the user sees for frame index ``index`` (header = row 1 in CSV/Excel,
+        case number in .sav/Parquet)."""
+        if self.row_numbers is not None and 0 <= int(index) < len(self.row_numbers):
+            return int(self.row_numbers[int(index)])
+        return int(index) + (2 if self.format in ("csv", "xlsx") else 1)
+
+
+@dataclass
+class _Batch:
+    items: list[_Item]
+    problems: list[Problem]
+
+
+def resolve_codebook(codebook):
+    """(Codebook, YAML text, sha256 of that text or of the file's bytes)."""
+    from cxresearch import codebook as cbmod
+
+    cb = cbmod.load(codebook)
+    if isinstance(codebook, str | Path) and Path(codebook).is_file():
+        raw = Path(codebook).read_bytes()
+        return cb, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest()
+    text = cb.to_yaml()
+    return cb, text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_batch(paths: list[Path], *, codebook, table: str, employee_scale) -> _Batch:
+    items: list[_Item] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        file = path.name
+        if not path.is_file():
+            problems.append(Problem(file, None, None, None, "an existing file (no such file)"))
+            continue
+        fmt = _FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            problems.append(Problem(file, None, None, path.suffix or "(no extension)",
+                                    "a .csv, .xlsx, .sav or .parquet file"))
+            continue
+        try:
+            digest = _sha256(path)
+        except OSError as exc:
+            problems.append(Problem(file, None, None, None, f"a readable file ({exc.strerror})"))
+            continue
+        if digest in seen:
+            problems.append(Problem(file, None, None, None,
+                                    f"each file once per import; it has the same content as {seen[digest]!r}"))
+            continue
+        seen[digest] = file
+        target = table
+        if table == "auto":
+            target = _detect_table(path, fmt, codebook)
+            if target is None:
+                problems.append(Problem(
+                    file, None, None, None,
+                    "a survey file holding the codebook's variables, a CRM file (customer_id, year, "
+                    "active, churned), an employee survey file (unit, wave, q01 …) or a comment file "
+                    "(respondent_id, wave, text); name the table with table=/--table if the columns "
+                    "are right"))
+                continue
+        item = _Item(path=path, file=file, name=path.name, sha256=digest, format=fmt, table=target)
+        if target == "responses":
+            found = _read_survey(item, codebook)
+        else:
+            found = _read_other(item, codebook, employee_scale)
+        problems += found
+        if not found:
+            items.append(item)
+    problems += _duplicates_across(items)
+    return _Batch(items, problems)
+
+
+def _peek_columns(path: Path, fmt: str) -> list[str] | None:
+    """The header of a file without reading its rows (None if it cannot be read)."""
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if fmt == "sav":
+            import pyreadstat
+
+            try:
+                _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+            except Exception:
+                _, meta = pyreadstat.read_sav(str(path), metadataonly=True, encoding="GB18030")
+            return list(meta.column_names)
+        if fmt == "xlsx":
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                row = next(wb.worksheets[0].iter_rows(min_row=1, max_row=1, values_only=True), ())
+            finally:
+                wb.close()
+            return [str(c) for c in row if c is not None]
+        import csv
+
+        with open(path, encoding=_encoding(path), newline="") as fh:
+            first = fh.readline().lstrip("\ufeff").rstrip("\r\n")
+        sep = "\t" if path.suffix.lower() == ".tsv" else max(",\t;|", key=first.count)
+        return next(csv.reader([first], delimiter=sep), [])
+    except Exception:
+        return None
+
+
+def _detect_table(path: Path, fmt: str, codebook) -> str | None:
+    columns = _peek_columns(path, fmt)
+    if columns is None:
+        return "responses"  # let the survey reader say what is wrong with the file
+    cols = {str(c).strip().lower() for c in columns}
+    if {"customer_id", "year"} <= cols and cols & {"active", "churned"}:
+        return "customers"
+    if {"unit", "wave"} <= cols and any(_Q_ITEM.match(c) for c in cols):
+        return "employees"
+    known = {n.lower() for n in codebook.names}
+    known |= {a.name.lower() for v in codebook.variables for a in v.aliases}
+    structural = {v.name.lower() for v in codebook.variables if v.kind in ("id", "wave", "weight", "text")}
+    items = (cols & known) - structural
+    if {"respondent_id", "wave", "text"} <= cols and not items:
+        return "comments"
+    rid = _respondent_name(codebook)
+    if items or (rid is not None and rid.lower() in cols):
+        return "responses"
+    return None
+
+
+def _respondent_name(codebook) -> str | None:
+    if "respondent_id" in codebook:
+        return "respondent_id"
+    var = codebook.respondent_variable
+    return None if var is None else var.name
+
+
+def _encoding(path: Path) -> str:
+    try:
+        from cxresearch.io import detect_encoding
+    except ImportError:
+        from cxresearch.io._raw import detect_encoding
+    return detect_encoding(path)
+
+
+# -- survey files ----------------------------------------------------------------------------------
+
+
+def _read_survey(item: _Item, codebook) -> list[Problem]:
+    """Read a survey wave through cxresearch.io and shape it for the store."""
+    from cxresearch import io as cxio
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = cxio.read(item.path, codebook)
+        except DataValidationError as exc:
+            return list(exc.problems)
+    item.notes = tuple(f"{item.file}: {w.message}" for w in caught)
+    item.encoding = getattr(result, "encoding", None)
+    item.format = getattr(result, "format", None) or item.format
+    numbers = getattr(result, "row_numbers", None)
+    item.row_numbers = None if numbers is None else np.asarray(numbers)
+    return _prepare_responses(item, result.frame, getattr(result, "missing", None), codebook)
+
+
+def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame | None,
+                       codebook) -> list[Problem]:
+    problems: list[Problem] = []
+    frame = frame.copy()
+    rid = _respondent_name(codebook)
+    wave_var = codebook.wave_variable
+    renames = {}
+    if rid is not None and rid != "respondent_id":
+        renames[rid] = "respondent_id"
+    if wave_var is not None and wave_var.name != "wave":
+        renames[wave_var.name] = "wave"
+    frame = frame.rename(columns=renames)
+    back = {v: k for k, v in renames.items()}
+    for col in ("respondent_id", "wave"):
+        if col not in frame.columns:
+            problems.append(Problem(item.file, None, back.get(col, col), None,
+                                    f"a {col} column (the store keys responses by respondent and wave)"))
+    lowered: dict[str, str] = {}
+    for col in frame.columns:
+        low = str(col).lower()
+        if low in _RESERVED:
+            problems.append(Problem(item.file, None, str(col), None,
+                                    f"a column name other than {sorted(_RESERVED)} (reserved by the store)"))
+        if low in lowered:
+            problems.append(Problem(item.file, None, str(col), None,
+                                    f"column names that differ in more than case ({lowered[low]!r})"))
+        lowered[low] = str(col)
+    if problems:
+        return problems
+
+    ids, bad = _to_id(frame["respondent_id"])
+    problems += _cell_problems(item, frame.index, bad, "respondent_id", frame["respondent_id"], "a non-empty id")
+    waves, bad = _to_int(frame["wave"], lo=1000, hi=9999, allow_missing=False)
+    problems += _cell_problems(item, frame.index, bad, "wave", frame["wave"], "a year such as 2024")
+    if problems:
+        return problems
+    frame["respondent_id"] = ids
+    frame["wave"] = waves
+
+    # missing codes: keep the original, blank the cell
+    if missing is not None and len(missing):
+        miss = missing
+        pos = frame.index.get_indexer(miss["row_index"])
+        if (pos < 0).any():
+            raise CXError(f"{item.file}: the reader reported missing codes for rows it did not return")
+        codes = pd.to_numeric(miss["code"], errors="coerce").astype("float64")
+        item.missing = pd.DataFrame({
+            "respondent_id": frame["respondent_id"].to_numpy()[pos],
+            "wave": frame["wave"].to_numpy()[pos],
+            "variable": miss["variable"].astype(str).to_numpy(),
+            "code": codes.to_numpy(),
+            "meaning": miss["meaning"].astype(object).where(miss["meaning"].notna(), None).to_numpy(),
+        })
+        for var, rows in item.missing.groupby("variable").groups.items():
+            if var in frame.columns:
+                col = pd.to_numeric(frame[var], errors="coerce").astype("float64") \
+                    if not pd.api.types.is_float_dtype(frame[var]) else frame[var].copy()
+                col.iloc[pos[np.asarray(rows)]] = np.nan
+                frame[var] = col
+
+    texts = []
+    types: dict[str, str] = {}
+    out: dict[str, pd.Series] = {}
+    for col in frame.columns:
+        var = codebook.get(col) if col in codebook else None
+        kind = str(var.kind) if var is not None else None
+        if col == "respondent_id":
+            out[col], types[col] = frame[col], "VARCHAR"
+        elif kind == "id":
+            out[col], _ = _to_id(frame[col], allow_missing=True)
+            types[col] = "VARCHAR"
+        elif col == "wave":
+            out[col], types[col] = frame[col], "BIGINT"
+        elif kind == "text":
+            texts.append(col)
+            continue
+        elif kind in _NUMERIC_KINDS:
+            out[col], types[col] = _to_float(frame[col]), "DOUBLE"
+        else:  # category, or a column the codebook does not know
+            out[col], types[col] = _infer(frame[col])
+    stored = pd.DataFrame(out, index=frame.index)
+    item.frame = stored
+    item.types = types
+    if texts:
+        item.comments = _comments_from(frame, texts)
+    item.variables = tuple(str(c) for c in frame.columns if c not in ("respondent_id", "wave"))
+    return []
+
+
+def _comments_from(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
+    parts = []
+    for var in texts:
+        s = frame[var]
+        keep = s.notna() & (s.astype(str).str.strip() != "")
+        if not keep.any():
+            continue
+        t = s[keep].astype(str)
+        parts.append(pd.DataFrame({
+            "respondent_id": frame.loc[keep, "respondent_id"].to_numpy(),
+            "wave": frame.loc[keep, "wave"].to_numpy(),
+            "variable": var,
+            "text": t.to_numpy(),
+            "lang": detect_lang(t),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=["respondent_id", "wave", "variable", "text", "lang"])
+    return pd.concat(parts, ignore_index=True)
+
+
+# -- CRM, employee and comment files ----------------------------------------------------------------
+
+
+def _raw_reader():
+    try:
+        from cxresearch.io import read_raw
+    except ImportError:  # io keeps it private
+        from cxresearch.io._raw import read_raw
+    return read_raw
+
+
+def _read_raw(item: _Item) -> pd.DataFrame:
+    """The file's values as they are (io's raw reader), blanks as missing; row numbers kept."""
+    raw = _raw_reader()(item.path)
+    item.encoding = raw.encoding
+    item.row_numbers = np.asarray(raw.rows)
+    frame = raw.frame.reset_index(drop=True)
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object:
+            blank = s.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+            if blank.any():
+                frame[col] = s.where(~blank, None)
+    return frame
+
+
+def _read_other(item: _Item, codebook, scale) -> list[Problem]:
+    try:
+        raw = _read_raw(item)
+    except DataValidationError as exc:
+        return list(exc.problems)
+    except CXValueError as exc:
+        return [Problem(item.file, None, None, None, f"a readable {item.format} file ({exc})")]
+    if raw.empty:
+        return [Problem(item.file, None, None, None, "at least one data row (the file is empty)")]
+    raw = raw.rename(columns=lambda c: str(c).strip())
+    spec = {"customers": _CUSTOMER_COLUMNS, "employees": _EMPLOYEE_COLUMNS,
+            "comments": _COMMENT_COLUMNS}[item.table]
+    raw = raw.rename(columns={c: c.lower() for c in raw.columns if c.lower() in spec
+                              or _Q_ITEM.match(c.lower())})
+    problems: list[Problem] = []
+    lowered: dict[str, str] = {}
+    for col in raw.columns:
+        low = col.lower()
+        if low in _RESERVED:
+            problems.append(Problem(item.file, None, col, None,
+                                    f"a column name other than {sorted(_RESERVED)} (reserved by the store)"))
+        if low in lowered:
+            problems.append(Problem(item.file, None, col, None,
+                                    f"column names that differ in more than case ({lowered[low]!r})"))
+        lowered[low] = col
+    need = [c for c, (_, required) in spec.items() if required and c not in raw.columns]
+    for col in need:
+        problems.append(Problem(item.file, None, col, None,
+                                f"a column {col!r} ({item.table} files have "
+                                f"{', '.join(c for c, (_, r) in spec.items() if r)})"))
+    if problems:
+        return problems
+
+    out: dict[str, pd.Series] = {}
+    types: dict[str, str] = {}
+    for col in raw.columns:
+        s = raw[col]
+        kind = spec[col][0] if col in spec else ("item" if item.table == "employees"
+                                                 and _Q_ITEM.match(col) else None)
+        required = spec[col][1] if col in spec else False
+        if kind is None:
+            out[col], types[col] = _infer(s)
+            continue
+        if kind == "id":
+            conv, bad = _to_id(s, allow_missing=not required)
+            expected = "a non-empty id"
+        elif kind in ("year", "year_or_missing"):
+            conv, bad = _to_int(s, lo=1900, hi=2200, allow_missing=kind == "year_or_missing")
+            expected = "a year such as 2024" + (" or empty" if kind == "year_or_missing" else "")
+        elif kind == "bool":
+            conv, bad = _to_bool(s, allow_missing=not required)
+            expected = "true/false (or 1/0, yes/no)" + ("" if required else " or empty")
+        elif kind == "count":
+            conv, bad = _to_int(s, lo=0, hi=None, allow_missing=True)
+            expected = "a whole number >= 0 or empty"
+        elif kind == "float":
+            conv = _to_float(s)
+            bad = (s.notna() & conv.isna()) | ~np.isfinite(conv.fillna(0))
+            expected = "a number or empty"
+        elif kind == "item":
+            conv = _to_float(s)
+            lo, hi = scale
+            bad = (s.notna() & conv.isna()) | (conv.notna() & ((conv < lo) | (conv > hi)))
+            expected = f"a number from {lo:g} to {hi:g} or empty"
+        elif kind == "code":
+            conv, sqltype = _infer(s)
+            bad = s.isna() if required else pd.Series(False, index=s.index)
+            expected = "a code (number or text)" + ("" if required else " or empty")
+            types[col] = sqltype
+        elif kind == "lang":
+            conv = s.astype(object).where(s.notna(), None)
+            bad = s.notna() & ~s.astype(str).str.strip().str.lower().isin(["zh", "en"])
+            conv = conv.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+            expected = "'zh', 'en' or empty (detected)"
+        else:  # text, name
+            conv = s.astype(object).where(s.notna(), None).map(
+                lambda v: v if v is None or isinstance(v, str) else str(v))
+            bad = pd.Series(False, index=s.index)
+            expected = "text"
+        problems += _cell_problems(item, raw.index, bad, col, s, expected)
+        out[col] = conv
+        types.setdefault(col, _SQL_OF_KIND.get(kind, "VARCHAR"))
+    if problems:
+        return problems
+    frame = pd.DataFrame(out, index=raw.index)
+    if item.table == "comments":
+        frame = frame[frame["text"].notna() & (frame["text"].astype(str).str.strip() != "")]
+        if "variable" not in frame.columns:
+            texts = codebook.by_kind("text")
+            frame = frame.assign(variable=texts[0].name if len(texts) == 1 else "comment")
+            types["variable"] = "VARCHAR"
+        lang = frame["lang"] if "lang" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        frame = frame.assign(lang=lang.where(lang.notna(), pd.Series(detect_lang(frame["text"]), index=frame.index)))
+        types["lang"] = "VARCHAR"
+    item.frame = frame
+    item.types = types
+    item.variables = tuple(frame.columns)
+    key = {"customers": ["customer_id", "year"], "employees": ["employee_id", "wave"],
+           "comments": ["respondent_id", "wave", "variable"]}[item.table]
+    if set(key) <= set(frame.columns):
+        dup = frame.duplicated(key, keep="first") & frame[key].notna().all(axis=1)
+        problems += _cell_problems(item, frame.index, dup, "/".join(key),
+                                   frame[key].astype(str).agg(", ".join, axis=1),
+                                   f"one row per ({', '.join(key)}); this one repeats an earlier row")
+    return problems
+
+
+# -- cell converters: (converted series, mask of bad cells) -----------------------------------------
+
+
+def _to_float(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def _to_int(s: pd.Series, *, lo, hi, allow_missing: bool):
+    num = _to_float(s)
+    bad = s.notna() & num.isna()
+    bad |= num.notna() & (num != np.round(num))
+    if lo is not None:
+        bad |= num < lo
+    if hi is not None:
+        bad |= num > hi
+    if not allow_missing:
+        bad |= s.isna()
+    conv = num.where(~bad).round().astype("Int64")
+    return conv, bad
+
+
+def _to_id(s: pd.Series, *, allow_missing: bool = False):
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.astype("float64")
+        whole = num.notna() & (num == np.round(num))
+        conv = pd.Series(None, index=s.index, dtype=object)
+        conv[whole] = num[whole].astype("int64").astype(str)
+        bad = num.notna() & ~whole
+    else:
+        txt = s.astype(object).where(s.notna(), None)
+        conv = txt.map(lambda v: None if v is None else str(v).strip())
+        conv = conv.where(conv != "", None)
+        bad = s.notna() & conv.isna()
+    if not allow_missing:
+        bad = bad | conv.isna()
+    return conv.astype(object), bad
+
+
+def _to_bool(s: pd.Series, *, allow_missing: bool):
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean"), pd.Series(False, index=s.index)
+    txt = s.astype(str).str.strip().str.lower()
+    conv = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    conv[txt.isin(_TRUE) & s.notna()] = True
+    conv[txt.isin(_FALSE) & s.notna()] = False
+    bad = s.notna() & conv.isna()
+    if not allow_missing:
+        bad |= s.isna()
+    return conv, bad
+
+
+def _infer(s: pd.Series) -> tuple[pd.Series, str]:
+    """A column the store has no rule for: whole numbers -> BIGINT, numbers -> DOUBLE, booleans,
+    timestamps, else text."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean"), "BOOLEAN"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s, "TIMESTAMP"
+    num = s if pd.api.types.is_numeric_dtype(s) else pd.to_numeric(s, errors="coerce")
+    if s.notna().any() and not (s.notna() & num.isna()).any():
+        num = num.astype("float64")
+        if (num.dropna() == np.round(num.dropna())).all() and num.abs().max() < 2**53:
+            return num.round().astype("Int64"), "BIGINT"
+        return num, "DOUBLE"
+    if not s.notna().any():
+        return s.astype("float64") if pd.api.types.is_numeric_dtype(s) else s.astype(object), (
+            "DOUBLE" if pd.api.types.is_numeric_dtype(s) else "VARCHAR")
+    txt = s.astype(object).where(s.notna(), None)
+    return txt.map(lambda v: v if v is None or isinstance(v, str) else str(v)), "VARCHAR"
+
+
+def _cell_problems(item: _Item, index, bad, column: str, values, expected: str) -> list[Problem]:
+    """Problems for the bad cells of one column: the first 50 each, then one line counting the rest."""
+    bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return []
+    where = np.flatnonzero(bad)
+    vals = np.asarray(values, dtype=object)
+    out = []
+    for pos in where[:MAX_PROBLEMS_PER_COLUMN]:
+        v = vals[pos]
+        if v is not None and not isinstance(v, str) and pd.isna(v):
+            v = None
+        out.append(Problem(item.file, item.user_row(index[pos]), column,
+                           "(empty)" if v is None else _plain(v), expected))
+    if len(where) > MAX_PROBLEMS_PER_COLUMN:
+        out.append(Problem(item.file, None, column, f"{len(where) - MAX_PROBLEMS_PER_COLUMN} more rows",
+                           expected))
+    return out
+
+
+def _plain(v):
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _duplicates_across(items: list[_Item]) -> list[Problem]:
+    """The same key in two files of one call (within one file each reader reports it)."""
+    problems: list[Problem] = []
+    for table, key in (("responses", ["respondent_id", "wave"]),
+                       ("customers", ["customer_id", "year"]),
+                       ("employees", ["employee_id", "wave"]),
+                       ("comments", ["respondent_id", "wave", "variable"])):
+        group = [i for i in items if i.table == table and set(key) <= set(i.frame.columns)]
+        if len(group) < 2:
+            continue
+        keys = pd.concat([i.frame[key].assign(cx_src=n, cx_pos=i.frame.index)
+                          for n, i in enumerate(group)], ignore_index=True).dropna(subset=key)
+        dup = keys.duplicated(key, keep=False)
+        if not dup.any():
+            continue
+        d = keys[dup]
+        first = d.drop_duplicates(key, keep="first").set_index(key)[["cx_src", "cx_pos"]]
+        later = d[d.duplicated(key, keep="first")].join(first, on=key, rsuffix="_first")
+        later = later[later["cx_src"] != later["cx_src_first"]]
+        shown = 0
+        for rec in later.itertuples(index=False):
+            if shown == 10 * MAX_PROBLEMS_PER_COLUMN:
+                problems.append(Problem("these files", None, "/".join(key),
+                                        f"{len(later) - shown} more rows",
+                                        "keys that appear in one file only"))
+                break
+            this, other = group[rec.cx_src], group[rec.cx_src_first]
+            vals = ", ".join(f"{k}={_plain(getattr(rec, k))!r}" for k in key)
+            problems.append(Problem(this.file, this.user_row(rec.cx_pos), "/".join(key), vals,
+                                    f"a ({', '.join(key)}) not already in {other.file!r} "
+                                    f"(row {other.user_row(rec.cx_pos_first)}) of the same import"))
+            shown += 1
+    return problems
