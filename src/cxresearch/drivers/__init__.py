@@ -14,6 +14,7 @@ Computation only: this package never imports ``viz``, ``tables`` or ``report``; 
 from __future__ import annotations
 
 from ._data import DroppedDriverWarning
+from .ipa import QUADRANTS, importance_performance
 from .linear import (
     MAX_EXACT,
     BootstrapWarning,
@@ -25,6 +26,7 @@ from .linear import (
     relative_weights,
     shapley,
 )
+from .logistic import LogisticDriverResult, logistic
 
 __all__ = [
     "MAX_EXACT",

@@ -1,0 +1,210 @@
+"""Importance–performance analysis: each driver's importance (share) against its performance."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.errors import CXValueError, NotEstimableWarning
+
+from ._data import check_columns, weight_vector
+from .linear import importance
+
+#: quadrant code -> labels (Martilla & James 1977)
+QUADRANTS = {
+    "concentrate_here": {"en": "Concentrate here", "zh": "重点改进"},
+    "keep_up": {"en": "Keep up the good work", "zh": "继续保持"},
+    "low_priority": {"en": "Low priority", "zh": "低优先级"},
+    "possible_overkill": {"en": "Possible overkill", "zh": "可能过度投入"},
+}
+PERFORMANCE = ("mean", "top_box")
+CUTS = ("mean", "median")
+LANGS = ("en", "zh")
+
+
+def _codebook(codebook):
+    if codebook is None:
+        return None
+    if isinstance(codebook, Mapping):
+        from cxresearch import codebook as cbmod
+
+        return cbmod.load(codebook)
+    if not hasattr(codebook, "get"):
+        raise CXValueError(
+            f"codebook must be a cxresearch Codebook or its dict form; got {type(codebook).__name__}"
+        )
+    return codebook
+
+
+def _variable(cb, name):
+    if cb is None or name not in cb:
+        return None
+    return cb.get(name)
+
+
+def _label(name, labels, cb, lang):
+    if labels is not None and name in labels:
+        v = labels[name]
+        if isinstance(v, Mapping):
+            return str(v.get(lang) or next(iter(v.values())))
+        return str(v)
+    var = _variable(cb, name)
+    return var.label_for(lang) if var is not None else name
+
+
+def _quadrant(imp_high: bool, perf_high: bool) -> str:
+    if imp_high:
+        return "keep_up" if perf_high else "concentrate_here"
+    return "possible_overkill" if perf_high else "low_priority"
+
+
+def importance_performance(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    drivers,
+    by: str | None = None,
+    weights: str | None = None,
+    method: str = "lmg",
+    performance: str = "mean",
+    top_box: float | None = None,
+    cut: str = "mean",
+    codebook=None,
+    labels: Mapping | None = None,
+    lang: str = "en",
+    **options,
+) -> pd.DataFrame:
+    """Importance (share of explained variance) and performance of each driver, with quadrants.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent. Not modified.
+    outcome, drivers, weights
+        As in :func:`cxresearch.drivers.importance`.
+    by : str, optional
+        Segment column: one analysis per segment value (segments where the model cannot be
+        estimated are left out with a :class:`~cxresearch.errors.NotEstimableWarning`).
+    method : str
+        Importance method (``lmg`` default; any of :func:`~cxresearch.drivers.importance`).
+    performance : {'mean', 'top_box'}
+        Weighted mean on the item's own scale, or the weighted share of answers at or above
+        ``top_box``.
+    top_box : float, optional
+        Threshold of the top box. Default: the top-two box, ``max - 1`` of the codebook scale.
+    cut : {'mean', 'median'}
+        Where the cut lines lie: the mean or median of the drivers' importance and performance
+        (within each segment).
+    codebook : Codebook or dict, optional
+        Gives labels (in ``lang``) and scales.
+    labels : mapping, optional
+        ``{driver: text}`` or ``{driver: {"zh": ..., "en": ...}}``; overrides the codebook.
+    lang : {'en', 'zh'}
+        Language of ``label`` and ``quadrant_label``.
+    **options
+        Passed to :func:`~cxresearch.drivers.importance` (``missing``, ``on_degenerate`` …).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment × driver: ``by`` column (when given), ``driver``, ``label``,
+        ``importance`` (share), ``performance``, ``n``, ``n_eff`` (the model's base),
+        ``importance_cut``, ``performance_cut``, ``quadrant`` (``concentrate_here``, ``keep_up``,
+        ``low_priority``, ``possible_overkill``) and ``quadrant_label``.
+
+    Raises
+    ------
+    CXValueError
+        Unknown options; ``top_box`` needed but neither given nor in the codebook; and as
+        :func:`~cxresearch.drivers.importance`.
+
+    Notes
+    -----
+    Performance is computed on the same rows as the model (listwise complete). A driver is of
+    high importance when its share is at or above the importance cut, of high performance when its
+    performance is at or above the performance cut. Quadrants after Martilla & James (1977):
+    high importance and low performance = concentrate here; high and high = keep up the good work;
+    low and low = low priority; low importance, high performance = possible overkill.
+
+    References
+    ----------
+    Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of
+    Marketing*, 41(1), 77–79. https://doi.org/10.1177/002224297704100112
+    """
+    if performance not in PERFORMANCE:
+        raise CXValueError(f"performance must be one of {PERFORMANCE}; got {performance!r}")
+    if cut not in CUTS:
+        raise CXValueError(f"cut must be one of {CUTS}; got {cut!r}")
+    if lang not in LANGS:
+        raise CXValueError(f"lang must be one of {LANGS}; got {lang!r}")
+    if options.get("missing", "listwise") != "listwise":
+        raise CXValueError("importance_performance uses listwise rows; missing must be 'listwise'")
+    drivers = check_columns(data, outcome=outcome, drivers=drivers, weights=weights, by=by)
+    cb = _codebook(codebook)
+    thresholds = {}
+    if performance == "top_box":
+        for d in drivers:
+            if top_box is not None:
+                thresholds[d] = float(top_box)
+                continue
+            var = _variable(cb, d)
+            scale = var.scale if var is not None else None
+            if scale is None:
+                raise CXValueError(
+                    f"performance='top_box' needs top_box= or a codebook scale for driver {d!r}"
+                )
+            thresholds[d] = float(scale[1]) - 1.0
+    weight_vector(data, weights)  # validate once, with the column named
+    groups = [(None, data)] if by is None else list(data.groupby(by, sort=True, observed=True))
+    frames = []
+    for key, sub in groups:
+        try:
+            res = importance(sub, outcome=outcome, drivers=list(drivers), method=method,
+                             weights=weights, **options)
+        except CXValueError as exc:
+            if by is None:
+                raise
+            warnings.warn(f"segment {by}={key!r} left out of the importance-performance frame: "
+                          f"{exc}", NotEstimableWarning, stacklevel=2)
+            continue
+        used = list(res.drivers)
+        rows = sub[[*drivers, outcome]].astype(float)
+        ok = rows.notna().all(axis=1).to_numpy()
+        w = np.ones(len(sub)) if weights is None else sub[weights].to_numpy(float)
+        ok &= w > 0
+        w = w[ok]
+        perf = []
+        for d in used:
+            x = rows[d].to_numpy()[ok]
+            if performance == "mean":
+                perf.append(float(w @ x / w.sum()))
+            else:
+                perf.append(float(w @ (x >= thresholds[d]) / w.sum()))
+        imp = res.importance.set_index("driver").loc[used, "share"].to_numpy()
+        perf = np.array(perf)
+        agg = np.mean if cut == "mean" else np.median
+        ic, pc = float(agg(imp)), float(agg(perf))
+        quad = [_quadrant(i >= ic, q >= pc) for i, q in zip(imp, perf, strict=True)]
+        frame = pd.DataFrame(
+            {
+                "driver": used,
+                "label": [_label(d, labels, cb, lang) for d in used],
+                "importance": imp,
+                "performance": perf,
+                "n": float(res.n),
+                "n_eff": res.n_eff,
+                "importance_cut": ic,
+                "performance_cut": pc,
+                "quadrant": quad,
+                "quadrant_label": [QUADRANTS[q][lang] for q in quad],
+            }
+        )
+        if by is not None:
+            frame.insert(0, by, key)
+        frames.append(frame)
+    if not frames:
+        raise CXValueError(f"no segment of {by!r} could be analysed")
+    return pd.concat(frames, ignore_index=True)

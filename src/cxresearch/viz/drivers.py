@@ -1,0 +1,151 @@
+"""Charts of key driver analysis: the importance–performance map and the importance bars.
+
+Both draw from the frames of :mod:`cxresearch.drivers` (no statistics here). Call
+:func:`cxresearch.viz.style.apply` first for the house theme and a font that covers Chinese.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cxresearch.errors import CXValueError
+
+__all__ = ["importance_bars", "importance_performance"]
+
+_IPA_COLUMNS = ("driver", "label", "importance", "performance", "importance_cut",
+                "performance_cut", "quadrant", "quadrant_label")
+_CORNER = {  # quadrant -> (x, y, ha, va) in axes fraction
+    "concentrate_here": (0.02, 0.98, "left", "top"),
+    "keep_up": (0.98, 0.98, "right", "top"),
+    "low_priority": (0.02, 0.02, "left", "bottom"),
+    "possible_overkill": (0.98, 0.02, "right", "bottom"),
+}
+_TEXT = {
+    "en": {"importance": "Importance (share of explained variance)", "performance": "Performance",
+           "base": "Base: n = {n:,.0f}, effective n = {n_eff:,.0f}"},
+    "zh": {"importance": "重要性（解释方差占比）", "performance": "表现",
+           "base": "样本量：n = {n:,.0f}，有效样本量 = {n_eff:,.0f}"},
+}
+
+
+def importance_performance(
+    frame: pd.DataFrame,
+    *,
+    segment=None,
+    by: str | None = None,
+    lang: str = "en",
+    title: str | None = None,
+    ax=None,
+    palette=None,
+):
+    """Scatter of importance (y) against performance (x) with the cut lines and quadrant names.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The output of :func:`cxresearch.drivers.importance_performance`.
+    segment : optional
+        With ``by``: the segment value to draw (one chart per segment).
+    by : str, optional
+        The segment column of ``frame``.
+    lang : {'en', 'zh'}
+        Language of the axis titles and the base note (labels come from the frame).
+    title : str, optional
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure otherwise.
+    palette : optional
+        Colours of the four quadrants (seaborn palette spec).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    CXValueError
+        Missing columns, several segments without ``segment``, or an unknown segment/lang.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if lang not in _TEXT:
+        raise CXValueError(f"lang must be one of {tuple(_TEXT)}; got {lang!r}")
+    missing = [c for c in _IPA_COLUMNS if c not in frame.columns]
+    if missing:
+        raise CXValueError(f"frame lacks column(s) {missing}; pass importance_performance()'s frame")
+    data = frame
+    if by is not None:
+        if by not in frame.columns:
+            raise CXValueError(f"by column {by!r} is not in the frame")
+        if segment is None:
+            raise CXValueError(f"frame has segments in {by!r}; choose one with segment=")
+        data = frame[frame[by] == segment]
+        if data.empty:
+            raise CXValueError(f"segment {segment!r} not in {by!r}; have {sorted(frame[by].unique())}")
+    elif "driver" in frame and frame["driver"].duplicated().any():
+        raise CXValueError("frame repeats drivers (several segments); pass by= and segment=")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 6))
+    order = list(_CORNER)
+    sns.scatterplot(data=data, x="performance", y="importance", hue="quadrant", hue_order=order,
+                    palette=palette, s=70, ax=ax, legend=False)
+    ax.axvline(data["performance_cut"].iloc[0], color="0.5", lw=1, ls="--")
+    ax.axhline(data["importance_cut"].iloc[0], color="0.5", lw=1, ls="--")
+    for _, row in data.iterrows():
+        ax.annotate(str(row["label"]), (row["performance"], row["importance"]),
+                    xytext=(4, 4), textcoords="offset points", fontsize=9)
+    names = dict(zip(data["quadrant"], data["quadrant_label"], strict=False))
+    from cxresearch.drivers import QUADRANTS
+
+    for q, (x, y, ha, va) in _CORNER.items():
+        ax.text(x, y, names.get(q, QUADRANTS[q][lang]), transform=ax.transAxes, ha=ha, va=va,
+                fontsize=10, color="0.35", fontweight="bold")
+    t = _TEXT[lang]
+    ax.set_xlabel(t["performance"])
+    ax.set_ylabel(t["importance"])
+    if "n" in data and "n_eff" in data:
+        ax.annotate(t["base"].format(n=data["n"].iloc[0], n_eff=data["n_eff"].iloc[0]),
+                    (0, -0.12), xycoords="axes fraction", fontsize=8, color="0.4")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def importance_bars(result, *, labels=None, lang: str = "en", title: str | None = None, ax=None):
+    """Horizontal bars of each driver's share, largest first, with the bootstrap interval if any.
+
+    Parameters
+    ----------
+    result : DriverResult or LogisticDriverResult
+        From :mod:`cxresearch.drivers`.
+    labels : mapping, optional
+        ``{driver: text}`` shown instead of the column names.
+    lang : {'en', 'zh'}
+    title : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if lang not in _TEXT:
+        raise CXValueError(f"lang must be one of {tuple(_TEXT)}; got {lang!r}")
+    imp = result.importance.sort_values("share", ascending=False).copy()
+    imp["label"] = [(labels or {}).get(d, d) for d in imp["driver"]]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(imp) + 1.2))
+    sns.barplot(data=imp, x="share", y="label", color=sns.color_palette()[0], ax=ax)
+    if {"ci_lower", "ci_upper"} <= set(imp.columns):
+        ax.errorbar(imp["share"], range(len(imp)),
+                    xerr=[imp["share"] - imp["ci_lower"], imp["ci_upper"] - imp["share"]],
+                    fmt="none", ecolor="0.2", capsize=3)
+    ax.set_xlabel(_TEXT[lang]["importance"])
+    ax.set_ylabel("")
+    ax.annotate(_TEXT[lang]["base"].format(n=result.n, n_eff=result.n_eff), (0, -0.1),
+                xycoords="axes fraction", fontsize=8, color="0.4")
+    if title:
+        ax.set_title(title)
+    return ax
