@@ -160,8 +160,8 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _codes_text(codes: tuple[MissingCode, ...]) -> str:
     if not codes:
-        return "no missing codes are declared for this variable"
-    return "or a declared missing code (" + ", ".join(f"{c.code} {c.meaning}" for c in codes) + ")"
+        return "no missing codes are declared for it"
+    return "or a declared missing code: " + ", ".join(f"{c.code} ({c.meaning})" for c in codes)
 
 
 def _sentinel_hint(values: np.ndarray) -> np.ndarray:
@@ -525,7 +525,7 @@ def _numeric(
         wrong = present & ~np.isin(num, allowed)
         if wrong.any():
             codes_txt = ", ".join(str(x) for x in var.values)  # type: ignore[union-attr]
-            exp = f"one of the category codes {codes_txt}{desc}, {_codes_text(codes)}"
+            exp = f"one of the category codes {codes_txt}{desc}; {_codes_text(codes)}"
             issues.add(rows[wrong], order, column, num[wrong], exp + _sentinel_hint(num[wrong]))
         vals = np.where(present & ~wrong, num, np.nan)
         outv = pd.array(np.where(np.isnan(vals), 0, vals).astype(np.int64), dtype="Int64")
@@ -539,11 +539,11 @@ def _numeric(
         wrong |= present & ((num < scale[0]) | (num > scale[1]))
     if wrong.any():
         if k is Kind.binary:
-            exp = f"0 or 1 (binary){desc}, {_codes_text(codes)}"
+            exp = f"0 or 1 (binary){desc}; {_codes_text(codes)}"
         elif k in INTEGER_KINDS:
-            exp = f"a whole number {scale[0]}-{scale[1]} ({k.value}){desc}, {_codes_text(codes)}"
+            exp = f"a whole number {scale[0]}-{scale[1]} ({k.value}){desc}; {_codes_text(codes)}"
         else:
-            exp = f"a number {scale[0]}-{scale[1]}{desc}, {_codes_text(codes)}"
+            exp = f"a number {scale[0]}-{scale[1]}{desc}; {_codes_text(codes)}"
         issues.add(rows[wrong], order, column, num[wrong], exp + _sentinel_hint(num[wrong]))
     return np.where(present & ~wrong, num, np.nan), part
 
@@ -569,6 +569,6 @@ def _string_category(
     allowed = list(var.values)  # type: ignore[arg-type]
     wrong = present & ~txt.isin(allowed).to_numpy()
     if wrong.any():
-        exp = f"one of the category codes {', '.join(allowed)}{_var_desc(var, column)}, {_codes_text(codes)}"
+        exp = f"one of the category codes {', '.join(allowed)}{_var_desc(var, column)}; {_codes_text(codes)}"
         issues.add(rows[wrong], order, column, txt.to_numpy(dtype=object)[wrong], exp)
     return txt.where(present & ~wrong, None).reset_index(drop=True), part
