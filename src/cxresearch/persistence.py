@@ -42,6 +42,7 @@ __all__ = [
     "horizon",
     "dissatisfaction_runs",
     "churn_hazard",
+    "customer_years",
 ]
 
 #: Estimators of the lag profile: ``"pooled"`` (pooled OLS) and ``"within"`` (customer fixed effects).
@@ -775,6 +776,67 @@ def horizon(
 # --------------------------------------------------------------------------------------------------
 # dissatisfaction runs and churn
 # --------------------------------------------------------------------------------------------------
+
+
+def customer_years(
+    customers: pd.DataFrame,
+    responses: pd.DataFrame,
+    *,
+    columns: str | list[str],
+    id: str = "customer_id",
+    time: str = "year",
+    wave: str = "wave",
+    active: str | None = "active",
+) -> pd.DataFrame:
+    """The CRM's customer-years with the survey answers of the same year (person-period data).
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        CRM panel, one row per customer × year (e.g. ``DemoStudy.customers``).
+    responses : pandas.DataFrame
+        Survey responses, one row per customer × wave.
+    columns : str or list of str
+        Survey columns to bring in (e.g. ``"overall_sat"``).
+    id, time : str
+        Customer id and year columns of ``customers`` (``id`` is also the survey's customer id).
+    wave : str
+        The survey's year column.
+    active : str or None, default "active"
+        Bool column of ``customers``: only active customer-years are kept (prospects are not yet
+        at risk of churn). None keeps every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The (active) rows of ``customers`` sorted by id and time, every CRM column, plus
+        ``columns`` (NaN in years the customer did not answer).
+
+    Raises
+    ------
+    CXValueError
+        Missing columns; duplicated (id, year) in either frame; a survey column that clashes with a
+        CRM column.
+    """
+    customers = _require_frame(customers, "customers")
+    responses = _require_frame(responses, "responses")
+    cols = _as_list(columns, "columns")
+    _require_columns(customers, {"id": id, "time": time, "active": active})
+    _require_columns(responses, {"id": id, "wave": wave})
+    for c in cols:
+        _require_columns(responses, {"columns": c})
+        if c in customers.columns:
+            raise CXValueError(f"columns: {c!r} is both a survey and a CRM column; rename one")
+    _check_duplicates(customers, id, time)
+    _check_duplicates(responses, id, wave)
+    crm = customers
+    if active is not None:
+        crm = crm.loc[_as_binary(crm, active, "active").fillna(0).to_numpy() > 0]
+    survey = responses[[id, wave, *cols]].rename(columns={wave: time})
+    survey[time] = _time_as_int(survey, time)
+    crm = crm.assign(**{time: _time_as_int(crm, time)})
+    out = crm.merge(survey, on=[id, time], how="left", validate="one_to_one")
+    return out.sort_values([id, time], kind="mergesort").reset_index(drop=True)
 
 
 def dissatisfaction_runs(
