@@ -11,6 +11,7 @@ back as tidy frames of raw floats with their base (``n``, ``n_eff``), ``small_ba
 from cxresearch.survey.compare import CrosstabResult, adjust_p, chisq, crosstab, difference, trend
 from cxresearch.survey.estimates import mean, proportion, total
 from cxresearch.survey.kpi import bottom_box, csat, nps, top_box
+from cxresearch.survey.rake import RakeResult, RakingWarning, rake, weighting_efficiency
 
 __all__ = [
     "mean",
@@ -26,4 +27,8 @@ __all__ = [
     "crosstab",
     "CrosstabResult",
     "adjust_p",
+    "rake",
+    "RakeResult",
+    "RakingWarning",
+    "weighting_efficiency",
 ]

@@ -213,6 +213,9 @@ class Design:
     lonely_adjust: bool
     n_psu: int
     spec: dict
+    # raking calibration (R's postStrata of class "raking"): ((codes, weights after the margin's
+    # step in the last sweep), ...); influence values are residualised on them before the variance
+    calibration: tuple = ()
 
     @property
     def n(self) -> int:
@@ -235,6 +238,11 @@ class Design:
         ``z[i]`` is row ``i``'s influence value for the domain ``dom[i]`` it belongs to (and is
         zero in every other domain); ``dom[i] == n_dom`` marks rows in no domain.
         """
+        if self.calibration:
+            Z = np.zeros((self.n, n_dom))
+            inside = dom < n_dom
+            Z[np.flatnonzero(inside), dom[inside]] = z[inside]
+            return np.maximum(np.diag(self.vcov(Z)), 0.0)
         H = self.n_strata
         D = n_dom + 1
         if self.psu is None:
@@ -264,6 +272,8 @@ class Design:
         Z = np.asarray(Z, dtype=float)
         if Z.ndim == 1:
             Z = Z[:, None]
+        if self.calibration:
+            Z = self.calibrate(Z)
         if self.psu is None:
             T = Z
             ps = self.stratum
@@ -296,6 +306,26 @@ class Design:
             return out
         return cross - (s1 * (self.scale_h / nh)[:, None]).T @ s1
 
+    def calibrate(self, Z: np.ndarray) -> np.ndarray:
+        """Residualise influence values on the raking margins, as R's ``svyrecvar`` does.
+
+        Ten passes of ``x <- x - w_m * ave(x / w_m, margin_m)`` over the margins, ``w_m`` the
+        weights right after margin ``m``'s step in the last raking sweep.
+        """
+        Z = np.array(Z, dtype=float, copy=True)
+        k = Z.shape[1]
+        for _ in range(10):
+            for code, psw in self.calibration:
+                G = int(code.max()) + 1
+                safe = np.where(psw > 0, psw, 1.0)
+                R = np.where(psw[:, None] > 0, Z / safe[:, None], 0.0)
+                cnt = np.bincount(code, minlength=G).astype(float)
+                key = (code[:, None] * k + np.arange(k)[None, :]).ravel()
+                sums = np.bincount(key, weights=R.ravel(), minlength=G * k).reshape(G, k)
+                means = sums / np.maximum(cnt, 1.0)[:, None]
+                Z -= psw[:, None] * means[code]
+        return Z
+
 
 def _codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(s, sort=True)
@@ -326,8 +356,20 @@ def build_design(
             f"lonely_psu must be one of {', '.join(repr(x) for x in LONELY_PSU)}; got {lonely_psu!r}"
         )
     # weights
+    calibration: tuple = ()
     if weights is None:
         w = np.ones(n)
+    elif hasattr(weights, "calibration") and hasattr(weights, "weights"):
+        # a RakeResult: its weights, and R's calibrated (raking) variance
+        rw = weights.weights
+        if not rw.index.equals(data.index):
+            raise CXValueError(
+                "weights: this RakeResult was raked on other rows (its index differs from the "
+                "data's); rake the same frame, or pass the raked weights as a column"
+            )
+        w = rw.to_numpy(dtype=float)
+        calibration = weights.calibration
+        weights = "<raked>"
     else:
         if not isinstance(weights, str):
             raise CXValueError(f"weights must be a column name or None; got {weights!r}")
@@ -441,6 +483,7 @@ def build_design(
         lonely_adjust=bool(lonely_psu == "adjust" and lonely.any()),
         n_psu=P,
         spec=spec,
+        calibration=calibration,
     )
 
 
