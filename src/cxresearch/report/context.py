@@ -1,0 +1,266 @@
+"""What a study notebook opens first: the validated parameters, the codebook and the client's data.
+
+A study notebook's parameters cell holds plain values only (the params file path, optionally a
+store path and a language override); :func:`open_study` derives everything else::
+
+    study = cx.report.open_study(params_file, store=store_file, lang=lang)
+    responses = study.responses()          # this client only, waves up to the report period
+
+Every read goes through :class:`cxresearch.store.Store` and names the client, so a report never
+sees another client's rows. Opening a study also sets the house chart style (CJK font, branding
+colours) and routes the package's data-quality warnings to the report's notes.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxresearch.errors import CXError, CXValueError, CXWarning
+from cxresearch.report.params import Params, load_params
+
+__all__ = ["Study", "open_study"]
+
+_WARNING_PREFIX = "CXWARNING\t"  # same as cxresearch.report.render.WARNING_PREFIX
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None, _orig=warnings.showwarning):
+    if isinstance(category, type) and issubclass(category, CXWarning):
+        text = " ".join(str(message).split())
+        print(f"{_WARNING_PREFIX}{category.__name__}: {text}", file=sys.stderr)
+        return
+    _orig(message, category, filename, lineno, file, line)
+
+
+@dataclass
+class Study:
+    """A client's study as one report sees it (see :func:`open_study`).
+
+    Attributes
+    ----------
+    params : Params
+        Validated report parameters.
+    codebook : cxresearch.codebook.Codebook
+        The study codebook.
+    store_path : Path
+        The study store read from.
+    """
+
+    params: Params
+    codebook: Any
+    store_path: Path
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # -- parameters made handy ------------------------------------------------------------------
+    @property
+    def lang(self) -> str:
+        """Report language, ``'zh'`` or ``'en'``."""
+        return self.params.language
+
+    @property
+    def client(self) -> str:
+        """Client id in the store."""
+        return self.params.client
+
+    @property
+    def thresholds(self):
+        """Reporting thresholds (``min_base``, ``anonymity_min``, ``dissatisfied_cut`` …)."""
+        return self.params.thresholds
+
+    @property
+    def variables(self):
+        """Variables the analyses use (outcome, drivers, by, weight …)."""
+        return self.params.variables
+
+    @property
+    def wave(self) -> int:
+        """The report's focus wave (the last wave available when the period names none)."""
+        if self.params.wave is not None:
+            return self.params.wave
+        return int(max(self.waves))
+
+    @property
+    def waves(self) -> list[int]:
+        """Waves in the report's window (``first_wave`` … ``wave``) that have responses."""
+        key = "waves"
+        if key not in self._cache:
+            frame = self._read("responses", columns=["wave"])
+            waves = sorted(int(w) for w in frame["wave"].dropna().unique())
+            hi = self.params.wave if self.params.wave is not None else (waves[-1] if waves else None)
+            lo = self.params.first_wave
+            self._cache[key] = [w for w in waves if (hi is None or w <= hi) and (lo is None or w >= lo)]
+        return self._cache[key]
+
+    @property
+    def drivers(self) -> list[str]:
+        """Driver variables: from the params, else the codebook's role ``driver`` outside processes."""
+        if self.params.variables.drivers:
+            return list(self.params.variables.drivers)
+        return [v.name for v in self.codebook.by_role("driver")
+                if not (v.dimension or "").startswith("process:")]
+
+    @property
+    def processes(self) -> list[str]:
+        """Business-process satisfaction variables (dimension ``process:<name>``)."""
+        if self.params.variables.processes:
+            return list(self.params.variables.processes)
+        return [v.name for v in self.codebook.by_role("driver") if (v.dimension or "").startswith("process:")]
+
+    @property
+    def design(self) -> dict[str, Any]:
+        """Keyword arguments every survey estimate of this report shares.
+
+        ``weights``, ``alpha``, ``min_base`` and ``anonymity_min`` — pass as
+        ``cx.survey.mean(frame, score=..., **study.design)``.
+        """
+        t = self.params.thresholds
+        return {"weights": self.weight, "alpha": t.alpha, "min_base": t.min_base,
+                "anonymity_min": t.anonymity_min}
+
+    @property
+    def fmt(self) -> dict[str, Any]:
+        """Keyword arguments every report table of this study shares: ``lang``, ``codebook``,
+        ``min_base`` — pass as ``cx.tables.estimates(result, **study.fmt, ...)``."""
+        return {"lang": self.lang, "codebook": self.codebook, "min_base": self.params.thresholds.min_base}
+
+    @property
+    def weight(self) -> str | None:
+        """Weight column, or None for unweighted estimates."""
+        return self.params.variables.weight
+
+    # -- labels ---------------------------------------------------------------------------------
+    def label(self, name: str) -> str:
+        """The codebook label of variable ``name`` in the report language."""
+        return self.codebook.get(name).label_for(self.lang)
+
+    def labels(self, names) -> dict[str, str]:
+        """``{name: label}`` for several variables."""
+        return {n: self.label(n) for n in names}
+
+    def value_labels(self, name: str) -> dict:
+        """``{code: label}`` of a categorical variable in the report language."""
+        var = self.codebook.get(name)
+        values = getattr(var, "values", None) or {}
+        return {code: var.value_label(code, self.lang) for code in values}
+
+    # -- data -----------------------------------------------------------------------------------
+    def _read(self, table: str, **kwargs):
+        from cxresearch.store import Store
+
+        with Store(self.store_path, read_only=True) as st:
+            return getattr(st, table)(self.client, **kwargs)
+
+    def responses(self, *, all_waves: bool = False):
+        """The client's survey responses in the report window (a copy; cached).
+
+        Parameters
+        ----------
+        all_waves : bool, default False
+            Ignore the report window and return every wave stored.
+        """
+        key = ("responses", all_waves)
+        if key not in self._cache:
+            waves = None if all_waves else self.waves
+            self._cache[key] = self._read("responses", waves=waves)
+        return self._cache[key].copy()
+
+    def current(self):
+        """Responses of the focus wave only."""
+        frame = self.responses()
+        return frame[frame["wave"] == self.wave].reset_index(drop=True)
+
+    def customers(self):
+        """The client's CRM rows up to the focus wave's year (a copy; cached)."""
+        if "customers" not in self._cache:
+            frame = self._read("customers")
+            self._cache["customers"] = frame[frame["year"] <= self.wave].reset_index(drop=True)
+        return self._cache["customers"].copy()
+
+    def employees(self):
+        """The client's employee survey rows up to the focus wave (a copy; cached)."""
+        if "employees" not in self._cache:
+            frame = self._read("employees")
+            self._cache["employees"] = frame[frame["wave"] <= self.wave].reset_index(drop=True)
+        return self._cache["employees"].copy()
+
+    def comments(self, *, all_waves: bool = False):
+        """The client's open comments in the report window (a copy; cached)."""
+        key = ("comments", all_waves)
+        if key not in self._cache:
+            self._cache[key] = self._read("comments", waves=None if all_waves else self.waves)
+        return self._cache[key].copy()
+
+    def imports(self):
+        """Provenance of the client's loaded files."""
+        return self._read("imports")
+
+    def missing_codes(self):
+        """The original code of every missing answer of the client, in the report window."""
+        return self._read("missing_codes", waves=self.waves)
+
+
+def open_study(
+    params_file: str | Path,
+    *,
+    store: str | Path | None = None,
+    lang: str | None = None,
+    style: bool = True,
+) -> Study:
+    """Open the study a report runs on.
+
+    Parameters
+    ----------
+    params_file : str or Path
+        The report's params YAML (validated with :func:`cxresearch.report.load_params`).
+    store : str or Path, optional
+        Study store to read instead of ``data.store`` (the runner passes the store it built from
+        ``data.files``).
+    lang : {'zh', 'en'}, optional
+        Override the params file's language.
+    style : bool, default True
+        Apply the house chart style (:func:`cxresearch.viz.style.apply`) with the branding colours.
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    ParamsError
+        Invalid params file.
+    CXError
+        No store to read, or the client is not in it.
+    """
+    params: Params = load_params(params_file)
+    if lang is not None:
+        if lang not in ("zh", "en"):
+            raise CXValueError(f"lang must be 'zh' or 'en'; got {lang!r}")
+        params = params.model_copy(update={"language": lang})
+    store_path = Path(store) if store is not None else params.data.store
+    if store_path is None:
+        raise CXError(
+            f"{params_file}: data.files must be imported into a store first; run the report with "
+            "'cxresearch run', or pass store=... to open_study"
+        )
+    from cxresearch import codebook as cb
+    from cxresearch.store import Store
+
+    with Store(store_path, read_only=True) as st:
+        clients = st.clients()
+        if params.client not in clients:
+            raise CXError(
+                f"{params_file}: client {params.client!r} is not in store {str(store_path)!r}; "
+                f"clients there: {', '.join(clients) or '(none)'}"
+            )
+        book = cb.load(params.data.codebook) if params.data.codebook else st.codebook(params.client)
+    if style:
+        from cxresearch.viz import style as viz_style
+
+        palette = [params.branding.primary_colour, params.branding.accent_colour]
+        palette += [c for c in viz_style.PALETTE if c not in palette]
+        viz_style.apply(palette=palette)
+    warnings.showwarning = _show_warning
+    return Study(params=params, codebook=book, store_path=Path(store_path))

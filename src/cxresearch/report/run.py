@@ -1,0 +1,425 @@
+"""Run one report: validate, execute the study notebooks with papermill, render, write the manifest.
+
+Output folder ``<out_root>/<client>/<period>/``::
+
+    report.html       one navigable page (cover, contents, chapters; no code)
+    report.pdf        A4, cover, contents, page numbers (system Chromium)
+    tables.xlsx       every report table, one sheet each, numbers as numbers
+    notebooks/        the executed notebooks (kept, with the traceback, when a notebook fails)
+    manifest.json     input sha256s, parameters, package versions, git commit, timings
+
+Every report file is written to a temporary name and renamed when complete, so a failed run never
+leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxresearch.errors import CXError
+from cxresearch.report.params import Params, ParamsError, load_params
+
+__all__ = ["NotebookFailed", "ReportError", "ReportResult", "check_inputs", "run_report"]
+
+_PACKAGES = (
+    "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "lifelines", "duckdb",
+    "pyarrow", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel",
+    "playwright", "openpyxl", "pydantic",
+)
+
+
+class ReportError(CXError):
+    """A report could not be produced (the message says which step and why)."""
+
+
+class NotebookFailed(ReportError):
+    """A study notebook raised; the executed notebook with its traceback is kept."""
+
+    def __init__(self, *, notebook: Path, cell: int | None, ename: str, evalue: str, kept: Path):
+        self.notebook, self.cell, self.ename, self.evalue, self.kept = notebook, cell, ename, evalue, kept
+        where = f"cell {cell}" if cell is not None else "start-up"
+        first = (evalue or "").strip().splitlines()
+        super().__init__(
+            f"notebook {notebook.name} failed at {where}: {ename}: {first[0] if first else ''} "
+            f"(executed notebook kept at {kept}; no report written)"
+        )
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Paths and timings of a finished report."""
+
+    directory: Path
+    html: Path | None
+    pdf: Path | None
+    tables: Path | None
+    manifest: Path
+    notebooks: tuple[Path, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, str]:
+        """Output paths as strings (for printing)."""
+        out = {"directory": str(self.directory)}
+        for key in ("html", "pdf", "tables", "manifest"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = str(value)
+        return out
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _atomic_write(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(tmp, _umask_mode())
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_path(path: Path, writer) -> None:
+    """Call ``writer(tmp_path)`` then rename the temporary file to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    os.chmod(tmp, _umask_mode())
+    try:
+        writer(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _git(folder: Path) -> dict[str, Any] | None:
+    try:
+        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=10)
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+        return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _chromium_version() -> str | None:
+    from cxresearch.report.webpdf import ChromiumNotFound, find_chromium
+
+    try:
+        exe = find_chromium()
+        done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=20)
+        return done.stdout.strip() or None
+    except (ChromiumNotFound, OSError, subprocess.SubprocessError):
+        return None
+
+
+def check_inputs(params: Params) -> Any:
+    """Check the params against the codebook and the store before any notebook runs.
+
+    Returns the codebook. Raises :class:`ParamsError` naming the key (e.g.
+    ``variables.drivers[2]``) and the value when a variable is not in the codebook, or when the
+    client is not in the store.
+    """
+    from cxresearch import codebook as cb
+
+    label = str(params.source) if params.source else "params"
+    book = None
+    if params.data.codebook is not None:
+        try:
+            book = cb.load(params.data.codebook)
+        except CXError as exc:
+            raise ParamsError(f"{label}: data.codebook: {exc}") from None
+    if params.data.store is not None:
+        from cxresearch.store import Store
+
+        try:
+            with Store(params.data.store, read_only=True) as st:
+                clients = st.clients()
+                if params.client not in clients:
+                    raise ParamsError(
+                        f"{label}: client: {params.client!r} is not in store {params.data.store}; "
+                        f"clients there: {', '.join(clients) or '(none)'}"
+                    )
+                if book is None:
+                    book = st.codebook(params.client)
+        except ParamsError:
+            raise
+        except CXError as exc:
+            raise ParamsError(f"{label}: data.store: {exc}") from None
+    if book is None:
+        return None
+    names = set(book.names)
+    v = params.variables
+    checks: list[tuple[str, str | None]] = [("variables.outcome", v.outcome), ("variables.nps", v.nps),
+                                            ("variables.loyalty", v.loyalty), ("variables.weight", v.weight)]
+    for key in ("drivers", "processes", "by"):
+        for i, name in enumerate(getattr(v, key) or []):
+            checks.append((f"variables.{key}[{i}]", name))
+    for name in (v.raking or {}):
+        checks.append((f"variables.raking.{name}", name))
+    bad = [(k, n) for k, n in checks if n is not None and n not in names]
+    if bad:
+        lines = "\n".join(f"  - {k}: {n!r} is not a codebook variable" for k, n in bad)
+        raise ParamsError(f"{label}: {len(bad)} unknown variable(s) (codebook has: {', '.join(sorted(names))}):\n{lines}")
+    return book
+
+
+def _cell_durations(nb) -> float:
+    total = 0.0
+    for cell in nb.cells:
+        d = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if isinstance(d, (int, float)):
+            total += float(d)
+    return total
+
+
+def _execute(src: Path, dst: Path, *, parameters: dict, kernel: str, timeout: int | None) -> dict[str, float]:
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    t0 = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(src),
+            str(dst),
+            parameters=parameters,
+            kernel_name=kernel,
+            cwd=str(src.parent),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+            start_timeout=120,
+        )
+    except PapermillExecutionError as exc:
+        raise NotebookFailed(notebook=src, cell=exc.exec_count, ename=exc.ename, evalue=exc.evalue,
+                             kept=dst) from None
+    except Exception as exc:  # kernel died, timeout, bad notebook file
+        raise NotebookFailed(notebook=src, cell=None, ename=type(exc).__name__, evalue=str(exc),
+                             kept=dst) from None
+    wall = time.perf_counter() - t0
+    cells = _cell_durations(nbformat.read(str(dst), as_version=4))
+    return {"wall": wall, "cells": cells, "overhead": max(0.0, wall - cells)}
+
+
+def _import_files(params: Params, work: Path, book) -> Path:
+    from cxresearch.store import Store
+
+    db = work / "study.duckdb"
+    for stale in (db, db.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    with Store(db) as st:
+        st.import_files([str(p) for p in params.data.files], client=params.client, codebook=book)
+    return db
+
+
+def run_report(
+    params_path: str | Path,
+    *,
+    out_root: str | Path | None = None,
+    formats: list[str] | None = None,
+    lang: str | None = None,
+    timeout: int | None = 600,
+) -> ReportResult:
+    """Produce one client report from a params file.
+
+    Parameters
+    ----------
+    params_path : str or Path
+        The params YAML (see :mod:`cxresearch.report.params`).
+    out_root : str or Path, optional
+        Root of the reports tree; the report goes to ``<out_root>/<client>/<period>/``. Default:
+        the params' ``output.dir``, else ``reports/`` in the current folder.
+    formats : list of {'html', 'pdf', 'xlsx'}, optional
+        Override the params' ``output.formats``.
+    lang : {'zh', 'en'}, optional
+        Override the params' language.
+    timeout : int or None, default 600
+        Seconds a single notebook cell may run.
+
+    Returns
+    -------
+    ReportResult
+        Output paths and timings (seconds: ``validate``, ``execute``, ``kernel``, ``cells``,
+        ``html``, ``pdf``, ``xlsx``, ``total``).
+
+    Raises
+    ------
+    ParamsError
+        Invalid parameters (before any notebook runs).
+    NotebookFailed
+        A notebook raised; its executed copy (with the traceback) is kept under ``notebooks/``
+        and no report file is written.
+    ReportError
+        Rendering failed.
+    """
+    from cxresearch.report import render
+    from cxresearch.report.kernel import ensure_kernel
+
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    params = load_params(params_path)
+    if lang is not None:
+        if lang not in ("zh", "en"):
+            raise ParamsError(f"{params_path}: language override must be 'zh' or 'en'; got {lang!r}")
+        params = params.model_copy(update={"language": lang})
+    if formats is not None:
+        bad = [f for f in formats if f not in ("html", "pdf", "xlsx")]
+        if bad or not formats:
+            raise ParamsError(f"formats must be chosen from 'html', 'pdf', 'xlsx'; got {formats!r}")
+        params = params.model_copy(update={"output": params.output.model_copy(update={"formats": list(formats)})})
+    book = check_inputs(params)
+    if "pdf" in params.output.formats:
+        from cxresearch.report.webpdf import find_chromium
+
+        find_chromium()  # fail before running anything when the browser is missing
+    root = Path(out_root) if out_root is not None else (params.output.dir or Path.cwd() / "reports")
+    out_dir = (root / params.client / params.period).resolve()
+    nb_dir = out_dir / "notebooks"
+    nb_dir.mkdir(parents=True, exist_ok=True)
+    timings["validate"] = time.perf_counter() - t_start
+
+    store_file = None
+    if params.data.files:
+        t0 = time.perf_counter()
+        work = out_dir / ".work"
+        work.mkdir(exist_ok=True)
+        try:
+            store_file = str(_import_files(params, work, book))
+        except CXError as exc:
+            raise ReportError(f"{params_path}: data.files could not be imported: {exc}") from None
+        timings["import"] = time.perf_counter() - t0
+
+    kernel = ensure_kernel()
+    parameters = {"params_file": str(params.source), "store_file": store_file, "lang": params.language}
+    executed: list[Path] = []
+    kernel_s = cells_s = 0.0
+    t0 = time.perf_counter()
+    for src in params.notebook_paths():
+        dst = nb_dir / src.name
+        stats = _execute(src, dst, parameters=parameters, kernel=kernel, timeout=timeout)
+        kernel_s += stats["overhead"]
+        cells_s += stats["cells"]
+        executed.append(dst)
+    timings["execute"] = time.perf_counter() - t0
+    timings["kernel"] = kernel_s
+    timings["cells"] = cells_s
+
+    try:
+        combined = render.combine(executed, lang=params.language)
+        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None}
+        html = None
+        if {"html", "pdf"} & set(params.output.formats):
+            t0 = time.perf_counter()
+            html = render.render_html(combined, params)
+            timings["html"] = time.perf_counter() - t0
+        if "pdf" in params.output.formats:
+            t0 = time.perf_counter()
+            pdf = render.render_pdf(html, base_dir=out_dir)
+            timings["pdf"] = time.perf_counter() - t0
+        if "xlsx" in params.output.formats:
+            t0 = time.perf_counter()
+            outputs["tables"] = out_dir / "tables.xlsx"
+            _atomic_path(outputs["tables"], lambda p: render.write_xlsx(combined.tables, p, lang=params.language))
+            timings["xlsx"] = time.perf_counter() - t0
+        if "pdf" in params.output.formats:
+            outputs["pdf"] = out_dir / "report.pdf"
+            _atomic_write(outputs["pdf"], pdf)
+        if "html" in params.output.formats:
+            outputs["html"] = out_dir / "report.html"
+            _atomic_write(outputs["html"], html)
+    except CXError:
+        raise
+    except Exception as exc:
+        raise ReportError(f"{params_path}: rendering failed: {type(exc).__name__}: {exc}") from exc
+
+    timings["total"] = time.perf_counter() - t_start
+    manifest_path = out_dir / "manifest.json"
+    inputs = [{"role": "params", "path": str(params.source)}]
+    if params.data.store is not None:
+        inputs.append({"role": "store", "path": str(params.data.store)})
+    inputs += [{"role": "data", "path": str(p)} for p in params.data.files]
+    if params.data.codebook is not None:
+        inputs.append({"role": "codebook", "path": str(params.data.codebook)})
+    if params.branding.logo is not None:
+        inputs.append({"role": "logo", "path": str(params.branding.logo)})
+    inputs += [{"role": "notebook", "path": str(p)} for p in params.notebook_paths()]
+    for item in inputs:
+        item["sha256"] = _sha256(Path(item["path"]))
+    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"]) if p is not None] + executed
+    manifest = {
+        "status": "ok",
+        "client": params.client,
+        "period": params.period,
+        "language": params.language,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "parameters": params.to_plain(),
+        "inputs": inputs,
+        "outputs": [{"path": str(p.relative_to(out_dir)), "sha256": _sha256(p)} for p in files],
+        "tables": len(combined.tables),
+        "data_quality_notes": combined.warnings,
+        "packages": _versions(),
+        "chromium": _chromium_version() if "pdf" in params.output.formats else None,
+        "platform": platform.platform(),
+        "git": _git(Path(__file__).resolve().parent),
+        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        "kernel": kernel,
+        "interpreter": sys.executable,
+    }
+    _atomic_write(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2))
+    return ReportResult(
+        directory=out_dir,
+        html=outputs["html"],
+        pdf=outputs["pdf"],
+        tables=outputs["tables"],
+        manifest=manifest_path,
+        notebooks=tuple(executed),
+        timings=timings,
+        warnings=tuple(combined.warnings),
+    )

@@ -1,0 +1,643 @@
+"""Formatted tables and narrative sentences for reports, in Chinese or English.
+
+Presentation only: the statistics come in as tidy frames of raw floats (``n``, ``estimate``,
+``ci_lower`` …) and leave as display objects. A :class:`Table` renders as an HTML table in the
+notebook and the report, and also carries its raw numbers under the MIME type
+:data:`TABLE_MIME`, from which the report runner writes ``tables.xlsx`` (numbers as numbers).
+A :class:`Text` is a narrative paragraph; every number in it is passed in from a result object and
+formatted here. All text given to these objects — labels, comments written by customers — is
+HTML-escaped: it is shown, never interpreted.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.errors import CXValueError
+
+__all__ = [
+    "FORMATS",
+    "TABLE_MIME",
+    "Table",
+    "Text",
+    "fmt",
+    "fmt_base",
+    "fmt_int",
+    "fmt_num",
+    "fmt_p",
+    "fmt_pct",
+    "heading",
+    "table",
+    "text",
+    "verbatims",
+    "bases",
+    "estimates",
+    "labelled",
+    "missing_answers",
+    "say_bases",
+    "value_label",
+    "var_label",
+    "word",
+]
+
+#: MIME type carrying a table's raw data (harvested into tables.xlsx).
+TABLE_MIME = "application/vnd.cxresearch.table+json"
+
+#: Cell formats a table column may use.
+FORMATS = ("text", "int", "num0", "num1", "num2", "num3", "pct0", "pct1", "pvalue", "signed2")
+
+LANGS = ("zh", "en")
+
+# Words the presentation layer needs in both languages.
+_WORDS: dict[str, tuple[str, str]] = {
+    "base": ("基数", "Base"),
+    "n": ("样本量", "n"),
+    "n_eff": ("有效样本量", "Effective n"),
+    "estimate": ("估计值", "Estimate"),
+    "se": ("标准误", "SE"),
+    "ci": ("95% 置信区间", "95% CI"),
+    "ci_lower": ("置信下限", "CI lower"),
+    "ci_upper": ("置信上限", "CI upper"),
+    "p_value": ("p 值", "p value"),
+    "p_adj": ("校正 p 值", "Adjusted p"),
+    "wave": ("年份", "Wave"),
+    "total": ("总体", "Total"),
+    "low_base": ("样本量低于报告下限", "base below the reporting minimum"),
+    "suppressed": ("样本量过小，已隐藏", "suppressed: base too small"),
+    "weighted": ("加权", "weighted"),
+    "unweighted": ("未加权", "unweighted"),
+    "comment": ("评论", "Comment"),
+    "source": ("来源", "Source"),
+    "significant": ("显著", "significant"),
+    "not_significant": ("不显著", "not significant"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+}
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise CXValueError(f"lang must be one of 'zh', 'en'; got {lang!r}")
+
+
+def word(key: str, lang: str) -> str:
+    """A fixed report word (``'base'``, ``'total'`` …) in ``lang``.
+
+    Raises
+    ------
+    CXValueError
+        Unknown key or language.
+    """
+    _check_lang(lang)
+    try:
+        zh, en = _WORDS[key]
+    except KeyError:
+        raise CXValueError(f"unknown report word {key!r}; known: {', '.join(sorted(_WORDS))}") from None
+    return zh if lang == "zh" else en
+
+
+# -- number formatting ------------------------------------------------------------------------
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, numbers.Real) and math.isnan(float(x))) or x is pd.NA
+
+
+def fmt_num(x: Any, digits: int = 1) -> str:
+    """A number with ``digits`` decimals and thousands separators; ``'–'`` when missing."""
+    if _missing(x):
+        return "–"
+    return f"{float(x):,.{digits}f}"
+
+
+def fmt_int(x: Any) -> str:
+    """A whole number with thousands separators; ``'–'`` when missing."""
+    if _missing(x):
+        return "–"
+    return f"{round(float(x)):,d}"
+
+
+def fmt_pct(x: Any, digits: int = 0) -> str:
+    """A proportion (0–1) as a percentage, e.g. ``0.423 -> '42%'``; ``'–'`` when missing."""
+    if _missing(x):
+        return "–"
+    return f"{100 * float(x):.{digits}f}%"
+
+
+def fmt_p(p: Any) -> str:
+    """A p value: ``'<0.001'`` below 0.001, else three decimals; ``'–'`` when missing."""
+    if _missing(p):
+        return "–"
+    p = float(p)
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt(x: Any, kind: str) -> str:
+    """Format one value by column format ``kind`` (one of :data:`FORMATS`)."""
+    if kind == "text":
+        return "" if _missing(x) else str(x)
+    if kind == "int":
+        return fmt_int(x)
+    if kind.startswith("num"):
+        return fmt_num(x, int(kind[3:]))
+    if kind.startswith("pct"):
+        return fmt_pct(x, int(kind[3:]))
+    if kind == "pvalue":
+        return fmt_p(x)
+    if kind == "signed2":
+        return "–" if _missing(x) else f"{float(x):+.2f}"
+    raise CXValueError(f"column format must be one of {', '.join(FORMATS)}; got {kind!r}")
+
+
+def fmt_base(n: Any, lang: str, *, n_eff: Any = None, min_base: int | None = None) -> str:
+    """The base line under a table or chart: ``'Base: n = 1,204 (effective n = 1,050)'``."""
+    _check_lang(lang)
+    parts = [f"{word('base', lang)}{'：' if lang == 'zh' else ': '}n = {fmt_int(n)}"]
+    if n_eff is not None and not _missing(n_eff):
+        parts.append(f"（{word('n_eff', lang)} = {fmt_int(n_eff)}）" if lang == "zh"
+                     else f" ({word('n_eff', lang).lower()} = {fmt_int(n_eff)})")
+    line = "".join(parts)
+    if min_base is not None and not _missing(n) and float(n) < min_base:
+        line += f" — {word('low_base', lang)} ({min_base})"
+    return line
+
+
+# -- display objects --------------------------------------------------------------------------
+
+_INLINE = re.compile(r"\*\*(.+?)\*\*")
+
+
+def _inline(s: str) -> str:
+    """Escape ``s`` then turn ``**bold**`` into <strong>."""
+    return _INLINE.sub(r"<strong>\1</strong>", html.escape(s, quote=True))
+
+
+@dataclass(frozen=True)
+class Text:
+    """A narrative paragraph (or heading) for the report; its text is escaped when rendered.
+
+    ``**bold**`` is the only markup honoured.
+    """
+
+    body: str
+    level: int = 0  # 0 = paragraph, 2/3 = heading level
+    css: str = ""
+
+    def _repr_html_(self) -> str:
+        if self.level:
+            return f"<h{self.level}>{_inline(self.body)}</h{self.level}>"
+        cls = f' class="{html.escape(self.css)}"' if self.css else ""
+        paragraphs = [p for p in self.body.split("\n\n") if p.strip()]
+        return "".join(f"<p{cls}>{_inline(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+    def __str__(self) -> str:
+        return self.body
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython plain-text display
+        p.text(self.body)
+
+
+def text(*parts: str, css: str = "") -> Text:
+    """A narrative paragraph from already formatted sentence parts (joined without separator)."""
+    return Text("".join(parts), css=css)
+
+
+def heading(title: str, *, level: int = 2) -> Text:
+    """A sub-heading produced from data (e.g. a segment name); escaped when rendered."""
+    if level not in (2, 3, 4):
+        raise CXValueError(f"level must be 2, 3 or 4; got {level!r}")
+    return Text(title, level=level)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A report table: raw data, column labels and formats, title, base line and notes.
+
+    Renders as HTML (``table.cx-table``) and carries its raw numbers under :data:`TABLE_MIME`.
+    Build it with :func:`table`.
+    """
+
+    data: pd.DataFrame
+    title: str
+    name: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    formats: Mapping[str, str] = field(default_factory=dict)
+    base: str | None = None
+    notes: tuple[str, ...] = ()
+    flags: Mapping[str, str] = field(default_factory=dict)  # column -> css class column (bool col)
+
+    def _display_frame(self) -> pd.DataFrame:
+        cols = [c for c in self.data.columns if c not in self.flags.values()]
+        return self.data[cols]
+
+    def to_html(self) -> str:
+        """The table as escaped HTML."""
+        frame = self._display_frame()
+        head = "".join(f"<th>{html.escape(str(self.labels.get(c, c)))}</th>" for c in frame.columns)
+        rows = []
+        for idx in range(len(frame)):
+            cells = []
+            for col in frame.columns:
+                kind = self.formats.get(col, "text")
+                value = frame[col].iloc[idx]
+                css = "cx-text" if kind == "text" else ""
+                flag_col = self.flags.get(col)
+                if flag_col is not None and bool(self.data[flag_col].iloc[idx]):
+                    css = (css + " cx-flag").strip()
+                attr = f' class="{css}"' if css else ""
+                cells.append(f"<td{attr}>{html.escape(fmt(value, kind))}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        parts = [
+            '<table class="cx-table">',
+            f"<caption>{html.escape(self.title)}</caption>",
+            f"<thead><tr>{head}</tr></thead>",
+            "<tbody>" + "".join(rows) + "</tbody>",
+            "</table>",
+        ]
+        if self.base:
+            parts.append(f'<p class="cx-base">{html.escape(self.base)}</p>')
+        for note in self.notes:
+            parts.append(f'<p class="cx-note">{html.escape(note)}</p>')
+        return "".join(parts)
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON payload with raw values (for tables.xlsx)."""
+        frame = self._display_frame()
+        records = []
+        for row in frame.itertuples(index=False, name=None):
+            records.append([_json_value(v) for v in row])
+        return {
+            "name": self.name,
+            "title": self.title,
+            "columns": [str(self.labels.get(c, c)) for c in frame.columns],
+            "formats": [self.formats.get(c, "text") for c in frame.columns],
+            "rows": records,
+            "base": self.base,
+            "notes": list(self.notes),
+        }
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.to_html(), "text/plain": self.title, TABLE_MIME: self.to_payload()}
+
+
+def _json_value(v: Any) -> Any:
+    if _missing(v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real):
+        return float(v)
+    return str(v)
+
+
+def table(
+    data: pd.DataFrame,
+    *,
+    title: str,
+    name: str,
+    columns: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
+    base: str | None = None,
+    notes: Sequence[str] = (),
+    flags: Mapping[str, str] | None = None,
+) -> Table:
+    """Build a report :class:`Table` from a frame of raw values.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw values (not formatted). Not modified.
+    title : str
+        Caption shown above the table (already in the report language).
+    name : str
+        Short sheet name for ``tables.xlsx`` (at most 31 characters are kept).
+    columns : sequence of str, optional
+        Columns to show, in order; default all.
+    labels : mapping, optional
+        Column header for each column (default the column name).
+    formats : mapping, optional
+        Column -> one of :data:`FORMATS`; default ``'text'`` for object columns, ``'int'`` for
+        integers, ``'num2'`` for floats.
+    base : str, optional
+        Base line (see :func:`fmt_base`).
+    notes : sequence of str
+        Footnotes.
+    flags : mapping, optional
+        Column -> name of a boolean column; flagged cells are highlighted (e.g. low base).
+
+    Raises
+    ------
+    CXValueError
+        A named column is not in ``data`` or a format is unknown.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise CXValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    flags = dict(flags or {})
+    cols = list(columns) if columns is not None else list(data.columns)
+    needed = cols + list(flags.values())
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise CXValueError(f"table {name!r}: column {missing[0]!r} is not in the data; columns: {list(data.columns)}")
+    frame = data[list(dict.fromkeys(needed))].reset_index(drop=True).copy()
+    fmts = {}
+    for c in cols:
+        kind = (formats or {}).get(c)
+        if kind is None:
+            dtype = frame[c].dtype
+            kind = "int" if pd.api.types.is_integer_dtype(dtype) else (
+                "num2" if pd.api.types.is_float_dtype(dtype) else "text")
+        if kind not in FORMATS:
+            raise CXValueError(f"table {name!r}: format of column {c!r} must be one of {', '.join(FORMATS)}; got {kind!r}")
+        fmts[c] = kind
+    return Table(
+        data=frame,
+        title=title,
+        name=name,
+        labels=dict(labels or {}),
+        formats=fmts,
+        base=base,
+        notes=tuple(notes),
+        flags=flags,
+    )
+
+
+@dataclass(frozen=True)
+class _Verbatims:
+    items: tuple[tuple[str, str], ...]
+
+    def _repr_html_(self) -> str:
+        out = []
+        for quote, source in self.items:
+            src = f'<br><span class="cx-note">— {html.escape(source)}</span>' if source else ""
+            out.append(f'<blockquote class="cx-verbatim">{html.escape(quote)}{src}</blockquote>')
+        return "".join(out)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text("\n".join(q for q, _ in self.items))
+
+
+def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None) -> _Verbatims:
+    """Customer comments shown as quotations, escaped (markup in a comment is shown as text).
+
+    Parameters
+    ----------
+    quotes : sequence of str
+        The comments, as written.
+    sources : sequence of str, optional
+        One attribution per quote (e.g. branch and year) — never a respondent identifier.
+    """
+    quotes = [str(q) for q in quotes]
+    srcs = [str(s) for s in sources] if sources is not None else [""] * len(quotes)
+    if len(srcs) != len(quotes):
+        raise CXValueError(f"sources must have one entry per quote ({len(quotes)}); got {len(srcs)}")
+    return _Verbatims(tuple(zip(quotes, srcs, strict=True)))
+
+
+# -- helpers for estimate frames (survey results) -----------------------------------------------
+
+
+def var_label(name: str, *, lang: str, codebook=None) -> str:
+    """The codebook label of a variable in ``lang`` (the name itself when unknown)."""
+    _check_lang(lang)
+    if codebook is not None and name in codebook:
+        return codebook.get(name).label_for(lang)
+    return word(name, lang) if name in _WORDS else name
+
+
+def value_label(name: str, code: Any, *, lang: str, codebook=None) -> str:
+    """The label of value ``code`` of a categorical variable (the code itself when unlabelled)."""
+    if _missing(code):
+        return "–"
+    if codebook is not None and name in codebook:
+        var = codebook.get(name)
+        key = int(code) if isinstance(code, numbers.Real) and float(code).is_integer() else code
+        label = var.value_label(key, lang)
+        if label:
+            return label
+    if isinstance(code, numbers.Real) and float(code).is_integer():
+        return str(int(code))
+    return str(code)
+
+
+def labelled(frame: pd.DataFrame, columns: Sequence[str], *, lang: str, codebook=None) -> pd.DataFrame:
+    """A copy of ``frame`` with the codes in ``columns`` replaced by their value labels."""
+    out = frame.copy()
+    for col in columns:
+        if col == "wave":
+            out[col] = out[col].map(lambda v: "–" if _missing(v) else str(int(v)))
+        else:
+            out[col] = out[col].map(lambda v, c=col: value_label(c, v, lang=lang, codebook=codebook))
+    return out
+
+
+_VALUE_FORMATS = {"mean": "num2", "nps": "num1", "share": "pct1", "pct": "pct1"}
+
+
+def estimates(
+    result: pd.DataFrame,
+    *,
+    title: str,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    by: Sequence[str] | None = None,
+    kind: str = "mean",
+    extra: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
+) -> Table:
+    """A report table of survey estimates (``cx.survey.mean/nps/top_box/csat`` or ``trend`` output).
+
+    Parameters
+    ----------
+    result : DataFrame
+        Tidy estimate frame: optional ``by`` columns, ``score``, ``n``, ``n_eff``, ``estimate``,
+        ``ci_lower``, ``ci_upper``, ``small_base``, ``suppressed``; a ``trend`` frame also gives
+        ``change`` and ``change_p_value``.
+    title, name : str
+        Caption and sheet name.
+    lang : {'zh', 'en'}
+    codebook : Codebook, optional
+        Source of variable and value labels.
+    min_base : int, optional
+        Reporting minimum (stated in the base line).
+    by : sequence of str, optional
+        Segment columns to show first (default: those of ``wave``, segments in the frame).
+    kind : {'mean', 'nps', 'share'}
+        Number format of the estimate: means 2 decimals, NPS 1 decimal, shares as percentages.
+    extra : mapping, optional
+        More numeric columns to show, column -> format (e.g. ``{'promoters': 'pct0'}``).
+    notes : sequence of str
+        Footnotes.
+    """
+    _check_lang(lang)
+    if kind not in _VALUE_FORMATS:
+        raise CXValueError(f"kind must be one of {', '.join(_VALUE_FORMATS)}; got {kind!r}")
+    known = {"score", "n", "n_eff", "weight_sum", "estimate", "se", "ci_lower", "ci_upper", "deff",
+             "small_base", "suppressed", "change", "change_se", "change_p_value", "promoters",
+             "passives", "detractors", "level", "k", "statistic", "df"}
+    if by is None:
+        by = [c for c in result.columns if c not in known]
+    frame = labelled(result, by, lang=lang, codebook=codebook)
+    cols = list(by)
+    labels = {c: var_label(c, lang=lang, codebook=codebook) for c in by}
+    fmts = {c: "text" for c in by}
+    if "score" in frame and frame["score"].nunique() > 1:
+        frame["score_label"] = frame["score"].map(lambda s: var_label(s, lang=lang, codebook=codebook))
+        cols.append("score_label")
+        labels["score_label"] = "指标" if lang == "zh" else "Measure"
+        fmts["score_label"] = "text"
+    vf = _VALUE_FORMATS[kind]
+    for c, f in (("estimate", vf), ("ci_lower", vf), ("ci_upper", vf)):
+        cols.append(c)
+        labels[c] = word(c, lang) if c != "estimate" else (word("estimate", lang) if kind != "nps" else "NPS")
+        fmts[c] = f
+    for c, f in (extra or {}).items():
+        cols.append(c)
+        labels.setdefault(c, var_label(c, lang=lang, codebook=codebook))
+        fmts[c] = f
+    if "change" in frame:
+        cols += ["change", "change_p_value"]
+        labels["change"] = "较上期变化" if lang == "zh" else "Change vs previous"
+        labels["change_p_value"] = word("p_value", lang)
+        fmts["change"] = {"pct1": "pct1"}.get(vf, "signed2")
+        fmts["change_p_value"] = "pvalue"
+    cols += ["n", "n_eff"]
+    labels["n"], labels["n_eff"] = word("n", lang), word("n_eff", lang)
+    fmts["n"], fmts["n_eff"] = "int", "int"
+    flag = "small_base" if "small_base" in frame else None
+    notes = list(notes)
+    if flag is not None and bool(frame[flag].any()) and min_base is not None:
+        notes.append(("标红：样本量低于报告下限 " if lang == "zh" else "Flagged: base below the reporting minimum of ")
+                     + f"{min_base}.")
+    if "suppressed" in frame and bool(frame["suppressed"].any()):
+        notes.append("“–”：样本量过小，结果已隐藏以保护受访者。" if lang == "zh"
+                     else "'–': base too small; the result is suppressed to protect respondents.")
+    flags = {"n": flag, "estimate": flag} if flag else {}
+    first = frame[frame["score"] == frame["score"].iloc[0]] if "score" in frame and len(frame) else frame
+    total = first["n"].sum() if "n" in first else None
+    return table(frame, title=title, name=name, columns=cols, labels=labels, formats=fmts,
+                 base=None if total is None else fmt_base(total, lang), notes=notes,
+                 flags={k: v for k, v in flags.items() if v})
+
+
+def _by_columns(result: pd.DataFrame) -> list[str]:
+    known = {"score", "n", "n_eff", "weight_sum", "estimate", "se", "ci_lower", "ci_upper", "deff",
+             "small_base", "suppressed", "change", "change_se", "change_p_value", "promoters",
+             "passives", "detractors", "level", "k", "statistic", "df"}
+    return [c for c in result.columns if c not in known]
+
+
+def bases(
+    result: pd.DataFrame,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    title: str | None = None,
+) -> Table:
+    """Table of bases from an estimate frame: n, effective n and weighting efficiency per domain.
+
+    Parameters
+    ----------
+    result : DataFrame
+        Output of a ``cx.survey`` estimate (``n``, ``n_eff`` and the ``by`` columns; the first
+        score's rows are used).
+    name : str
+        Sheet name.
+    lang, codebook, min_base
+        Language, labels source and reporting minimum (low bases are flagged).
+    title : str, optional
+        Caption; default "Bases by <segment>".
+    """
+    _check_lang(lang)
+    by = _by_columns(result)
+    frame = result[result["score"] == result["score"].iloc[0]] if "score" in result and len(result) else result
+    frame = labelled(frame, by, lang=lang, codebook=codebook)
+    frame = frame.assign(efficiency=frame["n_eff"] / frame["n"])
+    if min_base is not None:
+        frame = frame.assign(low=frame["n"] < min_base)
+    seg = "、".join(var_label(c, lang=lang, codebook=codebook) for c in by) if lang == "zh" else \
+        ", ".join(var_label(c, lang=lang, codebook=codebook).lower() for c in by)
+    if title is None:
+        title = f"按{seg}的样本基数" if lang == "zh" else f"Bases by {seg}"
+    labels = {c: var_label(c, lang=lang, codebook=codebook) for c in by}
+    labels.update({"n": word("n", lang), "n_eff": word("n_eff", lang),
+                   "efficiency": "加权效率" if lang == "zh" else "Weighting efficiency"})
+    notes = ["加权效率 = 有效样本量 ÷ 样本量（Kish）。" if lang == "zh"
+             else "Weighting efficiency = effective n ÷ n (Kish)."]
+    if min_base is not None and bool(frame["low"].any()):
+        notes.append(("标红：样本量低于报告下限 " if lang == "zh" else "Flagged: base below the reporting minimum of ")
+                     + f"{min_base}.")
+    return table(frame, title=title, name=name, columns=[*by, "n", "n_eff", "efficiency"], labels=labels,
+                 formats={**{c: "text" for c in by}, "n": "int", "n_eff": "int", "efficiency": "pct0"},
+                 base=fmt_base(frame["n"].sum(), lang, n_eff=None), notes=notes,
+                 flags={"n": "low"} if min_base is not None else None)
+
+
+def say_bases(result: pd.DataFrame, *, wave: int, lang: str, codebook=None, min_base: int | None = None) -> Text:
+    """Narrative on the sample: waves covered, total and current-wave base, weighting efficiency.
+
+    ``result`` is an estimate frame by ``wave`` (e.g. ``cx.survey.mean(..., by='wave')``).
+    """
+    _check_lang(lang)
+    if "wave" not in result:
+        raise CXValueError("say_bases needs an estimate frame by 'wave'; column 'wave' is missing")
+    frame = result[result["score"] == result["score"].iloc[0]] if "score" in result else result
+    cur = frame[frame["wave"] == wave]
+    if cur.empty:
+        raise CXValueError(f"wave {wave} is not in the estimates; waves: {sorted(frame['wave'].unique().tolist())}")
+    row = cur.iloc[0]
+    first, last, total = int(frame["wave"].min()), int(frame["wave"].max()), frame["n"].sum()
+    eff = row["n_eff"] / row["n"] if row["n"] else float("nan")
+    lowest = frame.loc[frame["n"].idxmin()]
+    if lang == "zh":
+        s = (f"本报告基于 {first}–{last} 年共 {len(frame)} 期调查、累计 **{fmt_int(total)}** 份有效回答。"
+             f"{wave} 年的样本量为 **{fmt_int(row['n'])}**，加权后的有效样本量为 {fmt_int(row['n_eff'])}"
+             f"（加权效率 {fmt_pct(eff)}）。样本量最小的一期是 {int(lowest['wave'])} 年（{fmt_int(lowest['n'])}）。")
+    else:
+        s = (f"The report rests on {len(frame)} waves ({first}–{last}) with **{fmt_int(total)}** valid answers "
+             f"in all. The {wave} wave has **{fmt_int(row['n'])}** respondents, an effective base of "
+             f"{fmt_int(row['n_eff'])} after weighting (weighting efficiency {fmt_pct(eff)}). The smallest "
+             f"wave is {int(lowest['wave'])} (n = {fmt_int(lowest['n'])}).")
+    return Text(s)
+
+
+def missing_answers(missing: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None,
+                    name: str = "missing_answers") -> Table:
+    """Table of declared missing answers (don't know, refused, …) per variable and meaning.
+
+    ``missing`` is the store's ``missing_codes`` frame (``variable``, ``meaning``, ``code``, …).
+    """
+    _check_lang(lang)
+    for col in ("variable", "meaning"):
+        if col not in missing:
+            raise CXValueError(f"missing_answers needs column {col!r}; got {list(missing.columns)}")
+    counts = missing.groupby(["variable", "meaning"]).size().unstack("meaning", fill_value=0)
+    meanings = list(counts.columns)
+    counts["total"] = counts.sum(axis=1)
+    counts = counts.sort_values("total", ascending=False).reset_index()
+    counts["variable"] = counts["variable"].map(lambda v: var_label(v, lang=lang, codebook=codebook))
+    names = {"dont_know": ("不知道", "Don't know"), "refused": ("拒答", "Refused"),
+             "system": ("系统缺失", "System missing"), "not_applicable": ("不适用", "Not applicable")}
+    labels = {"variable": "题目" if lang == "zh" else "Item", "total": word("total", lang)}
+    for m in meanings:
+        zh, en = names.get(m, (m, m))
+        labels[m] = zh if lang == "zh" else en
+    title = "缺失回答（按题目）" if lang == "zh" else "Missing answers by item"
+    return table(counts, title=title, name=name, columns=["variable", *meanings, "total"], labels=labels,
+                 formats={"variable": "text", **{m: "int" for m in meanings}, "total": "int"},
+                 base=fmt_base(len(missing), lang).replace("n =", "回答数 =" if lang == "zh" else "answers ="))
