@@ -133,7 +133,8 @@ def weighted_moments(X: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, n
 
 def cov_to_corr(cov: np.ndarray) -> np.ndarray:
     sd = np.sqrt(np.diag(cov))
-    corr = cov / np.outer(sd, sd)
+    with np.errstate(invalid="ignore", divide="ignore"):  # zero-variance columns are dropped later
+        corr = cov / np.outer(sd, sd)
     np.fill_diagonal(corr, 1.0)
     return corr
 
