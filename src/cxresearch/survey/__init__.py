@@ -12,6 +12,13 @@ from cxresearch.survey.compare import CrosstabResult, adjust_p, chisq, crosstab,
 from cxresearch.survey.estimates import mean, proportion, total
 from cxresearch.survey.kpi import bottom_box, csat, nps, top_box
 from cxresearch.survey.rake import RakeResult, RakingWarning, rake, weighting_efficiency
+from cxresearch.survey.reliability import (
+    ReliabilityResult,
+    cronbach_alpha,
+    item_total,
+    omega,
+    reliability,
+)
 
 __all__ = [
     "mean",
@@ -31,4 +38,9 @@ __all__ = [
     "RakeResult",
     "RakingWarning",
     "weighting_efficiency",
+    "cronbach_alpha",
+    "omega",
+    "item_total",
+    "reliability",
+    "ReliabilityResult",
 ]
