@@ -21,7 +21,12 @@ BASE = {
         {"code": 99, "meaning": "refused"},
     ],
     "variables": [
-        {"name": "respondent_id", "label": {"zh": "受访者编号", "en": "Respondent ID"}, "kind": "id", "role": "id"},
+        {
+            "name": "respondent_id",
+            "label": {"zh": "受访者编号", "en": "Respondent ID"},
+            "kind": "id",
+            "role": "id",
+        },
         {"name": "wave", "kind": "wave", "role": "wave"},
         {
             "name": "product_quality",
@@ -43,10 +48,16 @@ BASE = {
         {"name": "recommend", "kind": "nps", "role": "outcome", "label": {"en": "Recommend"}},
         {"name": "weight", "kind": "weight", "role": "weight"},
         {"name": "ch_phone", "kind": "binary"},
-        {"name": "ch_web", "kind": "binary", "missing_codes": [{"code": 9, "meaning": "not_applicable"}]},
+        {
+            "name": "ch_web",
+            "kind": "binary",
+            "missing_codes": [{"code": 9, "meaning": "not_applicable"}],
+        },
         {"name": "comment", "kind": "text", "required": False},
     ],
-    "multi_response": [{"name": "channels", "label": {"en": "Channels"}, "options": ["ch_phone", "ch_web"]}],
+    "multi_response": [
+        {"name": "channels", "label": {"en": "Channels"}, "options": ["ch_phone", "ch_web"]}
+    ],
 }
 
 
@@ -127,12 +138,18 @@ def test_version_number_becomes_string():
 
 def test_unknown_key_names_entry_and_allowed_keys():
     msg = bad(lambda d: d["variables"][2].update(scale_max=5))
-    assert "variables[2] ('product_quality'): unknown key 'scale_max'; allowed keys: name, label, kind" in msg
+    assert (
+        "variables[2] ('product_quality'): unknown key 'scale_max'; allowed keys: name, label, kind"
+        in msg
+    )
 
 
 def test_unknown_top_level_key():
     msg = bad(lambda d: d.update(variabels=[]))
-    assert "top level: unknown key 'variabels'; allowed keys: study, version, missing_codes, variables, multi_response" in msg
+    assert (
+        "top level: unknown key 'variabels'; allowed keys: study, version, missing_codes, variables, multi_response"
+        in msg
+    )
 
 
 def test_unknown_kind():
@@ -162,7 +179,10 @@ def test_duplicate_name():
 
 def test_alias_colliding_with_another_name():
     msg = bad(lambda d: d["variables"][2]["aliases"].append({"name": "proc_sales"}))
-    assert "variables[2] ('product_quality'): alias 'proc_sales' collides with the name of variables[3]" in msg
+    assert (
+        "variables[2] ('product_quality'): alias 'proc_sales' collides with the name of variables[3]"
+        in msg
+    )
 
 
 def test_alias_shared_in_overlapping_waves():
@@ -170,7 +190,10 @@ def test_alias_shared_in_overlapping_waves():
         d["variables"][3]["aliases"] = [{"name": "prod_qual", "waves": [2015]}]
 
     msg = bad(mutate)
-    assert "variables[3] ('proc_sales'): alias 'prod_qual' is also an alias of 'product_quality' in overlapping waves" in msg
+    assert (
+        "variables[3] ('proc_sales'): alias 'prod_qual' is also an alias of 'product_quality' in overlapping waves"
+        in msg
+    )
 
     def disjoint(d):
         d["variables"][3]["aliases"] = [{"name": "prod_qual", "waves": [2019]}]
@@ -190,13 +213,21 @@ def test_value_label_outside_scale():
 
 def test_missing_code_colliding_with_scale_value():
     msg = bad(lambda d: d["variables"][2].update(missing_codes=[{"code": 5, "meaning": "refused"}]))
-    assert "variables[2] ('product_quality'): missing code 5 collides with a valid value (the scale is 1-5)" in msg
+    assert (
+        "variables[2] ('product_quality'): missing code 5 collides with a valid value (the scale is 1-5)"
+        in msg
+    )
     msg = bad(lambda d: d["variables"][4].update(missing_codes=[{"code": 2, "meaning": "refused"}]))
-    assert "variables[4] ('branch'): missing code 2 collides with a valid value (a category value)" in msg
+    assert (
+        "variables[4] ('branch'): missing code 2 collides with a valid value (a category value)"
+        in msg
+    )
 
 
 def test_study_wide_code_colliding_with_a_scale():
-    msg = bad(lambda d: d["variables"].append({"name": "age", "kind": "numeric", "min": 18, "max": 120}))
+    msg = bad(
+        lambda d: d["variables"].append({"name": "age", "kind": "numeric", "min": 18, "max": 120})
+    )
     assert (
         "variables[10] ('age'): study-wide missing code 98 collides with a valid value (the scale is "
         "18-120); change the code, or set 'use_study_missing: false' on this variable"
@@ -211,7 +242,10 @@ def test_study_wide_code_colliding_with_a_scale():
 
 def test_bad_meaning_and_duplicate_code():
     msg = bad(lambda d: d["missing_codes"].append({"code": 97, "meaning": "unknown"}))
-    assert "missing_codes[3], key 'meaning': got 'unknown'; input should be 'dont_know', 'refused'" in msg
+    assert (
+        "missing_codes[3], key 'meaning': got 'unknown'; input should be 'dont_know', 'refused'"
+        in msg
+    )
     msg = bad(lambda d: d["missing_codes"].append({"code": 98, "meaning": "refused"}))
     assert "missing_codes[3]: code 98 is listed twice" in msg
 
@@ -233,16 +267,23 @@ def test_category_needs_values_and_text_refuses_them():
     msg = bad(lambda d: d["variables"][4].pop("values"))
     assert "variables[4] ('branch'): kind 'category' needs 'values'" in msg
     msg = bad(lambda d: d["variables"][9].update(values={1: {"en": "x"}}))
-    assert "variables[9] ('comment'): 'values' (value labels) are not allowed for kind 'text'" in msg
+    assert (
+        "variables[9] ('comment'): 'values' (value labels) are not allowed for kind 'text'" in msg
+    )
 
 
 def test_bad_dimension_role_and_label():
     msg = bad(lambda d: d["variables"][2].update(dimension="quality"))
-    assert "variables[2] ('product_quality'), key 'dimension': dimension must be one of product" in msg
+    assert (
+        "variables[2] ('product_quality'), key 'dimension': dimension must be one of product" in msg
+    )
     msg = bad(lambda d: d["variables"][2].update(role="predictor"))
     assert "variables[2] ('product_quality'), key 'role': got 'predictor'" in msg
     msg = bad(lambda d: d["variables"][2].update(label={}))
-    assert "variables[2] ('product_quality'), key 'label': a label needs at least one of 'zh' or 'en'" in msg
+    assert (
+        "variables[2] ('product_quality'), key 'label': a label needs at least one of 'zh' or 'en'"
+        in msg
+    )
 
 
 def test_several_problems_listed_together():
@@ -276,7 +317,10 @@ def test_file_errors(tmp_path):
 
 def test_lookup_errors():
     cb = load(BASE)
-    with pytest.raises(CodebookError, match="no variable 'nope' in the codebook; variables are: respondent_id, wave"):
+    with pytest.raises(
+        CodebookError,
+        match="no variable 'nope' in the codebook; variables are: respondent_id, wave",
+    ):
         cb.get("nope")
     with pytest.raises(CodebookError, match="role must be one of outcome, driver"):
         cb.by_role("drivers")

@@ -296,7 +296,7 @@ def multi_response_shares(
         i, j = np.argwhere(nonbin)[0]
         raise CXValueError(
             f"multi_response_shares: option {mr.options[j]!r} of set {name!r} must be 0 or 1; "
-            f"got {opts[i, j]!r} at frame row {frame.index[i]!r}"
+            f"got {float(opts[i, j])!r} at frame row {frame.index[i]!r}"
         )
     answered_any = ~np.isnan(opts).all(axis=1)
     complete = ~np.isnan(opts).any(axis=1)
@@ -321,7 +321,7 @@ def multi_response_shares(
             i = int(np.flatnonzero(badw)[0])
             raise CXValueError(
                 f"multi_response_shares: weights column {weights!r} must be non-negative numbers; "
-                f"got {w[i]!r} at frame row {frame.index[i]!r}"
+                f"got {float(w[i])!r} at frame row {frame.index[i]!r}"
             )
     wb = w[complete]
     y = opts[complete]

@@ -142,7 +142,7 @@ def _undecodable(
     name: str, data: bytes, failures: list[tuple[str, UnicodeDecodeError]]
 ) -> DataValidationError:
     enc, exc = max(failures, key=lambda f: f[1].start)
-    bad = data[exc.start : exc.start + 4].hex(" ")
+    bad = data[exc.start : max(exc.end, exc.start + 1)].hex(" ")
     row = _row_of_offset(data, exc.start)
     tried = ", ".join(e for e, _ in failures)
     problem = Problem(
@@ -207,9 +207,11 @@ def read_csv_raw(path: Path, *, encoding: str | None = None) -> RawTable:
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     sep = _sniff_separator(first_line, path.suffix.lower())
     try:
-        frame = pd.read_csv(
+        # header=None: a row longer than the header is an error (not silently an index column)
+        table = pd.read_csv(
             _io.StringIO(text),
             sep=sep,
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -239,7 +241,10 @@ def read_csv_raw(path: Path, *, encoding: str | None = None) -> RawTable:
             "an empty file",
             header=f"{name}: the file is empty",
         ) from None
-    frame = _check_header(frame, name, header=_split_header(first_line, sep))
+    header_row = ["" if (isinstance(h, float) and np.isnan(h)) else str(h) for h in table.iloc[0]]
+    frame = table.iloc[1:].reset_index(drop=True).fillna("")
+    frame.columns = range(frame.shape[1])
+    frame = _check_header(frame, name, header=header_row)
     rows = np.arange(len(frame), dtype=np.int64) + 2
     # drop wholly blank lines (they carry nothing), keep the user's row numbers for the rest
     if len(frame.columns):

@@ -275,6 +275,10 @@ def build_frame(
             continue
         names = [var.name, *(a.name for a in var.aliases if a.applies_to(rename_waves))]
         alt = f" (or {', '.join(repr(x) for x in names[1:])})" if len(names) > 1 else ""
+        elsewhere = [a for a in var.aliases if a.name in extra and not a.applies_to(rename_waves)]
+        if elsewhere:
+            a = elsewhere[0]
+            alt += f" (column {a.name!r} is its alias only in wave(s) {list(a.waves or [])})"
         issues.file_level.append(
             Problem(
                 name,
