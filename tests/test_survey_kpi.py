@@ -1,0 +1,300 @@
+"""KPIs (NPS, top-box, CSAT), domains, invariances, small-base rules and bad input.
+
+R references: tests/reference/survey/survey_extra.json, made by tests/reference/survey/make_extra.R
+(R 4.2.2, survey 4.1-1) on apistrat_kpi.csv and panel_waves.csv (both written next to it).
+Brute-force references are computed inside the tests with explicit loops.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxresearch.survey as sv
+from cxresearch.errors import CXValueError, SmallBaseWarning
+
+REF = Path(__file__).parent / "reference" / "survey"
+EXTRA = {c["id"]: c["values"] for c in json.loads((REF / "survey_extra.json").read_text())}
+RTOL = 1e-6
+# svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat_kpi)
+STRAT = dict(weights="pw", strata="stype", fpc="fpc")
+
+
+def scalar(v):
+    return float(np.asarray(v).ravel()[0])
+
+
+@pytest.fixture(autouse=True)
+def _quiet_small_bases():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        yield
+
+
+@pytest.fixture
+def kpi():
+    return pd.read_csv(REF / "apistrat_kpi.csv")
+
+
+def simulated(n=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "rec": rng.choice(11, size=n, p=np.r_[np.full(7, 0.04), 0.12, 0.14, 0.2, 0.26]),
+            "sat": rng.integers(1, 6, size=n).astype(float),
+            "seg": rng.choice(["a", "b", "c", "d"], size=n),
+            "w": rng.gamma(4.0, 0.25, size=n),
+        }
+    )
+    df.loc[rng.random(n) < 0.05, "sat"] = np.nan
+    return df
+
+
+# --- against R ---------------------------------------------------------------------------------
+
+
+def test_nps_matches_r(kpi):
+    # svymean(~I(100*((rec>=9)-(rec<=6))), d)
+    r = sv.nps(kpi, score="rec", **STRAT)
+    ref = EXTRA["nps_overall"]
+    np.testing.assert_allclose(r["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(r["se"], scalar(ref["se"]), rtol=RTOL)
+    # svyby(~I(100*((rec>=9)-(rec<=6))), ~stype, d, svymean)
+    b = sv.nps(kpi, score="rec", by="stype", **STRAT)
+    ref = EXTRA["nps_by_stype"]
+    assert list(b["stype"]) == ref["level"]
+    np.testing.assert_allclose(b["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(b["se"], ref["se"], rtol=RTOL)
+
+
+def test_nps_difference_between_segments_matches_r_contrast(kpi):
+    # svycontrast(svyby(~nps, ~stype, d, svymean, covmat=TRUE), c(E=-1, H=1, M=0))
+    r = sv.difference(kpi, score="rec", by="stype", levels=("E", "H"), statistic="nps", **STRAT)
+    ref = EXTRA["nps_diff_H_minus_E"]
+    np.testing.assert_allclose(r["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(r["se"], scalar(ref["se"]), rtol=RTOL)
+
+
+def test_top_box_matches_r(kpi):
+    # svyciprop(~I(item5>=4), d, method='logit')
+    t = sv.top_box(kpi, score="item5", k=2, scale=(1, 5), **STRAT)
+    ref = EXTRA["top2_item5_logit"]
+    for col in ("estimate", "se", "ci_lower", "ci_upper"):
+        np.testing.assert_allclose(t[col], ref[col], rtol=RTOL)
+    assert t["threshold"].iloc[0] == 4
+    # svyby(~I(as.numeric(item5>=4)), ~stype, d, svymean)
+    b = sv.top_box(kpi, score="item5", k=2, scale=(1, 5), by="stype", **STRAT)
+    ref = EXTRA["top2_by_stype"]
+    np.testing.assert_allclose(b["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(b["se"], ref["se"], rtol=RTOL)
+
+
+# --- NPS against brute force and the trinomial formula ----------------------------------------
+
+
+def test_nps_brute_force_weighted_by_domain():
+    df = simulated()
+    out = sv.nps(df, score="rec", by="seg", weights="w").set_index("seg")
+    n = len(df)
+    for seg, g in df.groupby("seg"):
+        W = g["w"].sum()
+        prom = g.loc[g["rec"] >= 9, "w"].sum() / W
+        det = g.loc[g["rec"] <= 6, "w"].sum() / W
+        nps = 100 * (prom - det)
+        # with-replacement variance of a domain ratio: n/(n-1) sum_i z_i^2, z zero outside domain
+        x = 100 * ((g["rec"] >= 9).astype(float) - (g["rec"] <= 6))
+        z = g["w"] * (x - nps) / W
+        se = np.sqrt(n / (n - 1) * sum(v * v for v in z))
+        row = out.loc[seg]
+        np.testing.assert_allclose(row["estimate"], nps, rtol=1e-12)
+        np.testing.assert_allclose(row["promoters"], prom, rtol=1e-12)
+        np.testing.assert_allclose(row["detractors"], det, rtol=1e-12)
+        np.testing.assert_allclose(row["passives"], 1 - prom - det, rtol=1e-12)
+        np.testing.assert_allclose(row["se"], se, rtol=1e-10)
+        assert row["n"] == len(g)
+
+
+def test_nps_trinomial_variance_unweighted():
+    df = simulated(n=1500, seed=4)
+    r = sv.nps(df, score="rec").iloc[0]
+    n = len(df)
+    p = (df["rec"] >= 9).mean()
+    d = (df["rec"] <= 6).mean()
+    # trinomial: Var(NPS) = 100^2 (p + d - (p - d)^2) / n; R's n/(n-1) makes it / (n - 1)
+    np.testing.assert_allclose(r["se"], 100 * np.sqrt((p + d - (p - d) ** 2) / (n - 1)), rtol=1e-12)
+    q = sv._design.t_quantile(0.05, n - 1)
+    np.testing.assert_allclose(r["ci_upper"] - r["estimate"], q * r["se"], rtol=1e-12)
+
+
+def test_nps_ci_truncated_to_range():
+    df = pd.DataFrame({"rec": [10] * 40 + [0]})
+    r = sv.nps(df, score="rec", min_base=1, anonymity_min=1).iloc[0]
+    assert r["ci_upper"] <= 100 and r["ci_lower"] >= -100
+
+
+# --- invariances --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fn", ["mean", "nps", "top_box", "total"])
+def test_unit_weights_equal_unweighted(fn):
+    df = simulated().assign(one=1.0)
+    score = "rec" if fn == "nps" else "sat"
+    kw = {"scale": (1, 5)} if fn == "top_box" else {}
+    a = getattr(sv, fn)(df, score=score, by="seg", **kw)
+    b = getattr(sv, fn)(df, score=score, by="seg", weights="one", **kw)
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("fn", ["mean", "nps", "top_box"])
+def test_rescaled_weights_change_nothing(fn):
+    df = simulated()
+    df["w10"] = df["w"] * 10.0
+    score = "rec" if fn == "nps" else "sat"
+    kw = {"scale": (1, 5)} if fn == "top_box" else {}
+    a = getattr(sv, fn)(df, score=score, by="seg", weights="w", **kw)
+    b = getattr(sv, fn)(df, score=score, by="seg", weights="w10", **kw)
+    cols = [c for c in ("estimate", "se", "ci_lower", "ci_upper", "n_eff", "deff") if c in a]
+    np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-10)
+
+
+@pytest.mark.parametrize("fn", ["mean", "nps", "top_box"])
+def test_row_order_irrelevant(fn):
+    df = simulated()
+    shuffled = df.sample(frac=1.0, random_state=3)
+    score = "rec" if fn == "nps" else "sat"
+    kw = {"scale": (1, 5)} if fn == "top_box" else {}
+    a = getattr(sv, fn)(df, score=score, by="seg", weights="w", **kw)
+    b = getattr(sv, fn)(shuffled, score=score, by="seg", weights="w", **kw)
+    pd.testing.assert_frame_equal(a, b, rtol=1e-10)
+
+
+def test_caller_data_not_mutated():
+    df = simulated()
+    before = df.copy()
+    sv.nps(df, score="rec", by="seg", weights="w")
+    sv.csat(df, score="sat", scale=(1, 5), by="seg", weights="w")
+    sv.rake(df, margins={"seg": {"a": 0.25, "b": 0.25, "c": 0.25, "d": 0.25}}, weights="w")
+    pd.testing.assert_frame_equal(df, before)
+
+
+# --- mean details ---------------------------------------------------------------------------------
+
+
+def test_mean_missing_excluded_from_base_and_several_scores():
+    df = simulated()
+    out = sv.mean(df, score=["sat", "rec"], weights="w")
+    sat = out.set_index("score").loc["sat"]
+    ok = df["sat"].notna()
+    assert sat["n"] == ok.sum()
+    np.testing.assert_allclose(
+        sat["estimate"], np.average(df.loc[ok, "sat"], weights=df.loc[ok, "w"])
+    )
+    w = df.loc[ok, "w"]
+    np.testing.assert_allclose(sat["n_eff"], w.sum() ** 2 / (w**2).sum())
+    assert list(out["score"]) == ["sat", "rec"]
+
+
+def test_by_two_columns_crossed():
+    df = simulated().assign(g2=lambda d: np.where(d["w"] > 1, "hi", "lo"))
+    out = sv.mean(df, score="sat", by=["seg", "g2"], weights="w")
+    assert len(out) == 8
+    one = out[(out["seg"] == "b") & (out["g2"] == "hi")].iloc[0]
+    sub = df[(df["seg"] == "b") & (df["g2"] == "hi") & df["sat"].notna()]
+    np.testing.assert_allclose(one["estimate"], np.average(sub["sat"], weights=sub["w"]))
+
+
+def test_csat_mean_and_top_box():
+    df = simulated()
+    c = sv.csat(df, score="sat", scale=(1, 5), by="seg", weights="w")
+    assert set(c["statistic"]) == {"mean", "top_box"}
+    tb = c[c["statistic"] == "top_box"].set_index("seg")
+    for seg, g in df.dropna(subset=["sat"]).groupby("seg"):
+        np.testing.assert_allclose(
+            tb.loc[seg, "estimate"], np.average(g["sat"] >= 4, weights=g["w"])
+        )
+        assert (
+            0 <= tb.loc[seg, "ci_lower"] <= tb.loc[seg, "estimate"] <= tb.loc[seg, "ci_upper"] <= 1
+        )
+
+
+def test_top_box_codebook_dict_and_bottom_box():
+    df = simulated()
+    cb = {"variables": [{"name": "sat", "kind": "likert", "min": 1, "max": 5}]}
+    a = sv.top_box(df, score="sat", k=1, codebook=cb)
+    ok = df["sat"].dropna()
+    np.testing.assert_allclose(a["estimate"], (ok == 5).mean())
+    b = sv.bottom_box(df, score="sat", k=2, scale=(1, 5))
+    np.testing.assert_allclose(b["estimate"], (ok <= 2).mean())
+    assert b["threshold"].iloc[0] == 2
+
+
+# --- small bases --------------------------------------------------------------------------------
+
+
+def test_small_base_flag_and_suppression():
+    df = simulated(n=600)
+    df.loc[df.index[:3], "seg"] = "tiny"  # 3 respondents: under the anonymity minimum
+    df.loc[df.index[3:23], "seg"] = "small"  # 20: under the reporting minimum
+    with pytest.warns(SmallBaseWarning):
+        out = sv.nps(df, score="rec", by="seg", weights="w").set_index("seg")
+    assert out.loc["tiny", "suppressed"] and out.loc["tiny", "small_base"]
+    for col in (
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "promoters",
+        "passives",
+        "detractors",
+        "n_eff",
+    ):
+        assert np.isnan(out.loc["tiny", col])
+    assert out.loc["tiny", "n"] == 3
+    assert out.loc["small", "small_base"] and not out.loc["small", "suppressed"]
+    assert np.isfinite(out.loc["small", "estimate"])
+    assert not out.loc["a", "small_base"]
+    # study-specific minima
+    out2 = sv.mean(df, score="sat", by="seg", min_base=10, anonymity_min=2).set_index("seg")
+    assert not out2.loc["tiny", "suppressed"] and out2.loc["tiny", "small_base"]
+    assert not out2.loc["small", "small_base"]
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+def test_errors_name_column_and_value():
+    df = simulated()
+    with pytest.raises(CXValueError, match="'nope'"):
+        sv.mean(df, score="nope")
+    with pytest.raises(CXValueError, match="by.*'region'"):
+        sv.mean(df, score="sat", by="region")
+    bad = df.assign(sat=df["sat"].astype(object))
+    bad.loc[5, "sat"] = "good"
+    with pytest.raises(CXValueError, match="'sat'.*'good'"):
+        sv.mean(bad, score="sat")
+    with pytest.raises(CXValueError, match="numeric"):
+        sv.mean(df, score="seg")
+    neg = df.assign(w=df["w"].where(df.index != 7, -1.0))
+    with pytest.raises(CXValueError, match="negative value -1"):
+        sv.mean(neg, score="sat", weights="w")
+    with pytest.raises(CXValueError, match="zero in every row"):
+        sv.mean(df.assign(w=0.0), score="sat", weights="w")
+    with pytest.raises(CXValueError, match="value 7 .*outside its scale"):
+        sv.mean(df.assign(sat=df["sat"].where(df.index != 9, 7)), score="sat", scale=(1, 5))
+    with pytest.raises(CXValueError, match="value 11"):
+        sv.nps(df.assign(rec=df["rec"].where(df.index != 2, 11)), score="rec")
+    with pytest.raises(CXValueError, match="needs the scale"):
+        sv.top_box(df, score="sat")
+    with pytest.raises(CXValueError, match="k="):
+        sv.top_box(df, score="sat", k=5, scale=(1, 5))
+    with pytest.raises(CXValueError, match="alpha"):
+        sv.mean(df, score="sat", alpha=1.5)
+    with pytest.raises(CXValueError, match="single PSU"):
+        sv.mean(df.assign(one=1), score="sat", strata="seg", cluster="one")
+    with pytest.raises(CXValueError, match="lonely_psu"):
+        sv.mean(df, score="sat", lonely_psu="nope")
