@@ -111,24 +111,44 @@ def kish(w: np.ndarray | None, n: int) -> float:
     return float(w.sum() ** 2 / (w @ w))
 
 
-def weighted_moments(X: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean and covariance (weights normalised to 1, divisor sum w) in one pass.
+def columns_shifted(data: pd.DataFrame, cols) -> tuple[np.ndarray, np.ndarray]:
+    """The columns as a variables-by-rows float array, each shifted by one of its own values.
 
-    The data are shifted by the first row before the cross-product so that large offsets do not
-    cost precision; the shift cancels exactly in the covariance.
+    Filling column by column is several times faster than ``DataFrame.to_numpy`` on frames of
+    many columns, and the shift (the column's first observed value) keeps the cross-products
+    accurate when a column's mean is large relative to its spread; it cancels exactly in every
+    covariance.
     """
-    Xs = X - X[0]
+    n = len(data)
+    Xt = np.empty((len(cols), n))
+    shift = np.zeros(len(cols))
+    for i, c in enumerate(cols):
+        col = data[c].to_numpy(dtype=float, na_value=np.nan)
+        head = col[:1000]
+        seen = np.flatnonzero(~np.isnan(head))
+        if seen.size:
+            shift[i] = head[seen[0]]
+        else:
+            m = np.nanmean(col) if np.isfinite(col).any() else 0.0
+            shift[i] = m
+        np.subtract(col, shift[i], out=Xt[i])
+    return Xt, shift
+
+
+def moments_t(Xt: np.ndarray, w: np.ndarray | None, *, overwrite: bool = False):
+    """Weighted mean and covariance (divisor Σw) of the rows of a variables-by-rows array."""
+    n = Xt.shape[1]
     if w is None:
-        W = float(X.shape[0])
-        m = Xs.sum(axis=0) / W
-        S = Xs.T @ Xs / W
+        m = Xt.sum(axis=1) / n
+        S = Xt @ Xt.T / n
     else:
         W = float(w.sum())
-        m = (w @ Xs) / W
-        S = (Xs * w[:, None]).T @ Xs / W
+        m = Xt @ w / W
+        Z = Xt if overwrite else Xt.copy()
+        Z *= np.sqrt(w)
+        S = Z @ Z.T / W
     cov = S - np.outer(m, m)
-    cov = (cov + cov.T) / 2
-    return m + X[0], cov
+    return m, (cov + cov.T) / 2
 
 
 def cov_to_corr(cov: np.ndarray) -> np.ndarray:
@@ -192,25 +212,30 @@ def prepare(
         raise CXValueError(f"on_degenerate must be one of {ON_DEGENERATE}; got {on_degenerate!r}")
     w = weight_vector(data, weights)
     cols = [*drivers, outcome]
-    X = data[cols].to_numpy(dtype=float, na_value=np.nan)
+    Xt, shift = columns_shifted(data, cols)
     if w is not None:
         pos = w > 0  # zero-weight rows carry no information
-        X, w = X[pos], w[pos]
+        if not pos.all():
+            Xt, w = Xt[:, pos], w[pos]
     p = len(drivers)
     if missing == "listwise":
-        ok = ~np.isnan(X).any(axis=1)
-        X = X[ok]
-        w = None if w is None else w[ok]
-        n = X.shape[0]
+        ok = ~np.isnan(Xt).any(axis=0)
+        if not ok.all():
+            Xt = Xt[:, ok]
+            w = None if w is None else w[ok]
+        n = Xt.shape[1]
         n_eff = kish(w, n)
         if n < p + min_extra_rows:
             raise CXValueError(
                 f"{n} complete row(s) for {p} driver(s) of {outcome!r}; need at least "
                 f"{p + min_extra_rows} (drivers + {min_extra_rows}) after listwise deletion"
             )
-        mean, cov = weighted_moments(X, w)
+        X = (Xt + shift[:, None]).T if keep_rows else None
+        mean, cov = moments_t(Xt, w, overwrite=True)
+        mean = mean + shift
         corr_full = None
     else:
+        X = (Xt + shift[:, None]).T
         has_y = ~np.isnan(X[:, -1])  # rows without the outcome carry nothing
         X = X[has_y]
         w = None if w is None else w[has_y]
@@ -267,6 +292,6 @@ def prepare(
         n=int(n),
         n_eff=float(n_eff),
         missing=missing,
-        X=np.ascontiguousarray(X[:, idx]) if (keep_rows and missing == "listwise") else None,
+        X=np.ascontiguousarray(X[:, idx]) if X is not None and keep_rows and missing == "listwise" else None,
         w=w if (keep_rows and missing == "listwise") else None,
     )
