@@ -212,12 +212,13 @@ def _guess_variable(
         strs = strs[strs != ""]
         uniq = strs.nunique()
         unique_rows = _unique_in_wave(s.astype(object).astype(str), raw, wave_col) and n_filled == n
-        if (unique_rows and (_ID_NAME.search(name) or uniq > max_levels)) or (
-            _ID_NAME.search(name) and unique_rows
+        mean_len = float(strs.str.len().mean()) if len(strs) else 0.0
+        spaced = float(strs.str.contains(r"\s", regex=True).mean()) if len(strs) else 0.0
+        if unique_rows and (
+            _ID_NAME.search(name) or (uniq > max_levels and mean_len <= 40 and spaced < 0.1)
         ):
             entry.update(kind="id", role="id")
             return entry, notes
-        mean_len = float(strs.str.len().mean()) if len(strs) else 0.0
         if (
             uniq <= max_levels
             and mean_len <= 30

@@ -1,0 +1,325 @@
+"""Tests of ``codebook draft`` (cxresearch.io.draft and the CLI command)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+import pytest
+import yaml
+
+from cxresearch import cli
+from cxresearch import io as cxio
+from cxresearch.codebook import load
+from cxresearch.errors import CXValueError, DataValidationError
+
+
+def survey(n=60, seed=3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "resp_id": [f"A{i:05d}" for i in range(n)],
+            "wave": 2021,
+            "q1": rng.integers(1, 6, n).astype(float),
+            "q2": rng.integers(1, 6, n).astype(float),
+            "sat": rng.integers(0, 11, n).astype(float),
+            "recommend": rng.integers(0, 11, n).astype(float),
+            "region": rng.integers(1, 4, n).astype(float),
+            "weight": np.round(rng.uniform(0.5, 2.0, n), 4),
+            "aware": rng.integers(0, 2, n).astype(float),
+            "comment": [
+                ("服务态度很好，但是交货时间太长了，希望改进" if i % 3 else "") for i in range(n)
+            ],
+        }
+    )
+
+
+def with_codes(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df.loc[[1, 7, 8], "q1"] = 98.0
+    df.loc[[2], "q1"] = 99.0
+    df.loc[[3, 4], "q2"] = -99.0
+    df.loc[[5, 9, 11], "sat"] = 99.0
+    return df
+
+
+def write_sav(df: pd.DataFrame, path):
+    pyreadstat.write_sav(
+        df,
+        path,
+        column_labels={
+            "resp_id": "Respondent",
+            "q1": "产品质量",
+            "q2": "Price value",
+            "sat": "Overall satisfaction",
+        },
+        variable_value_labels={
+            "q1": {1: "很差", 5: "很好", 98: "不知道", 99: "拒答"},
+            "q2": {-99: "System missing"},
+            "region": {1: "华北", 2: "华东", 3: "华南"},
+            "sat": {99: "Refused"},
+        },
+        missing_ranges={"q1": [98, 99], "q2": [{"lo": -99, "hi": -90}], "sat": [99]},
+        variable_measure={
+            "q1": "ordinal",
+            "q2": "ordinal",
+            "region": "nominal",
+            "sat": "ordinal",
+            "weight": "scale",
+        },
+    )
+    return path
+
+
+def test_draft_from_sav_labels_levels_and_user_missing(tmp_path):
+    df = with_codes(survey())
+    path = write_sav(df, tmp_path / "s.sav")
+    draft = cxio.draft_codebook(path)
+    cb = draft.codebook
+    kinds = {v.name: v.kind.value for v in cb.variables}
+    assert kinds == {
+        "resp_id": "id",
+        "wave": "wave",
+        "q1": "likert",
+        "q2": "likert",
+        "sat": "rating",
+        "recommend": "nps",
+        "region": "category",
+        "weight": "weight",
+        "aware": "binary",
+        "comment": "text",
+    }
+    q1 = cb.get("q1")
+    assert q1.label_for("zh") == "产品质量" and q1.scale == (1, 5)
+    assert q1.value_label(5, "zh") == "很好"
+    assert [(m.code, m.meaning) for m in q1.missing_codes] == [(98, "dont_know"), (99, "refused")]
+    assert q1.missing_codes[0].label.zh == "不知道"
+    assert [(m.code, m.meaning) for m in cb.get("q2").missing_codes] == [(-99, "system")]
+    assert cb.get("sat").scale == (0, 10)
+    assert {k: v.zh for k, v in cb.get("region").values.items()} == {
+        1: "华北",
+        2: "华东",
+        3: "华南",
+    }
+    assert cb.respondent_variable.name == "resp_id"
+    assert draft.format == "sav" and draft.encoding == "utf-8"
+    # the draft reads the same file: the user-missing answers are missing, their codes kept
+    res = cxio.read(path, cb)
+    assert res.frame["q1"].mean() == pytest.approx(df["q1"][~df["q1"].isin([98, 99])].mean())
+    summary = cxio.missing_summary(res)
+    assert summary[["variable", "code", "meaning", "n"]].values.tolist() == [
+        ["q1", 98.0, "dont_know", 3],
+        ["q1", 99.0, "refused", 1],
+        ["q2", -99.0, "system", 2],
+        ["sat", 99.0, "refused", 3],
+    ]
+
+
+def test_draft_round_trip_through_yaml_and_store(tmp_path):
+    from cxresearch.store import Store
+
+    df = with_codes(survey())
+    path = write_sav(df, tmp_path / "s.sav")
+    out = tmp_path / "codebook.yaml"
+    draft = cxio.write_draft(path, out)
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith(
+        "# Codebook drafted by `cxresearch codebook draft` from s.sav (sav, utf-8)"
+    )
+    loaded = load(out)  # loads unchanged
+    assert loaded == draft.codebook
+    db = tmp_path / "study.duckdb"
+    with Store(db) as st:
+        st.import_files([path], client="acme", codebook=loaded)
+        resp = st.responses("acme")
+        codes = st.missing_codes("acme")
+    # the store's mean equals the mean with the coded values as missing
+    assert resp["q1"].mean() == pytest.approx(df["q1"][~df["q1"].isin([98, 99])].mean())
+    assert resp["sat"].mean() == pytest.approx(df["sat"][df["sat"] != 99].mean())
+    counts = codes.groupby(["variable", "code"]).size().to_dict()
+    assert counts == {("q1", 98.0): 3, ("q1", 99.0): 1, ("q2", -99.0): 2, ("sat", 99.0): 3}
+    # original codes come back per respondent
+    got = codes[codes["variable"] == "q1"].set_index("respondent_id")["code"].to_dict()
+    assert got == {df.loc[i, "resp_id"]: df.loc[i, "q1"] for i in (1, 2, 7, 8)}
+
+
+def test_draft_from_gbk_sav(tmp_path):
+    from test_io import gbk_sav, sample
+
+    df = sample(n=6)
+    df.loc[2, "product_quality"] = 98
+    path = gbk_sav(tmp_path / "gbk.sav", df, declare_gbk=True)
+    draft = cxio.draft_codebook(path)
+    assert draft.encoding == "gbk"
+    pq = draft.codebook.get("product_quality")
+    assert pq.label_for("zh") == "产品质量"
+    assert [(m.code, m.meaning, m.label.zh) for m in pq.missing_codes] == [
+        (98, "dont_know", "不知道")
+    ]
+    res = cxio.read(path, draft.codebook)
+    assert res.frame["comment"].dropna().tolist() == [t for t in df["comment"] if t]
+    assert res.missing["code"].tolist() == [98.0]
+
+
+def test_draft_from_csv_proposes_sentinels_for_review(tmp_path):
+    df = with_codes(survey()).astype(
+        {
+            "q1": "Int64",
+            "q2": "Int64",
+            "sat": "Int64",
+            "recommend": "Int64",
+            "region": "Int64",
+            "aware": "Int64",
+        }
+    )
+    path = tmp_path / "s.csv"
+    path.write_bytes(df.to_csv(index=False).encode("gbk"))
+    out = tmp_path / "draft.yaml"
+    draft = cxio.write_draft(path, out)
+    cb = draft.codebook
+    assert draft.encoding == "gbk"
+    kinds = {v.name: v.kind.value for v in cb.variables}
+    assert kinds == {
+        "resp_id": "id",
+        "wave": "wave",
+        "q1": "likert",
+        "q2": "likert",
+        "sat": "rating",
+        "recommend": "nps",
+        "region": "category",
+        "weight": "weight",
+        "aware": "binary",
+        "comment": "text",
+    }
+    q1 = cb.get("q1")
+    assert [(m.code, m.meaning) for m in q1.missing_codes] == [(98, "dont_know"), (99, "refused")]
+    assert all(m.review and m.review.startswith("proposed:") for m in q1.missing_codes)
+    assert [(m.code, m.meaning) for m in cb.get("q2").missing_codes] == [(-99, "system")]
+    assert [m.code for m in cb.get("sat").missing_codes] == [99]
+    assert "proposed: 98 occurs 3 time(s) outside the scale" in q1.missing_codes[0].review
+    text = out.read_text(encoding="utf-8")
+    assert "#   - q1: proposed missing code 98 (dont_know), 3 rows" in text
+    # the draft loads unchanged and imports the file; bases shrink by the coded rows
+    res = cxio.read(path, load(out))
+    assert res.frame["q1"].notna().sum() == len(df) - 4
+    assert res.frame["q2"].notna().sum() == len(df) - 2
+    assert len(res.missing) == 4 + 2 + 3
+
+
+def test_draft_guesses_from_strings(tmp_path):
+    n = 40
+    df = pd.DataFrame(
+        {
+            "id": [f"X{i}" for i in range(n)],
+            "segment": ["north", "south", "east", "west"] * 10,
+            "verbatim": [f"free text answer number {i}, rather long to read" for i in range(n)],
+            "empty": [""] * n,
+        }
+    )
+    path = tmp_path / "s.csv"
+    df.to_csv(path, index=False)
+    cb = cxio.draft_codebook(path).codebook
+    assert [v.kind.value for v in cb.variables] == ["id", "category", "text", "text"]
+    assert sorted(cb.get("segment").values) == ["east", "north", "south", "west"]
+    assert "empty" in cb.get("empty").review
+    cxio.read(path, cb)
+
+
+def test_draft_xlsx_and_parquet(tmp_path):
+    df = survey()
+    x = tmp_path / "s.xlsx"
+    df.to_excel(x, index=False)
+    p = tmp_path / "s.parquet"
+    df.astype({"region": "int64"}).to_parquet(p, index=False)
+    for path in (x, p):
+        d = cxio.draft_codebook(path)
+        assert d.codebook.get("q1").kind.value == "likert"
+        assert d.codebook.get("aware").kind.value == "binary"
+        cxio.read(path, d.codebook)
+
+
+@pytest.mark.parametrize(("content", "message"), [(b"", "empty"), (b"a,b,c\n", "no data rows")])
+def test_draft_of_empty_file(tmp_path, content, message):
+    path = tmp_path / "e.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataValidationError, match=message) as info:
+        cxio.draft_codebook(path)
+    assert "e.csv" in str(info.value)
+
+
+def test_draft_of_unreadable_file(tmp_path):
+    path = tmp_path / "broken.sav"
+    path.write_bytes(b"\x00\x01 not spss")
+    with pytest.raises(
+        DataValidationError, match="broken.sav: got .*; expected a readable SPSS .sav file"
+    ):
+        cxio.draft_codebook(path)
+    with pytest.raises(CXValueError, match="max_levels must be a whole number >= 2; got 1"):
+        cxio.draft_codebook(path, max_levels=1)
+
+
+def test_write_draft_is_atomic_and_refuses_overwrite(tmp_path):
+    df = survey()
+    path = tmp_path / "s.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "cb.yaml"
+    out.write_text("keep me", encoding="utf-8")
+    with pytest.raises(CXValueError, match="already exists"):
+        cxio.write_draft(path, out)
+    assert out.read_text(encoding="utf-8") == "keep me"
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"")
+    with pytest.raises(DataValidationError):
+        cxio.write_draft(bad, out, overwrite=True)
+    assert out.read_text(encoding="utf-8") == "keep me"  # a failed draft leaves the old file
+    cxio.write_draft(path, out, overwrite=True)
+    assert load(out).get("q1").kind.value == "likert"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "cb.yaml", "s.csv"]
+
+
+def test_cli_draft_and_check(tmp_path, capsys):
+    df = with_codes(survey())
+    path = write_sav(df, tmp_path / "s.sav")
+    out = tmp_path / "cb.yaml"
+    assert cli.main(["codebook", "draft", str(path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "drafted 10 variables from s.sav (sav, encoding utf-8)" in printed
+    assert cli.main(["codebook", "draft", str(path), "--out", str(out)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert cli.main(["codebook", "draft", str(path), "--out", str(out), "--force"]) == 0
+    capsys.readouterr()
+    assert cli.main(["codebook", "check", str(out), str(path)]) == 0
+    assert "s.sav: 60 rows, 9 coded missing answers: OK" in capsys.readouterr().out
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert data["variables"][3]["name"] == "q2"
+    data["variables"][3]["max"] = 4  # now 5s are out of scale
+    out.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert cli.main(["codebook", "check", str(out), str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "s.sav: " in err and "column 'q2': got 5; expected a whole number 1-4 (likert)" in err
+
+
+@pytest.mark.slow
+def test_draft_every_demo_file_validates_and_imports(tmp_path):
+    from cxresearch import synth
+    from cxresearch.store import Store
+
+    study = synth.generate(seed=11, n_customers=400)
+    paths = synth.write(study, tmp_path / "demo")
+    data_files = [p for k, p in paths.items() if k not in ("codebook", "truth")]
+    assert {p.suffix for p in data_files} >= {".csv", ".xlsx", ".sav", ".parquet"}
+    for i, path in enumerate(data_files):
+        out = tmp_path / f"draft_{i}.yaml"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the draft covers every column: no undeclared columns
+            draft = cxio.write_draft(path, out)
+            cb = load(out)
+            assert cb == draft.codebook
+            res = cxio.read(path, cb)
+        assert res.rows > 0
+        if path.name.startswith("survey_"):
+            with Store(tmp_path / f"s{i}.duckdb") as st:
+                st.import_files([path], client="demo", codebook=cb)
+                assert st.counts("demo")["responses"] == res.rows
