@@ -733,12 +733,10 @@ class Store:
         import pyarrow as pa
 
         data = pa.Table.from_pandas(frame, preserve_index=False)
-        n = data.num_rows
-        data = data.append_column("client", pa.array(np.full(n, client, dtype=object), pa.string()))
-        data = data.append_column("import_id", pa.array(np.full(n, import_id, dtype=np.int64)))
         self.con.register("_cx_in", data)
         try:
-            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _cx_in")
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS client, "
+                             "?::BIGINT AS import_id FROM _cx_in", [client, import_id])
         finally:
             self.con.unregister("_cx_in")
 

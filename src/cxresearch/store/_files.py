@@ -405,7 +405,7 @@ def _read_raw(item: _Item) -> pd.DataFrame:
     for col in frame.columns:
         s = frame[col]
         if s.dtype == object:
-            blank = s.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+            blank = s.str.strip().eq("").fillna(False).astype(bool)
             if blank.any():
                 frame[col] = s.where(~blank, None)
     return frame
@@ -512,9 +512,11 @@ def _read_other(item: _Item, codebook, scale) -> list[Problem]:
            "comments": ["respondent_id", "wave", "variable"]}[item.table]
     if set(key) <= set(frame.columns):
         dup = frame.duplicated(key, keep="first") & frame[key].notna().all(axis=1)
-        problems += _cell_problems(item, frame.index, dup, "/".join(key),
-                                   frame[key].astype(str).agg(", ".join, axis=1),
-                                   f"one row per ({', '.join(key)}); this one repeats an earlier row")
+        if dup.any():
+            shown = pd.Series("", index=frame.index, dtype=object)
+            shown[dup] = frame.loc[dup, key].astype(str).agg(", ".join, axis=1)
+            problems += _cell_problems(item, frame.index, dup, "/".join(key), shown,
+                                       f"one row per ({', '.join(key)}); this one repeats an earlier row")
     return problems
 
 
@@ -549,10 +551,10 @@ def _to_id(s: pd.Series, *, allow_missing: bool = False):
         conv[whole] = num[whole].astype("int64").astype(str)
         bad = num.notna() & ~whole
     else:
-        txt = s.astype(object).where(s.notna(), None)
-        conv = txt.map(lambda v: None if v is None else str(v).strip())
-        conv = conv.where(conv != "", None)
-        bad = s.notna() & conv.isna()
+        txt = s.astype("string").str.strip()
+        txt = txt.where(txt != "")
+        conv = txt.astype(object).where(txt.notna(), None)
+        bad = s.notna() & txt.isna()
     if not allow_missing:
         bad = bad | conv.isna()
     return conv.astype(object), bad
@@ -587,8 +589,8 @@ def _infer(s: pd.Series) -> tuple[pd.Series, str]:
     if not s.notna().any():
         return s.astype("float64") if pd.api.types.is_numeric_dtype(s) else s.astype(object), (
             "DOUBLE" if pd.api.types.is_numeric_dtype(s) else "VARCHAR")
-    txt = s.astype(object).where(s.notna(), None)
-    return txt.map(lambda v: v if v is None or isinstance(v, str) else str(v)), "VARCHAR"
+    txt = s.astype("string")
+    return txt.astype(object).where(txt.notna(), None), "VARCHAR"
 
 
 def _cell_problems(item: _Item, index, bad, column: str, values, expected: str) -> list[Problem]:
