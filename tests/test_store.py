@@ -519,3 +519,51 @@ def test_dry_run_writes_nothing(store, tmp_path):
     assert report.rows_by_table["responses"] == 6
     assert ("responses", "price_value", "DOUBLE") in report.added_columns
     assert snapshot(store) == before
+
+
+def test_not_a_store_is_refused_untouched(tmp_path):
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE sales (x INTEGER)")
+    con.close()
+    for read_only in (False, True):
+        with pytest.raises(CXError, match="is not a cxresearch store .*tables: sales"):
+            Store(other, read_only=read_only)
+    con = duckdb.connect(str(other), read_only=True)
+    assert [r[0] for r in con.execute("SHOW TABLES").fetchall()] == ["sales"]
+    con.close()
+
+
+def test_remove_import_then_load_a_corrected_file(store, tmp_path):
+    first = survey(2023)
+    first["price_value"] = [98, 2, 3, 4, 5, 1]
+    a = write(first, tmp_path / "w2023.csv")
+    keep = write(survey(2024), tmp_path / "w2024.csv")
+    report = store.import_files([a, keep], client="acme", codebook=codebook())
+    store.import_files([a], client="globex", codebook=codebook())
+    corrected = first.assign(price_value=[1, 2, 3, 4, 5, 5])
+    b = write(corrected, tmp_path / "w2023_v2.csv")
+    with pytest.raises(DataValidationError, match="the store already has it from 'w2023.csv'"):
+        store.import_files([b], client="acme", codebook=codebook())
+    with pytest.raises(CXValueError, match=r"client 'acme' has no import 99; its imports are \[1, 2\]"):
+        store.remove_import("acme", import_id=99)
+    with pytest.raises(CXValueError, match="client 'globex' has no import 1"):
+        store.remove_import("globex", import_id=report.files[0].import_id)
+    deleted = store.remove_import("acme", import_id=report.files[0].import_id)
+    assert deleted == {"responses": 6, "customers": 0, "employees": 0, "comments": 4,
+                       "missing_codes": 1, "imports": 1}
+    store.import_files([b], client="acme", codebook=codebook())
+    got = store.responses("acme", waves=[2023])
+    assert got["price_value"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 5.0]
+    assert len(store.responses("acme", waves=[2024])) == 6
+    assert len(store.missing_codes("acme")) == 0
+    assert len(store.missing_codes("globex")) == 1  # the other client's load is untouched
+    assert store.imports("acme")["file"].tolist() == ["w2024.csv", "w2023_v2.csv"]
+
+
+def test_waves_need_not_be_years(store, tmp_path):
+    f = survey(2023).assign(wave=1)
+    store.import_files([write(f, tmp_path / "w1.csv")], client="acme", codebook=codebook())
+    assert store.responses("acme")["wave"].tolist() == [1] * 6

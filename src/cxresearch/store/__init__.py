@@ -233,10 +233,11 @@ class Store:
         con = self._con
         existing = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
-        if self.read_only:
-            if "meta" not in existing:
-                raise CXError(f"{str(self.path)!r} is not a cxresearch store (no 'meta' table)")
-        else:
+        if "meta" not in existing and (self.read_only or existing):
+            raise CXError(f"{str(self.path)!r} is not a cxresearch store (a DuckDB file without its "
+                          f"'meta' table{'' if not existing else '; tables: ' + ', '.join(sorted(existing))}); "
+                          "give a new file name or an existing store")
+        if not self.read_only:
             con.execute("BEGIN TRANSACTION")
             try:
                 for ddl in _DDL:
@@ -303,8 +304,8 @@ class Store:
         waves : iterable of int, optional
             Only these waves; all when None.
         columns : sequence of str, optional
-            Only these columns (``respondent_id`` and ``wave`` are always included first). All columns
-            but ``import_id`` when None.
+            Only these columns (``client``, ``respondent_id`` and ``wave`` always come first). All
+            columns but ``import_id`` when None.
 
         Returns
         -------
@@ -547,6 +548,57 @@ class Store:
                         f"{'s' if len(problems) != 1 else ''} in {n_files} file"
                         f"{'s' if n_files != 1 else ''}"))
         return self._write(client, batch, cb, cb_yaml, cb_sha, started, table, dry_run=dry_run)
+
+    def remove_import(self, client: str, *, import_id: int) -> dict[str, int]:
+        """Take one file's load back out of the store (e.g. before loading a corrected delivery).
+
+        Deletes, in one transaction, every row the import wrote (responses, customers, employees,
+        comments, missing codes) and its ``imports`` row; the file can then be imported again.
+
+        Parameters
+        ----------
+        client : str
+            The client the import belongs to.
+        import_id : int
+            The ``import_id`` shown by :meth:`imports` (and in :class:`ImportReport`).
+
+        Returns
+        -------
+        dict
+            Rows deleted per table.
+
+        Raises
+        ------
+        CXValueError
+            No import ``import_id`` for this client (the client's imports are listed).
+        CXError
+            The store is read-only.
+        """
+        if self.read_only:
+            raise CXError(f"store {str(self.path)!r} is open read-only; open it with read_only=False to remove an import")
+        client = _check_client(client)
+        if isinstance(import_id, bool) or not isinstance(import_id, int | np.integer):
+            raise CXValueError(f"import_id must be an integer; got {import_id!r}")
+        con = self.con
+        if _one(con.execute("SELECT 1 FROM imports WHERE client = ? AND import_id = ?",
+                            [client, int(import_id)])) is None:
+            known = [r[0] for r in con.execute(
+                "SELECT import_id FROM imports WHERE client = ? ORDER BY import_id", [client]).fetchall()]
+            raise CXValueError(f"client {client!r} has no import {import_id!r}; its imports are {known}")
+        deleted = {}
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in (*TABLES, "missing_codes", "imports"):
+                deleted[table] = int(_one(con.execute(
+                    f"SELECT count(*) FROM {table} WHERE client = ? AND import_id = ?",
+                    [client, int(import_id)]))[0])
+                con.execute(f"DELETE FROM {table} WHERE client = ? AND import_id = ?",
+                            [client, int(import_id)])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return deleted
 
     def _check_against_store(self, client: str, batch) -> list[Problem]:
         """Problems between the files and what the store already holds (re-imports, duplicate keys,

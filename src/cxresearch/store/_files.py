@@ -44,11 +44,11 @@ _CUSTOMER_COLUMNS: dict[str, tuple[str, bool]] = {
 _EMPLOYEE_COLUMNS: dict[str, tuple[str, bool]] = {
     "employee_id": ("id", False),
     "unit": ("code", True),
-    "wave": ("year", True),
+    "wave": ("wave", True),
 }
 _COMMENT_COLUMNS: dict[str, tuple[str, bool]] = {
     "respondent_id": ("id", True),
-    "wave": ("year", True),
+    "wave": ("wave", True),
     "text": ("text", True),
     "variable": ("name", False),
     "lang": ("lang", False),
@@ -56,6 +56,7 @@ _COMMENT_COLUMNS: dict[str, tuple[str, bool]] = {
 _SQL_OF_KIND = {
     "id": "VARCHAR",
     "year": "BIGINT",
+    "wave": "BIGINT",
     "year_or_missing": "BIGINT",
     "bool": "BOOLEAN",
     "count": "BIGINT",
@@ -308,8 +309,9 @@ def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame |
 
     ids, bad = _to_id(frame["respondent_id"])
     problems += _cell_problems(item, frame.index, bad, "respondent_id", frame["respondent_id"], "a non-empty id")
-    waves, bad = _to_int(frame["wave"], lo=1000, hi=9999, allow_missing=False)
-    problems += _cell_problems(item, frame.index, bad, "wave", frame["wave"], "a year such as 2024")
+    waves, bad = _to_int(frame["wave"], lo=None, hi=None, allow_missing=False)
+    problems += _cell_problems(item, frame.index, bad, "wave", frame["wave"],
+                               "a whole-number wave (e.g. the year)")
     if problems:
         return problems
     frame["respondent_id"] = ids
@@ -457,6 +459,9 @@ def _read_other(item: _Item, codebook, scale) -> list[Problem]:
         if kind == "id":
             conv, bad = _to_id(s, allow_missing=not required)
             expected = "a non-empty id"
+        elif kind == "wave":
+            conv, bad = _to_int(s, lo=None, hi=None, allow_missing=False)
+            expected = "a whole-number wave (e.g. the year)"
         elif kind in ("year", "year_or_missing"):
             conv, bad = _to_int(s, lo=1900, hi=2200, allow_missing=kind == "year_or_missing")
             expected = "a year such as 2024" + (" or empty" if kind == "year_or_missing" else "")
