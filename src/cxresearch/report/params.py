@@ -312,7 +312,8 @@ def _explain(exc: ValidationError, source: str) -> ParamsError:
         elif err["type"] == "missing":
             msg = "required key is missing"
         value = err.get("input")
-        shown = "" if err["type"] in ("missing", "extra_forbidden") or isinstance(value, dict) else f"; got {value!r}"
+        skip = err["type"] in ("missing", "extra_forbidden") or isinstance(value, dict) or "; got " in msg
+        shown = "" if skip else f"; got {value!r}"
         lines.append(f"  - {key}: {msg}{shown}")
     n = len(lines)
     return ParamsError(f"{source}: {n} invalid parameter{'s' if n != 1 else ''}:\n" + "\n".join(lines))

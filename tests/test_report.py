@@ -1,0 +1,321 @@
+"""Report machinery: params validation, papermill runs, failure handling, escaping, batch (processes
+and Dask), manifest and Excel output.
+
+A small demo store (two clients) is built once per session; the machinery tests run a tiny study
+notebook (two library calls) so they stay quick. The full study notebooks are tested in
+tests/test_notebooks.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from cxresearch import codebook, synth
+from cxresearch.report import ParamsError, load_params, run_batch, run_report
+from cxresearch.report.run import NotebookFailed
+from cxresearch.store import Store
+
+pytestmark = pytest.mark.report
+
+SCRIPT_COMMENT = '<script>document.title="pwned"</script><b>bold?</b> 服务很好'
+BETA_MARKER = "BETA-ONLY-7Q2X"
+
+
+def _build_store(folder: Path) -> Path:
+    """Store with client 'alpha' (one comment holds a <script>) and client 'beta' (marked comments)."""
+    db = folder / "study.duckdb"
+    with Store(db) as st:
+        for client, seed in (("alpha", 11), ("beta", 12)):
+            study = synth.generate(seed=seed, n_customers=300, n_waves=4, first_wave=2022)
+            resp = study.responses
+            has = resp["comment"].fillna("").str.len() > 0
+            if client == "alpha":
+                first = resp.index[has & (resp["wave"] == 2025)][0]
+                resp.loc[first, "comment"] = SCRIPT_COMMENT
+            else:
+                resp.loc[has, "comment"] = resp.loc[has, "comment"] + f" {BETA_MARKER}"
+            paths = synth.write(study, folder / client)
+            files = [p for k, p in paths.items() if k not in ("codebook", "truth")]
+            st.import_files(files, client=client, codebook=codebook.load(paths["codebook"]))
+    return db
+
+
+TINY_CELLS = [
+    ("markdown", "# Tiny chapter", ["lang-en"]),
+    ("markdown", "# 小章节", ["lang-zh"]),
+    ("code", 'params_file = "x.yaml"\nstore_file = None\nlang = None', ["parameters"]),
+    ("code", "import cxresearch as cx\nstudy = cx.report.open_study(params_file, store=store_file, lang=lang)", []),
+    ("markdown", "## Comments", []),
+    ("code", 'print("stdout noise")\nimport sys; print("stderr noise", file=sys.stderr)', []),
+    ("code", "cx.tables.verbatims(study.comments().sort_values('wave', ascending=False)['text'].head(400))", []),
+    ("code", "cx.tables.text('n = ', str(len(study.responses())), ' ', study.comments()['text'].iloc[0])", []),
+    ("code", "bases = cx.survey.mean(study.responses(), score='overall_sat', by='wave', **study.design)", []),
+    ("code", "cx.tables.bases(bases, name='bases', **study.fmt)", []),
+]
+
+
+def _notebook(folder: Path, name: str, cells) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for kind, source, tags in cells:
+        cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
+        cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+    nbformat.write(nb, str(folder / f"{name}.ipynb"))
+
+
+@pytest.fixture(scope="session")
+def study_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("report_study")
+    _build_store(folder)
+    nbdir = folder / "nb"
+    nbdir.mkdir()
+    _notebook(nbdir, "tiny", TINY_CELLS)
+    failing = [*TINY_CELLS[:4], ("code", "x = 1", []), ("code", "raise ValueError('deliberate failure 42')", [])]
+    _notebook(nbdir, "failing", failing)
+    return folder
+
+
+def _params(folder: Path, name: str, **over) -> Path:
+    raw = {
+        "client": "alpha",
+        "client_name": {"zh": "阿尔法机械", "en": "Alpha Machinery"},
+        "period": "2025",
+        "language": "en",
+        "data": {"store": "study.duckdb"},
+        "variables": {"by": ["branch"], "weight": "weight"},
+        "notebook_dir": "nb",
+        "notebooks": ["tiny"],
+        "output": {"formats": ["html", "xlsx"], "dir": "reports"},
+    }
+    for key, value in over.items():
+        if value is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = value
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+# -- params -----------------------------------------------------------------------------------
+
+
+def test_params_resolve_paths_relative_to_file(study_dir):
+    p = load_params(_params(study_dir, "ok"))
+    assert p.data.store == (study_dir / "study.duckdb").resolve()
+    assert p.output.dir == (study_dir / "reports").resolve()
+    assert p.wave == 2025 and p.language == "en"
+    assert p.thresholds.min_base == 30 and p.thresholds.anonymity_min == 5
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"colour": "red"}, r"colour: unknown key"),
+        ({"thresholds": {"min_base": "thirty"}}, r"thresholds\.min_base: .*got 'thirty'"),
+        ({"language": "fr"}, r"language: .*got 'fr'"),
+        ({"client": None}, r"client: required key is missing"),
+        ({"data": {"store": "nowhere.duckdb"}}, r"data\.store: file not found: .*nowhere\.duckdb"),
+        ({"branding": {"primary_colour": "blue"}}, r"branding\.primary_colour: .*#rrggbb; got 'blue'"),
+        ({"output": {"formats": ["docx"]}}, r"output\.formats\[0\]"),
+        ({"thresholds": {"min_base": 3, "anonymity_min": 5}}, r"anonymity_min \(5\) must not exceed min_base \(3\)"),
+        ({"client": "../etc"}, r"client: .*folder name\); got '\.\./etc'"),
+    ],
+)
+def test_params_errors_name_the_key(study_dir, over, message):
+    path = _params(study_dir, "bad", **over)
+    with pytest.raises(ParamsError, match=message) as info:
+        run_report(path)
+    assert str(path) in str(info.value)
+    assert not (study_dir / "reports").exists() or not any((study_dir / "reports").rglob("*.ipynb"))
+
+
+def test_params_unknown_variable_and_client_fail_before_papermill(study_dir, tmp_path):
+    bad_var = _params(study_dir, "badvar", variables={"by": ["branch", "regoin"]},
+                      output={"dir": str(tmp_path / "r1")})
+    with pytest.raises(ParamsError, match=r"variables\.by\[1\]: 'regoin' is not a codebook variable"):
+        run_report(bad_var)
+    bad_client = _params(study_dir, "badclient", client="gamma", output={"dir": str(tmp_path / "r2")})
+    with pytest.raises(ParamsError, match=r"client: 'gamma' is not in store .*clients there: alpha, beta"):
+        run_report(bad_client)
+    assert not (tmp_path / "r1").exists() and not (tmp_path / "r2").exists()
+
+
+def test_params_file_not_yaml(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="must be a mapping"):
+        load_params(path)
+    with pytest.raises(ParamsError, match="params file not found"):
+        load_params(tmp_path / "missing.yaml")
+
+
+# -- one run: html, xlsx, manifest, escaping, client isolation --------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_report(study_dir):
+    path = _params(study_dir, "tiny", output={"formats": ["html", "xlsx"], "dir": "reports"})
+    return run_report(path)
+
+
+def test_run_writes_report_files(tiny_report):
+    out = tiny_report.directory
+    assert out.name == "2025" and out.parent.name == "alpha"
+    assert tiny_report.html.is_file() and tiny_report.tables.is_file() and tiny_report.pdf is None
+    assert (out / "notebooks" / "tiny.ipynb").is_file()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_html_has_no_code_no_streams_no_prompts(tiny_report):
+    html = tiny_report.html.read_text(encoding="utf-8")
+    assert "open_study" not in html and "import cxresearch" not in html
+    assert "stdout noise" not in html and "stderr noise" not in html
+    body = re.sub(r"<style.*?</style>", "", html, flags=re.S)  # CSS comments mention prompts
+    assert "In&nbsp;[" not in body and "Out[" not in body
+    assert 'class="jp-InputPrompt' not in body and 'class="jp-OutputPrompt' not in body
+    assert "Traceback" not in body
+    assert "Tiny chapter" in html and "小章节" not in html  # language cells
+    # offline: nothing loaded from the network
+    assert "<script" not in html.lower()
+    for attr in ("src=\"http", "href=\"http", "@import url(http", "src='http"):
+        assert attr not in html
+
+
+def test_customer_comment_script_is_shown_as_text(tiny_report):
+    html = tiny_report.html.read_text(encoding="utf-8")
+    assert "<script>document.title" not in html
+    assert "&lt;script&gt;document.title=" in html and "&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    assert "&lt;b&gt;bold?&lt;/b&gt;" in html
+
+
+def test_report_contains_no_other_client_data(tiny_report, study_dir):
+    html = tiny_report.html.read_text(encoding="utf-8")
+    assert BETA_MARKER not in html
+    with Store(study_dir / "study.duckdb", read_only=True) as st:
+        n_alpha, n_beta = len(st.responses("alpha")), len(st.responses("beta"))
+        beta_ids = st.responses("beta")["respondent_id"].head(50).tolist()
+    assert n_alpha != n_beta
+    assert f"n = {n_alpha}" in html.replace(",", "")
+    executed = (tiny_report.directory / "notebooks" / "tiny.ipynb").read_text(encoding="utf-8")
+    assert BETA_MARKER not in executed
+    assert not any(rid in html for rid in beta_ids)
+
+
+def test_manifest_records_inputs_versions_timings(tiny_report, study_dir):
+    m = json.loads(tiny_report.manifest.read_text(encoding="utf-8"))
+    assert m["status"] == "ok" and m["client"] == "alpha" and m["period"] == "2025"
+    roles = {i["role"] for i in m["inputs"]}
+    assert {"params", "store", "notebook"} <= roles
+    store = next(i for i in m["inputs"] if i["role"] == "store")
+    import hashlib
+
+    assert store["sha256"] == hashlib.sha256((study_dir / "study.duckdb").read_bytes()).hexdigest()
+    assert m["packages"]["papermill"] and m["packages"]["nbconvert"] and m["packages"]["python"]
+    assert m["parameters"]["client"] == "alpha"
+    assert m["timings_seconds"]["execute"] > 0 and m["timings_seconds"]["total"] >= m["timings_seconds"]["execute"]
+    assert {o["path"] for o in m["outputs"]} >= {"report.html", "tables.xlsx", "notebooks/tiny.ipynb"}
+
+
+def test_tables_xlsx_one_sheet_per_table_numbers_as_numbers(tiny_report):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tiny_report.tables)
+    assert wb.sheetnames[0] == "Contents" and "bases" in wb.sheetnames
+    ws = wb["bases"]
+    header = [c.value for c in ws[2]]
+    assert header[0] == "Survey wave" and header[1:4] == ["n", "Effective n", "Weighting efficiency"]
+    values = [row[1] for row in ws.iter_rows(min_row=3, max_row=6, values_only=True)]
+    assert all(isinstance(v, int) for v in values), values
+    eff = [row[3] for row in ws.iter_rows(min_row=3, max_row=6, values_only=True)]
+    assert all(isinstance(v, float) and 0 < v <= 1 for v in eff)
+
+
+# -- failure ----------------------------------------------------------------------------------
+
+
+def test_failing_notebook_keeps_notebook_and_writes_no_report(study_dir, tmp_path, capsys):
+    from cxresearch.cli import main
+
+    path = _params(study_dir, "failing", notebooks=["failing"], output={"dir": str(tmp_path / "rep")})
+    with pytest.raises(NotebookFailed, match=r"failing\.ipynb failed at cell \d+: ValueError: deliberate failure 42"):
+        run_report(path)
+    out = tmp_path / "rep" / "alpha" / "2025"
+    kept = out / "notebooks" / "failing.ipynb"
+    assert kept.is_file()
+    nb = nbformat.read(str(kept), as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and errors[0]["ename"] == "ValueError"
+    for name in ("report.html", "report.pdf", "tables.xlsx", "manifest.json"):
+        assert not (out / name).exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    # the CLI: one short message naming the notebook, cell and error; non-zero exit
+    code = main(["run", str(path)])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "failing.ipynb failed at cell" in err and "ValueError: deliberate failure 42" in err
+    assert "Traceback" not in err
+
+
+# -- batch ------------------------------------------------------------------------------------
+
+
+def test_batch_continues_past_bad_params(study_dir, tmp_path):
+    good_a = _params(study_dir, "ga", output={"formats": ["html"], "dir": str(tmp_path)})
+    good_b = _params(study_dir, "gb", period="2024", language="zh", output={"formats": ["html"], "dir": str(tmp_path)})
+    bad = _params(study_dir, "gbad", thresholds={"min_base": -1})
+    seen = []
+    result = run_batch([good_a, bad, good_b], workers=2, on_done=seen.append)
+    assert [i.ok for i in result.items] == [True, False, True]
+    assert len(seen) == 3 and result.workers == 2
+    assert "thresholds.min_base" in result.items[1].error
+    assert (tmp_path / "alpha" / "2025" / "report.html").is_file()
+    html_b = (tmp_path / "alpha" / "2024" / "report.html").read_text(encoding="utf-8")
+    assert "小章节" in html_b and "Tiny chapter" not in html_b
+    frame = result.to_frame()
+    assert list(frame["ok"]) == [True, False, True]
+
+
+def test_batch_cli_summary_and_exit_code(study_dir, tmp_path):
+    good = _params(study_dir, "cg", output={"formats": ["xlsx"], "dir": str(tmp_path)})
+    bad = _params(study_dir, "cbad", data={"store": "missing.duckdb"})
+    exe = shutil.which("cxresearch") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "cxresearch")
+    done = subprocess.run([exe, "batch", str(good), str(bad), "--workers", "1"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1
+    assert "failed" in done.stdout and "ok" in done.stdout and "data.store" in done.stdout
+    assert "1 of 2 report(s) failed" in done.stderr
+    assert (tmp_path / "alpha" / "2025" / "tables.xlsx").is_file()
+
+
+def test_batch_on_dask_local_cluster(study_dir, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    good = _params(study_dir, "dg", output={"formats": ["html"], "dir": str(tmp_path)})
+    bad = _params(study_dir, "dbad", language="fr")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = run_batch([good, bad], scheduler=cluster.scheduler_address)
+    assert [i.ok for i in result.items] == [True, False]
+    assert result.scheduler and "language" in result.items[1].error
+    assert (tmp_path / "alpha" / "2025" / "report.html").is_file()
+
+
+def test_batch_rejects_bad_workers_and_missing_paths(tmp_path):
+    from cxresearch.errors import CXValueError
+
+    with pytest.raises(CXValueError, match="workers must be a whole number >= 1; got 0"):
+        run_batch([tmp_path], workers=0)
+    with pytest.raises(CXValueError, match="not found"):
+        run_batch([tmp_path / "nope.yaml"])
+    with pytest.raises(CXValueError, match="no params files"):
+        run_batch([tmp_path])
