@@ -567,3 +567,21 @@ def test_waves_need_not_be_years(store, tmp_path):
     f = survey(2023).assign(wave=1)
     store.import_files([write(f, tmp_path / "w1.csv")], client="acme", codebook=codebook())
     assert store.responses("acme")["wave"].tolist() == [1] * 6
+
+
+def test_a_column_without_values_fits_any_type(store, tmp_path):
+    def crm(year, region):
+        return pd.DataFrame({"customer_id": ["C1", "C2"], "year": [year, year], "active": [1, 1],
+                             "churned": [0, 0], "region": region})
+
+    # first without any value: the column waits for a file that tells its type
+    store.import_files([write(crm(2021, [None, None]), tmp_path / "c21.parquet")], client="acme",
+                       codebook=codebook())
+    assert "region" not in store.columns("customers")
+    report = store.import_files([write(crm(2022, [3, 4]), tmp_path / "c22.parquet"),
+                                 write(crm(2023, [None, None]), tmp_path / "c23.parquet")],
+                                client="acme", codebook=codebook())
+    assert report.added_columns == (("customers", "region", "BIGINT"),)
+    got = store.customers("acme")
+    assert got["region"].isna().tolist() == [True, False, True, True, False, True]
+    assert got.loc[got["year"] == 2022, "region"].tolist() == [3, 4]

@@ -668,7 +668,7 @@ class Store:
             for item in (i for i in batch.items if i.table == table):
                 for col, sqltype in item.types.items():
                     have = known.get(col.lower())
-                    if have is None:
+                    if have is None or have[1] == "NULL":
                         known[col.lower()] = (col, sqltype, repr(item.file))
                     elif not _compatible(have[1], sqltype):
                         problems.append(Problem(
@@ -713,7 +713,9 @@ class Store:
                 import_id = next_id
                 next_id += 1
                 added += self._ensure_columns(item.table, item.types)
-                self._insert(item.table, item.frame, client, import_id)
+                stored = self._column_types(item.table)
+                frame = item.frame[[c for c in item.frame.columns if c.lower() in stored]]
+                self._insert(item.table, frame, client, import_id)
                 n_missing = n_comments = 0
                 if item.missing is not None and len(item.missing):
                     self._ensure_columns("missing_codes", {})
@@ -754,7 +756,7 @@ class Store:
         known = {t: set(self._column_types(t)) for t in TABLES}
         for item in batch.items:
             for col, sqltype in item.types.items():
-                if col.lower() not in known[item.table]:
+                if col.lower() not in known[item.table] and sqltype != "NULL":
                     known[item.table].add(col.lower())
                     added.append((item.table, col, sqltype))
             n_missing = 0 if item.missing is None else len(item.missing)
@@ -775,7 +777,7 @@ class Store:
         stored = self._column_types(table)
         added = []
         for col, sqltype in types.items():
-            if col.lower() not in stored:
+            if col.lower() not in stored and sqltype != "NULL":
                 self.con.execute(f"ALTER TABLE {table} ADD COLUMN {_q(col)} {sqltype}")
                 stored[col.lower()] = (col, sqltype)
                 added.append((table, col, sqltype))
@@ -813,7 +815,7 @@ def _q(name: str) -> str:
 
 
 def _compatible(stored: str, new: str) -> bool:
-    if stored == new:
+    if stored == new or "NULL" in (stored, new):
         return True
     numeric = {"BIGINT", "DOUBLE", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "FLOAT"}
     if stored in numeric and new in numeric:

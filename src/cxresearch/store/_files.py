@@ -580,7 +580,8 @@ def _to_bool(s: pd.Series, *, allow_missing: bool):
 
 def _infer(s: pd.Series) -> tuple[pd.Series, str]:
     """A column the store has no rule for: whole numbers -> BIGINT, numbers -> DOUBLE, booleans,
-    timestamps, else text."""
+    timestamps, else text; a column with no value at all -> "NULL" (fits any stored type, and is not
+    added to the store by itself)."""
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean"), "BOOLEAN"
     if pd.api.types.is_datetime64_any_dtype(s):
@@ -591,9 +592,8 @@ def _infer(s: pd.Series) -> tuple[pd.Series, str]:
         if (num.dropna() == np.round(num.dropna())).all() and num.abs().max() < 2**53:
             return num.round().astype("Int64"), "BIGINT"
         return num, "DOUBLE"
-    if not s.notna().any():
-        return s.astype("float64") if pd.api.types.is_numeric_dtype(s) else s.astype(object), (
-            "DOUBLE" if pd.api.types.is_numeric_dtype(s) else "VARCHAR")
+    if not s.notna().any():  # no value to tell the type by: fits any column ("NULL")
+        return pd.Series(None, index=s.index, dtype=object), "NULL"
     txt = s.astype("string")
     return txt.astype(object).where(txt.notna(), None), "VARCHAR"
 
