@@ -380,3 +380,50 @@ def test_demo_importance_performance_with_codebook(demo):
     lg = drv.logistic(prom, outcome="promoter", drivers=items, weights="weight")
     assert lg.importance["share"].sum() == pytest.approx(1.0)
     assert (lg.odds_ratios["estimate"] > 0).all()
+
+
+def test_zero_weight_rows_equal_dropping_them():
+    df, drivers = make_data(n=150, p=4, seed=31)
+    df.loc[df.index[:20], "w"] = 0.0
+    a = drv.shapley(df, outcome="y", drivers=drivers, weights="w")
+    b = drv.shapley(df.iloc[20:], outcome="y", drivers=drivers, weights="w")
+    np.testing.assert_allclose(a.importance["lmg"], b.importance["lmg"], atol=1e-13)
+    assert a.n == 130
+
+
+def test_weighted_pairwise_correlation_brute_force():
+    df, drivers = make_data(n=200, p=3, seed=32)
+    rng = np.random.default_rng(4)
+    for c in [*drivers, "y"]:
+        df.loc[rng.choice(200, 25, replace=False), c] = np.nan
+    from cxresearch.drivers._data import pairwise_moments
+
+    cols = [*drivers, "y"]
+    _, _, corr, count, n_eff = pairwise_moments(df[cols].to_numpy(float), df["w"].to_numpy())
+    for i, a in enumerate(cols):
+        for j, b in enumerate(cols):
+            both = df[[a, b, "w"]].dropna()
+            assert count[i, j] == len(both)
+            if i != j:
+                X = both[[a, b]].to_numpy()
+                assert corr[i, j] == pytest.approx(wcorr(X, both["w"].to_numpy())[0, 1], abs=1e-12)
+                w = both["w"].to_numpy()
+                assert n_eff[i, j] == pytest.approx(w.sum() ** 2 / (w @ w))
+    # the model uses the rows where the outcome is observed
+    has_y = df[df["y"].notna()]
+    _, _, _, count_y, n_eff_y = pairwise_moments(has_y[cols].to_numpy(float),
+                                                      has_y["w"].to_numpy())
+    res = drv.shapley(df, outcome="y", drivers=drivers, weights="w", missing="pairwise")
+    assert res.n == int(count_y.min()) and res.n_eff == pytest.approx(np.nanmin(n_eff_y))
+    assert res.importance["lmg"].sum() == pytest.approx(res.r2, abs=1e-12)
+
+
+def test_logistic_events_and_settings():
+    df, drivers = make_data(n=300, p=3, seed=33)
+    df["hi"] = df["y"] > df["y"].quantile(0.7)
+    res = drv.logistic(df, outcome="hi", drivers=drivers, weights="w")
+    assert res.events == pytest.approx(df.loc[df["hi"], "w"].sum())
+    assert res.n == 300 and res.settings["method"] == "logistic_relative_weights"
+    sep = df.assign(sep=(df["d0"] > df["d0"].median()).astype(int))
+    with pytest.raises(CXValueError, match="separation"):
+        drv.logistic(sep, outcome="sep", drivers=drivers)

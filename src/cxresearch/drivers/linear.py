@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -77,7 +77,6 @@ class DriverResult:
     seed: Any = None
     differences: pd.DataFrame | None = None
     value_column: str = "lmg"
-    extra: dict = field(default_factory=dict, repr=False)
 
     @property
     def settings(self) -> dict:
@@ -240,7 +239,8 @@ def importance(
         Column of sampling weights (finite, >= 0). The weighted correlation matrix estimates the
         population one; zero-weight rows are ignored.
     missing : {'listwise', 'pairwise'}
-        Listwise deletion (default) or pairwise-complete correlations (no bootstrap).
+        Listwise deletion (default) or pairwise-complete correlations over the rows where the
+        outcome is observed (no bootstrap; ``n`` is then the smallest pairwise base).
     on_degenerate : {'drop', 'raise'}
         A driver with zero variance or perfectly collinear with earlier drivers is dropped with a
         :class:`DroppedDriverWarning` naming it (default), or raises.
@@ -369,7 +369,7 @@ def importance(
     frame = pd.DataFrame(
         {"driver": list(prep.drivers), _methods.VALUE_COLUMN[method]: est, "share": share}
     )
-    frame["rank"] = _rank(np.abs(share) if method == "pratt" else share)
+    frame["rank"] = _rank(share)
     if mc_se is not None:
         frame["mc_se"] = mc_se
     differences = None

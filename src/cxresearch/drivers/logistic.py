@@ -236,7 +236,9 @@ def logistic(
     if len(np.unique(y)) < 2:
         raise CXValueError(f"outcome {outcome!r} has one value only in the complete rows")
     Xd = np.column_stack([np.ones(n), X])
-    fit = sm.GLM(y, Xd, family=sm.families.Binomial(), freq_weights=w).fit()
+    with warnings.catch_warnings():  # separation is reported below as an error of our own
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(y, Xd, family=sm.families.Binomial(), freq_weights=w).fit()
     coef = np.asarray(fit.params)
     if not fit.converged or np.any(np.abs(coef) * np.r_[1, X.std(axis=0)] > 30):
         raise CXValueError(
