@@ -1,0 +1,116 @@
+"""Persistence and loyalty analyses recover the demo study's known truth (cxresearch.synth).
+
+The demo study's generator returns the truth it used; each test generates a study (with the default
+truth or another one) and checks that the analysis finds it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cxresearch import loyalty as L
+from cxresearch import persistence as P
+from cxresearch import synth
+
+
+@pytest.fixture(scope="module")
+def study():
+    return synth.generate(seed=7)
+
+
+def test_sat_loyalty_horizon_is_four_years(study):
+    truth = study.truth
+    assert truth.sat_loyalty_horizon == 4
+    res = P.horizon(study.responses, id="customer_id", time="wave", outcome="repurchase",
+                    exposure="overall_sat", max_lag=6, n_boot=100, seed=1)
+    assert res.h == 4 and not res.censored
+    assert res.robustness.h == 4
+    assert res.primary.ci_lower <= 4 <= res.primary.ci_upper
+    # the coefficients themselves: the truth is multiplied by E[(1 - penalty)^transfers] (< 1)
+    est = res.profile.table["estimate"].to_numpy()
+    lags = np.asarray(truth.sat_loyalty_lags)
+    assert np.all(est[:4] > 0.6 * lags) and np.all(est[:4] < 1.1 * lags)
+    assert np.all(np.abs(est[4:]) < 0.06)
+
+
+def test_process_overall_horizon_is_two_years(study):
+    assert study.truth.process_sat_horizon == 2
+    controls = [*synth.DRIVER_ITEMS, "proc_sales", "proc_parts"]
+    res = P.horizon(study.responses, id="customer_id", time="wave", outcome="overall_sat",
+                    exposure="proc_service", max_lag=6, controls=controls, n_boot=50, seed=2)
+    assert res.h == 2 and res.robustness.h == 2
+    est = res.profile.table["estimate"].to_numpy()
+    np.testing.assert_allclose(est[:2], study.truth.process_sat_lags, atol=0.06)
+
+
+def test_churn_hazard_rises_with_run_length(study):
+    cy = P.customer_years(study.customers, study.responses, columns="overall_sat")
+    res = P.churn_hazard(cy, id="customer_id", time="year", score="overall_sat", churn="churned",
+                         cut=study.truth.dissatisfied_cut)
+    tab = res.table.set_index("term")
+    ors = tab.loc[["run_1", "run_2", "run_3", "run_4+"], "odds_ratio"].to_numpy()
+    assert np.all(np.diff(ors) > 0) and ors[0] > 1
+    assert tab.loc["run_4+", "ci_lower"] > tab.loc["run_1", "ci_upper"]
+    haz = res.rates["hazard"].to_numpy()
+    assert np.all(np.diff(haz) > 0)
+    # truth: 4+ years dissatisfied multiplies the odds by exp(3.2) ~ 25 (runs are counted on the
+    # surveyed years only, so they are shortened by skipped waves; the estimate is close, not exact)
+    assert 8 < tab.loc["run_4+", "odds_ratio"] < 60
+    assert tab.loc["overall_sat", "odds_ratio"] < 1
+
+
+def test_transfer_penalty_ci_contains_truth(study):
+    res = L.transfer_penalty(study.responses, drivers=list(synth.DRIVER_ITEMS))
+    row = res.table.set_index("measure").loc["loyalty"]
+    assert row["ci_lower"] < study.truth.transfer_penalty < row["ci_upper"]
+    assert res.table.set_index("measure").loc["promoter", "ci_lower"] > 0
+
+
+def test_ladder_and_migration_on_demo(study):
+    stages = L.ladder(study.customers, survey=study.responses)
+    assert len(stages) == len(study.customers)
+    shares = L.stage_shares(stages)
+    np.testing.assert_allclose(shares.groupby("year")["share"].sum(), 1.0)
+    m = L.migration(stages)
+    np.testing.assert_allclose(m.shares.sum(axis=1), 1.0)
+    assert m.shares.loc["churned", "churned"] == 1.0
+    # customers never move down to prospect/target once they have bought
+    assert m.counts.loc[["first_time", "repeat", "loyal", "advocate"], ["prospect", "target"]].sum().sum() == 0
+    # churn is more common from the bottom of the bought ladder than from loyal/advocate
+    assert m.shares.loc["first_time", "churned"] > m.shares.loc["advocate", "churned"]
+
+
+def test_retention_lower_for_dissatisfied(study):
+    cy = P.customer_years(study.customers, study.responses, columns="overall_sat")
+    res = L.retention_curves(cy)
+    c = res.curves
+    at5 = c.loc[c.years == 5].set_index("band")["retention"]
+    assert at5["0-5"] < at5["6-7"] < at5["8-10"]
+    assert res.logrank["p_value"].item() < 1e-10
+
+
+@pytest.mark.parametrize("lags, expected", [((0.4,), 1), ((0.4, 0.3, 0.2), 3),
+                                            ((0.4, 0.3, 0.2, 0.15, 0.1), 5), ((), 0)])
+def test_horizon_follows_other_truths(lags, expected):
+    st = synth.generate(seed=11, truth=synth.Truth(sat_loyalty_lags=lags), n_customers=3000)
+    assert st.truth.sat_loyalty_horizon == expected
+    # at level alpha, H overshoots a true horizon by chance with probability about alpha (lag H is
+    # tested once more); alpha = 0.01 keeps that rare while every true lag (>= 0.1) keeps t > 6
+    res = P.horizon(st.responses, id="customer_id", time="wave", outcome="repurchase",
+                    exposure="overall_sat", max_lag=6, n_boot=30, seed=3, alpha=0.01)
+    assert res.h == expected
+    assert res.robustness.h == expected
+
+
+@pytest.mark.slow
+def test_false_horizon_rate_on_demo_studies():
+    """No effect of satisfaction on loyalty: H = 0 in nearly all seeds (expected rate <= alpha)."""
+    n, hits = 12, 0
+    for seed in range(n):
+        st = synth.generate(seed=500 + seed, truth=synth.Truth(sat_loyalty_lags=()), n_customers=1000)
+        res = P.horizon(st.responses, id="customer_id", time="wave", outcome="repurchase",
+                        exposure="overall_sat", max_lag=4, n_boot=0, robustness=False)
+        hits += res.h > 0
+    # binomial(12, 0.05): P(X >= 4) = 0.002 (the rate over 200 seeds: benchmarks/bench_persistence.py)
+    assert hits <= 3
