@@ -16,7 +16,7 @@ from cxresearch.store import Store
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    study = synth.generate(seed=11)
+    study = synth.generate(seed=11, n_customers=1500)
     paths = synth.write(study, out / "files")
     data = [p for k, p in paths.items() if k not in ("codebook", "truth")]
     store = Store(out / "study.duckdb")
