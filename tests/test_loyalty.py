@@ -12,7 +12,7 @@ import pytest
 
 from cxresearch import loyalty as L
 from cxresearch import persistence as P
-from cxresearch.errors import CXValueError
+from cxresearch.errors import CXValueError, NotEstimableWarning
 
 
 def hand_panel() -> pd.DataFrame:
@@ -209,6 +209,14 @@ def test_retention_curves_match_product_limit_and_logrank_by_hand():
     assert ((c["ci_lower"] <= c["retention"] + 1e-12) & (c["retention"] <= c["ci_upper"] + 1e-12)).all()
     with pytest.raises(CXValueError, match=r"bands\['x'\]"):
         L.retention_curves(df, bands={"x": (5, 1)})
+
+
+def test_retention_without_churn_events_is_reported_not_estimable():
+    df = simulate_retention(n=60, seed=4).assign(churned=False)
+    with pytest.warns(NotEstimableWarning, match="no churn event"):
+        res = L.retention_curves(df)
+    assert np.isnan(res.logrank["p_value"].item())
+    assert (res.curves["retention"] == 1.0).all()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -106,6 +106,17 @@ def test_lag_profile_row_order_and_no_mutation():
     pd.testing.assert_frame_equal(a.table, b.table, rtol=1e-10)
 
 
+def test_nullable_integer_columns_are_read_as_numbers_with_missing():
+    df = simulate_panel(effects=(0.4,), n_customers=80, n_years=6, seed=12)
+    df["sat"] = np.rint(df["sat"])
+    df.loc[::7, "sat"] = np.nan
+    nullable = df.assign(sat=df["sat"].astype("Int64"))
+    a = P.lag_profile(df, id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=2)
+    b = P.lag_profile(nullable, id="customer_id", time="year", outcome="loyalty", exposure="sat",
+                      max_lag=2)
+    pd.testing.assert_frame_equal(a.table, b.table)
+
+
 def test_lags_are_calendar_years_not_rows():
     # a customer who skips a year: the lag-1 of 2018 must be missing (2017 absent), not the 2016 value
     rng = np.random.default_rng(5)

@@ -14,6 +14,7 @@ Everything here is computation: tidy frames of raw floats in, frozen result obje
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
@@ -22,7 +23,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from cxresearch.errors import CXValueError
+from cxresearch.errors import CXValueError, NotEstimableWarning
 from cxresearch.persistence import (
     _as_binary,
     _as_list,
@@ -532,6 +533,11 @@ def retention_curves(
     CXValueError
         Bad columns, bands or alpha; no customer with a scored year.
 
+    Warns
+    -----
+    NotEstimableWarning
+        No churn event at all: the curves stay at 1 and the log-rank test is reported as NaN.
+
     Notes
     -----
     Follow-up starts at the baseline year (the first year with a score) and counts the years the
@@ -604,7 +610,15 @@ def retention_curves(
         }))
         summary.append({"band": label, "n": int(len(sub)), "events": int(sub["event"].sum()),
                         "median_years": float(kmf.median_survival_time_)})
-    if per["band"].nunique() >= 2:
+    if per["band"].nunique() >= 2 and not per["event"].any():
+        warnings.warn(
+            f"retention_curves: no churn event in {churn!r} among {len(per)} customers; the "
+            "retention curves are flat and the log-rank test is not estimable (reported as NaN)",
+            NotEstimableWarning,
+            stacklevel=2,
+        )
+        logrank = pd.DataFrame({"statistic": [np.nan], "df": [np.nan], "p_value": [np.nan]})
+    elif per["band"].nunique() >= 2:
         lr = multivariate_logrank_test(per["duration"], per["band"], per["event"])
         logrank = pd.DataFrame({"statistic": [float(lr.test_statistic)],
                                 "df": [int(lr.degrees_of_freedom)], "p_value": [float(lr.p_value)]})
