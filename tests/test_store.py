@@ -585,3 +585,15 @@ def test_a_column_without_values_fits_any_type(store, tmp_path):
     got = store.customers("acme")
     assert got["region"].isna().tolist() == [True, False, True, True, False, True]
     assert got.loc[got["year"] == 2022, "region"].tolist() == [3, 4]
+
+
+def test_reading_tables_nothing_was_imported_into(store, tmp_path):
+    for read in (store.responses, store.customers, store.employees, store.comments,
+                 store.missing_codes, store.imports):
+        assert len(read("acme")) == 0
+    assert list(store.employees("acme").columns) == ["client", "wave"]
+    store.import_files([write(survey(2023), tmp_path / "a.csv")], client="acme", codebook=codebook())
+    assert len(store.employees("acme", waves=[2023])) == 0
+    assert len(store.missing_summary("acme")) == 0
+    with pytest.raises(CXError, match="client 'nobody' has no import"):
+        store.codebook("nobody")

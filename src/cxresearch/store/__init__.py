@@ -28,6 +28,9 @@ Tables
     Provenance of every file loaded: client, file name, path, sha256, format, encoding detected,
     table, rows, missing codes kept, the variables it supplied, time (UTC) and the codebook's
     study, version and sha256.
+``codebooks``
+    Each codebook a client's files were checked against (its YAML text, by sha256), so the labels
+    and scales of stored data can be had back (:meth:`Store.codebook`).
 
 Every data table also carries ``import_id`` (the ``imports`` row it came from).
 
@@ -107,13 +110,14 @@ class FileImport:
     Attributes
     ----------
     file, path : str
-        File name and absolute path as given.
+        The file's name, and its path as given.
     table : str
         Table the rows went to (``responses``, ``customers``, ``employees``, ``comments``).
     format : str
         ``csv``, ``xlsx``, ``sav`` or ``parquet``.
     encoding : str or None
-        Text encoding detected (CSV only).
+        Text encoding detected or used (CSV, and the strings of a ``.sav``); None for Excel and
+        Parquet.
     sha256 : str
         Hash of the file's bytes.
     rows : int
@@ -349,6 +353,14 @@ class Store:
                       variables: Sequence[str] | None = None) -> pd.DataFrame:
         """The original code of every missing answer of the client.
 
+        Parameters
+        ----------
+        client : str
+        waves : iterable of int, optional
+            Only these waves.
+        variables : sequence of str, optional
+            Only these variables.
+
         Returns
         -------
         pandas.DataFrame
@@ -356,13 +368,9 @@ class Store:
             or 98.0; ``meaning`` such as ``dont_know``, ``refused``, ``system``), sorted by wave,
             respondent and variable.
         """
-        frame = self._read("missing_codes", client, period="wave", periods=waves,
-                           columns=["variable", "code", "meaning"], key=("respondent_id", "wave"),
-                           order=("wave", "respondent_id", "variable"))
-        if variables is not None:
-            wanted = _str_list("variables", variables)
-            frame = frame[frame["variable"].isin(wanted)].reset_index(drop=True)
-        return frame
+        return self._read("missing_codes", client, period="wave", periods=waves,
+                          columns=["variable", "code", "meaning"], key=("respondent_id", "wave"),
+                          order=("wave", "respondent_id", "variable"), variables=variables)
 
     def imports(self, client: str) -> pd.DataFrame:
         """The client's provenance rows, one per file loaded, oldest first (all ``imports`` columns)."""
@@ -452,9 +460,11 @@ class Store:
         cols = [*keys, "code", "meaning", "n", "base", "share"]
         return out[cols].sort_values([*keys, "code"]).reset_index(drop=True)
 
-    def _read(self, table, client, *, period, periods, columns, key, order) -> pd.DataFrame:
+    def _read(self, table, client, *, period, periods, columns, key, order,
+              variables=None) -> pd.DataFrame:
         client = _check_client(client)
         available = self.columns(table)
+        key = [c for c in key if c in available]
         if columns is None:
             chosen = [c for c in available if c != "import_id"]
         else:
@@ -471,6 +481,10 @@ class Store:
         if periods is not None:
             sql += f" AND list_contains(?, {period})"
             params.append(_int_list("waves" if period == "wave" else "years", periods))
+        if variables is not None:
+            sql += " AND list_contains(?, variable)"
+            params.append(_str_list("variables", variables))
+        order = [c for c in order if c in available]  # e.g. no 'unit' before any employee file
         sql += " ORDER BY " + ", ".join(_q(c) for c in order)
         return self.con.execute(sql, params).df()
 
