@@ -44,6 +44,9 @@ __all__ = [
     "labelled",
     "missing_answers",
     "say_bases",
+    "say_segments",
+    "say_trend",
+    "differences",
     "value_label",
     "var_label",
     "word",
@@ -80,6 +83,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "significant": ("显著", "significant"),
     "not_significant": ("不显著", "not significant"),
     "yes": ("是", "yes"),
+    "top_box": ("前两项比例（Top-2 box）", "Top-two box"),
+    "promoters": ("推荐者", "Promoters"),
+    "passives": ("中立者", "Passives"),
+    "detractors": ("贬损者", "Detractors"),
     "no": ("否", "no"),
 }
 
@@ -442,6 +449,12 @@ def labelled(frame: pd.DataFrame, columns: Sequence[str], *, lang: str, codebook
     return out
 
 
+_RESULT_COLUMNS = frozenset({
+    "score", "n", "n_eff", "weight_sum", "estimate", "se", "ci_lower", "ci_upper", "deff", "small_base",
+    "suppressed", "change", "change_se", "change_p_value", "change_ci_lower", "change_ci_upper",
+    "promoters", "passives", "detractors", "level", "k", "statistic", "df", "threshold", "p_value", "p_adj",
+})
+
 _VALUE_FORMATS = {"mean": "num2", "nps": "num1", "share": "pct1", "pct": "pct1"}
 
 
@@ -485,9 +498,7 @@ def estimates(
     _check_lang(lang)
     if kind not in _VALUE_FORMATS:
         raise CXValueError(f"kind must be one of {', '.join(_VALUE_FORMATS)}; got {kind!r}")
-    known = {"score", "n", "n_eff", "weight_sum", "estimate", "se", "ci_lower", "ci_upper", "deff",
-             "small_base", "suppressed", "change", "change_se", "change_p_value", "promoters",
-             "passives", "detractors", "level", "k", "statistic", "df"}
+    known = _RESULT_COLUMNS
     if by is None:
         by = [c for c in result.columns if c not in known]
     frame = labelled(result, by, lang=lang, codebook=codebook)
@@ -534,9 +545,7 @@ def estimates(
 
 
 def _by_columns(result: pd.DataFrame) -> list[str]:
-    known = {"score", "n", "n_eff", "weight_sum", "estimate", "se", "ci_lower", "ci_upper", "deff",
-             "small_base", "suppressed", "change", "change_se", "change_p_value", "promoters",
-             "passives", "detractors", "level", "k", "statistic", "df"}
+    known = _RESULT_COLUMNS
     return [c for c in result.columns if c not in known]
 
 
@@ -641,3 +650,179 @@ def missing_answers(missing: pd.DataFrame, *, lang: str, codebook=None, min_base
     return table(counts, title=title, name=name, columns=["variable", *meanings, "total"], labels=labels,
                  formats={"variable": "text", **{m: "int" for m in meanings}, "total": "int"},
                  base=fmt_base(len(missing), lang).replace("n =", "回答数 =" if lang == "zh" else "answers ="))
+
+
+def _value(x: Any, kind: str) -> str:
+    return fmt(x, _VALUE_FORMATS.get(kind, kind))
+
+
+def say_trend(
+    trend: pd.DataFrame,
+    *,
+    label: str,
+    wave: int,
+    lang: str,
+    kind: str = "mean",
+    alpha: float = 0.05,
+    codebook=None,
+    min_base: int | None = None,
+) -> Text:
+    """One paragraph on a KPI's current level and change (from ``cx.survey.trend``).
+
+    Parameters
+    ----------
+    trend : DataFrame
+        ``wave``, ``estimate``, ``ci_lower``, ``ci_upper``, ``n``, ``change``, ``change_p_value``
+        (one row per wave; no ``by``).
+    label : str
+        Name of the KPI in the report language.
+    wave : int
+        The report's focus wave.
+    kind : {'mean', 'nps', 'share'}
+        Number format.
+    alpha : float
+        Significance level of the change test.
+    """
+    _check_lang(lang)
+    _need_cols(trend, ["wave", "estimate", "ci_lower", "ci_upper", "n"], "say_trend")
+    frame = trend.sort_values("wave").reset_index(drop=True)
+    cur = frame[frame["wave"] == wave]
+    if cur.empty:
+        raise CXValueError(f"say_trend: wave {wave} not in the trend; waves {frame['wave'].tolist()}")
+    row = cur.iloc[0]
+    if _missing(row["estimate"]):
+        return Text(f"{wave} 年{label}的样本量过小，不予报告。" if lang == "zh"
+                    else f"The {wave} base for {label} is too small to report.")
+    first = frame.dropna(subset=["estimate"]).iloc[0]
+    level = _value(row["estimate"], kind)
+    ci = f"{_value(row['ci_lower'], kind)}–{_value(row['ci_upper'], kind)}"
+    conf = f"{round(100 * (1 - alpha))}%"
+    if lang == "zh":
+        s = f"{wave} 年**{label}**为 **{level}**（{conf} 置信区间 {ci}，n = {fmt_int(row['n'])}）。"
+    else:
+        s = f"In {wave}, **{label}** stood at **{level}** ({conf} CI {ci}; n = {fmt_int(row['n'])})."
+    if "change" in frame and not _missing(row.get("change")):
+        prev = frame[frame["wave"] < wave].dropna(subset=["estimate"])
+        prev_wave = int(prev["wave"].iloc[-1]) if len(prev) else None
+        change, p = row["change"], row.get("change_p_value")
+        sig = not _missing(p) and float(p) < alpha
+        mag = _value(abs(change), "pct" if kind in ("share", "pct") else kind)
+        if kind in ("share", "pct"):
+            mag = f"{100 * abs(float(change)):.1f} {'个百分点' if lang == 'zh' else 'points'}"
+        if lang == "zh":
+            direction = "上升" if change > 0 else "下降" if change < 0 else "持平"
+            s += (f"与 {prev_wave} 年相比{direction} {mag}，"
+                  + (f"变化在统计上显著（p = {fmt_p(p)}）。" if sig else f"变化不显著（p = {fmt_p(p)}）。"))
+        else:
+            direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
+            s += (f" That is {direction} {mag} on {prev_wave}, "
+                  + (f"a statistically significant change (p = {fmt_p(p)})." if sig
+                     else f"not a statistically significant change (p = {fmt_p(p)})."))
+    if int(first["wave"]) != wave:
+        if lang == "zh":
+            s += f"{int(first['wave'])} 年该指标为 {_value(first['estimate'], kind)}。"
+        else:
+            s += f" In {int(first['wave'])} it was {_value(first['estimate'], kind)}."
+    return Text(s)
+
+
+def say_segments(
+    result: pd.DataFrame,
+    *,
+    label: str,
+    lang: str,
+    kind: str = "mean",
+    codebook=None,
+    min_base: int | None = None,
+    differences: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+) -> Text:
+    """Which segment scores highest and lowest on a KPI, and how many pairwise gaps are significant.
+
+    ``result`` is an estimate frame by one segment column; ``differences`` (optional) the matching
+    ``cx.survey.difference`` frame (its ``p_adj`` is used).
+    """
+    _check_lang(lang)
+    by = _by_columns(result)
+    if len(by) != 1:
+        raise CXValueError(f"say_segments needs estimates by exactly one segment column; got {by}")
+    seg = by[0]
+    ok = result.dropna(subset=["estimate"])
+    if "small_base" in ok and min_base is not None:
+        ok = ok[~ok["small_base"].astype(bool)]
+    if len(ok) < 2:
+        return Text("可比较的细分群体不足两个。" if lang == "zh" else "Fewer than two segments have a base large enough to compare.")
+    hi, lo = ok.loc[ok["estimate"].idxmax()], ok.loc[ok["estimate"].idxmin()]
+    name = var_label(seg, lang=lang, codebook=codebook)
+    hv, lv = (value_label(seg, r[seg], lang=lang, codebook=codebook) for r in (hi, lo))
+    if lang == "zh":
+        s = (f"按{name}看，**{label}**最高的是{hv}（{_value(hi['estimate'], kind)}），"
+             f"最低的是{lv}（{_value(lo['estimate'], kind)}）。")
+    else:
+        s = (f"By {name.lower()}, **{label}** is highest in {hv} ({_value(hi['estimate'], kind)}) and lowest in "
+             f"{lv} ({_value(lo['estimate'], kind)}).")
+    if differences is not None and len(differences):
+        pcol = "p_adj" if "p_adj" in differences else "p_value"
+        n_sig = int((differences[pcol] < alpha).sum())
+        if lang == "zh":
+            s += f"在 {len(differences)} 组两两比较中，{n_sig} 组差异在多重比较校正后显著（α = {alpha}）。"
+        else:
+            s += (f" Of {len(differences)} pairwise comparisons, {n_sig} remain significant after correction "
+                  f"for multiple testing (α = {alpha}).")
+    return Text(s)
+
+
+def _need_cols(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise CXValueError(f"{where}: expected a DataFrame; got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CXValueError(f"{where}: frame lacks column(s) {missing}; has {list(frame.columns)}")
+
+
+def differences(
+    diff: pd.DataFrame,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    kind: str = "mean",
+    alpha: float = 0.05,
+    title: str | None = None,
+    only_significant: bool = False,
+) -> Table | Text:
+    """Table of pairwise segment differences (``cx.survey.difference``) with adjusted p values."""
+    _check_lang(lang)
+    _need_cols(diff, ["by", "level_a", "level_b", "estimate_a", "estimate_b", "estimate", "p_value"], "differences")
+    frame = diff.copy()
+    seg = str(frame["by"].iloc[0]) if len(frame) else ""
+    for c in ("level_a", "level_b"):
+        frame[c] = frame[c].map(lambda v: value_label(seg, v, lang=lang, codebook=codebook))
+    pcol = "p_adj" if "p_adj" in frame else "p_value"
+    frame["sig"] = frame[pcol] < alpha
+    if only_significant:
+        frame = frame[frame["sig"]]
+        if frame.empty:
+            seg_label = var_label(seg, lang=lang, codebook=codebook)
+            return Text(f"按{seg_label}的两两比较中，没有差异在多重比较校正后达到显著（α = {alpha}）。" if lang == "zh"
+                        else f"No pairwise difference by {seg_label.lower()} is significant after correction for "
+                             f"multiple testing (α = {alpha}).")
+    frame["sig_text"] = frame["sig"].map(lambda b: word("yes" if b else "no", lang))
+    vf = _VALUE_FORMATS[kind]
+    labels = {"level_a": "A", "level_b": "B", "estimate_a": "A", "estimate_b": "B",
+              "estimate": ("差值 (B − A)" if lang == "zh" else "Difference (B − A)"),
+              "p_value": word("p_value", lang), "p_adj": word("p_adj", lang),
+              "sig_text": word("significant", lang)}
+    labels["estimate_a"] = f"{word('estimate', lang)} A"
+    labels["estimate_b"] = f"{word('estimate', lang)} B"
+    cols = ["level_a", "level_b", "estimate_a", "estimate_b", "estimate", "p_value"] + (["p_adj"] if "p_adj" in frame else []) + ["sig_text"]
+    seg_label = var_label(seg, lang=lang, codebook=codebook)
+    if title is None:
+        title = f"按{seg_label}的两两差异检验" if lang == "zh" else f"Pairwise differences by {seg_label.lower()}"
+    notes = [("p 值经 Holm 法多重比较校正；“显著”指校正后 p < " if lang == "zh"
+              else "p values adjusted for multiple comparisons (Holm); 'significant' means adjusted p < ") + f"{alpha}."]
+    return table(frame, title=title, name=name, columns=cols, labels=labels,
+                 formats={"level_a": "text", "level_b": "text", "estimate_a": vf, "estimate_b": vf,
+                          "estimate": "signed2" if kind == "mean" else vf, "p_value": "pvalue",
+                          "p_adj": "pvalue", "sig_text": "text"}, notes=notes)

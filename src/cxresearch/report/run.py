@@ -218,18 +218,61 @@ def _cell_durations(nb) -> float:
     return total
 
 
-def _execute(src: Path, dst: Path, *, parameters: dict, kernel: str, timeout: int | None) -> dict[str, float]:
+RESET_TAG = "cx-reset"
+
+
+class _Kernel:
+    """One kernel shared by the notebooks of a report (imports are paid once).
+
+    Each notebook starts with a hidden ``%reset -f`` cell (tagged ``cx-reset`` and
+    ``remove-cell``), so no notebook sees another's variables.
+    """
+
+    def __init__(self, name: str, cwd: Path):
+        self.name, self.cwd, self.km = name, cwd, None
+
+    def __enter__(self) -> _Kernel:
+        import asyncio
+
+        from jupyter_client.manager import AsyncKernelManager
+
+        self.km = AsyncKernelManager(kernel_name=self.name)
+        try:
+            asyncio.run(self.km.start_kernel(cwd=str(self.cwd)))
+        except Exception as exc:
+            raise ReportError(f"could not start the Jupyter kernel {self.name!r}: {exc}") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import asyncio
+
+        if self.km is not None and self.km.has_kernel:
+            try:
+                asyncio.run(self.km.shutdown_kernel(now=True))
+            except Exception:  # the kernel may already be gone; nothing else to clean
+                pass
+
+
+def _execute(src: Path, dst: Path, *, parameters: dict, kernel: _Kernel, timeout: int | None) -> dict[str, float]:
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     t0 = time.perf_counter()
     try:
+        nb = nbformat.read(str(src), as_version=4)
+    except Exception as exc:
+        raise ReportError(f"notebook {src} cannot be read: {exc}") from None
+    reset = nbformat.v4.new_code_cell("get_ipython().run_line_magic('reset', '-f')")
+    reset.metadata["tags"] = [RESET_TAG, "remove-cell"]
+    nb.cells.insert(0, reset)
+    try:
         pm.execute_notebook(
-            str(src),
+            nb,
             str(dst),
             parameters=parameters,
-            kernel_name=kernel,
+            kernel_name=kernel.name,
+            km=kernel.km,
             cwd=str(src.parent),
             progress_bar=False,
             log_output=False,
@@ -238,8 +281,8 @@ def _execute(src: Path, dst: Path, *, parameters: dict, kernel: str, timeout: in
             start_timeout=120,
         )
     except PapermillExecutionError as exc:
-        raise NotebookFailed(notebook=src, cell=exc.exec_count, ename=exc.ename, evalue=exc.evalue,
-                             kept=dst) from None
+        cell = exc.exec_count - 1 if exc.exec_count else None  # the hidden reset cell is not counted
+        raise NotebookFailed(notebook=src, cell=cell, ename=exc.ename, evalue=exc.evalue, kept=dst) from None
     except Exception as exc:  # kernel died, timeout, bad notebook file
         raise NotebookFailed(notebook=src, cell=None, ename=type(exc).__name__, evalue=str(exc),
                              kept=dst) from None
@@ -339,16 +382,19 @@ def run_report(
     kernel = ensure_kernel()
     parameters = {"params_file": str(params.source), "store_file": store_file, "lang": params.language}
     executed: list[Path] = []
-    kernel_s = cells_s = 0.0
+    overhead_s = cells_s = 0.0
     t0 = time.perf_counter()
-    for src in params.notebook_paths():
-        dst = nb_dir / src.name
-        stats = _execute(src, dst, parameters=parameters, kernel=kernel, timeout=timeout)
-        kernel_s += stats["overhead"]
-        cells_s += stats["cells"]
-        executed.append(dst)
+    sources = params.notebook_paths()
+    with _Kernel(kernel, sources[0].parent) as session:
+        timings["kernel_start"] = time.perf_counter() - t0
+        for src in sources:
+            dst = nb_dir / src.name
+            stats = _execute(src, dst, parameters=parameters, kernel=session, timeout=timeout)
+            overhead_s += stats["overhead"]
+            cells_s += stats["cells"]
+            executed.append(dst)
     timings["execute"] = time.perf_counter() - t0
-    timings["kernel"] = kernel_s
+    timings["kernel"] = timings["kernel_start"] + overhead_s
     timings["cells"] = cells_s
 
     try:

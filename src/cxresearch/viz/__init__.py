@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["style", "drivers"]
+__all__ = ["style", "drivers", "charts"]
 
 
 def __getattr__(name: str):

@@ -1,0 +1,232 @@
+"""Report charts drawn from estimate frames: trends with intervals, segment bars, stacked shares.
+
+Presentation only: every function takes a tidy frame that a computation module returned
+(``estimate``, ``ci_lower``, ``ci_upper``, ``n`` …) and draws it; nothing is estimated here. Call
+:func:`cxresearch.viz.style.apply` first (the report's ``open_study`` does). Each function returns
+the matplotlib Axes; in a notebook the figure shows once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.errors import CXValueError
+
+__all__ = ["segment_bars", "stacked_shares", "trend"]
+
+_LANGS = ("zh", "en")
+_BASE = {"zh": "样本量", "en": "Base"}
+
+
+def _need(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise CXValueError(f"{where}: frame must be a pandas DataFrame; got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CXValueError(f"{where}: frame lacks column(s) {missing}; has {list(frame.columns)}")
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in _LANGS:
+        raise CXValueError(f"lang must be one of 'zh', 'en'; got {lang!r}")
+
+
+def _percent_axis(ax, axis: str = "y") -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def trend(
+    frame: pd.DataFrame,
+    *,
+    lang: str,
+    ylabel: str,
+    title: str | None = None,
+    wave: str = "wave",
+    by: str | None = None,
+    labels: Mapping | None = None,
+    percent: bool = False,
+    ax=None,
+):
+    """Line chart of an estimate by wave with its confidence band.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``wave``, ``estimate``, ``ci_lower``, ``ci_upper`` (and ``by``), e.g. ``cx.survey.trend``.
+        Suppressed (NaN) estimates leave a gap.
+    lang : {'zh', 'en'}
+    ylabel : str
+        Axis label (the measure, in the report language).
+    title : str, optional
+    wave : str, default 'wave'
+    by : str, optional
+        One line per value of this column.
+    labels : mapping, optional
+        ``{value of by: text}`` for the legend.
+    percent : bool, default False
+        Estimates are shares in [0, 1]; the axis shows percentages.
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    _check_lang(lang)
+    _need(frame, [wave, "estimate", "ci_lower", "ci_upper"] + ([by] if by else []), "viz.charts.trend")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.6))
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
+    for key, part in groups:
+        part = part.sort_values(wave)
+        name = None if key is None else str((labels or {}).get(key, key))
+        line = ax.plot(part[wave], part["estimate"], marker="o", lw=2, label=name)[0]
+        ax.fill_between(part[wave], part["ci_lower"], part["ci_upper"], color=line.get_color(), alpha=0.15, lw=0)
+    waves = sorted(frame[wave].dropna().unique())
+    ax.set_xticks(waves)
+    ax.set_xticklabels([str(int(w)) for w in waves], rotation=0 if len(waves) <= 12 else 45)
+    ax.set_xlabel("")
+    ax.set_ylabel(ylabel)
+    if percent:
+        _percent_axis(ax)
+    if by is not None:
+        ax.legend(frameon=False, fontsize=8, ncol=min(4, len(groups)), loc="upper left", bbox_to_anchor=(0, -0.12))
+    if title:
+        ax.set_title(title, loc="left")
+    ax.figure.tight_layout()
+    return ax
+
+
+def segment_bars(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    lang: str,
+    xlabel: str,
+    labels: Mapping | None = None,
+    title: str | None = None,
+    percent: bool = False,
+    reference: float | None = None,
+    min_base: int | None = None,
+    ax=None,
+):
+    """Horizontal bars of an estimate per segment with interval whiskers; low bases hatched.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``category``, ``estimate``, ``ci_lower``, ``ci_upper``, ``n`` (one row per segment).
+    category : str
+        Segment column.
+    lang : {'zh', 'en'}
+    xlabel : str
+        Axis label (the measure).
+    labels : mapping, optional
+        ``{segment value: text}``.
+    title : str, optional
+    percent : bool, default False
+        Shares in [0, 1] shown as percentages.
+    reference : float, optional
+        A vertical reference line (e.g. the total).
+    min_base : int, optional
+        Bars on fewer respondents are hatched and their base is printed.
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    _check_lang(lang)
+    _need(frame, [category, "estimate", "ci_lower", "ci_upper", "n"], "viz.charts.segment_bars")
+    data = frame.dropna(subset=["estimate"]).reset_index(drop=True)
+    names = [str((labels or {}).get(v, v)) for v in data[category]]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.42 * max(len(data), 3) + 1.0))
+    y = np.arange(len(data))
+    low = (data["n"] < min_base) if min_base is not None else pd.Series(False, index=data.index)
+    colors = ["#bfbfbf" if flag else None for flag in low]
+    bars = ax.barh(y, data["estimate"], color=[c or plt.rcParams["axes.prop_cycle"].by_key()["color"][0] for c in colors],
+                   xerr=[data["estimate"] - data["ci_lower"], data["ci_upper"] - data["estimate"]],
+                   error_kw={"ecolor": "0.35", "capsize": 3, "lw": 1})
+    for bar, flag, n in zip(bars, low, data["n"], strict=True):
+        if flag:
+            bar.set_hatch("//")
+            ax.annotate(f"{_BASE[lang]} {int(n)}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7, color="0.4")
+    ax.set_yticks(y)
+    ax.set_yticklabels(names)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    if reference is not None and np.isfinite(reference):
+        ax.axvline(reference, color="0.3", ls="--", lw=1)
+    if percent:
+        _percent_axis(ax, "x")
+    if title:
+        ax.set_title(title, loc="left")
+    ax.figure.tight_layout()
+    return ax
+
+
+def stacked_shares(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    stack: str,
+    value: str,
+    lang: str,
+    order: Sequence | None = None,
+    labels: Mapping | None = None,
+    title: str | None = None,
+    ax=None,
+):
+    """Stacked bars of shares (summing to 1 per ``x``), e.g. loyalty-ladder stages by year.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Long frame: ``x``, ``stack``, ``value`` (shares in [0, 1]).
+    x, stack, value : str
+        Column names.
+    lang : {'zh', 'en'}
+    order : sequence, optional
+        Order of the stacked categories (bottom first).
+    labels : mapping, optional
+        ``{stack value: text}``.
+    title : str, optional
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    _check_lang(lang)
+    _need(frame, [x, stack, value], "viz.charts.stacked_shares")
+    wide = frame.pivot_table(index=x, columns=stack, values=value, aggfunc="sum").fillna(0.0)
+    cols = [c for c in (order or wide.columns) if c in wide.columns]
+    wide = wide[cols]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.8))
+    bottom = np.zeros(len(wide))
+    xs = np.arange(len(wide))
+    for col in cols:
+        ax.bar(xs, wide[col].to_numpy(), bottom=bottom, label=str((labels or {}).get(col, col)), width=0.75)
+        bottom += wide[col].to_numpy()
+    ax.set_xticks(xs)
+    ax.set_xticklabels([str(int(v)) if isinstance(v, (int, np.integer, float)) else str(v) for v in wide.index])
+    _percent_axis(ax)
+    ax.set_ylim(0, 1)
+    ax.legend(frameon=False, fontsize=8, ncol=min(len(cols), 4), loc="upper left", bbox_to_anchor=(0, -0.1))
+    if title:
+        ax.set_title(title, loc="left")
+    ax.figure.tight_layout()
+    return ax
