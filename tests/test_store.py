@@ -597,3 +597,38 @@ def test_reading_tables_nothing_was_imported_into(store, tmp_path):
     assert len(store.missing_summary("acme")) == 0
     with pytest.raises(CXError, match="client 'nobody' has no import"):
         store.codebook("nobody")
+
+
+def test_sql_sees_only_the_clients_rows(store, tmp_path):
+    store.import_files([write(survey(2023, n=8), tmp_path / "a.csv"),
+                        write(survey(2024, n=5), tmp_path / "b.csv")], client="acme",
+                       codebook=codebook())
+    store.import_files([write(survey(2023, n=7, start=50), tmp_path / "g.csv")], client="globex",
+                       codebook=codebook())
+    got = store.sql("acme", "SELECT wave, count(*) AS n, avg(price_value) AS mean FROM responses "
+                            "GROUP BY wave ORDER BY wave")
+    frame = store.responses("acme")
+    want = frame.groupby("wave")["price_value"].agg(["count", "mean"]).reset_index()
+    assert got["n"].tolist() == want["count"].tolist() == [8, 5]
+    np.testing.assert_allclose(got["mean"], want["mean"])
+    assert store.sql("acme", "SELECT count(DISTINCT client) AS k, count(*) AS n FROM responses"
+                     ).iloc[0].tolist() == [1, 13]
+    # WITH queries and named parameters
+    hi = store.sql("globex", "WITH x AS (SELECT * FROM responses WHERE overall_sat >= $cut) "
+                             "SELECT count(*) AS n FROM x", params={"cut": 5})
+    g = store.responses("globex")
+    assert hi["n"].iloc[0] == (g["overall_sat"] >= 5).sum()
+    joined = store.sql("acme", "FROM comments c JOIN responses r USING (respondent_id, wave) "
+                               "SELECT count(*) AS n")
+    assert joined["n"].iloc[0] == len(store.comments("acme"))
+    with pytest.raises(CXValueError, match="one SELECT"):
+        store.sql("acme", "DELETE FROM responses")
+    with pytest.raises(CXValueError, match="one statement"):
+        store.sql("acme", "SELECT 1; DROP TABLE responses")
+    with pytest.raises(CXValueError, match="must not name main"):
+        store.sql("acme", "SELECT count(*) FROM main.responses")
+    with pytest.raises(CXValueError, match="reserved"):
+        store.sql("acme", "SELECT 1", params={"cx_client": "globex"})
+    with pytest.raises(CXError, match="query failed: .*nope"):
+        store.sql("acme", "SELECT nope FROM responses")
+    assert store.counts("acme")["responses"] == 13

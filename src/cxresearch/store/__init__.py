@@ -45,6 +45,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -371,6 +372,72 @@ class Store:
         return self._read("missing_codes", client, period="wave", periods=waves,
                           columns=["variable", "code", "meaning"], key=("respondent_id", "wave"),
                           order=("wave", "respondent_id", "variable"), variables=variables)
+
+    def sql(self, client: str, query: str, *, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Run one SELECT in DuckDB over the client's rows only (aggregate millions of rows in place).
+
+        In the query, ``responses``, ``customers``, ``employees``, ``comments``, ``missing_codes`` and
+        ``imports`` name the client's rows of those tables (common table expressions filtered on
+        the client, as a parameter).
+
+        Parameters
+        ----------
+        client : str
+            The client whose rows the query sees.
+        query : str
+            One ``SELECT`` (or ``WITH … SELECT``/``FROM …``) statement, without ``;`` between
+            statements and without naming ``main.`` tables.
+        params : mapping, optional
+            Named parameters of the query (``$name`` in the SQL); never format values into the text.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        CXValueError
+            Not a single SELECT, a ``main.`` table, ``WITH RECURSIVE``, or a parameter named
+            ``cx_client`` (reserved).
+        CXError
+            DuckDB could not run the query (its message is given).
+
+        Examples
+        --------
+        >>> store.sql("acme", "SELECT wave, avg(overall_sat) AS mean FROM responses "
+        ...           "WHERE branch = $b GROUP BY wave ORDER BY wave", params={"b": 3})  # doctest: +SKIP
+        """
+        import duckdb
+
+        client = _check_client(client)
+        if not isinstance(query, str) or not query.strip():
+            raise CXValueError(f"query must be a SELECT statement; got {query!r}")
+        q = query.strip().rstrip(";").strip()
+        words = q.split(None, 2)
+        head = words[0].upper()
+        if head not in ("SELECT", "WITH", "FROM"):
+            raise CXValueError(f"query must be one SELECT (or WITH … SELECT) statement; got {words[0]!r}")
+        if ";" in q:
+            raise CXValueError("query must be one statement; it holds ';' (remove it, or pass the "
+                               "value as a parameter)")
+        if re.search(r"\bmain\s*\.", q, flags=re.IGNORECASE):
+            raise CXValueError("query must not name main.<table>: the plain table names are the "
+                               "client's rows")
+        params = dict(params or {})
+        if "cx_client" in params:
+            raise CXValueError("params must not hold 'cx_client' (reserved for the client filter)")
+        scoped = ", ".join(f"{t} AS (SELECT * FROM main.{t} WHERE client = $cx_client)"
+                           for t in (*TABLES, "missing_codes", "imports"))
+        if head == "WITH":
+            if len(words) > 1 and words[1].upper() == "RECURSIVE":
+                raise CXValueError("query must not use WITH RECURSIVE")
+            text = f"WITH {scoped}, {q[4:].lstrip()}"
+        else:
+            text = f"WITH {scoped} {q}"
+        try:
+            return self.con.execute(text, {**params, "cx_client": client}).df()
+        except duckdb.Error as exc:
+            raise CXError(f"query failed: {exc}") from None
 
     def imports(self, client: str) -> pd.DataFrame:
         """The client's provenance rows, one per file loaded, oldest first (all ``imports`` columns)."""

@@ -150,8 +150,9 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale) -> _B
             continue
         fmt = _FORMATS.get(path.suffix.lower())
         if fmt is None:
+            hint = " (save the old Excel format .xls as .xlsx)" if path.suffix.lower() == ".xls" else ""
             problems.append(Problem(file, None, None, path.suffix or "(no extension)",
-                                    "a .csv, .xlsx, .sav or .parquet file"))
+                                    f"a .csv, .xlsx, .sav or .parquet file{hint}"))
             continue
         try:
             digest = _sha256(path)
