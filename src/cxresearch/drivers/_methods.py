@@ -38,8 +38,9 @@ def _betas(As):
 
 
 def lmg(As):
+    """LMG from the subset walk; R² solved directly, so Σ LMG = R² is a check, not a definition."""
     est = _kernels.lmg_batch(np.ascontiguousarray(As))
-    r2 = est.sum(axis=1)
+    _, _, r2 = _betas(As)
     return est, est / r2[:, None], r2
 
 

@@ -293,7 +293,9 @@ def importance(
     walk of the subset tree (see ``_kernels``). Sampled LMG averages the gains over random
     orderings; ``mc_se`` is their standard deviation / sqrt(n_permutations). Weights are sampling
     weights: they change the point estimates, and the bootstrap resamples respondents with their
-    weights (it ignores strata and clusters).
+    weights (it ignores strata and clusters). Spearman intervals resample the full-sample ranks.
+    Accuracy: the sweeps lose digits only with near-collinear drivers (agreement with pingouin's
+    pseudo-inverse per subset: 1e-13 at VIF 2e4, 3e-12 at VIF 2e6).
 
     References
     ----------
@@ -560,7 +562,7 @@ def dominance(
     names = list(prep.drivers)
     cond = _kernels.conditional_gains(prep.corr)
     gen = cond.mean(axis=1)
-    r2 = float(gen.sum())
+    r2 = float(np.linalg.solve(prep.corr[:-1, :-1], prep.corr[:-1, -1]) @ prep.corr[:-1, -1])
     general = pd.DataFrame({"driver": names, "estimate": gen, "share": gen / r2})
     general["rank"] = _rank(gen / r2)
     conditional = pd.DataFrame(
