@@ -255,12 +255,6 @@ def read_csv_raw(path: Path, *, encoding: str | None = None) -> RawTable:
     return RawTable(file=name, format="csv", frame=frame, rows=rows, encoding=enc)
 
 
-def _split_header(line: str, sep: str) -> list[str]:
-    import csv
-
-    return next(csv.reader([line.rstrip("\r")], delimiter=sep), [])
-
-
 def _check_header(
     frame: pd.DataFrame, name: str, *, header: list[str] | None = None
 ) -> pd.DataFrame:
@@ -346,15 +340,13 @@ def read_xlsx_raw(path: Path, *, sheet: str | int | None = None) -> RawTable:
     frame = _check_header(frame, name, header=header)
     rows = np.arange(len(frame), dtype=np.int64) + 2
     if len(frame):
-        blank = frame.isna().to_numpy().all(axis=1)
-        obj = frame.select_dtypes(include="object")
-        if obj.shape[1]:
-            blank_str = obj.apply(lambda s: s.map(lambda v: isinstance(v, str) and not v.strip()))
-            blank = (
-                (frame.isna() | blank_str.reindex(columns=frame.columns, fill_value=False))
-                .to_numpy()
-                .all(axis=1)
-            )
+        blank = np.ones(len(frame), dtype=bool)
+        for c in frame.columns:  # a row is blank when every cell is empty or whitespace
+            s = frame[c]
+            cell = s.isna()
+            if s.dtype == object:
+                cell |= s.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+            blank &= cell.to_numpy()
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
             rows = rows[~blank]

@@ -117,43 +117,42 @@ class Built:
     extra_columns: tuple[str, ...]
 
 
-def _strings(s: pd.Series) -> pd.Series | None:
-    """The column as stripped strings where it holds strings (None when it holds none)."""
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        is_str = s.map(type).eq(str) if s.dtype == object else s.notna()
-        if not is_str.any():
-            return None
-        return s.where(is_str).astype(object).where(~is_str, s[is_str].astype(str).str.strip())
-    return None
-
-
 def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(num, blank, bad)``: floats (NaN where blank or not a number), blank mask, not-a-number mask."""
+    """``(num, blank, bad)``: floats (NaN where blank or not a number), blank mask, not-a-number mask.
+
+    Strings are stripped; the empty string and :data:`NA_STRINGS` are blank. Infinite values are
+    not numbers. Vectorised: the column's type is inferred once (in C), not cell by cell.
+    """
+    n = len(s)
     if pd.api.types.is_bool_dtype(s.dtype):
-        num = s.astype(float).to_numpy()
-        return num, np.zeros(len(s), bool), np.zeros(len(s), bool)
+        return s.astype(float).to_numpy(), np.zeros(n, bool), np.zeros(n, bool)
     if pd.api.types.is_numeric_dtype(s.dtype):
         num = s.to_numpy(dtype=float, na_value=np.nan)
         blank = np.isnan(num)
         bad = np.isinf(num)
-        num = np.where(bad, np.nan, num)
-        return num, blank, bad
-    st = _strings(s)
-    if st is None:  # object column without strings: numbers/None (Excel)
-        num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        blank = s.isna().to_numpy()
-        bad = ~blank & ~np.isfinite(num)
         return np.where(bad, np.nan, num), blank, bad
-    obj = st.to_numpy(dtype=object)
-    strmask = (
-        np.array([isinstance(v, str) for v in obj]) if s.dtype == object else np.ones(len(s), bool)
-    )
-    blank = pd.isna(st).to_numpy()
-    if strmask.any():
-        sv = st[strmask]
-        blank_str = (sv == "") | sv.isin(NA_STRINGS)
-        blank[np.flatnonzero(strmask)[blank_str.to_numpy()]] = True
-    num = pd.to_numeric(st.where(~blank), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    inferred = pd.api.types.infer_dtype(s, skipna=True)
+    if inferred == "string":  # CSV: every cell a string
+        st = s.astype(object).str.strip()
+        blank = (s.isna() | (st == "") | st.isin(NA_STRINGS)).to_numpy()
+        num = pd.to_numeric(st.where(~blank), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
+    elif inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty", "boolean"):
+        blank = s.isna().to_numpy()
+        num = pd.to_numeric(s.astype(object), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
+    else:  # Excel: numbers, text and dates mixed in one column
+        obj = s.astype(object)
+        isstr = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        st = obj.where(~isstr, obj[isstr].astype(str).str.strip())
+        blank = obj.isna().to_numpy() | (isstr & (st.eq("") | st.isin(NA_STRINGS)).to_numpy())
+        nums = obj.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
+        keep = isstr | nums.to_numpy(dtype=bool)
+        num = pd.to_numeric(st.where(keep & ~blank), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
     bad = ~blank & ~np.isfinite(num)
     return np.where(bad, np.nan, num), blank, bad
 
@@ -291,7 +290,7 @@ def build_frame(
 
     # -- per-variable checks and typing ---------------------------------------------------------------
     out: dict[str, Any] = {}
-    miss_parts: list[pd.DataFrame] = []
+    miss_parts: list[_MissingPart] = []
     sav = raw.sav
     for var in codebook.variables:
         col = source.get(var.name)
@@ -355,18 +354,35 @@ def build_frame(
 
     if wave_var is not None and wave_var.name in out:
         out[wave_var.name] = np.asarray(out[wave_var.name], dtype=np.int64)
-    frame = pd.DataFrame(out, index=pd.RangeIndex(n))
-    frame = frame[[v.name for v in codebook.variables if v.name in out]]
-    if miss_parts:
-        missing = pd.concat(miss_parts, ignore_index=True).sort_values(
-            ["row_index", "variable"], kind="stable", ignore_index=True
-        )
-    else:
-        missing = _empty_missing()
+    frame = _assemble_frame(out, [v.name for v in codebook.variables if v.name in out], n)
+    missing = _assemble_missing(miss_parts, rows) if miss_parts else _empty_missing()
     renamed = {c: v for v, c in source.items() if c != v}
     return Built(
         frame=frame, missing=missing, waves=file_waves, renamed=renamed, extra_columns=tuple(extra)
     )
+
+
+def _assemble_frame(out: dict[str, Any], ordered: list[str], n: int) -> pd.DataFrame:
+    """The frame in codebook order, its float columns in one 2-D block built once.
+
+    Building it from a dict of 150 columns would make pandas consolidate (copy) them again; here
+    each float column is copied once into a Fortran-ordered array the frame wraps without a copy,
+    and the few other columns are inserted at their places.
+    """
+    index = pd.RangeIndex(n)
+    floats = [k for k in ordered if isinstance(out[k], np.ndarray) and out[k].dtype == np.float64]
+    if floats:
+        block = np.empty((n, len(floats)), dtype=np.float64, order="F")
+        for j, k in enumerate(floats):
+            block[:, j] = out[k]
+        frame = pd.DataFrame(block, columns=floats, index=index, copy=False)
+    else:
+        frame = pd.DataFrame(index=index)
+    done = set(floats)
+    for pos, k in enumerate(ordered):
+        if k not in done:
+            frame.insert(pos, k, out[k])
+    return frame
 
 
 def _empty_missing() -> pd.DataFrame:
@@ -399,9 +415,8 @@ def _as_text(
         txt[s.isna().to_numpy()] = None
     else:
         obj = s.astype(object)
-        isstr = obj.map(type).eq(str).to_numpy()
         txt = pd.Series(np.empty(n, dtype=object))
-        if isstr.all():
+        if pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty"):
             txt[:] = obj.to_numpy()
         else:
             txt[:] = obj.map(
@@ -448,23 +463,37 @@ def _sav_user_missing(sav, column: str, num: np.ndarray) -> tuple[np.ndarray, di
     return mask, labels
 
 
-def _missing_part(
-    var: Variable, rows_pos: np.ndarray, rows: np.ndarray, codes: np.ndarray, meanings: np.ndarray
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _MissingPart:
+    variable: str
+    pos: np.ndarray
+    codes: np.ndarray
+    meanings: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+
+def _assemble_missing(parts: list[_MissingPart], rows: np.ndarray) -> pd.DataFrame:
+    """One long frame from the per-variable parts, sorted by row then codebook order."""
+    pos = np.concatenate([p.pos for p in parts])
+    order = np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)])
+    idx = np.lexsort((order, pos))
+    names = np.array([p.variable for p in parts], dtype=object)
     return pd.DataFrame(
         {
-            "row_index": rows_pos.astype(np.int64),
-            "row": rows[rows_pos].astype(np.int64),
-            "variable": var.name,
-            "code": codes.astype(float),
-            "meaning": meanings.astype(object),
+            "row_index": pos[idx].astype(np.int64),
+            "row": rows[pos[idx]].astype(np.int64),
+            "variable": names[order[idx]],
+            "code": np.concatenate([p.codes for p in parts])[idx].astype(float),
+            "meaning": np.concatenate([p.meanings for p in parts])[idx],
         }
     )
 
 
 def _apply_codes(
     var: Variable, codebook: Codebook, num: np.ndarray, column: str, sav, rows: np.ndarray
-) -> tuple[np.ndarray, pd.DataFrame | None, tuple[MissingCode, ...]]:
+) -> tuple[np.ndarray, _MissingPart | None, tuple[MissingCode, ...]]:
     """Mask of declared missing codes (codebook and ``.sav`` user-missing) and the long record."""
     codes = codebook.missing_codes_for(var.name) if var.kind in CODED_KINDS else ()
     code_vals = np.array([float(c.code) for c in codes], dtype=float)
@@ -477,9 +506,10 @@ def _apply_codes(
     vals = num[pos]
     by_code = {float(c.code): c.meaning for c in codes}
     uniq = np.unique(vals)
-    meaning_of = {u: by_code.get(float(u)) or guess_meaning(um_labels.get(float(u))) for u in uniq}
-    meanings = pd.Series(vals).map(meaning_of).to_numpy(dtype=object)
-    return mask, _missing_part(var, pos, rows, vals, meanings), codes
+    meanings = np.empty(len(vals), dtype=object)
+    for u in uniq:  # a handful of distinct codes
+        meanings[vals == u] = by_code.get(float(u)) or guess_meaning(um_labels.get(float(u)))
+    return mask, _MissingPart(var.name, pos, vals, meanings), codes
 
 
 def _numeric(
@@ -491,7 +521,7 @@ def _numeric(
     order: int,
     column: str,
     sav,
-) -> tuple[Any, pd.DataFrame | None]:
+) -> tuple[Any, _MissingPart | None]:
     num, blank, bad = _numbers(s)
     k = var.kind
     desc = _var_desc(var, column)
@@ -561,7 +591,7 @@ def _string_category(
     order: int,
     column: str,
     sav,
-) -> tuple[Any, pd.DataFrame | None]:
+) -> tuple[Any, _MissingPart | None]:
     """A category whose codes are strings (e.g. ``values: {north: ..., south: ...}``)."""
     obj = s.astype(object)
     isna = obj.isna().to_numpy()

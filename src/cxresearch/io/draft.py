@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxresearch.codebook import Codebook, CodebookError, write_text_atomic
+from cxresearch.codebook import CODED_KINDS, Codebook, CodebookError, Kind, write_text_atomic
 from cxresearch.errors import CXValueError, DataValidationError, Problem
 from cxresearch.io._raw import RawTable, read_raw
 from cxresearch.io._validate import NA_STRINGS, build_frame, guess_meaning
@@ -54,6 +54,10 @@ _HIGH_SENTINELS = {
     999: "refused",
     9999: "other",
 }
+
+
+#: files with at most this many cells are also checked with the full validation after drafting
+FULL_CHECK_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -181,8 +185,12 @@ def _guess_variable(
     wave_col: str | None,
     *,
     max_levels: int,
+    seen: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The codebook entry for one column and the review notes about it."""
+    """The codebook entry for one column and the review notes about it.
+
+    ``seen`` receives the column's distinct numeric values (to check the draft covers them).
+    """
     notes: list[str] = []
     sav = raw.sav
     entry: dict[str, Any] = {"name": name}
@@ -236,7 +244,11 @@ def _guess_variable(
 
     # -- numbers -----------------------------------------------------------------------------
     vals = num[filled]
-    whole = _is_whole(vals)
+    # one sort per column; everything below works on the distinct values and their counts
+    uniq_all, counts_all = np.unique(vals, return_counts=True)
+    if seen is not None:
+        seen[name] = uniq_all
+    whole = _is_whole(uniq_all)
     user_missing: dict[float, str] = {}
     if sav is not None and name in sav.missing_ranges:
         for lo, hi in sav.missing_ranges[name]:
@@ -244,7 +256,7 @@ def _guess_variable(
                 lo_f, hi_f = float(lo), float(hi)
             except (TypeError, ValueError):
                 continue
-            hits = np.unique(vals[(vals >= lo_f) & (vals <= hi_f)])
+            hits = uniq_all[(uniq_all >= lo_f) & (uniq_all <= hi_f)]
             points = set(hits.tolist())
             if lo_f == hi_f:
                 points.add(lo_f)
@@ -260,36 +272,33 @@ def _guess_variable(
         _WAVE_NAME.match(name)
         and whole
         and n_filled == n
-        and vals.min() >= 1900
-        and vals.max() <= 2100
+        and uniq_all[0] >= 1900
+        and uniq_all[-1] <= 2100
     ):
         entry.update(kind="wave", role="wave")
         return entry, notes
-    if _WEIGHT_NAME.search(name) and n_filled == n and vals.min() >= 0 and not user_missing:
+    if _WEIGHT_NAME.search(name) and n_filled == n and uniq_all[0] >= 0 and not user_missing:
         entry.update(kind="weight", role="weight")
         return entry, notes
     if (
         whole
         and n_filled == n
-        and _unique_in_wave(pd.Series(vals), raw, wave_col)
-        and (_ID_NAME.search(name) or (len(np.unique(vals)) > 50 and not user_missing))
         and not value_labels
+        and (_ID_NAME.search(name) or (not user_missing and len(uniq_all) > 50))
+        and (counts_all.max() == 1 or _unique_in_wave(pd.Series(vals), raw, wave_col))
     ):
         entry.update(kind="id", role="id")
         return entry, notes
 
-    in_um = np.isin(vals, list(user_missing)) if user_missing else np.zeros(len(vals), bool)
-    answer_vals = vals[~in_um]
+    in_um = np.isin(uniq_all, list(user_missing))
+    answer_u, answer_c = uniq_all[~in_um], counts_all[~in_um]
     proposed: list[float] = []
-    if whole and len(answer_vals):
-        uniq, counts = np.unique(answer_vals, return_counts=True)
-        if not value_labels or measure != "nominal":
-            proposed, rest = _sentinels(uniq, counts)
-            if proposed:
-                # a sentinel must leave a scale behind; otherwise it is just a value
-                if len(rest) == 0 or _standard_scale(rest.min(), rest.max()) is None:
-                    proposed = []
-        answer_vals = answer_vals[~np.isin(answer_vals, proposed)]
+    if whole and len(answer_u) and (not value_labels or measure != "nominal"):
+        proposed, rest = _sentinels(answer_u, answer_c)
+        # a sentinel must leave a scale behind; otherwise it is just a value
+        if proposed and (len(rest) == 0 or _standard_scale(rest.min(), rest.max()) is None):
+            proposed = []
+    distinct = answer_u[~np.isin(answer_u, proposed)]
     missing_codes: list[dict[str, Any]] = []
     for code, meaning in sorted(user_missing.items()):
         mc: dict[str, Any] = {"code": _num(code), "meaning": meaning}
@@ -300,7 +309,7 @@ def _guess_variable(
             mc["review"] = "user-missing in the .sav; set its meaning"
         missing_codes.append(mc)
     for code in proposed:
-        cnt = int((vals == code).sum())
+        cnt = int(counts_all[uniq_all == code].sum())
         missing_codes.append(
             {
                 "code": _num(code),
@@ -316,7 +325,6 @@ def _guess_variable(
     labelled = {
         k: v for k, v in value_labels.items() if k not in user_missing and k not in proposed
     }
-    distinct = np.unique(answer_vals) if len(answer_vals) else np.array([], dtype=float)
     lo = min([*distinct.tolist(), *labelled]) if (len(distinct) or labelled) else None
     hi = max([*distinct.tolist(), *labelled]) if (len(distinct) or labelled) else None
     all_whole = whole and all(float(k).is_integer() for k in labelled)
@@ -393,6 +401,23 @@ def _guess_variable(
     return entry, notes
 
 
+def _check_covers(cb: Codebook, seen: dict[str, np.ndarray], file: str) -> None:
+    for v in cb.variables:
+        if v.kind not in CODED_KINDS or v.name not in seen:
+            continue
+        codes = {float(m.code) for m in cb.missing_codes_for(v.name)}
+        for u in seen[v.name].tolist():
+            if u in codes:
+                continue
+            if v.kind is Kind.numeric and v.scale is None:
+                continue
+            if v.valid_value(u) is None:
+                raise CodebookError(
+                    f"{file}: the drafted entry of {v.name!r} does not cover the value {u!r} "
+                    "found in the file (please report this)"
+                )
+
+
 def _finish(entry: dict[str, Any], missing_codes: list[dict[str, Any]]) -> None:
     if missing_codes:
         entry["missing_codes"] = missing_codes
@@ -414,7 +439,7 @@ def _unique_in_wave(s: pd.Series, raw: RawTable, wave_col: str | None) -> bool:
         return True
     if wave_col is None or wave_col not in raw.frame.columns:
         return False
-    key = pd.DataFrame({"v": s, "w": raw.frame[wave_col].astype(str).reset_index(drop=True)})
+    key = pd.DataFrame({"v": s, "w": raw.frame[wave_col].reset_index(drop=True)})
     return not key.duplicated().any()
 
 
@@ -465,9 +490,10 @@ def draft_codebook(
     wave_col = next((c for c in raw.frame.columns if _WAVE_NAME.match(str(c))), None)
     variables: list[dict[str, Any]] = []
     notes: list[tuple[str, str]] = []
+    seen: dict[str, np.ndarray] = {}
     for col in raw.frame.columns:
         entry, vnotes = _guess_variable(
-            str(col), raw.frame[col], raw, wave_col, max_levels=max_levels
+            str(col), raw.frame[col], raw, wave_col, max_levels=max_levels, seen=seen
         )
         if vnotes:
             entry["review"] = "; ".join(vnotes)
@@ -485,8 +511,11 @@ def draft_codebook(
         cb = Codebook.model_validate(data)
     except Exception as exc:  # a guess the model refuses is a bug in the guesser: say which
         raise CodebookError(f"{p.name}: the drafted codebook does not validate: {exc}") from exc
-    # the draft must accept the file it came from
-    build_frame(raw, cb)
+    # the draft must accept the file it came from: every distinct value is a valid answer or a
+    # missing code; small files are also read through the full validation
+    _check_covers(cb, seen, p.name)
+    if raw.frame.shape[0] * raw.frame.shape[1] <= FULL_CHECK_CELLS:
+        build_frame(raw, cb)
     return Draft(
         codebook=cb,
         notes=tuple(notes),
