@@ -323,3 +323,30 @@ def test_draft_every_demo_file_validates_and_imports(tmp_path):
             with Store(tmp_path / f"s{i}.duckdb") as st:
                 st.import_files([path], client="demo", codebook=cb)
                 assert st.counts("demo")["responses"] == res.rows
+
+
+def test_large_file_path_checks_distinct_values(tmp_path, monkeypatch):
+    """Past FULL_CHECK_CELLS the draft is checked on each column's distinct values only."""
+    from cxresearch.io import draft as draft_mod
+
+    df = with_codes(survey())
+    path = write_sav(df, tmp_path / "s.sav")
+    small = cxio.draft_codebook(path)
+    monkeypatch.setattr(draft_mod, "FULL_CHECK_CELLS", 0)
+    calls = []
+    monkeypatch.setattr(draft_mod, "build_frame", lambda *a, **k: calls.append(1))
+    big = cxio.draft_codebook(path)
+    assert calls == [] and big.codebook == small.codebook
+    # the distinct-value check refuses a draft that would not import its own file
+    cb = big.codebook.model_copy(
+        update={
+            "variables": tuple(
+                v.model_copy(update={"max": 4}) if v.name == "q2" else v
+                for v in big.codebook.variables
+            )
+        }
+    )
+    seen = {"q2": np.array([-99.0, 1.0, 5.0])}
+    with pytest.raises(draft_mod.CodebookError, match="'q2' does not cover the value 5.0"):
+        draft_mod._check_covers(cb, seen, "s.sav")
+    draft_mod._check_covers(big.codebook, seen, "s.sav")
