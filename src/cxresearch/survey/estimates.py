@@ -39,26 +39,6 @@ def _prepare(
     return data, scores, by_cols, alpha, design, dom
 
 
-def _svyvar_deff(design: core.Design, dom: core.Domains, y: np.ndarray, est: core.RatioEstimate):
-    """Design effect against a with-replacement simple random sample of the same size.
-
-    ``deff = V_design / (s_w^2 / n)``, ``s_w^2`` the weighted variance with R's ``n/(n-1)``
-    (``svyvar``). R's default ``deff=TRUE`` also multiplies the SRS variance by ``1 - n/sum(w)``;
-    that equals ours divided by ``1 - n/sum(w)`` (a test checks it against R).
-    """
-    D = dom.n_dom
-    valid = ~np.isnan(y)
-    code = np.where(valid, dom.code, D)
-    wv = np.where(valid, design.w, 0.0)
-    m_ext = np.append(np.nan_to_num(est.estimate), 0.0)
-    r = np.where(valid, y, 0.0) - m_ext[code]
-    ss = np.bincount(code, weights=wv * r * r, minlength=D + 1)[:D]
-    npos = np.bincount(code, weights=(wv > 0).astype(float), minlength=D + 1)[:D]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s2 = ss / est.weight_sum * npos / (npos - 1)
-        return est.var / (s2 / npos)
-
-
 def mean(
     data: pd.DataFrame,
     *,
@@ -139,11 +119,17 @@ def mean(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
     q = core.t_quantile(alpha, design.df)
-    frames = []
-    for col in scores:
+
+    scales = [core.resolve_scale(col, scale, codebook) for col in scores]
+
+    def get_x(col):
         y = core.numeric_column(data, col)
-        core.check_scale(y, col, core.resolve_scale(col, scale, codebook), data.index)
-        est = core.domain_mean(design, dom, y)
+        core.check_scale(y, col, scales[scores.index(col)], data.index)
+        return y, None
+
+    ests = core.estimate_items(design, dom, data, scores, scales=scales, get_x=get_x)
+    frames = []
+    for col, est in zip(scores, ests, strict=True):
         se = np.sqrt(est.var)
         f = dom.levels.copy()
         f["score"] = col
@@ -154,7 +140,7 @@ def mean(
         f["se"] = se
         f["ci_lower"] = est.estimate - q * se
         f["ci_upper"] = est.estimate + q * se
-        f["deff"] = _svyvar_deff(design, dom, y, est)
+        f["deff"] = est.deff
         frames.append(f)
     out = pd.concat(frames, ignore_index=True)
     return core.finish(

@@ -141,17 +141,20 @@ def nps(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
     q = core.t_quantile(alpha, design.df)
-    D = dom.n_dom
-    frames = []
-    for col in scores:
+
+    def get_x(col):
         y = core.numeric_column(data, col)
         x = transform(y, statistic="nps", column=col, index=data.index)
-        est = core.domain_mean(design, dom, x)
-        valid = ~np.isnan(y)
-        code = np.where(valid, dom.code, D)
-        wp = np.where(valid & (y >= 9), design.w, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            prom = np.bincount(code, weights=wp, minlength=D + 1)[:D] / est.weight_sum
+        with np.errstate(invalid="ignore"):
+            prom = np.where(np.isnan(y), np.nan, (y >= 9).astype(float))
+        return x, prom
+
+    ests = core.estimate_items(
+        design, dom, data, scores, mode=core.MODE_NPS, scales=[NPS_SCALE] * len(scores), get_x=get_x
+    )
+    frames = []
+    for col, est in zip(scores, ests, strict=True):
+        prom = est.extra
         det = prom - est.estimate / 100.0
         se = np.sqrt(est.var)
         f = dom.levels.copy()
@@ -199,23 +202,43 @@ def _box(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
     q = core.t_quantile(alpha, design.df)
-    frames = []
+    scales = {}
     for col in scores:
         sc = core.resolve_scale(col, scale, codebook)
         if sc is None:
             raise CXValueError(
                 f"{where} needs the scale of {col!r}: pass scale=(min, max) or codebook="
             )
+        scales[col] = sc
+
+    def get_x(col):
         y = core.numeric_column(data, col)
         x = transform(
             y,
             statistic="bottom_box" if bottom else "top_box",
             column=col,
             index=data.index,
-            scale=sc,
+            scale=scales[col],
             k=k,
         )
-        est = core.domain_mean(design, dom, x)
+        return x, None
+
+    for col in scores:
+        _check_k(k, scales[col], col)
+    thresholds = [(scales[c][0] + k - 1) if bottom else (scales[c][1] - k + 1) for c in scores]
+    ests = core.estimate_items(
+        design,
+        dom,
+        data,
+        scores,
+        mode=core.MODE_BOTTOM if bottom else core.MODE_TOP,
+        thresholds=thresholds,
+        scales=[scales[c] for c in scores],
+        get_x=get_x,
+    )
+    frames = []
+    for col, est in zip(scores, ests, strict=True):
+        sc = scales[col]
         se = np.sqrt(est.var)
         lo, hi = core.logit_ci(est.estimate, se, q)
         f = dom.levels.copy()
