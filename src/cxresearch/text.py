@@ -22,7 +22,9 @@ and dictionary look-ups):
    counts; each theme mention gets the sign of the clauses it occurs in.
 
 Identical comments are coded once per call (a dictionary cache), which matters for templated or
-repeated short answers ("好", "no comment").
+repeated short answers ("好", "no comment"); the segmentation of each clause is memoised on the
+coder (clauses such as "服务态度很好" recur across many different comments), and so is the search
+for keywords hidden inside jieba's own compound words ("经验丰富" contains "经验").
 
 Why hand-written: jieba does the segmentation; no maintained package does dictionary-based theme
 coding with polarity for Chinese and English together, and a lexicon approach keeps the coding
@@ -113,9 +115,12 @@ class Codeframe:
     Attributes
     ----------
     themes : tuple of Theme
-    positive, negative, negators, clause_breaks : frozenset of str
-        Polarity words, negators and contrastive words that end a clause (both languages,
-        lower-case, simplified characters).
+    positive, negative, negators, post_negators, clause_breaks, neutral : frozenset of str
+        Polarity words and phrases; negators (reverse a polarity word that follows them);
+        post-negators (make a polarity word before them negative: "专业水平不够"; negative on
+        their own); contrastive words that end a clause; neutral words only added to the
+        segmenter's dictionary so that they are not split ("好几次" is not "好"). Both
+        languages, lower-case, simplified characters.
     window : int
         How many tokens before a polarity word a negator may stand.
     surnames, titles_zh, titles_en : tuple of str
@@ -131,7 +136,9 @@ class Codeframe:
     positive: frozenset[str]
     negative: frozenset[str]
     negators: frozenset[str]
+    post_negators: frozenset[str]
     clause_breaks: frozenset[str]
+    neutral: frozenset[str]
     window: int
     surnames: tuple[str, ...]
     titles_zh: tuple[str, ...]
@@ -155,7 +162,14 @@ class Codeframe:
 
     def terms(self) -> set[str]:
         """Every keyword and polarity word of the codeframe (lower-case, simplified)."""
-        out = set(self.positive | self.negative | self.negators | self.clause_breaks)
+        out = set(
+            self.positive
+            | self.negative
+            | self.negators
+            | self.post_negators
+            | self.clause_breaks
+            | self.neutral
+        )
         for t in self.themes:
             for words in t.keywords.values():
                 out.update(words)
@@ -317,14 +331,14 @@ def load_codeframe(source: str | Path | Mapping | None = None) -> Codeframe:
     pol = raw.get("polarity") or {}
     if not isinstance(pol, Mapping):
         raise CodeframeError(f"polarity must be a mapping; got {pol!r}")
-    bad = sorted(set(pol) - {"positive", "negative", "negators", "clause_breaks", "window"})
+    pol_keys = ("positive", "negative", "negators", "post_negators", "clause_breaks", "neutral")
+    bad = sorted(set(pol) - {*pol_keys, "window"})
     if bad:
         raise CodeframeError(
-            f"polarity has unknown key {bad[0]!r}; allowed: positive, negative, negators, "
-            "clause_breaks, window"
+            f"polarity has unknown key {bad[0]!r}; allowed: {', '.join(pol_keys)}, window"
         )
     words = {}
-    for key in ("positive", "negative", "negators", "clause_breaks"):
+    for key in pol_keys:
         words[key] = frozenset(
             w for v in _by_lang(pol.get(key), f"polarity.{key}").values() for w in norm(v)
         )
@@ -356,7 +370,9 @@ def load_codeframe(source: str | Path | Mapping | None = None) -> Codeframe:
         positive=words["positive"],
         negative=words["negative"],
         negators=words["negators"],
+        post_negators=words["post_negators"],
         clause_breaks=words["clause_breaks"],
+        neutral=words["neutral"],
         window=window,
         surnames=_str_list(mask.get("surnames"), "masking.surnames"),
         titles_zh=titles.get("zh", ()),
@@ -433,21 +449,75 @@ class _Coder:
                         single.setdefault(toks[0], set()).add(i)
                     else:
                         multi.setdefault(toks, set()).add(i)
+        # A dictionary term that is not a keyword but contains one (polarity words such as
+        # "被转接", "没有库存") is one token after segmentation; it carries the themes of the
+        # Chinese keywords inside it, or those keywords would be hidden.
+        zh_kw: dict[str, set[int]] = {}
+        for i, theme in enumerate(cf.themes):
+            for w in theme.keywords.get("zh", ()):
+                zh_kw.setdefault(w, set()).add(i)
+        for term in cf.terms() - cf.neutral:
+            toks = self.tokens(term)
+            if len(toks) != 1 or toks[0] in single or not _HAN.search(term):
+                continue
+            inside = {i for w, ii in zh_kw.items() if w in term for i in ii}
+            if inside:
+                single[toks[0]] = set(inside)
         self.single = {k: tuple(sorted(v)) for k, v in single.items()}
+        # jieba's own dictionary has compounds such as "经验丰富" or "质量问题" that hide a
+        # keyword; a Chinese token of 3+ characters is searched once for keywords of 2+
+        # characters (single-character keywords such as "贵" are too ambiguous inside words:
+        # "贵公司"), and the answer is memoised per token.
+        self.zh_long = {w: ii for w, ii in zh_kw.items() if len(w) >= 2}
+        self.zh_long_lens = sorted({len(w) for w in self.zh_long})
+        self.memo: dict[str, tuple[int, ...]] = {}
+        self.seg: dict[str, list[str]] = {}
         self.multi = {k: tuple(sorted(v)) for k, v in multi.items()}
         self.multi_lens = sorted({len(k) for k in self.multi})
         self.multi_first = {k[0] for k in self.multi}
         pol: dict[str, int] = {}
-        for w in cf.positive:
-            for t in self._single_token(w):
-                pol[t] = 1
-        for w in cf.negative:
-            for t in self._single_token(w):
-                pol[t] = -1
+        pol_multi: dict[tuple[str, ...], int] = {}
+        for words, sign in ((cf.positive, 1), (cf.negative, -1)):
+            for w in words:
+                toks = tuple(self.tokens(w))
+                if len(toks) == 1:
+                    pol[toks[0]] = sign
+                elif toks:
+                    pol_multi[toks] = sign
         self.pol = pol
+        self.pol_multi = pol_multi
+        self.pol_lens = sorted({len(k) for k in pol_multi}, reverse=True)
+        self.pol_first = frozenset(k[0] for k in pol_multi)
         self.neg = frozenset(t for w in cf.negators for t in self._single_token(w))
+        self.post_neg = frozenset(t for w in cf.post_negators for t in self._single_token(w))
         self.breaks = frozenset(t for w in cf.clause_breaks for t in self._single_token(w))
         self.window = cf.window
+
+    def _segment(self, piece: str) -> list[str]:
+        """Tokens of one clause (memoised: clauses repeat far more often than comments)."""
+        breaks = self.breaks
+        part = [
+            _CLAUSE if t in breaks else t
+            for t in self.tok.lcut(piece, HMM=False)
+            if not t.isspace()
+        ]
+        if len(self.seg) < 200_000:
+            self.seg[piece] = part
+        return part
+
+    def _inside(self, tok: str) -> tuple[int, ...]:
+        """Themes of the 2+ character Chinese keywords inside a longer token (memoised)."""
+        found: set[int] = set()
+        if _HAN.search(tok):
+            for m in self.zh_long_lens:
+                for a in range(len(tok) - m + 1):
+                    ii = self.zh_long.get(tok[a : a + m])
+                    if ii:
+                        found.update(ii)
+        out = tuple(sorted(found))
+        if len(self.memo) < 500_000:
+            self.memo[tok] = out
+        return out
 
     def _single_token(self, w: str) -> list[str]:
         toks = self.tokens(w)
@@ -461,41 +531,63 @@ class _Coder:
 
     def code(self, text: str) -> tuple[tuple[tuple[int, int], ...], int, int]:
         """Themes with their sign, and the positive and negative counts of one comment."""
-        breaks = self.breaks
-        toks = [
-            _CLAUSE if t in breaks else t
-            for t in self.tok.lcut(self.normalise(text), HMM=False)
-            if not t.isspace()
-        ]
+        toks: list[str] = []
+        seg = self.seg
+        for piece in self.normalise(text).split(_CLAUSE):
+            part = seg.get(piece)
+            if part is None:
+                part = self._segment(piece)
+            toks += part
+            toks.append(_CLAUSE)
         single, pol, neg, window = self.single, self.pol, self.neg, self.window
+        pol_first, post_neg = self.pol_first, self.post_neg
         n = len(toks)
         hits: list[tuple[int, int]] = []  # (theme, token position)
         signs = [0] * n
         clause_of = [0] * n
         clause = 0
-        n_pos = n_neg = 0
         for j, t in enumerate(toks):
             if t == _CLAUSE:
                 clause += 1
                 continue
             clause_of[j] = clause
             th = single.get(t)
-            if th is not None:
+            if th is None and len(t) >= 3:
+                th = self.memo.get(t)
+                if th is None:
+                    th = self._inside(t)
+            if th:
                 for i in th:
                     hits.append((i, j))
             p = pol.get(t)
+            if p is None and t in pol_first:
+                for m in self.pol_lens:
+                    p = self.pol_multi.get(tuple(toks[j : j + m]))
+                    if p is not None:
+                        break
+            if t in post_neg:
+                # "专业水平不够": the polarity word before it (same clause, within the window)
+                # becomes negative; alone ("水平不够") the post-negator itself is negative,
+                # unless a polarity word follows ("不够专业": handled as a negator of it).
+                p = None
+                for k in range(j - 1, max(-1, j - 1 - window), -1):
+                    if toks[k] == _CLAUSE:
+                        break
+                    if signs[k]:
+                        signs[k] = -1
+                        break
+                else:
+                    ahead = toks[j + 1 : j + 1 + window]
+                    if not any(a in pol for a in ahead):
+                        p = -1
             if p is not None:
                 for k in range(j - 1, max(-1, j - 1 - window), -1):
                     if toks[k] == _CLAUSE:
                         break
-                    if toks[k] in neg:
+                    if toks[k] in neg or toks[k] in post_neg:
                         p = -p
                         break
                 signs[j] = p
-                if p > 0:
-                    n_pos += 1
-                else:
-                    n_neg += 1
             if self.multi and t in self.multi_first:
                 for m in self.multi_lens:
                     key = tuple(toks[j : j + m])
@@ -503,6 +595,8 @@ class _Coder:
                     if th is not None:
                         for i in th:
                             hits.append((i, j))
+        n_pos = sum(1 for v in signs if v > 0)
+        n_neg = sum(1 for v in signs if v < 0)
         # Chinese terms jieba split in context: look up concatenated neighbours (2-3 tokens).
         if not hits:
             for j in range(n - 1):
