@@ -28,6 +28,12 @@ _TEXT = {
 }
 
 
+def _base_note(ax, text: str) -> None:
+    """The base (n, effective n) under the axis title, left-aligned."""
+    ax.annotate(text, (0, 0), xycoords="axes fraction", xytext=(0, -42), textcoords="offset points",
+                va="top", fontsize=8, color="0.4")
+
+
 def importance_performance(
     frame: pd.DataFrame,
     *,
@@ -89,6 +95,7 @@ def importance_performance(
     order = list(_CORNER)
     sns.scatterplot(data=data, x="performance", y="importance", hue="quadrant", hue_order=order,
                     palette=palette, s=70, ax=ax, legend=False)
+    ax.margins(x=0.2, y=0.18)  # room for the point labels and the quadrant names in the corners
     ax.axvline(data["performance_cut"].iloc[0], color="0.5", lw=1, ls="--")
     ax.axhline(data["importance_cut"].iloc[0], color="0.5", lw=1, ls="--")
     for _, row in data.iterrows():
@@ -99,13 +106,12 @@ def importance_performance(
 
     for q, (x, y, ha, va) in _CORNER.items():
         ax.text(x, y, names.get(q, QUADRANTS[q][lang]), transform=ax.transAxes, ha=ha, va=va,
-                fontsize=10, color="0.35", fontweight="bold")
+                fontsize=10, color="0.35", fontweight="bold", alpha=0.8)
     t = _TEXT[lang]
     ax.set_xlabel(t["performance"])
     ax.set_ylabel(t["importance"])
     if "n" in data and "n_eff" in data:
-        ax.annotate(t["base"].format(n=data["n"].iloc[0], n_eff=data["n_eff"].iloc[0]),
-                    (0, -0.12), xycoords="axes fraction", fontsize=8, color="0.4")
+        _base_note(ax, t["base"].format(n=data["n"].iloc[0], n_eff=data["n_eff"].iloc[0]))
     if title:
         ax.set_title(title)
     return ax
@@ -144,8 +150,7 @@ def importance_bars(result, *, labels=None, lang: str = "en", title: str | None 
                     fmt="none", ecolor="0.2", capsize=3)
     ax.set_xlabel(_TEXT[lang]["importance"])
     ax.set_ylabel("")
-    ax.annotate(_TEXT[lang]["base"].format(n=result.n, n_eff=result.n_eff), (0, -0.1),
-                xycoords="axes fraction", fontsize=8, color="0.4")
+    _base_note(ax, _TEXT[lang]["base"].format(n=result.n, n_eff=result.n_eff))
     if title:
         ax.set_title(title)
     return ax
