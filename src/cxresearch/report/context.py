@@ -71,6 +71,11 @@ class Study:
         return self.params.thresholds
 
     @property
+    def analysis(self):
+        """Resampling settings: ``seed``, ``n_boot``, ``max_lag``."""
+        return self.params.analysis
+
+    @property
     def variables(self):
         """Variables the analyses use (outcome, drivers, by, weight …)."""
         return self.params.variables

@@ -43,6 +43,7 @@ __all__ = [
     "LANGUAGES",
     "NOTEBOOKS",
     "FORMATS",
+    "Analysis",
     "Branding",
     "DataSource",
     "Localized",
@@ -162,6 +163,14 @@ class Thresholds(_Model):
         return self
 
 
+class Analysis(_Model):
+    """Settings of the resampling analyses (fixed so a report re-runs to the same numbers)."""
+
+    seed: Annotated[int, Field(ge=0)] = 2026
+    n_boot: Annotated[int, Field(ge=50, le=10_000)] = 200
+    max_lag: Annotated[int, Field(ge=1, le=10)] = 5
+
+
 class Output(_Model):
     """What to write and where."""
 
@@ -216,6 +225,7 @@ class Params(_Model):
     data: DataSource
     variables: Variables = Field(default_factory=Variables)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    analysis: Analysis = Field(default_factory=Analysis)
     output: Output = Field(default_factory=Output)
     branding: Branding = Field(default_factory=Branding)
     notebooks: list[str] = Field(default_factory=lambda: list(NOTEBOOKS))

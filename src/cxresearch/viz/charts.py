@@ -15,7 +15,7 @@ import pandas as pd
 
 from cxresearch.errors import CXValueError
 
-__all__ = ["segment_bars", "stacked_shares", "trend"]
+__all__ = ["coefficients", "retention", "segment_bars", "stacked_shares", "trend"]
 
 _LANGS = ("zh", "en")
 _BASE = {"zh": "样本量", "en": "Base"}
@@ -226,6 +226,100 @@ def stacked_shares(
     _percent_axis(ax)
     ax.set_ylim(0, 1)
     ax.legend(frameon=False, fontsize=8, ncol=min(len(cols), 4), loc="upper left", bbox_to_anchor=(0, -0.1))
+    if title:
+        ax.set_title(title, loc="left")
+    ax.figure.tight_layout()
+    return ax
+
+
+def coefficients(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    lang: str,
+    xlabel: str,
+    ylabel: str,
+    highlight: str | None = None,
+    title: str | None = None,
+    ax=None,
+):
+    """Bars of model coefficients with interval whiskers (e.g. a distributed-lag profile).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``x``, ``estimate``, ``ci_lower``, ``ci_upper``; optional boolean ``highlight`` column
+        (highlighted bars in the first palette colour, the others grey).
+    x : str
+        Category column (e.g. ``lag``).
+    lang : {'zh', 'en'}
+    xlabel, ylabel : str
+    highlight : str, optional
+    title : str, optional
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    _check_lang(lang)
+    _need(frame, [x, "estimate", "ci_lower", "ci_upper"] + ([highlight] if highlight else []), "viz.charts.coefficients")
+    data = frame.reset_index(drop=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.4))
+    first = plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
+    colors = [first if (highlight is None or bool(h)) else "#bfbfbf"
+              for h in (data[highlight] if highlight else [True] * len(data))]
+    xs = np.arange(len(data))
+    ax.bar(xs, data["estimate"], color=colors, width=0.6,
+           yerr=[data["estimate"] - data["ci_lower"], data["ci_upper"] - data["estimate"]],
+           error_kw={"ecolor": "0.35", "capsize": 3, "lw": 1})
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xticks(xs)
+    ax.set_xticklabels([str(v) for v in data[x]])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, loc="left")
+    ax.figure.tight_layout()
+    return ax
+
+
+def retention(
+    curves: pd.DataFrame,
+    *,
+    lang: str,
+    group: str = "band",
+    labels: Mapping | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    ax=None,
+):
+    """Kaplan–Meier retention curves (steps) with interval bands, one per group.
+
+    ``curves`` is ``cx.loyalty.retention_curves(...).curves``: ``group``, ``years``,
+    ``retention``, ``ci_lower``, ``ci_upper``.
+    """
+    import matplotlib.pyplot as plt
+
+    _check_lang(lang)
+    _need(curves, [group, "years", "retention", "ci_lower", "ci_upper"], "viz.charts.retention")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.8))
+    for key, part in curves.groupby(group, sort=False):
+        part = part.sort_values("years")
+        name = str((labels or {}).get(key, key))
+        line = ax.step(part["years"], part["retention"], where="post", lw=2, label=name)[0]
+        ax.fill_between(part["years"], part["ci_lower"], part["ci_upper"], step="post",
+                        color=line.get_color(), alpha=0.12, lw=0)
+    ax.set_ylim(0, 1.02)
+    _percent_axis(ax)
+    ax.set_xlabel(xlabel or ("年数" if lang == "zh" else "Years"))
+    ax.set_ylabel(ylabel or ("留存率" if lang == "zh" else "Retained"))
+    ax.legend(frameon=False, fontsize=8, title=None)
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
