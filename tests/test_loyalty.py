@@ -54,6 +54,11 @@ def test_ladder_rules_on_hand_made_panel():
     assert list(out["stage"].cat.categories) == list(L.STAGES)
     assert out.loc[(out.customer_id == "o") & (out.year == 2014), "purchases_ever"].item() == 1
     assert out.loc[(out.customer_id == "o") & (out.year == 2014), "tenure"].item() == 4
+    # o bought before the panel: its 2014 and 2015 loyalty windows reach before 2014
+    wc = out.set_index(["customer_id", "year"])["window_complete"]
+    assert not wc[("o", 2014)] and not wc[("o", 2015)] and wc[("o", 2016)]
+    assert wc[("p", 2014)] and wc[("n", 2014)]  # p never bought before; n first bought in 2014
+    assert not wc[("g", 2014)]  # first purchase 2013, before the panel
 
 
 def test_ladder_rules_are_parameters():

@@ -19,6 +19,7 @@ from cxresearch import persistence as P
 from cxresearch.errors import CXValueError, NotEstimableWarning
 
 REF = Path(__file__).parent / "reference" / "persistence"
+FEW = "ignore::cxresearch.persistence.FewClustersWarning"
 
 
 def simulate_panel(
@@ -78,8 +79,9 @@ def test_lag_profile_matches_r_sandwich_on_grunfeld():
              0.227980980082404]
     r_se = [22.3188570346137, 0.0171055841234307, 0.00242608451129143, 0.00580388414742542,
             0.0854542438742345]
-    res = P.lag_profile(grunfeld(), id="firm", time="year", outcome="inv", exposure="value",
-                        max_lag=2, controls=["capital"], time_effects=False)
+    with pytest.warns(P.FewClustersWarning, match="10 customers"):
+        res = P.lag_profile(grunfeld(), id="firm", time="year", outcome="inv", exposure="value",
+                            max_lag=2, controls=["capital"], time_effects=False)
     assert res.n_obs == 180 and res.n_customers == 10
     assert list(res.coefficients["term"]) == ["const", "value_lag0", "value_lag1", "value_lag2",
                                               "capital"]
@@ -96,6 +98,7 @@ def test_lag_profile_matches_r_sandwich_on_grunfeld():
     np.testing.assert_allclose(oracle["se_cluster"], r_se, rtol=1e-12)
 
 
+@pytest.mark.filterwarnings(FEW)
 def test_lag_profile_row_order_and_no_mutation():
     g = grunfeld()
     before = g.copy()
@@ -256,6 +259,7 @@ def test_false_horizon_rate_under_no_effect():
 # ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings(FEW)
 def test_errors_are_clear():
     df = simulate_panel(effects=(0.3,), n_customers=30, n_years=6, seed=1)
     kw = dict(id="customer_id", time="year", outcome="loyalty", exposure="sat")

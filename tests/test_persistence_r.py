@@ -18,6 +18,8 @@ import pytest
 from cxresearch import loyalty as L
 from cxresearch import persistence as P
 
+pytestmark = pytest.mark.filterwarnings("ignore::cxresearch.persistence.FewClustersWarning")
+
 REF = Path(__file__).parent / "reference" / "persistence"
 R = json.loads((REF / "reference.json").read_text())
 

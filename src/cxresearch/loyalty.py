@@ -180,6 +180,9 @@ def ladder(
         ``stage`` (ordered categorical of :data:`STAGES`), ``purchases_ever`` (float; a lower bound
         when the first purchase predates the panel), ``tenure`` (years since the first purchase; NaN
         for prospects), ``active_years_window`` (years with a purchase in the loyalty window),
+        ``window_complete`` (bool: the loyalty window lies inside the customer's panel years, or the
+        customer first bought in the panel; False marks early panel years where *loyal* may be
+        undercounted),
         ``promoter`` (bool), ``churned`` (bool; False when ``churn`` is None).
 
     Raises
@@ -202,7 +205,10 @@ def ladder(
 
     ``purchases_ever`` is the cumulative sum of ``purchases`` in the panel, plus one when the first
     purchase year precedes the customer's first panel year (the purchases before the panel are
-    unknown; at least one happened). Years before the panel are not counted in the loyalty window.
+    unknown; at least one happened). Years before the panel are not counted in the loyalty window,
+    so in the first ``loyal_window - 1`` panel years customers who bought before the panel can be
+    classed *repeat* instead of *loyal*: ``window_complete`` flags those rows (filter on it, or start
+    the reported waves ``loyal_window - 1`` years after the panel).
     The ladder follows Griffin's customer-loyalty ladder (suspect → prospect → first-time → repeat →
     client → advocate) with the CRM's targeting in place of "suspect".
 
@@ -269,6 +275,10 @@ def ladder(
     for k in range(rules.loyal_window):
         key = pd.MultiIndex.from_arrays([d[id].to_numpy(), tv - k])
         window += np.nan_to_num(active.reindex(key).to_numpy())
+    # the window is fully observed if it starts inside the customer's panel years, or if the customer
+    # had not bought before the panel (nothing before the panel to miss)
+    window_start = tv - rules.loyal_window + 1
+    window_complete = (window_start >= first_obs) | ~(first < first_obs)
     promoter = (d[rec].to_numpy() >= rules.promoter_min) if rec else np.zeros(len(d), bool)
 
     repeat = ever >= rules.repeat_min_purchases
@@ -288,6 +298,7 @@ def ladder(
             "purchases_ever": ever,
             "tenure": tenure,
             "active_years_window": window,
+            "window_complete": window_complete,
             "promoter": promoter,
             "churned": d["churned"].to_numpy(dtype=bool),
         }

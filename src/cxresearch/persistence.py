@@ -29,7 +29,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from cxresearch.errors import CXValueError, NotEstimableWarning
+from cxresearch.errors import CXValueError, CXWarning, NotEstimableWarning
 
 __all__ = [
     "HORIZON_DEFINITION",
@@ -37,6 +37,7 @@ __all__ = [
     "LagProfile",
     "HorizonEstimate",
     "HorizonResult",
+    "FewClustersWarning",
     "HazardResult",
     "lag_profile",
     "horizon",
@@ -44,6 +45,14 @@ __all__ = [
     "churn_hazard",
     "customer_years",
 ]
+
+#: Below this many customers, cluster-robust standard errors are flagged (:class:`FewClustersWarning`).
+MIN_CLUSTERS = 30
+
+
+class FewClustersWarning(CXWarning):
+    """Cluster-robust standard errors rest on few customers (clusters) and tend to be too small."""
+
 
 #: Estimators of the lag profile: ``"pooled"`` (pooled OLS) and ``"within"`` (customer fixed effects).
 METHODS = ("pooled", "within")
@@ -422,7 +431,17 @@ class HorizonResult:
 # --------------------------------------------------------------------------------------------------
 
 
-def _fit_profile(design: _Design, *, method: str, alpha: float, settings: dict) -> LagProfile:
+def _fit_profile(
+    design: _Design, *, method: str, alpha: float, settings: dict, stacklevel: int = 3
+) -> LagProfile:
+    if design.n_customers < MIN_CLUSTERS:
+        warnings.warn(
+            f"the lag profile rests on {design.n_customers} customers (clusters); cluster-robust "
+            f"standard errors need many clusters (at least about {MIN_CLUSTERS}) and are too small "
+            "with few",
+            FewClustersWarning,
+            stacklevel=stacklevel,
+        )
     model = sm.OLS(design.y, design.X)
     fit = model.fit(cov_type="cluster", cov_kwds={"groups": design.groups}, use_t=True)
     params = np.asarray(fit.params)
@@ -509,6 +528,11 @@ def lag_profile(
         A column is missing or not numeric; an (id, time) pair is duplicated; the panel covers fewer
         than ``max_lag + 2`` distinct years; no customer-year has the exposure at every lag; the design
         is rank deficient.
+
+    Warns
+    -----
+    FewClustersWarning
+        Fewer than :data:`MIN_CLUSTERS` customers in the complete cases.
 
     Notes
     -----
@@ -642,7 +666,7 @@ def _horizon_estimate(
     design: _Design, *, method: str, alpha: float, n_boot: int, rng: np.random.Generator,
     settings: dict,
 ) -> HorizonEstimate:
-    profile = _fit_profile(design, method=method, alpha=alpha, settings=settings)
+    profile = _fit_profile(design, method=method, alpha=alpha, settings=settings, stacklevel=4)
     h, censored = _h_from_significance(profile.table["significant_positive"].to_numpy())
     if n_boot > 0:
         boot, boot_cens, failed = _bootstrap_h(design, alpha=alpha, n_boot=n_boot, rng=rng)
