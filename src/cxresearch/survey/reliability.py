@@ -294,7 +294,8 @@ def _codebook_dimensions(codebook: object) -> tuple[dict, list, dict]:
             continue
         name = attr(e, "name")
         dims.setdefault(str(dim), []).append(name)
-        lo, hi = attr(e, "min"), attr(e, "max")
+        sc = attr(e, "scale") if not isinstance(e, Mapping) else None
+        lo, hi = (sc[0], sc[1]) if sc is not None else (attr(e, "min"), attr(e, "max"))
         if lo is not None and hi is not None:
             scales[name] = (float(lo), float(hi))
         if attr(e, "reverse"):
