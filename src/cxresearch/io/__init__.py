@@ -40,11 +40,14 @@ from cxresearch.io._raw import (
     sha256,
 )
 from cxresearch.io._validate import FileValidationError, build_frame
+from cxresearch.io.draft import Draft, draft_codebook, write_draft
 
 __all__ = [
     "CSV_ENCODINGS",
+    "Draft",
     "FORMATS",
     "FileValidationError",
+    "PartialMultiResponseWarning",
     "RawTable",
     "ReadResult",
     "SavMeta",
@@ -345,15 +348,3 @@ def multi_response_shares(
 
 class PartialMultiResponseWarning(CXWarning):
     """Some respondents answered part of a multi-response set; they are left out of its base."""
-
-
-def draft_codebook(*args, **kwargs):  # noqa: D103 - documented in cxresearch.io.draft
-    from cxresearch.io.draft import draft_codebook as _draft
-
-    return _draft(*args, **kwargs)
-
-
-def write_draft(*args, **kwargs):  # noqa: D103 - documented in cxresearch.io.draft
-    from cxresearch.io.draft import write_draft as _write
-
-    return _write(*args, **kwargs)
