@@ -139,6 +139,8 @@ def test_comments_are_data_never_evaluated():
     assert res.codes.loc[0, "price"]
     q = text.example_quotes(df, res)
     assert q.loc[0, "quote"] == nasty + " 价格太贵"
+    assert "row" not in q.columns
+    assert text.example_quotes(df, res, with_row=True).loc[0, "row"] == 0
 
 
 def test_identical_comments_are_coded_once():
@@ -290,6 +292,27 @@ def test_theme_satisfaction_against_scipy(survey):
     assert (r["ci_lower"], r["ci_upper"]) == pytest.approx((lo, hi))
     assert r["mean_other"] == pytest.approx(b.mean())
     assert r["p_value"] == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+
+
+def test_theme_tables_leave_out_groups_under_the_anonymity_minimum():
+    df = pd.DataFrame(
+        {
+            "comment": ["价格太贵"] * 8 + ["服务态度很好"] * 3 + ["价格太贵"] * 4,
+            "segment": [1] * 11 + [2] * 4,
+            "wave": 2024,
+            "overall_sat": [3.0] * 8 + [9.0] * 3 + [4.0] * 4,
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        freq = text.theme_frequencies(df)
+    assert set(freq["segment"]) == {1}  # segment 2 has 4 comments: left out
+    sat = text.theme_satisfaction(df).set_index("theme")
+    assert "courtesy" not in sat.index  # 3 comments mention courtesy
+    assert sat.loc["price", "n"] == 12
+    assert "courtesy" in text.theme_satisfaction(df, min_n=1)["theme"].tolist()
+    with pytest.raises(CXValueError, match="min_n must be"):
+        text.theme_satisfaction(df, min_n=-1)
 
 
 def test_theme_satisfaction_needs_numeric_score(survey):

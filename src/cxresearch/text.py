@@ -948,6 +948,12 @@ def _wilson(k: np.ndarray, n: np.ndarray, alpha: float) -> tuple[np.ndarray, np.
     return lo, hi
 
 
+def _check_count(name: str, v) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+        raise CXValueError(f"{name} must be a non-negative integer; got {v!r}")
+    return int(v)
+
+
 def _check_alpha(alpha) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
         raise CXValueError(f"alpha must be a number between 0 and 1 (exclusive); got {alpha!r}")
@@ -963,6 +969,7 @@ def theme_frequencies(
     codeframe=None,
     alpha: float = 0.05,
     min_base: int = 30,
+    min_n: int = 5,
 ) -> pd.DataFrame:
     """Share of comments mentioning each theme, by segment and wave, with bases.
 
@@ -982,11 +989,13 @@ def theme_frequencies(
     min_base : int, default 30
         Reporting minimum: groups with fewer comments get ``small_base = True`` (and a
         :class:`~cxresearch.errors.SmallBaseWarning`).
+    min_n : int, default 5
+        Anonymity minimum: groups with fewer comments are left out of the frame.
 
     Returns
     -------
     DataFrame
-        One row per group × theme: the ``by`` columns, ``theme``, ``n_respondents`` (rows in the
+        One row per group (with at least ``min_n`` comments) × theme: the ``by`` columns, ``theme``, ``n_respondents`` (rows in the
         group), ``n`` (the base: rows with a non-empty comment), ``n_mentions`` (comments
         mentioning the theme), ``estimate`` (n_mentions / n), ``ci_lower``, ``ci_upper`` (Wilson),
         ``n_positive``, ``n_negative`` (mentions with positive / negative polarity),
@@ -1003,6 +1012,8 @@ def theme_frequencies(
     JASA 22(158), 209–212. doi:10.1080/01621459.1927.10502953
     """
     alpha = _check_alpha(alpha)
+    min_base = _check_count("min_base", min_base)
+    min_n = _check_count("min_n", min_n)
     cols = _by_list(data, by)
     cod = _coding_for(data, coding, text, codeframe)
     themes = list(cod.themes)
@@ -1052,6 +1063,7 @@ def theme_frequencies(
         out["estimate"] = np.where(n > 0, out["n_mentions"] / np.where(n > 0, n, 1), np.nan)
     out["ci_lower"], out["ci_upper"] = _wilson(out["n_mentions"].to_numpy(), n, alpha)
     out["small_base"] = n < min_base
+    out = out[n >= min_n]
     order = cols + [
         "theme",
         "n_respondents",
@@ -1089,6 +1101,7 @@ def theme_satisfaction(
     by=None,
     codeframe=None,
     alpha: float = 0.05,
+    min_n: int = 5,
 ) -> pd.DataFrame:
     """Mean satisfaction of the comments that mention each theme (and of those that do not).
 
@@ -1104,11 +1117,14 @@ def theme_satisfaction(
         Grouping columns (e.g. ``"wave"``).
     codeframe : optional
     alpha : float, default 0.05
+    min_n : int, default 5
+        Anonymity minimum: a theme (in a group) mentioned by fewer scored comments is left out.
 
     Returns
     -------
     DataFrame
-        One row per (group ×) theme: ``theme``, ``n`` (comments mentioning it with a score),
+        One row per (group ×) theme mentioned by at least ``min_n`` scored comments: ``theme``,
+        ``n`` (comments mentioning it with a score),
         ``estimate`` (mean score), ``se`` (s / sqrt(n)), ``ci_lower``, ``ci_upper`` (t interval,
         n - 1 df), ``n_other`` and ``mean_other`` (commenters not mentioning the theme),
         ``difference`` (estimate - mean_other), ``p_value`` (Welch t test of the difference).
@@ -1125,6 +1141,7 @@ def theme_satisfaction(
     from scipy import stats
 
     alpha = _check_alpha(alpha)
+    min_n = _check_count("min_n", min_n)
     if score not in data.columns:
         raise CXValueError(f"score must name a column of data; got {score!r}")
     if not pd.api.types.is_numeric_dtype(data[score]) or pd.api.types.is_bool_dtype(data[score]):
@@ -1149,6 +1166,8 @@ def theme_satisfaction(
             a = yv[gm & keep & men]
             b = yv[gm & keep & ~men]
             n = len(a)
+            if n < min_n:
+                continue
             est = float(a.mean()) if n else np.nan
             se = float(a.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
             if n > 1 and se > 0:
@@ -1160,7 +1179,10 @@ def theme_satisfaction(
             mo = float(b.mean()) if len(b) else np.nan
             p = np.nan
             if n > 1 and len(b) > 1 and (a.std() > 0 or b.std() > 0):
-                p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+                with warnings.catch_warnings():
+                    # scipy warns on a constant group; the Welch statistic is still defined
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
             row = dict(zip(cols, key, strict=True))
             row.update(
                 theme=t,
@@ -1203,6 +1225,7 @@ def example_quotes(
     max_chars: int = 200,
     codeframe=None,
     seed: int | None = None,
+    with_row: bool = False,
 ) -> pd.DataFrame:
     """Example quotes per theme, anonymised.
 
@@ -1222,12 +1245,14 @@ def example_quotes(
     seed : int, optional
         Quotes are drawn at random among the distinct comments mentioning the theme; a seed makes
         the draw reproducible (None: the first ``n`` in data order).
+    with_row : bool, default False
+        Add ``row`` (the index label in data) for internal follow-up; never for a client's table.
 
     Returns
     -------
     DataFrame
-        ``theme``, ``rank`` (1..n), ``row`` (index label in data, for internal follow-up only —
-        drop it before a client sees the table), ``quote`` (masked text), ``polarity`` (float).
+        ``theme``, ``rank`` (1..n), ``quote`` (masked text), ``polarity`` (float, the theme's
+        polarity in that comment), and ``row`` with ``with_row=True``.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise CXValueError(f"n must be a positive integer; got {n!r}")
@@ -1267,7 +1292,8 @@ def example_quotes(
                     polarity=float(sub["polarity"].iloc[j]),
                 )
             )
-    return pd.DataFrame(rows, columns=["theme", "rank", "row", "quote", "polarity"])
+    out = pd.DataFrame(rows, columns=["theme", "rank", "row", "quote", "polarity"])
+    return out if with_row else out.drop(columns="row")
 
 
 def coding_agreement(
