@@ -496,6 +496,10 @@ def test_read_only_store(tmp_path):
         with pytest.raises(CXError, match="open read-only"):
             st.import_files([write(survey(2024), tmp_path / "b.csv")], client="acme",
                             codebook=codebook())
+        # checking needs no write access
+        report = st.import_files([tmp_path / "b.csv"], client="acme", codebook=codebook(),
+                                 dry_run=True)
+        assert report.rows_by_table["responses"] == 6
     with pytest.raises(CXError, match="folder .* does not exist"):
         Store(tmp_path / "nowhere" / "s.duckdb")
 
@@ -510,6 +514,11 @@ def test_bad_parameters(store, tmp_path):
         store.import_files([], client="acme", codebook=codebook())
     with pytest.raises(CXValueError, match="employee_scale must have min <= max"):
         store.import_files([path], client="acme", codebook=codebook(), employee_scale=(5, 1))
+    for bad in ("../acme", "acme/cn", ".hidden", "a b", "x" * 65):
+        with pytest.raises(CXValueError, match="client must be an id of letters, digits"):
+            store.import_files([path], client=bad, codebook=codebook())
+    for good in ("acme-cn", "客户_01", "a.b"):
+        store.import_files([path], client=good, codebook=codebook(), dry_run=True)
 
 
 def test_dry_run_writes_nothing(store, tmp_path):

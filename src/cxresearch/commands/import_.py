@@ -42,7 +42,7 @@ def run(args) -> int:
     existed = store_path.exists()
     if args.check and not existed:
         return _check_without_store(args)
-    store = Store(store_path, read_only=False)
+    store = Store(store_path, read_only=args.check)
     ok = False
     try:
         report = store.import_files(

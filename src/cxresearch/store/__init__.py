@@ -572,7 +572,8 @@ class Store:
             Survey waves (``.csv``, ``.xlsx``, ``.sav``, ``.parquet``), CRM extracts, employee survey
             files or comment files.
         client : str
-            The client the rows belong to.
+            The client the rows belong to: letters (any script), digits, ``_``, ``-`` and ``.``
+            (not first), at most 64 characters — it names the client's report folder.
         codebook : path, dict or Codebook
             The study's codebook (:func:`cxresearch.codebook.load` accepts a path or a dict).
         table : {'auto', 'responses', 'customers', 'employees', 'comments'}
@@ -604,13 +605,13 @@ class Store:
             The store is read-only, or writing failed (the transaction was rolled back).
         """
         started = time.perf_counter()
-        if self.read_only:
-            raise CXError(f"store {str(self.path)!r} is open read-only; open it with read_only=False to import")
-        client = _check_client(client)
-        _check_choice("table", table, ("auto", *TABLES))
-        scale = _check_scale(employee_scale)
         if not isinstance(dry_run, bool):
             raise CXValueError(f"dry_run must be True or False; got {dry_run!r}")
+        if self.read_only and not dry_run:
+            raise CXError(f"store {str(self.path)!r} is open read-only; open it with read_only=False to import")
+        client = _check_new_client(client)
+        _check_choice("table", table, ("auto", *TABLES))
+        scale = _check_scale(employee_scale)
         if isinstance(paths, str | Path):
             paths = [paths]
         paths = [Path(p) for p in paths]
@@ -908,6 +909,19 @@ def _compatible(stored: str, new: str) -> bool:
 def _check_client(client) -> str:
     if not isinstance(client, str) or not client.strip():
         raise CXValueError(f"client must be a non-empty string (the client's id); got {client!r}")
+    return client
+
+
+_CLIENT_ID = re.compile(r"^\w[\w.\-]{0,63}$")
+
+
+def _check_new_client(client) -> str:
+    """A client id that data are loaded under: safe as a folder name (reports/<client>/...)."""
+    client = _check_client(client)
+    if not _CLIENT_ID.match(client):
+        raise CXValueError(
+            "client must be an id of letters, digits, '_', '-' and '.' (not first), at most 64 "
+            f"characters, e.g. 'acme' or 'acme-cn'; got {client!r}")
     return client
 
 
