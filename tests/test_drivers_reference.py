@@ -1,7 +1,9 @@
-"""Key driver statistics against R (tests/reference/drivers/make_reference.R, R 4.2.2, survey 4.1-1).
+"""Key driver statistics against R (tests/reference/drivers/make_reference.R, R 4.2.2, survey 4.1-1;
+make_reference_relaimpo.R, relaimpo 2.2-7) and a published worked example (rwa).
 
-Every expected number comes from ``tests/reference/drivers/drivers_reference.json``; each entry
-carries the R call that produced it (``call``), and the R script is beside it.
+Every expected number from R comes from ``tests/reference/drivers/drivers_reference.json`` or
+``relaimpo_reference.json``; each entry carries the R call that produced it (``call``), and the R
+scripts are beside them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import cxresearch.drivers as drv
 
 REF = Path(__file__).parent / "reference" / "drivers"
 R = json.loads((REF / "drivers_reference.json").read_text())
+RELAIMPO = json.loads((REF / "relaimpo_reference.json").read_text())
 SWISS_X = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
 MT_X = ["cyl", "disp", "hp", "drat", "wt", "qsec"]
 INF_X = ["age", "parity", "induced", "spontaneous"]
@@ -157,3 +160,52 @@ def test_weighted_odds_ratio_se_vs_svyglm(infert):
     res = drv.logistic(infert, outcome="case", drivers=INF_X, weights="w")
     np.testing.assert_allclose(res.odds_ratios["coef"], ref["coef"][1:], rtol=1e-7)
     np.testing.assert_allclose(res.odds_ratios["se"], ref["se"][1:], rtol=1e-4)
+
+
+def test_lmg_and_others_vs_relaimpo_swiss(swiss):
+    # R: calc.relimp(Fertility ~ ., data = swiss, type = c('lmg', 'pratt', 'betasq', 'first', 'last'))
+    ref = RELAIMPO["swiss"]
+    assert ref["names"] == SWISS_X
+    res = drv.shapley(swiss, outcome="Fertility", drivers=SWISS_X)
+    np.testing.assert_allclose(res.importance["lmg"], ref["lmg"], rtol=0, atol=1e-12)
+    assert res.r2 == pytest.approx(ref["r2"], abs=1e-12)
+    # R: calc.relimp(Fertility ~ ., data = swiss, type = 'lmg', rela = TRUE)
+    np.testing.assert_allclose(res.importance["share"], RELAIMPO["swiss_rela"]["lmg"], atol=1e-12)
+    pr = drv.importance(swiss, outcome="Fertility", drivers=SWISS_X, method="pratt")
+    np.testing.assert_allclose(pr.importance["pratt"], ref["pratt"], atol=1e-12)
+    b = drv.importance(swiss, outcome="Fertility", drivers=SWISS_X, method="beta")
+    np.testing.assert_allclose(b.importance["beta"] ** 2, ref["betasq"], atol=1e-12)
+    r = drv.importance(swiss, outcome="Fertility", drivers=SWISS_X, method="pearson")
+    np.testing.assert_allclose(r.importance["r"] ** 2, ref["first"], atol=1e-12)
+    # relaimpo "last" (R² lost when a driver leaves the full model) = β_j² / VIF_j
+    last = b.diagnostics["beta"] ** 2 / b.diagnostics["vif"]
+    np.testing.assert_allclose(last, ref["last"], atol=1e-12)
+    # the same conditional gains: dominance at size p-1 is "last", at size 0 is "first"
+    dom = drv.dominance(swiss, outcome="Fertility", drivers=SWISS_X).conditional
+    np.testing.assert_allclose(dom.query("size == 4")["estimate"], ref["last"], atol=1e-12)
+    np.testing.assert_allclose(dom.query("size == 0")["estimate"], ref["first"], atol=1e-12)
+
+
+def test_weighted_lmg_vs_relaimpo(mtcars):
+    # R: calc.relimp(lm(mpg ~ cyl + disp + hp + drat + wt + qsec, data = mtcars, weights = carb),
+    #                type = 'lmg')
+    ref = RELAIMPO["mtcars_weighted"]
+    assert ref["names"] == MT_X
+    res = drv.shapley(mtcars, outcome="mpg", drivers=MT_X, weights="w")
+    np.testing.assert_allclose(res.importance["lmg"], ref["lmg"], atol=1e-12)
+    assert res.r2 == pytest.approx(ref["r2"], abs=1e-12)
+
+
+def test_relative_weights_published_example_rwa(mtcars):
+    # Published worked example: README of the R package rwa (M. Chan, CRAN), "Basic example":
+    #   mtcars %>% rwa(outcome = "mpg", predictors = c("cyl", "disp", "hp", "gear"))
+    #   $rsquare 0.7791896
+    #   Raw.RelWeight      cyl 0.2284797  disp 0.2221469  hp 0.2321744  gear 0.0963886
+    #   Rescaled.RelWeight cyl 29.32274   disp 28.50999   hp 29.79691   gear 12.37037
+    xs = ["cyl", "disp", "hp", "gear"]
+    res = drv.relative_weights(mtcars, outcome="mpg", drivers=xs)
+    assert res.r2 == pytest.approx(0.7791896, abs=5e-8)
+    np.testing.assert_allclose(res.importance["raw_weight"],
+                               [0.2284797, 0.2221469, 0.2321744, 0.0963886], atol=5e-8)
+    np.testing.assert_allclose(res.importance["share"] * 100,
+                               [29.32274, 28.50999, 29.79691, 12.37037], atol=5e-6)

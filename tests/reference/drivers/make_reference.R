@@ -7,7 +7,7 @@ library(jsonlite)
 library(survey)
 
 write.csv(swiss, "swiss.csv", row.names = FALSE)
-mt <- mtcars[, c("mpg", "cyl", "disp", "hp", "drat", "wt", "qsec")]
+mt <- mtcars[, c("mpg", "cyl", "disp", "hp", "drat", "wt", "qsec", "gear")]
 mt$w <- mtcars$carb                    # a deterministic positive weight
 write.csv(mt, "mtcars.csv", row.names = FALSE)
 write.csv(airquality, "airquality.csv", row.names = FALSE)
