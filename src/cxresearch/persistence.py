@@ -615,12 +615,9 @@ class _ClusterBlocks:
     def solve(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Coefficients and cluster-robust SEs of the data with cluster g repeated counts[g] times."""
         p = self.p
-        keep = counts > 0
-        c = counts[keep].astype(float)
-        xtx_g = self.xtx[keep]
-        xty_g = self.xty[keep]
-        xtx = (c @ xtx_g).reshape(p, p)
-        xty = c @ xty_g
+        c = np.asarray(counts, dtype=float)
+        xtx = (c @ self.xtx).reshape(p, p)
+        xty = c @ self.xty
         try:
             beta = np.linalg.solve(xtx, xty)
             bread = np.linalg.inv(xtx)
@@ -628,11 +625,12 @@ class _ClusterBlocks:
             return None
         if not np.all(np.isfinite(beta)):
             return None
-        # score of each cluster copy: X_g'(y_g - X_g b) = X_g'y_g - X_g'X_g b
-        scores = xty_g - xtx_g.reshape(-1, p, p) @ beta
+        # score of each cluster copy: X_g'(y_g - X_g b) = X_g'y_g - X_g'X_g b (clusters not drawn
+        # have weight 0)
+        scores = self.xty - self.xtx.reshape(-1, p, p) @ beta
         meat = (scores * c[:, None]).T @ scores
         n_clusters = c.sum()
-        n_obs = c @ self.n_rows[keep]
+        n_obs = c @ self.n_rows
         factor = n_clusters / (n_clusters - 1) * (n_obs - 1) / (n_obs - p)
         cov = factor * bread @ meat @ bread
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -749,7 +747,9 @@ def horizon(
     alpha, lag H not. If all lags 0..K are significant, H = K + 1 is a lower bound and ``censored``
     is True: re-run with a larger ``max_lag``. Each lag is tested at level alpha without a
     multiplicity correction, but the sequential rule stops at the first non-significant lag, so under
-    no effect P(H >= 1) <= alpha.
+    no effect P(H >= 1) = P(lag 0 significant) = alpha (asymptotically). Likewise, when the true
+    horizon is h and lags 0..h−1 are all detected, H overshoots h with probability about alpha (lag
+    h is tested once); choose a smaller alpha for a more conservative horizon.
 
     The interval is the bootstrap percentile interval (alpha/2, 1 − alpha/2 quantiles of the
     replicates' H) from ``n_boot`` resamples of customers with replacement; each replicate
