@@ -98,3 +98,36 @@ def test_bad_codebook_and_locked_store_are_clear_errors(tmp_path, capsys):
                  str(tmp_path / "nope.yaml"), w])
     assert code == 1
     assert "codebook" in capsys.readouterr().err and not db.exists()
+
+
+def test_store_in_use_or_not_a_store_is_a_clear_error(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    cb = _codebook_file(tmp_path)
+    w = str(write(survey(2023), tmp_path / "w2023.csv"))
+    # a data file given as the store by mistake is refused and left as it was
+    before = (tmp_path / "w2023.csv").read_bytes()
+    files = sorted(tmp_path.iterdir())
+    assert main(["import", "--store", w, "--client", "acme", "--codebook", str(cb), w]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {w!r} is not a cxresearch store" in err or "error: cannot open store" in err
+    assert (tmp_path / "w2023.csv").read_bytes() == before
+    assert sorted(tmp_path.iterdir()) == files  # no WAL or other file left beside it
+
+    db = tmp_path / "study.duckdb"
+    Store(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, duckdb; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); sys.stdin.read()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        code = main(["import", "--store", str(db), "--client", "acme", "--codebook", str(cb), w])
+        err = capsys.readouterr().err
+        assert code == 1
+        assert f"error: cannot open store {str(db)!r}" in err and "lock" in err
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert db.exists()  # an existing store is never removed
