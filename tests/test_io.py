@@ -6,6 +6,7 @@ import copy
 import hashlib
 import struct
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -647,17 +648,9 @@ MR_CB = {
     "multi_response": [{"name": "channels", "options": ["ch_phone", "ch_web", "ch_branch"]}],
 }
 
-# 8 respondents; r6 and r7 were not asked (-99 on every option), r5 skipped one option.
-MR_CSV = """respondent_id,weight,ch_phone,ch_web,ch_branch
-r0,1.0,1,1,0
-r1,2.0,1,0,0
-r2,1.0,0,1,1
-r3,0.5,1,1,1
-r4,1.5,0,0,0
-r5,1.0,1,,0
-r6,3.0,-99,-99,-99
-r7,1.0,-99,-99,-99
-"""
+# tests/reference/io/multi_response.csv: 8 respondents; r6 and r7 were not asked (-99 on every
+# option), r5 skipped one option. The hand computation is in tests/reference/io/README.md.
+MR_CSV = (Path(__file__).parent / "reference" / "io" / "multi_response.csv").read_text(encoding="utf-8")
 
 
 def test_multi_response_shares_by_hand(tmp_path):
