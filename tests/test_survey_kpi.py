@@ -327,3 +327,41 @@ def test_fast_path_threads_on_large_data_agree():
     pd.testing.assert_frame_equal(
         both[both["score"] == "sat2"].reset_index(drop=True), one, rtol=1e-12
     )
+
+
+# --- lonely PSUs (R options(survey.lonely.psu=...)) ----------------------------------------------
+
+
+@pytest.mark.parametrize("rule", ["remove", "adjust"])
+def test_lonely_psu_rules_match_r(rule):
+    df = pd.read_csv(REF / "apiclus1.csv")
+    df["grp"] = np.where(df["dnum"] == 716, "solo", "rest")
+    # svydesign(ids=~dnum, strata=~grp, weights=~pw, data=apiclus1) with district 716 alone
+    kw = dict(weights="pw", strata="grp", cluster="dnum", lonely_psu=rule)
+    ref = EXTRA[f"lonely_{rule}"]
+    m = sv.mean(df, score="api00", **kw)  # svymean(~api00, d)
+    np.testing.assert_allclose(m["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(m["se"], scalar(ref["se"]), rtol=RTOL)
+    b = sv.mean(df, score="api00", by="stype", **kw)  # svyby(~api00, ~stype, d, svymean)
+    assert list(b["stype"]) == ref["by_level"]
+    np.testing.assert_allclose(b["se"], ref["by_se"], rtol=RTOL)
+
+
+def test_computation_never_imports_presentation():
+    import ast
+
+    pkg = Path(sv.__file__).parent
+    banned = ("viz", "tables", "report", "cli", "commands")
+    for f in pkg.glob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                parts = name.split(".")
+                assert not (parts[0] == "cxresearch" and len(parts) > 1 and parts[1] in banned), (
+                    f,
+                    name,
+                )

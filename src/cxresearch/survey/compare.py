@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
@@ -42,7 +41,12 @@ def adjust_p(p: np.ndarray, correction: str) -> np.ndarray:
     if not ok.any():
         return out
     method = CORRECTIONS[correction]
-    out[ok] = p[ok] if method is None else multipletests(p[ok], method=method)[1]
+    if method is None:
+        out[ok] = p[ok]
+    else:
+        from statsmodels.stats.multitest import multipletests  # heavy import: only when used
+
+        out[ok] = multipletests(p[ok], method=method)[1]
     return out
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 from scipy import stats
 
 from cxresearch.errors import CXValueError, NotEstimableWarning
@@ -148,6 +147,8 @@ def cronbach_alpha(
     level = core.check_alpha(alpha)
     frame = _items_frame(data, items, reverse, scale)
     n, k = frame.shape
+    import pingouin as pg  # heavy import: only when used
+
     a = float(pg.cronbach_alpha(data=frame, nan_policy="listwise")[0])
     lo, hi = _feldt(a, n, k, level)
     R = np.corrcoef(frame.to_numpy(float), rowvar=False)

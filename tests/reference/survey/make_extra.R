@@ -45,5 +45,17 @@ add("panel_nps_2025_minus_2023", "svycontrast(svyby(~I(100*((recommend>=9)-(reco
          estimate = unname(coef(cn)), se = unname(SE(cn))))
 tb <- svytotal(~sat, dp, na.rm = TRUE)
 add("panel_total_sat", "svytotal(~sat, d, na.rm=TRUE)", dps, list(estimate = unname(coef(tb)), se = unname(SE(tb))))
+
+# lonely PSUs: apiclus1 with district 716 alone in its own stratum (one PSU there)
+a1 <- read.csv("apiclus1.csv"); a1$grp <- ifelse(a1$dnum == 716, "solo", "rest")
+dls <- "svydesign(ids=~dnum, strata=~grp, weights=~pw, data=apiclus1)  # grp: dnum 716 alone"
+for (rule in c("remove", "adjust")) {
+  options(survey.lonely.psu = rule)
+  dl <- svydesign(ids = ~dnum, strata = ~grp, weights = ~pw, data = a1)
+  ml <- svymean(~api00, dl); bl <- svyby(~api00, ~stype, dl, svymean)
+  add(paste0("lonely_", rule), sprintf("options(survey.lonely.psu='%s'); svymean(~api00, d); svyby(~api00, ~stype, d, svymean)", rule), dls,
+      list(estimate = unname(coef(ml)), se = unname(SE(ml)), by_level = as.character(bl$stype), by_se = unname(SE(bl))))
+}
+options(survey.lonely.psu = "fail")
 write(toJSON(cases, auto_unbox = TRUE, digits = NA, pretty = TRUE), "survey_extra.json")
 cat("wrote", length(cases), "cases\n")
