@@ -673,6 +673,10 @@ def test_multi_response_shares_by_hand(tmp_path):
     # phone: 1 + 2 + 0.5 = 3.5; web: 1 + 1 + 0.5 = 2.5; branch: 1 + 0.5 = 1.5
     assert w["weighted_base"].tolist() == pytest.approx([6.0] * 3)
     assert w["estimate"].tolist() == pytest.approx([3.5 / 6, 2.5 / 6, 1.5 / 6])
+    # R (tests/reference/io/multi_response.R), tolerance 1e-12:
+    # coef(svymean(~ch_phone + ch_web + ch_branch, svydesign(ids=~1, weights=~weight, data=base)))
+    r_weighted = [0.583333333333333, 0.416666666666667, 0.250000000000000]
+    assert w["estimate"].tolist() == pytest.approx(r_weighted, abs=1e-12)
     assert w["n_eff"].iloc[0] == pytest.approx(36 / (1 + 4 + 1 + 0.25 + 2.25))
     pd.testing.assert_frame_equal(res.frame, frame_before)  # the caller's frame is untouched
     # unit weights give the unweighted shares
