@@ -181,6 +181,18 @@ def test_did_cluster_se_against_numpy_sandwich():
     assert f["df"] == 11 and f["n_units"] == 12 and f["n_programme_units"] == 4
     assert f["ci_lower"] < 0.4 < f["ci_upper"]
     assert res.caveat["en"] == ""
+    # placebo pre-trend on the pre waves (2019, 2020): programme x wave position, by hand
+    pre = (e.wave < 2021).to_numpy()
+    ep = e[pre]
+    Up = pd.get_dummies(ep.unit, drop_first=True, dtype=float).to_numpy()
+    Wp = pd.get_dummies(ep.wave, drop_first=True, dtype=float).to_numpy()
+    trend = ep.unit.isin(prog).to_numpy() * (ep.wave - 2019).to_numpy(dtype=float)
+    Xp = np.column_stack([np.ones(len(ep)), Up, Wp, trend])
+    bp, Vp = _cluster_sandwich(Xp, y[pre], ep.unit.to_numpy())
+    p = res.frame.set_index("term").loc["programme x pre-trend"]
+    assert p["estimate"] == pytest.approx(bp[-1], abs=1e-10)
+    assert p["se"] == pytest.approx(np.sqrt(Vp[-1, -1]), rel=1e-8)
+    assert p["n"] == pre.sum()
 
 
 def test_did_bad_input(emp):
@@ -260,8 +272,16 @@ def test_linkage_against_scipy_and_numpy():
     W = pd.get_dummies(pts.wave, drop_first=True, dtype=float).to_numpy()
     X = np.column_stack([np.ones(len(pts)), pts.engagement, W])
     beta, V = _cluster_sandwich(X, pts.overall_sat.to_numpy(), pts.unit.to_numpy())
-    m = res.models.set_index("outcome").loc["overall_sat"]
+    models = res.models.set_index(["outcome", "term"])
+    m = models.loc[("overall_sat", "engagement")]
     assert m["estimate"] == pytest.approx(beta[1]) and m["se"] == pytest.approx(np.sqrt(V[1, 1]))
+    # within/between split (Mundlak): unit mean and deviation from it, same clustered sandwich
+    mean = pts.groupby("unit")["engagement"].transform("mean").to_numpy()
+    X2 = np.column_stack([np.ones(len(pts)), pts.engagement - mean, mean, W])
+    beta2, V2 = _cluster_sandwich(X2, pts.overall_sat.to_numpy(), pts.unit.to_numpy())
+    for j, term in ((1, "engagement_within"), (2, "engagement_between")):
+        assert models.loc[("overall_sat", term), "estimate"] == pytest.approx(beta2[j])
+        assert models.loc[("overall_sat", term), "se"] == pytest.approx(np.sqrt(V2[j, j]))
     assert "correlational" in res.caveat["en"] and "Only" not in res.caveat["en"]
 
 
@@ -271,7 +291,7 @@ def test_linkage_mixed_model_recovers_known_slope():
         warnings.simplefilter("ignore", employee.ModelFitWarning)
         res = employee.linkage(e, r, outcomes=["overall_sat"], nps=None)
     m = res.models.iloc[0]
-    assert m["model"] == "mixed" and m["n_units"] == 40
+    assert m["term"] == "engagement" and m["model"] == "mixed" and m["n_units"] == 40
     assert m["ci_lower"] < 1.0 < m["ci_upper"]
     assert m["ci_lower"] > 0
 
@@ -333,7 +353,11 @@ def test_demo_did_interval_covers_true_programme_effect(demo):
             demo.employees, programme_units=t.programme_units, start=demo.programme_start
         )
     f = res.frame.iloc[0]
+    assert f["term"] == "programme x post"
     assert f["ci_lower"] < t.programme_effect < f["ci_upper"]
+    # the generator has parallel trends before the start: the placebo interval covers 0
+    pre = res.frame.set_index("term").loc["programme x pre-trend"]
+    assert pre["ci_lower"] < 0 < pre["ci_upper"]
     assert f["n_programme_units"] == len(t.programme_units)
     assert res.caveat["en"].startswith("Only")
 
@@ -369,4 +393,5 @@ def test_demo_linkage_positive(demo):
         res = employee.linkage(demo.employees, demo.responses, weights="weight")
     c = res.correlations.set_index(["outcome", "level"])
     assert c.loc[("overall_sat", "unit_wave"), "estimate"] > 0
-    assert res.models.set_index("outcome").loc["overall_sat", "estimate"] > 0
+    m = res.models.set_index(["outcome", "term"])
+    assert m.loc[("overall_sat", "engagement"), "estimate"] > 0

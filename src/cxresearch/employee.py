@@ -321,9 +321,11 @@ class DiDResult:
     Attributes
     ----------
     frame : DataFrame
-        One row: ``term`` (``"programme x post"``), ``estimate``, ``se``, ``ci_lower``,
-        ``ci_upper``, ``p_value``, ``df`` (degrees of freedom of the t reference), ``n``
-        (respondents), ``n_units``, ``n_programme_units``, ``cov_type``.
+        ``term``, ``estimate``, ``se``, ``ci_lower``, ``ci_upper``, ``p_value``, ``df`` (degrees
+        of freedom of the t reference), ``n`` (respondents), ``n_units``, ``n_programme_units``,
+        ``cov_type``. Rows: ``"programme x post"`` (the DiD estimate) and, with two or more pre
+        waves, ``"programme x pre-trend"`` (placebo: the programme units' extra linear trend
+        per wave before the start; an interval far from 0 questions parallel trends).
     means : DataFrame
         ``group`` (``programme``/``comparison``), ``period`` (``pre``/``post``), ``n``,
         ``estimate`` (mean index), ``se``, ``ci_lower``, ``ci_upper`` — over units, never a
@@ -422,7 +424,10 @@ def programme_did(
     Mullainathan 2004), :math:`V = \\frac{G}{G-1}\\frac{N-1}{N-K}(X'X)^{-1}
     \\sum_g X_g'\\hat u_g \\hat u_g' X_g (X'X)^{-1}`, and the interval uses :math:`t_{G-1}`
     (Cameron & Miller 2015). With few units even this can be too narrow — hence the caveat.
-    Assumes parallel trends of programme and comparison units before the start.
+    Assumes parallel trends of programme and comparison units before the start; the pre-trend
+    row tests a linear version of it on the pre waves only
+    (:math:`e_{iut} = \\alpha_u + \\gamma_t + \\theta\\,P_u\\,t + \\varepsilon`, :math:`t` the
+    wave's position).
 
     References
     ----------
@@ -481,50 +486,63 @@ def programme_did(
                 f"the {name} units have no shown cell {'before' if not (m & ~post).any() else 'from'} "
                 f"start={start!r}; the difference-in-differences needs both periods"
             )
-    u_codes, u_uniq = pd.factorize(persons[unit], sort=True)
-    w_codes, w_uniq = pd.factorize(persons[wave], sort=True)
-    n = len(persons)
-    cols = [np.ones(n)]
-    names = ["const"]
-    for j in range(1, len(u_uniq)):
-        cols.append((u_codes == j).astype(float))
-        names.append(f"unit[{u_uniq[j]}]")
-    for j in range(1, len(w_uniq)):
-        cols.append((w_codes == j).astype(float))
-        names.append(f"wave[{w_uniq[j]}]")
-    did = (treated & post).astype(float)
-    cols.append(did)
-    names.append("did")
-    X = np.column_stack(cols)
     y = persons["score"].to_numpy()
-    model = sm.OLS(y, X)
-    if cov_type == "cluster":
-        res = model.fit(cov_type="cluster", cov_kwds={"groups": u_codes}, use_t=True)
-        df = len(u_uniq) - 1
-    else:
-        res = model.fit(cov_type="HC1", use_t=True)
-        df = float(res.df_resid)
-    j = len(names) - 1
-    est = float(res.params[j])
-    se = float(res.bse[j])
-    ci = res.conf_int(alpha=alpha)[j]
-    frame = pd.DataFrame(
-        [
-            dict(
-                term="programme x post",
-                estimate=est,
-                se=se,
-                ci_lower=float(ci[0]),
-                ci_upper=float(ci[1]),
-                p_value=float(res.pvalues[j]),
-                df=float(df),
-                n=int(n),
-                n_units=int(len(u_uniq)),
-                n_programme_units=int(persons.loc[treated, unit].nunique()),
-                cov_type=cov_type,
-            )
-        ]
-    )
+    u_all = pd.factorize(persons[unit], sort=True)[0]
+    w_all = pd.factorize(persons[wave], sort=True)[0]
+
+    def fit(mask, last, term):
+        """Two-way FE OLS on the rows in ``mask`` with ``last`` as the final regressor."""
+        u_codes, u_uniq = pd.factorize(persons.loc[mask, unit], sort=True)
+        w_codes, w_uniq = pd.factorize(persons.loc[mask, wave], sort=True)
+        m = int(mask.sum())
+        cols = [np.ones(m)]
+        cols += [(u_codes == j).astype(float) for j in range(1, len(u_uniq))]
+        cols += [(w_codes == j).astype(float) for j in range(1, len(w_uniq))]
+        cols.append(last[mask])
+        X = np.column_stack(cols)
+        row = dict(
+            term=term,
+            estimate=np.nan,
+            se=np.nan,
+            ci_lower=np.nan,
+            ci_upper=np.nan,
+            p_value=np.nan,
+            df=np.nan,
+            n=m,
+            n_units=int(len(u_uniq)),
+            n_programme_units=int(persons.loc[mask & treated, unit].nunique()),
+            cov_type=cov_type,
+        )
+        if np.linalg.matrix_rank(X) < X.shape[1] or m <= X.shape[1]:
+            return row
+        model = sm.OLS(y[mask], X)
+        if cov_type == "cluster":
+            res = model.fit(cov_type="cluster", cov_kwds={"groups": u_codes}, use_t=True)
+            df = len(u_uniq) - 1
+        else:
+            res = model.fit(cov_type="HC1", use_t=True)
+            df = float(res.df_resid)
+        j = X.shape[1] - 1
+        ci = res.conf_int(alpha=alpha)[j]
+        row.update(
+            estimate=float(res.params[j]),
+            se=float(res.bse[j]),
+            ci_lower=float(ci[0]),
+            ci_upper=float(ci[1]),
+            p_value=float(res.pvalues[j]),
+            df=float(df),
+        )
+        return row
+
+    everyone = np.ones(len(y), dtype=bool)
+    rows = [fit(everyone, (treated & post).astype(float), "programme x post")]
+    # placebo: a programme-specific linear trend (per wave) before the start
+    pre = ~post
+    trend = treated.astype(float) * w_all.astype(float)
+    if len(np.unique(w_all[pre])) >= 2:
+        rows.append(fit(pre, trend, "programme x pre-trend"))
+    frame = pd.DataFrame(rows)
+    u_uniq = np.unique(u_all)
     rows = []
     for gname, gm in (("programme", treated), ("comparison", ~treated)):
         for pname, pm in (("pre", ~post), ("post", post)):
@@ -578,8 +596,12 @@ class LinkageResult:
         ``n`` (points), ``n_units``, ``estimate`` (Pearson r), ``ci_lower``, ``ci_upper`` (Fisher
         z), ``p_value``.
     models : DataFrame
-        ``outcome``, ``term`` (``engagement``), ``estimate`` (change in the outcome per index
-        point), ``se``, ``ci_lower``, ``ci_upper``, ``p_value``, ``n``, ``n_units``, ``model``.
+        ``outcome``, ``term``, ``estimate`` (change in the outcome per index point), ``se``,
+        ``ci_lower``, ``ci_upper``, ``p_value``, ``n``, ``n_units``, ``model``. Terms:
+        ``engagement`` (the model of :func:`linkage`), and from a second model with engagement
+        split into the unit's mean over waves and the wave's deviation from it,
+        ``engagement_between`` (units with higher engagement have customers who score higher)
+        and ``engagement_within`` (when a unit's engagement rises, do its customers' scores?).
     caveat : dict
         ``{"en": ..., "zh": ...}`` text for the report (always states that the link is
         correlational; adds the few-units warning when the units are few).
@@ -684,13 +706,19 @@ def linkage(
     :math:`\\tanh(\\operatorname{artanh} r \\pm z/\\sqrt{n-3})`. Cells of one unit over waves are not
     independent, so the ``unit_wave`` correlation overstates the information; the ``unit`` level
     (means over waves) and the models (random unit intercept or unit-clustered SEs) account for
-    it. The link is correlational: engaged units may serve easier customers.
+    it. The within/between split (Mundlak 1978; Bell & Jones 2015) separates the comparison of
+    units from the change within a unit; the within term is the closer one to "raising
+    engagement raises satisfaction", but the link stays correlational: engaged units may serve
+    easier customers.
 
     References
     ----------
     Harter, J. K., Schmidt, F. L., & Hayes, T. L. (2002). Business-unit-level relationship between
     employee satisfaction, employee engagement, and business outcomes: a meta-analysis. Journal of
     Applied Psychology 87(2), 268–279. doi:10.1037/0021-9010.87.2.268
+    Bell, A., & Jones, K. (2015). Explaining fixed effects: random effects modeling of time-series
+    cross-sectional and panel data. Political Science Research and Methods 3(1), 133–153.
+    doi:10.1017/psrm.2014.7
     Fisher, R. A. (1921). On the probable error of a coefficient of correlation deduced from a
     small sample. Metron 1, 3–32.
     """
@@ -788,7 +816,7 @@ def linkage(
                 p_value=p,
             )
         )
-        model_rows.append(_link_model(d, name, unit, wave, method, alpha, sm))
+        model_rows += _link_model(d, name, unit, wave, method, alpha, sm)
     caveat = _few_units_caveat(n_units, min_units, "linkage")
     base_en = (
         "Engagement and customer scores are compared across units and waves; the link is "
@@ -814,59 +842,74 @@ def linkage(
 
 def _link_model(
     d: pd.DataFrame, name: str, unit: str, wave: str, method: str, alpha: float, sm
-) -> dict:
+) -> list[dict]:
+    """Rows ``engagement`` and ``engagement_within`` / ``engagement_between`` for one outcome."""
     n = len(d)
     k_units = int(d[unit].nunique())
-    row = dict(
-        outcome=name,
-        term="engagement",
-        estimate=np.nan,
-        se=np.nan,
-        ci_lower=np.nan,
-        ci_upper=np.nan,
-        p_value=np.nan,
-        n=n,
-        n_units=k_units,
-        model=method,
-    )
-    w_codes, w_uniq = pd.factorize(d[wave], sort=True)
-    cols = [np.ones(n), d["engagement"].to_numpy(dtype=float)]
-    cols += [(w_codes == j).astype(float) for j in range(1, len(w_uniq))]
-    X = np.column_stack(cols)
     y = d[name].to_numpy(dtype=float)
-    if n <= X.shape[1] + 1 or k_units < 3 or np.linalg.matrix_rank(X) < X.shape[1]:
-        return row
+    e = d["engagement"].to_numpy(dtype=float)
     groups = pd.factorize(d[unit], sort=True)[0]
-    if method == "ols":
-        res = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-        ci = res.conf_int(alpha=alpha)[1]
-        row.update(
-            estimate=float(res.params[1]),
-            se=float(res.bse[1]),
-            ci_lower=float(ci[0]),
-            ci_upper=float(ci[1]),
-            p_value=float(res.pvalues[1]),
-        )
-        return row
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = sm.MixedLM(y, X, groups=groups).fit(reml=True)
-    problems = [
-        str(c.message)
-        for c in caught
-        if issubclass(c.category, (ConvergenceWarning, RuntimeWarning, UserWarning))
-    ]
-    if problems:
-        warnings.warn(f"mixed model for {name!r}: {problems[0]}", ModelFitWarning, stacklevel=3)
-    z = stats.norm.ppf(1 - alpha / 2)
-    est, se = float(res.fe_params[1]), float(res.bse_fe[1])
-    row.update(
-        estimate=est,
-        se=se,
-        ci_lower=est - z * se,
-        ci_upper=est + z * se,
-        p_value=float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan,
+    between = pd.Series(e).groupby(groups).transform("mean").to_numpy()
+    w_codes, w_uniq = pd.factorize(d[wave], sort=True)
+    waves = [(w_codes == j).astype(float) for j in range(1, len(w_uniq))]
+    specs = (
+        (["engagement"], [e]),
+        (["engagement_within", "engagement_between"], [e - between, between]),
     )
-    return row
+    rows = []
+    for terms, xs in specs:
+        X = np.column_stack([np.ones(n), *xs, *waves])
+        base = dict(n=n, n_units=k_units, model=method)
+        empty = dict(estimate=np.nan, se=np.nan, ci_lower=np.nan, ci_upper=np.nan, p_value=np.nan)
+        if n <= X.shape[1] + 1 or k_units < 3 or np.linalg.matrix_rank(X) < X.shape[1]:
+            rows += [dict(outcome=name, term=t, **empty, **base) for t in terms]
+            continue
+        if method == "ols":
+            res = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+            ci = res.conf_int(alpha=alpha)
+            for j, t in enumerate(terms, 1):
+                rows.append(
+                    dict(
+                        outcome=name,
+                        term=t,
+                        estimate=float(res.params[j]),
+                        se=float(res.bse[j]),
+                        ci_lower=float(ci[j][0]),
+                        ci_upper=float(ci[j][1]),
+                        p_value=float(res.pvalues[j]),
+                        **base,
+                    )
+                )
+            continue
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = sm.MixedLM(y, X, groups=groups).fit(reml=True)
+        problems = [
+            str(c.message)
+            for c in caught
+            if issubclass(c.category, (ConvergenceWarning, RuntimeWarning, UserWarning))
+        ]
+        if problems:
+            warnings.warn(
+                f"mixed model for {name!r} ({', '.join(terms)}): {problems[0]}",
+                ModelFitWarning,
+                stacklevel=3,
+            )
+        z = stats.norm.ppf(1 - alpha / 2)
+        for j, t in enumerate(terms, 1):
+            est, se = float(res.fe_params[j]), float(res.bse_fe[j])
+            rows.append(
+                dict(
+                    outcome=name,
+                    term=t,
+                    estimate=est,
+                    se=se,
+                    ci_lower=est - z * se,
+                    ci_upper=est + z * se,
+                    p_value=float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan,
+                    **base,
+                )
+            )
+    return rows
