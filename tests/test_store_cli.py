@@ -111,7 +111,7 @@ def test_store_in_use_or_not_a_store_is_a_clear_error(tmp_path, capsys):
     files = sorted(tmp_path.iterdir())
     assert main(["import", "--store", w, "--client", "acme", "--codebook", str(cb), w]) == 1
     err = capsys.readouterr().err
-    assert f"error: {w!r} is not a cxresearch store" in err or "error: cannot open store" in err
+    assert f"error: store {w!r} looks like a data file (.csv), not a study store" in err
     assert (tmp_path / "w2023.csv").read_bytes() == before
     assert sorted(tmp_path.iterdir()) == files  # no WAL or other file left beside it
 

@@ -71,6 +71,10 @@ SCHEMA_VERSION = "1"
 #: Data tables a file can be imported into (``table=`` of :meth:`Store.import_files`).
 TABLES = ("responses", "customers", "employees", "comments")
 
+#: suffixes of files a store is never opened on (DuckDB can open some data files as databases)
+_NOT_A_STORE = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".parquet", ".pq",
+                ".json", ".yaml", ".yml", ".ipynb", ".py"}
+
 _DDL = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)",
     """CREATE TABLE IF NOT EXISTS imports (
@@ -218,6 +222,9 @@ class Store:
             raise CXValueError(f"read_only must be True or False; got {read_only!r}")
         self.path = Path(path)
         self.read_only = read_only
+        if self.path.suffix.lower() in _NOT_A_STORE:
+            raise CXError(f"store {str(self.path)!r} looks like a data file ({self.path.suffix}), not a "
+                          "study store; give the store a name such as study.duckdb")
         if read_only and not self.path.exists():
             raise CXError(f"store {str(self.path)!r} does not exist (opened read-only, so it is not created)")
         if not self.path.parent.exists():
