@@ -365,3 +365,59 @@ def test_computation_never_imports_presentation():
                     f,
                     name,
                 )
+
+
+# --- domains with missing segments, totals by domain, suppress() ---------------------------------
+
+
+def test_missing_segment_rows_stay_in_design_but_in_no_domain():
+    df = simulated(n=1000, seed=8)
+    df.loc[df.index[:50], "seg"] = None
+    out = sv.mean(df, score="rec", by="seg", weights="w")
+    assert set(out["seg"]) == {"a", "b", "c", "d"}
+    n = len(df)  # all rows count in the with-replacement n/(n-1), as R's svyby on the full design
+    g = df[df["seg"] == "a"]
+    m = np.average(g["rec"], weights=g["w"])
+    z = g["w"] * (g["rec"] - m) / g["w"].sum()
+    np.testing.assert_allclose(
+        out.set_index("seg").loc["a", "se"], np.sqrt(n / (n - 1) * (z**2).sum())
+    )
+
+
+def test_total_by_domain_brute_force_stratified():
+    df = simulated(n=800, seed=9)
+    df["h"] = np.where(df["w"] > 1.0, "hi", "lo")
+    out = sv.total(df, score="sat", by="seg", weights="w", strata="h").set_index("seg")
+    for seg in "abcd":
+        z = np.where((df["seg"] == seg) & df["sat"].notna(), df["w"] * df["sat"].fillna(0), 0.0)
+        var = 0.0
+        for _, idx in df.groupby("h").indices.items():
+            zh = z[idx]
+            nh = len(zh)
+            var += nh / (nh - 1) * ((zh - zh.mean()) ** 2).sum()
+        np.testing.assert_allclose(out.loc[seg, "estimate"], z.sum(), rtol=1e-12)
+        np.testing.assert_allclose(out.loc[seg, "se"], np.sqrt(var), rtol=1e-10)
+
+
+def test_suppress_any_frame():
+    f = pd.DataFrame(
+        {
+            "grp": list("abc"),
+            "n": [2.0, 12.0, 50.0],
+            "estimate": [1.0, 2.0, 3.0],
+            "label": ["x", "y", "z"],
+        }
+    )
+    before = f.copy()
+    out = sv.suppress(f)
+    pd.testing.assert_frame_equal(f, before)
+    assert list(out["suppressed"]) == [True, False, False]
+    assert list(out["small_base"]) == [True, True, False]
+    assert np.isnan(out["estimate"].iloc[0]) and out["estimate"].iloc[1] == 2.0
+    assert out["label"].iloc[0] == "x"  # only value columns are blanked
+    out2 = sv.suppress(f.rename(columns={"n": "base"}), base="base", min_base=10, anonymity_min=3)
+    assert list(out2["small_base"]) == [True, False, False]
+    with pytest.raises(CXValueError, match="anonymity_min"):
+        sv.suppress(f, min_base=3, anonymity_min=5)
+    with pytest.raises(CXValueError, match="'base'"):
+        sv.suppress(f, base="base")
