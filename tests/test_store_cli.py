@@ -131,3 +131,22 @@ def test_store_in_use_or_not_a_store_is_a_clear_error(tmp_path, capsys):
         holder.stdin.close()
         holder.wait(timeout=30)
     assert db.exists()  # an existing store is never removed
+
+
+def test_import_reports_the_shares_of_missing_codes(tmp_path, capsys):
+    cb = _codebook_file(tmp_path)
+    frame = survey(2023, n=10)
+    frame["price_value"] = [98, 98, 3, 99, 5, 2, 98, 1, 4, 4]
+    frame["overall_sat"] = [5, 6, 7, 8, 9, 10, 0, 1, 2, -99]
+    code = main(["import", "--store", str(tmp_path / "s.duckdb"), "--client", "acme", "--codebook",
+                 str(cb), str(write(frame, tmp_path / "w.csv"))])
+    assert code == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    start = lines.index("  missing codes kept for client 'acme' (largest shares of the respondents asked):")
+    table = [line.split() for line in lines[start + 1:]]
+    assert table == [
+        ["price_value", "98", "dont_know", "3", "of", "10", "30.0%"],
+        ["overall_sat", "-99", "system", "1", "of", "10", "10.0%"],
+        ["price_value", "99", "refused", "1", "of", "10", "10.0%"],
+    ]

@@ -44,19 +44,38 @@ def run(args) -> int:
         return _check_without_store(args)
     store = Store(store_path, read_only=args.check)
     ok = False
+    summary = None
     try:
         report = store.import_files(
             args.data, client=args.client, codebook=args.codebook, table=args.table,
             employee_scale=tuple(args.employee_scale), dry_run=args.check,
         )
         ok = True
+        if not args.check and report.rows_by_table.get("missing_codes"):
+            summary = store.missing_summary(args.client)
     finally:
         store.close()
         if not ok and not existed:
             _remove_store(store_path)
     for line in describe(report, store=store_path, check=args.check):
         print(line)
+    if summary is not None:
+        for line in describe_missing(summary, client=args.client):
+            print(line)
     return 0
+
+
+def describe_missing(summary, *, client: str, top: int = 10) -> list[str]:
+    """The largest shares of missing codes per item (a data-quality finding in itself)."""
+    rows = summary.sort_values(["share", "variable"], ascending=[False, True]).head(top)
+    lines = [f"  missing codes kept for client {client!r} (largest shares of the respondents asked):"]
+    for r in rows.itertuples(index=False):
+        code = int(r.code) if float(r.code).is_integer() else r.code
+        lines.append(f"    {r.variable:<24} {code!s:>6} {r.meaning or '':<15} {r.n:>9,} of {r.base:>9,}"
+                     f"  {r.share:6.1%}")
+    if len(summary) > top:
+        lines.append(f"    … {len(summary) - top} more (item, code) pairs: Store.missing_summary()")
+    return lines
 
 
 def _check_without_store(args) -> int:
