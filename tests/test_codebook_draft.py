@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -350,3 +351,20 @@ def test_large_file_path_checks_distinct_values(tmp_path, monkeypatch):
     with pytest.raises(draft_mod.CodebookError, match="'q2' does not cover the value 5.0"):
         draft_mod._check_covers(cb, seen, "s.sav")
     draft_mod._check_covers(big.codebook, seen, "s.sav")
+
+
+def test_draft_proposes_multi_response_sets(tmp_path):
+    path = tmp_path / "mr.csv"
+    path.write_bytes(
+        (Path(__file__).parent / "reference" / "io" / "multi_response.csv").read_bytes()
+    )
+    draft = cxio.draft_codebook(path)
+    (mr,) = draft.codebook.multi_response
+    assert mr.name == "ch" and mr.options == ("ch_phone", "ch_web", "ch_branch")
+    assert mr.review.startswith("proposed: 3 binary columns named ch...")
+    assert ("ch", mr.review) in draft.notes
+    assert [m.code for m in draft.codebook.get("ch_web").missing_codes] == [-99]
+    res = cxio.read(path, draft.codebook)
+    with pytest.warns(cxio.PartialMultiResponseWarning):
+        shares = cxio.multi_response_shares(res.frame, draft.codebook, "ch")
+    assert shares["estimate"].tolist() == pytest.approx([0.6, 0.6, 0.4])

@@ -401,6 +401,40 @@ def _guess_variable(
     return entry, notes
 
 
+_SET_STEM = re.compile(r"^(.*?)(?:[_.\-]?(\d+)|_([A-Za-z]+))$")
+
+
+def _propose_sets(variables: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Binary columns sharing a stem (``q5_1, q5_2 ...`` or ``ch_phone, ch_web ...``), proposed as
+    "select all that apply" sets for the consultant to confirm."""
+    groups: dict[str, list[str]] = {}
+    for v in variables:
+        if v.get("kind") != "binary":
+            continue
+        m = _SET_STEM.match(v["name"])
+        if m and m.group(1):
+            groups.setdefault(m.group(1).rstrip("_.-"), []).append(v["name"])
+    names = {v["name"] for v in variables}
+    out = []
+    for stem, opts in groups.items():
+        if len(opts) < 2 or not stem:
+            continue
+        name = stem if stem not in names else f"{stem}_set"
+        if name in names or any(o["name"] == name for o in out):
+            continue
+        out.append(
+            {
+                "name": name,
+                "options": opts,
+                "review": (
+                    f"proposed: {len(opts)} binary columns named {stem}...; confirm they are one "
+                    "'select all that apply' question, or delete this set"
+                ),
+            }
+        )
+    return out
+
+
 def _check_covers(cb: Codebook, seen: dict[str, np.ndarray], file: str) -> None:
     for v in cb.variables:
         if v.kind not in CODED_KINDS or v.name not in seen:
@@ -506,7 +540,11 @@ def draft_codebook(
         if first is not ids[0]:
             i, j = variables.index(ids[0]), variables.index(first)
             variables[i], variables[j] = variables[j], variables[i]
-    data = {"study": study or p.stem, "version": "1", "variables": variables}
+    data: dict[str, Any] = {"study": study or p.stem, "version": "1", "variables": variables}
+    sets = _propose_sets(variables)
+    if sets:
+        data["multi_response"] = sets
+        notes += [(m["name"], m["review"]) for m in sets]
     try:
         cb = Codebook.model_validate(data)
     except Exception as exc:  # a guess the model refuses is a bug in the guesser: say which
