@@ -35,6 +35,9 @@ def rectangular_panel(n_customers: int = 10_000, n_years: int = 12, seed: int = 
     for t in range(1, T):
         x[:, t] = 0.5 * x[:, t - 1] + rng.normal(0, 1, n_customers)
     x += rng.normal(7, 1, n_customers)[:, None]
+    # loyalty is driven by the score as measured (0-10 integers): with a latent, error-measured score
+    # the pooled lags of a persistent exposure absorb part of the true lags (see horizon's Notes)
+    x = np.clip(np.rint(x), 0, 10)
     y = rng.normal(0, 1, (n_customers, T))
     for k, b in enumerate((0.4, 0.3, 0.2, 0.1)):
         y[:, k:] += b * x[:, : T - k]
@@ -43,7 +46,7 @@ def rectangular_panel(n_customers: int = 10_000, n_years: int = 12, seed: int = 
     return pd.DataFrame({
         "customer_id": np.repeat(np.arange(n_customers), n_years),
         "year": np.tile(np.arange(2014, 2014 + n_years), n_customers),
-        "overall_sat": np.clip(np.rint(x.ravel()), 0, 10),
+        "overall_sat": x.ravel(),
         "repurchase": y.ravel(),
         "churned": churn.ravel(),
     })

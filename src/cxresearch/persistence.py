@@ -751,6 +751,12 @@ def horizon(
     horizon is h and lags 0..h−1 are all detected, H overshoots h with probability about alpha (lag
     h is tested once); choose a smaller alpha for a more conservative horizon.
 
+    Measurement error: if loyalty responds to a latent satisfaction that the survey measures with
+    error, and satisfaction is persistent (a stable customer level), the pooled lags beyond the true
+    horizon pick up part of the true lags' effect (older answers still carry information on the
+    latent level), so the pooled H can run long in large samples. The within estimator removes the
+    stable customer level and is much less affected; a pooled H above the within H is a sign of this.
+
     The interval is the bootstrap percentile interval (alpha/2, 1 − alpha/2 quantiles of the
     replicates' H) from ``n_boot`` resamples of customers with replacement; each replicate
     re-estimates the coefficients and their cluster-robust SEs (each drawn copy of a customer is a
