@@ -213,6 +213,11 @@ def test_ordinary_numbers_kept(raw):
     assert text.mask_pii(raw) == raw
 
 
+def test_identity_card_numbers_masked():
+    assert text.mask_pii("身份证号11010519491231002X，请核实") == "身份证号[id]，请核实"
+    assert text.mask_pii("ID 440308199901011234") == "ID [id]"
+
+
 def test_mask_non_string_passthrough():
     assert text.mask_pii(None) is None
 

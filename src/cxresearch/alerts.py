@@ -928,7 +928,8 @@ def backtest(
     rules : sequence of AlertRule or dict, optional
         Default :data:`DEFAULT_RULES`.
     waves : sequence, optional
-        Waves to replay (default: every wave whose outcome year is in the CRM extract).
+        Waves to replay (default: every wave before the latest one whose outcome year is in the
+        CRM extract — the latest wave is the one being listed and its churn is not yet known).
     offset : int, default 0
         Outcome year = wave + offset.
     customer, wave, year, churned, comment : str
@@ -1011,7 +1012,8 @@ def backtest(
     years = set(crm[year].dropna().unique().tolist())
     all_waves = sorted(responses[wave].dropna().unique().tolist())
     if waves is None:
-        waves = [w for w in all_waves if (w + offset) in years]
+        # earlier waves only: the latest wave is the one being listed, its outcome still open
+        waves = [w for w in all_waves[:-1] if (w + offset) in years]
     else:
         waves = [waves] if np.isscalar(waves) else list(waves)
         bad = [w for w in waves if w not in all_waves]

@@ -360,10 +360,12 @@ def load_codeframe(source: str | Path | Mapping | None = None) -> Codeframe:
             f"masking has unknown key {bad[0]!r}; allowed: surnames, titles, replacement"
         )
     titles = _by_lang(mask.get("titles"), "masking.titles")
-    replacement = {"phone": "[phone]", "email": "[email]", "name": "[name]"}
+    replacement = {"phone": "[phone]", "email": "[email]", "name": "[name]", "id": "[id]"}
     rep = mask.get("replacement") or {}
     if not isinstance(rep, Mapping) or set(rep) - set(replacement):
-        raise CodeframeError(f"masking.replacement may set 'phone', 'email', 'name'; got {rep!r}")
+        raise CodeframeError(
+            f"masking.replacement may set 'phone', 'email', 'name', 'id'; got {rep!r}"
+        )
     replacement.update({k: str(v) for k, v in rep.items()})
     return Codeframe(
         themes=tuple(themes),
@@ -825,6 +827,11 @@ def code_comments(data: pd.DataFrame, *, text: str = "comment", codeframe=None) 
 # Masking
 # --------------------------------------------------------------------------------------------
 
+# Chinese resident identity card number: 17 digits and a check digit or X (before phones, which
+# would otherwise take its first 11 digits).
+_ID_CARD = re.compile(
+    r"(?<![\dA-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[\dXx](?![\dA-Za-z])"
+)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _PHONES = (
     # Chinese mobile: 1[3-9]x xxxx xxxx, optionally +86/0086, spaces or dashes between the groups.
@@ -882,8 +889,9 @@ def mask_pii(text: str, *, codeframe=None) -> str:
     str
         The comment with each e-mail address replaced by ``replacement.email``, each phone number
         (Chinese mobile ``1[3-9]x xxxx xxxx`` with optional ``+86``, landline ``0xx-xxxxxxxx``,
-        ``+``-prefixed international numbers, grouped 10–12 digit numbers) by ``replacement.phone``
-        and each listed name form by ``replacement.name``.
+        ``+``-prefixed international numbers, grouped 10–12 digit numbers) by ``replacement.phone``,
+        each Chinese identity card number (18 characters) by ``replacement.id`` and each listed
+        name form by ``replacement.name``.
 
     Notes
     -----
@@ -895,6 +903,7 @@ def mask_pii(text: str, *, codeframe=None) -> str:
     cf = _resolve_codeframe(codeframe)
     rep = cf.replacement
     out = _EMAIL.sub(rep["email"], text)
+    out = _ID_CARD.sub(rep["id"], out)
     for p in _PHONES:
         out = p.sub(rep["phone"], out)
     pats = _NAME_CACHE.get(id(cf))
