@@ -641,3 +641,17 @@ def test_sql_sees_only_the_clients_rows(store, tmp_path):
     with pytest.raises(CXError, match="query failed: .*nope"):
         store.sql("acme", "SELECT nope FROM responses")
     assert store.counts("acme")["responses"] == 13
+
+
+def test_id_and_wave_variables_under_other_names(store, tmp_path):
+    cb = {"missing_codes": MISSING, "variables": [
+        {"name": "resp_no", "kind": "id", "role": "id"},
+        {"name": "jahr", "kind": "wave", "role": "wave"},
+        {"name": "price_value", "kind": "likert", "min": 1, "max": 5}]}
+    frame = pd.DataFrame({"resp_no": [101, 102, 103], "jahr": [2024] * 3, "price_value": [1, 98, 5]})
+    store.import_files([write(frame, tmp_path / "w.csv")], client="acme", codebook=cb)
+    got = store.responses("acme")
+    assert list(got.columns) == ["client", "respondent_id", "wave", "price_value"]
+    assert got["respondent_id"].tolist() == ["101", "102", "103"]
+    miss = store.missing_codes("acme")
+    assert miss[["respondent_id", "wave", "variable", "code"]].values.tolist() == [["102", 2024, "price_value", 98.0]]
