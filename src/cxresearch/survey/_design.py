@@ -336,7 +336,7 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def build_design(
     data: pd.DataFrame,
     *,
-    weights: str | None,
+    weights: str | object | None,
     strata: str | Sequence[str] | None = None,
     cluster: str | None = None,
     fpc: str | float | None = None,

@@ -44,7 +44,7 @@ def mean(
     *,
     score: str | Sequence[str],
     by: str | Sequence[str] | None = None,
-    weights: str | None = None,
+    weights: str | object | None = None,
     strata: str | Sequence[str] | None = None,
     cluster: str | None = None,
     fpc: str | float | None = None,
@@ -66,9 +66,11 @@ def mean(
     by : str or list of str, optional
         Segment column(s); one row of output per observed combination (rows with a missing segment
         belong to no domain but stay in the design, as R's ``svyby``).
-    weights : str, optional
+    weights : str or RakeResult, optional
         Column of sampling weights (inverse inclusion probabilities, or any rescaling of them);
-        unit weights when omitted. Not frequency weights: ``n`` counts rows.
+        unit weights when omitted. Not frequency weights: ``n`` counts rows. A
+        :class:`~cxresearch.survey.RakeResult` of the same rows uses the raked weights with R's
+        calibrated (raking-residual) standard errors.
     strata, cluster, fpc : optional
         Design columns: stratum id(s), one-stage PSU id, and the finite-population correction
         (per-stratum population size in PSUs, or a sampling fraction <= 1), as
@@ -157,7 +159,7 @@ def total(
     *,
     score: str | Sequence[str],
     by: str | Sequence[str] | None = None,
-    weights: str | None = None,
+    weights: str | object | None = None,
     strata: str | Sequence[str] | None = None,
     cluster: str | None = None,
     fpc: str | float | None = None,
@@ -236,7 +238,7 @@ def proportion(
     score: str,
     level: object | None = None,
     by: str | Sequence[str] | None = None,
-    weights: str | None = None,
+    weights: str | object | None = None,
     strata: str | Sequence[str] | None = None,
     cluster: str | None = None,
     fpc: str | float | None = None,
@@ -286,7 +288,7 @@ def proportion(
     else:
         levels = [level]
         labels = [level]
-    data_chk, _, by_cols, alpha, design, dom = _prepare(
+    _, _, _, alpha, design, dom = _prepare(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
     q = core.t_quantile(alpha, design.df)
