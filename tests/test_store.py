@@ -655,3 +655,14 @@ def test_id_and_wave_variables_under_other_names(store, tmp_path):
     assert got["respondent_id"].tolist() == ["101", "102", "103"]
     miss = store.missing_codes("acme")
     assert miss[["respondent_id", "wave", "variable", "code"]].values.tolist() == [["102", 2024, "price_value", 98.0]]
+
+
+def test_column_names_are_identifiers_never_sql(store, tmp_path):
+    odd = 'note"; DROP TABLE responses; --'
+    crm = pd.DataFrame({"customer_id": ["C1"], "year": [2024], "active": [True], "churned": [False],
+                        odd: ["kept"]})
+    report = store.import_files([write(crm, tmp_path / "crm.parquet")], client="acme",
+                                codebook=codebook())
+    assert report.added_columns[-1] == ("customers", odd, "VARCHAR")
+    assert store.customers("acme", columns=[odd])[odd].tolist() == ["kept"]
+    assert "responses" in {r[0] for r in store.con.execute("SHOW TABLES").fetchall()}
