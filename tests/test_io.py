@@ -719,3 +719,29 @@ def test_read_result_is_frozen(tmp_path):
         cxio.read(
             write_csv(sample(), tmp_path / "s2.csv", "utf-8"), CB
         )  # no warning on a clean file
+
+
+def test_problem_objects_capped_but_all_counted(tmp_path, monkeypatch):
+    from cxresearch.io import _validate
+
+    monkeypatch.setattr(_validate, "MAX_PROBLEMS", 5)
+    df = sample(n=6)
+    df["product_quality"] = 9
+    df["price_value"] = 0
+    path = write_csv(df, tmp_path / "bad.csv", "utf-8")
+    with pytest.raises(cxio.FileValidationError) as info:
+        cxio.read(path, CB)
+    err = info.value
+    assert err.total == 12 and len(err.problems) == 5
+    # the kept ones are the first by row, then by column order
+    assert [(p.row, p.column) for p in err.problems] == [
+        (2, "product_quality"),
+        (2, "price_value"),
+        (3, "product_quality"),
+        (3, "price_value"),
+        (4, "product_quality"),
+    ]
+    lines = str(err).splitlines()
+    assert lines[0] == "bad.csv: 12 problems found:"
+    assert lines[1:6] == ["  - " + str(p) for p in err.problems]
+    assert lines[6:] == ["  ... and 7 more problems"]  # counted though not kept

@@ -24,7 +24,7 @@ SENTINELS = (-99, -98, -97, -9, -8, -7, -1, 97, 98, 99, 997, 998, 999, 9999)
 MAX_PROBLEMS = 10_000
 
 _MEANING_WORDS = {
-    "dont_know": ("don't know", "dont know", "do not know", "dk", "不知道", "不清楚", "说不清"),
+    "dont_know": ("don't know", "dont know", "do not know", "(dk)", "不知道", "不清楚", "说不清"),
     "refused": ("refus", "拒答", "拒绝", "no answer"),
     "not_applicable": ("not applicable", "n/a", "inapplicable", "不适用"),
     "system": ("system", "系统"),
@@ -34,7 +34,9 @@ _MEANING_WORDS = {
 def guess_meaning(label: str | None) -> str:
     """A missing code's meaning guessed from its value label (``other`` when nothing matches)."""
     if label:
-        low = label.lower()
+        low = label.strip().lower()
+        if low in ("dk", "d/k"):
+            return "dont_know"
         for meaning, words in _MEANING_WORDS.items():
             if any(w in low for w in words):
                 return meaning
@@ -66,10 +68,13 @@ class _Issues:
         total = self.count
         if not self.blocks:
             return out, total
-        rows = np.concatenate([b[0] for b in self.blocks])
-        order = np.concatenate([np.full(len(b[0]), b[1]) for b in self.blocks])
-        block = np.concatenate([np.full(len(b[0]), i) for i, b in enumerate(self.blocks)])
-        pos = np.concatenate([np.arange(len(b[0])) for b in self.blocks])
+        # each block is in row order, so the first MAX_PROBLEMS of the whole file by row are among
+        # the first MAX_PROBLEMS of each block: keeps a wholly wrong file's problem list small
+        keep = [min(len(b[0]), MAX_PROBLEMS) for b in self.blocks]
+        rows = np.concatenate([b[0][:k] for b, k in zip(self.blocks, keep, strict=True)])
+        order = np.concatenate([np.full(k, b[1]) for b, k in zip(self.blocks, keep, strict=True)])
+        block = np.concatenate([np.full(k, i) for i, k in enumerate(keep)])
+        pos = np.concatenate([np.arange(k) for k in keep])
         idx = np.lexsort((order, rows))[: max(0, MAX_PROBLEMS - len(out))]
         for k in idx:
             rows_b, _, column, values, expected = self.blocks[block[k]]
