@@ -78,7 +78,6 @@ _DIMENSIONS = (
     "emotion",
 )
 _DIMENSION_RE = re.compile(r"^process:[A-Za-z0-9_\-]+$")
-_NAME_RE = re.compile(r"^[^\s].*$")
 
 #: kinds whose values are numbers that may carry missing-value codes
 CODED_KINDS = frozenset(

@@ -12,7 +12,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxresearch.codebook import CODED_KINDS, INTEGER_KINDS, Codebook, Kind, MissingCode, Variable
+from cxresearch.codebook import (
+    CODED_KINDS,
+    INTEGER_KINDS,
+    Codebook,
+    CodebookError,
+    Kind,
+    MissingCode,
+    Variable,
+)
 from cxresearch.errors import DataValidationError, Problem
 from cxresearch.io._raw import RawTable
 
@@ -245,7 +253,7 @@ def build_frame(
     rename_waves: tuple[int, ...] | None = file_waves or None
     try:
         rmap = codebook.rename_map(rename_waves)
-    except Exception as exc:  # CodebookError: ambiguous alias for unknown wave
+    except CodebookError as exc:  # an alias ambiguous for a file of unknown wave
         issues.file_level.append(Problem(name, None, None, None, str(exc)))
         rmap = {}
     declared = set(codebook.names)
