@@ -82,6 +82,16 @@ def test_fire_rules_each_kind(small):
     assert (a.previous_score, a.previous_wave) == (8.0, 2020.0)
 
 
+def test_drop_rule_with_text_waves(small):
+    responses, _ = small
+    labels = {2020: "w1", 2022: "w3", 2023: "w4"}
+    r = responses.assign(wave=responses["wave"].map(labels))
+    f = alerts.fire_rules(r, rules=[RULES[1]])
+    a = f[f.customer == "A"].iloc[0]
+    assert (a.wave, a.previous_score, a.previous_wave) == ("w4", 8.0, "w1")
+    assert "in w1" in a.detail
+
+
 def test_low_score_is_strictly_below():
     r = pd.DataFrame({"customer_id": ["x", "y"], "wave": [1, 1], "overall_sat": [5, 4.9]})
     f = alerts.fire_rules(
@@ -425,6 +435,8 @@ def test_backtest_bad_options(panel):
         alerts.backtest(responses, customers, rules=LOW, offset=10)
     with pytest.raises(CXValueError, match="churned"):
         alerts.backtest(responses, customers.drop(columns="churned"), rules=LOW)
+    with pytest.raises(CXValueError, match="must hold years"):
+        alerts.backtest(responses.assign(wave=responses.wave.astype(str)), customers, rules=LOW)
     with pytest.raises(CXValueError, match="waves must be waves"):
         alerts.backtest(responses, customers, rules=LOW, waves=[1999])
 

@@ -110,6 +110,14 @@ def test_empty_and_missing_comments_have_no_themes():
     assert res.codes["n_themes"].tolist()[:4] == [0, 0, 0, 0]
 
 
+@pytest.mark.parametrize("dtype", ["string", "category", object])
+def test_text_dtypes(dtype):
+    df = pd.DataFrame({"comment": pd.Series(["价格太贵", None, "good service"], dtype=dtype)})
+    res = text.code_comments(df)
+    assert res.codes["price"].tolist() == [True, False, False]
+    assert res.codes["has_comment"].tolist() == [True, False, True]
+
+
 def test_all_missing_float_column_is_allowed():
     df = pd.DataFrame({"comment": [np.nan, np.nan]})
     res = text.code_comments(df)

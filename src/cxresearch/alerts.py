@@ -371,7 +371,9 @@ def fire_rules(
                 m = (prev - y) >= rule.points
             detail = np.array(
                 [
-                    f"{rule.score} fell {p - v:g} points ({p:g} in {int(pw)} → {v:g})" if f else ""
+                    f"{rule.score} fell {p - v:g} points ({p:g} in {_wave_text(pw)} → {v:g})"
+                    if f
+                    else ""
                     for v, p, pw, f in zip(y, prev, prevw, m, strict=True)
                 ],
                 dtype=object,
@@ -638,18 +640,32 @@ def alert_cases(
     )
 
 
+def _wave_text(w) -> str:
+    if isinstance(w, (float, np.floating)) and float(w).is_integer():
+        return str(int(w))
+    return str(w)
+
+
 def _previous_answered(y: np.ndarray, cust: np.ndarray, waves: np.ndarray):
     """Score and wave of each row's previous *answered* wave (last non-missing earlier score)."""
-    order = np.lexsort((waves, cust))
+    codes, labels = pd.factorize(pd.Series(waves), sort=True)
+    order = np.lexsort((codes, cust))
     c = cust[order]
     ys = pd.Series(y[order])
-    ws = pd.Series(np.where(np.isnan(y[order]), np.nan, waves[order].astype(float)))
+    ws = pd.Series(np.where(np.isnan(y[order]), np.nan, codes[order].astype(float)))
     ps = ys.groupby(c).shift(1).groupby(c).ffill().to_numpy()
-    pw = ws.groupby(c).shift(1).groupby(c).ffill().to_numpy()
+    pc = ws.groupby(c).shift(1).groupby(c).ffill().to_numpy()
     prev = np.empty_like(ps)
-    prevw = np.empty_like(pw)
+    prev_code = np.empty_like(pc)
     prev[order] = ps
-    prevw[order] = pw
+    prev_code[order] = pc
+    ok = ~np.isnan(prev_code)
+    if pd.api.types.is_numeric_dtype(labels):
+        prevw = np.full(len(y), np.nan)
+        prevw[ok] = np.asarray(labels, dtype=float)[prev_code[ok].astype(int)]
+    else:
+        prevw = np.full(len(y), None, dtype=object)
+        prevw[ok] = np.asarray(labels, dtype=object)[prev_code[ok].astype(int)]
     return prev, prevw
 
 
@@ -1008,6 +1024,13 @@ def backtest(
             raise CXValueError(f"customers needs a column {c!r}")
     _need(responses, wave, "wave")
     _need(responses, customer, "customer")
+    if not pd.api.types.is_numeric_dtype(responses[wave]) or pd.api.types.is_bool_dtype(
+        responses[wave]
+    ):
+        raise CXValueError(
+            f"wave column {wave!r} must hold years (numbers) for the back-test; got dtype "
+            f"{responses[wave].dtype}"
+        )
     crm = customers[[customer, year, churned]].drop_duplicates([customer, year], keep="last")
     years = set(crm[year].dropna().unique().tolist())
     all_waves = sorted(responses[wave].dropna().unique().tolist())

@@ -708,7 +708,7 @@ def _text_series(data: pd.DataFrame, text: str) -> pd.Series:
             f"column {text!r} must hold text (comments); row {first!r} holds "
             f"{type(v).__name__} {v!r}"
         )
-    return s.where(mask, "").astype(object)
+    return s.astype(object).where(mask.to_numpy(), "")
 
 
 def code_comments(data: pd.DataFrame, *, text: str = "comment", codeframe=None) -> CodingResult:
