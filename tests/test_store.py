@@ -302,8 +302,8 @@ def test_read_options_are_checked(store, tmp_path):
         store.responses("acme", waves=["2023"])
     assert len(store.responses("acme", waves=2023)) == 6
     assert len(store.responses("acme", waves=[1999])) == 0
-    with pytest.raises(CXValueError, match="by must be one of None, 'wave'; got 'branch'"):
-        store.missing_summary("acme", by="branch")
+    with pytest.raises(CXValueError, match=r"by must be None or a column of responses \(respondent_id, wave, customer_id, branch.*got 'region'"):
+        store.missing_summary("acme", by="region")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -398,6 +398,16 @@ def test_missing_summary_counts_and_shares(store, tmp_path):
     by_wave = store.missing_summary("acme", by="wave")
     row = by_wave[(by_wave["variable"] == "price_value") & (by_wave["code"] == 98.0)]
     assert row[["wave", "n", "base"]].to_numpy().tolist() == [[2023, 2, 8], [2024, 1, 4]]
+    by_branch = store.missing_summary("acme", by="branch")
+    both = pd.concat([f1, f2], ignore_index=True)
+    for branch, grp in both.groupby("branch"):
+        row = by_branch[(by_branch["branch"] == branch) & (by_branch["variable"] == "price_value")
+                        & (by_branch["code"] == 98.0)]
+        n98 = int((grp["price_value"] == 98).sum())
+        if n98:
+            assert row[["n", "base"]].to_numpy().tolist() == [[n98, len(grp)]]
+        else:
+            assert row.empty
     only = store.missing_summary("acme", waves=[2024])
     assert only[["variable", "code", "n", "base"]].to_numpy().tolist() == [["price_value", 98.0, 1, 4]]
 

@@ -493,15 +493,22 @@ class Store:
         client : str
         waves : iterable of int, optional
             Only these waves.
-        by : {None, 'wave'}
-            Break the counts down by wave.
+        by : str, optional
+            Break the counts down by a column of ``responses`` (``'wave'``, a segment such as
+            ``'branch'`` …).
 
         Returns
         -------
         pandas.DataFrame
-            ``[wave,] variable, code, meaning, n, base, share``: ``n`` answers carrying the code,
+            ``[by,] variable, code, meaning, n, base, share``: ``n`` answers carrying the code,
             ``base`` the respondents asked the item (rows from files that held the variable: valid
-            answers, coded answers and blanks), ``share = n / base``. Sorted by variable then code.
+            answers, coded answers and blanks), ``share = n / base``. Sorted by ``by``, variable
+            and code.
+
+        Raises
+        ------
+        CXValueError
+            ``by`` is not a column of ``responses``; a bad client or wave.
 
         Notes
         -----
@@ -509,13 +516,17 @@ class Store:
         ``price_value`` reads "12% don't know on price fairness".
         """
         client = _check_client(client)
-        _check_choice("by", by, (None, "wave"))
+        if by is not None:
+            allowed = [c for c in self.columns("responses") if c not in ("client", "import_id")]
+            if by not in allowed:
+                raise CXValueError(f"by must be None or a column of responses ({', '.join(allowed)}); "
+                                   f"got {by!r}")
         params: list[Any] = [client]
         wave_sql = ""
         if waves is not None:
             wave_sql = " AND list_contains(?, r.wave)"
             params.append(_int_list("waves", waves))
-        group = "r.wave, " if by == "wave" else ""
+        group = f"r.{_q(by)} AS {_q(by)}, " if by is not None else ""
         # base: respondents whose row came from a file that supplied the variable
         base = self.con.execute(
             f"SELECT {group}v.variable, count(*) AS base FROM responses r "
@@ -524,9 +535,11 @@ class Store:
             f"WHERE r.client = ?{wave_sql} GROUP BY ALL",
             [client, *params]).df()
         counts = self.con.execute(
-            f"SELECT {group}r.variable, r.code, any_value(r.meaning) AS meaning, count(*) AS n "
-            f"FROM missing_codes r WHERE r.client = ?{wave_sql} GROUP BY ALL", params).df()
-        keys = ["wave", "variable"] if by == "wave" else ["variable"]
+            f"SELECT {group}m.variable, m.code, any_value(m.meaning) AS meaning, count(*) AS n "
+            "FROM missing_codes m JOIN responses r ON r.client = m.client "
+            "AND r.respondent_id = m.respondent_id AND r.wave = m.wave "
+            f"WHERE m.client = ?{wave_sql} GROUP BY ALL", params).df()
+        keys = [by, "variable"] if by is not None else ["variable"]
         out = counts.merge(base, on=keys, how="left")
         out["n"] = out["n"].astype("int64")
         out["base"] = out["base"].fillna(0).astype("int64")
