@@ -2,14 +2,15 @@
 # # 核心指标
 #
 # 本章报告三个核心指标：净推荐值（NPS）、总体满意度和复购意向，包括历年趋势、本期各细分群体的表现，以及差异是否在统计上显著。
-# 所有估计均已加权，区间为 95% 置信区间。
+# 所有估计均已加权；区间为置信区间，置信水平见附录。
 
 # %% [markdown] tags=["lang-en"]
 # # Key performance indicators
 #
 # This chapter reports the three headline measures — Net Promoter Score (NPS), overall satisfaction and
 # repurchase intent — as trends over the waves, by segment in the current wave, and whether the differences
-# are statistically significant. All estimates are weighted; intervals are 95% confidence intervals.
+# are statistically significant. All estimates are weighted; intervals are confidence intervals at the level given
+# in the appendix.
 
 # %% tags=["parameters"]
 params_file = "../params/demo.yaml"

@@ -76,6 +76,22 @@ class Study:
         return self.params.analysis
 
     @property
+    def programme(self):
+        """The improvement programme to evaluate (``units``, ``start``).
+
+        Raises
+        ------
+        CXError
+            The params file sets no ``programme``.
+        """
+        if self.params.programme is None:
+            raise CXError(
+                f"{self.params.source}: programme: not set; the employee chapter needs "
+                "programme: {units: [...], start: YEAR}, or leave 07_employee out of `notebooks:`"
+            )
+        return self.params.programme
+
+    @property
     def variables(self):
         """Variables the analyses use (outcome, drivers, by, weight …)."""
         return self.params.variables
@@ -171,6 +187,30 @@ class Study:
             waves = None if all_waves else self.waves
             self._cache[key] = self._read("responses", waves=waves)
         return self._cache[key].copy()
+
+    def with_comments(self, *, current: bool = False):
+        """Responses with each open-text variable (e.g. ``comment``) joined back as a column.
+
+        The store keeps comments in their own table; the text and alert analyses expect them on the
+        response rows. Respondents without a comment get an empty string.
+
+        Parameters
+        ----------
+        current : bool, default False
+            Only the focus wave.
+        """
+        frame = self.current() if current else self.responses()
+        comments = self.comments()
+        if len(comments):
+            wide = comments.pivot_table(index=["respondent_id", "wave"], columns="variable", values="text",
+                                        aggfunc="first").reset_index()
+            wide.columns.name = None
+            frame = frame.merge(wide, on=["respondent_id", "wave"], how="left")
+        for var in self.codebook.by_kind("text"):
+            if var.name not in frame:
+                frame[var.name] = ""
+            frame[var.name] = frame[var.name].fillna("")
+        return frame
 
     def current(self):
         """Responses of the focus wave only."""

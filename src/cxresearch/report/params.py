@@ -49,6 +49,7 @@ __all__ = [
     "Localized",
     "Output",
     "Params",
+    "Programme",
     "ParamsError",
     "Thresholds",
     "Variables",
@@ -171,6 +172,13 @@ class Analysis(_Model):
     max_lag: Annotated[int, Field(ge=1, le=10)] = 5
 
 
+class Programme(_Model):
+    """An improvement programme to evaluate (employee engagement chapter)."""
+
+    units: list[int] = Field(min_length=1)
+    start: int
+
+
 class Output(_Model):
     """What to write and where."""
 
@@ -226,6 +234,7 @@ class Params(_Model):
     variables: Variables = Field(default_factory=Variables)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     analysis: Analysis = Field(default_factory=Analysis)
+    programme: Programme | None = None
     output: Output = Field(default_factory=Output)
     branding: Branding = Field(default_factory=Branding)
     notebooks: list[str] = Field(default_factory=lambda: list(NOTEBOOKS))

@@ -52,7 +52,7 @@ def trend(
     percent: bool = False,
     ax=None,
 ):
-    """Line chart of an estimate by wave with its confidence band.
+    """Line chart of an estimate by wave with its confidence band (bands drawn for up to 3 lines).
 
     Parameters
     ----------
@@ -86,8 +86,10 @@ def trend(
     for key, part in groups:
         part = part.sort_values(wave)
         name = None if key is None else str((labels or {}).get(key, key))
-        line = ax.plot(part[wave], part["estimate"], marker="o", lw=2, label=name)[0]
-        ax.fill_between(part[wave], part["ci_lower"], part["ci_upper"], color=line.get_color(), alpha=0.15, lw=0)
+        line = ax.plot(part[wave], part["estimate"], marker="o", lw=2 if len(groups) <= 3 else 1.4,
+                       ms=5 if len(groups) <= 3 else 3, label=name)[0]
+        if len(groups) <= 3:  # more bands than that hide the lines
+            ax.fill_between(part[wave], part["ci_lower"], part["ci_upper"], color=line.get_color(), alpha=0.15, lw=0)
     waves = sorted(frame[wave].dropna().unique())
     ax.set_xticks(waves)
     ax.set_xticklabels([str(int(w)) for w in waves], rotation=0 if len(waves) <= 12 else 45)
