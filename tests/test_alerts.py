@@ -141,6 +141,16 @@ def test_alert_counts_for_the_report(small):
     assert tot.loc["complaint", "n"] == 2 and tot.loc["low", "n_responses"] == 5
 
 
+def test_rule_descriptions():
+    rules = alerts.rules_from_params(RULES)
+    assert rules[0].describe() == "overall_sat below 5"
+    assert rules[0].describe("zh") == "overall_sat低于5"
+    assert rules[3].describe() == "negative comment on transfers, price"
+    assert "贬损者" in rules[2].describe("zh")
+    with pytest.raises(CXValueError, match="lang must be one of"):
+        rules[0].describe("fr")
+
+
 def test_high_value_column_in_responses(small):
     responses, customers = small
     r = responses.merge(customers[["customer_id", "high_value"]], on="customer_id")

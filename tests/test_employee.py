@@ -195,6 +195,16 @@ def test_did_cluster_se_against_numpy_sandwich():
     assert p["n"] == pre.sum()
 
 
+def test_everything_suppressed_is_an_error_not_a_crash(emp):
+    r = pd.DataFrame(
+        {"branch": [1, 2], "wave": [2020, 2020], "overall_sat": [7, 8], "recommend": [9, 3]}
+    )
+    with pytest.raises(CXValueError, match="after anonymity suppression"):
+        employee.linkage(emp, r, min_n=100)
+    with pytest.raises(CXValueError, match="anonymity minimum"):
+        employee.programme_did(emp, programme_units=[1], start=2021, min_n=100)
+
+
 def test_did_bad_input(emp):
     with pytest.raises(CXValueError, match="unit 9 is not in"):
         employee.programme_did(emp, programme_units=[9], start=2021)

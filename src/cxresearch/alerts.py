@@ -144,16 +144,30 @@ class AlertRule:
                 f"rule {self.name!r}: negative_only must be true or false; got {self.negative_only!r}"
             )
 
-    def describe(self) -> str:
-        """Plain-language statement of the rule (English)."""
+    def describe(self, lang: str = "en") -> str:
+        """Plain-language statement of the rule in ``lang`` (``"en"`` or ``"zh"``).
+
+        Variable and theme names are shown as given (the report maps them to labels).
+        """
+        if lang not in ("en", "zh"):
+            raise CXValueError(f"lang must be one of 'en', 'zh'; got {lang!r}")
+        zh = lang == "zh"
         if self.kind == "low_score":
-            return f"{self.score} below {self.below:g}"
+            return f"{self.score}低于{self.below:g}" if zh else f"{self.score} below {self.below:g}"
         if self.kind == "drop":
+            if zh:
+                return f"{self.score}比上一次作答下降{self.points:g}分及以上"
             return (
                 f"{self.score} dropped by {self.points:g}+ points since the previous answered wave"
             )
         if self.kind == "detractor_high_value":
+            if zh:
+                return f"高价值客户且为贬损者（{self.score} ≤ {self.max_score:g}）"
             return f"detractor ({self.score} <= {self.max_score:g}) with a high-value account"
+        if zh:
+            what = "、".join(self.themes) if self.themes else "任一主题"
+            tone = "负面" if self.negative_only else ""
+            return f"{tone}评论涉及{what}"
         what = ", ".join(self.themes) if self.themes else "any theme"
         tone = "negative " if self.negative_only else ""
         return f"{tone}comment on {what}"
