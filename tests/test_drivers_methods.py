@@ -460,3 +460,14 @@ def test_bootstrap_interval_coverage_simulation():
             got.append(((imp["ci_lower"] <= share) & (share <= imp["ci_upper"])).to_numpy())
     for method, got in hits.items():
         assert 0.87 <= np.mean(got) <= 0.99, (method, np.mean(got))
+
+
+def test_bootstrap_drops_replicates_without_variance_and_says_so():
+    df, drivers = make_data(n=60, p=2, seed=34)
+    df["rare"] = 0.0
+    df.loc[[3, 30, 50], "rare"] = 1.0  # absent from about 5% of the replicates
+    with pytest.warns(drv.BootstrapWarning, match=r"of 300 bootstrap replicates"):
+        res = drv.shapley(df, outcome="y", drivers=[*drivers, "rare"], ci=True, n_boot=300,
+                          seed=1, ci_method="percentile")
+    assert 200 < res.n_boot_used < 300
+    assert res.importance[["ci_lower", "ci_upper"]].notna().all().all()

@@ -14,10 +14,15 @@ from scipy.special import ndtr, ndtri
 CI_METHODS = ("bca", "percentile")
 
 
-def _corr_from(S: np.ndarray) -> np.ndarray:
-    sd = np.sqrt(np.diagonal(S, axis1=-2, axis2=-1))
+def _corr_from(S: np.ndarray, ref_var: np.ndarray) -> np.ndarray:
+    """Correlations of a stack of covariance matrices; a matrix in which some variable has
+    (numerically) no variance — at most 1e-10 of its full-sample variance — becomes all NaN."""
+    var = np.diagonal(S, axis1=-2, axis2=-1)
+    dead = (var <= 1e-10 * ref_var).any(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(var)
         C = S / (sd[..., :, None] * sd[..., None, :])
+    C[dead] = np.nan
     idx = np.arange(S.shape[-1])
     C[..., idx, idx] = 1.0
     return C
@@ -39,7 +44,7 @@ def replicate_corrs(X: np.ndarray, w: np.ndarray | None, n_boot: int, rng) -> np
     for b in range(n_boot):
         counts = np.bincount(rng.integers(0, n, size=n), minlength=n)
         out[b] = _weighted_cov(Xc, counts * base)
-    return _corr_from(out)
+    return _corr_from(out, np.diag(_weighted_cov(Xc, base)))
 
 
 def jackknife_corrs(X: np.ndarray, w: np.ndarray | None, groups: int, rng) -> np.ndarray:
@@ -71,7 +76,7 @@ def jackknife_corrs(X: np.ndarray, w: np.ndarray | None, groups: int, rng) -> np
         m = s1 / w0
         S = s2 / w0 - np.outer(m, m)
         out[g] = (S + S.T) / 2
-    return _corr_from(out)
+    return _corr_from(out, np.diag(S2 / S0 - np.outer(S1 / S0, S1 / S0)))
 
 
 def bca_levels(theta_hat, boot, jack, alpha):

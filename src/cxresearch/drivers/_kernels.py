@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _walk(A, store):  # pragma: no cover - compiled
     """Depth-first walk of all subsets.
 
@@ -75,7 +75,7 @@ def _walk(A, store):  # pragma: no cover - compiled
     return plus, minus, r2
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _binom(n, k):  # pragma: no cover - compiled
     if k < 0 or k > n:
         return 0.0
@@ -85,7 +85,7 @@ def _binom(n, k):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def conditional_gains(A):  # pragma: no cover - compiled
     """``cond[j, k]``: mean R² gain of driver j over the subsets of the others of size k."""
     p = A.shape[0] - 1
@@ -98,7 +98,7 @@ def conditional_gains(A):  # pragma: no cover - compiled
     return cond
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lmg_batch(As):  # pragma: no cover - compiled
     """LMG values for a stack of correlation matrices ``As`` (B x (p+1) x (p+1)) -> (B x p)."""
     B = As.shape[0]
@@ -114,14 +114,14 @@ def lmg_batch(As):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def subset_r2(A):  # pragma: no cover - compiled
     """R² of every subset, indexed by bitmask (bit j set = driver j in the model)."""
     _, _, r2 = _walk(A, True)
     return r2
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def complete_dominance(r2, p):  # pragma: no cover - compiled
     """``D[i, j] = 1`` if i adds more R² than j to every subset of the other drivers, ``-1`` if
     less for every subset, ``0`` otherwise (undetermined; ties count as undetermined)."""
@@ -152,7 +152,7 @@ def complete_dominance(r2, p):  # pragma: no cover - compiled
     return D
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def permutation_gains(A, perms):  # pragma: no cover - compiled
     """R² gain of each driver when drivers enter in the order of each row of ``perms``."""
     n_perm, p = perms.shape
@@ -186,7 +186,7 @@ def permutation_gains(A, perms):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def residual_variances(A, tol):  # pragma: no cover - compiled
     """Sequential sweep in column order of the drivers' block of ``A`` (p x p correlation).
 

@@ -14,7 +14,7 @@ import pandas as pd
 from cxresearch.errors import CXValueError, CXWarning
 
 from . import _bootstrap, _kernels, _methods
-from ._data import Prepared, check_columns, prepare
+from ._data import COLLINEAR_TOL, Prepared, check_columns, prepare
 
 MAX_EXACT = 25
 LMG_MODES = ("auto", "exact", "sampled")
@@ -150,12 +150,40 @@ def _rank_data(data, cols, weights, missing):
     return ranked
 
 
+def _usable(As):
+    """Replicates whose drivers all vary and are not collinear (smallest eigenvalue of the
+    drivers' correlation matrix above the tolerance used for the full sample)."""
+    ok = np.isfinite(As).all(axis=(1, 2))
+    if ok.any():
+        ev = np.linalg.eigvalsh(As[ok][:, :-1, :-1])[:, 0]
+        ok[np.flatnonzero(ok)] = ev > COLLINEAR_TOL
+    return ok
+
+
+def _safe_shares(stat, As, p):
+    """Shares for a stack of correlation matrices; NaN rows where a matrix is singular."""
+    if As.shape[0] == 0:
+        return np.empty((0, p))
+    try:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return stat(As)[1]
+    except np.linalg.LinAlgError:
+        out = np.full((As.shape[0], p), np.nan)
+        for b in range(As.shape[0]):
+            try:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out[b] = stat(As[b : b + 1])[1][0]
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
 def _bootstrap_stats(prep, stat, *, n_boot, alpha, ci_method, rng, outcome):
     """Bootstrap the share of each driver and of every pairwise difference."""
     p = len(prep.drivers)
     reps = _bootstrap.replicate_corrs(prep.X, prep.w, n_boot, rng)
-    ok = np.isfinite(reps).all(axis=(1, 2))
-    _, boot, _ = stat(reps[ok]) if ok.any() else (None, np.empty((0, p)), None)
+    reps = reps[_usable(reps)]
+    boot = _safe_shares(stat, reps, p)
     good = np.isfinite(boot).all(axis=1)
     boot = boot[good]
     used = boot.shape[0]
@@ -175,7 +203,7 @@ def _bootstrap_stats(prep, stat, *, n_boot, alpha, ci_method, rng, outcome):
     jack = None
     if ci_method == "bca":
         jc = _bootstrap.jackknife_corrs(prep.X, prep.w, 1000, rng)
-        _, jack, _ = stat(jc)
+        jack = np.where(_usable(jc)[:, None], _safe_shares(stat, jc, p), np.nan)
         if not np.isfinite(jack).all():
             raise CXValueError(
                 f"BCa needs every jackknife sample of {outcome!r} to be estimable; "
