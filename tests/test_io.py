@@ -650,7 +650,9 @@ MR_CB = {
 
 # tests/reference/io/multi_response.csv: 8 respondents; r6 and r7 were not asked (-99 on every
 # option), r5 skipped one option. The hand computation is in tests/reference/io/README.md.
-MR_CSV = (Path(__file__).parent / "reference" / "io" / "multi_response.csv").read_text(encoding="utf-8")
+MR_CSV = (Path(__file__).parent / "reference" / "io" / "multi_response.csv").read_text(
+    encoding="utf-8"
+)
 
 
 def test_multi_response_shares_by_hand(tmp_path):
@@ -745,3 +747,18 @@ def test_problem_objects_capped_but_all_counted(tmp_path, monkeypatch):
     assert lines[0] == "bad.csv: 12 problems found:"
     assert lines[1:6] == ["  - " + str(p) for p in err.problems]
     assert lines[6:] == ["  ... and 7 more problems"]  # counted though not kept
+
+
+def test_trailing_delimiters_are_ignored(tmp_path):
+    df = sample()
+    text = "\n".join(line + "," for line in df.to_csv(index=False).strip().split("\n")) + "\n"
+    path = tmp_path / "trailing.csv"
+    path.write_text(text, encoding="utf-8")
+    pd.testing.assert_frame_equal(cxio.read(path, CB).frame, expected_frame(df))
+    # a column with values but no name is still a problem
+    head, body = text.split("\n", 1)
+    path.write_text(head + "\n" + body.replace(",\n", ",x\n"), encoding="utf-8")
+    with pytest.raises(
+        DataValidationError, match="got 'column 9'; expected a column name in the header row"
+    ):
+        cxio.read(path, CB)

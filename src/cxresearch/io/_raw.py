@@ -244,6 +244,14 @@ def read_csv_raw(path: Path, *, encoding: str | None = None) -> RawTable:
     header_row = ["" if (isinstance(h, float) and np.isnan(h)) else str(h) for h in table.iloc[0]]
     frame = table.iloc[1:].reset_index(drop=True).fillna("")
     frame.columns = range(frame.shape[1])
+    # a column with no name and no value (a trailing delimiter on every line) carries nothing
+    empty = [
+        i for i, h in enumerate(header_row) if not h.strip() and (frame[i].str.strip() == "").all()
+    ]
+    if empty:
+        frame = frame.drop(columns=empty)
+        header_row = [h for i, h in enumerate(header_row) if i not in empty]
+        frame.columns = range(frame.shape[1])
     frame = _check_header(frame, name, header=header_row)
     rows = np.arange(len(frame), dtype=np.int64) + 2
     # drop wholly blank lines (they carry nothing), keep the user's row numbers for the rest
