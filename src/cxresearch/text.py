@@ -147,6 +147,7 @@ class Codeframe:
     traditional: Mapping[str, str]
     version: str = "1"
     _coder: list = field(default_factory=list, repr=False, compare=False, hash=False)
+    _names: list = field(default_factory=list, repr=False, compare=False, hash=False)
 
     @property
     def theme_names(self) -> tuple[str, ...]:
@@ -871,7 +872,6 @@ def _name_patterns(cf: Codeframe) -> list[re.Pattern]:
     return pats
 
 
-_NAME_CACHE: dict[int, list[re.Pattern]] = {}
 
 
 def mask_pii(text: str, *, codeframe=None) -> str:
@@ -906,9 +906,9 @@ def mask_pii(text: str, *, codeframe=None) -> str:
     out = _ID_CARD.sub(rep["id"], out)
     for p in _PHONES:
         out = p.sub(rep["phone"], out)
-    pats = _NAME_CACHE.get(id(cf))
-    if pats is None:
-        pats = _NAME_CACHE[id(cf)] = _name_patterns(cf)
+    if not cf._names:
+        cf._names.append(_name_patterns(cf))
+    pats = cf._names[0]
     for p in pats:
         out = p.sub(rep["name"], out)
     return out
