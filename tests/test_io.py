@@ -762,3 +762,30 @@ def test_trailing_delimiters_are_ignored(tmp_path):
         DataValidationError, match="got 'column 9'; expected a column name in the header row"
     ):
         cxio.read(path, CB)
+
+
+def test_numeric_with_one_bound(tmp_path):
+    d = copy.deepcopy(CB)
+    d["variables"].append({"name": "transfers", "kind": "numeric", "min": 0})
+    d["missing_codes"] = [{"code": -99, "meaning": "system"}]
+    df = sample().assign(transfers=[0, 3, -99, 12, -1, 2])
+    path = write_csv(df, tmp_path / "t.csv", "utf-8")
+    with pytest.raises(DataValidationError) as info:
+        cxio.read(path, d)
+    assert [str(p) for p in info.value.problems] == [
+        "t.csv, row 6, column 'transfers': got -1; expected a number of at least 0; or a declared "
+        "missing code: -99 (system); this looks like a missing-value code: declare it under "
+        "'missing_codes' in the codebook"
+    ]
+    df.loc[4, "transfers"] = 1
+    res = cxio.read(write_csv(df, tmp_path / "t2.csv", "utf-8"), d)
+    np.testing.assert_array_equal(res.frame["transfers"], [0.0, 3.0, np.nan, 12.0, 1.0, 2.0])
+    assert res.missing[["row_index", "code"]].values.tolist() == [[2, -99.0]]
+    # a study-wide code inside a one-sided range collides
+    d["missing_codes"].append({"code": 98, "meaning": "dont_know"})
+    with pytest.raises(
+        ValueError,
+        match="study-wide missing code 98 collides with a valid value "
+        r"\(values of at least 0 are valid\)",
+    ):
+        load(d)

@@ -253,13 +253,15 @@ class Variable(_Model):
                 return "a category value"
             return None
         scale = self.scale
-        if scale is None:
-            return None
-        lo, hi = scale
         if self.kind in INTEGER_KINDS and not float(code).is_integer():
             return None
-        if lo <= code <= hi:
-            return f"the scale is {lo}-{hi}"
+        if scale is not None:
+            lo, hi = scale
+            return f"the scale is {lo}-{hi}" if lo <= code <= hi else None
+        if self.min is not None and code >= self.min:  # numeric with one bound
+            return f"values of at least {self.min} are valid"
+        if self.max is not None and code <= self.max:
+            return f"values of at most {self.max} are valid"
         return None
 
 

@@ -579,18 +579,25 @@ def _numeric(
         outv[np.isnan(vals)] = pd.NA
         return outv, part
     scale = var.scale
+    lo, hi = scale if scale is not None else (var.min, var.max)  # numeric: either bound alone
     wrong = np.zeros(len(num), dtype=bool)
     if k in INTEGER_KINDS:
         wrong |= present & (np.mod(num, 1) != 0)
-    if scale is not None:
-        wrong |= present & ((num < scale[0]) | (num > scale[1]))
+    if lo is not None:
+        wrong |= present & (num < lo)
+    if hi is not None:
+        wrong |= present & (num > hi)
     if wrong.any():
         if k is Kind.binary:
             exp = f"0 or 1 (binary){desc}; {_codes_text(codes)}"
         elif k in INTEGER_KINDS:
-            exp = f"a whole number {scale[0]}-{scale[1]} ({k.value}){desc}; {_codes_text(codes)}"
+            exp = f"a whole number {lo}-{hi} ({k.value}){desc}; {_codes_text(codes)}"
+        elif lo is not None and hi is not None:
+            exp = f"a number {lo}-{hi}{desc}; {_codes_text(codes)}"
+        elif lo is not None:
+            exp = f"a number of at least {lo}{desc}; {_codes_text(codes)}"
         else:
-            exp = f"a number {scale[0]}-{scale[1]}{desc}; {_codes_text(codes)}"
+            exp = f"a number of at most {hi}{desc}; {_codes_text(codes)}"
         issues.add(rows[wrong], order, column, num[wrong], exp + _sentinel_hint(num[wrong]))
     return np.where(present & ~wrong, num, np.nan), part
 
