@@ -337,7 +337,24 @@ class Store:
                   columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The client's CRM rows (one per customer × year), sorted by customer and year.
 
-        Parameters and errors as :meth:`responses` (``years`` filters ``year``).
+        Parameters
+        ----------
+        client : str
+        years : iterable of int, optional
+            Only these years.
+        columns : sequence of str, optional
+            Only these columns (``client, customer_id, year`` always come first).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``client, customer_id, year`` then the CRM columns loaded (``active``, ``churned``,
+            ``revenue``, ``service_contacts``, ``transfers`` … as in CONTRACT §2).
+
+        Raises
+        ------
+        CXValueError
+            As :meth:`responses`.
         """
         return self._read("customers", client, period="year", periods=years, columns=columns,
                           key=("customer_id", "year"), order=("customer_id", "year"))
@@ -346,13 +363,44 @@ class Store:
                   columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The client's employee survey rows, sorted by wave and unit.
 
-        Parameters and errors as :meth:`responses`.
+        Parameters
+        ----------
+        client : str
+        waves : iterable of int, optional
+            Only these waves.
+        columns : sequence of str, optional
+            Only these columns (``client, unit, wave`` always come first).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``client, wave``, then ``employee_id``, ``unit`` and the items ``q01`` … (floats, NaN
+            where not answered) as loaded.
+
+        Raises
+        ------
+        CXValueError
+            As :meth:`responses`.
         """
         return self._read("employees", client, period="wave", periods=waves, columns=columns,
                           key=("unit", "wave"), order=("wave", "unit"))
 
     def comments(self, client: str, *, waves: Iterable[int] | None = None) -> pd.DataFrame:
-        """The client's comments: ``client, respondent_id, wave, variable, text, lang``."""
+        """The client's verbatim comments, sorted by wave, respondent and variable.
+
+        Parameters
+        ----------
+        client : str
+        waves : iterable of int, optional
+            Only these waves.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``client, respondent_id, wave, variable, text, lang``: one row per non-empty answer to
+            a text variable; ``text`` exactly as in the file (data, never markup); ``lang`` ``zh``
+            or ``en``.
+        """
         return self._read("comments", client, period="wave", periods=waves,
                           columns=["variable", "text", "lang"], key=("respondent_id", "wave"),
                           order=("wave", "respondent_id", "variable"))
