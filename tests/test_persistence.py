@@ -218,6 +218,20 @@ def test_horizon_follows_truth(effects, truth):
     assert res.definition == P.HORIZON_DEFINITION and "one-sided" in res.definition
 
 
+def test_min_effect_tests_against_a_relevant_size():
+    df = simulate_panel(effects=(0.4, 0.3, 0.1), n_customers=1500, n_years=10, seed=21)
+    kw = dict(id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=4)
+    res = P.horizon(df, n_boot=20, seed=1, min_effect=0.2, **kw)
+    assert res.h == 2 and res.robustness.h == 2  # 0.4, 0.3 > 0.2; 0.1 is not
+    prof = P.lag_profile(df, min_effect=0.2, **kw).table
+    from scipy import stats
+
+    t = (prof["estimate"] - 0.2) / prof["se"]
+    np.testing.assert_allclose(prof["p_one_sided"], stats.t.sf(t, 1499), rtol=1e-10)
+    with pytest.raises(CXValueError, match="min_effect must be a finite number >= 0; got -1"):
+        P.horizon(df, min_effect=-1, **kw)
+
+
 def test_horizon_censored_when_every_lag_is_significant():
     df = simulate_panel(effects=(0.4, 0.35, 0.3, 0.3, 0.3, 0.3), n_customers=600, n_years=10,
                         seed=4)

@@ -65,7 +65,8 @@ HORIZON_DEFINITION = (
     "customer x year panel; a lag of k is the value k calendar years earlier, so a customer's missing "
     "years are never bridged), with standard errors clustered by customer. H is the largest h such that "
     "the coefficients of lags 0, 1, ..., h-1 are each significantly greater than zero (one-sided test at "
-    "level alpha); the coefficient of lag H is not. H = 0 means no significant effect even in the "
+    "level alpha; or greater than a smallest relevant effect, when one is set); the coefficient of lag H "
+    "is not. H = 0 means no significant effect even in the "
     "current year. When every lag up to the longest one estimated (K) is significant, H is only known "
     "to be at least K+1 and is reported as censored. The interval for H comes from a bootstrap that "
     "resamples whole customers. As a robustness check the same horizon is computed from the "
@@ -129,6 +130,13 @@ def _check_duplicates(panel: pd.DataFrame, id: str, time: str) -> None:
             f"the panel must have one row per ({id}, {time}); {int(dup.sum())} rows share an "
             f"({id}, {time}) pair, e.g. {listed}"
         )
+
+
+def _check_min_effect(min_effect: float) -> float:
+    if isinstance(min_effect, bool) or not isinstance(min_effect, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(min_effect) or min_effect < 0:
+        raise CXValueError(f"min_effect must be a finite number >= 0; got {min_effect!r}")
+    return float(min_effect)
 
 
 def _check_alpha(alpha: float) -> float:
@@ -300,8 +308,8 @@ class LagProfile:
     table : pandas.DataFrame
         One row per lag: ``lag`` (int, years), ``estimate`` (coefficient), ``se`` (cluster-robust),
         ``ci_lower``, ``ci_upper`` (two-sided 1 - alpha), ``p_value`` (two-sided), ``p_one_sided``
-        (H1: effect > 0; used by :func:`horizon`), ``significant_positive`` (bool,
-        ``p_one_sided < alpha``).
+        (H1: effect > ``min_effect``, 0 by default; used by :func:`horizon`),
+        ``significant_positive`` (bool, ``p_one_sided < alpha``).
     coefficients : pandas.DataFrame
         Every coefficient of the regression (lags, controls, year effects, constant): ``term``,
         ``estimate``, ``se``, ``ci_lower``, ``ci_upper``, ``p_value``.
@@ -432,7 +440,8 @@ class HorizonResult:
 
 
 def _fit_profile(
-    design: _Design, *, method: str, alpha: float, settings: dict, stacklevel: int = 3
+    design: _Design, *, method: str, alpha: float, settings: dict, min_effect: float = 0.0,
+    stacklevel: int = 3,
 ) -> LagProfile:
     if design.n_customers < MIN_CLUSTERS:
         warnings.warn(
@@ -462,7 +471,7 @@ def _fit_profile(
     lag_idx = [design.columns.index(c) for c in design.lag_columns]
     table = coef.iloc[lag_idx].drop(columns="term").reset_index(drop=True)
     table.insert(0, "lag", np.arange(len(lag_idx), dtype=int))
-    table["p_one_sided"] = stats.t.sf(tstat[lag_idx], df)
+    table["p_one_sided"] = stats.t.sf((params[lag_idx] - min_effect) / se[lag_idx], df)
     table["significant_positive"] = table["p_one_sided"].to_numpy() < alpha
     return LagProfile(
         table=table,
@@ -486,6 +495,7 @@ def lag_profile(
     alpha: float = 0.05,
     method: str = "pooled",
     time_effects: bool = True,
+    min_effect: float = 0.0,
 ) -> LagProfile:
     """Distributed-lag profile of an exposure's effect on an outcome, on a customer × year panel.
 
@@ -514,12 +524,15 @@ def lag_profile(
     time_effects : bool, default True
         Add one indicator per year (the first year is the reference), so that shocks common to all
         customers in a year (the economy, a price change) cannot pose as persistence.
+    min_effect : float, default 0.0
+        Smallest effect worth calling an effect, on the outcome's scale per point of exposure: the
+        one-sided tests are of H0: beta_k <= min_effect. 0 tests for any positive effect.
 
     Returns
     -------
     LagProfile
         ``table`` with one row per lag: ``lag``, ``estimate``, ``se``, ``ci_lower``, ``ci_upper``,
-        ``p_value`` (two-sided), ``p_one_sided`` (H1: effect > 0), ``significant_positive``;
+        ``p_value`` (two-sided), ``p_one_sided`` (H1: effect > min_effect), ``significant_positive``;
         ``coefficients`` (every term); ``n_customers``, ``n_obs``; ``settings``.
 
     Raises
@@ -559,16 +572,18 @@ def lag_profile(
        Journal of Human Resources 50(2), 317-372. doi:10.3368/jhr.50.2.317
     """
     alpha = _check_alpha(alpha)
+    min_effect = _check_min_effect(min_effect)
     controls_l = _as_list(controls, "controls")
     settings = dict(
         id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag,
         controls=controls_l, alpha=alpha, method=method, time_effects=bool(time_effects),
+        min_effect=min_effect,
     )
     design = _build_design(
         panel, id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag,
         controls=controls_l, time_effects=bool(time_effects), method=method,
     )
-    return _fit_profile(design, method=method, alpha=alpha, settings=settings)
+    return _fit_profile(design, method=method, alpha=alpha, settings=settings, min_effect=min_effect)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -638,7 +653,7 @@ class _ClusterBlocks:
 
 
 def _bootstrap_h(
-    design: _Design, *, alpha: float, n_boot: int, rng: np.random.Generator
+    design: _Design, *, alpha: float, n_boot: int, rng: np.random.Generator, min_effect: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, int]:
     blocks = _ClusterBlocks(design.X, design.y, design.groups)
     lag_idx = np.array([design.columns.index(c) for c in design.lag_columns])
@@ -653,7 +668,7 @@ def _bootstrap_h(
             continue
         beta, se = out
         with np.errstate(divide="ignore", invalid="ignore"):
-            sig = beta[lag_idx] / se[lag_idx] > tcrit
+            sig = (beta[lag_idx] - min_effect) / se[lag_idx] > tcrit
         h, c = _h_from_significance(sig)
         hs.append(h)
         cens.append(c)
@@ -662,12 +677,14 @@ def _bootstrap_h(
 
 def _horizon_estimate(
     design: _Design, *, method: str, alpha: float, n_boot: int, rng: np.random.Generator,
-    settings: dict,
+    settings: dict, min_effect: float = 0.0,
 ) -> HorizonEstimate:
-    profile = _fit_profile(design, method=method, alpha=alpha, settings=settings, stacklevel=4)
+    profile = _fit_profile(design, method=method, alpha=alpha, settings=settings,
+                           min_effect=min_effect, stacklevel=4)
     h, censored = _h_from_significance(profile.table["significant_positive"].to_numpy())
     if n_boot > 0:
-        boot, boot_cens, failed = _bootstrap_h(design, alpha=alpha, n_boot=n_boot, rng=rng)
+        boot, boot_cens, failed = _bootstrap_h(design, alpha=alpha, n_boot=n_boot, rng=rng,
+                                               min_effect=min_effect)
     else:
         boot, boot_cens, failed = np.array([], dtype=int), np.array([], dtype=bool), 0
     if failed:
@@ -708,13 +725,15 @@ def horizon(
     method: str = "pooled",
     robustness: bool = True,
     time_effects: bool = True,
+    min_effect: float = 0.0,
 ) -> HorizonResult:
     """How many years an exposure keeps acting on an outcome: the horizon H, with a bootstrap interval.
 
     Parameters
     ----------
-    panel, id, time, outcome, exposure, max_lag, controls, alpha, method, time_effects
-        As in :func:`lag_profile`. ``alpha`` is the level of the one-sided test of each lag.
+    panel, id, time, outcome, exposure, max_lag, controls, alpha, method, time_effects, min_effect
+        As in :func:`lag_profile`. ``alpha`` is the level of the one-sided test of each lag;
+        ``min_effect`` > 0 asks for lags significantly *larger than* a relevant size.
     n_boot : int, default 200
         Bootstrap replicates (resampling whole customers); 0 skips the bootstrap.
     seed : int, optional
@@ -755,7 +774,9 @@ def horizon(
     error, and satisfaction is persistent (a stable customer level), the pooled lags beyond the true
     horizon pick up part of the true lags' effect (older answers still carry information on the
     latent level), so the pooled H can run long in large samples. The within estimator removes the
-    stable customer level and is much less affected; a pooled H above the within H is a sign of this.
+    stable customer level and is less affected (not immune: the year-to-year persistence remains); a
+    pooled H above the within H is a sign of this. ``min_effect`` (a smallest relevant effect) and a
+    smaller ``alpha`` guard against horizons lengthened by tiny, merely significant lags.
 
     The interval is the bootstrap percentile interval (alpha/2, 1 − alpha/2 quantiles of the
     replicates' H) from ``n_boot`` resamples of customers with replacement; each replicate
@@ -773,6 +794,7 @@ def horizon(
        doi:10.1177/002224299906300206
     """
     alpha = _check_alpha(alpha)
+    min_effect = _check_min_effect(min_effect)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise CXValueError(f"n_boot must be a whole number >= 0; got {n_boot!r}")
     controls_l = _as_list(controls, "controls")
@@ -781,7 +803,7 @@ def horizon(
     settings = dict(
         id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag, controls=controls_l,
         alpha=alpha, n_boot=int(n_boot), seed=seed, method=method, robustness=bool(robustness),
-        time_effects=bool(time_effects),
+        time_effects=bool(time_effects), min_effect=min_effect,
     )
     rng = np.random.default_rng(seed)
     methods = [method] + ([m for m in METHODS if m != method] if robustness else [])
@@ -793,7 +815,7 @@ def horizon(
         )
         estimates.append(
             _horizon_estimate(design, method=m, alpha=alpha, n_boot=int(n_boot), rng=rng,
-                              settings={**settings, "method": m})
+                              settings={**settings, "method": m}, min_effect=min_effect)
         )
     return HorizonResult(
         primary=estimates[0],
