@@ -421,3 +421,30 @@ def test_suppress_any_frame():
         sv.suppress(f, min_base=3, anonymity_min=5)
     with pytest.raises(CXValueError, match="'base'"):
         sv.suppress(f, base="base")
+
+
+@pytest.mark.parametrize(
+    "name, design",
+    [
+        (
+            "apistrat",
+            dict(weights="pw", strata="stype"),
+        ),  # svydesign(ids=~1, strata=~stype, weights=~pw)
+        ("apiclus1", dict(weights="pw", cluster="dnum")),  # svydesign(ids=~dnum, weights=~pw)
+    ],
+)
+def test_domain_logit_ci_uses_domain_df_like_r(name, design):
+    # svyby(~I(sch.wide=='Yes'), ~stype, d, svyciprop, vartype='ci', method='logit')
+    df = pd.read_csv(REF / f"{name}.csv")
+    out = sv.proportion(df, score="sch.wide", level="Yes", by="stype", **design)
+    ref = EXTRA[f"by_ciprop_{name}"]
+    assert list(out["stype"]) == ref["level"]
+    np.testing.assert_allclose(out["df"], ref["df"])  # degf(subset(d, stype==s))
+    np.testing.assert_allclose(out["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(out["ci_lower"], ref["ci_lower"], rtol=RTOL)
+    np.testing.assert_allclose(out["ci_upper"], ref["ci_upper"], rtol=RTOL)
+    # the fast path (mean/top-box on a 0/1 column) reports the same domain d.f.
+    df["yes"] = (df["sch.wide"] == "Yes").astype(float)
+    tb = sv.top_box(df, score="yes", k=1, scale=(0, 1), by="stype", **design)
+    np.testing.assert_allclose(tb["df"], ref["df"])
+    np.testing.assert_allclose(tb["ci_lower"], ref["ci_lower"], rtol=RTOL)

@@ -549,6 +549,39 @@ class RatioEstimate:
     weight_sum: np.ndarray
     estimate: np.ndarray
     var: np.ndarray
+    df: np.ndarray
+
+
+def domain_df(design: Design, code: np.ndarray, n_dom: int, use: np.ndarray) -> np.ndarray:
+    """Degrees of freedom of each domain, as R's ``degf`` of the domain subset.
+
+    PSUs with at least one used row (valid answer, positive weight) in the domain, minus the
+    strata those PSUs belong to.
+    """
+    D = n_dom
+    c = np.where(use, code, D)
+    if design.psu is None:
+        psus = np.bincount(c, minlength=D + 1)[:D]
+        cell = np.bincount(design.stratum * (D + 1) + c, minlength=design.n_strata * (D + 1))
+        strata = (cell.reshape(design.n_strata, D + 1) > 0).sum(axis=0)[:D]
+    else:
+        P = design.n_psu
+        present = np.bincount(design.psu * (D + 1) + c, minlength=P * (D + 1)).reshape(P, D + 1) > 0
+        psus = present.sum(axis=0)[:D]
+        H = design.n_strata
+        cell = np.zeros((H, D + 1), dtype=bool)
+        pp, dd = np.nonzero(present)
+        cell[design.psu_stratum[pp], dd] = True
+        strata = cell.sum(axis=0)[:D]
+    return (psus - strata).astype(float)
+
+
+def t_quantiles(alpha: float, df: np.ndarray) -> np.ndarray:
+    """Two-sided Student t critical values for an array of degrees of freedom (normal if inf)."""
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        q = stats.t.ppf(1 - alpha / 2, np.where(df > 0, df, np.nan))
+    return np.where(np.isinf(df), stats.norm.ppf(1 - alpha / 2), q)
 
 
 def domain_mean(design: Design, dom: Domains, y: np.ndarray) -> RatioEstimate:
@@ -575,7 +608,8 @@ def domain_mean(design: Design, dom: Domains, y: np.ndarray) -> RatioEstimate:
     z = wv * (y0 - m_ext[code]) / W_ext[code]
     var = design.domain_var(z, code, D)
     var = np.where(W > 0, var, np.nan)
-    return RatioEstimate(n=n, n_eff=n_eff, weight_sum=W, estimate=m, var=var)
+    df = domain_df(design, dom.code, D, valid & (w > 0))
+    return RatioEstimate(n=n, n_eff=n_eff, weight_sum=W, estimate=m, var=var, df=df)
 
 
 def mean_influence(design: Design, y: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
@@ -685,6 +719,7 @@ class ItemEstimate:
     var: np.ndarray
     deff: np.ndarray
     extra: np.ndarray | None
+    df: np.ndarray
 
 
 def _deff(var, ss_w, W, npos):
@@ -724,7 +759,10 @@ def _from_cell_sums(design: Design, D: int, cells: np.ndarray, c: float, with_ex
         ss_w = np.maximum(SS - 2 * m * S + m**2 * W, 0.0)
         n_eff = W**2 / W2
         extra = dom[:, 7] / W if with_extra else None
+    pos = t[:, :, 8]
+    df = pos.sum(axis=0) - (pos > 0).sum(axis=0)
     return ItemEstimate(
+        df=df.astype(float),
         n=n,
         n_eff=n_eff,
         weight_sum=W,
@@ -818,6 +856,7 @@ def estimate_items(
                 var=est.var,
                 deff=_deff(est.var, ss_w, est.weight_sum, npos),
                 extra=extra,
+                df=est.df,
             )
         )
     return out

@@ -402,10 +402,12 @@ def trend(
     Returns
     -------
     DataFrame
-        One row per segment x wave: the ``by`` columns, ``wave``, ``n``, ``n_eff``, ``estimate``,
-        ``se``, ``ci_lower``, ``ci_upper`` (``estimate -+ t se``), ``change`` (this wave minus the
-        previous observed wave; NaN for the first), ``change_se``, ``change_p_value`` (design-based
-        t test, as :func:`difference`), ``small_base``, ``suppressed``. A suppressed wave has no
+        One row per segment x wave: the ``by`` columns, ``wave``, ``score``, ``statistic``, ``n``,
+        ``n_eff``, ``estimate``, ``se``, ``df`` (the wave's degrees of freedom), ``ci_lower``,
+        ``ci_upper`` (``estimate -+ t_df se``; logit for shares), ``change`` (this wave minus the
+        previous observed wave; NaN for the first), ``change_se``, ``change_ci_lower``,
+        ``change_ci_upper``, ``change_p_value`` (design-based t test, as :func:`difference`),
+        ``small_base``, ``suppressed``. A suppressed wave has no
         change either way.
 
     Notes
@@ -430,7 +432,7 @@ def trend(
     x = _stat_variable(data, score, statistic, scale, codebook, k, level)
     dom = core.build_domains(data, [*by_cols, wave])
     est = core.domain_mean(design, dom, x)
-    q = core.t_quantile(alpha, design.df)
+    q = core.t_quantiles(alpha, est.df)
     q_change = core.t_quantile(alpha, design.df - 1)
     out = dom.levels.copy()
     out["n"] = est.n
@@ -438,6 +440,7 @@ def trend(
     out["estimate"] = est.estimate
     se = np.sqrt(est.var)
     out["se"] = se
+    out["df"] = est.df
     if statistic in ("top_box", "bottom_box", "proportion"):
         lo, hi = core.logit_ci(est.estimate, se, q)
     else:

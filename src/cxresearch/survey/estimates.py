@@ -93,8 +93,9 @@ def mean(
         One row per score x domain: the ``by`` columns, ``score`` (column name), ``n``
         (respondents with a valid answer), ``n_eff`` (Kish effective base,
         ``(sum w)^2 / sum w^2``), ``weight_sum``, ``estimate`` (weighted mean), ``se``
-        (linearised standard error), ``ci_lower``/``ci_upper`` (``estimate -+ t se``, Student t
-        with the design's degrees of freedom: PSUs - strata), ``deff`` (design effect against
+        (linearised standard error), ``df`` (the domain's degrees of freedom: PSUs with a valid
+        answer in the domain minus their strata, R's ``degf`` of the domain subset),
+        ``ci_lower``/``ci_upper`` (``estimate -+ t_df se``), ``deff`` (design effect against
         simple random sampling with replacement), ``small_base`` and ``suppressed`` (bool).
 
     Raises
@@ -120,7 +121,6 @@ def mean(
     data, scores, by_cols, alpha, design, dom = _prepare(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
-    q = core.t_quantile(alpha, design.df)
 
     scales = [core.resolve_scale(col, scale, codebook) for col in scores]
 
@@ -133,6 +133,7 @@ def mean(
     frames = []
     for col, est in zip(scores, ests, strict=True):
         se = np.sqrt(est.var)
+        q = core.t_quantiles(alpha, est.df)
         f = dom.levels.copy()
         f["score"] = col
         f["n"] = est.n
@@ -140,6 +141,7 @@ def mean(
         f["weight_sum"] = est.weight_sum
         f["estimate"] = est.estimate
         f["se"] = se
+        f["df"] = est.df
         f["ci_lower"] = est.estimate - q * se
         f["ci_upper"] = est.estimate + q * se
         f["deff"] = est.deff
@@ -176,7 +178,8 @@ def total(
     -------
     DataFrame
         The ``by`` columns, ``score``, ``n``, ``n_eff``, ``estimate`` (``sum w_i y_i`` over the
-        domain's valid answers), ``se``, ``ci_lower``, ``ci_upper``, ``small_base``, ``suppressed``.
+        domain's valid answers), ``se``, ``df`` (domain degrees of freedom), ``ci_lower``,
+        ``ci_upper``, ``small_base``, ``suppressed``.
 
     Notes
     -----
@@ -188,7 +191,6 @@ def total(
     data, scores, by_cols, alpha, design, dom = _prepare(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
-    q = core.t_quantile(alpha, design.df)
     D = dom.n_dom
     frames = []
     for col in scores:
@@ -202,6 +204,8 @@ def total(
         W = np.bincount(code, weights=wv, minlength=D + 1)[:D]
         W2 = np.bincount(code, weights=wv * wv, minlength=D + 1)[:D]
         se = np.sqrt(design.domain_var(z, code, D))
+        dfree = core.domain_df(design, dom.code, D, valid & (design.w > 0))
+        q = core.t_quantiles(alpha, dfree)
         f = dom.levels.copy()
         f["score"] = col
         f["n"] = n
@@ -209,6 +213,7 @@ def total(
             f["n_eff"] = W**2 / W2
         f["estimate"] = t
         f["se"] = se
+        f["df"] = dfree
         f["ci_lower"] = t - q * se
         f["ci_upper"] = t + q * se
         frames.append(f)
@@ -262,14 +267,15 @@ def proportion(
     -------
     DataFrame
         The ``by`` columns, ``score``, ``level``, ``n`` (valid answers in the domain), ``n_eff``,
-        ``estimate`` (share in [0, 1]), ``se``, ``ci_lower``, ``ci_upper``, ``small_base``,
-        ``suppressed``.
+        ``estimate`` (share in [0, 1]), ``se``, ``df``, ``ci_lower``, ``ci_upper``,
+        ``small_base``, ``suppressed``.
 
     Notes
     -----
     The share is the domain mean of the indicator; its interval is built on the logit scale as R's
     ``svyciprop(method="logit")``: ``expit(logit(p) -+ t se / (p (1 - p)))`` with Student t on the
-    design degrees of freedom, so it never leaves [0, 1]. A share of exactly 0 or 1 gets the
+    domain's degrees of freedom (``df``, as R's ``svyby(..., svyciprop)``), so it never leaves
+    [0, 1]. A share of exactly 0 or 1 gets the
     degenerate interval ``[p, p]``.
     """
     data = core.check_frame(data)
@@ -291,12 +297,12 @@ def proportion(
     _, _, _, alpha, design, dom = _prepare(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
-    q = core.t_quantile(alpha, design.df)
     frames = []
     for lev, lab in zip(levels, labels, strict=True):
         y = indicator(data, score, lev)
         est = core.domain_mean(design, dom, y)
         se = np.sqrt(est.var)
+        q = core.t_quantiles(alpha, est.df)
         lo, hi = core.logit_ci(est.estimate, se, q)
         f = dom.levels.copy()
         f["score"] = score
@@ -305,6 +311,7 @@ def proportion(
         f["n_eff"] = est.n_eff
         f["estimate"] = est.estimate
         f["se"] = se
+        f["df"] = est.df
         f["ci_lower"] = lo
         f["ci_upper"] = hi
         frames.append(f)

@@ -122,7 +122,8 @@ def nps(
         One row per score x domain: the ``by`` columns, ``score``, ``n``, ``n_eff``,
         ``promoters``, ``passives``, ``detractors`` (weighted shares in [0, 1] of answers 9-10,
         7-8 and 0-6), ``estimate`` (NPS = 100 (promoters - detractors)), ``se``, ``ci_lower``,
-        ``ci_upper`` (``estimate -+ t se`` on the design degrees of freedom, truncated to
+        ``df`` (domain degrees of freedom, as :func:`cxresearch.survey.mean`), ``ci_upper``
+        (``estimate -+ t_df se``, truncated to
         [-100, 100]), ``small_base``, ``suppressed``.
 
     Notes
@@ -140,7 +141,6 @@ def nps(
     data, scores, by_cols, alpha, design, dom = _prepare(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
-    q = core.t_quantile(alpha, design.df)
 
     def get_x(col):
         y = core.numeric_column(data, col)
@@ -157,6 +157,7 @@ def nps(
         prom = est.extra
         det = prom - est.estimate / 100.0
         se = np.sqrt(est.var)
+        q = core.t_quantiles(alpha, est.df)
         f = dom.levels.copy()
         f["score"] = col
         f["n"] = est.n
@@ -166,6 +167,7 @@ def nps(
         f["detractors"] = det
         f["estimate"] = est.estimate
         f["se"] = se
+        f["df"] = est.df
         f["ci_lower"] = np.maximum(est.estimate - q * se, -100.0)
         f["ci_upper"] = np.minimum(est.estimate + q * se, 100.0)
         frames.append(f)
@@ -201,7 +203,6 @@ def _box(
     data, scores, by_cols, alpha, design, dom = _prepare(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
-    q = core.t_quantile(alpha, design.df)
     scales = {}
     for col in scores:
         sc = core.resolve_scale(col, scale, codebook)
@@ -240,6 +241,7 @@ def _box(
     for col, est in zip(scores, ests, strict=True):
         sc = scales[col]
         se = np.sqrt(est.var)
+        q = core.t_quantiles(alpha, est.df)
         lo, hi = core.logit_ci(est.estimate, se, q)
         f = dom.levels.copy()
         f["score"] = col
@@ -248,6 +250,7 @@ def _box(
         f["n_eff"] = est.n_eff
         f["estimate"] = est.estimate
         f["se"] = se
+        f["df"] = est.df
         f["ci_lower"] = lo
         f["ci_upper"] = hi
         frames.append(f)
@@ -278,7 +281,8 @@ _BOX_DOC = """Design-based {which}-{k}-box share: the weighted share of answers 
     -------
     DataFrame
         The ``by`` columns, ``score``, ``threshold`` (the {edge} scale value counted), ``n``,
-        ``n_eff``, ``estimate`` (share in [0, 1]), ``se`` (linearised), ``ci_lower``/``ci_upper``
+        ``n_eff``, ``estimate`` (share in [0, 1]), ``se`` (linearised), ``df`` (domain degrees of
+        freedom), ``ci_lower``/``ci_upper``
         (logit interval as R ``svyciprop(method="logit")``, never outside [0, 1]),
         ``small_base``, ``suppressed``.
 

@@ -57,5 +57,19 @@ for (rule in c("remove", "adjust")) {
       list(estimate = unname(coef(ml)), se = unname(SE(ml)), by_level = as.character(bl$stype), by_se = unname(SE(bl))))
 }
 options(survey.lonely.psu = "fail")
+
+# domain logit intervals: svyby(..., svyciprop) uses each domain's own degrees of freedom
+for (f in c("apistrat", "apiclus1")) {
+  d0 <- read.csv(paste0(f, ".csv"))
+  if (f == "apistrat") {
+    dd <- svydesign(ids = ~1, strata = ~stype, weights = ~pw, data = d0); dds <- "svydesign(ids=~1, strata=~stype, weights=~pw, data=apistrat)"
+  } else {
+    dd <- svydesign(ids = ~dnum, weights = ~pw, data = d0); dds <- "svydesign(ids=~dnum, weights=~pw, data=apiclus1)"
+  }
+  bb <- svyby(~I(sch.wide == "Yes"), ~stype, dd, svyciprop, vartype = "ci", method = "logit")
+  add(paste0("by_ciprop_", f), "svyby(~I(sch.wide=='Yes'), ~stype, d, svyciprop, vartype='ci', method='logit'); sapply(levels, function(s) degf(subset(d, stype==s)))", dds,
+      list(level = as.character(bb$stype), estimate = unname(bb[, 2]), ci_lower = unname(bb$ci_l), ci_upper = unname(bb$ci_u),
+           df = unname(sapply(as.character(bb$stype), function(s) degf(subset(dd, stype == s))))))
+}
 write(toJSON(cases, auto_unbox = TRUE, digits = NA, pretty = TRUE), "survey_extra.json")
 cat("wrote", length(cases), "cases\n")
