@@ -448,3 +448,52 @@ def test_domain_logit_ci_uses_domain_df_like_r(name, design):
     tb = sv.top_box(df, score="yes", k=1, scale=(0, 1), by="stype", **design)
     np.testing.assert_allclose(tb["df"], ref["df"])
     np.testing.assert_allclose(tb["ci_lower"], ref["ci_lower"], rtol=RTOL)
+
+
+# --- design options -----------------------------------------------------------------------------
+
+
+def test_design_option_equivalences():
+    df = pd.read_csv(REF / "apisrs.csv")
+    a = sv.mean(df, score="api00", weights="pw", fpc="fpc")
+    b = sv.mean(df, score="api00", weights="pw", fpc=6194)  # a number: population size
+    c = sv.mean(df, score="api00", weights="pw", fpc=200 / 6194)  # a fraction <= 1
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, c)
+    # two strata columns are their crossing
+    s = pd.read_csv(REF / "apistrat.csv")
+    s["both"] = s["stype"] + "/" + s["awards"]
+    x = sv.mean(s, score="api00", weights="pw", strata=["stype", "awards"])
+    y = sv.mean(s, score="api00", weights="pw", strata="both")
+    pd.testing.assert_frame_equal(x, y)
+    with pytest.raises(CXValueError, match="constant within each stratum"):
+        sv.mean(
+            s.assign(f=np.arange(len(s)) + 1000),
+            score="api00",
+            weights="pw",
+            strata="stype",
+            fpc="f",
+        )
+    with pytest.raises(CXValueError, match="smaller than the 200 PSUs"):
+        sv.mean(df, score="api00", weights="pw", fpc=100)
+
+
+def test_difference_of_proportions_and_top_box_brute_force():
+    df = pd.read_csv(REF / "apistrat.csv")
+    kw = dict(weights="pw", strata="stype")
+    d = sv.difference(
+        df, score="sch.wide", by="awards", statistic="proportion", level="Yes", **kw
+    ).iloc[0]
+    p = sv.proportion(df, score="sch.wide", level="Yes", by="awards", **kw).set_index("awards")
+    np.testing.assert_allclose(
+        d["estimate"], p.loc["Yes", "estimate"] - p.loc["No", "estimate"], rtol=1e-12
+    )
+    assert (d["level_a"], d["level_b"]) == ("No", "Yes")
+    # top-box difference = difference of box shares; SE from the joint influence values
+    df["r5"] = np.clip(df["api00"] // 200, 1, 5)
+    t = sv.difference(df, score="r5", by="awards", statistic="top_box", scale=(1, 5), **kw).iloc[0]
+    b = sv.top_box(df, score="r5", scale=(1, 5), by="awards", **kw).set_index("awards")
+    np.testing.assert_allclose(
+        t["estimate"], b.loc["Yes", "estimate"] - b.loc["No", "estimate"], rtol=1e-12
+    )
+    assert 0 < t["se"] < b["se"].sum()
