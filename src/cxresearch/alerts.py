@@ -17,6 +17,17 @@ score, previous score, comment) — internal only; :func:`write_alerts` writes i
 show. :func:`backtest` replays the rules on earlier waves against churn and reports alerts fired,
 precision, recall, lift over the base churn rate and the risk ratio, with confidence intervals.
 
+Rules in a params YAML (the report passes the list to :func:`rules_from_params`)::
+
+    alerts:
+      rules:
+        - {name: low_sat, kind: low_score, score: overall_sat, below: 5, owner: service}
+        - {name: sat_drop, kind: drop, score: overall_sat, points: 3, owner: branch_manager}
+        - {name: hv_detractor, kind: detractor_high_value, score: recommend, max_score: 6, owner: sales}
+        - {name: complaint, kind: complaint_theme, themes: [transfers, waiting_time], owner: service}
+
+The order is the priority: a customer who trips several rules is routed to the owner of the first.
+
 The statistics are small and written here on top of statsmodels/scipy (proportion intervals,
 Fisher's exact test); the lift interval (log method by the multinomial delta method, or a customer
 cluster bootstrap) is written out because no maintained package offers it.

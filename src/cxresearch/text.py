@@ -417,7 +417,7 @@ def _new_tokenizer():
 
     logger = logging.getLogger("jieba")
     level = logger.level
-    logger.setLevel(logging.ERROR)
+    logger.setLevel(logging.CRITICAL + 1)  # even "cache dump failed" on a read-only /tmp
     try:
         tok = jieba.Tokenizer()
         tok.initialize()
