@@ -471,3 +471,20 @@ def test_bootstrap_drops_replicates_without_variance_and_says_so():
                           seed=1, ci_method="percentile")
     assert 200 < res.n_boot_used < 300
     assert res.importance[["ci_lower", "ci_upper"]].notna().all().all()
+
+
+def test_logistic_quasi_separation_named_and_bootstrap_refits_that_fail():
+    rng = np.random.default_rng(0)
+    n = 120
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": 0.0})
+    df.loc[[1, 2], "b"] = 1.0
+    df["y"] = (df["a"] + rng.normal(size=n) > 0).astype(int)
+    df.loc[[1, 2], "y"] = 1  # b = 1 only with y = 1: quasi-complete separation
+    with pytest.raises(CXValueError, match=r"separation\) \(look at \['b'\]\)"):
+        drv.logistic(df, outcome="y", drivers=["a", "b"])
+    df.loc[[3, 4], "b"] = 1.0
+    df.loc[[3, 4], "y"] = 0  # now identified, but many replicates are separated or lack b
+    with pytest.warns(drv.BootstrapWarning, match="of 200 bootstrap refits"):
+        res = drv.logistic(df, outcome="y", drivers=["a", "b"], ci=True, n_boot=200, seed=1)
+    assert 100 < res.n_boot_used < 200
+    assert np.isfinite(res.importance[["ci_lower", "ci_upper"]].to_numpy()).all()

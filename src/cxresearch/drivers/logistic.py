@@ -240,10 +240,19 @@ def logistic(
         warnings.simplefilter("ignore")
         fit = sm.GLM(y, Xd, family=sm.families.Binomial(), freq_weights=w).fit()
     coef = np.asarray(fit.params)
-    if not fit.converged or np.any(np.abs(coef) * np.r_[1, X.std(axis=0)] > 30):
+    # separation: the likelihood has no finite maximum; the fit drifts to huge coefficients on
+    # the standardised scale, or to standard errors that are (numerically) infinite
+    sdx = X.std(axis=0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        std_coef = np.abs(coef[1:]) * sdx
+        std_se = np.asarray(fit.bse)[1:] * sdx
+    culprits = [d for d, c, e in zip(prep.drivers, std_coef, std_se, strict=True)
+                if not (c <= 30 and e <= 100)]
+    if not fit.converged or culprits or not np.abs(Xd @ coef).max() <= 30:
+        named = f" (look at {culprits})" if culprits else ""
         raise CXValueError(
             f"the logistic model of {outcome!r} does not converge (complete or quasi-complete "
-            "separation); drop or merge the driver(s) that predict the outcome perfectly"
+            f"separation){named}; drop or merge the driver(s) that predict the outcome perfectly"
         )
     if weights is None:
         se = np.asarray(fit.bse)
@@ -278,12 +287,21 @@ def logistic(
 
         def shares(wr):
             keep = wr > 0
-            b = _newton(Xd[keep], y[keep], wr[keep], coef)
-            if b is None:
+            Xk, yk, wk = X[keep], y[keep], wr[keep]
+            if len(np.unique(yk)) < 2 or (Xk.std(axis=0) <= 1e-12 * sd_full).any():
+                return np.full(p, np.nan)  # an outcome or a driver without variance
+            try:
+                with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                    b = _newton(Xd[keep], yk, wk, coef)
+                    if b is None:
+                        return np.full(p, np.nan)
+                    Xs_r, sd_r, Lam_r, T_r = _orthogonal(Xk, wk)
+                    rw, r2r = _rw_from_fit(Xs_r, wk, Lam_r, T_r, b[1:] * sd_r)
+            except np.linalg.LinAlgError:
                 return np.full(p, np.nan)
-            Xs_r, sd_r, Lam_r, T_r = _orthogonal(X[keep], wr[keep])
-            rw, r2r = _rw_from_fit(Xs_r, wr[keep], Lam_r, T_r, b[1:] * sd_r)
             return rw / r2r
+
+        sd_full = X.std(axis=0)
 
         boot = np.array(
             [shares(np.bincount(rng.integers(0, n, n), minlength=n) * w) for _ in range(n_boot)]
@@ -292,8 +310,8 @@ def logistic(
         used = int(good.sum())
         if used < n_boot:
             warnings.warn(
-                f"{n_boot - used} of {n_boot} bootstrap refits of {outcome!r} did not converge "
-                "and were left out",
+                f"{n_boot - used} of {n_boot} bootstrap refits of {outcome!r} failed (a driver or "
+                "the outcome without variance, or separation, in the replicate) and were left out",
                 BootstrapWarning,
                 stacklevel=2,
             )
