@@ -479,3 +479,14 @@ def test_demo_case_list_and_counts(demo, tmp_path):
     assert "customer" not in counts.columns and counts["n"].sum() == len(ac.firings)
     alerts.write_alerts(ac, tmp_path / "alerts.xlsx")
     assert pd.read_excel(tmp_path / "alerts.xlsx").shape[0] == len(ac.cases)
+
+
+def test_params_yaml_example_in_module_docs_is_valid():
+    import yaml
+
+    doc = alerts.__doc__
+    block = doc[doc.index("    alerts:\n") : doc.index("The order is the priority")]
+    params = yaml.safe_load(block)
+    rules = alerts.rules_from_params(params["alerts"]["rules"])
+    assert [r.name for r in rules] == ["low_sat", "sat_drop", "hv_detractor", "complaint"]
+    assert rules[3].themes == ("transfers", "waiting_time")
