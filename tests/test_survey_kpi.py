@@ -286,6 +286,11 @@ def test_errors_name_column_and_value():
         sv.mean(df.assign(w=0.0), score="sat", weights="w")
     with pytest.raises(CXValueError, match="value 7 .*outside its scale"):
         sv.mean(df.assign(sat=df["sat"].where(df.index != 9, 7)), score="sat", scale=(1, 5))
+    cb = {"variables": [{"name": "sat", "kind": "likert", "min": 1, "max": 4}]}
+    with pytest.raises(CXValueError, match="'sat' has value 5.*outside its scale \\[1, 4\\]"):
+        sv.top_box(df, score="sat", codebook=cb)
+    with pytest.raises(CXValueError, match="codebook has no variable 'rec'"):
+        sv.top_box(df, score="rec", codebook=cb)
     with pytest.raises(CXValueError, match="value 11"):
         sv.nps(df.assign(rec=df["rec"].where(df.index != 2, 11)), score="rec")
     with pytest.raises(CXValueError, match="needs the scale"):
