@@ -676,3 +676,25 @@ def test_column_names_are_identifiers_never_sql(store, tmp_path):
     assert report.added_columns[-1] == ("customers", odd, "VARCHAR")
     assert store.customers("acme", columns=[odd])[odd].tolist() == ["kept"]
     assert "responses" in {r[0] for r in store.con.execute("SHOW TABLES").fetchall()}
+
+
+def test_skip_imported_loads_only_the_new_files(store, tmp_path, monkeypatch):
+    a = write(survey(2023), tmp_path / "w2023.csv")
+    first = store.import_files([a], client="acme", codebook=codebook())
+    b = write(survey(2024), tmp_path / "w2024.csv")
+    import cxresearch.io as cxio
+
+    read = []
+    original = cxio.read
+    monkeypatch.setattr(cxio, "read", lambda path, *a, **k: read.append(Path(path).name) or original(path, *a, **k))
+    report = store.import_files([a, b], client="acme", codebook=codebook(), skip_imported=True)
+    assert read == ["w2024.csv"]  # the file imported before is not even read again
+    assert [f.file for f in report.files] == ["w2024.csv"]
+    assert [(s[0], s[1], s[2]) for s in report.skipped] == [("w2023.csv", "w2023.csv", first.files[0].import_id)]
+    assert store.counts("acme")["responses"] == 12 and store.counts("acme")["imports"] == 2
+    # everything imported already: nothing to do, nothing written
+    before = snapshot(store)
+    again = store.import_files([a, b], client="acme", codebook=codebook(extra=[
+        {"name": "ease", "kind": "likert", "min": 1, "max": 5, "required": False}]), skip_imported=True)
+    assert again.files == () and len(again.skipped) == 2 and again.rows_by_table["responses"] == 0
+    assert snapshot(store) == before

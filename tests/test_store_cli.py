@@ -150,3 +150,20 @@ def test_import_reports_the_shares_of_missing_codes(tmp_path, capsys):
         ["overall_sat", "-99", "system", "1", "of", "10", "10.0%"],
         ["price_value", "99", "refused", "1", "of", "10", "10.0%"],
     ]
+
+
+def test_skip_imported_flag(tmp_path, capsys):
+    cb = _codebook_file(tmp_path)
+    db = str(tmp_path / "s.duckdb")
+    a = str(write(survey(2023), tmp_path / "w2023.csv"))
+    b = str(write(survey(2024), tmp_path / "w2024.csv"))
+    assert main(["import", "--store", db, "--client", "acme", "--codebook", str(cb), a]) == 0
+    capsys.readouterr()
+    assert main(["import", "--store", db, "--client", "acme", "--codebook", str(cb), a, b]) == 1
+    assert "leave it out, or skip such files (--skip-imported)" in capsys.readouterr().err
+    assert main(["import", "--store", db, "--client", "acme", "--codebook", str(cb),
+                 "--skip-imported", a, b]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("imported 1 file for client 'acme'")
+    assert "w2023.csv  skipped: imported before as 'w2023.csv' on " in out
+    assert "rows written: responses 6," in out

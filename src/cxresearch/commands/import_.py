@@ -29,6 +29,9 @@ def register(sub) -> None:
                    help="where the files go (default auto: told from each file's columns)")
     p.add_argument("--employee-scale", nargs=2, type=float, default=(1.0, 5.0), metavar=("MIN", "MAX"),
                    help="allowed range of employee survey items q01… (default 1 5)")
+    p.add_argument("--skip-imported", action="store_true",
+                   help="leave out files whose content was imported for the client before, instead "
+                   "of refusing the call (load a whole delivery folder again)")
     p.add_argument("--check", action="store_true",
                    help="read and validate only; write nothing (the store is not created)")
     p.add_argument("data", nargs="+", metavar="DATA", help="data files to import")
@@ -48,7 +51,8 @@ def run(args) -> int:
     try:
         report = store.import_files(
             args.data, client=args.client, codebook=args.codebook, table=args.table,
-            employee_scale=tuple(args.employee_scale), dry_run=args.check,
+            employee_scale=tuple(args.employee_scale), skip_imported=args.skip_imported,
+            dry_run=args.check,
         )
         ok = True
         if not args.check and report.rows_by_table.get("missing_codes"):
@@ -88,7 +92,8 @@ def _check_without_store(args) -> int:
         with Store(Path(tmp) / "check.duckdb") as store:
             report = store.import_files(
                 args.data, client=args.client, codebook=args.codebook, table=args.table,
-                employee_scale=tuple(args.employee_scale), dry_run=True,
+                employee_scale=tuple(args.employee_scale), skip_imported=args.skip_imported,
+            dry_run=True,
             )
     for line in describe(report, store=Path(args.store), check=True):
         print(line)
@@ -113,12 +118,15 @@ def describe(report, *, store: Path, check: bool = False) -> list[str]:
     lines = [f"{verb} {n} file{'s' if n != 1 else ''} for client {report.client!r} "
              f"{'against' if check else 'into'} {store} in {report.seconds:.1f} s "
              f"({cb} version {report.codebook_version}, sha256 {report.codebook_sha256[:12]})"]
-    width = max([len(f.file) for f in report.files] + [4])
+    width = max([len(f.file) for f in report.files] + [len(s[0]) for s in report.skipped] + [4])
     lines.append(f"  {'file':<{width}}  {'table':<9}  {'format':<7}  {'encoding':<8}  "
                  f"{'rows':>9}  {'missing':>8}  {'comments':>8}")
     for f in report.files:
         lines.append(f"  {f.file:<{width}}  {f.table:<9}  {f.format:<7}  {f.encoding or '-':<8}  "
                      f"{f.rows:>9,}  {f.missing:>8,}  {f.comments:>8,}")
+    for file, old_file, import_id, when in report.skipped:
+        lines.append(f"  {file:<{width}}  skipped: imported before as {old_file!r} on "
+                     f"{when:%Y-%m-%d %H:%M:%S} UTC (import {import_id})")
     rows = report.rows_by_table
     lines.append("  rows " + ("that would be written: " if check else "written: ")
                  + ", ".join(f"{t} {rows.get(t, 0):,}" for t in

@@ -167,6 +167,8 @@ class ImportReport:
         The codebook the files were checked against, as recorded in ``imports``.
     notes : tuple of str
         What the readers warned about (e.g. columns the codebook does not declare, left out).
+    skipped : tuple of (file, imported as, import_id, imported_at)
+        Files left out because their content was imported before (``skip_imported=True``).
     settings : dict
         The options the import ran with.
     """
@@ -180,6 +182,7 @@ class ImportReport:
     codebook_version: str | None
     codebook_sha256: str
     notes: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str, int, Any], ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
@@ -627,7 +630,7 @@ class Store:
 
     def import_files(self, paths: Sequence[str | Path] | str | Path, *, client: str, codebook,
                      table: str = "auto", employee_scale: tuple[float, float] = (1, 5),
-                     dry_run: bool = False) -> ImportReport:
+                     skip_imported: bool = False, dry_run: bool = False) -> ImportReport:
         """Check files against the codebook and load them in one transaction.
 
         Every file is read and validated first and every problem of every file is collected; only
@@ -651,6 +654,10 @@ class Store:
             variables (or their aliases).
         employee_scale : (min, max), default (1, 5)
             Allowed range of employee survey items (``q01`` …).
+        skip_imported : bool, default False
+            Leave out, without reading them, files whose content was imported for this client
+            before (listed in ``ImportReport.skipped``) instead of refusing the call — for loading a
+            whole delivery folder again after new files arrived.
         dry_run : bool, default False
             Read and validate everything, write nothing; the report tells what would be written
             (``import_id`` 0).
@@ -673,8 +680,9 @@ class Store:
             The store is read-only, or writing failed (the transaction was rolled back).
         """
         started = time.perf_counter()
-        if not isinstance(dry_run, bool):
-            raise CXValueError(f"dry_run must be True or False; got {dry_run!r}")
+        for name, flag in (("dry_run", dry_run), ("skip_imported", skip_imported)):
+            if not isinstance(flag, bool):
+                raise CXValueError(f"{name} must be True or False; got {flag!r}")
         if self.read_only and not dry_run:
             raise CXError(f"store {str(self.path)!r} is open read-only; open it with read_only=False to import")
         client = _check_new_client(client)
@@ -687,7 +695,9 @@ class Store:
             raise CXValueError("paths is empty; give at least one data file to import")
 
         cb, cb_yaml, cb_sha = resolve_codebook(codebook)
-        batch = read_batch(paths, codebook=cb, table=table, employee_scale=scale)
+        batch = read_batch(paths, codebook=cb, table=table, employee_scale=scale,
+                           imported=lambda digest: self._imported(client, digest),
+                           skip_imported=skip_imported, client=client)
         problems = list(batch.problems)
         problems += self._check_against_store(client, batch)
         if problems:
@@ -751,22 +761,9 @@ class Store:
         return deleted
 
     def _check_against_store(self, client: str, batch) -> list[Problem]:
-        """Problems between the files and what the store already holds (re-imports, duplicate keys,
-        column types)."""
+        """Problems between the files and what the store already holds (duplicate keys, column
+        types); files imported before were left out by :func:`read_batch`."""
         problems: list[Problem] = []
-        con = self.con
-        again = set()
-        for item in batch.items:
-            row = _one(con.execute(
-                "SELECT file, imported_at, import_id FROM imports WHERE client = ? AND sha256 = ? "
-                "ORDER BY import_id LIMIT 1", [client, item.sha256]))
-            if row is not None:
-                again.add(item.file)
-                problems.append(Problem(
-                    item.file, None, None, None,
-                    f"a file not yet imported for client {client!r}: the same content (sha256 "
-                    f"{item.sha256[:12]}…) was imported as {row[0]!r} on "
-                    f"{row[1]:%Y-%m-%d %H:%M:%S} UTC (import {row[2]})"))
         for table, key in (("responses", ("respondent_id", "wave")),
                            ("customers", ("customer_id", "year")),
                            ("employees", ("employee_id", "wave")),
@@ -774,11 +771,17 @@ class Store:
             if not set(key) <= set(self.columns(table)):
                 continue
             for item in batch.items:
-                if item.table != table or item.file in again or not set(key) <= set(item.frame.columns):
+                if item.table != table or not set(key) <= set(item.frame.columns):
                     continue
                 problems += self._stored_keys(client, table, key, item)
         problems += self._check_types(batch)
         return problems
+
+    def _imported(self, client: str, digest: str):
+        """(file, imported_at, import_id) of the client's earlier load of this content, or None."""
+        return _one(self.con.execute(
+            "SELECT file, imported_at, import_id FROM imports WHERE client = ? AND sha256 = ? "
+            "ORDER BY import_id LIMIT 1", [client, digest]))
 
     def _stored_keys(self, client: str, table: str, key: tuple[str, ...], item) -> list[Problem]:
         """Rows of one file whose key the store already holds for this client."""
@@ -850,8 +853,9 @@ class Store:
         study = getattr(cb, "study", None)
         version = getattr(cb, "version", None)
         version = None if version is None else str(version)
-        if dry_run:
-            return self._dry_report(client, batch, cb_sha, study, version, started, table_opt)
+        if dry_run or not batch.items:  # nothing to write (every file skipped, or a dry run)
+            return self._dry_report(client, batch, cb_sha, study, version, started, table_opt,
+                                    dry_run=dry_run)
         con.execute("BEGIN TRANSACTION")
         try:
             if _one(con.execute("SELECT 1 FROM codebooks WHERE client = ? AND sha256 = ?",
@@ -897,9 +901,11 @@ class Store:
             client=client, files=tuple(files), rows_by_table=rows, added_columns=tuple(added),
             seconds=time.perf_counter() - started, codebook_study=study, codebook_version=version,
             codebook_sha256=cb_sha, notes=tuple(n for i in batch.items for n in i.notes),
+            skipped=tuple(batch.skipped),
             settings={"table": table_opt, "store": str(self.path), "dry_run": False})
 
-    def _dry_report(self, client, batch, cb_sha, study, version, started, table_opt) -> ImportReport:
+    def _dry_report(self, client, batch, cb_sha, study, version, started, table_opt, *,
+                    dry_run: bool = True) -> ImportReport:
         rows = dict.fromkeys((*TABLES, "missing_codes"), 0)
         added: list[tuple[str, str, str]] = []
         files = []
@@ -921,7 +927,8 @@ class Store:
             client=client, files=tuple(files), rows_by_table=rows, added_columns=tuple(added),
             seconds=time.perf_counter() - started, codebook_study=study, codebook_version=version,
             codebook_sha256=cb_sha, notes=tuple(n for i in batch.items for n in i.notes),
-            settings={"table": table_opt, "store": str(self.path), "dry_run": True})
+            skipped=tuple(batch.skipped),
+            settings={"table": table_opt, "store": str(self.path), "dry_run": dry_run})
 
     def _ensure_columns(self, table: str, types: Mapping[str, str]) -> list[tuple[str, str, str]]:
         stored = self._column_types(table)

@@ -117,6 +117,7 @@ class _Item:
 class _Batch:
     items: list[_Item]
     problems: list[Problem]
+    skipped: list[tuple[str, str, int, object]] = field(default_factory=list)  # file, as, id, when
 
 
 def resolve_codebook(codebook):
@@ -139,9 +140,14 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_batch(paths: list[Path], *, codebook, table: str, employee_scale) -> _Batch:
+def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, imported=None,
+               skip_imported: bool = False, client: str = "") -> _Batch:
+    """Read and validate every file; ``imported(sha256)`` gives ``(file, imported_at, import_id)``
+    of an earlier load of the same content for the client (None if there is none): such a file is
+    not read again, and is a problem unless ``skip_imported``."""
     items: list[_Item] = []
     problems: list[Problem] = []
+    skipped: list[tuple[str, str, int, object]] = []
     seen: dict[str, str] = {}
     for path in paths:
         file = path.name
@@ -164,6 +170,18 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale) -> _B
                                     f"each file once per import; it has the same content as {seen[digest]!r}"))
             continue
         seen[digest] = file
+        earlier = imported(digest) if imported is not None else None
+        if earlier is not None:
+            old_file, when, import_id = earlier
+            if skip_imported:
+                skipped.append((file, old_file, import_id, when))
+            else:
+                problems.append(Problem(
+                    file, None, None, None,
+                    f"a file not yet imported for client {client!r}: the same content (sha256 "
+                    f"{digest[:12]}…) was imported as {old_file!r} on {when:%Y-%m-%d %H:%M:%S} UTC "
+                    f"(import {import_id}); leave it out, or skip such files (--skip-imported)"))
+            continue
         target = table
         if table == "auto":
             target = _detect_table(path, fmt, codebook)
@@ -184,7 +202,7 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale) -> _B
         if not found:
             items.append(item)
     problems += _duplicates_across(items)
-    return _Batch(items, problems)
+    return _Batch(items, problems, skipped)
 
 
 def _peek_columns(path: Path, fmt: str) -> list[str] | None:
