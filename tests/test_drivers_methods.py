@@ -113,7 +113,9 @@ def test_other_methods_bootstrap_and_logistic_ci():
     rw = drv.relative_weights(df, outcome="y", drivers=drivers, ci=True, n_boot=100, seed=1)
     assert rw.importance[["se", "ci_lower", "ci_upper"]].notna().all().all()
     df["hi"] = (df["y"] > df["y"].median()).astype(int)
-    lg = drv.logistic(df, outcome="hi", drivers=drivers, weights="w", ci=True, n_boot=100, seed=2)
+    lg = drv.logistic(df, outcome="hi", drivers=drivers, weights="w", ci=True, n_boot=100, seed=2,
+                      ci_method="bca")
+    assert lg.ci_method == "bca" and lg.n_boot_used == 100
     imp = lg.importance
     assert (imp["ci_lower"] <= imp["share"]).all() and (imp["share"] <= imp["ci_upper"]).all()
     assert len(lg.differences) == 6

@@ -6,6 +6,7 @@ Both draw from the frames of :mod:`cxresearch.drivers` (no statistics here). Cal
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cxresearch.errors import CXValueError
@@ -26,6 +27,32 @@ _TEXT = {
     "zh": {"importance": "重要性（解释方差占比）", "performance": "表现",
            "base": "样本量：n = {n:,.0f}，有效样本量 = {n_eff:,.0f}"},
 }
+
+
+def _label_points(ax, x, y, labels, fontsize: int = 9) -> None:
+    """Label each point; a label that would overlap one already placed moves down a line, then
+    to the left side, so that neighbouring drivers stay readable (approximate text extents:
+    0.6 em per Latin character, 1 em per CJK character)."""
+    ax.autoscale_view()  # fix the limits so that data -> pixel positions are final
+    pts = ax.transData.transform(np.column_stack([x, y]))
+    scale = ax.figure.dpi / 72.0
+    placed: list[tuple[float, float, float, float]] = []
+    order = np.argsort(-y)
+    for i in order:
+        text = labels[i]
+        width = sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in text) * fontsize * scale
+        height = 1.2 * fontsize * scale
+        candidates = [(4, 3), (4, -12), (-4, 3), (-4, -12), (4, 14), (-4, 14)]
+        for dx, dy in candidates:
+            x0 = pts[i, 0] + dx * scale - (width if dx < 0 else 0)
+            y0 = pts[i, 1] + dy * scale
+            box = (x0, y0, x0 + width, y0 + height)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in placed):
+                break
+        placed.append(box)
+        ax.annotate(text, (x[i], y[i]), xytext=(dx, dy), textcoords="offset points",
+                    ha="right" if dx < 0 else "left", va="bottom", fontsize=fontsize)
 
 
 def _base_note(ax, text: str) -> None:
@@ -98,9 +125,8 @@ def importance_performance(
     ax.margins(x=0.2, y=0.18)  # room for the point labels and the quadrant names in the corners
     ax.axvline(data["performance_cut"].iloc[0], color="0.5", lw=1, ls="--")
     ax.axhline(data["importance_cut"].iloc[0], color="0.5", lw=1, ls="--")
-    for _, row in data.iterrows():
-        ax.annotate(str(row["label"]), (row["performance"], row["importance"]),
-                    xytext=(4, 4), textcoords="offset points", fontsize=9)
+    _label_points(ax, data["performance"].to_numpy(float), data["importance"].to_numpy(float),
+                  [str(v) for v in data["label"]])
     names = dict(zip(data["quadrant"], data["quadrant_label"], strict=False))
     from cxresearch.drivers import QUADRANTS
 
