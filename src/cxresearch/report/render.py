@@ -178,9 +178,30 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
     return result
 
 
+_NOTE_KINDS = {
+    "SmallBaseWarning": ("小样本", "Small base"),
+    "NotEstimableWarning": ("无法估计", "Not estimable"),
+    "FewUnitsWarning": ("单位数较少", "Few units"),
+    "ModelFitWarning": ("模型拟合", "Model fit"),
+    "BootstrapWarning": ("重抽样", "Bootstrap"),
+    "DroppedDriverWarning": ("驱动因素未纳入", "Driver left out"),
+    "SampledShapleyWarning": ("抽样近似", "Sampled approximation"),
+}
+_NOTE_RE = re.compile(r"^(?P<kind>[A-Za-z_]+Warning):\s*(?:(?P<where>[a-z_]+(?:\.[a-z_]+)+):\s*)?(?P<text>.*)$")
+
+
+def note_text(raw: str, lang: str) -> str:
+    """A recorded data-quality warning as a reader sees it: a plain label, no class or function names."""
+    m = _NOTE_RE.match(raw.strip())
+    if not m:
+        return raw.strip()
+    zh, en = _NOTE_KINDS.get(m.group("kind"), ("数据质量", "Data quality"))
+    return f"{zh if lang == 'zh' else en} — {m.group('text').strip()}"
+
+
 def _notes_cell(warnings: list[str], lang: str) -> Any:
     words = _WORDS[lang]
-    items = "".join(f"<li>{_html.escape(w)}</li>" for w in warnings)
+    items = "".join(f"<li>{_html.escape(note_text(w, lang))}</li>" for w in warnings)
     body = f"<h2>{words['notes']}</h2><p>{words['notes_intro']}</p><ul class=\"cx-note\">{items}</ul>"
     return nbformat.v4.new_code_cell(source="", outputs=[
         nbformat.v4.new_output("display_data", data={"text/html": body})

@@ -1,0 +1,161 @@
+"""The study notebooks run under papermill on the demo study and render a client-ready report.
+
+One store holds two demo clients ('alpha', 'beta'), every beta comment carrying a marker. One full
+Chinese render (every notebook, HTML + PDF + Excel) for alpha and one English HTML-only render for
+beta keep the time modest (~2 minutes on a quiet machine).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from cxresearch import codebook, synth
+from cxresearch.report import NOTEBOOKS, run_report
+from cxresearch.store import Store
+
+pytestmark = [pytest.mark.report, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+NB_DIR = ROOT / "notebooks"
+BETA_MARKER = "BETAMARK7Q"
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("nb_study")
+    with Store(folder / "study.duckdb") as st:
+        for client, seed in (("alpha", 21), ("beta", 22)):
+            demo = synth.generate(seed=seed, n_customers=400, n_waves=8, first_wave=2018)
+            if client == "beta":
+                has = demo.responses["comment"].fillna("").str.len() > 0
+                demo.responses.loc[has, "comment"] = demo.responses.loc[has, "comment"] + f" {BETA_MARKER}"
+            paths = synth.write(demo, folder / client)
+            files = [p for k, p in paths.items() if k not in ("codebook", "truth")]
+            st.import_files(files, client=client, codebook=codebook.load(paths["codebook"]))
+    demo_params = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    for client, lang, formats in (("alpha", "zh", ["html", "pdf", "xlsx"]), ("beta", "en", ["html"])):
+        p = dict(demo_params)
+        p.update(client=client, period="2025", first_wave=2018, language=lang,
+                 data={"store": "study.duckdb"}, output={"formats": formats, "dir": "reports"},
+                 notebook_dir=str(NB_DIR))
+        (folder / f"{client}.yaml").write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def zh_report(study):
+    return run_report(study / "alpha.yaml")
+
+
+@pytest.fixture(scope="module")
+def en_report(study):
+    return run_report(study / "beta.yaml")
+
+
+# -- the notebooks themselves (static) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_notebook_is_thin_with_plain_parameters(stem):
+    nb = nbformat.read(str(NB_DIR / f"{stem}.ipynb"), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1, "exactly one cell tagged 'parameters'"
+    for node in ast.parse(params[0].source).body:
+        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant), \
+            f"parameters cell must hold plain values: {ast.unparse(node)}"
+    for cell in code:
+        assert not cell.outputs and cell.execution_count is None, "outputs must be stripped"
+        tree = ast.parse(cell.source)
+        banned = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.Lambda))]
+        assert not banned, f"{stem}: no def/class/loops/lambdas in notebook cells: {cell.source[:80]}"
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "lang-zh" in str([c.metadata.get("tags") for c in nb.cells]) and "lang-en" in str(
+        [c.metadata.get("tags") for c in nb.cells])
+    # no figures typed into narrative: markdown holds no decimal numbers or percentages
+    assert not re.search(r"\d+\.\d+|\d+\s*%", md), f"{stem}: numbers typed into markdown"
+
+
+# -- full zh render ---------------------------------------------------------------------------
+
+
+def test_every_notebook_executed(zh_report):
+    names = sorted(p.stem for p in zh_report.notebooks)
+    assert names == sorted(NOTEBOOKS)
+    for path in zh_report.notebooks:
+        nb = nbformat.read(str(path), as_version=4)
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+        assert not errors, f"{path.name} has an error output"
+
+
+def test_html_has_no_code_no_traceback_and_is_offline(zh_report):
+    html = zh_report.html.read_text(encoding="utf-8")
+    body = re.sub(r"<style.*?</style>", "", html, flags=re.S)
+    for needle in ("open_study", "import cxresearch", "cx.tables", "Traceback", "Error:", "Warning:",
+                   'class="jp-InputPrompt', 'class="jp-OutputPrompt', "customer_id", "R2025-"):
+        assert needle not in body, needle
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    assert "目录" in html and "核心指标" in html and "附录" in html
+    assert BETA_MARKER not in html  # another client's comments never reach this report
+
+
+def test_pdf_text_layer_chinese_pages_and_images(zh_report, study):
+    pdf = zh_report.pdf
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    cb = codebook.load(study / "alpha" / "codebook.yaml")
+    for name in ("product_quality", "overall_sat", "svc_responsiveness"):
+        label = cb.get(name).label_for("zh")
+        assert label in text.replace(" ", ""), f"codebook label {label!r} missing from the PDF text layer"
+    assert "北京" in text and "客户体验诊断报告" in text
+    assert BETA_MARKER not in text
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 12 <= pages <= 60, pages
+    assert re.search(r"Page size:\s+59\d\.\d+ x 841\.\d+ pts \(A4\)", info), "A4 paper"
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    n_images = len([ln for ln in images.splitlines()[2:] if ln.strip()])
+    assert n_images >= 8, f"charts should be images in the PDF; found {n_images}"
+
+
+def test_pdf_pages_are_numbered(zh_report):
+    text = subprocess.run(["pdftotext", str(zh_report.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    numbered = [p for p in pages if re.search(r"\b\d+ / \d+\b", p)]
+    assert len(numbered) >= len([p for p in pages if p.strip()]) - 1  # every page but the cover
+
+
+def test_tables_xlsx_and_manifest(zh_report):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(zh_report.tables, read_only=True)
+    names = wb.sheetnames
+    for sheet in ("nps_trend", "driver_importance", "lags_loyalty", "transfer_penalty", "comment_themes", "engagement"):
+        assert sheet in names, sheet
+    manifest = json.loads(zh_report.manifest.read_text(encoding="utf-8"))
+    assert manifest["tables"] == len(names) - 1
+    assert len([i for i in manifest["inputs"] if i["role"] == "notebook"]) == len(NOTEBOOKS)
+    t = manifest["timings_seconds"]
+    assert t["html"] > 0 and t["pdf"] > 0 and t["execute"] > 0
+
+
+# -- English, HTML only, the other client -----------------------------------------------------
+
+
+def test_english_report_uses_english_labels_and_own_client(en_report, study):
+    assert en_report.pdf is None and en_report.tables is None
+    html = en_report.html.read_text(encoding="utf-8")
+    cb = codebook.load(study / "beta" / "codebook.yaml")
+    assert cb.get("product_quality").label_for("en") in html
+    assert "Key performance indicators" in html and "Appendix" in html
+    assert "核心指标" not in html and "本章" not in html
+    assert BETA_MARKER in html  # its own comments are quoted (positive control for the alpha check)
