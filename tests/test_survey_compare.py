@@ -166,7 +166,7 @@ def test_crosstab_unweighted_matches_textbook_tests():
 def test_crosstab_letters_two_levels_and_correction_stated():
     df = banner_data()
     res = sv.crosstab(df, banner="col", row="answer", means="score", weights="w", correction="holm")
-    cells = res.cells
+    cells = res.cells[res.cells["banner"] != "Total"]
     first = cells.drop_duplicates("column")
     letter = dict(zip(first["column"], first["letter"], strict=True))
     assert letter == {"x": "A", "y": "B", "z": "C"}
@@ -191,7 +191,10 @@ def test_crosstab_letters_two_levels_and_correction_stated():
     assert "B" in x_yes
     assert "Holm" in res.note and "0.05" in res.note and "effective" in res.note
     assert res.settings["correction"] == "holm"
-    assert res.to_frame().shape[0] == len(cells)
+    assert res.to_frame().shape[0] == len(res.cells)
+    tot = res.cells[(res.cells["banner"] == "Total") & (res.cells["row"] == "score")].iloc[0]
+    np.testing.assert_allclose(tot["estimate"], np.average(df["score"], weights=df["w"]))
+    assert tot["letters"] == "" and not tot["tested"]
 
 
 def test_crosstab_weighted_uses_effective_bases():

@@ -574,6 +574,7 @@ def crosstab(
     correction: str = "holm",
     min_base: int = 30,
     anonymity_min: int = 5,
+    total: bool = True,
 ) -> CrosstabResult:
     """Banner crosstab with significance letters (column-proportion and column-mean tests).
 
@@ -599,6 +600,8 @@ def crosstab(
     min_base, anonymity_min : int
         Columns whose base is under ``min_base`` are flagged and not tested; under
         ``anonymity_min`` suppressed (NaN).
+    total : bool
+        Add a ``Total`` column (all respondents; no letter, not tested) before the banner.
 
     Returns
     -------
@@ -669,6 +672,23 @@ def crosstab(
     cells = []
     tests = []
     for label, kind, x in table_rows:
+        if total:
+            n, ne, m, sd = _col_stats(x, w, np.ones(len(x), dtype=bool))
+            cells.append(
+                dict(
+                    row=label,
+                    kind=kind,
+                    banner="Total",
+                    column="Total",
+                    letter="",
+                    n=float(n),
+                    n_eff=ne,
+                    estimate=m,
+                    sd=sd if kind == "mean" else np.nan,
+                    letters="",
+                    tested=False,
+                )
+            )
         st = []
         for (b, lv, mask), letter in zip(columns, letters, strict=True):
             n, ne, m, sd = _col_stats(x, w, mask)
