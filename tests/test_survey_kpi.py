@@ -502,3 +502,21 @@ def test_difference_of_proportions_and_top_box_brute_force():
         t["estimate"], b.loc["Yes", "estimate"] - b.loc["No", "estimate"], rtol=1e-12
     )
     assert 0 < t["se"] < b["se"].sum()
+
+
+@pytest.mark.parametrize("rule", ["remove", "adjust"])
+def test_vcov_diagonal_equals_domain_variance(rule):
+    # internal consistency: the full covariance (used by differences, chisq) has the domain
+    # variances (tested against R above) on its diagonal, for every lonely-PSU rule
+    from cxresearch.survey import _design as core
+
+    df = pd.read_csv(REF / "apiclus1.csv")
+    df["grp"] = np.where(df["dnum"] == 716, "solo", "rest")
+    des = core.build_design(
+        df, weights="pw", strata="grp", cluster="dnum", fpc=None, lonely_psu=rule
+    )
+    dom = core.build_domains(df, ["stype"])
+    y = df["api00"].to_numpy(float)
+    var = core.domain_mean(des, dom, y).var
+    Z = np.column_stack([core.mean_influence(des, y, dom.code == d)[1] for d in range(dom.n_dom)])
+    np.testing.assert_allclose(np.diag(des.vcov(Z)), var, rtol=1e-10)
