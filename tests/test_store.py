@@ -373,11 +373,13 @@ def test_missing_codes_are_kept_and_statistics_see_nan(store, tmp_path):
             if v in codes:
                 want[(rid, col)] = (float(v), meaning[v])
     assert back == want
-    # rebuild the file's raw values from the store
-    rebuilt = got[["price_value", "overall_sat"]].copy()
-    for (rid, var), (code, _) in back.items():
-        rebuilt.loc[rid, var] = code
-    np.testing.assert_array_equal(rebuilt.to_numpy(), frame[["price_value", "overall_sat"]].to_numpy())
+    # the file's raw values come back from the store
+    raw = store.responses("acme", codes=True).set_index("respondent_id").loc[frame["respondent_id"]]
+    np.testing.assert_array_equal(raw[["price_value", "overall_sat"]].to_numpy(),
+                                  frame[["price_value", "overall_sat"]].to_numpy())
+    np.testing.assert_array_equal(raw["weight"].to_numpy(), frame["weight"].to_numpy())
+    only = store.responses("acme", columns=["overall_sat"], codes=True)
+    assert sorted(only["overall_sat"])[-2:] == [98.0, 99.0]
     assert len(store.missing_codes("acme", variables=["overall_sat"])) == 2
 
 

@@ -309,7 +309,7 @@ class Store:
             "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()]
 
     def responses(self, client: str, *, waves: Iterable[int] | None = None,
-                  columns: Sequence[str] | None = None) -> pd.DataFrame:
+                  columns: Sequence[str] | None = None, codes: bool = False) -> pd.DataFrame:
         """The client's survey responses, one row per respondent × wave.
 
         Parameters
@@ -321,20 +321,39 @@ class Store:
         columns : sequence of str, optional
             Only these columns (``client``, ``respondent_id`` and ``wave`` always come first). All
             columns but ``import_id`` when None.
+        codes : bool, default False
+            Put each missing answer's original code back (-99, 98, 99 …): the values as the files
+            held them. Never for statistics.
 
         Returns
         -------
         pandas.DataFrame
             ``client, respondent_id, wave`` then the codebook's columns. Declared missing codes are
-            NaN (their codes: :meth:`missing_codes`). Sorted by wave and respondent.
+            NaN unless ``codes`` (their codes: :meth:`missing_codes`). Sorted by wave and
+            respondent.
 
         Raises
         ------
         CXValueError
             An empty client, a non-integer wave, or a column the store does not hold.
         """
-        return self._read("responses", client, period="wave", periods=waves, columns=columns,
-                          key=("respondent_id", "wave"), order=("wave", "respondent_id"))
+        if not isinstance(codes, bool):
+            raise CXValueError(f"codes must be True or False; got {codes!r}")
+        frame = self._read("responses", client, period="wave", periods=waves, columns=columns,
+                           key=("respondent_id", "wave"), order=("wave", "respondent_id"))
+        if codes and len(frame):
+            miss = self.missing_codes(client, waves=waves,
+                                      variables=[c for c in frame.columns if c not in
+                                                 ("client", "respondent_id", "wave")])
+            if len(miss):
+                rows = pd.MultiIndex.from_frame(frame[["respondent_id", "wave"]])
+                pos = rows.get_indexer(pd.MultiIndex.from_frame(miss[["respondent_id", "wave"]]))
+                values = miss["code"].to_numpy()
+                for var, idx in miss.groupby("variable").indices.items():
+                    col = frame[var].to_numpy(dtype="float64", na_value=np.nan, copy=True)
+                    col[pos[idx]] = values[idx]
+                    frame[var] = col
+        return frame
 
     def customers(self, client: str, *, years: Iterable[int] | None = None,
                   columns: Sequence[str] | None = None) -> pd.DataFrame:
