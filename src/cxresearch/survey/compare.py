@@ -136,6 +136,12 @@ def difference(
         ``estimate`` (``b - a``), ``se``, ``ci_lower``, ``ci_upper``, ``statistic`` (t),
         ``df``, ``p_value`` (two-sided), ``p_adj``, ``small_base``, ``suppressed``.
 
+    Raises
+    ------
+    CXValueError
+        A missing column; a level not observed in ``by``; fewer than two levels; an unknown
+        statistic or correction; a score outside its scale; bad weights or design columns.
+
     Notes
     -----
     With influence values ``z^a``, ``z^b`` of the two domain means (see
@@ -410,6 +416,11 @@ def trend(
         ``small_base``, ``suppressed``. A suppressed wave has no
         change either way.
 
+    Raises
+    ------
+    CXValueError
+        As :func:`difference`.
+
     Notes
     -----
     Estimates are domain means of the KPI variable (see :func:`cxresearch.survey.kpi.transform`);
@@ -607,6 +618,12 @@ def crosstab(
     -------
     CrosstabResult
         ``cells``, ``tests``, ``settings`` (with a ``note`` stating the tests and correction).
+
+    Raises
+    ------
+    CXValueError
+        A missing column; neither ``row`` nor ``means``; ``alpha`` not (strict < loose) in (0, 1);
+        an unknown correction; non-numeric ``means``; bad weights.
 
     Notes
     -----

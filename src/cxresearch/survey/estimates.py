@@ -181,6 +181,11 @@ def total(
         domain's valid answers), ``se``, ``df`` (domain degrees of freedom), ``ci_lower``,
         ``ci_upper``, ``small_base``, ``suppressed``.
 
+    Raises
+    ------
+    CXValueError
+        As :func:`mean`.
+
     Notes
     -----
     Influence values are ``z_i = w_i y_i`` inside the domain and 0 outside; the variance is the
@@ -269,6 +274,11 @@ def proportion(
         The ``by`` columns, ``score``, ``level``, ``n`` (valid answers in the domain), ``n_eff``,
         ``estimate`` (share in [0, 1]), ``se``, ``df``, ``ci_lower``, ``ci_upper``,
         ``small_base``, ``suppressed``.
+
+    Raises
+    ------
+    CXValueError
+        A missing column; a score with no answers; bad weights or design columns.
 
     Notes
     -----

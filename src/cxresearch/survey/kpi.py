@@ -126,6 +126,12 @@ def nps(
         (``estimate -+ t_df se``, truncated to
         [-100, 100]), ``small_base``, ``suppressed``.
 
+    Raises
+    ------
+    CXValueError
+        A missing column; a non-numeric score; a value outside 0-10; bad weights or design
+        columns.
+
     Notes
     -----
     NPS is the weighted mean of ``x_i = 100 (1[y_i >= 9] - 1[y_i <= 6])``; its influence values are
