@@ -421,11 +421,34 @@ def test_header_problems(tmp_path):
         DataValidationError, match="column 'wave': got 'wave'; expected each column name once"
     ):
         cxio.read(path, CB)
-    path.write_text("respondent_id,wave\nR1,2016,5\n", encoding="utf-8")
-    with pytest.raises(
-        DataValidationError, match="row 2: got '3 fields'; expected 2 fields like the header"
-    ):
+    # longer rows are refused and every one is listed (pandas would drop the extra fields or
+    # take them for an index)
+    path.write_text('respondent_id,wave\nR1,2016,5\nR2,2016\n"R3,x",2016,7,8\n', encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
         cxio.read(path, CB)
+    assert str(info.value) == (
+        "h.csv: 2 row(s) have more fields than the header:\n"
+        "  - h.csv, row 2: got '3 fields'; expected 2 fields like the header\n"
+        "  - h.csv, row 4: got '4 fields'; expected 2 fields like the header"
+    )
+
+
+def test_csv_ids_keep_leading_zeros_and_numbers_parse(tmp_path):
+    path = tmp_path / "z.csv"
+    df = sample()
+    df["respondent_id"] = [f"{i:05d}" for i in range(6)]
+    path.write_text(df.to_csv(index=False), encoding="utf-8")
+    res = cxio.read(path, CB)
+    assert res.frame["respondent_id"].tolist() == [
+        "00000",
+        "00001",
+        "00002",
+        "00003",
+        "00004",
+        "00005",
+    ]
+    raw = cxio.read_raw(path)  # without a codebook every column stays text
+    assert raw.frame["product_quality"].tolist() == [str(v) for v in df["product_quality"]]
 
 
 def test_every_problem_listed_first_50_then_count(tmp_path):

@@ -170,7 +170,14 @@ def read(
     if wave is not None and (isinstance(wave, bool) or not isinstance(wave, int | np.integer)):
         raise CXValueError(f"wave must be a whole number (e.g. 2019) or None; got {wave!r}")
     p = Path(path)
-    raw = read_raw(p, encoding=encoding, sheet=sheet)
+    text_columns = frozenset(
+        name
+        for v in cb.variables
+        if v.kind in ("id", "text")
+        or (v.kind == "category" and v.values and any(isinstance(k, str) for k in v.values))
+        for name in (v.name, *(a.name for a in v.aliases))
+    )
+    raw = read_raw(p, encoding=encoding, sheet=sheet, text_columns=text_columns)
     digest = sha256(p)
     built = build_frame(raw, cb, wave=None if wave is None else int(wave))
     if built.extra_columns:

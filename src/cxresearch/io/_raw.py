@@ -10,10 +10,11 @@ Parquet: typed columns) and whose ``rows`` gives, for every frame row, the row n
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import io as _io
 import os
-import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,8 +193,16 @@ def _file_problem(name: str, expected: str, value: object = None, *, header: str
     )
 
 
-def read_csv_raw(path: Path, *, encoding: str | None = None) -> RawTable:
-    """Read a delimited text file as strings (encoding detected, decoded strictly)."""
+def read_csv_raw(
+    path: Path, *, encoding: str | None = None, text_columns: frozenset[str] | None = None
+) -> RawTable:
+    """Read a delimited text file (encoding detected, decoded strictly).
+
+    With ``text_columns`` (the columns the codebook says hold ids or text), those are read as
+    strings (leading zeros kept) and the others are parsed by pandas' C reader (numbers come out
+    as numbers; a column holding anything else stays text for the validation to name). Without
+    it every column is read as strings. Empty cells are missing.
+    """
     name = path.name
     data = path.read_bytes()
     text, enc = decode_text(data, name=name, encoding=encoding)
@@ -204,63 +213,88 @@ def read_csv_raw(path: Path, *, encoding: str | None = None) -> RawTable:
             "an empty file",
             header=f"{name}: the file is empty",
         )
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    text = text.lstrip("\ufeff")
+    first_line, _, body = text.partition("\n")
     sep = _sniff_separator(first_line, path.suffix.lower())
+    header_row = next(csv.reader([first_line.rstrip("\r")], delimiter=sep), [])
+    width = len(header_row)
+    if text_columns is None:
+        dtype: Any = str
+    else:
+        dtype = {i: str for i, h in enumerate(header_row) if h.strip() in text_columns}
     try:
-        # header=None: a row longer than the header is an error (not silently an index column)
-        table = pd.read_csv(
-            _io.StringIO(text),
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except pd.errors.ParserError as exc:
-        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if m:
+        # names given and index_col=False: a row longer than the header must not silently become
+        # an index column; pandas raises (or, for the first row, warns): both are caught
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                _io.StringIO(body),
+                sep=sep,
+                header=None,
+                names=range(width),
+                index_col=False,
+                dtype=dtype,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+                engine="c",
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        long_rows = _long_rows(body, sep, width)
+        if long_rows:
             raise DataValidationError(
                 [
                     Problem(
                         file=name,
-                        row=int(m.group(2)),
+                        row=row,
                         column=None,
-                        value=f"{m.group(3)} fields",
-                        expected=f"{m.group(1)} fields like the header",
+                        value=f"{n_fields} fields",
+                        expected=f"{width} fields like the header",
                     )
+                    for row, n_fields in long_rows
                 ],
-                header=f"{name}: a row has more fields than the header",
+                header=f"{name}: {len(long_rows)} row(s) have more fields than the header",
             ) from None
         raise _file_problem(name, "a readable delimited text file", str(exc).strip()) from None
     except pd.errors.EmptyDataError:
-        raise _file_problem(
-            name,
-            "a header row and at least one data row",
-            "an empty file",
-            header=f"{name}: the file is empty",
-        ) from None
-    header_row = ["" if (isinstance(h, float) and np.isnan(h)) else str(h) for h in table.iloc[0]]
-    frame = table.iloc[1:].reset_index(drop=True).fillna("")
-    frame.columns = range(frame.shape[1])
+        frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+    cell_blank = _blank_cells(frame)
     # a column with no name and no value (a trailing delimiter on every line) carries nothing
-    empty = [
-        i for i, h in enumerate(header_row) if not h.strip() and (frame[i].str.strip() == "").all()
-    ]
+    empty = [i for i, h in enumerate(header_row) if not h.strip() and cell_blank[:, i].all()]
     if empty:
-        frame = frame.drop(columns=empty)
-        header_row = [h for i, h in enumerate(header_row) if i not in empty]
+        keep = [i for i in range(width) if i not in empty]
+        frame = frame[keep]
+        cell_blank = cell_blank[:, keep]
+        header_row = [header_row[i] for i in keep]
         frame.columns = range(frame.shape[1])
     frame = _check_header(frame, name, header=header_row)
     rows = np.arange(len(frame), dtype=np.int64) + 2
     # drop wholly blank lines (they carry nothing), keep the user's row numbers for the rest
-    if len(frame.columns):
-        blank = (frame.apply(lambda s: s.str.strip()) == "").all(axis=1).to_numpy()
+    if frame.shape[1] and len(frame):
+        blank = cell_blank.all(axis=1)
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
             rows = rows[~blank]
     return RawTable(file=name, format="csv", frame=frame, rows=rows, encoding=enc)
+
+
+def _long_rows(body: str, sep: str, width: int) -> list[tuple[int, int]]:
+    """``(row, fields)`` of every record longer than the header (rows as the user sees them)."""
+    out = []
+    for i, rec in enumerate(csv.reader(_io.StringIO(body), delimiter=sep)):
+        if len(rec) > width:
+            out.append((i + 2, len(rec)))
+    return out
+
+
+def _blank_cells(frame: pd.DataFrame) -> np.ndarray:
+    """Cells that are missing or only whitespace, as a boolean (rows x columns) array."""
+    out = frame.isna().to_numpy()
+    for j, c in enumerate(frame.columns):
+        s = frame[c]
+        if s.dtype == object:
+            out[:, j] |= (s.astype(str).str.strip() == "").to_numpy() & s.notna().to_numpy()
+    return out
 
 
 def _check_header(
@@ -462,8 +496,13 @@ def read_raw(
     *,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    text_columns: frozenset[str] | None = None,
 ) -> RawTable:
-    """Read any supported file into a :class:`RawTable` (format from the suffix)."""
+    """Read any supported file into a :class:`RawTable` (format from the suffix).
+
+    ``text_columns``: CSV columns to keep as strings while the others are parsed as numbers
+    (default: every CSV column as strings).
+    """
     p = Path(path)
     fmt = file_format(p)
     if not p.is_file():
@@ -480,7 +519,7 @@ def read_raw(
     if sheet is not None and fmt != "xlsx":
         raise CXValueError(f"sheet= applies to .xlsx files only; {p.name} is {fmt}")
     if fmt == "csv":
-        return read_csv_raw(p, encoding=encoding)
+        return read_csv_raw(p, encoding=encoding, text_columns=text_columns)
     if fmt == "xlsx":
         return read_xlsx_raw(p, sheet=sheet)
     if fmt == "sav":
