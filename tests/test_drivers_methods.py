@@ -490,3 +490,17 @@ def test_logistic_quasi_separation_named_and_bootstrap_refits_that_fail():
         res = drv.logistic(df, outcome="y", drivers=["a", "b"], ci=True, n_boot=200, seed=1)
     assert 100 < res.n_boot_used < 200
     assert np.isfinite(res.importance[["ci_lower", "ci_upper"]].to_numpy()).all()
+
+
+def test_importance_performance_refuses_values_off_the_codebook_scale(demo):
+    items = list(demo.truth.driver_weights)
+    one = demo.responses[demo.responses["wave"] == demo.responses["wave"].max()].copy()
+    one.loc[one.index[:4], "price_value"] = 98  # "don't know" left as a code
+    with pytest.raises(CXValueError, match=r"'price_value' has 4 value\(s\) outside .*\[98.0\]"):
+        drv.importance_performance(one, outcome="overall_sat", drivers=items,
+                                   codebook=demo.codebook)
+    one.loc[one.index[:4], "price_value"] = np.nan
+    ipa = drv.importance_performance(one, outcome="overall_sat", drivers=items,
+                                     codebook=demo.codebook, performance="top_box")
+    x = one.dropna(subset=items + ["overall_sat"])["price_value"]
+    assert ipa.set_index("driver").loc["price_value", "performance"] == pytest.approx((x >= 4).mean())

@@ -94,7 +94,8 @@ def importance_performance(
         Weighted mean on the item's own scale, or the weighted share of answers at or above
         ``top_box``.
     top_box : float, optional
-        Threshold of the top box. Default: the top-two box, ``max - 1`` of the codebook scale.
+        Threshold of the top box. Default: the top-two box, ``max - 1`` of the codebook scale
+        (the top box, ``max``, on scales of fewer than five points such as binary items).
     cut : {'mean', 'median'}
         Where the cut lines lie: the mean or median of the drivers' importance and performance
         (within each segment).
@@ -118,7 +119,8 @@ def importance_performance(
     Raises
     ------
     CXValueError
-        Unknown options; ``top_box`` needed but neither given nor in the codebook; and as
+        Unknown options; ``top_box`` needed but neither given nor in the codebook; a driver
+        with values outside its codebook scale (unconverted missing codes); and as
         :func:`~cxresearch.drivers.importance`.
 
     Notes
@@ -156,7 +158,21 @@ def importance_performance(
                 raise CXValueError(
                     f"performance='top_box' needs top_box= or a codebook scale for driver {d!r}"
                 )
-            thresholds[d] = float(scale[1]) - 1.0
+            lo, hi = float(scale[0]), float(scale[1])
+            thresholds[d] = hi - 1.0 if hi - lo >= 4 else hi  # top-two box; top box if short
+    for d in drivers:  # answers off the codebook scale are usually unconverted missing codes
+        var = _variable(cb, d)
+        scale = var.scale if var is not None else None
+        if scale is None:
+            continue
+        x = data[d].to_numpy(dtype=float, na_value=np.nan)
+        off = (x < float(scale[0])) | (x > float(scale[1]))
+        if off.any():
+            bad = sorted(set(x[off].tolist()))[:5]
+            raise CXValueError(
+                f"driver {d!r} has {int(off.sum())} value(s) outside its codebook scale "
+                f"{tuple(scale)}: {bad}; set missing codes (don't know, refused) to NaN first"
+            )
     weight_vector(data, weights)  # validate once, with the column named
     groups = [(None, data)] if by is None else list(data.groupby(by, sort=True, observed=True))
     frames = []
