@@ -93,7 +93,7 @@ def test_retention_lower_for_dissatisfied(study):
 @pytest.mark.parametrize("lags, expected", [((0.4,), 1), ((0.4, 0.3, 0.2), 3),
                                             ((0.4, 0.3, 0.2, 0.15, 0.1), 5), ((), 0)])
 def test_horizon_follows_other_truths(lags, expected):
-    st = synth.generate(seed=11, truth=synth.Truth(sat_loyalty_lags=lags), n_customers=3000)
+    st = synth.generate(seed=11, truth=synth.Truth(sat_loyalty_lags=lags), n_customers=2000)
     assert st.truth.sat_loyalty_horizon == expected
     # at level alpha, H overshoots a true horizon by chance with probability about alpha (lag H is
     # tested once more); alpha = 0.01 keeps that rare while every true lag (>= 0.1) keeps t > 6
