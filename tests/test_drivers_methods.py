@@ -504,3 +504,19 @@ def test_importance_performance_refuses_values_off_the_codebook_scale(demo):
                                      codebook=demo.codebook, performance="top_box")
     x = one.dropna(subset=items + ["overall_sat"])["price_value"]
     assert ipa.set_index("driver").loc["price_value", "performance"] == pytest.approx((x >= 4).mean())
+
+
+def test_importance_by_segment_equals_separate_fits():
+    df, drivers = make_data(n=300, p=3, seed=35)
+    df["branch"] = np.arange(len(df)) % 3 + 1
+    df.loc[df["branch"] == 3, "branch"] = np.where(np.arange((df["branch"] == 3).sum()) < 4, 3, 2)
+    with pytest.warns(NotEstimableWarning, match="branch=3"):
+        out = drv.importance_by(df, outcome="y", drivers=drivers, by="branch", weights="w",
+                                method="relative_weights")
+    assert list(out["branch"].unique()) == [1, 2]
+    for b in (1, 2):
+        one = drv.relative_weights(df[df["branch"] == b], outcome="y", drivers=drivers,
+                                   weights="w")
+        got = out[out["branch"] == b]
+        np.testing.assert_allclose(got["raw_weight"], one.importance["raw_weight"], atol=1e-14)
+        assert (got["n"] == one.n).all() and (got["r2"] == one.r2).all()

@@ -23,6 +23,7 @@ from .linear import (
     SampledShapleyWarning,
     dominance,
     importance,
+    importance_by,
     relative_weights,
     shapley,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "SampledShapleyWarning",
     "dominance",
     "importance",
+    "importance_by",
     "importance_performance",
     "logistic",
     "relative_weights",

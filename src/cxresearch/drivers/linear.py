@@ -625,3 +625,59 @@ def dominance(
         missing=missing,
         dropped=_dropped(prep),
     )
+
+
+def importance_by(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    drivers,
+    by: str,
+    method: str = "lmg",
+    weights: str | None = None,
+    **options,
+) -> pd.DataFrame:
+    """:func:`importance` within each segment, stacked into one tidy frame.
+
+    Parameters
+    ----------
+    data, outcome, drivers, method, weights, **options
+        As in :func:`importance` (``ci``, ``seed`` … apply to every segment; with a seed, each
+        segment's bootstrap starts from the same seed).
+    by : str
+        Segment column (e.g. ``branch``). Segments where the model cannot be estimated (too few
+        rows, a constant outcome) are left out with a
+        :class:`~cxresearch.errors.NotEstimableWarning` naming them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by`` column, then the columns of :meth:`DriverResult.to_frame` (``outcome``,
+        ``method``, ``driver``, the estimate, ``share``, ``rank``, interval columns with ``ci``,
+        ``r2``, ``n``, ``n_eff``) for every segment, segments in sorted order.
+
+    Raises
+    ------
+    CXValueError
+        As :func:`importance`; no segment could be analysed.
+    """
+    from cxresearch.errors import NotEstimableWarning
+
+    if not isinstance(by, str):
+        raise CXValueError(f"by must be one column name; got {by!r}")
+    check_columns(data, outcome=outcome, drivers=drivers, weights=weights, by=by)
+    frames = []
+    for key, sub in data.groupby(by, sort=True, observed=True):
+        try:
+            res = importance(sub, outcome=outcome, drivers=drivers, method=method,
+                             weights=weights, **options)
+        except CXValueError as exc:
+            warnings.warn(f"segment {by}={key!r} left out: {exc}", NotEstimableWarning,
+                          stacklevel=2)
+            continue
+        frame = res.to_frame()
+        frame.insert(0, by, key)
+        frames.append(frame)
+    if not frames:
+        raise CXValueError(f"no segment of {by!r} could be analysed")
+    return pd.concat(frames, ignore_index=True)
