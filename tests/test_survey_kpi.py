@@ -197,6 +197,13 @@ def test_mean_missing_excluded_from_base_and_several_scores():
     w = df.loc[ok, "w"]
     np.testing.assert_allclose(sat["n_eff"], w.sum() ** 2 / (w**2).sum())
     assert list(out["score"]) == ["sat", "rec"]
+    st = out.attrs["settings"]
+    assert (st["function"], st["weights"], st["alpha"], st["min_base"]) == (
+        "survey.mean",
+        "w",
+        0.05,
+        30,
+    )
 
 
 def test_by_two_columns_crossed():

@@ -658,8 +658,14 @@ def finish(
     anonymity_min: int,
     value_columns: Sequence[str],
     where: str,
+    settings: dict | None = None,
 ) -> pd.DataFrame:
-    """Add ``small_base`` and ``suppressed`` flags; blank every value column of suppressed rows."""
+    """Add ``small_base`` and ``suppressed`` flags; blank every value column of suppressed rows.
+
+    ``settings`` (the design and options the estimate ran with) is kept in ``frame.attrs``.
+    """
+    if settings is not None:
+        frame.attrs["settings"] = {"function": where, **settings}
     n = frame["n"].to_numpy(dtype=float)
     small = n < min_base
     supp = n < anonymity_min

@@ -236,6 +236,14 @@ def difference(
             "p_value",
         ),
         where="survey.difference",
+        settings=core.design_settings(
+            design,
+            alpha=alpha,
+            correction=correction,
+            statistic=statistic,
+            min_base=min_base,
+            anonymity_min=anonymity_min,
+        ),
     )
     out.insert(out.columns.get_loc("p_value") + 1, "p_adj", adjust_p(out["p_value"], correction))
     return out
@@ -507,6 +515,9 @@ def trend(
             "change_p_value",
         ),
         where="survey.trend",
+        settings=core.design_settings(
+            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min
+        ),
     )
 
 

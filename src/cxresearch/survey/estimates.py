@@ -97,6 +97,8 @@ def mean(
         answer in the domain minus their strata, R's ``degf`` of the domain subset),
         ``ci_lower``/``ci_upper`` (``estimate -+ t_df se``), ``deff`` (design effect against
         simple random sampling with replacement), ``small_base`` and ``suppressed`` (bool).
+        ``attrs["settings"]`` records the design and options the estimates ran with (every
+        frame-returning function of :mod:`cxresearch.survey` does the same).
 
     Raises
     ------
@@ -153,6 +155,9 @@ def mean(
         anonymity_min=anonymity_min,
         value_columns=(*_VALUES, "weight_sum"),
         where="survey.mean",
+        settings=core.design_settings(
+            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min
+        ),
     )
 
 
@@ -229,6 +234,9 @@ def total(
         anonymity_min=anonymity_min,
         value_columns=_VALUES,
         where="survey.total",
+        settings=core.design_settings(
+            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min
+        ),
     )
 
 
@@ -332,4 +340,7 @@ def proportion(
         anonymity_min=anonymity_min,
         value_columns=_VALUES,
         where="survey.proportion",
+        settings=core.design_settings(
+            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min
+        ),
     )

@@ -184,6 +184,9 @@ def nps(
         anonymity_min=anonymity_min,
         value_columns=_VALUES,
         where="survey.nps",
+        settings=core.design_settings(
+            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min
+        ),
     )
 
 
@@ -262,7 +265,14 @@ def _box(
         frames.append(f)
     out = pd.concat(frames, ignore_index=True)
     return core.finish(
-        out, min_base=min_base, anonymity_min=anonymity_min, value_columns=_VALUES, where=where
+        out,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        value_columns=_VALUES,
+        where=where,
+        settings=core.design_settings(
+            design, alpha=alpha, k=k, min_base=min_base, anonymity_min=anonymity_min
+        ),
     )
 
 
