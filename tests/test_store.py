@@ -483,9 +483,11 @@ def test_unknown_files_are_problems(store, tmp_path):
     txt = tmp_path / "notes.docx"
     txt.write_bytes(b"x")
     with pytest.raises(DataValidationError) as err:
-        store.import_files([odd, txt, tmp_path / "absent.csv"], client="acme", codebook=codebook())
+        store.import_files([odd, txt, tmp_path / "absent.csv", tmp_path], client="acme",
+                           codebook=codebook())
     lines = [str(p) for p in err.value.problems]
-    assert len(lines) == 3
+    assert len(lines) == 4
+    assert lines[3] == f"{tmp_path.name}; expected a data file, not a folder (give its files, e.g. folder/*.csv)"
     assert "odd.csv; expected a survey file holding the codebook's variables" in lines[0]
     assert "name the table with table=/--table" in lines[0]
     assert lines[1] == "notes.docx: got '.docx'; expected a .csv, .xlsx, .sav or .parquet file"

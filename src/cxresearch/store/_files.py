@@ -151,6 +151,10 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
     seen: dict[str, str] = {}
     for path in paths:
         file = path.name
+        if path.is_dir():
+            problems.append(Problem(file, None, None, None,
+                                    "a data file, not a folder (give its files, e.g. folder/*.csv)"))
+            continue
         if not path.is_file():
             problems.append(Problem(file, None, None, None, "an existing file (no such file)"))
             continue
