@@ -2,6 +2,7 @@
 
     python benchmarks/bench_persistence.py                   # timings (targets: 30 s and 5 s)
     python benchmarks/bench_persistence.py --false-horizon 100 [--customers 4000]
+    python benchmarks/bench_persistence.py --recovery 50 [--customers 4000]
 
 Timings: ``horizon`` with ``n_boot=200`` (pooled, plus the within estimator as robustness check, both
 bootstrapped) and ``churn_hazard``, on (a) a complete rectangular panel of 10,000 customers × 12 years
@@ -10,7 +11,8 @@ bootstrapped) and ``churn_hazard``, on (a) a complete rectangular panel of 10,00
 
 ``--false-horizon N`` generates N demo studies with no effect of satisfaction on loyalty
 (``Truth(sat_loyalty_lags=())``) and of proc_service on overall satisfaction
-(``Truth(process_sat_lags=())``) and prints how often each estimator finds H >= 1.
+(``Truth(process_sat_lags=())``) and prints how often each estimator finds H >= 1. ``--recovery N``
+prints the distribution of H over N demo studies with the default truth (horizons 4 and 2).
 """
 
 from __future__ import annotations
@@ -107,12 +109,32 @@ def false_horizon(n: int, n_customers: int) -> None:
     print(f"  ({time.perf_counter() - t0:.0f} s)")
 
 
+def recovery(n: int, n_customers: int) -> None:
+    print(f"horizon recovery over {n} demo studies with the default truth ({n_customers} starting "
+          "customers, 12 waves, max_lag=6, alpha=0.05): share of studies with each H")
+    rows = []
+    for seed in range(n):
+        st = synth.generate(seed=20_000 + seed, n_customers=n_customers)
+        for name, outcome, exposure, truth in [
+                ("sat->repurchase", "repurchase", "overall_sat", st.truth.sat_loyalty_horizon),
+                ("proc_service->overall_sat", "overall_sat", "proc_service", st.truth.process_sat_horizon)]:
+            res = P.horizon(st.responses, id="customer_id", time="wave", outcome=outcome,
+                            exposure=exposure, max_lag=6, n_boot=0)
+            rows += [(name, truth, "pooled", res.primary.h), (name, truth, "within", res.robustness.h)]
+    df = pd.DataFrame(rows, columns=["effect", "truth", "method", "h"])
+    tab = df.groupby(["effect", "truth", "method"])["h"].value_counts(normalize=True).unstack(fill_value=0)
+    print(tab.to_string())
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--false-horizon", type=int, default=0)
+    ap.add_argument("--recovery", type=int, default=0)
     ap.add_argument("--customers", type=int, default=4000)
     a = ap.parse_args()
     if a.false_horizon:
         false_horizon(a.false_horizon, a.customers)
+    elif a.recovery:
+        recovery(a.recovery, a.customers)
     else:
         timings()
