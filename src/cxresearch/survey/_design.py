@@ -459,6 +459,11 @@ def build_design(
     with np.errstate(divide="ignore", invalid="ignore"):
         scale_h = np.where(lonely, 0.0, n_h / np.maximum(n_h - 1, 1)) * (1.0 - f_h)
     if lonely.any():
+        if not strata_cols:
+            raise CXValueError(
+                f"the data hold a single {'cluster' if cluster else 'row'} (PSU); a design-based "
+                "variance needs at least two"
+            )
         if lonely_psu == "fail":
             raise CXValueError(
                 f"{int(lonely.sum())} stratum/strata have a single PSU, so their variance "
