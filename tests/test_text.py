@@ -607,3 +607,18 @@ def test_demo_theme_tables_and_masked_quotes(demo):
     assert phone_rows.any()
     masked = r.loc[phone_rows, "comment"].map(text.mask_pii)
     assert masked.str.contains(r"\[phone\]").all()
+
+
+def test_whole_comment_segmentation_splits_back_into_clauses(hand_coded):
+    # the fast path (one jieba pass per comment) must give exactly the per-clause tokens
+    cf = text.load_codeframe(None)
+    coder = text._coder(cf)
+    comments = list(hand_coded["comment"]) + ["价格贵|服务好", "a | b, c。d", "  ", "||"]
+    for c in comments:
+        norm = coder.normalise(c)
+        pieces = norm.split("|")
+        whole = coder._segment_all(norm, pieces, [None] * len(pieces))
+        assert whole == [coder._segment(p) for p in pieces], c
+    fresh = text.code_comments(hand_coded, codeframe=text.load_codeframe(None)).codes
+    again = text.code_comments(hand_coded, codeframe=cf).codes  # clauses now memoised
+    pd.testing.assert_frame_equal(fresh, again)

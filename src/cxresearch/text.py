@@ -508,6 +508,22 @@ class _Coder:
             self.seg[piece] = part
         return part
 
+    def _segment_all(self, norm: str, pieces: list[str], parts: list) -> list:
+        """Segment a whole normalised comment once and split the tokens at the clause marks."""
+        breaks = self.breaks
+        out: list[list[str]] = [[]]
+        for t in self.tok.lcut(norm, HMM=False):
+            if t == _CLAUSE:
+                out.append([])
+            elif not t.isspace():
+                out[-1].append(_CLAUSE if t in breaks else t)
+        if len(out) != len(pieces):  # cannot happen with jieba's rules; stay correct if it does
+            return parts
+        for piece, part, new in zip(pieces, parts, out, strict=True):
+            if part is None and len(self.seg) < 200_000:
+                self.seg[piece] = new
+        return out
+
     def _inside(self, tok: str) -> tuple[int, ...]:
         """Themes of the 2+ character Chinese keywords inside a longer token (memoised)."""
         found: set[int] = set()
@@ -536,11 +552,16 @@ class _Coder:
         """Themes with their sign, and the positive and negative counts of one comment."""
         toks: list[str] = []
         seg = self.seg
-        for piece in self.normalise(text).split(_CLAUSE):
-            part = seg.get(piece)
-            if part is None:
-                part = self._segment(piece)
-            toks += part
+        norm = self.normalise(text)
+        pieces = norm.split(_CLAUSE)
+        parts = [seg.get(p) for p in pieces]
+        missing = sum(p is None for p in parts)
+        if missing > 1:
+            # several new clauses: one jieba pass over the whole comment is cheaper than one per
+            # clause; clause marks are tokens of their own, so the pass splits back exactly.
+            parts = self._segment_all(norm, pieces, parts)
+        for piece, part in zip(pieces, parts, strict=True):
+            toks += self._segment(piece) if part is None else part
             toks.append(_CLAUSE)
         single, pol, neg, window = self.single, self.pol, self.neg, self.window
         pol_first, post_neg = self.pol_first, self.post_neg
@@ -870,8 +891,6 @@ def _name_patterns(cf: Codeframe) -> list[re.Pattern]:
         tit = "|".join(map(re.escape, sorted(cf.titles_en, key=len, reverse=True)))
         pats.append(re.compile(rf"\b(?:{tit})\.?\s+[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)?"))
     return pats
-
-
 
 
 def mask_pii(text: str, *, codeframe=None) -> str:
