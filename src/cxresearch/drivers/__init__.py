@@ -1,7 +1,7 @@
 """Key driver analysis: which items move an outcome, and how sure we are.
 
 Linear outcomes (:func:`shapley`, :func:`relative_weights`, :func:`importance`,
-:func:`dominance`) work from one pass over the rows — the (weighted) correlation matrix — so that
+:func:`importance_by` for segments, :func:`dominance`) work from one pass over the rows — the (weighted) correlation matrix — so that
 the cost after that pass does not grow with the number of respondents; exact Shapley/LMG over all
 ``2^p`` subsets uses a depth-first sweep of the subset tree compiled with numba (``_kernels``).
 Binary outcomes (:func:`logistic`) use logistic relative weights and odds ratios.
