@@ -1136,7 +1136,14 @@ def churn_hazard(
     yf = y[fit_rows]
     if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
         raise CXValueError(f"the hazard design is rank deficient; columns: {list(X.columns)}")
-    fit = sm.Logit(yf, X).fit(disp=0, method="newton", maxiter=100)
+    fit = sm.Logit(yf, X).fit(disp=0, method="newton", maxiter=100, warn_convergence=False)
+    if not fit.mle_retvals.get("converged", True):
+        warnings.warn(
+            "churn hazard: the logit did not converge in 100 Newton steps (quasi-separation?); "
+            "read the odds ratios with care",
+            NotEstimableWarning,
+            stacklevel=2,
+        )
     z = stats.norm.ppf(1 - alpha / 2)
     params, se = fit.params, fit.bse
     rows = []
