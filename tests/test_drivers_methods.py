@@ -520,3 +520,21 @@ def test_importance_by_segment_equals_separate_fits():
         got = out[out["branch"] == b]
         np.testing.assert_allclose(got["raw_weight"], one.importance["raw_weight"], atol=1e-14)
         assert (got["n"] == one.n).all() and (got["r2"] == one.r2).all()
+
+
+def test_logistic_weight_invariances():
+    df, drivers = make_data(n=250, p=3, seed=36)
+    df["hi"] = (df["y"] > df["y"].median()).astype(int)
+    base = drv.logistic(df, outcome="hi", drivers=drivers)
+    unit = drv.logistic(df.assign(w=1.0), outcome="hi", drivers=drivers, weights="w")
+    np.testing.assert_allclose(unit.importance["raw_weight"], base.importance["raw_weight"],
+                               rtol=1e-9)
+    np.testing.assert_allclose(unit.odds_ratios["coef"], base.odds_ratios["coef"], rtol=1e-9)
+    a = drv.logistic(df, outcome="hi", drivers=drivers, weights="w")
+    b = drv.logistic(df.assign(w=df["w"] * 40), outcome="hi", drivers=drivers, weights="w")
+    np.testing.assert_allclose(a.importance["raw_weight"], b.importance["raw_weight"], rtol=1e-9)
+    np.testing.assert_allclose(a.odds_ratios["se"], b.odds_ratios["se"], rtol=1e-9)
+    # rescaling a driver rescales its coefficient, leaves the relative weights alone
+    c = drv.logistic(df.assign(d0=df["d0"] * 10), outcome="hi", drivers=drivers, weights="w")
+    np.testing.assert_allclose(c.importance["raw_weight"], a.importance["raw_weight"], rtol=1e-9)
+    assert c.odds_ratios["coef"][0] == pytest.approx(a.odds_ratios["coef"][0] / 10, rel=1e-9)
