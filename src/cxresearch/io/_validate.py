@@ -419,7 +419,7 @@ def _as_text(
         arr = s.to_numpy(dtype=float)
         whole = np.isfinite(arr) & (np.mod(arr, 1) == 0)
         txt = pd.Series(
-            np.where(whole, np.round(arr).astype("int64", copy=False).astype(str), arr.astype(str)),
+            np.where(whole, np.where(whole, arr, 0).astype("int64").astype(str), arr.astype(str)),
             dtype=object,
         )
         txt[np.isnan(arr)] = None

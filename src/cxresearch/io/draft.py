@@ -34,7 +34,7 @@ import pandas as pd
 from cxresearch.codebook import CODED_KINDS, Codebook, CodebookError, Kind, write_text_atomic
 from cxresearch.errors import CXValueError, DataValidationError, Problem
 from cxresearch.io._raw import RawTable, read_raw
-from cxresearch.io._validate import NA_STRINGS, build_frame, guess_meaning
+from cxresearch.io._validate import _numbers, build_frame, guess_meaning
 
 __all__ = ["Draft", "draft_codebook", "write_draft"]
 
@@ -119,26 +119,8 @@ def _num(v: float) -> int | float:
 
 
 def _column_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(num, blank, nonnum)`` for a raw column (strings stripped; NA strings count as blank)."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype(float).to_numpy(), np.zeros(len(s), bool), np.zeros(len(s), bool)
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        num = s.to_numpy(dtype=float, na_value=np.nan)
-        return num, np.isnan(num), np.zeros(len(s), bool)
-    obj = s.astype(object)
-    isna = obj.isna().to_numpy()
-    strs = obj.where(isna, obj.astype(str).str.strip())
-    blank = isna | (strs == "").to_numpy() | strs.isin(NA_STRINGS).to_numpy()
-    bools = (
-        obj.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy()
-        if obj.dtype == object
-        else None
-    )
-    num = pd.to_numeric(strs.where(~blank), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if bools is not None and bools.any():
-        num[bools] = obj[bools].astype(float).to_numpy()
-    nonnum = ~blank & ~np.isfinite(num)
-    return num, blank, nonnum
+    """``(num, blank, nonnum)`` for a raw column, as the validation sees it (vectorised)."""
+    return _numbers(s)
 
 
 def _standard_scale(lo: float, hi: float) -> tuple[str, int, int] | None:
@@ -215,7 +197,7 @@ def _guess_variable(
         entry.update(kind="text", role="text", required=True)
         notes.append("the column is empty in this file; kind 'text' is a placeholder")
         return entry, notes
-    if nonnum.any() or (s.dtype == object and _mostly_strings(s, filled)):
+    if nonnum.any():
         strs = s.astype(object).where(filled).dropna().astype(str).str.strip()
         strs = strs[strs != ""]
         uniq = strs.nunique()
@@ -457,16 +439,6 @@ def _finish(entry: dict[str, Any], missing_codes: list[dict[str, Any]]) -> None:
         entry["missing_codes"] = missing_codes
 
 
-def _mostly_strings(s: pd.Series, filled: np.ndarray) -> bool:
-    """An object column (Excel) whose filled cells include text that is not a number."""
-    obj = s[filled]
-    isstr = obj.map(lambda v: isinstance(v, str))
-    if not isstr.any():
-        return False
-    num = pd.to_numeric(obj[isstr].astype(str).str.strip(), errors="coerce")
-    return bool(num.isna().any())
-
-
 def _unique_in_wave(s: pd.Series, raw: RawTable, wave_col: str | None) -> bool:
     s = s.reset_index(drop=True)
     if s.is_unique:
@@ -515,7 +487,8 @@ def draft_codebook(
     if isinstance(max_levels, bool) or not isinstance(max_levels, int) or max_levels < 2:
         raise CXValueError(f"max_levels must be a whole number >= 2; got {max_levels!r}")
     p = Path(path)
-    raw = read_raw(p, encoding=encoding, sheet=sheet)
+    # CSV numbers parsed by pandas' C reader (text_columns empty): the guesses only need values
+    raw = read_raw(p, encoding=encoding, sheet=sheet, text_columns=frozenset())
     if len(raw.frame) == 0:
         raise DataValidationError(
             [Problem(p.name, None, None, "no data rows", "at least one data row below the header")],
