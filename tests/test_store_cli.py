@@ -167,3 +167,13 @@ def test_skip_imported_flag(tmp_path, capsys):
     assert out.startswith("imported 1 file for client 'acme'")
     assert "w2023.csv  skipped: imported before as 'w2023.csv' on " in out
     assert "rows written: responses 6," in out
+
+
+def test_reader_notes_are_printed(tmp_path, capsys):
+    cb = _codebook_file(tmp_path)
+    extra = survey(2023).assign(interviewer="I-7")
+    code = main(["import", "--store", str(tmp_path / "s.duckdb"), "--client", "acme", "--codebook",
+                 str(cb), str(write(extra, tmp_path / "w.csv"))])
+    assert code == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  note: ")]
+    assert len(notes) == 1 and notes[0].startswith("  note: w.csv: ") and "interviewer" in notes[0]

@@ -137,6 +137,8 @@ def describe(report, *, store: Path, check: bool = False) -> list[str]:
             by_table.setdefault(table, []).append(col)
         for table, cols in by_table.items():
             lines.append(f"  new columns in {table} ({len(cols)}): {', '.join(cols)}")
+    for note in report.notes:
+        lines.append(f"  note: {note}")
     if check:
         lines.append("  nothing was written (--check)")
     return lines
