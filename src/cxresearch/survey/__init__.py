@@ -24,7 +24,8 @@ Small bases
     :func:`suppress` (the same rules for any frame)
 """
 
-from cxresearch.survey.compare import CrosstabResult, adjust_p, chisq, crosstab, difference, trend
+from cxresearch.survey.compare import adjust_p, chisq, difference, trend
+from cxresearch.survey.crosstab import CrosstabResult, crosstab
 from cxresearch.survey.estimates import mean, proportion, total
 from cxresearch.survey.kpi import bottom_box, csat, nps, top_box
 from cxresearch.survey.rake import RakeResult, RakingWarning, rake, weighting_efficiency

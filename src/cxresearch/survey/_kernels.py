@@ -1,7 +1,7 @@
-"""Numba kernel of the survey fast path (imported lazily by :mod:`cxresearch.survey._design`).
+"""Numba kernel of the survey fast path (imported lazily by :mod:`cxresearch.survey._fast`).
 
 One pass over an item accumulates, for every (stratum x domain) cell, the nine sums the Taylor
-linearisation of a domain mean needs (see ``_design._from_cell_sums``). Hand-written because no
+linearisation of a domain mean needs (see ``_fast._from_cell_sums``). Hand-written because no
 library fuses the transform (value, box indicator, NPS), the scale check and the group sums in a
 single pass; per-item ``np.bincount`` passes were 4-10x slower on the 1M x 30 benchmark.
 """

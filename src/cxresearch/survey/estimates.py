@@ -14,6 +14,7 @@ import pandas as pd
 
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
+from cxresearch.survey import _fast as fast
 
 __all__ = ["mean", "total", "proportion"]
 
@@ -131,7 +132,7 @@ def mean(
         core.check_scale(y, col, scales[scores.index(col)], data.index)
         return y, None
 
-    ests = core.estimate_items(design, dom, data, scores, scales=scales, get_x=get_x)
+    ests = fast.estimate_items(design, dom, data, scores, scales=scales, get_x=get_x)
     frames = []
     for col, est in zip(scores, ests, strict=True):
         se = np.sqrt(est.var)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
+from cxresearch.survey import _fast as fast
 from cxresearch.survey.estimates import _prepare
 from cxresearch.survey.estimates import mean as _mean
 
@@ -155,8 +156,8 @@ def nps(
             prom = np.where(np.isnan(y), np.nan, (y >= 9).astype(float))
         return x, prom
 
-    ests = core.estimate_items(
-        design, dom, data, scores, mode=core.MODE_NPS, scales=[NPS_SCALE] * len(scores), get_x=get_x
+    ests = fast.estimate_items(
+        design, dom, data, scores, mode=fast.MODE_NPS, scales=[NPS_SCALE] * len(scores), get_x=get_x
     )
     frames = []
     for col, est in zip(scores, ests, strict=True):
@@ -236,12 +237,12 @@ def _box(
     for col in scores:
         _check_k(k, scales[col], col)
     thresholds = [(scales[c][0] + k - 1) if bottom else (scales[c][1] - k + 1) for c in scores]
-    ests = core.estimate_items(
+    ests = fast.estimate_items(
         design,
         dom,
         data,
         scores,
-        mode=core.MODE_BOTTOM if bottom else core.MODE_TOP,
+        mode=fast.MODE_BOTTOM if bottom else fast.MODE_TOP,
         thresholds=thresholds,
         scales=[scales[c] for c in scores],
         get_x=get_x,
