@@ -292,7 +292,8 @@ def _read_survey(item: _Item, codebook) -> list[Problem]:
             result = cxio.read(item.path, codebook)
         except DataValidationError as exc:
             return list(exc.problems)
-    item.notes = tuple(f"{item.file}: {w.message}" for w in caught)
+    item.notes = tuple(str(w.message) if str(w.message).startswith(item.file)
+                       else f"{item.file}: {w.message}" for w in caught)
     item.encoding = getattr(result, "encoding", None)
     item.format = getattr(result, "format", None) or item.format
     numbers = getattr(result, "row_numbers", None)
