@@ -191,7 +191,9 @@ def test_bad_columns(small):
         )
     with pytest.raises(CXValueError, match="must be numeric"):
         alerts.fire_rules(responses.assign(overall_sat="bad"), rules=[RULES[0]])
-    with pytest.raises(CXValueError, match="duplicated"):
+    with pytest.raises(
+        CXValueError, match=r"share a \(customer_id, wave\) pair, e.g. customer .A."
+    ):
         alerts.fire_rules(pd.concat([responses, responses.head(1)]), rules=[RULES[0]])
     with pytest.raises(CXValueError, match="theme must be one of"):
         alerts.fire_rules(

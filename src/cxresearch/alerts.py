@@ -343,13 +343,13 @@ def fire_rules(
         raise CXValueError(f"responses must be a DataFrame; got {type(responses).__name__}")
     _need(responses, customer, "customer")
     _need(responses, wave, "wave")
-    key = responses[[customer, wave]]
+    key = responses[[customer, wave]].dropna()
     dup = key.duplicated(keep=False)
     if bool(dup.any()):
         c, w = key[dup].iloc[0]
         raise CXValueError(
-            f"customer {c!r} has {int(dup.sum())} responses with duplicated ({customer}, {wave}) "
-            f"pairs, e.g. wave {w!r}; keep one response per customer and wave"
+            f"{int(dup.sum())} responses share a ({customer}, {wave}) pair, e.g. customer {c!r} "
+            f"in wave {w!r}; keep one response per customer and wave"
         )
     cust = responses[customer].to_numpy()
     waves = responses[wave].to_numpy()
