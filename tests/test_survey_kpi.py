@@ -527,3 +527,20 @@ def test_vcov_diagonal_equals_domain_variance(rule):
     var = core.domain_mean(des, dom, y).var
     Z = np.column_stack([core.mean_influence(des, y, dom.code == d)[1] for d in range(dom.n_dom)])
     np.testing.assert_allclose(np.diag(des.vcov(Z)), var, rtol=1e-10)
+
+
+def test_crossed_domains_match_r():
+    # svyby(~api00, ~stype+awards, d, svymean), d = svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc)
+    s = pd.read_csv(REF / "apistrat.csv")
+    m = sv.mean(s, score="api00", by=["stype", "awards"], weights="pw", strata="stype", fpc="fpc")
+    ref = EXTRA["by_two_strat_fpc"]
+    got = m.set_index(["stype", "awards"]).loc[list(zip(ref["stype"], ref["awards"], strict=True))]
+    np.testing.assert_allclose(got["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(got["se"], ref["se"], rtol=RTOL)
+    # svyby(~enroll, ~stype+awards, d, svytotal), d = svydesign(ids=~dnum, weights=~pw, fpc=~fpc)
+    c = pd.read_csv(REF / "apiclus1.csv")
+    t = sv.total(c, score="enroll", by=["stype", "awards"], weights="pw", cluster="dnum", fpc="fpc")
+    ref = EXTRA["by_two_total_clus1_fpc"]
+    got = t.set_index(["stype", "awards"]).loc[list(zip(ref["stype"], ref["awards"], strict=True))]
+    np.testing.assert_allclose(got["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(got["se"], ref["se"], rtol=RTOL)

@@ -71,5 +71,17 @@ for (f in c("apistrat", "apiclus1")) {
       list(level = as.character(bb$stype), estimate = unname(bb[, 2]), ci_lower = unname(bb$ci_l), ci_upper = unname(bb$ci_u),
            df = unname(sapply(as.character(bb$stype), function(s) degf(subset(dd, stype == s))))))
 }
+
+# crossed domains: svyby over two variables, stratified + fpc, and one-stage cluster
+as1 <- read.csv("apistrat.csv")
+dx <- svydesign(ids = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = as1)
+bx <- svyby(~api00, ~stype + awards, dx, svymean)
+add("by_two_strat_fpc", "svyby(~api00, ~stype+awards, d, svymean)", "svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)",
+    list(stype = as.character(bx$stype), awards = as.character(bx$awards), estimate = unname(coef(bx)), se = unname(SE(bx))))
+ac1 <- read.csv("apiclus1.csv")
+dc <- svydesign(ids = ~dnum, weights = ~pw, fpc = ~fpc, data = ac1)
+bc <- svyby(~enroll, ~stype + awards, dc, svytotal)
+add("by_two_total_clus1_fpc", "svyby(~enroll, ~stype+awards, d, svytotal)", "svydesign(ids=~dnum, weights=~pw, fpc=~fpc, data=apiclus1)",
+    list(stype = as.character(bc$stype), awards = as.character(bc$awards), estimate = unname(coef(bc)), se = unname(SE(bc))))
 write(toJSON(cases, auto_unbox = TRUE, digits = NA, pretty = TRUE), "survey_extra.json")
 cat("wrote", length(cases), "cases\n")
