@@ -100,7 +100,11 @@ def test_cronbach_alpha_against_pingouin(emp):
     ("kwargs", "change", "match"),
     [
         ({}, lambda e: e.assign(q03=e.q03.astype(str)), "'q03' must be numeric"),
-        ({}, lambda e: e.assign(q04=e.q04.where(e.index != 3, 99)), "outside the scale"),
+        (
+            {},
+            lambda e: e.assign(q04=e.q04.where(e.index != 3, 99)),
+            "'q04' has value 99 \\(row 3\\)",
+        ),
         ({}, lambda e: e.drop(columns="unit"), "unit column 'unit'"),
         ({}, lambda e: e.rename(columns={c: c.upper() for c in ITEMS}), "no q01"),
         ({"min_n": 0}, lambda e: e, "min_n must be an integer >= 1"),

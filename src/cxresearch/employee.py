@@ -132,8 +132,10 @@ def _person_scores(
     bad = ~np.isnan(x) & ((x < lo) | (x > hi))
     if bad.any():
         r, c = np.argwhere(bad)[0]
+        label = employees.index[r]
+        label = label.item() if isinstance(label, np.generic) else label
         raise CXValueError(
-            f"item {items[c]!r} has value {x[r, c]:g} (row {employees.index[r]!r}) outside the "
+            f"item {items[c]!r} has value {x[r, c]:g} (row {label!r}) outside the "
             f"scale {lo:g}–{hi:g}; recode missing-value codes to NaN first"
         )
     answered = (~np.isnan(x)).sum(axis=1)
