@@ -313,3 +313,28 @@ def test_rake_errors():
     r = sv.rake(df, margins=MARG)
     with pytest.raises(CXValueError, match="other rows"):
         sv.mean(other.assign(y=1.0), score="y", weights=r)
+
+
+def test_crosstab_design_based_tests_equal_difference(panel):
+    # test='design': each pairwise test is the design-based difference test (R svyttest semantics)
+    kw = dict(weights="weight", strata="region", cluster="customer")
+    res = sv.crosstab(
+        panel, banner="wave", means="sat", test="design", correction="none", min_base=5, **kw
+    )
+    diff = sv.difference(panel, score="sat", by="wave", **kw)
+    t = res.tests.set_index(["column_a", "column_b"])
+    for _, d in diff.iterrows():
+        got = t.loc[(d["level_a"], d["level_b"])]
+        np.testing.assert_allclose(got["p_value"], d["p_value"], rtol=1e-10)
+        np.testing.assert_allclose(got["statistic"], -d["statistic"], rtol=1e-10)  # a - b vs b - a
+    assert "design-based" in res.note and res.settings["design"]["cluster"] == "customer"
+    prop = sv.crosstab(panel, banner="region", row="wave", test="design", **kw).tests
+    one = prop[prop["row"] == 2024].iloc[0]
+    d = sv.difference(
+        panel, score="wave", by="region", statistic="proportion", level=2024, **kw
+    ).iloc[0]
+    np.testing.assert_allclose(one["p_value"], d["p_value"], rtol=1e-10)
+    with pytest.raises(CXValueError, match="only by test='design'"):
+        sv.crosstab(panel, banner="region", row="wave", cluster="customer")
+    with pytest.raises(CXValueError, match="test must be one of"):
+        sv.crosstab(panel, banner="region", row="wave", test="chi2")

@@ -17,7 +17,7 @@ from scipy import stats
 
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
-from cxresearch.survey.compare import _sorted_levels, adjust_p
+from cxresearch.survey.compare import _pair, _sorted_levels, adjust_p
 
 __all__ = ["crosstab", "CrosstabResult"]
 
@@ -98,6 +98,11 @@ def crosstab(
     min_base: int = 30,
     anonymity_min: int = 5,
     total: bool = True,
+    test: str = "effective_base",
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    fpc: str | float | None = None,
+    lonely_psu: str = "fail",
 ) -> CrosstabResult:
     """Banner crosstab with significance letters (column-proportion and column-mean tests).
 
@@ -125,6 +130,13 @@ def crosstab(
         ``anonymity_min`` suppressed (NaN).
     total : bool
         Add a ``Total`` column (all respondents; no letter, not tested) before the banner.
+    test : {'effective_base', 'design'}
+        ``'effective_base'`` (default): the market-research column tests on Kish bases (Notes).
+        ``'design'``: design-based t tests of the difference of the two column estimates
+        (linearised, as :func:`cxresearch.survey.difference`; use with ``strata``/``cluster``/
+        ``fpc`` when the sample is clustered).
+    strata, cluster, fpc, lonely_psu
+        The design for ``test='design'``, as :func:`cxresearch.survey.mean`.
 
     Returns
     -------
@@ -178,7 +190,16 @@ def crosstab(
         raise CXValueError(f"alpha must be (strict, loose) with strict < loose; got {alpha!r}")
     adjust_p(np.array([0.5]), correction)  # validates the name
     core.check_base_rules(min_base, anonymity_min)
-    design = core.build_design(data, weights=weights)
+    if test not in ("effective_base", "design"):
+        raise CXValueError(f"test must be one of 'effective_base', 'design'; got {test!r}")
+    if test == "effective_base" and (strata is not None or cluster is not None or fpc is not None):
+        raise CXValueError(
+            "strata/cluster/fpc are used only by test='design'; the effective-base tests ignore "
+            "the design beyond the weights"
+        )
+    design = core.build_design(
+        data, weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu
+    )
     w = design.w
 
     # the columns of the banner
@@ -232,7 +253,13 @@ def crosstab(
             for ii, i in enumerate(testable):
                 for j in testable[ii + 1 :]:
                     a, c = st[i], st[j]
-                    if kind == "proportion":
+                    if test == "design":
+                        ma, mc, var = _pair(design, x, columns[i][2], columns[j][2])
+                        se = np.sqrt(var)
+                        stat = (ma - mc) / se if se > 0 else np.nan
+                        dfree = float(design.df - 1)
+                        p = 2 * stats.t.sf(abs(stat), dfree) if np.isfinite(stat) else np.nan
+                    elif kind == "proportion":
                         pbar = (a["ne"] * a["m"] + c["ne"] * c["m"]) / (a["ne"] + c["ne"])
                         se = np.sqrt(pbar * (1 - pbar) * (1 / a["ne"] + 1 / c["ne"]))
                         stat = (a["m"] - c["m"]) / se if se > 0 else np.nan
@@ -334,9 +361,14 @@ def crosstab(
         "holm": "Holm",
         "bh": "Benjamini-Hochberg",
     }[correction]
+    how = (
+        "column proportions by a pooled z test and column means by a Welch t test, on effective "
+        "(Kish) bases"
+        if test == "effective_base"
+        else "design-based t tests of the difference (Taylor linearisation)"
+    )
     note = (
-        "Letters mark columns this cell is significantly higher than: column proportions by a "
-        "pooled z test and column means by a Welch t test, on effective (Kish) bases; "
+        f"Letters mark columns this cell is significantly higher than: {how}; "
         f"{corr_name} correction over the column pairs of each banner variable within each row; "
         f"UPPER CASE p < {a_strict:g}, lower case p < {a_loose:g}; columns with a base under "
         f"{min_base} are not tested."
@@ -345,6 +377,8 @@ def crosstab(
         alpha=(a_strict, a_loose),
         correction=correction,
         family="pairs within banner variable and row",
+        test=test,
+        design=core.design_settings(design),
         weights=weights,
         min_base=min_base,
         anonymity_min=anonymity_min,
