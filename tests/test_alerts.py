@@ -151,6 +151,17 @@ def test_rule_descriptions():
         rules[0].describe("fr")
 
 
+def test_counts_with_a_differently_named_branch_column(small):
+    responses, customers = small
+    r = responses.rename(columns={"branch": "region"})
+    ac = alerts.alert_cases(r, rules=RULES, customers=customers, branch="region")
+    counts = alerts.alert_counts(ac, by="region")
+    assert list(counts.columns[:2]) == ["region", "rule"] and counts["n"].sum() == len(ac.firings)
+    pd.testing.assert_frame_equal(counts, alerts.alert_counts(ac))
+    with pytest.raises(CXValueError, match="by must be one of"):
+        alerts.alert_counts(ac, by="segment")
+
+
 def test_high_value_column_in_responses(small):
     responses, customers = small
     r = responses.merge(customers[["customer_id", "high_value"]], on="customer_id")

@@ -487,6 +487,9 @@ class AlertCases:
         Long: ``customer``, ``branch``, ``rule``, ``owner``, ``detail``.
     base : DataFrame
         Respondents of the wave per branch: ``branch``, ``n_responses``.
+
+    In ``cases``, ``firings`` and ``base`` the column ``branch`` holds the values of the branch
+    column given to :func:`alert_cases`, whatever its name (:func:`alert_counts` restores it).
     rules : tuple of AlertRule
     wave : object
         The wave listed.
@@ -578,6 +581,7 @@ def alert_cases(
         .groupby(branch, observed=True)
         .size()
         .rename("n_responses")
+        .rename_axis("branch")
         .reset_index()
     )
     pos = fired["position"].to_numpy()
@@ -701,22 +705,26 @@ def alert_counts(cases: AlertCases, *, by: str = "branch") -> pd.DataFrame:
     ----------
     cases : AlertCases
     by : str, default ``"branch"``
-        ``"branch"`` (rule × branch) or ``"rule"`` (rule totals).
+        ``"branch"`` (or the name of the branch column given to :func:`alert_cases`): rule ×
+        branch; ``"rule"``: rule totals.
 
     Returns
     -------
     DataFrame
-        ``branch`` (only with ``by="branch"``), ``rule``, ``owner``, ``n`` (customers the rule
-        fired for), ``n_responses`` (respondents of the wave in the branch / in all), ``estimate``
-        (n / n_responses). Every rule × branch appears, with 0 when it did not fire. No customer
-        identifiers.
+        The branch column (named as in the responses; only when counting by branch), ``rule``,
+        ``owner``, ``n`` (customers the rule fired for), ``n_responses`` (respondents of the wave
+        in the branch / in all), ``estimate`` (n / n_responses). Every rule × branch appears, with
+        0 when it did not fire. No customer identifiers.
     """
     if not isinstance(cases, AlertCases):
         raise CXValueError(
             f"cases must be an AlertCases from alert_cases; got {type(cases).__name__}"
         )
-    if by not in ("branch", "rule"):
-        raise CXValueError(f"by must be one of 'branch', 'rule'; got {by!r}")
+    branch_col = cases.settings.get("branch", "branch")
+    if by not in ("branch", branch_col, "rule"):
+        raise CXValueError(
+            f"by must be one of {sorted({'branch', branch_col, 'rule'})}; got {by!r}"
+        )
     rules = pd.DataFrame(
         {"rule": [r.name for r in cases.rules], "owner": [r.owner for r in cases.rules]}
     )
@@ -729,7 +737,9 @@ def alert_counts(cases: AlertCases, *, by: str = "branch") -> pd.DataFrame:
         n = cases.firings.groupby(["branch", "rule"]).size().rename("n").reset_index()
         out = grid.merge(n, on=["branch", "rule"], how="left")
         out["n"] = out["n"].fillna(0).astype(np.int64)
-        out = out[["branch", "rule", "owner", "n", "n_responses"]]
+        out = out[["branch", "rule", "owner", "n", "n_responses"]].rename(
+            columns={"branch": branch_col}
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         out["estimate"] = out["n"] / out["n_responses"].astype(float)
     return out.reset_index(drop=True)
