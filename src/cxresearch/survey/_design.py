@@ -17,8 +17,7 @@ design: influence values are zero outside the domain but the zero rows still cou
 Why hand-written rather than ``samplics``/``svy``: the estimators need only group sums over
 integer domain codes (``np.bincount`` here, a fused numba pass in :mod:`cxresearch.survey._fast`);
 the project's design review found those libraries match R but run 2-10x slower than plain numpy on
-the 1,000,000-row benchmark, and none of them offers R's calibrated raking variance. Every number
-is tested against R (``tests/reference/survey``).
+the 1,000,000-row benchmark. Every number is tested against R (``tests/reference/survey``).
 
 References
 ----------
