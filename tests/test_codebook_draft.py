@@ -368,3 +368,14 @@ def test_draft_proposes_multi_response_sets(tmp_path):
     with pytest.warns(cxio.PartialMultiResponseWarning):
         shares = cxio.multi_response_shares(res.frame, draft.codebook, "ch")
     assert shares["estimate"].tolist() == pytest.approx([0.6, 0.6, 0.4])
+
+
+def test_cli_usage_errors(tmp_path, capsys):
+    assert cli.main(["codebook"]) == 2
+    assert "draft" in capsys.readouterr().out
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    out = tmp_path / "cb.yaml"
+    assert cli.main(["codebook", "draft", str(empty), "--out", str(out)]) == 1
+    assert "error: empty.csv: the file is empty" in capsys.readouterr().err
+    assert not out.exists()
