@@ -209,6 +209,49 @@ def test_everything_suppressed_is_an_error_not_a_crash(emp):
         employee.programme_did(emp, programme_units=[1], start=2021, min_n=100)
 
 
+def test_did_randomization_inference_against_brute_force():
+    from itertools import combinations
+
+    rng = np.random.default_rng(21)
+    units, waves, prog = range(1, 8), (2019, 2020, 2021), {1, 4}
+    levels = {
+        (u, w): 3.2 + rng.normal(0, 0.1) + (0.15 if u in prog and w == 2021 else 0)
+        for u in units
+        for w in waves
+    }
+    e = make_employees(
+        levels, seed=22, sizes={(u, w): 6 + (u + w) % 5 for u in units for w in waves}
+    )
+    with pytest.warns(employee.FewUnitsWarning):
+        res = employee.programme_did(e, programme_units=sorted(prog), start=2021)
+    f = res.frame.iloc[0]
+    y = e[ITEMS].mean(axis=1).to_numpy()
+    U = pd.get_dummies(e.unit, drop_first=True, dtype=float).to_numpy()
+    W = pd.get_dummies(e.wave, drop_first=True, dtype=float).to_numpy()
+    post = (e.wave >= 2021).to_numpy()
+    ests = []
+    for c in combinations(units, 2):  # every assignment of the programme to 2 of the 7 units
+        d = (e.unit.isin(c).to_numpy() & post).astype(float)
+        X = np.column_stack([np.ones(len(e)), U, W, d])
+        ests.append(np.linalg.lstsq(X, y, rcond=None)[0][-1])
+    ests = np.array(ests)
+    assert f["n_assignments"] == 21
+    assert f["p_randomization"] == pytest.approx(
+        np.mean(np.abs(ests) >= abs(f["estimate"]) - 1e-12)
+    )
+    # sampled assignments when there are more than n_perm; seeded
+    with pytest.warns(employee.FewUnitsWarning):
+        a = employee.programme_did(
+            e, programme_units=sorted(prog), start=2021, n_perm=10, seed=1
+        ).frame.iloc[0]
+    with pytest.warns(employee.FewUnitsWarning):
+        b = employee.programme_did(
+            e, programme_units=sorted(prog), start=2021, n_perm=10, seed=1
+        ).frame.iloc[0]
+    assert a["n_assignments"] == 10 and a["p_randomization"] == b["p_randomization"]
+    assert 1 / 11 <= a["p_randomization"] <= 1
+
+
 def test_did_bad_input(emp):
     with pytest.raises(CXValueError, match="unit 9 is not in"):
         employee.programme_did(emp, programme_units=[9], start=2021)
@@ -369,6 +412,7 @@ def test_demo_did_interval_covers_true_programme_effect(demo):
     f = res.frame.iloc[0]
     assert f["term"] == "programme x post"
     assert f["ci_lower"] < t.programme_effect < f["ci_upper"]
+    assert f["n_assignments"] == 56 and f["p_randomization"] < 0.1  # C(8, 3) assignments
     # the generator has parallel trends before the start: the placebo interval covers 0
     pre = res.frame.set_index("term").loc["programme x pre-trend"]
     assert pre["ci_lower"] < 0 < pre["ci_upper"]

@@ -327,7 +327,10 @@ class DiDResult:
         of freedom of the t reference), ``n`` (respondents), ``n_units``, ``n_programme_units``,
         ``cov_type``. Rows: ``"programme x post"`` (the DiD estimate) and, with two or more pre
         waves, ``"programme x pre-trend"`` (placebo: the programme units' extra linear trend
-        per wave before the start; an interval far from 0 questions parallel trends).
+        per wave before the start; an interval far from 0 questions parallel trends). The DiD
+        row also has ``p_randomization`` (two-sided randomization-inference p-value: the share of
+        assignments of the programme to other units whose estimate is at least as far from 0)
+        and ``n_assignments`` (assignments used); NaN / 0 on the pre-trend row.
     means : DataFrame
         ``group`` (``programme``/``comparison``), ``period`` (``pre``/``post``), ``n``,
         ``estimate`` (mean index), ``se``, ``ci_lower``, ``ci_upper`` — over units, never a
@@ -382,6 +385,8 @@ def programme_did(
     cov_type: str = "cluster",
     alpha: float = 0.05,
     min_units: int = 10,
+    n_perm: int = 5000,
+    seed: int | None = None,
 ) -> DiDResult:
     """Difference-in-differences of the engagement index: programme units vs the others.
 
@@ -400,6 +405,12 @@ def programme_did(
     alpha : float, default 0.05
     min_units : int, default 10
         Below this many units the result carries a caveat and a :class:`FewUnitsWarning`.
+    n_perm : int, default 5000
+        Randomization inference: when the number of ways to pick the programme units among the
+        shown units is at most ``n_perm``, every assignment is used (exact); otherwise ``n_perm``
+        random assignments. 0 skips it.
+    seed : int, optional
+        Seed of the random assignments (only used when they are sampled).
 
     Returns
     -------
@@ -426,6 +437,10 @@ def programme_did(
     Mullainathan 2004), :math:`V = \\frac{G}{G-1}\\frac{N-1}{N-K}(X'X)^{-1}
     \\sum_g X_g'\\hat u_g \\hat u_g' X_g (X'X)^{-1}`, and the interval uses :math:`t_{G-1}`
     (Cameron & Miller 2015). With few units even this can be too narrow — hence the caveat.
+    Randomization inference (Fisher 1935; for DiD with few treated groups see Conley & Taber
+    2011, MacKinnon & Webb 2020) does not rest on the number of clusters: it re-assigns the
+    programme to every set of units of the same size and asks how unusual the observed estimate
+    is; it is exact under the sharp null of no effect in any unit.
     Assumes parallel trends of programme and comparison units before the start; the pre-trend
     row tests a linear version of it on the pre waves only
     (:math:`e_{iut} = \\alpha_u + \\gamma_t + \\theta\\,P_u\\,t + \\varepsilon`, :math:`t` the
@@ -437,6 +452,12 @@ def programme_did(
     differences-in-differences estimates? QJE 119(1), 249–275. doi:10.1162/003355304772839588
     Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
     Journal of Human Resources 50(2), 317–372. doi:10.3368/jhr.50.2.317
+    Conley, T. G., & Taber, C. R. (2011). Inference with "difference in differences" with a small
+    number of policy changes. Review of Economics and Statistics 93(1), 113–125.
+    doi:10.1162/REST_a_00049
+    MacKinnon, J. G., & Webb, M. D. (2020). Randomization inference for difference-in-differences
+    with few treated clusters. Journal of Econometrics 218(2), 435–450.
+    doi:10.1016/j.jeconom.2020.04.024
     """
     import statsmodels.api as sm
 
@@ -445,6 +466,7 @@ def programme_did(
     min_units = _check_int("min_units", min_units, 1)
     if cov_type not in ("cluster", "HC1"):
         raise CXValueError(f"cov_type must be one of 'cluster', 'HC1'; got {cov_type!r}")
+    n_perm = _check_int("n_perm", n_perm, 0)
     if isinstance(programme_units, (str, bytes)) or not isinstance(
         programme_units, (Sequence, set, frozenset, np.ndarray, pd.Index)
     ):
@@ -538,11 +560,20 @@ def programme_did(
 
     everyone = np.ones(len(y), dtype=bool)
     rows = [fit(everyone, (treated & post).astype(float), "programme x post")]
+    rows[0]["p_randomization"], rows[0]["n_assignments"] = _randomization_p(
+        y, u_all, w_all, post, treated, rows[0]["estimate"], n_perm=n_perm, seed=seed
+    )
     # placebo: a programme-specific linear trend (per wave) before the start
     pre = ~post
     trend = treated.astype(float) * w_all.astype(float)
     if len(np.unique(w_all[pre])) >= 2:
-        rows.append(fit(pre, trend, "programme x pre-trend"))
+        rows.append(
+            {
+                **fit(pre, trend, "programme x pre-trend"),
+                "p_randomization": np.nan,
+                "n_assignments": 0,
+            }
+        )
     frame = pd.DataFrame(rows)
     u_uniq = np.unique(u_all)
     rows = []
@@ -577,6 +608,52 @@ def programme_did(
         alpha=alpha,
         caveat=caveat,
     )
+
+
+def _randomization_p(y, u_codes, w_codes, post, treated, observed, *, n_perm, seed):
+    """Two-sided randomization-inference p-value of the DiD estimate over unit assignments.
+
+    The programme label is re-assigned to every set (or ``n_perm`` random sets) of as many units
+    as were in the programme; the DiD estimate is recomputed by Frisch–Waugh–Lovell (the fixed
+    effects do not change, so one projection serves all assignments).
+    """
+    from itertools import combinations
+    from math import comb
+
+    if n_perm == 0 or not np.isfinite(observed):
+        return np.nan, 0
+    units = np.unique(u_codes)
+    g, k = len(units), len(np.unique(u_codes[treated]))
+    F = np.column_stack(
+        [np.ones(len(y))]
+        + [(u_codes == j).astype(float) for j in units[1:]]
+        + [(w_codes == j).astype(float) for j in np.unique(w_codes)[1:]]
+    )
+    Q, _ = np.linalg.qr(F)
+    y_res = y - Q @ (Q.T @ y)
+    total = comb(g, k)
+    if total <= n_perm:
+        sets = [np.array(c) for c in combinations(units, k)]
+    else:
+        rng = np.random.default_rng(seed)
+        sets = [rng.choice(units, size=k, replace=False) for _ in range(n_perm)]
+    estimates = []
+    for start in range(0, len(sets), 256):
+        chunk = sets[start : start + 256]
+        D = np.column_stack([(np.isin(u_codes, c) & post).astype(float) for c in chunk])
+        D_res = D - Q @ (Q.T @ D)
+        den = np.einsum("ij,ij->j", D_res, D_res)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            estimates.append((D_res.T @ y_res) / den)
+    est = np.concatenate(estimates)
+    est = est[np.isfinite(est)]
+    if not len(est):
+        return np.nan, 0
+    # count the observed assignment itself; a tiny tolerance keeps ties (same estimate) as ties
+    extreme = np.abs(est) >= abs(observed) - 1e-12 * max(1.0, abs(observed))
+    if total <= n_perm:
+        return float(extreme.mean()), int(len(est))
+    return float((extreme.sum() + 1) / (len(est) + 1)), int(len(est))
 
 
 # --------------------------------------------------------------------------------------------
