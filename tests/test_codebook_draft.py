@@ -379,3 +379,26 @@ def test_cli_usage_errors(tmp_path, capsys):
     assert cli.main(["codebook", "draft", str(empty), "--out", str(out)]) == 1
     assert "error: empty.csv: the file is empty" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_sentinel_proposals_spare_bipolar_scales(tmp_path):
+    n = 40
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(
+        {
+            "bipolar": rng.integers(-3, 4, n),  # -3..3: its negatives are answers
+            "q": np.r_[rng.integers(1, 6, n - 3), [-1, -9, 999]],  # -1, -9 and 999 are codes
+        }
+    )
+    path = tmp_path / "b.csv"
+    df.to_csv(path, index=False)
+    cb = cxio.draft_codebook(path).codebook
+    assert cb.get("bipolar").missing_codes == ()
+    assert cb.get("bipolar").kind.value == "numeric"
+    assert [(m.code, m.meaning) for m in cb.get("q").missing_codes] == [
+        (-9, "system"),
+        (-1, "system"),
+        (999, "refused"),
+    ]
+    assert cb.get("q").scale == (1, 5)
+    cxio.read(path, cb)

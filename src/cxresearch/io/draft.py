@@ -44,6 +44,7 @@ _WAVE_NAME = re.compile(r"^(wave|year|yr|survey_year|波次|年度|调查年度|
 _WEIGHT_NAME = re.compile(r"^(weight|wt|wgt|weights|w|pweight|权重|加权)$|_weight$|^weight_", re.I)
 _NPS_NAME = re.compile(r"nps|recommend|推荐", re.IGNORECASE)
 _TEXT_NAME = re.compile(r"comment|verbatim|open|remark|text|意见|建议|评论|备注", re.IGNORECASE)
+_NEG_SENTINELS = (-1.0, -7.0, -8.0, -9.0, -97.0, -98.0, -99.0)
 #: sentinel codes proposed beside a small positive scale, with the meaning they usually carry
 _HIGH_SENTINELS = {
     97: "not_applicable",
@@ -118,11 +119,6 @@ def _num(v: float) -> int | float:
     return int(v) if float(v).is_integer() else float(v)
 
 
-def _column_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(num, blank, nonnum)`` for a raw column, as the validation sees it (vectorised)."""
-    return _numbers(s)
-
-
 def _standard_scale(lo: float, hi: float) -> tuple[str, int, int] | None:
     """``(kind, min, max)`` of the usual scale covering ``lo..hi`` whole numbers, or None."""
     if lo >= 1 and hi <= 5:
@@ -134,23 +130,27 @@ def _standard_scale(lo: float, hi: float) -> tuple[str, int, int] | None:
     return None
 
 
-def _sentinels(values: np.ndarray, counts: np.ndarray) -> tuple[list[float], np.ndarray]:
-    """Split distinct whole values into proposed sentinel codes and the remaining scale values."""
+def _sentinels(values: np.ndarray) -> tuple[list[float], np.ndarray]:
+    """Split distinct whole values into proposed sentinel codes and the remaining scale values.
+
+    High codes (97/98/99, 997/998/999, 9999) are proposed beside values up to 10; negative ones
+    (-1, -7/-8/-9, -97/-98/-99 and below -90) beside non-negative values. A column holding other
+    small negatives (-2 ... -6) is a bipolar scale: nothing is proposed.
+    """
     vals = values
-    positive = vals[vals >= 0]
     codes: list[float] = []
+    positive = vals[vals >= 0]
     if len(positive):
-        # high codes beside a small scale: 97/98/99 (or 997..9999) well above the rest
         small = positive[positive <= 10]
         high = positive[positive > 10]
         if len(small) and len(high) and all(int(h) in _HIGH_SENTINELS for h in high):
             codes += list(high)
-        # negative codes on an otherwise non-negative scale
         neg = vals[vals < 0]
-        if len(neg) and all(v <= -1 and float(v).is_integer() for v in neg):
+        if len(neg) and all(
+            float(v).is_integer() and (v in _NEG_SENTINELS or v <= -90) for v in neg
+        ):
             codes += list(neg)
     rest = np.array([v for v in vals if v not in codes], dtype=float)
-    _ = counts
     return sorted(codes), rest
 
 
@@ -180,7 +180,7 @@ def _guess_variable(
     if lab:
         entry["label"] = lab
     n = len(s)
-    num, blank, nonnum = _column_numbers(s)
+    num, blank, nonnum = _numbers(s)
     filled = ~blank
     n_filled = int(filled.sum())
     value_labels: dict[float, str] = {}
@@ -273,10 +273,10 @@ def _guess_variable(
         return entry, notes
 
     in_um = np.isin(uniq_all, list(user_missing))
-    answer_u, answer_c = uniq_all[~in_um], counts_all[~in_um]
+    answer_u = uniq_all[~in_um]
     proposed: list[float] = []
     if whole and len(answer_u) and (not value_labels or measure != "nominal"):
-        proposed, rest = _sentinels(answer_u, answer_c)
+        proposed, rest = _sentinels(answer_u)
         # a sentinel must leave a scale behind; otherwise it is just a value
         if proposed and (len(rest) == 0 or _standard_scale(rest.min(), rest.max()) is None):
             proposed = []
