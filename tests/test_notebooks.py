@@ -132,6 +132,14 @@ def test_pdf_pages_are_numbered(zh_report):
     pages = text.split("\f")
     numbered = [p for p in pages if re.search(r"\b\d+ / \d+\b", p)]
     assert len(numbered) >= len([p for p in pages if p.strip()]) - 1  # every page but the cover
+    # the contents list each chapter with the page it starts on
+    toc = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-layout", str(zh_report.pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    m = re.search(r"核心指标\s+(\d+)", toc)
+    assert m, toc[:400]
+    chapter_page = subprocess.run(["pdftotext", "-f", m.group(1), "-l", m.group(1), str(zh_report.pdf), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+    assert "核心指标" in chapter_page
 
 
 def test_tables_xlsx_and_manifest(zh_report):

@@ -50,7 +50,7 @@ cx.tables.lag_table(loyalty_horizon.primary.profile, name="lags_loyalty", **stud
 # ## Horizon of service-process satisfaction on overall satisfaction
 
 # %%
-process_horizon = cx.persistence.horizon(panel, id="customer_id", time="year", outcome=v.outcome, exposure=study.processes[1], max_lag=study.analysis.max_lag, n_boot=study.analysis.n_boot, seed=study.analysis.seed)
+process_horizon = cx.persistence.horizon(panel, id="customer_id", time="year", outcome=v.outcome, exposure=study.focus_process, max_lag=study.analysis.max_lag, n_boot=study.analysis.n_boot, seed=study.analysis.seed)
 
 # %%
 cx.tables.say_horizon(process_horizon, **study.fmt)

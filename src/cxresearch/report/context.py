@@ -131,6 +131,20 @@ class Study:
         return [v.name for v in self.codebook.by_role("driver") if (v.dimension or "").startswith("process:")]
 
     @property
+    def focus_process(self) -> str:
+        """The business process whose persistence the report follows: ``variables.process``, else
+        the service process (dimension ``process:service``), else the first process."""
+        if self.params.variables.process:
+            return self.params.variables.process
+        procs = self.processes
+        if not procs:
+            raise CXError(f"{self.params.source}: the codebook has no process variables (dimension process:<name>)")
+        for name in procs:
+            if (self.codebook.get(name).dimension or "") == "process:service":
+                return name
+        return procs[0]
+
+    @property
     def design(self) -> dict[str, Any]:
         """Keyword arguments every survey estimate of this report shares.
 

@@ -126,6 +126,7 @@ class Variables(_Model):
     loyalty: str | None = "repurchase"
     drivers: list[str] | None = None
     processes: list[str] | None = None
+    process: str | None = None  # the process whose horizon the persistence chapter reports
     by: list[str] = Field(default_factory=list)
     weight: str | None = None
     raking: dict[str, dict[Any, float]] | None = None
@@ -184,6 +185,7 @@ class Output(_Model):
 
     formats: list[Literal["html", "pdf", "xlsx"]] = Field(default_factory=lambda: list(FORMATS))
     dir: Path | None = None
+    toc_page_numbers: bool = True  # print the PDF twice so its contents list page numbers
 
     @field_validator("formats")
     @classmethod

@@ -33,6 +33,8 @@ __all__ = [
     "combine",
     "render_html",
     "render_pdf",
+    "render_report_pdf",
+    "anchor_pages",
     "write_xlsx",
 ]
 
@@ -248,7 +250,8 @@ def _exporter(cls):
     )
 
 
-def render_html(combined: Combined, params, *, date: _dt.date | None = None) -> str:
+def render_html(combined: Combined, params, *, date: _dt.date | None = None,
+                pages: dict[str, int] | None = None) -> str:
     """Render the merged notebook to one self-contained HTML page (no network resources).
 
     Parameters
@@ -259,6 +262,8 @@ def render_html(combined: Combined, params, *, date: _dt.date | None = None) -> 
         Validated report parameters (language, names, branding).
     date : datetime.date, optional
         Date on the cover; default today.
+    pages : dict, optional
+        ``{anchor id: page number}``: the PDF's table of contents shows page numbers.
 
     Returns
     -------
@@ -271,7 +276,11 @@ def render_html(combined: Combined, params, *, date: _dt.date | None = None) -> 
     if combined.warnings:
         nb.cells.append(_notes_cell(combined.warnings, params.language))
     nb.metadata["title"] = f"{params.title} — {params.display_name} {params.period}"
-    resources = {"cx": cover_resources(params, toc=combined.toc, date=date), "language_code": params.language}
+    toc = combined.toc
+    if pages:
+        toc = [{**ch, "page": pages.get(ch["id"]),
+                "sections": [{**sec, "page": pages.get(sec["id"])} for sec in ch["sections"]]} for ch in toc]
+    resources = {"cx": cover_resources(params, toc=toc, date=date), "language_code": params.language}
     body, _ = _exporter(HTMLExporter).from_notebook_node(nb, resources=resources)
     return body
 
@@ -282,6 +291,41 @@ def render_pdf(html: str, *, base_dir: str | Path | None = None) -> bytes:
 
     exporter = _exporter(CXWebPDFExporter)
     return exporter.run_playwright(html)
+
+
+def anchor_pages(pdf: bytes) -> dict[str, int]:
+    """``{anchor id: 1-based page}`` of every named destination Chromium wrote into ``pdf``."""
+    import io
+    from urllib.parse import unquote
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    out: dict[str, int] = {}
+    for name, dest in reader.named_destinations.items():
+        try:
+            out[unquote(str(name).lstrip("/"))] = reader.get_destination_page_number(dest) + 1
+        except Exception:  # a destination without a page: not listed
+            continue
+    return out
+
+
+def render_report_pdf(combined: Combined, params, *, date: _dt.date | None = None,
+                      base_dir: str | Path | None = None, toc_pages: bool = True) -> bytes:
+    """The report PDF; with ``toc_pages`` it is printed twice so the contents show page numbers.
+
+    The first print locates every chapter and section anchor (PDF named destinations); the second
+    prints the same document with those numbers in the table of contents (one line each, so no
+    page moves).
+    """
+    html = render_html(combined, params, date=date)
+    pdf = render_pdf(html, base_dir=base_dir)
+    if not toc_pages or not combined.toc:
+        return pdf
+    pages = anchor_pages(pdf)
+    if not pages:
+        return pdf
+    return render_pdf(render_html(combined, params, date=date, pages=pages), base_dir=base_dir)
 
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")

@@ -196,7 +196,8 @@ def check_inputs(params: Params) -> Any:
     names = set(book.names)
     v = params.variables
     checks: list[tuple[str, str | None]] = [("variables.outcome", v.outcome), ("variables.nps", v.nps),
-                                            ("variables.loyalty", v.loyalty), ("variables.weight", v.weight)]
+                                            ("variables.loyalty", v.loyalty), ("variables.weight", v.weight),
+                                            ("variables.process", v.process)]
     for key in ("drivers", "processes", "by"):
         for i, name in enumerate(getattr(v, key) or []):
             checks.append((f"variables.{key}[{i}]", name))
@@ -407,7 +408,8 @@ def run_report(
             timings["html"] = time.perf_counter() - t0
         if "pdf" in params.output.formats:
             t0 = time.perf_counter()
-            pdf = render.render_pdf(html, base_dir=out_dir)
+            pdf = render.render_report_pdf(combined, params, base_dir=out_dir,
+                                           toc_pages=params.output.toc_page_numbers)
             timings["pdf"] = time.perf_counter() - t0
         if "xlsx" in params.output.formats:
             t0 = time.perf_counter()
