@@ -540,6 +540,28 @@ def test_post_negators_and_segmentation_guards(comment, polarity):
     assert res.codes.loc[0, "n_positive"] == 0
 
 
+@pytest.mark.parametrize(
+    ("comment", "theme"),
+    [
+        ("the invoices were wrong", "price"),
+        ("they keep charging extra", "price"),
+        ("the experts diagnosed it", "competence"),
+        ("queues at the counter", "waiting_time"),
+        ("reliabilities differ", "product_quality"),
+    ],
+)
+def test_english_inflections_find_listed_keywords(comment, theme):
+    res = text.code_comments(pd.DataFrame({"comment": [comment]}))
+    assert res.codes.loc[0, theme], comment
+
+
+def test_english_suffix_rule_does_not_invent_matches():
+    res = text.code_comments(
+        pd.DataFrame({"comment": ["the weather was sunny and we went fishing"]})
+    )
+    assert res.codes.loc[0, "n_themes"] == 0
+
+
 def test_polarity_word_containing_a_keyword_keeps_the_theme():
     # "被转接" and "没有库存" are single dictionary words (negative); their themes are kept
     res = text.code_comments(pd.DataFrame({"comment": ["被转接三个部门", "没有库存"]}))

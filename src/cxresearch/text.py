@@ -72,6 +72,15 @@ _LANGS = ("zh", "en")
 _CLAUSE = "|"
 # ASCII and full-width punctuation -> clause mark (a character jieba yields as a token of its own).
 _PUNCT = '.,;:!?()[]{}"/\\<>~`^*=+\n\r\t' + "。，、；：！？（）【】《》「」『』“”‘’…—～·"
+_EN_SUFFIXES = (
+    ("ies", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ed", ""),
+    ("ed", "e"),
+    ("ing", ""),
+    ("ing", "e"),
+)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -525,7 +534,13 @@ class _Coder:
         return out
 
     def _inside(self, tok: str) -> tuple[int, ...]:
-        """Themes of the 2+ character Chinese keywords inside a longer token (memoised)."""
+        """Themes of a token that is not itself a keyword (memoised).
+
+        Chinese: the 2+ character keywords inside it. English (letters only, 4+): the keyword
+        it inflects — plural/third person ``-s``/``-es``, past ``-ed``/``-d``, ``-ing``
+        (``invoices`` → ``invoice``, ``charging`` → ``charge``); a light suffix rule, not a
+        stemmer, applied only to look up listed keywords.
+        """
         found: set[int] = set()
         if _HAN.search(tok):
             for m in self.zh_long_lens:
@@ -533,6 +548,13 @@ class _Coder:
                     ii = self.zh_long.get(tok[a : a + m])
                     if ii:
                         found.update(ii)
+        elif len(tok) >= 4 and tok.isascii() and tok.isalpha():
+            for cut, add in _EN_SUFFIXES:
+                if tok.endswith(cut) and len(tok) - len(cut) >= 3:
+                    ii = self.single.get(tok[: len(tok) - len(cut)] + add)
+                    if ii:
+                        found.update(ii)
+                        break
         out = tuple(sorted(found))
         if len(self.memo) < 500_000:
             self.memo[tok] = out
