@@ -581,7 +581,9 @@ def test_sav_user_missing_imports_without_declaring_codes(tmp_path):
     df = sav_sample()
     path = tmp_path / "um.sav"
     write_sav_with_user_missing(df, path)
-    res = cxio.read(path, CB)  # the codebook declares no codes: the .sav's own are honoured
+    with pytest.warns(cxio.UndeclaredMissingCodeWarning) as rec:
+        res = cxio.read(path, CB)  # the codebook declares no codes: the .sav's own are honoured
+    assert "product_quality: 98, 99; price_value: -99, -95; recommend: 97" in str(rec[0].message)
     f = res.frame
     assert f["product_quality"].mean() == pytest.approx(df["product_quality"].drop([0, 3]).mean())
     assert f["price_value"].mean() == pytest.approx(df["price_value"].drop([2, 4]).mean())
@@ -596,7 +598,12 @@ def test_sav_user_missing_imports_without_declaring_codes(tmp_path):
     # with the codes in the codebook, its meanings win
     d = copy.deepcopy(CB)
     d["missing_codes"] = [*CODES, {"code": 97, "meaning": "not_applicable"}]
-    res2 = cxio.read(path, d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # -95 is in the .sav's range but not the codebook: warns
+        with pytest.raises(cxio.UndeclaredMissingCodeWarning, match="price_value: -95"):
+            cxio.read(path, d)
+    with pytest.warns(cxio.UndeclaredMissingCodeWarning):
+        res2 = cxio.read(path, d)
     assert res2.missing["meaning"].tolist() == [
         "dont_know",
         "system",
@@ -649,7 +656,8 @@ def test_gbk_sav(tmp_path, declare_gbk):
     df = sample(n=6)
     df.loc[2, "product_quality"] = 98
     path = gbk_sav(tmp_path / "gbk.sav", df, declare_gbk=declare_gbk)
-    res = cxio.read(path, CB)
+    with pytest.warns(cxio.UndeclaredMissingCodeWarning, match="product_quality: 98"):
+        res = cxio.read(path, CB)
     assert res.encoding == "gbk"
     assert res.frame["comment"].tolist() == [None if not t else t for t in df["comment"]]
     assert res.missing[["row_index", "code", "meaning"]].values.tolist() == [[2, 98.0, "dont_know"]]

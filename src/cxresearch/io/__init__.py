@@ -52,6 +52,7 @@ __all__ = [
     "ReadResult",
     "SavMeta",
     "UndeclaredColumnWarning",
+    "UndeclaredMissingCodeWarning",
     "detect_encoding",
     "draft_codebook",
     "file_format",
@@ -66,6 +67,10 @@ __all__ = [
 
 class UndeclaredColumnWarning(CXWarning):
     """A file has columns the codebook does not declare; they are left out of the frame."""
+
+
+class UndeclaredMissingCodeWarning(CXWarning):
+    """A ``.sav`` declares user-missing values the codebook does not list (kept as missing)."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,18 @@ def read(
             + ", ".join(repr(c) for c in built.extra_columns[:20])
             + (" ..." if len(built.extra_columns) > 20 else ""),
             UndeclaredColumnWarning,
+            stacklevel=2,
+        )
+    if built.undeclared_codes:
+        listed = "; ".join(
+            f"{var}: {', '.join(f'{c:g}' for c in codes)}"
+            for var, codes in built.undeclared_codes.items()
+        )
+        warnings.warn(
+            f"{raw.file}: values the .sav declares user-missing but the codebook does not list "
+            f"were kept as missing (meaning guessed from their value labels): {listed}; add them "
+            "to the codebook's missing_codes to set their meaning",
+            UndeclaredMissingCodeWarning,
             stacklevel=2,
         )
     frame = built.frame

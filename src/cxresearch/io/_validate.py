@@ -128,6 +128,7 @@ class Built:
     waves: tuple[int, ...]
     renamed: dict[str, str]
     extra_columns: tuple[str, ...]
+    undeclared_codes: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
 
 def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -371,7 +372,12 @@ def build_frame(
     missing = _assemble_missing(miss_parts, rows) if miss_parts else _empty_missing()
     renamed = {c: v for v, c in source.items() if c != v}
     return Built(
-        frame=frame, missing=missing, waves=file_waves, renamed=renamed, extra_columns=tuple(extra)
+        frame=frame,
+        missing=missing,
+        waves=file_waves,
+        renamed=renamed,
+        extra_columns=tuple(extra),
+        undeclared_codes={p.variable: p.undeclared for p in miss_parts if p.undeclared},
     )
 
 
@@ -482,6 +488,7 @@ class _MissingPart:
     pos: np.ndarray
     codes: np.ndarray
     meanings: np.ndarray
+    undeclared: tuple[float, ...] = ()  # .sav user-missing values the codebook does not list
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -522,7 +529,8 @@ def _apply_codes(
     meanings = np.empty(len(vals), dtype=object)
     for u in uniq:  # a handful of distinct codes
         meanings[vals == u] = by_code.get(float(u)) or guess_meaning(um_labels.get(float(u)))
-    return mask, _MissingPart(var.name, pos, vals, meanings), codes
+    undeclared = tuple(float(u) for u in uniq if float(u) not in by_code)
+    return mask, _MissingPart(var.name, pos, vals, meanings, undeclared), codes
 
 
 def _numeric(
