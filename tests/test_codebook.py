@@ -92,6 +92,10 @@ def test_load_dict_and_api():
     assert cb.wave_variable.name == "wave"
     assert cb.multi_response_set("channels").options == ("ch_phone", "ch_web")
     assert "branch" in cb and "nope" not in cb
+    assert cb.label_map("zh")["product_quality"] == "产品质量"
+    assert cb.label_map("en")["branch"] == "branch"
+    assert cb.value_labels("branch", "en") == {1: "Beijing", 2: "上海"}
+    assert cb.value_labels("product_quality") == {}
 
 
 def test_frozen():

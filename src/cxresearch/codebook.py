@@ -412,6 +412,17 @@ class Codebook(_Model):
         known = ", ".join(mr.name for mr in self.multi_response) or "(none declared)"
         raise CodebookError(f"no multi-response set {name!r} in the codebook; sets are: {known}")
 
+    def label_map(self, lang: str = "en") -> dict[str, str]:
+        """``{variable name: label}`` in ``lang`` (the other language, else the name, as fallback)."""
+        _check_lang(lang)
+        return {v.name: v.label_for(lang) for v in self.variables}
+
+    def value_labels(self, name: str, lang: str = "en") -> dict[int | str, str]:
+        """``{value: label}`` of variable ``name`` in ``lang`` (empty when it has none)."""
+        _check_lang(lang)
+        v = self.get(name)
+        return {k: lab.text(lang) for k, lab in (v.values or {}).items()}
+
     @property
     def respondent_variable(self) -> Variable | None:
         """The respondent key: the first variable of kind ``id`` (None if there is none)."""
