@@ -1,0 +1,166 @@
+"""Presentation helpers: number formats, escaped tables and text, raw numbers for Excel, narrative
+numbers taken from the result frames, report charts, and the notebook merge (no code, no streams)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import nbformat  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from cxresearch import tables  # noqa: E402
+from cxresearch.errors import CXValueError  # noqa: E402
+from cxresearch.report import render  # noqa: E402
+from cxresearch.viz import charts  # noqa: E402
+
+
+def test_number_formats():
+    assert tables.fmt_pct(0.4234) == "42%" and tables.fmt_pct(0.4234, 1) == "42.3%"
+    assert tables.fmt_num(1234.567, 1) == "1,234.6" and tables.fmt_int(1234.5) == "1,234"
+    assert tables.fmt_p(0.0004) == "<0.001" and tables.fmt_p(0.0456) == "0.046"
+    assert tables.p_eq(0.0004) == "p < 0.001" and tables.p_eq(0.2) == "p = 0.200"
+    assert tables.fmt(np.nan, "num2") == "–" and tables.fmt(None, "pct0") == "–"
+    assert tables.fmt(-0.5, "signed2") == "-0.50" and tables.fmt(0.5, "signed2") == "+0.50"
+    with pytest.raises(CXValueError, match="column format must be one of .*got 'money'"):
+        tables.fmt(1, "money")
+    with pytest.raises(CXValueError, match="lang must be one of 'zh', 'en'; got 'de'"):
+        tables.word("base", "de")
+
+
+def test_table_escapes_text_and_keeps_raw_numbers():
+    frame = pd.DataFrame({"name": ["<b>x</b>", "A & B"], "n": [12, 40], "share": [0.25, 0.5], "low": [True, False]})
+    t = tables.table(frame, title="T <i>", name="tab", columns=["name", "n", "share"],
+                     formats={"share": "pct0"}, flags={"n": "low"}, base="Base: n = 52")
+    html = t.to_html()
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "A &amp; B" in html and "T &lt;i&gt;" in html
+    assert "<b>" not in html and "<i>" not in html
+    assert '<td class="cx-flag">12</td>' in html and "25%" in html
+    payload = t._repr_mimebundle_()[tables.TABLE_MIME]
+    assert payload["rows"] == [["<b>x</b>", 12, 0.25], ["A & B", 40, 0.5]]
+    assert payload["formats"] == ["text", "int", "pct0"]
+    assert frame.shape == (2, 4)  # caller's frame untouched
+    with pytest.raises(CXValueError, match="column 'nope' is not in the data"):
+        tables.table(frame, title="x", name="x", columns=["nope"])
+
+
+def test_text_and_verbatims_escape_markup():
+    t = tables.text("**bold** <script>alert(1)</script>")
+    assert t._repr_html_() == "<p><strong>bold</strong> &lt;script&gt;alert(1)&lt;/script&gt;</p>"
+    v = tables.verbatims(['<img src=x onerror="alert(1)">'], sources=["Beijing"])
+    html = v._repr_html_()
+    assert "<img" not in html and "&lt;img" in html
+    with pytest.raises(CXValueError, match="one entry per quote"):
+        tables.verbatims(["a", "b"], sources=["x"])
+
+
+def _trend():
+    return pd.DataFrame({
+        "wave": [2023, 2024, 2025], "score": "recommend", "n": [500.0, 510.0, 520.0],
+        "n_eff": [480.0, 490.0, 500.0], "estimate": [-20.0, -25.0, -18.3456],
+        "ci_lower": [-25.0, -30.0, -23.11], "ci_upper": [-15.0, -20.0, -13.58],
+        "change": [np.nan, -5.0, 6.6544], "change_p_value": [np.nan, 0.2, 0.012],
+        "small_base": False, "suppressed": False,
+    })
+
+
+def test_say_trend_numbers_come_from_the_frame():
+    tr = _trend()
+    en = str(tables.say_trend(tr, label="NPS", wave=2025, lang="en", kind="nps"))
+    assert "-18.3" in en and "-23.1–-13.6" in en and "n = 520" in en
+    assert "up 6.7 on 2024" in en and "statistically significant" in en and "p = 0.012" in en
+    zh = str(tables.say_trend(tr, label="NPS", wave=2025, lang="zh", kind="nps", alpha=0.01))
+    assert "上升 6.7" in zh and "不显著" in zh and "99%" in zh
+    tr.loc[2, "estimate"] = np.nan
+    assert "too small" in str(tables.say_trend(tr, label="NPS", wave=2025, lang="en", kind="nps"))
+    with pytest.raises(CXValueError, match="wave 2030 not in the trend"):
+        tables.say_trend(_trend(), label="NPS", wave=2030, lang="en")
+
+
+def test_estimates_table_flags_and_suppression_notes():
+    frame = pd.DataFrame({"branch": [1, 2], "score": "overall_sat", "n": [12.0, 3.0], "n_eff": [11.0, 3.0],
+                          "estimate": [7.1, np.nan], "ci_lower": [6.5, np.nan], "ci_upper": [7.7, np.nan],
+                          "small_base": [True, True], "suppressed": [False, True]})
+    t = tables.estimates(frame, title="Sat", name="sat", lang="en", min_base=30)
+    html = t.to_html()
+    assert "reporting minimum of 30" in html and "suppressed" in html
+    assert t.to_payload()["rows"][1][1] is None  # suppressed estimate is empty in Excel, not 0
+
+
+def test_differences_only_significant_says_so_when_none():
+    diff = pd.DataFrame({"by": "branch", "level_a": [1], "level_b": [2], "estimate_a": [7.0], "estimate_b": [7.2],
+                         "estimate": [0.2], "p_value": [0.3], "p_adj": [0.6]})
+    out = tables.differences(diff, name="d", lang="en", only_significant=True)
+    assert isinstance(out, tables.Text) and "No pairwise difference" in str(out)
+    full = tables.differences(diff, name="d", lang="en")
+    assert isinstance(full, tables.Table) and full.to_payload()["rows"][0][-1] == "no"
+
+
+def test_charts_draw_and_check_columns():
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from cxresearch.viz import style
+
+    style.apply()
+    ax = charts.trend(_trend(), lang="en", ylabel="NPS")
+    assert len(ax.lines) == 1 and [t.get_text() for t in ax.get_xticklabels()] == ["2023", "2024", "2025"]
+    seg = pd.DataFrame({"branch": [1, 2], "estimate": [7.0, 6.0], "ci_lower": [6.5, 5.0], "ci_upper": [7.5, 7.0],
+                        "n": [100, 10]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ax2 = charts.segment_bars(seg, category="branch", lang="zh", xlabel="满意度", labels={1: "北京", 2: "上海"},
+                                  min_base=30)
+        ax2.figure.canvas.draw()
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    assert [t.get_text() for t in ax2.get_yticklabels()] == ["北京", "上海"]
+    assert ax2.patches[1].get_hatch() == "//"
+    with pytest.raises(CXValueError, match="lacks column"):
+        charts.trend(seg, lang="en", ylabel="x")
+    plt.close("all")
+
+
+def _nb(cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    return nb
+
+
+def test_combine_keeps_only_client_content():
+    md_en = nbformat.v4.new_markdown_cell("# Chapter\n\n## Section A")
+    md_en.metadata["tags"] = ["lang-en"]
+    md_zh = nbformat.v4.new_markdown_cell("# 章节")
+    md_zh.metadata["tags"] = ["lang-zh"]
+    params = nbformat.v4.new_code_cell("x = 1")
+    params.metadata["tags"] = ["parameters"]
+    code = nbformat.v4.new_code_cell("secret_code()")
+    code.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="noise"),
+        nbformat.v4.new_output("stream", name="stderr", text="CXWARNING\tSmallBaseWarning: survey.mean: tiny\n"),
+        nbformat.v4.new_output("display_data", data={"text/html": "<p>kept</p>", "text/plain": "kept"}),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "<Axes>"}, execution_count=3),
+        nbformat.v4.new_output("display_data", data={"application/javascript": "alert(1)"}),
+        nbformat.v4.new_output("error", ename="E", evalue="v", traceback=["tb"]),
+    ]
+    combined = render.combine([_nb([md_en, md_zh, params, code])], lang="en")
+    cells = combined.notebook.cells
+    text = str(cells)
+    assert "noise" not in text and "alert(1)" not in text and "tb" not in text and "<Axes>" not in text
+    assert "# Chapter" in text and "章节" not in text and "secret_code" not in text
+    assert combined.toc == [{"id": "chapter-1", "title": "Chapter", "sections": [{"id": "s1-1", "title": "Section A"}]}]
+    assert combined.warnings == ["SmallBaseWarning: survey.mean: tiny"]
+    assert render.note_text(combined.warnings[0], "en") == "Small base — tiny"
+
+
+def test_xlsx_sheet_names_are_valid_and_unique(tmp_path):
+    from openpyxl import load_workbook
+
+    payload = {"name": "a/b:c*d?[e]" + "x" * 40, "title": "T", "columns": ["c"], "formats": ["int"], "rows": [[1]]}
+    render.write_xlsx([payload, dict(payload)], tmp_path / "t.xlsx", lang="en")
+    names = load_workbook(tmp_path / "t.xlsx").sheetnames
+    assert len(names) == 3 and len(set(n.lower() for n in names)) == 3
+    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
