@@ -395,6 +395,27 @@ def test_kappa_against_sklearn_and_statsmodels():
         assert out.loc[t, "n"] == 200
 
 
+def test_polarity_kappa_against_sklearn_and_statsmodels(hand_coded):
+    from sklearn.metrics import cohen_kappa_score
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    res = text.code_comments(hand_coded)
+    hand = hand_coded[["polarity"]].copy()
+    hand.iloc[[0, 3, 7], 0] = ["mixed", "neutral", "positive"]  # the hand coder disagrees on three
+    out = text.polarity_agreement(res, hand).iloc[0]
+    auto = res.codes["polarity"]
+    assert out["estimate"] == pytest.approx(cohen_kappa_score(auto, hand["polarity"]), abs=1e-12)
+    labels = ["positive", "negative", "mixed", "neutral"]
+    table = pd.crosstab(
+        pd.Categorical(auto, labels), pd.Categorical(hand["polarity"], labels), dropna=False
+    )
+    sm = cohens_kappa(table.to_numpy())
+    assert out["se"] == pytest.approx(sm.std_kappa, rel=1e-9)
+    assert out["n"] == len(hand_coded)
+    with pytest.raises(CXValueError, match="must be one of"):
+        text.polarity_agreement(res, hand.assign(polarity="angry"))
+
+
 def test_kappa_not_estimable_for_constant_theme():
     df = pd.DataFrame({"comment": ["价格太贵"] * 10})
     res = text.code_comments(df)

@@ -64,6 +64,7 @@ __all__ = [
     "theme_satisfaction",
     "example_quotes",
     "coding_agreement",
+    "polarity_agreement",
     "detect_language",
 ]
 
@@ -1346,6 +1347,105 @@ def example_quotes(
     return out if with_row else out.drop(columns="row")
 
 
+def _kappa(a: np.ndarray, b: np.ndarray, k: int) -> tuple[float, float, float, float]:
+    """Observed and chance agreement, Cohen's kappa and its FCE (1969) standard error.
+
+    ``a`` and ``b`` are integer codes 0..k-1 of the two coders (rows: ``a``).
+    """
+    n = len(a)
+    p = np.zeros((k, k))
+    np.add.at(p, (a, b), 1.0)
+    p /= n
+    r = p.sum(axis=1)
+    c = p.sum(axis=0)
+    po = float(np.trace(p))
+    pe = float(r @ c)
+    if np.isclose(pe, 1.0):
+        return po, pe, np.nan, np.nan
+    kappa = (po - pe) / (1 - pe)
+    diag = sum(p[i, i] * (1 - (r[i] + c[i]) * (1 - kappa)) ** 2 for i in range(k))
+    off = (1 - kappa) ** 2 * sum(
+        p[i, j] * (c[i] + r[j]) ** 2 for i in range(k) for j in range(k) if i != j
+    )
+    var = (diag + off - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
+    return po, pe, float(kappa), float(np.sqrt(max(var, 0.0)))
+
+
+def polarity_agreement(
+    coding: CodingResult, hand: pd.DataFrame, *, column: str = "polarity", alpha: float = 0.05
+) -> pd.DataFrame:
+    """Cohen's kappa between the automatic polarity and a hand-coded one.
+
+    Parameters
+    ----------
+    coding : CodingResult
+    hand : DataFrame
+        Indexed like the coded data, with ``column`` holding ``positive``, ``negative``,
+        ``mixed`` or ``neutral`` for each hand-coded comment (rows without a comment are left out).
+    column : str, default ``"polarity"``
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    DataFrame
+        One row: ``n``, ``agreement`` (p_o), ``expected`` (p_e), ``estimate`` (kappa over the four
+        categories), ``se`` (Fleiss, Cohen & Everitt 1969), ``ci_lower``, ``ci_upper``.
+
+    Raises
+    ------
+    CXValueError
+        ``column`` missing, an unknown label, no shared index labels.
+
+    Notes
+    -----
+    As :func:`coding_agreement`, with four categories instead of two.
+    """
+    from scipy import stats
+
+    alpha = _check_alpha(alpha)
+    if not isinstance(coding, CodingResult):
+        raise CXValueError(f"coding must be a CodingResult; got {type(coding).__name__}")
+    if not isinstance(hand, pd.DataFrame) or column not in hand.columns:
+        raise CXValueError(f"hand must be a DataFrame with a {column!r} column")
+    common = hand.index.intersection(coding.codes.index)
+    if len(common) == 0:
+        raise CXValueError(
+            "hand shares no index labels with the coded comments; index hand like data"
+        )
+    labels = ("positive", "negative", "mixed", "neutral")
+    h = hand.loc[common, column]
+    keep = coding.codes.loc[common, "has_comment"].to_numpy() & h.notna().to_numpy()
+    h = h[keep]
+    bad = sorted({v for v in h if v not in labels}, key=str)
+    if bad:
+        raise CXValueError(f"hand polarity must be one of {list(labels)}; got {bad[0]!r}")
+    code = {v: i for i, v in enumerate(labels)}
+    hv = np.array([code[v] for v in h], dtype=int)
+    av = np.array([code[v] for v in coding.codes.loc[h.index, "polarity"]], dtype=int)
+    po, pe, kappa, se = _kappa(av, hv, len(labels))
+    if not np.isfinite(kappa):
+        warnings.warn(
+            "polarity kappa is not estimable: both codings are constant on the sample",
+            NotEstimableWarning,
+            stacklevel=2,
+        )
+    z = stats.norm.ppf(1 - alpha / 2)
+    ok = np.isfinite(kappa)
+    return pd.DataFrame(
+        [
+            dict(
+                n=len(hv),
+                agreement=po,
+                expected=pe,
+                estimate=kappa,
+                se=se,
+                ci_lower=max(-1.0, kappa - z * se) if ok else np.nan,
+                ci_upper=min(1.0, kappa + z * se) if ok else np.nan,
+            )
+        ]
+    )
+
+
 def coding_agreement(
     coding: CodingResult,
     hand: pd.DataFrame,
@@ -1443,28 +1543,13 @@ def coding_agreement(
         hv = hv.astype(int)
         av = coding.codes.loc[h.index, t].to_numpy().astype(int)
         n = len(hv)
-        p = np.zeros((2, 2))
-        np.add.at(p, (av, hv), 1.0)
-        p /= n
-        r = p.sum(axis=1)  # auto marginals
-        c = p.sum(axis=0)  # hand marginals
-        po = float(np.trace(p))
-        pe = float(r @ c)
-        if np.isclose(pe, 1.0):
+        po, pe, kappa, se = _kappa(av, hv, 2)
+        if not np.isfinite(kappa):
             warnings.warn(
                 f"kappa of theme {t!r} is not estimable: both codings are constant on the sample",
                 NotEstimableWarning,
                 stacklevel=2,
             )
-            kappa = se = np.nan
-        else:
-            kappa = (po - pe) / (1 - pe)
-            a = sum(p[i, i] * (1 - (r[i] + c[i]) * (1 - kappa)) ** 2 for i in range(2))
-            b = (1 - kappa) ** 2 * sum(
-                p[i, j] * (c[i] + r[j]) ** 2 for i in range(2) for j in range(2) if i != j
-            )
-            var = (a + b - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
-            se = float(np.sqrt(max(var, 0.0)))
         rows.append(
             dict(
                 theme=t,
