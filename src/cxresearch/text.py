@@ -1412,7 +1412,7 @@ def polarity_agreement(
         raise CXValueError(
             "hand shares no index labels with the coded comments; index hand like data"
         )
-    labels = ("positive", "negative", "mixed", "neutral")
+    labels = POLARITY_LABELS
     h = hand.loc[common, column]
     keep = coding.codes.loc[common, "has_comment"].to_numpy() & h.notna().to_numpy()
     h = h[keep]
