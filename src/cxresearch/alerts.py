@@ -1006,7 +1006,8 @@ def backtest(
         ``wave``, ``n`` (cases with known outcome), ``n_churned``, ``base_rate``,
         ``base_ci_lower``, ``base_ci_upper``, ``n_alerts``, ``true_positives``, ``precision``
         (share of alerted who churned), ``precision_ci_lower``, ``precision_ci_upper``, ``recall``
-        (share of churners alerted), ``recall_ci_lower``, ``recall_ci_upper``, ``lift``
+        (share of the surveyed churners who were alerted — churners who did not answer that wave
+        could not be alerted and are outside the back-test), ``recall_ci_lower``, ``recall_ci_upper``, ``lift``
         (precision / base rate), ``lift_se`` (of log lift for ``log``; of lift for ``bootstrap``),
         ``lift_ci_lower``, ``lift_ci_upper``, ``risk_ratio`` (churn rate of alerted / not
         alerted), ``rr_ci_lower``, ``rr_ci_upper`` (Katz log interval), ``p_value`` (Fisher's
