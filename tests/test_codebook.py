@@ -134,6 +134,14 @@ def test_yaml_file_round_trip(tmp_path):
     assert not list(tmp_path.glob(".cb.yaml.*"))  # no temp file left behind
 
 
+def test_quoted_integer_value_keys_are_codes():
+    data = copy.deepcopy(BASE)
+    data["variables"][4]["values"] = {"1": {"en": "Beijing"}, "2": {"en": "Shanghai"}}
+    assert set(load(data).get("branch").values) == {1, 2}
+    data["variables"][4]["values"] = {"north": {"en": "North"}, "01x": {"en": "x"}}
+    assert set(load(data).get("branch").values) == {"north", "01x"}
+
+
 def test_version_number_becomes_string():
     data = copy.deepcopy(BASE)
     data["version"] = 2

@@ -161,6 +161,17 @@ class Variable(_Model):
     use_study_missing: bool = True
     review: str | None = None
 
+    @field_validator("values", mode="before")
+    @classmethod
+    def _integer_keys(cls, v: Any) -> Any:
+        """Keys written as quoted whole numbers ('1') are the codes 1, as unquoted ones would be."""
+        if isinstance(v, Mapping):
+            return {
+                (int(k) if isinstance(k, str) and re.fullmatch(r"-?\d+", k.strip()) else k): lab
+                for k, lab in v.items()
+            }
+        return v
+
     @field_validator("dimension")
     @classmethod
     def _dimension(cls, v: str | None) -> str | None:
