@@ -319,3 +319,16 @@ def test_batch_rejects_bad_workers_and_missing_paths(tmp_path):
         run_batch([tmp_path / "nope.yaml"])
     with pytest.raises(CXValueError, match="no params files"):
         run_batch([tmp_path])
+
+
+def test_run_from_data_files_imports_into_a_temporary_store(study_dir, tmp_path):
+    files = sorted(str(p) for p in (study_dir / "alpha").iterdir()
+                   if p.suffix in (".csv", ".xlsx", ".sav", ".parquet"))
+    path = _params(study_dir, "files", data={"files": files, "codebook": "alpha/codebook.yaml"},
+                   output={"formats": ["html"], "dir": str(tmp_path)})
+    result = run_report(path)
+    html = result.html.read_text(encoding="utf-8")
+    assert "&lt;script&gt;document.title=" in html and BETA_MARKER not in html
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert len([i for i in manifest["inputs"] if i["role"] == "data"]) == len(files)
+    assert not list(result.directory.rglob("*.duckdb"))  # the run's store is temporary

@@ -20,6 +20,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -343,8 +344,6 @@ def run_report(
     ReportError
         Rendering failed.
     """
-    from cxresearch.report import render
-    from cxresearch.report.kernel import ensure_kernel
 
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
@@ -370,15 +369,27 @@ def run_report(
     timings["validate"] = time.perf_counter() - t_start
 
     store_file = None
+    work: Path | None = None
     if params.data.files:
         t0 = time.perf_counter()
-        work = out_dir / ".work"
-        work.mkdir(exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="cx-store-"))
         try:
             store_file = str(_import_files(params, work, book))
         except CXError as exc:
+            shutil.rmtree(work, ignore_errors=True)
             raise ReportError(f"{params_path}: data.files could not be imported: {exc}") from None
         timings["import"] = time.perf_counter() - t0
+    try:
+        return _run(params, params_path, out_dir, nb_dir, store_file, timings, t_start, timeout)
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: str | None,
+         timings: dict[str, float], t_start: float, timeout: int | None) -> ReportResult:
+    from cxresearch.report import render
+    from cxresearch.report.kernel import ensure_kernel
 
     kernel = ensure_kernel()
     parameters = {"params_file": str(params.source), "store_file": store_file, "lang": params.language}
