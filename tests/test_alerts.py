@@ -92,6 +92,16 @@ def test_drop_rule_with_text_waves(small):
     assert "in w1" in a.detail
 
 
+def test_drop_rule_max_gap(small):
+    responses, _ = small
+    rule = {"name": "drop", "kind": "drop", "owner": "branch_manager", "points": 3, "max_gap": 2}
+    f = alerts.fire_rules(responses, rules=[rule])
+    # A's previous answer is 3 waves back (2020 -> 2023): too old; B's is 1 wave back
+    assert set(f["customer"]) == {"B"}
+    with pytest.raises(CXValueError, match="max_gap must be > 0"):
+        alerts.rules_from_params([{**rule, "max_gap": 0}])
+
+
 def test_low_score_is_strictly_below():
     r = pd.DataFrame({"customer_id": ["x", "y"], "wave": [1, 1], "overall_sat": [5, 4.9]})
     f = alerts.fire_rules(
@@ -503,3 +513,17 @@ def test_params_yaml_example_in_module_docs_is_valid():
     rules = alerts.rules_from_params(params["alerts"]["rules"])
     assert [r.name for r in rules] == ["low_sat", "sat_drop", "hv_detractor", "complaint"]
     assert rules[3].themes == ("transfers", "waiting_time")
+
+
+def test_lift_log_interval_covers_the_true_lift_about_95_percent():
+    # Monte Carlo calibration: multinomial 2x2 tables from known cell probabilities
+    rng = np.random.default_rng(17)
+    probs = np.array(
+        [0.04, 0.11, 0.06, 0.79]
+    )  # alerted&churned, alerted&stayed, missed churn, rest
+    true_lift = (probs[0] / (probs[0] + probs[1])) / (probs[0] + probs[2])
+    z = stats.norm.ppf(0.975)
+    draws = rng.multinomial(2000, probs, size=4000).astype(float)
+    _, _, lo, hi = alerts._lift_log_ci(*draws.T, z)
+    coverage = np.mean((lo < true_lift) & (true_lift < hi))
+    assert 0.93 < coverage < 0.97

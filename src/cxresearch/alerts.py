@@ -91,6 +91,9 @@ class AlertRule:
         ``complaint_theme``: the complaint themes (empty: every theme of the codeframe).
     negative_only : bool
         ``complaint_theme``: only mentions with negative polarity fire (default True).
+    max_gap : float, optional
+        ``drop``: only compare with a previous answer at most this many waves (years) back
+        (None: however long ago). Needs numeric waves.
     """
 
     name: str
@@ -102,6 +105,7 @@ class AlertRule:
     max_score: float | None = None
     themes: tuple[str, ...] = ()
     negative_only: bool = True
+    max_gap: float | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -138,6 +142,8 @@ class AlertRule:
             number("below")
         elif self.kind == "drop":
             number("points", positive=True)
+            if self.max_gap is not None:
+                number("max_gap", positive=True)
         elif self.kind == "detractor_high_value":
             if self.max_score is None:
                 object.__setattr__(self, "max_score", 6)
@@ -167,9 +173,12 @@ class AlertRule:
             return f"{self.score}低于{self.below:g}" if zh else f"{self.score} below {self.below:g}"
         if self.kind == "drop":
             if zh:
-                return f"{self.score}比上一次作答下降{self.points:g}分及以上"
+                gap = f"（{self.max_gap:g}年内）" if self.max_gap is not None else ""
+                return f"{self.score}比上一次作答{gap}下降{self.points:g}分及以上"
+            gap = f" (within {self.max_gap:g} waves)" if self.max_gap is not None else ""
             return (
-                f"{self.score} dropped by {self.points:g}+ points since the previous answered wave"
+                f"{self.score} dropped by {self.points:g}+ points since the previous answered "
+                f"wave{gap}"
             )
         if self.kind == "detractor_high_value":
             if zh:
@@ -394,6 +403,14 @@ def fire_rules(
             prev, prevw = _previous_answered(y, cust, waves)
             with np.errstate(invalid="ignore"):
                 m = (prev - y) >= rule.points
+            if rule.max_gap is not None:
+                if not pd.api.types.is_numeric_dtype(responses[wave]):
+                    raise CXValueError(
+                        f"rule {rule.name!r}: max_gap needs numeric waves; column {wave!r} has "
+                        f"dtype {responses[wave].dtype}"
+                    )
+                with np.errstate(invalid="ignore"):
+                    m &= (waves.astype(float) - prevw.astype(float)) <= rule.max_gap
             detail = np.array(
                 [
                     f"{rule.score} fell {p - v:g} points ({p:g} in {_wave_text(pw)} → {v:g})"
