@@ -135,6 +135,8 @@ def test_alert_cases_current_wave(small):
     # an earlier wave can be listed too
     ac22 = alerts.alert_cases(responses, rules=RULES, customers=customers, current=2022)
     assert ac22.cases.empty
+    assert list(ac22.cases.columns) == list(ac.cases.columns)  # same schema when nobody is listed
+    assert alerts.alert_counts(ac22)["n"].sum() == 0
 
 
 def test_alert_counts_for_the_report(small):

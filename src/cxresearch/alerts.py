@@ -626,7 +626,8 @@ def alert_cases(
         "comment",
     ]
     if fired.empty:
-        cases = pd.DataFrame(columns=cols)
+        id_col = ["respondent_id"] if "respondent_id" in responses.columns else []
+        cases = pd.DataFrame(columns=id_col + cols)
     else:
         g = fired.groupby("position", sort=False)
         first = g.head(1).set_index("position")
