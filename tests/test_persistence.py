@@ -253,6 +253,20 @@ def test_horizon_bootstrap_is_reproducible_with_seed():
     assert none.robustness is None and np.isnan(none.primary.ci_lower)
 
 
+def test_horizons_stacks_one_horizon_per_exposure():
+    df = simulate_panel(effects=(0.4, 0.2), n_customers=300, n_years=8, seed=31)
+    rng = np.random.default_rng(31)
+    df["noise"] = rng.normal(0, 1, len(df))  # no effect on loyalty
+    kw = dict(id="customer_id", time="year", outcome="loyalty", max_lag=3, n_boot=10)
+    out = P.horizons(df, exposures=["sat", "noise"], seed=4, controls=["sat"], **kw)
+    assert list(out["exposure"]) == ["sat", "sat", "noise", "noise"]
+    one = P.horizon(df, exposure="noise", seed=5, controls=["sat"], **kw).to_frame()
+    pd.testing.assert_frame_equal(out.iloc[2:].drop(columns="exposure").reset_index(drop=True), one)
+    assert out.loc[0, "h"] == 2 and out.loc[2, "h"] == 0
+    with pytest.raises(CXValueError, match="exposures must name"):
+        P.horizons(df, exposures=[], **kw)
+
+
 @pytest.mark.slow
 def test_false_horizon_rate_under_no_effect():
     # 200 panels with no effect: P(H >= 1) should be about alpha/… <= alpha (sequential one-sided rule)

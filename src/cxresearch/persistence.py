@@ -41,6 +41,7 @@ __all__ = [
     "HazardResult",
     "lag_profile",
     "horizon",
+    "horizons",
     "dissatisfaction_runs",
     "churn_hazard",
     "customer_years",
@@ -823,6 +824,58 @@ def horizon(
         definition=HORIZON_DEFINITION,
         settings=settings,
     )
+
+
+def horizons(
+    panel: pd.DataFrame,
+    *,
+    id: str,
+    time: str,
+    outcome: str,
+    exposures: list[str] | tuple[str, ...],
+    seed: int | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """The horizon of several exposures on one outcome (e.g. every business process), one table.
+
+    Parameters
+    ----------
+    panel, id, time, outcome
+        As in :func:`horizon`.
+    exposures : list of str
+        Exposure columns, each analysed on its own (the others are not controls unless passed in
+        ``controls``; an exposure is dropped from the controls of its own run).
+    seed : int, optional
+        Seed of the first exposure's bootstrap; exposure i uses ``seed + i`` (None: unseeded).
+    **kwargs
+        Any other keyword of :func:`horizon` (``max_lag``, ``controls``, ``alpha``, ``n_boot``,
+        ``method``, ``robustness``, ``time_effects``, ``min_effect``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``HorizonResult.to_frame()`` of each exposure stacked, with a first column ``exposure``:
+        ``exposure, method, role, h, censored, ci_lower, ci_upper, boot_share_censored,
+        n_customers, n_obs, n_boot, max_lag, alpha``.
+
+    Raises
+    ------
+    CXValueError
+        ``exposures`` empty or not column names; anything :func:`horizon` raises.
+    """
+    exps = _as_list(list(exposures) if isinstance(exposures, tuple) else exposures, "exposures")
+    if not exps:
+        raise CXValueError("exposures must name at least one column")
+    controls = _as_list(kwargs.pop("controls", None), "controls")
+    frames = []
+    for i, exposure in enumerate(exps):
+        res = horizon(panel, id=id, time=time, outcome=outcome, exposure=exposure,
+                      controls=[c for c in controls if c != exposure] or None,
+                      seed=None if seed is None else seed + i, **kwargs)
+        f = res.to_frame()
+        f.insert(0, "exposure", exposure)
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True)
 
 
 # --------------------------------------------------------------------------------------------------
