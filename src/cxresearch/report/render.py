@@ -150,15 +150,21 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
         nb = item if hasattr(item, "cells") else nbformat.read(str(item), as_version=4)
         chapter: dict | None = None
         merged.cells.append(nbformat.v4.new_markdown_cell(f'<div class="cx-chapter-start" id="chapter-{number}"></div>'))
+        pending: str | None = None  # a section heading waiting to be kept with the next output
         for cell in nb.cells:
             tags = set(cell.get("metadata", {}).get("tags", []))
             if tags & _DROP_TAGS or tags & other:
                 continue
             if cell.cell_type == "markdown":
-                lines = cell.source.splitlines()
+                if pending is not None:
+                    merged.cells.append(nbformat.v4.new_markdown_cell(pending))
+                    pending = None
                 out_lines = []
-                for line in lines:
+                is_section = has_title = False
+                for line in cell.source.splitlines():
                     m = _HEADING.match(line)
+                    if m and len(m.group(1)) == 1:
+                        has_title = True
                     if m and len(m.group(1)) == 1 and chapter is None:
                         chapter = {"id": f"chapter-{number}", "title": m.group(2), "sections": []}
                         result.toc.append(chapter)
@@ -166,18 +172,39 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
                         sid = _anchor(used, f"s{number}")
                         chapter["sections"].append({"id": sid, "title": m.group(2)})
                         out_lines += [f'<a id="{sid}"></a>', ""]
+                        is_section = True
                     out_lines.append(line)
-                merged.cells.append(nbformat.v4.new_markdown_cell("\n".join(out_lines)))
+                source = "\n".join(out_lines)
+                if is_section and not has_title:
+                    pending = source
+                else:
+                    merged.cells.append(nbformat.v4.new_markdown_cell(source))
             elif cell.cell_type == "code":
                 outputs = _clean_outputs(cell.get("outputs", []), result.warnings)
                 if not outputs:
                     continue
                 new = nbformat.v4.new_code_cell(source="", outputs=outputs)
+                if pending is not None:
+                    # print the heading (and its intro) in one block with the first output, so a page
+                    # never ends with a heading whose chart or table starts the next page
+                    heading = nbformat.v4.new_output("display_data", data={"text/html": _markdown_html(pending)})
+                    new.outputs = [heading, *outputs]
+                    new.metadata["tags"] = ["cx-keep"]
+                    pending = None
                 merged.cells.append(new)
                 for out in outputs:
                     if TABLE_MIME in out["data"]:
                         result.tables.append(out["data"][TABLE_MIME])
+        if pending is not None:
+            merged.cells.append(nbformat.v4.new_markdown_cell(pending))
     return result
+
+
+def _markdown_html(source: str) -> str:
+    """Markdown written by the notebook author (never customer text) rendered to HTML."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(source)
 
 
 _NOTE_KINDS = {
