@@ -124,6 +124,30 @@ def test_migration_by_hand():
     assert long["n"].sum() == c.values.sum()
 
 
+def test_migration_projection_is_repeated_transition_by_hand():
+    m = L.migration(L.ladder(hand_panel()))
+    start = {"prospect": 10, "repeat": 4, "loyal": 2}
+    proj = L.MigrationResult.project(m, start, years=2)
+    shares = m.shares.fillna(0)
+    shares.loc["churned", "churned"] = 1.0  # absorbing (nobody had churned by 2014-2017 here)
+    # brute force: each customer in state a moves to b with share P[a, b]
+    cur = {k: float(start.get(k, 0)) for k in shares.index}
+    for year in (1, 2):
+        nxt = dict.fromkeys(shares.index, 0.0)
+        for a, na in cur.items():
+            for b in shares.columns:
+                nxt[b] += na * shares.loc[a, b]
+        cur = nxt
+        got = proj.loc[proj.year == year].set_index("state")["n"]
+        for k, v in cur.items():
+            assert got[k] == pytest.approx(v, abs=1e-12)
+    assert proj.groupby("year")["n"].sum().round(9).nunique() == 1  # customers are conserved
+    with pytest.raises(CXValueError, match="unknown states"):
+        m.project({"client": 1})
+    with pytest.raises(CXValueError, match="no observed moves out of"):
+        L.migration(L.ladder(hand_panel().query("customer_id != 'p'"))).project({"prospect": 1})
+
+
 def test_migration_churned_is_absorbing_over_years():
     panel = pd.DataFrame({
         "customer_id": ["a", "a", "b", "b", "b", "b"],

@@ -369,6 +369,61 @@ class MigrationResult:
     n_unobserved: int
     settings: dict = field(default_factory=dict)
 
+    def project(self, start: Mapping[str, float] | pd.Series, *, years: int = 3) -> pd.DataFrame:
+        """Project a distribution over the states forward with the pooled transition shares.
+
+        Parameters
+        ----------
+        start : mapping or Series
+            Customers (or shares) per state (:data:`STAGES` and ``"churned"``; missing states
+            count 0).
+        years : int, default 3
+            Years to project.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per year (0 = ``start``) and state: ``year``, ``state``, ``n``.
+
+        Raises
+        ------
+        CXValueError
+            Unknown state; negative values; ``years`` < 1; a state with customers whose row of
+            ``shares`` is undefined (nobody was in it in the data). ``"churned"`` is always absorbing.
+
+        Notes
+        -----
+        A first-order, time-homogeneous Markov chain: :math:`n_{t+1} = n_t P`, with P the pooled
+        ``shares``. It ignores how long a customer has been in a stage and any trend in the moves;
+        read it as "if the recent moves continued".
+        """
+        states = list(self.shares.index)
+        start = pd.Series(dict(start), dtype=float)
+        unknown = [k for k in start.index if k not in states]
+        if unknown:
+            raise CXValueError(f"start has unknown states {unknown}; allowed: {states}")
+        if (start < 0).any():
+            raise CXValueError(f"start must be >= 0; got {start[start < 0].to_dict()}")
+        if isinstance(years, bool) or not isinstance(years, (int, np.integer)) or years < 1:
+            raise CXValueError(f"years must be a whole number >= 1; got {years!r}")
+        n = start.reindex(states, fill_value=0.0).to_numpy()
+        P = self.shares.to_numpy().copy()
+        ic = states.index(CHURNED)
+        P[ic] = 0.0
+        P[ic, ic] = 1.0  # absorbing by definition, even if nobody had churned in the data
+        undefined = np.isnan(P).any(axis=1)
+        P = np.nan_to_num(P)
+        rows = []
+        for year in range(years + 1):
+            if year < years and (n[undefined] > 0).any():
+                names = [st for st, u, v in zip(states, undefined, n, strict=True) if u and v > 0]
+                raise CXValueError(
+                    f"no observed moves out of {names} (reached in year {year}): cannot project "
+                    "customers in them")
+            rows += [(year, st, float(v)) for st, v in zip(states, n, strict=True)]
+            n = n @ P
+        return pd.DataFrame(rows, columns=["year", "state", "n"])
+
     def to_frame(self) -> pd.DataFrame:
         """Pooled, long: ``from_stage``, ``to_stage``, ``n``, ``share``."""
         n = self.counts.stack(future_stack=True).rename("n")
