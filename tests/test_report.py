@@ -274,16 +274,18 @@ def test_batch_continues_past_bad_params(study_dir, tmp_path):
     good_a = _params(study_dir, "ga", output={"formats": ["html"], "dir": str(tmp_path)})
     good_b = _params(study_dir, "gb", period="2024", language="zh", output={"formats": ["html"], "dir": str(tmp_path)})
     bad = _params(study_dir, "gbad", thresholds={"min_base": -1})
+    clash = _params(study_dir, "gclash", output={"formats": ["xlsx"], "dir": str(tmp_path)})
     seen = []
-    result = run_batch([good_a, bad, good_b], workers=2, on_done=seen.append)
-    assert [i.ok for i in result.items] == [True, False, True]
-    assert len(seen) == 3 and result.workers == 2
+    result = run_batch([good_a, bad, good_b, clash], workers=2, on_done=seen.append)
+    assert [i.ok for i in result.items] == [True, False, True, False]
+    assert len(seen) == 4 and result.workers == 2
     assert "thresholds.min_base" in result.items[1].error
+    assert "same report folder as" in result.items[3].error and str(good_a) in result.items[3].error
     assert (tmp_path / "alpha" / "2025" / "report.html").is_file()
     html_b = (tmp_path / "alpha" / "2024" / "report.html").read_text(encoding="utf-8")
     assert "小章节" in html_b and "Tiny chapter" not in html_b
     frame = result.to_frame()
-    assert list(frame["ok"]) == [True, False, True]
+    assert list(frame["ok"]) == [True, False, True, False]
 
 
 def test_batch_cli_summary_and_exit_code(study_dir, tmp_path):

@@ -47,7 +47,7 @@ cx.tables.ladder_table(ladder, name="loyalty_ladder", waves=study.waves[-4:], **
 retention = cx.loyalty.retention_curves(cx.persistence.customer_years(study.customers(), study.responses(), columns=[v.outcome]), score=v.outcome)
 
 # %%
-cx.viz.charts.retention(retention.curves, lang=study.lang);
+cx.viz.charts.retention(retention.curves, labels=cx.tables.band_labels(retention, score=v.outcome, **study.fmt), lang=study.lang);
 
 # %%
 cx.tables.retention_table(retention, name="retention", **study.fmt)

@@ -44,6 +44,7 @@ __all__ = [
     "labelled",
     "missing_answers",
     "say_bases",
+    "band_labels",
     "p_eq",
     "provenance_table",
     "say_reliability",
@@ -1124,6 +1125,13 @@ def say_penalty(result, *, lang: str, codebook=None, min_base: int | None = None
         if "promoter" in t.index:
             s += f" The chance of being a promoter falls by {fmt_pct(t.loc['promoter', 'estimate'], 0)} per transfer."
     return Text(s)
+
+
+def band_labels(result, *, score: str, lang: str, codebook=None, min_base: int | None = None) -> dict[str, str]:
+    """Legend texts for satisfaction bands (``'0-5'`` -> ``'Overall satisfaction 0–5'``)."""
+    _check_lang(lang)
+    name = var_label(score, lang=lang, codebook=codebook)
+    return {b: f"{name} {str(b).replace('-', '–')}" for b in result.summary["band"]}
 
 
 def retention_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,

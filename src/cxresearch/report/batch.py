@@ -81,6 +81,26 @@ def collect_params(paths: Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
+def _clashes(files: list[str], root: str | None) -> dict[str, str]:
+    """``{params file: earlier params file}`` for files whose report folder an earlier file writes."""
+    from cxresearch.report.params import load_params
+
+    seen: dict[tuple, str] = {}
+    out: dict[str, str] = {}
+    for f in files:
+        try:
+            p = load_params(f, check_files=False)
+        except CXError:
+            continue  # reported by its own job
+        base = Path(root) if root is not None else (p.output.dir or Path.cwd() / "reports")
+        key = (str(Path(base).resolve()), p.client, p.period)
+        if key in seen:
+            out[f] = seen[key]
+        else:
+            seen[key] = f
+    return out
+
+
 def _job(params: str, out_root: str | None, formats: list[str] | None, lang: str | None) -> BatchItem:
     """Run one report; never raises (the error is returned as text)."""
     t0 = time.perf_counter()
@@ -150,6 +170,12 @@ def run_batch(
         if on_done is not None:
             on_done(item)
 
+    # Two params files writing the same folder would overwrite each other: run the first only.
+    for f, first in _clashes(files, root).items():
+        record(BatchItem(params=f, ok=False, seconds=0.0,
+                         error=f"{f}: writes the same report folder as {first} (same client, period and output root)"))
+    files_to_run = [f for f in files if f not in done]
+
     if scheduler is not None:
         try:
             from dask.distributed import Client
@@ -162,7 +188,7 @@ def run_batch(
             raise CXValueError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
         try:
             futures = [client.submit(_job, f, root, formats, lang, pure=False, key=f"cxreport-{i}")
-                       for i, f in enumerate(files)]
+                       for i, f in enumerate(files_to_run)]
             for future in dask_completed(futures):
                 record(future.result())
             n_workers = len(client.scheduler_info().get("workers", {}))
@@ -170,13 +196,13 @@ def run_batch(
             client.close()
     elif workers == 1:
         n_workers = 1
-        for f in files:
+        for f in files_to_run:
             record(_job(f, root, formats, lang))
     else:
-        n_workers = min(workers, len(files))
+        n_workers = max(1, min(workers, len(files_to_run)))
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_job, f, root, formats, lang): f for f in files}
+            futures = {pool.submit(_job, f, root, formats, lang): f for f in files_to_run}
             for future in as_completed(futures):
                 try:
                     record(future.result())
