@@ -302,3 +302,21 @@ def test_customer_years_joins_survey_to_active_years():
     assert out["overall_sat"].isna().tolist() == [True, False, False]
     with pytest.raises(CXValueError, match="both a survey and a CRM column"):
         P.customer_years(crm, survey.assign(churned=1), columns="churned")
+
+
+@pytest.mark.filterwarnings("ignore::cxresearch.errors.NotEstimableWarning")
+def test_inputs_are_not_mutated():
+    panel = hand_panel()
+    churn = simulate_retention(n=80, seed=6)
+    transfers = simulate_transfers(n_customers=100, seed=6)
+    copies = [panel.copy(), churn.copy(), transfers.copy()]
+    stages = L.ladder(panel)
+    stages_copy = stages.copy()
+    L.stage_shares(stages)
+    L.migration(stages)
+    L.retention_curves(churn)
+    P.churn_hazard(churn, id="customer_id", time="year", score="overall_sat", churn="churned", cut=5)
+    L.transfer_penalty(transfers, drivers=["d1"])
+    for before, after in zip(copies, [panel, churn, transfers], strict=True):
+        pd.testing.assert_frame_equal(before, after)
+    pd.testing.assert_frame_equal(stages_copy, stages)
