@@ -334,3 +334,19 @@ def test_run_from_data_files_imports_into_a_temporary_store(study_dir, tmp_path)
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     assert len([i for i in manifest["inputs"] if i["role"] == "data"]) == len(files)
     assert not list(result.directory.rglob("*.duckdb"))  # the run's store is temporary
+
+
+def test_raking_margins_are_applied_per_wave_and_checked(study_dir):
+    from cxresearch.report import open_study
+
+    path = _params(study_dir, "rake", variables={"by": ["branch"], "weight": "weight",
+                                                  "raking": {"segment": {1: 0.3, 2: 0.7}}})
+    study = open_study(path, style=False)
+    assert study.design["weights"] == "raked_weight"
+    frame = study.responses()
+    for _, wave in frame.groupby("wave"):
+        shares = wave.groupby("segment")["raked_weight"].sum() / wave["raked_weight"].sum()
+        assert shares.round(6).to_dict() == {1: 0.3, 2: 0.7}
+    bad = _params(study_dir, "rakebad", variables={"raking": {"segment": {1: 0.5, 9: 0.5}}})
+    with pytest.raises(ParamsError, match=r"variables\.raking\.segment: category \[9\] not among the codebook values"):
+        run_report(bad)

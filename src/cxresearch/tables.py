@@ -1393,6 +1393,9 @@ def settings_table(params, *, name: str = "report_settings", lang: str, codebook
         ("趋势起始年份" if zh else "Trend from", str(params.first_wave) if params.first_wave else "–"),
         ("加权变量" if zh else "Weight variable",
          var_label(params.variables.weight, lang=lang, codebook=codebook) if params.variables.weight else ("无" if zh else "none")),
+        ("按边际分布调整（raking）" if zh else "Raked to margins of",
+         "、".join(var_label(v, lang=lang, codebook=codebook) for v in params.variables.raking) if params.variables.raking
+         else ("否" if zh else "no")),
         ("置信水平" if zh else "Confidence level", fmt_pct(1 - t.alpha)),
         ("显著性水平 α" if zh else "Significance level α", fmt_num(t.alpha, 2)),
         ("报告下限（样本量）" if zh else "Reporting minimum base", fmt_int(t.min_base)),

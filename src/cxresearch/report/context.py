@@ -22,9 +22,12 @@ from typing import Any
 from cxresearch.errors import CXError, CXValueError, CXWarning
 from cxresearch.report.params import Params, load_params
 
-__all__ = ["Study", "open_study"]
+__all__ = ["RAKED_WEIGHT", "Study", "open_study"]
 
-_WARNING_PREFIX = "CXWARNING\t"  # same as cxresearch.report.render.WARNING_PREFIX
+_WARNING_PREFIX = "CXWARNING\t"
+
+#: Column holding the raked weights when the params give raking margins.
+RAKED_WEIGHT = "raked_weight"  # same as cxresearch.report.render.WARNING_PREFIX
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None, _orig=warnings.showwarning):
@@ -163,7 +166,11 @@ class Study:
 
     @property
     def weight(self) -> str | None:
-        """Weight column, or None for unweighted estimates."""
+        """Weight column of the estimates: ``RAKED_WEIGHT`` when the params give raking margins
+        (each wave raked to them from ``variables.weight``), else ``variables.weight`` (None:
+        unweighted)."""
+        if self.params.variables.raking:
+            return RAKED_WEIGHT
         return self.params.variables.weight
 
     # -- labels ---------------------------------------------------------------------------------
@@ -199,8 +206,24 @@ class Study:
         key = ("responses", all_waves)
         if key not in self._cache:
             waves = None if all_waves else self.waves
-            self._cache[key] = self._read("responses", waves=waves)
+            frame = self._read("responses", waves=waves)
+            if self.params.variables.raking:
+                frame = self._rake(frame)
+            self._cache[key] = frame
         return self._cache[key].copy()
+
+    def _rake(self, frame):
+        """Add ``RAKED_WEIGHT``: each wave raked to the params' margins (IPF, ``cx.survey.rake``)."""
+        import pandas as pd
+
+        from cxresearch import survey
+
+        margins = self.params.variables.raking
+        parts = []
+        for _, part in frame.groupby("wave", sort=False):
+            result = survey.rake(part, margins=margins, weights=self.params.variables.weight)
+            parts.append(result.weights.rename(RAKED_WEIGHT))
+        return frame.assign(**{RAKED_WEIGHT: pd.concat(parts).reindex(frame.index)})
 
     def with_comments(self, *, current: bool = False):
         """Responses with each open-text variable (e.g. ``comment``) joined back as a column.

@@ -205,6 +205,14 @@ def check_inputs(params: Params) -> Any:
     for name in (v.raking or {}):
         checks.append((f"variables.raking.{name}", name))
     bad = [(k, n) for k, n in checks if n is not None and n not in names]
+    for name, margin in (v.raking or {}).items():
+        if name not in names:
+            continue
+        values = getattr(book.get(name), "values", None) or {}
+        unknown = [code for code in margin if values and code not in values]
+        if unknown:
+            raise ParamsError(f"{label}: variables.raking.{name}: categor{'ies' if len(unknown) > 1 else 'y'} "
+                              f"{unknown} not among the codebook values {sorted(values)}")
     if bad:
         lines = "\n".join(f"  - {k}: {n!r} is not a codebook variable" for k, n in bad)
         raise ParamsError(f"{label}: {len(bad)} unknown variable(s) (codebook has: {', '.join(sorted(names))}):\n{lines}")
