@@ -129,6 +129,7 @@ def test_params_resolve_paths_relative_to_file(study_dir):
         ({"output": {"formats": ["docx"]}}, r"output\.formats\[0\]"),
         ({"thresholds": {"min_base": 3, "anonymity_min": 5}}, r"anonymity_min \(5\) must not exceed min_base \(3\)"),
         ({"client": "../etc"}, r"client: .*folder name\); got '\.\./etc'"),
+        ({"alerts": [{"name": "x", "kind": "low_score", "owner": "service"}]}, r"alerts: rule 'x' \(low_score\) needs a number"),
     ],
 )
 def test_params_errors_name_the_key(study_dir, over, message):

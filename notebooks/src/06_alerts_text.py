@@ -30,7 +30,7 @@ codeframe = cx.text.default_codeframe()
 # ## Customer alerts
 
 # %%
-cases = cx.alerts.alert_cases(study.with_comments(), customers=study.customers(), current=study.wave, score=v.outcome)
+cases = cx.alerts.alert_cases(study.with_comments(), rules=study.alert_rules, customers=study.customers(), current=study.wave, score=v.outcome)
 
 # %%
 alert_counts = cx.alerts.alert_counts(cases, by=v.by[0])

@@ -1401,7 +1401,7 @@ def settings_table(params, *, name: str = "report_settings", lang: str, codebook
         ("报告下限（样本量）" if zh else "Reporting minimum base", fmt_int(t.min_base)),
         ("匿名下限（样本量）" if zh else "Anonymity minimum base", fmt_int(t.anonymity_min)),
         ("不满意界值（总体满意度 ≤）" if zh else "Dissatisfied cut (overall satisfaction ≤)", fmt_num(t.dissatisfied_cut, 0)),
-        ("预警阈值" if zh else "Early-warning threshold", fmt_num(t.early_warning, 2)),
+        ("预警阈值（总体满意度 <）" if zh else "Early-warning threshold (overall satisfaction <)", fmt_num(t.early_warning, 1)),
         ("Bootstrap 重抽样次数" if zh else "Bootstrap resamples", fmt_int(a.n_boot)),
         ("随机数种子" if zh else "Random seed", str(a.seed)),
         ("最长滞后（年）" if zh else "Longest lag (years)", str(a.max_lag)),

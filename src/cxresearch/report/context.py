@@ -134,6 +134,23 @@ class Study:
         return [v.name for v in self.codebook.by_role("driver") if (v.dimension or "").startswith("process:")]
 
     @property
+    def alert_rules(self) -> tuple:
+        """Early-warning rules: the params' ``alerts`` list, else the package defaults with the
+        low-score rule set to ``thresholds.early_warning`` on the outcome variable."""
+        import dataclasses
+
+        from cxresearch import alerts
+
+        if self.params.alerts is not None:
+            return alerts.rules_from_params(self.params.alerts)
+        outcome = self.params.variables.outcome
+        return tuple(
+            dataclasses.replace(r, score=outcome, below=self.params.thresholds.early_warning)
+            if r.kind == "low_score" else dataclasses.replace(r, score=outcome) if r.kind == "drop" else r
+            for r in alerts.DEFAULT_RULES
+        )
+
+    @property
     def focus_process(self) -> str:
         """The business process whose persistence the report follows: ``variables.process``, else
         the service process (dimension ``process:service``), else the first process."""

@@ -153,7 +153,7 @@ class Thresholds(_Model):
     min_base: Annotated[int, Field(ge=1)] = 30
     anonymity_min: Annotated[int, Field(ge=1)] = 5
     dissatisfied_cut: Annotated[float, Field(ge=0)] = 6
-    early_warning: Annotated[float, Field(ge=0, le=1)] = 0.5
+    early_warning: Annotated[float, Field(ge=0)] = 5  # outcome below this raises an early-warning alert
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
 
     @model_validator(mode="after")
@@ -237,6 +237,7 @@ class Params(_Model):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     analysis: Analysis = Field(default_factory=Analysis)
     programme: Programme | None = None
+    alerts: list[dict[str, Any]] | None = None  # early-warning rules (cx.alerts.AlertRule fields)
     output: Output = Field(default_factory=Output)
     branding: Branding = Field(default_factory=Branding)
     notebooks: list[str] = Field(default_factory=lambda: list(NOTEBOOKS))

@@ -192,6 +192,13 @@ def check_inputs(params: Params) -> Any:
             raise
         except CXError as exc:
             raise ParamsError(f"{label}: data.store: {exc}") from None
+    if params.alerts is not None:
+        from cxresearch import alerts
+
+        try:
+            alerts.rules_from_params(params.alerts)
+        except CXError as exc:
+            raise ParamsError(f"{label}: alerts: {exc}") from None
     if book is None:
         return None
     names = set(book.names)
