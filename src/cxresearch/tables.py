@@ -687,6 +687,13 @@ def missing_answers(missing: pd.DataFrame, *, lang: str, codebook=None, min_base
                  base=fmt_base(len(missing), lang).replace("n =", "回答数 =" if lang == "zh" else "answers ="))
 
 
+def _range(lo: str, hi: str, lang: str) -> str:
+    """An interval as text: ``'3.1–4.2'``, or ``'-26.4 to -21.5'`` when a bound is negative."""
+    if lo.startswith("-") or hi.startswith("-"):
+        return f"{lo} 至 {hi}" if lang == "zh" else f"{lo} to {hi}"
+    return f"{lo}–{hi}"
+
+
 def _value(x: Any, kind: str) -> str:
     return fmt(x, _VALUE_FORMATS.get(kind, kind))
 
@@ -730,7 +737,7 @@ def say_trend(
                     else f"The {wave} base for {label} is too small to report.")
     first = frame.dropna(subset=["estimate"]).iloc[0]
     level = _value(row["estimate"], kind)
-    ci = f"{_value(row['ci_lower'], kind)}–{_value(row['ci_upper'], kind)}"
+    ci = _range(_value(row["ci_lower"], kind), _value(row["ci_upper"], kind), lang)
     conf = f"{round(100 * (1 - alpha))}%"
     if lang == "zh":
         s = f"{wave} 年**{label}**为 **{level}**（{conf} 置信区间 {ci}，n = {fmt_int(row['n'])}）。"
@@ -1314,7 +1321,7 @@ def say_programme(result, *, lang: str, codebook=None, min_base: int | None = No
     row = result.frame.iloc[0]
     units = "、".join(value_label(by, u, lang=lang, codebook=codebook) for u in result.programme_units) if lang == "zh" \
         else ", ".join(value_label(by, u, lang=lang, codebook=codebook) for u in result.programme_units)
-    ci = f"{fmt_num(row['ci_lower'], 2)}–{fmt_num(row['ci_upper'], 2)}"
+    ci = _range(fmt_num(row["ci_lower"], 2), fmt_num(row["ci_upper"], 2), lang)
     sig = float(row["p_value"]) < result.alpha
     conf = f"{round(100 * (1 - float(result.alpha)))}%"
     if lang == "zh":
