@@ -212,6 +212,13 @@ def check_inputs(params: Params) -> Any:
     for name in (v.raking or {}):
         checks.append((f"variables.raking.{name}", name))
     bad = [(k, n) for k, n in checks if n is not None and n not in names]
+    if v.outcome in names:
+        scale = book.get(v.outcome).scale
+        t = params.thresholds
+        for key, value in (("dissatisfied_cut", t.dissatisfied_cut), ("early_warning", t.early_warning)):
+            if scale is not None and not (scale[0] <= value <= scale[1]):
+                raise ParamsError(f"{label}: thresholds.{key}: {value:g} is outside the scale of "
+                                  f"{v.outcome} ({scale[0]:g}–{scale[1]:g})")
     for name, margin in (v.raking or {}).items():
         if name not in names:
             continue
