@@ -66,7 +66,7 @@ cx.tables.settings_table(study.params, **study.fmt)
 # ## Reliability and model diagnostics
 
 # %%
-cx.tables.say_reliability(cx.employee.cronbach_alpha(study.current()[study.drivers]), items=study.drivers, **study.fmt)
+cx.tables.reliability_table(cx.survey.reliability(study.current(), dimensions=study.scales, codebook=study.codebook, alpha=study.thresholds.alpha, min_base=study.thresholds.min_base, anonymity_min=study.thresholds.anonymity_min), **study.fmt)
 
 # %%
 drivers = cx.drivers.importance(study.current(), outcome=v.outcome, drivers=study.drivers, weights=study.weight)

@@ -44,6 +44,7 @@ __all__ = [
     "labelled",
     "missing_answers",
     "say_bases",
+    "reliability_table",
     "band_labels",
     "p_eq",
     "provenance_table",
@@ -1456,6 +1457,38 @@ def say_reliability(alpha_value: float, *, items: Sequence[str], lang: str, code
     else:
         s = f"The {k} driver items have an internal consistency of Cronbach's α = **{fmt_num(alpha_value, 2)}** ({level})."
     return Text(s)
+
+
+_SCALE_NAMES = {
+    "drivers": ("全部驱动因素题目", "All driver items"), "processes": ("业务流程题目", "Business-process items"),
+    "product": ("产品", "Product"), "price": ("价格", "Price"), "channel": ("渠道", "Channel"),
+    "service": ("服务", "Service"), "need": ("需求", "Needs"), "convenience": ("便利", "Convenience"),
+    "emotion": ("情感", "Emotion"), "competitor": ("竞争对比", "Competition"),
+}
+
+
+def reliability_table(result, *, name: str = "reliability", lang: str, codebook=None,
+                      min_base: int | None = None, title: str | None = None) -> Table:
+    """Cronbach's alpha (with interval) and omega per item set (``cx.survey.reliability``)."""
+    _check_lang(lang)
+    frame = result.scales.copy()
+    _need_cols(frame, ["dimension", "n", "n_items", "estimate", "ci_lower", "ci_upper", "omega_total"],
+               "reliability_table")
+    frame["scale_label"] = frame["dimension"].map(
+        lambda d: _SCALE_NAMES.get(d, (d, d))[0 if lang == "zh" else 1])
+    flag = "low_alpha" if "low_alpha" in frame else None
+    zh = lang == "zh"
+    threshold = result.settings.get("threshold", 0.7) if isinstance(getattr(result, "settings", None), Mapping) else 0.7
+    return table(frame, title=title or ("量表信度" if zh else "Reliability of the item sets"), name=name,
+                 columns=["scale_label", "n_items", "n", "estimate", "ci_lower", "ci_upper", "omega_total"],
+                 labels={"scale_label": "题目组" if zh else "Item set", "n_items": "题数" if zh else "Items",
+                         "n": word("n", lang), "estimate": "Cronbach α", "ci_lower": word("ci_lower", lang),
+                         "ci_upper": word("ci_upper", lang), "omega_total": "McDonald ω"},
+                 formats={"scale_label": "text", "n_items": "int", "n": "int", "estimate": "num2",
+                          "ci_lower": "num2", "ci_upper": "num2", "omega_total": "num2"},
+                 flags={"estimate": flag} if flag else None,
+                 notes=[(f"α 低于 {fmt_num(threshold, 2)} 标红。" if zh
+                         else f"α below {fmt_num(threshold, 2)} flagged.")])
 
 
 def provenance_table(imports: pd.DataFrame, *, name: str = "data_sources", lang: str, codebook=None,

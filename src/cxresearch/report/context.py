@@ -165,6 +165,19 @@ class Study:
         return procs[0]
 
     @property
+    def scales(self) -> dict[str, list[str]]:
+        """Item sets whose reliability the appendix reports: all drivers, and each codebook dimension
+        with two or more driver items (business processes are separate measures, not a scale)."""
+        out: dict[str, list[str]] = {}
+        if len(self.drivers) >= 2:
+            out["drivers"] = list(self.drivers)
+        by_dim: dict[str, list[str]] = {}
+        for name in self.drivers:
+            by_dim.setdefault(self.codebook.get(name).dimension or "", []).append(name)
+        out.update({d: items for d, items in by_dim.items() if d and len(items) >= 2})
+        return out
+
+    @property
     def design(self) -> dict[str, Any]:
         """Keyword arguments every survey estimate of this report shares.
 
