@@ -48,7 +48,6 @@ __all__ = [
     "band_labels",
     "p_eq",
     "provenance_table",
-    "say_reliability",
     "diagnostics_table",
     "settings_table",
     "linkage_table",
@@ -1443,20 +1442,6 @@ def diagnostics_table(result, *, name: str, lang: str, codebook=None, min_base: 
                  formats={"label": "text", "mean": "num2", "sd": "num2", "r": "num2", "beta": "num3", "vif": "num2"},
                  base=fmt_base(result.n, lang, n_eff=result.n_eff, min_base=min_base), notes=notes,
                  flags={"vif": "high_vif"})
-
-
-def say_reliability(alpha_value: float, *, items: Sequence[str], lang: str, codebook=None,
-                    min_base: int | None = None) -> Text:
-    """Narrative on the internal consistency (Cronbach's alpha) of a set of items."""
-    _check_lang(lang)
-    k = len(items)
-    level = ("良好" if alpha_value >= 0.8 else "可接受" if alpha_value >= 0.7 else "偏低") if lang == "zh" else \
-        ("good" if alpha_value >= 0.8 else "acceptable" if alpha_value >= 0.7 else "low")
-    if lang == "zh":
-        s = f"{k} 个驱动因素题目的内部一致性 Cronbach α = **{fmt_num(alpha_value, 2)}**，信度{level}。"
-    else:
-        s = f"The {k} driver items have an internal consistency of Cronbach's α = **{fmt_num(alpha_value, 2)}** ({level})."
-    return Text(s)
 
 
 _SCALE_NAMES = {
