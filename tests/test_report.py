@@ -352,3 +352,20 @@ def test_raking_margins_are_applied_per_wave_and_checked(study_dir):
     bad = _params(study_dir, "rakebad", variables={"raking": {"segment": {1: 0.5, 9: 0.5}}})
     with pytest.raises(ParamsError, match=r"variables\.raking\.segment: category \[9\] not among the codebook values"):
         run_report(bad)
+
+
+def test_cxwebpdf_exporter_entry_point_prints_a4_with_system_chromium(tiny_report):
+    import io
+
+    from nbconvert.exporters import get_exporter
+    from pypdf import PdfReader
+
+    from cxresearch.report.webpdf import CXWebPDFExporter
+
+    cls = get_exporter("cxwebpdf")
+    assert cls is CXWebPDFExporter
+    exporter = cls(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    pdf, _ = exporter.from_filename(str(tiny_report.directory / "notebooks" / "tiny.ipynb"))
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4, not Letter (612 x 792)

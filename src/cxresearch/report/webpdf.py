@@ -112,6 +112,14 @@ class CXWebPDFExporter(WebPDFExporter):
     def _disable_sandbox_default(self):
         return True
 
+    @default("template_name")
+    def _template_name_default(self):
+        return "cxreport"  # the house template: print CSS, no CDN scripts
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self):
+        return [str(Path(__file__).resolve().parent.parent / "templates")]
+
     def run_playwright(self, html: str) -> bytes:
         """Print ``html`` to PDF bytes with the system Chromium (never downloads a browser)."""
         return print_pdf(
