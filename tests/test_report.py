@@ -250,7 +250,8 @@ def test_failing_notebook_keeps_notebook_and_writes_no_report(study_dir, tmp_pat
     from cxresearch.cli import main
 
     path = _params(study_dir, "failing", notebooks=["failing"], output={"dir": str(tmp_path / "rep")})
-    with pytest.raises(NotebookFailed, match=r"failing\.ipynb failed at cell \d+: ValueError: deliberate failure 42"):
+    with pytest.raises(NotebookFailed, match=r"failing\.ipynb failed at cell \d+ \(raise ValueError\('deliberate failure 42'\)\): "
+                                             r"ValueError: deliberate failure 42"):
         run_report(path)
     out = tmp_path / "rep" / "alpha" / "2025"
     kept = out / "notebooks" / "failing.ipynb"

@@ -48,9 +48,15 @@ class ReportError(CXError):
 class NotebookFailed(ReportError):
     """A study notebook raised; the executed notebook with its traceback is kept."""
 
-    def __init__(self, *, notebook: Path, cell: int | None, ename: str, evalue: str, kept: Path):
+    def __init__(self, *, notebook: Path, cell: int | None, ename: str, evalue: str, kept: Path,
+                 source: str | None = None):
         self.notebook, self.cell, self.ename, self.evalue, self.kept = notebook, cell, ename, evalue, kept
+        self.source = source
         where = f"cell {cell}" if cell is not None else "start-up"
+        code = [line.strip() for line in (source or "").splitlines() if line.strip()]
+        if code:
+            first = code[0] if len(code[0]) <= 70 else code[0][:67] + "..."
+            where += f" ({first}{' ...' if len(code) > 1 else ''})"
         first = (evalue or "").strip().splitlines()
         super().__init__(
             f"notebook {notebook.name} failed at {where}: {ename}: {first[0] if first else ''} "
@@ -306,7 +312,8 @@ def _execute(src: Path, dst: Path, *, parameters: dict, kernel: _Kernel, timeout
         )
     except PapermillExecutionError as exc:
         cell = exc.exec_count - 1 if exc.exec_count else None  # the hidden reset cell is not counted
-        raise NotebookFailed(notebook=src, cell=cell, ename=exc.ename, evalue=exc.evalue, kept=dst) from None
+        raise NotebookFailed(notebook=src, cell=cell, ename=exc.ename, evalue=exc.evalue, kept=dst,
+                             source=exc.source) from None
     except Exception as exc:  # kernel died, timeout, bad notebook file
         raise NotebookFailed(notebook=src, cell=None, ename=type(exc).__name__, evalue=str(exc),
                              kept=dst) from None
