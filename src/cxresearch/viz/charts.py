@@ -34,6 +34,26 @@ def _check_lang(lang: str) -> None:
         raise CXValueError(f"lang must be one of 'zh', 'en'; got {lang!r}")
 
 
+def _fmt_n(x: float) -> str:
+    return f"{round(float(x)):,d}"
+
+
+def _base_note(ax, lang: str, n_lo: float, n_hi: float | None = None, n_eff: float | None = None,
+               per: str | None = None) -> None:
+    """Write the chart's base under the axes: 'Base: n = 3,720–3,912 per wave (effective n ...)'."""
+    if not np.isfinite(n_lo):
+        return
+    n = _fmt_n(n_lo) if n_hi is None or round(n_hi) == round(n_lo) else f"{_fmt_n(n_lo)}–{_fmt_n(n_hi)}"
+    zh = lang == "zh"
+    text = f"{_BASE[lang]}{'：' if zh else ': '}n = {n}"
+    if per:
+        text += per
+    if n_eff is not None and np.isfinite(n_eff):
+        text += f"（有效样本量 {_fmt_n(n_eff)}）" if zh else f" (effective n = {_fmt_n(n_eff)})"
+    ax.annotate(text, (0, 0), xycoords="figure fraction", xytext=(6, 4), textcoords="offset points",
+                fontsize=7, color="0.4", ha="left", va="bottom")
+
+
 def _percent_axis(ax, axis: str = "y") -> None:
     from matplotlib.ticker import PercentFormatter
 
@@ -102,6 +122,10 @@ def trend(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
+    if "n" in frame and frame["n"].notna().any():
+        _base_note(ax, lang, frame["n"].min(), frame["n"].max(),
+                   per=("（每期）" if lang == "zh" else " per wave") if by is None else
+                   ("（每组每期）" if lang == "zh" else " per line and wave"))
     return ax
 
 
@@ -174,6 +198,7 @@ def segment_bars(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
+    _base_note(ax, lang, data["n"].sum(), n_eff=data["n_eff"].sum() if "n_eff" in data else None)
     return ax
 
 
@@ -231,6 +256,9 @@ def stacked_shares(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
+    if "n" in frame:
+        totals = frame.groupby(x)["n"].sum()
+        _base_note(ax, lang, totals.min(), totals.max(), per="（每年）" if lang == "zh" else " per year")
     return ax
 
 
@@ -325,4 +353,7 @@ def retention(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
+    if "at_risk" in curves:
+        start = curves.sort_values("years").groupby(group, sort=False)["at_risk"].first().sum()
+        _base_note(ax, lang, start, per="（客户）" if lang == "zh" else " customers")
     return ax
