@@ -9,6 +9,7 @@ tests/test_notebooks.py.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -370,3 +371,23 @@ def test_cxwebpdf_exporter_entry_point_prints_a4_with_system_chromium(tiny_repor
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4, not Letter (612 x 792)
+
+
+def test_kernelspec_for_this_interpreter_even_when_prefix_is_read_only(tmp_path, monkeypatch):
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from cxresearch.report.kernel import ensure_kernel
+
+    name = ensure_kernel()
+    spec = KernelSpecManager().get_kernel_spec(name)
+    assert spec.argv[0] == sys.executable
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(sys, "prefix", str(blocker))  # <prefix>/share cannot be created
+    monkeypatch.setenv("JUPYTER_PATH", "")
+    fallback = ensure_kernel()
+    assert fallback == name
+    assert os.environ["JUPYTER_PATH"]
+    assert KernelSpecManager().get_kernel_spec(fallback).argv[0] == sys.executable
