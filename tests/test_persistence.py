@@ -17,6 +17,8 @@ import statsmodels.api as sm
 
 from cxresearch import persistence as P
 from cxresearch.errors import CXValueError, NotEstimableWarning
+from cxresearch.persistence._cluster_bootstrap import _ClusterBlocks
+from cxresearch.persistence.lags import _build_design
 
 REF = Path(__file__).parent / "reference" / "persistence"
 FEW = "ignore::cxresearch.persistence.FewClustersWarning"
@@ -177,9 +179,9 @@ def test_within_matches_dummy_variable_regression():
 @pytest.mark.parametrize("method", ["pooled", "within"])
 def test_bootstrap_replicate_equals_statsmodels_on_resampled_customers(method):
     df = simulate_panel(effects=(0.4, 0.2), n_customers=50, n_years=7, seed=2, p_obs=0.9)
-    design = P._build_design(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                             max_lag=2, controls=[], time_effects=True, method=method)
-    blocks = P._ClusterBlocks(design.X, design.y, design.groups, chunk_rows=37)  # several chunks
+    design = _build_design(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
+                           max_lag=2, controls=[], time_effects=True, method=method)
+    blocks = _ClusterBlocks(design.X, design.y, design.groups, chunk_rows=37)  # several chunks
     rng = np.random.default_rng(8)
     counts = np.bincount(rng.integers(0, design.n_customers, design.n_customers),
                          minlength=design.n_customers)

@@ -24,7 +24,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from cxresearch.errors import CXValueError, NotEstimableWarning
-from cxresearch.persistence import (
+from cxresearch.persistence._panel import (
     _as_binary,
     _as_list,
     _check_alpha,
