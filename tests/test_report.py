@@ -82,6 +82,16 @@ def study_dir(tmp_path_factory) -> Path:
     _notebook(nbdir, "tiny", TINY_CELLS)
     failing = [*TINY_CELLS[:4], ("code", "x = 1", []), ("code", "raise ValueError('deliberate failure 42')", [])]
     _notebook(nbdir, "failing", failing)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1, 0.4))
+    ax.text(0.1, 0.2, "ACME")
+    ax.axis("off")
+    fig.savefig(folder / "logo.png")
+    plt.close(fig)
     return folder
 
 
@@ -167,7 +177,9 @@ def test_params_file_not_yaml(tmp_path):
 
 @pytest.fixture(scope="session")
 def tiny_report(study_dir):
-    path = _params(study_dir, "tiny", output={"formats": ["html", "xlsx"], "dir": "reports"})
+    path = _params(study_dir, "tiny", output={"formats": ["html", "xlsx"], "dir": "reports"},
+                   branding={"title": {"zh": "体验报告", "en": "Experience <Report>"}, "logo": "logo.png",
+                             "primary_colour": "#123456", "prepared_by": "Team & Co"})
     return run_report(path)
 
 
@@ -192,6 +204,13 @@ def test_html_has_no_code_no_streams_no_prompts(tiny_report):
     assert "<script" not in html.lower()
     for attr in ("src=\"http", "href=\"http", "@import url(http", "src='http"):
         assert attr not in html
+
+
+def test_cover_branding_logo_embedded_and_escaped(tiny_report):
+    html = tiny_report.html.read_text(encoding="utf-8")
+    assert 'class="cx-logo" src="data:image/png;base64,' in html
+    assert "Experience &lt;Report&gt;" in html and "Team &amp; Co" in html and "Alpha Machinery" in html
+    assert "--cx-primary: #123456" in html
 
 
 def test_customer_comment_script_is_shown_as_text(tiny_report):
