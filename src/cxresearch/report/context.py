@@ -8,11 +8,13 @@ store path and a language override); :func:`open_study` derives everything else:
 
 Every read goes through :class:`cxresearch.store.Store` and names the client, so a report never
 sees another client's rows. Opening a study also sets the house chart style (CJK font, branding
-colours) and routes the package's data-quality warnings to the report's notes.
+colours); under the report runner (``cxresearch run``) it also routes the package's data-quality
+warnings to the report's notes, while in JupyterLab they show as ordinary warnings.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -374,5 +376,6 @@ def open_study(
         palette = [params.branding.primary_colour, params.branding.accent_colour]
         palette += [c for c in viz_style.PALETTE if c not in palette]
         viz_style.apply(palette=palette)
-    warnings.showwarning = _show_warning
+    if os.environ.get("CXRESEARCH_REPORT_RUN"):  # set by cxresearch.report.run for its kernel
+        warnings.showwarning = _show_warning  # data-quality warnings go to the report's notes
     return Study(params=params, codebook=book, store_path=Path(store_path))

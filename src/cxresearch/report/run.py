@@ -250,6 +250,9 @@ def _cell_durations(nb) -> float:
 
 RESET_TAG = "cx-reset"
 
+#: Environment variable set in the report kernel (see cxresearch.report.context.open_study).
+REPORT_ENV = "CXRESEARCH_REPORT_RUN"
+
 
 class _Kernel:
     """One kernel shared by the notebooks of a report (imports are paid once).
@@ -268,7 +271,8 @@ class _Kernel:
 
         self.km = AsyncKernelManager(kernel_name=self.name)
         try:
-            asyncio.run(self.km.start_kernel(cwd=str(self.cwd)))
+            env = {**os.environ, REPORT_ENV: "1"}  # open_study routes data-quality warnings to the report
+            asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env=env))
         except Exception as exc:
             raise ReportError(f"could not start the Jupyter kernel {self.name!r}: {exc}") from None
         return self
