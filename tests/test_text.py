@@ -13,6 +13,7 @@ from scipy import stats
 
 from cxresearch import text
 from cxresearch.errors import CXValueError, NotEstimableWarning, SmallBaseWarning
+from cxresearch.text.coding import _coder
 
 REFERENCE = Path(__file__).parent / "reference" / "loop" / "hand_coded_comments.csv"
 
@@ -655,7 +656,7 @@ def test_demo_theme_tables_and_masked_quotes(demo):
 def test_whole_comment_segmentation_splits_back_into_clauses(hand_coded):
     # the fast path (one jieba pass per comment) must give exactly the per-clause tokens
     cf = text.load_codeframe(None)
-    coder = text._coder(cf)
+    coder = _coder(cf)
     comments = list(hand_coded["comment"]) + ["价格贵|服务好", "a | b, c。d", "  ", "||"]
     for c in comments:
         norm = coder.normalise(c)
