@@ -83,6 +83,14 @@ def check_columns(data: pd.DataFrame, columns: Sequence[str], name: str) -> None
         )
 
 
+def check_column(data: pd.DataFrame, value: object, name: str) -> str:
+    """Check that ``value`` is one column name (``str``) present in ``data``; return it."""
+    if not isinstance(value, str):
+        raise CXValueError(f"{name} must be one column name; got {value!r}")
+    check_columns(data, [value], name)
+    return value
+
+
 def check_alpha(alpha: float, name: str = "alpha") -> float:
     try:
         a = float(alpha)
@@ -493,6 +501,27 @@ def build_design(
     )
 
 
+def prepare_design(
+    data: pd.DataFrame,
+    *,
+    alpha: float,
+    min_base: int,
+    anonymity_min: int,
+    weights: str | object | None,
+    strata: str | Sequence[str] | None,
+    cluster: str | None,
+    fpc: str | float | None,
+    lonely_psu: str,
+) -> tuple[float, Design]:
+    """Validate ``alpha`` and the base rules, then build the design (the shared entry checks)."""
+    alpha = check_alpha(alpha)
+    check_base_rules(min_base, anonymity_min)
+    design = build_design(
+        data, weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu
+    )
+    return alpha, design
+
+
 # --------------------------------------------------------------------------------------------
 # domains
 # --------------------------------------------------------------------------------------------
@@ -664,10 +693,13 @@ def finish(
     value_columns: Sequence[str],
     where: str,
     settings: dict | None = None,
+    stacklevel: int = 3,
 ) -> pd.DataFrame:
     """Add ``small_base`` and ``suppressed`` flags; blank every value column of suppressed rows.
 
     ``settings`` (the design and options the estimate ran with) is kept in ``frame.attrs``.
+    ``stacklevel`` points the :class:`SmallBaseWarning` at the caller of the public function
+    (3: the public function calls ``finish`` itself).
     """
     if settings is not None:
         frame.attrs["settings"] = {"function": where, **settings}
@@ -685,7 +717,7 @@ def finish(
             f"{where}: {int(small.sum())} estimate(s) rest on fewer than {min_base} respondents "
             f"(flagged small_base); {int(supp.sum())} under {anonymity_min} suppressed",
             SmallBaseWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     return frame
 
@@ -694,3 +726,4 @@ def design_settings(design: Design, **extra: object) -> dict:
     out = dict(design.spec)
     out.update(extra)
     return out
+

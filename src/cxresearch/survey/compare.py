@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from scipy import stats
 
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
+from cxresearch.survey._frames import domain_frame
 from cxresearch.survey.kpi import transform
 
 __all__ = ["difference", "chisq", "trend", "adjust_p"]
@@ -67,6 +69,26 @@ def _pair(design: core.Design, x: np.ndarray, in_a: np.ndarray, in_b: np.ndarray
     V = design.vcov(np.column_stack([za, zb]))
     var = V[0, 0] + V[1, 1] - 2 * V[0, 1]
     return ma, mb, max(var, 0.0)
+
+
+class _PairTest(NamedTuple):
+    estimate_a: float
+    estimate_b: float
+    estimate: float  # b - a
+    se: float
+    statistic: float  # t
+    p_value: float
+
+
+def _pair_test(design: core.Design, x: np.ndarray, in_a: np.ndarray, in_b: np.ndarray, df):
+    """Design-based t test of ``b - a`` (two domain means of ``x``) on ``df`` degrees of freedom."""
+    ma, mb, var = _pair(design, x, in_a, in_b)
+    se = float(np.sqrt(var))
+    diff = mb - ma
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = diff / se if se > 0 else np.nan
+    p = 2 * stats.t.sf(abs(t), df) if np.isfinite(t) else np.nan
+    return _PairTest(ma, mb, diff, se, t, p)
 
 
 def _sorted_levels(values) -> list:
@@ -161,10 +183,16 @@ def difference(
     core.check_columns(data, [by], "by")
     within_cols = core.as_list(within, "within")
     core.check_columns(data, within_cols, "within")
-    alpha = core.check_alpha(alpha)
-    core.check_base_rules(min_base, anonymity_min)
-    design = core.build_design(
-        data, weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu
+    alpha, design = core.prepare_design(
+        data,
+        alpha=alpha,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        weights=weights,
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc,
+        lonely_psu=lonely_psu,
     )
     x = _stat_variable(data, score, statistic, scale, codebook, k, level)
     observed = _sorted_levels(data[by])
@@ -192,12 +220,7 @@ def difference(
         for a, b in pairs:
             in_a = in_g & (gvals == a)
             in_b = in_g & (gvals == b)
-            ma, mb, var = _pair(design, x, in_a, in_b)
-            se = float(np.sqrt(var))
-            diff = mb - ma
-            with np.errstate(invalid="ignore", divide="ignore"):
-                t = diff / se if se > 0 else np.nan
-            p = 2 * stats.t.sf(abs(t), df_t) if np.isfinite(t) else np.nan
+            test = _pair_test(design, x, in_a, in_b, df_t)
             row = {c: groups.levels[c].iloc[g] for c in within_cols}
             n_a, n_b = int((in_a & valid).sum()), int((in_b & valid).sum())
             row.update(
@@ -207,15 +230,15 @@ def difference(
                 n_a=float(n_a),
                 n_b=float(n_b),
                 n=float(min(n_a, n_b)),
-                estimate_a=ma,
-                estimate_b=mb,
-                estimate=diff,
-                se=se,
-                ci_lower=diff - q * se,
-                ci_upper=diff + q * se,
-                statistic=t,
+                estimate_a=test.estimate_a,
+                estimate_b=test.estimate_b,
+                estimate=test.estimate,
+                se=test.se,
+                ci_lower=test.estimate - q * test.se,
+                ci_upper=test.estimate + q * test.se,
+                statistic=test.statistic,
                 df=float(df_t),
-                p_value=p,
+                p_value=test.p_value,
             )
             rows.append(row)
     out = pd.DataFrame(rows)
@@ -305,9 +328,7 @@ def chisq(
     """
     data = core.check_frame(data)
     for name, c in (("row", row), ("col", col)):
-        if not isinstance(c, str):
-            raise CXValueError(f"{name} must be one column name; got {c!r}")
-        core.check_columns(data, [c], name)
+        core.check_column(data, c, name)
     if statistic not in ("F", "Chisq"):
         raise CXValueError(f"statistic must be one of 'F', 'Chisq'; got {statistic!r}")
     design = core.build_design(
@@ -433,44 +454,33 @@ def trend(
     changes use the joint influence values of the two waves, so their covariance is included.
     """
     data = core.check_frame(data)
-    if not isinstance(score, str):
-        raise CXValueError(f"score must be one column name; got {score!r}")
-    core.check_columns(data, [score], "score")
-    if not isinstance(wave, str):
-        raise CXValueError(f"wave must be one column name; got {wave!r}")
-    core.check_columns(data, [wave], "wave")
+    core.check_column(data, score, "score")
+    core.check_column(data, wave, "wave")
     by_cols = core.as_list(by, "by")
     core.check_columns(data, by_cols, "by")
-    alpha = core.check_alpha(alpha)
-    core.check_base_rules(min_base, anonymity_min)
-    design = core.build_design(
-        data, weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu
+    alpha, design = core.prepare_design(
+        data,
+        alpha=alpha,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        weights=weights,
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc,
+        lonely_psu=lonely_psu,
     )
     x = _stat_variable(data, score, statistic, scale, codebook, k, level)
     dom = core.build_domains(data, [*by_cols, wave])
     est = core.domain_mean(design, dom, x)
-    q = core.t_quantiles(alpha, est.df)
     q_change = core.t_quantile(alpha, design.df - 1)
-    out = dom.levels.copy()
-    out["n"] = est.n
-    out["n_eff"] = est.n_eff
-    out["estimate"] = est.estimate
-    se = np.sqrt(est.var)
-    out["se"] = se
-    out["df"] = est.df
     if statistic in ("top_box", "bottom_box", "proportion"):
-        lo, hi = core.logit_ci(est.estimate, se, q)
+        interval = "logit"
     else:
-        lo, hi = est.estimate - q * se, est.estimate + q * se
-        if statistic == "nps":
-            lo, hi = np.maximum(lo, -100.0), np.minimum(hi, 100.0)
-    out["ci_lower"] = lo
-    out["ci_upper"] = hi
-    out["change"] = np.nan
-    out["change_se"] = np.nan
-    out["change_ci_lower"] = np.nan
-    out["change_ci_upper"] = np.nan
-    out["change_p_value"] = np.nan
+        interval = "nps" if statistic == "nps" else "t"
+    changes = ("change", "change_se", "change_ci_lower", "change_ci_upper", "change_p_value")
+    out = domain_frame(
+        dom, est, alpha=alpha, interval=interval, tail=dict.fromkeys(changes, np.nan)
+    )
     supp = est.n < anonymity_min
     if by_cols:
         families = list(out.groupby(by_cols, sort=False, dropna=False).indices.values())
@@ -481,37 +491,20 @@ def trend(
         for prev, cur in zip(idx[:-1], idx[1:], strict=True):
             if supp[prev] or supp[cur]:
                 continue
-            in_a = dom.code == prev
-            in_b = dom.code == cur
-            ma, mb, var = _pair(design, x, in_a, in_b)
-            s = float(np.sqrt(var))
-            d = mb - ma
-            t = d / s if s > 0 else np.nan
+            test = _pair_test(design, x, dom.code == prev, dom.code == cur, design.df - 1)
+            d, s = test.estimate, test.se
             out.loc[cur, "change"] = d
             out.loc[cur, "change_se"] = s
             out.loc[cur, "change_ci_lower"] = d - q_change * s
             out.loc[cur, "change_ci_upper"] = d + q_change * s
-            out.loc[cur, "change_p_value"] = (
-                2 * stats.t.sf(abs(t), design.df - 1) if np.isfinite(t) else np.nan
-            )
+            out.loc[cur, "change_p_value"] = test.p_value
     out.insert(len(by_cols) + 1, "score", score)
     out.insert(len(by_cols) + 2, "statistic", statistic)
     return core.finish(
         out,
         min_base=min_base,
         anonymity_min=anonymity_min,
-        value_columns=(
-            "n_eff",
-            "estimate",
-            "se",
-            "ci_lower",
-            "ci_upper",
-            "change",
-            "change_se",
-            "change_ci_lower",
-            "change_ci_upper",
-            "change_p_value",
-        ),
+        value_columns=("n_eff", "estimate", "se", "ci_lower", "ci_upper", *changes),
         where="survey.trend",
         settings=core.design_settings(
             design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min

@@ -17,7 +17,7 @@ from scipy import stats
 
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
-from cxresearch.survey.compare import _pair, _sorted_levels, adjust_p
+from cxresearch.survey.compare import _pair_test, _sorted_levels, adjust_p
 
 __all__ = ["crosstab", "CrosstabResult"]
 
@@ -177,9 +177,7 @@ def crosstab(
     if row is None and not mean_cols:
         raise CXValueError("crosstab needs row= (a categorical variable) or means= (scores)")
     if row is not None:
-        if not isinstance(row, str):
-            raise CXValueError(f"row must be one column name; got {row!r}")
-        core.check_columns(data, [row], "row")
+        core.check_column(data, row, "row")
     try:
         a_strict, a_loose = alpha
     except (TypeError, ValueError):
@@ -254,11 +252,9 @@ def crosstab(
                 for j in testable[ii + 1 :]:
                     a, c = st[i], st[j]
                     if test == "design":
-                        ma, mc, var = _pair(design, x, columns[i][2], columns[j][2])
-                        se = np.sqrt(var)
-                        stat = (ma - mc) / se if se > 0 else np.nan
                         dfree = float(design.df - 1)
-                        p = 2 * stats.t.sf(abs(stat), dfree) if np.isfinite(stat) else np.nan
+                        pair = _pair_test(design, x, columns[i][2], columns[j][2], dfree)
+                        stat, p = -pair.statistic, pair.p_value  # a - c, where the test is c - a
                     elif kind == "proportion":
                         pbar = (a["ne"] * a["m"] + c["ne"] * c["m"]) / (a["ne"] + c["ne"])
                         se = np.sqrt(pbar * (1 - pbar) * (1 / a["ne"] + 1 / c["ne"]))

@@ -15,6 +15,7 @@ import pandas as pd
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
 from cxresearch.survey import _fast as fast
+from cxresearch.survey._frames import domain_frame, finish_domains
 
 __all__ = ["mean", "total", "proportion"]
 
@@ -31,10 +32,16 @@ def _prepare(
     core.check_columns(data, scores, "score")
     by_cols = core.as_list(by, "by")
     core.check_columns(data, by_cols, "by")
-    alpha = core.check_alpha(alpha)
-    core.check_base_rules(min_base, anonymity_min)
-    design = core.build_design(
-        data, weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu
+    alpha, design = core.prepare_design(
+        data,
+        alpha=alpha,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        weights=weights,
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc,
+        lonely_psu=lonely_psu,
     )
     dom = core.build_domains(data, by_cols)
     return data, scores, by_cols, alpha, design, dom
@@ -133,32 +140,25 @@ def mean(
         return y, None
 
     ests = fast.estimate_items(design, dom, data, scores, scales=scales, get_x=get_x)
-    frames = []
-    for col, est in zip(scores, ests, strict=True):
-        se = np.sqrt(est.var)
-        q = core.t_quantiles(alpha, est.df)
-        f = dom.levels.copy()
-        f["score"] = col
-        f["n"] = est.n
-        f["n_eff"] = est.n_eff
-        f["weight_sum"] = est.weight_sum
-        f["estimate"] = est.estimate
-        f["se"] = se
-        f["df"] = est.df
-        f["ci_lower"] = est.estimate - q * se
-        f["ci_upper"] = est.estimate + q * se
-        f["deff"] = est.deff
-        frames.append(f)
-    out = pd.concat(frames, ignore_index=True)
-    return core.finish(
-        out,
+    frames = [
+        domain_frame(
+            dom,
+            est,
+            alpha=alpha,
+            head={"score": col},
+            middle={"weight_sum": est.weight_sum},
+            tail={"deff": est.deff},
+        )
+        for col, est in zip(scores, ests, strict=True)
+    ]
+    return finish_domains(
+        frames,
+        design,
+        alpha=alpha,
         min_base=min_base,
         anonymity_min=anonymity_min,
         value_columns=(*_VALUES, "weight_sum"),
         where="survey.mean",
-        settings=core.design_settings(
-            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min
-        ),
     )
 
 
@@ -214,41 +214,39 @@ def total(
         n = np.bincount(code, minlength=D + 1)[:D].astype(float)
         W = np.bincount(code, weights=wv, minlength=D + 1)[:D]
         W2 = np.bincount(code, weights=wv * wv, minlength=D + 1)[:D]
-        se = np.sqrt(design.domain_var(z, code, D))
-        dfree = core.domain_df(design, dom.code, D, valid & (design.w > 0))
-        q = core.t_quantiles(alpha, dfree)
-        f = dom.levels.copy()
-        f["score"] = col
-        f["n"] = n
         with np.errstate(invalid="ignore", divide="ignore"):
-            f["n_eff"] = W**2 / W2
-        f["estimate"] = t
-        f["se"] = se
-        f["df"] = dfree
-        f["ci_lower"] = t - q * se
-        f["ci_upper"] = t + q * se
-        frames.append(f)
-    out = pd.concat(frames, ignore_index=True)
-    return core.finish(
-        out,
+            n_eff = W**2 / W2
+        est = core.RatioEstimate(
+            n=n,
+            n_eff=n_eff,
+            weight_sum=W,
+            estimate=t,
+            var=design.domain_var(z, code, D),
+            df=core.domain_df(design, dom.code, D, valid & (design.w > 0)),
+        )
+        frames.append(domain_frame(dom, est, alpha=alpha, head={"score": col}))
+    return finish_domains(
+        frames,
+        design,
+        alpha=alpha,
         min_base=min_base,
         anonymity_min=anonymity_min,
         value_columns=_VALUES,
         where="survey.total",
-        settings=core.design_settings(
-            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min
-        ),
     )
+
+
+def _level_indicator(s: pd.Series, level: object) -> np.ndarray:
+    """1.0 where ``s`` equals ``level`` (or is in a list of levels), 0.0 elsewhere, NaN if missing."""
+    levels = list(level) if isinstance(level, list | tuple | set | frozenset) else [level]
+    out = s.isin(levels).to_numpy().astype(float)
+    out[s.isna().to_numpy()] = np.nan
+    return out
 
 
 def indicator(data: pd.DataFrame, column: str, level: object) -> np.ndarray:
     """1.0 where ``column`` equals ``level`` (or is in a list of levels), 0.0 elsewhere, NaN if missing."""
-    s = data[column]
-    levels = list(level) if isinstance(level, list | tuple | set | frozenset) else [level]
-    hit = s.isin(levels).to_numpy()
-    out = hit.astype(float)
-    out[s.isna().to_numpy()] = np.nan
-    return out
+    return _level_indicator(data[column], level)
 
 
 def proportion(
@@ -298,9 +296,7 @@ def proportion(
     degenerate interval ``[p, p]``.
     """
     data = core.check_frame(data)
-    if not isinstance(score, str):
-        raise CXValueError(f"score must be one column name; got {score!r}")
-    core.check_columns(data, [score], "score")
+    core.check_column(data, score, "score")
     if level is None:
         levels = list(pd.unique(data[score].dropna()))
         try:
@@ -316,32 +312,22 @@ def proportion(
     _, _, _, alpha, design, dom = _prepare(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
-    frames = []
-    for lev, lab in zip(levels, labels, strict=True):
-        y = indicator(data, score, lev)
-        est = core.domain_mean(design, dom, y)
-        se = np.sqrt(est.var)
-        q = core.t_quantiles(alpha, est.df)
-        lo, hi = core.logit_ci(est.estimate, se, q)
-        f = dom.levels.copy()
-        f["score"] = score
-        f["level"] = [lab] * len(f)
-        f["n"] = est.n
-        f["n_eff"] = est.n_eff
-        f["estimate"] = est.estimate
-        f["se"] = se
-        f["df"] = est.df
-        f["ci_lower"] = lo
-        f["ci_upper"] = hi
-        frames.append(f)
-    out = pd.concat(frames, ignore_index=True)
-    return core.finish(
-        out,
+    frames = [
+        domain_frame(
+            dom,
+            core.domain_mean(design, dom, indicator(data, score, lev)),
+            alpha=alpha,
+            interval="logit",
+            head={"score": score, "level": [lab] * dom.n_dom},
+        )
+        for lev, lab in zip(levels, labels, strict=True)
+    ]
+    return finish_domains(
+        frames,
+        design,
+        alpha=alpha,
         min_base=min_base,
         anonymity_min=anonymity_min,
         value_columns=_VALUES,
         where="survey.proportion",
-        settings=core.design_settings(
-            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min
-        ),
     )

@@ -16,7 +16,8 @@ import pandas as pd
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
 from cxresearch.survey import _fast as fast
-from cxresearch.survey.estimates import _prepare
+from cxresearch.survey._frames import domain_frame, finish_domains
+from cxresearch.survey.estimates import _level_indicator, _prepare
 from cxresearch.survey.estimates import mean as _mean
 
 __all__ = ["nps", "top_box", "bottom_box", "csat", "transform", "STATISTICS"]
@@ -61,11 +62,7 @@ def transform(
     if statistic == "proportion":
         if level is None:
             raise CXValueError("statistic='proportion' needs level= (the category to count)")
-        s = raw
-        levels = list(level) if isinstance(level, list | tuple | set | frozenset) else [level]
-        out = s.isin(levels).to_numpy().astype(float)
-        out[s.isna().to_numpy()] = np.nan
-        return out
+        return _level_indicator(raw, level)
     if statistic == "nps":
         scale = NPS_SCALE if scale is None else scale
         if tuple(scale) != NPS_SCALE:
@@ -163,31 +160,18 @@ def nps(
     for col, est in zip(scores, ests, strict=True):
         prom = est.extra
         det = prom - est.estimate / 100.0
-        se = np.sqrt(est.var)
-        q = core.t_quantiles(alpha, est.df)
-        f = dom.levels.copy()
-        f["score"] = col
-        f["n"] = est.n
-        f["n_eff"] = est.n_eff
-        f["promoters"] = prom
-        f["passives"] = 1.0 - prom - det
-        f["detractors"] = det
-        f["estimate"] = est.estimate
-        f["se"] = se
-        f["df"] = est.df
-        f["ci_lower"] = np.maximum(est.estimate - q * se, -100.0)
-        f["ci_upper"] = np.minimum(est.estimate + q * se, 100.0)
-        frames.append(f)
-    out = pd.concat(frames, ignore_index=True)
-    return core.finish(
-        out,
+        shares = {"promoters": prom, "passives": 1.0 - prom - det, "detractors": det}
+        frames.append(
+            domain_frame(dom, est, alpha=alpha, interval="nps", head={"score": col}, middle=shares)
+        )
+    return finish_domains(
+        frames,
+        design,
+        alpha=alpha,
         min_base=min_base,
         anonymity_min=anonymity_min,
         value_columns=_VALUES,
         where="survey.nps",
-        settings=core.design_settings(
-            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min
-        ),
     )
 
 
@@ -247,33 +231,21 @@ def _box(
         scales=[scales[c] for c in scores],
         get_x=get_x,
     )
-    frames = []
-    for col, est in zip(scores, ests, strict=True):
-        sc = scales[col]
-        se = np.sqrt(est.var)
-        q = core.t_quantiles(alpha, est.df)
-        lo, hi = core.logit_ci(est.estimate, se, q)
-        f = dom.levels.copy()
-        f["score"] = col
-        f["threshold"] = (sc[0] + k - 1) if bottom else (sc[1] - k + 1)
-        f["n"] = est.n
-        f["n_eff"] = est.n_eff
-        f["estimate"] = est.estimate
-        f["se"] = se
-        f["df"] = est.df
-        f["ci_lower"] = lo
-        f["ci_upper"] = hi
-        frames.append(f)
-    out = pd.concat(frames, ignore_index=True)
-    return core.finish(
-        out,
+    frames = [
+        domain_frame(
+            dom, est, alpha=alpha, interval="logit", head={"score": col, "threshold": thr}
+        )
+        for col, thr, est in zip(scores, thresholds, ests, strict=True)
+    ]
+    return finish_domains(
+        frames,
+        design,
+        alpha=alpha,
+        k=k,
         min_base=min_base,
         anonymity_min=anonymity_min,
         value_columns=_VALUES,
         where=where,
-        settings=core.design_settings(
-            design, alpha=alpha, k=k, min_base=min_base, anonymity_min=anonymity_min
-        ),
     )
 
 
@@ -315,82 +287,56 @@ _BOX_DOC = """Design-based {which}-{k}-box share: the weighted share of answers 
     """
 
 
-def top_box(
-    data: pd.DataFrame,
-    *,
-    score: str | Sequence[str],
-    k: int = 2,
-    scale: tuple[float, float] | None = None,
-    codebook: object | None = None,
-    by: str | Sequence[str] | None = None,
-    weights: str | object | None = None,
-    strata: str | Sequence[str] | None = None,
-    cluster: str | None = None,
-    fpc: str | float | None = None,
-    lonely_psu: str = "fail",
-    alpha: float = 0.05,
-    min_base: int = 30,
-    anonymity_min: int = 5,
-) -> pd.DataFrame:
-    return _box(
-        data,
-        score=score,
-        k=k,
-        bottom=False,
-        by=by,
-        weights=weights,
-        strata=strata,
-        cluster=cluster,
-        fpc=fpc,
-        lonely_psu=lonely_psu,
-        alpha=alpha,
-        scale=scale,
-        codebook=codebook,
-        min_base=min_base,
-        anonymity_min=anonymity_min,
-        where="survey.top_box",
-    )
+def _box_function(*, bottom: bool, name: str, which: str, cond: str, edge: str):
+    """The public ``top_box`` / ``bottom_box``: the same signature, one flag apart."""
+
+    def box(
+        data: pd.DataFrame,
+        *,
+        score: str | Sequence[str],
+        k: int = 2,
+        scale: tuple[float, float] | None = None,
+        codebook: object | None = None,
+        by: str | Sequence[str] | None = None,
+        weights: str | object | None = None,
+        strata: str | Sequence[str] | None = None,
+        cluster: str | None = None,
+        fpc: str | float | None = None,
+        lonely_psu: str = "fail",
+        alpha: float = 0.05,
+        min_base: int = 30,
+        anonymity_min: int = 5,
+    ) -> pd.DataFrame:
+        return _box(
+            data,
+            score=score,
+            k=k,
+            bottom=bottom,
+            by=by,
+            weights=weights,
+            strata=strata,
+            cluster=cluster,
+            fpc=fpc,
+            lonely_psu=lonely_psu,
+            alpha=alpha,
+            scale=scale,
+            codebook=codebook,
+            min_base=min_base,
+            anonymity_min=anonymity_min,
+            where=f"survey.{name}",
+        )
+
+    box.__name__ = box.__qualname__ = name
+    box.__doc__ = _BOX_DOC.format(which=which, k="k", cond=cond, edge=edge)
+    return box
 
 
-def bottom_box(
-    data: pd.DataFrame,
-    *,
-    score: str | Sequence[str],
-    k: int = 2,
-    scale: tuple[float, float] | None = None,
-    codebook: object | None = None,
-    by: str | Sequence[str] | None = None,
-    weights: str | object | None = None,
-    strata: str | Sequence[str] | None = None,
-    cluster: str | None = None,
-    fpc: str | float | None = None,
-    lonely_psu: str = "fail",
-    alpha: float = 0.05,
-    min_base: int = 30,
-    anonymity_min: int = 5,
-) -> pd.DataFrame:
-    return _box(
-        data,
-        score=score,
-        k=k,
-        bottom=True,
-        by=by,
-        weights=weights,
-        strata=strata,
-        cluster=cluster,
-        fpc=fpc,
-        lonely_psu=lonely_psu,
-        alpha=alpha,
-        scale=scale,
-        codebook=codebook,
-        min_base=min_base,
-        anonymity_min=anonymity_min,
-        where="survey.bottom_box",
-    )
-
-
-top_box.__doc__ = _BOX_DOC.format(which="top", k="k", cond=">= max - k + 1", edge="lowest")
-bottom_box.__doc__ = _BOX_DOC.format(which="bottom", k="k", cond="<= min + k - 1", edge="highest")
+top_box = _box_function(
+    bottom=False, name="top_box", which="top", cond=">= max - k + 1", edge="lowest"
+)
+bottom_box = _box_function(
+    bottom=True, name="bottom_box", which="bottom", cond="<= min + k - 1", edge="highest"
+)
 
 
 def csat(
