@@ -191,6 +191,34 @@ def _var_desc(v: Variable, column: str) -> str:
     return "" if column == v.name else f" (variable {v.name!r})"
 
 
+@dataclass(frozen=True)
+class _Column:
+    """One column of the file under check: the variable it holds, and where its problems go."""
+
+    var: Variable
+    name: str  # the column's name in the file (the variable's name or an alias)
+    order: int  # its position in the file, to sort problems
+    rows: np.ndarray  # the user's row number of every cell
+    issues: _Issues
+    codebook: Codebook
+    sav: Any  # the .sav's metadata (user-missing ranges, value labels), or None
+
+    @property
+    def desc(self) -> str:
+        """`` (variable 'x')`` when the file names the column by an alias, else empty."""
+        return _var_desc(self.var, self.name)
+
+    def flag(self, where: np.ndarray, values: np.ndarray, expected: Any) -> None:
+        """File a problem for every cell of mask ``where`` (``values`` its cells' values)."""
+        self.issues.add(self.rows[where], self.order, self.name, values, expected)
+
+    def missing_codes(
+        self, num: np.ndarray
+    ) -> tuple[np.ndarray, _MissingPart | None, tuple[MissingCode, ...]]:
+        """:func:`_apply_codes` on this column's numbers."""
+        return _apply_codes(self.var, self.codebook, num, self.name, self.sav, self.rows)
+
+
 def build_frame(
     raw: RawTable,
     codebook: Codebook,
@@ -223,28 +251,22 @@ def build_frame(
     file_waves: tuple[int, ...] = ()
     wave_values: np.ndarray | None = None
     if wave_col is not None:
+        wave_column = _Column(
+            wave_var, wave_col, cols.index(wave_col), rows, issues, codebook, raw.sav
+        )
         wnum, wblank, wbad = _numbers(df[wave_col])
         whole = np.isfinite(wnum) & (np.mod(wnum, 1) == 0)
         badw = ~whole
         if badw.any():
-            order = cols.index(wave_col)
-            issues.add(
-                rows[badw],
-                order,
-                wave_col,
+            wave_column.flag(
+                badw,
                 df[wave_col].to_numpy(dtype=object)[badw],
                 "a wave as a whole number (e.g. the year 2019)",
             )
         if wave is not None:
             other = whole & (wnum != wave)
             if other.any():
-                issues.add(
-                    rows[other],
-                    cols.index(wave_col),
-                    wave_col,
-                    wnum[other],
-                    f"wave {wave} (the wave given for this file)",
-                )
+                wave_column.flag(other, wnum[other], f"wave {wave} (the wave given for this file)")
         wave_values = np.where(whole, wnum, np.nan)
         file_waves = tuple(sorted({int(w) for w in np.unique(wnum[whole])}))
     elif wave is not None:
@@ -312,7 +334,6 @@ def build_frame(
             if var.kind is Kind.wave and wave is not None:
                 out[var.name] = np.full(n, int(wave), dtype=np.int64)
             continue
-        order = cols.index(col)
         s = df[col]
         k = var.kind
         if k is Kind.wave:
@@ -320,13 +341,14 @@ def build_frame(
             wv = wave_values if wave_values is not None else np.zeros(n)
             out[var.name] = np.where(np.isnan(wv), 0, wv).astype(np.int64)
             continue
+        column = _Column(var, col, cols.index(col), rows, issues, codebook, sav)
         if k in (Kind.id, Kind.text):
-            out[var.name] = _as_text(s, issues=issues, rows=rows, order=order, column=col, var=var)
+            out[var.name] = _as_text(s, column)
             continue
         if k is Kind.category and var.values and all(isinstance(key, str) for key in var.values):
-            out[var.name], part = _string_category(s, codebook, var, issues, rows, order, col, sav)
+            out[var.name], part = _string_category(s, column)
         else:
-            out[var.name], part = _numeric(s, codebook, var, issues, rows, order, col, sav)
+            out[var.name], part = _numeric(s, column)
         if part is not None and len(part):
             miss_parts.append(part)
 
@@ -416,9 +438,7 @@ def _empty_missing() -> pd.DataFrame:
     )
 
 
-def _as_text(
-    s: pd.Series, *, issues: _Issues, rows: np.ndarray, order: int, column: str, var: Variable
-) -> pd.Series:
+def _as_text(s: pd.Series, column: _Column) -> pd.Series:
     """Ids and free text as strings (integers written without ``.0``); blank ids are problems."""
     n = len(s)
     if pd.api.types.is_float_dtype(s.dtype):
@@ -446,17 +466,11 @@ def _as_text(
                 )
             ).to_numpy()
     txt = txt.reset_index(drop=True)
-    if var.kind is Kind.id:
+    if column.var.kind is Kind.id:
         txt = txt.where(txt.isna(), txt.str.strip())
         blank = (txt.isna() | (txt == "")).to_numpy()
         if blank.any():
-            issues.add(
-                rows[blank],
-                order,
-                column,
-                np.full(blank.sum(), "", dtype=object),
-                f"a non-empty id{_var_desc(var, column)}",
-            )
+            column.flag(blank, _blanks(blank), f"a non-empty id{column.desc}")
         return txt
     blank = txt.isna().to_numpy()
     txt[blank] = None
@@ -533,55 +547,33 @@ def _apply_codes(
     return mask, _MissingPart(var.name, pos, vals, meanings, undeclared), codes
 
 
-def _numeric(
-    s: pd.Series,
-    codebook: Codebook,
-    var: Variable,
-    issues: _Issues,
-    rows: np.ndarray,
-    order: int,
-    column: str,
-    sav,
-) -> tuple[Any, _MissingPart | None]:
+def _numeric(s: pd.Series, column: _Column) -> tuple[Any, _MissingPart | None]:
+    var = column.var
     num, blank, bad = _numbers(s)
     k = var.kind
-    desc = _var_desc(var, column)
+    desc = column.desc
     if bad.any():
         what = {Kind.weight: "a non-negative number (survey weight)"}.get(k)
         if what is None:
             scale = var.scale
             rng = f" {scale[0]}-{scale[1]}" if scale else ""
             what = f"a number ({k.value}{rng}){desc}"
-        issues.add(rows[bad], order, column, s.to_numpy(dtype=object)[bad], what)
-    mask, part, codes = _apply_codes(var, codebook, num, column, sav, rows)
+        column.flag(bad, s.to_numpy(dtype=object)[bad], what)
+    mask, part, codes = column.missing_codes(num)
     present = ~blank & ~bad & ~mask
     if k is Kind.weight:
         wrong = present & (num < 0)
-        wrong_blank = blank
         if wrong.any():
-            issues.add(
-                rows[wrong],
-                order,
-                column,
-                num[wrong],
-                f"a non-negative number (survey weight){desc}",
-            )
-        if wrong_blank.any():
-            issues.add(
-                rows[wrong_blank],
-                order,
-                column,
-                np.full(wrong_blank.sum(), "", dtype=object),
-                f"a weight for every row (survey weight){desc}",
-            )
+            column.flag(wrong, num[wrong], f"a non-negative number (survey weight){desc}")
+        if blank.any():
+            column.flag(blank, _blanks(blank), f"a weight for every row (survey weight){desc}")
         return np.where(present, num, np.nan), None
     if k is Kind.category:
         allowed = np.array([float(x) for x in var.values], dtype=float)  # type: ignore[union-attr]
         wrong = present & ~np.isin(num, allowed)
         if wrong.any():
-            codes_txt = ", ".join(str(x) for x in var.values)  # type: ignore[union-attr]
-            exp = f"one of the category codes {codes_txt}{desc}; {_codes_text(codes)}"
-            issues.add(rows[wrong], order, column, num[wrong], exp + _sentinel_hint(num[wrong]))
+            exp = _category_expected(var.values, column, codes)  # type: ignore[arg-type]
+            column.flag(wrong, num[wrong], exp + _sentinel_hint(num[wrong]))
         vals = np.where(present & ~wrong, num, np.nan)
         outv = pd.array(np.where(np.isnan(vals), 0, vals).astype(np.int64), dtype="Int64")
         outv[np.isnan(vals)] = pd.NA
@@ -606,31 +598,33 @@ def _numeric(
             exp = f"a number of at least {lo}{desc}; {_codes_text(codes)}"
         else:
             exp = f"a number of at most {hi}{desc}; {_codes_text(codes)}"
-        issues.add(rows[wrong], order, column, num[wrong], exp + _sentinel_hint(num[wrong]))
+        column.flag(wrong, num[wrong], exp + _sentinel_hint(num[wrong]))
     return np.where(present & ~wrong, num, np.nan), part
 
 
-def _string_category(
-    s: pd.Series,
-    codebook: Codebook,
-    var: Variable,
-    issues: _Issues,
-    rows: np.ndarray,
-    order: int,
-    column: str,
-    sav,
-) -> tuple[Any, _MissingPart | None]:
+def _string_category(s: pd.Series, column: _Column) -> tuple[Any, _MissingPart | None]:
     """A category whose codes are strings (e.g. ``values: {north: ..., south: ...}``)."""
     obj = s.astype(object)
     isna = obj.isna().to_numpy()
     txt = obj.where(isna, obj.astype(str).str.strip())
     blank = isna | (txt == "").to_numpy()
     num = pd.to_numeric(txt.where(~blank), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    mask, part, codes = _apply_codes(var, codebook, num, column, sav, rows)
+    mask, part, codes = column.missing_codes(num)
     present = ~blank & ~mask
-    allowed = list(var.values)  # type: ignore[arg-type]
+    allowed = list(column.var.values)  # type: ignore[arg-type]
     wrong = present & ~txt.isin(allowed).to_numpy()
     if wrong.any():
-        exp = f"one of the category codes {', '.join(allowed)}{_var_desc(var, column)}; {_codes_text(codes)}"
-        issues.add(rows[wrong], order, column, txt.to_numpy(dtype=object)[wrong], exp)
+        exp = _category_expected(allowed, column, codes)
+        column.flag(wrong, txt.to_numpy(dtype=object)[wrong], exp)
     return txt.where(present & ~wrong, None).reset_index(drop=True), part
+
+
+def _category_expected(values, column: _Column, codes: tuple[MissingCode, ...]) -> str:
+    """What a category's cell should hold: one of its codes, or a declared missing code."""
+    codes_txt = ", ".join(str(x) for x in values)
+    return f"one of the category codes {codes_txt}{column.desc}; {_codes_text(codes)}"
+
+
+def _blanks(where: np.ndarray) -> np.ndarray:
+    """The value shown for each blank cell of mask ``where``: the empty string."""
+    return np.full(where.sum(), "", dtype=object)
