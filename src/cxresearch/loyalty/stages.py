@@ -1,63 +1,40 @@
-"""Loyalty dynamics: the loyalty ladder and its migration, retention curves, the cost of transfers.
+"""The loyalty ladder: each customer-year's stage, the stage shares per wave, the moves between waves.
 
-* :func:`ladder` places every customer-year on the loyalty ladder (prospect → target → first-time →
-  repeat → loyal → advocate) from behaviour (purchases, tenure, targeting) and attitude (the
-  recommendation score), by rules given as a :class:`LadderRules` with sensible defaults;
-* :func:`stage_shares` and :func:`migration` describe the ladder per wave and the moves between
-  consecutive waves, churn being an absorbing state;
-* :func:`retention_curves` gives Kaplan–Meier retention by satisfaction band (lifelines);
-* :func:`transfer_penalty` estimates the relative loss of loyalty, and of the probability of being a
-  promoter, per transfer between departments (statsmodels GLM, log link).
+:func:`ladder` places every customer-year on the ladder (prospect → target → first-time → repeat →
+loyal → advocate) from behaviour (purchases, tenure, targeting) and attitude (the recommendation
+score), by rules given as a :class:`LadderRules`; :func:`stage_shares` gives the ladder per wave and
+:func:`migration` the moves between consecutive waves, churn being an absorbing state. pandas only;
+nothing here is hand-written statistics.
 
-Everything here is computation: tidy frames of raw floats in, frozen result objects out.
+References: Griffin (2002), Customer Loyalty: How to Earn It, How to Keep It, ISBN 978-0787963880;
+Reichheld (2003), The one number you need to grow, Harvard Business Review 81(12), 46-54.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
-from cxresearch.errors import CXValueError, NotEstimableWarning
+from cxresearch.errors import CXValueError
 from cxresearch.persistence._panel import (
-    _as_binary,
-    _as_list,
-    _check_alpha,
+    _as_flag,
     _check_duplicates,
+    _check_whole,
+    _is_number,
     _require_columns,
     _require_frame,
     _require_numeric,
     _time_as_int,
+    _year_lags,
 )
-
-__all__ = [
-    "STAGES",
-    "CHURNED",
-    "LadderRules",
-    "MigrationResult",
-    "RetentionResult",
-    "TransferPenaltyResult",
-    "ladder",
-    "stage_shares",
-    "migration",
-    "retention_curves",
-    "transfer_penalty",
-]
 
 #: The ladder's stages, bottom to top.
 STAGES = ("prospect", "target", "first_time", "repeat", "loyal", "advocate")
 #: The absorbing state of :func:`migration`.
 CHURNED = "churned"
-
-
-# --------------------------------------------------------------------------------------------------
-# ladder
-# --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -93,9 +70,7 @@ class LadderRules:
     def __post_init__(self) -> None:
         for f in ("repeat_min_purchases", "loyal_min_tenure", "loyal_window",
                   "loyal_min_active_years"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-                raise CXValueError(f"LadderRules.{f} must be a whole number >= 0; got {v!r}")
+            _check_whole(getattr(self, f), f"LadderRules.{f}", 0)
         if self.repeat_min_purchases < 2:
             raise CXValueError(
                 f"LadderRules.repeat_min_purchases must be >= 2 (one purchase is first-time); "
@@ -107,13 +82,20 @@ class LadderRules:
         if self.advocate_base not in ("repeat", "loyal"):
             raise CXValueError(
                 f"LadderRules.advocate_base must be one of 'repeat', 'loyal'; got {self.advocate_base!r}")
-        if not isinstance(self.promoter_min, (int, float, np.integer, np.floating)) or isinstance(
-                self.promoter_min, bool):
+        if not _is_number(self.promoter_min):
             raise CXValueError(f"LadderRules.promoter_min must be a number; got {self.promoter_min!r}")
 
     def to_dict(self) -> dict:
         """The rules as a plain dict (for a run manifest)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _check_stages(stages: pd.DataFrame, stage: str) -> None:
+    """Every label in the stage column is one of :data:`STAGES`."""
+    unknown = set(stages[stage].dropna().astype(str)) - set(STAGES)
+    if unknown:
+        raise CXValueError(f"stage column {stage!r} has unknown stages {sorted(unknown)}; "
+                           f"allowed: {list(STAGES)}")
 
 
 def _rules_from(rules: LadderRules | Mapping | None) -> LadderRules:
@@ -234,10 +216,8 @@ def ladder(
     if first_purchase is not None:
         _require_numeric(customers, first_purchase, "first_purchase")
         d["_first"] = customers[first_purchase].to_numpy(dtype=float)
-    d["_targeted"] = (_as_binary(customers, targeted, "targeted").fillna(0).to_numpy() > 0
-                      if targeted is not None else False)
-    d["churned"] = (_as_binary(customers, churn, "churn").fillna(0).to_numpy() > 0
-                    if churn is not None else False)
+    d["_targeted"] = _as_flag(customers, targeted, "targeted") if targeted is not None else False
+    d["churned"] = _as_flag(customers, churn, "churn") if churn is not None else False
 
     # attitude
     rec = None
@@ -269,12 +249,10 @@ def ladder(
     ever = np.where((first <= tv) & (ever < 1), 1.0, ever)
     tenure = np.where(first <= tv, tv - first, np.nan)
     # purchase years in the window [t - w + 1, t], by calendar year
-    idx = pd.MultiIndex.from_arrays([d[id].to_numpy(), tv])
-    active = pd.Series((d["_buys"].to_numpy() > 0).astype(float), index=idx)
+    active = (d["_buys"].to_numpy() > 0).astype(float)
     window = np.zeros(len(d))
-    for k in range(rules.loyal_window):
-        key = pd.MultiIndex.from_arrays([d[id].to_numpy(), tv - k])
-        window += np.nan_to_num(active.reindex(key).to_numpy())
+    for lagged in _year_lags(d[id].to_numpy(), tv, active, range(rules.loyal_window)):
+        window += np.nan_to_num(lagged)
     # the window is fully observed if it starts inside the customer's panel years, or if the customer
     # had not bought before the panel (nothing before the panel to miss)
     window_start = tv - rules.loyal_window + 1
@@ -330,10 +308,7 @@ def stage_shares(stages: pd.DataFrame, *, time: str = "year", stage: str = "stag
     """
     stages = _require_frame(stages, "stages")
     _require_columns(stages, {"time": time, "stage": stage})
-    unknown = set(stages[stage].dropna().astype(str)) - set(STAGES)
-    if unknown:
-        raise CXValueError(f"stage column {stage!r} has unknown stages {sorted(unknown)}; "
-                           f"allowed: {list(STAGES)}")
+    _check_stages(stages, stage)
     counts = pd.crosstab(stages[time], pd.Categorical(stages[stage].astype(str),
                                                       categories=list(STAGES)), dropna=False)
     counts = counts.reindex(columns=list(STAGES), fill_value=0)
@@ -404,8 +379,7 @@ class MigrationResult:
             raise CXValueError(f"start has unknown states {unknown}; allowed: {states}")
         if (start < 0).any():
             raise CXValueError(f"start must be >= 0; got {start[start < 0].to_dict()}")
-        if isinstance(years, bool) or not isinstance(years, (int, np.integer)) or years < 1:
-            raise CXValueError(f"years must be a whole number >= 1; got {years!r}")
+        _check_whole(years, "years", 1)
         n = start.reindex(states, fill_value=0.0).to_numpy()
         P = self.shares.to_numpy().copy()
         ic = states.index(CHURNED)
@@ -475,13 +449,10 @@ def migration(
     """
     stages = _require_frame(stages, "stages")
     _require_columns(stages, {"id": id, "time": time, "stage": stage, "churn": churn})
-    unknown = set(stages[stage].dropna().astype(str)) - set(STAGES)
-    if unknown:
-        raise CXValueError(f"stage column {stage!r} has unknown stages {sorted(unknown)}; "
-                           f"allowed: {list(STAGES)}")
+    _check_stages(stages, stage)
     t = _time_as_int(stages, time)
     _check_duplicates(stages, id, time)
-    ch = _as_binary(stages, churn, "churn").fillna(0).to_numpy() > 0
+    ch = _as_flag(stages, churn, "churn")
     d = pd.DataFrame({"id": stages[id].to_numpy(), "t": t, "stage": stages[stage].astype(str),
                       "churned": ch})
     years = np.sort(d["t"].unique())
@@ -520,326 +491,4 @@ def migration(
     return MigrationResult(
         counts=counts, shares=shares, pairs=pairs, n_unobserved=int(unobserved.sum()),
         settings=dict(id=id, time=time, stage=stage, churn=churn),
-    )
-
-
-# --------------------------------------------------------------------------------------------------
-# retention curves
-# --------------------------------------------------------------------------------------------------
-
-#: Default satisfaction bands of :func:`retention_curves` for a 0–10 score (inclusive bounds).
-DEFAULT_BANDS = {"0-5": (0.0, 5.0), "6-7": (6.0, 7.0), "8-10": (8.0, 10.0)}
-
-
-@dataclass(frozen=True)
-class RetentionResult:
-    """Kaplan–Meier retention by satisfaction band.
-
-    Attributes
-    ----------
-    curves : pandas.DataFrame
-        ``band``, ``years`` (years since the baseline year, 0 first), ``retention`` (KM estimate of
-        the share still a customer), ``ci_lower``, ``ci_upper`` (lifelines' exponential Greenwood
-        interval), ``at_risk``, ``events``.
-    summary : pandas.DataFrame
-        Per band: ``band``, ``n`` (customers), ``events``, ``median_years`` (inf when retention
-        never falls to one half).
-    logrank : pandas.DataFrame
-        One row: ``statistic``, ``df``, ``p_value`` (multivariate log-rank test of equal curves;
-        NaN with fewer than two bands).
-    settings : dict
-    """
-
-    curves: pd.DataFrame
-    summary: pd.DataFrame
-    logrank: pd.DataFrame
-    settings: dict = field(default_factory=dict)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The curves frame."""
-        return self.curves.copy()
-
-
-def retention_curves(
-    panel: pd.DataFrame,
-    *,
-    id: str = "customer_id",
-    time: str = "year",
-    churn: str = "churned",
-    score: str = "overall_sat",
-    bands: Mapping[str, tuple[float, float]] | None = None,
-    alpha: float = 0.05,
-) -> RetentionResult:
-    """Kaplan–Meier retention curves by satisfaction band at baseline.
-
-    Parameters
-    ----------
-    panel : pandas.DataFrame
-        One row per customer × year while a customer, with the churn flag and the score of the
-        year (NaN when not surveyed); see :func:`cxresearch.persistence.customer_years`.
-    id, time : str
-        Customer id and year columns.
-    churn : str
-        Bool: lost at the end of this year.
-    score : str
-        Satisfaction score; the band is the one of the customer's first year with a score.
-    bands : mapping of label -> (low, high), optional
-        Inclusive score ranges; default :data:`DEFAULT_BANDS` (0-5, 6-7, 8-10). A baseline score in
-        no band leaves the customer out.
-    alpha : float, default 0.05
-        1 − level of the pointwise intervals.
-
-    Returns
-    -------
-    RetentionResult
-        ``curves``, ``summary``, ``logrank``.
-
-    Raises
-    ------
-    CXValueError
-        Bad columns, bands or alpha; no customer with a scored year.
-
-    Warns
-    -----
-    NotEstimableWarning
-        No churn event at all: the curves stay at 1 and the log-rank test is reported as NaN.
-
-    Notes
-    -----
-    Follow-up starts at the baseline year (the first year with a score) and counts the years the
-    customer is in the panel from then on: a customer lost at the end of the baseline year has
-    duration 1 and an event; a customer still present in the last panel year is censored there.
-    Retention after k years is the product-limit estimate
-    :math:`\\hat S(k) = \\prod_{j \\le k} (1 - d_j / n_j)`. Unweighted.
-
-    References
-    ----------
-    .. [1] Kaplan, E. L., & Meier, P. (1958). Nonparametric estimation from incomplete
-       observations. JASA 53(282), 457-481. doi:10.1080/01621459.1958.10501452
-    .. [2] Davidson-Pilon, C. (2019). lifelines: survival analysis in Python. Journal of Open Source
-       Software 4(40), 1317. doi:10.21105/joss.01317
-    """
-    from lifelines import KaplanMeierFitter
-    from lifelines.statistics import multivariate_logrank_test
-
-    alpha = _check_alpha(alpha)
-    panel = _require_frame(panel)
-    _require_columns(panel, {"id": id, "time": time, "churn": churn, "score": score})
-    _require_numeric(panel, score, "score")
-    t = _time_as_int(panel, time)
-    _check_duplicates(panel, id, time)
-    bands = dict(DEFAULT_BANDS if bands is None else bands)
-    if not bands:
-        raise CXValueError("bands must name at least one score range")
-    for label, rng in bands.items():
-        ok = isinstance(rng, (tuple, list)) and len(rng) == 2 and all(
-            isinstance(v, (int, float, np.integer, np.floating)) for v in rng) and rng[0] <= rng[1]
-        if not ok:
-            raise CXValueError(f"bands[{label!r}] must be (low, high) with low <= high; got {rng!r}")
-    d = pd.DataFrame({"id": panel[id].to_numpy(), "t": t,
-                      "churn": _as_binary(panel, churn, "churn").fillna(0).to_numpy() > 0,
-                      "s": panel[score].to_numpy(dtype=float)})
-    scored = d.loc[d["s"].notna()].sort_values(["id", "t"])
-    base = scored.groupby("id").first()[["t", "s"]].rename(columns={"t": "t0", "s": "s0"})
-    if base.empty:
-        raise CXValueError(f"no customer has a value of {score!r}: no baseline band")
-    d = d.merge(base, left_on="id", right_index=True)
-    d = d.loc[d["t"] >= d["t0"]]
-    per = d.groupby("id").agg(t0=("t0", "first"), s0=("s0", "first"), last=("t", "max"),
-                              event=("churn", "any"))
-    first_churn = d.loc[d["churn"]].groupby("id")["t"].min()
-    end = first_churn.reindex(per.index).fillna(per["last"])
-    per["duration"] = end - per["t0"] + 1
-    per["band"] = None
-    for label, (lo, hi) in bands.items():
-        per.loc[per["band"].isna() & (per["s0"] >= lo) & (per["s0"] <= hi), "band"] = label
-    per = per.loc[per["band"].notna()]
-    curves, summary = [], []
-    for label in bands:
-        sub = per.loc[per["band"] == label]
-        if sub.empty:
-            summary.append({"band": label, "n": 0, "events": 0, "median_years": np.nan})
-            continue
-        kmf = KaplanMeierFitter(alpha=alpha)
-        kmf.fit(sub["duration"], event_observed=sub["event"], label=label)
-        sf = kmf.survival_function_.iloc[:, 0]
-        ci = kmf.confidence_interval_survival_function_
-        tab = kmf.event_table
-        curves.append(pd.DataFrame({
-            "band": label,
-            "years": sf.index.to_numpy(dtype=float),
-            "retention": sf.to_numpy(dtype=float),
-            "ci_lower": ci.iloc[:, 0].to_numpy(dtype=float),
-            "ci_upper": ci.iloc[:, 1].to_numpy(dtype=float),
-            "at_risk": tab["at_risk"].reindex(sf.index).to_numpy(dtype=float),
-            "events": tab["observed"].reindex(sf.index).to_numpy(dtype=float),
-        }))
-        summary.append({"band": label, "n": int(len(sub)), "events": int(sub["event"].sum()),
-                        "median_years": float(kmf.median_survival_time_)})
-    if per["band"].nunique() >= 2 and not per["event"].any():
-        warnings.warn(
-            f"retention_curves: no churn event in {churn!r} among {len(per)} customers; the "
-            "retention curves are flat and the log-rank test is not estimable (reported as NaN)",
-            NotEstimableWarning,
-            stacklevel=2,
-        )
-        logrank = pd.DataFrame({"statistic": [np.nan], "df": [np.nan], "p_value": [np.nan]})
-    elif per["band"].nunique() >= 2:
-        lr = multivariate_logrank_test(per["duration"], per["band"], per["event"])
-        logrank = pd.DataFrame({"statistic": [float(lr.test_statistic)],
-                                "df": [int(lr.degrees_of_freedom)], "p_value": [float(lr.p_value)]})
-    else:
-        logrank = pd.DataFrame({"statistic": [np.nan], "df": [np.nan], "p_value": [np.nan]})
-    return RetentionResult(
-        curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
-            columns=["band", "years", "retention", "ci_lower", "ci_upper", "at_risk", "events"]),
-        summary=pd.DataFrame(summary),
-        logrank=logrank,
-        settings=dict(id=id, time=time, churn=churn, score=score, bands=bands, alpha=alpha),
-    )
-
-
-# --------------------------------------------------------------------------------------------------
-# transfer penalty
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TransferPenaltyResult:
-    """The relative loss of loyalty per transfer between departments.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per measure (``"loyalty"``: the mean of the loyalty outcome; ``"promoter"``: the
-        probability of a promoter score): ``measure``, ``outcome`` (column), ``estimate`` (relative
-        loss per transfer, 1 − e^b; 0.10 = each transfer costs 10 %), ``ci_lower``, ``ci_upper``,
-        ``log_ratio`` (b), ``se`` (of b, cluster-robust when ``id`` is given), ``p_value`` (H0:
-        no change), ``n``, ``n_customers``.
-    settings : dict
-    """
-
-    table: pd.DataFrame
-    settings: dict = field(default_factory=dict)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The table."""
-        return self.table.copy()
-
-
-def transfer_penalty(
-    responses: pd.DataFrame,
-    *,
-    outcome: str = "repurchase",
-    transfers: str = "transfers",
-    drivers: str | list[str] | None = None,
-    id: str | None = "customer_id",
-    promoter: str | None = "recommend",
-    promoter_min: float = 9,
-    alpha: float = 0.05,
-) -> TransferPenaltyResult:
-    """Relative change in loyalty, and in the chance of being a promoter, per transfer.
-
-    Parameters
-    ----------
-    responses : pandas.DataFrame
-        Survey responses (customer × wave), with the loyalty outcome, the transfer count of the last
-        service contact and the drivers.
-    outcome : str, default "repurchase"
-        Loyalty outcome, non-negative (e.g. repurchase intent 0–10).
-    transfers : str, default "transfers"
-        Number of transfers between departments in the last service contact (>= 0).
-    drivers : str or list of str, optional
-        Satisfaction drivers to control for (numeric).
-    id : str or None, default "customer_id"
-        Customer id for cluster-robust SEs (customers answer several waves); None: robust (HC0) SEs.
-    promoter : str or None, default "recommend"
-        Recommendation score; the second row models P(promoter_min <= score). None: loyalty only.
-    promoter_min : float, default 9
-        Lowest promoter score.
-    alpha : float, default 0.05
-        1 − level of the intervals.
-
-    Returns
-    -------
-    TransferPenaltyResult
-        ``table`` with one row per measure (see the class).
-
-    Raises
-    ------
-    CXValueError
-        Missing or non-numeric columns; negative outcome or transfers; transfers without variation
-        (the penalty is then not estimable).
-
-    Notes
-    -----
-    Both measures use a log-link model, :math:`E[y \\mid T, x] = \\exp(a + bT + c'x)`, fitted by
-    Poisson quasi-maximum likelihood (statsmodels ``GLM``), which is consistent for b whenever the
-    conditional mean is exponential, whatever the distribution of y (a rating, a 0/1 promoter
-    flag: "modified Poisson" regression, Zou 2004). Then :math:`e^b` is the ratio of the mean (of the
-    probability) with one more transfer, and the penalty is :math:`1 - e^b`, with the interval
-    :math:`1 - e^{b \\mp z_{1-\\alpha/2} se}`. Standard errors are sandwich ones clustered by customer
-    (statsmodels ``cov_type="cluster"``; HC0 without ``id``). Complete cases; unweighted.
-
-    References
-    ----------
-    .. [1] Santos Silva, J. M. C., & Tenreyro, S. (2006). The log of gravity. Review of Economics
-       and Statistics 88(4), 641-658. doi:10.1162/rest.88.4.641
-    .. [2] Zou, G. (2004). A modified Poisson regression approach to prospective studies with binary
-       data. American Journal of Epidemiology 159(7), 702-706. doi:10.1093/aje/kwh090
-    """
-    alpha = _check_alpha(alpha)
-    responses = _require_frame(responses, "responses")
-    drivers_l = _as_list(drivers, "drivers")
-    _require_columns(responses, {"outcome": outcome, "transfers": transfers, "id": id,
-                                 "promoter": promoter})
-    for c in drivers_l:
-        _require_columns(responses, {"drivers": c})
-    for col, param in [(outcome, "outcome"), (transfers, "transfers")] + [
-            (c, "drivers") for c in drivers_l] + ([(promoter, "promoter")] if promoter else []):
-        _require_numeric(responses, col, param)
-    if transfers in drivers_l:
-        raise CXValueError(f"drivers must not include the transfers column {transfers!r}")
-    z = stats.norm.ppf(1 - alpha / 2)
-    rows = []
-    measures = [("loyalty", outcome)] + ([("promoter", promoter)] if promoter else [])
-    for measure, col in measures:
-        cols = [col, transfers, *drivers_l] + ([id] if id else [])
-        d = responses[cols].dropna()
-        y = d[col].to_numpy(dtype=float)
-        if measure == "promoter":
-            y = (y >= promoter_min).astype(float)
-        elif (y < 0).any():
-            raise CXValueError(f"outcome column {outcome!r} must be >= 0 for a relative change; "
-                               f"got {y.min()!r}")
-        T = d[transfers].to_numpy(dtype=float)
-        if (T < 0).any():
-            raise CXValueError(f"transfers column {transfers!r} must be >= 0; got {T.min()!r}")
-        if np.unique(T).size < 2:
-            raise CXValueError(f"transfers column {transfers!r} takes a single value in the {len(d)} "
-                               "complete rows: the transfer penalty is not estimable")
-        if y.sum() == 0:
-            raise CXValueError(f"{measure}: every {col!r} is zero (no promoters)"
-                               " in the complete rows: not estimable")
-        X = np.column_stack([np.ones(len(d)), T, d[drivers_l].to_numpy(dtype=float)])
-        model = sm.GLM(y, X, family=sm.families.Poisson())
-        if id:
-            fit = model.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(d[id])[0]})
-        else:
-            fit = model.fit(cov_type="HC0")
-        b, se = float(fit.params[1]), float(fit.bse[1])
-        rows.append({
-            "measure": measure, "outcome": col,
-            "estimate": 1 - np.exp(b),
-            "ci_lower": 1 - np.exp(b + z * se),
-            "ci_upper": 1 - np.exp(b - z * se),
-            "log_ratio": b, "se": se,
-            "p_value": float(2 * stats.norm.sf(abs(b / se))),
-            "n": int(len(d)),
-            "n_customers": int(d[id].nunique()) if id else int(len(d)),
-        })
-    return TransferPenaltyResult(
-        table=pd.DataFrame(rows),
-        settings=dict(outcome=outcome, transfers=transfers, drivers=drivers_l, id=id,
-                      promoter=promoter, promoter_min=promoter_min, alpha=alpha),
     )
