@@ -37,6 +37,21 @@ def survey(n=60, seed=3) -> pd.DataFrame:
     )
 
 
+#: the kind the draft should give each column of :func:`survey`, from a .sav or a .csv
+SURVEY_KINDS = {
+    "resp_id": "id",
+    "wave": "wave",
+    "q1": "likert",
+    "q2": "likert",
+    "sat": "rating",
+    "recommend": "nps",
+    "region": "category",
+    "weight": "weight",
+    "aware": "binary",
+    "comment": "text",
+}
+
+
 def with_codes(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     df.loc[[1, 7, 8], "q1"] = 98.0
@@ -80,18 +95,7 @@ def test_draft_from_sav_labels_levels_and_user_missing(tmp_path):
     draft = cxio.draft_codebook(path)
     cb = draft.codebook
     kinds = {v.name: v.kind.value for v in cb.variables}
-    assert kinds == {
-        "resp_id": "id",
-        "wave": "wave",
-        "q1": "likert",
-        "q2": "likert",
-        "sat": "rating",
-        "recommend": "nps",
-        "region": "category",
-        "weight": "weight",
-        "aware": "binary",
-        "comment": "text",
-    }
+    assert kinds == SURVEY_KINDS
     q1 = cb.get("q1")
     assert q1.label_for("zh") == "产品质量" and q1.scale == (1, 5)
     assert q1.value_label(5, "zh") == "很好"
@@ -182,18 +186,7 @@ def test_draft_from_csv_proposes_sentinels_for_review(tmp_path):
     cb = draft.codebook
     assert draft.encoding == "gbk"
     kinds = {v.name: v.kind.value for v in cb.variables}
-    assert kinds == {
-        "resp_id": "id",
-        "wave": "wave",
-        "q1": "likert",
-        "q2": "likert",
-        "sat": "rating",
-        "recommend": "nps",
-        "region": "category",
-        "weight": "weight",
-        "aware": "binary",
-        "comment": "text",
-    }
+    assert kinds == SURVEY_KINDS
     q1 = cb.get("q1")
     assert [(m.code, m.meaning) for m in q1.missing_codes] == [(98, "dont_know"), (99, "refused")]
     assert all(m.review and m.review.startswith("proposed:") for m in q1.missing_codes)

@@ -94,6 +94,13 @@ def file_hash(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def refused(*args, **kwargs) -> DataValidationError:
+    """The error ``cxio.read(*args, **kwargs)`` raises (the test fails if the file is read)."""
+    with pytest.raises(DataValidationError) as info:
+        cxio.read(*args, **kwargs)
+    return info.value
+
+
 # ---------------------------------------------------------------------------------------------
 # readers
 @pytest.mark.parametrize(
@@ -131,15 +138,14 @@ def test_csv_undecodable_names_offset_and_row(tmp_path):
     offset = len(b"\n".join(lines[:3])) + 1 + len(lines[3])
     path = tmp_path / "bad.csv"
     path.write_bytes(data)
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, CB)
-    (p,) = info.value.problems
+    err = refused(path, CB)
+    (p,) = err.problems
     with pytest.raises(UnicodeDecodeError) as dec:
         data.decode("gbk")
     assert dec.value.start == offset
     shown = data[offset : dec.value.end].hex(" ")
     assert p.row == 4 and p.value == f"bytes {shown} at byte offset {offset}"
-    assert str(info.value) == (
+    assert str(err) == (
         "bad.csv: cannot decode the file as text:\n"
         f"  - bad.csv, row 4: got 'bytes {shown} at byte offset {offset}'; expected text in one encoding "
         "(tried utf-8, gbk, gb18030; gbk got furthest and fails here); give the file's encoding explicitly"
@@ -193,9 +199,8 @@ def test_xlsx_row_numbers_skip_blank_rows(tmp_path):
         ws.append([v.item() if hasattr(v, "item") else v for v in vals])
     path = tmp_path / "blank.xlsx"
     wb.save(path)
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, CB)
-    (p,) = info.value.problems
+    err = refused(path, CB)
+    (p,) = err.problems
     assert (p.row, p.column, p.value) == (7, "product_quality", 7)
 
 
@@ -233,9 +238,8 @@ def test_alias_renamed_for_its_wave_only(tmp_path):
     assert res.waves == (2014,)
     assert res.frame["product_quality"].tolist() == df["prod_qual"].astype(float).tolist()
     df16 = sample(2016).rename(columns={"product_quality": "prod_qual"})
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(write_csv(df16, tmp_path / "w16.csv", "utf-8"), CB)
-    assert str(info.value.problems[0]) == (
+    err = refused(write_csv(df16, tmp_path / "w16.csv", "utf-8"), CB)
+    assert str(err.problems[0]) == (
         "w16.csv, column 'product_quality'; expected a column 'product_quality' (column 'prod_qual' "
         "is its alias only in wave(s) [2014]): the variable is required by the codebook"
     )
@@ -251,12 +255,11 @@ def test_wave_argument(tmp_path):
     with pytest.raises(CXValueError, match="wave must be a whole number"):
         cxio.read(path, CB, wave="2015")
     withwave = write_csv(sample(2015), tmp_path / "withwave.csv", "utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(withwave, CB, wave=2016)
-    assert str(info.value.problems[0]) == (
+    err = refused(withwave, CB, wave=2016)
+    assert str(err.problems[0]) == (
         "withwave.csv, row 2, column 'wave': got 2015; expected wave 2016 (the wave given for this file)"
     )
-    assert len(info.value.problems) == 6
+    assert len(err.problems) == 6
 
 
 def test_undeclared_columns_left_out_with_warning(tmp_path):
@@ -291,11 +294,10 @@ def test_corrupt_binary_files(tmp_path):
 # validation: each problem's full message
 def check_one(tmp_path, df, text_of_problem, *, codebook=CB, name="v.csv"):
     path = write_csv(df, tmp_path / name, "utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, codebook)
-    msgs = [str(p) for p in info.value.problems]
+    err = refused(path, codebook)
+    msgs = [str(p) for p in err.problems]
     assert msgs == [text_of_problem], msgs
-    return info.value
+    return err
 
 
 def test_out_of_scale(tmp_path):
@@ -360,9 +362,8 @@ def test_blank_id_and_bad_weight(tmp_path):
     df.loc[1, "weight"] = -0.5
     df.loc[2, "weight"] = ""
     path = write_csv(df, tmp_path / "v.csv", "utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, CB)
-    assert [str(p) for p in info.value.problems] == [
+    err = refused(path, CB)
+    assert [str(p) for p in err.problems] == [
         "v.csv, row 2, column 'respondent_id': got ''; expected a non-empty id",
         "v.csv, row 3, column 'weight': got -0.5; expected a non-negative number (survey weight)",
         "v.csv, row 4, column 'weight': got ''; expected a weight for every row (survey weight)",
@@ -383,9 +384,8 @@ def test_unparseable_wave(tmp_path):
 def test_missing_required_columns(tmp_path):
     df = sample().drop(columns=["price_value", "recommend", "comment"])  # comment is optional
     path = write_csv(df, tmp_path / "v.csv", "utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, CB)
-    assert str(info.value) == (
+    err = refused(path, CB)
+    assert str(err) == (
         "v.csv: 2 problems found:\n"
         "  - v.csv, column 'price_value'; expected a column 'price_value': the variable is required by the codebook\n"
         "  - v.csv, column 'recommend'; expected a column 'recommend': the variable is required by the codebook"
@@ -396,9 +396,8 @@ def test_alias_and_name_both_present(tmp_path):
     df = sample(2014)
     df["prod_qual"] = df["product_quality"]
     path = write_csv(df, tmp_path / "v.csv", "utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, CB)
-    assert str(info.value.problems[0]) == (
+    err = refused(path, CB)
+    assert str(err.problems[0]) == (
         "v.csv, row 1, column 'prod_qual': got 'prod_qual'; expected one column for variable "
         "'product_quality'; column 'product_quality' already means 'product_quality' in wave(s) [2014]"
     )
@@ -408,10 +407,9 @@ def test_alias_and_name_both_present(tmp_path):
 def test_empty_file(tmp_path, content):
     path = tmp_path / "e.csv"
     path.write_bytes(content)
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, CB)
-    assert "e.csv" in str(info.value)
-    assert any("data row" in p.expected for p in info.value.problems)
+    err = refused(path, CB)
+    assert "e.csv" in str(err)
+    assert any("data row" in p.expected for p in err.problems)
 
 
 def test_header_problems(tmp_path):
@@ -424,9 +422,8 @@ def test_header_problems(tmp_path):
     # longer rows are refused and every one is listed (pandas would drop the extra fields or
     # take them for an index)
     path.write_text('respondent_id,wave\nR1,2016,5\nR2,2016\n"R3,x",2016,7,8\n', encoding="utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, CB)
-    assert str(info.value) == (
+    err = refused(path, CB)
+    assert str(err) == (
         "h.csv: 2 row(s) have more fields than the header:\n"
         "  - h.csv, row 2: got '3 fields'; expected 2 fields like the header\n"
         "  - h.csv, row 4: got '4 fields'; expected 2 fields like the header"
@@ -458,9 +455,7 @@ def test_every_problem_listed_first_50_then_count(tmp_path):
     df["product_quality"] = 9  # 72 rows out of scale
     df.loc[0, "recommend"] = 11  # and one more, in row 2 after product_quality
     path = write_csv(df, tmp_path / "many.csv", "utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, CB)
-    err = info.value
+    err = refused(path, CB)
     assert len(err.problems) == 73
     lines = str(err).split("\n")
     assert lines[0] == "many.csv: 73 problems found:"
@@ -481,9 +476,8 @@ def test_sentinels_refused_then_accepted(tmp_path):
     df.loc[3, "price_value"] = 99
     df.loc[4, "recommend"] = 98
     path = write_csv(df, tmp_path / "codes.csv", "utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, CB)
-    msgs = [str(p) for p in info.value.problems]
+    err = refused(path, CB)
+    msgs = [str(p) for p in err.problems]
     hint = (
         "; this looks like a missing-value code: declare it under 'missing_codes' in the codebook"
     )
@@ -532,9 +526,8 @@ def test_sentinels_refused_then_accepted(tmp_path):
     # an undeclared sentinel is still refused when other codes are declared
     df.loc[5, "price_value"] = 97
     path2 = write_csv(df, tmp_path / "codes2.csv", "utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path2, cb_with_codes())
-    assert [str(p) for p in info.value.problems] == [
+    err = refused(path2, cb_with_codes())
+    assert [str(p) for p in err.problems] == [
         "codes2.csv, row 7, column 'price_value': got 97; expected a whole number 1-5 (likert); or a "
         "declared missing code: -99 (system), 98 (dont_know), 99 (refused)" + hint
     ]
@@ -727,9 +720,8 @@ def test_multi_response_shares_by_hand(tmp_path):
 def test_multi_response_options_must_be_0_1(tmp_path):
     path = tmp_path / "mr.csv"
     path.write_text(MR_CSV.replace("r2,1.0,0,1,1", "r2,1.0,0,2,1"), encoding="utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, MR_CB)
-    assert [str(p) for p in info.value.problems] == [
+    err = refused(path, MR_CB)
+    assert [str(p) for p in err.problems] == [
         "mr.csv, row 4, column 'ch_web': got 2; expected 0 or 1 (binary); or a declared missing "
         "code: -99 (not_applicable)"
     ]
@@ -801,9 +793,8 @@ def test_numeric_with_one_bound(tmp_path):
     d["missing_codes"] = [{"code": -99, "meaning": "system"}]
     df = sample().assign(transfers=[0, 3, -99, 12, -1, 2])
     path = write_csv(df, tmp_path / "t.csv", "utf-8")
-    with pytest.raises(DataValidationError) as info:
-        cxio.read(path, d)
-    assert [str(p) for p in info.value.problems] == [
+    err = refused(path, d)
+    assert [str(p) for p in err.problems] == [
         "t.csv, row 6, column 'transfers': got -1; expected a number of at least 0; or a declared "
         "missing code: -99 (system); this looks like a missing-value code: declare it under "
         "'missing_codes' in the codebook"
