@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -154,11 +154,14 @@ class StoreWriter:
         return deleted
 
     def _check_writable(self, what: str) -> None:
+        """Refuse to ``what`` (change the store) when it is open read-only."""
         if self.read_only:
             raise CXError(f"store {str(self.path)!r} is open read-only; open it with read_only=False to {what}")
 
     def _write(self, client, batch, cb, cb_yaml, cb_sha, started, table_opt, *,
                dry_run: bool = False) -> ImportReport:
+        """Write a checked batch in one transaction (new columns, rows, missing codes, comments,
+        provenance); a dry run, or a batch whose files were all skipped, writes nothing."""
         from cxresearch import __version__
 
         con = self.con
@@ -184,13 +187,12 @@ class StoreWriter:
             for item in batch.items:
                 import_id = next_id
                 next_id += 1
-                added += self._ensure_columns(item.table, item.types)
+                added += add_columns(con, item.table, item.types)
                 stored = column_types(con, item.table)
                 frame = item.frame[[c for c in item.frame.columns if c.lower() in stored]]
                 self._insert(item.table, frame, client, import_id)
                 n_missing = n_comments = 0
                 if item.missing is not None and len(item.missing):
-                    self._ensure_columns("missing_codes", {})
                     self._insert("missing_codes", item.missing, client, import_id)
                     n_missing = len(item.missing)
                 if item.comments is not None and len(item.comments):
@@ -207,6 +209,7 @@ class StoreWriter:
 
     def _dry_report(self, client, batch, cb_sha, study, version, started, table_opt, *,
                     dry_run: bool = True) -> ImportReport:
+        """The report of what the batch would write (``import_id`` 0), written nothing."""
         rows = _no_rows()
         added: list[tuple[str, str, str]] = []
         files = []
@@ -221,6 +224,7 @@ class StoreWriter:
 
     def _report(self, client, batch, files, rows, added, cb_sha, study, version, started, table_opt,
                 *, dry_run: bool) -> ImportReport:
+        """The :class:`ImportReport` of a call, real or dry."""
         return ImportReport(
             client=client, files=tuple(files), rows_by_table=rows, added_columns=tuple(added),
             seconds=time.perf_counter() - started, codebook_study=study, codebook_version=version,
@@ -228,10 +232,8 @@ class StoreWriter:
             skipped=tuple(batch.skipped),
             settings={"table": table_opt, "store": str(self.path), "dry_run": dry_run})
 
-    def _ensure_columns(self, table: str, types: Mapping[str, str]) -> list[tuple[str, str, str]]:
-        return add_columns(self.con, table, types)
-
     def _insert(self, table: str, frame: pd.DataFrame, client: str, import_id: int) -> None:
+        """Append ``frame`` to ``table`` by column name, with the client and import id."""
         import pyarrow as pa
 
         data = pa.Table.from_pandas(frame, preserve_index=False)
