@@ -7,10 +7,6 @@ panel_waves.csv: 120 customers answering some of three waves, customer = cluster
 
 from __future__ import annotations
 
-import json
-import warnings
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,24 +15,17 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
 import cxresearch.survey as sv
-from cxresearch.errors import CXValueError, SmallBaseWarning
+from _survey_helpers import (
+    EXTRA,
+    REF,
+    RTOL,
+    quiet_small_bases,  # noqa: F401  (autouse fixture)
+    scalar,
+)
+from cxresearch.errors import CXValueError
 
-REF = Path(__file__).parent / "reference" / "survey"
-EXTRA = {c["id"]: c["values"] for c in json.loads((REF / "survey_extra.json").read_text())}
-RTOL = 1e-6
 # svydesign(ids=~customer, strata=~region, weights=~weight, data=panel_waves)
 PANEL = dict(weights="weight", strata="region", cluster="customer")
-
-
-def scalar(v):
-    return float(np.asarray(v).ravel()[0])
-
-
-@pytest.fixture(autouse=True)
-def _quiet_small_bases():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SmallBaseWarning)
-        yield
 
 
 @pytest.fixture

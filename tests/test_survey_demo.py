@@ -3,12 +3,11 @@ trends with the panel as clusters, raking, reliability. Brute-force checks use p
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
 import cxresearch.survey as sv
+from _survey_helpers import quiet_small_bases  # noqa: F401  (autouse fixture)
 from cxresearch.errors import NotEstimableWarning, SmallBaseWarning
 
 synth = pytest.importorskip("cxresearch.synth")
@@ -18,13 +17,6 @@ codebook_mod = pytest.importorskip("cxresearch.codebook")
 @pytest.fixture(scope="module")
 def study():
     return synth.generate(seed=3)
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SmallBaseWarning)
-        yield
 
 
 def weighted_nps(g):

@@ -7,8 +7,6 @@ Brute-force references are computed inside the tests with explicit loops.
 
 from __future__ import annotations
 
-import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,24 +14,17 @@ import pandas as pd
 import pytest
 
 import cxresearch.survey as sv
+from _survey_helpers import (
+    EXTRA,
+    REF,
+    RTOL,
+    quiet_small_bases,  # noqa: F401  (autouse fixture)
+    scalar,
+)
 from cxresearch.errors import CXValueError, SmallBaseWarning
 
-REF = Path(__file__).parent / "reference" / "survey"
-EXTRA = {c["id"]: c["values"] for c in json.loads((REF / "survey_extra.json").read_text())}
-RTOL = 1e-6
 # svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat_kpi)
 STRAT = dict(weights="pw", strata="stype", fpc="fpc")
-
-
-def scalar(v):
-    return float(np.asarray(v).ravel()[0])
-
-
-@pytest.fixture(autouse=True)
-def _quiet_small_bases():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SmallBaseWarning)
-        yield
 
 
 @pytest.fixture

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import cxresearch.survey as sv
+from _survey_helpers import REF, RTOL
 
-REF = Path(__file__).parent / "reference" / "survey"
 CASES = {c["id"]: c for c in json.loads((REF / "survey.json").read_text())}
-RTOL = 1e-6
 
 # svydesign calls of the oracle, as keyword options
 DESIGNS = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,9 +15,9 @@ import pingouin as pg
 import pytest
 
 import cxresearch.survey as sv
+from _survey_helpers import REF
 from cxresearch.errors import CXValueError, NotEstimableWarning
 
-REF = Path(__file__).parent / "reference" / "survey"
 CASES = {c["id"]: c["values"] for c in json.loads((REF / "reliability.json").read_text())}
 ITEMS = ["A1", "A2", "A3", "A4", "A5"]
 
