@@ -140,6 +140,7 @@ def test_params_resolve_paths_relative_to_file(study_dir):
         ({"output": {"formats": ["docx"]}}, r"output\.formats\[0\]"),
         ({"thresholds": {"min_base": 3, "anonymity_min": 5}}, r"anonymity_min \(5\) must not exceed min_base \(3\)"),
         ({"client": "../etc"}, r"client: .*folder name\); got '\.\./etc'"),
+        ({"variables": {"by": []}}, r"variables\.by: List should have at least 1 item"),
         ({"thresholds": {"dissatisfied_cut": 12}}, r"thresholds\.dissatisfied_cut: 12 is outside the scale of overall_sat \(0–10\)"),
         ({"alerts": [{"name": "x", "kind": "low_score", "owner": "service"}]}, r"alerts: rule 'x' \(low_score\) needs a number"),
     ],

@@ -127,7 +127,7 @@ class Variables(_Model):
     drivers: list[str] | None = None
     processes: list[str] | None = None
     process: str | None = None  # the process whose horizon the persistence chapter reports
-    by: list[str] = Field(default_factory=list)
+    by: list[str] = Field(default_factory=lambda: ["branch"], min_length=1)
     weight: str | None = None
     raking: dict[str, dict[Any, float]] | None = None
 
