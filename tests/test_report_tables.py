@@ -154,6 +154,10 @@ def test_combine_keeps_only_client_content():
     assert combined.toc == [{"id": "chapter-1", "title": "Chapter", "sections": [{"id": "s1-1", "title": "Section A"}]}]
     assert combined.warnings == ["SmallBaseWarning: survey.mean: tiny"]
     assert render.note_text(combined.warnings[0], "en") == "Small base — tiny"
+    raw = ("SmallBaseWarning: survey.nps: 2 estimate(s) rest on fewer than 30 respondents (flagged small_base); "
+           "1 under 5 suppressed")
+    assert render.note_text(raw, "zh") == "小样本 — 2 个估计值的样本量低于报告下限 30（表中已标红），其中 1 个低于匿名下限 5（已隐藏）。"
+    assert render.note_text(raw, "en").startswith("Small base — 2 estimate(s) rest on fewer than 30")
 
 
 def test_xlsx_sheet_names_are_valid_and_unique(tmp_path):

@@ -219,13 +219,34 @@ _NOTE_KINDS = {
 _NOTE_RE = re.compile(r"^(?P<kind>[A-Za-z_]+Warning):\s*(?:(?P<where>[a-z_]+(?:\.[a-z_]+)+):\s*)?(?P<text>.*)$")
 
 
+_SMALL_BASE_RE = re.compile(
+    r"^(?P<k>\d+) estimate\(s\) rest on fewer than (?P<min>\d+) respondents \(flagged small_base\); "
+    r"(?P<s>\d+) under (?P<anon>\d+) suppressed$")
+_FEW_UNITS_RE = re.compile(r"^Only (?P<n>\d+) units: the (?P<what>[\w-]+(?: [\w-]+)*) rests on few units")
+
+
+def _note_zh(kind: str, text: str) -> str:
+    """Chinese wording of the package's most common data-quality messages (others kept as written)."""
+    m = _SMALL_BASE_RE.match(text)
+    if kind == "SmallBaseWarning" and m:
+        return (f"{m.group('k')} 个估计值的样本量低于报告下限 {m.group('min')}（表中已标红），"
+                f"其中 {m.group('s')} 个低于匿名下限 {m.group('anon')}（已隐藏）。")
+    m = _FEW_UNITS_RE.match(text)
+    if kind == "FewUnitsWarning" and m:
+        return f"仅有 {m.group('n')} 个单位：结果基于很少的单位，区间不确定且可能偏窄，仅供参考。"
+    return text
+
+
 def note_text(raw: str, lang: str) -> str:
     """A recorded data-quality warning as a reader sees it: a plain label, no class or function names."""
     m = _NOTE_RE.match(raw.strip())
     if not m:
         return raw.strip()
-    zh, en = _NOTE_KINDS.get(m.group("kind"), ("数据质量", "Data quality"))
-    return f"{zh if lang == 'zh' else en} — {m.group('text').strip()}"
+    kind, text = m.group("kind"), m.group("text").strip()
+    zh, en = _NOTE_KINDS.get(kind, ("数据质量", "Data quality"))
+    if lang == "zh":
+        return f"{zh} — {_note_zh(kind, text)}"
+    return f"{en} — {text}"
 
 
 def _notes_cell(warnings: list[str], lang: str) -> Any:
