@@ -4,6 +4,11 @@ and comments, with the provenance of every load and the original code of every m
 A store is one file (no server). It holds many clients side by side; every read names its client and
 every query is parameterised on it, so a report can never see another client's rows.
 
+The code: :class:`Store` opens the file and holds the connection; its readers live in ``_read``,
+the one-transaction import and ``remove_import`` in ``_write`` (files read and checked by ``_files``,
+then against the stored rows by ``_check``), the tables and schema evolution in ``_schema``, the
+results in ``_results``, parameter checks in ``_args`` and DuckDB helpers in ``_sql``.
+
 Tables
 ------
 ``responses``
@@ -40,11 +45,6 @@ Examples
 >>> with Store("study.duckdb") as store:                                       # doctest: +SKIP
 ...     report = store.import_files(["survey_2024.sav"], client="acme", codebook="codebook.yaml")
 ...     frame = store.responses("acme", waves=[2024])
-
-The code: :class:`Store` opens the file and holds the connection; its readers live in ``_read``,
-the one-transaction import and ``remove_import`` in ``_write`` (files read and checked by ``_files``,
-then against the stored rows by ``_check``), the tables and schema evolution in ``_schema``, the
-results in ``_results``, parameter checks in ``_args`` and DuckDB helpers in ``_sql``.
 """
 
 from __future__ import annotations
