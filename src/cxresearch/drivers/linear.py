@@ -81,30 +81,66 @@ class DriverResult:
     @property
     def settings(self) -> dict:
         """The options this result was computed with."""
-        return {
-            "method": self.method,
-            "outcome": self.outcome,
-            "drivers": list(self.drivers),
-            "weights": self.weights,
-            "missing": self.missing,
-            "exact": self.exact,
-            "n_permutations": self.n_permutations,
-            "ci": self.ci,
-            "ci_method": self.ci_method,
-            "n_boot": self.n_boot,
-            "alpha": self.alpha,
-            "seed": self.seed,
-        }
+        return _settings(
+            self, missing=self.missing, exact=self.exact, n_permutations=self.n_permutations
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """``importance`` with ``outcome``, ``method``, ``r2``, ``n`` and ``n_eff`` columns."""
-        out = self.importance.copy()
-        out.insert(0, "outcome", self.outcome)
-        out.insert(1, "method", self.method)
-        out["r2"] = self.r2
-        out["n"] = self.n
-        out["n_eff"] = self.n_eff
-        return out
+        return _with_fit(self.importance.copy(), self)
+
+
+def _settings(result, *, missing: str, **model: object) -> dict:
+    """The options of a driver result (:class:`DriverResult` or ``LogisticDriverResult``).
+
+    ``model``: options of the method, placed after ``missing`` and before the bootstrap options.
+    """
+    return {
+        "method": result.method,
+        "outcome": result.outcome,
+        "drivers": list(result.drivers),
+        "weights": result.weights,
+        "missing": missing,
+        **model,
+        "ci": result.ci,
+        "ci_method": result.ci_method,
+        "n_boot": result.n_boot,
+        "alpha": result.alpha,
+        "seed": result.seed,
+    }
+
+
+def _with_fit(out: pd.DataFrame, result) -> pd.DataFrame:
+    """``out`` with the result's ``outcome`` and ``method`` first and ``r2``, ``n``, ``n_eff`` last."""
+    out.insert(0, "outcome", result.outcome)
+    out.insert(1, "method", result.method)
+    out["r2"] = result.r2
+    out["n"] = result.n
+    out["n_eff"] = result.n_eff
+    return out
+
+
+def _differences(drivers, share, boot, jack, alpha, ci_method) -> pd.DataFrame:
+    """Every pair ``a < b`` of drivers: the difference of their shares, with bootstrap ``se``,
+    interval (``ci_method``, from the ``boot`` and optional ``jack`` replicates of the shares) and
+    two-sided p-value."""
+    ia, ib = np.triu_indices(len(drivers), 1)
+    d_hat = share[ia] - share[ib]
+    d_boot = boot[:, ia] - boot[:, ib]
+    d_jack = None if jack is None else jack[:, ia] - jack[:, ib]
+    dlo, dhi = _bootstrap.interval(d_hat, d_boot, d_jack, alpha, ci_method)
+    names = np.array(drivers)
+    return pd.DataFrame(
+        {
+            "driver_a": names[ia],
+            "driver_b": names[ib],
+            "estimate": d_hat,
+            "se": d_boot.std(axis=0, ddof=1),
+            "ci_lower": dlo,
+            "ci_upper": dhi,
+            "p_value": _bootstrap.p_value(d_boot),
+        }
+    )
 
 
 def _check_common(alpha, n_boot, ci_method):
@@ -210,23 +246,7 @@ def _bootstrap_stats(prep, stat, *, n_boot, alpha, ci_method, rng, outcome):
                 "use ci_method='percentile'"
             )
     lo, hi = _bootstrap.interval(share_hat, boot, jack, alpha, ci_method)
-    ia, ib = np.triu_indices(p, 1)
-    d_hat = share_hat[ia] - share_hat[ib]
-    d_boot = boot[:, ia] - boot[:, ib]
-    d_jack = None if jack is None else jack[:, ia] - jack[:, ib]
-    dlo, dhi = _bootstrap.interval(d_hat, d_boot, d_jack, alpha, ci_method)
-    names = np.array(prep.drivers)
-    differences = pd.DataFrame(
-        {
-            "driver_a": names[ia],
-            "driver_b": names[ib],
-            "estimate": d_hat,
-            "se": d_boot.std(axis=0, ddof=1),
-            "ci_lower": dlo,
-            "ci_upper": dhi,
-            "p_value": _bootstrap.p_value(d_boot),
-        }
-    )
+    differences = _differences(prep.drivers, share_hat, boot, jack, alpha, ci_method)
     return boot.std(axis=0, ddof=1), lo, hi, differences, used
 
 

@@ -21,7 +21,15 @@ from cxresearch.errors import CXValueError
 
 from . import _bootstrap
 from ._data import check_columns, kish, prepare
-from .linear import BootstrapWarning, _check_common, _dropped, _rank
+from .linear import (
+    BootstrapWarning,
+    _check_common,
+    _differences,
+    _dropped,
+    _rank,
+    _settings,
+    _with_fit,
+)
 
 PI2_3 = np.pi**2 / 3
 
@@ -71,30 +79,14 @@ class LogisticDriverResult:
 
     @property
     def settings(self) -> dict:
-        return {
-            "method": self.method,
-            "outcome": self.outcome,
-            "drivers": list(self.drivers),
-            "weights": self.weights,
-            "missing": "listwise",
-            "ci": self.ci,
-            "ci_method": self.ci_method,
-            "n_boot": self.n_boot,
-            "alpha": self.alpha,
-            "seed": self.seed,
-        }
+        return _settings(self, missing="listwise")
 
     def to_frame(self) -> pd.DataFrame:
         """``importance`` joined with the odds ratios (prefixed ``or_``) and fit statistics."""
         ors = self.odds_ratios.drop(columns="driver").add_prefix("or_")
         out = pd.concat([self.importance.reset_index(drop=True), ors.reset_index(drop=True)],
                         axis=1)
-        out.insert(0, "outcome", self.outcome)
-        out.insert(1, "method", self.method)
-        out["r2"] = self.r2
-        out["n"] = self.n
-        out["n_eff"] = self.n_eff
-        return out
+        return _with_fit(out, self)
 
 
 def _wvar(x, w):
@@ -331,24 +323,7 @@ def logistic(
         imp["se"] = boot.std(axis=0, ddof=1)
         imp["ci_lower"] = lo
         imp["ci_upper"] = hi
-        ia, ib = np.triu_indices(p, 1)
-        d_boot = boot[:, ia] - boot[:, ib]
-        dlo, dhi = _bootstrap.interval(
-            share[ia] - share[ib], d_boot, None if jack is None else jack[:, ia] - jack[:, ib],
-            alpha, ci_method,
-        )
-        names = np.array(prep.drivers)
-        differences = pd.DataFrame(
-            {
-                "driver_a": names[ia],
-                "driver_b": names[ib],
-                "estimate": share[ia] - share[ib],
-                "se": d_boot.std(axis=0, ddof=1),
-                "ci_lower": dlo,
-                "ci_upper": dhi,
-                "p_value": _bootstrap.p_value(d_boot),
-            }
-        )
+        differences = _differences(prep.drivers, share, boot, jack, alpha, ci_method)
     return LogisticDriverResult(
         importance=imp,
         odds_ratios=odds,
