@@ -110,6 +110,15 @@ def check_base_rules(min_base: int, anonymity_min: int) -> tuple[int, int]:
     return int(min_base), int(anonymity_min)
 
 
+def sorted_levels(values) -> list:
+    """The distinct non-missing values, sorted when they can be (else in order of appearance)."""
+    lv = list(pd.unique(pd.Series(values).dropna()))
+    try:
+        return sorted(lv)
+    except TypeError:
+        return lv
+
+
 def numeric_column(data: pd.DataFrame, column: str, *, role: str = "score") -> np.ndarray:
     """Return ``data[column]`` as float64 (NaN = missing) or raise naming the bad value."""
     s = data[column]

@@ -62,15 +62,6 @@ def _stat_variable(data, col, statistic, scale, codebook, k, level):
     )
 
 
-def _pair(design: core.Design, x: np.ndarray, in_a: np.ndarray, in_b: np.ndarray):
-    """Means of ``x`` in two domains, their bases and the variance of (b - a)."""
-    ma, za = core.mean_influence(design, x, in_a)
-    mb, zb = core.mean_influence(design, x, in_b)
-    V = design.vcov(np.column_stack([za, zb]))
-    var = V[0, 0] + V[1, 1] - 2 * V[0, 1]
-    return ma, mb, max(var, 0.0)
-
-
 class _PairTest(NamedTuple):
     estimate_a: float
     estimate_b: float
@@ -81,22 +72,21 @@ class _PairTest(NamedTuple):
 
 
 def _pair_test(design: core.Design, x: np.ndarray, in_a: np.ndarray, in_b: np.ndarray, df):
-    """Design-based t test of ``b - a`` (two domain means of ``x``) on ``df`` degrees of freedom."""
-    ma, mb, var = _pair(design, x, in_a, in_b)
+    """Design-based t test of ``b - a`` (two domain means of ``x``) on ``df`` degrees of freedom.
+
+    The variance of the difference uses the joint influence values of the two means:
+    ``V(z^b) + V(z^a) - 2 C(z^a, z^b)``, so overlapping samples (panel waves) are handled.
+    """
+    ma, za = core.mean_influence(design, x, in_a)
+    mb, zb = core.mean_influence(design, x, in_b)
+    V = design.vcov(np.column_stack([za, zb]))
+    var = max(V[0, 0] + V[1, 1] - 2 * V[0, 1], 0.0)
     se = float(np.sqrt(var))
     diff = mb - ma
     with np.errstate(invalid="ignore", divide="ignore"):
         t = diff / se if se > 0 else np.nan
     p = 2 * stats.t.sf(abs(t), df) if np.isfinite(t) else np.nan
     return _PairTest(ma, mb, diff, se, t, p)
-
-
-def _sorted_levels(values) -> list:
-    lv = list(pd.unique(pd.Series(values).dropna()))
-    try:
-        return sorted(lv)
-    except TypeError:
-        return lv
 
 
 def difference(
@@ -195,7 +185,7 @@ def difference(
         lonely_psu=lonely_psu,
     )
     x = _stat_variable(data, score, statistic, scale, codebook, k, level)
-    observed = _sorted_levels(data[by])
+    observed = core.sorted_levels(data[by])
     if levels is not None:
         if isinstance(levels, str) or len(levels) != 2:
             raise CXValueError(f"levels must be a pair (a, b); got {levels!r}")

@@ -17,7 +17,7 @@ from scipy import stats
 
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
-from cxresearch.survey.compare import _pair_test, _sorted_levels, adjust_p
+from cxresearch.survey.compare import _pair_test, adjust_p
 
 __all__ = ["crosstab", "CrosstabResult"]
 
@@ -76,6 +76,23 @@ def _col_stats(x: np.ndarray, w: np.ndarray, mask: np.ndarray):
     var = float((ww * (xx - m) ** 2).sum() / W)
     sd = np.sqrt(var * ne / (ne - 1)) if ne > 1 else np.nan
     return n, ne, m, sd
+
+
+def _cell(label, kind: str, s: dict, *, letters: str, tested: bool) -> dict:
+    """One row of ``CrosstabResult.cells`` from a column's statistics ``s`` (``sd`` for means only)."""
+    return dict(
+        row=label,
+        kind=kind,
+        banner=s["banner"],
+        column=s["column"],
+        letter=s["letter"],
+        n=float(s["n"]),
+        n_eff=s["ne"],
+        estimate=s["m"],
+        sd=s["sd"] if kind == "mean" else np.nan,
+        letters=letters,
+        tested=tested,
+    )
 
 
 def _letters(n: int) -> list[str]:
@@ -203,14 +220,14 @@ def crosstab(
     # the columns of the banner
     columns = []  # (banner, level, mask)
     for b in banners:
-        for lv in _sorted_levels(data[b]):
+        for lv in core.sorted_levels(data[b]):
             columns.append((b, lv, (data[b] == lv).to_numpy()))
     letters = _letters(len(columns))
 
     # the rows of the table: (label, kind, x)
     table_rows = []
     if row is not None:
-        for lv in _sorted_levels(data[row]):
+        for lv in core.sorted_levels(data[row]):
             x = (data[row] == lv).to_numpy().astype(float)
             x[data[row].isna().to_numpy()] = np.nan
             table_rows.append((lv, "proportion", x))
@@ -222,21 +239,8 @@ def crosstab(
     for label, kind, x in table_rows:
         if total:
             n, ne, m, sd = _col_stats(x, w, np.ones(len(x), dtype=bool))
-            cells.append(
-                dict(
-                    row=label,
-                    kind=kind,
-                    banner="Total",
-                    column="Total",
-                    letter="",
-                    n=float(n),
-                    n_eff=ne,
-                    estimate=m,
-                    sd=sd if kind == "mean" else np.nan,
-                    letters="",
-                    tested=False,
-                )
-            )
+            s = dict(banner="Total", column="Total", letter="", n=n, ne=ne, m=m, sd=sd)
+            cells.append(_cell(label, kind, s, letters="", tested=False))
         st = []
         for (b, lv, mask), letter in zip(columns, letters, strict=True):
             n, ne, m, sd = _col_stats(x, w, mask)
@@ -310,16 +314,10 @@ def crosstab(
                     + [(j, letters[j].lower()) for j in found[i]["loose"]]
                 )
                 cells.append(
-                    dict(
-                        row=label,
-                        kind=kind,
-                        banner=b,
-                        column=s["column"],
-                        letter=s["letter"],
-                        n=float(s["n"]),
-                        n_eff=s["ne"],
-                        estimate=s["m"],
-                        sd=s["sd"] if kind == "mean" else np.nan,
+                    _cell(
+                        label,
+                        kind,
+                        s,
                         letters="".join(m for _, m in marks),
                         tested=i in testable,
                     )

@@ -298,11 +298,7 @@ def proportion(
     data = core.check_frame(data)
     core.check_column(data, score, "score")
     if level is None:
-        levels = list(pd.unique(data[score].dropna()))
-        try:
-            levels = sorted(levels)
-        except TypeError:
-            pass
+        levels = core.sorted_levels(data[score])
         if not levels:
             raise CXValueError(f"score column {score!r} has no non-missing values")
         labels = levels
