@@ -10,7 +10,7 @@ from scipy import stats
 
 from cxresearch import alerts
 from cxresearch.alerts import writer as alerts_writer
-from cxresearch.alerts.backtest import _lift_log_ci
+from cxresearch.alerts.backtesting import _lift_log_ci
 from cxresearch.errors import CXValueError
 
 

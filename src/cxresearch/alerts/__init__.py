@@ -34,13 +34,13 @@ cluster bootstrap) is written out because no maintained package offers it.
 
 The package, a module each: ``rules`` (:class:`AlertRule`, :data:`DEFAULT_RULES`,
 :func:`rules_from_params`), ``firing`` (:func:`fire_rules`), ``cases`` (:func:`alert_cases`,
-:func:`alert_counts`), ``writer`` (:func:`write_alerts`) and ``backtest`` (:func:`backtest` with
+:func:`alert_counts`), ``writer`` (:func:`write_alerts`) and ``backtesting`` (:func:`backtest` with
 its interval methods).
 """
 
 from __future__ import annotations
 
-from .backtest import BacktestResult, backtest
+from .backtesting import BacktestResult, backtest
 from .cases import AlertCases, alert_cases, alert_counts
 from .firing import fire_rules
 from .rules import DEFAULT_RULES, RULE_KINDS, AlertRule, rules_from_params
