@@ -411,3 +411,24 @@ def test_kernelspec_for_this_interpreter_even_when_prefix_is_read_only(tmp_path,
     assert fallback == name
     assert os.environ["JUPYTER_PATH"]
     assert KernelSpecManager().get_kernel_spec(fallback).argv[0] == sys.executable
+
+
+def test_chapters_without_their_data_are_left_out_or_refused(tmp_path):
+    from cxresearch.report.run import plan_notebooks
+
+    demo = synth.generate(seed=5, n_customers=300, n_waves=4, first_wave=2022)
+    paths = synth.write(demo, tmp_path / "files")
+    survey_only = [p for k, p in paths.items() if k.startswith("survey_")]
+    with Store(tmp_path / "s.duckdb") as st:
+        st.import_files(survey_only, client="solo", codebook=codebook.load(paths["codebook"]))
+    base = {"client": "solo", "client_name": {"zh": "独", "en": "Solo"}, "period": "2025",
+            "data": {"store": str(tmp_path / "s.duckdb")}}
+    params = load_params(base)
+    planned, skipped = plan_notebooks(params, params.data.store)
+    assert planned.notebooks == ["01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
+    assert [s.split(":")[0] for s in skipped] == ["04_persistence", "05_loyalty", "07_employee"]
+    assert "no customers data for client 'solo'" in skipped[0]
+    assert "no employees data" in skipped[2] and "'programme' not set" in skipped[2]
+    explicit = load_params({**base, "notebooks": ["02_kpis", "05_loyalty"]})
+    with pytest.raises(ParamsError, match=r"notebooks: 05_loyalty cannot run: no customers data"):
+        plan_notebooks(explicit, explicit.data.store)

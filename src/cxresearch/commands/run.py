@@ -33,6 +33,8 @@ def run(args) -> int:
           f"(notebooks {t.get('execute', 0):.1f} s, html {t.get('html', 0):.1f} s, pdf {t.get('pdf', 0):.1f} s)")
     for key, value in result.as_dict().items():
         print(f"  {key:<10} {value}")
+    for line in result.skipped:
+        print(f"  chapter left out: {line}")
     if result.warnings:
         print(f"  {len(result.warnings)} data-quality note(s) listed in the report's appendix")
     return 0

@@ -76,6 +76,7 @@ class ReportResult:
     notebooks: tuple[Path, ...]
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, str]:
         """Output paths as strings (for printing)."""
@@ -337,6 +338,49 @@ def _import_files(params: Params, work: Path, book) -> Path:
     return db
 
 
+#: What each chapter needs beyond survey responses: (store tables with rows, params keys set).
+REQUIREMENTS = {
+    "04_persistence": (("customers",), ()),
+    "05_loyalty": (("customers",), ()),
+    "06_alerts_text": (("comments",), ()),
+    "07_employee": (("employees",), ("programme",)),
+}
+
+
+def plan_notebooks(params: Params, store: Path) -> tuple[Params, list[str]]:
+    """Drop chapters whose data the client does not have, when the params did not list chapters.
+
+    Returns the params (with ``notebooks`` narrowed) and one line per chapter left out. When the
+    params list their chapters explicitly, a chapter without its data is an error instead.
+
+    Raises
+    ------
+    ParamsError
+        An explicitly listed chapter lacks its data, or no chapter is left.
+    """
+    from cxresearch.store import Store
+
+    with Store(store, read_only=True) as st:
+        counts = st.counts(params.client)
+    label = str(params.source) if params.source else "params"
+    explicit = "notebooks" in params.model_fields_set
+    keep, skipped = [], []
+    for stem in params.notebooks:
+        tables, keys = REQUIREMENTS.get(stem, ((), ()))
+        missing = [f"no {t} data for client {params.client!r}" for t in tables if not counts.get(t)]
+        missing += [f"params key {k!r} not set" for k in keys if getattr(params, k) is None]
+        if not missing:
+            keep.append(stem)
+        elif explicit:
+            raise ParamsError(f"{label}: notebooks: {stem} cannot run: {'; '.join(missing)} "
+                              "(remove it from `notebooks:` or provide the data)")
+        else:
+            skipped.append(f"{stem}: {'; '.join(missing)}")
+    if not keep:
+        raise ParamsError(f"{label}: notebooks: no chapter can run for client {params.client!r}")
+    return params.model_copy(update={"notebooks": keep}), skipped
+
+
 def run_report(
     params_path: str | Path,
     *,
@@ -398,7 +442,6 @@ def run_report(
     root = Path(out_root) if out_root is not None else (params.output.dir or Path.cwd() / "reports")
     out_dir = (root / params.client / params.period).resolve()
     nb_dir = out_dir / "notebooks"
-    nb_dir.mkdir(parents=True, exist_ok=True)
     timings["validate"] = time.perf_counter() - t_start
 
     store_file = None
@@ -413,14 +456,19 @@ def run_report(
             raise ReportError(f"{params_path}: data.files could not be imported: {exc}") from None
         timings["import"] = time.perf_counter() - t0
     try:
-        return _run(params, params_path, out_dir, nb_dir, store_file, timings, t_start, timeout)
+        params, skipped = plan_notebooks(params, Path(store_file) if store_file else params.data.store)
+        nb_dir.mkdir(parents=True, exist_ok=True)
+        result = _run(params, params_path, out_dir, nb_dir, store_file, timings, t_start, timeout,
+                      skipped=skipped)
+        return result
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
 
 
 def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: str | None,
-         timings: dict[str, float], t_start: float, timeout: int | None) -> ReportResult:
+         timings: dict[str, float], t_start: float, timeout: int | None, *,
+         skipped: list[str]) -> ReportResult:
     from cxresearch.report import render
     from cxresearch.report.kernel import ensure_kernel
 
@@ -496,6 +544,7 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         "outputs": [{"path": str(p.relative_to(out_dir)), "sha256": _sha256(p)} for p in files],
         "tables": len(combined.tables),
         "data_quality_notes": combined.warnings,
+        "skipped_notebooks": skipped,
         "packages": _versions(),
         "chromium": _chromium_version() if "pdf" in params.output.formats else None,
         "platform": platform.platform(),
@@ -514,4 +563,5 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         notebooks=tuple(executed),
         timings=timings,
         warnings=tuple(combined.warnings),
+        skipped=tuple(skipped),
     )
