@@ -94,6 +94,9 @@ def test_every_notebook_executed(zh_report):
         nb = nbformat.read(str(path), as_version=4)
         errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
         assert not errors, f"{path.name} has an error output"
+        stderr = "".join("".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code"
+                         for o in c.get("outputs", []) if o.output_type == "stream" and o.get("name") == "stderr")
+        assert "missing from font" not in stderr and "Glyph" not in stderr, f"{path.name}: CJK glyphs missing"
 
 
 def test_html_has_no_code_no_traceback_and_is_offline(zh_report):
