@@ -405,6 +405,13 @@ def run_report(
     timeout : int or None, default 600
         Seconds a single notebook cell may run.
 
+    Notes
+    -----
+    All notebooks of one report run in one kernel (imports are paid once); each starts with a
+    hidden ``%reset -f``. Chapters whose data the client lacks (no CRM rows, no comments, no
+    employee survey, no programme) are left out when the params do not list chapters — see
+    :func:`plan_notebooks`; the manifest lists them.
+
     Returns
     -------
     ReportResult
@@ -421,7 +428,6 @@ def run_report(
     ReportError
         Rendering failed.
     """
-
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
     params = load_params(params_path)
