@@ -735,4 +735,3 @@ def design_settings(design: Design, **extra: object) -> dict:
     out = dict(design.spec)
     out.update(extra)
     return out
-

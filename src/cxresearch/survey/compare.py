@@ -21,7 +21,7 @@ from scipy import stats
 
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
-from cxresearch.survey._frames import domain_frame
+from cxresearch.survey import _frames
 from cxresearch.survey.kpi import transform
 
 __all__ = ["difference", "chisq", "trend", "adjust_p"]
@@ -468,7 +468,7 @@ def trend(
     else:
         interval = "nps" if statistic == "nps" else "t"
     changes = ("change", "change_se", "change_ci_lower", "change_ci_upper", "change_p_value")
-    out = domain_frame(
+    out = _frames.domain_frame(
         dom, est, alpha=alpha, interval=interval, tail=dict.fromkeys(changes, np.nan)
     )
     supp = est.n < anonymity_min

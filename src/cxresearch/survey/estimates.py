@@ -15,7 +15,7 @@ import pandas as pd
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
 from cxresearch.survey import _fast as fast
-from cxresearch.survey._frames import domain_frame, finish_domains
+from cxresearch.survey import _frames
 
 __all__ = ["mean", "total", "proportion"]
 
@@ -141,7 +141,7 @@ def mean(
 
     ests = fast.estimate_items(design, dom, data, scores, scales=scales, get_x=get_x)
     frames = [
-        domain_frame(
+        _frames.domain_frame(
             dom,
             est,
             alpha=alpha,
@@ -151,7 +151,7 @@ def mean(
         )
         for col, est in zip(scores, ests, strict=True)
     ]
-    return finish_domains(
+    return _frames.finish_domains(
         frames,
         design,
         alpha=alpha,
@@ -224,8 +224,8 @@ def total(
             var=design.domain_var(z, code, D),
             df=core.domain_df(design, dom.code, D, valid & (design.w > 0)),
         )
-        frames.append(domain_frame(dom, est, alpha=alpha, head={"score": col}))
-    return finish_domains(
+        frames.append(_frames.domain_frame(dom, est, alpha=alpha, head={"score": col}))
+    return _frames.finish_domains(
         frames,
         design,
         alpha=alpha,
@@ -309,7 +309,7 @@ def proportion(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
     frames = [
-        domain_frame(
+        _frames.domain_frame(
             dom,
             core.domain_mean(design, dom, indicator(data, score, lev)),
             alpha=alpha,
@@ -318,7 +318,7 @@ def proportion(
         )
         for lev, lab in zip(levels, labels, strict=True)
     ]
-    return finish_domains(
+    return _frames.finish_domains(
         frames,
         design,
         alpha=alpha,

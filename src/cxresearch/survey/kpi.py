@@ -16,7 +16,7 @@ import pandas as pd
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
 from cxresearch.survey import _fast as fast
-from cxresearch.survey._frames import domain_frame, finish_domains
+from cxresearch.survey import _frames
 from cxresearch.survey.estimates import _level_indicator, _prepare
 from cxresearch.survey.estimates import mean as _mean
 
@@ -162,9 +162,11 @@ def nps(
         det = prom - est.estimate / 100.0
         shares = {"promoters": prom, "passives": 1.0 - prom - det, "detractors": det}
         frames.append(
-            domain_frame(dom, est, alpha=alpha, interval="nps", head={"score": col}, middle=shares)
+            _frames.domain_frame(
+                dom, est, alpha=alpha, interval="nps", head={"score": col}, middle=shares
+            )
         )
-    return finish_domains(
+    return _frames.finish_domains(
         frames,
         design,
         alpha=alpha,
@@ -232,12 +234,12 @@ def _box(
         get_x=get_x,
     )
     frames = [
-        domain_frame(
+        _frames.domain_frame(
             dom, est, alpha=alpha, interval="logit", head={"score": col, "threshold": thr}
         )
         for col, thr, est in zip(scores, thresholds, ests, strict=True)
     ]
-    return finish_domains(
+    return _frames.finish_domains(
         frames,
         design,
         alpha=alpha,
