@@ -364,16 +364,19 @@ def render_report_pdf(combined: Combined, params, *, date: _dt.date | None = Non
 
     The first print locates every chapter and section anchor (PDF named destinations); the second
     prints the same document with those numbers in the table of contents (one line each, so no
-    page moves).
+    page moves). Both prints share one Chromium session.
     """
+    from cxresearch.report.webpdf import BROWSER_ARGS, find_chromium, print_pdf
+
     html = render_html(combined, params, date=date)
-    pdf = render_pdf(html, base_dir=base_dir)
-    if not toc_pages or not combined.toc:
-        return pdf
-    pages = anchor_pages(pdf)
-    if not pages:
-        return pdf
-    return render_pdf(render_html(combined, params, date=date, pages=pages), base_dir=base_dir)
+
+    def with_numbers(pdf: bytes) -> str | None:
+        if not toc_pages or not combined.toc:
+            return None
+        pages = anchor_pages(pdf)
+        return render_html(combined, params, date=date, pages=pages) if pages else None
+
+    return print_pdf(html, chromium=find_chromium(), args=BROWSER_ARGS, base_dir=base_dir, then=with_numbers)
 
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")

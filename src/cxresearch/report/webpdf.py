@@ -18,6 +18,7 @@ import concurrent.futures
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from nbconvert.exporters.webpdf import WebPDFExporter
@@ -141,6 +142,7 @@ def print_pdf(
     args: list[str] | tuple[str, ...] = BROWSER_ARGS,
     render_timeout_ms: int = 100,
     base_dir: str | os.PathLike[str] | None = None,
+    then: Callable[[bytes], str | None] | None = None,
 ) -> bytes:
     """Print an HTML document to PDF bytes with headless Chromium.
 
@@ -161,6 +163,10 @@ def print_pdf(
         Extra wait after load, for late layout.
     base_dir : path, optional
         Folder the temporary HTML file is written to (relative resources resolve from there).
+    then : callable, optional
+        Called with the first PDF; when it returns an HTML document, that document is printed in
+        the same browser session and its PDF returned instead (used to put page numbers in the
+        table of contents without launching Chromium twice).
 
     Returns
     -------
@@ -175,6 +181,28 @@ def print_pdf(
         The browser failed to start or print (the message holds its error).
     """
     exe = chromium or find_chromium()
+
+    async def print_one(browser, html_path: str) -> bytes:
+        page = await browser.new_page()
+
+        async def block_network(route):
+            if route.request.url.startswith(("file:", "data:", "about:")):
+                await route.continue_()
+            else:
+                await route.abort()
+
+        try:
+            await page.route("**/*", block_network)
+            await page.emulate_media(media="print")
+            await page.goto(Path(html_path).as_uri(), wait_until="load")
+            await page.evaluate("document.fonts.ready.then(() => true)")
+            await page.wait_for_timeout(render_timeout_ms)
+            options = {"print_background": True, "prefer_css_page_size": True, "format": paper}
+            if outline:
+                options.update({"outline": True, "tagged": True})
+            return await page.pdf(**options)
+        finally:
+            await page.close()
 
     async def main(html_path: str) -> bytes:
         from playwright.async_api import async_playwright
@@ -191,27 +219,12 @@ def print_pdf(
             except Exception as exc:  # playwright raises its own Error type
                 raise CXError(f"could not start Chromium at {exe}: {str(exc).splitlines()[0]}") from None
             try:
-                page = await browser.new_page()
-
-                async def block_network(route):
-                    if route.request.url.startswith(("file:", "data:", "about:")):
-                        await route.continue_()
-                    else:
-                        await route.abort()
-
-                await page.route("**/*", block_network)
-                await page.emulate_media(media="print")
-                await page.goto(Path(html_path).as_uri(), wait_until="load")
-                await page.evaluate("document.fonts.ready.then(() => true)")
-                await page.wait_for_timeout(render_timeout_ms)
-                options = {
-                    "print_background": True,
-                    "prefer_css_page_size": True,
-                    "format": paper,
-                }
-                if outline:
-                    options.update({"outline": True, "tagged": True})
-                return await page.pdf(**options)
+                pdf = await print_one(browser, html_path)
+                second = then(pdf) if then is not None else None
+                if second is not None:
+                    Path(html_path).write_text(second, encoding="utf-8")
+                    pdf = await print_one(browser, html_path)
+                return pdf
             finally:
                 await browser.close()
 
