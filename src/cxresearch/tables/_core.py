@@ -1,0 +1,421 @@
+"""Core of the report tables: number formats, report words, escaped Table/Text display objects."""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.errors import CXValueError
+
+__all__ = ["TABLE_MIME", "FORMATS", "LANGS", "word", "fmt_num", "fmt_int", "fmt_pct", "fmt_p", "p_eq", "fmt", "fmt_base", "Text", "text", "heading", "Table", "table", "verbatims", "var_label", "value_label", "labelled"]
+
+
+#: MIME type carrying a table's raw data (harvested into tables.xlsx).
+TABLE_MIME = "application/vnd.cxresearch.table+json"
+
+#: Cell formats a table column may use.
+FORMATS = ("text", "int", "num0", "num1", "num2", "num3", "pct0", "pct1", "pvalue", "signed2")
+
+LANGS = ("zh", "en")
+
+# Words the presentation layer needs in both languages.
+_WORDS: dict[str, tuple[str, str]] = {
+    "base": ("基数", "Base"),
+    "n": ("样本量", "n"),
+    "n_eff": ("有效样本量", "Effective n"),
+    "estimate": ("估计值", "Estimate"),
+    "se": ("标准误", "SE"),
+    "ci": ("置信区间", "CI"),
+    "ci_lower": ("置信下限", "CI lower"),
+    "ci_upper": ("置信上限", "CI upper"),
+    "p_value": ("p 值", "p value"),
+    "p_adj": ("校正 p 值", "Adjusted p"),
+    "wave": ("年份", "Wave"),
+    "total": ("总体", "Total"),
+    "low_base": ("样本量低于报告下限", "base below the reporting minimum"),
+    "suppressed": ("样本量过小，已隐藏", "suppressed: base too small"),
+    "weighted": ("加权", "weighted"),
+    "unweighted": ("未加权", "unweighted"),
+    "comment": ("评论", "Comment"),
+    "source": ("来源", "Source"),
+    "significant": ("显著", "significant"),
+    "not_significant": ("不显著", "not significant"),
+    "yes": ("是", "yes"),
+    "top_box": ("前两项比例（Top-2 box）", "Top-two box"),
+    "lag": ("滞后（年）", "Lag (years)"),
+    "engagement": ("敬业度指数", "Engagement index"),
+    "coefficient": ("系数", "Coefficient"),
+    "promoters": ("推荐者", "Promoters"),
+    "passives": ("中立者", "Passives"),
+    "detractors": ("贬损者", "Detractors"),
+    "no": ("否", "no"),
+}
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise CXValueError(f"lang must be one of 'zh', 'en'; got {lang!r}")
+
+def word(key: str, lang: str) -> str:
+    """A fixed report word (``'base'``, ``'total'`` …) in ``lang``.
+
+    Raises
+    ------
+    CXValueError
+        Unknown key or language.
+    """
+    _check_lang(lang)
+    try:
+        zh, en = _WORDS[key]
+    except KeyError:
+        raise CXValueError(f"unknown report word {key!r}; known: {', '.join(sorted(_WORDS))}") from None
+    return zh if lang == "zh" else en
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, numbers.Real) and math.isnan(float(x))) or x is pd.NA
+
+def fmt_num(x: Any, digits: int = 1) -> str:
+    """A number with ``digits`` decimals and thousands separators; ``'–'`` when missing."""
+    if _missing(x):
+        return "–"
+    return f"{float(x):,.{digits}f}"
+
+def fmt_int(x: Any) -> str:
+    """A whole number with thousands separators; ``'–'`` when missing."""
+    if _missing(x):
+        return "–"
+    return f"{round(float(x)):,d}"
+
+def fmt_pct(x: Any, digits: int = 0) -> str:
+    """A proportion (0–1) as a percentage, e.g. ``0.423 -> '42%'``; ``'–'`` when missing."""
+    if _missing(x):
+        return "–"
+    return f"{100 * float(x):.{digits}f}%"
+
+def fmt_p(p: Any) -> str:
+    """A p value: ``'<0.001'`` below 0.001, else three decimals; ``'–'`` when missing."""
+    if _missing(p):
+        return "–"
+    p = float(p)
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+def p_eq(p: Any) -> str:
+    """``'p = 0.034'`` or ``'p < 0.001'`` for narrative text."""
+    text = fmt_p(p)
+    return f"p {text[0]} {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+def fmt(x: Any, kind: str) -> str:
+    """Format one value by column format ``kind`` (one of :data:`FORMATS`)."""
+    if kind == "text":
+        return "" if _missing(x) else str(x)
+    if kind == "int":
+        return fmt_int(x)
+    if kind.startswith("num"):
+        return fmt_num(x, int(kind[3:]))
+    if kind.startswith("pct"):
+        return fmt_pct(x, int(kind[3:]))
+    if kind == "pvalue":
+        return fmt_p(x)
+    if kind == "signed2":
+        return "–" if _missing(x) else f"{float(x):+.2f}"
+    raise CXValueError(f"column format must be one of {', '.join(FORMATS)}; got {kind!r}")
+
+def fmt_base(n: Any, lang: str, *, n_eff: Any = None, min_base: int | None = None) -> str:
+    """The base line under a table or chart: ``'Base: n = 1,204 (effective n = 1,050)'``."""
+    _check_lang(lang)
+    parts = [f"{word('base', lang)}{'：' if lang == 'zh' else ': '}n = {fmt_int(n)}"]
+    if n_eff is not None and not _missing(n_eff):
+        parts.append(f"（{word('n_eff', lang)} = {fmt_int(n_eff)}）" if lang == "zh"
+                     else f" ({word('n_eff', lang).lower()} = {fmt_int(n_eff)})")
+    line = "".join(parts)
+    if min_base is not None and not _missing(n) and float(n) < min_base:
+        line += f" — {word('low_base', lang)} ({min_base})"
+    return line
+
+_INLINE = re.compile(r"\*\*(.+?)\*\*")
+
+def _inline(s: str) -> str:
+    """Escape ``s`` then turn ``**bold**`` into <strong>."""
+    return _INLINE.sub(r"<strong>\1</strong>", html.escape(s, quote=True))
+
+@dataclass(frozen=True)
+class Text:
+    """A narrative paragraph (or heading) for the report; its text is escaped when rendered.
+
+    ``**bold**`` is the only markup honoured.
+    """
+
+    body: str
+    level: int = 0  # 0 = paragraph, 2/3 = heading level
+    css: str = ""
+
+    def _repr_html_(self) -> str:
+        if self.level:
+            return f"<h{self.level}>{_inline(self.body)}</h{self.level}>"
+        cls = f' class="{html.escape(self.css)}"' if self.css else ""
+        paragraphs = [p for p in self.body.split("\n\n") if p.strip()]
+        return "".join(f"<p{cls}>{_inline(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+    def __str__(self) -> str:
+        return self.body
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython plain-text display
+        p.text(self.body)
+
+def text(*parts: str, css: str = "") -> Text:
+    """A narrative paragraph from already formatted sentence parts (joined without separator)."""
+    return Text("".join(parts), css=css)
+
+def heading(title: str, *, level: int = 2) -> Text:
+    """A sub-heading produced from data (e.g. a segment name); escaped when rendered."""
+    if level not in (2, 3, 4):
+        raise CXValueError(f"level must be 2, 3 or 4; got {level!r}")
+    return Text(title, level=level)
+
+@dataclass(frozen=True)
+class Table:
+    """A report table: raw data, column labels and formats, title, base line and notes.
+
+    Renders as HTML (``table.cx-table``) and carries its raw numbers under :data:`TABLE_MIME`.
+    Build it with :func:`table`.
+    """
+
+    data: pd.DataFrame
+    title: str
+    name: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    formats: Mapping[str, str] = field(default_factory=dict)
+    base: str | None = None
+    notes: tuple[str, ...] = ()
+    flags: Mapping[str, str] = field(default_factory=dict)  # column -> css class column (bool col)
+
+    def _display_frame(self) -> pd.DataFrame:
+        cols = [c for c in self.data.columns if c not in self.flags.values()]
+        return self.data[cols]
+
+    def to_html(self) -> str:
+        """The table as escaped HTML."""
+        frame = self._display_frame()
+        head = "".join(f"<th>{html.escape(str(self.labels.get(c, c)))}</th>" for c in frame.columns)
+        rows = []
+        for idx in range(len(frame)):
+            cells = []
+            for col in frame.columns:
+                kind = self.formats.get(col, "text")
+                value = frame[col].iloc[idx]
+                css = "cx-text" if kind == "text" else ""
+                flag_col = self.flags.get(col)
+                if flag_col is not None and bool(self.data[flag_col].iloc[idx]):
+                    css = (css + " cx-flag").strip()
+                attr = f' class="{css}"' if css else ""
+                cells.append(f"<td{attr}>{html.escape(fmt(value, kind))}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        parts = [
+            '<table class="cx-table">',
+            f"<caption>{html.escape(self.title)}</caption>",
+            f"<thead><tr>{head}</tr></thead>",
+            "<tbody>" + "".join(rows) + "</tbody>",
+            "</table>",
+        ]
+        if self.base:
+            parts.append(f'<p class="cx-base">{html.escape(self.base)}</p>')
+        for note in self.notes:
+            parts.append(f'<p class="cx-note">{html.escape(note)}</p>')
+        return "".join(parts)
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON payload with raw values (for tables.xlsx)."""
+        frame = self._display_frame()
+        records = []
+        for row in frame.itertuples(index=False, name=None):
+            records.append([_json_value(v) for v in row])
+        return {
+            "name": self.name,
+            "title": self.title,
+            "columns": [str(self.labels.get(c, c)) for c in frame.columns],
+            "formats": [self.formats.get(c, "text") for c in frame.columns],
+            "rows": records,
+            "base": self.base,
+            "notes": list(self.notes),
+        }
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.to_html(), "text/plain": self.title, TABLE_MIME: self.to_payload()}
+
+def _json_value(v: Any) -> Any:
+    if _missing(v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real):
+        return float(v)
+    return str(v)
+
+def table(
+    data: pd.DataFrame,
+    *,
+    title: str,
+    name: str,
+    columns: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
+    base: str | None = None,
+    notes: Sequence[str] = (),
+    flags: Mapping[str, str] | None = None,
+) -> Table:
+    """Build a report :class:`Table` from a frame of raw values.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw values (not formatted). Not modified.
+    title : str
+        Caption shown above the table (already in the report language).
+    name : str
+        Short sheet name for ``tables.xlsx`` (at most 31 characters are kept).
+    columns : sequence of str, optional
+        Columns to show, in order; default all.
+    labels : mapping, optional
+        Column header for each column (default the column name).
+    formats : mapping, optional
+        Column -> one of :data:`FORMATS`; default ``'text'`` for object columns, ``'int'`` for
+        integers, ``'num2'`` for floats.
+    base : str, optional
+        Base line (see :func:`fmt_base`).
+    notes : sequence of str
+        Footnotes.
+    flags : mapping, optional
+        Column -> name of a boolean column; flagged cells are highlighted (e.g. low base).
+
+    Raises
+    ------
+    CXValueError
+        A named column is not in ``data`` or a format is unknown.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise CXValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    flags = dict(flags or {})
+    cols = list(columns) if columns is not None else list(data.columns)
+    needed = cols + list(flags.values())
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise CXValueError(f"table {name!r}: column {missing[0]!r} is not in the data; columns: {list(data.columns)}")
+    frame = data[list(dict.fromkeys(needed))].reset_index(drop=True).copy()
+    fmts = {}
+    for c in cols:
+        kind = (formats or {}).get(c)
+        if kind is None:
+            dtype = frame[c].dtype
+            kind = "int" if pd.api.types.is_integer_dtype(dtype) else (
+                "num2" if pd.api.types.is_float_dtype(dtype) else "text")
+        if kind not in FORMATS:
+            raise CXValueError(f"table {name!r}: format of column {c!r} must be one of {', '.join(FORMATS)}; got {kind!r}")
+        fmts[c] = kind
+    return Table(
+        data=frame,
+        title=title,
+        name=name,
+        labels=dict(labels or {}),
+        formats=fmts,
+        base=base,
+        notes=tuple(notes),
+        flags=flags,
+    )
+
+@dataclass(frozen=True)
+class _Verbatims:
+    items: tuple[tuple[str, str], ...]
+
+    def _repr_html_(self) -> str:
+        out = []
+        for quote, source in self.items:
+            src = f'<br><span class="cx-note">— {html.escape(source)}</span>' if source else ""
+            out.append(f'<blockquote class="cx-verbatim">{html.escape(quote)}{src}</blockquote>')
+        return "".join(out)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text("\n".join(q for q, _ in self.items))
+
+def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None) -> _Verbatims:
+    """Customer comments shown as quotations, escaped (markup in a comment is shown as text).
+
+    Parameters
+    ----------
+    quotes : sequence of str
+        The comments, as written.
+    sources : sequence of str, optional
+        One attribution per quote (e.g. branch and year) — never a respondent identifier.
+    """
+    quotes = [str(q) for q in quotes]
+    srcs = [str(s) for s in sources] if sources is not None else [""] * len(quotes)
+    if len(srcs) != len(quotes):
+        raise CXValueError(f"sources must have one entry per quote ({len(quotes)}); got {len(srcs)}")
+    return _Verbatims(tuple(zip(quotes, srcs, strict=True)))
+
+def var_label(name: str, *, lang: str, codebook=None) -> str:
+    """The codebook label of a variable in ``lang`` (the name itself when unknown)."""
+    _check_lang(lang)
+    if codebook is not None and name in codebook:
+        return codebook.get(name).label_for(lang)
+    return word(name, lang) if name in _WORDS else name
+
+def value_label(name: str, code: Any, *, lang: str, codebook=None) -> str:
+    """The label of value ``code`` of a categorical variable (the code itself when unlabelled)."""
+    if _missing(code):
+        return "–"
+    if codebook is not None and name in codebook:
+        var = codebook.get(name)
+        key = int(code) if isinstance(code, numbers.Real) and float(code).is_integer() else code
+        label = var.value_label(key, lang)
+        if label:
+            return label
+    if isinstance(code, numbers.Real) and float(code).is_integer():
+        return str(int(code))
+    return str(code)
+
+def labelled(frame: pd.DataFrame, columns: Sequence[str], *, lang: str, codebook=None) -> pd.DataFrame:
+    """A copy of ``frame`` with the codes in ``columns`` replaced by their value labels."""
+    out = frame.copy()
+    for col in columns:
+        if col == "wave":
+            out[col] = out[col].map(lambda v: "–" if _missing(v) else str(int(v)))
+        else:
+            out[col] = out[col].map(lambda v, c=col: value_label(c, v, lang=lang, codebook=codebook))
+    return out
+
+_RESULT_COLUMNS = frozenset({
+    "score", "n", "n_eff", "weight_sum", "estimate", "se", "ci_lower", "ci_upper", "deff", "small_base",
+    "suppressed", "change", "change_se", "change_p_value", "change_ci_lower", "change_ci_upper",
+    "promoters", "passives", "detractors", "level", "k", "statistic", "df", "threshold", "p_value", "p_adj",
+})
+
+_VALUE_FORMATS = {"mean": "num2", "nps": "num1", "share": "pct1", "pct": "pct1"}
+
+def _by_columns(result: pd.DataFrame) -> list[str]:
+    known = _RESULT_COLUMNS
+    return [c for c in result.columns if c not in known]
+
+def _range(lo: str, hi: str, lang: str) -> str:
+    """An interval as text: ``'3.1–4.2'``, or ``'-26.4 to -21.5'`` when a bound is negative."""
+    if lo.startswith("-") or hi.startswith("-"):
+        return f"{lo} 至 {hi}" if lang == "zh" else f"{lo} to {hi}"
+    return f"{lo}–{hi}"
+
+def _value(x: Any, kind: str) -> str:
+    return fmt(x, _VALUE_FORMATS.get(kind, kind))
+
+def _need_cols(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise CXValueError(f"{where}: expected a DataFrame; got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CXValueError(f"{where}: frame lacks column(s) {missing}; has {list(frame.columns)}")

@@ -1,0 +1,105 @@
+"""Tables for the methods and validity appendix: settings, reliability, data sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from cxresearch.tables._core import (
+    Table,
+    _check_lang,
+    _need_cols,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    table,
+    var_label,
+    word,
+)
+
+__all__ = ["settings_table", "reliability_table", "provenance_table"]
+
+
+def settings_table(params, *, name: str = "report_settings", lang: str, codebook=None,
+                   min_base: int | None = None) -> Table:
+    """The reporting rules this report ran with (from the validated params)."""
+    _check_lang(lang)
+    t, a = params.thresholds, params.analysis
+    zh = lang == "zh"
+    rows = [
+        ("报告期" if zh else "Report period", params.period),
+        ("趋势起始年份" if zh else "Trend from", str(params.first_wave) if params.first_wave else "–"),
+        ("加权变量" if zh else "Weight variable",
+         var_label(params.variables.weight, lang=lang, codebook=codebook) if params.variables.weight else ("无" if zh else "none")),
+        ("按边际分布调整（raking）" if zh else "Raked to margins of",
+         "、".join(var_label(v, lang=lang, codebook=codebook) for v in params.variables.raking) if params.variables.raking
+         else ("否" if zh else "no")),
+        ("置信水平" if zh else "Confidence level", fmt_pct(1 - t.alpha)),
+        ("显著性水平 α" if zh else "Significance level α", fmt_num(t.alpha, 2)),
+        ("报告下限（样本量）" if zh else "Reporting minimum base", fmt_int(t.min_base)),
+        ("匿名下限（样本量）" if zh else "Anonymity minimum base", fmt_int(t.anonymity_min)),
+        ("不满意界值（总体满意度 ≤）" if zh else "Dissatisfied cut (overall satisfaction ≤)", fmt_num(t.dissatisfied_cut, 0)),
+        ("预警阈值（总体满意度 <）" if zh else "Early-warning threshold (overall satisfaction <)", fmt_num(t.early_warning, 1)),
+        ("Bootstrap 重抽样次数" if zh else "Bootstrap resamples", fmt_int(a.n_boot)),
+        ("随机数种子" if zh else "Random seed", str(a.seed)),
+        ("最长滞后（年）" if zh else "Longest lag (years)", str(a.max_lag)),
+    ]
+    frame = pd.DataFrame(rows, columns=["setting", "value"])
+    return table(frame, title="报告设置" if zh else "Report settings", name=name,
+                 labels={"setting": "设置" if zh else "Setting", "value": "取值" if zh else "Value"},
+                 formats={"setting": "text", "value": "text"})
+
+_SCALE_NAMES = {
+    "drivers": ("全部驱动因素题目", "All driver items"), "processes": ("业务流程题目", "Business-process items"),
+    "product": ("产品", "Product"), "price": ("价格", "Price"), "channel": ("渠道", "Channel"),
+    "service": ("服务", "Service"), "need": ("需求", "Needs"), "convenience": ("便利", "Convenience"),
+    "emotion": ("情感", "Emotion"), "competitor": ("竞争对比", "Competition"),
+}
+
+def reliability_table(result, *, name: str = "reliability", lang: str, codebook=None,
+                      min_base: int | None = None, title: str | None = None) -> Table:
+    """Cronbach's alpha (with interval) and omega per item set (``cx.survey.reliability``)."""
+    _check_lang(lang)
+    frame = result.scales.copy()
+    _need_cols(frame, ["dimension", "n", "n_items", "estimate", "ci_lower", "ci_upper", "omega_total"],
+               "reliability_table")
+    frame["scale_label"] = frame["dimension"].map(
+        lambda d: _SCALE_NAMES.get(d, (d, d))[0 if lang == "zh" else 1])
+    flag = "low_alpha" if "low_alpha" in frame else None
+    zh = lang == "zh"
+    threshold = result.settings.get("threshold", 0.7) if isinstance(getattr(result, "settings", None), Mapping) else 0.7
+    return table(frame, title=title or ("量表信度" if zh else "Reliability of the item sets"), name=name,
+                 columns=["scale_label", "n_items", "n", "estimate", "ci_lower", "ci_upper", "omega_total"],
+                 labels={"scale_label": "题目组" if zh else "Item set", "n_items": "题数" if zh else "Items",
+                         "n": word("n", lang), "estimate": "Cronbach α", "ci_lower": word("ci_lower", lang),
+                         "ci_upper": word("ci_upper", lang), "omega_total": "McDonald ω"},
+                 formats={"scale_label": "text", "n_items": "int", "n": "int", "estimate": "num2",
+                          "ci_lower": "num2", "ci_upper": "num2", "omega_total": "num2"},
+                 flags={"estimate": flag} if flag else None,
+                 notes=[(f"α 低于 {fmt_num(threshold, 2)} 标红。" if zh
+                         else f"α below {fmt_num(threshold, 2)} flagged.")])
+
+def provenance_table(imports: pd.DataFrame, *, name: str = "data_sources", lang: str, codebook=None,
+                     min_base: int | None = None) -> Table:
+    """The data files behind the report: file, format, encoding, rows, sha256 (first 12), import time."""
+    _check_lang(lang)
+    _need_cols(imports, ["file", "format", "rows", "sha256"], "provenance_table")
+    frame = imports.copy()
+    frame["sha"] = frame["sha256"].astype(str).str[:12]
+    if "encoding" not in frame:
+        frame["encoding"] = ""
+    frame["encoding"] = frame["encoding"].fillna("")
+    if "imported_at" in frame:
+        frame["when"] = pd.to_datetime(frame["imported_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    else:
+        frame["when"] = ""
+    zh = lang == "zh"
+    return table(frame, title="数据来源" if zh else "Data sources", name=name,
+                 columns=["file", "format", "encoding", "rows", "sha", "when"],
+                 labels={"file": "文件" if zh else "File", "format": "格式" if zh else "Format",
+                         "encoding": "编码" if zh else "Encoding", "rows": "行数" if zh else "Rows",
+                         "sha": "SHA-256（前 12 位）" if zh else "SHA-256 (first 12)",
+                         "when": "导入时间" if zh else "Imported"},
+                 formats={"file": "text", "format": "text", "encoding": "text", "rows": "int", "sha": "text",
+                          "when": "text"})

@@ -1,0 +1,226 @@
+"""Tables and narrative for persistence (lag profiles, horizons, churn runs) and loyalty."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.errors import CXValueError
+from cxresearch.tables._core import (
+    Table,
+    Text,
+    _check_lang,
+    _need_cols,
+    fmt_base,
+    fmt_num,
+    fmt_pct,
+    p_eq,
+    table,
+    var_label,
+    word,
+)
+
+__all__ = ["lag_table", "say_horizon", "hazard_table", "say_hazard", "stage_labels", "ladder_table", "penalty_table", "say_penalty", "band_labels", "retention_table"]
+
+
+def lag_table(profile, *, name: str, lang: str, codebook=None, min_base: int | None = None,
+              title: str | None = None) -> Table:
+    """Distributed-lag coefficients (``cx.persistence.lag_profile`` / a horizon's ``profile``)."""
+    _check_lang(lang)
+    frame = profile.table.copy()
+    _need_cols(frame, ["lag", "estimate", "ci_lower", "ci_upper", "p_value"], "lag_table")
+    s = profile.settings
+    exposure = var_label(s.get("exposure", ""), lang=lang, codebook=codebook)
+    outcome = var_label(s.get("outcome", ""), lang=lang, codebook=codebook)
+    sig = "significant_positive" if "significant_positive" in frame else None
+    if sig:
+        frame["sig_text"] = frame[sig].map(lambda b: word("yes" if b else "no", lang))
+    if title is None:
+        title = (f"{exposure}对{outcome}的滞后效应" if lang == "zh"
+                 else f"Effect of {exposure.lower()} on {outcome.lower()} by lag")
+    labels = {"lag": "滞后（年）" if lang == "zh" else "Lag (years)", "estimate": "系数" if lang == "zh" else "Coefficient",
+              "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang),
+              "p_value": word("p_value", lang), "sig_text": "显著为正" if lang == "zh" else "Significantly positive"}
+    cols = ["lag", "estimate", "ci_lower", "ci_upper", "p_value"] + (["sig_text"] if sig else [])
+    notes = [(f"面板回归，客户聚类标准误；{profile.n_customers:,} 位客户、{profile.n_obs:,} 个客户年。" if lang == "zh"
+              else f"Panel regression with customer-clustered standard errors; {profile.n_customers:,} customers, "
+                   f"{profile.n_obs:,} customer-years.")]
+    return table(frame, title=title, name=name, columns=cols, labels=labels,
+                 formats={"lag": "int", "estimate": "num3", "ci_lower": "num3", "ci_upper": "num3",
+                          "p_value": "pvalue", "sig_text": "text"}, notes=notes)
+
+def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
+    """Narrative on how many years an exposure keeps acting (``cx.persistence.horizon``)."""
+    _check_lang(lang)
+    est = result.primary
+    s = est.profile.settings
+    exposure = var_label(s.get("exposure", ""), lang=lang, codebook=codebook)
+    outcome = var_label(s.get("outcome", ""), lang=lang, codebook=codebook)
+    h = int(est.h)
+    ci = (f"{int(est.ci_lower)}–{int(est.ci_upper)}" if est.ci_lower != est.ci_upper else f"{int(est.ci_lower)}")
+    table_ = est.profile.table
+    lag0 = table_.loc[table_["lag"] == 0, "estimate"]
+    if lang == "zh":
+        txt = (f"**{exposure}**对**{outcome}**的影响可持续 **{h} 年**"
+               + ("以上" if est.censored else "") + f"（bootstrap 区间 {ci} 年）：")
+        txt += (f"当年{exposure}每高 1 分，{outcome}高 {fmt_num(lag0.iloc[0], 2)} 分；" if len(lag0) else "")
+        txt += f"其后 {max(h - 1, 0)} 年的滞后效应依然显著为正。"
+    else:
+        txt = (f"**{exposure}** keeps acting on **{outcome.lower()}** for **{h} year{'s' if h != 1 else ''}**"
+               + (" or more" if est.censored else "") + f" (bootstrap interval {ci}): ")
+        txt += (f"one point more in the current year goes with {fmt_num(lag0.iloc[0], 2)} points more "
+                f"{outcome.lower()}, " if len(lag0) else "")
+        txt += f"and the effect stays significantly positive for {max(h - 1, 0)} further year(s)."
+    rob = getattr(result, "robustness", None)
+    if rob is not None and hasattr(rob, "h"):
+        same = int(rob.h) == h
+        if lang == "zh":
+            txt += f"\n\n仅用客户自身变化（固定效应）估计的持续期为 {int(rob.h)} 年，" + ("结论一致。" if same else "结论对估计方法敏感，应谨慎解读。")
+        else:
+            txt += (f"\n\nEstimated from within-customer changes only (fixed effects) the horizon is {int(rob.h)} "
+                    + ("year(s): the same conclusion." if same else "year(s): the conclusion depends on the estimator; read with care."))
+    return Text(txt)
+
+def hazard_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
+                 title: str | None = None) -> Table:
+    """Churn rate by length of the dissatisfied run (``cx.persistence.churn_hazard(...).rates``)."""
+    _check_lang(lang)
+    rates = result.rates.copy()
+    _need_cols(rates, ["run_length", "person_years", "events", "hazard"], "hazard_table")
+    ors = result.table.set_index("term")["odds_ratio"] if "odds_ratio" in result.table else None
+    rates["odds_ratio"] = [float(ors.get(f"run_{r}", float("nan"))) if ors is not None else float("nan")
+                           for r in rates["run_length"].astype(str)]
+    rates["run_text"] = rates["run_length"].astype(str)
+    labels = {"run_text": "连续不满意年数" if lang == "zh" else "Consecutive dissatisfied years",
+              "person_years": "客户年" if lang == "zh" else "Customer-years",
+              "events": "流失数" if lang == "zh" else "Churned",
+              "hazard": "流失率" if lang == "zh" else "Churn rate",
+              "odds_ratio": "优势比（对 0 年）" if lang == "zh" else "Odds ratio (vs 0 years)"}
+    if title is None:
+        title = "连续不满意与客户流失" if lang == "zh" else "Runs of dissatisfaction and churn"
+    cut = result.settings.get("cut")
+    notes = [(f"不满意：总体满意度 ≤ {cut}。优势比来自离散时间风险模型，控制当年满意度。" if lang == "zh"
+              else f"Dissatisfied: overall satisfaction ≤ {cut}. Odds ratios from a discrete-time hazard model "
+                   "that also controls for the current score.")]
+    return table(rates, title=title, name=name,
+                 columns=["run_text", "person_years", "events", "hazard", "odds_ratio"], labels=labels,
+                 formats={"run_text": "text", "person_years": "int", "events": "int", "hazard": "pct1",
+                          "odds_ratio": "num2"}, notes=notes)
+
+def say_hazard(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
+    """Narrative: churn rate of customers never dissatisfied vs after the longest runs."""
+    _check_lang(lang)
+    rates = result.rates.reset_index(drop=True)
+    lo, hi = rates.iloc[0], rates.iloc[-1]
+    ratio = hi["hazard"] / lo["hazard"] if lo["hazard"] else float("nan")
+    if lang == "zh":
+        s = (f"当年未处于不满意状态的客户，年流失率为 {fmt_pct(lo['hazard'], 1)}；连续 {hi['run_length']} 年不满意的客户，"
+             f"年流失率升至 **{fmt_pct(hi['hazard'], 1)}**，约为前者的 {fmt_num(ratio, 1)} 倍。不满意持续越久，流失风险越高。")
+    else:
+        s = (f"Customers not in a dissatisfied spell churn at {fmt_pct(lo['hazard'], 1)} a year; after "
+             f"{hi['run_length']} consecutive dissatisfied years the rate is **{fmt_pct(hi['hazard'], 1)}**, about "
+             f"{fmt_num(ratio, 1)} times as high. The longer dissatisfaction lasts, the higher the risk of losing "
+             "the customer.")
+    return Text(s)
+
+_STAGE_LABELS = {
+    "prospect": ("潜在客户", "Prospect"), "target": ("目标客户", "Target"), "first_time": ("首次购买", "First-time"),
+    "repeat": ("重复购买", "Repeat"), "loyal": ("忠诚客户", "Loyal"), "advocate": ("推荐者", "Advocate"),
+    "churned": ("已流失", "Churned"),
+}
+
+def stage_labels(lang: str) -> dict[str, str]:
+    """Loyalty-ladder stage names in ``lang``."""
+    _check_lang(lang)
+    return {k: (zh if lang == "zh" else en) for k, (zh, en) in _STAGE_LABELS.items()}
+
+def ladder_table(shares: pd.DataFrame, *, name: str, lang: str, codebook=None, min_base: int | None = None,
+                 waves: Sequence[int] | None = None, title: str | None = None) -> Table:
+    """Loyalty-ladder stage shares per year (``cx.loyalty.stage_shares``), years as columns."""
+    _check_lang(lang)
+    _need_cols(shares, ["year", "stage", "share"], "ladder_table")
+    data = shares if waves is None else shares[shares["year"].isin(list(waves))]
+    wide = data.pivot_table(index="stage", columns="year", values="share", aggfunc="sum", observed=False)
+    order = [s for s in _STAGE_LABELS if s in wide.index]
+    wide = wide.loc[order].reset_index()
+    wide["stage"] = wide["stage"].map(stage_labels(lang))
+    years = [c for c in wide.columns if c != "stage"]
+    wide.columns = ["stage"] + [str(int(y)) for y in years]
+    if title is None:
+        title = "客户忠诚度阶梯（各阶段占比）" if lang == "zh" else "Loyalty ladder: share of customers in each stage"
+    totals = data.groupby("year")["n"].sum() if "n" in data else None
+    base = None if totals is None else fmt_base(totals.iloc[-1], lang)
+    return table(wide, title=title, name=name, labels={"stage": "阶段" if lang == "zh" else "Stage"},
+                 formats={"stage": "text", **{c: "pct0" for c in wide.columns[1:]}}, base=base)
+
+def penalty_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
+                  title: str | None = None) -> Table:
+    """Loss per department transfer (``cx.loyalty.transfer_penalty``)."""
+    _check_lang(lang)
+    frame = result.table.copy()
+    _need_cols(frame, ["measure", "estimate", "ci_lower", "ci_upper", "p_value", "n"], "penalty_table")
+    frame["measure_text"] = frame["measure"].map(
+        {"loyalty": "复购意向（均值）" if lang == "zh" else "Repurchase intent (mean)",
+         "promoter": "成为推荐者的概率" if lang == "zh" else "Chance of being a promoter"}).fillna(frame["measure"])
+    labels = {"measure_text": "指标" if lang == "zh" else "Measure",
+              "estimate": "每次转接的相对损失" if lang == "zh" else "Relative loss per transfer",
+              "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang),
+              "p_value": word("p_value", lang), "n": word("n", lang)}
+    if title is None:
+        title = "部门间转接对忠诚度的影响" if lang == "zh" else "What each transfer between departments costs"
+    return table(frame, title=title, name=name, columns=["measure_text", "estimate", "ci_lower", "ci_upper", "p_value", "n"],
+                 labels=labels, formats={"measure_text": "text", "estimate": "pct1", "ci_lower": "pct1",
+                                         "ci_upper": "pct1", "p_value": "pvalue", "n": "int"},
+                 notes=["对数链接泊松准似然模型，客户聚类标准误。" if lang == "zh"
+                        else "Log-link Poisson quasi-likelihood model, customer-clustered standard errors."])
+
+def say_penalty(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
+    """Narrative on the loyalty cost of each transfer."""
+    _check_lang(lang)
+    t = result.table.set_index("measure")
+    if "loyalty" not in t.index:
+        raise CXValueError("say_penalty: the result has no 'loyalty' measure")
+    row = t.loc["loyalty"]
+    ci = f"{fmt_pct(row['ci_lower'], 1)}–{fmt_pct(row['ci_upper'], 1)}"
+    conf = f"{round(100 * (1 - float(result.settings.get('alpha', 0.05))))}%"
+    if lang == "zh":
+        s = (f"服务过程中每多一次部门间转接，客户的复购意向平均下降 **{fmt_pct(row['estimate'], 1)}**"
+             f"（{conf} 置信区间 {ci}）。")
+        if "promoter" in t.index:
+            s += f"成为推荐者的概率每次下降 {fmt_pct(t.loc['promoter', 'estimate'], 0)}。"
+    else:
+        s = (f"Each additional transfer between departments during a service contact lowers repurchase intent by "
+             f"**{fmt_pct(row['estimate'], 1)}** on average ({conf} CI {ci}).")
+        if "promoter" in t.index:
+            s += f" The chance of being a promoter falls by {fmt_pct(t.loc['promoter', 'estimate'], 0)} per transfer."
+    return Text(s)
+
+def band_labels(result, *, score: str, lang: str, codebook=None, min_base: int | None = None) -> dict[str, str]:
+    """Legend texts for satisfaction bands (``'0-5'`` -> ``'Overall satisfaction 0–5'``)."""
+    _check_lang(lang)
+    name = var_label(score, lang=lang, codebook=codebook)
+    return {b: f"{name} {str(b).replace('-', '–')}" for b in result.summary["band"]}
+
+def retention_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
+                    title: str | None = None) -> Table:
+    """Retention summary by satisfaction band (``cx.loyalty.retention_curves(...).summary``)."""
+    _check_lang(lang)
+    frame = result.summary.copy()
+    _need_cols(frame, ["band", "n", "events", "median_years"], "retention_table")
+    frame["median_years"] = frame["median_years"].replace([np.inf], np.nan)
+    labels = {"band": "基期满意度" if lang == "zh" else "Baseline satisfaction", "n": word("n", lang),
+              "events": "流失数" if lang == "zh" else "Churned",
+              "median_years": "中位留存年数" if lang == "zh" else "Median years retained"}
+    lr = result.logrank
+    note = ""
+    if lr is not None and len(lr):
+        p = lr["p_value"].iloc[0]
+        note = (f"对数秩检验 {p_eq(p)}。“–”：观察期内留存未降至 50%。" if lang == "zh"
+                else f"Log-rank test {p_eq(p)}. '–': retention stayed above 50% over the period observed.")
+    if title is None:
+        title = "按满意度分组的客户留存" if lang == "zh" else "Customer retention by satisfaction band"
+    return table(frame, title=title, name=name, columns=["band", "n", "events", "median_years"], labels=labels,
+                 formats={"band": "text", "n": "int", "events": "int", "median_years": "num0"},
+                 notes=[note] if note else [])
