@@ -486,9 +486,16 @@ class _Generator:
                 }
             )
             # post-stratification weights: segment × branch cells to the active base
-            cell_pop = pd.Series(1, index=pd.MultiIndex.from_arrays([self.segment[act], self.branch[act]]))
+            cell_pop = pd.Series(
+                1,
+                index=pd.MultiIndex.from_arrays(
+                    [self.segment[act], self.branch[act]], names=["segment", "branch"]
+                ),
+            )
             cell_pop = cell_pop.groupby(level=[0, 1]).sum()
             cell_smp = frame.groupby(["segment", "branch"]).size()
+            # cells without respondents (small studies) cannot be weighted: share over the sampled cells
+            cell_pop = cell_pop.reindex(cell_smp.index)
             ratio = (cell_pop / cell_pop.sum()) / (cell_smp / cell_smp.sum())
             key = pd.MultiIndex.from_arrays([frame["segment"], frame["branch"]])
             frame["weight"] = ratio.reindex(key).to_numpy()
