@@ -7,7 +7,6 @@ raking to 3 margins. Target: each under 2 s on a 2-core machine. Run:
 
 from __future__ import annotations
 
-import sys
 import time
 import warnings
 
@@ -46,7 +45,11 @@ def timed(label: str, fn, repeat: int = 3):
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Benchmark of cxresearch.survey (issue 3 targets).")
+    parser.add_argument("rows", nargs="?", type=int, default=1_000_000, help="rows (default 1,000,000)")
+    n = parser.parse_args().rows
     df = make(n)
     items = [c for c in df.columns if c.startswith("q")]
     print(
