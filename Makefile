@@ -27,9 +27,11 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# JupyterLab on the study notebooks; their default parameters read the demo store, built here if absent.
 lab: setup
 	$(BIN)/python -m pip install -e '.[dev,lab]'
-	$(BIN)/jupyter lab notebooks/
+	@[ -f demo_study/study.duckdb ] || $(BIN)/cxresearch demo --no-report
+	cd notebooks && ../$(BIN)/jupyter lab $$([ "$$(id -u)" -eq 0 ] && echo --allow-root)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
