@@ -168,3 +168,100 @@ def test_xlsx_sheet_names_are_valid_and_unique(tmp_path):
     names = load_workbook(tmp_path / "t.xlsx").sheetnames
     assert len(names) == 3 and len(set(n.lower() for n in names)) == 3
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+
+
+# -- alert back-test: cx.alerts.backtest -> say_backtest / backtest_table ---------------------
+
+
+def _backtest(alpha: float = 0.05):
+    """A real back-test on a simulated panel: ``low_sat`` predicts churn, ``coin`` is noise."""
+    from cxresearch import alerts
+
+    rng = np.random.default_rng(7)
+    rows, crm = [], []
+    for w in (2021, 2022, 2023, 2024):
+        n = 600
+        sat = np.clip(np.rint(rng.normal(7, 2, n)), 0, 10)
+        churn = rng.random(n) < 1 / (1 + np.exp(2.5 + 0.45 * (sat - 7)))
+        ids = [f"C{i:04d}" for i in range(n)]
+        rows.append(pd.DataFrame({"customer_id": ids, "wave": w, "branch": 1, "overall_sat": sat,
+                                  "noise": rng.integers(0, 11, n).astype(float)}))
+        crm.append(pd.DataFrame({"customer_id": ids, "year": w, "churned": churn}))
+    rules = [{"name": "low_sat", "kind": "low_score", "owner": "service", "below": 5},
+             {"name": "coin", "kind": "low_score", "owner": "service", "score": "noise", "below": 3}]
+    return alerts.backtest(pd.concat(rows, ignore_index=True), pd.concat(crm, ignore_index=True),
+                           rules=rules, alpha=alpha)
+
+
+def _pooled(bt):
+    return bt.frame[bt.frame["wave"] == "all"].set_index("rule")
+
+
+def _ci(row):
+    return f"{tables.fmt_num(row['lift_ci_lower'], 2)}–{tables.fmt_num(row['lift_ci_upper'], 2)}"
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.01])
+def test_say_backtest_numbers_come_from_the_result(alpha):
+    bt = _backtest(alpha)
+    f = _pooled(bt)
+    low, coin, any_ = f.loc["low_sat"], f.loc["coin"], f.loc["any"]
+    # the simulated truth: the low-score rule predicts churn, the coin does not
+    assert low["lift_ci_lower"] > 1 and coin["lift_ci_lower"] < 1 < coin["lift_ci_upper"]
+    conf = "95%" if alpha == 0.05 else "99%"
+    numbers = [tables.fmt_int(any_["n"]), tables.fmt_pct(any_["base_rate"], 1), tables.fmt_num(any_["lift"], 2),
+               _ci(any_), tables.fmt_pct(any_["recall"], 1), tables.fmt_num(low["lift"], 2), _ci(low),
+               tables.fmt_pct(low["precision"], 1)]
+    en = str(tables.say_backtest(bt, lang="en"))
+    zh = str(tables.say_backtest(bt, lang="zh"))
+    for s in (en, zh):
+        for x in numbers:
+            assert x in s, (x, s)
+        assert f"{conf} " in s and ("99%" if alpha == 0.05 else "95%") not in s
+        assert tables.fmt_num(coin["lift"], 2) not in s  # the noise rule is named, its lift not claimed
+        assert "C0" not in s  # no customer ids
+    assert bt.waves == (2021, 2022, 2023)  # the latest wave (2024) is the one being listed
+    assert "3 earlier waves (2021–2023" in en and "2021–2023 年共 3 期" in zh
+    assert "'Very low satisfaction'" in en and "the alerts do pick out customers at risk" in en
+    assert "'noise below 3' the lift interval includes 1" in en
+    assert "no clear evidence that this rule predicts churn" in en
+    assert "“满意度很低”" in zh and "“noise低于3”的提升度置信区间包含 1" in zh and "表明该规则能预测流失" in zh
+    assert tables.say_backtest(bt, lang="en")._repr_html_().count("<strong>") == 2
+
+
+def test_backtest_table_one_row_per_rule_in_zh_and_en():
+    bt = _backtest()
+    f = _pooled(bt)
+    for lang, any_label, low_label, coin_label in (
+        ("en", "Any rule", "Very low satisfaction: overall_sat below 5", "noise below 3"),
+        ("zh", "任一规则", "满意度很低：overall_sat低于5", "noise低于3"),
+    ):
+        t = tables.backtest_table(bt, name="alert_backtest", lang=lang, min_base=30)
+        payload = t.to_payload()
+        assert payload["name"] == "alert_backtest" and len(payload["rows"]) == len(bt.rules) + 1
+        assert [r[0] for r in payload["rows"]] == [low_label, coin_label, any_label]
+        for row, rule in zip(payload["rows"], ["low_sat", "coin", "any"], strict=True):
+            assert row[1:] == [int(f.loc[rule, "n_alerts"])] + [
+                pytest.approx(float(f.loc[rule, c])) for c in ("precision", "recall", "lift", "lift_ci_lower",
+                                                                "lift_ci_upper")]
+        assert payload["formats"] == ["text", "int", "pct1", "pct1", "num2", "num2", "num2"]
+        html = t.to_html()
+        assert tables.fmt_pct(f.loc["any", "base_rate"], 1) in " ".join(t.notes)
+        assert tables.fmt_int(f.loc["any", "n"]) in t.base
+        assert "customer_id" not in html and "C0" not in html and "cx-flag" not in html
+    zh = tables.backtest_table(bt, name="b", lang="zh")
+    assert zh.labels["lift"] == "提升度" and "95%" in zh.notes[-1]
+    flagged = tables.backtest_table(bt, name="b", lang="en", min_base=10_000)
+    assert flagged.to_html().count('class="cx-flag"') == len(bt.rules) + 1 and "fewer than 10000" in flagged.notes[-1]
+
+
+def test_backtest_helpers_check_their_input():
+    bt = _backtest()
+    with pytest.raises(CXValueError, match="lang must be one of"):
+        tables.say_backtest(bt, lang="de")
+    with pytest.raises(CXValueError, match="lacks column"):
+        tables.backtest_table(bt.__class__(**{**bt.__dict__, "frame": bt.frame.drop(columns="lift")}), name="b",
+                              lang="en")
+    per_wave = bt.__class__(**{**bt.__dict__, "frame": bt.frame[bt.frame["wave"] != "all"]})
+    with pytest.raises(CXValueError, match="no pooled rows"):
+        tables.say_backtest(per_wave, lang="en")

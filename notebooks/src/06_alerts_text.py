@@ -1,15 +1,17 @@
 # %% [markdown] tags=["lang-zh"]
 # # 客户之声与预警
 #
-# 本章汇总本期的客户预警数量（个案名单另行分派给负责人跟进），并对客户的开放式评论进行主题编码：
+# 本章汇总本期的客户预警数量（个案名单另行分派给负责人跟进），检验预警规则在以往各期能否预测客户流失，
+# 并对客户的开放式评论进行主题编码：
 # 客户谈论最多的是什么、谈及这些主题的客户满意度如何，以及代表性的原话（已去除个人信息）。
 
 # %% [markdown] tags=["lang-en"]
 # # Voice of the customer and alerts
 #
-# This chapter counts this wave's customer alerts (the case list goes to the owners for follow-up) and codes
-# the open comments into themes: what customers talk about most, how satisfied those who raise each theme are,
-# and representative quotes (personal details removed).
+# This chapter counts this wave's customer alerts (the case list goes to the owners for follow-up), checks
+# whether the alert rules predicted churn in earlier waves, and codes the open comments into themes: what
+# customers talk about most, how satisfied those who raise each theme are, and representative quotes
+# (personal details removed).
 
 # %% tags=["parameters"]
 params_file = "../params/demo.yaml"
@@ -40,6 +42,30 @@ cx.tables.say_alerts(cases, alert_counts, **study.fmt)
 
 # %%
 cx.tables.alert_table(alert_counts, name="alerts", by=v.by[0], **study.fmt)
+
+# %% [markdown] tags=["lang-zh"]
+# ## 预警能否预测流失？
+#
+# 把同一套预警规则放回以往各期的调查数据中重新运行，再与客户关系管理系统中记录的流失情况对照：
+# 被预警的客户是否比一般客户更容易流失（提升度），预警覆盖了多少流失客户（召回率）。
+# 本期客户是否流失尚不可知，因此不在检验之内。
+
+# %% [markdown] tags=["lang-en"]
+# ## Do the alerts predict churn?
+#
+# The same alert rules are replayed on earlier waves and compared with the churn recorded in the CRM:
+# are the customers they flag more likely to leave than customers in general (lift), and how many of
+# the customers who left did they catch (recall)? This wave's churn is not yet known, so it is not part
+# of the test.
+
+# %%
+backtest = cx.alerts.backtest(study.with_comments(), study.customers(), rules=study.alert_rules, codeframe=codeframe, alpha=study.thresholds.alpha, seed=study.analysis.seed)
+
+# %%
+cx.tables.say_backtest(backtest, codeframe=codeframe, **study.fmt)
+
+# %%
+cx.tables.backtest_table(backtest, name="alert_backtest", codeframe=codeframe, **study.fmt)
 
 # %% [markdown] tags=["lang-zh"]
 # ## 评论主题

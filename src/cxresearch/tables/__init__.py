@@ -69,11 +69,13 @@ from cxresearch.tables.survey import (
 )
 from cxresearch.tables.voice import (
     alert_table,
+    backtest_table,
     did_table,
     engagement_table,
     linkage_table,
     quotes,
     say_alerts,
+    say_backtest,
     say_programme,
     say_themes,
     theme_table,
@@ -122,6 +124,8 @@ __all__ = [
     "retention_table",
     "alert_table",
     "say_alerts",
+    "backtest_table",
+    "say_backtest",
     "theme_table",
     "say_themes",
     "quotes",

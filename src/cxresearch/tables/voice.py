@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
+from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
     Table,
     Text,
@@ -24,7 +27,7 @@ from cxresearch.tables._core import (
     word,
 )
 
-__all__ = ["alert_table", "say_alerts", "theme_table", "say_themes", "quotes", "engagement_table", "say_programme", "did_table", "linkage_table"]
+__all__ = ["alert_table", "say_alerts", "backtest_table", "say_backtest", "theme_table", "say_themes", "quotes", "engagement_table", "say_programme", "did_table", "linkage_table"]
 
 
 _RULE_LABELS = {
@@ -72,6 +75,216 @@ def say_alerts(cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_bas
         s = (f"In {cases.wave}, **{fmt_int(n_cases)}** respondents triggered an alert ({fmt_pct(share)} of those "
              f"surveyed); the most frequent reason was '{top_label.lower()}' ({fmt_int(by_rule.iloc[0])} times).")
     return Text(s)
+
+_ANY_RULE = ("任一规则", "Any rule")
+
+
+def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: bool = True) -> str:
+    """A rule's name in ``lang``: its short label (as in :func:`alert_table`), followed by its
+    definition (``AlertRule.describe``, score and themes shown by their labels) when ``definition``;
+    rules without a short label are named by their definition."""
+    short = _RULE_LABELS.get(rule.name, (None, None))[0 if lang == "zh" else 1]
+    if short is not None and not definition:
+        return short
+    shown = dataclasses.replace(
+        rule,
+        score=var_label(rule.score, lang=lang, codebook=codebook) if rule.score else rule.score,
+        themes=tuple(_theme_label(t, codeframe, lang) for t in rule.themes),
+    )
+    text = shown.describe(lang)
+    if short is None:
+        return text
+    return f"{short}：{text}" if lang == "zh" else f"{short}: {text}"
+
+
+def _backtest_rows(result, where: str) -> pd.DataFrame:
+    """The pooled rows (``wave == "all"``) of a back-test, one per rule then ``any``."""
+    frame = getattr(result, "frame", None)
+    _need_cols(frame, ["rule", "wave", "n", "n_churned", "base_rate", "n_alerts", "precision", "recall",
+                       "lift", "lift_ci_lower", "lift_ci_upper"], where)
+    pooled = frame[frame["wave"].astype(str) == "all"]
+    order = [r.name for r in result.rules] + ["any"]
+    pooled = pooled.set_index("rule").reindex([r for r in order if r in set(pooled["rule"])])
+    if pooled.empty:
+        raise CXValueError(f"{where}: the back-test has no pooled rows (wave == 'all')")
+    return pooled.reset_index()
+
+
+def _conf(alpha: float) -> str:
+    """Confidence level of an interval at ``alpha``: ``'95%'``, ``'97.5%'``."""
+    return f"{100 * (1 - float(alpha)):g}%"
+
+
+def _outcome_when(offset: int, lang: str) -> str:
+    if offset == 0:
+        return "在调查当年年底前流失" if lang == "zh" else "were lost by the end of the survey year"
+    if offset == 1:
+        return "在调查次年年底前流失" if lang == "zh" else "were lost by the end of the following year"
+    return (f"在调查后第 {offset} 年年底前流失" if lang == "zh"
+            else f"were lost by the end of the year {offset} years after the survey")
+
+
+def _and(names) -> str:
+    """``'a'``, ``'a' and 'b'``, ``'a', 'b' and 'c'`` (English lists of rule names)."""
+    quoted = [f"'{n}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _waves_text(waves, lang: str) -> str:
+    ws = sorted(int(w) for w in waves)
+    span = f"{ws[0]}" if len(ws) == 1 else f"{ws[0]}–{ws[-1]}"
+    return f"{span} 年" if lang == "zh" else span
+
+
+def backtest_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
+                   codeframe=None, title: str | None = None) -> Table:
+    """How well each alert rule predicted churn in earlier waves (``cx.alerts.backtest``), pooled
+    over the replayed waves: alerts fired, precision, recall and lift with its interval.
+
+    One row per rule, then "any rule". Counts and rates only — no customer is named. Alert counts
+    below ``min_base`` are flagged: their precision and lift rest on few customers.
+
+    Raises
+    ------
+    CXValueError
+        ``result`` has no back-test frame with the pooled (``wave == "all"``) rows.
+    """
+    _check_lang(lang)
+    rows = _backtest_rows(result, "backtest_table")
+    zh = lang == "zh"
+    rules = {r.name: r for r in result.rules}
+    rows["rule_text"] = [_rule_label(rules[r], lang, codebook=codebook, codeframe=codeframe) if r in rules
+                         else _ANY_RULE[0 if zh else 1] if r == "any" else str(r) for r in rows["rule"]]
+    rows["small"] = (rows["n_alerts"] < min_base) if min_base is not None else False
+    conf = _conf(result.alpha)
+    period = _waves_text(result.waves, lang)
+    if title is None:
+        title = (f"预警规则对客户流失的回溯检验（{period}，各期合并）" if zh
+                 else f"Back-test of the alert rules against churn ({period}, waves pooled)")
+    first = rows.iloc[0]
+    base_rate = fmt_pct(first["base_rate"], 1)
+    method = {"log": ("对数法（delta 方法）", "log method (delta method)"),
+              "bootstrap": ("按客户重抽样的自助法", "bootstrap resampling customers")}.get(
+        result.lift_ci, (result.lift_ci, result.lift_ci))[0 if zh else 1]
+    if zh:
+        notes = [f"整体流失率（基准）为 {base_rate}：受访客户中{_outcome_when(result.offset, lang)}的比例。",
+                 "精确率：被预警的客户中最终流失的比例；召回率：流失的受访客户中事先被预警的比例；"
+                 "提升度 = 精确率 ÷ 整体流失率，大于 1 表示该规则挑出的客户比一般客户更容易流失。",
+                 f"提升度的 {conf} 置信区间采用{method}。"]
+    else:
+        notes = [f"Base churn rate {base_rate}: share of surveyed customers who {_outcome_when(result.offset, lang)}.",
+                 "Precision: share of alerted customers who left; recall: share of the surveyed customers who "
+                 "left that had been alerted; lift = precision ÷ base churn rate (above 1: the rule picks out "
+                 "customers more likely to leave than customers in general).",
+                 f"{conf} confidence interval of lift by the {method}."]
+    if rows["small"].any():
+        notes.append(f"标记的规则预警次数少于 {min_base}，结果仅供参考。" if zh
+                     else f"Flagged: fewer than {min_base} alerts; read with care.")
+    labels = {"rule_text": "预警规则" if zh else "Rule", "n_alerts": "预警次数" if zh else "Alerts",
+              "precision": "精确率" if zh else "Precision", "recall": "召回率" if zh else "Recall",
+              "lift": "提升度" if zh else "Lift", "lift_ci_lower": word("ci_lower", lang),
+              "lift_ci_upper": word("ci_upper", lang)}
+    base = fmt_base(first["n"], lang).replace("n =", "答卷数 =" if zh else "answers =")
+    return table(rows, title=title, name=name,
+                 columns=["rule_text", "n_alerts", "precision", "recall", "lift", "lift_ci_lower", "lift_ci_upper"],
+                 labels=labels, formats={"rule_text": "text", "n_alerts": "int", "precision": "pct1", "recall": "pct1",
+                                         "lift": "num2", "lift_ci_lower": "num2", "lift_ci_upper": "num2"},
+                 base=base, notes=notes, flags={"n_alerts": "small"})
+
+
+def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = None, codeframe=None) -> Text:
+    """Narrative: do the alert rules predict churn? From ``cx.alerts.backtest``, pooled over waves.
+
+    States the base churn rate, the lift of "any rule" with its interval and recall, the single
+    rule with the clearest signal (the highest lower bound of the lift interval above 1; among rules
+    with at least ``min_base`` alerts when there are any), the rules whose interval includes 1 (no
+    clear evidence at the result's ``alpha``) and those whose interval lies below 1. Intervals are
+    the result's, at its ``alpha``; every number is taken from the result frame.
+
+    Raises
+    ------
+    CXValueError
+        ``result`` has no back-test frame with the pooled (``wave == "all"``) rows.
+    """
+    _check_lang(lang)
+    rows = _backtest_rows(result, "say_backtest")
+    zh = lang == "zh"
+    rules = {r.name: r for r in result.rules}
+    conf = _conf(result.alpha)
+
+    def label(r):
+        return (_rule_label(rules[r], lang, codebook=codebook, codeframe=codeframe, definition=False)
+                if r in rules else str(r))
+
+    def ci(row):
+        return _range(fmt_num(row["lift_ci_lower"], 2), fmt_num(row["lift_ci_upper"], 2), lang)
+
+    first = rows.iloc[0]
+    period = _waves_text(result.waves, lang)
+    k = len(result.waves)
+    if zh:
+        parts = [f"用 {period}共 {k} 期的数据回溯检验预警规则：在 {fmt_int(first['n'])} 份结果已知的客户答卷中，"
+                 f"有 {fmt_pct(first['base_rate'], 1)} 的客户{_outcome_when(result.offset, lang)}。"]
+    else:
+        parts = [f"Replaying the rules on {k} earlier wave{'s' if k != 1 else ''} ({period}; "
+                 f"{fmt_int(first['n'])} answers from customers whose outcome is known), "
+                 f"{fmt_pct(first['base_rate'], 1)} of the surveyed customers {_outcome_when(result.offset, lang)}."]
+    any_row = rows[rows["rule"] == "any"]
+    if len(any_row) and np.isfinite(any_row["lift"].iloc[0]):
+        a = any_row.iloc[0]
+        if not (np.isfinite(a["lift_ci_lower"]) and np.isfinite(a["lift_ci_upper"])):
+            verdict = ("提升度的置信区间无法估计" if zh
+                       else "the interval of the lift cannot be estimated")
+        elif a["lift_ci_lower"] > 1:
+            verdict = "预警确实能挑出流失风险较高的客户" if zh else "the alerts do pick out customers at risk"
+        elif a["lift_ci_upper"] < 1:
+            verdict = "被预警的客户反而更少流失" if zh else "alerted customers left less often, not more"
+        else:
+            verdict = ("置信区间包含 1，尚无明确证据表明预警能预测流失" if zh
+                       else "the interval includes 1: no clear evidence that the alerts predict churn")
+        if zh:
+            parts.append(f"触发任一预警的客户，流失率是整体水平的 **{fmt_num(a['lift'], 2)}** 倍（{conf} 置信区间 "
+                         f"{ci(a)}），预警覆盖了 {fmt_pct(a['recall'], 1)} 的流失客户——{verdict}。")
+        else:
+            parts.append(f"Customers flagged by at least one rule left at **{fmt_num(a['lift'], 2)}** times the base "
+                         f"rate ({conf} CI {ci(a)}) and the alerts caught {fmt_pct(a['recall'], 1)} of the customers "
+                         f"who left: {verdict}.")
+    elif len(any_row):
+        parts.append("回溯期内没有触发预警或没有客户流失，无法评估。" if zh
+                     else "No alert fired or no customer left in the replayed waves: nothing to assess.")
+    single = rows[(rows["rule"] != "any") & (rows["lift_ci_lower"].astype(float) > 1)]
+    if min_base is not None and (single["n_alerts"] >= min_base).any():
+        single = single[single["n_alerts"] >= min_base]
+    if len(single) and len(rules) > 1:
+        best = single.loc[single["lift_ci_lower"].astype(float).idxmax()]
+        if zh:
+            parts.append(f"单项规则中信号最明确的是“{label(best['rule'])}”：被其预警的客户中有 "
+                         f"{fmt_pct(best['precision'], 1)} 流失，是整体水平的 **{fmt_num(best['lift'], 2)}** 倍"
+                         f"（{conf} 置信区间 {ci(best)}）。")
+        else:
+            parts.append(f"The clearest single rule is '{label(best['rule'])}': {fmt_pct(best['precision'], 1)} of "
+                         f"the customers it flagged left, **{fmt_num(best['lift'], 2)}** times the base rate "
+                         f"({conf} CI {ci(best)}).")
+    others = rows[rows["rule"] != "any"]
+    lo, hi = others["lift_ci_lower"].astype(float), others["lift_ci_upper"].astype(float)
+    weak = [label(r) for r in others.loc[~(lo > 1) & ~(hi < 1), "rule"]]
+    below = [label(r) for r in others.loc[hi < 1, "rule"]]
+    if weak:
+        if zh:
+            parts.append("“" + "”、“".join(weak) + "”的提升度置信区间包含 1 或无法估计，尚无明确证据表明"
+                         + ("这些规则" if len(weak) > 1 else "该规则") + "能预测流失。")
+        else:
+            many = len(weak) > 1
+            parts.append(f"For {_and(weak)} the lift interval{'s include' if many else ' includes'} 1 or cannot be "
+                         f"estimated: no clear evidence that {'these rules predict' if many else 'this rule predicts'} "
+                         "churn.")
+    if below:
+        if zh:
+            parts.append("被“" + "”、“".join(below) + "”预警的客户流失反而少于一般客户。")
+        else:
+            parts.append(f"Customers flagged by {_and(below)} left less often than customers in general.")
+    return Text(("" if zh else " ").join(parts))
+
 
 def _theme_label(theme: str, codeframe, lang: str) -> str:
     if codeframe is not None:
