@@ -478,6 +478,30 @@ def test_backtest_bad_options(panel):
         alerts.backtest(responses, customers, rules=LOW, waves=[1999])
 
 
+def test_backtest_without_history_raises_by_default_or_returns_an_empty_result(panel):
+    """A client's first wave: no earlier wave has a known churn outcome."""
+    from cxresearch import tables
+
+    responses, customers = panel
+    first = responses[responses["wave"] == 2023]
+    with pytest.raises(CXValueError, match="no wave has a known outcome"):
+        alerts.backtest(first, customers, rules=LOW)
+    with pytest.raises(CXValueError, match="if_no_history must be one of 'raise', 'empty'; got 'skip'"):
+        alerts.backtest(first, customers, rules=LOW, if_no_history="skip")
+    full = alerts.backtest(responses, customers, rules=LOW, if_no_history="empty")
+    assert full.no_history is None and not full.empty and len(full.frame) > 0  # history: unchanged
+    bt = alerts.backtest(first, customers, rules=LOW, if_no_history="empty")
+    assert isinstance(bt, alerts.BacktestResult) and bt.empty
+    assert "no wave has a known outcome" in bt.no_history
+    assert bt.waves == () and bt.frame.empty and list(bt.frame.columns) == list(full.frame.columns)
+    assert bt.to_frame().empty and bt.rules == full.rules and bt.alpha == 0.05
+    en = str(tables.say_backtest(bt, lang="en"))
+    zh = str(tables.say_backtest(bt, lang="zh"))
+    assert en.startswith("Not enough history yet") and "历史数据尚不足" in zh
+    assert tables.backtest_table(bt, name="alert_backtest", lang="en") is None
+    assert tables.backtest_table(full, name="alert_backtest", lang="en") is not None
+
+
 # ---------------------------------------------------------------- demo study
 
 

@@ -432,3 +432,33 @@ def test_chapters_without_their_data_are_left_out_or_refused(tmp_path):
     explicit = load_params({**base, "notebooks": ["02_kpis", "05_loyalty"]})
     with pytest.raises(ParamsError, match=r"notebooks: 05_loyalty cannot run: no customers data"):
         plan_notebooks(explicit, explicit.data.store)
+
+
+def test_first_wave_client_report_leaves_out_what_needs_history(tmp_path):
+    """A new client's first study: one survey wave (and its CRM extract). The persistence chapter is
+    left out with its reason (refused when listed), the back-test says there is not enough history."""
+    demo = synth.generate(seed=7, n_customers=300, n_waves=4, first_wave=2022)
+    paths = synth.write(demo, tmp_path / "files")
+    with Store(tmp_path / "one.duckdb") as st:
+        st.import_files([paths["survey_2025"], paths["customers"]], client="one",
+                        codebook=codebook.load(paths["codebook"]))
+    over = {"client": "one", "data": {"store": "one.duckdb"}, "notebook_dir": None,
+            "output": {"formats": ["html"], "dir": "reports"}}
+    listed = _params(tmp_path, "listed", **over, notebooks=["06_alerts_text", "04_persistence"])
+    with pytest.raises(ParamsError, match=r"notebooks: 04_persistence cannot run: 1 wave; the lag profile "
+                                          r"needs at least max_lag \+ 2 = 7 waves"):
+        run_report(listed)
+    assert not (tmp_path / "reports").exists()  # refused before papermill
+
+    result = run_report(_params(tmp_path, "one", **over, notebooks=None))
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert manifest["status"] == "ok"
+    assert manifest["skipped_notebooks"] == [
+        "04_persistence: 1 wave; the lag profile needs at least max_lag + 2 = 7 waves",
+        "07_employee: no employees data for client 'one'; params key 'programme' not set",
+    ]
+    assert [p.stem for p in result.notebooks] == ["01_data_quality", "02_kpis", "03_drivers", "05_loyalty",
+                                                  "06_alerts_text", "09_appendix"]
+    html = result.html.read_text(encoding="utf-8")
+    assert "Not enough history yet to back-test the alert rules" in html
+    assert "Back-test of the alert rules against churn" not in html  # no table without history

@@ -59,7 +59,7 @@ cx.tables.alert_table(alert_counts, name="alerts", by=v.by[0], **study.fmt)
 # of the test.
 
 # %%
-backtest = cx.alerts.backtest(study.with_comments(), study.customers(), rules=study.alert_rules, codeframe=codeframe, alpha=study.thresholds.alpha, seed=study.analysis.seed)
+backtest = cx.alerts.backtest(study.with_comments(), study.customers(), rules=study.alert_rules, codeframe=codeframe, alpha=study.thresholds.alpha, seed=study.analysis.seed, if_no_history="empty")
 
 # %%
 cx.tables.say_backtest(backtest, codeframe=codeframe, **study.fmt)

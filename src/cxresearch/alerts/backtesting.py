@@ -41,6 +41,10 @@ class BacktestResult:
     lift_ci : str
     n_boot : int
     seed : int or None
+    no_history : str or None
+        Why the back-test is empty (``frame`` has its columns and no rows, ``waves`` is empty)
+        when :func:`backtest` ran with ``if_no_history="empty"`` and no earlier wave had a known
+        outcome; ``None`` for a normal result.
     """
 
     frame: pd.DataFrame
@@ -52,10 +56,27 @@ class BacktestResult:
     lift_ci: str
     n_boot: int
     seed: int | None
+    no_history: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when no wave could be replayed (see :attr:`no_history`)."""
+        return self.no_history is not None
 
     def to_frame(self) -> pd.DataFrame:
         """The back-test table (:attr:`frame`)."""
         return self.frame.copy()
+
+
+#: Columns of :attr:`BacktestResult.frame` and their dtypes (used for the empty result).
+_COLUMNS = {
+    "rule": object, "owner": object, "wave": object, "n": "int64", "n_churned": "int64",
+    "base_rate": float, "base_ci_lower": float, "base_ci_upper": float, "n_alerts": "int64",
+    "true_positives": "int64", "precision": float, "precision_ci_lower": float,
+    "precision_ci_upper": float, "recall": float, "recall_ci_lower": float, "recall_ci_upper": float,
+    "lift": float, "lift_se": float, "lift_ci_lower": float, "lift_ci_upper": float,
+    "risk_ratio": float, "rr_ci_lower": float, "rr_ci_upper": float, "p_value": float,
+}
 
 
 def _lift(a, b, c, d):
@@ -130,6 +151,7 @@ def backtest(
     lift_ci: str = "log",
     n_boot: int = 2000,
     seed: int | None = None,
+    if_no_history: str = "raise",
 ) -> BacktestResult:
     """Replay the rules on earlier waves and score them against churn.
 
@@ -167,6 +189,11 @@ def backtest(
     n_boot : int, default 2000
     seed : int, optional
         Seed of the bootstrap.
+    if_no_history : {"raise", "empty"}, default "raise"
+        What to do when no wave has a known outcome (e.g. a client's first survey wave, whose
+        churn is not yet in the CRM): ``"raise"`` a :class:`CXValueError`, or return an
+        ``"empty"`` result — ``frame`` with the columns below and no rows, ``waves == ()`` and
+        ``no_history`` saying why.
 
     Returns
     -------
@@ -185,7 +212,8 @@ def backtest(
     Raises
     ------
     CXValueError
-        Bad option values, missing columns, no wave with a known outcome.
+        Bad option values, missing columns, no wave with a known outcome (with
+        ``if_no_history="raise"``).
 
     A row with no alert or no churner gets NaN precision/lift (nothing to estimate) rather than
     an error.
@@ -220,6 +248,8 @@ def backtest(
         raise CXValueError(f"lift_ci must be one of 'log', 'bootstrap'; got {lift_ci!r}")
     if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)) or offset < 0:
         raise CXValueError(f"offset must be a non-negative integer; got {offset!r}")
+    if if_no_history not in ("raise", "empty"):
+        raise CXValueError(f"if_no_history must be one of 'raise', 'empty'; got {if_no_history!r}")
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 100:
         raise CXValueError(f"n_boot must be an integer >= 100; got {n_boot!r}")
     if not isinstance(customers, pd.DataFrame):
@@ -249,10 +279,14 @@ def backtest(
                 f"waves must be waves of the responses; got {bad[0]!r} (waves: {all_waves})"
             )
     if not waves:
-        raise CXValueError(
-            f"no wave has a known outcome: the CRM extract has years {sorted(years)[:5]}… and the "
-            f"responses waves {all_waves[:5]}… (offset {offset})"
-        )
+        why = (f"no wave has a known outcome: the CRM extract has years {sorted(years)[:5]}… and the "
+               f"responses waves {all_waves[:5]}… (offset {offset})")
+        if if_no_history == "raise":
+            raise CXValueError(why)
+        frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _COLUMNS.items()})
+        return BacktestResult(frame=frame, rules=rules, waves=(), offset=int(offset), alpha=float(alpha),
+                              proportion_ci=proportion_ci, lift_ci=lift_ci, n_boot=n_boot, seed=seed,
+                              no_history=why)
     fired = fire_rules(
         responses,
         rules=rules,

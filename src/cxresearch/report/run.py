@@ -347,8 +347,55 @@ REQUIREMENTS = {
 }
 
 
+def _history(st, params: Params, counts: dict[str, int]) -> tuple[list[int], list[int]]:
+    """The client's survey waves in the report window and CRM years up to the focus wave."""
+    lo, hi = params.first_wave, params.wave
+    waves = [int(w) for w in st.sql(params.client, "SELECT DISTINCT wave FROM responses "
+                                                   "WHERE wave IS NOT NULL ORDER BY wave")["wave"]]
+    if hi is None and waves:
+        hi = waves[-1]
+    waves = [w for w in waves if (lo is None or w >= lo) and (hi is None or w <= hi)]
+    years: list[int] = []
+    if counts.get("customers"):
+        years = [int(y) for y in st.sql(params.client, "SELECT DISTINCT year FROM customers "
+                                                       "WHERE year IS NOT NULL ORDER BY year")["year"]]
+        years = [y for y in years if hi is None or y <= hi]
+    return waves, years
+
+
+def _history_gaps(stem: str, params: Params, waves: list[int], years: list[int]) -> list[str]:
+    """Why ``stem`` cannot run with the client's survey and CRM history (empty: it can).
+
+    Only 04_persistence depends on the length of the history. Its panel is the CRM's
+    customer-years with the survey answers of the same year (``cx.persistence.customer_years``);
+    ``cx.persistence.horizon`` refuses a panel of fewer than ``max_lag + 2`` years and needs
+    customer-years with a score at every lag 0..max_lag. A CRM history longer than the survey
+    would pass the year count yet leave (almost) no complete customer-year, so the chapter asks
+    for ``max_lag + 2`` waves whose year is also in the CRM (the churn hazard needs CRM years with
+    scores too). The other chapters run on one wave, checked by running them on a one-wave
+    study: the KPI trend (02) shows a single point, the loyalty ladder, retention and transfers
+    (05) need CRM rows only, and the alert back-test (06) says "not enough history yet" when no
+    earlier wave has a known churn outcome.
+    """
+    if stem != "04_persistence":
+        return []
+    need = params.analysis.max_lag + 2
+    n = len(waves)
+    if n < need:
+        return [f"{n} wave{'' if n == 1 else 's'}; the lag profile needs at least max_lag + 2 = {need} waves"]
+    covered = len(set(waves) & set(years))
+    if covered < need:
+        return [f"{n} waves but {covered} with CRM data for the same year; the lag profile needs at least "
+                f"max_lag + 2 = {need} waves with CRM data"]
+    return []
+
+
 def plan_notebooks(params: Params, store: Path) -> tuple[Params, list[str]]:
     """Drop chapters whose data the client does not have, when the params did not list chapters.
+
+    A chapter needs its store tables and params keys (:data:`REQUIREMENTS`) and, for
+    04_persistence, enough survey waves in the report window (``analysis.max_lag + 2``; a
+    client's first study often has one or two).
 
     Returns the params (with ``notebooks`` narrowed) and one line per chapter left out. When the
     params list their chapters explicitly, a chapter without its data is an error instead.
@@ -356,12 +403,13 @@ def plan_notebooks(params: Params, store: Path) -> tuple[Params, list[str]]:
     Raises
     ------
     ParamsError
-        An explicitly listed chapter lacks its data, or no chapter is left.
+        An explicitly listed chapter lacks its data or history, or no chapter is left.
     """
     from cxresearch.store import Store
 
     with Store(store, read_only=True) as st:
         counts = st.counts(params.client)
+        waves, years = _history(st, params, counts)
     label = str(params.source) if params.source else "params"
     explicit = "notebooks" in params.model_fields_set
     keep, skipped = [], []
@@ -369,6 +417,8 @@ def plan_notebooks(params: Params, store: Path) -> tuple[Params, list[str]]:
         tables, keys = REQUIREMENTS.get(stem, ((), ()))
         missing = [f"no {t} data for client {params.client!r}" for t in tables if not counts.get(t)]
         missing += [f"params key {k!r} not set" for k in keys if getattr(params, k) is None]
+        if not missing:
+            missing = _history_gaps(stem, params, waves, years)
         if not missing:
             keep.append(stem)
         elif explicit:
@@ -409,7 +459,7 @@ def run_report(
     -----
     All notebooks of one report run in one kernel (imports are paid once); each starts with a
     hidden ``%reset -f``. Chapters whose data the client lacks (no CRM rows, no comments, no
-    employee survey, no programme) are left out when the params do not list chapters — see
+    employee survey, no programme, too few waves for the persistence chapter) are left out when the params do not list chapters — see
     :func:`plan_notebooks`; the manifest lists them.
 
     Returns

@@ -97,6 +97,16 @@ def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: b
     return f"{short}：{text}" if lang == "zh" else f"{short}: {text}"
 
 
+#: What :func:`say_backtest` says when no earlier wave has a known outcome (zh, en).
+NO_HISTORY = (
+    "历史数据尚不足以进行回溯检验：目前还没有哪一期调查的客户流失结果已经可知（本期客户是否流失尚不可知）。"
+    "待下一期调查时，即可用本期数据检验预警规则。",
+    "Not enough history yet to back-test the alert rules: no earlier survey wave has a known churn "
+    "outcome (this wave's churn is not yet known). The rules can be tested on this wave once the "
+    "next wave is in.",
+)
+
+
 def _backtest_rows(result, where: str) -> pd.DataFrame:
     """The pooled rows (``wave == "all"``) of a back-test, one per rule then ``any``."""
     frame = getattr(result, "frame", None)
@@ -136,13 +146,21 @@ def _waves_text(waves, lang: str) -> str:
     return f"{span} 年" if lang == "zh" else span
 
 
+def _no_history(result) -> bool:
+    """True for the empty back-test of ``backtest(..., if_no_history="empty")`` (no earlier wave)."""
+    return getattr(result, "no_history", None) is not None
+
+
 def backtest_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-                   codeframe=None, title: str | None = None) -> Table:
+                   codeframe=None, title: str | None = None) -> Table | None:
     """How well each alert rule predicted churn in earlier waves (``cx.alerts.backtest``), pooled
     over the replayed waves: alerts fired, precision, recall and lift with its interval.
 
     One row per rule, then "any rule". Counts and rates only — no customer is named. Alert counts
     below ``min_base`` are flagged: their precision and lift rest on few customers.
+
+    Returns ``None`` (no table shown, no sheet in ``tables.xlsx``) for the empty result of
+    ``backtest(..., if_no_history="empty")``; :func:`say_backtest` then says why.
 
     Raises
     ------
@@ -150,6 +168,8 @@ def backtest_table(result, *, name: str, lang: str, codebook=None, min_base: int
         ``result`` has no back-test frame with the pooled (``wave == "all"``) rows.
     """
     _check_lang(lang)
+    if _no_history(result):
+        return None
     rows = _backtest_rows(result, "backtest_table")
     zh = lang == "zh"
     rules = {r.name: r for r in result.rules}
@@ -201,12 +221,17 @@ def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = Non
     clear evidence at the result's ``alpha``) and those whose interval lies below 1. Intervals are
     the result's, at its ``alpha``; every number is taken from the result frame.
 
+    For the empty result of ``backtest(..., if_no_history="empty")`` (no earlier wave whose churn
+    is known, e.g. a client's first wave) it says there is not enough history yet.
+
     Raises
     ------
     CXValueError
         ``result`` has no back-test frame with the pooled (``wave == "all"``) rows.
     """
     _check_lang(lang)
+    if _no_history(result):
+        return Text(NO_HISTORY[0 if lang == "zh" else 1])
     rows = _backtest_rows(result, "say_backtest")
     zh = lang == "zh"
     rules = {r.name: r for r in result.rules}
