@@ -21,6 +21,9 @@ import cxresearch as cx
 
 study = cx.report.open_study(params_file, store=store_file, lang=lang)
 
+# %% tags=["needs-scope"]
+study.plan.say_scope(**study.fmt)
+
 # %%
 bases = cx.survey.mean(study.responses(), score=study.variables.outcome, by="wave", **study.design)
 
@@ -36,27 +39,27 @@ cx.tables.say_bases(bases, wave=study.wave, **study.fmt)
 # %%
 cx.tables.bases(bases, name="bases_by_wave", **study.fmt)
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-segments"]
 # ## 本期各细分群体样本基数
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-segments"]
 # ## Bases by segment, current wave
 
-# %%
-segment_bases = cx.survey.mean(study.current(), score=study.variables.outcome, by=study.variables.by[0], **study.design)
+# %% tags=["needs-segments"]
+segment_bases = cx.survey.mean(study.current(), score=study.variables.outcome, by=study.segment, **study.design)
 
-# %%
+# %% tags=["needs-segments"]
 cx.tables.bases(segment_bases, name="bases_by_segment", **study.fmt)
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-missing"]
 # ## 缺失回答
 #
 # 问卷中"不知道""拒答"等回答单独记录，不计入均值和比例。
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-missing"]
 # ## Missing answers
 #
 # Answers such as "don't know" and "refused" are kept apart and left out of means and shares.
 
-# %%
+# %% tags=["needs-missing"]
 cx.tables.missing_answers(study.missing_codes(), **study.fmt)

@@ -23,52 +23,52 @@ study = cx.report.open_study(params_file, store=store_file, lang=lang)
 v = study.variables
 
 # %%
-panel = cx.persistence.customer_years(study.customers(), study.responses(), columns=[v.outcome, v.loyalty, *study.processes])
+panel = cx.persistence.customer_years(study.customers(), study.responses(), columns=[*study.kpis, *study.processes])
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-loyalty_horizon"]
 # ## 满意度对忠诚度的持续期
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-loyalty_horizon"]
 # ## Horizon of satisfaction on loyalty
 
-# %%
+# %% tags=["needs-loyalty_horizon"]
 loyalty_horizon = cx.persistence.horizon(panel, id="customer_id", time="year", outcome=v.loyalty, exposure=v.outcome, max_lag=study.analysis.max_lag, n_boot=study.analysis.n_boot, seed=study.analysis.seed)
 
-# %%
+# %% tags=["needs-loyalty_horizon"]
 cx.tables.say_horizon(loyalty_horizon, **study.fmt)
 
-# %%
+# %% tags=["needs-loyalty_horizon"]
 cx.viz.charts.coefficients(loyalty_horizon.primary.profile.table, x="lag", highlight="significant_positive", xlabel=cx.tables.word("lag", study.lang), ylabel=cx.tables.word("coefficient", study.lang), lang=study.lang);
 
-# %%
+# %% tags=["needs-loyalty_horizon"]
 cx.tables.lag_table(loyalty_horizon.primary.profile, name="lags_loyalty", **study.fmt)
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-process_horizon"]
 # ## 服务流程满意度对总体满意度的持续期
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-process_horizon"]
 # ## Horizon of service-process satisfaction on overall satisfaction
 
-# %%
+# %% tags=["needs-process_horizon"]
 process_horizon = cx.persistence.horizon(panel, id="customer_id", time="year", outcome=v.outcome, exposure=study.focus_process, max_lag=study.analysis.max_lag, n_boot=study.analysis.n_boot, seed=study.analysis.seed)
 
-# %%
+# %% tags=["needs-process_horizon"]
 cx.tables.say_horizon(process_horizon, **study.fmt)
 
-# %%
+# %% tags=["needs-process_horizon"]
 cx.tables.lag_table(process_horizon.primary.profile, name="lags_process", **study.fmt)
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-churn"]
 # ## 连续不满意与流失
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-churn"]
 # ## Runs of dissatisfaction and churn
 
-# %%
+# %% tags=["needs-churn"]
 hazard = cx.persistence.churn_hazard(panel, id="customer_id", time="year", score=v.outcome, churn="churned", cut=study.thresholds.dissatisfied_cut)
 
-# %%
+# %% tags=["needs-churn"]
 cx.tables.say_hazard(hazard, **study.fmt)
 
-# %%
+# %% tags=["needs-churn"]
 cx.tables.hazard_table(hazard, name="churn_by_run", **study.fmt)

@@ -22,47 +22,47 @@ import cxresearch as cx
 study = cx.report.open_study(params_file, store=store_file, lang=lang)
 v = study.variables
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-ladder"]
 # ## 忠诚度阶梯
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-ladder"]
 # ## The loyalty ladder
 
-# %%
-ladder = cx.loyalty.stage_shares(cx.loyalty.ladder(study.customers(), survey=study.responses()))
+# %% tags=["needs-ladder"]
+ladder = cx.loyalty.stage_shares(cx.loyalty.ladder(study.customers(), survey=study.responses(), recommend=v.nps))
 
-# %%
+# %% tags=["needs-ladder"]
 cx.viz.charts.stacked_shares(ladder, x="year", stack="stage", value="share", order=list(cx.tables.stage_labels(study.lang)), labels=cx.tables.stage_labels(study.lang), lang=study.lang);
 
-# %%
+# %% tags=["needs-ladder"]
 cx.tables.ladder_table(ladder, name="loyalty_ladder", waves=study.waves[-4:], **study.fmt)
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-retention"]
 # ## 满意度与客户留存
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-retention"]
 # ## Satisfaction and retention
 
-# %%
+# %% tags=["needs-retention"]
 retention = cx.loyalty.retention_curves(cx.persistence.customer_years(study.customers(), study.responses(), columns=[v.outcome]), score=v.outcome)
 
-# %%
+# %% tags=["needs-retention"]
 cx.viz.charts.retention(retention.curves, labels=cx.tables.band_labels(retention, score=v.outcome, **study.fmt), lang=study.lang);
 
-# %%
+# %% tags=["needs-retention"]
 cx.tables.retention_table(retention, name="retention", **study.fmt)
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-transfers"]
 # ## 部门间转接的代价
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-transfers"]
 # ## The cost of transfers
 
-# %%
+# %% tags=["needs-transfers"]
 penalty = cx.loyalty.transfer_penalty(study.responses(), outcome=v.loyalty, promoter=v.nps)
 
-# %%
+# %% tags=["needs-transfers"]
 cx.tables.say_penalty(penalty, **study.fmt)
 
-# %%
+# %% tags=["needs-transfers"]
 cx.tables.penalty_table(penalty, name="transfer_penalty", **study.fmt)

@@ -1,13 +1,13 @@
 # %% [markdown] tags=["lang-zh"]
 # # 员工敬业度
 #
-# 一线员工的状态会传导到客户体验。本章报告各分公司的员工敬业度、改进项目的效果，以及敬业度与客户评分之间的关联。
+# 一线员工的状态会传导到客户体验。在数据允许的范围内，本章报告各分公司的员工敬业度、改进项目的效果，以及敬业度与客户评分之间的关联。
 # 员工少于匿名下限的单位不予报告。
 
 # %% [markdown] tags=["lang-en"]
 # # Employee engagement
 #
-# How front-line staff feel carries through to customers. This chapter reports engagement by branch, the effect
+# How front-line staff feel carries through to customers. As far as the data allow, this chapter reports engagement by branch, the effect
 # of the improvement programme, and how engagement relates to customer scores. Units with fewer employees than
 # the anonymity minimum are not reported.
 
@@ -22,38 +22,38 @@ import cxresearch as cx
 study = cx.report.open_study(params_file, store=store_file, lang=lang)
 v = study.variables
 
-# %%
+# %% tags=["needs-engagement"]
 engagement = cx.employee.engagement_index(study.employees(), min_n=study.thresholds.anonymity_min, alpha=study.thresholds.alpha)
 
-# %%
-cx.viz.charts.trend(engagement.frame, by="unit", labels=study.value_labels(v.by[0]), ylabel=cx.tables.word("engagement", study.lang), lang=study.lang);
+# %% tags=["needs-engagement"]
+cx.viz.charts.trend(engagement.frame, by="unit", labels=study.unit_labels, ylabel=cx.tables.word("engagement", study.lang), lang=study.lang);
 
-# %%
-cx.tables.engagement_table(engagement, wave=study.wave, name="engagement", by=v.by[0], **study.fmt)
+# %% tags=["needs-engagement"]
+cx.tables.engagement_table(engagement, wave=study.wave, name="engagement", **study.fmt)
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-programme"]
 # ## 改进项目的效果
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-programme"]
 # ## Effect of the improvement programme
 
-# %%
+# %% tags=["needs-programme"]
 programme = cx.employee.programme_did(study.employees(), programme_units=study.programme.units, start=study.programme.start, min_n=study.thresholds.anonymity_min, alpha=study.thresholds.alpha)
 
-# %%
-cx.tables.say_programme(programme, by=v.by[0], **study.fmt)
+# %% tags=["needs-programme"]
+cx.tables.say_programme(programme, **study.fmt)
 
-# %%
+# %% tags=["needs-programme"]
 cx.tables.did_table(programme, name="programme_did", **study.fmt)
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-linkage"]
 # ## 敬业度与客户评分
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-linkage"]
 # ## Engagement and customer scores
 
-# %%
-linkage = cx.employee.linkage(study.employees(), study.responses(), outcomes=(v.outcome, v.nps), nps=v.nps, weights=study.weight, min_n=study.thresholds.anonymity_min, alpha=study.thresholds.alpha)
+# %% tags=["needs-linkage"]
+linkage = cx.employee.linkage(study.employees(), study.responses(), outcomes=study.outcomes, nps=v.nps, weights=study.weight, min_n=study.thresholds.anonymity_min, alpha=study.thresholds.alpha)
 
-# %%
+# %% tags=["needs-linkage"]
 cx.tables.linkage_table(linkage, name="engagement_linkage", **study.fmt)

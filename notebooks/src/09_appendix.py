@@ -23,55 +23,99 @@ v = study.variables
 # %% [markdown] tags=["lang-zh"]
 # ## 方法
 #
-# - **加权估计**：均值、比例和 NPS 均按调查权重（抽样权重）计算，标准误采用线性化方法；有效样本量按 Kish 公式计算。
-# - **显著性检验**：年度变化和细分群体之间的差异采用基于设计的 t 检验；多组两两比较的 p 值经 Holm 法校正。
-# - **关键驱动因素**：用 Shapley 值分解（LMG）把回归模型的 R² 分配到各驱动因素，区间来自 bootstrap 重抽样；
-#   重要性—表现矩阵按 Martilla 与 James 的方法以平均值为界划分象限。
-# - **持续效应**：在客户×年份面板上做分布滞后回归（客户聚类标准误）；持续期为滞后效应连续显著为正的年数，区间来自按客户重抽样的 bootstrap；
-#   另以客户固定效应模型作稳健性检验。
-# - **流失风险**：离散时间风险模型（logit），自变量为连续不满意年数。
-# - **留存**：Kaplan–Meier 估计，组间比较用对数秩检验。
-# - **评论编码**：基于词典的主题编码（中文经分词），含否定处理；个人信息在引用前隐去。
-# - **员工敬业度**：题目均值指数，改进项目效果用双重差分估计（单位聚类标准误）。
-# - **基数规则**：样本量低于报告下限的结果标红，低于匿名下限的结果不予展示。
+# 以下只列出本报告实际采用的方法。
 
 # %% [markdown] tags=["lang-en"]
 # ## Methods
 #
+# Only the methods this report used are listed.
+
+# %% [markdown] tags=["lang-zh"]
+# - **加权估计**：均值、比例和 NPS 均按调查权重（抽样权重）计算，标准误采用线性化方法；有效样本量按 Kish 公式计算；无权重时为简单随机样本估计。
+
+# %% [markdown] tags=["lang-en"]
 # - **Weighted estimates**: means, shares and NPS use the survey (sampling) weights with linearised standard
-#   errors; effective bases follow Kish.
-# - **Significance tests**: changes between waves and differences between segments use design-based t tests;
-#   p values of pairwise comparisons are adjusted for multiplicity (Holm).
+#   errors; effective bases follow Kish. Without weights the estimates are those of a simple random sample.
+
+# %% [markdown] tags=["lang-zh", "needs-02_kpis.segments"]
+# - **显著性检验**：细分群体之间的差异采用基于设计的 t 检验；多组两两比较的 p 值经 Holm 法校正。
+
+# %% [markdown] tags=["lang-en", "needs-02_kpis.segments"]
+# - **Significance tests**: differences between segments use design-based t tests; p values of pairwise
+#   comparisons are adjusted for multiplicity (Holm).
+
+# %% [markdown] tags=["lang-zh", "needs-02_kpis.wave_tests"]
+# - **期间差异**：相邻两期之间的变化采用基于设计的 t 检验。
+
+# %% [markdown] tags=["lang-en", "needs-02_kpis.wave_tests"]
+# - **Wave-on-wave tests**: changes between consecutive waves use design-based t tests.
+
+# %% [markdown] tags=["lang-zh", "needs-03_drivers.drivers"]
+# - **关键驱动因素**：用 Shapley 值分解（LMG）把回归模型的 R² 分配到各驱动因素，区间来自 bootstrap 重抽样；
+#   重要性—表现矩阵按 Martilla 与 James 的方法以平均值为界划分象限。
+
+# %% [markdown] tags=["lang-en", "needs-03_drivers.drivers"]
 # - **Key drivers**: Shapley value decomposition of R² (LMG) with bootstrap intervals; the importance–performance
 #   map splits at the mean importance and performance (Martilla and James).
+
+# %% [markdown] tags=["lang-zh", "needs-04_persistence"]
+# - **持续效应**：在客户×年份面板上做分布滞后回归（客户聚类标准误）；持续期为滞后效应连续显著为正的年数，区间来自按客户重抽样的 bootstrap；
+#   另以客户固定效应模型作稳健性检验。
+
+# %% [markdown] tags=["lang-en", "needs-04_persistence"]
 # - **Persistence**: distributed-lag regressions on the customer × year panel with customer-clustered standard
 #   errors; the horizon is the number of years the lag effects stay significantly positive, with a bootstrap over
 #   customers, and a customer fixed-effects model as a robustness check.
+
+# %% [markdown] tags=["lang-zh", "needs-04_persistence.churn"]
+# - **流失风险**：离散时间风险模型（logit），自变量为连续不满意年数。
+
+# %% [markdown] tags=["lang-en", "needs-04_persistence.churn"]
 # - **Churn risk**: discrete-time hazard model (logit) on the length of the dissatisfied run.
+
+# %% [markdown] tags=["lang-zh", "needs-05_loyalty.retention"]
+# - **留存**：Kaplan–Meier 估计，组间比较用对数秩检验。
+
+# %% [markdown] tags=["lang-en", "needs-05_loyalty.retention"]
 # - **Retention**: Kaplan–Meier estimates compared with the log-rank test.
+
+# %% [markdown] tags=["lang-zh", "needs-06_alerts_text.themes"]
+# - **评论编码**：基于词典的主题编码（中文经分词），含否定处理；个人信息在引用前隐去。
+
+# %% [markdown] tags=["lang-en", "needs-06_alerts_text.themes"]
 # - **Comment coding**: dictionary-based theme coding (Chinese word segmentation, negation handling); personal
 #   details are masked before any quote is shown.
+
+# %% [markdown] tags=["lang-zh", "needs-07_employee.engagement"]
+# - **员工敬业度**：题目均值指数，改进项目效果用双重差分估计（单位聚类标准误）。
+
+# %% [markdown] tags=["lang-en", "needs-07_employee.engagement"]
 # - **Employee engagement**: item-mean index; the programme effect is a difference-in-differences with
 #   unit-clustered standard errors.
+
+# %% [markdown] tags=["lang-zh"]
+# - **基数规则**：样本量低于报告下限的结果标红，低于匿名下限的结果不予展示。
+
+# %% [markdown] tags=["lang-en"]
 # - **Base rules**: results on bases below the reporting minimum are flagged; below the anonymity minimum they are
 #   not shown.
 
 # %%
 cx.tables.settings_table(study.params, **study.fmt)
 
-# %% [markdown] tags=["lang-zh"]
+# %% [markdown] tags=["lang-zh", "needs-reliability"]
 # ## 信度与模型诊断
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "needs-reliability"]
 # ## Reliability and model diagnostics
 
-# %%
+# %% tags=["needs-reliability"]
 cx.tables.reliability_table(cx.survey.reliability(study.current(), dimensions=study.scales, codebook=study.codebook, alpha=study.thresholds.alpha, min_base=study.thresholds.min_base, anonymity_min=study.thresholds.anonymity_min), **study.fmt)
 
-# %%
+# %% tags=["needs-diagnostics"]
 drivers = cx.drivers.importance(study.current(), outcome=v.outcome, drivers=study.drivers, weights=study.weight)
 
-# %%
+# %% tags=["needs-diagnostics"]
 cx.tables.diagnostics_table(drivers, name="driver_diagnostics", **study.fmt)
 
 # %% [markdown] tags=["lang-zh"]

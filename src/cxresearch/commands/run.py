@@ -19,11 +19,21 @@ def register(sub) -> None:
     p.add_argument("--lang", choices=("zh", "en"), default=None, help="override the report language")
     p.add_argument("--formats", default=None, metavar="LIST",
                    help="comma-separated subset of html,pdf,xlsx (default: the params' output.formats)")
+    p.add_argument("--plan", action="store_true",
+                   help="print the study plan (chapters and sections that run, and why others are left "
+                   "out) and stop; nothing runs")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from cxresearch.report import run_report
+
+    if getattr(args, "plan", False):
+        from cxresearch.report import load_params, study_plan
+
+        plan = study_plan(args.params)
+        print(plan.to_text(lang=args.lang or load_params(args.params).language))
+        return 0
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()] if args.formats else None
     print(f"running {args.params} ...", file=sys.stderr)

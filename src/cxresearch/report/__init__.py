@@ -21,6 +21,7 @@ __all__ = [
     "open_study",
     "run_batch",
     "run_report",
+    "study_plan",
 ]
 
 _LAZY = {
@@ -29,6 +30,7 @@ _LAZY = {
     "ReportError": "cxresearch.report.run",
     "NotebookFailed": "cxresearch.report.run",
     "open_study": "cxresearch.report.context",
+    "study_plan": "cxresearch.report.plan",
     "run_batch": "cxresearch.report.batch",
     "BatchResult": "cxresearch.report.batch",
 }

@@ -97,9 +97,54 @@ class Study:
         return self.params.programme
 
     @property
+    def plan(self):
+        """The study plan (:class:`cxresearch.report.plan.Plan`): which chapters and sections run.
+
+        Computed from the params, the codebook and the store as the report runner computes it, but
+        a listed chapter that cannot run is left out instead of refused."""
+        if "plan" not in self._cache:
+            from cxresearch.report.plan import make_plan
+
+            self._cache["plan"] = make_plan(self.params, store=self.store_path, book=self.codebook,
+                                            strict=False, variables=self.variables)
+        return self._cache["plan"]
+
+    @property
     def variables(self):
-        """Variables the analyses use (outcome, drivers, by, weight …)."""
-        return self.params.variables
+        """Variables the analyses use (outcome, nps, loyalty, drivers, by, weight …), with what the
+        params leave open filled from the codebook (:func:`cxresearch.report.plan.resolve_variables`);
+        ``nps``/``loyalty`` are None and ``by`` empty when the study has none."""
+        if "variables" not in self._cache:
+            from cxresearch.report.plan import resolve_variables
+
+            self._cache["variables"] = resolve_variables(self.params, self.codebook)
+        return self._cache["variables"]
+
+    @property
+    def segment(self) -> str | None:
+        """The first segment variable (``variables.by[0]``), None when the report has totals only."""
+        return self.variables.by[0] if self.variables.by else None
+
+    @property
+    def kpis(self) -> list[str]:
+        """The scaled KPIs whose top-box shares chapter 02 reports: the outcome and the loyalty item."""
+        return [n for n in (self.variables.outcome, self.variables.loyalty) if n]
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The customer scores employee engagement is linked to: the outcome and the NPS item."""
+        return tuple(n for n in (self.variables.outcome, self.variables.nps) if n)
+
+    @property
+    def crm(self):
+        """The CRM rows (:meth:`customers`), or None when the client has no CRM data."""
+        frame = self.customers()
+        return frame if len(frame) else None
+
+    @property
+    def unit_labels(self) -> dict:
+        """Value labels of the unit (branch) the employee survey reports by; empty without one."""
+        return self.value_labels("branch") if "branch" in self.codebook else {}
 
     @property
     def wave(self) -> int:
@@ -122,18 +167,14 @@ class Study:
 
     @property
     def drivers(self) -> list[str]:
-        """Driver variables: from the params, else the codebook's role ``driver`` outside processes."""
-        if self.params.variables.drivers:
-            return list(self.params.variables.drivers)
-        return [v.name for v in self.codebook.by_role("driver")
-                if not (v.dimension or "").startswith("process:")]
+        """Driver variables: from the params, else the codebook's role ``driver`` outside processes,
+        else every likert/rating item but the outcomes."""
+        return list(self.variables.drivers)
 
     @property
     def processes(self) -> list[str]:
         """Business-process satisfaction variables (dimension ``process:<name>``)."""
-        if self.params.variables.processes:
-            return list(self.params.variables.processes)
-        return [v.name for v in self.codebook.by_role("driver") if (v.dimension or "").startswith("process:")]
+        return list(self.variables.processes)
 
     @property
     def alert_rules(self) -> tuple:
@@ -145,39 +186,40 @@ class Study:
 
         if self.params.alerts is not None:
             return alerts.rules_from_params(self.params.alerts)
-        outcome = self.params.variables.outcome
-        return tuple(
-            dataclasses.replace(r, score=outcome, below=self.params.thresholds.early_warning)
-            if r.kind == "low_score" else dataclasses.replace(r, score=outcome) if r.kind == "drop" else r
-            for r in alerts.DEFAULT_RULES
-        )
+        v = self.variables
+        facts = self.plan.facts
+        out = []
+        for r in alerts.DEFAULT_RULES:
+            if r.kind == "low_score":
+                out.append(dataclasses.replace(r, score=v.outcome, below=self.params.thresholds.early_warning))
+            elif r.kind == "drop":
+                if len(facts.waves) > 1:  # a drop needs an earlier wave
+                    out.append(dataclasses.replace(r, score=v.outcome))
+            elif r.kind == "detractor_high_value":
+                if v.nps and facts.counts.get("customers"):  # needs a 0-10 item and the CRM's high_value
+                    out.append(dataclasses.replace(r, score=v.nps))
+            elif r.kind == "complaint_theme":
+                if facts.counts.get("comments"):
+                    out.append(r)
+            else:
+                out.append(r)
+        return tuple(out)
 
     @property
     def focus_process(self) -> str:
         """The business process whose persistence the report follows: ``variables.process``, else
         the service process (dimension ``process:service``), else the first process."""
-        if self.params.variables.process:
-            return self.params.variables.process
-        procs = self.processes
-        if not procs:
+        if not self.variables.process:
             raise CXError(f"{self.params.source}: the codebook has no process variables (dimension process:<name>)")
-        for name in procs:
-            if (self.codebook.get(name).dimension or "") == "process:service":
-                return name
-        return procs[0]
+        return self.variables.process
 
     @property
     def scales(self) -> dict[str, list[str]]:
         """Item sets whose reliability the appendix reports: all drivers, and each codebook dimension
         with two or more driver items (business processes are separate measures, not a scale)."""
-        out: dict[str, list[str]] = {}
-        if len(self.drivers) >= 2:
-            out["drivers"] = list(self.drivers)
-        by_dim: dict[str, list[str]] = {}
-        for name in self.drivers:
-            by_dim.setdefault(self.codebook.get(name).dimension or "", []).append(name)
-        out.update({d: items for d, items in by_dim.items() if d and len(items) >= 2})
-        return out
+        from cxresearch.report.plan import _scales
+
+        return _scales(self.variables, self.codebook)
 
     @property
     def design(self) -> dict[str, Any]:

@@ -119,15 +119,21 @@ class DataSource(_Model):
 
 
 class Variables(_Model):
-    """Which codebook variables the analyses use (``None`` = the codebook's role decides)."""
+    """Which codebook variables the analyses use.
 
-    outcome: str = "overall_sat"
-    nps: str | None = "recommend"
-    loyalty: str | None = "repurchase"
+    A key left out is filled from the codebook's roles (see
+    :func:`cxresearch.report.plan.resolve_variables`); a key set to ``null`` (``by: []``) is not used:
+    ``nps: null`` — no NPS; ``loyalty: null`` — no loyalty measure; ``by: []`` — totals only;
+    ``weight: null`` — unweighted (the default).
+    """
+
+    outcome: str | None = None
+    nps: str | None = None
+    loyalty: str | None = None
     drivers: list[str] | None = None
     processes: list[str] | None = None
     process: str | None = None  # the process whose horizon the persistence chapter reports
-    by: list[str] = Field(default_factory=lambda: ["branch"], min_length=1)
+    by: list[str] | None = None
     weight: str | None = None
     raking: dict[str, dict[Any, float]] | None = None
 

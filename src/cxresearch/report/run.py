@@ -208,10 +208,13 @@ def check_inputs(params: Params) -> Any:
             raise ParamsError(f"{label}: alerts: {exc}") from None
     if book is None:
         return None
+    from cxresearch.report.plan import check_variables, resolve_variables
+
     names = set(book.names)
     v = params.variables
-    checks: list[tuple[str, str | None]] = [("variables.outcome", v.outcome), ("variables.nps", v.nps),
-                                            ("variables.loyalty", v.loyalty), ("variables.weight", v.weight),
+    sv = resolve_variables(params, book)
+    checks: list[tuple[str, str | None]] = [("variables.outcome", sv.outcome), ("variables.nps", sv.nps),
+                                            ("variables.loyalty", sv.loyalty), ("variables.weight", v.weight),
                                             ("variables.process", v.process)]
     for key in ("drivers", "processes", "by"):
         for i, name in enumerate(getattr(v, key) or []):
@@ -219,13 +222,17 @@ def check_inputs(params: Params) -> Any:
     for name in (v.raking or {}):
         checks.append((f"variables.raking.{name}", name))
     bad = [(k, n) for k, n in checks if n is not None and n not in names]
-    if v.outcome in names:
-        scale = book.get(v.outcome).scale
+    if bad:
+        lines = "\n".join(f"  - {k}: {n!r} is not a codebook variable" for k, n in bad)
+        raise ParamsError(f"{label}: {len(bad)} unknown variable(s) (codebook has: {', '.join(sorted(names))}):\n{lines}")
+    sv = check_variables(params, book, label=label)
+    if sv.outcome in names:
+        scale = book.get(sv.outcome).scale
         t = params.thresholds
         for key, value in (("dissatisfied_cut", t.dissatisfied_cut), ("early_warning", t.early_warning)):
             if scale is not None and not (scale[0] <= value <= scale[1]):
                 raise ParamsError(f"{label}: thresholds.{key}: {value:g} is outside the scale of "
-                                  f"{v.outcome} ({scale[0]:g}–{scale[1]:g})")
+                                  f"{sv.outcome} ({scale[0]:g}–{scale[1]:g})")
     for name, margin in (v.raking or {}).items():
         if name not in names:
             continue
@@ -234,9 +241,6 @@ def check_inputs(params: Params) -> Any:
         if unknown:
             raise ParamsError(f"{label}: variables.raking.{name}: categor{'ies' if len(unknown) > 1 else 'y'} "
                               f"{unknown} not among the codebook values {sorted(values)}")
-    if bad:
-        lines = "\n".join(f"  - {k}: {n!r} is not a codebook variable" for k, n in bad)
-        raise ParamsError(f"{label}: {len(bad)} unknown variable(s) (codebook has: {', '.join(sorted(names))}):\n{lines}")
     return book
 
 
@@ -288,7 +292,9 @@ class _Kernel:
                 pass
 
 
-def _execute(src: Path, dst: Path, *, parameters: dict, kernel: _Kernel, timeout: int | None) -> dict[str, float]:
+def _execute(src: Path, dst: Path, *, parameters: dict, kernel: _Kernel, timeout: int | None,
+             keep=None) -> dict[str, float]:
+    """Run one notebook; ``keep(tags) -> bool`` drops the cells of sections the plan leaves out."""
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -298,6 +304,8 @@ def _execute(src: Path, dst: Path, *, parameters: dict, kernel: _Kernel, timeout
         nb = nbformat.read(str(src), as_version=4)
     except Exception as exc:
         raise ReportError(f"notebook {src} cannot be read: {exc}") from None
+    if keep is not None:
+        nb.cells = [c for c in nb.cells if keep(c.get("metadata", {}).get("tags", []))]
     reset = nbformat.v4.new_code_cell("get_ipython().run_line_magic('reset', '-f')")
     reset.metadata["tags"] = [RESET_TAG, "remove-cell"]
     nb.cells.insert(0, reset)
@@ -338,97 +346,23 @@ def _import_files(params: Params, work: Path, book) -> Path:
     return db
 
 
-#: What each chapter needs beyond survey responses: (store tables with rows, params keys set).
-REQUIREMENTS = {
-    "04_persistence": (("customers",), ()),
-    "05_loyalty": (("customers",), ()),
-    "06_alerts_text": (("comments",), ()),
-    "07_employee": (("employees",), ("programme",)),
-}
-
-
-def _history(st, params: Params, counts: dict[str, int]) -> tuple[list[int], list[int]]:
-    """The client's survey waves in the report window and CRM years up to the focus wave."""
-    lo, hi = params.first_wave, params.wave
-    waves = [int(w) for w in st.sql(params.client, "SELECT DISTINCT wave FROM responses "
-                                                   "WHERE wave IS NOT NULL ORDER BY wave")["wave"]]
-    if hi is None and waves:
-        hi = waves[-1]
-    waves = [w for w in waves if (lo is None or w >= lo) and (hi is None or w <= hi)]
-    years: list[int] = []
-    if counts.get("customers"):
-        years = [int(y) for y in st.sql(params.client, "SELECT DISTINCT year FROM customers "
-                                                       "WHERE year IS NOT NULL ORDER BY year")["year"]]
-        years = [y for y in years if hi is None or y <= hi]
-    return waves, years
-
-
-def _history_gaps(stem: str, params: Params, waves: list[int], years: list[int]) -> list[str]:
-    """Why ``stem`` cannot run with the client's survey and CRM history (empty: it can).
-
-    Only 04_persistence depends on the length of the history. Its panel is the CRM's
-    customer-years with the survey answers of the same year (``cx.persistence.customer_years``);
-    ``cx.persistence.horizon`` refuses a panel of fewer than ``max_lag + 2`` years and needs
-    customer-years with a score at every lag 0..max_lag. A CRM history longer than the survey
-    would pass the year count yet leave (almost) no complete customer-year, so the chapter asks
-    for ``max_lag + 2`` waves whose year is also in the CRM (the churn hazard needs CRM years with
-    scores too). The other chapters run on one wave, checked by running them on a one-wave
-    study: the KPI trend (02) shows a single point, the loyalty ladder, retention and transfers
-    (05) need CRM rows only, and the alert back-test (06) says "not enough history yet" when no
-    earlier wave has a known churn outcome.
-    """
-    if stem != "04_persistence":
-        return []
-    need = params.analysis.max_lag + 2
-    n = len(waves)
-    if n < need:
-        return [f"{n} wave{'' if n == 1 else 's'}; the lag profile needs at least max_lag + 2 = {need} waves"]
-    covered = len(set(waves) & set(years))
-    if covered < need:
-        return [f"{n} waves but {covered} with CRM data for the same year; the lag profile needs at least "
-                f"max_lag + 2 = {need} waves with CRM data"]
-    return []
-
-
 def plan_notebooks(params: Params, store: Path) -> tuple[Params, list[str]]:
     """Drop chapters whose data the client does not have, when the params did not list chapters.
 
-    A chapter needs its store tables and params keys (:data:`REQUIREMENTS`) and, for
-    04_persistence, enough survey waves in the report window (``analysis.max_lag + 2``; a
-    client's first study often has one or two).
-
-    Returns the params (with ``notebooks`` narrowed) and one line per chapter left out. When the
-    params list their chapters explicitly, a chapter without its data is an error instead.
+    A thin wrapper of :func:`cxresearch.report.plan.make_plan` (which also decides every section):
+    returns the params with ``notebooks`` narrowed to the chapters that run, and one line per
+    chapter left out (``"<chapter>: <reason>"``).
 
     Raises
     ------
     ParamsError
-        An explicitly listed chapter lacks its data or history, or no chapter is left.
+        An explicitly listed chapter lacks its data or history (the message names the missing
+        input), or no chapter is left.
     """
-    from cxresearch.store import Store
+    from cxresearch.report.plan import make_plan
 
-    with Store(store, read_only=True) as st:
-        counts = st.counts(params.client)
-        waves, years = _history(st, params, counts)
-    label = str(params.source) if params.source else "params"
-    explicit = "notebooks" in params.model_fields_set
-    keep, skipped = [], []
-    for stem in params.notebooks:
-        tables, keys = REQUIREMENTS.get(stem, ((), ()))
-        missing = [f"no {t} data for client {params.client!r}" for t in tables if not counts.get(t)]
-        missing += [f"params key {k!r} not set" for k in keys if getattr(params, k) is None]
-        if not missing:
-            missing = _history_gaps(stem, params, waves, years)
-        if not missing:
-            keep.append(stem)
-        elif explicit:
-            raise ParamsError(f"{label}: notebooks: {stem} cannot run: {'; '.join(missing)} "
-                              "(remove it from `notebooks:` or provide the data)")
-        else:
-            skipped.append(f"{stem}: {'; '.join(missing)}")
-    if not keep:
-        raise ParamsError(f"{label}: notebooks: no chapter can run for client {params.client!r}")
-    return params.model_copy(update={"notebooks": keep}), skipped
+    plan = make_plan(params, store=store)
+    return params.model_copy(update={"notebooks": plan.notebooks}), plan.skipped
 
 
 def run_report(
@@ -458,9 +392,11 @@ def run_report(
     Notes
     -----
     All notebooks of one report run in one kernel (imports are paid once); each starts with a
-    hidden ``%reset -f``. Chapters whose data the client lacks (no CRM rows, no comments, no
-    employee survey, no programme, too few waves for the persistence chapter) are left out when the params do not list chapters — see
-    :func:`plan_notebooks`; the manifest lists them.
+    hidden ``%reset -f``. Before anything runs, :func:`cxresearch.report.plan.make_plan` decides
+    which chapters and sections run (chapters whose data the client lacks are left out when the
+    params do not list chapters, refused when they do); cells of sections left out are removed
+    before papermill runs a notebook. The manifest keeps the plan (``plan``) and the chapters left
+    out (``skipped_notebooks``).
 
     Returns
     -------
@@ -512,10 +448,13 @@ def run_report(
             raise ReportError(f"{params_path}: data.files could not be imported: {exc}") from None
         timings["import"] = time.perf_counter() - t0
     try:
-        params, skipped = plan_notebooks(params, Path(store_file) if store_file else params.data.store)
+        from cxresearch.report.plan import make_plan
+
+        plan = make_plan(params, store=Path(store_file) if store_file else params.data.store, book=book)
+        params = params.model_copy(update={"notebooks": plan.notebooks})
         nb_dir.mkdir(parents=True, exist_ok=True)
         result = _run(params, params_path, out_dir, nb_dir, store_file, timings, t_start, timeout,
-                      skipped=skipped)
+                      plan=plan)
         return result
     finally:
         if work is not None:
@@ -524,13 +463,14 @@ def run_report(
 
 def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: str | None,
          timings: dict[str, float], t_start: float, timeout: int | None, *,
-         skipped: list[str]) -> ReportResult:
+         plan) -> ReportResult:
     from cxresearch.report import render
     from cxresearch.report.kernel import ensure_kernel
 
     kernel = ensure_kernel()
     parameters = {"params_file": str(params.source), "store_file": store_file, "lang": params.language}
     executed: list[Path] = []
+    skipped = plan.skipped
     overhead_s = cells_s = 0.0
     t0 = time.perf_counter()
     sources = params.notebook_paths()
@@ -538,7 +478,8 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         timings["kernel_start"] = time.perf_counter() - t0
         for src in sources:
             dst = nb_dir / src.name
-            stats = _execute(src, dst, parameters=parameters, kernel=session, timeout=timeout)
+            stats = _execute(src, dst, parameters=parameters, kernel=session, timeout=timeout,
+                             keep=lambda tags, stem=src.stem: plan.keep_cell(stem, tags))
             overhead_s += stats["overhead"]
             cells_s += stats["cells"]
             executed.append(dst)
@@ -601,6 +542,7 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         "tables": len(combined.tables),
         "data_quality_notes": combined.warnings,
         "skipped_notebooks": skipped,
+        "plan": plan.to_dict(),
         "packages": _versions(),
         "chromium": _chromium_version() if "pdf" in params.output.formats else None,
         "platform": platform.platform(),

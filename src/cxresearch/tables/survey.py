@@ -180,7 +180,14 @@ def say_bases(result: pd.DataFrame, *, wave: int, lang: str, codebook=None, min_
     first, last, total = int(frame["wave"].min()), int(frame["wave"].max()), frame["n"].sum()
     eff = row["n_eff"] / row["n"] if row["n"] else float("nan")
     lowest = frame.loc[frame["n"].idxmin()]
-    if lang == "zh":
+    if len(frame) == 1:  # a single wave: no span, no smallest wave
+        if lang == "zh":
+            s = (f"本报告基于 {wave} 年一期调查，样本量为 **{fmt_int(row['n'])}**，加权后的有效样本量为 "
+                 f"{fmt_int(row['n_eff'])}（加权效率 {fmt_pct(eff)}）。")
+        else:
+            s = (f"The report rests on one survey wave ({wave}) of **{fmt_int(row['n'])}** respondents, an "
+                 f"effective base of {fmt_int(row['n_eff'])} after weighting (weighting efficiency {fmt_pct(eff)}).")
+    elif lang == "zh":
         s = (f"本报告基于 {first}–{last} 年共 {len(frame)} 期调查、累计 **{fmt_int(total)}** 份有效回答。"
              f"{wave} 年的样本量为 **{fmt_int(row['n'])}**，加权后的有效样本量为 {fmt_int(row['n_eff'])}"
              f"（加权效率 {fmt_pct(eff)}）。样本量最小的一期是 {int(lowest['wave'])} 年（{fmt_int(lowest['n'])}）。")

@@ -1,0 +1,808 @@
+"""The study plan: which chapters and sections a report runs, decided before any notebook runs.
+
+From the codebook, the params and what the store holds for the client, :func:`make_plan` decides for
+every chapter, and every section inside it, whether it runs or is left out, with the reason in
+Chinese and English ("one wave: no trends or wave-on-wave tests", "no 0–10 recommend item: no NPS",
+"no CRM data: no persistence or churn analysis" …). The runner prints the plan
+(``cxresearch run --plan FILE``), keeps it in ``manifest.json`` and follows it: a chapter the plan
+leaves out is not executed, and the cells of a section it leaves out are removed from the notebook
+before papermill runs it. Notebooks mark their sections with cell tags (see :func:`keep_cell`), so
+gating needs no ``if`` in a notebook cell. The notebooks read the same plan (``study.plan``) for the
+"scope of this report" paragraph and for the inputs of a section that runs.
+
+Before the plan, :func:`resolve_variables` fills the variables the params leave open from the
+codebook's roles (outcome, NPS, loyalty, drivers, processes, segments) and :func:`check_variables`
+refuses a variable whose kind or scale does not fit its use (NPS only on a 0–10 item; means and
+top-box only on items with scale bounds; segments only on categories), naming the params key, the
+variable, its kind and scale and what would fit.
+
+Why hand-written: the rules are this package's own (which chapter needs which input).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxresearch.report.params import NOTEBOOKS, Params, ParamsError
+
+__all__ = [
+    "CHAPTERS",
+    "Plan",
+    "Section",
+    "Chapter",
+    "StudyVariables",
+    "check_variables",
+    "keep_cell",
+    "make_plan",
+    "resolve_variables",
+    "study_plan",
+]
+
+#: Sections of each chapter, in report order. A notebook cell tagged ``needs-<section>`` runs only
+#: when the plan runs that section of the notebook's chapter; ``needs-<chapter>.<section>`` (or
+#: ``needs-<chapter>``) refers to another chapter (the appendix describes only what ran).
+CHAPTERS: dict[str, tuple[str, ...]] = {
+    "01_data_quality": ("scope", "bases", "segments", "missing"),
+    "02_kpis": ("nps", "satisfaction", "trend", "wave_tests", "top_box", "segments"),
+    "03_drivers": ("drivers", "ipa", "processes"),
+    "04_persistence": ("loyalty_horizon", "process_horizon", "churn"),
+    "05_loyalty": ("ladder", "retention", "transfers"),
+    "06_alerts_text": ("alerts", "backtest", "themes", "quotes"),
+    "07_employee": ("engagement", "programme", "linkage"),
+    "09_appendix": ("methods", "settings", "reliability", "diagnostics", "sources"),
+}
+
+#: Section titles for the printed plan and the scope paragraph.
+TITLES: dict[str, tuple[str, str]] = {
+    "01_data_quality": ("数据质量与样本基数", "Data quality and bases"),
+    "02_kpis": ("核心指标", "Key performance indicators"),
+    "03_drivers": ("关键驱动因素", "Key drivers"),
+    "04_persistence": ("满意度的持续效应", "How long satisfaction lasts"),
+    "05_loyalty": ("忠诚度与客户流失", "Loyalty and churn"),
+    "06_alerts_text": ("客户之声与预警", "Voice of the customer and alerts"),
+    "07_employee": ("员工敬业度", "Employee engagement"),
+    "09_appendix": ("附录", "Appendix"),
+    "scope": ("报告范围", "scope of the report"),
+    "bases": ("样本基数", "bases"),
+    "segments": ("细分群体", "segments"),
+    "missing": ("缺失回答", "missing answers"),
+    "nps": ("净推荐值", "NPS"),
+    "satisfaction": ("总体满意度", "overall satisfaction"),
+    "trend": ("趋势", "trends"),
+    "wave_tests": ("期间差异检验", "wave-on-wave tests"),
+    "top_box": ("高分比例", "top-box shares"),
+    "drivers": ("驱动因素重要性", "driver importance"),
+    "ipa": ("重要性—表现矩阵", "importance–performance map"),
+    "processes": ("业务流程", "business processes"),
+    "loyalty_horizon": ("满意度对忠诚度的持续期", "horizon on loyalty"),
+    "process_horizon": ("流程满意度的持续期", "horizon of process satisfaction"),
+    "churn": ("连续不满意与流失", "dissatisfaction runs and churn"),
+    "ladder": ("忠诚度阶梯", "loyalty ladder"),
+    "retention": ("满意度与留存", "retention"),
+    "transfers": ("转接的代价", "cost of transfers"),
+    "alerts": ("客户预警", "customer alerts"),
+    "backtest": ("预警回测", "alert back-test"),
+    "themes": ("评论主题", "comment themes"),
+    "quotes": ("客户原话", "quotes"),
+    "engagement": ("敬业度指数", "engagement index"),
+    "programme": ("改进项目效果", "programme effect"),
+    "linkage": ("敬业度与客户评分", "engagement and customer scores"),
+    "methods": ("方法", "methods"),
+    "settings": ("设置", "settings"),
+    "reliability": ("信度", "reliability"),
+    "diagnostics": ("模型诊断", "model diagnostics"),
+    "sources": ("数据来源", "data sources"),
+}
+
+_NUMERIC_KINDS = ("likert", "rating", "nps", "numeric", "binary")
+_TAG = re.compile(r"^needs-(?P<a>[A-Za-z0-9_]+)(?:\.(?P<b>[A-Za-z0-9_]+))?$")
+
+
+# -- variables --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudyVariables:
+    """The variables a report uses, after the codebook filled what the params left open.
+
+    Attributes mirror ``params.variables``: ``outcome``, ``nps`` (None: no NPS), ``loyalty`` (None),
+    ``drivers``, ``processes``, ``process``, ``by`` (empty: totals only), ``weight`` (None:
+    unweighted), ``raking``. ``sources`` says for each where it came from (``'params'`` or
+    ``'codebook'``).
+    """
+
+    outcome: str
+    nps: str | None
+    loyalty: str | None
+    drivers: tuple[str, ...]
+    processes: tuple[str, ...]
+    process: str | None
+    by: tuple[str, ...]
+    weight: str | None
+    raking: dict | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (for the manifest)."""
+        return {"outcome": self.outcome, "nps": self.nps, "loyalty": self.loyalty,
+                "drivers": list(self.drivers), "processes": list(self.processes), "process": self.process,
+                "by": list(self.by), "weight": self.weight, "sources": dict(self.sources)}
+
+
+def _scaled(var) -> bool:
+    return var.kind.value in _NUMERIC_KINDS and var.scale is not None
+
+
+def _is_process(var) -> bool:
+    return (var.dimension or "").startswith("process:")
+
+
+def _describe(var) -> str:
+    scale = var.scale
+    on = f" on {scale[0]:g}–{scale[1]:g}" if scale is not None and var.kind.value != "binary" else ""
+    if var.kind.value in ("likert", "rating", "numeric") and scale is None:
+        on = " without scale bounds (min/max)"
+    return f"{var.name!r} is {var.kind.value}{on}"
+
+
+def resolve_variables(params: Params, book) -> StudyVariables:
+    """Fill the variables the params leave open from the codebook.
+
+    A key the params omit is taken from the codebook; a key set to ``null`` (or ``[]``) means "do not
+    use": ``outcome`` — the first role-``outcome`` item with a scale that is not kind ``nps``;
+    ``nps`` — the first kind-``nps`` item; ``loyalty`` — the next role-``outcome`` scaled item;
+    ``drivers`` — role ``driver`` outside processes, else every likert/rating item but the outcomes;
+    ``processes`` — role ``driver`` with dimension ``process:<name>``; ``by`` — the role-``segment``
+    categories; ``weight`` — as given (None: unweighted).
+    """
+    v = params.variables
+    given = v.model_fields_set
+    src: dict[str, str] = {}
+
+    def pick(key, derived):
+        if key in given:
+            src[key] = "params"
+            return getattr(v, key)
+        src[key] = "codebook"
+        return derived
+
+    if book is None:
+        names: list = []
+        variables: tuple = ()
+    else:
+        variables = tuple(book.variables)
+        names = [x.name for x in variables]
+    outcomes = [x for x in variables if x.role == "outcome" and _scaled(x)]
+    outcome = pick("outcome", next((x.name for x in outcomes if x.kind.value != "nps"),
+                                   "overall_sat" if not names else None))
+    nps = pick("nps", next((x.name for x in variables if x.kind.value == "nps"), None))
+    loyalty = pick("loyalty", next((x.name for x in outcomes if x.name not in (outcome, nps)
+                                    and x.kind.value != "nps"), None))
+    taken = {outcome, nps, loyalty}
+    drivers = v.drivers if v.drivers else None
+    if drivers is not None:
+        src["drivers"] = "params"
+    else:
+        src["drivers"] = "codebook"
+        drivers = [x.name for x in variables if x.role == "driver" and not _is_process(x) and _scaled(x)]
+        if not drivers:
+            drivers = [x.name for x in variables if x.kind.value in ("likert", "rating") and x.scale
+                       and x.name not in taken and x.role not in ("outcome", "segment", "weight")
+                       and not _is_process(x)]
+    processes = v.processes if v.processes else None
+    if processes is not None:
+        src["processes"] = "params"
+    else:
+        src["processes"] = "codebook"
+        processes = [x.name for x in variables if x.role == "driver" and _is_process(x) and _scaled(x)]
+    by = pick("by", [x.name for x in variables if x.role == "segment" and x.kind.value == "category"])
+    src["weight"] = "params"
+    process = v.process
+    if process is None and processes:
+        process = next((p for p in processes if book is not None and p in book
+                        and (book.get(p).dimension or "") == "process:service"), processes[0])
+    return StudyVariables(outcome=outcome, nps=nps, loyalty=loyalty, drivers=tuple(drivers or ()),
+                          processes=tuple(processes or ()), process=process, by=tuple(by or ()),
+                          weight=v.weight, raking=v.raking, sources=src)
+
+
+def check_variables(params: Params, book, *, label: str | None = None) -> StudyVariables:
+    """Check each variable's use against its kind and scale; return the resolved variables.
+
+    Rules: the outcome, loyalty, drivers and processes are numeric items with scale bounds (means
+    and top-box need them); NPS only on a 0–10 item (kind ``nps``, or a rating/numeric 0–10 item);
+    segments (``by``) are categories (or binary); the weight is kind ``weight`` or ``numeric``; no
+    use takes a text or id variable.
+
+    Raises
+    ------
+    ParamsError
+        Every misused variable, each line naming the params key, the variable, its kind and scale,
+        and what would fit.
+    """
+    label = label or (str(params.source) if params.source else "params")
+    sv = resolve_variables(params, book)
+    if book is None:
+        return sv
+    problems: list[str] = []
+    if sv.outcome is None:
+        problems.append("  - variables.outcome: not set, and the codebook has no role-outcome item with a "
+                        "scale; set variables.outcome to the overall satisfaction item")
+
+    def var(name):
+        return book.get(name) if name in book else None
+
+    def fits(key, name, ok, wanted):
+        x = var(name)
+        if x is None or ok(x):
+            return
+        problems.append(f"  - {key}: {_describe(x)}; {wanted}")
+
+    scaled_items = [x.name for x in book.variables if _scaled(x) and x.kind.value != "binary"][:6]
+    eg = f" (e.g. {', '.join(scaled_items)})" if scaled_items else ""
+    need_scale = f"a mean or top-box needs a likert, rating or numeric item with scale bounds (min/max){eg}"
+    fits("variables.outcome", sv.outcome, lambda x: _scaled(x) and x.kind.value != "binary", need_scale)
+    if sv.nps is not None:
+        x = var(sv.nps)
+        if x is not None and not (x.kind.value == "nps" or (x.kind.value in ("rating", "numeric")
+                                                             and x.scale == (0, 10))):
+            alt = ("; it may serve as variables.loyalty or as a top-box measure"
+                   if _scaled(x) and x.kind.value != "binary" else "")
+            zero_ten = [y.name for y in book.variables if y.kind.value == "nps" or
+                        (y.kind.value in ("rating", "numeric") and y.scale == (0, 10))]
+            fit = (f"0–10 items in the codebook: {', '.join(zero_ten)}" if zero_ten
+                   else "the codebook has no 0–10 item: set variables.nps: null (the report then has no NPS)")
+            problems.append(f"  - variables.nps: {_describe(x)}; NPS needs a 0–10 recommend item (kind nps){alt} "
+                            f"({fit})")
+    if sv.loyalty is not None:
+        fits("variables.loyalty", sv.loyalty, lambda x: _scaled(x) and x.kind.value != "binary", need_scale)
+    for key, items in (("drivers", sv.drivers), ("processes", sv.processes)):
+        if key not in params.variables.model_fields_set and not getattr(params.variables, key):
+            continue  # derived from the codebook: scaled by construction
+        for i, name in enumerate(items):
+            fits(f"variables.{key}[{i}]", name, _scaled, need_scale)
+    cats = [x.name for x in book.variables if x.kind.value == "category"][:6]
+    for i, name in enumerate(sv.by):
+        fits(f"variables.by[{i}]", name, lambda x: x.kind.value in ("category", "binary"),
+             "segments must be category (or binary) variables"
+             + (f" (e.g. {', '.join(cats)})" if cats else "; or give by: [] for totals only"))
+    if sv.weight is not None:
+        fits("variables.weight", sv.weight, lambda x: x.kind.value in ("weight", "numeric"),
+             "a weight must be kind weight (or numeric)")
+    if sv.process is not None and sv.processes and sv.process not in sv.processes:
+        problems.append(f"  - variables.process: {sv.process!r} is not one of the process items "
+                        f"({', '.join(sv.processes)})")
+    if problems:
+        n = len(problems)
+        raise ParamsError(f"{label}: {n} variable{'s do' if n != 1 else ' does'} not fit its use:\n"
+                          + "\n".join(problems))
+    return sv
+
+
+# -- the plan ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a chapter: ``runs``, and when it does not, ``reason`` ``{'zh', 'en'}``."""
+
+    chapter: str
+    name: str
+    runs: bool
+    reason: dict[str, str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"section": self.name, "runs": self.runs, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter (notebook): ``runs``, its ``reason`` when left out, and its sections."""
+
+    name: str
+    runs: bool
+    reason: dict[str, str] | None
+    sections: tuple[Section, ...]
+    listed: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chapter": self.name, "runs": self.runs, "reason": self.reason,
+                "sections": [s.to_dict() for s in self.sections]}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the store holds for the client (the inputs of the plan)."""
+
+    counts: dict[str, int]
+    waves: tuple[int, ...]
+    wave: int | None
+    crm_years: tuple[int, ...]
+    answered: dict[str, int]  # non-missing answers per variable in the focus wave
+    comments: int  # non-empty comments in the focus wave
+    missing: int  # declared missing answers in the report window
+    employee_waves: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"counts": dict(self.counts), "waves": list(self.waves), "wave": self.wave,
+                "crm_years": list(self.crm_years), "comments": self.comments, "missing_answers": self.missing,
+                "employee_waves": list(self.employee_waves)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which chapters and sections a report runs, and why the others are left out.
+
+    Use :meth:`runs` to ask, :meth:`say_scope` for the reader's "scope of this report" paragraph,
+    :meth:`to_text` for the printed plan and :meth:`to_dict` for the manifest.
+    """
+
+    client: str
+    period: str
+    chapters: tuple[Chapter, ...]
+    variables: StudyVariables
+    facts: Facts
+
+    # -- questions --------------------------------------------------------------------------------
+    def chapter(self, name: str) -> Chapter | None:
+        """The chapter called ``name`` (None when the plan does not know it)."""
+        return next((c for c in self.chapters if c.name == name), None)
+
+    def runs(self, chapter: str, section: str | None = None) -> bool:
+        """True when ``chapter`` (and ``section`` of it) runs. Chapters the plan does not know (a
+        notebook added to ``notebooks:`` from elsewhere) run, and so do their sections."""
+        ch = self.chapter(chapter)
+        if ch is None:
+            return True
+        if not ch.runs:
+            return False
+        if section is None:
+            return True
+        sec = next((s for s in ch.sections if s.name == section), None)
+        if sec is None:
+            raise ParamsError(f"plan: chapter {chapter} has no section {section!r}; sections: "
+                              f"{', '.join(s.name for s in ch.sections)}")
+        return sec.runs
+
+    def reason(self, chapter: str, section: str | None = None, *, lang: str = "en") -> str | None:
+        """Why ``chapter`` (or its ``section``) is left out, in ``lang``; None when it runs."""
+        ch = self.chapter(chapter)
+        if ch is None:
+            return None
+        if not ch.runs:
+            return (ch.reason or {}).get(lang)
+        if section is None:
+            return None
+        sec = next((s for s in ch.sections if s.name == section), None)
+        return None if sec is None or sec.runs else (sec.reason or {}).get(lang)
+
+    @property
+    def notebooks(self) -> list[str]:
+        """The chapters that run, in order."""
+        return [c.name for c in self.chapters if c.runs]
+
+    @property
+    def skipped(self) -> list[str]:
+        """One line per listed chapter left out: ``"<chapter>: <reason>"`` (English)."""
+        return [f"{c.name}: {c.reason['en']}" for c in self.chapters if c.listed and not c.runs and c.reason]
+
+    def left_out(self, *, lang: str = "en") -> list[tuple[str, str | None, str]]:
+        """Every chapter and section left out: ``(chapter, section or None, reason)``."""
+        out = []
+        for c in self.chapters:
+            if not c.listed:
+                continue
+            if not c.runs:
+                out.append((c.name, None, (c.reason or {}).get(lang, "")))
+                continue
+            out += [(c.name, s.name, (s.reason or {}).get(lang, "")) for s in c.sections if not s.runs]
+        return out
+
+    def _reasons(self, lang: str) -> list[str]:
+        """The distinct reasons of what is left out, for the reader (no client ids, no repeats)."""
+        out: list[str] = []
+        for _, _, why in self.left_out(lang=lang):
+            why = re.sub(r" for client '[^']*'", "", why)
+            if why and why not in out:
+                out.append(why)
+        return out
+
+    def keep_cell(self, chapter: str, tags) -> bool:
+        """True when a notebook cell of ``chapter`` with these tags runs (see :func:`keep_cell`)."""
+        return keep_cell(self, chapter, tags)
+
+    # -- output -----------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (kept in ``manifest.json`` as ``plan``)."""
+        return {"client": self.client, "period": self.period, "variables": self.variables.to_dict(),
+                "facts": self.facts.to_dict(), "chapters": [c.to_dict() for c in self.chapters if c.listed]}
+
+    def to_text(self, *, lang: str = "en") -> str:
+        """The plan as printed by ``cxresearch run --plan``: one line per chapter and section."""
+        i = 0 if lang == "zh" else 1
+        head = (f"研究计划：{self.client} {self.period}" if lang == "zh"
+                else f"Study plan: {self.client} {self.period}")
+        lines = [head]
+        v = self.variables
+        none = "（无）" if lang == "zh" else "(none)"
+        lines.append(("变量" if lang == "zh" else "variables") + f": outcome={v.outcome} nps={v.nps or none} "
+                     f"loyalty={v.loyalty or none} by={','.join(v.by) or none} weight={v.weight or none} "
+                     f"drivers={len(v.drivers)} processes={len(v.processes)}")
+        lines.append(("数据" if lang == "zh" else "data") + f": waves={','.join(map(str, self.facts.waves)) or none} "
+                     f"crm_years={len(self.facts.crm_years)} comments={self.facts.comments} "
+                     f"employees={self.facts.counts.get('employees', 0)}")
+        for c in self.chapters:
+            if not c.listed:
+                continue
+            mark = "run " if c.runs else "skip"
+            title = TITLES.get(c.name, (c.name, c.name))[i]
+            tail = "" if c.runs else f"  — {(c.reason or {}).get(lang, '')}"
+            lines.append(f"  [{mark}] {c.name}  {title}{tail}")
+            if c.runs:
+                for s in c.sections:
+                    mark = "run " if s.runs else "skip"
+                    tail = "" if s.runs else f"  — {(s.reason or {}).get(lang, '')}"
+                    lines.append(f"      [{mark}] {s.name}  {TITLES.get(s.name, (s.name, s.name))[i]}{tail}")
+        return "\n".join(lines)
+
+    def say_scope(self, *, lang: str, **_ignored):
+        """The reader's "scope of this report" paragraph (a :class:`cxresearch.tables.Text`).
+
+        Lists the waves and data the report rests on and each chapter or section left out, with its
+        reason. Extra keyword arguments (``codebook``, ``min_base`` of ``study.fmt``) are ignored.
+        """
+        from cxresearch.tables import Text
+
+        f = self.facts
+        waves = list(f.waves)
+        if lang == "zh":
+            span = (f"{waves[0]}–{waves[-1]} 年共 {len(waves)} 期调查" if len(waves) > 1
+                    else f"{waves[0]} 年一期调查" if waves else "调查数据")
+            extra = [name for name, key in (("客户关系管理数据", "customers"), ("员工调查", "employees"),
+                                            ("客户评论", "comments")) if f.counts.get(key)]
+            s = f"**报告范围**：本报告依据{span}" + (f"，以及{'、'.join(extra)}" if extra else "") + "。"
+            gone = self._reasons("zh")
+            if gone:
+                s += "以下内容因数据所限未纳入本报告：" + "；".join(gone) + "。"
+            else:
+                s += "所有章节均已纳入。"
+        else:
+            span = (f"{len(waves)} survey waves, {waves[0]}–{waves[-1]}" if len(waves) > 1
+                    else f"one survey wave ({waves[0]})" if waves else "the survey data")
+            extra = [name for name, key in (("the CRM extract", "customers"), ("the employee survey", "employees"),
+                                            ("customers' comments", "comments")) if f.counts.get(key)]
+            s = f"**Scope of this report**: it rests on {span}" + (
+                f", with {', '.join(extra[:-1]) + ' and ' + extra[-1] if len(extra) > 1 else extra[0]}"
+                if extra else "") + "."
+            gone = self._reasons("en")
+            if gone:
+                s += " Left out for lack of data: " + "; ".join(gone) + "."
+            else:
+                s += " Every chapter is included."
+        return Text(s)
+
+
+def keep_cell(plan: Plan, chapter: str, tags) -> bool:
+    """True when a cell of ``chapter`` with ``tags`` runs under ``plan``.
+
+    A tag ``needs-<section>`` names a section of ``chapter``; ``needs-<chapter>.<section>`` a section
+    of another chapter; ``needs-<chapter>`` (a known chapter's name) a whole chapter. The cell runs
+    when every such tag's chapter/section runs. Other tags are ignored.
+    """
+    for tag in tags or ():
+        m = _TAG.match(str(tag))
+        if not m:
+            continue
+        a, b = m.group("a"), m.group("b")
+        if b is not None:
+            ok = plan.runs(a, b)
+        elif a in CHAPTERS or plan.chapter(a) is not None:
+            ok = plan.runs(a)
+        else:
+            ok = plan.runs(chapter, a) if plan.chapter(chapter) is not None else True
+        if not ok:
+            return False
+    return True
+
+
+def _r(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+def _facts(st, params: Params, sv: StudyVariables, book) -> Facts:
+    client = params.client
+    counts = st.counts(client)
+    lo, hi = params.first_wave, params.wave
+    waves = [int(w) for w in st.sql(client, "SELECT DISTINCT wave FROM responses WHERE wave IS NOT NULL "
+                                            "ORDER BY wave")["wave"]]
+    if hi is None and waves:
+        hi = waves[-1]
+    waves = [w for w in waves if (lo is None or w >= lo) and (hi is None or w <= hi)]
+    focus = hi if hi in waves else (waves[-1] if waves else hi)
+    years: list[int] = []
+    if counts.get("customers"):
+        years = [int(y) for y in st.sql(client, "SELECT DISTINCT year FROM customers WHERE year IS NOT NULL "
+                                                "ORDER BY year")["year"]]
+        years = [y for y in years if hi is None or y <= hi]
+    columns = set(st.columns("responses"))
+    wanted = {sv.outcome, sv.nps, sv.loyalty, *sv.drivers, *sv.processes, *sv.by, sv.weight, "transfers",
+              "branch", "customer_id"}
+    wanted = sorted(n for n in wanted if n and n in columns)
+    answered: dict[str, int] = {}
+    if wanted and focus is not None:
+        sel = ", ".join(f'count("{n}") AS "{n}"' for n in wanted)
+        row = st.sql(client, f"SELECT {sel} FROM responses WHERE wave = $w", params={"w": focus})
+        answered = {n: int(row[n].iloc[0]) for n in wanted}
+    comments = 0
+    if counts.get("comments") and focus is not None:
+        comments = int(st.sql(client, "SELECT count(*) AS n FROM comments WHERE wave = $w AND "
+                                      "length(trim(text)) > 0", params={"w": focus})["n"].iloc[0])
+    missing = 0
+    if counts.get("missing_codes") and waves:
+        missing = int(st.sql(client, "SELECT count(*) AS n FROM missing_codes WHERE wave BETWEEN $a AND $b",
+                             params={"a": waves[0], "b": waves[-1]})["n"].iloc[0])
+    emp: list[int] = []
+    if counts.get("employees"):
+        emp = [int(w) for w in st.sql(client, "SELECT DISTINCT wave FROM employees WHERE wave IS NOT NULL "
+                                              "ORDER BY wave")["wave"]]
+        emp = [w for w in emp if hi is None or w <= hi]
+    return Facts(counts=dict(counts), waves=tuple(waves), wave=focus, crm_years=tuple(years), answered=answered,
+                 comments=comments, missing=missing, employee_waves=tuple(emp))
+
+
+def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tuple[dict | None, dict]]:
+    """For each chapter: (chapter reason or None, {section: reason or None})."""
+    n_waves = len(f.waves)
+    t = params.thresholds
+    client = params.client
+    ans = f.answered
+
+    def has(name):
+        return name is not None and ans.get(name, 0) > 0
+
+    one_wave = (_r(f"只有一期数据（{f.waves[0]} 年）：不做趋势和期间差异检验",
+                   f"one wave ({f.waves[0]}): no trends or wave-on-wave tests") if n_waves == 1
+                else _r("没有调查数据：不做趋势", "no survey waves: no trends") if n_waves == 0 else None)
+    no_nps = None
+    if sv.nps is None:
+        no_nps = _r("没有 0–10 分的推荐意愿题：不计算净推荐值（NPS）", "no 0–10 recommend item: no NPS")
+    elif not has(sv.nps):
+        no_nps = _r(f"{sv.nps} 本期没有回答：不计算净推荐值", f"no answers to {sv.nps} in this wave: no NPS")
+    no_by = (_r("未设细分变量：只报告总体", "no segment variables (variables.by): totals only")
+             if not [b for b in sv.by if has(b)] else None)
+    drivers = [d for d in sv.drivers if has(d)]
+    no_drivers = (_r(f"驱动因素题目少于两个（{len(drivers)} 个有回答）：不做驱动因素分析",
+                     f"fewer than two driver items with answers ({len(drivers)}): no driver analysis")
+                  if len(drivers) < 2 else None)
+    procs = [p for p in sv.processes if has(p)]
+    no_procs = (_r("没有业务流程题目（dimension process:<name>）：不做流程驱动分析",
+                   "no process items (dimension process:<name>): no process drivers") if not procs else
+                _r("只有一个业务流程题目：不做流程驱动分析", "only one process item: no process drivers")
+                if len(procs) < 2 else None)
+    no_crm = not f.counts.get("customers")
+    crm = lambda what_zh, what_en: _r(f"没有客户关系管理（CRM）数据：{what_zh}",  # noqa: E731
+                                      f"no customers (CRM) data for client {client!r}: {what_en}")
+    out: dict[str, tuple[dict | None, dict]] = {}
+
+    scales = _scales(sv, book)
+    # 01 data quality
+    out["01_data_quality"] = (None, {
+        "scope": None, "bases": None, "segments": no_by,
+        "missing": None if f.missing else _r("没有声明的缺失回答代码", "no answer was a declared missing code"),
+    })
+    # 02 KPIs
+    out["02_kpis"] = (None, {
+        "nps": no_nps, "satisfaction": None, "trend": one_wave, "wave_tests": one_wave, "top_box": None,
+        "segments": no_by,
+    })
+    # 03 drivers
+    out["03_drivers"] = (None, {"drivers": no_drivers, "ipa": no_drivers, "processes": no_procs})
+    # 04 persistence
+    need = params.analysis.max_lag + 2
+    covered = len(set(f.waves) & set(f.crm_years))
+    ch4 = None
+    if no_crm:
+        ch4 = crm("不做持续效应和流失分析", "no persistence or churn analysis")
+    elif n_waves < need:
+        ch4 = _r(f"只有 {n_waves} 期数据；滞后效应至少需要 max_lag + 2 = {need} 期",
+                 f"{n_waves} wave{'' if n_waves == 1 else 's'}; the lag profile needs at least "
+                 f"max_lag + 2 = {need} waves")
+    elif covered < need:
+        ch4 = _r(f"{n_waves} 期数据中只有 {covered} 期有同年的 CRM 数据；至少需要 {need} 期",
+                 f"{n_waves} waves but {covered} with CRM data for the same year; the lag profile needs at "
+                 f"least max_lag + 2 = {need} waves with CRM data")
+    no_loyalty = (_r("未设忠诚度题目（variables.loyalty）", "no loyalty item (variables.loyalty)")
+                  if not has(sv.loyalty) else None)
+    out["04_persistence"] = (ch4, {
+        "loyalty_horizon": no_loyalty and _r(no_loyalty["zh"] + "：不估计对忠诚度的持续期",
+                                             no_loyalty["en"] + ": no horizon on loyalty"),
+        "process_horizon": None if procs else _r("没有业务流程题目：不估计流程满意度的持续期",
+                                                 "no process items: no process horizon"),
+        "churn": None,
+    })
+    # 05 loyalty
+    no_transfers = None
+    if not has("transfers"):
+        no_transfers = _r("没有部门转接次数题目（transfers）：不估计转接的代价",
+                          "no transfers item (transfers): no cost of transfers")
+    elif not has(sv.loyalty):
+        no_transfers = _r("未设忠诚度题目：不估计转接的代价", "no loyalty item: no cost of transfers")
+    out["05_loyalty"] = (crm("不做忠诚度阶梯、留存和流失分析", "no loyalty ladder, retention or churn")
+                         if no_crm else None,
+                         {"ladder": None, "retention": None, "transfers": no_transfers})
+    # 06 alerts and comments
+    earlier = [w for w in f.waves[:-1] if (w + 1) in set(f.crm_years)]
+    if no_crm:
+        no_bt = crm("不做预警回测", "no alert back-test")
+    elif not earlier:
+        no_bt = _r("没有已知流失结果的往期数据：不做预警回测",
+                   "no earlier wave with a known churn outcome: no alert back-test")
+    else:
+        no_bt = None
+    few = None
+    if f.comments < t.min_base:
+        few = _r(f"本期评论 {f.comments} 条，少于 {t.min_base} 条：不做主题编码",
+                 f"{f.comments} comments in this wave, fewer than min_base = {t.min_base}: no theme coding")
+    alerts_ok = has("customer_id") and has("branch")
+    no_alerts = None if alerts_ok else _r("没有客户编号（customer_id）或分公司（branch）：不生成预警",
+                                          "no customer id (customer_id) or branch in the survey: no alerts")
+    out["06_alerts_text"] = (None, {"alerts": no_alerts, "backtest": no_bt if alerts_ok else no_alerts,
+                                    "themes": few, "quotes": few})
+    # 07 employees
+    ch7 = None if f.counts.get("employees") else _r(
+        "没有员工调查数据：不做员工敬业度分析", f"no employees data for client {client!r}: no engagement chapter")
+    if params.programme is None:
+        no_prog = _r("未设改进项目（params 键 programme）：不评估项目效果",
+                     "params key 'programme' not set: no programme evaluation")
+    elif not (any(w < params.programme.start for w in f.employee_waves)
+              and any(w >= params.programme.start for w in f.employee_waves)):
+        no_prog = _r(f"员工调查没有项目开始（{params.programme.start} 年）前后的数据：不评估项目效果",
+                     f"no employee waves both before and after the programme start ({params.programme.start}): "
+                     "no programme evaluation")
+    else:
+        no_prog = None
+    no_link = None if has("branch") else _r("客户数据没有分公司（branch）：不做敬业度与客户评分的关联",
+                                            "no branch in the survey: no link of engagement to customer scores")
+    out["07_employee"] = (ch7, {"engagement": None, "programme": no_prog, "linkage": no_link})
+    # 09 appendix
+    out["09_appendix"] = (None, {
+        "methods": None, "settings": None,
+        "reliability": None if scales else _r("没有两个及以上题目组成的量表：不报告信度",
+                                              "no block of two or more items: no reliability"),
+        "diagnostics": no_drivers, "sources": None,
+    })
+    return out
+
+
+def _scales(sv: StudyVariables, book) -> dict[str, list[str]]:
+    """Item blocks whose reliability the appendix reports (all drivers; each dimension with two or
+    more driver items)."""
+    out: dict[str, list[str]] = {}
+    if len(sv.drivers) >= 2:
+        out["drivers"] = list(sv.drivers)
+    if book is None:
+        return out
+    by_dim: dict[str, list[str]] = {}
+    for name in sv.drivers:
+        if name in book:
+            by_dim.setdefault(book.get(name).dimension or "", []).append(name)
+    out.update({d: items for d, items in by_dim.items() if d and len(items) >= 2})
+    return out
+
+
+_SUBSTANTIVE = {  # sections whose absence alone leaves a chapter with nothing to show
+    "01_data_quality": ("bases",),
+    "02_kpis": ("nps", "satisfaction"),
+    "03_drivers": ("drivers", "processes"),
+    "04_persistence": ("loyalty_horizon", "process_horizon", "churn"),
+    "05_loyalty": ("ladder", "retention", "transfers"),
+    "06_alerts_text": ("alerts", "backtest", "themes"),
+    "07_employee": ("engagement", "programme", "linkage"),
+    "09_appendix": ("methods",),
+}
+
+
+def make_plan(params: Params, *, store: str | Path | None = None, book=None, strict: bool = True,
+              variables: StudyVariables | None = None) -> Plan:
+    """Decide which chapters and sections of the report run.
+
+    Parameters
+    ----------
+    params : Params
+        Validated params (see :func:`cxresearch.report.load_params`).
+    store : str or Path, optional
+        The study store (default ``params.data.store``).
+    book : Codebook, optional
+        The codebook (default: ``data.codebook``, else the client's latest import).
+    strict : bool, default True
+        When the params list their chapters (``notebooks:``), a listed chapter that cannot run is an
+        error; False leaves it out with its reason (what a notebook does when it reads the plan).
+    variables : StudyVariables, optional
+        Resolved variables (default :func:`check_variables`).
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    ParamsError
+        A listed chapter cannot run (``strict``): the message names the chapter and the missing
+        input; or no chapter can run; or a variable does not fit its use.
+    """
+    from cxresearch import codebook as cb
+    from cxresearch.store import Store
+
+    label = str(params.source) if params.source else "params"
+    store = Path(store) if store is not None else params.data.store
+    if store is None:
+        raise ParamsError(f"{label}: data: no study store to plan from (import data.files first)")
+    with Store(store, read_only=True) as st:
+        if book is None:
+            book = cb.load(params.data.codebook) if params.data.codebook else st.codebook(params.client)
+        sv = variables or check_variables(params, book, label=label)
+        facts = _facts(st, params, sv, book)
+    decided = _decide(params, sv, facts, book)
+    explicit = "notebooks" in params.model_fields_set
+    listed = list(params.notebooks)
+    chapters: list[Chapter] = []
+    for stem in [*listed, *[n for n in NOTEBOOKS if n not in listed]]:
+        is_listed = stem in listed
+        if stem not in decided:
+            chapters.append(Chapter(stem, runs=is_listed, reason=None if is_listed else _NOT_LISTED,
+                                    sections=(), listed=is_listed))
+            continue
+        reason, secs = decided[stem]
+        sections = tuple(Section(stem, name, runs=secs[name] is None, reason=secs[name])
+                         for name in CHAPTERS[stem])
+        if reason is None and not any(s.runs for s in sections if s.name in _SUBSTANTIVE[stem]):
+            why = "; ".join(s.reason["en"] for s in sections if s.name in _SUBSTANTIVE[stem] and s.reason)
+            why_zh = "；".join(s.reason["zh"] for s in sections if s.name in _SUBSTANTIVE[stem] and s.reason)
+            reason = _r(why_zh, why)
+        if not is_listed:
+            chapters.append(Chapter(stem, runs=False, reason=_NOT_LISTED, sections=sections, listed=False))
+            continue
+        if reason is not None and explicit and strict:
+            raise ParamsError(f"{label}: notebooks: {stem} cannot run: {reason['en']} "
+                              "(remove it from `notebooks:` or provide the data)")
+        chapters.append(Chapter(stem, runs=reason is None, reason=reason, sections=sections))
+    plan = Plan(client=params.client, period=params.period, chapters=tuple(chapters), variables=sv, facts=facts)
+    if not plan.notebooks:
+        raise ParamsError(f"{label}: notebooks: no chapter can run for client {params.client!r}")
+    return plan
+
+
+_NOT_LISTED = _r("未列入 notebooks", "not listed in notebooks:")
+
+
+def study_plan(params_file: str | Path, *, strict: bool = True) -> Plan:
+    """The plan of the report a params file would produce, computed without running anything.
+
+    Validates the params (:func:`cxresearch.report.run.check_inputs`: variables, kinds and scales,
+    client in the store), imports ``data.files`` into a temporary store when the params give files,
+    and returns :func:`make_plan`'s plan. ``cxresearch run --plan FILE`` prints it.
+
+    Raises
+    ------
+    ParamsError
+        Invalid params, a misused variable, or (``strict``) a listed chapter that cannot run.
+    """
+    import shutil
+    import tempfile
+
+    from cxresearch.report.params import load_params
+    from cxresearch.report.run import _import_files, check_inputs
+
+    params = load_params(params_file)
+    book = check_inputs(params)
+    if not params.data.files:
+        return make_plan(params, book=book, strict=strict)
+    work = Path(tempfile.mkdtemp(prefix="cx-plan-"))
+    try:
+        store = _import_files(params, work, book)
+        return make_plan(params, store=store, book=book, strict=strict)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
