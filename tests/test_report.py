@@ -140,7 +140,9 @@ def test_params_resolve_paths_relative_to_file(study_dir):
         ({"output": {"formats": ["docx"]}}, r"output\.formats\[0\]"),
         ({"thresholds": {"min_base": 3, "anonymity_min": 5}}, r"anonymity_min \(5\) must not exceed min_base \(3\)"),
         ({"client": "../etc"}, r"client: .*folder name\); got '\.\./etc'"),
-        ({"variables": {"by": []}}, r"variables\.by: List should have at least 1 item"),
+        ({"variables": {"by": ["overall_sat"]}}, r"variables\.by\[0\]: 'overall_sat' is rating on 0–10; segments must be category"),
+        ({"variables": {"nps": "product_quality"}}, r"variables\.nps: 'product_quality' is likert on 1–5; NPS needs a 0–10 recommend item .*may serve as variables\.loyalty or as a top-box measure"),
+        ({"variables": {"outcome": "comment"}}, r"variables\.outcome: 'comment' is text; a mean or top-box needs a likert, rating or numeric item with scale bounds"),
         ({"thresholds": {"dissatisfied_cut": 12}}, r"thresholds\.dissatisfied_cut: 12 is outside the scale of overall_sat \(0–10\)"),
         ({"alerts": [{"name": "x", "kind": "low_score", "owner": "service"}]}, r"alerts: rule 'x' \(low_score\) needs a number"),
     ],
@@ -427,10 +429,10 @@ def test_chapters_without_their_data_are_left_out_or_refused(tmp_path):
     planned, skipped = plan_notebooks(params, params.data.store)
     assert planned.notebooks == ["01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
     assert [s.split(":")[0] for s in skipped] == ["04_persistence", "05_loyalty", "07_employee"]
-    assert "no customers data for client 'solo'" in skipped[0]
-    assert "no employees data" in skipped[2] and "'programme' not set" in skipped[2]
+    assert "no customers (CRM) data for client 'solo'" in skipped[0]
+    assert "no employees data for client 'solo'" in skipped[2]
     explicit = load_params({**base, "notebooks": ["02_kpis", "05_loyalty"]})
-    with pytest.raises(ParamsError, match=r"notebooks: 05_loyalty cannot run: no customers data"):
+    with pytest.raises(ParamsError, match=r"notebooks: 05_loyalty cannot run: no customers \(CRM\) data"):
         plan_notebooks(explicit, explicit.data.store)
 
 
@@ -455,10 +457,15 @@ def test_first_wave_client_report_leaves_out_what_needs_history(tmp_path):
     assert manifest["status"] == "ok"
     assert manifest["skipped_notebooks"] == [
         "04_persistence: 1 wave; the lag profile needs at least max_lag + 2 = 7 waves",
-        "07_employee: no employees data for client 'one'; params key 'programme' not set",
+        "07_employee: no employees data for client 'one': no engagement chapter",
     ]
     assert [p.stem for p in result.notebooks] == ["01_data_quality", "02_kpis", "03_drivers", "05_loyalty",
                                                   "06_alerts_text", "09_appendix"]
+    sections = {c["chapter"]: {s["section"]: s for s in c["sections"]} for c in manifest["plan"]["chapters"]}
+    backtest = sections["06_alerts_text"]["backtest"]
+    assert not backtest["runs"] and "no earlier wave with a known churn outcome" in backtest["reason"]["en"]
+    assert not sections["02_kpis"]["trend"]["runs"] and "one wave (2025)" in sections["02_kpis"]["trend"]["reason"]["en"]
     html = result.html.read_text(encoding="utf-8")
-    assert "Not enough history yet to back-test the alert rules" in html
-    assert "Back-test of the alert rules against churn" not in html  # no table without history
+    assert "Do the alerts predict churn?" not in html  # the plan left the back-test out, heading and all
+    assert "Back-test of the alert rules against churn" not in html
+    assert "Scope of this report" in html and "no earlier wave with a known churn outcome" in html
