@@ -32,6 +32,7 @@ from cxresearch import codebook, synth
 from cxresearch.report import ParamsError, run_report
 from cxresearch.report.plan import TITLES
 from cxresearch.store import Store
+from cxresearch.tables import word
 
 pytestmark = [pytest.mark.report, pytest.mark.slow]
 
@@ -319,8 +320,8 @@ def test_shape_renders_a_report_that_follows_its_plan(studies, name):
     plan = manifest["plan"]
     html = result.html.read_text(encoding="utf-8")
     text = _visible(html)
-    for word in ("Traceback", "Warning", "Error", "warnings.warn", "nan%", "None"):
-        assert word not in text, f"{name}: {word!r} in the report"
+    for bad in ("Traceback", "Warning", "Error", "warnings.warn", "nan%", "None"):
+        assert bad not in text, f"{name}: {bad!r} in the report"
     sheets = _sheets(result.tables)
     left_out = [(c["chapter"], None) for c in plan["chapters"] if not c["runs"]]
     left_out += [(c["chapter"], s["section"]) for c in plan["chapters"] if c["runs"]
@@ -342,12 +343,10 @@ def test_shape_renders_a_report_that_follows_its_plan(studies, name):
     focus = int(plan["facts"]["wave"])
     expected, n = _top_two(shape, focus)
     rows = sheets["top_box"]
-    header = rows[1]
-    first = rows[2]
-    got = first[1]
+    header, first = rows[1], rows[2]  # title, header, then the outcome's row (the first KPI)
+    got = first[header.index(word("estimate", shape["lang"]))]
     assert got == pytest.approx(expected, abs=1e-9), f"{name}: top-two box {got} vs numpy {expected}"
-    n_col = header.index("n") if "n" in header else header.index("样本量")
-    assert int(first[n_col]) == n
+    assert int(first[header.index(word("n", shape["lang"]))]) == n
 
 
 def _visible(html: str) -> str:

@@ -277,7 +277,7 @@ def check_variables(params: Params, book, *, label: str | None = None) -> StudyV
                         f"({', '.join(sv.processes)})")
     if problems:
         n = len(problems)
-        raise ParamsError(f"{label}: {n} variable{'s do' if n != 1 else ' does'} not fit its use:\n"
+        raise ParamsError(f"{label}: {n} variable{'s do not fit their' if n != 1 else ' does not fit its'} use:\n"
                           + "\n".join(problems))
     return sv
 
