@@ -456,7 +456,7 @@ def test_first_wave_client_report_leaves_out_what_needs_history(tmp_path):
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     assert manifest["status"] == "ok"
     assert manifest["skipped_notebooks"] == [
-        "04_persistence: 1 wave; the lag profile needs at least max_lag + 2 = 7 waves",
+        "04_persistence: 1 wave; the lag profile needs at least max_lag + 2 = 7 waves: no persistence analysis",
         "07_employee: no employees data for client 'one': no engagement chapter",
     ]
     assert [p.stem for p in result.notebooks] == ["01_data_quality", "02_kpis", "03_drivers", "05_loyalty",

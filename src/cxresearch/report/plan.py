@@ -404,10 +404,11 @@ class Plan:
     def _reasons(self, lang: str) -> list[str]:
         """The distinct reasons of what is left out, for the reader (no client ids, no repeats)."""
         out: list[str] = []
-        for _, _, why in self.left_out(lang=lang):
-            why = re.sub(r" for client '[^']*'", "", why)
-            if why and why not in out:
-                out.append(why)
+        for _, _, whys in self.left_out(lang=lang):
+            for why in re.split(r"; |；", whys):
+                why = _plain(why)
+                if why and why not in out:
+                    out.append(why)
         return out
 
     def keep_cell(self, chapter: str, tags) -> bool:
@@ -483,6 +484,14 @@ class Plan:
             else:
                 s += " Every chapter is included."
         return Text(s)
+
+
+def _plain(why: str) -> str:
+    """A reason as the reader sees it: without client ids, params keys or column names."""
+    why = re.sub(r" for client '[^']*'", "", why)
+    why = re.sub(r" \((?:dimension|variables\.|params|customer_id|transfers)[^)]*\)", "", why)
+    why = re.sub(r"（(?:dimension|variables|params|customer_id|branch|transfers)[^）]*）", "", why)
+    return why.replace("min_base = ", "").replace("max_lag + 2 = ", "")
 
 
 def keep_cell(plan: Plan, chapter: str, tags) -> bool:
@@ -591,7 +600,8 @@ def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tup
     # 01 data quality
     out["01_data_quality"] = (None, {
         "scope": None, "bases": None, "segments": no_by,
-        "missing": None if f.missing else _r("没有声明的缺失回答代码", "no answer was a declared missing code"),
+        "missing": None if f.missing else _r("没有回答是声明的缺失代码：不列缺失回答表",
+                                             "no answer was a declared missing code: no missing-answers table"),
     })
     # 02 KPIs
     out["02_kpis"] = (None, {
@@ -607,13 +617,13 @@ def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tup
     if no_crm:
         ch4 = crm("不做持续效应和流失分析", "no persistence or churn analysis")
     elif n_waves < need:
-        ch4 = _r(f"只有 {n_waves} 期数据；滞后效应至少需要 max_lag + 2 = {need} 期",
+        ch4 = _r(f"只有 {n_waves} 期数据；滞后效应至少需要 max_lag + 2 = {need} 期：不做持续效应分析",
                  f"{n_waves} wave{'' if n_waves == 1 else 's'}; the lag profile needs at least "
-                 f"max_lag + 2 = {need} waves")
+                 f"max_lag + 2 = {need} waves: no persistence analysis")
     elif covered < need:
-        ch4 = _r(f"{n_waves} 期数据中只有 {covered} 期有同年的 CRM 数据；至少需要 {need} 期",
+        ch4 = _r(f"{n_waves} 期数据中只有 {covered} 期有同年的 CRM 数据；至少需要 {need} 期：不做持续效应分析",
                  f"{n_waves} waves but {covered} with CRM data for the same year; the lag profile needs at "
-                 f"least max_lag + 2 = {need} waves with CRM data")
+                 f"least max_lag + 2 = {need} waves with CRM data: no persistence analysis")
     no_loyalty = (_r("未设忠诚度题目（variables.loyalty）", "no loyalty item (variables.loyalty)")
                   if not has(sv.loyalty) else None)
     out["04_persistence"] = (ch4, {
@@ -634,7 +644,7 @@ def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tup
                          if no_crm else None,
                          {"ladder": None, "retention": None, "transfers": no_transfers})
     # 06 alerts and comments
-    earlier = [w for w in f.waves[:-1] if (w + 1) in set(f.crm_years)]
+    earlier = [w for w in f.waves[:-1] if w in set(f.crm_years)]  # as cx.alerts.backtest (offset 0)
     if no_crm:
         no_bt = crm("不做预警回测", "no alert back-test")
     elif not earlier:
@@ -643,7 +653,9 @@ def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tup
     else:
         no_bt = None
     few = None
-    if f.comments < t.min_base:
+    if not f.counts.get("comments"):
+        few = _r("没有客户评论：不做主题编码", "no customer comments: no theme coding")
+    elif f.comments < t.min_base:
         few = _r(f"本期评论 {f.comments} 条，少于 {t.min_base} 条：不做主题编码",
                  f"{f.comments} comments in this wave, fewer than min_base = {t.min_base}: no theme coding")
     alerts_ok = has("customer_id") and has("branch")
@@ -745,6 +757,14 @@ def make_plan(params: Params, *, store: str | Path | None = None, book=None, str
             book = cb.load(params.data.codebook) if params.data.codebook else st.codebook(params.client)
         sv = variables or check_variables(params, book, label=label)
         facts = _facts(st, params, sv, book)
+    if not facts.waves:
+        raise ParamsError(f"{label}: client {params.client!r} has no survey responses"
+                          + (f" in the report window (first_wave {params.first_wave} … wave {params.wave})"
+                             if params.first_wave or params.wave else ""))
+    if params.wave is not None and params.wave not in facts.waves:
+        raise ParamsError(f"{label}: period/wave: client {params.client!r} has no responses in wave "
+                          f"{params.wave}; waves in the store: {', '.join(map(str, facts.waves))} (set "
+                          "`period` or `wave` to one of them)")
     decided = _decide(params, sv, facts, book)
     explicit = "notebooks" in params.model_fields_set
     listed = list(params.notebooks)
@@ -759,8 +779,9 @@ def make_plan(params: Params, *, store: str | Path | None = None, book=None, str
         sections = tuple(Section(stem, name, runs=secs[name] is None, reason=secs[name])
                          for name in CHAPTERS[stem])
         if reason is None and not any(s.runs for s in sections if s.name in _SUBSTANTIVE[stem]):
-            why = "; ".join(s.reason["en"] for s in sections if s.name in _SUBSTANTIVE[stem] and s.reason)
-            why_zh = "；".join(s.reason["zh"] for s in sections if s.name in _SUBSTANTIVE[stem] and s.reason)
+            whys = [s.reason for s in sections if s.name in _SUBSTANTIVE[stem] and s.reason]
+            why = "; ".join(dict.fromkeys(r["en"] for r in whys))
+            why_zh = "；".join(dict.fromkeys(r["zh"] for r in whys))
             reason = _r(why_zh, why)
         if not is_listed:
             chapters.append(Chapter(stem, runs=False, reason=_NOT_LISTED, sections=sections, listed=False))
