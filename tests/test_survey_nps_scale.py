@@ -149,3 +149,15 @@ def test_a_plain_frame_still_needs_a_scale_for_top_box():
     df = _survey()
     with pytest.raises(CXValueError, match="needs the scale of 'sat5'"):
         cx.survey.top_box(df, score="sat5")
+
+
+def test_employee_linkage_refuses_nps_on_a_1_to_7_item():
+    from test_employee import _link_data
+
+    e, r = _link_data()
+    r = r.assign(recommend=np.clip(np.rint(r["overall_sat"] * 0.6 + 1), 1, 7))
+    r.attrs["cx_scales"] = {"recommend": (1.0, 7.0)}
+    with pytest.raises(CXValueError, match=r"'recommend' has scale 1-7"):
+        cx.employee.linkage(e, r, method="ols")
+    # the 0-10 item of the same frame still links
+    assert len(cx.employee.linkage(e, _link_data()[1], method="ols").points)
