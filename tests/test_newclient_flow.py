@@ -235,3 +235,48 @@ def test_a_file_without_a_wave_needs_one(flow, tmp_path):
         with pytest.raises(CXValueError, match="wave must be a whole number"):
             st.import_files([tmp / "anes96.sav"], client="anes", codebook=tmp / "codebook.yaml",
                             wave="1996")
+
+
+def test_a_store_made_before_the_provenance_columns_gains_them(flow, tmp_path):
+    import duckdb
+
+    tmp, _, _ = flow
+    path = tmp_path / "old.duckdb"
+    with Store(path):
+        pass
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE imports DROP COLUMN wave_given")
+    con.execute("ALTER TABLE imports DROP COLUMN ids_generated")
+    con.close()
+    with Store(path, read_only=True) as st:  # read-only: left as it is, still readable
+        assert "wave_given" not in st.imports("x").columns
+    with Store(path) as st:
+        st.import_files([tmp / "anes96.sav"], client="anes", codebook=tmp / "codebook.yaml",
+                        wave=1996)
+        imp = st.imports("anes")
+    assert int(imp["wave_given"].iloc[0]) == 1996 and imp["ids_generated"].iloc[0].endswith("-<row>")
+
+
+def test_fair_as_a_csv_without_ids(tmp_path, capsys):
+    """statsmodels ``fair`` (6,366 respondents, 1-5 ratings, unlabelled occupation codes) as a CSV
+    export without ids or wave: ids are the CSV row numbers (header = row 1)."""
+    import statsmodels.api as sm
+
+    df = sm.datasets.fair.load_pandas().data
+    df = df.assign(occupation=df["occupation"].astype(int), religious=df["religious"].astype(int))
+    path = tmp_path / "fair.csv"
+    df.to_csv(path, index=False)
+    assert main(["codebook", "draft", str(path), "--out", str(tmp_path / "cb.yaml")]) == 0
+    assert main(["import", "--store", str(tmp_path / "s.duckdb"), "--client", "fair", "--codebook",
+                 str(tmp_path / "cb.yaml"), "--wave", "1974", str(path)]) == 0
+    assert main(["init", "--client", "fair", "--period", "1974", "--store",
+                 str(tmp_path / "s.duckdb"), "--out", str(tmp_path / "fair.yaml")]) == 0
+    with Store(tmp_path / "s.duckdb", read_only=True) as st:
+        r = st.responses("fair")
+        sha = st.imports("fair")["sha256"].iloc[0]
+    assert len(r) == len(df) == 6366
+    assert set(r["respondent_id"]) == {f"{sha[:12]}-{i}" for i in range(2, 6368)}
+    assert r["rate_marriage"].sum() == pytest.approx(df["rate_marriage"].sum())
+    p = load_params(tmp_path / "fair.yaml")
+    assert p.variables.nps is None and p.variables.outcome == "rate_marriage"
+    assert p.thresholds.dissatisfied_cut == 2  # bottom two of 1-5
