@@ -164,6 +164,7 @@ def _num(x: float) -> int | float:
 def _store_facts(store_path: Path, client: str, names: list[str]):
     """(waves {wave: rows}, answered {name: n}, counts) of the client in the store."""
     from cxresearch.store import Store
+    from cxresearch.store._sql import quote
 
     with Store(store_path, read_only=True) as st:
         if client not in st.clients():
@@ -177,7 +178,7 @@ def _store_facts(store_path: Path, client: str, names: list[str]):
         cols = [stored[n.lower()] for n in names if n.lower() in stored]
         answered: dict[str, int] = {}
         if cols:
-            sel = ", ".join(f'count("{c}") AS "{c}"' for c in cols)
+            sel = ", ".join(f"count({quote(c)}) AS {quote(c)}" for c in cols)
             row = st.sql(client, f"SELECT {sel} FROM responses")
             answered = {c: int(row[c].iloc[0]) for c in cols}
         book = st.codebook(client)
