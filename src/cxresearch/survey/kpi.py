@@ -81,18 +81,21 @@ def check_nps_item(
             f"detractors 0-6 count answers of a 0-10 scale); "
             f"{_nps_alternative(column, (float(scale[0]), float(scale[1])))}"
         )
-    with np.errstate(invalid="ignore"):
-        bad = (y < 0) | (y > 10)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+    if y.size == 0:
+        return
+    lo, hi = float(np.fmin.reduce(y)), float(np.fmax.reduce(y))  # NaN-skipping, no warning
+    if np.isnan(lo):  # every answer missing
+        return
+    if lo < 0 or hi > 10:
+        with np.errstate(invalid="ignore"):
+            i = int(np.flatnonzero((y < 0) | (y > 10))[0])
         raise CXValueError(
             f"NPS needs answers on the 0-10 scale; {column!r} has value {y[i]:g} at row "
             f"{index[i]!r} (observed range {lo:g}-{hi:g}); recode it or declare it a missing "
             f"code; {_nps_alternative(column, None)}"
         )
     with np.errstate(invalid="ignore"):
-        frac = np.isfinite(y) & (np.mod(y, 1) != 0)
+        frac = np.floor(y) < y  # NaN compares False
     if frac.any():
         i = int(np.flatnonzero(frac)[0])
         raise CXValueError(
