@@ -58,6 +58,8 @@ class ParamsDraft:
         Every guess to review, by params key.
     facts : tuple of str
         What the draft saw in the data (waves, rows, tables without data), for the summary.
+    sources : dict
+        ``{"from": ...}``: what the draft was made from, for the file's header.
     """
 
     params: dict[str, Any]
