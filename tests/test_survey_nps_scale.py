@@ -161,3 +161,16 @@ def test_employee_linkage_refuses_nps_on_a_1_to_7_item():
         cx.employee.linkage(e, r, method="ols")
     # the 0-10 item of the same frame still links
     assert len(cx.employee.linkage(e, _link_data()[1], method="ols").points)
+
+
+def test_nps_refuses_a_1_to_10_item_even_though_its_values_fit_0_10():
+    df = pd.DataFrame({"rec10": np.tile(np.arange(1, 11), 10)})
+    book = {"variables": [{"name": "rec10", "kind": "rating", "min": 1, "max": 10}]}
+    with pytest.raises(CXValueError, match=r"'rec10' has scale 1-10.*counts answers 9-10"):
+        cx.survey.nps(df, score="rec10", codebook=book)
+    df.attrs["cx_scales"] = {"rec10": (1.0, 10.0)}
+    with pytest.raises(CXValueError, match=r"scale 1-10 \(the codebook of the store read\)"):
+        cx.survey.nps(df, score="rec10")
+    # an explicit 0-10 codebook entry wins over the frame's attrs
+    ok = cx.survey.nps(df, score="rec10", codebook={"variables": [{"name": "rec10", "kind": "nps"}]})
+    assert ok["estimate"].iloc[0] == pytest.approx(100 * (0.2 - 0.6))
