@@ -13,8 +13,8 @@ shape also PDF) and is checked for:
   share of the outcome in the focus wave, scale-aware: 6–7 on a 1–7 scale, 9–10 on 0–10 or 1–10)
   equal to the number in ``tables.xlsx`` (tolerance 1e-9), and the base n.
 
-The ``.sav`` shape carries its own respondent id and wave columns: generated ids and
-``import --wave`` belong to another change (issue 12, part 2).
+The ``.sav`` shape has no respondent id and no wave column, as client exports come: the import sets
+the wave (``import --wave``) and generates the ids.
 """
 
 from __future__ import annotations
@@ -229,28 +229,27 @@ def studies(tmp_path_factory, base):
             out[name] = (_params(folder, name, lang=shape["lang"], formats=shape["formats"], over=shape["over"]),
                          shape)
         anes = _anes_shape(folder / "anes")
-        st.import_files([str(anes["sav"])], client="anes96", codebook=codebook.load(anes["codebook"]))
+        st.import_files([str(anes["sav"])], client="anes96", codebook=codebook.load(anes["codebook"]), wave=1996)
         out["anes96"] = (_params(folder, "anes96", lang="en", formats=["html", "xlsx"], over=anes["over"],
                                  first_wave=1996), anes)
     return out
 
 
 def _anes_shape(folder: Path) -> dict:
-    """The 1996 ANES (statsmodels): 944 respondents, 7-point scales; -99 user-missing in a .sav."""
+    """The 1996 ANES (statsmodels): 944 respondents, 7-point scales; -99 user-missing in a .sav without
+    respondent id or wave columns."""
     import pyreadstat
     from statsmodels.datasets import anes96
 
     folder.mkdir()
     raw = anes96.load_pandas().data
     df = pd.DataFrame({
-        "rid": [f"A{i:04d}" for i in range(len(raw))],
-        "wave": 1996,
         "ClinLR": raw["ClinLR"].astype(float), "DoleLR": raw["DoleLR"].astype(float),
         "selfLR": raw["selfLR"].astype(float), "PID": raw["PID"].astype(float),
         "TVnews": raw["TVnews"].astype(float), "educ": raw["educ"].astype(float), "vote": raw["vote"].astype(float),
     })
     rng = np.random.default_rng(96)
-    truth = df.copy()
+    truth = df.assign(wave=1996)
     for col in ("ClinLR", "DoleLR"):  # a few answers recorded as -99 (system missing), as real exports do
         hit = rng.random(len(df)) < 0.05
         df.loc[hit, col] = -99
@@ -263,8 +262,6 @@ def _anes_shape(folder: Path) -> dict:
     book = {"study": "anes96", "version": "1",
             "missing_codes": [{"code": -99, "meaning": "system", "label": {"en": "System missing"}}],
             "variables": [
-                {"name": "rid", "kind": "id", "role": "id", "label": {"en": "Respondent"}},
-                {"name": "wave", "kind": "wave", "role": "wave", "label": {"en": "Wave"}},
                 {"name": "ClinLR", "kind": "likert", "min": 1, "max": 7, "role": "outcome",
                  "label": {"en": "Clinton left-right placement"}},
                 {"name": "DoleLR", "kind": "likert", "min": 1, "max": 7, "role": "driver",

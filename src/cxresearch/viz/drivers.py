@@ -172,7 +172,8 @@ def importance_bars(result, *, labels=None, lang: str = "en", title: str | None 
     sns.barplot(data=imp, x="share", y="label", color=sns.color_palette()[0], ax=ax)
     if {"ci_lower", "ci_upper"} <= set(imp.columns):
         ax.errorbar(imp["share"], range(len(imp)),
-                    xerr=[imp["share"] - imp["ci_lower"], imp["ci_upper"] - imp["share"]],
+                    # a percentile bootstrap interval may lie beside its estimate: no negative arm
+                    xerr=[(imp["share"] - imp["ci_lower"]).clip(lower=0), (imp["ci_upper"] - imp["share"]).clip(lower=0)],
                     fmt="none", ecolor="0.2", capsize=3)
     ax.set_xlabel(_TEXT[lang]["importance"])
     ax.set_ylabel("")
