@@ -208,7 +208,7 @@ def check_inputs(params: Params) -> Any:
             raise ParamsError(f"{label}: alerts: {exc}") from None
     if book is None:
         return None
-    from cxresearch.report.plan import check_variables, resolve_variables
+    from cxresearch.report.variables import check_variables, resolve_variables
 
     names = set(book.names)
     v = params.variables
