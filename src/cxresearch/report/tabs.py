@@ -333,7 +333,7 @@ def _tabulate(frame: pd.DataFrame, rows: list[tuple], *, banners: list[str], wei
             out.append(dict(row=row_type, row_label=None, row_type=row_type, banner=c["banner"],
                             column=c["column"], letter=c["letter"], n=c["n"], n_eff=c["n_eff"],
                             estimate=float(est), letters="", tested=False, small_base=bool(c["small_base"]),
-                            suppressed=bool(c["suppressed"]) and row_type == "eff_base"))
+                            suppressed=bool(c["suppressed"])))
     for name in names:
         key, label, row_type, _ = meta[name]
         part = cells[cells["row"] == name]
@@ -366,6 +366,8 @@ def _banner_columns(frame: pd.DataFrame, banners: list[str], codebook, lang: str
         blabel = var.label_for(lang) if var is not None else b
         for lv in core_levels(frame[b]):
             lab = var.value_label(lv, lang) if var is not None else None
+            if lab is None and var is not None and var.kind.value == "binary" and lv in (0, 1):
+                lab = _t("yes" if lv == 1 else "no", lang)
             levels.append(dict(banner=b, banner_label=blabel, column=lv,
                                column_label=lab if lab is not None else _fmt_code(lv)))
     for item, letter in zip(levels, _letters(len(levels)), strict=True):
