@@ -368,3 +368,87 @@ def test_params_tabs_key_and_format(tmp_path):
         load_params({**base, "tabs": {"alpha": [0.05, 0.01]}}, check_files=False)
     with pytest.raises(ParamsError, match=r"tabs\.banner"):
         load_params({**base, "tabs": {"banner": ["x"]}}, check_files=False)
+
+
+# -- cxresearch run / batch ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tabs_study(tmp_path_factory):
+    """A one-client store (demo study, 4 waves) and a one-cell notebook, so a run is quick."""
+    import nbformat
+    import yaml
+
+    from cxresearch import codebook, synth
+    from cxresearch.store import Store
+
+    folder = tmp_path_factory.mktemp("tabs_study")
+    study = synth.generate(seed=5, n_customers=300, n_waves=4, first_wave=2022)
+    paths = synth.write(study, folder / "files")
+    with Store(folder / "study.duckdb") as st:
+        st.import_files([p for k, p in paths.items() if k not in ("codebook", "truth")], client="acme",
+                        codebook=codebook.load(paths["codebook"]))
+    (folder / "nb").mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = nbformat.v4.new_code_cell('params_file = "x.yaml"\nstore_file = None\nlang = None')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells += [nbformat.v4.new_markdown_cell("# Tiny"), cell]
+    nbformat.write(nb, str(folder / "nb" / "tiny.ipynb"))
+
+    def params(name, **over):
+        raw = {"client": "acme", "client_name": {"zh": "阿克米", "en": "Acme"}, "period": "2025",
+               "language": "en", "data": {"store": "study.duckdb"},
+               "variables": {"by": ["branch", "segment"], "weight": "weight"},
+               "notebook_dir": "nb", "notebooks": ["tiny"], "output": {"formats": ["tabs"], "dir": "reports"}}
+        raw.update(over)
+        path = folder / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return folder, params, study
+
+
+@pytest.mark.report
+def test_run_writes_tabs_and_lists_them_in_the_manifest(tabs_study):
+    from cxresearch.report import run_report
+
+    folder, params, study = tabs_study
+    result = run_report(params("run"))
+    out = folder / "reports" / "acme" / "2025"
+    assert result.tabs == out / "tabs.en.xlsx" and result.tabs.is_file()
+    assert result.html is None and result.tables is None
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    listed = {o["path"] for o in manifest["outputs"]}
+    assert "tabs.en.xlsx" in listed and "tabs" in manifest["timings_seconds"]
+    assert manifest["parameters"]["tabs"]["banners"] is None
+    wb = load_workbook(result.tabs)
+    assert wb.sheetnames[0] == "Contents" and "15 overall_sat" in wb.sheetnames
+    ws = wb["15 overall_sat"]
+    # the Total column equals the weighted mean of the focus wave, from the generating frame
+    resp = study.responses[study.responses["wave"] == 2025]
+    x, w = resp["overall_sat"].to_numpy(float), resp["weight"].to_numpy(float)
+    ok = ~np.isnan(x)
+    rows = {ws.cell(r, 1).value: r for r in range(7, ws.max_row + 1) if ws.cell(r, 1).value}
+    assert ws.cell(rows["Mean"], 2).value == pytest.approx(np.sum(w[ok] * x[ok]) / w[ok].sum(), rel=1e-9)
+    assert ws.cell(rows["Base (unweighted)"], 2).value == ok.sum()
+    header = [ws.cell(4, j).value for j in range(2, 4)]
+    assert header == ["Total", "Branch"]
+
+
+@pytest.mark.report
+def test_batch_writes_tabs_in_each_language_and_refuses_unknown_banner(tabs_study, tmp_path):
+    from cxresearch.report import run_batch
+
+    folder, params, _ = tabs_study
+    zh = params("bzh", language="zh", period="2024", tabs={"banners": ["segment"]},
+                output={"formats": ["tabs"], "dir": str(tmp_path)})
+    bad = params("bbad", tabs={"banners": ["regoin"]}, output={"formats": ["tabs"], "dir": str(tmp_path)})
+    result = run_batch([zh, bad], workers=1)
+    assert [i.ok for i in result.items] == [True, False]
+    assert "tabs.banners[0]: 'regoin' is not a codebook variable" in result.items[1].error
+    path = tmp_path / "acme" / "2024" / "tabs.zh.xlsx"
+    wb = load_workbook(path)
+    assert wb.sheetnames[0] == "目录"
+    ws = wb[wb.sheetnames[1]]
+    assert ws.cell(4, 3).value == "客户类型" and ws.cell(6, 3).value == "(A)"
