@@ -27,7 +27,7 @@ import pytest
 from openpyxl import load_workbook
 
 from cxresearch.errors import CXValueError
-from cxresearch.report import tabs
+from cxresearch.report import _tabs_xlsx, tabs
 
 REF = Path(__file__).parent / "reference" / "tabs"
 
@@ -330,20 +330,20 @@ def test_workbook_contents_links_titles_and_numbers(fair_book, fair, tmp_path):
                 assert (ws.cell(r + 1, j).value or "") == cell["letters"], (label, col)
     assert ws.cell(rows["Mean"], 2).number_format == "0.00"
     assert ws.cell(rows["Top-2 box (4–5)"], 2).number_format == "0%"
-    assert ws.column_dimensions["A"].width >= tabs.text_width("Bottom-2 box (1–2)")
+    assert ws.column_dimensions["A"].width >= _tabs_xlsx.text_width("Bottom-2 box (1–2)")
 
 
 def test_sheet_titles_are_unique_short_and_legal():
     names = ["a" * 40, "a" * 40, "A" * 40, "x/y:z?[1]", "问题" * 20]
-    titles = tabs._sheet_titles(names, ["Contents"])
+    titles = _tabs_xlsx._sheet_titles(names, ["Contents"])
     assert len(set(t.lower() for t in titles)) == len(titles)
     assert all(len(t) <= 31 and not re.search(r"[\[\]:*?/\\]", t) for t in titles)
 
 
 def test_text_width_counts_cjk_double():
-    assert tabs.text_width("abc") == 3
-    assert tabs.text_width("满意度") == 6
-    assert tabs.text_width("NPS 净推荐值") == 4 + 8
+    assert _tabs_xlsx.text_width("abc") == 3
+    assert _tabs_xlsx.text_width("满意度") == 6
+    assert _tabs_xlsx.text_width("NPS 净推荐值") == 4 + 8
 
 
 def test_bad_banner_and_question_names_are_refused(fair):
