@@ -423,8 +423,8 @@ def test_run_writes_tabs_and_lists_them_in_the_manifest(tabs_study):
     assert "tabs.en.xlsx" in listed and "tabs" in manifest["timings_seconds"]
     assert manifest["parameters"]["tabs"]["banners"] is None
     wb = load_workbook(result.tabs)
-    assert wb.sheetnames[0] == "Contents" and "15 overall_sat" in wb.sheetnames
-    ws = wb["15 overall_sat"]
+    assert wb.sheetnames[0] == "Contents" and "18 overall_sat" in wb.sheetnames
+    ws = wb["18 overall_sat"]
     # the Total column equals the weighted mean of the focus wave, from the generating frame
     resp = study.responses[study.responses["wave"] == 2025]
     x, w = resp["overall_sat"].to_numpy(float), resp["weight"].to_numpy(float)
@@ -452,3 +452,52 @@ def test_batch_writes_tabs_in_each_language_and_refuses_unknown_banner(tabs_stud
     assert wb.sheetnames[0] == "目录"
     ws = wb[wb.sheetnames[1]]
     assert ws.cell(4, 3).value == "客户类型" and ws.cell(6, 3).value == "(A)"
+
+
+def test_summary_sheets_repeat_the_items_numbers_and_letters():
+    from cxresearch import synth
+
+    study = synth.generate(seed=2, n_customers=600, n_waves=4)
+    wave = study.responses[study.responses["wave"] == study.responses["wave"].max()]
+    book = tabs.build_tabs(wave, codebook=study.codebook, banners=["branch"], weights="weight",
+                           questions=None, lang="en")
+    names = [s.name for s in book.sheets]
+    # dimensions with >= 2 items on one scale (service; the process:* items as one group); all drivers
+    assert names[:3] == ["summary_service", "summary_process", "summary_drivers"]
+    summary = book.sheet("summary_service")
+    items = ["svc_courtesy", "svc_competence", "svc_responsiveness"]
+    for item in items:
+        own = book.sheet(item)
+        for key in ("top2", "mean", "base"):
+            a = summary.cells[summary.cells["row"] == f"{item}|{key}"].reset_index(drop=True)
+            b = own.cells[own.cells["row"] == key].reset_index(drop=True)
+            assert list(a["row_label"].unique()) == [own.title]
+            pd.testing.assert_series_equal(a["estimate"], b["estimate"])
+            pd.testing.assert_series_equal(a["letters"], b["letters"])
+    drivers = book.sheet("summary_drivers")
+    assert len(drivers.cells[drivers.cells["row_type"] == "mean"]["row"].unique()) == 14
+
+
+def test_nullable_store_dtypes_and_string_codes():
+    rng = np.random.default_rng(0)
+    n = 200
+    data = pd.DataFrame({"seg": pd.array(rng.integers(1, 3, n), dtype="Int64"),
+                         "reg": rng.choice(["north", "south"], n),
+                         "q": pd.array(rng.integers(1, 6, n), dtype="Int64"),
+                         "c": rng.choice(["a", "b", "zz"], n)})
+    data.loc[:9, "seg"] = pd.NA
+    data.loc[5:15, "q"] = pd.NA
+    cb = {"variables": [{"name": "seg", "kind": "category", "values": {1: {"en": "one"}, 2: {"en": "two"}}},
+                        {"name": "reg", "kind": "category", "values": {"north": {"en": "North"}, "south": {"en": "South"}}},
+                        {"name": "q", "kind": "likert", "min": 1, "max": 5},
+                        {"name": "c", "kind": "category", "values": {"a": {"en": "Alpha"}, "b": {"en": "Beta"}}}]}
+    before = data.copy()
+    book = tabs.build_tabs(data, codebook=cb, banners=["seg", "reg"])
+    pd.testing.assert_frame_equal(data, before)  # the caller's frame is not modified
+    assert list(book.columns["column_label"]) == ["Total", "one", "two", "North", "South"]
+    q = book.sheet("q")
+    assert _cell(q, "base", "Total", "Total")["estimate"] == n - 11
+    assert _cell(q, "base", "seg", 1)["estimate"] == ((data["seg"] == 1) & data["q"].notna()).sum()
+    c = book.sheet("c")
+    assert list(dict.fromkeys(c.cells["row_label"]))[2:] == ["Alpha", "Beta", "zz"]
+    assert c.notes == ("values not in the codebook: zz",)

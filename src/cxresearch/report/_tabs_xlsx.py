@@ -110,6 +110,7 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
     titles = _sheet_titles([s.name for s in book.sheets], [contents.title])
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDE6F0")
+    section_fill = PatternFill("solid", fgColor="F2F2F2")
     link_font = Font(color="0563C1", underline="single")
     small_font = Font(size=9, color="666666")
     letter_font = Font(size=9, color="C00000", bold=True)
@@ -126,7 +127,7 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
         back.hyperlink = f"#'{contents.title}'!A1"
         back.font = link_font
         kind_key = {"scale": "type_scale", "category": "type_category", "multi_response": "type_multi",
-                    "numeric": "type_numeric"}[sheet.kind]
+                    "numeric": "type_numeric", "summary": "type_summary"}[sheet.kind]
         ws.cell(2, 1, f"{sheet.name} · {_t(kind_key, lang)}").font = small_font
         # header: banner labels (row 4), levels (row 5), letters (row 6)
         hr = 4
@@ -162,6 +163,12 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
             label = first["row_label"] if isinstance(first["row_label"], str) else _t(rtype, lang)
             label_widths.append(text_width(label))
             lab = ws.cell(row, 1, label)
+            if rtype == "heading":  # a section of a summary sheet
+                lab.font = Font(bold=True, italic=True)
+                for j in range(1, len(keys) + 2):
+                    ws.cell(row, j).fill = section_fill
+                row += 1
+                continue
             if rtype in ("base", "eff_base"):
                 lab.font = small_font
             elif rtype in ("net", "mean", "nps", "any"):
@@ -229,7 +236,7 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
     for i, (sheet, title) in enumerate(zip(book.sheets, titles, strict=True), start=1):
         r = 5 + i
         kind_key = {"scale": "type_scale", "category": "type_category", "multi_response": "type_multi",
-                    "numeric": "type_numeric"}[sheet.kind]
+                    "numeric": "type_numeric", "summary": "type_summary"}[sheet.kind]
         base = sheet.cells[(sheet.cells["row_type"] == "base") & (sheet.cells["banner"] == "Total")]
         values = [i, title, sheet.title, _t(kind_key, lang),
                   float(base["estimate"].iloc[0]) if len(base) else None]

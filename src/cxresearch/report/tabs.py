@@ -8,6 +8,10 @@ effective base; columns are Total and every level of every banner variable. Each
 has a letter; a cell lists the letters of the columns of the same banner variable it is
 significantly higher than, upper case at the strict level and lower case at the usual one.
 
+Question groups get summary sheets first: each codebook dimension with two or more 1–k items on
+one scale (the ``process:*`` items as one group) and all driver items on one scale, with each
+item's top-2 box, mean and base copied from its own sheet.
+
 The statistics come from :func:`cxresearch.survey.crosstab` with ``test='design'`` (design-based
 t tests of the difference of two domain estimates, Taylor linearisation, as R ``survey``'s
 ``svyby`` + ``svycontrast``), with a multiplicity correction over the column pairs of each banner
@@ -74,6 +78,19 @@ _TEXT = {
     "type_category": {"zh": "单选", "en": "Single choice"},
     "type_multi": {"zh": "多选题", "en": "Multiple response"},
     "type_numeric": {"zh": "数值", "en": "Numeric"},
+    "type_summary": {"zh": "汇总", "en": "Summary"},
+    "summary": {"zh": "汇总：{group}（前两项合计与均值）", "en": "Summary: {group} (top-2 box and mean)"},
+    "drivers": {"zh": "全部驱动因素", "en": "all driver items"},
+    "summary_note": {"zh": "汇总表：每行一个题目，数字与显著性字母与该题的工作表相同；各题样本量不同，见样本量行。",
+                     "en": "Summary: one row per item, with the numbers and letters of the item's own sheet; "
+                           "bases differ by item (see the base rows)."},
+}
+
+#: Names of the codebook dimensions in the summary sheets' titles.
+_DIMENSIONS = {
+    "product": ("产品", "product"), "price": ("价格", "price"), "channel": ("渠道", "channel"),
+    "competitor": ("竞争对手", "competitor"), "service": ("服务", "service"), "need": ("需求", "need"),
+    "convenience": ("便利", "convenience"), "emotion": ("情感", "emotion"),
 }
 
 
@@ -101,11 +118,12 @@ class TabSheet:
     title : str
         Its label in the book's language.
     kind : str
-        ``'scale'``, ``'category'``, ``'numeric'`` or ``'multi_response'``.
+        ``'scale'``, ``'category'``, ``'numeric'``, ``'multi_response'`` or ``'summary'`` (a question
+        group: the top-2 box and mean rows of several items on one scale, from their own sheets).
     cells : DataFrame
         One row per table row × column, in display order: ``row`` (a key such as ``'code:5'``,
-        ``'top2'``, ``'mean'``), ``row_label``, ``row_type`` ('base', 'eff_base', 'category',
-        'net', 'mean', 'sd', 'nps', 'option', 'any'), ``banner`` (``'Total'`` or the banner
+        ``'top2'``, ``'mean'``; ``'<item>|top2'`` in a summary), ``row_label``, ``row_type``
+        ('base', 'eff_base', 'category', 'net', 'mean', 'sd', 'nps', 'option', 'any', 'heading'), ``banner`` (``'Total'`` or the banner
         variable), ``column`` (its level), ``column_label``, ``letter``, ``n`` (the column's base),
         ``n_eff``, ``estimate`` (a share 0–1, a mean, an SD, an NPS on −100..100, or the base),
         ``letters``, ``tested``, ``small_base``, ``suppressed``.
@@ -371,6 +389,68 @@ def _banner_columns(frame: pd.DataFrame, banners: list[str], codebook, lang: str
     return pd.DataFrame(rows)
 
 
+def _summaries(sheets: list[TabSheet], book, lang: str) -> list[TabSheet]:
+    """Question-group sheets: each codebook dimension with two or more 1–k items on one scale, and
+    all driver items on one scale; rows are each item's top-2 box, then each item's mean, then
+    each item's base (cells copied from the items' sheets: the same numbers and letters)."""
+    scaled = [s for s in sheets if s.kind == "scale" and book.get(s.name).kind.value in ("likert", "rating")
+              and (s.cells["row"] == "top2").any()]
+    groups: list[tuple[str, str, list[TabSheet]]] = []
+    by_dim: dict[tuple, list[TabSheet]] = {}
+    by_role: dict[tuple, list[TabSheet]] = {}
+    for s in scaled:
+        v = book.get(s.name)
+        if v.dimension:
+            dim = v.dimension.split(":")[0]
+            by_dim.setdefault((dim, tuple(v.scale)), []).append(s)
+        if v.role == "driver":
+            by_role.setdefault(tuple(v.scale), []).append(s)
+    for (dim, _), items in by_dim.items():
+        if len(items) >= 2:
+            zh, en = _DIMENSIONS.get(dim, ("流程", "business processes") if dim == "process" else (dim, dim))
+            groups.append((dim, zh if lang == "zh" else en, items))
+    for _, items in by_role.items():
+        if len(items) >= 2 and all(len(items) != len(g[2]) or items != g[2] for g in groups):
+            groups.append(("drivers", _t("drivers", lang), items))
+    out = []
+    seen: set[str] = set()
+    for key, label, items in groups:
+        name = f"summary_{key}"
+        while name in seen:
+            name += "_"
+        seen.add(name)
+        parts = []
+        for row_key, row_type in (("top2", "net"), ("mean", "mean"), ("base", "base")):
+            head = items[0].cells[items[0].cells["row"] == row_key]
+            heading = head.iloc[0]["row_label"] if row_key != "top2" else head.iloc[0]["row_label"]
+            parts.append(head.assign(row=f"heading:{row_key}", row_label=heading, row_type="heading",
+                                     estimate=np.nan, letters="", tested=False))
+            for s in items:
+                part = s.cells[s.cells["row"] == row_key]
+                parts.append(part.assign(row=f"{s.name}|{row_key}", row_label=s.title, row_type=row_type))
+        cells = pd.concat(parts, ignore_index=True)
+        tests = pd.concat([s.tests[s.tests["row"].isin(["top2", "mean"])].assign(
+            row=lambda t, n=s.name: n + "|" + t["row"]) for s in items], ignore_index=True)
+        out.append(TabSheet(name=name, title=_t("summary", lang, group=label), kind="summary", cells=cells,
+                            tests=tests, notes=(_t("summary_note", lang),)))
+    return out
+
+
+def _plain_frame(data: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy with pandas' nullable columns (``Int64``, ``boolean``, ``string``, as the
+    store returns) as NumPy ones with NaN for missing, which the survey functions expect."""
+    out = data.copy(deep=False)
+    for col in out.columns:
+        s = out[col]
+        if not isinstance(s.dtype, pd.api.extensions.ExtensionDtype) or isinstance(s.dtype, pd.CategoricalDtype):
+            continue
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            out[col] = s.astype("float64")
+        else:
+            out[col] = s.astype(object).where(s.notna(), np.nan)
+    return out
+
+
 def _check_names(names, allowed: dict[str, str], key: str) -> list[str]:
     out = []
     for i, name in enumerate(names):
@@ -413,7 +493,8 @@ def build_tabs(
         Variables and multi-response sets to tabulate, in this order. Default: every variable of
         kind likert, rating, nps, numeric, binary or category that is not an id, weight, wave or
         text, not a banner variable and not an option of a multi-response set, in codebook order,
-        with each multi-response set in place of its first option.
+        with each multi-response set in place of its first option, preceded by the summary
+        sheets of the question groups (not made when ``questions`` is given).
     weights : str, optional
         Sampling-weights column.
     lang : {'zh', 'en'}
@@ -458,6 +539,7 @@ def build_tabs(
     if not isinstance(data, pd.DataFrame):
         raise CXValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
     book = cb.load(codebook)
+    data = _plain_frame(data)
     banners = list(banners or [])
     allowed_banners = {v.name: v.kind.value for v in book.variables}
     _check_names(banners, allowed_banners, "tabs.banners")
@@ -536,6 +618,8 @@ def build_tabs(
                               for lab, rt in zip(cells["row_label"], cells["row_type"], strict=True)]
         sheets.append(TabSheet(name=name, title=title_text, kind=kind, cells=cells, tests=tests,
                                notes=tuple(sheet_notes)))
+    if not explicit:
+        sheets = _summaries(sheets, book, lang) + sheets
     if left_out:
         notes.append(("以下问题在本期没有回答，未制表：" if lang == "zh" else
                       "Questions without answers in this data, not tabulated: ") + ", ".join(left_out))
