@@ -501,3 +501,17 @@ def test_nullable_store_dtypes_and_string_codes():
     c = book.sheet("c")
     assert list(dict.fromkeys(c.cells["row_label"]))[2:] == ["Alpha", "Beta", "zz"]
     assert c.notes == ("values not in the codebook: zz",)
+
+
+def test_labels_that_look_like_formulas_stay_text(tmp_path):
+    data = _frame(60, q=(1, 2))
+    cb = _book([{"name": "q", "label": {"en": "=1+1"}, "kind": "category",
+                 "values": {1: {"en": '=HYPERLINK("http://example.invalid","x")'}, 2: {"en": "fine"}}}])
+    path = tabs.write_tabs(tabs.build_tabs(data, codebook=cb, banners=["seg"]), tmp_path / "f.xlsx")
+    wb = load_workbook(path)
+    ws = wb["01 q"]
+    assert ws.cell(1, 1).value == "=1+1" and ws.cell(1, 1).data_type == "s"
+    cells = [c for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+    assert wb["Contents"].cell(6, 3).value == "=1+1" and wb["Contents"].cell(6, 3).data_type == "s"

@@ -25,6 +25,16 @@ __all__ = ["text_width", "write_workbook"]
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
+def _put(ws, row: int, col: int, value):
+    """Write ``value`` to a cell; a text starting with ``=`` stays text (never a formula), so
+    labels from a client's codebook or data cannot inject formulas into the workbook."""
+    cell = ws.cell(row, col)
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
 def text_width(text: str) -> int:
     """Display width of ``text`` in Excel character units: East Asian wide characters count 2."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
@@ -122,29 +132,29 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
     for sheet, title in zip(book.sheets, titles, strict=True):
         ws = wb.create_sheet(title)
         ncol = 1 + len(keys)
-        ws.cell(1, 1, sheet.title).font = Font(bold=True, size=13)
-        back = ws.cell(1, max(ncol, 2) + 1, _t("back", lang))
+        _put(ws, 1, 1, sheet.title).font = Font(bold=True, size=13)
+        back = _put(ws, 1, max(ncol, 2) + 1, _t("back", lang))
         back.hyperlink = f"#'{contents.title}'!A1"
         back.font = link_font
         kind_key = {"scale": "type_scale", "category": "type_category", "multi_response": "type_multi",
                     "numeric": "type_numeric", "summary": "type_summary"}[sheet.kind]
-        ws.cell(2, 1, f"{sheet.name} · {_t(kind_key, lang)}").font = small_font
+        _put(ws, 2, 1, f"{sheet.name} · {_t(kind_key, lang)}").font = small_font
         # header: banner labels (row 4), levels (row 5), letters (row 6)
         hr = 4
-        ws.cell(hr, 1, "").fill = head_fill
+        _put(ws, hr, 1, "").fill = head_fill
         start = 2
         for b in dict.fromkeys(cols["banner"]):
             span = cols.index[cols["banner"] == b]
             first, last = start + span[0], start + span[-1]
-            c = ws.cell(hr, first, cols.loc[span[0], "banner_label"])
+            c = _put(ws, hr, first, cols.loc[span[0], "banner_label"])
             c.font, c.alignment = bold, Alignment(horizontal="center", wrap_text=True)
             if last > first:
                 ws.merge_cells(start_row=hr, start_column=first, end_row=hr, end_column=last)
         for j, (_, col) in enumerate(cols.iterrows()):
-            c = ws.cell(hr + 1, start + j, col["column_label"])
+            c = _put(ws, hr + 1, start + j, col["column_label"])
             c.font, c.alignment = bold, Alignment(horizontal="center", vertical="top", wrap_text=True)
             if col["letter"]:
-                lc = ws.cell(hr + 2, start + j, f"({col['letter']})")
+                lc = _put(ws, hr + 2, start + j, f"({col['letter']})")
                 lc.font, lc.alignment = letter_font, Alignment(horizontal="center")
         for r in range(hr, hr + 3):
             for j in range(1, ncol + 1):
@@ -162,7 +172,7 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
             rtype = first["row_type"]
             label = first["row_label"] if isinstance(first["row_label"], str) else _t(rtype, lang)
             label_widths.append(text_width(label))
-            lab = ws.cell(row, 1, label)
+            lab = _put(ws, row, 1, label)
             if rtype == "heading":  # a section of a summary sheet
                 lab.font = Font(bold=True, italic=True)
                 for j in range(1, len(keys) + 2):
@@ -197,12 +207,12 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
             if has_banner and rtype in ("category", "net", "mean", "nps", "option", "any"):
                 for j, k in enumerate(keys):
                     if k in part and part[k]["letters"]:
-                        lc = ws.cell(row, start + j, part[k]["letters"])
+                        lc = _put(ws, row, start + j, part[k]["letters"])
                         lc.font, lc.alignment = letter_font, Alignment(horizontal="right")
                 row += 1
         row += 1
         for line in _footnotes(book, sheet):
-            c = ws.cell(row, 1, line)
+            c = _put(ws, row, 1, line)
             c.font = small_font
             row += 1
         ws.column_dimensions["A"].width = min(max(label_widths + [12]) + 2, 60)
@@ -216,9 +226,9 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
 
     # contents
     ws = contents
-    ws.cell(1, 1, book.title or _t("book_title", lang)).font = Font(bold=True, size=14)
+    _put(ws, 1, 1, book.title or _t("book_title", lang)).font = Font(bold=True, size=14)
     if book.subtitle:
-        ws.cell(2, 1, book.subtitle).font = small_font
+        _put(ws, 2, 1, book.subtitle).font = small_font
     banner_desc = []
     for b in dict.fromkeys(cols["banner"][1:]):
         letters = list(cols.loc[cols["banner"] == b, "letter"])
@@ -226,11 +236,11 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
                            f"({letters[0]}–{letters[-1]})" if len(letters) > 1 else
                            f"{cols.loc[cols['banner'] == b, 'banner_label'].iloc[0]} ({letters[0]})")
     if banner_desc:
-        ws.cell(3, 1, ("横向变量：" if lang == "zh" else "Banners: ") + "; ".join(banner_desc)).font = small_font
+        _put(ws, 3, 1, ("横向变量：" if lang == "zh" else "Banners: ") + "; ".join(banner_desc)).font = small_font
     heads = [_t("col_no", lang), _t("col_sheet", lang), _t("col_question", lang), _t("col_type", lang),
              _t("col_base", lang)]
     for j, h in enumerate(heads, start=1):
-        c = ws.cell(5, j, h)
+        c = _put(ws, 5, j, h)
         c.font, c.fill, c.border = bold, head_fill, Border(bottom=thin)
     widths = [text_width(h) for h in heads]
     for i, (sheet, title) in enumerate(zip(book.sheets, titles, strict=True), start=1):
@@ -241,7 +251,7 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
         values = [i, title, sheet.title, _t(kind_key, lang),
                   float(base["estimate"].iloc[0]) if len(base) else None]
         for j, v in enumerate(values, start=1):
-            c = ws.cell(r, j, v)
+            c = _put(ws, r, j, v)
             if j in (2, 3):
                 c.hyperlink = f"#'{title}'!A1"
                 c.font = link_font
@@ -250,7 +260,7 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
             widths[j - 1] = max(widths[j - 1], text_width(str(v)))
     r = 5 + len(book.sheets) + 2
     for line in _footnotes(book, None):
-        ws.cell(r, 1, line).font = small_font
+        _put(ws, r, 1, line).font = small_font
         r += 1
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(w + 2, 60)
