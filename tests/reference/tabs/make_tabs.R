@@ -5,10 +5,14 @@
 # For each table row (a 0/1 indicator of an answer, a net, or the item itself for the mean) and
 # each banner variable: svyby(~y, ~banner, subset(des, !is.na(y)), svymean, covmat = TRUE) gives the
 # column estimates and their covariance; svycontrast gives each pair's difference and SE;
-# t = diff / SE on degf(des) - 1 degrees of freedom (the two-group regression's residual df, as
-# svyttest); Holm's correction (p.adjust) over the pairs of the banner variable within the row.
-# Letters: the higher column gets the lower column's letter, UPPER CASE when p_holm < 0.01, lower
-# case when p_holm < 0.05. Letters run A, B, ... across the banner variables in order.
+# t = diff / SE, referred to Student t on two conventions of degrees of freedom:
+#   p     : degf(des) - 1, the whole design's (svyby + svycontrast on the full sample);
+#   p_sub : degf(subset) - 1 on the subset of the two columns with a valid answer, as svyttest run
+#           on that subset (the pair's own df);
+# Holm's correction (p.adjust) over the pairs of the banner variable within the row (p_holm,
+# p_sub_holm). Letters (letters, letters_sub): the higher column gets the lower column's letter,
+# UPPER CASE when the corrected p < 0.01, lower case when < 0.05. Letters run A, B, ... across the
+# banner variables in order.
 suppressMessages({library(survey); library(jsonlite)})
 d <- read.csv("fair_tabs.csv")
 des <- svydesign(ids = ~1, weights = ~weight, data = d)
@@ -48,28 +52,35 @@ for (key in names(rows)) {
       ct <- svycontrast(by, w)
       t <- as.numeric(coef(ct)) / as.numeric(SE(ct))
       p <- 2 * pt(-abs(t), df = degf(ds) - 1)
+      df_sub <- degf(subset(ds, !is.na(y) & get(b) %in% lv[c(a, c)])) - 1
+      p_sub <- 2 * pt(-abs(t), df = df_sub)
       res <- rbind(res, data.frame(a = lv[a], b = lv[c], diff = as.numeric(coef(ct)), se = as.numeric(SE(ct)),
-                                   t = t, p = p))
+                                   t = t, p = p, df_sub = df_sub, p_sub = p_sub))
     }
     res$p_holm <- p.adjust(res$p, method = "holm")
-    marks <- setNames(vector("list", length(lv)), as.character(lv))
-    for (r in seq_len(nrow(res))) {
-      if (res$p_holm[r] >= 0.05) next
-      hi <- if (res$diff[r] > 0) res$a[r] else res$b[r]
-      lo <- if (res$diff[r] > 0) res$b[r] else res$a[r]
-      l <- letter_of[[paste(b, lo)]]
-      marks[[as.character(hi)]] <- c(marks[[as.character(hi)]], if (res$p_holm[r] < 0.01) l else tolower(l))
+    res$p_sub_holm <- p.adjust(res$p_sub, method = "holm")
+    letters_for <- function(padj) {
+      marks <- setNames(vector("list", length(lv)), as.character(lv))
+      for (r in seq_len(nrow(res))) {
+        if (padj[r] >= 0.05) next
+        hi <- if (res$diff[r] > 0) res$a[r] else res$b[r]
+        lo <- if (res$diff[r] > 0) res$b[r] else res$a[r]
+        l <- letter_of[[paste(b, lo)]]
+        marks[[as.character(hi)]] <- c(marks[[as.character(hi)]], if (padj[r] < 0.01) l else tolower(l))
+      }
+      sapply(as.character(lv), function(x) {
+        m <- marks[[x]]
+        if (is.null(m)) "" else paste(m[order(toupper(m))], collapse = "")
+      })
     }
-    lett <- sapply(as.character(lv), function(x) {
-      m <- marks[[x]]
-      if (is.null(m)) "" else paste(m[order(toupper(m))], collapse = "")
-    })
+    lett <- letters_for(res$p_holm)
+    lett_sub <- letters_for(res$p_sub_holm)
     # svyttest of the first pair on the subset design (its own degf): same t, df of the subset
-    sub <- subset(ds, get(b) %in% lv[1:2])
+    sub <- subset(ds, !is.na(y) & get(b) %in% lv[1:2])
     tt <- svyttest(as.formula(paste0("y ~ factor(", b, ")")), sub)
     cases[[length(cases) + 1]] <- list(
       row = key, banner = b, levels = lv, estimate = unname(est), se = unname(se),
-      letters = unname(lett), total = unname(coef(tot)), total_se = unname(SE(tot)),
+      letters = unname(lett), letters_sub = unname(lett_sub), total = unname(coef(tot)), total_se = unname(SE(tot)),
       n = unname(sapply(lv, function(x) sum(!is.na(dd$y) & dd[[b]] == x))),
       pairs = res, df = degf(ds) - 1,
       svyttest_first_pair = list(t = unname(tt$statistic), df = unname(tt$parameter), p = unname(tt$p.value),
