@@ -524,3 +524,10 @@ def test_labels_that_look_like_formulas_stay_text(tmp_path):
     assert cells and all(c.data_type == "s" for c in cells)
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
     assert wb["Contents"].cell(6, 3).value == "=1+1" and wb["Contents"].cell(6, 3).data_type == "s"
+
+
+def test_column_letters_equal_the_crosstab_letters(fair_book):
+    for sheet in fair_book.sheets:
+        c = sheet.cells[sheet.cells["banner"] != "Total"]
+        merged = c.merge(fair_book.columns, on=["banner", "column"], suffixes=("", "_col"))
+        assert len(merged) == len(c) and (merged["letter"] == merged["letter_col"]).all()

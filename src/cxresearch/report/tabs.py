@@ -221,7 +221,9 @@ def _question_rows(var, values: pd.Series, lang: str) -> tuple[str, list[tuple],
     numeric = kind in ("likert", "rating", "nps", "numeric")
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float) if numeric else None
     if numeric and np.isnan(x[valid]).any():
-        raise CXValueError(f"tabs: {var.name!r} ({kind}) holds values that are not numbers")
+        i = int(np.flatnonzero(valid & np.isnan(x))[0])
+        raise CXValueError(f"tabs: {var.name!r} is kind {kind!r} and must hold numbers; got "
+                           f"{values.iloc[i]!r} at row {values.index[i]!r}")
     points: list = []
     if kind in ("likert", "rating", "nps") or (kind == "numeric" and var.scale is not None):
         lo, hi = var.scale
@@ -235,7 +237,7 @@ def _question_rows(var, values: pd.Series, lang: str) -> tuple[str, list[tuple],
         points = [1, 0]
     elif kind == "category":
         points = list(labels)
-        extra = [v for v in core_levels(values) if v not in labels and not (
+        extra = [v for v in _levels(values) if v not in labels and not (
             isinstance(v, float) and v.is_integer() and int(v) in labels)]
         points += extra
         if extra:
@@ -246,7 +248,7 @@ def _question_rows(var, values: pd.Series, lang: str) -> tuple[str, list[tuple],
         if label is None and kind == "binary":
             label = _t("yes" if code == 1 else "no", lang)
         label = label if label is not None else _fmt_code(code)
-        if labels and kind != "category" and label != _fmt_code(code):
+        if labels and numeric and label != _fmt_code(code):  # scale points: "5 Very satisfied"
             label = f"{_fmt_code(code)} {label}"
         rows.append((f"code:{_fmt_code(code)}", label, "category", _indicator(values, valid, [code])))
     if kind == "nps":
@@ -270,7 +272,7 @@ def _question_rows(var, values: pd.Series, lang: str) -> tuple[str, list[tuple],
     return out_kind, rows, notes
 
 
-def core_levels(values: pd.Series) -> list:
+def _levels(values: pd.Series) -> list:
     """Distinct non-missing values, sorted when they can be."""
     lv = list(pd.unique(values.dropna()))
     try:
@@ -369,16 +371,19 @@ def _tabulate(frame: pd.DataFrame, rows: list[tuple], *, banners: list[str], wei
     return out_df, tests, res.settings
 
 
-def _banner_columns(frame: pd.DataFrame, banners: list[str], codebook, lang: str) -> pd.DataFrame:
-    from cxresearch.survey.crosstab import _letters
+def _letters(n: int) -> list[str]:
+    """A, B, … Z, AA, BB, … (as ``crosstab`` letters its columns)."""
+    return [chr(ord("A") + i % 26) * (i // 26 + 1) for i in range(n)]
 
+
+def _banner_columns(frame: pd.DataFrame, banners: list[str], codebook, lang: str) -> pd.DataFrame:
     rows = [dict(banner="Total", banner_label=_t("total", lang), column="Total", column_label=_t("total", lang),
                  letter="")]
     levels = []
     for b in banners:
         var = codebook.get(b) if b in codebook else None
         blabel = var.label_for(lang) if var is not None else b
-        for lv in core_levels(frame[b]):
+        for lv in _levels(frame[b]):
             lab = var.value_label(lv, lang) if var is not None else None
             if lab is None and var is not None and var.kind.value == "binary" and lv in (0, 1):
                 lab = _t("yes" if lv == 1 else "no", lang)
