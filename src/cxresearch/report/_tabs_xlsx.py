@@ -35,6 +35,15 @@ def _put(ws, row: int, col: int, value):
     return cell
 
 
+def _link(cell, sheet_title: str) -> None:
+    """Make ``cell`` an in-workbook link to cell A1 of sheet ``sheet_title`` (a ``location``, not
+    an external target, so Excel and LibreOffice jump without asking)."""
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    quoted = sheet_title.replace("'", "''")
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!A1", display=str(cell.value))
+
+
 def text_width(text: str) -> int:
     """Display width of ``text`` in Excel character units: East Asian wide characters count 2."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
@@ -134,7 +143,7 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
         ncol = 1 + len(keys)
         _put(ws, 1, 1, sheet.title).font = Font(bold=True, size=13)
         back = _put(ws, 1, max(ncol, 2) + 1, _t("back", lang))
-        back.hyperlink = f"#'{contents.title}'!A1"
+        _link(back, contents.title)
         back.font = link_font
         kind_key = {"scale": "type_scale", "category": "type_category", "multi_response": "type_multi",
                     "numeric": "type_numeric", "summary": "type_summary"}[sheet.kind]
@@ -253,7 +262,7 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
         for j, v in enumerate(values, start=1):
             c = _put(ws, r, j, v)
             if j in (2, 3):
-                c.hyperlink = f"#'{title}'!A1"
+                _link(c, title)
                 c.font = link_font
             if j == 5:
                 c.number_format = "#,##0"
