@@ -532,3 +532,15 @@ def test_column_letters_equal_the_crosstab_letters(fair_book):
         c = sheet.cells[sheet.cells["banner"] != "Total"]
         merged = c.merge(fair_book.columns, on=["banner", "column"], suffixes=("", "_col"))
         assert len(merged) == len(c) and (merged["letter"] == merged["letter_col"]).all()
+
+
+def test_check_inputs_names_bad_tabs_keys_before_any_notebook(tabs_study):
+    from cxresearch.report import ParamsError, load_params
+    from cxresearch.report.run import check_inputs
+
+    _, params, _ = tabs_study
+    good = load_params(params("chk_ok", tabs={"banners": ["segment"], "questions": ["overall_sat"]}))
+    assert check_inputs(good) is not None
+    bad = load_params(params("chk_bad", tabs={"banners": ["segment"], "questions": ["overall_sat", "nope"]}))
+    with pytest.raises(ParamsError, match=r"tabs\.questions\[1\]: 'nope' is not a codebook variable"):
+        check_inputs(bad)
