@@ -81,7 +81,7 @@ def collect_params(paths: Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def _clashes(files: list[str], root: str | None) -> dict[str, str]:
+def _clashes(files: list[str], root: str | None, lang: str | None = None) -> dict[str, str]:
     """``{params file: earlier params file}`` for files whose report folder an earlier file writes."""
     from cxresearch.report.params import load_params
 
@@ -93,7 +93,8 @@ def _clashes(files: list[str], root: str | None) -> dict[str, str]:
         except CXError:
             continue  # reported by its own job
         base = Path(root) if root is not None else (p.output.dir or Path.cwd() / "reports")
-        key = (str(Path(base).resolve()), p.client, p.period)
+        # files are named with the language: a zh and an en report of one folder do not clash
+        key = (str(Path(base).resolve()), p.client, p.period, lang or p.language)
         if key in seen:
             out[f] = seen[key]
         else:
@@ -171,9 +172,9 @@ def run_batch(
             on_done(item)
 
     # Two params files writing the same folder would overwrite each other: run the first only.
-    for f, first in _clashes(files, root).items():
+    for f, first in _clashes(files, root, lang).items():
         record(BatchItem(params=f, ok=False, seconds=0.0,
-                         error=f"{f}: writes the same report folder as {first} (same client, period and output root)"))
+                         error=f"{f}: writes the same report folder as {first} (same client, period, language and output root)"))
     files_to_run = [f for f in files if f not in done]
 
     if scheduler is not None:

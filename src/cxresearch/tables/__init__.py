@@ -37,6 +37,8 @@ from cxresearch.tables._core import (
     word,
 )
 from cxresearch.tables.appendix import (
+    definitions_table,
+    fieldwork_table,
     provenance_table,
     reliability_table,
     settings_table,
@@ -82,6 +84,8 @@ from cxresearch.tables.voice import (
 )
 
 __all__ = [
+    "definitions_table",
+    "fieldwork_table",
     "TABLE_MIME",
     "FORMATS",
     "LANGS",
