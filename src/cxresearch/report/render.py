@@ -242,6 +242,7 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
                         cap = (f'<p class="cx-figcaption" id="{xid}"><span class="cx-exhibit-no">'
                                f'{_html.escape(label)}</span> {_html.escape(title)}</p>')
                         numbered.append(nbformat.v4.new_output("display_data", data={"text/html": cap}))
+                        out.setdefault("metadata", {})["cx_alt"] = f"{label} {title}".strip()
                         if chart:
                             result.tables.append({**chart, "exhibit": label,
                                                   "title": chart.get("title") or title})

@@ -141,7 +141,7 @@ def trend(
         otherwise it is zoomed and a break mark shows that it does not start at the floor.
     caption : str, optional
         What the chart shows (the figure's caption and its sheet title in ``tables.xlsx``);
-        default ``ylabel``.
+        default ``title``, else the report section's heading.
     name : str, optional
         Sheet name of the chart's data in ``tables.xlsx`` (default ``trend``).
     max_lines : int, default 3
@@ -205,7 +205,7 @@ def trend(
     if by is not None and labels:
         data = data.assign(**{by: data[by].map(lambda v: str(labels.get(v, v)))})
     kind = "pct1" if percent else "num2"
-    _attach(ax, data, name=name or "trend", title=caption or ylabel, columns=cols,
+    _attach(ax, data, name=name or "trend", title=caption or title or "", columns=cols,
             labels=([str(by)] if by else []) + [_WAVE[lang], _EST[lang] if not ylabel else ylabel, *_CI[lang]]
             + (["n"] if "n" in frame else []),
             formats=(["text"] if by else []) + ["int", kind, kind, kind] + (["int"] if "n" in frame else []),
@@ -294,7 +294,8 @@ def segment_bars(
         segments' effective bases is not the effective base of the whole sample, so none is
         printed without it).
     caption : str, optional
-        What the chart shows (figure caption, sheet title); default ``xlabel``.
+        What the chart shows (figure caption, sheet title); default ``title``, else the report
+        section's heading.
     name : str, optional
         Sheet name of the chart's data (default ``segments``).
     ax : Axes, optional
@@ -336,7 +337,7 @@ def segment_bars(
     base = _base_note(ax, lang, data["n"].sum(), n_eff=n_eff)
     kind = "pct1" if percent else "num2"
     cols = [category, "estimate", "ci_lower", "ci_upper", "n"] + (["n_eff"] if "n_eff" in data else [])
-    _attach(ax, data.assign(**{category: names}), name=name or "segments", title=caption or xlabel, columns=cols,
+    _attach(ax, data.assign(**{category: names}), name=name or "segments", title=caption or title or "", columns=cols,
             labels=[category, xlabel, *_CI[lang], "n"] + (["n_eff"] if "n_eff" in data else []),
             formats=["text", kind, kind, kind, "int"] + (["num1"] if "n_eff" in data else []), base=base)
     return ax
@@ -403,7 +404,7 @@ def stacked_shares(
         totals = frame.groupby(x)["n"].sum()
         base = _base_note(ax, lang, totals.min(), totals.max(), per="（每年）" if lang == "zh" else " per year")
     table_ = wide.rename(columns=lambda c: str((labels or {}).get(c, c))).reset_index()
-    _attach(ax, table_, name=name or "shares", title=caption or title or ("构成" if lang == "zh" else "Shares"),
+    _attach(ax, table_, name=name or "shares", title=caption or title or "",
             columns=list(table_.columns), labels=[_WAVE[lang] if x in ("wave", "year") else x, *table_.columns[1:]],
             formats=["int" if pd.api.types.is_numeric_dtype(table_[x]) else "text"] + ["pct1"] * (table_.shape[1] - 1),
             base=base)
@@ -464,7 +465,7 @@ def coefficients(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
-    _attach(ax, data, name=name or "coefficients", title=caption or title or ylabel,
+    _attach(ax, data, name=name or "coefficients", title=caption or title or "",
             columns=[x, "estimate", "ci_lower", "ci_upper"], labels=[xlabel, ylabel, *_CI[lang]],
             formats=["text" if not pd.api.types.is_numeric_dtype(data[x]) else "int", "num3", "num3", "num3"])
     return ax
@@ -496,8 +497,8 @@ def retention(
         _, ax = plt.subplots(figsize=(7.5, 3.8))
     for key, part in curves.groupby(group, sort=False):
         part = part.sort_values("years")
-        name = str((labels or {}).get(key, key))
-        line = ax.step(part["years"], part["retention"], where="post", lw=2, label=name)[0]
+        shown = str((labels or {}).get(key, key))
+        line = ax.step(part["years"], part["retention"], where="post", lw=2, label=shown)[0]
         ax.fill_between(part["years"], part["ci_lower"], part["ci_upper"], step="post",
                         color=line.get_color(), alpha=0.12, lw=0)
     ax.set_ylim(0, 1.02)
