@@ -28,6 +28,7 @@ from cxresearch.tables._core import (
     fmt_pct,
     heading,
     labelled,
+    mid_sentence,
     p_eq,
     table,
     text,
@@ -84,6 +85,7 @@ from cxresearch.tables.voice import (
 )
 
 __all__ = [
+    "mid_sentence",
     "definitions_table",
     "fieldwork_table",
     "TABLE_MIME",

@@ -15,7 +15,7 @@ import pandas as pd
 
 from cxresearch.errors import CXValueError
 
-__all__ = ["TABLE_MIME", "FORMATS", "LANGS", "word", "fmt_num", "fmt_int", "fmt_pct", "fmt_p", "p_eq", "fmt", "fmt_base", "Text", "text", "heading", "Table", "table", "verbatims", "var_label", "value_label", "labelled"]
+__all__ = ["mid_sentence", "TABLE_MIME", "FORMATS", "LANGS", "word", "fmt_num", "fmt_int", "fmt_pct", "fmt_p", "p_eq", "fmt", "fmt_base", "Text", "text", "heading", "Table", "table", "verbatims", "var_label", "value_label", "labelled"]
 
 
 #: MIME type carrying a table's raw data (harvested into tables.xlsx).
@@ -85,6 +85,17 @@ def word(key: str, lang: str) -> str:
     except KeyError:
         raise CXValueError(f"unknown report word {key!r}; known: {', '.join(sorted(_WORDS))}") from None
     return zh if lang == "zh" else en
+
+def mid_sentence(label: str, lang: str) -> str:
+    """A label as it reads inside an English sentence: ``'Overall satisfaction'`` ->
+    ``'overall satisfaction'``; acronyms and names that start with one (``'NPS'``, ``'CRM data'``)
+    are kept. Chinese labels are returned as they are."""
+    if lang != "en" or not label:
+        return label
+    first = label.split()[0]
+    if len(first) > 1 and (first.isupper() or any(ch.isdigit() for ch in first)):
+        return label
+    return label[:1].lower() + label[1:]
 
 def _missing(x: Any) -> bool:
     return x is None or (isinstance(x, numbers.Real) and math.isnan(float(x))) or x is pd.NA

@@ -8,6 +8,7 @@ import pandas as pd
 
 from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
+    mid_sentence,
     _RESULT_COLUMNS,
     _VALUE_FORMATS,
     Table,
@@ -283,7 +284,7 @@ def say_trend(
     if lang == "zh":
         s = f"{wave} 年**{label}**为 **{level}**（{conf} 置信区间 {ci}，n = {fmt_int(row['n'])}）。"
     else:
-        s = f"In {wave}, **{label}** stood at **{level}** ({conf} CI {ci}; n = {fmt_int(row['n'])})."
+        s = f"In {wave}, **{mid_sentence(label, lang)}** stood at **{level}** ({conf} CI {ci}; n = {fmt_int(row['n'])})."
     if "change" in frame and not _missing(row.get("change")):
         prev = frame[frame["wave"] < wave].dropna(subset=["estimate"])
         prev_wave = int(prev["wave"].iloc[-1]) if len(prev) else None

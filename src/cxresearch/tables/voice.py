@@ -10,6 +10,7 @@ import pandas as pd
 
 from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
+    mid_sentence,
     Table,
     Text,
     _check_lang,
@@ -88,8 +89,8 @@ def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: b
         return short
     shown = dataclasses.replace(
         rule,
-        score=var_label(rule.score, lang=lang, codebook=codebook) if rule.score else rule.score,
-        themes=tuple(_theme_label(t, codeframe, lang) for t in rule.themes),
+        score=mid_sentence(var_label(rule.score, lang=lang, codebook=codebook), lang) if rule.score else rule.score,
+        themes=tuple(mid_sentence(_theme_label(t, codeframe, lang), lang) for t in rule.themes),
     )
     text = shown.describe(lang)
     if short is None:
