@@ -317,7 +317,8 @@ def note_text(raw: str, lang: str) -> str:
 def _notes_cell(warnings: list[str], lang: str) -> Any:
     words = _WORDS[lang]
     items = "".join(f"<li>{_html.escape(note_text(w, lang))}</li>" for w in warnings)
-    body = f"<h2>{words['notes']}</h2><p>{words['notes_intro']}</p><ul class=\"cx-note\">{items}</ul>"
+    body = (f'<div class="cx-callout cx-notes"><h3>{words["notes"]}</h3><p>{words["notes_intro"]}</p>'
+            f'<ul class="cx-note">{items}</ul></div>')
     return nbformat.v4.new_code_cell(source="", outputs=[
         nbformat.v4.new_output("display_data", data={"text/html": body})
     ])
@@ -388,7 +389,14 @@ def render_html(combined: Combined, params, *, date: _dt.date | None = None,
 
     nb = copy.deepcopy(combined.notebook)
     if combined.warnings:
-        nb.cells.append(_notes_cell(combined.warnings, params.language))
+        # the notes open the last chapter (the appendix), right after its introduction: a short
+        # block at the very end of a report would often sit alone on a nearly empty last page
+        starts = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "cx-chapter-start" in c.source]
+        at = len(nb.cells)
+        if starts:
+            after = [i for i in range(starts[-1] + 1, len(nb.cells)) if nb.cells[i].cell_type == "markdown"]
+            at = after[0] + 1 if after else len(nb.cells)
+        nb.cells.insert(at, _notes_cell(combined.warnings, params.language))
     nb.metadata["title"] = f"{params.title} — {params.display_name} {params.period}"
     toc = combined.toc
     exhibits = combined.exhibits

@@ -61,6 +61,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "detractors": ("贬损者", "Detractors"),
     "no": ("否", "no"),
     "nps_trend": ("净推荐值（NPS）历年趋势", "Net Promoter Score by wave"),
+    "process_importance": ("各业务流程的重要性", "Importance of each business process"),
     "sat_trend": ("总体满意度历年趋势", "Overall satisfaction by wave"),
     "nps_segments": ("本期各细分群体的净推荐值", "Net Promoter Score by segment, current wave"),
     "ladder": ("忠诚度阶梯各阶段的客户占比（按年）", "Customers on each step of the loyalty ladder by year"),
