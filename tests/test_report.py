@@ -188,7 +188,7 @@ def test_run_writes_report_files(tiny_report):
     out = tiny_report.directory
     assert out.name == "2025" and out.parent.name == "alpha"
     assert tiny_report.html.is_file() and tiny_report.tables.is_file() and tiny_report.pdf is None
-    assert (out / "notebooks" / "tiny.ipynb").is_file()
+    assert (out / "notebooks" / "en" / "tiny.ipynb").is_file()
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
@@ -230,7 +230,7 @@ def test_report_contains_no_other_client_data(tiny_report, study_dir):
         beta_ids = st.responses("beta")["respondent_id"].head(50).tolist()
     assert n_alpha != n_beta
     assert f"n = {n_alpha}" in html.replace(",", "")
-    executed = (tiny_report.directory / "notebooks" / "tiny.ipynb").read_text(encoding="utf-8")
+    executed = (tiny_report.directory / "notebooks" / "en" / "tiny.ipynb").read_text(encoding="utf-8")
     assert BETA_MARKER not in executed
     assert not any(rid in html for rid in beta_ids)
 
@@ -387,7 +387,7 @@ def test_cxwebpdf_exporter_entry_point_prints_a4_with_system_chromium(tiny_repor
     cls = get_exporter("cxwebpdf")
     assert cls is CXWebPDFExporter
     exporter = cls(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    pdf, _ = exporter.from_filename(str(tiny_report.directory / "notebooks" / "tiny.ipynb"))
+    pdf, _ = exporter.from_filename(str(tiny_report.directory / "notebooks" / "en" / "tiny.ipynb"))
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4, not Letter (612 x 792)
