@@ -8,7 +8,6 @@ import pandas as pd
 
 from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
-    mid_sentence,
     _RESULT_COLUMNS,
     _VALUE_FORMATS,
     Table,
@@ -23,6 +22,7 @@ from cxresearch.tables._core import (
     fmt_int,
     fmt_pct,
     labelled,
+    mid_sentence,
     p_eq,
     table,
     value_label,

@@ -10,7 +10,6 @@ import pandas as pd
 
 from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
-    mid_sentence,
     Table,
     Text,
     _check_lang,
@@ -20,6 +19,7 @@ from cxresearch.tables._core import (
     fmt_int,
     fmt_num,
     fmt_pct,
+    mid_sentence,
     p_eq,
     table,
     value_label,
