@@ -365,3 +365,24 @@ def test_rendered_pages(rendered, lang):
     for sheet in ("satisfaction_trend_chart", "loyalty_ladder_chart", "retention_curves", "engagement_trend_chart",
                   "quotes"):
         assert sheet in wb.sheetnames, sheet
+
+
+def test_html_lang_svg_alt_and_notes_open_the_last_chapter():
+    from cxresearch.report.params import load_params
+    from cxresearch.report.render import combine, render_html
+
+    params = load_params(ROOT / "params" / "demo.yaml", check_files=False).model_copy(update={"language": "zh"})
+    combined = combine([_fake_notebook(), _fake_notebook()], lang="zh")
+    combined.warnings.append("FewUnitsWarning: Only 8 units: the linkage rests on few units, so its interval is "
+                             "uncertain and may be too narrow; read it as indicative, not as proof.")
+    combined.warnings.append("FewUnitsWarning: Only 8 units: the difference-in-differences rests on few units, so "
+                             "its interval is uncertain and may be too narrow; read it as indicative, not as proof.")
+    html = render_html(combined, params)
+    assert '<html lang="zh">' in html and "cx-lang-zh" in html
+    assert 'alt="图 1.1 Chart A data"' in html  # the vector chart's text alternative
+    # both notes read differently in Chinese, and they open the last chapter (before its sections)
+    notes = re.findall(r"<li>(单位数较少[^<]*)</li>", html)
+    assert len(notes) == 2 and notes[0] != notes[1]
+    assert html.index("数据质量提示") < html.index("2.1 First section")
+    assert html.index("数据质量提示") > html.index("2 Chapter one")
+    assert "图表目录" in html and 'href="#fig-2-1"' in html  # list of exhibits links each exhibit
