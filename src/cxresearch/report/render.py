@@ -513,6 +513,7 @@ def write_xlsx(tables: list[dict], path: str | Path, *, lang: str) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     words = _WORDS[lang]
     wb = Workbook()
@@ -561,11 +562,11 @@ def write_xlsx(tables: list[dict], path: str | Path, *, lang: str) -> None:
             ws.append([line])
         ws.freeze_panes = "A3"
         back = ws.cell(row=1, column=max(2, len(payload["columns"]) + 2), value=f"← {words['sheet_index']}")
-        back.hyperlink = f"#'{index.title}'!A1"
+        back.hyperlink = Hyperlink(ref=back.coordinate, location=f"'{index.title}'!A1")  # within the workbook
         back.font = link_font
         index.append([sheet_name, exhibit, title, payload.get("base") or ""])
         link = index.cell(row=index.max_row, column=1)
-        link.hyperlink = f"#'{sheet_name}'!A1"
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet_name}'!A1")
         link.font = link_font
         for j, value in enumerate((sheet_name, exhibit, title, payload.get("base") or ""), start=1):
             widths[j] = max(widths[j], display_width(value))
