@@ -18,13 +18,15 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from cxresearch._results import ResultDisplay
+
 from ..errors import CXValueError
 from .firing import _crm_column, _need, fire_rules
 from .rules import AlertRule, rules_from_params
 
 
-@dataclass(frozen=True)
-class BacktestResult:
+@dataclass(frozen=True, repr=False)
+class BacktestResult(ResultDisplay):
     """Back-test of the alert rules against churn (see :func:`backtest`).
 
     Attributes

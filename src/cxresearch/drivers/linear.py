@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, CXWarning
 
 from . import _bootstrap, _kernels, _methods
@@ -28,8 +29,8 @@ class BootstrapWarning(CXWarning):
     """Some bootstrap replicates could not be used (a driver without variance in the replicate)."""
 
 
-@dataclass(frozen=True)
-class DriverResult:
+@dataclass(frozen=True, repr=False)
+class DriverResult(ResultDisplay):
     """Importance of each driver for one outcome.
 
     Attributes
@@ -562,8 +563,8 @@ def relative_weights(data: pd.DataFrame, *, outcome: str, drivers, weights=None,
     )
 
 
-@dataclass(frozen=True)
-class DominanceResult:
+@dataclass(frozen=True, repr=False)
+class DominanceResult(ResultDisplay):
     """Dominance analysis (Budescu 1993; Azen & Budescu 2003).
 
     Attributes

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
+
 from ._prepare import _check_alpha, _check_int, _person_scores
 
 
@@ -46,8 +48,8 @@ def cronbach_alpha(items: pd.DataFrame | np.ndarray) -> float:
     return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total))
 
 
-@dataclass(frozen=True)
-class EngagementResult:
+@dataclass(frozen=True, repr=False)
+class EngagementResult(ResultDisplay):
     """Engagement index per unit and wave (see :func:`engagement_index`).
 
     Attributes

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError
 from cxresearch.persistence._panel import (
     _as_flag,
@@ -319,8 +320,8 @@ def stage_shares(stages: pd.DataFrame, *, time: str = "year", stage: str = "stag
     return long
 
 
-@dataclass(frozen=True)
-class MigrationResult:
+@dataclass(frozen=True, repr=False)
+class MigrationResult(ResultDisplay):
     """Moves between ladder stages from one wave to the next.
 
     Attributes

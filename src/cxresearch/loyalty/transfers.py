@@ -14,6 +14,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError
 from cxresearch.persistence._panel import (
     _as_list,
@@ -24,8 +25,8 @@ from cxresearch.persistence._panel import (
 )
 
 
-@dataclass(frozen=True)
-class TransferPenaltyResult:
+@dataclass(frozen=True, repr=False)
+class TransferPenaltyResult(ResultDisplay):
     """The relative loss of loyalty per transfer between departments.
 
     Attributes

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXError, CXValueError
 
 __all__ = ["BatchItem", "BatchResult", "collect_params", "run_batch"]
@@ -33,8 +34,8 @@ class BatchItem:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class BatchResult:
+@dataclass(frozen=True, repr=False)
+class BatchResult(ResultDisplay):
     """All outcomes of a batch, in the order the params were given."""
 
     items: tuple[BatchItem, ...]

@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXError
 from cxresearch.report.params import Params, ParamsError, load_params
 
 __all__ = ["NotebookFailed", "ReportError", "ReportResult", "check_inputs", "run_report"]
 
 _PACKAGES = (
-    "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "lifelines", "duckdb",
+    "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "duckdb",
     "pyarrow", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel",
     "playwright", "openpyxl", "pydantic",
 )
@@ -64,8 +65,8 @@ class NotebookFailed(ReportError):
         )
 
 
-@dataclass(frozen=True)
-class ReportResult:
+@dataclass(frozen=True, repr=False)
+class ReportResult(ResultDisplay):
     """Paths and timings of a finished report."""
 
     directory: Path

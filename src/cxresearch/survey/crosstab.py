@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
 from cxresearch.survey.compare import _pair_test, adjust_p
@@ -27,8 +28,8 @@ __all__ = ["crosstab", "CrosstabResult"]
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CrosstabResult:
+@dataclass(frozen=True, repr=False)
+class CrosstabResult(ResultDisplay):
     """A banner table with significance letters.
 
     Attributes
