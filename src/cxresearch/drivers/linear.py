@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import check_alpha
 from cxresearch.errors import CXValueError, CXWarning
 
 from . import _bootstrap, _kernels, _methods
@@ -145,8 +146,7 @@ def _differences(drivers, share, boot, jack, alpha, ci_method) -> pd.DataFrame:
 
 
 def _check_common(alpha, n_boot, ci_method):
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise CXValueError(f"alpha must be a number between 0 and 1; got {alpha!r}")
+    check_alpha(alpha)
     if not (isinstance(n_boot, int | np.integer) and n_boot >= 50):
         raise CXValueError(f"n_boot must be an integer >= 50; got {n_boot!r}")
     if ci_method not in _bootstrap.CI_METHODS:

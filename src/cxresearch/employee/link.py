@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 
 from ..errors import CXValueError
 from ._caveats import ModelFitWarning, _few_units_caveat
@@ -224,7 +225,8 @@ def linkage(
         out_names.append(name)
         if c == nps:
             v = np.where(
-                np.isnan(v), np.nan, 100.0 * ((v >= 9).astype(float) - (v <= 6).astype(float))
+                np.isnan(v), np.nan, 100.0 * ((v >= NPS_PROMOTER_MIN).astype(float)
+                                        - (v <= NPS_DETRACTOR_MAX).astype(float))
             )
         ok = ~np.isnan(v) & ~np.isnan(w)
         cust[f"_wy_{name}"] = np.where(ok, w * np.nan_to_num(v), 0.0)

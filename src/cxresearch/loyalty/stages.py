@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import NPS_PROMOTER_MIN
 from cxresearch.errors import CXValueError
 from cxresearch.persistence._panel import (
     _as_flag,
@@ -65,7 +66,7 @@ class LadderRules:
     loyal_min_tenure: int = 3
     loyal_window: int = 3
     loyal_min_active_years: int = 2
-    promoter_min: float = 9
+    promoter_min: float = NPS_PROMOTER_MIN
     advocate_base: str = "repeat"
 
     def __post_init__(self) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cxresearch._toolbox import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
 from cxresearch.survey import _fast as fast
@@ -69,7 +70,8 @@ def transform(
             raise CXValueError(f"NPS needs a 0-10 scale; {column!r} has scale {scale!r}")
         core.check_scale(y, column, NPS_SCALE, index)
         with np.errstate(invalid="ignore"):
-            return np.where(np.isnan(y), np.nan, 100.0 * ((y >= 9).astype(float) - (y <= 6)))
+            return np.where(np.isnan(y), np.nan, 100.0 * ((y >= NPS_PROMOTER_MIN).astype(float)
+                                                        - (y <= NPS_DETRACTOR_MAX)))
     core.check_scale(y, column, scale, index)
     if statistic == "mean":
         return y
@@ -150,7 +152,7 @@ def nps(
         y = core.numeric_column(data, col)
         x = transform(y, statistic="nps", column=col, index=data.index)
         with np.errstate(invalid="ignore"):
-            prom = np.where(np.isnan(y), np.nan, (y >= 9).astype(float))
+            prom = np.where(np.isnan(y), np.nan, (y >= NPS_PROMOTER_MIN).astype(float))
         return x, prom
 
     ests = fast.estimate_items(
