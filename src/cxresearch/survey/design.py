@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -222,7 +223,13 @@ def accepts_design(func: Callable) -> Callable:
             spec = Design.from_keywords(given)
         kw = spec.keywords()  # parts a function does not take (weights-only ones) do not apply to it
         kwargs.update({k: kw[k] for k in own})
-        return func(*args, **kwargs)
+        # warnings are re-issued so they point at the caller's line, not at this adapter
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = func(*args, **kwargs)
+        for w in caught:
+            warnings.warn(w.message, stacklevel=2)
+        return out
 
     params = list(sig.parameters.values())
     extra = inspect.Parameter("design", inspect.Parameter.KEYWORD_ONLY, default=None,
