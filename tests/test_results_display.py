@@ -126,7 +126,7 @@ def test_repr_html_and_summary(results, name):
         for base in ("n", "n_eff", "at_risk", "n_obs"):
             if base in table.columns and len(table):
                 assert f" {base} " in f" {summary} ".replace("\n", " "), (name, field_name, base)
-    if frame is not None and len(frame):
+    if frame is not None and len(frame) and name != "CrosstabResult":  # banner view: test_crosstab_view
         html_text = " ".join(parser.text)
         if "ci_lower" in frame.columns:
             assert "ci" in html_text.split() and "[" in html_text  # the interval as one column

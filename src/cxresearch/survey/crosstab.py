@@ -17,6 +17,7 @@ from scipy import stats
 
 from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError
+from cxresearch.survey import _banner
 from cxresearch.survey import _design as core
 from cxresearch.survey.compare import _pair_test, adjust_p
 
@@ -59,6 +60,13 @@ class CrosstabResult(ResultDisplay):
     def to_frame(self) -> pd.DataFrame:
         """The cells frame (one row per table cell)."""
         return self.cells.copy()
+
+    def wide(self, *, values: str = "estimate") -> pd.DataFrame:
+        """The banner view: rows × (banner, column, letter) of one field (see ``survey._banner``)."""
+        return _banner.wide(self, values=values)
+
+    def _repr_html_(self) -> str:
+        return _banner.to_html(self)
 
 
 def _col_stats(x: np.ndarray, w: np.ndarray, mask: np.ndarray):
