@@ -347,6 +347,23 @@ def importance(
     Accuracy: the sweeps lose digits only with near-collinear drivers (agreement with pingouin's
     pseudo-inverse per subset: 1e-13 at VIF 2e4, 3e-12 at VIF 2e6).
 
+    Examples
+    --------
+    Shapley (LMG) shares of three drivers of overall satisfaction in the demo study:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> res = cx.drivers.importance(wave, outcome="overall_sat",
+    ...                             drivers=["product_quality", "price_value", "channel_ease"])
+    >>> res.importance[["driver", "lmg", "share", "rank"]].round(3)
+                driver    lmg  share  rank
+    0  product_quality  0.230  0.409   1.0
+    1      price_value  0.190  0.338   2.0
+    2     channel_ease  0.143  0.254   3.0
+    >>> round(res.r2, 3)  # the shares of R² sum to it
+    0.563
+
     References
     ----------
     Lindeman, R. H., Merenda, P. F., & Gold, R. Z. (1980). *Introduction to bivariate and

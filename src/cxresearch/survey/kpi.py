@@ -138,6 +138,15 @@ def nps(
     ``z_i = w_i (x_i - NPS) / W``. Under simple random sampling this gives the trinomial variance
     ``100^2 (p + d - (p - d)^2) / (n - 1)`` (R's ``n/(n-1)`` convention; tested).
 
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> cx.survey.nps(wave, score="recommend", weights="weight")[["n", "estimate", "se"]].round(1)
+           n  estimate   se
+    0  295.0     -27.9  4.5
+
     References
     ----------
     Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review* 81(12).
