@@ -35,12 +35,12 @@ lab: setup
 
 # The documentation site (MkDocs + mkdocstrings, numpydoc docstrings) into site/; --strict fails on
 # any warning (a docstring that does not parse, a broken link).
-docs: setup
+docs: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[docs]'
 	$(BIN)/python -m mkdocs build --strict
 
 # The runnable examples: docstring Examples of the headline functions and docs/examples.md.
-doctest: setup
+doctest: $(STAMP)
 	$(BIN)/python -m pytest -q -n 0 tests/test_docs.py -k "not site_builds"
 
 lint: $(STAMP)
