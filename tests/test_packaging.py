@@ -7,7 +7,8 @@
   declares it; the error names the extra to install.
 * ``test_plain_install_in_fresh_venv`` (slow) installs the package without extras into a new, empty
   virtual environment (not ``--system-site-packages``) from the package index (pip's cache makes a
-  re-run fast) and imports every runtime module there.
+  re-run fast), imports every runtime module there and prints a two-page PDF with the system
+  Chromium, reading its anchors' pages back with pypdf (the report's contents page numbers).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import ast
 import importlib.metadata as md
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -151,6 +153,21 @@ def test_plain_install_in_fresh_venv(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert "extra-message-ok" in out.stdout
     assert int(out.stdout.split()[-1]) == len(_runtime_modules())
+    # a PDF from the plain install: playwright drives the system Chromium, pypdf reads back the
+    # page of each anchor (what puts page numbers in the report's contents)
+    pdf_code = (
+        "from cxresearch.report.webpdf import find_chromium, print_pdf\n"
+        "from cxresearch.report.render import anchor_pages\n"
+        "html = ('<html><body><h1 id=\"one\">One</h1><p style=\"page-break-after: always\">a</p>'\n"
+        "        '<h1 id=\"two\">Two</h1><a href=\"#one\">back</a> <a href=\"#two\">here</a></body></html>')\n"
+        "pages = anchor_pages(print_pdf(html, chromium=find_chromium()))\n"
+        "print(pages.get('one'), pages.get('two'))\n"
+    )
+    if shutil.which("chromium") or os.environ.get("CX_CHROMIUM"):
+        pdf = subprocess.run([str(py), "-c", pdf_code], capture_output=True, text=True, env=env,
+                             cwd=tmp_path, timeout=300)
+        assert pdf.returncode == 0, pdf.stderr[-3000:]
+        assert pdf.stdout.split() == ["1", "2"], pdf.stdout
     # the installed copy is the package, not this checkout
     where = subprocess.run([str(py), "-c", "import cxresearch; print(cxresearch.__file__)"],
                            capture_output=True, text=True, env=env, cwd=tmp_path, check=True)

@@ -621,6 +621,9 @@ class DominanceResult(ResultDisplay):
         out.insert(0, "outcome", self.outcome)
         return out
 
+    def _display_frame(self) -> pd.DataFrame:  # the headline: general dominance per driver
+        return self.general
+
 
 def dominance(
     data: pd.DataFrame,
