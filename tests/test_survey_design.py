@@ -148,3 +148,12 @@ def test_design_from_codebook_reads_the_weight_variable():
     d = Design.from_codebook(s.codebook, strata="branch")
     assert d == Design(weights="weight", strata="branch")
     assert "weight" in d.columns() and "branch" in d.columns()
+
+
+def test_entry_points_pickle_and_document_design():
+    import pickle
+
+    for name in TAKES_DESIGN:
+        f = getattr(sv, name)
+        assert pickle.loads(pickle.dumps(f)) is f  # worker processes find cx.survey.<name>
+        assert "design=" in f.__doc__

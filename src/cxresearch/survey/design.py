@@ -236,4 +236,8 @@ def accepts_design(func: Callable) -> Callable:
                               annotation="Design | None")
     at = next((i for i, p in enumerate(params) if p.kind is inspect.Parameter.VAR_KEYWORD), len(params))
     wrapper.__signature__ = sig.replace(parameters=[*params[:at], extra, *params[at:]])
+    wrapper.__doc__ = (func.__doc__ or "").rstrip() + (
+        "\n\n    This entry point also takes ``design=`` (a :class:`cxresearch.survey.Design`) in "
+        "place of\n    the keywords ``weights``, ``strata``, ``cluster``, ``fpc`` and "
+        "``lonely_psu``.\n")
     return wrapper
