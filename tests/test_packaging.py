@@ -128,8 +128,15 @@ def test_plain_install_in_fresh_venv(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
+    # build from a copy of what a source distribution holds, so no build/ lands in the checkout
+    copy = tmp_path / "cxresearch-src"
+    copy.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, copy / name)
+    shutil.copytree(ROOT / "src", copy / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     inst = subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                           str(ROOT)], capture_output=True, text=True, timeout=1200)
+                           str(copy)], capture_output=True, text=True, timeout=1200)
     if inst.returncode != 0 and ("Could not find a version" in inst.stderr
                                  or "NewConnectionError" in inst.stderr):
         pytest.skip(f"package index unreachable and wheels not cached: {inst.stderr[-300:]}")
