@@ -157,3 +157,20 @@ def test_entry_points_pickle_and_document_design():
         f = getattr(sv, name)
         assert pickle.loads(pickle.dumps(f)) is f  # worker processes find cx.survey.<name>
         assert "design=" in f.__doc__
+
+
+def test_store_read_hands_back_the_data_with_its_design(tmp_path):
+    from cxresearch import codebook, synth
+    from cxresearch.store import Store
+
+    study = synth.generate(seed=5, n_customers=200, n_waves=4)
+    paths = synth.write(study, tmp_path / "files")
+    files = [p for k, p in paths.items() if k not in ("codebook", "truth")]
+    with Store(tmp_path / "s.duckdb") as st:
+        st.import_files(files, client="acme", codebook=codebook.load(paths["codebook"]))
+        frame, design = Design.read(st, "acme", columns=["overall_sat", "segment"])
+        assert design == Design(weights="weight") == Design.from_store(st, "acme")
+        assert {"overall_sat", "segment", "weight"} <= set(frame.columns)
+        pd.testing.assert_frame_equal(
+            sv.mean(frame, score="overall_sat", by="segment", design=design),
+            sv.mean(frame, score="overall_sat", by="segment", weights="weight"))

@@ -135,6 +135,27 @@ class Design:
         return cls(**spec)
 
     @classmethod
+    def from_store(cls, store: object, client: str, **overrides: Any) -> Design:
+        """The design of a client's data in the study store: the weight variable of the codebook
+        stored with the client's latest import (see :meth:`from_codebook`)."""
+        return cls.from_codebook(store.codebook(client), **overrides)
+
+    @classmethod
+    def read(cls, store: object, client: str, *, waves=None, columns=None,
+             **overrides: Any) -> tuple[pd.DataFrame, Design]:
+        """``(responses, design)``: a client's responses read from the store together with the
+        design to analyse them with (:meth:`from_store`); the design is checked on the rows read.
+
+        ``waves`` and ``columns`` are those of ``Store.responses``; the design's columns are
+        always read.
+        """
+        design = cls.from_store(store, client, **overrides)
+        if columns is not None:
+            columns = list(dict.fromkeys([*columns, *design.columns()]))
+        frame = store.responses(client, waves=waves, columns=columns)
+        return frame, design.check(frame)
+
+    @classmethod
     def from_keywords(cls, mapping: Mapping[str, Any]) -> Design:
         """A design from the keyword form (``weights=``, ``strata=``, ...); other keys are refused."""
         unknown = sorted(set(mapping) - set(DESIGN_KEYWORDS))
