@@ -371,6 +371,14 @@ def test_raking_margins_are_applied_per_wave_and_checked(study_dir):
     for _, wave in frame.groupby("wave"):
         shares = wave.groupby("segment")["raked_weight"].sum() / wave["raked_weight"].sum()
         assert shares.round(6).to_dict() == {1: 0.3, 2: 0.7}
+    import cxresearch as cx
+
+    data, design = study.survey_data(current=True)  # the data with the design to analyse them
+    assert design == cx.survey.Design(weights="raked_weight") == study.survey_design
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(cx.survey.mean(data, score="overall_sat", design=design),
+                                  cx.survey.mean(data, score="overall_sat", weights="raked_weight"))
     bad = _params(study_dir, "rakebad", variables={"raking": {"segment": {1: 0.5, 9: 0.5}}})
     with pytest.raises(ParamsError, match=r"variables\.raking\.segment: category \[9\] not among the codebook values"):
         run_report(bad)

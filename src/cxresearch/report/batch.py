@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import require_extra
 from cxresearch.errors import CXError, CXValueError
 
 __all__ = ["BatchItem", "BatchResult", "collect_params", "run_batch"]
@@ -33,8 +35,8 @@ class BatchItem:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class BatchResult:
+@dataclass(frozen=True, repr=False)
+class BatchResult(ResultDisplay):
     """All outcomes of a batch, in the order the params were given."""
 
     items: tuple[BatchItem, ...]
@@ -178,11 +180,9 @@ def run_batch(
     files_to_run = [f for f in files if f not in done]
 
     if scheduler is not None:
-        try:
-            from dask.distributed import Client
-            from dask.distributed import as_completed as dask_completed
-        except ImportError as exc:  # pragma: no cover - dask is a dependency
-            raise CXValueError("scheduler needs dask.distributed (pip install 'dask[distributed]')") from exc
+        distributed = require_extra("dask.distributed", extra="distributed",
+                                    purpose="batch on a Dask cluster (scheduler=...)")
+        Client, dask_completed = distributed.Client, distributed.as_completed
         try:
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as exc:

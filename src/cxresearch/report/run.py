@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import atomic_path, atomic_write
 from cxresearch.errors import CXError
 from cxresearch.report.params import FORMATS, Params, ParamsError, load_params
 
@@ -46,7 +48,7 @@ def output_name(name: str, lang: str) -> str:
     return f"{stem}.{lang}.{ext}" if dot else f"{stem}.{lang}"
 
 _PACKAGES = (
-    "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "lifelines", "duckdb",
+    "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "duckdb",
     "pyarrow", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel",
     "playwright", "openpyxl", "pydantic",
 )
@@ -75,8 +77,8 @@ class NotebookFailed(ReportError):
         )
 
 
-@dataclass(frozen=True)
-class ReportResult:
+@dataclass(frozen=True, repr=False)
+class ReportResult(ResultDisplay):
     """Paths and timings of a finished report."""
 
     directory: Path
@@ -111,37 +113,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def _atomic_write(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.chmod(tmp, _umask_mode())
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data)
 
 
 def _atomic_path(path: Path, writer) -> None:
     """Call ``writer(tmp_path)`` then rename the temporary file to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    os.chmod(tmp, _umask_mode())
-    try:
-        writer(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_path(path, writer)
 
 
 def _versions() -> dict[str, str | None]:

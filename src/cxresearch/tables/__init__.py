@@ -44,6 +44,7 @@ from cxresearch.tables.appendix import (
     reliability_table,
     settings_table,
 )
+from cxresearch.tables.crosstab import crosstab_table, crosstab_xlsx
 from cxresearch.tables.drivers import (
     diagnostics_table,
     driver_table,
@@ -142,4 +143,6 @@ __all__ = [
     "settings_table",
     "reliability_table",
     "provenance_table",
+    "crosstab_table",
+    "crosstab_xlsx",
 ]

@@ -207,13 +207,13 @@ def band_labels(result, *, score: str, lang: str, codebook=None, min_base: int |
     """Legend texts for satisfaction bands (``'0-5'`` -> ``'Overall satisfaction 0–5'``)."""
     _check_lang(lang)
     name = var_label(score, lang=lang, codebook=codebook)
-    return {b: f"{name} {str(b).replace('-', '–')}" for b in result.summary["band"]}
+    return {b: f"{name} {str(b).replace('-', '–')}" for b in result.bands["band"]}
 
 def retention_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
                     title: str | None = None) -> Table:
-    """Retention summary by satisfaction band (``cx.loyalty.retention_curves(...).summary``)."""
+    """Retention summary by satisfaction band (``cx.loyalty.retention_curves(...).bands``)."""
     _check_lang(lang)
-    frame = result.summary.copy()
+    frame = result.bands.copy()
     _need_cols(frame, ["band", "n", "events", "median_years"], "retention_table")
     frame["median_years"] = frame["median_years"].replace([np.inf], np.nan)
     labels = {"band": "基期满意度" if lang == "zh" else "Baseline satisfaction", "n": word("n", lang),
