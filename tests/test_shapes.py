@@ -43,7 +43,7 @@ FOCUS = FIRST + N_WAVES - 1
 
 #: tables each section writes (sheet names of tables.xlsx)
 SECTION_TABLES = {
-    ("01_data_quality", "segments"): ["bases_by_segment"],
+    ("09_appendix", "segments"): ["bases_by_segment"],
     ("02_kpis", "nps"): ["nps_trend", "nps_by_segment", "nps_differences"],
     ("02_kpis", "wave_tests"): ["nps_trend", "satisfaction_trend"],
     ("02_kpis", "segments"): ["satisfaction_by_segment", "nps_by_segment", "satisfaction_differences"],

@@ -37,7 +37,7 @@ nps_trend = cx.survey.trend(study.responses(), score=v.nps, statistic="nps", **s
 cx.tables.say_trend(nps_trend, label="NPS", wave=study.wave, kind="nps", **study.fmt)
 
 # %% tags=["needs-nps", "needs-trend"]
-cx.viz.charts.trend(nps_trend, ylabel="NPS", lang=study.lang);
+cx.viz.charts.trend(nps_trend, ylabel="NPS", scale=(-100, 100), caption=cx.tables.word("nps_trend", study.lang), name="nps_trend_chart", lang=study.lang);
 
 # %% tags=["needs-nps", "needs-wave_tests"]
 cx.tables.estimates(nps_trend, title="NPS", name="nps_trend", kind="nps", **study.fmt)
@@ -55,7 +55,7 @@ sat_trend = cx.survey.trend(study.responses(), score=v.outcome, codebook=study.c
 cx.tables.say_trend(sat_trend, label=study.label(v.outcome), wave=study.wave, **study.fmt)
 
 # %% tags=["needs-satisfaction", "needs-trend"]
-cx.viz.charts.trend(sat_trend, ylabel=study.label(v.outcome), lang=study.lang);
+cx.viz.charts.trend(sat_trend, ylabel=study.label(v.outcome), scale=study.codebook.get(v.outcome).scale, caption=cx.tables.word("sat_trend", study.lang), name="satisfaction_trend_chart", lang=study.lang);
 
 # %% tags=["needs-satisfaction", "needs-wave_tests"]
 cx.tables.estimates(sat_trend, title=study.label(v.outcome), name="satisfaction_trend", **study.fmt)
@@ -82,7 +82,7 @@ nps_pairs = cx.survey.difference(study.current(), score=v.nps, by=study.segment,
 cx.tables.say_segments(nps_segment, label="NPS", kind="nps", differences=nps_pairs, **study.fmt)
 
 # %% tags=["needs-segments", "needs-nps"]
-cx.viz.charts.segment_bars(nps_segment, category=study.segment, xlabel="NPS", labels=study.value_labels(study.segment), min_base=study.thresholds.min_base, lang=study.lang);
+cx.viz.charts.segment_bars(nps_segment, category=study.segment, xlabel="NPS", labels=study.value_labels(study.segment), min_base=study.thresholds.min_base, caption=cx.tables.word("nps_segments", study.lang), name="nps_segments_chart", lang=study.lang);
 
 # %% tags=["needs-segments", "needs-nps"]
 cx.tables.estimates(nps_segment, title="NPS", name="nps_by_segment", kind="nps", extra={"promoters": "pct0", "detractors": "pct0"}, **study.fmt)

@@ -44,14 +44,15 @@ __all__ = [
 #: when the plan runs that section of the notebook's chapter; ``needs-<chapter>.<section>`` (or
 #: ``needs-<chapter>``) refers to another chapter (the appendix describes only what ran).
 CHAPTERS: dict[str, tuple[str, ...]] = {
-    "01_data_quality": ("scope", "bases", "segments", "missing"),
+    "01_data_quality": ("scope", "bases", "missing"),
     "02_kpis": ("nps", "satisfaction", "trend", "wave_tests", "top_box", "segments"),
     "03_drivers": ("drivers", "ipa", "processes"),
     "04_persistence": ("loyalty_horizon", "process_horizon", "churn"),
     "05_loyalty": ("ladder", "retention", "transfers"),
     "06_alerts_text": ("alerts", "backtest", "themes", "quotes"),
     "07_employee": ("engagement", "programme", "linkage"),
-    "09_appendix": ("methods", "settings", "reliability", "diagnostics", "sources"),
+    "09_appendix": ("bases", "segments", "fieldwork", "methods", "settings", "reliability", "diagnostics",
+                    "sources"),
 }
 
 #: Section titles for the printed plan and the scope paragraph.
@@ -66,6 +67,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "09_appendix": ("附录", "Appendix"),
     "scope": ("报告范围", "scope of the report"),
     "bases": ("样本基数", "bases"),
+    "fieldwork": ("调查实施与指标定义", "fieldwork and definitions"),
     "segments": ("细分群体", "segments"),
     "missing": ("缺失回答", "missing answers"),
     "nps": ("净推荐值", "NPS"),
@@ -416,7 +418,7 @@ def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tup
     scales = _scales(sv, book)
     # 01 data quality
     out["01_data_quality"] = (None, {
-        "scope": None, "bases": None, "segments": no_by,
+        "scope": None, "bases": None,
         "missing": None if f.missing else _r("没有回答是声明的缺失代码：不列缺失回答表",
                                              "no answer was a declared missing code: no missing-answers table"),
     })
@@ -498,7 +500,7 @@ def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tup
     out["07_employee"] = (ch7, {"engagement": None, "programme": no_prog, "linkage": no_link})
     # 09 appendix
     out["09_appendix"] = (None, {
-        "methods": None, "settings": None,
+        "bases": None, "segments": no_by, "fieldwork": None, "methods": None, "settings": None,
         "reliability": None if scales else _r("没有两个及以上题目组成的量表：不报告信度",
                                               "no block of two or more items: no reliability"),
         "diagnostics": no_drivers, "sources": None,
