@@ -27,8 +27,9 @@ v = study.variables
 # - **显著性检验**：年度变化和细分群体之间的差异采用基于设计的 t 检验；多组两两比较的 p 值经 Holm 法校正。
 # - **关键驱动因素**：用 Shapley 值分解（LMG）把回归模型的 R² 分配到各驱动因素，区间来自 bootstrap 重抽样；
 #   重要性—表现矩阵按 Martilla 与 James 的方法以平均值为界划分象限。
-# - **持续效应**：在客户×年份面板上做分布滞后回归（客户聚类标准误）；持续期为滞后效应连续显著为正的年数，区间来自按客户重抽样的 bootstrap；
-#   另以客户固定效应模型作稳健性检验。
+# - **持续效应**：在客户×年份面板上做分布滞后回归（客户聚类标准误）；先以 Mundlak 检验（客户均值的聚类稳健 Wald 检验）检验混合回归，
+#   被拒绝时持续期取自客户固定效应模型（仅用客户自身的逐年变化），否则取自混合回归并以固定效应模型作稳健性检验；持续期为滞后效应
+#   连续显著为正的年数，区间来自按客户重抽样的 bootstrap；显著为负的滞后单独报告；另以次年满意度（前导项）检验反馈。
 # - **流失风险**：离散时间风险模型（logit），自变量为连续不满意年数。
 # - **留存**：Kaplan–Meier 估计，组间比较用对数秩检验。
 # - **评论编码**：基于词典的主题编码（中文经分词），含否定处理；个人信息在引用前隐去。
@@ -45,8 +46,11 @@ v = study.variables
 # - **Key drivers**: Shapley value decomposition of R² (LMG) with bootstrap intervals; the importance–performance
 #   map splits at the mean importance and performance (Martilla and James).
 # - **Persistence**: distributed-lag regressions on the customer × year panel with customer-clustered standard
-#   errors; the horizon is the number of years the lag effects stay significantly positive, with a bootstrap over
-#   customers, and a customer fixed-effects model as a robustness check.
+#   errors. A Mundlak test (cluster-robust Wald test of the customers' mean exposures) checks the pooled model
+#   against customer fixed effects: when it rejects, the horizon comes from the fixed-effects model (changes within
+#   each customer only), otherwise from the pooled model with the fixed-effects model as a robustness check. The
+#   horizon is the number of years the lag effects stay significantly positive, with a bootstrap over customers;
+#   significantly negative lags are reported as such; a lead of satisfaction tests for feedback from loyalty.
 # - **Churn risk**: discrete-time hazard model (logit) on the length of the dissatisfied run.
 # - **Retention**: Kaplan–Meier estimates compared with the log-rank test.
 # - **Comment coding**: dictionary-based theme coding (Chinese word segmentation, negation handling); personal
