@@ -367,6 +367,8 @@ def test_raking_margins_are_applied_per_wave_and_checked(study_dir):
                                                   "raking": {"segment": {1: 0.3, 2: 0.7}}})
     study = open_study(path, style=False)
     assert study.design["weights"] == "raked_weight"
+    # wave-on-wave comparisons cluster on the customer id (issue 14)
+    assert study.wave_design == {**study.design, "respondent": "customer_id"}
     frame = study.responses()
     for _, wave in frame.groupby("wave"):
         shares = wave.groupby("segment")["raked_weight"].sum() / wave["raked_weight"].sum()

@@ -30,7 +30,7 @@ v = study.variables
 # ## Net Promoter Score
 
 # %%
-nps_trend = cx.survey.trend(study.responses(), score=v.nps, statistic="nps", **study.design)
+nps_trend = cx.survey.trend(study.responses(), score=v.nps, statistic="nps", **study.wave_design)
 
 # %%
 cx.tables.say_trend(nps_trend, label="NPS", wave=study.wave, kind="nps", **study.fmt)
@@ -48,7 +48,7 @@ cx.tables.estimates(nps_trend, title="NPS", name="nps_trend", kind="nps", **stud
 # ## Overall satisfaction
 
 # %%
-sat_trend = cx.survey.trend(study.responses(), score=v.outcome, codebook=study.codebook, **study.design)
+sat_trend = cx.survey.trend(study.responses(), score=v.outcome, codebook=study.codebook, **study.wave_design)
 
 # %%
 cx.tables.say_trend(sat_trend, label=study.label(v.outcome), wave=study.wave, **study.fmt)

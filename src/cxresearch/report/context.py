@@ -191,6 +191,16 @@ class Study:
                 "anonymity_min": t.anonymity_min}
 
     @property
+    def wave_design(self) -> dict[str, Any]:
+        """:attr:`design` plus ``respondent``: the customer id that links waves (``customer_id`` when
+        the responses have it), for comparisons across waves — ``cx.survey.trend(frame, score=...,
+        **study.wave_design)``: repeat customers become clusters, so wave-on-wave tests include the
+        covariance of a customer's answers (issue 14)."""
+        cols = self._cache[("responses", False)].columns if ("responses", False) in self._cache \
+            else self.responses().columns
+        return {**self.design, "respondent": "customer_id" if "customer_id" in cols else None}
+
+    @property
     def fmt(self) -> dict[str, Any]:
         """Keyword arguments every report table of this study shares: ``lang``, ``codebook``,
         ``min_base`` — pass as ``cx.tables.estimates(result, **study.fmt, ...)``."""
