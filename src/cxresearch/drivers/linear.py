@@ -44,7 +44,9 @@ class DriverResult:
     differences : pandas.DataFrame or None
         When ``ci``: every pair ``driver_a``, ``driver_b`` with ``estimate`` (share of a minus
         share of b), ``se``, ``ci_lower``, ``ci_upper``, ``p_value`` (two-sided bootstrap p-value of
-        no difference).
+        no difference, floored at 1/(B + 1) for the B usable replicates), ``p_floor`` (that floor:
+        a ``p_value`` equal to it means "at most 1/(B + 1)"; ``cx.tables.fmt_p(p, floor=...)``
+        prints it as such, never as "<0.001" from a few hundred replicates).
     diagnostics : pandas.DataFrame
         One row per kept driver: ``driver``, ``mean``, ``sd`` (weighted, divisor sum of weights),
         ``r`` (correlation with the outcome), ``beta`` (standardised coefficient), ``vif``.
@@ -139,6 +141,7 @@ def _differences(drivers, share, boot, jack, alpha, ci_method) -> pd.DataFrame:
             "ci_lower": dlo,
             "ci_upper": dhi,
             "p_value": _bootstrap.p_value(d_boot),
+            "p_floor": _bootstrap.p_floor(d_boot.shape[0]),
         }
     )
 
@@ -238,7 +241,7 @@ def _bootstrap_stats(prep, stat, *, n_boot, alpha, ci_method, rng, outcome):
     share_hat = share_hat[0]
     jack = None
     if ci_method == "bca":
-        jc = _bootstrap.jackknife_corrs(prep.X, prep.w, 1000, rng)
+        jc = _bootstrap.jackknife_corrs(prep.X, prep.w, _bootstrap.JACKKNIFE_GROUPS, rng)
         jack = np.where(_usable(jc)[:, None], _safe_shares(stat, jc, p), np.nan)
         if not np.isfinite(jack).all():
             raise CXValueError(
@@ -296,8 +299,8 @@ def importance(
         Bootstrap standard errors and intervals for the shares and for every pairwise difference of
         shares (listwise only).
     ci_method : {'bca', 'percentile'}
-        BCa (acceleration from a jackknife of up to 1,000 random groups of respondents; the
-        ordinary jackknife when n <= 1,000) or percentile intervals.
+        BCa (acceleration from a jackknife of up to 200 random groups of respondents; the
+        ordinary jackknife when n <= 200) or percentile intervals.
     n_boot : int
         Bootstrap replicates (>= 50).
     alpha : float

@@ -99,16 +99,26 @@ def fmt_pct(x: Any, digits: int = 0) -> str:
         return "–"
     return f"{100 * float(x):.{digits}f}%"
 
-def fmt_p(p: Any) -> str:
-    """A p value: ``'<0.001'`` below 0.001, else three decimals; ``'–'`` when missing."""
+def fmt_p(p: Any, floor: float | None = None) -> str:
+    """A p value: ``'<0.001'`` below 0.001, else three decimals; ``'–'`` when missing.
+
+    ``floor``: the smallest p the method can report (a bootstrap's 1/(B + 1)); a p at or below it
+    prints as ``'<'`` the floor rounded up to two significant digits (``'<0.005'`` for B = 200),
+    so a Monte-Carlo p is never shown as more precise than its replicates allow.
+    """
     if _missing(p):
         return "–"
     p = float(p)
+    if floor is not None and not _missing(floor) and p <= float(floor) * (1 + 1e-12):
+        f = float(floor)
+        e = math.floor(math.log10(f)) - 1
+        up = math.ceil(f / 10**e - 1e-9) * 10**e
+        return f"<{up:.{max(0, -e)}f}".rstrip("0").rstrip(".") if up < 1 else "<1"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
-def p_eq(p: Any) -> str:
-    """``'p = 0.034'`` or ``'p < 0.001'`` for narrative text."""
-    text = fmt_p(p)
+def p_eq(p: Any, floor: float | None = None) -> str:
+    """``'p = 0.034'`` or ``'p < 0.001'`` for narrative text (``floor`` as :func:`fmt_p`)."""
+    text = fmt_p(p, floor)
     return f"p {text[0]} {text[1:]}" if text.startswith("<") else f"p = {text}"
 
 def fmt(x: Any, kind: str) -> str:
