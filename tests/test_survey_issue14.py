@@ -113,3 +113,26 @@ def test_crosstab_uses_the_design_whenever_there_is_one(panel):
     pd.testing.assert_frame_equal(srs.tests, explicit.tests)
     with pytest.raises(ValueError, match="test must be one of 'auto', 'design', 'effective_base'"):
         sv.crosstab(panel, weights="weight", test="srs", **kw)
+
+
+@pytest.mark.parametrize("respondent, ref_id", [(None, "raked_by_wave_ids_1"),
+                                                ("customer", "raked_by_wave_ids_customer")])
+def test_each_wave_raked_stacked_gives_rs_calibrated_ses(panel, respondent, ref_id):
+    # the report's raking: each wave raked on its own to shares of region and of an even/odd
+    # customer number, from the survey weights. R: one rake of the panel on ~wave+region and
+    # ~wave+par with the per-wave population tables; svyby(~recommend, ~wave, svymean)
+    ref = R[ref_id]
+    panel = panel.assign(par=np.where(panel["customer"].str[1:].astype(int) % 2 == 0, "even", "odd"))
+    margins = {"region": {"N": 0.45, "S": 0.55}, "par": {"even": 0.4, "odd": 0.6}}
+    parts = [sv.rake(part, margins=margins, weights="weight") for _, part in panel.groupby("wave")]
+    stacked = sv.stack_rakes(parts, index=panel.index)
+    np.testing.assert_allclose(stacked.weights, ref["weights"], rtol=1e-8)
+    t = sv.trend(panel, score="recommend", wave="wave", weights=stacked, respondent=respondent)
+    np.testing.assert_allclose(t["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(t["se"], ref["se"], rtol=RTOL)
+    # the raked weights held fixed give other SEs: the calibration is used
+    fixed = sv.trend(panel.assign(rw=stacked.weights), score="recommend", weights="rw",
+                     respondent=respondent)
+    assert np.all(np.abs(fixed["se"].to_numpy() / t["se"].to_numpy() - 1) > 1e-3)
+    with pytest.raises(ValueError, match="share rows"):
+        sv.stack_rakes([parts[0], parts[0]])

@@ -57,6 +57,30 @@ for (nm in c("strat", "clus1")) {
     r_call = "sub <- update(subset(d, stype %in% c(a,b)), grp = as.numeric(stype == b)); svyttest(api00 ~ grp, sub)",
     pairs = res)
 }
+## 3. each wave raked on its own (the report's raking): calibrated SEs of the wave means and changes
+##    = one raking of the whole panel on margins crossed with the wave
+pr <- p
+pr$par <- ifelse(as.integer(sub("C", "", pr$customer)) %% 2 == 0, "even", "odd")
+shares_region <- c(N = 0.45, S = 0.55)
+shares_par <- c(even = 0.4, odd = 0.6)
+tot <- tapply(pr$weight, pr$wave, sum)
+pop_region <- data.frame(wave = rep(names(tot), each = 2), region = rep(names(shares_region), 3),
+                         Freq = as.vector(outer(shares_region, tot)))
+pop_par <- data.frame(wave = rep(names(tot), each = 2), par = rep(names(shares_par), 3),
+                      Freq = as.vector(outer(shares_par, tot)))
+for (ids in c("1", "customer")) {
+  d0 <- svydesign(ids = as.formula(paste0("~", ids)), weights = ~weight, data = pr)
+  dr <- rake(d0, list(~wave + region, ~wave + par), list(pop_region, pop_par),
+             control = list(maxit = 200, epsilon = 1e-12))
+  br <- svyby(~recommend, ~wave, dr, svymean)  # covmat=TRUE fails on raked designs in survey 4.1-1
+  out[[paste0("raked_by_wave_ids_", ids)]] <- list(
+    design = sprintf("svydesign(ids=~%s, weights=~weight, data=panel_waves); par = customer number even/odd", ids),
+    r_call = paste("rake(d, list(~wave+region, ~wave+par), list(region shares N .45 S .55, par shares even .4 odd .6,",
+                   "each times the wave's sum of weights), control=list(maxit=200, epsilon=1e-12));",
+                   "svyby(~recommend, ~wave, dr, svymean)"),
+    wave = br$wave, estimate = unname(coef(br)), se = unname(SE(br)),
+    weights = unname(weights(dr)))
+}
 out$r_version <- R.version.string
 out$survey_version <- as.character(packageVersion("survey"))
 write(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "issue14.json")
