@@ -6,8 +6,13 @@
   With ``statistic='mean'`` it reproduces R ``svyttest`` exactly.
 * :func:`chisq` - Pearson chi-square of association with the Rao-Scott correction, as R ``svychisq``.
 * :func:`trend` - a KPI in every wave with the wave-on-wave change and its test.
-* :func:`crosstab` - a banner table with significance letters (column-proportion and column-mean
-  tests on effective bases, two alpha levels, a selectable multiplicity correction).
+* :func:`crosstab` - a banner table with significance letters (design-based tests whenever the data
+  have a design, else column-proportion and column-mean tests on effective bases; two alpha levels, a
+  selectable multiplicity correction).
+
+Comparisons across waves take ``respondent=`` (the customer id): when ids repeat, each customer is a
+cluster, so the covariance of a customer's answers in two waves enters the change's SE. Pair tests
+use R ``svyttest``'s degrees of freedom on the subset of the two levels.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Banner crosstab with significance letters (column-proportion and column-mean tests).
 
 Market-research convention: each banner column gets a letter; a cell shows the letters of the
-columns it is significantly higher than, on effective (Kish) bases, upper case at the strict and
-lower case at the loose level, with a stated multiplicity correction.
+columns it is significantly higher than, upper case at the strict and lower case at the loose level,
+with a stated multiplicity correction. The tests are design-based (linearised, R ``svyttest``)
+whenever the data have a design (strata, clusters, fpc, raking calibration, repeat respondents);
+the SRS tests on effective (Kish) bases only without one, or when asked for (issue 14).
 """
 
 from __future__ import annotations
