@@ -28,7 +28,13 @@ from cxresearch.survey.compare import adjust_p, chisq, difference, trend
 from cxresearch.survey.crosstab import CrosstabResult, crosstab
 from cxresearch.survey.estimates import mean, proportion, total
 from cxresearch.survey.kpi import bottom_box, csat, nps, top_box
-from cxresearch.survey.rake import RakeResult, RakingWarning, rake, stack_rakes, weighting_efficiency
+from cxresearch.survey.rake import (
+    RakeResult,
+    RakingWarning,
+    rake,
+    stack_rakes,
+    weighting_efficiency,
+)
 from cxresearch.survey.reliability import (
     ReliabilityResult,
     cronbach_alpha,
