@@ -263,7 +263,7 @@ def importance(
     missing: str = "listwise",
     on_degenerate: str = "drop",
     ci: bool = False,
-    ci_method: str = "bca",
+    ci_method: str = "percentile",
     n_boot: int = 1000,
     alpha: float = 0.05,
     seed=None,
@@ -298,9 +298,15 @@ def importance(
     ci : bool
         Bootstrap standard errors and intervals for the shares and for every pairwise difference of
         shares (listwise only).
-    ci_method : {'bca', 'percentile'}
-        BCa (acceleration from a jackknife of up to 200 random groups of respondents; the
-        ordinary jackknife when n <= 200) or percentile intervals.
+    ci_method : {'percentile', 'bca'}
+        Percentile (default) or BCa intervals (acceleration from a jackknife of up to 200 random
+        groups of respondents; the ordinary jackknife when n <= 200). The default follows a Monte
+        Carlo coverage study (``benchmarks/coverage_drivers.py``: ten 1-5 driver items built like
+        the demo's, 150 samples per size, 999 replicates, nominal 95%; Monte-Carlo SE about 0.018
+        per driver): mean coverage over the ten shares percentile / BCa 0.933 / 0.899 at n = 100
+        (smallest share 0.913 / 0.887, lowest driver 0.913 / 0.873), 0.941 / 0.933 at n = 300,
+        0.953 / 0.951 at n = 1,000. BCa under-covers in the small samples of segment-level runs
+        and gains nothing at n = 1,000, so percentile is the default (before issue 14: BCa).
     n_boot : int
         Bootstrap replicates (>= 50).
     alpha : float
