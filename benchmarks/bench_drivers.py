@@ -17,6 +17,18 @@ same function with its three pieces swapped back in — one weighted pass per re
 and the 1,000-group jackknife — and prints the speed-up and the largest difference between the old
 and new interval limits (percentile: the same replicates, so rounding only; BCa: the acceleration
 from 200 instead of 1,000 jackknife groups).
+
+Measured on the shared 2-core development machine under load (load average about 10), one run each,
+2026-12-02 (seconds; ``n_boot`` 1,000, n = 100,000):
+
+    p   ci_method    point  old     new    speed-up  max |Δ CI limit|  mean CI width
+    15  bca          0.19   78.5    14.9   5.3x      1.3e-05           0.0025
+    15  percentile   0.19   65.2    14.1   4.6x      6.8e-14           0.0025
+    20  bca          0.40   362.3   21.2   17.1x     1.0e-05           0.0017
+
+At p = 20 the old cost was the subset walk per replicate (and per jackknife group), now 32 replicates
+share one walk; at p = 15 what remains is the bootstrap's own O(n B) part — drawing 10^8 row indices
+(kept identical to the old draws) and the O(n B q²/2) cross-products, now one BLAS product per batch.
 """
 
 from __future__ import annotations
