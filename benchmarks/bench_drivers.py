@@ -82,7 +82,8 @@ class _OldBootstrap:
         return False
 
 
-def bootstrap_old_vs_new(n_boot: int = 1000, n: int = 100_000) -> None:
+def bootstrap_old_vs_new(n_boot: int = 1000, n: int = 100_000, ps=(15, 20),
+                         methods=("bca", "percentile")) -> None:
     import cxresearch.drivers as drv
 
     warm, names = simulate(500, 5)
@@ -90,12 +91,12 @@ def bootstrap_old_vs_new(n_boot: int = 1000, n: int = 100_000) -> None:
     with _OldBootstrap():
         drv.shapley(warm, outcome="y", drivers=names, ci=True, n_boot=60, seed=0)
     rows = []
-    for p in (15, 20):
+    for p in ps:
         df, names = simulate(n, p, seed=p)
         t0 = time.perf_counter()
         drv.shapley(df, outcome="y", drivers=names)
         t_point = time.perf_counter() - t0
-        for method in ("bca", "percentile"):
+        for method in methods:
             kw = dict(outcome="y", drivers=names, ci=True, n_boot=n_boot, seed=1, ci_method=method)
             t0 = time.perf_counter()
             new = drv.shapley(df, **kw).importance
@@ -122,9 +123,11 @@ def main() -> None:
     ap.add_argument("--bootstrap", action="store_true",
                     help="only the issue-14 comparison of the old and new bootstrap")
     ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--p", type=int, nargs="+", default=[15, 20], help="with --bootstrap")
+    ap.add_argument("--methods", nargs="+", default=["bca", "percentile"], help="with --bootstrap")
     args = ap.parse_args()
     if args.bootstrap:
-        bootstrap_old_vs_new(args.n_boot)
+        bootstrap_old_vs_new(args.n_boot, ps=args.p, methods=args.methods)
         return
 
     import pingouin as pg

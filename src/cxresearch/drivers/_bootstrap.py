@@ -57,10 +57,12 @@ def replicate_corrs(X: np.ndarray, w: np.ndarray | None, n_boot: int, rng) -> np
     iu, ju = np.triu_indices(q)
     m = 1 + q + iu.size
     # Z' = [1, x, x_j x_k]' ∘ w, built once (m x n, the layout BLAS multiplies fastest here)
+    XT = np.ascontiguousarray(Xc.T)
     ZT = np.empty((m, n))
     ZT[0] = base
-    ZT[1 : 1 + q] = (Xc * base[:, None]).T
-    ZT[1 + q :] = (Xc[:, iu] * Xc[:, ju] * base[:, None]).T
+    np.multiply(XT, base, out=ZT[1 : 1 + q])
+    for k, (i, j) in enumerate(zip(iu, ju, strict=True)):  # row by row: no n x m temporaries
+        np.multiply(ZT[1 + i], XT[j], out=ZT[1 + q + k])
     reps_chunk = max(1, min(n_boot, BATCH_BYTES // (16 * n)))
     out = np.empty((n_boot, q, q))
     C_buf = np.empty((reps_chunk, n))
