@@ -22,9 +22,12 @@ Measured on the shared 2-core development machine under load (load average about
 2026-12-02 (seconds; ``n_boot`` 1,000, n = 100,000):
 
     p   ci_method    point  old     new    speed-up  max |Δ CI limit|  mean CI width
-    15  bca          0.19   78.5    14.9   5.3x      1.3e-05           0.0025
-    15  percentile   0.19   65.2    14.1   4.6x      6.8e-14           0.0025
+    15  bca          0.07   67.8    9.0    7.5x      1.3e-05           0.0025
+    15  percentile   0.07   48.7    8.0    6.1x      6.8e-14           0.0025
     20  bca          0.40   362.3   21.2   17.1x     1.0e-05           0.0017
+
+(p = 15 after the in-place cross-product rows; an earlier run before that change: bca 78.5 s -> 14.9 s,
+percentile 65.2 s -> 14.1 s. The p = 20 row is from that earlier run; p = 20 percentile not timed.)
 
 At p = 20 the old cost was the subset walk per replicate (and per jackknife group), now 32 replicates
 share one walk; at p = 15 what remains is the bootstrap's own O(n B) part — drawing 10^8 row indices
