@@ -340,7 +340,15 @@ def horizon(
     stable trait. ``method="auto"`` lets the cluster-robust Mundlak test decide: its auxiliary
     regression is the pooled one plus the customers' mean lags, and its lag coefficients equal the
     within ones exactly; the pooled model survives only if the means add nothing (p >= alpha), in
-    which case it is the more efficient estimator and is kept.
+    which case it is the more efficient estimator and is kept. Measured
+    (``benchmarks/coverage_horizon.py``: 15 panels per truth, 800 customers × 10 years,
+    ``max_lag=6``, ``n_boot=50``, true horizons 3, 0, 5, 2): with a trait (loyalty shifted by
+    1 × the customer's mean satisfaction − 6) the test rejected the pooled model in 60 of 60 panels,
+    the default's H equalled the truth in 59 of 60 and its interval covered it in 60 of 60, against
+    5 of 60 and 32 of 60 for the pooled estimator; without a trait the test rejected in 7 of 60
+    (5 of them in the 15 no-effect panels; over 120 further panels its rejection rate was 5.0%
+    with no effect and 7.5% with lags 0.3, 0.2, nominal 5%), H equalled the truth in 58 of 60 and
+    the interval covered it in 60 of 60.
 
     Feedback: the within estimator needs strict exogeneity — this year's loyalty shock must not move
     later satisfaction. A loyal customer who buys more and is served more may grow more satisfied
