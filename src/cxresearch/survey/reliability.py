@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, CXWarning, NotEstimableWarning
 from cxresearch.survey import _design as core
 
@@ -286,8 +287,8 @@ def item_total(
     return pd.DataFrame(rows)
 
 
-@dataclass(frozen=True)
-class ReliabilityResult:
+@dataclass(frozen=True, repr=False)
+class ReliabilityResult(ResultDisplay):
     """Reliability of each scale (dimension).
 
     Attributes
