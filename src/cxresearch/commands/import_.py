@@ -32,6 +32,9 @@ def register(sub) -> None:
     p.add_argument("--skip-imported", action="store_true",
                    help="leave out files whose content was imported for the client before, instead "
                    "of refusing the call (load a whole delivery folder again)")
+    p.add_argument("--encoding", default=None, metavar="CODEC",
+                   help="text encoding of the CSV files (e.g. utf-8, gbk, big5, cp1252) instead of "
+                   "detecting it; the whole file must still decode cleanly")
     p.add_argument("--check", action="store_true",
                    help="read and validate only; write nothing (the store is not created)")
     p.add_argument("data", nargs="+", metavar="DATA", help="data files to import")
@@ -52,7 +55,7 @@ def run(args) -> int:
         report = store.import_files(
             args.data, client=args.client, codebook=args.codebook, table=args.table,
             employee_scale=tuple(args.employee_scale), skip_imported=args.skip_imported,
-            dry_run=args.check,
+            dry_run=args.check, encoding=args.encoding,
         )
         ok = True
         if not args.check and report.rows_by_table.get("missing_codes"):
@@ -93,7 +96,7 @@ def _check_without_store(args) -> int:
             report = store.import_files(
                 args.data, client=args.client, codebook=args.codebook, table=args.table,
                 employee_scale=tuple(args.employee_scale), skip_imported=args.skip_imported,
-            dry_run=True,
+            dry_run=True, encoding=args.encoding,
             )
     for line in describe(report, store=Path(args.store), check=True):
         print(line)

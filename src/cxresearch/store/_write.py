@@ -33,7 +33,8 @@ class StoreWriter:
 
     def import_files(self, paths: Sequence[str | Path] | str | Path, *, client: str, codebook,
                      table: str = "auto", employee_scale: tuple[float, float] = (1, 5),
-                     skip_imported: bool = False, dry_run: bool = False) -> ImportReport:
+                     skip_imported: bool = False, dry_run: bool = False,
+                     encoding: str | None = None) -> ImportReport:
         """Check files against the codebook and load them in one transaction.
 
         Every file is read and validated first and every problem of every file is collected; only
@@ -64,6 +65,10 @@ class StoreWriter:
         dry_run : bool, default False
             Read and validate everything, write nothing; the report tells what would be written
             (``import_id`` 0).
+        encoding : str, optional
+            The text encoding of the CSV files (and of the strings of ``.sav`` files) when
+            detection is not wanted (e.g. ``gbk``, ``big5``, ``cp1252``); the whole file must
+            still decode cleanly in it. Excel and Parquet files ignore it.
 
         Returns
         -------
@@ -84,6 +89,14 @@ class StoreWriter:
         """
         started = time.perf_counter()
         check_flag("dry_run", dry_run)
+        if encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(str(encoding))
+            except LookupError:
+                raise CXValueError(f"encoding {encoding!r} is not a known codec (e.g. utf-8, gbk, "
+                                   "gb18030, big5, cp1252, latin-1)") from None
         check_flag("skip_imported", skip_imported)
         if not dry_run:
             self._check_writable("import")
@@ -99,7 +112,7 @@ class StoreWriter:
         cb, cb_yaml, cb_sha = resolve_codebook(codebook)
         batch = read_batch(paths, codebook=cb, table=table, employee_scale=scale,
                            imported=lambda digest: imported_before(self.con, client, digest),
-                           skip_imported=skip_imported, client=client)
+                           skip_imported=skip_imported, client=client, encoding=encoding)
         problems = list(batch.problems)
         problems += store_problems(self.con, client, batch)
         if problems:
