@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 TABLE_CHOICES = ("auto", "responses", "customers", "employees", "comments")
+#: seconds an import waits for a store another process holds (a report copying its snapshot)
+IMPORT_WAIT = 120.0
 
 
 def register(sub) -> None:
@@ -48,7 +50,7 @@ def run(args) -> int:
     existed = store_path.exists()
     if args.check and not existed:
         return _check_without_store(args)
-    store = Store(store_path, read_only=args.check)
+    store = Store(store_path, read_only=args.check, wait=IMPORT_WAIT)  # a report may be taking its snapshot
     ok = False
     summary = None
     try:
