@@ -140,7 +140,7 @@ def decode_text(
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise _undecodable(name, data, [(encoding, exc)]) from None
-        _check_plausible(text, name, normalise_encoding(info.name), forced=True)
+        _check_plausible(text, name, normalise_encoding(encoding), forced=True)
         return text, encoding
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
@@ -204,7 +204,7 @@ def _check_not_binary(data: bytes, name: str) -> None:
         if data.startswith(magic):
             raise _file_problem(
                 name,
-                f"a text file (CSV); this is {what} with a text suffix: give it the suffix {suffix}",
+                f"a text file (CSV); not a text file, it looks like {what}: give it the suffix {suffix}",
                 f"bytes {data[:4].hex(' ')} at the start",
                 header=f"{name}: not a text file, it looks like {what}",
             )
@@ -220,8 +220,8 @@ def _nul_problem(name: str, data: bytes) -> DataValidationError:
                 row=_row_of_offset(data, at),
                 column=None,
                 value=f"a NUL byte (00) at byte offset {at}, character {at - line_start + 1} of the line",
-                expected="text without NUL bytes (a NUL cuts a text short when stored); remove it, "
-                "or give the file's encoding if it is UTF-16",
+                expected="text without NUL bytes: the file holds NUL bytes (a NUL cuts a text short "
+                "when stored); remove them, or give the file's encoding if it is UTF-16",
             )
         ],
         header=f"{name}: the file holds NUL bytes",
@@ -254,7 +254,7 @@ def _check_plausible(text: str, name: str, enc: str, *, forced: bool = False) ->
                 row=row,
                 column=None,
                 value=f"U+{ord(ch):04X}, {kind}, when read as {enc}",
-                expected=f"plain text in one encoding; {hint}",
+                expected=f"plain text in one encoding: the text is not plausible as {enc}; {hint}",
             )
         ],
         header=f"{name}: the text is not plausible as {enc}",
@@ -301,8 +301,8 @@ def mixed_problem(name: str, bad: int, first: int, n_utf8: int, n_other: int) ->
                 column=None,
                 value=f"{n_utf8} line(s) of UTF-8 text and {n_other} line(s) in another encoding "
                 f"(e.g. GBK); row {first} is the first non-ASCII row",
-                expected="text in one encoding throughout; save the whole file again in one "
-                "encoding (e.g. UTF-8)",
+                expected="text in one encoding throughout: the file mixes text encodings (UTF-8 "
+                "and another); save the whole file again in one encoding (e.g. UTF-8)",
             )
         ],
         header=f"{name}: the file mixes text encodings (row {bad} differs from row {first})",
@@ -361,8 +361,8 @@ def _undecodable(
         column=None,
         value=f"bytes {bad} at byte offset {exc.start}",
         expected=(
-            f"text in one encoding (tried {tried}; {enc} got furthest and fails here); "
-            "give the file's encoding explicitly"
+            f"text in one encoding: cannot decode the file as text (tried {tried}; {enc} got "
+            "furthest and fails here); give the file's encoding explicitly (--encoding)"
         ),
     )
     return DataValidationError([problem], header=f"{name}: cannot decode the file as text")
@@ -426,8 +426,8 @@ def read_csv_raw(
     if "\r" in text and "\n" not in text:
         raise _file_problem(
             name,
-            "lines ending in LF or CR LF (Unix or Windows line endings); save the file again as "
-            "CSV from Excel or a text editor",
+            "lines ending in LF or CR LF (Unix or Windows line endings), not old Mac line endings "
+            "(CR only); save the file again as CSV from Excel or a text editor",
             f"{text.count(chr(13))} line(s) ending in CR only (old Mac line endings), no LF",
             header=f"{name}: old Mac line endings (CR only)",
         )
@@ -466,7 +466,8 @@ def read_csv_raw(
                         row=row,
                         column=None,
                         value=f"{n_fields} fields",
-                        expected=f"{width} fields like the header",
+                        expected=f"{width} fields like the header: the row has more fields than "
+                        "the header",
                     )
                     for row, n_fields in long_rows
                 ],
@@ -484,8 +485,8 @@ def read_csv_raw(
                     row=row,
                     column=None,
                     value=f"{n_fields} field(s)",
-                    expected=f"{width} fields like the header (a row cut short: its last answers "
-                    "would be stored as blank)",
+                    expected=f"{width} fields like the header: the row has fewer fields than the "
+                    "header (a row cut short: its last answers would be stored as blank)",
                 )
                 for row, n_fields in short[:50]
             ],
@@ -670,7 +671,7 @@ def read_xlsx_raw(path: Path, *, sheet: str | int | None = None) -> RawTable:
                         column=col,
                         value=formula,
                         expected="a value: the cell holds a formula without a calculated value "
-                        "(the program that wrote the file does not calculate); open the file in "
+                        "(the program that wrote the file did not calculate it); open the file in "
                         "Excel or LibreOffice and save it, or paste the values",
                     )
                     for row, col, formula in uncached[:50]

@@ -264,7 +264,7 @@ def _peek_columns(path: Path, fmt: str, encoding: str | None = None) -> list[str
 
 def _detect_table(path: Path, fmt: str, codebook, *, encoding: str | None = None) -> str | None:
     columns = _peek_columns(path, fmt, encoding)
-    if columns is None:
+    if not columns:  # unreadable or no header: the survey reader says what is wrong
         return "responses"  # let the survey reader say what is wrong with the file
     cols = {str(c).strip().lower() for c in columns}
     if {"customer_id", "year"} <= cols and cols & {"active", "churned"}:
