@@ -261,17 +261,33 @@ def _check_plausible(text: str, name: str, enc: str, *, forced: bool = False) ->
     )
 
 
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _non_ascii_lines(data: bytes):
+    """``(row, line)`` of every line holding a byte above 0x7F, in one linear scan (no list of
+    all lines: a 1 GB file is not split into millions of objects)."""
+    pos, row = 0, 1
+    m = _HIGH_BYTE.search(data)
+    while m is not None:
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.start())
+        end = len(data) if end < 0 else end
+        row += data.count(b"\n", pos, start)
+        pos = start
+        yield row, data[start:end]
+        m = _HIGH_BYTE.search(data, end)
+
+
 def _line_kinds(data: bytes):
-    """Per line: ``(row, kind)`` with kind 0 ASCII, 1 UTF-8 with non-ASCII, 2 not UTF-8."""
-    for i, line in enumerate(data.split(b"\n"), start=1):
-        if line.isascii():
-            continue
+    """Per non-ASCII line: ``(row, kind)`` with kind 1 UTF-8 text, 2 not UTF-8."""
+    for row, line in _non_ascii_lines(data):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
-            yield i, 2
+            yield row, 2
         else:
-            yield i, 1
+            yield row, 1
 
 
 def _mixed_rows(data: bytes) -> tuple[int, int, int, int] | None:
@@ -322,7 +338,13 @@ def _detect_legacy(data: bytes, candidates: tuple[str, ...]) -> str | None:
     ``latin-1``); None when no candidate decodes the whole file."""
     from charset_normalizer import from_bytes
 
-    sample = b"\n".join(line for line in data.split(b"\n") if not line.isascii())[: 1 << 18]
+    lines, size = [], 0
+    for _, line in _non_ascii_lines(data):  # whole lines, up to 256 KiB: no character cut in two
+        lines.append(line)
+        size += len(line) + 1
+        if size >= 1 << 18:
+            break
+    sample = b"\n".join(lines)
     matches = list(from_bytes(sample, cp_isolation=list(DETECT_ENCODINGS)))
     order = {e: i for i, e in enumerate(DETECT_ENCODINGS)}
     ranked = sorted(
@@ -415,6 +437,7 @@ def read_csv_raw(
     name = path.name
     data = path.read_bytes()
     text, enc = decode_text(data, name=name, encoding=encoding)
+    del data  # one copy of the file at a time: bytes, then text, then the body as UTF-8 bytes
     if not text.strip():
         raise _file_problem(
             name,
@@ -432,6 +455,9 @@ def read_csv_raw(
             header=f"{name}: old Mac line endings (CR only)",
         )
     first_line, _, body = text.partition("\n")
+    del text
+    raw_body = body.encode("utf-8")  # pandas and pyarrow parse bytes (a StringIO is encoded again)
+    del body
     sep = _sniff_separator(first_line, path.suffix.lower())
     header_row = next(csv.reader([first_line.rstrip("\r")], delimiter=sep), [])
     width = len(header_row)
@@ -445,7 +471,8 @@ def read_csv_raw(
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                _io.StringIO(body),
+                _io.BytesIO(raw_body),
+                encoding="utf-8",
                 sep=sep,
                 header=None,
                 names=range(width),
@@ -457,7 +484,7 @@ def read_csv_raw(
                 engine="c",
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        long_rows = _long_rows(body, sep, width)
+        long_rows = _long_rows(raw_body.decode("utf-8"), sep, width)
         if long_rows:
             raise DataValidationError(
                 [
@@ -476,7 +503,8 @@ def read_csv_raw(
         raise _file_problem(name, "a readable delimited text file", str(exc).strip()) from None
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
-    short = _short_rows(body, sep, width)
+    short = _short_rows(raw_body, sep, width)
+    del raw_body
     if short:
         raise DataValidationError(
             [
@@ -521,7 +549,7 @@ def _long_rows(body: str, sep: str, width: int) -> list[tuple[int, int]]:
     return out
 
 
-def _short_rows(body: str, sep: str, width: int) -> list[tuple[int, int]]:
+def _short_rows(body: bytes, sep: str, width: int) -> list[tuple[int, int]]:
     """``(row, fields)`` of every non-blank record with fewer fields than the header.
 
     pandas fills a short record's last cells with NaN without a word; pyarrow's CSV parser counts
@@ -541,7 +569,7 @@ def _short_rows(body: str, sep: str, width: int) -> list[tuple[int, int]]:
 
     try:
         pacsv.read_csv(
-            _io.BytesIO(body.encode("utf-8")),
+            _io.BytesIO(body),
             read_options=pacsv.ReadOptions(
                 column_names=[f"c{i}" for i in range(width)], use_threads=False, block_size=1 << 24
             ),
@@ -560,7 +588,7 @@ def _short_rows(body: str, sep: str, width: int) -> list[tuple[int, int]]:
     if all(n is not None and n >= 1 for n, _ in found):
         return sorted((int(n) + 1, k) for n, k in found)
     out = []
-    for i, rec in enumerate(csv.reader(_io.StringIO(body), delimiter=sep)):
+    for i, rec in enumerate(csv.reader(_io.StringIO(body.decode("utf-8")), delimiter=sep)):
         if 0 < len(rec) < width and any(f.strip() for f in rec):
             out.append((i + 2, len(rec)))
     return out

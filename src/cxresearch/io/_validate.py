@@ -6,6 +6,7 @@ are reported. The happy path makes no per-cell Python calls.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -550,7 +551,7 @@ def _as_text(s: pd.Series, column: _Column) -> pd.Series:
     txt = txt.reset_index(drop=True)
     present = txt.notna().to_numpy()
     nul = np.zeros(len(txt), dtype=bool)
-    if present.any():
+    if present.any() and "\x00" in "".join(map(str, txt[present].tolist())):  # one C-level scan
         nul[present] = txt[present].astype(str).str.contains("\x00", regex=False).to_numpy(dtype=bool)
     if nul.any():
         column.flag(nul, txt.to_numpy(dtype=object)[nul],
@@ -582,8 +583,11 @@ def normalise_ids(ids: pd.Series) -> pd.Series:
     present = ids.notna()
     if not present.any():
         return ids
+    first = str(ids[present].iloc[0])
+    if not re.fullmatch(_WHOLE_WITH_ZEROS, first):  # one look rules out most id columns (R000123)
+        return ids
     vals = ids[present].astype(str)
-    if not vals.str.contains(".", regex=False).any():
+    if "." not in "".join(vals.tolist()):
         return ids
     if not vals.str.fullmatch(_WHOLE_WITH_ZEROS).all():
         return ids

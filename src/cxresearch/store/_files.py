@@ -258,8 +258,13 @@ def _peek_columns(path: Path, fmt: str, encoding: str | None = None) -> list[str
             return [str(c) for c in row if c is not None]
         import csv
 
-        with open(path, encoding=encoding or _encoding(path), newline="") as fh:
-            first = fh.readline().lstrip("\ufeff").rstrip("\r\n")
+        with open(path, "rb") as fh:  # the header only: the reader decodes and checks the whole file
+            head = fh.read(1 << 16).split(b"\n", 1)[0]
+        try:
+            first = head.decode(encoding or "utf-8")
+        except (UnicodeDecodeError, LookupError):
+            first = head.decode("gb18030", errors="replace")
+        first = first.lstrip("\ufeff").rstrip("\r\n")
         sep = "\t" if path.suffix.lower() == ".tsv" else max(",\t;|", key=first.count)
         return next(csv.reader([first], delimiter=sep), [])
     except Exception:
