@@ -259,7 +259,10 @@ def _peek_columns(path: Path, fmt: str, encoding: str | None = None) -> list[str
         import csv
 
         with open(path, "rb") as fh:  # the header only: the reader decodes and checks the whole file
-            head = fh.read(1 << 16).split(b"\n", 1)[0]
+            head = fh.read(1 << 16)
+        if b"\x00" in head or head.startswith((b"PK\x03\x04", b"PAR1", b"$FL2", b"$FL3", b"\xd0\xcf\x11\xe0")):
+            return None  # not text: the reader says what it looks like
+        head = head.split(b"\n", 1)[0]
         try:
             first = head.decode(encoding or "utf-8")
         except (UnicodeDecodeError, LookupError):
