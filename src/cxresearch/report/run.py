@@ -531,10 +531,15 @@ def run_report(
         # one consistent copy of the client's rows for the whole run: an import running meanwhile
         # neither kills the report nor changes its bases between chapters
         from cxresearch.store import snapshot
+        from cxresearch.store._snapshot import UnknownClient
 
         work = Path(tempfile.mkdtemp(prefix="cx-store-"))
         try:
             store_file = str(snapshot(params.data.store, params.client, work / "snapshot.duckdb"))
+        except UnknownClient as exc:
+            shutil.rmtree(work, ignore_errors=True)
+            raise ParamsError(f"{params.source or params_path}: client: {params.client!r} is not in store "
+                              f"{params.data.store}; clients there: {', '.join(exc.clients) or '(none)'}") from None
         except CXError as exc:
             shutil.rmtree(work, ignore_errors=True)
             raise ParamsError(f"{params.source or params_path}: data.store: {exc}") from None

@@ -20,6 +20,14 @@ from cxresearch.errors import CXError
 SNAPSHOT_WAIT = 600.0
 
 
+class UnknownClient(CXError):
+    """The client has no import in the store; ``clients`` lists those it has."""
+
+    def __init__(self, message: str, clients: list[str]):
+        super().__init__(message)
+        self.clients = clients
+
+
 def is_lock_conflict(exc: BaseException) -> bool:
     """Whether a DuckDB error says another process holds the file's lock."""
     msg = str(exc).lower()
@@ -74,6 +82,8 @@ def snapshot(store: str | Path, client: str, dest: str | Path, *, wait: float = 
     ------
     CXError
         The store cannot be opened (no such file, not a store, still held after ``wait`` s).
+    UnknownClient
+        The client has no import in the store (a :class:`CXError`; ``clients`` lists the others).
     """
     import duckdb
 
@@ -108,6 +118,11 @@ def snapshot(store: str | Path, client: str, dest: str | Path, *, wait: float = 
                 "AND table_schema = 'main'").fetchall()}
             if "meta" not in tables:
                 raise CXError(f"{str(src)!r} is not a cxresearch store (no 'meta' table)")
+            clients = [r[0] for r in con.execute(
+                "SELECT DISTINCT client FROM cx_src.main.imports ORDER BY client").fetchall()]
+            if client not in clients:
+                raise UnknownClient(f"client {client!r} is not in store {str(src)!r}; clients there: "
+                                    f"{', '.join(clients) or '(none)'}", clients)
             con.execute("BEGIN TRANSACTION")
             con.execute("CREATE TABLE meta AS SELECT * FROM cx_src.main.meta")
             for table in (*CLIENT_TABLES, "codebooks"):
