@@ -56,6 +56,7 @@ KEEP = [
  "价格2024年上涨了15%", "等了3天", "model XC-2000 broke", "order 20240315 delivered", "满意度8分", "2025-03-01 visit",
  "spent 12,500 yuan", "服务很好", "The service was great", "version 1.2.3", "王牌产品", "Mr", "小时候", "老客户",
  "ISO 9001 certified", "wave 2025 results",
+ "+11.53", "+11.53 0.034 364", "-0.25 +1.5 (0.8, 2.2)", "1,234 5,678",
 ]
 
 

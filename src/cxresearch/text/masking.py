@@ -38,8 +38,12 @@ _EMAIL = re.compile(
 )
 _SEP = r"[\s\-.]"
 _PHONES = (
-    # international: +CC or 00CC (optionally in parentheses), then 2-6 groups; 8+ digits in all
-    re.compile(rf"(?<![\w+])(?:\(?\+\d{{1,3}}\)?|\b00\d{{1,3}}){_SEP}?(?:\(?\d{{1,5}}\)?{_SEP}?){{1,5}}\d{{2,}}(?![\d])"),
+    # international: +CC or 00CC (optionally in parentheses), then 2-6 groups spaced or dashed (not
+    # dotted: "+11.53 0.034" is a table row); 8+ digits in all
+    re.compile(
+        rf"(?<![\w+])(?=(?:[^\d\n]{{0,3}}\d){{8}})"  # 8+ digits ahead: not a signed number (+11.53)
+        r"(?:\(?\+\d{1,3}\)?|\b00\d{1,3})[\s\-]?(?:\(?\d{1,5}\)?[\s\-]?){1,5}\d{2,}(?![\d.,])"
+    ),
     # Chinese mobile: 1[3-9]x xxxx xxxx, groups spaced, dashed or dotted
     re.compile(rf"(?<![\d])1[3-9]\d{_SEP}?\d{{4}}{_SEP}?\d{{4}}(?![\d])"),
     # area code in parentheses: (415) 555-0199, (010)12345678, (02) 2345-6789, (020) 7946 0958
@@ -47,10 +51,10 @@ _PHONES = (
     # trunk prefix 0 and an area or mobile code: 010-12345678, 0755-8765432转123, 02-2345-6789,
     # 020 7946 0958, 0161 496 0000, 0912-345-678, 07700 900123
     re.compile(
-        rf"(?<![\d])0\d{{1,4}}{_SEP}\d{{3,8}}(?:{_SEP}\d{{3,4}})?(?:\s?(?:ext|转|x)\.?\s?\d{{1,5}})?(?![\d])"
+        rf"(?<![\d.,])(?=(?:[^\d\n]{{0,3}}\d){{8}})0\d{{1,4}}{_SEP}\d{{3,8}}(?:{_SEP}\d{{3,4}})?(?:\s?(?:ext|转|x)\.?\s?\d{{1,5}})?(?![\d])"
     ),
     # three groups of 3-4 digits (US 415-555-0199 / 415.555.0199, 400 820 8820), optional 1- prefix
-    re.compile(rf"(?<![\d])(?:1{_SEP})?\d{{3,4}}{_SEP}\d{{3,4}}{_SEP}\d{{3,4}}(?![\d])"),
+    re.compile(rf"(?<![\d.,])(?:1{_SEP})?\d{{3,4}}{_SEP}\d{{3,4}}{_SEP}\d{{3,4}}(?![\d])"),
     # eight-digit local numbers written 4+4 (Hong Kong, Taiwan, mainland), not two years
     re.compile(r"(?<![\d\-.])(?!19\d\d|20\d\d)[2-9]\d{3}[\s\-]\d{4}(?![\d\-.])"),
     # a bare run of 10 or 11 digits (a phone written without separators)
