@@ -138,7 +138,7 @@ def build_csv(path: Path, rows: int, seed: int = 0, block: int = 200_000) -> Non
             pd.DataFrame(cols).to_csv(fh, index=False, header=start == 0)
 
 
-def bench_csv(rows: int, folder: Path, old_src: str | None) -> None:
+def bench_csv(rows: int, folder: Path, old_src: str | None, repeat: int = 1) -> None:
     import json
     import os
     import subprocess
@@ -154,7 +154,8 @@ def bench_csv(rows: int, folder: Path, old_src: str | None) -> None:
     if old_src:
         runs.append((f"cxresearch import (old: {old_src})", "import", old_src))
     base = None
-    for label, mode, path in runs:
+    for label, mode, path in [r for _ in range(repeat) for r in runs]:  # rounds interleaved: the
+        # machine's load changes over minutes; each round compares like with like
         store = folder / f"{mode}-{len(label)}.duckdb"
         store.unlink(missing_ok=True)
         env = {**os.environ, "PYTHONPATH": path}
@@ -181,6 +182,7 @@ def main() -> None:
         "--keep", default=None, help="folder to keep the generated files in"
     )
     ap.add_argument("--csv", action="store_true", help="benchmark a store import of a CSV (issue 15)")
+    ap.add_argument("--repeat", type=int, default=1, help="with --csv: rounds of the runs (interleaved)")
     ap.add_argument("--old-src", default=None, metavar="DIR",
                     help="with --csv: also import with the cxresearch source tree in DIR (the old path)")
     args = ap.parse_args()
@@ -188,7 +190,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(args.keep or tmp)
             folder.mkdir(parents=True, exist_ok=True)
-            bench_csv(args.rows or 1_000_000, folder, args.old_src)
+            bench_csv(args.rows or 1_000_000, folder, args.old_src, args.repeat)
         return
     args.rows = args.rows or 200_000
     with tempfile.TemporaryDirectory() as tmp:
