@@ -70,4 +70,4 @@ processes = cx.drivers.importance(study.current(), outcome=v.outcome, drivers=st
 cx.tables.say_drivers(processes, **study.fmt)
 
 # %%
-cx.tables.driver_table(processes, name="process_importance", **study.fmt)
+cx.tables.driver_table(processes, name="process_importance", title=cx.tables.word("process_importance", study.lang), **study.fmt)

@@ -205,6 +205,19 @@ class Study:
             return RAKED_WEIGHT
         return self.params.variables.weight
 
+    @property
+    def survey_design(self):
+        """The study's :class:`cxresearch.survey.Design` (its weight column, see :attr:`weight`);
+        pass as ``design=`` to any survey estimate or test."""
+        from cxresearch.survey import Design
+
+        return Design(weights=self.weight)
+
+    def survey_data(self, *, current: bool = False):
+        """``(frame, design)``: the responses (all waves of the window, or the focus wave with
+        ``current=True``) together with the design to analyse them with."""
+        return (self.current() if current else self.responses()), self.survey_design
+
     # -- labels ---------------------------------------------------------------------------------
     def label(self, name: str) -> str:
         """The codebook label of variable ``name`` in the report language."""
