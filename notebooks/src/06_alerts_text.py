@@ -35,7 +35,7 @@ codeframe = cx.text.default_codeframe()
 cases = cx.alerts.alert_cases(study.with_comments(), rules=study.alert_rules, customers=study.customers(), current=study.wave, score=v.outcome)
 
 # %%
-alert_counts = cx.alerts.alert_counts(cases, by=v.by[0])
+alert_counts = cx.alerts.alert_counts(cases, by=v.by[0], anonymity_min=study.thresholds.anonymity_min)
 
 # %%
 cx.tables.say_alerts(cases, alert_counts, **study.fmt)

@@ -392,8 +392,10 @@ class _Verbatims:
     def _repr_pretty_(self, p, cycle) -> None:
         p.text("\n".join(q for q, _ in self.items))
 
-def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None) -> _Verbatims:
-    """Customer comments shown as quotations, escaped (markup in a comment is shown as text).
+def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None, mask: bool = True,
+              codeframe=None) -> _Verbatims:
+    """Customer comments shown as quotations, escaped (markup in a comment is shown as text) and,
+    by default, with personal data masked.
 
     Parameters
     ----------
@@ -401,8 +403,18 @@ def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None) ->
         The comments, as written.
     sources : sequence of str, optional
         One attribution per quote (e.g. branch and year) — never a respondent identifier.
+    mask : bool, default True
+        Mask phone numbers, e-mail addresses, identity numbers and names
+        (:func:`cxresearch.text.mask_pii`) — whatever the caller did before: nothing the masker
+        catches reaches a report through a quotation.
+    codeframe : Codeframe, dict, path or None
+        The masking forms (default codeframe if None).
     """
     quotes = [str(q) for q in quotes]
+    if mask:
+        from cxresearch.text import mask_pii
+
+        quotes = [mask_pii(q, codeframe=codeframe) for q in quotes]
     srcs = [str(s) for s in sources] if sources is not None else [""] * len(quotes)
     if len(srcs) != len(quotes):
         raise CXValueError(f"sources must have one entry per quote ({len(quotes)}); got {len(srcs)}")
