@@ -10,6 +10,19 @@ on every item, about 3 % of answers coded), then times
 
 Usage: ``python benchmarks/bench_import.py [--rows N] [--keep DIR]``. Prints wall-clock and CPU
 time of each step (CPU time is the better guide on a loaded, shared machine).
+
+``--csv`` (issue 15) benchmarks a store import of a survey CSV instead, side by side in one run:
+a CSV of ``--rows`` respondents (25 columns: ids, wave, branch, weight, 18 items, a comment) is
+imported into a new DuckDB store
+
+* by the baseline: ``pandas.read_csv`` then ``CREATE TABLE … AS SELECT`` in DuckDB (no checks),
+* by ``cxresearch import`` (``Store.import_files``: decode and verify, validate every cell, one
+  transaction), and
+* with ``--old-src DIR``, by the cxresearch source tree in ``DIR`` (e.g. a checkout of an earlier
+  commit's ``src``) — the old path,
+
+each in a fresh process, reporting wall time and peak resident memory (``ru_maxrss``) against the
+file size. Targets: peak ≤ 3 × the file, time ≤ 1.3 × the baseline.
 """
 
 from __future__ import annotations
@@ -65,15 +78,121 @@ def build(path: Path, rows: int, seed: int = 0) -> pd.DataFrame:
     return df
 
 
+CSV_CODEBOOK = {
+    "study": "bench",
+    "version": "1",
+    "variables": [
+        {"name": "respondent_id", "kind": "id", "role": "id"},
+        {"name": "customer_id", "kind": "id", "required": False},
+        {"name": "wave", "kind": "wave", "role": "wave"},
+        {"name": "branch", "kind": "category", "role": "segment",
+         "values": {b: {"zh": f"分公司{b}", "en": f"Branch {b}"} for b in range(1, 9)}},
+        {"name": "weight", "kind": "weight", "role": "weight"},
+        *({"name": f"q{j:02d}", "kind": "likert", "min": 1, "max": 5} for j in range(1, 19)),
+        {"name": "comment", "kind": "text", "role": "text", "required": False},
+    ],
+}
+
+_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+mode, csv, store = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+t0 = time.perf_counter()
+if mode == "baseline":
+    import duckdb, pandas as pd
+    frame = pd.read_csv(csv)
+    con = duckdb.connect(str(store))
+    con.register("f", frame)
+    con.execute("CREATE TABLE responses AS SELECT * FROM f")
+    con.close()
+    rows = len(frame)
+else:
+    from cxresearch.store import Store
+    with Store(store) as st:
+        rows = st.import_files([csv], client="bench", codebook=json.loads(sys.argv[4])).rows_by_table["responses"]
+wall = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"wall": wall, "peak": peak, "rows": int(rows)}))
+"""
+
+
+def build_csv(path: Path, rows: int, seed: int = 0, block: int = 200_000) -> None:
+    """A survey CSV of ``rows`` respondents, written in blocks (no frame of the whole file)."""
+    rng = np.random.default_rng(seed)
+    comments = np.array(["", "", "服务很好", "Great service, thanks", "价格太贵了，配件等待时间长",
+                         "The engineer came late", ""], dtype=object)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        for start in range(0, rows, block):
+            n = min(block, rows - start)
+            ids = np.arange(start, start + n)
+            cols = {
+                "respondent_id": [f"R{i:08d}" for i in ids],
+                "customer_id": [f"C{i:08d}" for i in ids],
+                "wave": 2025,
+                "branch": rng.integers(1, 9, n),
+                "weight": rng.uniform(0.3, 3.0, n).round(4),
+            }
+            for j in range(1, 19):
+                cols[f"q{j:02d}"] = rng.integers(1, 6, n)
+            cols["comment"] = comments[rng.integers(0, len(comments), n)]
+            pd.DataFrame(cols).to_csv(fh, index=False, header=start == 0)
+
+
+def bench_csv(rows: int, folder: Path, old_src: str | None, repeat: int = 1) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    csv = folder / "bench.csv"
+    t0 = time.perf_counter()
+    build_csv(csv, rows)
+    size = csv.stat().st_size
+    print(f"built {csv.name}: {rows:,} rows x 25 columns, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s")
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    runs = [("baseline pandas + DuckDB", "baseline", src), ("cxresearch import (this tree)", "import", src)]
+    if old_src:
+        runs.append((f"cxresearch import (old: {old_src})", "import", old_src))
+    base = None
+    for label, mode, path in [r for _ in range(repeat) for r in runs]:  # rounds interleaved: the
+        # machine's load changes over minutes; each round compares like with like
+        store = folder / f"{mode}-{len(label)}.duckdb"
+        store.unlink(missing_ok=True)
+        env = {**os.environ, "PYTHONPATH": path}
+        done = subprocess.run([sys.executable, "-c", _CHILD, mode, str(csv), str(store), json.dumps(CSV_CODEBOOK)],
+                              capture_output=True, text=True, env=env)
+        if done.returncode:
+            print(f"{label}: failed\n{done.stderr[-2000:]}")
+            continue
+        res = json.loads(done.stdout.strip().splitlines()[-1])
+        base = res if mode == "baseline" else base
+        ratio = f"  {res['wall'] / base['wall']:.2f} x baseline time" if base and mode != "baseline" else ""
+        print(f"{label:<40} {res['wall']:7.1f} s   peak {res['peak'] / 1e6:7.0f} MB = "
+              f"{res['peak'] / size:5.1f} x file{ratio}   ({res['rows']:,} rows)")
+        store.unlink(missing_ok=True)
+        store.with_name(store.name + ".wal").unlink(missing_ok=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--rows", type=int, default=None, help="default 200,000 (.sav) or 1,000,000 (--csv)")
     ap.add_argument(
-        "--keep", default=None, help="folder to keep the generated .sav and codebook in"
+        "--keep", default=None, help="folder to keep the generated files in"
     )
+    ap.add_argument("--csv", action="store_true", help="benchmark a store import of a CSV (issue 15)")
+    ap.add_argument("--repeat", type=int, default=1, help="with --csv: rounds of the runs (interleaved)")
+    ap.add_argument("--old-src", default=None, metavar="DIR",
+                    help="with --csv: also import with the cxresearch source tree in DIR (the old path)")
     args = ap.parse_args()
+    if args.csv:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(args.keep or tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            bench_csv(args.rows or 1_000_000, folder, args.old_src, args.repeat)
+        return
+    args.rows = args.rows or 200_000
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)

@@ -145,7 +145,8 @@ def test_alert_counts_for_the_report(small):
     responses, customers = small
     ac = alerts.alert_cases(responses, rules=RULES, customers=customers)
     counts = alerts.alert_counts(ac)
-    assert list(counts.columns) == ["branch", "rule", "owner", "n", "n_responses", "estimate"]
+    assert list(counts.columns) == ["branch", "rule", "owner", "n", "n_responses", "estimate", "suppressed"]
+    assert not counts["suppressed"].any()
     assert len(counts) == 2 * 4  # every branch × rule, zeros included
     assert counts["n"].sum() == len(ac.firings)
     row = counts[(counts.branch == 2) & (counts.rule == "hv")].iloc[0]
@@ -153,6 +154,28 @@ def test_alert_counts_for_the_report(small):
     assert not counts.isin(["A", "B", "D", "E"]).any().any()
     tot = alerts.alert_counts(ac, by="rule").set_index("rule")
     assert tot.loc["complaint", "n"] == 2 and tot.loc["low", "n_responses"] == 5
+
+
+def test_alert_counts_of_a_branch_under_the_anonymity_minimum_are_suppressed(small):
+    from cxresearch import tables
+
+    responses, customers = small
+    ac = alerts.alert_cases(responses, rules=RULES, customers=customers)
+    counts = alerts.alert_counts(ac, anonymity_min=3)  # branch 1: 2 respondents, branch 2: 3
+    small_branch = counts[counts.branch == 1]
+    assert (small_branch["n_responses"] == 2).all() and small_branch["suppressed"].all()
+    assert small_branch["n"].isna().all() and small_branch["estimate"].isna().all()
+    big = counts[counts.branch == 2]
+    assert not big["suppressed"].any() and big["n"].notna().all()
+    table = tables.alert_table(counts, name="alerts", lang="en")
+    html = table.to_html()
+    assert "Total" not in html  # a total would give the suppressed cells away
+    assert "anonymity minimum" in html
+    assert "–" in html
+    # the whole-wave totals by rule are not suppressed (base 5)
+    assert alerts.alert_counts(ac, by="rule", anonymity_min=3)["n"].notna().all()
+    with pytest.raises(ValueError, match="anonymity_min must be a whole number"):
+        alerts.alert_counts(ac, anonymity_min=-1)
 
 
 def test_rule_descriptions():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import cxresearch.drivers as drv
-from cxresearch.drivers import _bootstrap
+from cxresearch.drivers import _bootstrap, _kernels
 from cxresearch.errors import CXValueError, NotEstimableWarning
 from test_drivers import brute_lmg, make_data
 
@@ -57,7 +57,7 @@ def test_bootstrap_percentile_equals_brute_force_resampling(weighted):
     assert row["estimate"] == pytest.approx(imp["share"][0] - imp["share"][1], abs=1e-14)
     assert row["ci_lower"] == pytest.approx(np.quantile(diff01, 0.025), abs=1e-10)
     p = min(1.0, 2 * min((diff01 <= 0).mean(), (diff01 >= 0).mean()))
-    assert row["p_value"] == pytest.approx(p)
+    assert row["p_value"] == pytest.approx(max(p, 1 / 81))  # floored at 1/(B + 1) (issue 14)
     assert res.n_boot_used == 80 and res.ci_method == "percentile"
 
 
@@ -95,14 +95,18 @@ def test_bootstrap_bca_runs_reproducible_and_sensible():
     df, drivers = make_data(n=400, p=5, seed=22)
     df["d5"] = df["d4"] + np.random.default_rng(3).normal(size=len(df)) * 0.01  # near twin of d4
     drivers = [*drivers, "d5"]
-    a = drv.shapley(df, outcome="y", drivers=drivers, weights="w", ci=True, n_boot=300, seed=9)
-    b = drv.shapley(df, outcome="y", drivers=drivers, weights="w", ci=True, n_boot=300, seed=9)
+    kw = dict(outcome="y", drivers=drivers, weights="w", ci=True, n_boot=300, ci_method="bca")
+    a = drv.shapley(df, seed=9, **kw)
+    b = drv.shapley(df, seed=9, **kw)
     pd.testing.assert_frame_equal(a.importance, b.importance)
-    c = drv.shapley(df, outcome="y", drivers=drivers, weights="w", ci=True, n_boot=300, seed=10)
+    c = drv.shapley(df, seed=10, **kw)
     assert not np.allclose(a.importance["ci_lower"], c.importance["ci_lower"])
     imp = a.importance
     assert (imp["ci_lower"] <= imp["share"]).all() and (imp["share"] <= imp["ci_upper"]).all()
     assert a.ci_method == "bca" and a.settings["seed"] == 9
+    # the default is percentile (issue 14, benchmarks/coverage_drivers.py)
+    d = drv.shapley(df, outcome="y", drivers=drivers, weights="w", ci=True, n_boot=300, seed=9)
+    assert d.ci_method == "percentile"
     # the near-twins d4 and d5 split their share: their difference is not significant
     twin = a.differences.query("driver_a == 'd4' and driver_b == 'd5'").iloc[0]
     assert twin["ci_lower"] < 0 < twin["ci_upper"]
@@ -437,7 +441,6 @@ def test_bootstrap_interval_coverage_simulation():
     # the population correlation matrix. Nominal 95%: the pooled coverage of both interval kinds
     # must lie in [0.87, 0.99] (observed when written: BCa 0.925, percentile 0.925). A too-narrow
     # interval (e.g. half width) would cover about 65%.
-    from cxresearch.drivers import _kernels
 
     p = 3
     S = np.full((p, p), 0.3)
@@ -538,3 +541,60 @@ def test_logistic_weight_invariances():
     c = drv.logistic(df.assign(d0=df["d0"] * 10), outcome="hi", drivers=drivers, weights="w")
     np.testing.assert_allclose(c.importance["raw_weight"], a.importance["raw_weight"], rtol=1e-9)
     assert c.odds_ratios["coef"][0] == pytest.approx(a.odds_ratios["coef"][0] / 10, rel=1e-9)
+
+
+# --- issue 14: the batched bootstrap gives the old replicates -----------------------------------
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_batched_replicates_equal_the_one_at_a_time_loop(weighted, monkeypatch):
+    # same generator, same draws: the batched cross-products give the loop's replicates (to
+    # rounding), also when the replicates span several batches
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(700, 6)) + rng.normal(size=(700, 1))
+    w = rng.gamma(2.0, 0.5, 700) if weighted else None
+    monkeypatch.setattr(_bootstrap, "BATCH_BYTES", 16 * 700 * 7)  # 7 replicates per batch
+    new = _bootstrap.replicate_corrs(X, w, 30, np.random.default_rng(9))
+    old = _bootstrap.replicate_corrs_loop(X, w, 30, np.random.default_rng(9))
+    np.testing.assert_allclose(new, old, rtol=0, atol=1e-12)
+
+
+def test_blocked_lmg_kernel_equals_the_subset_walk():
+    # the blocked walk with subtree sums against the per-size sums of conditional_gains, over a
+    # stack that is not a multiple of the block; and Σ LMG = R²
+    rng = np.random.default_rng(2)
+    As = []
+    for _ in range(_kernels.LMG_BLOCK + 3):
+        Z = rng.normal(size=(60, 8)) @ rng.normal(size=(8, 8))
+        As.append(np.corrcoef(Z, rowvar=False))
+    As = np.array(As)
+    new = _kernels.lmg_batch(As)
+    old = _kernels.lmg_batch_walk(As)
+    np.testing.assert_allclose(new, old, rtol=1e-12, atol=1e-14)
+    r2 = np.einsum("bi,bi->b", np.linalg.solve(As[:, :-1, :-1], As[:, :-1, -1:])[..., 0], As[:, :-1, -1])
+    np.testing.assert_allclose(new.sum(axis=1), r2, rtol=1e-12)
+
+
+def test_bca_jackknife_is_sized_to_the_data():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(5000, 4))
+    J = _bootstrap.jackknife_corrs(X, None, _bootstrap.JACKKNIFE_GROUPS, rng)
+    assert J.shape[0] == _bootstrap.JACKKNIFE_GROUPS == 200
+    small = _bootstrap.jackknife_corrs(X[:150], None, _bootstrap.JACKKNIFE_GROUPS, rng)
+    assert small.shape[0] == 150  # the ordinary jackknife when n <= 200
+
+
+def test_bootstrap_p_values_are_floored_at_one_over_b_plus_one():
+    from cxresearch.tables._core import fmt_p
+
+    boot = np.column_stack([np.linspace(1, 2, 199), np.r_[-np.ones(10), np.ones(189)]])
+    p = _bootstrap.p_value(boot)
+    assert p[0] == _bootstrap.p_floor(199) == 1 / 200  # no replicate at or below 0
+    assert p[1] == pytest.approx(2 * 10 / 199)
+    assert fmt_p(p[0], floor=1 / 200) == "<0.005" and fmt_p(p[1], floor=1 / 200) == "0.101"
+    df, names = make_data(n=300, p=3, seed=1)
+    res = drv.shapley(df, outcome="y", drivers=names, ci=True, n_boot=199, seed=2,
+                      ci_method="percentile")
+    d = res.differences
+    assert (d["p_floor"] == 1 / (res.n_boot_used + 1)).all()
+    assert (d["p_value"] >= d["p_floor"]).all()

@@ -147,8 +147,9 @@ def test_csv_undecodable_names_offset_and_row(tmp_path):
     assert p.row == 4 and p.value == f"bytes {shown} at byte offset {offset}"
     assert str(err) == (
         "bad.csv: cannot decode the file as text:\n"
-        f"  - bad.csv, row 4: got 'bytes {shown} at byte offset {offset}'; expected text in one encoding "
-        "(tried utf-8, gbk, gb18030; gbk got furthest and fails here); give the file's encoding explicitly"
+        f"  - bad.csv, row 4: got 'bytes {shown} at byte offset {offset}'; expected text in one encoding: "
+        "cannot decode the file as text (tried utf-8, gbk, gb18030; gbk got furthest and fails here); give the "
+        "file's encoding explicitly (--encoding)"
     )
     with pytest.raises(DataValidationError):
         cxio.detect_encoding(path)
@@ -425,8 +426,8 @@ def test_header_problems(tmp_path):
     err = refused(path, CB)
     assert str(err) == (
         "h.csv: 2 row(s) have more fields than the header:\n"
-        "  - h.csv, row 2: got '3 fields'; expected 2 fields like the header\n"
-        "  - h.csv, row 4: got '4 fields'; expected 2 fields like the header"
+        "  - h.csv, row 2: got '3 fields'; expected 2 fields like the header: the row has more fields than the header\n"
+        "  - h.csv, row 4: got '4 fields'; expected 2 fields like the header: the row has more fields than the header"
     )
 
 

@@ -173,3 +173,29 @@ def test_english_report_uses_english_labels_and_own_client(en_report, study):
     assert "Key performance indicators" in html and "Appendix" in html
     assert "核心指标" not in html and "本章" not in html
     assert BETA_MARKER in html  # its own comments are quoted (positive control for the alpha check)
+
+
+def test_nothing_the_masker_catches_reaches_the_report(zh_report, en_report):
+    """Every text of both reports (HTML, PDF text layer, executed notebooks' outputs) is left
+    unchanged by the PII masker: no phone number, e-mail, identity number or name form got through
+    (the demo comments hold some, issue 15)."""
+    from bs4 import BeautifulSoup
+
+    from cxresearch.text import mask_pii
+
+    leaks = []
+    for report in (zh_report, en_report):
+        soup = BeautifulSoup(report.html.read_text(encoding="utf-8"), "html.parser")
+        for tag in soup(["style", "script"]):
+            tag.decompose()
+        texts = [t for t in soup.stripped_strings]
+        if report.pdf is not None:
+            pdf = subprocess.run(["pdftotext", str(report.pdf), "-"], capture_output=True, text=True, check=True)
+            texts += pdf.stdout.splitlines()
+        for path in report.notebooks:
+            for cell in nbformat.read(str(path), as_version=4).cells:
+                for out in cell.get("outputs", []):
+                    for key in ("text/plain", "text/markdown"):
+                        texts += "".join(out.get("data", {}).get(key, "")).splitlines()
+        leaks += [t for t in texts if mask_pii(t) != t]
+    assert leaks == []

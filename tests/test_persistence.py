@@ -34,9 +34,15 @@ def simulate_panel(
     p_obs: float = 1.0,
     noise: float = 1.0,
     first_year: int = 2014,
+    trait: float = 0.0,
+    feedback: float = 0.0,
 ) -> pd.DataFrame:
     """Customer × year panel: sat is AR(1) around a customer mean; loyalty = sum_k effects[k] sat_{t-k}
-    + customer effect + noise. The true horizon is the number of leading non-zero effects."""
+    + customer effect + noise. The true horizon is the number of leading non-zero effects.
+
+    ``trait`` adds ``trait * (mean satisfaction - 6)`` to loyalty: a stable customer trait that goes
+    with mean satisfaction (issue 14). ``feedback`` adds ``feedback * loyalty noise_{t-1}`` to
+    satisfaction in year t (loyalty shocks move later satisfaction)."""
     rng = np.random.default_rng(seed)
     burn = len(effects) + 2
     T = n_years + burn
@@ -44,10 +50,12 @@ def simulate_panel(
     e = rng.normal(0, 1, (n_customers, T))
     x = np.empty((n_customers, T))
     x[:, 0] = e[:, 0] / np.sqrt(1 - rho**2)
-    for t in range(1, T):
-        x[:, t] = rho * x[:, t - 1] + e[:, t]
-    x += mu[:, None]
     y = rng.normal(0, noise, (n_customers, T)) + rng.normal(0, 1, n_customers)[:, None]
+    ynoise = y - y.mean(axis=1, keepdims=True)
+    for t in range(1, T):
+        x[:, t] = rho * x[:, t - 1] + e[:, t] + feedback * ynoise[:, t - 1]
+    x += mu[:, None]
+    y = y + trait * (mu - 6)[:, None]
     for k, b in enumerate(effects):
         y[:, k:] += b * x[:, : T - k]
     x, y = x[:, burn:], y[:, burn:]
@@ -218,6 +226,136 @@ def test_horizon_follows_truth(effects, truth):
     frame = res.to_frame()
     assert list(frame["role"]) == ["primary", "robustness"]
     assert res.definition == P.HORIZON_DEFINITION and "one-sided" in res.definition
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 14: a stable trait that goes with mean satisfaction; the Mundlak test picks the estimator
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "effects, truth",
+    [((0.3, 0.2, 0.15), 3), ((), 0), ((0.3, 0.25, 0.2, 0.15, 0.12), 5), ((0.3, 0.2), 2)],
+)
+def test_auto_horizon_equals_truth_with_a_stable_trait(effects, truth):
+    df = simulate_panel(effects=effects, n_customers=1000, n_years=10, seed=40 + len(effects),
+                        trait=1.0)
+    # alpha = 0.01: H overshoots a true horizon with probability about alpha (lag H is tested once
+    # more; see horizon's Notes), 0.01 keeps that rare while every true lag keeps t > 5
+    res = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
+                    max_lag=6, n_boot=30, seed=1, alpha=0.01)
+    # the pooled model is rejected and the horizon comes from the within estimator
+    assert res.test.reject and res.test.p_value < 1e-6
+    assert res.method == "within" and res.settings["chosen"] == "within"
+    assert res.settings["method"] == "auto"
+    assert res.h == truth and not res.censored
+    assert res.profile.method == "within"
+    assert res.primary.ci_lower <= truth <= res.primary.ci_upper
+    # what the old default (pooled) reads on the same panel: far too long (at alpha = 0.05 it is
+    # censored at max_lag + 1 = 7 for every truth here, as the audit found)
+    assert res.robustness.method == "pooled" and res.robustness.h > truth
+    frame = res.to_frame()
+    assert list(frame["method"]) == ["within", "pooled"]
+    assert frame["test_p_value"].iloc[0] == res.test.p_value
+    # the report's sentence leads with the surviving horizon and does not quote the rejected one
+    from cxresearch import tables
+
+    text = str(tables.say_horizon(res, lang="en"))
+    assert "Mundlak" in text and "fixed effects" in text
+    assert "changes only the horizon is" not in text and "pooled regression passes" not in text  # the rejected
+    # pooled horizon is not quoted
+    if truth == 0:
+        assert "no significantly positive effect" in text and "keeps acting" not in text
+    else:
+        assert f"for **{truth} year" in text
+
+
+def test_auto_keeps_the_pooled_model_without_a_trait():
+    df = simulate_panel(effects=(0.3, 0.2), n_customers=800, n_years=10, seed=2)
+    res = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
+                    max_lag=6, n_boot=0)
+    assert not res.test.reject and res.method == "pooled" and res.h == 2
+    assert res.robustness.method == "within" and res.robustness.h == 2
+    forced = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
+                       max_lag=6, n_boot=0, method="within")
+    assert forced.method == "within" and forced.test.p_value == res.test.p_value
+    with pytest.raises(CXValueError, match="method must be one of 'auto', 'pooled', 'within'; got 'fe'"):
+        P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat", method="fe")
+
+
+@pytest.mark.parametrize("p_obs", [1.0, 0.8])
+def test_mundlak_lag_coefficients_equal_within_and_wald_by_hand(p_obs):
+    # Frisch–Waugh–Lovell: with the customer means of every regressor added, the pooled lag
+    # coefficients are the within ones, also on an unbalanced panel (p_obs < 1); the Wald statistic
+    # recomputed from statsmodels' cluster covariance of the auxiliary regression
+    df = simulate_panel(effects=(0.3, 0.1), n_customers=300, n_years=8, seed=5, trait=0.5,
+                        p_obs=p_obs)
+    kw = dict(id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=2)
+    t = P.mundlak_test(df, **kw)
+    within = P.lag_profile(df, method="within", **kw).table["estimate"].to_numpy()
+    d = _build_design(df, controls=[], time_effects=True, method="pooled", **kw)
+    means = pd.DataFrame(d.X[:, 1:4]).groupby(d.groups).transform("mean").to_numpy()
+    ymean = pd.DataFrame(d.X[:, 4:]).groupby(d.groups).transform("mean").to_numpy()
+    Z = np.column_stack([d.X, means, ymean])
+    keep = [0]
+    for j in range(1, Z.shape[1]):  # drop collinear year-indicator means (balanced panel)
+        if np.linalg.matrix_rank(Z[:, keep + [j]]) == len(keep) + 1:
+            keep.append(j)
+    fit = sm.OLS(d.y, Z[:, keep]).fit(cov_type="cluster", cov_kwds={"groups": d.groups})
+    np.testing.assert_allclose(fit.params[1:4], within, rtol=1e-8)
+    b = fit.params[d.X.shape[1]: d.X.shape[1] + 3]
+    V = fit.cov_params()[d.X.shape[1]: d.X.shape[1] + 3, d.X.shape[1]: d.X.shape[1] + 3]
+    np.testing.assert_allclose(t.statistic, b @ np.linalg.solve(V, b), rtol=1e-8)
+    from scipy import stats
+
+    assert t.df_denom == len(np.unique(d.groups)) - 1
+    assert t.p_value == pytest.approx(stats.f.sf(t.statistic / 3, 3, t.df_denom), rel=1e-12)
+
+
+@pytest.mark.slow
+def test_mundlak_test_size_without_a_trait():
+    # no trait: the test rejects about alpha of the time (binomial(100, 0.05): mean 5, sd 2.2)
+    hits = 0
+    for seed in range(100):
+        df = simulate_panel(effects=(0.3,), n_customers=200, n_years=8, seed=2000 + seed)
+        hits += P.mundlak_test(df, id="customer_id", time="year", outcome="loyalty",
+                               exposure="sat", max_lag=2).reject
+    assert hits <= 12
+
+
+def test_negative_lags_are_reported_as_negative():
+    df = simulate_panel(effects=(-0.3, 0.0, -0.25), n_customers=800, n_years=10, seed=8)
+    res = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
+                    max_lag=4, n_boot=0)
+    tab = res.profile.table
+    assert res.h == 0
+    assert {0, 2} <= set(res.primary.negative_lags)
+    assert bool(tab.loc[0, "significant_negative"]) and not bool(tab.loc[0, "significant_positive"])
+    from scipy import stats
+
+    np.testing.assert_array_equal(
+        tab["significant_negative"],
+        stats.t.cdf(tab["estimate"] / tab["se"], res.profile.n_customers - 1) < 0.05)
+    assert "0,2" in res.to_frame()["negative_lags"].iloc[0]
+    from cxresearch import tables
+
+    for lang, neg, bad in [("en", "significantly negative", "keeps acting"), ("zh", "显著为负", "可持续")]:
+        text = str(tables.say_horizon(res, lang=lang))
+        assert neg in text and bad not in text
+    lt = tables.lag_table(res.profile, name="lags", lang="en")
+    assert lt.data.loc[0, "sig_text"] == "negative"
+
+
+def test_feedback_check_finds_feedback_and_not_without():
+    kw = dict(id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=3)
+    fb = P.feedback_check(simulate_panel(effects=(0.3, 0.2), n_customers=800, n_years=10, seed=3,
+                                         feedback=0.4), **kw)
+    assert bool(fb["significant"].item()) and fb["estimate"].item() > 0
+    res = P.horizon(simulate_panel(effects=(0.3, 0.2), n_customers=800, n_years=10, seed=3), n_boot=0,
+                    **kw)
+    assert res.feedback is not None and not bool(res.feedback["significant"].item())
+    short = simulate_panel(effects=(0.3,), n_customers=200, n_years=5, seed=3)
+    assert P.horizon(short, n_boot=0, **kw).feedback is None  # 5 years < max_lag + 3
 
 
 def test_min_effect_tests_against_a_relevant_size():

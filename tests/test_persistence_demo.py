@@ -114,3 +114,24 @@ def test_false_horizon_rate_on_demo_studies():
         hits += res.h > 0
     # binomial(12, 0.05): P(X >= 4) = 0.002 (the rate over 200 seeds: benchmarks/bench_persistence.py)
     assert hits <= 3
+
+
+@pytest.mark.parametrize("lags, expected", [((0.4, 0.3, 0.2), 3), ((), 0),
+                                            ((0.4, 0.3, 0.2, 0.15, 0.1), 5), ((0.4, 0.3), 2)])
+def test_report_horizon_equals_truth_with_a_stable_loyalty_trait(lags, expected):
+    """Issue 14: a stable trait in loyalty that goes with the satisfaction level. The call the report
+    makes (notebook 04: ``horizon`` with its defaults) rejects the pooled model and finds the truth."""
+    st = synth.generate(seed=11, truth=synth.Truth(sat_loyalty_lags=lags, loyalty_trait=1.5),
+                        n_customers=2000)
+    res = P.horizon(st.responses, id="customer_id", time="wave", outcome="repurchase",
+                    exposure="overall_sat", max_lag=6, n_boot=0)
+    assert res.test.reject and res.method == "within"
+    assert res.h == expected and not res.censored
+
+
+def test_demo_keeps_the_pooled_model(study):
+    """The default demo has no stable trait: the Mundlak test does not reject the pooled model."""
+    res = P.horizon(study.responses, id="customer_id", time="wave", outcome="repurchase",
+                    exposure="overall_sat", max_lag=6, n_boot=0)
+    assert not res.test.reject and res.method == "pooled" and res.h == 4
+    assert res.feedback is not None and not bool(res.feedback["significant"].item())

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 import yaml
 
@@ -369,6 +370,18 @@ def test_raking_margins_are_applied_per_wave_and_checked(study_dir):
                                                   "raking": {"segment": {1: 0.3, 2: 0.7}}})
     study = open_study(path, style=False)
     assert study.design["weights"] == "raked_weight"
+    # wave-on-wave comparisons cluster on the customer id (issue 14)
+    wd = study.wave_design
+    assert wd["respondent"] == "customer_id" and wd["alpha"] == study.design["alpha"]
+    # raked: the waves' rakes stacked, so trend SEs are calibration-aware
+    import cxresearch as cx
+
+    assert isinstance(wd["weights"], cx.survey.RakeResult)
+    resp = study.responses()
+    assert wd["weights"].weights.index.equals(resp.index)
+    np.testing.assert_allclose(wd["weights"].weights, resp["raked_weight"])
+    trend = cx.survey.trend(resp, score="overall_sat", **wd)
+    assert trend.attrs["settings"]["respondent"] == "customer_id"
     frame = study.responses()
     for _, wave in frame.groupby("wave"):
         shares = wave.groupby("segment")["raked_weight"].sum() / wave["raked_weight"].sum()

@@ -586,9 +586,15 @@ def test_remove_import_then_load_a_corrected_file(store, tmp_path):
     assert store.imports("acme")["file"].tolist() == ["w2024.csv", "w2023_v2.csv"]
 
 
-def test_waves_need_not_be_years(store, tmp_path):
+def test_waves_need_not_be_years_when_the_codebook_says_so(store, tmp_path):
     f = survey(2023).assign(wave=1)
-    store.import_files([write(f, tmp_path / "w1.csv")], client="acme", codebook=codebook())
+    path = write(f, tmp_path / "w1.csv")
+    # without a declared range a wave is a year (1900-2100): wave 1 (or 25 for 2025) is refused
+    with pytest.raises(DataValidationError, match=r"row 2, column 'wave': got 1; expected a wave from 1900 to 2100"):
+        store.import_files([path], client="acme", codebook=codebook())
+    book = codebook()
+    book["variables"][2] = {"name": "wave", "kind": "wave", "role": "wave", "min": 1, "max": 20}
+    store.import_files([path], client="acme", codebook=book)
     assert store.responses("acme")["wave"].tolist() == [1] * 6
 
 

@@ -7,6 +7,8 @@ panel_waves.csv: 120 customers answering some of three waves, customer = cluster
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,6 +25,9 @@ from _survey_helpers import (
     scalar,
 )
 from cxresearch.errors import CXValueError
+
+# issue 14 references (make_issue14.R)
+ISSUE14 = json.loads((REF / "issue14.json").read_text())
 
 # svydesign(ids=~customer, strata=~region, weights=~weight, data=panel_waves)
 PANEL = dict(weights="weight", strata="region", cluster="customer")
@@ -51,12 +56,12 @@ def test_trend_matches_r_by_wave_and_contrasts(panel):
     # the panel covariance matters: treating waves as independent gives a different SE
     indep = np.sqrt(t["se"].iloc[0] ** 2 + t["se"].iloc[1] ** 2)
     assert abs(indep - t["change_se"].iloc[1]) / t["change_se"].iloc[1] > 1e-3
-    # p-value: Student t on (PSUs - strata - 1) d.f., as svyttest
-    n_psu = panel["customer"].nunique()
-    tstat = t["change"].iloc[2] / t["change_se"].iloc[2]
-    np.testing.assert_allclose(
-        t["change_p_value"].iloc[2], 2 * stats.t.sf(abs(tstat), n_psu - 2 - 1), rtol=1e-10
-    )
+    # p-value: svyttest(sat ~ factor(wave), subset(d, wave %in% c(2024, 2025))): Student t on the
+    # subset's degf - 1 (customers answering either wave, minus the regions, minus 1; issue 14)
+    ref = ISSUE14["panel_strat_ttest_2025_vs_2024"]
+    assert t["change_df"].iloc[2] == ref["df"] < ref["degf_full"] - 1
+    np.testing.assert_allclose(t["change"].iloc[2] / t["change_se"].iloc[2], ref["statistic"], rtol=RTOL)
+    np.testing.assert_allclose(t["change_p_value"].iloc[2], ref["p_value"], rtol=RTOL)
 
 
 def test_nps_change_between_waves_matches_r(panel):
@@ -324,6 +329,8 @@ def test_crosstab_design_based_tests_equal_difference(panel):
     ).iloc[0]
     np.testing.assert_allclose(one["p_value"], d["p_value"], rtol=1e-10)
     with pytest.raises(CXValueError, match="only by test='design'"):
-        sv.crosstab(panel, banner="region", row="wave", cluster="customer")
+        sv.crosstab(panel, banner="region", row="wave", cluster="customer", test="effective_base")
+    # the default ('auto') uses the design when one is given (issue 14)
+    assert sv.crosstab(panel, banner="region", row="wave", cluster="customer").settings["test"] == "design"
     with pytest.raises(CXValueError, match="test must be one of"):
         sv.crosstab(panel, banner="region", row="wave", test="chi2")

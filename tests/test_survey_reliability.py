@@ -134,3 +134,53 @@ def test_reliability_errors(bfi):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sv.cronbach_alpha(bfi, items=ITEMS)  # no warning on good input
+
+
+# --- issue 14: Heywood cases and non-convergence are flagged ------------------------------------
+
+
+def test_omega_flags_a_heywood_case_as_psych_warns():
+    # heywood_items.csv: a correlation matrix no one-factor model fits with loadings below 1
+    # (lambda_1^2 = r12 r13 / r23 = 1.445); psych::fa(minres) warns "An ultra-Heywood case was
+    # detected" with a communality of 1.079 for h1 (heywood.json, make_heywood.R). The two improper
+    # solutions differ (psych optimises with bounds, we iterate principal axes), so the test is
+    # that both flag the same item, not the value
+    from cxresearch.survey.reliability import ImproperSolutionWarning, omega
+
+    ref = json.loads((REF / "heywood.json").read_text())
+    assert any("Heywood" in w for w in ref["fa_warnings"])
+    x = pd.read_csv(REF / "heywood_items.csv")
+    with pytest.warns(ImproperSolutionWarning, match=r"Heywood case: 'h1' \(loading 1\.1"):
+        o = omega(x, items=list(x.columns))
+    psych_heywood = np.asarray(ref["communality"]) >= 1
+    np.testing.assert_array_equal(o["heywood"].to_numpy(), psych_heywood)
+    assert bool(o["converged"].iloc[0])
+    with pytest.warns(ImproperSolutionWarning):
+        res = sv.reliability(x, dimensions={"h": list(x.columns)})
+    assert bool(res.scales["omega_improper"].iloc[0])
+    assert res.items.set_index("item")["heywood"].to_dict() == dict(zip(x.columns, psych_heywood, strict=True))
+    from cxresearch.tables.appendix import reliability_table
+
+    t = reliability_table(res, lang="en")
+    assert any("Heywood" in n for n in t.notes) and t.flags.get("omega_total") == "omega_improper"
+
+
+def test_omega_proper_fit_is_not_flagged(bfi):
+    from cxresearch.survey.reliability import ImproperSolutionWarning, omega
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ImproperSolutionWarning)
+        o = omega(bfi, items=list(bfi.columns), reverse=["A1"], scale=(1, 6))
+    assert not o["heywood"].any() and bool(o["converged"].iloc[0])
+
+
+def test_omega_non_convergence_is_flagged(monkeypatch, bfi):
+    import importlib
+
+    rel = importlib.import_module("cxresearch.survey.reliability")  # the module, not the function
+
+    orig = rel._minres_one_factor
+    monkeypatch.setattr(rel, "_minres_one_factor", lambda R: orig(R, max_iter=2))
+    with pytest.warns(rel.ImproperSolutionWarning, match="did not converge"):
+        o = rel.omega(bfi, items=list(bfi.columns), reverse=["A1"], scale=(1, 6))
+    assert not bool(o["converged"].iloc[0])

@@ -31,7 +31,7 @@ v = study.variables
 # ## Net Promoter Score
 
 # %% tags=["needs-nps"]
-nps_trend = cx.survey.trend(study.responses(), score=v.nps, statistic="nps", **study.design)
+nps_trend = cx.survey.trend(study.responses(), score=v.nps, statistic="nps", **study.wave_design)
 
 # %% tags=["needs-nps"]
 cx.tables.say_trend(nps_trend, label="NPS", wave=study.wave, kind="nps", **study.fmt)
@@ -49,7 +49,7 @@ cx.tables.estimates(nps_trend, title="NPS", name="nps_trend", kind="nps", **stud
 # ## Overall satisfaction
 
 # %% tags=["needs-satisfaction"]
-sat_trend = cx.survey.trend(study.responses(), score=v.outcome, codebook=study.codebook, **study.design)
+sat_trend = cx.survey.trend(study.responses(), score=v.outcome, codebook=study.codebook, **study.wave_design)
 
 # %% tags=["needs-satisfaction"]
 cx.tables.say_trend(sat_trend, label=study.label(v.outcome), wave=study.wave, **study.fmt)

@@ -35,7 +35,7 @@ codeframe = cx.text.default_codeframe()
 cases = cx.alerts.alert_cases(study.with_comments(), rules=study.alert_rules, customers=study.crm, current=study.wave, score=v.outcome)
 
 # %% tags=["needs-alerts"]
-alert_counts = cx.alerts.alert_counts(cases, by="branch")
+alert_counts = cx.alerts.alert_counts(cases, by="branch", anonymity_min=study.thresholds.anonymity_min)
 
 # %% tags=["needs-alerts"]
 cx.tables.say_alerts(cases, alert_counts, **study.fmt)

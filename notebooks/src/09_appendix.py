@@ -93,13 +93,17 @@ cx.tables.definitions_table(study.params, variables=study.variables, drivers=stu
 #   map splits at the mean importance and performance (Martilla and James).
 
 # %% [markdown] tags=["lang-zh", "needs-04_persistence"]
-# - **持续效应**：在客户×年份面板上做分布滞后回归（客户聚类标准误）；持续期为滞后效应连续显著为正的年数，区间来自按客户重抽样的 bootstrap；
-#   另以客户固定效应模型作稳健性检验。
+# - **持续效应**：在客户×年份面板上做分布滞后回归（客户聚类标准误）；先以 Mundlak 检验（客户均值的聚类稳健 Wald 检验）检验混合回归，
+#   被拒绝时持续期取自客户固定效应模型（仅用客户自身的逐年变化），否则取自混合回归并以固定效应模型作稳健性检验；持续期为滞后效应
+#   连续显著为正的年数，区间来自按客户重抽样的 bootstrap；显著为负的滞后单独报告；另以次年满意度（前导项）检验反馈。
 
 # %% [markdown] tags=["lang-en", "needs-04_persistence"]
 # - **Persistence**: distributed-lag regressions on the customer × year panel with customer-clustered standard
-#   errors; the horizon is the number of years the lag effects stay significantly positive, with a bootstrap over
-#   customers, and a customer fixed-effects model as a robustness check.
+#   errors. A Mundlak test (cluster-robust Wald test of the customers' mean exposures) checks the pooled model
+#   against customer fixed effects: when it rejects, the horizon comes from the fixed-effects model (changes within
+#   each customer only), otherwise from the pooled model with the fixed-effects model as a robustness check. The
+#   horizon is the number of years the lag effects stay significantly positive, with a bootstrap over customers;
+#   significantly negative lags are reported as such; a lead of satisfaction tests for feedback from loyalty.
 
 # %% [markdown] tags=["lang-zh", "needs-04_persistence.churn"]
 # - **流失风险**：离散时间风险模型（logit），自变量为连续不满意年数。

@@ -15,8 +15,10 @@ The model (all on the observed answer scales, so a regression on the observed it
 * process items (1–5): own customer factor (independent of the drivers), item noise;
 * overall satisfaction (0–10): ``7 + Σ w_k (x_k − 3.5) + Σ_j v_j (P_j − 3.5) +
   Σ_l γ_l (P_service,t−l − 3.5) + ε`` (``driver_weights``, ``process_weights``, ``process_sat_lags``);
-* repurchase intent, the loyalty outcome (0–10): ``(6 + Σ_l β_l (S_t−l − 7)) · (1 − π)^T + ε``
-  (``sat_loyalty_lags`` β, ``transfer_penalty`` π per transfer T in the last service contact);
+* repurchase intent, the loyalty outcome (0–10): ``(6 + Σ_l β_l (S_t−l − 7) + λ u_i) · (1 − π)^T + ε``
+  (``sat_loyalty_lags`` β, ``transfer_penalty`` π per transfer T in the last service contact;
+  ``loyalty_trait`` λ times a stable customer trait u_i, the customer's first satisfaction factor in
+  sd units — 0 by default);
 * likelihood to recommend (0–10): ``(7 + ρ_S (S_t − 7)) · (1 − π)^T + ε``;
 * churn at the end of year t: ``logit p = c0 + c_r[min(run, 4)] + c_s (S_t − 7)``, run = consecutive
   years (up to t) with ``S ≤ dissatisfied_cut``;
@@ -173,6 +175,11 @@ class Truth:
     item_sd: float = 0.75
     overall_noise_sd: float = 0.9
     loyalty_noise_sd: float = 1.0
+    #: a stable customer trait in repurchase intent that goes with the customer's satisfaction level:
+    #: repurchase is shifted by ``loyalty_trait`` × the customer's first satisfaction factor (in sd
+    #: units; the factor is AR(1), so the trait goes with mean satisfaction). 0 (the default) = no
+    #: trait; with one, a pooled lag regression mistakes the trait for persistence (issue 14)
+    loyalty_trait: float = 0.0
     #: overall_sat ≤ cut counts as a dissatisfied year
     dissatisfied_cut: int = 5
     churn_base_logit: float = -3.2
@@ -321,6 +328,7 @@ class _Generator:
         self.branch = np.empty(0, int)
         self.segment = np.empty(0, int)
         self.a = np.empty(0)  # driver customer factor
+        self.trait = np.empty(0)  # stable loyalty trait: the first driver factor in sd units
         self.b = np.empty((0, len(PROCESS_ITEMS)))  # process customer factors
         self.first_year = np.empty(0)  # NaN for prospects
         self.status = np.empty(0, "U8")  # prospect / active / lost
@@ -338,7 +346,9 @@ class _Generator:
         self.branch = np.concatenate([self.branch, rng.choice(np.arange(1, t.n_branches + 1), n, p=shares)])
         seg = np.where(rng.random(n) < t.segment_share_construction, 1, 2)
         self.segment = np.concatenate([self.segment, seg])
-        self.a = np.concatenate([self.a, rng.normal(0, t.customer_sd, n)])
+        a_new = rng.normal(0, t.customer_sd, n)
+        self.a = np.concatenate([self.a, a_new])
+        self.trait = np.concatenate([self.trait, a_new / t.customer_sd if t.customer_sd > 0 else a_new])
         self.b = np.vstack([self.b, rng.normal(0, 0.5, (n, len(PROCESS_ITEMS)))])
         self.first_year = np.concatenate([self.first_year, np.full(n, first_year)])
         self.status = np.concatenate([self.status, np.full(n, status, "U8")])
@@ -407,7 +417,8 @@ class _Generator:
             contacts = rng.poisson(1.5, na)
             transfers = np.where(contacts > 0, np.minimum(rng.poisson(t.transfer_rate, na), 4), 0)
             keep = (1.0 - t.transfer_penalty) ** transfers
-            rep_lat = (6.0 + self._lagged(self.sat_hist, wave, t.sat_loyalty_lags, act)) * keep
+            rep_lat = (6.0 + self._lagged(self.sat_hist, wave, t.sat_loyalty_lags, act)
+                       + t.loyalty_trait * self.trait[act]) * keep
             repurchase = np.clip(np.rint(rep_lat + rng.normal(0, t.loyalty_noise_sd, na)), 0, 10)
             rec_lat = (7.0 + t.recommend_sat_slope * (overall - 7.0)) * keep
             recommend = np.clip(np.rint(rec_lat + rng.normal(0, 1.3, na)), 0, 10)

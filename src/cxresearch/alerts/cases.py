@@ -220,7 +220,7 @@ def alert_cases(
     )
 
 
-def alert_counts(cases: AlertCases, *, by: str = "branch") -> pd.DataFrame:
+def alert_counts(cases: AlertCases, *, by: str = "branch", anonymity_min: int | None = None) -> pd.DataFrame:
     """Counts of alerts by rule and branch — the only alert figures a client report shows.
 
     Parameters
@@ -229,15 +229,23 @@ def alert_counts(cases: AlertCases, *, by: str = "branch") -> pd.DataFrame:
     by : str, default ``"branch"``
         ``"branch"`` (or the name of the branch column given to :func:`alert_cases`): rule ×
         branch; ``"rule"``: rule totals.
+    anonymity_min : int, optional
+        A branch with fewer respondents in the wave than this has its counts suppressed (``n``
+        and ``estimate`` NaN, ``suppressed`` True): a count of 3 alerts among 3 respondents tells
+        who was very dissatisfied. None: nothing suppressed.
 
     Returns
     -------
     DataFrame
         The branch column (named as in the responses; only when counting by branch), ``rule``,
         ``owner``, ``n`` (customers the rule fired for), ``n_responses`` (respondents of the wave
-        in the branch / in all), ``estimate`` (n / n_responses). Every rule × branch appears, with
-        0 when it did not fire. No customer identifiers.
+        in the branch / in all), ``estimate`` (n / n_responses), ``suppressed`` (the base is under
+        ``anonymity_min``: ``n`` and ``estimate`` are NaN). Every rule × branch appears, with 0
+        when it did not fire. No customer identifiers.
     """
+    if anonymity_min is not None and (isinstance(anonymity_min, bool) or not isinstance(anonymity_min, int | np.integer)
+                                      or anonymity_min < 0):
+        raise CXValueError(f"anonymity_min must be a whole number >= 0 or None; got {anonymity_min!r}")
     if not isinstance(cases, AlertCases):
         raise CXValueError(
             f"cases must be an AlertCases from alert_cases; got {type(cases).__name__}"
@@ -264,4 +272,9 @@ def alert_counts(cases: AlertCases, *, by: str = "branch") -> pd.DataFrame:
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         out["estimate"] = out["n"] / out["n_responses"].astype(float)
+    small = (out["n_responses"] < anonymity_min).to_numpy() if anonymity_min else np.zeros(len(out), bool)
+    out["suppressed"] = small
+    if small.any():
+        out["n"] = out["n"].astype(float).where(~small)
+        out["estimate"] = out["estimate"].where(~small)
     return out.reset_index(drop=True)

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 TABLE_CHOICES = ("auto", "responses", "customers", "employees", "comments")
+#: seconds an import waits for a store another process holds (a report copying its snapshot)
+IMPORT_WAIT = 120.0
 
 
 def register(sub) -> None:
@@ -32,6 +34,9 @@ def register(sub) -> None:
     p.add_argument("--skip-imported", action="store_true",
                    help="leave out files whose content was imported for the client before, instead "
                    "of refusing the call (load a whole delivery folder again)")
+    p.add_argument("--encoding", default=None, metavar="CODEC",
+                   help="text encoding of the CSV files (e.g. utf-8, gbk, big5, cp1252) instead of "
+                   "detecting it; the whole file must still decode cleanly")
     p.add_argument("--wave", type=int, default=None, metavar="WAVE",
                    help="the wave (e.g. the year 2024) of survey files that have no wave column; "
                    "a survey file with its own wave column is refused with it. Survey files "
@@ -50,14 +55,14 @@ def run(args) -> int:
     existed = store_path.exists()
     if args.check and not existed:
         return _check_without_store(args)
-    store = Store(store_path, read_only=args.check)
+    store = Store(store_path, read_only=args.check, wait=IMPORT_WAIT)  # a report may be taking its snapshot
     ok = False
     summary = None
     try:
         report = store.import_files(
             args.data, client=args.client, codebook=args.codebook, table=args.table,
             employee_scale=tuple(args.employee_scale), skip_imported=args.skip_imported,
-            dry_run=args.check, wave=args.wave,
+            dry_run=args.check, wave=args.wave, encoding=args.encoding,
         )
         ok = True
         if not args.check and report.rows_by_table.get("missing_codes"):
@@ -98,7 +103,7 @@ def _check_without_store(args) -> int:
             report = store.import_files(
                 args.data, client=args.client, codebook=args.codebook, table=args.table,
                 employee_scale=tuple(args.employee_scale), skip_imported=args.skip_imported,
-                dry_run=True, wave=args.wave,
+                dry_run=True, wave=args.wave, encoding=args.encoding,
             )
     for line in describe(report, store=Path(args.store), check=True):
         print(line)

@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io as _io
 import os
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -105,38 +106,268 @@ def decode_text(
     encoding: str | None = None,
     candidates: tuple[str, ...] = CSV_ENCODINGS,
 ) -> tuple[str, str]:
-    """Decode ``data`` strictly; return ``(text, encoding)``.
+    """Decode ``data`` strictly and check the text is plausible; return ``(text, encoding)``.
 
-    A byte-order mark decides (``utf-8-sig``, ``utf-16``). Otherwise each candidate is tried in turn
-    with strict decoding, so no character is ever replaced. If none decodes, the error names the byte
-    offset and row where the candidate that got furthest failed.
+    Nothing is ever replaced or guessed silently:
+
+    * a file that is not text at all (an Excel workbook, an old ``.xls``, Parquet or SPSS file
+      given a text suffix) is refused naming what it looks like;
+    * a NUL byte (which would cut a text short) is refused naming its row;
+    * a byte-order mark decides (``utf-8-sig``, ``utf-16``);
+    * a file that decodes as UTF-8 is UTF-8 (pure ASCII included);
+    * otherwise the lines are checked one by one: a file holding both lines of UTF-8 text with
+      non-ASCII characters and lines that are not UTF-8 mixes encodings and is refused, naming
+      the first row that differs from the file's first non-ASCII row;
+    * a non-UTF-8 file's encoding is detected with charset-normalizer among the legacy
+      encodings of :data:`DETECT_ENCODINGS` (GB18030/GBK, Big5, Windows-1252/Latin-1) from its
+      non-ASCII lines, then the whole file must decode strictly in it and hold no control or
+      private-use characters (which a wrong legacy encoding produces);
+    * ``encoding`` (``--encoding``) forces the codec; the whole file must still decode strictly
+      and plausibly.
+
+    The ``candidates`` argument is kept for callers of the earlier API: the first candidate
+    that decodes the file is used when charset-normalizer finds nothing plausible.
     """
+    _check_not_binary(data, name)
     if encoding is not None:
         try:
-            codecs.lookup(encoding)
+            info = codecs.lookup(encoding)
         except LookupError:
             raise CXValueError(f"encoding {encoding!r} is not a known codec") from None
+        if b"\x00" in data and not info.name.startswith("utf-16") and not info.name.startswith("utf-32"):
+            raise _nul_problem(name, data)
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise _undecodable(name, data, [(encoding, exc)]) from None
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise _undecodable(name, data, [("utf-8-sig", exc)]) from None
+        _check_plausible(text, name, normalise_encoding(encoding), forced=True)
+        return text, encoding
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16"), "utf-16"
+            text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise _undecodable(name, data, [("utf-16", exc)]) from None
-    failures: list[tuple[str, UnicodeDecodeError]] = []
-    for enc in candidates:
+        _check_plausible(text, name, "utf-16")
+        return text, "utf-16"
+    if b"\x00" in data:
+        raise _nul_problem(name, data)
+    if data.startswith(codecs.BOM_UTF8):
         try:
-            return data.decode(enc), enc
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            failures.append((enc, exc))
-    raise _undecodable(name, data, failures)
+            raise _mixed_or_undecodable(name, data, "utf-8-sig", exc) from None
+        _check_plausible(text, name, "utf-8-sig")
+        return text, "utf-8-sig"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_failure = exc
+    else:
+        _check_plausible(text, name, "utf-8")
+        return text, "utf-8"
+    mixed = _mixed_rows(data)
+    if mixed is not None:
+        raise mixed_problem(name, *mixed)
+    enc = _detect_legacy(data, candidates)
+    if enc is None:
+        failures = [("utf-8", first_failure)]
+        for cand in candidates:
+            if cand == "utf-8":
+                continue
+            try:
+                data.decode(cand)
+            except UnicodeDecodeError as exc:
+                failures.append((cand, exc))
+        raise _undecodable(name, data, failures)
+    text = data.decode(enc)
+    _check_plausible(text, name, enc)
+    return text, enc
+
+
+#: legacy encodings a non-UTF-8 text file is detected among (charset-normalizer), in order of
+#: preference when they fit equally well: Chinese (simplified, traditional), then Western European
+DETECT_ENCODINGS: tuple[str, ...] = ("gb18030", "big5", "cp1252", "latin_1")
+_RECORDED = {"gb18030": "gb18030", "big5": "big5", "cp1252": "cp1252", "latin_1": "latin-1"}
+
+_MAGIC = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx, a zip archive)", ".xlsx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)", ".xls (then save it as .xlsx)"),
+    (b"PAR1", "a Parquet file", ".parquet"),
+    (b"$FL2", "an SPSS data file", ".sav"),
+    (b"$FL3", "an SPSS data file (compressed)", ".zsav"),
+)
+
+
+def _check_not_binary(data: bytes, name: str) -> None:
+    """Refuse a binary data file given a text suffix (e.g. an ``.xlsx`` renamed ``.csv``)."""
+    for magic, what, suffix in _MAGIC:
+        if data.startswith(magic):
+            raise _file_problem(
+                name,
+                f"a text file (CSV); not a text file, it looks like {what}: give it the suffix {suffix}",
+                f"bytes {data[:4].hex(' ')} at the start",
+                header=f"{name}: not a text file, it looks like {what}",
+            )
+
+
+def _nul_problem(name: str, data: bytes) -> DataValidationError:
+    at = data.index(b"\x00")
+    line_start = data.rfind(b"\n", 0, at) + 1
+    return DataValidationError(
+        [
+            Problem(
+                file=name,
+                row=_row_of_offset(data, at),
+                column=None,
+                value=f"a NUL byte (00) at byte offset {at}, character {at - line_start + 1} of the line",
+                expected="text without NUL bytes: the file holds NUL bytes (a NUL cuts a text short "
+                "when stored); remove them, or give the file's encoding if it is UTF-16",
+            )
+        ],
+        header=f"{name}: the file holds NUL bytes",
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
+
+
+def _check_plausible(text: str, name: str, enc: str, *, forced: bool = False) -> None:
+    """Refuse decoded text holding control characters, C1 controls, private-use characters or
+    U+FFFD: signs of a wrong encoding (or of binary data) that would be stored as they are."""
+    m = _CONTROL.search(text)
+    if m is None:
+        return
+    ch = m.group()
+    row = text.count("\n", 0, m.start()) + 1
+    kind = (
+        "a private-use character (a sign of a wrong encoding)"
+        if "\ue000" <= ch <= "\uf8ff"
+        else "a replacement character (the text was damaged by an earlier conversion)"
+        if ch == "\ufffd"
+        else "a control character"
+    )
+    hint = "check the encoding given" if forced else "give the file's encoding explicitly (--encoding)"
+    raise DataValidationError(
+        [
+            Problem(
+                file=name,
+                row=row,
+                column=None,
+                value=f"U+{ord(ch):04X}, {kind}, when read as {enc}",
+                expected=f"plain text in one encoding: the text is not plausible as {enc}; {hint}",
+            )
+        ],
+        header=f"{name}: the text is not plausible as {enc}",
+    )
+
+
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _non_ascii_lines(data: bytes):
+    """``(row, line)`` of every line holding a byte above 0x7F, in one linear scan (no list of
+    all lines: a 1 GB file is not split into millions of objects)."""
+    pos, row = 0, 1
+    m = _HIGH_BYTE.search(data)
+    while m is not None:
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.start())
+        end = len(data) if end < 0 else end
+        row += data.count(b"\n", pos, start)
+        pos = start
+        yield row, data[start:end]
+        m = _HIGH_BYTE.search(data, end)
+
+
+def _line_kinds(data: bytes):
+    """Per non-ASCII line: ``(row, kind)`` with kind 1 UTF-8 text, 2 not UTF-8."""
+    for row, line in _non_ascii_lines(data):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            yield row, 2
+        else:
+            yield row, 1
+
+
+def _mixed_rows(data: bytes) -> tuple[int, int, int, int] | None:
+    """``(bad row, first row, n UTF-8 rows, n other rows)`` when the file mixes UTF-8 lines with
+    non-UTF-8 lines; the bad row is the first whose kind differs from the first non-ASCII row's."""
+    first: tuple[int, int] | None = None
+    bad: int | None = None
+    counts = {1: 0, 2: 0}
+    for row, kind in _line_kinds(data):
+        counts[kind] += 1
+        if first is None:
+            first = (row, kind)
+        elif bad is None and kind != first[1]:
+            bad = row
+    if first is None or bad is None:
+        return None
+    return bad, first[0], counts[1], counts[2]
+
+
+def mixed_problem(name: str, bad: int, first: int, n_utf8: int, n_other: int) -> DataValidationError:
+    """The refusal of a file mixing UTF-8 lines with lines in another encoding."""
+    return DataValidationError(
+        [
+            Problem(
+                file=name,
+                row=bad,
+                column=None,
+                value=f"{n_utf8} line(s) of UTF-8 text and {n_other} line(s) in another encoding "
+                f"(e.g. GBK); row {first} is the first non-ASCII row",
+                expected="text in one encoding throughout: the file mixes text encodings (UTF-8 "
+                "and another); save the whole file again in one encoding (e.g. UTF-8)",
+            )
+        ],
+        header=f"{name}: the file mixes text encodings (row {bad} differs from row {first})",
+    )
+
+
+def _mixed_or_undecodable(name: str, data: bytes, enc: str, exc: UnicodeDecodeError):
+    mixed = _mixed_rows(data[3:] if data.startswith(codecs.BOM_UTF8) else data)
+    if mixed is not None:
+        return mixed_problem(name, *mixed)
+    return _undecodable(name, data, [(enc, exc)])
+
+
+def _detect_legacy(data: bytes, candidates: tuple[str, ...]) -> str | None:
+    """The legacy encoding of a non-UTF-8 file (charset-normalizer on its non-ASCII lines), as
+    the name recorded (``gbk`` when GBK decodes it, else ``gb18030``; ``big5``, ``cp1252``,
+    ``latin-1``); None when no candidate decodes the whole file."""
+    from charset_normalizer import from_bytes
+
+    lines, size = [], 0
+    for _, line in _non_ascii_lines(data):  # whole lines, up to 256 KiB: no character cut in two
+        lines.append(line)
+        size += len(line) + 1
+        if size >= 1 << 18:
+            break
+    sample = b"\n".join(lines)
+    matches = list(from_bytes(sample, cp_isolation=list(DETECT_ENCODINGS)))
+    order = {e: i for i, e in enumerate(DETECT_ENCODINGS)}
+    ranked = sorted(
+        (m for m in matches if m.encoding in order),
+        key=lambda m: (round(m.chaos, 2), order[m.encoding]),
+    )
+    tried = [_RECORDED[m.encoding] for m in ranked]
+    tried += [c for c in candidates if c not in tried and c != "utf-8"]
+    for enc in tried:
+        if enc == "gb18030":
+            for narrow in ("gbk", "gb18030"):
+                try:
+                    data.decode(narrow)
+                except UnicodeDecodeError:
+                    continue
+                return narrow
+            continue
+        try:
+            data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return enc
+    return None
 
 
 def _undecodable(
@@ -152,8 +383,8 @@ def _undecodable(
         column=None,
         value=f"bytes {bad} at byte offset {exc.start}",
         expected=(
-            f"text in one encoding (tried {tried}; {enc} got furthest and fails here); "
-            "give the file's encoding explicitly"
+            f"text in one encoding: cannot decode the file as text (tried {tried}; {enc} got "
+            "furthest and fails here); give the file's encoding explicitly (--encoding)"
         ),
     )
     return DataValidationError([problem], header=f"{name}: cannot decode the file as text")
@@ -206,6 +437,7 @@ def read_csv_raw(
     name = path.name
     data = path.read_bytes()
     text, enc = decode_text(data, name=name, encoding=encoding)
+    del data  # one copy of the file at a time: bytes, then text, then the body as UTF-8 bytes
     if not text.strip():
         raise _file_problem(
             name,
@@ -214,7 +446,18 @@ def read_csv_raw(
             header=f"{name}: the file is empty",
         )
     text = text.lstrip("\ufeff")
+    if "\r" in text and "\n" not in text:
+        raise _file_problem(
+            name,
+            "lines ending in LF or CR LF (Unix or Windows line endings), not old Mac line endings "
+            "(CR only); save the file again as CSV from Excel or a text editor",
+            f"{text.count(chr(13))} line(s) ending in CR only (old Mac line endings), no LF",
+            header=f"{name}: old Mac line endings (CR only)",
+        )
     first_line, _, body = text.partition("\n")
+    del text
+    raw_body = body.encode("utf-8")  # pandas and pyarrow parse bytes (a StringIO is encoded again)
+    del body
     sep = _sniff_separator(first_line, path.suffix.lower())
     header_row = next(csv.reader([first_line.rstrip("\r")], delimiter=sep), [])
     width = len(header_row)
@@ -228,7 +471,8 @@ def read_csv_raw(
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                _io.StringIO(body),
+                _io.BytesIO(raw_body),
+                encoding="utf-8",
                 sep=sep,
                 header=None,
                 names=range(width),
@@ -240,7 +484,7 @@ def read_csv_raw(
                 engine="c",
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        long_rows = _long_rows(body, sep, width)
+        long_rows = _long_rows(raw_body.decode("utf-8"), sep, width)
         if long_rows:
             raise DataValidationError(
                 [
@@ -249,7 +493,8 @@ def read_csv_raw(
                         row=row,
                         column=None,
                         value=f"{n_fields} fields",
-                        expected=f"{width} fields like the header",
+                        expected=f"{width} fields like the header: the row has more fields than "
+                        "the header",
                     )
                     for row, n_fields in long_rows
                 ],
@@ -258,6 +503,23 @@ def read_csv_raw(
         raise _file_problem(name, "a readable delimited text file", str(exc).strip()) from None
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+    short = _short_rows(raw_body, sep, width)
+    del raw_body
+    if short:
+        raise DataValidationError(
+            [
+                Problem(
+                    file=name,
+                    row=row,
+                    column=None,
+                    value=f"{n_fields} field(s)",
+                    expected=f"{width} fields like the header: the row has fewer fields than the "
+                    "header (a row cut short: its last answers would be stored as blank)",
+                )
+                for row, n_fields in short[:50]
+            ],
+            header=f"{name}: {len(short)} row(s) have fewer fields than the header",
+        )
     cell_blank = _blank_cells(frame)
     # a column with no name and no value (a trailing delimiter on every line) carries nothing
     empty = [i for i, h in enumerate(header_row) if not h.strip() and cell_blank[:, i].all()]
@@ -283,6 +545,51 @@ def _long_rows(body: str, sep: str, width: int) -> list[tuple[int, int]]:
     out = []
     for i, rec in enumerate(csv.reader(_io.StringIO(body), delimiter=sep)):
         if len(rec) > width:
+            out.append((i + 2, len(rec)))
+    return out
+
+
+def _short_rows(body: bytes, sep: str, width: int) -> list[tuple[int, int]]:
+    """``(row, fields)`` of every non-blank record with fewer fields than the header.
+
+    pandas fills a short record's last cells with NaN without a word; pyarrow's CSV parser counts
+    every record's fields in C++ (one pass, only the first column converted) and hands the short
+    ones to a handler. Rows are as the user sees them (header = row 1).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if width <= 1 or not body:
+        return []
+    found: list[tuple[int, int]] = []
+    def handler(row) -> str:
+        if row.actual_columns < row.expected_columns and (row.text or "").strip():
+            found.append((row.number, row.actual_columns))
+        return "skip"
+
+    try:
+        pacsv.read_csv(
+            _io.BytesIO(body),
+            read_options=pacsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(width)], use_threads=False, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, invalid_row_handler=handler
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=["c0"], column_types={"c0": pa.string()}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:
+        return found  # a structure pandas already accepted; pyarrow's stricter rules do not decide
+    if not found:
+        return []
+    # pyarrow numbers the physical lines of the body when it can; the header is row 1
+    if all(n is not None and n >= 1 for n, _ in found):
+        return sorted((int(n) + 1, k) for n, k in found)
+    out = []
+    for i, rec in enumerate(csv.reader(_io.StringIO(body.decode("utf-8")), delimiter=sep)):
+        if 0 < len(rec) < width and any(f.strip() for f in rec):
             out.append((i + 2, len(rec)))
     return out
 
@@ -360,6 +667,7 @@ def read_xlsx_raw(path: Path, *, sheet: str | int | None = None) -> RawTable:
                     f"{name}: no sheet {sheet!r}; sheets are: {', '.join(wb.sheetnames)}"
                 )
             ws = wb[sheet]
+        ws_title = ws.title
         it = ws.iter_rows(min_row=1, values_only=True)
         header = next(it, None)
         body = list(it)
@@ -380,6 +688,24 @@ def read_xlsx_raw(path: Path, *, sheet: str | int | None = None) -> RawTable:
     if frame.shape[1] < width:  # no body rows
         frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
     frame = _check_header(frame, name, header=header)
+    if _has_formulas(path):
+        uncached = _uncached_formulas(path, ws_title, frame, header)
+        if uncached:
+            raise DataValidationError(
+                [
+                    Problem(
+                        file=name,
+                        row=row,
+                        column=col,
+                        value=formula,
+                        expected="a value: the cell holds a formula without a calculated value "
+                        "(the program that wrote the file did not calculate it); open the file in "
+                        "Excel or LibreOffice and save it, or paste the values",
+                    )
+                    for row, col, formula in uncached[:50]
+                ],
+                header=f"{name}: {len(uncached)} formula cell(s) without a calculated value",
+            )
     rows = np.arange(len(frame), dtype=np.int64) + 2
     if len(frame):
         blank = np.ones(len(frame), dtype=bool)
@@ -393,6 +719,49 @@ def read_xlsx_raw(path: Path, *, sheet: str | int | None = None) -> RawTable:
             frame = frame.loc[~blank].reset_index(drop=True)
             rows = rows[~blank]
     return RawTable(file=name, format="xlsx", frame=frame, rows=rows, encoding=None)
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula (``<f>`` element): a cheap scan of
+    the zip's sheet parts, so the second read of :func:`_uncached_formulas` runs only then."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with zf.open(info) as fh:
+                        tail = b""
+                        for block in iter(lambda: fh.read(1 << 20), b""):
+                            chunk = tail + block
+                            if b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk:
+                                return True
+                            tail = chunk[-8:]
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+    return False
+
+
+def _uncached_formulas(path: Path, title: str, frame: pd.DataFrame, header: list[str]):
+    """``(row, column, formula)`` of every formula cell whose cached value is missing: openpyxl
+    reads such a cell as empty with ``data_only=True``, which would store NULL silently."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = wb[title]
+        out = []
+        values = frame.to_numpy(dtype=object)
+        width = len(header)
+        for i, row in enumerate(ws.iter_rows(min_row=2, values_only=True)):
+            if i >= len(values):
+                break
+            for j, cell in enumerate(row[:width]):
+                if isinstance(cell, str) and cell.startswith("=") and _blank(values[i, j]):
+                    out.append((i + 2, header[j], cell))
+                elif type(cell).__name__ in ("ArrayFormula", "DataTableFormula") and _blank(values[i, j]):
+                    out.append((i + 2, header[j], str(getattr(cell, "text", cell))))
+        return out
+    finally:
+        wb.close()
 
 
 def read_sav_raw(
@@ -525,3 +894,8 @@ def read_raw(
     if fmt == "sav":
         return read_sav_raw(p, encoding=encoding)
     return read_parquet_raw(p)
+
+
+def _blank(value: Any) -> bool:
+    """A cell openpyxl read as empty (None, or NaN once pandas made the column numeric)."""
+    return value is None or (isinstance(value, float) and np.isnan(value))

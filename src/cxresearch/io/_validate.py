@@ -6,6 +6,7 @@ are reported. The happy path makes no per-cell Python calls.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,6 +220,21 @@ class _Column:
         return _apply_codes(self.var, self.codebook, num, self.name, self.sav, self.rows)
 
 
+#: waves (years) a file may hold when the codebook's wave variable gives no min/max
+PLAUSIBLE_WAVES = (1900, 2100)
+
+
+def wave_range(var: Variable | None) -> tuple[int, int]:
+    """``(lowest, highest)`` wave allowed: the codebook's ``min``/``max`` of the wave variable,
+    else :data:`PLAUSIBLE_WAVES` (a year)."""
+    lo, hi = PLAUSIBLE_WAVES
+    if var is not None and var.min is not None:
+        lo = int(var.min)
+    if var is not None and var.max is not None:
+        hi = int(var.max)
+    return lo, hi
+
+
 def build_frame(
     raw: RawTable,
     codebook: Codebook,
@@ -267,10 +283,20 @@ def build_frame(
             other = whole & (wnum != wave)
             if other.any():
                 wave_column.flag(other, wnum[other], f"wave {wave} (the wave given for this file)")
+        lo_w, hi_w = wave_range(wave_var)
+        odd = whole & ((wnum < lo_w) | (wnum > hi_w))
+        if odd.any():
+            wave_column.flag(odd, wnum[odd], f"a wave from {lo_w} to {hi_w} (a year; "
+                             + ("the codebook's range)" if wave_var.min is not None or wave_var.max is not None
+                                else "a two-digit year such as 25 is not read as 2025)"))
         wave_values = np.where(whole, wnum, np.nan)
         file_waves = tuple(sorted({int(w) for w in np.unique(wnum[whole])}))
     elif wave is not None:
         file_waves = (int(wave),)
+        lo_w, hi_w = wave_range(wave_var)
+        if not lo_w <= wave <= hi_w:
+            issues.file_level.append(Problem(name, None, None, wave,
+                                             f"a wave from {lo_w} to {hi_w} (the wave given for this file)"))
 
     # -- rename through aliases ---------------------------------------------------------------------
     rename_waves: tuple[int, ...] | None = file_waves or None
@@ -384,6 +410,9 @@ def build_frame(
                 )
             issues.add(rows[dup], cols.index(col), col, vals, expected)
 
+    _check_weight_totals(out, codebook, source, cols, rows, issues, wave_var)
+    _check_customer_waves(out, codebook, source, cols, rows, issues, wave_var)
+
     if issues.count:
         problems, total = issues.problems()
         raise FileValidationError(problems, total=total, file=name)
@@ -401,6 +430,60 @@ def build_frame(
         extra_columns=tuple(extra),
         undeclared_codes={p.variable: p.undeclared for p in miss_parts if p.undeclared},
     )
+
+
+def _check_weight_totals(out, codebook, source, cols, rows, issues, wave_var) -> None:
+    """Per wave, the weights must add up to more than 0 (all-zero weights would divide by zero or
+    silently drop the wave from every weighted estimate)."""
+    for var in codebook.by_kind("weight"):
+        if var.name not in out or not len(rows):
+            continue
+        w = np.asarray(out[var.name], dtype=float)
+        waves = (np.asarray(out[wave_var.name]) if wave_var is not None and wave_var.name in out
+                 else np.zeros(len(w), dtype=np.int64))
+        for wv in np.unique(waves):
+            sel = waves == wv
+            total = np.nansum(w[sel])
+            if total > 0 or np.isnan(w[sel]).all():
+                continue
+            col = source[var.name]
+            first = int(np.flatnonzero(sel)[0])
+            where = f" of wave {int(wv)}" if wave_var is not None and wave_var.name in out else ""
+            issues.add(rows[first:first + 1], cols.index(col), col,
+                       np.array([f"weights adding up to {total:g} over {int(sel.sum())} rows{where}"],
+                                dtype=object),
+                       "weights whose total is more than 0 (all zero: nobody would count)")
+
+
+def _check_customer_waves(out, codebook, source, cols, rows, issues, wave_var) -> None:
+    """One answer per customer and wave: the same ``customer_id`` twice in one wave (two
+    respondent ids) is refused, naming both rows — the loyalty and persistence analyses follow
+    customers across waves and need one answer per customer-year."""
+    rid = codebook.respondent_variable
+    name = "customer_id"
+    if name not in out or (rid is not None and rid.name == name) or not len(rows):
+        return
+    var = codebook.get(name)
+    if var.kind is not Kind.id:
+        return
+    key = pd.DataFrame({"id": pd.Series(out[name]).reset_index(drop=True)})
+    if wave_var is not None and wave_var.name in out:
+        key["wave"] = np.asarray(out[wave_var.name])
+    valid = key["id"].notna().to_numpy() & (key["id"].astype(str) != "").to_numpy()
+    dup = key.duplicated(keep="first").to_numpy() & valid
+    if not dup.any():
+        return
+    first_pos = key.assign(_pos=np.arange(len(key))).groupby(list(key.columns), dropna=False)["_pos"] \
+        .transform("first").to_numpy()
+    col = source[name]
+    what = "(customer, wave)" if "wave" in key else "customer"
+    expected = np.array([f"one answer per {what}; the same customer answered at row {rows[p]}"
+                         for p in first_pos[dup]], dtype=object)
+    vals = key["id"].to_numpy(dtype=object)[dup]
+    if "wave" in key:
+        vals = np.array([f"{i}, wave {w}" for i, w in zip(vals, key["wave"].to_numpy()[dup], strict=True)],
+                        dtype=object)
+    issues.add(rows[dup], cols.index(col), col, vals, expected)
 
 
 def _assemble_frame(out: dict[str, Any], ordered: list[str], n: int) -> pd.DataFrame:
@@ -466,8 +549,15 @@ def _as_text(s: pd.Series, column: _Column) -> pd.Series:
                 )
             ).to_numpy()
     txt = txt.reset_index(drop=True)
+    present = txt.notna().to_numpy()
+    nul = np.zeros(len(txt), dtype=bool)
+    if present.any() and "\x00" in "".join(map(str, txt[present].tolist())):  # one C-level scan
+        nul[present] = txt[present].astype(str).str.contains("\x00", regex=False).to_numpy(dtype=bool)
+    if nul.any():
+        column.flag(nul, txt.to_numpy(dtype=object)[nul],
+                    f"text without NUL characters{column.desc} (a NUL cuts a text short when stored)")
     if column.var.kind is Kind.id:
-        txt = txt.where(txt.isna(), txt.str.strip())
+        txt = normalise_ids(txt.where(txt.isna(), txt.str.strip()))
         blank = (txt.isna() | (txt == "")).to_numpy()
         if blank.any():
             column.flag(blank, _blanks(blank), f"a non-empty id{column.desc}")
@@ -475,6 +565,36 @@ def _as_text(s: pd.Series, column: _Column) -> pd.Series:
     blank = txt.isna().to_numpy()
     txt[blank] = None
     return txt.where(txt.isna() | (txt.astype(str).str.strip() != ""), None)
+
+
+_WHOLE_WITH_ZEROS = r"^[+-]?(?:0|[1-9]\d*)(?:\.0*)?$"
+
+
+def normalise_ids(ids: pd.Series) -> pd.Series:
+    """Ids stored one way whatever the file format (CONTRACT §3, *ids*).
+
+    A column whose every non-blank id is a whole number, written with or without a fraction of
+    zeros (``1``, ``1.0``, ``17.00``, no leading zero), holds numbers in disguise — a CSV written
+    from a numeric column, an Excel or SPSS number — and is stored as the integers' digits
+    (``1``, ``17``), as Excel, SPSS and Parquet numbers already are. Any other column (a letter, a
+    leading zero, a real fraction in any of its ids) is stored exactly as written, spaces trimmed.
+    Strings only; blanks (None) stay None.
+    """
+    present = ids.notna()
+    if not present.any():
+        return ids
+    first = str(ids[present].iloc[0])
+    if not re.fullmatch(_WHOLE_WITH_ZEROS, first):  # one look rules out most id columns (R000123)
+        return ids
+    vals = ids[present].astype(str)
+    if "." not in "".join(vals.tolist()):
+        return ids
+    if not vals.str.fullmatch(_WHOLE_WITH_ZEROS).all():
+        return ids
+    out = ids.copy()
+    out[present] = vals.str.replace(r"\.0*$", "", regex=True).str.replace(r"^\+", "", regex=True)
+    out[present & (out == "-0")] = "0"
+    return out
 
 
 def _sav_user_missing(sav, column: str, num: np.ndarray) -> tuple[np.ndarray, dict[float, str]]:

@@ -4,8 +4,10 @@ The questions this module answers on a client's own customer × year history:
 
 * how long does this year's satisfaction keep acting on loyalty (or a process's satisfaction on overall
   satisfaction)? — :func:`lag_profile` and :func:`horizon`;
-* does the answer depend on the estimator? — :func:`horizon` reports a second estimator (the
-  distributed lag with customer fixed effects) beside the pooled one;
+* which estimator to believe? — :func:`mundlak_test` tests the pooled distributed lag against
+  customer fixed effects (stable customer differences that go with satisfaction), and :func:`horizon`
+  reads H from the estimator that survives (``method="auto"``), the other beside it as a robustness
+  check; :func:`feedback_check` tests for feedback from loyalty to later satisfaction;
 * how much more likely to leave are customers dissatisfied several years running? —
   :func:`dissatisfaction_runs` and :func:`churn_hazard`.
 
@@ -20,7 +22,8 @@ and a test checks one replicate against statsmodels run on the explicitly resamp
 The package, a module per step: :mod:`~cxresearch.persistence._panel` (input checks, lags by calendar
 year, :func:`customer_years`), :mod:`~cxresearch.persistence.lags` (:func:`lag_profile`, pooled and
 within), :mod:`~cxresearch.persistence.effect_horizon` (:func:`horizon`, :func:`horizons`,
-:data:`HORIZON_DEFINITION`), :mod:`~cxresearch.persistence._cluster_bootstrap` (the hand-written
+:data:`HORIZON_DEFINITION`), :mod:`~cxresearch.persistence.specification` (:func:`mundlak_test`, :func:`feedback_check`),
+:mod:`~cxresearch.persistence._cluster_bootstrap` (the hand-written
 bootstrap solver) and :mod:`~cxresearch.persistence.churn` (:func:`dissatisfaction_runs`,
 :func:`churn_hazard`).
 """
@@ -35,6 +38,7 @@ from cxresearch.persistence._panel import customer_years
 from cxresearch.persistence.churn import HazardResult, churn_hazard, dissatisfaction_runs
 from cxresearch.persistence.effect_horizon import (
     HORIZON_DEFINITION,
+    HORIZON_METHODS,
     HorizonEstimate,
     HorizonResult,
     horizon,
@@ -49,9 +53,14 @@ from cxresearch.persistence.lags import (
 from cxresearch.persistence.lags import (
     MIN_CLUSTERS as MIN_CLUSTERS,
 )
+from cxresearch.persistence.specification import SpecificationTest, feedback_check, mundlak_test
 
 __all__ = [
     "HORIZON_DEFINITION",
+    "HORIZON_METHODS",
+    "SpecificationTest",
+    "mundlak_test",
+    "feedback_check",
     "METHODS",
     "LagProfile",
     "HorizonEstimate",

@@ -76,8 +76,13 @@ def _build_design(
     controls: list[str],
     time_effects: bool,
     method: str,
+    lead: bool = False,
 ) -> _Design:
-    """Validate the panel and build the distributed-lag design (complete cases only)."""
+    """Validate the panel and build the distributed-lag design (complete cases only).
+
+    ``lead=True`` adds the exposure one year ahead (``<exposure>_lead1``, after the controls): the
+    regressor of the strict-exogeneity (feedback) check in :func:`~cxresearch.persistence.horizon`.
+    """
     panel = _require_frame(panel)
     _require_columns(panel, {"id": id, "time": time, "outcome": outcome, "exposure": exposure})
     for c in controls:
@@ -106,6 +111,8 @@ def _build_design(
     data: dict[str, np.ndarray] = dict(zip(lag_cols, lagged, strict=True))
     for c in controls:
         data[c] = panel[c].to_numpy(dtype=float)
+    if lead:
+        data[f"{exposure}_lead1"] = _year_lags(ids, t, panel[exposure].to_numpy(dtype=float), [-1])[0]
     frame = pd.DataFrame(data)
     frame["_y"] = panel[outcome].to_numpy(dtype=float)
     frame["_id"] = ids
@@ -119,7 +126,7 @@ def _build_design(
         )
     groups = pd.factorize(frame["_id"], sort=False)[0]
     n_customers = int(groups.max()) + 1
-    columns = list(lag_cols) + list(controls)
+    columns = list(lag_cols) + list(controls) + ([f"{exposure}_lead1"] if lead else [])
     X = frame[columns].to_numpy(dtype=float)
     if time_effects:
         years = np.sort(frame["_t"].unique())
@@ -167,7 +174,8 @@ class LagProfile:
         One row per lag: ``lag`` (int, years), ``estimate`` (coefficient), ``se`` (cluster-robust),
         ``ci_lower``, ``ci_upper`` (two-sided 1 - alpha), ``p_value`` (two-sided), ``p_one_sided``
         (H1: effect > ``min_effect``, 0 by default; used by :func:`horizon`),
-        ``significant_positive`` (bool, ``p_one_sided < alpha``).
+        ``significant_positive`` (bool, ``p_one_sided < alpha``), ``significant_negative`` (bool: the
+        mirror one-sided test, H1: effect < −``min_effect``, at level alpha).
     coefficients : pandas.DataFrame
         Every coefficient of the regression (lags, controls, year effects, constant): ``term``,
         ``estimate``, ``se``, ``ci_lower``, ``ci_upper``, ``p_value``.
@@ -228,6 +236,8 @@ def _fit_profile(
     table.insert(0, "lag", np.arange(len(lag_idx), dtype=int))
     table["p_one_sided"] = stats.t.sf((params[lag_idx] - min_effect) / se[lag_idx], df)
     table["significant_positive"] = table["p_one_sided"].to_numpy() < alpha
+    # the mirror test (H1: effect < -min_effect): a lag that works against the outcome is reported as such
+    table["significant_negative"] = stats.t.cdf((params[lag_idx] + min_effect) / se[lag_idx], df) < alpha
     return LagProfile(
         table=table,
         coefficients=coef,
@@ -287,8 +297,8 @@ def lag_profile(
     -------
     LagProfile
         ``table`` with one row per lag: ``lag``, ``estimate``, ``se``, ``ci_lower``, ``ci_upper``,
-        ``p_value`` (two-sided), ``p_one_sided`` (H1: effect > min_effect), ``significant_positive``;
-        ``coefficients`` (every term); ``n_customers``, ``n_obs``; ``settings``.
+        ``p_value`` (two-sided), ``p_one_sided`` (H1: effect > min_effect), ``significant_positive``,
+        ``significant_negative`` (H1: effect < −min_effect, one-sided at alpha); ``coefficients`` (every term); ``n_customers``, ``n_obs``; ``settings``.
 
     Raises
     ------

@@ -233,6 +233,24 @@ class Study:
                 "anonymity_min": t.anonymity_min}
 
     @property
+    def wave_design(self) -> dict[str, Any]:
+        """:attr:`design` for comparisons across waves of :meth:`responses` (the report window) —
+        ``cx.survey.trend(study.responses(), score=..., **study.wave_design)`` (issue 14):
+
+        * ``respondent``: the customer id that links waves (``customer_id`` when the responses have
+          it): repeat customers become clusters, so wave-on-wave tests include the covariance of a
+          customer's answers;
+        * ``weights``: when the params rake, the waves' rakes stacked (``cx.survey.stack_rakes``),
+          so the SEs are calibration-aware (R ``rake`` + ``svyby``) rather than treating the raked
+          weights as fixed. It belongs to the rows of ``study.responses()`` (same index); for
+          other frames use :attr:`design` (the raked weight column, held fixed).
+        """
+        cols = self.responses().columns
+        weights = self._cache.get(("raking", False), self.design["weights"])
+        return {**self.design, "weights": weights,
+                "respondent": "customer_id" if "customer_id" in cols else None}
+
+    @property
     def fmt(self) -> dict[str, Any]:
         """Keyword arguments every report table of this study shares: ``lang``, ``codebook``,
         ``min_base`` — pass as ``cx.tables.estimates(result, **study.fmt, ...)``."""
@@ -295,22 +313,21 @@ class Study:
             waves = None if all_waves else self.waves
             frame = self._read("responses", waves=waves)
             if self.params.variables.raking:
-                frame = self._rake(frame)
+                frame, self._cache[("raking", all_waves)] = self._rake(frame)
             self._cache[key] = frame
         return self._cache[key].copy()
 
     def _rake(self, frame):
-        """Add ``RAKED_WEIGHT``: each wave raked to the params' margins (IPF, ``cx.survey.rake``)."""
-        import pandas as pd
+        """Add ``RAKED_WEIGHT``: each wave raked to the params' margins (IPF, ``cx.survey.rake``);
+        also return the waves' rakes stacked (``cx.survey.stack_rakes``), for calibrated SEs."""
 
         from cxresearch import survey
 
         margins = self.params.variables.raking
-        parts = []
-        for _, part in frame.groupby("wave", sort=False):
-            result = survey.rake(part, margins=margins, weights=self.params.variables.weight)
-            parts.append(result.weights.rename(RAKED_WEIGHT))
-        return frame.assign(**{RAKED_WEIGHT: pd.concat(parts).reindex(frame.index)})
+        results = [survey.rake(part, margins=margins, weights=self.params.variables.weight)
+                   for _, part in frame.groupby("wave", sort=False)]
+        stacked = survey.stack_rakes(results, index=frame.index)
+        return frame.assign(**{RAKED_WEIGHT: stacked.weights}), stacked
 
     def with_comments(self, *, current: bool = False):
         """Responses with each open-text variable (e.g. ``comment``) joined back as a column.

@@ -23,6 +23,7 @@ from typing import Any
 
 import nbformat
 
+from cxresearch.report.escape import css_string
 from cxresearch.tables import TABLE_MIME
 
 __all__ = [
@@ -349,6 +350,7 @@ def cover_resources(params, *, toc: list[dict], date: _dt.date | None = None) ->
         "labels": words,
         "toc": toc,
         "footer": f"{params.display_name} · {params.period}",
+        "footer_css": css_string(f"{params.display_name} · {params.period}"),  # inside <style>
         "lang": lang,
     }
 

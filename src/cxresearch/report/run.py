@@ -156,12 +156,14 @@ def _chromium_version() -> str | None:
         return None
 
 
-def check_inputs(params: Params) -> Any:
+def check_inputs(params: Params, *, store: Path | None = None) -> Any:
     """Check the params against the codebook and the store before any notebook runs.
 
     Returns the codebook. Raises :class:`ParamsError` naming the key (e.g.
-    ``variables.drivers[2]``) and the value when a variable is not in the codebook, or when the
-    client is not in the store.
+    ``variables.drivers[2]``) and the value when a variable is not in the codebook, when the
+    client is not in the store, when the period's wave has no responses for the client, or when
+    the programme starts outside the client's data. ``store`` reads a snapshot instead of
+    ``data.store``.
     """
     from cxresearch import codebook as cb
 
@@ -172,11 +174,12 @@ def check_inputs(params: Params) -> Any:
             book = cb.load(params.data.codebook)
         except CXError as exc:
             raise ParamsError(f"{label}: data.codebook: {exc}") from None
-    if params.data.store is not None:
+    store = store if store is not None else params.data.store
+    if store is not None:
         from cxresearch.store import Store
 
         try:
-            with Store(params.data.store, read_only=True) as st:
+            with Store(store, read_only=True) as st:
                 clients = st.clients()
                 if params.client not in clients:
                     raise ParamsError(
@@ -185,6 +188,7 @@ def check_inputs(params: Params) -> Any:
                     )
                 if book is None:
                     book = st.codebook(params.client)
+                _check_period_data(st, params, label)
         except ParamsError:
             raise
         except CXError as exc:
@@ -238,6 +242,37 @@ def check_inputs(params: Params) -> Any:
             raise ParamsError(f"{label}: variables.raking.{name}: categor{'ies' if len(unknown) > 1 else 'y'} "
                               f"{unknown} not among the codebook values {sorted(values)}")
     return book
+
+
+def _check_period_data(st, params: Params, label: str) -> None:
+    """The period's wave has responses for the client, and a programme evaluated by the employee
+    chapter starts inside the client's employee survey (a wave before it and one at or after it,
+    up to the focus wave) — refused here, before papermill, rather than inside a notebook."""
+    waves = [int(w) for w in st.sql(params.client, "SELECT DISTINCT wave FROM responses "
+                                                   "WHERE wave IS NOT NULL ORDER BY wave")["wave"]]
+    if params.wave is not None and params.wave not in waves:
+        key = "wave" if "wave" in params.model_fields_set else "period"
+        value = params.wave if key == "wave" else params.period
+        raise ParamsError(f"{label}: {key}: {value!r} has no survey responses for client "
+                          f"{params.client!r}; waves in the store: {', '.join(map(str, waves)) or '(none)'}")
+    hi = params.wave if params.wave is not None else (waves[-1] if waves else None)
+    window = [w for w in waves if (params.first_wave is None or w >= params.first_wave)
+              and (hi is None or w <= hi)]
+    if not window:
+        raise ParamsError(f"{label}: first_wave: no survey wave of client {params.client!r} falls in "
+                          f"{params.first_wave}–{hi}; waves in the store: {', '.join(map(str, waves)) or '(none)'}")
+    prog = params.programme
+    if prog is None or "07_employee" not in params.notebooks or not st.counts(params.client).get("employees"):
+        return
+    emp = [int(w) for w in st.sql(params.client, "SELECT DISTINCT wave FROM employees "
+                                                 "WHERE wave IS NOT NULL ORDER BY wave")["wave"]]
+    emp = [w for w in emp if hi is None or w <= hi]
+    if not emp or not (emp[0] < prog.start <= emp[-1]):
+        span = f"{emp[0]}–{emp[-1]}" if emp else "(none)"
+        raise ParamsError(f"{label}: programme.start: {prog.start} is outside the employee survey of client "
+                          f"{params.client!r} up to wave {hi} ({span}); the programme needs a wave before "
+                          f"its start and one at or after it (allowed: {emp[0] + 1 if emp else '-'}–"
+                          f"{emp[-1] if emp else '-'})")
 
 
 def _cell_durations(nb) -> float:
@@ -422,18 +457,39 @@ def run_report(
         if bad or not formats:
             raise ParamsError(f"formats must be chosen from {', '.join(map(repr, FORMATS))}; got {formats!r}")
         params = params.model_copy(update={"output": params.output.model_copy(update={"formats": list(formats)})})
-    book = check_inputs(params)
-    if "pdf" in params.output.formats:
-        from cxresearch.report.webpdf import find_chromium
+    store_file = None
+    work: Path | None = None
+    if params.data.store is not None and not params.data.files:
+        # one consistent copy of the client's rows for the whole run: an import running meanwhile
+        # neither kills the report nor changes its bases between chapters
+        from cxresearch.store import snapshot
+        from cxresearch.store._snapshot import UnknownClient
 
-        find_chromium()  # fail before running anything when the browser is missing
+        work = Path(tempfile.mkdtemp(prefix="cx-store-"))
+        try:
+            store_file = str(snapshot(params.data.store, params.client, work / "snapshot.duckdb"))
+        except UnknownClient as exc:
+            shutil.rmtree(work, ignore_errors=True)
+            raise ParamsError(f"{params.source or params_path}: client: {params.client!r} is not in store "
+                              f"{params.data.store}; clients there: {', '.join(exc.clients) or '(none)'}") from None
+        except CXError as exc:
+            shutil.rmtree(work, ignore_errors=True)
+            raise ParamsError(f"{params.source or params_path}: data.store: {exc}") from None
+    try:
+        book = check_inputs(params, store=Path(store_file) if store_file else None)
+        if "pdf" in params.output.formats:
+            from cxresearch.report.webpdf import find_chromium
+
+            find_chromium()  # fail before running anything when the browser is missing
+    except BaseException:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     root = Path(out_root) if out_root is not None else (params.output.dir or Path.cwd() / "reports")
     out_dir = (root / params.client / params.period).resolve()
     nb_dir = out_dir / "notebooks" / params.language
     timings["validate"] = time.perf_counter() - t_start
 
-    store_file = None
-    work: Path | None = None
     if params.data.files:
         t0 = time.perf_counter()
         work = Path(tempfile.mkdtemp(prefix="cx-store-"))

@@ -143,6 +143,7 @@ def print_pdf(
     render_timeout_ms: int = 100,
     base_dir: str | os.PathLike[str] | None = None,
     then: Callable[[bytes], str | None] | None = None,
+    javascript: bool = False,
 ) -> bytes:
     """Print an HTML document to PDF bytes with headless Chromium.
 
@@ -167,6 +168,11 @@ def print_pdf(
         Called with the first PDF; when it returns an HTML document, that document is printed in
         the same browser session and its PDF returned instead (used to put page numbers in the
         table of contents without launching Chromium twice).
+    javascript : bool, default False
+        Let the page run scripts. Off: a report has no script (its Content-Security-Policy forbids
+        them too), and neither print needs one — the contents' page numbers come from the PDF's
+        named destinations (:func:`cxresearch.report.render.anchor_pages`), not from the page. The
+        wait for web fonts is evaluated by the driver, which works with page scripts off.
 
     Returns
     -------
@@ -183,7 +189,7 @@ def print_pdf(
     exe = chromium or find_chromium()
 
     async def print_one(browser, html_path: str) -> bytes:
-        page = await browser.new_page()
+        page = await browser.new_page(java_script_enabled=javascript)
 
         async def block_network(route):
             if route.request.url.startswith(("file:", "data:", "about:")):

@@ -7,7 +7,8 @@ every query is parameterised on it, so a report can never see another client's r
 The code: :class:`Store` opens the file and holds the connection; its readers live in ``_read``,
 the one-transaction import and ``remove_import`` in ``_write`` (files read and checked by ``_files``,
 then against the stored rows by ``_check``), the tables and schema evolution in ``_schema``, the
-results in ``_results``, parameter checks in ``_args`` and DuckDB helpers in ``_sql``.
+results in ``_results``, parameter checks in ``_args``, DuckDB helpers in ``_sql``, and the
+consistent per-client copy a report reads (:func:`snapshot`) in ``_snapshot``.
 
 Tables
 ------
@@ -57,9 +58,11 @@ from cxresearch.store._files import detect_lang
 from cxresearch.store._read import StoreReader
 from cxresearch.store._results import FileImport, ImportReport
 from cxresearch.store._schema import SCHEMA_VERSION, TABLES, init_schema
+from cxresearch.store._snapshot import connect as _connect
+from cxresearch.store._snapshot import snapshot
 from cxresearch.store._write import StoreWriter
 
-__all__ = ["Store", "ImportReport", "FileImport", "TABLES", "SCHEMA_VERSION", "detect_lang"]
+__all__ = ["Store", "ImportReport", "FileImport", "TABLES", "SCHEMA_VERSION", "detect_lang", "snapshot"]
 
 #: suffixes of files a store is never opened on (DuckDB can open some data files as databases)
 _NOT_A_STORE = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".parquet", ".pq",
@@ -75,6 +78,9 @@ class Store(StoreReader, StoreWriter):
         The DuckDB file; created (with its tables) when absent unless ``read_only``.
     read_only : bool, default False
         Open for reading only: several processes may read one store at once, but only one may write.
+    wait : float, default 0
+        Seconds to wait while another process holds the store (an import writing, a report taking
+        its snapshot) before giving up; 0 fails at once.
 
     Raises
     ------
@@ -87,7 +93,7 @@ class Store(StoreReader, StoreWriter):
     Use it as a context manager, or call :meth:`close`. Every read method names its client.
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False):
+    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 0.0):
         import duckdb
 
         check_flag("read_only", read_only)
@@ -101,7 +107,7 @@ class Store(StoreReader, StoreWriter):
         if not self.path.parent.exists():
             raise CXError(f"cannot create store {str(self.path)!r}: folder {str(self.path.parent)!r} does not exist")
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
+            self._con = _connect(self.path, read_only=read_only, wait=wait)
         except duckdb.Error as exc:
             raise CXError(f"cannot open store {str(self.path)!r}: {exc}") from exc
         try:

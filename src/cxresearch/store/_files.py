@@ -20,6 +20,8 @@ import pandas as pd
 from cxresearch.errors import CXError, CXValueError, DataValidationError, Problem
 
 _RESERVED = {"client", "import_id"}
+#: waves and CRM years a file may hold (as cxresearch.io's PLAUSIBLE_WAVES)
+_YEARS = (1900, 2100)
 _NUMERIC_KINDS = {"likert", "nps", "rating", "binary", "numeric", "weight"}
 MAX_PROBLEMS_PER_COLUMN = 50
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -100,6 +102,7 @@ class _Item:
     variables: tuple[str, ...] = ()
     row_numbers: np.ndarray | None = None  # row number the user sees, per frame row position
     notes: tuple[str, ...] = ()  # reader warnings (e.g. undeclared columns left out)
+    forced_encoding: str | None = None  # the encoding given by the user (CSV and .sav only)
     wave_given: int | None = None  # the wave set for a file without a wave column (--wave)
     ids_generated: str | None = None  # the pattern of respondent ids made for a file without any
 
@@ -143,7 +146,8 @@ def _sha256(path: Path) -> str:
 
 
 def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, imported=None,
-               skip_imported: bool = False, client: str = "", wave: int | None = None) -> _Batch:
+               skip_imported: bool = False, client: str = "", wave: int | None = None,
+               encoding: str | None = None) -> _Batch:
     """Read and validate every file; ``imported(sha256)`` gives ``(file, imported_at, import_id)``
     of an earlier load of the same content for the client (None if there is none): such a file is
     not read again, and is a problem unless ``skip_imported``. ``wave`` is the wave of survey
@@ -189,9 +193,14 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
                     f"{digest[:12]}…) was imported as {old_file!r} on {when:%Y-%m-%d %H:%M:%S} UTC "
                     f"(import {import_id}); leave it out, or skip such files (--skip-imported)"))
             continue
+        empty = _empty_file(path, fmt)
+        if empty is not None:
+            problems.append(Problem(file, None, None, empty,
+                                    "a header row and at least one data row (the file is empty)"))
+            continue
         target = table
         if table == "auto":
-            target = _detect_table(path, fmt, codebook)
+            target = _detect_table(path, fmt, codebook, encoding=encoding)
             if target is None:
                 problems.append(Problem(
                     file, None, None, None,
@@ -200,7 +209,8 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
                     "(respondent_id, wave, text); name the table with table=/--table if the columns "
                     "are right"))
                 continue
-        item = _Item(path=path, file=file, name=path.name, sha256=digest, format=fmt, table=target)
+        item = _Item(path=path, file=file, name=path.name, sha256=digest, format=fmt, table=target,
+                     forced_encoding=encoding if fmt in ("csv", "sav") else None)
         if target == "responses":
             found = _read_survey(item, codebook, wave=wave)
         else:
@@ -212,7 +222,17 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
     return _Batch(items, problems, skipped)
 
 
-def _peek_columns(path: Path, fmt: str) -> list[str] | None:
+def _empty_file(path: Path, fmt: str) -> str | None:
+    """What is empty about a file that holds nothing (None when it holds something)."""
+    size = path.stat().st_size
+    if size == 0:
+        return "0 bytes"
+    if fmt == "csv" and size < 4096 and not path.read_bytes().strip(b" \t\r\n\xef\xbb\xbf"):
+        return "only blank lines"
+    return None
+
+
+def _peek_columns(path: Path, fmt: str, encoding: str | None = None) -> list[str] | None:
     """The header of a file without reading its rows (None if it cannot be read)."""
     try:
         if fmt == "parquet":
@@ -238,17 +258,25 @@ def _peek_columns(path: Path, fmt: str) -> list[str] | None:
             return [str(c) for c in row if c is not None]
         import csv
 
-        with open(path, encoding=_encoding(path), newline="") as fh:
-            first = fh.readline().lstrip("\ufeff").rstrip("\r\n")
+        with open(path, "rb") as fh:  # the header only: the reader decodes and checks the whole file
+            head = fh.read(1 << 16)
+        if b"\x00" in head or head.startswith((b"PK\x03\x04", b"PAR1", b"$FL2", b"$FL3", b"\xd0\xcf\x11\xe0")):
+            return None  # not text: the reader says what it looks like
+        head = head.split(b"\n", 1)[0]
+        try:
+            first = head.decode(encoding or "utf-8")
+        except (UnicodeDecodeError, LookupError):
+            first = head.decode("gb18030", errors="replace")
+        first = first.lstrip("\ufeff").rstrip("\r\n")
         sep = "\t" if path.suffix.lower() == ".tsv" else max(",\t;|", key=first.count)
         return next(csv.reader([first], delimiter=sep), [])
     except Exception:
         return None
 
 
-def _detect_table(path: Path, fmt: str, codebook) -> str | None:
-    columns = _peek_columns(path, fmt)
-    if columns is None:
+def _detect_table(path: Path, fmt: str, codebook, *, encoding: str | None = None) -> str | None:
+    columns = _peek_columns(path, fmt, encoding)
+    if not columns:  # unreadable or no header: the survey reader says what is wrong
         return "responses"  # let the survey reader say what is wrong with the file
     cols = {str(c).strip().lower() for c in columns}
     if {"customer_id", "year"} <= cols and cols & {"active", "churned"}:
@@ -310,7 +338,7 @@ def _read_survey(item: _Item, codebook, *, wave: int | None = None) -> list[Prob
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = cxio.read(item.path, codebook, wave=wave)
+            result = cxio.read(item.path, codebook, wave=wave, encoding=item.forced_encoding)
         except DataValidationError as exc:
             return list(exc.problems)
     item.notes = tuple(str(w.message) if str(w.message).startswith(item.file)
@@ -478,7 +506,7 @@ def _raw_reader():
 
 def _read_raw(item: _Item) -> pd.DataFrame:
     """The file's values as they are (io's raw reader), blanks as missing; row numbers kept."""
-    raw = _raw_reader()(item.path)
+    raw = _raw_reader()(item.path, encoding=item.forced_encoding)
     item.encoding = raw.encoding
     item.row_numbers = np.asarray(raw.rows)
     frame = raw.frame.reset_index(drop=True)
@@ -538,11 +566,11 @@ def _read_other(item: _Item, codebook, scale) -> list[Problem]:
             conv, bad = _to_id(s, allow_missing=not required)
             expected = "a non-empty id"
         elif kind == "wave":
-            conv, bad = _to_int(s, lo=None, hi=None, allow_missing=False)
-            expected = "a whole-number wave (e.g. the year)"
+            conv, bad = _to_int(s, lo=_YEARS[0], hi=_YEARS[1], allow_missing=False)
+            expected = f"a whole-number wave from {_YEARS[0]} to {_YEARS[1]} (the year)"
         elif kind in ("year", "year_or_missing"):
-            conv, bad = _to_int(s, lo=1900, hi=2200, allow_missing=kind == "year_or_missing")
-            expected = "a year such as 2024" + (" or empty" if kind == "year_or_missing" else "")
+            conv, bad = _to_int(s, lo=_YEARS[0], hi=_YEARS[1], allow_missing=kind == "year_or_missing")
+            expected = f"a year from {_YEARS[0]} to {_YEARS[1]}" + (" or empty" if kind == "year_or_missing" else "")
         elif kind == "bool":
             conv, bad = _to_bool(s, allow_missing=not required)
             expected = "true/false (or 1/0, yes/no)" + ("" if required else " or empty")
@@ -571,8 +599,8 @@ def _read_other(item: _Item, codebook, scale) -> list[Problem]:
         else:  # text, name
             conv = s.astype(object).where(s.notna(), None).map(
                 lambda v: v if v is None or isinstance(v, str) else str(v))
-            bad = pd.Series(False, index=s.index)
-            expected = "text"
+            bad = conv.map(lambda v: isinstance(v, str) and "\x00" in v).astype(bool)
+            expected = "text without NUL characters (a NUL cuts a text short when stored)"
         problems += _cell_problems(item, raw.index, bad, col, s, expected)
         out[col] = conv
         types.setdefault(col, _SQL_OF_KIND.get(kind, "VARCHAR"))
@@ -634,9 +662,11 @@ def _to_id(s: pd.Series, *, allow_missing: bool = False):
         conv[whole] = num[whole].astype("int64").astype(str)
         bad = num.notna() & ~whole
     else:
+        from cxresearch.io._validate import normalise_ids
+
         txt = s.astype("string").str.strip()
         txt = txt.where(txt != "")
-        conv = txt.astype(object).where(txt.notna(), None)
+        conv = normalise_ids(txt.astype(object).where(txt.notna(), None))
         bad = s.notna() & txt.isna()
     if not allow_missing:
         bad = bad | conv.isna()

@@ -34,7 +34,7 @@ class StoreWriter:
     def import_files(self, paths: Sequence[str | Path] | str | Path, *, client: str, codebook,
                      table: str = "auto", employee_scale: tuple[float, float] = (1, 5),
                      skip_imported: bool = False, dry_run: bool = False,
-                     wave: int | None = None) -> ImportReport:
+                     wave: int | None = None, encoding: str | None = None) -> ImportReport:
         """Check files against the codebook and load them in one transaction.
 
         Every file is read and validated first and every problem of every file is collected; only
@@ -69,6 +69,10 @@ class StoreWriter:
             The wave of survey files that have no wave column (e.g. ``2024``): set on every row
             and recorded in ``imports.wave_given``. A survey file that has a wave column is refused
             when ``wave`` is given.
+        encoding : str, optional
+            The text encoding of the CSV files (and of the strings of ``.sav`` files) when
+            detection is not wanted (e.g. ``gbk``, ``big5``, ``cp1252``); the whole file must
+            still decode cleanly in it. Excel and Parquet files ignore it.
 
         Notes
         -----
@@ -96,6 +100,14 @@ class StoreWriter:
         """
         started = time.perf_counter()
         check_flag("dry_run", dry_run)
+        if encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(str(encoding))
+            except LookupError:
+                raise CXValueError(f"encoding {encoding!r} is not a known codec (e.g. utf-8, gbk, "
+                                   "gb18030, big5, cp1252, latin-1)") from None
         check_flag("skip_imported", skip_imported)
         if not dry_run:
             self._check_writable("import")
@@ -114,7 +126,7 @@ class StoreWriter:
         batch = read_batch(paths, codebook=cb, table=table, employee_scale=scale,
                            imported=lambda digest: imported_before(self.con, client, digest),
                            skip_imported=skip_imported, client=client,
-                           wave=None if wave is None else int(wave))
+                           wave=None if wave is None else int(wave), encoding=encoding)
         problems = list(batch.problems)
         problems += store_problems(self.con, client, batch)
         if problems:

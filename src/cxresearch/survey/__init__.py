@@ -32,7 +32,13 @@ from cxresearch.survey import kpi as _kpi
 from cxresearch.survey.compare import adjust_p
 from cxresearch.survey.crosstab import CrosstabResult
 from cxresearch.survey.design import Design, accepts_design
-from cxresearch.survey.rake import RakeResult, RakingWarning, rake, weighting_efficiency
+from cxresearch.survey.rake import (
+    RakeResult,
+    RakingWarning,
+    rake,
+    stack_rakes,
+    weighting_efficiency,
+)
 from cxresearch.survey.reliability import (
     ReliabilityResult,
     cronbach_alpha,
@@ -75,6 +81,7 @@ __all__ = [
     "CrosstabResult",
     "adjust_p",
     "rake",
+    "stack_rakes",
     "RakeResult",
     "RakingWarning",
     "weighting_efficiency",

@@ -18,7 +18,7 @@ from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, CXWarning
 from cxresearch.survey import _design as core
 
-__all__ = ["rake", "RakeResult", "RakingWarning", "weighting_efficiency"]
+__all__ = ["rake", "RakeResult", "RakingWarning", "weighting_efficiency", "stack_rakes"]
 
 STOP_RULES = ("margins", "cells")
 
@@ -375,4 +375,83 @@ def rake(
         margins=pd.DataFrame(rows),
         settings=settings,
         calibration=tuple(zip(codes, step_weights, strict=True)),
+    )
+
+
+def stack_rakes(results, *, index: pd.Index | None = None) -> RakeResult:
+    """One :class:`RakeResult` from rakes of disjoint sets of rows (e.g. each wave raked on its own).
+
+    Raking each wave to its own margins is one raking of all the waves on margins crossed with the
+    wave; the stacked result carries that calibration, so passed as ``weights=`` to a comparison
+    across waves (``cx.survey.trend``, ``difference``) it gives calibration-aware SEs (R: ``rake``
+    with ``~wave + margin`` and the population table per wave; tested against it).
+
+    Parameters
+    ----------
+    results : sequence of RakeResult
+        Rakes of disjoint rows (their weights' index labels must not overlap), each on the same
+        margin variables in the same order.
+    index : pandas.Index, optional
+        Row order of the stacked weights (the frame it will be used with); default the results'
+        rows in order. Must hold exactly the results' rows.
+
+    Returns
+    -------
+    RakeResult
+        ``weights`` (stacked), ``iterations`` (largest), ``converged`` (all), ``max_error``
+        (largest), ``n``, ``n_eff``, ``efficiency``, ``deff`` (of the stacked weights), ``margins``
+        (stacked, with a ``part`` column: the position of the result), ``settings`` (``parts``),
+        and the calibration of every part.
+
+    Raises
+    ------
+    CXValueError
+        No results; overlapping rows; different margins; an ``index`` that is not the same rows.
+    """
+    results = list(results)
+    if not results:
+        raise CXValueError("stack_rakes needs at least one RakeResult")
+    k = len(results[0].calibration)
+    names = list(results[0].margins["variable"].drop_duplicates()) if len(results[0].margins) else []
+    for i, r in enumerate(results):
+        if len(r.calibration) != k or (
+                len(r.margins) and list(r.margins["variable"].drop_duplicates()) != names):
+            raise CXValueError(
+                f"stack_rakes: result {i} was raked on other margins than result 0 ({names}); "
+                "every part must be raked on the same variables in the same order")
+    w = pd.concat([r.weights for r in results])
+    if w.index.has_duplicates:
+        raise CXValueError("stack_rakes: the results share rows (duplicated index labels); each "
+                           "part must be raked on its own rows")
+    if index is not None:
+        if len(index) != len(w) or not w.index.isin(index).all():
+            raise CXValueError("stack_rakes: index must hold exactly the raked rows")
+        w = w.reindex(index)
+    pos_of = [w.index.get_indexer(r.weights.index) for r in results]
+    n = len(w)
+    calibration = []
+    for m in range(k):
+        code = np.empty(n, dtype=np.int64)
+        psw = np.empty(n)
+        offset = 0
+        for r, pos in zip(results, pos_of, strict=True):
+            c, p = r.calibration[m]
+            code[pos] = np.asarray(c) + offset
+            psw[pos] = p
+            offset += int(np.max(c)) + 1
+        calibration.append((code, psw))
+    eff = weighting_efficiency(w.to_numpy())
+    margins = pd.concat([r.margins.assign(part=i) for i, r in enumerate(results)], ignore_index=True)
+    return RakeResult(
+        weights=w.rename("weight"),
+        iterations=max(r.iterations for r in results),
+        converged=all(r.converged for r in results),
+        max_error=max(r.max_error for r in results),
+        n=n,
+        n_eff=eff["n_eff"],
+        efficiency=eff["efficiency"],
+        deff=eff["deff"],
+        margins=margins,
+        settings={"parts": [r.settings for r in results]},
+        calibration=tuple(calibration),
     )

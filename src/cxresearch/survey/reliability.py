@@ -11,6 +11,7 @@ hand-written solver.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,10 +20,11 @@ import pandas as pd
 from scipy import stats
 
 from cxresearch._results import ResultDisplay
-from cxresearch.errors import CXValueError, NotEstimableWarning
+from cxresearch.errors import CXValueError, CXWarning, NotEstimableWarning
 from cxresearch.survey import _design as core
 
-__all__ = ["cronbach_alpha", "omega", "item_total", "reliability", "ReliabilityResult"]
+__all__ = ["cronbach_alpha", "omega", "item_total", "reliability", "ReliabilityResult",
+           "ImproperSolutionWarning"]
 
 
 def _items_frame(
@@ -78,8 +80,21 @@ def _feldt(a: float, n: int, k: int, level_alpha: float) -> tuple[float, float]:
     return float(lower), float(upper)
 
 
+class ImproperSolutionWarning(CXWarning):
+    """The one-factor model behind omega is improper (a Heywood case: a communality of 1 or more)
+    or its iteration did not converge; omega is then not a trustworthy reliability."""
+
+
+#: communality at or above which an item is a Heywood case (1 minus rounding)
+HEYWOOD_COMMUNALITY = 1.0 - 1e-6
+
+
 def _minres_one_factor(R: np.ndarray, *, tol: float = 1e-12, max_iter: int = 100_000):
-    """One-factor minres (ULS) loadings of a correlation matrix by iterated principal axes."""
+    """One-factor minres (ULS) loadings of a correlation matrix by iterated principal axes.
+
+    Returns ``(loadings, converged)``: ``converged`` is False when ``max_iter`` sweeps did not
+    bring the communalities within ``tol`` of a fixed point."""
+    converged = False
     try:
         h = 1 - 1 / np.diag(np.linalg.inv(R))  # squared multiple correlations as start (psych)
     except np.linalg.LinAlgError:
@@ -94,11 +109,12 @@ def _minres_one_factor(R: np.ndarray, *, tol: float = 1e-12, max_iter: int = 100
         h_new = lam**2
         if np.max(np.abs(h_new - h)) < tol:
             h = h_new
+            converged = True
             break
         h = h_new
     if lam.sum() < 0:
         lam = -lam
-    return lam
+    return lam, converged
 
 
 def cronbach_alpha(
@@ -182,7 +198,16 @@ def omega(
     -------
     DataFrame
         One row per item: ``item``, ``loading`` (standardised one-factor loading),
-        ``communality`` (``loading^2``), and ``omega_total`` (the same value on every row).
+        ``communality`` (``loading^2``), ``heywood`` (bool: communality of 1 or more, an improper
+        solution — psych calls it an "ultra-Heywood case" above 1), ``omega_total`` (the same value
+        on every row) and ``converged`` (bool, the same on every row).
+
+    Warns
+    -----
+    ImproperSolutionWarning
+        A Heywood case or no convergence: omega rests on an improper one-factor fit (an item
+        loading 1 or more means the items do not fit one factor; psych warns alike), so it is
+        flagged rather than reported as a reliability.
 
     Notes
     -----
@@ -199,10 +224,25 @@ def omega(
     """
     frame = _items_frame(data, items, reverse, scale)
     R = np.corrcoef(frame.to_numpy(float), rowvar=False)
-    lam = _minres_one_factor(R)
+    lam, converged = _minres_one_factor(R)
     om = 1 - float((1 - lam**2).sum() / R.sum())
+    heywood = lam**2 >= HEYWOOD_COMMUNALITY
+    if heywood.any() or not converged:
+        what = []
+        if heywood.any():
+            bad = [f"{c!r} (loading {v:.3f})" for c, v, h in zip(frame.columns, lam, heywood, strict=True) if h]
+            what.append("a Heywood case: " + ", ".join(bad) + " with a communality of 1 or more")
+        if not converged:
+            what.append("the minres iteration did not converge")
+        warnings.warn(
+            f"omega of {list(frame.columns)}: the one-factor fit is improper ({'; '.join(what)}); "
+            "omega is flagged, not a trustworthy reliability",
+            ImproperSolutionWarning,
+            stacklevel=2,
+        )
     return pd.DataFrame(
-        {"item": list(frame.columns), "loading": lam, "communality": lam**2, "omega_total": om}
+        {"item": list(frame.columns), "loading": lam, "communality": lam**2, "heywood": heywood,
+         "omega_total": om, "converged": converged}
     )
 
 
@@ -255,11 +295,13 @@ class ReliabilityResult(ResultDisplay):
     ----------
     scales : DataFrame
         One row per dimension: ``dimension``, ``n_items``, ``n``, ``estimate`` (Cronbach's alpha),
-        ``ci_lower``, ``ci_upper``, ``std_alpha``, ``mean_r``, ``omega_total``, ``low_alpha``
-        (alpha below ``threshold``), ``small_base``, ``suppressed``.
+        ``ci_lower``, ``ci_upper``, ``std_alpha``, ``mean_r``, ``omega_total``, ``omega_improper``
+        (bool: the one-factor fit behind omega has a Heywood case or did not converge — read
+        omega as unusable), ``low_alpha`` (alpha below ``threshold``), ``small_base``,
+        ``suppressed``.
     items : DataFrame
         One row per dimension x item: ``dimension``, ``item``, ``n``, ``mean``, ``sd``, ``r_drop``,
-        ``alpha_if_dropped``, ``loading``.
+        ``alpha_if_dropped``, ``loading``, ``heywood``.
     settings : dict
         ``threshold``, ``alpha``, the dimensions and reversed items.
     """
@@ -371,11 +413,13 @@ def reliability(
         a = cronbach_alpha(data, items=its, reverse=r_its, scale=scale_arg, alpha=alpha)
         o = omega(data, items=its, reverse=r_its, scale=scale_arg)
         it = item_total(data, items=its, reverse=r_its, scale=scale_arg)
-        row = {"dimension": dim, **a.iloc[0].to_dict(), "omega_total": o["omega_total"].iloc[0]}
+        row = {"dimension": dim, **a.iloc[0].to_dict(), "omega_total": o["omega_total"].iloc[0],
+               "omega_improper": bool(o["heywood"].any() or not o["converged"].iloc[0])}
         row["n_items"] = int(row["n_items"])
         srows.append(row)
         it.insert(0, "dimension", dim)
         it["loading"] = o["loading"].to_numpy()
+        it["heywood"] = o["heywood"].to_numpy()
         irows.append(it)
     if not srows:
         raise CXValueError("no dimension has two or more items")

@@ -119,16 +119,26 @@ def fmt_pct(x: Any, digits: int = 0) -> str:
         return "–"
     return f"{100 * float(x):.{digits}f}%"
 
-def fmt_p(p: Any) -> str:
-    """A p value: ``'<0.001'`` below 0.001, else three decimals; ``'–'`` when missing."""
+def fmt_p(p: Any, floor: float | None = None) -> str:
+    """A p value: ``'<0.001'`` below 0.001, else three decimals; ``'–'`` when missing.
+
+    ``floor``: the smallest p the method can report (a bootstrap's 1/(B + 1)); a p at or below it
+    prints as ``'<'`` the floor rounded up to two significant digits (``'<0.005'`` for B = 200),
+    so a Monte-Carlo p is never shown as more precise than its replicates allow.
+    """
     if _missing(p):
         return "–"
     p = float(p)
+    if floor is not None and not _missing(floor) and p <= float(floor) * (1 + 1e-12):
+        f = float(floor)
+        e = math.floor(math.log10(f)) - 1
+        up = math.ceil(f / 10**e - 1e-9) * 10**e
+        return f"<{up:.{max(0, -e)}f}".rstrip("0").rstrip(".") if up < 1 else "<1"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
-def p_eq(p: Any) -> str:
-    """``'p = 0.034'`` or ``'p < 0.001'`` for narrative text."""
-    text = fmt_p(p)
+def p_eq(p: Any, floor: float | None = None) -> str:
+    """``'p = 0.034'`` or ``'p < 0.001'`` for narrative text (``floor`` as :func:`fmt_p`)."""
+    text = fmt_p(p, floor)
     return f"p {text[0]} {text[1:]}" if text.startswith("<") else f"p = {text}"
 
 def fmt(x: Any, kind: str) -> str:
@@ -382,8 +392,10 @@ class _Verbatims:
     def _repr_pretty_(self, p, cycle) -> None:
         p.text("\n".join(q for q, _ in self.items))
 
-def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None) -> _Verbatims:
-    """Customer comments shown as quotations, escaped (markup in a comment is shown as text).
+def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None, mask: bool = True,
+              codeframe=None) -> _Verbatims:
+    """Customer comments shown as quotations, escaped (markup in a comment is shown as text) and,
+    by default, with personal data masked.
 
     Parameters
     ----------
@@ -391,8 +403,18 @@ def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None) ->
         The comments, as written.
     sources : sequence of str, optional
         One attribution per quote (e.g. branch and year) — never a respondent identifier.
+    mask : bool, default True
+        Mask phone numbers, e-mail addresses, identity numbers and names
+        (:func:`cxresearch.text.mask_pii`) — whatever the caller did before: nothing the masker
+        catches reaches a report through a quotation.
+    codeframe : Codeframe, dict, path or None
+        The masking forms (default codeframe if None).
     """
     quotes = [str(q) for q in quotes]
+    if mask:
+        from cxresearch.text import mask_pii
+
+        quotes = [mask_pii(q, codeframe=codeframe) for q in quotes]
     srcs = [str(s) for s in sources] if sources is not None else [""] * len(quotes)
     if len(srcs) != len(quotes):
         raise CXValueError(f"sources must have one entry per quote ({len(quotes)}); got {len(srcs)}")

@@ -78,9 +78,14 @@ def reliability_table(result, *, name: str = "reliability", lang: str, codebook=
                          "ci_upper": word("ci_upper", lang), "omega_total": "McDonald ω"},
                  formats={"scale_label": "text", "n_items": "int", "n": "int", "estimate": "num2",
                           "ci_lower": "num2", "ci_upper": "num2", "omega_total": "num2"},
-                 flags={"estimate": flag} if flag else None,
+                 flags=({"estimate": flag} if flag else {}) | (
+                     {"omega_total": "omega_improper"} if "omega_improper" in frame else {}) or None,
                  notes=[(f"α 低于 {fmt_num(threshold, 2)} 标红。" if zh
-                         else f"α below {fmt_num(threshold, 2)} flagged.")])
+                         else f"α below {fmt_num(threshold, 2)} flagged.")]
+                 + ([("标红的 ω 来自不恰当的单因子解（Heywood 个案：某题载荷 ≥ 1，或迭代未收敛），不宜作为信度解读。" if zh
+                      else "A flagged ω comes from an improper one-factor fit (a Heywood case: an item loading of 1 "
+                           "or more, or no convergence) and should not be read as a reliability.")]
+                    if "omega_improper" in frame and frame["omega_improper"].astype(bool).any() else []))
 
 def provenance_table(imports: pd.DataFrame, *, name: str = "data_sources", lang: str, codebook=None,
                      min_base: int | None = None) -> Table:

@@ -36,50 +36,125 @@ def lag_table(profile, *, name: str, lang: str, codebook=None, min_base: int | N
     outcome = var_label(s.get("outcome", ""), lang=lang, codebook=codebook)
     sig = "significant_positive" if "significant_positive" in frame else None
     if sig:
-        frame["sig_text"] = frame[sig].map(lambda b: word("yes" if b else "no", lang))
+        neg = (frame["significant_negative"].astype(bool) if "significant_negative" in frame
+               else pd.Series(False, index=frame.index))
+        pos_word, neg_word = (("正", "负") if lang == "zh" else ("positive", "negative"))
+        frame["sig_text"] = [pos_word if p else (neg_word if n else word("no", lang))
+                             for p, n in zip(frame[sig].astype(bool), neg, strict=True)]
     if title is None:
         title = (f"{exposure}对{outcome}的滞后效应" if lang == "zh"
                  else f"Effect of {exposure.lower()} on {outcome.lower()} by lag")
     labels = {"lag": "滞后（年）" if lang == "zh" else "Lag (years)", "estimate": "系数" if lang == "zh" else "Coefficient",
               "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang),
-              "p_value": word("p_value", lang), "sig_text": "显著为正" if lang == "zh" else "Significantly positive"}
+              "p_value": word("p_value", lang), "sig_text": "显著方向" if lang == "zh" else "Significant effect"}
     cols = ["lag", "estimate", "ci_lower", "ci_upper", "p_value"] + (["sig_text"] if sig else [])
-    notes = [(f"面板回归，客户聚类标准误；{profile.n_customers:,} 位客户、{profile.n_obs:,} 个客户年。" if lang == "zh"
-              else f"Panel regression with customer-clustered standard errors; {profile.n_customers:,} customers, "
-                   f"{profile.n_obs:,} customer-years.")]
+    fe = getattr(profile, "method", "pooled") == "within"
+    notes = [(("客户固定效应" if fe else "") + f"面板回归，客户聚类标准误；{profile.n_customers:,} 位客户、{profile.n_obs:,} 个客户年。"
+              if lang == "zh"
+              else ("Panel regression with customer fixed effects" if fe else "Panel regression")
+                   + f" and customer-clustered standard errors; {profile.n_customers:,} customers, "
+                   f"{profile.n_obs:,} customer-years. Significance: one-sided tests at level "
+                   f"{s.get('alpha', 0.05):g}.")]
     return table(frame, title=title, name=name, columns=cols, labels=labels,
                  formats={"lag": "int", "estimate": "num3", "ci_lower": "num3", "ci_upper": "num3",
                           "p_value": "pvalue", "sig_text": "text"}, notes=notes)
 
+def _lags_text(lags, lang: str) -> str:
+    return "、".join(str(k) for k in lags) if lang == "zh" else ", ".join(str(k) for k in lags)
+
+
 def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
-    """Narrative on how many years an exposure keeps acting (``cx.persistence.horizon``)."""
+    """Narrative on how many years an exposure keeps acting (``cx.persistence.horizon``).
+
+    Reads H, its interval and the lag-0 coefficient from the primary (surviving) estimator; says
+    "no significantly positive effect" for H = 0 and names significantly *negative* lags as negative
+    effects (never as an effect that keeps acting); states which estimator the Mundlak test left
+    standing (the rejected pooled horizon is not quoted) and flags feedback when the check found it.
+    """
     _check_lang(lang)
     est = result.primary
     s = est.profile.settings
     exposure = var_label(s.get("exposure", ""), lang=lang, codebook=codebook)
     outcome = var_label(s.get("outcome", ""), lang=lang, codebook=codebook)
     h = int(est.h)
-    ci = (f"{int(est.ci_lower)}–{int(est.ci_upper)}" if est.ci_lower != est.ci_upper else f"{int(est.ci_lower)}")
+    has_ci = not (np.isnan(est.ci_lower) or np.isnan(est.ci_upper))
+    ci = ("" if not has_ci else f"{int(est.ci_lower)}–{int(est.ci_upper)}" if est.ci_lower != est.ci_upper
+          else f"{int(est.ci_lower)}")
     table_ = est.profile.table
     lag0 = table_.loc[table_["lag"] == 0, "estimate"]
+    negative = [int(k) for k in getattr(est, "negative_lags", ())]
+    if "significant_negative" in table_ and not negative:
+        negative = [int(k) for k in table_.loc[table_["significant_negative"].astype(bool), "lag"]]
     if lang == "zh":
-        txt = (f"**{exposure}**对**{outcome}**的影响可持续 **{h} 年**"
-               + ("以上" if est.censored else "") + f"（bootstrap 区间 {ci} 年）：")
-        txt += (f"当年{exposure}每高 1 分，{outcome}高 {fmt_num(lag0.iloc[0], 2)} 分；" if len(lag0) else "")
-        txt += f"其后 {max(h - 1, 0)} 年的滞后效应依然显著为正。"
+        if h > 0:
+            txt = (f"**{exposure}**对**{outcome}**的正向影响可持续 **{h} 年**" + ("以上" if est.censored else "")
+                   + (f"（bootstrap 区间 {ci} 年）" if has_ci else "") + "：")
+            txt += (f"当年{exposure}每高 1 分，{outcome}高 {fmt_num(lag0.iloc[0], 2)} 分；" if len(lag0) else "")
+            txt += f"其后 {max(h - 1, 0)} 年的滞后效应依然显著为正。"
+        else:
+            txt = (f"**{exposure}**对**{outcome}**没有显著为正的影响，当年也没有"
+                   + (f"（bootstrap 区间 {ci} 年）" if has_ci else "") + "。")
+        if negative:
+            lag_words = "、".join("当年" if k == 0 else f"{k} 年前" for k in negative)
+            txt += f"{lag_words}的{exposure}对{outcome}有**显著为负**的影响（负向效应，不计入持续期）。"
     else:
-        txt = (f"**{exposure}** keeps acting on **{outcome.lower()}** for **{h} year{'s' if h != 1 else ''}**"
-               + (" or more" if est.censored else "")
-               + (f" (bootstrap interval {int(est.ci_lower)} to {int(est.ci_upper)} years): "
-                  if est.ci_lower != est.ci_upper else
-                  f" (bootstrap interval: {int(est.ci_lower)} year{'s' if int(est.ci_lower) != 1 else ''} at both ends): "))
-        txt += (f"one point more in the current year goes with {fmt_num(lag0.iloc[0], 2)} points more "
-                f"{outcome.lower()}, " if len(lag0) else "")
-        further = max(h - 1, 0)
-        txt += (f"and the effect stays significantly positive for {further} further year{'s' if further != 1 else ''}."
-                if further else "and no later year adds a significantly positive effect.")
+        if h > 0:
+            txt = (f"**{exposure}** keeps acting on **{outcome.lower()}** for **{h} year{'s' if h != 1 else ''}**"
+                   + (" or more" if est.censored else ""))
+            if has_ci:
+                txt += (f" (bootstrap interval {int(est.ci_lower)} to {int(est.ci_upper)} years): "
+                        if est.ci_lower != est.ci_upper else
+                        f" (bootstrap interval: {int(est.ci_lower)} year{'s' if int(est.ci_lower) != 1 else ''} "
+                        "at both ends): ")
+            else:
+                txt += ": "
+            txt += (f"one point more in the current year goes with {fmt_num(lag0.iloc[0], 2)} points more "
+                    f"{outcome.lower()}, " if len(lag0) else "")
+            further = max(h - 1, 0)
+            txt += (f"and the effect stays significantly positive for {further} further "
+                    f"year{'s' if further != 1 else ''}." if further
+                    else "and no later year adds a significantly positive effect.")
+        else:
+            txt = (f"**{exposure}** has no significantly positive effect on **{outcome.lower()}**, not even in the "
+                   "current year" + (f" (bootstrap interval {ci})" if has_ci else "") + ".")
+        if negative:
+            which = ", ".join("in the current year" if k == 0 else f"{k} year{'s' if k != 1 else ''} earlier"
+                              for k in negative)
+            txt += (f" {exposure} {which} has a **significantly negative** effect on {outcome.lower()} "
+                    f"(lag{'s' if len(negative) > 1 else ''} {_lags_text(negative, lang)}: a negative effect, "
+                    "not counted in the horizon).")
+    test = getattr(result, "test", None)
     rob = getattr(result, "robustness", None)
-    if rob is not None and hasattr(rob, "h"):
+    rejected = bool(test is not None and test.reject)
+    if test is not None and est.method == "within" and rejected:
+        if lang == "zh":
+            txt += (f"\n\n客户之间存在与其满意度水平相关的稳定差异（Mundlak 检验 {p_eq(test.p_value)}），"
+                    "混合回归会把这种差异误当作持续效应，因此持续期只用每位客户自身的逐年变化（固定效应）估计。")
+        else:
+            txt += (f"\n\nCustomers differ in stable ways that go with their satisfaction level (Mundlak test "
+                    f"{p_eq(test.p_value)}); a pooled regression would mistake those differences for persistence, "
+                    "so the horizon is estimated from changes within each customer only (fixed effects).")
+    elif test is not None and est.method == "pooled" and not rejected:
+        same = rob is not None and int(rob.h) == h
+        if lang == "zh":
+            txt += f"\n\n混合回归通过了对客户固定效应的检验（Mundlak 检验 {p_eq(test.p_value)}）"
+            if rob is not None:
+                txt += (f"；仅用客户自身变化（固定效应）估计的持续期为 {int(rob.h)} 年，"
+                        + ("结论一致。" if same else "结论对估计方法敏感，应谨慎解读。"))
+            else:
+                txt += "。"
+        else:
+            txt += f"\n\nThe pooled regression passes the test against customer fixed effects (Mundlak test {p_eq(test.p_value)})"
+            if rob is not None:
+                unit = "year" if int(rob.h) == 1 else "years"
+                txt += (f"; estimated from within-customer changes only the horizon is {int(rob.h)} {unit}"
+                        + (": the same conclusion." if same else ": the conclusion depends on the estimator; read with care."))
+            else:
+                txt += "."
+    elif test is not None and est.method == "pooled" and rejected:
+        txt += ("\n\n注意：Mundlak 检验拒绝了混合回归（" + p_eq(test.p_value) + "），此持续期可能偏长。" if lang == "zh"
+                else f"\n\nNote: the Mundlak test rejects the pooled regression ({p_eq(test.p_value)}); this horizon may run long.")
+    elif rob is not None and hasattr(rob, "h"):  # results made before the test existed
         same = int(rob.h) == h
         if lang == "zh":
             txt += f"\n\n仅用客户自身变化（固定效应）估计的持续期为 {int(rob.h)} 年，" + ("结论一致。" if same else "结论对估计方法敏感，应谨慎解读。")
@@ -87,6 +162,12 @@ def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None
             unit = "year" if int(rob.h) == 1 else "years"
             txt += (f"\n\nEstimated from within-customer changes only (fixed effects) the horizon is {int(rob.h)} {unit}"
                     + (": the same conclusion." if same else ": the conclusion depends on the estimator; read with care."))
+    fb = getattr(result, "feedback", None)
+    if fb is not None and len(fb) and bool(fb["significant"].iloc[0]):
+        pf = p_eq(float(fb["p_value"].iloc[0]))
+        txt += (f"另外，{outcome}似乎反过来影响次年的{exposure}（反馈检验 {pf}），持续期应谨慎解读。" if lang == "zh"
+                else f" {outcome} also seems to feed back into next year's {exposure.lower()} (feedback check {pf}); "
+                     "read the horizon with care.")
     return Text(txt)
 
 def hazard_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,

@@ -46,8 +46,14 @@ def alert_table(counts: pd.DataFrame, *, name: str, lang: str, codebook=None, mi
     """
     _check_lang(lang)
     _need_cols(counts, [by, "rule", "n"], "alert_table")
+    suppressed = bool(counts["n"].isna().any())  # alert_counts(anonymity_min=...) blanked small branches
     wide = counts.pivot_table(index="rule", columns=by, values="n", aggfunc="sum", fill_value=0)
-    wide[word("total", lang)] = wide.sum(axis=1)
+    if suppressed:  # pivot_table sums NaN to 0: put the blanks back
+        for (rule, b), n in counts.set_index(["rule", by])["n"].items():
+            if pd.isna(n) and rule in wide.index and b in wide.columns:
+                wide.loc[rule, b] = np.nan
+    else:  # with a cell suppressed the total would give it away (total minus the cells shown)
+        wide[word("total", lang)] = wide.sum(axis=1)
     wide = wide.reset_index()
     wide["rule"] = wide["rule"].map(lambda r: _RULE_LABELS.get(r, (r, r))[0 if lang == "zh" else 1])
     rename = {c: value_label(by, c, lang=lang, codebook=codebook) for c in wide.columns if c not in ("rule", word("total", lang))}
@@ -58,7 +64,10 @@ def alert_table(counts: pd.DataFrame, *, name: str, lang: str, codebook=None, mi
     return table(wide, title=title, name=name, columns=cols, labels={"rule": "预警规则" if lang == "zh" else "Rule"},
                  formats={"rule": "text", **{c: "int" for c in cols[1:]}},
                  notes=["预警个案名单按规则分派给负责人跟进，不包含在本报告中。" if lang == "zh"
-                        else "The case list itself is routed to the owners for follow-up and is not part of this report."])
+                        else "The case list itself is routed to the owners for follow-up and is not part of this report."]
+                 + ([("受访者人数低于匿名下限的分公司不显示预警数量（–），因此也不显示合计。" if lang == "zh"
+                      else "Branches with fewer respondents than the anonymity minimum show no alert counts (–), "
+                      "so no total is shown either.")] if suppressed else []))
 
 def say_alerts(cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
     """Narrative: customers flagged in the current wave and the most frequent rule."""

@@ -14,23 +14,51 @@ import re
 
 from .codeframe import Codeframe, _resolve_codeframe
 
-# Chinese resident identity card number: 17 digits and a check digit or X (before phones, which
-# would otherwise take its first 11 digits).
-_ID_CARD = re.compile(
-    r"(?<![\dA-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[\dXx](?![\dA-Za-z])"
-)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-_PHONES = (
-    # Chinese mobile: 1[3-9]x xxxx xxxx, optionally +86/0086, spaces or dashes between the groups.
-    re.compile(r"(?<![\d])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}(?![\d])"),
-    # Chinese landline: 0xx(x)-xxxxxxx(x), area code optionally in parentheses, extension optional.
+# Identity numbers, before phones (which would otherwise take part of their digits):
+_IDS = (
+    # mainland resident identity card: 17 digits and a check digit or X, optionally spaced 6 8 4
     re.compile(
-        r"(?<![\d])(?:\(0\d{2,3}\)|0\d{2,3})[\s\-]?\d{7,8}(?:[\s\-]?(?:ext|转|x)\.?\s?\d{1,5})?(?![\d])"
+        r"(?<![\dA-Za-z])[1-9]\d{5}\s?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\s?\d{3}[\dXx](?![\dA-Za-z])"
     ),
-    # International numbers with a leading +: at least 8 digits in all.
-    re.compile(r"(?<![\w])\+\d{1,3}(?:[\s\-.]?\(?\d+\)?){2,6}(?![\d])"),
-    # Any other long run of digits grouped by spaces/dashes (10+ digits, e.g. 400-xxx-xxxx).
-    re.compile(r"(?<![\d])\d{3,4}[\s\-]\d{3,4}[\s\-]\d{3,4}(?![\d])"),
+    # mainland first-generation card: 15 digits (6 region, yymmdd, 3)
+    re.compile(r"(?<![\dA-Za-z])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![\dA-Za-z])"),
+    # Hong Kong identity card: one or two letters, six digits, check digit in parentheses
+    re.compile(r"(?<![A-Za-z\d])[A-Z]{1,2}\d{6}\s?[(（][\dA][)）]"),
+    # Taiwan national identification number: a letter, 1 or 2, eight digits
+    re.compile(r"(?<![A-Za-z\d])[A-Z][12]\d{8}(?![\dA-Za-z])"),
+    # US social security number
+    re.compile(r"(?<![\d\-])\d{3}-\d{2}-\d{4}(?![\d\-])"),
+    # UK National Insurance number (spaced or not)
+    re.compile(r"(?<![A-Za-z\d])[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?![A-Za-z\d])"),
+)
+_ID_CARD = _IDS[0]  # kept for callers of the earlier name
+# e-mail: ASCII local part, '@' or the full-width '＠', domain labels in any script
+_EMAIL = re.compile(
+    r"[A-Za-z0-9._%+\-]+\s?[@＠]\s?[\w\-]+(?:\.[\w\-]+)*\.(?:[A-Za-z]{2,}|[\u4e00-\u9fff]{1,4})"
+)
+_SEP = r"[\s\-.]"
+_PHONES = (
+    # international: +CC or 00CC (optionally in parentheses), then 2-6 groups spaced or dashed (not
+    # dotted: "+11.53 0.034" is a table row); 8+ digits in all
+    re.compile(
+        rf"(?<![\w+])(?=(?:[^\d\n]{{0,3}}\d){{8}})"  # 8+ digits ahead: not a signed number (+11.53)
+        r"(?:\(?\+\d{1,3}\)?|\b00\d{1,3})[\s\-]?(?:\(?\d{1,5}\)?[\s\-]?){1,5}\d{2,}(?![\d.,])"
+    ),
+    # Chinese mobile: 1[3-9]x xxxx xxxx, groups spaced, dashed or dotted
+    re.compile(rf"(?<![\d])1[3-9]\d{_SEP}?\d{{4}}{_SEP}?\d{{4}}(?![\d])"),
+    # area code in parentheses: (415) 555-0199, (010)12345678, (02) 2345-6789, (020) 7946 0958
+    re.compile(rf"(?<![\w])\(\d{{2,5}}\)\s?\d{{3,4}}{_SEP}?\d{{3,4}}(?![\d])"),
+    # trunk prefix 0 and an area or mobile code: 010-12345678, 0755-8765432转123, 02-2345-6789,
+    # 020 7946 0958, 0161 496 0000, 0912-345-678, 07700 900123
+    re.compile(
+        rf"(?<![\d.,])(?=(?:[^\d\n]{{0,3}}\d){{8}})0\d{{1,4}}{_SEP}\d{{3,8}}(?:{_SEP}\d{{3,4}})?(?:\s?(?:ext|转|x)\.?\s?\d{{1,5}})?(?![\d])"
+    ),
+    # three groups of 3-4 digits (US 415-555-0199 / 415.555.0199, 400 820 8820), optional 1- prefix
+    re.compile(rf"(?<![\d.,])(?:1{_SEP})?\d{{3,4}}{_SEP}\d{{3,4}}{_SEP}\d{{3,4}}(?![\d])"),
+    # eight-digit local numbers written 4+4 (Hong Kong, Taiwan, mainland), not two years
+    re.compile(r"(?<![\d\-.])(?!19\d\d|20\d\d)[2-9]\d{3}[\s\-]\d{4}(?![\d\-.])"),
+    # a bare run of 10 or 11 digits (a phone written without separators)
+    re.compile(r"(?<![\d.,])\d{10,11}(?![\d.,])"),
 )
 
 
@@ -71,11 +99,17 @@ def mask_pii(text: str, *, codeframe=None) -> str:
     Returns
     -------
     str
-        The comment with each e-mail address replaced by ``replacement.email``, each phone number
-        (Chinese mobile ``1[3-9]x xxxx xxxx`` with optional ``+86``, landline ``0xx-xxxxxxxx``,
-        ``+``-prefixed international numbers, grouped 10–12 digit numbers) by ``replacement.phone``,
-        each Chinese identity card number (18 characters) by ``replacement.id`` and each listed
-        name form by ``replacement.name``.
+        The comment with each e-mail address (``@`` or full-width ``＠``, domains in any script)
+        replaced by ``replacement.email``; each identity number (mainland identity cards of 18 and
+        15 characters, Hong Kong ``A123456(7)``, Taiwan ``A123456789``, US social security
+        ``123-45-6789``, UK National Insurance ``QQ 12 34 56 C``) by ``replacement.id``; each phone
+        number by ``replacement.phone`` — international (``+44 20 7946 0958``, ``0086 …``,
+        ``(+86)…``), Chinese mobile (spaced, dashed or dotted), an area code in parentheses
+        (``(415) 555-0199``, ``(02) 2345-6789``), a trunk ``0`` prefix (``010-12345678``,
+        ``020 7946 0958``, ``0912-345-678``, ``07700 900123``), three groups of 3–4 digits
+        (``415.555.0199``, ``400 820 8820``), eight digits written 4+4 (``9123 4567``; not two
+        years) and bare runs of 10–11 digits; and each listed name form by ``replacement.name``.
+        The forms are tested on a corpus of zh/en examples (``tests/test_text_masking.py``).
 
     Notes
     -----
@@ -87,7 +121,8 @@ def mask_pii(text: str, *, codeframe=None) -> str:
     cf = _resolve_codeframe(codeframe)
     rep = cf.replacement
     out = _EMAIL.sub(rep["email"], text)
-    out = _ID_CARD.sub(rep["id"], out)
+    for p in _IDS:
+        out = p.sub(rep["id"], out)
     for p in _PHONES:
         out = p.sub(rep["phone"], out)
     if not cf._names:

@@ -45,6 +45,33 @@ def transfer_panel(n_customers=400, n_waves=3, penalty=0.10, seed=21):
                          "repurchase": y, "recommend": rec, "transfers": T, "d1": d1, "d2": d2})
 
 
+def trait_panel(n_customers=400, n_years=9, seed=22, effects=(0.3, 0.2), trait=0.8, p_obs=0.9):
+    """Issue 14: satisfaction AR(1) around a customer mean mu; loyalty = sum_k effects[k] sat_{t-k} +
+    trait * (mu - 6) + noise, so a stable trait goes with mean satisfaction; about 10 % of the
+    customer-years are missing (gaps: lags are by calendar year)."""
+    rng = np.random.default_rng(seed)
+    burn = 4
+    T = n_years + burn
+    mu = rng.normal(6, 1, n_customers)
+    x = np.empty((n_customers, T))
+    x[:, 0] = rng.normal(0, 1 / np.sqrt(0.75), n_customers)
+    for t in range(1, T):
+        x[:, t] = 0.5 * x[:, t - 1] + rng.normal(0, 1, n_customers)
+    x += mu[:, None]
+    y = rng.normal(0, 1, (n_customers, T)) + trait * (mu - 6)[:, None]
+    for k, b in enumerate(effects):
+        y[:, k:] += b * x[:, : T - k]
+    x, y = x[:, burn:], y[:, burn:]
+    df = pd.DataFrame({
+        "customer_id": np.repeat([f"C{i:04d}" for i in range(n_customers)], n_years),
+        "year": np.tile(np.arange(2014, 2014 + n_years), n_customers),
+        "sat": np.round(x.ravel(), 6), "loyalty": np.round(y.ravel(), 6),
+        "contacts": rng.integers(0, 4, n_customers * n_years),
+    })
+    return df.loc[rng.random(len(df)) < p_obs].reset_index(drop=True)
+
+
 if __name__ == "__main__":
     churn_panel().to_csv(HERE / "churn_panel.csv", index=False)
     transfer_panel().to_csv(HERE / "transfer_panel.csv", index=False)
+    trait_panel().to_csv(HERE / "trait_panel.csv", index=False)
