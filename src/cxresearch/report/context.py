@@ -245,10 +245,12 @@ class Study:
           weights as fixed. It belongs to the rows of ``study.responses()`` (same index); for
           other frames use :attr:`design` (the raked weight column, held fixed).
         """
-        cols = self.responses().columns
+        frame = self.responses()
         weights = self._cache.get(("raking", False), self.design["weights"])
-        return {**self.design, "weights": weights,
-                "respondent": "customer_id" if "customer_id" in cols else None}
+        # a survey without customer ids (e.g. a single-wave export whose ids were generated at
+        # import) has the column, all empty: no clusters then
+        linked = "customer_id" in frame.columns and bool(frame["customer_id"].notna().all())
+        return {**self.design, "weights": weights, "respondent": "customer_id" if linked else None}
 
     @property
     def fmt(self) -> dict[str, Any]:
