@@ -146,7 +146,8 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
                  f"against {_num(f.details.get('total_value'), f.unit)}, a gap of **{_num(f.estimate, f.unit, signed=True)}**"
                  f"{_unit_word(f.unit, lang)}{paren}.")
             if extra:
-                s += f" It is also significantly {where} Total on " + ", ".join(extra) + "."
+                s += (f" It is also significantly {where} Total on "
+                      + (", ".join(extra[:-1]) + " and " + extra[-1] if len(extra) > 1 else extra[0]) + ".")
         return s
     if k == "kpi_change":
         kpi = _kpi(f.variable, lang, codebook)
