@@ -29,6 +29,12 @@ drivers = cx.drivers.importance(study.current(), outcome=v.outcome, drivers=stud
 ipa = cx.drivers.importance_performance(study.current(), outcome=v.outcome, drivers=study.drivers, weights=study.weight, codebook=study.codebook, lang=study.lang)
 
 # %%
+driver_found = cx.findings.driver_findings(drivers, ipa=ipa, chapter="03_drivers", exhibit="driver_importance", wave=study.wave)
+
+# %%
+study.record(driver_found)
+
+# %%
 cx.tables.say_drivers(drivers, ipa=ipa, **study.fmt)
 
 # %% [markdown] tags=["lang-zh"]
@@ -42,6 +48,9 @@ cx.viz.drivers.importance_bars(drivers, labels=study.labels(study.drivers), lang
 
 # %%
 cx.tables.driver_table(drivers, ipa=ipa, name="driver_importance", **study.fmt)
+
+# %%
+cx.tables.so_what(driver_found, **study.fmt)
 
 # %% [markdown] tags=["lang-zh"]
 # ## 重要性—表现矩阵
@@ -67,7 +76,16 @@ cx.viz.drivers.importance_performance(ipa, lang=study.lang);
 processes = cx.drivers.importance(study.current(), outcome=v.outcome, drivers=study.processes, weights=study.weight)
 
 # %%
+process_found = cx.findings.driver_findings(processes, chapter="03_drivers", exhibit="process_importance", wave=study.wave)
+
+# %%
+study.record(process_found)
+
+# %%
 cx.tables.say_drivers(processes, **study.fmt)
 
 # %%
 cx.tables.driver_table(processes, name="process_importance", **study.fmt)
+
+# %%
+cx.tables.so_what(process_found, **study.fmt)

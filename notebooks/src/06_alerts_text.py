@@ -62,10 +62,19 @@ cx.tables.alert_table(alert_counts, name="alerts", by=v.by[0], **study.fmt)
 backtest = cx.alerts.backtest(study.with_comments(), study.customers(), rules=study.alert_rules, codeframe=codeframe, alpha=study.thresholds.alpha, seed=study.analysis.seed, if_no_history="empty")
 
 # %%
+alert_found = cx.findings.backtest_findings(backtest, cases=cases, chapter="06_alerts_text", exhibit="alert_backtest", wave=study.wave)
+
+# %%
+study.record(alert_found)
+
+# %%
 cx.tables.say_backtest(backtest, codeframe=codeframe, **study.fmt)
 
 # %%
 cx.tables.backtest_table(backtest, name="alert_backtest", codeframe=codeframe, **study.fmt)
+
+# %%
+cx.tables.so_what(alert_found, **study.fmt)
 
 # %% [markdown] tags=["lang-zh"]
 # ## 评论主题

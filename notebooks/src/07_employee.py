@@ -41,6 +41,9 @@ cx.tables.engagement_table(engagement, wave=study.wave, name="engagement", by=v.
 programme = cx.employee.programme_did(study.employees(), programme_units=study.programme.units, start=study.programme.start, min_n=study.thresholds.anonymity_min, alpha=study.thresholds.alpha)
 
 # %%
+study.record(cx.findings.programme_findings(programme, chapter="07_employee", exhibit="programme_did", wave=study.wave))
+
+# %%
 cx.tables.say_programme(programme, by=v.by[0], **study.fmt)
 
 # %%
@@ -57,3 +60,12 @@ linkage = cx.employee.linkage(study.employees(), study.responses(), outcomes=(v.
 
 # %%
 cx.tables.linkage_table(linkage, name="engagement_linkage", **study.fmt)
+
+# %%
+link_found = cx.findings.linkage_findings(linkage, chapter="07_employee", exhibit="engagement_linkage", wave=study.wave)
+
+# %%
+study.record(link_found)
+
+# %%
+cx.tables.so_what(link_found, **study.fmt)

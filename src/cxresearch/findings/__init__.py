@@ -53,6 +53,8 @@ from cxresearch.findings.segments import (
     KPI_KINDS,
     Scorecard,
     exceptions,
+    kpi_findings,
+    kpi_trends,
     scorecard,
     segment_findings,
     trend_findings,
@@ -60,7 +62,7 @@ from cxresearch.findings.segments import (
 
 __all__ = [
     "KINDS", "KPI_KINDS", "LOW_R2", "Finding", "Scorecard", "backtest_findings", "certainty", "d_from_log_odds",
-    "d_from_r", "driver_findings", "exceptions", "from_json", "hazard_findings", "horizon_findings",
+    "d_from_r", "driver_findings", "exceptions", "from_json", "hazard_findings", "horizon_findings", "kpi_findings", "kpi_trends",
     "linkage_findings", "owner_for", "penalty_findings", "priorities", "programme_findings", "rank", "read_jsonl",
     "run_trend_test", "scorecard", "segment_findings", "select_messages", "strength", "to_json", "trend_findings",
     "write_jsonl",

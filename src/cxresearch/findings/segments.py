@@ -12,7 +12,8 @@ from cxresearch import survey
 from cxresearch.errors import CXValueError
 from cxresearch.findings._record import Finding
 
-__all__ = ["exceptions", "Scorecard", "scorecard", "segment_findings", "trend_findings", "KPI_KINDS"]
+__all__ = ["exceptions", "Scorecard", "scorecard", "segment_findings", "trend_findings", "kpi_trends", "kpi_findings",
+           "KPI_KINDS"]
 
 #: KPI statistics a scorecard can hold and the unit of their differences.
 KPI_KINDS = {"mean": "scale_points", "nps": "nps_points"}
@@ -236,3 +237,26 @@ def trend_findings(trend: pd.DataFrame, *, score: str, kpi: str, wave: int, alph
         exhibit=exhibit, wave=wave,
         details={"kpi": kpi, "value": r["estimate"], "previous_wave": int(prev["wave"].iloc[-1]) if len(prev) else None,
                  "previous_value": prev["estimate"].iloc[-1] if len(prev) else None})]
+
+
+def kpi_trends(data: pd.DataFrame, *, kpis: Sequence[tuple[str, str]], weights: str | None = None,
+               alpha: float = 0.05, min_base: int = 30, anonymity_min: int = 5) -> list[tuple[str, str, pd.DataFrame]]:
+    """``[(score, kpi, cx.survey.trend frame), …]`` for the headline KPIs (``kpi``: ``'nps'`` or ``'mean'``)."""
+    out = []
+    for score, kpi in kpis:
+        if score is None:
+            continue
+        if kpi not in KPI_KINDS:
+            raise CXValueError(f"kpi must be one of {', '.join(map(repr, KPI_KINDS))}; got {kpi!r}")
+        out.append((score, kpi, survey.trend(data, score=score, statistic=kpi, weights=weights, alpha=alpha,
+                                             min_base=min_base, anonymity_min=anonymity_min)))
+    return out
+
+
+def kpi_findings(trends: Sequence[tuple[str, str, pd.DataFrame]], *, wave: int, alpha: float = 0.05, chapter: str,
+                 exhibit: str) -> list[Finding]:
+    """:func:`trend_findings` for every ``(score, kpi, trend)`` of :func:`kpi_trends`."""
+    out = []
+    for score, kpi, trend in trends:
+        out += trend_findings(trend, score=score, kpi=kpi, wave=wave, alpha=alpha, chapter=chapter, exhibit=exhibit)
+    return out

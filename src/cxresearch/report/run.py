@@ -5,6 +5,7 @@ Output folder ``<out_root>/<client>/<period>/``::
     report.html       one navigable page (cover, contents, chapters; no code)
     report.pdf        A4, cover, contents, page numbers (system Chromium)
     tables.xlsx       every report table, one sheet each, numbers as numbers
+    findings.json     every finding the chapters recorded (cx.findings records, ranked)
     notebooks/        the executed notebooks (kept, with the traceback, when a notebook fails)
     manifest.json     input sha256s, parameters, package versions, git commit, timings
 
@@ -30,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from cxresearch.errors import CXError
-from cxresearch.report.params import Params, ParamsError, load_params
+from cxresearch.report.context import FINDINGS_ENV
+from cxresearch.report.params import EXECUTE_LAST, Params, ParamsError, load_params
 
 __all__ = ["NotebookFailed", "ReportError", "ReportResult", "check_inputs", "run_report"]
 
@@ -77,11 +79,12 @@ class ReportResult:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
+    findings: Path | None = None
 
     def as_dict(self) -> dict[str, str]:
         """Output paths as strings (for printing)."""
         out = {"directory": str(self.directory)}
-        for key in ("html", "pdf", "tables", "manifest"):
+        for key in ("html", "pdf", "tables", "findings", "manifest"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = str(value)
@@ -262,8 +265,8 @@ class _Kernel:
     ``remove-cell``), so no notebook sees another's variables.
     """
 
-    def __init__(self, name: str, cwd: Path):
-        self.name, self.cwd, self.km = name, cwd, None
+    def __init__(self, name: str, cwd: Path, env: dict[str, str] | None = None):
+        self.name, self.cwd, self.km, self.env = name, cwd, None, dict(env or {})
 
     def __enter__(self) -> _Kernel:
         import asyncio
@@ -272,7 +275,7 @@ class _Kernel:
 
         self.km = AsyncKernelManager(kernel_name=self.name)
         try:
-            env = {**os.environ, REPORT_ENV: "1"}  # open_study routes data-quality warnings to the report
+            env = {**os.environ, REPORT_ENV: "1", **self.env}  # open_study routes data-quality warnings to the report
             asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env=env))
         except Exception as exc:
             raise ReportError(f"could not start the Jupyter kernel {self.name!r}: {exc}") from None
@@ -522,6 +525,13 @@ def run_report(
             shutil.rmtree(work, ignore_errors=True)
 
 
+def _findings_json(path: Path) -> str:
+    """The findings the chapters recorded, ranked, as the report's ``findings.json``."""
+    from cxresearch import findings
+
+    return findings.to_json(findings.rank(findings.read_jsonl(path)))
+
+
 def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: str | None,
          timings: dict[str, float], t_start: float, timeout: int | None, *,
          skipped: list[str]) -> ReportResult:
@@ -534,21 +544,26 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
     overhead_s = cells_s = 0.0
     t0 = time.perf_counter()
     sources = params.notebook_paths()
-    with _Kernel(kernel, sources[0].parent) as session:
+    # the summary is printed first but runs last: it ranks the findings the chapters recorded
+    order = sorted(sources, key=lambda p: p.stem in EXECUTE_LAST)
+    findings_file = nb_dir / ".findings.jsonl"
+    findings_file.unlink(missing_ok=True)
+    with _Kernel(kernel, sources[0].parent, env={FINDINGS_ENV: str(findings_file)}) as session:
         timings["kernel_start"] = time.perf_counter() - t0
-        for src in sources:
+        for src in order:
             dst = nb_dir / src.name
             stats = _execute(src, dst, parameters=parameters, kernel=session, timeout=timeout)
             overhead_s += stats["overhead"]
             cells_s += stats["cells"]
             executed.append(dst)
+    executed = [nb_dir / src.name for src in sources]
     timings["execute"] = time.perf_counter() - t0
     timings["kernel"] = timings["kernel_start"] + overhead_s
     timings["cells"] = cells_s
 
     try:
         combined = render.combine(executed, lang=params.language)
-        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None}
+        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "findings": None}
         html = None
         if {"html", "pdf"} & set(params.output.formats):
             t0 = time.perf_counter()
@@ -564,6 +579,9 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
             outputs["tables"] = out_dir / "tables.xlsx"
             _atomic_path(outputs["tables"], lambda p: render.write_xlsx(combined.tables, p, lang=params.language))
             timings["xlsx"] = time.perf_counter() - t0
+        outputs["findings"] = out_dir / "findings.json"
+        _atomic_write(outputs["findings"], _findings_json(findings_file))
+        findings_file.unlink(missing_ok=True)
         if "pdf" in params.output.formats:
             outputs["pdf"] = out_dir / "report.pdf"
             _atomic_write(outputs["pdf"], pdf)
@@ -588,7 +606,8 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
     inputs += [{"role": "notebook", "path": str(p)} for p in params.notebook_paths()]
     for item in inputs:
         item["sha256"] = _sha256(Path(item["path"]))
-    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"]) if p is not None] + executed
+    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["findings"]) if p is not None]
+    files += executed
     manifest = {
         "status": "ok",
         "client": params.client,
@@ -620,4 +639,5 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         timings=timings,
         warnings=tuple(combined.warnings),
         skipped=tuple(skipped),
+        findings=outputs["findings"],
     )

@@ -292,7 +292,21 @@ class Messages:
                 TABLE_MIME: self.to_payload()}
 
 
-def key_messages(findings: Iterable[Finding], *, lang: str, codebook=None, k: int = 5,
+_EXHIBITS = {
+    "segment_scorecard": ("细分群体记分卡", "Segment scorecard"), "kpi_dashboard": ("核心指标一览", "Headline KPIs"),
+    "driver_importance": ("驱动因素重要性", "Importance of each driver"),
+    "process_importance": ("业务流程", "Business processes"),
+    "lags_loyalty": ("满意度对忠诚度的持续期", "Horizon of satisfaction on loyalty"),
+    "lags_process": ("服务流程满意度的持续期", "Horizon of service-process satisfaction"),
+    "churn_by_run": ("连续不满意与流失", "Runs of dissatisfaction and churn"),
+    "transfer_penalty": ("部门间转接的代价", "The cost of transfers"),
+    "alert_backtest": ("预警能否预测流失", "Do the alerts predict churn?"),
+    "engagement_linkage": ("敬业度与客户评分", "Engagement and customer scores"),
+    "programme_did": ("改进项目的效果", "Effect of the improvement programme"),
+}
+
+
+def key_messages(findings: Iterable[Finding], *, lang: str, codebook=None, min_base: int | None = None, k: int = 5,
                  titles: Mapping[str, str] | None = None, name: str = "summary") -> Messages:
     """The executive summary: up to ``k`` findings ranked by size × certainty, one sentence each.
 
@@ -305,8 +319,9 @@ def key_messages(findings: Iterable[Finding], *, lang: str, codebook=None, k: in
     sentences = tuple(say_finding(f, lang=lang, codebook=codebook, related=items) for f in picked)
     empty = ("本期数据中没有通过统计检验的明显差异或效应，因此不提出核心结论。" if lang == "zh" else
              "No difference or effect in this period's data passed its statistical test, so the summary makes no claim.")
-    return Messages(sentences=sentences, findings=tuple(picked), lang=lang, titles=dict(titles or {}), empty=empty,
-                    name=name)
+    known = {key: pair[0 if lang == "zh" else 1] for key, pair in _EXHIBITS.items()}
+    return Messages(sentences=sentences, findings=tuple(picked), lang=lang, titles={**known, **dict(titles or {})},
+                    empty=empty, name=name)
 
 
 def kpi_dashboard(trends: Sequence[tuple[str, str, pd.DataFrame]], *, wave: int, lang: str, alpha: float = 0.05,
@@ -446,8 +461,8 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
                  labels=labels, formats={c: ("int" if c == "priority" else "text") for c in data.columns}, notes=notes)
 
 
-def so_what(findings: Iterable[Finding], *, lang: str, codebook=None, kinds: Sequence[str] | None = None,
-            exhibit: str | None = None) -> Text:
+def so_what(findings: Iterable[Finding], *, lang: str, codebook=None, min_base: int | None = None,
+            kinds: Sequence[str] | None = None, exhibit: str | None = None) -> Text:
     """A plain-language "so what" under an exhibit: the sentences of its findings (or, when none
     passed its test, that no claim is made)."""
     _check_lang(lang)

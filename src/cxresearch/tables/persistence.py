@@ -109,20 +109,33 @@ def hazard_table(result, *, name: str, lang: str, codebook=None, min_base: int |
                  formats={"run_text": "text", "person_years": "int", "events": "int", "hazard": "pct1",
                           "odds_ratio": "num2"}, notes=notes)
 
-def say_hazard(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
-    """Narrative: churn rate of customers never dissatisfied vs after the longest runs."""
+def say_hazard(result, *, lang: str, codebook=None, min_base: int | None = None, alpha: float | None = None) -> Text:
+    """Narrative: churn rate of customers never dissatisfied vs after the longest runs.
+
+    Says that the risk rises with the length of dissatisfaction only when the run-length test
+    supports it (:func:`cxresearch.findings.hazard_findings`: a Cochran–Armitage trend test and the
+    model's odds ratio for the longest run above 1); otherwise says the data do not show it.
+    """
+    from cxresearch import findings
+
     _check_lang(lang)
     rates = result.rates.reset_index(drop=True)
     lo, hi = rates.iloc[0], rates.iloc[-1]
     ratio = hi["hazard"] / lo["hazard"] if lo["hazard"] else float("nan")
+    rises = bool(findings.hazard_findings(result, chapter="", exhibit="", alpha=alpha))
     if lang == "zh":
         s = (f"当年未处于不满意状态的客户，年流失率为 {fmt_pct(lo['hazard'], 1)}；连续 {hi['run_length']} 年不满意的客户，"
-             f"年流失率升至 **{fmt_pct(hi['hazard'], 1)}**，约为前者的 {fmt_num(ratio, 1)} 倍。不满意持续越久，流失风险越高。")
+             f"年流失率为 **{fmt_pct(hi['hazard'], 1)}**，约为前者的 {fmt_num(ratio, 1)} 倍。")
+        s += ("不满意持续越久，流失风险越高（趋势检验显著）。" if rises else
+              "数据并未显示流失风险随不满意年数显著上升，不能据此认为不满意持续越久风险越高。")
     else:
         s = (f"Customers not in a dissatisfied spell churn at {fmt_pct(lo['hazard'], 1)} a year; after "
              f"{hi['run_length']} consecutive dissatisfied years the rate is **{fmt_pct(hi['hazard'], 1)}**, about "
-             f"{fmt_num(ratio, 1)} times as high. The longer dissatisfaction lasts, the higher the risk of losing "
-             "the customer.")
+             f"{fmt_num(ratio, 1)} times as high.")
+        s += (" The longer dissatisfaction lasts, the higher the risk of losing the customer (the trend test is "
+              "significant)." if rises else
+              " The data do not show the risk rising with the length of dissatisfaction: the trend is not "
+              "statistically significant.")
     return Text(s)
 
 _STAGE_LABELS = {

@@ -70,6 +70,7 @@ def trend(
     by: str | None = None,
     labels: Mapping | None = None,
     percent: bool = False,
+    alpha: float | None = None,
     ax=None,
 ):
     """Line chart of an estimate by wave with its confidence band (bands drawn for up to 3 lines).
@@ -90,6 +91,9 @@ def trend(
         ``{value of by: text}`` for the legend.
     percent : bool, default False
         Estimates are shares in [0, 1]; the axis shows percentages.
+    alpha : float, optional
+        Mark the waves whose change on the previous wave is significant at ``alpha`` (needs the
+        ``change`` and ``change_p_value`` columns of ``cx.survey.trend``): ▲ up, ▼ down.
     ax : Axes, optional
 
     Returns
@@ -110,6 +114,15 @@ def trend(
                        ms=5 if len(groups) <= 3 else 3, label=name)[0]
         if len(groups) <= 3:  # more bands than that hide the lines
             ax.fill_between(part[wave], part["ci_lower"], part["ci_upper"], color=line.get_color(), alpha=0.15, lw=0)
+        if alpha is not None and {"change", "change_p_value"} <= set(part.columns):
+            sig = part[(part["change_p_value"] < alpha) & part["change"].notna()]
+            for marker, rows in (("^", sig[sig["change"] > 0]), ("v", sig[sig["change"] < 0])):
+                if len(rows):
+                    ax.scatter(rows[wave], rows["estimate"], marker=marker, s=70, zorder=4,
+                               color=line.get_color(), edgecolor="black", linewidths=0.6)
+    if alpha is not None and "change_p_value" in frame:
+        ax.text(1.0, 1.02, ("▲▼ 较上期显著变化" if lang == "zh" else "▲▼ significant change on the previous wave"),
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="#555555")
     waves = sorted(frame[wave].dropna().unique())
     ax.set_xticks(waves)
     ax.set_xticklabels([str(int(w)) for w in waves], rotation=0 if len(waves) <= 12 else 45)
