@@ -425,7 +425,8 @@ def test_chapters_without_their_data_are_left_out_or_refused(tmp_path):
             "data": {"store": str(tmp_path / "s.duckdb")}}
     params = load_params(base)
     planned, skipped = plan_notebooks(params, params.data.store)
-    assert planned.notebooks == ["01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
+    assert planned.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "06_alerts_text",
+                                 "09_appendix"]
     assert [s.split(":")[0] for s in skipped] == ["04_persistence", "05_loyalty", "07_employee"]
     assert "no customers data for client 'solo'" in skipped[0]
     assert "no employees data" in skipped[2] and "'programme' not set" in skipped[2]
@@ -457,8 +458,8 @@ def test_first_wave_client_report_leaves_out_what_needs_history(tmp_path):
         "04_persistence: 1 wave; the lag profile needs at least max_lag + 2 = 7 waves",
         "07_employee: no employees data for client 'one'; params key 'programme' not set",
     ]
-    assert [p.stem for p in result.notebooks] == ["01_data_quality", "02_kpis", "03_drivers", "05_loyalty",
-                                                  "06_alerts_text", "09_appendix"]
+    assert [p.stem for p in result.notebooks] == ["00_summary", "01_data_quality", "02_kpis", "03_drivers",
+                                                  "05_loyalty", "06_alerts_text", "09_appendix"]
     html = result.html.read_text(encoding="utf-8")
     assert "Not enough history yet to back-test the alert rules" in html
     assert "Back-test of the alert rules against churn" not in html  # no table without history

@@ -34,6 +34,9 @@ v = study.variables
 # - **评论编码**：基于词典的主题编码（中文经分词），含否定处理；个人信息在引用前隐去。
 # - **员工敬业度**：题目均值指数，改进项目效果用双重差分估计（单位聚类标准误）。
 # - **基数规则**：样本量低于报告下限的结果标红，低于匿名下限的结果不予展示。
+# - **核心结论**：只有通过检验的发现才写入结论。细分群体与总体比较采用基于设计的 t 检验（同一样本的重叠已计入），多重比较按 Holm 法校正；
+#   驱动因素领先与否依据 bootstrap 区间；流失风险随不满意年数上升需经 Cochran–Armitage 趋势检验；预警的提升度区间须高于 1。
+#   结论按效应大小（标准化差异）× 证据强度排序。
 
 # %% [markdown] tags=["lang-en"]
 # ## Methods
@@ -55,6 +58,11 @@ v = study.variables
 #   unit-clustered standard errors.
 # - **Base rules**: results on bases below the reporting minimum are flagged; below the anonymity minimum they are
 #   not shown.
+# - **Key messages**: a finding is stated only when its test supports it. Segments are compared with Total by a
+#   design-based t test that accounts for the overlap of segment and Total, Holm-adjusted over the segments; a
+#   driver's lead rests on bootstrap intervals; a churn risk rising with years of dissatisfaction needs a
+#   Cochran–Armitage trend test; an alert rule's lift interval must lie above 1. Messages are ranked by size of
+#   effect (a standardised difference) × strength of evidence.
 
 # %%
 cx.tables.settings_table(study.params, **study.fmt)

@@ -398,12 +398,9 @@ def scorecard_table(card, *, lang: str, codebook=None, min_base: int | None = No
     data["n"] = [n_col.get(lev) for lev in levels] + [np.nan]
     formats["n"], labels["n"] = "int", word("n", lang)
     alpha = card.settings.get("alpha", 0.05)
-    corr = {"holm": "Holm", "bonferroni": "Bonferroni", "bh": "Benjamini–Hochberg"}.get(card.settings.get("correction"), "")
     notes = [("绿色/红色：显著高于/低于总体（基于设计的检验，多重比较校正，α = %g）；“–”：样本量低于匿名下限，不予展示。" % alpha) if zh
              else f"Green/red: significantly above/below Total (design-based test, corrected for multiple comparisons, "
                   f"α = {alpha:g}); '–': base under the anonymity minimum, not shown."]
-    if corr:
-        notes.append(f"多重比较校正：{corr}。" if zh else f"Multiplicity correction: {corr}.")
     return table(pd.DataFrame(data), title="细分群体记分卡（本期）" if zh else "Segment scorecard, current wave", name=name,
                  columns=["segment", *[f"v_{s}" for s in kpis], "n"], labels=labels, formats=formats, notes=notes,
                  flags=flags)
