@@ -34,7 +34,7 @@ study.record(cx.findings.segment_findings(card, chapter="00_summary", exhibit="s
 study.record(cx.findings.kpi_findings(trends, wave=study.wave, alpha=study.thresholds.alpha, chapter="00_summary", exhibit="kpi_dashboard"))
 
 # %%
-cx.tables.key_messages(study.findings(), **study.fmt)
+cx.tables.key_messages(study.findings(), headline=study.kpis[0][0], **study.fmt)
 
 # %% [markdown] tags=["lang-zh"]
 # ## 核心指标一览

@@ -114,24 +114,34 @@ def _lasts(horizon: Finding | None) -> dict:
     return {"lasts_years": horizon.estimate, "lasts_ci_lower": horizon.ci_lower, "lasts_ci_upper": horizon.ci_upper}
 
 
-def select_messages(findings: Iterable[Finding], *, k: int = 5, min_k: int = 3) -> list[Finding]:
+def select_messages(findings: Iterable[Finding], *, k: int = 5, headline: str | None = None) -> list[Finding]:
     """The executive summary's key messages: up to ``k`` findings ranked by size × certainty.
 
-    Diversity rules: one message per kind of finding (a segment below Total on several KPIs is one
-    message, written from all its records; the drivers' message is the top or the first priority
-    driver), and no ``model_fit`` findings (they qualify other messages). Fewer than ``min_k`` are
-    returned only when fewer findings exist: nothing is asserted without its test.
+    One message per kind of finding, each represented by its best record, ranked by that record's
+    score:
+
+    * segments: the segment significantly lowest on the ``headline`` KPI (the first KPI of the
+      dashboard, NPS in the demo) when one is below Total on it, else the highest-scoring segment
+      record (the sentence names the same segment's gaps on the other KPIs from their records);
+    * drivers: the ``top_driver`` record when there is one, else the best ``priority_driver``;
+    * ``model_fit`` records qualify other messages and are never messages themselves.
+
+    Fewer than 3 messages are returned only when fewer kinds of findings exist: nothing is
+    asserted without its test.
     """
-    skip = {("model_fit", "explains_little")}
-    picked, seen = [], set()
-    for f in rank(findings):
-        if (f.kind, f.claim) in skip or f.score <= 0:
-            continue
-        group = "driver" if f.kind in ("top_driver", "priority_driver") else f.kind
-        if group in seen:
-            continue
-        seen.add(group)
-        picked.append(f)
-        if len(picked) >= k:
-            break
-    return picked
+    items = [f for f in findings if f.kind != "model_fit"]
+    groups: dict[str, list[Finding]] = {}
+    for f in items:
+        groups.setdefault("driver" if f.kind in ("top_driver", "priority_driver") else f.kind, []).append(f)
+    reps = []
+    for group, members in groups.items():
+        if group == "segment_gap":
+            below = [f for f in members if f.claim == "below_total" and headline is not None and f.variable == headline]
+            rep = min(below, key=lambda f: f.estimate) if below else rank(members)[0]
+        elif group == "driver":
+            top = [f for f in members if f.kind == "top_driver"]
+            rep = top[0] if top else rank(members)[0]
+        else:
+            rep = rank(members)[0]
+        reps.append(rep)
+    return rank(reps)[:k]

@@ -307,15 +307,17 @@ _EXHIBITS = {
 
 
 def key_messages(findings: Iterable[Finding], *, lang: str, codebook=None, min_base: int | None = None, k: int = 5,
-                 titles: Mapping[str, str] | None = None, name: str = "summary") -> Messages:
+                 headline: str | None = None, titles: Mapping[str, str] | None = None,
+                 name: str = "summary") -> Messages:
     """The executive summary: up to ``k`` findings ranked by size × certainty, one sentence each.
 
+    ``headline`` is the first KPI of the dashboard (see :func:`cxresearch.findings.select_messages`);
     ``titles`` maps a report table name (a finding's ``exhibit``) to its caption for the link text.
     With no finding, the summary says that no difference or effect passed its test.
     """
     _check_lang(lang)
     items = list(findings)
-    picked = select_messages(items, k=k)
+    picked = select_messages(items, k=k, headline=headline)
     sentences = tuple(say_finding(f, lang=lang, codebook=codebook, related=items) for f in picked)
     empty = ("本期数据中没有通过统计检验的明显差异或效应，因此不提出核心结论。" if lang == "zh" else
              "No difference or effect in this period's data passed its statistical test, so the summary makes no claim.")
