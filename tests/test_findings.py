@@ -292,3 +292,40 @@ def test_scorecard_table_colours_only_significant_cells(demo):
     assert n_marked == int(card.frame["significant"].sum())
     assert 'id="tbl-segment_scorecard"' in html
     assert shown.data["segment"].iloc[-1] == "Total"
+
+
+def test_alert_concentration_equals_statsmodels_risk_ratio():
+    """Rate ratio of a branch's alert rate against the other branches, Katz log interval
+    (statsmodels Table2x2.riskratio_confint), Fisher p Holm-adjusted; no claim when rates are equal."""
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    counts = pd.DataFrame({"branch": [1, 2, 3, 4], "rule": "low_sat", "n": [10, 12, 45, 9],
+                           "n_responses": [300, 320, 150, 280]})
+    found = F.alert_concentration_findings(counts, by="branch", chapter="06", exhibit="alerts")
+    assert [f.subject for f in found] == ["3"]
+    f = found[0]
+    ref = Table2x2(np.array([[45, 105], [31, 869]]))
+    assert f.estimate == pytest.approx(ref.riskratio, rel=1e-12)
+    lo, hi = ref.riskratio_confint(alpha=0.05, method="normal")
+    assert (f.ci_lower, f.ci_upper) == (pytest.approx(lo, rel=1e-9), pytest.approx(hi, rel=1e-9))
+    assert f.details["alerts"] == 45 and f.details["alerts_total"] == 76
+    even = counts.assign(n=[30, 32, 15, 28])
+    assert F.alert_concentration_findings(even, by="branch", chapter="06", exhibit="alerts") == []
+    said = cx.tables.say_finding(f, lang="en")
+    _check_numbers(said, f, [])
+
+
+def test_engagement_gaps_are_exception_tests_on_the_index():
+    study = synth.generate(seed=4, n_customers=1500, n_waves=8)
+    emp = study.employees
+    wave = int(emp["wave"].max())
+    found = F.engagement_findings(emp, wave=wave, segment="branch", chapter="07", exhibit="engagement")
+    cur = emp[emp["wave"] == wave]
+    idx = cur[[f"q{i:02d}" for i in range(1, 13)]].mean(axis=1)
+    for f in found:
+        unit = int(f.subject)
+        assert f.details["segment_value"] == pytest.approx(idx[cur["unit"] == unit].mean())
+        assert f.details["total_value"] == pytest.approx(idx.mean())
+        assert f.ci_lower <= f.estimate <= f.ci_upper and f.p_adj < 0.05
+    # the programme units are lifted in the truth: none of them is claimed below the others
+    assert not [f for f in found if int(f.subject) in study.truth.programme_units and f.direction < 0]

@@ -38,6 +38,9 @@ cases = cx.alerts.alert_cases(study.with_comments(), rules=study.alert_rules, cu
 alert_counts = cx.alerts.alert_counts(cases, by=v.by[0])
 
 # %%
+study.record(cx.findings.alert_concentration_findings(alert_counts, by=v.by[0], alpha=study.thresholds.alpha, chapter="06_alerts_text", exhibit="alerts", wave=study.wave))
+
+# %%
 cx.tables.say_alerts(cases, alert_counts, **study.fmt)
 
 # %%

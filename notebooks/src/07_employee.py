@@ -31,6 +31,9 @@ cx.viz.charts.trend(engagement.frame, by="unit", labels=study.value_labels(v.by[
 # %%
 cx.tables.engagement_table(engagement, wave=study.wave, name="engagement", by=v.by[0], **study.fmt)
 
+# %%
+study.record(cx.findings.engagement_findings(study.employees(), wave=study.wave, segment=v.by[0], alpha=study.thresholds.alpha, anonymity_min=study.thresholds.anonymity_min, chapter="07_employee", exhibit="engagement"))
+
 # %% [markdown] tags=["lang-zh"]
 # ## 改进项目的效果
 

@@ -39,8 +39,10 @@ from cxresearch.findings._record import (
 )
 from cxresearch.findings.analyses import (
     LOW_R2,
+    alert_concentration_findings,
     backtest_findings,
     driver_findings,
+    engagement_findings,
     hazard_findings,
     horizon_findings,
     linkage_findings,
@@ -61,8 +63,8 @@ from cxresearch.findings.segments import (
 )
 
 __all__ = [
-    "KINDS", "KPI_KINDS", "LOW_R2", "Finding", "Scorecard", "backtest_findings", "certainty", "d_from_log_odds",
-    "d_from_r", "driver_findings", "exceptions", "from_json", "hazard_findings", "horizon_findings", "kpi_findings", "kpi_trends",
+    "KINDS", "KPI_KINDS", "LOW_R2", "Finding", "Scorecard", "alert_concentration_findings", "backtest_findings", "certainty", "d_from_log_odds",
+    "d_from_r", "driver_findings", "engagement_findings", "exceptions", "from_json", "hazard_findings", "horizon_findings", "kpi_findings", "kpi_trends",
     "linkage_findings", "owner_for", "penalty_findings", "priorities", "programme_findings", "rank", "read_jsonl",
     "run_trend_test", "scorecard", "segment_findings", "select_messages", "strength", "to_json", "trend_findings",
     "write_jsonl",

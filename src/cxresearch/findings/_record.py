@@ -26,6 +26,7 @@ KINDS = {
     "horizon": ("lasts",),
     "hazard_run": ("rises_with_run",),
     "alert_lift": ("predicts_churn",),
+    "alert_concentration": ("concentrated",),
     "transfer_penalty": ("costs",),
     "employee_link": ("linked",),
     "programme": ("lifts", "lowers"),

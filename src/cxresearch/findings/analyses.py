@@ -15,7 +15,8 @@ from scipy import stats
 from cxresearch.findings._record import Finding, d_from_log_odds, d_from_r, finite
 
 __all__ = ["driver_findings", "horizon_findings", "run_trend_test", "hazard_findings", "backtest_findings",
-           "penalty_findings", "linkage_findings", "programme_findings", "LOW_R2"]
+           "penalty_findings", "linkage_findings", "programme_findings", "engagement_findings",
+           "alert_concentration_findings", "LOW_R2"]
 
 #: A model explaining less than this share of the outcome's variance "explains little".
 LOW_R2 = 0.10
@@ -311,3 +312,97 @@ def programme_findings(result, *, chapter: str, exhibit: str, wave: int | None =
         p_value=p, alpha=result.alpha, size=abs(r["estimate"]) / sd if sd else 0.0, chapter=chapter,
         exhibit=exhibit, wave=wave,
         details={"units": list(result.programme_units), "start": result.start, "p_randomization": pr})]
+
+
+def engagement_findings(employees: pd.DataFrame, *, wave, unit: str = "unit", segment: str = "branch",
+                        items: list[str] | None = None, alpha: float = 0.05, correction: str = "holm",
+                        anonymity_min: int = 5, chapter: str, exhibit: str) -> list[Finding]:
+    """``segment_gap`` findings on the employee engagement index: units significantly above or below
+    all employees of the wave (exception testing as :func:`cxresearch.findings.exceptions`).
+
+    The index of a respondent is the mean of the items (``q01`` … by default) answered, with at least
+    two thirds answered (as ``cx.employee.engagement_index``). Units under ``anonymity_min``
+    respondents are suppressed; the test's interval carries the small bases, so the reporting
+    minimum is the anonymity minimum here. ``segment`` names the segment variable the units are
+    (``branch``), so the summary can join a unit's gap to the same branch's customer gaps.
+    """
+    from cxresearch.findings.segments import exceptions
+
+    cur = employees[employees["wave"] == wave]
+    if cur.empty:
+        return []
+    cols = list(items) if items else [c for c in cur.columns if str(c).startswith("q") and str(c)[1:].isdigit()]
+    if not cols:
+        return []
+    values = cur[cols].apply(pd.to_numeric, errors="coerce")
+    need = int(np.ceil(2 * len(cols) / 3))
+    index = values.mean(axis=1).where(values.notna().sum(axis=1) >= need)
+    frame = pd.DataFrame({"engagement": index.to_numpy(), segment: cur[unit].to_numpy()})
+    gaps = exceptions(frame, score="engagement", by=segment, kpi="mean", alpha=alpha, correction=correction,
+                      min_base=anonymity_min, anonymity_min=anonymity_min)
+    out = []
+    for r in gaps[gaps["significant"]].itertuples(index=False):
+        direction = 1 if r.difference > 0 else -1
+        out.append(Finding(
+            kind="segment_gap", claim="above_total" if direction > 0 else "below_total", subject=str(r.level),
+            subject_type="segment", variable="engagement", direction=direction, estimate=r.difference,
+            ci_lower=r.ci_lower, ci_upper=r.ci_upper, unit="scale_points", n=r.n,
+            test=f"t test against all employees ({correction} over units)", statistic=r.statistic,
+            p_value=r.p_value, p_adj=r.p_adj, alpha=alpha, size=abs(r.difference) / r.sd if r.sd else 0.0,
+            chapter=chapter, exhibit=exhibit, wave=wave,
+            details={"by": segment, "level": r.level, "kpi": "mean", "segment_value": r.estimate,
+                     "total_value": r.total, "sd": r.sd}))
+    return out
+
+
+def alert_concentration_findings(counts: pd.DataFrame, *, by: str = "branch", rules: list[str] | None = None,
+                                 alpha: float = 0.05, correction: str = "holm", chapter: str, exhibit: str,
+                                 wave=None) -> list[Finding]:
+    """``alert_concentration`` / ``concentrated``: a segment raises a rule's alerts at a rate
+    significantly above the rest of the sample.
+
+    From ``cx.alerts.alert_counts(cases, by=...)`` (``by``, ``rule``, ``n`` alerts, ``n_responses``):
+    for each rule and segment, Fisher's exact test of the segment's alert rate against the other
+    segments', adjusted over the segments of the rule (``correction``); ``estimate`` is the rate
+    ratio (segment / rest) with a Katz log interval.
+    """
+    from cxresearch import survey
+
+    need = {by, "rule", "n", "n_responses"}
+    if counts is None or counts.empty or not need <= set(counts.columns):
+        return []
+    z = stats.norm.ppf(1 - alpha / 2)
+    out = []
+    for rule, part in counts.groupby("rule", sort=False):
+        if rules is not None and rule not in rules:
+            continue
+        part = part[part["n_responses"] > 0]
+        total_n, total_r = part["n"].sum(), part["n_responses"].sum()
+        if total_n == 0:
+            continue
+        rows = []
+        for r in part.itertuples(index=False):
+            a, m = int(r.n), int(r.n_responses)
+            c, mo = int(total_n - a), int(total_r - m)
+            if mo <= 0:
+                continue
+            p = stats.fisher_exact([[a, m - a], [c, mo - c]], alternative="two-sided")[1]
+            rr = (a / m) / (c / mo) if c > 0 and a > 0 else np.nan
+            se = math.sqrt(1 / a - 1 / m + 1 / c - 1 / mo) if a > 0 and c > 0 else np.nan
+            rows.append((getattr(r, by), a, m, rr, se, p))
+        if not rows:
+            continue
+        padj = survey.adjust_p(np.array([x[5] for x in rows]), correction)
+        for (level, a, m, rr, se, p), pa in zip(rows, padj, strict=True):
+            if not (pa < alpha and np.isfinite(rr) and rr > 1):
+                continue
+            out.append(Finding(
+                kind="alert_concentration", claim="concentrated", subject=str(level), subject_type="segment",
+                variable=str(rule), direction=1, estimate=rr, ci_lower=math.exp(math.log(rr) - z * se),
+                ci_upper=math.exp(math.log(rr) + z * se), unit="ratio", n=m,
+                test=f"Fisher's exact test against the other segments ({correction})", p_value=p, p_adj=pa,
+                alpha=alpha, size=abs(d_from_log_odds(math.log(rr))), chapter=chapter, exhibit=exhibit, wave=wave,
+                details={"by": by, "level": level, "rule": str(rule), "alerts": a, "alerts_total": int(total_n),
+                         "respondents": m, "respondents_total": int(total_r),
+                         "alert_share": a / total_n, "sample_share": m / total_r}))
+    return out

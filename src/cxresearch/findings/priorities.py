@@ -33,7 +33,8 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
     claimed ``largest``) — improve the driver, in the segments significantly below Total, for as
     long as the persistence horizon says a gain lasts; ``segment_gap`` below Total — close the
     gap; ``alert_lift`` of any rule (``any``) — follow up this wave's alerts, expecting
-    ``volume × precision`` churners among them; ``transfer_penalty`` — cut transfers.
+    ``volume × precision`` churners among them, where alerts are concentrated
+    (``alert_concentration``); ``transfer_penalty`` — cut transfers.
 
     Parameters
     ----------
@@ -83,12 +84,14 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
                      "exhibit": f.exhibit, **_lasts(horizon)})
     alerts = [f for f in items if f.kind == "alert_lift"]
     pick = [f for f in alerts if f.subject == "any"] or rank(alerts)[:1]
+    hot = rank([f for f in items if f.kind == "alert_concentration"])
     for f in pick:
+        rule_hot = [g.subject for g in hot if g.details.get("rule") in (f.subject, "low_sat")] or [g.subject for g in hot]
         vol = f.details.get("volume")
         prec = f.details.get("precision")
         lo, hi = f.details.get("precision_ci_lower"), f.details.get("precision_ci_upper")
         rows.append({"action": "follow_up_alerts", "subject": f.subject, "subject_type": "rule", "variable": "churned",
-                     "where": [], "estimate": vol * prec if vol is not None and prec is not None else None,
+                     "where": list(dict.fromkeys(rule_hot)), "estimate": vol * prec if vol is not None and prec is not None else None,
                      "ci_lower": vol * lo if vol is not None and lo is not None else None,
                      "ci_upper": vol * hi if vol is not None and hi is not None else None, "unit": "customers",
                      "volume": vol, "precision": prec,
@@ -123,6 +126,7 @@ def select_messages(findings: Iterable[Finding], *, k: int = 5, headline: str | 
     * segments: the segment significantly lowest on the ``headline`` KPI (the first KPI of the
       dashboard, NPS in the demo) when one is below Total on it, else the highest-scoring segment
       record (the sentence names the same segment's gaps on the other KPIs from their records);
+      the message ranks by the strongest of those records;
     * drivers: the ``top_driver`` record when there is one, else the best ``priority_driver``;
     * ``model_fit`` records qualify other messages and are never messages themselves.
 
@@ -135,13 +139,18 @@ def select_messages(findings: Iterable[Finding], *, k: int = 5, headline: str | 
         groups.setdefault("driver" if f.kind in ("top_driver", "priority_driver") else f.kind, []).append(f)
     reps = []
     for group, members in groups.items():
+        weight = None
         if group == "segment_gap":
             below = [f for f in members if f.claim == "below_total" and headline is not None and f.variable == headline]
             rep = min(below, key=lambda f: f.estimate) if below else rank(members)[0]
+            # the message names all the segment's gaps in that direction: it weighs as its strongest
+            weight = max(f.score for f in members if f.subject == rep.subject and f.direction == rep.direction
+                         and f.details.get("by") == rep.details.get("by"))
         elif group == "driver":
             top = [f for f in members if f.kind == "top_driver"]
             rep = top[0] if top else rank(members)[0]
         else:
             rep = rank(members)[0]
-        reps.append(rep)
-    return rank(reps)[:k]
+        reps.append((rep.score if weight is None else weight, rep))
+    reps.sort(key=lambda x: (-x[0], x[1].p if x[1].p is not None else 1.0, x[1].kind, x[1].subject))
+    return [rep for _, rep in reps[:k]]

@@ -100,6 +100,12 @@ def _kpi(name: str | None, lang: str, codebook) -> str:
     return label
 
 
+def _kpi_in(name: str | None, lang: str, codebook) -> str:
+    """A KPI label inside an English sentence (lower case; NPS stays)."""
+    label = _kpi(name, lang, codebook)
+    return label if lang == "zh" or label == "NPS" else label[:1].lower() + label[1:]
+
+
 def finding_numbers(f: Finding) -> list[float]:
     """The record's numbers a sentence about it may show (for checks that sentences use them)."""
     vals = [f.estimate, f.ci_lower, f.ci_upper, f.p_value, f.p_adj, f.n]
@@ -128,11 +134,11 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
         paren = ""
     k = f.kind
     if k == "segment_gap":
-        seg, kpi = _seg(f, lang, codebook), _kpi(f.variable, lang, codebook)
+        seg, kpi = _seg(f, lang, codebook), _kpi_in(f.variable, lang, codebook)
         more = [g for g in related if g.kind == "segment_gap" and g.subject == f.subject and g.variable != f.variable
                 and g.direction == f.direction and g.details.get("by") == f.details.get("by")]
         extra = [f"{_kpi(g.variable, lang, codebook)}（{_num(g.estimate, g.unit, signed=True)}{_unit_word(g.unit, lang)}）" if zh
-                 else f"{_kpi(g.variable, lang, codebook)} ({_num(g.estimate, g.unit, signed=True)}{_unit_word(g.unit, lang)})"
+                 else f"{_kpi_in(g.variable, lang, codebook)} ({_num(g.estimate, g.unit, signed=True)}{_unit_word(g.unit, lang)})"
                  for g in more]
         if zh:
             where = "低于" if f.direction < 0 else "高于"
@@ -149,6 +155,17 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
                 s += (f" It is also significantly {where} Total on "
                       + (", ".join(extra[:-1]) + " and " + extra[-1] if len(extra) > 1 else extra[0]) + ".")
         return s
+    if k == "alert_concentration":
+        d = f.details
+        seg = _seg(f, lang, codebook)
+        rule = _RULES.get(str(d.get("rule")), (d.get("rule"), d.get("rule")))[0 if zh else 1]
+        if zh:
+            return (f"**{seg}**以 {fmt_pct(d.get('sample_share'), 0)} 的受访者，产生了“{rule}”预警 {fmt_int(d.get('alerts_total'))} 条中的 "
+                    f"{fmt_int(d.get('alerts'))} 条（{fmt_pct(d.get('alert_share'), 0)}）：预警率是其他群体的 "
+                    f"**{_num(f.estimate, 'ratio')} 倍**{paren}。")
+        return (f"**{seg}** raises {fmt_int(d.get('alerts'))} of the {fmt_int(d.get('alerts_total'))} alerts for {rule} "
+                f"({fmt_pct(d.get('alert_share'), 0)}) with {fmt_pct(d.get('sample_share'), 0)} of the respondents: an "
+                f"alert rate **{_num(f.estimate, 'ratio')} times** that of the others{paren}.")
     if k == "kpi_change":
         kpi = _kpi(f.variable, lang, codebook)
         prev = f.details.get("previous_wave")
@@ -303,6 +320,7 @@ _EXHIBITS = {
     "alert_backtest": ("预警能否预测流失", "Do the alerts predict churn?"),
     "engagement_linkage": ("敬业度与客户评分", "Engagement and customer scores"),
     "programme_did": ("改进项目的效果", "Effect of the improvement programme"),
+    "engagement": ("员工敬业度", "Employee engagement"), "alerts": ("客户预警", "Customer alerts"),
 }
 
 
