@@ -14,7 +14,7 @@ import sys
 from cxresearch.errors import CXError
 
 # (command module under cxresearch.commands) — each registers one or more sub-commands.
-COMMAND_MODULES = ("synth", "demo", "import_", "codebook", "run", "batch")
+COMMAND_MODULES = ("synth", "demo", "import_", "codebook", "init", "run", "batch")
 
 
 def build_parser() -> argparse.ArgumentParser:

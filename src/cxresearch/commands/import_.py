@@ -32,6 +32,11 @@ def register(sub) -> None:
     p.add_argument("--skip-imported", action="store_true",
                    help="leave out files whose content was imported for the client before, instead "
                    "of refusing the call (load a whole delivery folder again)")
+    p.add_argument("--wave", type=int, default=None, metavar="WAVE",
+                   help="the wave (e.g. the year 2024) of survey files that have no wave column; "
+                   "a survey file with its own wave column is refused with it. Survey files "
+                   "without a respondent id column get ids made from the file's sha256 and row "
+                   "number (the summary says so)")
     p.add_argument("--check", action="store_true",
                    help="read and validate only; write nothing (the store is not created)")
     p.add_argument("data", nargs="+", metavar="DATA", help="data files to import")
@@ -52,7 +57,7 @@ def run(args) -> int:
         report = store.import_files(
             args.data, client=args.client, codebook=args.codebook, table=args.table,
             employee_scale=tuple(args.employee_scale), skip_imported=args.skip_imported,
-            dry_run=args.check,
+            dry_run=args.check, wave=args.wave,
         )
         ok = True
         if not args.check and report.rows_by_table.get("missing_codes"):
@@ -93,7 +98,7 @@ def _check_without_store(args) -> int:
             report = store.import_files(
                 args.data, client=args.client, codebook=args.codebook, table=args.table,
                 employee_scale=tuple(args.employee_scale), skip_imported=args.skip_imported,
-            dry_run=True,
+                dry_run=True, wave=args.wave,
             )
     for line in describe(report, store=Path(args.store), check=True):
         print(line)

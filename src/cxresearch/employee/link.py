@@ -221,6 +221,11 @@ def linkage(
         name = "nps" if c == nps else c
         out_names.append(name)
         if c == nps:
+            from cxresearch.survey._design import frame_scale
+            from cxresearch.survey.kpi import check_nps_item
+
+            check_nps_item(v, c, responses.index, scale=frame_scale(responses, c),
+                           source="the codebook of the store read")
             v = np.where(
                 np.isnan(v), np.nan, 100.0 * ((v >= 9).astype(float) - (v <= 6).astype(float))
             )

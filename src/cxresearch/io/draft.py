@@ -281,6 +281,18 @@ def _guess_variable(
         if proposed and (len(rest) == 0 or _standard_scale(rest.min(), rest.max()) is None):
             proposed = []
     distinct = answer_u[~np.isin(answer_u, proposed)]
+    # a value label on a sentinel code that never occurs (an export template's "-99 No answer" on
+    # every item) is a missing code too, when the other values make a usual scale
+    unused: list[float] = []
+    if whole and value_labels and measure != "nominal" and len(distinct):
+        unused = sorted(
+            k for k in value_labels
+            if k not in user_missing and k not in proposed and not np.isin(k, uniq_all)
+            and float(k).is_integer() and (k in _NEG_SENTINELS or k <= -90 or (k > 10 and int(k) in _HIGH_SENTINELS))
+        )
+        rest = [*distinct.tolist(), *(k for k in value_labels if k not in unused and k not in user_missing)]
+        if unused and _standard_scale(min(rest), max(rest)) is None:
+            unused = []
     missing_codes: list[dict[str, Any]] = []
     for code, meaning in sorted(user_missing.items()):
         mc: dict[str, Any] = {"code": _num(code), "meaning": meaning}
@@ -303,6 +315,16 @@ def _guess_variable(
             }
         )
         notes.append(f"proposed missing code {_num(code)} ({_sentinel_meaning(code)}), {cnt} rows")
+    for code in unused:
+        lab3 = _label(value_labels.get(code))
+        mc = {"code": _num(code), "meaning": guess_meaning(value_labels.get(code))}
+        if lab3:
+            mc["label"] = lab3
+        mc["review"] = (f"proposed: {_num(code)} has a value label but does not occur; confirm it "
+                        "is a missing-value code and its meaning")
+        missing_codes.append(mc)
+        notes.append(f"proposed missing code {_num(code)} (labelled, not in the data)")
+    proposed = [*proposed, *unused]
 
     labelled = {
         k: v for k, v in value_labels.items() if k not in user_missing and k not in proposed

@@ -100,6 +100,8 @@ class _Item:
     variables: tuple[str, ...] = ()
     row_numbers: np.ndarray | None = None  # row number the user sees, per frame row position
     notes: tuple[str, ...] = ()  # reader warnings (e.g. undeclared columns left out)
+    wave_given: int | None = None  # the wave set for a file without a wave column (--wave)
+    ids_generated: str | None = None  # the pattern of respondent ids made for a file without any
 
     @property
     def rows(self) -> int:
@@ -141,10 +143,11 @@ def _sha256(path: Path) -> str:
 
 
 def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, imported=None,
-               skip_imported: bool = False, client: str = "") -> _Batch:
+               skip_imported: bool = False, client: str = "", wave: int | None = None) -> _Batch:
     """Read and validate every file; ``imported(sha256)`` gives ``(file, imported_at, import_id)``
     of an earlier load of the same content for the client (None if there is none): such a file is
-    not read again, and is a problem unless ``skip_imported``."""
+    not read again, and is a problem unless ``skip_imported``. ``wave`` is the wave of survey
+    files without a wave column (a survey file with one is a problem)."""
     items: list[_Item] = []
     problems: list[Problem] = []
     skipped: list[tuple[str, str, int, object]] = []
@@ -199,7 +202,7 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
                 continue
         item = _Item(path=path, file=file, name=path.name, sha256=digest, format=fmt, table=target)
         if target == "responses":
-            found = _read_survey(item, codebook)
+            found = _read_survey(item, codebook, wave=wave)
         else:
             found = _read_other(item, codebook, employee_scale)
         problems += found
@@ -282,14 +285,32 @@ def _encoding(path: Path) -> str:
 # -- survey files ----------------------------------------------------------------------------------
 
 
-def _read_survey(item: _Item, codebook) -> list[Problem]:
+def _wave_columns(item: _Item, codebook) -> list[str]:
+    """The file's columns that hold a wave (the codebook's wave variable, its aliases, ``wave``)."""
+    names = {"wave"}
+    var = codebook.wave_variable
+    if var is not None:
+        names |= {var.name.lower(), *(a.name.lower() for a in var.aliases)}
+    return [str(c) for c in (_peek_columns(item.path, item.format) or [])
+            if str(c).strip().lower() in names]
+
+
+def _read_survey(item: _Item, codebook, *, wave: int | None = None) -> list[Problem]:
     """Read a survey wave through cxresearch.io and shape it for the store."""
     from cxresearch import io as cxio
 
+    if wave is not None:
+        own = _wave_columns(item, codebook)
+        if own:
+            return [Problem(item.file, None, own[0], wave,
+                            f"no wave column when the wave is given (--wave {wave}): the file has "
+                            f"its own wave column {own[0]!r}; import it without --wave, or import "
+                            "the files without a wave column in a call of their own")]
+        item.wave_given = int(wave)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = cxio.read(item.path, codebook)
+            result = cxio.read(item.path, codebook, wave=wave)
         except DataValidationError as exc:
             return list(exc.problems)
     item.notes = tuple(str(w.message) if str(w.message).startswith(item.file)
@@ -298,7 +319,18 @@ def _read_survey(item: _Item, codebook) -> list[Problem]:
     item.format = getattr(result, "format", None) or item.format
     numbers = getattr(result, "row_numbers", None)
     item.row_numbers = None if numbers is None else np.asarray(numbers)
-    return _prepare_responses(item, result.frame, getattr(result, "missing", None), codebook)
+    problems = _prepare_responses(item, result.frame, getattr(result, "missing", None), codebook)
+    if not problems:
+        said = []
+        if item.wave_given is not None:
+            said.append(f"{item.file}: wave {item.wave_given} set for its {item.rows:,} rows "
+                        "(the file has no wave column)")
+        if item.ids_generated is not None:
+            said.append(f"{item.file}: no respondent id column; ids generated as "
+                        f"{item.ids_generated} (recorded in imports.ids_generated); its answers "
+                        "cannot be linked to other waves or to the CRM")
+        item.notes = (*item.notes, *said)
+    return problems
 
 
 def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame | None,
@@ -314,10 +346,19 @@ def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame |
         renames[wave_var.name] = "wave"
     frame = frame.rename(columns=renames)
     back = {v: k for k, v in renames.items()}
+    if "wave" not in frame.columns and item.wave_given is not None:
+        frame["wave"] = np.int64(item.wave_given)
+    if "respondent_id" not in frame.columns and (rid is None or not codebook.get(rid).required):
+        # no respondent key in the file: one per row, deterministic and unique per file
+        frame["respondent_id"] = generated_ids(item, len(frame))
+        item.ids_generated = f"{item.sha256[:ID_PREFIX]}-<row>"
     for col in ("respondent_id", "wave"):
         if col not in frame.columns:
+            hint = (" (or give the wave of a file without one: --wave 2024, wave=)"
+                    if col == "wave" else "")
             problems.append(Problem(item.file, None, back.get(col, col), None,
-                                    f"a {col} column (the store keys responses by respondent and wave)"))
+                                    f"a {col} column (the store keys responses by respondent and "
+                                    f"wave){hint}"))
     lowered: dict[str, str] = {}
     for col in frame.columns:
         low = str(col).lower()
@@ -389,6 +430,19 @@ def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame |
         item.comments = _comments_from(frame, texts)
     item.variables = tuple(str(c) for c in frame.columns if c not in ("respondent_id", "wave"))
     return []
+
+
+#: hex digits of the file's sha256 that prefix generated respondent ids
+ID_PREFIX = 12
+
+
+def generated_ids(item: _Item, n: int) -> np.ndarray:
+    """Respondent ids for the ``n`` rows of a survey file without any: ``<sha256 prefix>-<row>``,
+    the row being the number the user sees (spreadsheet row, ``.sav`` case number).
+    Deterministic (the same file gives the same ids) and unique per file; files of different
+    content get different prefixes."""
+    prefix = item.sha256[:ID_PREFIX]
+    return np.array([f"{prefix}-{item.user_row(i)}" for i in range(n)], dtype=object)
 
 
 def _comments_from(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:

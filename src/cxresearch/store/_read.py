@@ -15,6 +15,10 @@ from cxresearch.store._schema import CLIENT_TABLES, column_types
 from cxresearch.store._sql import count_rows, first_row, quote
 
 
+#: ``DataFrame.attrs`` key of the codebook scales a responses read carries (docs/CONTRACT.md §4)
+SCALES_ATTR = "cx_scales"
+
+
 class StoreReader:
     """The reading half of :class:`~cxresearch.store.Store` (a mixin: it uses ``self.con`` and
     ``self.path``)."""
@@ -51,7 +55,11 @@ class StoreReader:
         pandas.DataFrame
             ``client, respondent_id, wave`` then the codebook's columns. Declared missing codes are
             NaN unless ``codes`` (their codes: :meth:`missing_codes`). Sorted by wave and
-            respondent.
+            respondent. ``attrs["cx_scales"]`` holds ``{column: (min, max)}`` of every returned
+            column the client's codebook gives a scale (NPS items 0-10), so the statistics can
+            check each item's scale (``cx.survey.nps`` refuses a 1-7 item; top-box follows each
+            item's own scale). pandas keeps ``attrs`` through copies, row filters, column
+            selection, ``assign`` and ``groupby``; not through ``merge``.
 
         Raises
         ------
@@ -73,7 +81,18 @@ class StoreReader:
                     col = frame[var].to_numpy(dtype="float64", na_value=np.nan, copy=True)
                     col[pos[idx]] = values[idx]
                     frame[var] = col
+        frame.attrs[SCALES_ATTR] = self._codebook_scales(client, frame.columns)
         return frame
+
+    def _codebook_scales(self, client: str, columns) -> dict[str, tuple[float, float]]:
+        """``{column: (min, max)}`` from the client's latest codebook ({} without an import)."""
+        try:
+            cb = self.codebook(client)
+        except CXError:
+            return {}
+        cols = set(columns)
+        return {v.name: (float(v.scale[0]), float(v.scale[1])) for v in cb.variables
+                if v.name in cols and v.scale is not None}
 
     def customers(self, client: str, *, years: Iterable[int] | None = None,
                   columns: Sequence[str] | None = None) -> pd.DataFrame:

@@ -33,6 +33,11 @@ class FileImport:
         Non-empty text answers written to ``comments`` (survey files).
     import_id : int
         Key of the file's ``imports`` row.
+    wave_given : int or None
+        The wave set for a survey file without a wave column (``wave=`` / ``--wave``).
+    ids_generated : str or None
+        For a survey file without respondent ids: the pattern of the ids made for it
+        (``<sha256 prefix>-<row>``).
     """
 
     file: str
@@ -45,6 +50,8 @@ class FileImport:
     missing: int
     comments: int
     import_id: int
+    wave_given: int | None = None
+    ids_generated: str | None = None
 
 
 @dataclass(frozen=True)

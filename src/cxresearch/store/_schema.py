@@ -23,7 +23,8 @@ _DDL = [
         file VARCHAR NOT NULL, path VARCHAR, sha256 VARCHAR NOT NULL, format VARCHAR,
         encoding VARCHAR, table_name VARCHAR NOT NULL, rows BIGINT NOT NULL, missing BIGINT NOT NULL,
         variables VARCHAR[], imported_at TIMESTAMP NOT NULL, codebook_study VARCHAR,
-        codebook_version VARCHAR, codebook_sha256 VARCHAR, cxresearch_version VARCHAR)""",
+        codebook_version VARCHAR, codebook_sha256 VARCHAR, cxresearch_version VARCHAR,
+        wave_given BIGINT, ids_generated VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS responses (
         client VARCHAR NOT NULL, respondent_id VARCHAR NOT NULL, wave BIGINT NOT NULL,
         import_id BIGINT NOT NULL)""",
@@ -45,6 +46,14 @@ _DDL = [
 ]
 
 
+#: provenance columns added after schema version 1: the wave given for a file without a wave
+#: column (``--wave``), the pattern of respondent ids generated for a file without any
+_UPGRADES = [
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS wave_given BIGINT",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS ids_generated VARCHAR",
+]
+
+
 def init_schema(con, path: Path, *, read_only: bool) -> None:
     """Create the tables of a new store (unless ``read_only``) and check the schema version.
 
@@ -62,6 +71,8 @@ def init_schema(con, path: Path, *, read_only: bool) -> None:
     if not read_only:
         with transaction(con):
             for ddl in _DDL:
+                con.execute(ddl)
+            for ddl in _UPGRADES:  # columns added since schema version 1 (older stores gain them)
                 con.execute(ddl)
             if "meta" not in existing:
                 con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",

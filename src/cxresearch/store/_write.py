@@ -33,7 +33,8 @@ class StoreWriter:
 
     def import_files(self, paths: Sequence[str | Path] | str | Path, *, client: str, codebook,
                      table: str = "auto", employee_scale: tuple[float, float] = (1, 5),
-                     skip_imported: bool = False, dry_run: bool = False) -> ImportReport:
+                     skip_imported: bool = False, dry_run: bool = False,
+                     wave: int | None = None) -> ImportReport:
         """Check files against the codebook and load them in one transaction.
 
         Every file is read and validated first and every problem of every file is collected; only
@@ -64,6 +65,17 @@ class StoreWriter:
         dry_run : bool, default False
             Read and validate everything, write nothing; the report tells what would be written
             (``import_id`` 0).
+        wave : int, optional
+            The wave of survey files that have no wave column (e.g. ``2024``): set on every row
+            and recorded in ``imports.wave_given``. A survey file that has a wave column is refused
+            when ``wave`` is given.
+
+        Notes
+        -----
+        A survey file without a respondent id column (when the codebook has no required id
+        variable) gets generated ids ``<first 12 hex digits of its sha256>-<row>`` (the row
+        number the user sees): deterministic and unique per file. ``imports.ids_generated``
+        records the pattern and ``ImportReport.notes`` says so.
 
         Returns
         -------
@@ -90,6 +102,8 @@ class StoreWriter:
         client = check_new_client(client)
         check_choice("table", table, ("auto", *TABLES))
         scale = check_scale(employee_scale)
+        if wave is not None and (isinstance(wave, bool) or not isinstance(wave, int | np.integer)):
+            raise CXValueError(f"wave must be a whole number (e.g. 2024) or None; got {wave!r}")
         if isinstance(paths, str | Path):
             paths = [paths]
         paths = [Path(p) for p in paths]
@@ -99,7 +113,8 @@ class StoreWriter:
         cb, cb_yaml, cb_sha = resolve_codebook(codebook)
         batch = read_batch(paths, codebook=cb, table=table, employee_scale=scale,
                            imported=lambda digest: imported_before(self.con, client, digest),
-                           skip_imported=skip_imported, client=client)
+                           skip_imported=skip_imported, client=client,
+                           wave=None if wave is None else int(wave))
         problems = list(batch.problems)
         problems += store_problems(self.con, client, batch)
         if problems:
@@ -200,10 +215,14 @@ class StoreWriter:
                     n_comments = len(item.comments)
                 files.append(_tally(rows, item, n_missing, n_comments, import_id))
                 con.execute(
-                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO imports (import_id, batch_id, client, file, path, sha256, format, "
+                    "encoding, table_name, rows, missing, variables, imported_at, codebook_study, "
+                    "codebook_version, codebook_sha256, cxresearch_version, wave_given, "
+                    "ids_generated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [import_id, batch_id, client, item.name, str(item.path.resolve()), item.sha256,
                      item.format, item.encoding, item.table, item.rows, n_missing,
-                     list(item.variables), now, study, version, cb_sha, __version__])
+                     list(item.variables), now, study, version, cb_sha, __version__,
+                     item.wave_given, item.ids_generated])
         return self._report(client, batch, files, rows, added, cb_sha, study, version, started,
                             table_opt, dry_run=False)
 
@@ -257,4 +276,5 @@ def _tally(rows: dict[str, int], item, n_missing: int, n_comments: int, import_i
     if item.table != "comments":
         rows["comments"] += n_comments
     return FileImport(item.name, str(item.path), item.table, item.format, item.encoding, item.sha256,
-                      item.rows, n_missing, n_comments, import_id)
+                      item.rows, n_missing, n_comments, import_id, wave_given=item.wave_given,
+                      ids_generated=item.ids_generated)

@@ -164,10 +164,32 @@ def check_scale(
         )
 
 
+#: ``DataFrame.attrs`` key under which store reads carry each column's codebook scale
+#: (``{column: (min, max)}``; see docs/CONTRACT.md section 4)
+SCALES_ATTR = "cx_scales"
+
+
+def frame_scale(data: object, column: str) -> tuple[float, float] | None:
+    """The codebook scale a store read recorded for ``column`` in ``data.attrs`` (None if none)."""
+    attrs = getattr(data, "attrs", None) or {}
+    sc = (attrs.get(SCALES_ATTR) or {}).get(column)
+    if sc is None:
+        return None
+    try:
+        lo, hi = float(sc[0]), float(sc[1])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (lo, hi) if lo < hi else None
+
+
 def resolve_scale(
-    column: str, scale: tuple[float, float] | None, codebook: object | None
+    column: str,
+    scale: tuple[float, float] | None,
+    codebook: object | None,
+    data: object | None = None,
 ) -> tuple[float, float] | None:
-    """Scale bounds from an explicit ``scale=`` or a codebook (object or YAML-shaped dict)."""
+    """Scale bounds from an explicit ``scale=``, a codebook (object or YAML-shaped dict), or else
+    the codebook scale a store read carried in ``data.attrs`` (:data:`SCALES_ATTR`)."""
     if scale is not None:
         try:
             lo, hi = (float(scale[0]), float(scale[1]))
@@ -177,7 +199,7 @@ def resolve_scale(
             raise CXValueError(f"scale must satisfy min < max; got {scale!r}")
         return lo, hi
     if codebook is None:
-        return None
+        return None if data is None else frame_scale(data, column)
     var = None
     if isinstance(codebook, dict):
         for entry in codebook.get("variables", []):

@@ -56,7 +56,7 @@ def _stat_variable(data, col, statistic, scale, codebook, k, level):
         y = np.zeros(len(data))
     else:
         y = core.numeric_column(data, col)
-    sc = None if statistic == "proportion" else core.resolve_scale(col, scale, codebook)
+    sc = None if statistic == "proportion" else core.resolve_scale(col, scale, codebook, data)
     return transform(
         y, statistic=statistic, column=col, index=data.index, scale=sc, k=k, raw=raw, level=level
     )

@@ -132,7 +132,7 @@ def mean(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
 
-    scales = [core.resolve_scale(col, scale, codebook) for col in scores]
+    scales = [core.resolve_scale(col, scale, codebook, data) for col in scores]
 
     def get_x(col):
         y = core.numeric_column(data, col)

@@ -38,6 +38,72 @@ def _check_k(k: int, scale: tuple[float, float], column: str) -> int:
     return int(k)
 
 
+def _fmt_scale(scale: tuple[float, float]) -> str:
+    return f"{scale[0]:g}-{scale[1]:g}"
+
+
+def _nps_alternative(column: str, scale: tuple[float, float] | None) -> str:
+    """What a recommend-like item off the 0-10 scale can serve as instead of NPS."""
+    if scale is not None and scale[1] - scale[0] >= 2:
+        lo, hi = scale
+        top = f"{hi - 1:g}-{hi:g}"
+        return (
+            f"a {_fmt_scale(scale)} recommend item may serve as a loyalty measure (its mean: "
+            f"cx.survey.mean) or a top-box measure (cx.survey.top_box(data, score={column!r}, k=2) "
+            f"counts answers {top})"
+        )
+    return (
+        "an item on another scale may serve as a loyalty measure (cx.survey.mean) or a top-box "
+        "measure (cx.survey.top_box with its scale)"
+    )
+
+
+def check_nps_item(
+    y: np.ndarray,
+    column: str,
+    index: pd.Index,
+    *,
+    scale: tuple[float, float] | None = None,
+    source: str = "its codebook",
+) -> None:
+    """Refuse a score that is not a 0-10 likelihood-to-recommend item.
+
+    Raises :class:`~cxresearch.errors.CXValueError` when the item's known scale (``scale``: from
+    ``scale=``, a codebook, or the codebook scale a store read carried in the frame's ``attrs``)
+    is not 0-10, when an answer lies outside 0-10, or when an answer is not a whole number. The
+    message names the column, its scale and what the item could serve as instead; computing NPS
+    on a 1-7 item would report nearly everyone as a detractor (about -100).
+    """
+    if scale is not None and (float(scale[0]), float(scale[1])) != NPS_SCALE:
+        raise CXValueError(
+            f"NPS needs a 0-10 likelihood-to-recommend item; {column!r} has scale "
+            f"{_fmt_scale(scale)} ({source}), so NPS is not defined for it (promoters 9-10, "
+            f"detractors 0-6 count answers of a 0-10 scale); "
+            f"{_nps_alternative(column, (float(scale[0]), float(scale[1])))}"
+        )
+    if y.size == 0:
+        return
+    lo, hi = float(np.fmin.reduce(y)), float(np.fmax.reduce(y))  # NaN-skipping, no warning
+    if np.isnan(lo):  # every answer missing
+        return
+    if lo < 0 or hi > 10:
+        with np.errstate(invalid="ignore"):
+            i = int(np.flatnonzero((y < 0) | (y > 10))[0])
+        raise CXValueError(
+            f"NPS needs answers on the 0-10 scale; {column!r} has value {y[i]:g} at row "
+            f"{index[i]!r} (observed range {lo:g}-{hi:g}); recode it or declare it a missing "
+            f"code; {_nps_alternative(column, None)}"
+        )
+    with np.errstate(invalid="ignore"):
+        frac = np.floor(y) < y  # NaN compares False
+    if frac.any():
+        i = int(np.flatnonzero(frac)[0])
+        raise CXValueError(
+            f"NPS needs whole-number answers 0-10; {column!r} has value {y[i]:g} at row "
+            f"{index[i]!r}: it is not a likelihood-to-recommend item (a mean or index?)"
+        )
+
+
 def transform(
     y: np.ndarray,
     *,
@@ -64,10 +130,7 @@ def transform(
             raise CXValueError("statistic='proportion' needs level= (the category to count)")
         return _level_indicator(raw, level)
     if statistic == "nps":
-        scale = NPS_SCALE if scale is None else scale
-        if tuple(scale) != NPS_SCALE:
-            raise CXValueError(f"NPS needs a 0-10 scale; {column!r} has scale {scale!r}")
-        core.check_scale(y, column, NPS_SCALE, index)
+        check_nps_item(y, column, index, scale=scale, source="its given scale or codebook")
         with np.errstate(invalid="ignore"):
             return np.where(np.isnan(y), np.nan, 100.0 * ((y >= 9).astype(float) - (y <= 6)))
     core.check_scale(y, column, scale, index)
@@ -102,6 +165,7 @@ def nps(
     alpha: float = 0.05,
     min_base: int = 30,
     anonymity_min: int = 5,
+    codebook: object | None = None,
 ) -> pd.DataFrame:
     """Net Promoter Score (-100 ... 100) with its linearised standard error and interval.
 
@@ -110,9 +174,13 @@ def nps(
     data : DataFrame
         One row per respondent. Not modified.
     score : str or list of str
-        Likelihood-to-recommend column(s) on 0-10; NaN is missing. A value outside 0-10 raises.
+        Likelihood-to-recommend column(s) on 0-10; NaN is missing. A value outside 0-10, a
+        fractional value, or a codebook scale other than 0-10 raises.
     by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
         As :func:`cxresearch.survey.mean`.
+    codebook : Codebook or dict, optional
+        Source of each score's scale. Without it, the scale a store read recorded in
+        ``data.attrs["cx_scales"]`` (see :meth:`cxresearch.store.Store.responses`) is used.
 
     Returns
     -------
@@ -127,7 +195,10 @@ def nps(
     Raises
     ------
     CXValueError
-        A missing column; a non-numeric score; a value outside 0-10; bad weights or design
+        A missing column; a non-numeric score; a score whose scale (from ``codebook`` or the
+        frame's ``attrs``) is not 0-10 — a 1-7 "would recommend" item is not an NPS item and
+        would read as about -100; the message says what it may serve as instead (a loyalty or
+        top-box measure); a value outside 0-10 or not a whole number; bad weights or design
         columns.
 
     Notes
@@ -145,6 +216,15 @@ def nps(
     data, scores, by_cols, alpha, design, dom = _prepare(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
     )
+    for col in scores:
+        source = "its codebook" if codebook is not None else "the codebook of the store read"
+        check_nps_item(
+            core.numeric_column(data, col),
+            col,
+            data.index,
+            scale=core.resolve_scale(col, None, codebook, data),
+            source=source,
+        )
 
     def get_x(col):
         y = core.numeric_column(data, col)
@@ -201,10 +281,11 @@ def _box(
     )
     scales = {}
     for col in scores:
-        sc = core.resolve_scale(col, scale, codebook)
+        sc = core.resolve_scale(col, scale, codebook, data)
         if sc is None:
             raise CXValueError(
-                f"{where} needs the scale of {col!r}: pass scale=(min, max) or codebook="
+                f"{where} needs the scale of {col!r}: pass scale=(min, max) or codebook= "
+                "(frames read from a study store carry it)"
             )
         scales[col] = sc
 
@@ -262,9 +343,12 @@ _BOX_DOC = """Design-based {which}-{k}-box share: the weighted share of answers 
     k : int
         Number of boxes (2 = the two {which}most answers). Must be smaller than the scale width.
     scale : (min, max), optional
-        The scale of the score(s); required unless ``codebook`` gives it. A value outside raises.
+        The scale of the score(s); required unless ``codebook`` or a store read gives it. A value
+        outside raises.
     codebook : Codebook or dict, optional
-        Source of each score's scale (``min``/``max``).
+        Source of each score's scale (``min``/``max``), so each item uses its own (the top two
+        boxes of a 1-7 item are 6-7, of a 1-5 item 4-5). Without ``scale`` or ``codebook``, the
+        scales a store read recorded in ``data.attrs["cx_scales"]`` are used.
     by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
         As :func:`cxresearch.survey.mean`.
 
@@ -382,7 +466,7 @@ def csat(
         anonymity_min=anonymity_min,
     )
     for col in core.as_list(score, "score"):
-        if core.resolve_scale(col, scale, codebook) is None:
+        if core.resolve_scale(col, scale, codebook, data) is None:
             raise CXValueError(
                 f"csat needs the scale of {col!r}: pass scale=(min, max) or codebook="
             )
