@@ -329,3 +329,15 @@ def test_engagement_gaps_are_exception_tests_on_the_index():
         assert f.ci_lower <= f.estimate <= f.ci_upper and f.p_adj < 0.05
     # the programme units are lifted in the truth: none of them is claimed below the others
     assert not [f for f in found if int(f.subject) in study.truth.programme_units and f.direction < 0]
+
+
+def test_no_loyalty_effect_no_horizon_claim():
+    truth = synth.Truth(sat_loyalty_lags=())
+    study = synth.generate(seed=6, n_customers=1500, n_waves=8, truth=truth)
+    panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat", "repurchase"])
+    hz = cx.persistence.horizon(panel, id="customer_id", time="year", outcome="repurchase", exposure="overall_sat",
+                                max_lag=3, n_boot=20, seed=1)
+    found = F.horizon_findings(hz, chapter="04", exhibit="lags_loyalty")
+    assert (found == []) == (hz.primary.h == 0)
+    if hz.primary.h == 0:
+        assert "no horizon is claimed" in str(cx.tables.say_horizon(hz, lang="en"))

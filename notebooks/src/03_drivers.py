@@ -1,15 +1,15 @@
 # %% [markdown] tags=["lang-zh"]
 # # 满意度的关键驱动因素
 #
-# 哪些方面最能左右客户的总体满意度？本章用 Shapley 值分解（LMG）把模型解释的方差分配给各个驱动因素，
+# 哪些方面最能左右客户的总体满意度？本章衡量每个因素对总体满意度差异的贡献（方法见附录），
 # 再把每个因素的重要性与客户对它的评价放在一起，找出最值得投入改进的环节。
 
 # %% [markdown] tags=["lang-en"]
 # # Key drivers of satisfaction
 #
-# Which aspects move overall satisfaction most? This chapter splits the variance the model explains among the
-# drivers (Shapley value decomposition, LMG), then sets each driver's importance against how customers rate it
-# to find where improvement pays most.
+# Which aspects move overall satisfaction most? This chapter measures how much each aspect contributes to the
+# differences in overall satisfaction (method in the appendix), then sets each driver's importance against how
+# customers rate it to find where improvement pays most.
 
 # %% tags=["parameters"]
 params_file = "../params/demo.yaml"

@@ -358,7 +358,7 @@ def kpi_dashboard(trends: Sequence[tuple[str, str, pd.DataFrame]], *, wave: int,
     _check_lang(lang)
     zh = lang == "zh"
     rows = []
-    for score, kpi, trend in trends:
+    for score, _kpi_kind, trend in trends:
         cur = trend[trend["wave"] == wave]
         if cur.empty:
             continue
@@ -377,7 +377,7 @@ def kpi_dashboard(trends: Sequence[tuple[str, str, pd.DataFrame]], *, wave: int,
               "ci_upper": word("ci_upper", lang), "previous": "上期" if zh else "Previous wave",
               "change": "变化" if zh else "Change", "p": word("p_value", lang), "marker": "显著变化" if zh else "Significant",
               "n": word("n", lang)}
-    notes = ["▲/▼：与上期相比显著上升/下降（α = %g）；=：变化不显著。" % alpha if zh else
+    notes = [f"▲/▼：与上期相比显著上升/下降（α = {alpha:g}）；=：变化不显著。" if zh else
              f"▲/▼: significantly up/down on the previous wave (α = {alpha:g}); =: no significant change."]
     return table(frame, title="核心指标一览" if zh else "Headline KPIs", name=name,
                  columns=["kpi", "estimate", "ci_lower", "ci_upper", "previous", "change", "p", "marker", "n"],
@@ -418,7 +418,7 @@ def scorecard_table(card, *, lang: str, codebook=None, min_base: int | None = No
     data["n"] = [n_col.get(lev) for lev in levels] + [np.nan]
     formats["n"], labels["n"] = "int", word("n", lang)
     alpha = card.settings.get("alpha", 0.05)
-    notes = [("绿色/红色：显著高于/低于总体（基于设计的检验，多重比较校正，α = %g）；“–”：样本量低于匿名下限，不予展示。" % alpha) if zh
+    notes = [f"绿色/红色：显著高于/低于总体（基于设计的检验，多重比较校正，α = {alpha:g}）；“–”：样本量低于匿名下限，不予展示。" if zh
              else f"Green/red: significantly above/below Total (design-based test, corrected for multiple comparisons, "
                   f"α = {alpha:g}); '–': base under the anonymity minimum, not shown."]
     return table(pd.DataFrame(data), title="细分群体记分卡（本期）" if zh else "Segment scorecard, current wave", name=name,

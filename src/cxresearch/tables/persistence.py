@@ -62,14 +62,18 @@ def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None
     ci = (f"{int(est.ci_lower)}–{int(est.ci_upper)}" if est.ci_lower != est.ci_upper else f"{int(est.ci_lower)}")
     table_ = est.profile.table
     lag0 = table_.loc[table_["lag"] == 0, "estimate"]
+    if h == 0:  # no lag is significantly positive: nothing lasts that a test supports
+        return Text(f"数据未显示{exposure}对{outcome}有显著为正的持续影响。" if lang == "zh" else
+                    f"The data show no significantly positive effect of {exposure.lower()} on {outcome.lower()}, "
+                    "so no horizon is claimed.")
     if lang == "zh":
         txt = (f"**{exposure}**对**{outcome}**的影响可持续 **{h} 年**"
-               + ("以上" if est.censored else "") + f"（bootstrap 区间 {ci} 年）：")
+               + ("以上" if est.censored else "") + f"（区间 {ci} 年）：")
         txt += (f"当年{exposure}每高 1 分，{outcome}高 {fmt_num(lag0.iloc[0], 2)} 分；" if len(lag0) else "")
         txt += f"其后 {max(h - 1, 0)} 年的滞后效应依然显著为正。"
     else:
         txt = (f"**{exposure}** keeps acting on **{outcome.lower()}** for **{h} year{'s' if h != 1 else ''}**"
-               + (" or more" if est.censored else "") + f" (bootstrap interval {ci}): ")
+               + (" or more" if est.censored else "") + f" (interval {ci} years): ")
         txt += (f"one point more in the current year goes with {fmt_num(lag0.iloc[0], 2)} points more "
                 f"{outcome.lower()}, " if len(lag0) else "")
         txt += f"and the effect stays significantly positive for {max(h - 1, 0)} further year(s)."
@@ -77,9 +81,9 @@ def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None
     if rob is not None and hasattr(rob, "h"):
         same = int(rob.h) == h
         if lang == "zh":
-            txt += f"\n\n仅用客户自身变化（固定效应）估计的持续期为 {int(rob.h)} 年，" + ("结论一致。" if same else "结论对估计方法敏感，应谨慎解读。")
+            txt += f"\n\n只看每位客户自身逐年变化时，持续期为 {int(rob.h)} 年，" + ("结论一致。" if same else "结论对估计方法敏感，应谨慎解读。")
         else:
-            txt += (f"\n\nEstimated from within-customer changes only (fixed effects) the horizon is {int(rob.h)} "
+            txt += (f"\n\nLooking only at how each customer changes from year to year, the horizon is {int(rob.h)} "
                     + ("year(s): the same conclusion." if same else "year(s): the conclusion depends on the estimator; read with care."))
     return Text(txt)
 
@@ -186,8 +190,9 @@ def penalty_table(result, *, name: str, lang: str, codebook=None, min_base: int 
     return table(frame, title=title, name=name, columns=["measure_text", "estimate", "ci_lower", "ci_upper", "p_value", "n"],
                  labels=labels, formats={"measure_text": "text", "estimate": "pct1", "ci_lower": "pct1",
                                          "ci_upper": "pct1", "p_value": "pvalue", "n": "int"},
-                 notes=["对数链接泊松准似然模型，客户聚类标准误。" if lang == "zh"
-                        else "Log-link Poisson quasi-likelihood model, customer-clustered standard errors."])
+                 notes=["负数表示每多一次转接带来的损失；区间已考虑同一客户的多次回答（方法见附录）。" if lang == "zh"
+                        else "Relative change per extra transfer; intervals allow for customers answering in several "
+                             "waves (method in the appendix)."])
 
 def say_penalty(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
     """Narrative on the loyalty cost of each transfer."""
