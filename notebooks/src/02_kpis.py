@@ -36,7 +36,7 @@ nps_trend = cx.survey.trend(study.responses(), score=v.nps, statistic="nps", **s
 cx.tables.say_trend(nps_trend, label="NPS", wave=study.wave, kind="nps", **study.fmt)
 
 # %%
-cx.viz.charts.trend(nps_trend, ylabel="NPS", lang=study.lang);
+cx.viz.charts.trend(nps_trend, ylabel="NPS", alpha=study.thresholds.alpha, lang=study.lang);
 
 # %%
 cx.tables.estimates(nps_trend, title="NPS", name="nps_trend", kind="nps", **study.fmt)
@@ -54,7 +54,7 @@ sat_trend = cx.survey.trend(study.responses(), score=v.outcome, codebook=study.c
 cx.tables.say_trend(sat_trend, label=study.label(v.outcome), wave=study.wave, **study.fmt)
 
 # %%
-cx.viz.charts.trend(sat_trend, ylabel=study.label(v.outcome), lang=study.lang);
+cx.viz.charts.trend(sat_trend, ylabel=study.label(v.outcome), alpha=study.thresholds.alpha, lang=study.lang);
 
 # %%
 top_box = cx.survey.top_box(study.current(), score=[v.outcome, v.loyalty], codebook=study.codebook, **study.design)
