@@ -35,7 +35,7 @@ from cxresearch.tables._core import (
     word,
 )
 
-__all__ = ["say_finding", "finding_numbers", "key_messages", "kpi_dashboard", "scorecard_table",
+__all__ = ["say_finding", "finding_numbers", "kpi_label", "key_messages", "kpi_dashboard", "scorecard_table",
            "priorities_table", "so_what", "Messages"]
 
 _RULES = {"low_sat": ("满意度很低", "very low satisfaction"), "sat_drop": ("满意度大幅下降", "a sharp drop in satisfaction"),
@@ -98,6 +98,12 @@ def _kpi(name: str | None, lang: str, codebook) -> str:
     if codebook is not None and name in codebook and getattr(codebook.get(name), "kind", None) == "nps":
         return "NPS"
     return label
+
+
+def kpi_label(name: str, *, lang: str, codebook=None, min_base: int | None = None) -> str:
+    """A KPI's name in the report language (``NPS`` for an NPS item, else its codebook label)."""
+    _check_lang(lang)
+    return _kpi(name, lang, codebook)
 
 
 def _kpi_in(name: str | None, lang: str, codebook) -> str:
@@ -366,7 +372,7 @@ def kpi_dashboard(trends: Sequence[tuple[str, str, pd.DataFrame]], *, wave: int,
         prev = trend[(trend["wave"] < wave) & trend["estimate"].notna()]
         p = r.get("change_p_value")
         sig = not _missing(p) and float(p) < alpha and not _missing(r.get("change"))
-        mark = ("▲" if r["change"] > 0 else "▼") if sig else "="
+        mark = ("▲" if r["change"] > 0 else "▼") if sig else ("=" if not _missing(r.get("change")) else "–")
         rows.append({"kpi": _kpi(score, lang, codebook), "estimate": r["estimate"], "ci_lower": r["ci_lower"],
                      "ci_upper": r["ci_upper"], "previous": prev["estimate"].iloc[-1] if len(prev) else np.nan,
                      "change": r.get("change"), "p": p, "marker": mark, "n": r["n"],
@@ -377,8 +383,9 @@ def kpi_dashboard(trends: Sequence[tuple[str, str, pd.DataFrame]], *, wave: int,
               "ci_upper": word("ci_upper", lang), "previous": "上期" if zh else "Previous wave",
               "change": "变化" if zh else "Change", "p": word("p_value", lang), "marker": "显著变化" if zh else "Significant",
               "n": word("n", lang)}
-    notes = [f"▲/▼：与上期相比显著上升/下降（α = {alpha:g}）；=：变化不显著。" if zh else
-             f"▲/▼: significantly up/down on the previous wave (α = {alpha:g}); =: no significant change."]
+    notes = [f"▲/▼：与上期相比显著上升/下降（α = {alpha:g}）；=：变化不显著；–：无上期数据。" if zh else
+             f"▲/▼: significantly up/down on the previous wave (α = {alpha:g}); =: no significant change; "
+             "–: no previous wave."]
     return table(frame, title="核心指标一览" if zh else "Headline KPIs", name=name,
                  columns=["kpi", "estimate", "ci_lower", "ci_upper", "previous", "change", "p", "marker", "n"],
                  labels=labels, formats={"kpi": "text", "estimate": "num2", "ci_lower": "num2", "ci_upper": "num2",
@@ -445,7 +452,7 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
             effect = (f"占{_kpi(r.variable, lang, codebook)}可解释部分 {_num(r.estimate, 'share')}" if zh else
                       f"{_num(r.estimate, 'share')} of what moves {_kpi(r.variable, lang, codebook).lower()}")
         elif r.action == "close_gap":
-            what = f"{act}：{_kpi(r.variable, lang, codebook)}" if zh else f"{act} on {_kpi(r.variable, lang, codebook)}"
+            what = f"{act}：{_kpi(r.variable, lang, codebook)}" if zh else f"{act} on {_kpi_in(r.variable, lang, codebook)}"
             effect = (f"与总体差 {_num(r.estimate, r.unit, signed=True)}" if zh else
                       f"gap to Total {_num(r.estimate, r.unit, signed=True)}")
         elif r.action == "follow_up_alerts":
