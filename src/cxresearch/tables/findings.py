@@ -115,7 +115,14 @@ def _kpi_in(name: str | None, lang: str, codebook) -> str:
 def finding_numbers(f: Finding) -> list[float]:
     """The record's numbers a sentence about it may show (for checks that sentences use them)."""
     vals = [f.estimate, f.ci_lower, f.ci_upper, f.p_value, f.p_adj, f.n]
-    vals += [v for v in f.details.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    for v in f.details.values():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            vals.append(v)
+        elif isinstance(v, str):  # e.g. the open run-length class "4+"
+            try:
+                vals.append(float(v.rstrip("+")))
+            except ValueError:
+                pass
     return [float(v) for v in vals if v is not None]
 
 
