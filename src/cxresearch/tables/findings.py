@@ -488,6 +488,9 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
     notes = [("排序依据：效应大小 × 证据强度。“在哪里”列出显著低于总体的群体；效果持续期来自持续效应分析。" if zh else
               "Ranked by size of effect × strength of evidence. 'Where' lists the segments significantly below "
               "Total; 'Pays for' is the persistence horizon.")]
+    if data.empty:
+        notes = ["本期没有通过统计检验、可据以确定优先事项的发现。" if zh else
+                 "No finding in this period passed its test, so no priority is set from the data."]
     return table(data, title="优先事项与行动" if zh else "Priorities and actions", name=name,
                  labels=labels, formats={c: ("int" if c == "priority" else "text") for c in data.columns}, notes=notes)
 
