@@ -162,6 +162,48 @@ def test_tables_xlsx_and_manifest(zh_report):
     assert t["html"] > 0 and t["pdf"] > 0 and t["execute"] > 0
 
 
+def test_report_opens_with_the_summary_and_writes_findings(zh_report):
+    """The executive summary is printed first but executed last; its evidence links point at report
+    tables; findings.json holds the chapters' records; the summary sheets reach tables.xlsx."""
+    from openpyxl import load_workbook
+
+    html = zh_report.html.read_text(encoding="utf-8")
+    body = html[html.index('id="chapter-1"'):]
+    assert body.index("核心结论") < body.index('id="chapter-2"') < body.index("数据质量与样本基数")
+    links = re.findall(r'class="cx-evidence" href="#([^"]+)"', html)
+    assert 3 <= len(links) <= 5
+    for anchor in links:
+        assert f'id="{anchor}"' in html, anchor
+    records = json.loads((zh_report.directory / "findings.json").read_text(encoding="utf-8"))
+    assert {r["chapter"] for r in records} >= {"00_summary", "03_drivers", "04_persistence"}
+    assert all(r["kind"] and r["test"] and r["exhibit"] for r in records)
+    assert [r["score"] for r in records] == sorted((r["score"] for r in records), reverse=True)
+    times = {p.stem: nbformat.read(str(p), as_version=4).metadata["papermill"] for p in zh_report.notebooks}
+    assert times["00_summary"]["start_time"] >= max(t["end_time"] for k, t in times.items() if k != "00_summary")
+    sheets = load_workbook(zh_report.tables, read_only=True).sheetnames
+    for sheet in ("summary", "kpi_dashboard", "segment_scorecard", "priorities"):
+        assert sheet in sheets, sheet
+    manifest = json.loads(zh_report.manifest.read_text(encoding="utf-8"))
+    assert "findings.json" in [o["path"] for o in manifest["outputs"]]
+    # every number in every finding's sentence (both languages) is one of its records' numbers
+    from cxresearch import findings as fnd
+    from cxresearch.tables import finding_numbers, say_finding
+
+    found = fnd.from_json((zh_report.directory / "findings.json").read_text(encoding="utf-8"))
+    number = re.compile(r"[−+-]?\d[\d,]*(?:\.\d+)?")
+    for f in found:
+        allowed = set()
+        for g in found if f.kind == "segment_gap" else [f]:
+            for v in [*finding_numbers(g), 100 * (1 - g.alpha)]:
+                allowed |= {abs(v), 100 * abs(v), 100 * abs(1 - v)}
+        for lang in ("zh", "en"):
+            sentence = say_finding(f, lang=lang, related=found).replace("p < 0.001", "")
+            for tok in number.findall(sentence):
+                t = tok.replace("−", "").replace("-", "").replace("+", "").replace(",", "")
+                tol = 0.5 * 10 ** -(len(t.split(".")[1]) if "." in t else 0) + 1e-9
+                assert any(abs(float(t) - a) <= tol for a in allowed), (tok, sentence)
+
+
 # -- English, HTML only, the other client -----------------------------------------------------
 
 

@@ -102,7 +102,7 @@ def test_plan_of_a_full_study_runs_everything_it_has(store):
 def test_plan_of_one_wave_without_crm(store):
     path, book = store
     plan = make_plan(_params(path, client="one", variables={"nps": None}), book=book)
-    assert plan.notebooks == ["01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
+    assert plan.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
     assert plan.reason("02_kpis", "nps") == "no 0–10 recommend item: no NPS"
     assert plan.reason("02_kpis", "nps", lang="zh").startswith("没有 0–10 分的推荐意愿题")
     assert plan.reason("02_kpis", "trend") == "one wave (2025): no trends or wave-on-wave tests"
@@ -130,4 +130,4 @@ def test_cells_follow_their_needs_tags(store):
     assert keep_cell(plan, "09_appendix", ["needs-03_drivers.drivers"])
     assert not keep_cell(plan, "09_appendix", ["needs-04_persistence"])  # another chapter, left out
     assert not keep_cell(plan, "09_appendix", ["needs-02_kpis.wave_tests"])
-    assert keep_cell(plan, "00_summary", ["needs-anything"])  # a chapter the plan does not know runs
+    assert keep_cell(plan, "08_custom", ["needs-anything"])  # a chapter the plan does not know runs

@@ -448,7 +448,8 @@ def test_chapters_without_their_data_are_left_out_or_refused(tmp_path):
             "data": {"store": str(tmp_path / "s.duckdb")}}
     params = load_params(base)
     planned, skipped = plan_notebooks(params, params.data.store)
-    assert planned.notebooks == ["01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
+    assert planned.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "06_alerts_text",
+                                 "09_appendix"]
     assert [s.split(":")[0] for s in skipped] == ["04_persistence", "05_loyalty", "07_employee"]
     assert "no customers (CRM) data for client 'solo'" in skipped[0]
     assert "no employees data for client 'solo'" in skipped[2]
@@ -480,8 +481,8 @@ def test_first_wave_client_report_leaves_out_what_needs_history(tmp_path):
         "04_persistence: 1 wave; the lag profile needs at least max_lag + 2 = 7 waves: no persistence analysis",
         "07_employee: no employees data for client 'one': no engagement chapter",
     ]
-    assert [p.stem for p in result.notebooks] == ["01_data_quality", "02_kpis", "03_drivers", "05_loyalty",
-                                                  "06_alerts_text", "09_appendix"]
+    assert [p.stem for p in result.notebooks] == ["00_summary", "01_data_quality", "02_kpis", "03_drivers",
+                                                  "05_loyalty", "06_alerts_text", "09_appendix"]
     sections = {c["chapter"]: {s["section"]: s for s in c["sections"]} for c in manifest["plan"]["chapters"]}
     backtest = sections["06_alerts_text"]["backtest"]
     assert not backtest["runs"] and "no earlier wave with a known churn outcome" in backtest["reason"]["en"]

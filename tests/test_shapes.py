@@ -360,12 +360,13 @@ def test_plans_of_the_shapes(studies):
 
     plans = {name: study_plan(studies[name][0]) for name in ALL_SHAPES}
     demo = plans["demo"]
-    assert demo.notebooks == ["01_data_quality", "02_kpis", "03_drivers", "04_persistence", "05_loyalty",
+    assert demo.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "04_persistence", "05_loyalty",
                               "06_alerts_text", "07_employee", "09_appendix"]
     assert not demo.left_out()
     one = plans["one_wave"]
     assert not one.runs("02_kpis", "trend") and "one wave" in one.reason("02_kpis", "trend")
     assert not one.runs("04_persistence") and one.runs("05_loyalty")
+    assert not one.runs("00_summary", "trend") and one.runs("00_summary", "dashboard")
     assert "no earlier wave with a known churn outcome" in one.reason("06_alerts_text", "backtest")
     for name in ("no_nps", "scale_1_7", "scale_1_10", "anes96"):
         assert plans[name].variables.nps is None
@@ -375,17 +376,18 @@ def test_plans_of_the_shapes(studies):
     seg = plans["no_segments"]
     assert seg.variables.by == () and not seg.runs("02_kpis", "segments")
     assert "totals only" in seg.reason("02_kpis", "segments")
+    assert not seg.runs("00_summary", "scorecard") and seg.runs("00_summary", "priorities")
     assert not seg.runs("06_alerts_text", "alerts")
     assert plans["no_weights"].variables.weight is None
     crm = plans["no_crm"]
-    assert crm.notebooks == ["01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
+    assert crm.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
     assert "no customers (CRM) data" in crm.reason("06_alerts_text", "backtest")
     proc = plans["no_processes"]
     assert not proc.runs("03_drivers", "processes") and "no process drivers" in proc.reason("03_drivers", "processes")
     assert not proc.runs("04_persistence", "process_horizon")
     assert plans["comments_en"].runs("06_alerts_text", "themes")
     anes = plans["anes96"]
-    assert anes.notebooks == ["01_data_quality", "02_kpis", "03_drivers", "09_appendix"]
+    assert anes.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "09_appendix"]
     assert anes.variables.drivers == ("DoleLR", "selfLR", "PID", "TVnews")
     assert anes.variables.by == ("educ", "vote")
     assert not anes.runs("03_drivers", "processes") and anes.runs("01_data_quality", "missing")

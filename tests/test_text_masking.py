@@ -57,6 +57,7 @@ KEEP = [
  "spent 12,500 yuan", "服务很好", "The service was great", "version 1.2.3", "王牌产品", "Mr", "小时候", "老客户",
  "ISO 9001 certified", "wave 2025 results",
  "+11.53", "+11.53 0.034 364", "-0.25 +1.5 (0.8, 2.2)", "1,234 5,678",
+ "sha256 31830632130d", "file 31830632130d.csv",
 ]
 
 

@@ -37,7 +37,7 @@ nps_trend = cx.survey.trend(study.responses(), score=v.nps, statistic="nps", **s
 cx.tables.say_trend(nps_trend, label="NPS", wave=study.wave, kind="nps", **study.fmt)
 
 # %% tags=["needs-nps", "needs-trend"]
-cx.viz.charts.trend(nps_trend, ylabel="NPS", scale=(-100, 100), caption=cx.tables.word("nps_trend", study.lang), name="nps_trend_chart", lang=study.lang);
+cx.viz.charts.trend(nps_trend, ylabel="NPS", scale=(-100, 100), caption=cx.tables.word("nps_trend", study.lang), name="nps_trend_chart", alpha=study.thresholds.alpha, lang=study.lang);
 
 # %% tags=["needs-nps", "needs-wave_tests"]
 cx.tables.estimates(nps_trend, title="NPS", name="nps_trend", kind="nps", **study.fmt)
@@ -55,7 +55,7 @@ sat_trend = cx.survey.trend(study.responses(), score=v.outcome, codebook=study.c
 cx.tables.say_trend(sat_trend, label=study.label(v.outcome), wave=study.wave, **study.fmt)
 
 # %% tags=["needs-satisfaction", "needs-trend"]
-cx.viz.charts.trend(sat_trend, ylabel=study.label(v.outcome), scale=study.codebook.get(v.outcome).scale, caption=cx.tables.word("sat_trend", study.lang), name="satisfaction_trend_chart", lang=study.lang);
+cx.viz.charts.trend(sat_trend, ylabel=study.label(v.outcome), scale=study.codebook.get(v.outcome).scale, caption=cx.tables.word("sat_trend", study.lang), name="satisfaction_trend_chart", alpha=study.thresholds.alpha, lang=study.lang);
 
 # %% tags=["needs-satisfaction", "needs-wave_tests"]
 cx.tables.estimates(sat_trend, title=study.label(v.outcome), name="satisfaction_trend", **study.fmt)

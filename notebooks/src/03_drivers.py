@@ -1,15 +1,15 @@
 # %% [markdown] tags=["lang-zh"]
 # # 满意度的关键驱动因素
 #
-# 哪些方面最能左右客户的总体满意度？本章用 Shapley 值分解（LMG）把模型解释的方差分配给各个驱动因素，
+# 哪些方面最能左右客户的总体满意度？本章衡量每个因素对总体满意度差异的贡献（方法见附录），
 # 再把每个因素的重要性与客户对它的评价放在一起，找出最值得投入改进的环节。
 
 # %% [markdown] tags=["lang-en"]
 # # Key drivers of satisfaction
 #
-# Which aspects move overall satisfaction most? This chapter splits the variance the model explains among the
-# drivers (Shapley value decomposition, LMG), then sets each driver's importance against how customers rate it
-# to find where improvement pays most.
+# Which aspects move overall satisfaction most? This chapter measures how much each aspect contributes to the
+# differences in overall satisfaction (method in the appendix), then sets each driver's importance against how
+# customers rate it to find where improvement pays most.
 
 # %% tags=["parameters"]
 params_file = "../params/demo.yaml"
@@ -29,6 +29,12 @@ drivers = cx.drivers.importance(study.current(), outcome=v.outcome, drivers=stud
 ipa = cx.drivers.importance_performance(study.current(), outcome=v.outcome, drivers=study.drivers, weights=study.weight, codebook=study.codebook, lang=study.lang)
 
 # %% tags=["needs-drivers", "needs-ipa"]
+driver_found = cx.findings.driver_findings(drivers, ipa=ipa, chapter="03_drivers", exhibit="driver_importance", wave=study.wave)
+
+# %% tags=["needs-drivers", "needs-ipa"]
+study.record(driver_found)
+
+# %% tags=["needs-drivers", "needs-ipa"]
 cx.tables.say_drivers(drivers, ipa=ipa, **study.fmt)
 
 # %% [markdown] tags=["lang-zh", "needs-drivers"]
@@ -42,6 +48,9 @@ cx.viz.drivers.importance_bars(drivers, labels=study.labels(study.drivers), lang
 
 # %% tags=["needs-drivers", "needs-ipa"]
 cx.tables.driver_table(drivers, ipa=ipa, name="driver_importance", **study.fmt)
+
+# %% tags=["needs-drivers", "needs-ipa"]
+cx.tables.so_what(driver_found, **study.fmt)
 
 # %% [markdown] tags=["lang-zh", "needs-ipa"]
 # ## 重要性—表现矩阵
@@ -67,7 +76,16 @@ cx.viz.drivers.importance_performance(ipa, lang=study.lang);
 processes = cx.drivers.importance(study.current(), outcome=v.outcome, drivers=study.processes, weights=study.weight)
 
 # %% tags=["needs-processes"]
+process_found = cx.findings.driver_findings(processes, chapter="03_drivers", exhibit="process_importance", wave=study.wave)
+
+# %% tags=["needs-processes"]
+study.record(process_found)
+
+# %% tags=["needs-processes"]
 cx.tables.say_drivers(processes, **study.fmt)
 
 # %% tags=["needs-processes"]
 cx.tables.driver_table(processes, name="process_importance", title=cx.tables.word("process_importance", study.lang), **study.fmt)
+
+# %% tags=["needs-processes"]
+cx.tables.so_what(process_found, **study.fmt)

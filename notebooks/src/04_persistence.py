@@ -35,6 +35,9 @@ panel = cx.persistence.customer_years(study.customers(), study.responses(), colu
 loyalty_horizon = cx.persistence.horizon(panel, id="customer_id", time="year", outcome=v.loyalty, exposure=v.outcome, max_lag=study.analysis.max_lag, n_boot=study.analysis.n_boot, seed=study.analysis.seed)
 
 # %% tags=["needs-loyalty_horizon"]
+study.record(cx.findings.horizon_findings(loyalty_horizon, chapter="04_persistence", exhibit="lags_loyalty", wave=study.wave))
+
+# %% tags=["needs-loyalty_horizon"]
 cx.tables.say_horizon(loyalty_horizon, **study.fmt)
 
 # %% tags=["needs-loyalty_horizon"]
@@ -53,6 +56,9 @@ cx.tables.lag_table(loyalty_horizon.primary.profile, name="lags_loyalty", **stud
 process_horizon = cx.persistence.horizon(panel, id="customer_id", time="year", outcome=v.outcome, exposure=study.focus_process, max_lag=study.analysis.max_lag, n_boot=study.analysis.n_boot, seed=study.analysis.seed)
 
 # %% tags=["needs-process_horizon"]
+study.record(cx.findings.horizon_findings(process_horizon, chapter="04_persistence", exhibit="lags_process", wave=study.wave))
+
+# %% tags=["needs-process_horizon"]
 cx.tables.say_horizon(process_horizon, **study.fmt)
 
 # %% tags=["needs-process_horizon"]
@@ -68,7 +74,10 @@ cx.tables.lag_table(process_horizon.primary.profile, name="lags_process", **stud
 hazard = cx.persistence.churn_hazard(panel, id="customer_id", time="year", score=v.outcome, churn="churned", cut=study.thresholds.dissatisfied_cut)
 
 # %% tags=["needs-churn"]
-cx.tables.say_hazard(hazard, **study.fmt)
+study.record(cx.findings.hazard_findings(hazard, chapter="04_persistence", exhibit="churn_by_run", wave=study.wave, alpha=study.thresholds.alpha))
+
+# %% tags=["needs-churn"]
+cx.tables.say_hazard(hazard, alpha=study.thresholds.alpha, **study.fmt)
 
 # %% tags=["needs-churn"]
 cx.tables.hazard_table(hazard, name="churn_by_run", **study.fmt)

@@ -62,6 +62,9 @@ cx.tables.retention_table(retention, name="retention", **study.fmt)
 penalty = cx.loyalty.transfer_penalty(study.responses(), outcome=v.loyalty, promoter=v.nps)
 
 # %% tags=["needs-transfers"]
+study.record(cx.findings.penalty_findings(penalty, chapter="05_loyalty", exhibit="transfer_penalty", wave=study.wave))
+
+# %% tags=["needs-transfers"]
 cx.tables.say_penalty(penalty, **study.fmt)
 
 # %% tags=["needs-transfers"]

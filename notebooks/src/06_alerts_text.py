@@ -38,6 +38,9 @@ cases = cx.alerts.alert_cases(study.with_comments(), rules=study.alert_rules, cu
 alert_counts = cx.alerts.alert_counts(cases, by="branch", anonymity_min=study.thresholds.anonymity_min)
 
 # %% tags=["needs-alerts"]
+study.record(cx.findings.alert_concentration_findings(alert_counts, by="branch", alpha=study.thresholds.alpha, chapter="06_alerts_text", exhibit="alerts", wave=study.wave))
+
+# %% tags=["needs-alerts"]
 cx.tables.say_alerts(cases, alert_counts, **study.fmt)
 
 # %% tags=["needs-alerts"]
@@ -62,10 +65,19 @@ cx.tables.alert_table(alert_counts, name="alerts", by="branch", **study.fmt)
 backtest = cx.alerts.backtest(study.with_comments(), study.customers(), rules=study.alert_rules, codeframe=codeframe, alpha=study.thresholds.alpha, seed=study.analysis.seed, if_no_history="empty")
 
 # %% tags=["needs-backtest"]
+alert_found = cx.findings.backtest_findings(backtest, cases=cases, chapter="06_alerts_text", exhibit="alert_backtest", wave=study.wave)
+
+# %% tags=["needs-backtest"]
+study.record(alert_found)
+
+# %% tags=["needs-backtest"]
 cx.tables.say_backtest(backtest, codeframe=codeframe, **study.fmt)
 
 # %% tags=["needs-backtest"]
 cx.tables.backtest_table(backtest, name="alert_backtest", codeframe=codeframe, **study.fmt)
+
+# %% tags=["needs-backtest"]
+cx.tables.so_what(alert_found, **study.fmt)
 
 # %% [markdown] tags=["lang-zh", "needs-themes"]
 # ## 评论主题

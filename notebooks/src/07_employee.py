@@ -31,6 +31,9 @@ cx.viz.charts.trend(engagement.frame, by="unit", labels=study.unit_labels, ylabe
 # %% tags=["needs-engagement"]
 cx.tables.engagement_table(engagement, wave=study.wave, name="engagement", **study.fmt)
 
+# %% tags=["needs-engagement"]
+study.record(cx.findings.engagement_findings(study.employees(), wave=study.wave, alpha=study.thresholds.alpha, anonymity_min=study.thresholds.anonymity_min, chapter="07_employee", exhibit="engagement"))
+
 # %% [markdown] tags=["lang-zh", "needs-programme"]
 # ## 改进项目的效果
 
@@ -39,6 +42,9 @@ cx.tables.engagement_table(engagement, wave=study.wave, name="engagement", **stu
 
 # %% tags=["needs-programme"]
 programme = cx.employee.programme_did(study.employees(), programme_units=study.programme.units, start=study.programme.start, min_n=study.thresholds.anonymity_min, alpha=study.thresholds.alpha)
+
+# %% tags=["needs-programme"]
+study.record(cx.findings.programme_findings(programme, chapter="07_employee", exhibit="programme_did", wave=study.wave))
 
 # %% tags=["needs-programme"]
 cx.tables.say_programme(programme, **study.fmt)
@@ -57,3 +63,12 @@ linkage = cx.employee.linkage(study.employees(), study.responses(), outcomes=stu
 
 # %% tags=["needs-linkage"]
 cx.tables.linkage_table(linkage, name="engagement_linkage", **study.fmt)
+
+# %% tags=["needs-linkage"]
+link_found = cx.findings.linkage_findings(linkage, chapter="07_employee", exhibit="engagement_linkage", wave=study.wave)
+
+# %% tags=["needs-linkage"]
+study.record(link_found)
+
+# %% tags=["needs-linkage"]
+cx.tables.so_what(link_found, **study.fmt)

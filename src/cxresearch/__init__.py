@@ -24,6 +24,7 @@ _SUBMODULES = (
     "alerts",
     "text",
     "employee",
+    "findings",
     "tables",
     "viz",
     "report",

@@ -202,6 +202,8 @@ class Truth:
     programme_effect: float = 0.40
     #: shift of every driver item per point of branch engagement above its mean
     engagement_item_link: float = 0.5
+    #: SD of the branches' own level on every driver item (0 with engagement_item_link 0: no branch differences)
+    branch_sd: float = 0.15
     employees_per_unit: tuple = (40, 36, 30, 28, 24, 20, 16, 6)
     employee_response_rate: float = 0.8
     financing_not_used: float = 0.15
@@ -572,7 +574,7 @@ class _Generator:
 
     def _branch_level(self) -> np.ndarray:
         if not hasattr(self, "_blevel"):
-            self._blevel = np.random.default_rng(self.rng.integers(1 << 31)).normal(0, 0.15, self.t.n_branches)
+            self._blevel = np.random.default_rng(self.rng.integers(1 << 31)).normal(0, self.t.branch_sd, self.t.n_branches)
         return self._blevel
 
     def _engagement_levels(self) -> pd.DataFrame:

@@ -24,7 +24,10 @@ from typing import Any
 from cxresearch.errors import CXError, CXValueError, CXWarning
 from cxresearch.report.params import Params, load_params
 
-__all__ = ["RAKED_WEIGHT", "Study", "open_study"]
+__all__ = ["FINDINGS_ENV", "RAKED_WEIGHT", "Study", "open_study"]
+
+#: Environment variable naming the file where the report runner collects the chapters' findings.
+FINDINGS_ENV = "CXRESEARCH_FINDINGS"
 
 _WARNING_PREFIX = "CXWARNING\t"
 
@@ -279,6 +282,53 @@ class Study:
         """``(frame, design)``: the responses (all waves of the window, or the focus wave with
         ``current=True``) together with the design to analyse them with."""
         return (self.current() if current else self.responses()), self.survey_design
+
+    @property
+    def owners(self) -> dict[str, str]:
+        """The params' ``owners`` map (driver, dimension, ``<segment variable>:<code>`` -> owner)."""
+        return dict(self.params.owners or {})
+
+    @property
+    def dimensions(self) -> dict[str, str]:
+        """``{variable: codebook dimension}`` of the variables that have one."""
+        return {v.name: v.dimension for v in self.codebook.variables if getattr(v, "dimension", None)}
+
+    @property
+    def headline_kpis(self) -> list[tuple[str, str]]:
+        """The executive summary's KPIs as ``(variable, statistic)``: NPS (when the plan runs it),
+        the outcome's mean, loyalty's mean."""
+        v = self.variables
+        out = [(v.nps, "nps")] if v.nps and self.plan.runs("02_kpis", "nps") else []
+        if v.outcome:
+            out.append((v.outcome, "mean"))
+        if v.loyalty:
+            out.append((v.loyalty, "mean"))
+        return out
+
+    # -- findings -------------------------------------------------------------------------------
+    def record(self, findings) -> None:
+        """Keep a chapter's findings (``cx.findings.*`` records) for the executive summary.
+
+        Under the report runner they are appended to the run's findings file (the summary chapter
+        runs last and reads them; the runner writes them to ``findings.json``); in JupyterLab they
+        are kept in this study object only.
+        """
+        from cxresearch import findings as fnd
+
+        items = list(findings)
+        self._cache.setdefault("findings", []).extend(items)
+        path = os.environ.get(FINDINGS_ENV)
+        if path:
+            fnd.write_jsonl(items, path)
+
+    def findings(self) -> list:
+        """Every finding recorded in this run (all chapters under the runner; this session otherwise)."""
+        from cxresearch import findings as fnd
+
+        path = os.environ.get(FINDINGS_ENV)
+        if path:
+            return fnd.read_jsonl(path)
+        return list(self._cache.get("findings", []))
 
     # -- labels ---------------------------------------------------------------------------------
     def label(self, name: str) -> str:

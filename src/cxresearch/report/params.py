@@ -43,6 +43,7 @@ from cxresearch.errors import CXValueError
 __all__ = [
     "LANGUAGES",
     "NOTEBOOKS",
+    "EXECUTE_LAST",
     "FORMATS",
     "Analysis",
     "Branding",
@@ -63,7 +64,10 @@ __all__ = [
 LANGUAGES = ("zh", "en")
 
 #: Study notebooks in report order (file stem under ``notebooks/``); params may choose a subset.
+#: ``00_summary`` (executive summary, KPI dashboard, priorities) is printed first but executed last,
+#: after the chapters whose findings it ranks (see :data:`EXECUTE_LAST`).
 NOTEBOOKS = (
+    "00_summary",
     "01_data_quality",
     "02_kpis",
     "03_drivers",
@@ -73,6 +77,9 @@ NOTEBOOKS = (
     "07_employee",
     "09_appendix",
 )
+
+#: Notebooks executed after all the others, whatever their place in the report.
+EXECUTE_LAST = ("00_summary",)
 
 #: Output formats a report can produce (``tabs``: banner tables, ``tabs.<lang>.xlsx``).
 FORMATS = ("html", "pdf", "xlsx", "tabs")
@@ -298,6 +305,7 @@ class Params(_Model):
     programme: Programme | None = None
     fieldwork: Fieldwork | None = None  # fieldwork dates, frame, response rate (methods appendix)
     alerts: list[dict[str, Any]] | None = None  # early-warning rules (cx.alerts.AlertRule fields)
+    owners: dict[str, str] | None = None  # priorities' owner per driver, dimension, "<segment var>:<code>"
     output: Output = Field(default_factory=Output)
     tabs: Tabs = Field(default_factory=Tabs)
     branding: Branding = Field(default_factory=Branding)

@@ -44,6 +44,7 @@ __all__ = [
 #: when the plan runs that section of the notebook's chapter; ``needs-<chapter>.<section>`` (or
 #: ``needs-<chapter>``) refers to another chapter (the appendix describes only what ran).
 CHAPTERS: dict[str, tuple[str, ...]] = {
+    "00_summary": ("messages", "dashboard", "trend", "scorecard", "priorities"),
     "01_data_quality": ("scope", "bases", "missing"),
     "02_kpis": ("nps", "satisfaction", "trend", "wave_tests", "top_box", "segments"),
     "03_drivers": ("drivers", "ipa", "processes"),
@@ -57,6 +58,11 @@ CHAPTERS: dict[str, tuple[str, ...]] = {
 
 #: Section titles for the printed plan and the scope paragraph.
 TITLES: dict[str, tuple[str, str]] = {
+    "00_summary": ("核心结论", "Executive summary"),
+    "messages": ("核心结论", "key messages"),
+    "dashboard": ("核心指标一览", "KPI dashboard"),
+    "scorecard": ("细分群体记分卡", "segment scorecard"),
+    "priorities": ("优先事项与行动", "priorities and actions"),
     "01_data_quality": ("数据质量与样本基数", "Data quality and bases"),
     "02_kpis": ("核心指标", "Key performance indicators"),
     "03_drivers": ("关键驱动因素", "Key drivers"),
@@ -416,6 +422,9 @@ def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tup
     out: dict[str, tuple[dict | None, dict]] = {}
 
     scales = _scales(sv, book)
+    # 00 executive summary (runs last: it ranks the findings the other chapters recorded)
+    out["00_summary"] = (None, {"messages": None, "dashboard": None, "trend": one_wave, "scorecard": no_by,
+                                "priorities": None})
     # 01 data quality
     out["01_data_quality"] = (None, {
         "scope": None, "bases": None,
@@ -525,6 +534,7 @@ def _scales(sv: StudyVariables, book) -> dict[str, list[str]]:
 
 
 _SUBSTANTIVE = {  # sections whose absence alone leaves a chapter with nothing to show
+    "00_summary": ("messages",),
     "01_data_quality": ("bases",),
     "02_kpis": ("nps", "satisfaction"),
     "03_drivers": ("drivers", "processes"),

@@ -6,6 +6,7 @@ Chinese and the English report of one client and period sit side by side::
     report.<lang>.html      one navigable page (cover, contents, chapters; no code)
     report.<lang>.pdf       A4, cover, contents, page numbers (system Chromium)
     tables.<lang>.xlsx      every report table and the data of every chart, one sheet each
+    findings.json           every finding the chapters recorded (cx.findings records, ranked; language-free)
     tabs.<lang>.xlsx        banner tables (``tabs`` format; cxresearch.report.tabs)
     notebooks/<lang>/       the executed notebooks (kept, with the traceback, when a notebook fails)
     manifest.<lang>.json    input sha256s, parameters, package versions, git commit, timings
@@ -34,7 +35,8 @@ from typing import Any
 from cxresearch._results import ResultDisplay
 from cxresearch._toolbox import atomic_path, atomic_write
 from cxresearch.errors import CXError
-from cxresearch.report.params import FORMATS, Params, ParamsError, load_params
+from cxresearch.report.context import FINDINGS_ENV
+from cxresearch.report.params import EXECUTE_LAST, FORMATS, Params, ParamsError, load_params
 
 __all__ = ["NotebookFailed", "ReportError", "ReportResult", "check_inputs", "output_name", "run_report"]
 
@@ -90,12 +92,13 @@ class ReportResult(ResultDisplay):
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
+    findings: Path | None = None
     tabs: Path | None = None
 
     def as_dict(self) -> dict[str, str]:
         """Output paths as strings (for printing)."""
         out = {"directory": str(self.directory)}
-        for key in ("html", "pdf", "tables", "tabs", "manifest"):
+        for key in ("html", "pdf", "tables", "tabs", "findings", "manifest"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = str(value)
@@ -297,8 +300,8 @@ class _Kernel:
     ``remove-cell``), so no notebook sees another's variables.
     """
 
-    def __init__(self, name: str, cwd: Path):
-        self.name, self.cwd, self.km = name, cwd, None
+    def __init__(self, name: str, cwd: Path, env: dict[str, str] | None = None):
+        self.name, self.cwd, self.km, self.env = name, cwd, None, dict(env or {})
 
     def __enter__(self) -> _Kernel:
         import asyncio
@@ -307,7 +310,7 @@ class _Kernel:
 
         self.km = AsyncKernelManager(kernel_name=self.name)
         try:
-            env = {**os.environ, REPORT_ENV: "1"}  # open_study routes data-quality warnings to the report
+            env = {**os.environ, REPORT_ENV: "1", **self.env}  # open_study routes data-quality warnings to the report
             asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env=env))
         except Exception as exc:
             raise ReportError(f"could not start the Jupyter kernel {self.name!r}: {exc}") from None
@@ -509,8 +512,16 @@ def run_report(
                       plan=plan)
         return result
     finally:
+        (nb_dir / ".findings.jsonl").unlink(missing_ok=True)  # the chapters' findings, collected during the run
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _findings_json(path: Path) -> str:
+    """The findings the chapters recorded, ranked, as the report's ``findings.json``."""
+    from cxresearch import findings
+
+    return findings.to_json(findings.rank(findings.read_jsonl(path)))
 
 
 def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: str | None,
@@ -526,22 +537,28 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
     overhead_s = cells_s = 0.0
     t0 = time.perf_counter()
     sources = params.notebook_paths()
-    with _Kernel(kernel, sources[0].parent) as session:
+    # the summary is printed first but runs last: it ranks the findings the chapters recorded
+    order = sorted(sources, key=lambda p: p.stem in EXECUTE_LAST)
+    findings_file = nb_dir / ".findings.jsonl"
+    findings_file.unlink(missing_ok=True)
+    with _Kernel(kernel, sources[0].parent, env={FINDINGS_ENV: str(findings_file)}) as session:
         timings["kernel_start"] = time.perf_counter() - t0
-        for src in sources:
+        for src in order:
             dst = nb_dir / src.name
             stats = _execute(src, dst, parameters=parameters, kernel=session, timeout=timeout,
                              keep=lambda tags, stem=src.stem: plan.keep_cell(stem, tags))
             overhead_s += stats["overhead"]
             cells_s += stats["cells"]
             executed.append(dst)
+    executed = [nb_dir / src.name for src in sources]
     timings["execute"] = time.perf_counter() - t0
     timings["kernel"] = timings["kernel_start"] + overhead_s
     timings["cells"] = cells_s
 
     try:
         combined = render.combine(executed, lang=params.language)
-        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "tabs": None}
+        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "tabs": None,
+                                           "findings": None}
         html = None
         if {"html", "pdf"} & set(params.output.formats):
             t0 = time.perf_counter()
@@ -564,6 +581,9 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
             book = banner.report_tabs(params, store=store_file or params.data.store)
             outputs["tabs"] = banner.write_tabs(book, out_dir / banner.tabs_filename(params.language))
             timings["tabs"] = time.perf_counter() - t0
+        outputs["findings"] = out_dir / "findings.json"
+        _atomic_write(outputs["findings"], _findings_json(findings_file))
+        findings_file.unlink(missing_ok=True)
         if "pdf" in params.output.formats:
             outputs["pdf"] = out_dir / output_name("report.pdf", params.language)
             _atomic_write(outputs["pdf"], pdf)
@@ -588,7 +608,8 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
     inputs += [{"role": "notebook", "path": str(p)} for p in params.notebook_paths()]
     for item in inputs:
         item["sha256"] = _sha256(Path(item["path"]))
-    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["tabs"]) if p is not None]
+    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["tabs"], outputs["findings"])
+             if p is not None]
     files += executed
     manifest = {
         "status": "ok",
@@ -623,4 +644,5 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         warnings=tuple(combined.warnings),
         skipped=tuple(skipped),
         tabs=outputs["tabs"],
+        findings=outputs["findings"],
     )

@@ -9,7 +9,7 @@ formatted here. All text given to these objects — labels, comments written by 
 HTML-escaped: it is shown, never interpreted.
 
 Modules: ``_core`` (formats, words, display objects), ``survey`` (bases, KPIs, trends,
-segments), ``drivers``, ``persistence`` (with loyalty), ``voice`` (alerts, comments, employees),
+segments), ``drivers``, ``persistence`` (with loyalty), ``voice`` (alerts, comments, employees), ``findings`` (key messages, dashboard, scorecard, priorities),
 ``appendix``. Everything public is re-exported here: ``cx.tables.estimates(...)``.
 """
 from __future__ import annotations
@@ -49,6 +49,17 @@ from cxresearch.tables.drivers import (
     diagnostics_table,
     driver_table,
     say_drivers,
+)
+from cxresearch.tables.findings import (
+    Messages,
+    finding_numbers,
+    key_messages,
+    kpi_dashboard,
+    kpi_label,
+    priorities_table,
+    say_finding,
+    scorecard_table,
+    so_what,
 )
 from cxresearch.tables.persistence import (
     band_labels,
@@ -140,6 +151,15 @@ __all__ = [
     "say_programme",
     "did_table",
     "linkage_table",
+    "Messages",
+    "say_finding",
+    "finding_numbers",
+    "key_messages",
+    "kpi_dashboard",
+    "kpi_label",
+    "scorecard_table",
+    "priorities_table",
+    "so_what",
     "settings_table",
     "reliability_table",
     "provenance_table",

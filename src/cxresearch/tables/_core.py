@@ -224,7 +224,7 @@ class Table:
     formats: Mapping[str, str] = field(default_factory=dict)
     base: str | None = None
     notes: tuple[str, ...] = ()
-    flags: Mapping[str, str] = field(default_factory=dict)  # column -> css class column (bool col)
+    flags: Mapping[str, str] = field(default_factory=dict)  # column -> flag column (bool, or a css class name)
 
     def _display_frame(self) -> pd.DataFrame:
         cols = [c for c in self.data.columns if c not in self.flags.values()]
@@ -244,8 +244,12 @@ class Table:
                 value = frame[col].iloc[idx]
                 css = "cx-text" if kind == "text" else ""
                 flag_col = self.flags.get(col)
-                if flag_col is not None and bool(self.data[flag_col].iloc[idx]):
-                    css = (css + " cx-flag").strip()
+                if flag_col is not None:
+                    mark = self.data[flag_col].iloc[idx]
+                    if isinstance(mark, str):  # a css class of its own (e.g. cx-above / cx-below)
+                        css = (css + " " + mark).strip() if mark else css
+                    elif bool(mark):
+                        css = (css + " cx-flag").strip()
                 attr = f' class="{css}"' if css else ""
                 cells.append(f"<td{attr}>{html.escape(fmt(value, kind))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -253,7 +257,7 @@ class Table:
         short = len(frame) <= SHORT_TABLE_ROWS
         parts = [
             f'<div class="cx-exhibit{" cx-exhibit-short" if short else ""}">',
-            '<table class="cx-table">',
+            f'<table class="cx-table" id="tbl-{html.escape(self.name, quote=True)}">',
             f"<caption>{html.escape(self.title)}</caption>",
             f"<thead><tr>{head}</tr></thead>",
             "<tbody>" + "".join(rows) + "</tbody>",
@@ -330,7 +334,8 @@ def table(
     notes : sequence of str
         Footnotes.
     flags : mapping, optional
-        Column -> name of a boolean column; flagged cells are highlighted (e.g. low base).
+        Column -> name of a boolean column (flagged cells are highlighted, e.g. low base) or of a
+        text column holding a css class per row (``cx-above``/``cx-below`` colour a scorecard cell).
 
     Raises
     ------

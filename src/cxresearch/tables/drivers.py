@@ -57,12 +57,14 @@ def driver_table(result, *, ipa: pd.DataFrame | None = None, name: str, lang: st
     outcome = var_label(result.outcome, lang=lang, codebook=codebook)
     if title is None:
         title = f"{outcome}的驱动因素重要性" if lang == "zh" else f"Drivers of {outcome.lower()}: importance"
-    method = {"lmg": "LMG / Shapley", "relative_weights": "Johnson relative weights"}.get(result.method, result.method)
-    notes = [(f"方法：{method}；模型 R² = {fmt_num(result.r2, 3)}。" if lang == "zh"
-              else f"Method: {method}; model R² = {fmt_num(result.r2, 3)}.")]
+    weak = result.r2 is not None and result.r2 < 0.10
+    notes = [(f"这些因素共解释{outcome}差异的 {fmt_pct(result.r2)}（R² = {fmt_num(result.r2, 2)}）"
+              + ("，解释力很弱，排序仅供参考。" if weak else "。") if lang == "zh"
+              else f"Together these factors explain {fmt_pct(result.r2)} of the differences in {outcome.lower()} "
+                   f"(R² = {fmt_num(result.r2, 2)})" + ("; a weak model: read the ranking with care." if weak else "."))]
     if getattr(result, "ci", False):
-        notes.append(f"区间为 bootstrap {getattr(result, 'n_boot', '')} 次重抽样。" if lang == "zh"
-                     else f"Intervals from {getattr(result, 'n_boot', '')} bootstrap resamples.")
+        notes.append("区间为 95% 置信区间（方法见附录）。" if lang == "zh"
+                     else "Intervals are 95% confidence intervals (method in the appendix).")
     return table(imp, title=title, name=name, columns=cols, labels=labels, formats=fmts,
                  base=fmt_base(result.n, lang, n_eff=result.n_eff, min_base=min_base), notes=notes)
 

@@ -157,10 +157,10 @@ def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None
     elif rob is not None and hasattr(rob, "h"):  # results made before the test existed
         same = int(rob.h) == h
         if lang == "zh":
-            txt += f"\n\n仅用客户自身变化（固定效应）估计的持续期为 {int(rob.h)} 年，" + ("结论一致。" if same else "结论对估计方法敏感，应谨慎解读。")
+            txt += f"\n\n只看每位客户自身逐年变化时，持续期为 {int(rob.h)} 年，" + ("结论一致。" if same else "结论对估计方法敏感，应谨慎解读。")
         else:
             unit = "year" if int(rob.h) == 1 else "years"
-            txt += (f"\n\nEstimated from within-customer changes only (fixed effects) the horizon is {int(rob.h)} {unit}"
+            txt += (f"\n\nLooking only at how each customer changes from year to year, the horizon is {int(rob.h)} {unit}"
                     + (": the same conclusion." if same else ": the conclusion depends on the estimator; read with care."))
     fb = getattr(result, "feedback", None)
     if fb is not None and len(fb) and bool(fb["significant"].iloc[0]):
@@ -196,20 +196,33 @@ def hazard_table(result, *, name: str, lang: str, codebook=None, min_base: int |
                  formats={"run_text": "text", "person_years": "int", "events": "int", "hazard": "pct1",
                           "odds_ratio": "num2"}, notes=notes)
 
-def say_hazard(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
-    """Narrative: churn rate of customers never dissatisfied vs after the longest runs."""
+def say_hazard(result, *, lang: str, codebook=None, min_base: int | None = None, alpha: float | None = None) -> Text:
+    """Narrative: churn rate of customers never dissatisfied vs after the longest runs.
+
+    Says that the risk rises with the length of dissatisfaction only when the run-length test
+    supports it (:func:`cxresearch.findings.hazard_findings`: a Cochran–Armitage trend test and the
+    model's odds ratio for the longest run above 1); otherwise says the data do not show it.
+    """
+    from cxresearch import findings
+
     _check_lang(lang)
     rates = result.rates.reset_index(drop=True)
     lo, hi = rates.iloc[0], rates.iloc[-1]
     ratio = hi["hazard"] / lo["hazard"] if lo["hazard"] else float("nan")
+    rises = bool(findings.hazard_findings(result, chapter="", exhibit="", alpha=alpha))
     if lang == "zh":
         s = (f"当年未处于不满意状态的客户，年流失率为 {fmt_pct(lo['hazard'], 1)}；连续 {hi['run_length']} 年不满意的客户，"
-             f"年流失率升至 **{fmt_pct(hi['hazard'], 1)}**，约为前者的 {fmt_num(ratio, 1)} 倍。不满意持续越久，流失风险越高。")
+             f"年流失率为 **{fmt_pct(hi['hazard'], 1)}**，约为前者的 {fmt_num(ratio, 1)} 倍。")
+        s += ("不满意持续越久，流失风险越高（趋势检验显著）。" if rises else
+              "数据并未显示流失风险随不满意年数显著上升，不能据此认为不满意持续越久风险越高。")
     else:
         s = (f"Customers not in a dissatisfied spell churn at {fmt_pct(lo['hazard'], 1)} a year; after "
              f"{hi['run_length']} consecutive dissatisfied years the rate is **{fmt_pct(hi['hazard'], 1)}**, about "
-             f"{fmt_num(ratio, 1)} times as high. The longer dissatisfaction lasts, the higher the risk of losing "
-             "the customer.")
+             f"{fmt_num(ratio, 1)} times as high.")
+        s += (" The longer dissatisfaction lasts, the higher the risk of losing the customer (the trend test is "
+              "significant)." if rises else
+              " The data do not show the risk rising with the length of dissatisfaction: the trend is not "
+              "statistically significant.")
     return Text(s)
 
 _STAGE_LABELS = {
@@ -260,8 +273,9 @@ def penalty_table(result, *, name: str, lang: str, codebook=None, min_base: int 
     return table(frame, title=title, name=name, columns=["measure_text", "estimate", "ci_lower", "ci_upper", "p_value", "n"],
                  labels=labels, formats={"measure_text": "text", "estimate": "pct1", "ci_lower": "pct1",
                                          "ci_upper": "pct1", "p_value": "pvalue", "n": "int"},
-                 notes=["对数链接泊松准似然模型，客户聚类标准误。" if lang == "zh"
-                        else "Log-link Poisson quasi-likelihood model, customer-clustered standard errors."])
+                 notes=["负数表示每多一次转接带来的损失；区间已考虑同一客户的多次回答（方法见附录）。" if lang == "zh"
+                        else "Relative change per extra transfer; intervals allow for customers answering in several "
+                             "waves (method in the appendix)."])
 
 def say_penalty(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
     """Narrative on the loyalty cost of each transfer."""

@@ -401,8 +401,9 @@ def differences(
     seg_label = var_label(seg, lang=lang, codebook=codebook)
     if title is None:
         title = f"按{seg_label}的两两差异检验" if lang == "zh" else f"Pairwise differences by {seg_label.lower()}"
-    notes = [("p 值经 Holm 法多重比较校正；“显著”指校正后 p < " if lang == "zh"
-              else "p values adjusted for multiple comparisons (Holm); 'significant' means adjusted p < ") + f"{alpha}."]
+    notes = [("p 值已做多重比较校正（方法见附录）；“显著”指校正后 p < " if lang == "zh"
+              else "p values adjusted for multiple comparisons (method in the appendix); 'significant' means "
+                   "adjusted p < ") + f"{alpha}."]
     return table(frame, title=title, name=name, columns=cols, labels=labels,
                  formats={"level_a": "text", "level_b": "text", "estimate_a": vf, "estimate_b": vf,
                           "estimate": "signed2" if kind == "mean" else vf, "p_value": "pvalue",

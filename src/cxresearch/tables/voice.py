@@ -193,20 +193,17 @@ def backtest_table(result, *, name: str, lang: str, codebook=None, min_base: int
                  else f"Back-test of the alert rules against churn ({period}, waves pooled)")
     first = rows.iloc[0]
     base_rate = fmt_pct(first["base_rate"], 1)
-    method = {"log": ("对数法（delta 方法）", "log method (delta method)"),
-              "bootstrap": ("按客户重抽样的自助法", "bootstrap resampling customers")}.get(
-        result.lift_ci, (result.lift_ci, result.lift_ci))[0 if zh else 1]
     if zh:
         notes = [f"整体流失率（基准）为 {base_rate}：受访客户中{_outcome_when(result.offset, lang)}的比例。",
                  "精确率：被预警的客户中最终流失的比例；召回率：流失的受访客户中事先被预警的比例；"
                  "提升度 = 精确率 ÷ 整体流失率，大于 1 表示该规则挑出的客户比一般客户更容易流失。",
-                 f"提升度的 {conf} 置信区间采用{method}。"]
+                 f"提升度附 {conf} 置信区间（方法见附录）。"]
     else:
         notes = [f"Base churn rate {base_rate}: share of surveyed customers who {_outcome_when(result.offset, lang)}.",
                  "Precision: share of alerted customers who left; recall: share of the surveyed customers who "
                  "left that had been alerted; lift = precision ÷ base churn rate (above 1: the rule picks out "
                  "customers more likely to leave than customers in general).",
-                 f"{conf} confidence interval of lift by the {method}."]
+                 f"Lift with its {conf} confidence interval (method in the appendix)."]
     if rows["small"].any():
         notes.append(f"标记的规则预警次数少于 {min_base}，结果仅供参考。" if zh
                      else f"Flagged: fewer than {min_base} alerts; read with care.")

@@ -57,8 +57,9 @@ _PHONES = (
     re.compile(rf"(?<![\d.,])(?:1{_SEP})?\d{{3,4}}{_SEP}\d{{3,4}}{_SEP}\d{{3,4}}(?![\d])"),
     # eight-digit local numbers written 4+4 (Hong Kong, Taiwan, mainland), not two years
     re.compile(r"(?<![\d\-.])(?!19\d\d|20\d\d)[2-9]\d{3}[\s\-]\d{4}(?![\d\-.])"),
-    # a bare run of 10 or 11 digits (a phone written without separators)
-    re.compile(r"(?<![\d.,])\d{10,11}(?![\d.,])"),
+    # a bare run of 10 or 11 digits (a phone written without separators), not inside a Latin
+    # alphanumeric token such as a file hash (31830632130d) or a reference number (INV3183063213)
+    re.compile(r"(?<![\d.,A-Za-z])\d{10,11}(?![\d.,A-Za-z])"),
 )
 
 

@@ -111,6 +111,7 @@ def trend(
     caption: str | None = None,
     name: str | None = None,
     max_lines: int = 3,
+    alpha: float | None = None,
     ax=None,
 ):
     """Line chart of an estimate by wave with its confidence band.
@@ -144,6 +145,10 @@ def trend(
         default ``title``, else the report section's heading.
     name : str, optional
         Sheet name of the chart's data in ``tables.xlsx`` (default ``trend``).
+    alpha : float, optional
+        Mark the waves whose change on the previous wave is significant at ``alpha`` (needs the
+        ``change`` and ``change_p_value`` columns of ``cx.survey.trend``): ▲ up, ▼ down
+        (overlapping lines only).
     max_lines : int, default 3
     ax : Axes, optional
         Draw into this axes (always overlapping lines).
@@ -179,6 +184,15 @@ def trend(
             if len(groups) <= 3:  # more bands than that hide the lines
                 ax.fill_between(waves, part["ci_lower"].astype(float), part["ci_upper"].astype(float),
                                 color=line.get_color(), alpha=0.15, lw=0)
+            if alpha is not None and {"change", "change_p_value"} <= set(part.columns):
+                sig = part[(part["change_p_value"] < alpha) & part["change"].notna()]
+                for marker, rows in (("^", sig[sig["change"] > 0]), ("v", sig[sig["change"] < 0])):
+                    if len(rows):
+                        ax.scatter(rows.index, rows["estimate"].astype(float), marker=marker, s=70, zorder=4,
+                                   color=line.get_color(), edgecolor="black", linewidths=0.6)
+        if alpha is not None and "change_p_value" in frame:
+            ax.text(1.0, 1.02, ("▲▼ 较上期显著变化" if lang == "zh" else "▲▼ significant change on the previous wave"),
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="#555555")
         ax.set_xticks(waves)
         ax.set_xticklabels([str(int(w)) for w in waves], rotation=0 if len(waves) <= 12 else 45)
         ax.set_xlabel("")

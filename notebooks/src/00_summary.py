@@ -1,0 +1,70 @@
+# %% [markdown] tags=["lang-zh"]
+# # 核心结论
+#
+# 本章汇总全报告中通过统计检验的主要发现，按效应大小与证据强度排序；每条结论都给出数字、区间或检验，并链接到展示证据的图表。
+
+# %% [markdown] tags=["lang-en"]
+# # Executive summary
+#
+# The report's main findings that passed their statistical tests, ranked by size of effect and strength of
+# evidence. Each message gives its number with its interval or test and links to the exhibit that shows the
+# evidence.
+
+# %% tags=["parameters"]
+params_file = "../params/demo.yaml"
+store_file = None
+lang = None
+
+# %%
+import cxresearch as cx
+
+study = cx.report.open_study(params_file, store=store_file, lang=lang)
+v = study.variables
+
+# %%
+trends = cx.findings.kpi_trends(study.responses(), kpis=study.headline_kpis, **study.design)
+
+# %% tags=["needs-scorecard"]
+card = cx.findings.scorecard(study.current(), kpis=study.headline_kpis, by=study.segment, correction="holm", **study.design)
+
+# %% tags=["needs-scorecard"]
+study.record(cx.findings.segment_findings(card, chapter="00_summary", exhibit="segment_scorecard", wave=study.wave))
+
+# %%
+study.record(cx.findings.kpi_findings(trends, wave=study.wave, alpha=study.thresholds.alpha, chapter="00_summary", exhibit="kpi_dashboard"))
+
+# %%
+cx.tables.key_messages(study.findings(), headline=study.headline_kpis[0][0], **study.fmt)
+
+# %% [markdown] tags=["lang-zh"]
+# ## 核心指标一览
+#
+# 本期各核心指标及其与上期相比的变化；▲/▼ 表示变化在统计上显著。
+
+# %% [markdown] tags=["lang-en"]
+# ## KPI dashboard
+#
+# The headline measures of this period and their change on the previous wave; ▲/▼ mark significant changes.
+
+# %%
+cx.tables.kpi_dashboard(trends, wave=study.wave, alpha=study.thresholds.alpha, **study.fmt)
+
+# %% tags=["needs-trend"]
+cx.viz.charts.trend(trends[0][2], ylabel=cx.tables.kpi_label(trends[0][0], **study.fmt), caption=cx.tables.kpi_label(trends[0][0], **study.fmt), name="summary_trend_chart", alpha=study.thresholds.alpha, lang=study.lang);
+
+# %% tags=["needs-scorecard"]
+cx.tables.scorecard_table(card, **study.fmt)
+
+# %% [markdown] tags=["lang-zh"]
+# ## 优先事项与行动
+#
+# 把驱动因素的重要性与表现、显著落后的群体、改进效果的持续期以及预警的命中率放在一起：先做什么、在哪里做、预期效果多大。
+
+# %% [markdown] tags=["lang-en"]
+# ## Priorities and actions
+#
+# Driver importance and performance, the segments significantly behind, how long a gain lasts and how well the
+# alerts predict churn, joined into one list: what to fix first, where, and the effect to expect.
+
+# %%
+cx.tables.priorities_table(cx.findings.priorities(study.findings(), owners=study.owners, dimensions=study.dimensions), by=study.segment, **study.fmt)

@@ -1,0 +1,392 @@
+"""Findings (issue 13): records exist only when their test supports the claim; the summary names what
+an independent computation finds; sentences carry the records' numbers."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from statsmodels.stats.contingency_tables import Table
+from statsmodels.stats.multitest import multipletests
+
+import cxresearch as cx
+from cxresearch import findings as F
+from cxresearch import synth
+from cxresearch.codebook import load as load_codebook
+from cxresearch.errors import CXValueError
+
+
+def _current(study):
+    r = study.responses
+    return r[r["wave"] == r["wave"].max()].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module", params=[3, 11, 2026])
+def demo(request):
+    study = synth.generate(seed=request.param, n_customers=1500, n_waves=8)
+    return study, load_codebook(study.codebook)
+
+
+# -- segments against Total ---------------------------------------------------------------------------
+
+
+def _brute_gap(y, w, seg):
+    """Linearised SE of mean(segment) − mean(Total), every respondent its own PSU (with replacement)."""
+    ok = ~np.isnan(y)
+    y, w, seg = y[ok], w[ok], seg[ok]
+    wt, ws = w.sum(), w[seg].sum()
+    mt, ms = np.sum(w * y) / wt, np.sum(w[seg] * y[seg]) / ws
+    d = np.where(seg, w * (y - ms) / ws, 0.0) - w * (y - mt) / wt
+    n = len(y)
+    return ms - mt, np.sqrt(n / (n - 1) * np.sum((d - d.mean()) ** 2))
+
+
+@pytest.mark.parametrize("kpi", ["mean", "nps"])
+def test_exceptions_equal_a_brute_force_linearisation(kpi):
+    """The stacked-and-clustered test equals the joint-influence variance written out in numpy."""
+    study = synth.generate(seed=5, n_customers=800, n_waves=4)
+    cur = _current(study)
+    score = "overall_sat" if kpi == "mean" else "recommend"
+    got = F.exceptions(cur, score=score, by="branch", kpi=kpi, weights="weight", correction="none")
+    x = cur[score].to_numpy(float)
+    y = x if kpi == "mean" else np.where(np.isnan(x), np.nan, 100.0 * ((x >= 9) * 1.0 - (x <= 6) * 1.0))
+    w = cur["weight"].to_numpy(float)
+    for row in got.itertuples():
+        diff, se = _brute_gap(y, w, (cur["branch"] == row.level).to_numpy())
+        assert row.difference == pytest.approx(diff, rel=1e-10, abs=1e-10)
+        assert row.se == pytest.approx(se, rel=1e-8)
+    assert not got.equals(cur)  # caller data untouched is checked below
+    assert list(cur.columns) == list(_current(study).columns)
+
+
+def _independent_lowest_nps(cur, alpha=0.05):
+    """Branch significantly lowest on NPS: WLS of the respondent NPS score on a branch indicator
+    (segment vs rest, HC1), Holm over branches — statsmodels, not cx.survey."""
+    x = cur["recommend"].to_numpy(float)
+    ok = ~np.isnan(x)
+    y = 100.0 * ((x[ok] >= 9) * 1.0 - (x[ok] <= 6) * 1.0)
+    w = cur["weight"].to_numpy(float)[ok]
+    rows = []
+    for b in sorted(cur["branch"].unique()):
+        ind = (cur["branch"].to_numpy()[ok] == b).astype(float)
+        fit = sm.WLS(y, sm.add_constant(ind), weights=w).fit(cov_type="HC1")
+        rows.append((b, fit.params[1], fit.pvalues[1]))
+    padj = multipletests([r[2] for r in rows], method="holm")[1]
+    low = [(coef, b) for (b, coef, _), p in zip(rows, padj, strict=True) if p < alpha and coef < 0]
+    return min(low)[1] if low else None
+
+
+def _lmg_top(cur, outcome, drivers, weights):
+    """Top driver by LMG, brute force over all subsets (weighted least squares R²)."""
+    d = cur[[outcome, *drivers, weights]].dropna()
+    w = d[weights].to_numpy(float)
+    y = d[outcome].to_numpy(float)
+    X = d[drivers].to_numpy(float)
+
+    def r2(cols):
+        A = np.column_stack([np.ones(len(y)), X[:, cols]]) if cols else np.ones((len(y), 1))
+        sw = np.sqrt(w)
+        beta = np.linalg.lstsq(A * sw[:, None], y * sw, rcond=None)[0]
+        res = y - A @ beta
+        ybar = np.sum(w * y) / w.sum()
+        return 1 - np.sum(w * res**2) / np.sum(w * (y - ybar) ** 2)
+
+    k = len(drivers)
+    cache = {(): 0.0}
+    for size in range(1, k + 1):
+        for comb in itertools.combinations(range(k), size):
+            cache[comb] = r2(list(comb))
+    from math import factorial
+
+    lmg = np.zeros(k)
+    for j in range(k):
+        others = [i for i in range(k) if i != j]
+        for size in range(k):
+            for comb in itertools.combinations(others, size):
+                with_j = tuple(sorted((*comb, j)))
+                lmg[j] += factorial(size) * factorial(k - size - 1) / factorial(k) * (cache[with_j] - cache[comb])
+    return drivers[int(np.argmax(lmg))]
+
+
+def _summary_findings(study, book):
+    cur = _current(study)
+    card = F.scorecard(cur, kpis=[("recommend", "nps"), ("overall_sat", "mean"), ("repurchase", "mean")],
+                       by="branch", weights="weight")
+    found = F.segment_findings(card, chapter="00_summary", exhibit="segment_scorecard")
+    drivers = [v.name for v in book.by_role("driver") if not (v.dimension or "").startswith("process:")]
+    res = cx.drivers.importance(cur, outcome="overall_sat", drivers=drivers, weights="weight", ci=True, n_boot=100,
+                                seed=1)
+    ipa = cx.drivers.importance_performance(cur, outcome="overall_sat", drivers=drivers, weights="weight",
+                                            codebook=book, lang="en")
+    found += F.driver_findings(res, ipa=ipa, chapter="03_drivers", exhibit="driver_importance")
+    return cur, drivers, card, found
+
+
+def test_summary_names_the_lowest_nps_branch_and_the_top_driver(demo):
+    study, book = demo
+    cur, drivers, card, found = _summary_findings(study, book)
+    msgs = cx.tables.key_messages(found, lang="en", codebook=book, headline="recommend")
+    text = " ".join(msgs.sentences)
+    lowest = _independent_lowest_nps(cur)
+    if lowest is not None:
+        label = book.get("branch").value_label(int(lowest), "en")
+        assert f"**{label}** is significantly below Total" in text
+    else:
+        assert "below Total on NPS" not in text
+    top = _lmg_top(cur, "overall_sat", drivers, "weight")
+    assert top in [f.subject for f in msgs.findings if f.kind == "top_driver"]
+    assert f"**{book.get(top).label_for('en')}**" in text
+
+
+def test_summary_names_the_horizon():
+    study = synth.generate(seed=2, n_customers=2500, n_waves=9)
+    panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat", "repurchase"])
+    hz = cx.persistence.horizon(panel, id="customer_id", time="year", outcome="repurchase", exposure="overall_sat",
+                                max_lag=5, n_boot=20, seed=1)
+    found = F.horizon_findings(hz, chapter="04_persistence", exhibit="lags_loyalty")
+    assert len(found) == 1 and found[0].estimate == hz.primary.h == study.truth.sat_loyalty_horizon
+    text = " ".join(cx.tables.key_messages(found, lang="en").sentences)
+    assert f"for **{hz.primary.h} years**" in text
+
+
+def test_no_segment_difference_no_claim():
+    """With no branch differences in the truth, a segment claim is a false positive: Holm keeps the
+    family-wise rate at 5% per KPI, so across six studies (two KPIs each) at most one may make one,
+    and a study without a significant gap says nothing about segments."""
+    truth = synth.Truth(branch_sd=0.0, engagement_item_link=0.0)
+    claimed = 0
+    for seed in range(1, 7):
+        study = synth.generate(seed=seed, n_customers=1500, n_waves=4, truth=truth)
+        book = load_codebook(study.codebook)
+        cur = _current(study)
+        card = F.scorecard(cur, kpis=[("recommend", "nps"), ("overall_sat", "mean")], by="branch", weights="weight")
+        found = F.segment_findings(card, chapter="00_summary", exhibit="segment_scorecard")
+        assert len(found) == int(card.frame["significant"].sum())
+        claimed += bool(found)
+        msgs = cx.tables.key_messages(found, lang="en", codebook=book, headline="recommend")
+        if not found:
+            assert msgs.sentences == ()
+            assert "makes no claim" in msgs._repr_html_()
+    assert claimed <= 1
+
+
+def test_churn_independent_of_satisfaction_no_hazard_claim():
+    truth = synth.Truth(churn_run_logits=(0.0, 0.0, 0.0, 0.0), churn_sat_slope=0.0)
+    study = synth.generate(seed=8, n_customers=2000, n_waves=8, truth=truth)
+    panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat"])
+    hazard = cx.persistence.churn_hazard(panel, id="customer_id", time="year", score="overall_sat", churn="churned",
+                                         cut=truth.dissatisfied_cut)
+    assert F.hazard_findings(hazard, chapter="04", exhibit="churn_by_run") == []
+    said = str(cx.tables.say_hazard(hazard, lang="en"))
+    assert "The longer dissatisfaction lasts, the higher" not in said
+    assert "do not show the risk rising" in said
+    # with the demo truth the rise is claimed
+    study = synth.generate(seed=8, n_customers=2000, n_waves=8)
+    panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat"])
+    hazard = cx.persistence.churn_hazard(panel, id="customer_id", time="year", score="overall_sat", churn="churned",
+                                         cut=study.truth.dissatisfied_cut)
+    assert len(F.hazard_findings(hazard, chapter="04", exhibit="churn_by_run")) == 1
+    assert "The longer dissatisfaction lasts, the higher" in str(cx.tables.say_hazard(hazard, lang="en"))
+
+
+def test_run_trend_test_equals_statsmodels_linear_by_linear():
+    """Cochran–Armitage z = linear-by-linear association z × sqrt(N / (N − 1)) (Agresti 2002, 3.4.6)."""
+    rates = pd.DataFrame({"run_length": ["0", "1", "2", "3+"], "person_years": [900, 200, 80, 40],
+                          "events": [30, 14, 9, 8]})
+    z, p = F.run_trend_test(rates)
+    tab = np.column_stack([rates["person_years"] - rates["events"], rates["events"]])
+    ref = Table(tab).test_ordinal_association(row_scores=np.arange(4.0), col_scores=np.array([0.0, 1.0]))
+    n = tab.sum()
+    assert z == pytest.approx(ref.zscore * np.sqrt(n / (n - 1)), rel=1e-9)
+    assert p < 0.001
+
+
+# -- sentences carry the records' numbers ---------------------------------------------------------------
+
+_NUM = re.compile(r"[−+-]?\d[\d,]*(?:\.\d+)?%?")
+
+
+def _allowed(f, related):
+    vals = []
+    for g in [f, *related]:
+        vals += cx.tables.finding_numbers(g)
+        vals += [100 * (1 - g.alpha)]
+    out = set()
+    for v in vals:
+        for c in (v, abs(v), 100 * v, 100 * abs(v), 100 * (1 - v)):
+            out.add(c)
+    return out
+
+
+def _check_numbers(sentence, f, related):
+    allowed = _allowed(f, related)
+    for tok in _NUM.findall(sentence.replace("p < 0.001", "")):
+        t = tok.replace("−", "-").replace(",", "").rstrip("%").lstrip("+")
+        value = float(t)
+        decimals = len(t.split(".")[1]) if "." in t else 0
+        tol = 0.5 * 10 ** (-decimals) + 1e-9
+        assert any(abs(abs(value) - abs(a)) <= tol for a in allowed), (tok, sentence)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_number_in_a_sentence_is_a_record_number(demo, lang):
+    study, book = demo
+    _, _, _, found = _summary_findings(study, book)
+    assert found
+    for f in found:
+        s = cx.tables.say_finding(f, lang=lang, codebook=book, related=found)
+        _check_numbers(s, f, found)
+
+
+# -- the record -------------------------------------------------------------------------------------------
+
+
+def test_finding_json_round_trip_and_validation(demo):
+    study, book = demo
+    _, _, _, found = _summary_findings(study, book)
+    text = F.to_json(found)
+    data = json.loads(text)
+    assert all({"kind", "claim", "estimate", "ci_lower", "ci_upper", "p_value", "size", "strength", "anchor"} <= set(d)
+               for d in data)
+    assert F.from_json(text) == found
+    with pytest.raises(CXValueError, match="claims one of"):
+        F.Finding(kind="segment_gap", claim="largest", subject="1", subject_type="segment", direction=1,
+                  estimate=1.0, ci_lower=0.5, ci_upper=1.5, unit="scale_points", test="t", size=0.1,
+                  chapter="x", exhibit="y")
+    nan = F.Finding(kind="horizon", claim="lasts", subject="s", subject_type="exposure", direction=1,
+                    estimate=float("nan"), ci_lower=None, ci_upper=None, unit="years", test="t", size=0.1,
+                    chapter="x", exhibit="y")
+    assert nan.estimate is None and "NaN" not in F.to_json([nan])
+
+
+def test_priorities_owner_and_expected_effect(demo):
+    study, book = demo
+    _, _, card, found = _summary_findings(study, book)
+    below = [f for f in found if f.kind == "segment_gap" and f.claim == "below_total"]
+    owners = {"service": "Service director", **{f"branch:{f.subject}": f"GM {f.subject}" for f in below}}
+    dims = {v.name: v.dimension for v in book.variables if v.dimension}
+    table = F.priorities(found, owners=owners, dimensions=dims)
+    gaps = table[table["action"] == "close_gap"]
+    assert set(gaps["subject"]) == {f.subject for f in below}
+    assert list(gaps["owner"]) == [f"GM {s}" for s in gaps["subject"]]
+    for row in table[table["action"] == "improve_driver"].itertuples():
+        assert row.owner == ("Service director" if dims.get(row.subject) == "service" else None)
+        assert row.ci_lower <= row.estimate <= row.ci_upper
+    assert list(table["priority"]) == list(range(1, len(table) + 1))
+    assert table["score"].is_monotonic_decreasing
+    shown = cx.tables.priorities_table(table, lang="zh", codebook=book, by="branch")
+    assert len(shown.data) == len(table)
+
+
+def test_scorecard_table_colours_only_significant_cells(demo):
+    study, book = demo
+    _, _, card, _ = _summary_findings(study, book)
+    shown = cx.tables.scorecard_table(card, lang="en", codebook=book)
+    html = shown.to_html()
+    n_marked = html.count("cx-below") + html.count("cx-above")
+    assert n_marked == int(card.frame["significant"].sum())
+    assert 'id="tbl-segment_scorecard"' in html
+    assert shown.data["segment"].iloc[-1] == "Total"
+
+
+def test_alert_concentration_equals_statsmodels_risk_ratio():
+    """Rate ratio of a branch's alert rate against the other branches, Katz log interval
+    (statsmodels Table2x2.riskratio_confint), Fisher p Holm-adjusted; no claim when rates are equal."""
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    counts = pd.DataFrame({"branch": [1, 2, 3, 4], "rule": "low_sat", "n": [10, 12, 45, 9],
+                           "n_responses": [300, 320, 150, 280]})
+    found = F.alert_concentration_findings(counts, by="branch", chapter="06", exhibit="alerts")
+    assert [f.subject for f in found] == ["3"]
+    f = found[0]
+    ref = Table2x2(np.array([[45, 105], [31, 869]]))
+    assert f.estimate == pytest.approx(ref.riskratio, rel=1e-12)
+    lo, hi = ref.riskratio_confint(alpha=0.05, method="normal")
+    assert (f.ci_lower, f.ci_upper) == (pytest.approx(lo, rel=1e-9), pytest.approx(hi, rel=1e-9))
+    assert f.details["alerts"] == 45 and f.details["alerts_total"] == 76
+    even = counts.assign(n=[30, 32, 15, 28])
+    assert F.alert_concentration_findings(even, by="branch", chapter="06", exhibit="alerts") == []
+    said = cx.tables.say_finding(f, lang="en")
+    _check_numbers(said, f, [])
+
+
+def test_engagement_gaps_are_exception_tests_on_the_index():
+    study = synth.generate(seed=4, n_customers=1500, n_waves=8)
+    emp = study.employees
+    wave = int(emp["wave"].max())
+    found = F.engagement_findings(emp, wave=wave, segment="branch", chapter="07", exhibit="engagement")
+    cur = emp[emp["wave"] == wave]
+    idx = cur[[f"q{i:02d}" for i in range(1, 13)]].mean(axis=1)
+    for f in found:
+        unit = int(f.subject)
+        assert f.details["segment_value"] == pytest.approx(idx[cur["unit"] == unit].mean())
+        assert f.details["total_value"] == pytest.approx(idx.mean())
+        assert f.ci_lower <= f.estimate <= f.ci_upper and f.p_adj < 0.05
+    # the programme units are lifted in the truth: none of them is claimed below the others
+    assert not [f for f in found if int(f.subject) in study.truth.programme_units and f.direction < 0]
+
+
+def test_no_loyalty_effect_no_horizon_claim():
+    truth = synth.Truth(sat_loyalty_lags=())
+    study = synth.generate(seed=6, n_customers=1500, n_waves=8, truth=truth)
+    panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat", "repurchase"])
+    hz = cx.persistence.horizon(panel, id="customer_id", time="year", outcome="repurchase", exposure="overall_sat",
+                                max_lag=3, n_boot=20, seed=1)
+    found = F.horizon_findings(hz, chapter="04", exhibit="lags_loyalty")
+    assert (found == []) == (hz.primary.h == 0)
+    if hz.primary.h == 0:
+        assert "has no significantly positive effect" in str(cx.tables.say_horizon(hz, lang="en"))
+
+
+def test_nothing_found_nothing_prioritised():
+    table = F.priorities([])
+    assert table.empty and list(table.columns)[0] == "priority"
+    shown = cx.tables.priorities_table(table, lang="en")
+    assert shown.data.empty and "no priority is set" in shown.notes[0]
+    assert cx.tables.key_messages([], lang="zh").sentences == ()
+
+
+def _record(kind, claim, **kw):
+    base = dict(subject="x", subject_type="item", direction=1, estimate=1.234, ci_lower=1.1, ci_upper=1.4,
+                unit="ratio", test="t", size=0.3, chapter="c", exhibit="e", p_value=0.0123, variable="overall_sat")
+    base.update(kw)
+    return F.Finding(kind=kind, claim=claim, **base)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_kind_has_a_sentence_with_record_numbers_only(lang):
+    book = load_codebook(synth.generate(seed=1, n_customers=100, n_waves=4).codebook)
+    records = [
+        _record("kpi_change", "decrease", direction=-1, estimate=-3.21, ci_lower=-5.5, ci_upper=-0.9, unit="nps_points",
+                variable="recommend", details={"value": -23.9, "previous_wave": 2024}),
+        _record("top_driver", "largest", subject="product_quality", estimate=0.31, ci_lower=0.25, ci_upper=0.36,
+                unit="share", details={"next": "price_value", "next_share": 0.12, "tied": []}),
+        _record("priority_driver", "improve", subject="price_value", estimate=0.17, ci_lower=0.15, ci_upper=0.19,
+                unit="share", direction=-1, details={"performance": 3.21, "performance_cut": 3.52}),
+        _record("model_fit", "explains_little", estimate=0.043, ci_lower=None, ci_upper=None, unit="r2"),
+        _record("horizon", "lasts", subject="overall_sat", variable="repurchase", estimate=3, ci_lower=2, ci_upper=4,
+                unit="years"),
+        _record("hazard_run", "rises_with_run", estimate=18.2, ci_lower=5.6, ci_upper=58.7, unit="odds_ratio",
+                details={"rate_none": 0.033, "rate_longest": 0.571, "longest_run": "4+"}),
+        _record("alert_lift", "predicts_churn", subject="low_sat", estimate=3.12, ci_lower=2.93, ci_upper=3.32,
+                details={"precision": 0.18, "false_alarm_share": 0.82, "volume": 259}),
+        _record("alert_concentration", "concentrated", subject="3", subject_type="segment", estimate=4.11,
+                ci_lower=3.25, ci_upper=5.19, details={"by": "branch", "level": 3, "rule": "low_sat", "alerts": 92,
+                                                       "alerts_total": 259, "alert_share": 92 / 259,
+                                                       "sample_share": 0.12}),
+        _record("transfer_penalty", "costs", direction=-1, estimate=-0.103, ci_lower=-0.106, ci_upper=-0.1,
+                unit="relative_change", variable="repurchase"),
+        _record("employee_link", "linked", estimate=0.54, ci_lower=0.38, ci_upper=0.67, unit="correlation"),
+        _record("programme", "lifts", estimate=0.38, ci_lower=0.29, ci_upper=0.47, unit="scale_points"),
+    ]
+    assert {r.kind for r in records} | {"segment_gap"} == set(F.KINDS)
+    for f in records:
+        s = cx.tables.say_finding(f, lang=lang, codebook=book)
+        _check_numbers(s, f, [])
+        if f.direction < 0 and f.kind != "priority_driver":
+            assert "−" in s  # negative effects are stated as negative
