@@ -41,7 +41,7 @@ _PHONES = (
     # international: +CC or 00CC (optionally in parentheses), then 2-6 groups spaced or dashed (not
     # dotted: "+11.53 0.034" is a table row); 8+ digits in all
     re.compile(
-        rf"(?<![\w+])(?=(?:[^\d\n]{{0,3}}\d){{8}})"  # 8+ digits ahead: not a signed number (+11.53)
+        r"(?<![\w+])(?=(?:[^\d\n]{0,3}\d){8})"  # 8+ digits ahead: not a signed number (+11.53)
         r"(?:\(?\+\d{1,3}\)?|\b00\d{1,3})[\s\-]?(?:\(?\d{1,5}\)?[\s\-]?){1,5}\d{2,}(?![\d.,])"
     ),
     # Chinese mobile: 1[3-9]x xxxx xxxx, groups spaced, dashed or dotted
