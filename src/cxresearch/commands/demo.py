@@ -77,6 +77,6 @@ def _describe(report) -> list[str]:
 def _describe_outputs(result) -> list[str]:
     if isinstance(result, dict):
         return [f"{k:<10} {v}" for k, v in result.items()]
-    fields = ("html", "pdf", "tables", "manifest", "directory")
+    fields = ("html", "pdf", "tables", "tabs", "manifest", "directory")
     lines = [f"{f:<10} {getattr(result, f)}" for f in fields if getattr(result, f, None)]
     return lines or [str(result)]

@@ -2,7 +2,8 @@
 
 ``run_report(params_path)`` is the single-report entry point (``cxresearch run``);
 ``run_batch(paths, workers=N)`` runs many (``cxresearch batch``); ``open_study(params_file)`` is what
-a study notebook calls first. Heavy imports (papermill, nbconvert, playwright) happen on use.
+a study notebook calls first; ``build_tabs`` / ``write_tabs`` make banner tables
+(:mod:`cxresearch.report.tabs`). Heavy imports (papermill, nbconvert, playwright) happen on use.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ __all__ = [
     "ParamsError",
     "ReportError",
     "ReportResult",
+    "build_tabs",
     "load_params",
     "open_study",
     "run_batch",
     "run_report",
+    "write_tabs",
 ]
 
 _LAZY = {
@@ -31,6 +34,8 @@ _LAZY = {
     "open_study": "cxresearch.report.context",
     "run_batch": "cxresearch.report.batch",
     "BatchResult": "cxresearch.report.batch",
+    "build_tabs": "cxresearch.report.tabs",
+    "write_tabs": "cxresearch.report.tabs",
 }
 
 

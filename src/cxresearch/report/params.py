@@ -52,6 +52,7 @@ __all__ = [
     "Params",
     "Programme",
     "ParamsError",
+    "Tabs",
     "Thresholds",
     "Variables",
     "load_params",
@@ -78,8 +79,8 @@ NOTEBOOKS = (
 #: Notebooks executed after all the others, whatever their place in the report.
 EXECUTE_LAST = ("00_summary",)
 
-#: Output formats a report can produce.
-FORMATS = ("html", "pdf", "xlsx")
+#: Output formats a report can produce (``tabs``: banner tables, ``tabs.<lang>.xlsx``).
+FORMATS = ("html", "pdf", "xlsx", "tabs")
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -190,7 +191,7 @@ class Programme(_Model):
 class Output(_Model):
     """What to write and where."""
 
-    formats: list[Literal["html", "pdf", "xlsx"]] = Field(default_factory=lambda: list(FORMATS))
+    formats: list[Literal["html", "pdf", "xlsx", "tabs"]] = Field(default_factory=lambda: ["html", "pdf", "xlsx"])
     dir: Path | None = None
     toc_page_numbers: bool = True  # print the PDF twice so its contents list page numbers
 
@@ -200,6 +201,23 @@ class Output(_Model):
         if not value:
             raise ValueError(f"list at least one of {', '.join(FORMATS)}")
         return list(dict.fromkeys(value))
+
+
+class Tabs(_Model):
+    """Banner tables (``output.formats: [..., tabs]``; see :mod:`cxresearch.report.tabs`)."""
+
+    banners: list[str] | None = None  # banner variables; None = variables.by; [] = Total only
+    questions: list[str] | None = None  # variables / multi-response sets to tabulate; None = all
+    alpha: tuple[float, float] = (0.01, 0.05)  # (strict: UPPER CASE letters, loose: lower case)
+    correction: Literal["holm", "bonferroni", "bh", "none"] = "holm"
+
+    @field_validator("alpha")
+    @classmethod
+    def _alpha(cls, value):
+        strict, loose = value
+        if not 0 < strict < loose < 1:
+            raise ValueError(f"alpha must be [strict, loose] with 0 < strict < loose < 1; got {list(value)}")
+        return value
 
 
 class Branding(_Model):
@@ -247,6 +265,7 @@ class Params(_Model):
     alerts: list[dict[str, Any]] | None = None  # early-warning rules (cx.alerts.AlertRule fields)
     owners: dict[str, str] | None = None  # priorities' owner per driver, dimension, "<segment var>:<code>"
     output: Output = Field(default_factory=Output)
+    tabs: Tabs = Field(default_factory=Tabs)
     branding: Branding = Field(default_factory=Branding)
     notebooks: list[str] = Field(default_factory=lambda: list(NOTEBOOKS))
     notebook_dir: Path | None = None

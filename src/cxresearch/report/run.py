@@ -6,6 +6,7 @@ Output folder ``<out_root>/<client>/<period>/``::
     report.pdf        A4, cover, contents, page numbers (system Chromium)
     tables.xlsx       every report table, one sheet each, numbers as numbers
     findings.json     every finding the chapters recorded (cx.findings records, ranked)
+    tabs.<lang>.xlsx  banner tables (``tabs`` format; cxresearch.report.tabs)
     notebooks/        the executed notebooks (kept, with the traceback, when a notebook fails)
     manifest.json     input sha256s, parameters, package versions, git commit, timings
 
@@ -32,7 +33,7 @@ from typing import Any
 
 from cxresearch.errors import CXError
 from cxresearch.report.context import FINDINGS_ENV
-from cxresearch.report.params import EXECUTE_LAST, Params, ParamsError, load_params
+from cxresearch.report.params import EXECUTE_LAST, FORMATS, Params, ParamsError, load_params
 
 __all__ = ["NotebookFailed", "ReportError", "ReportResult", "check_inputs", "run_report"]
 
@@ -80,11 +81,12 @@ class ReportResult:
     warnings: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     findings: Path | None = None
+    tabs: Path | None = None
 
     def as_dict(self) -> dict[str, str]:
         """Output paths as strings (for printing)."""
         out = {"directory": str(self.directory)}
-        for key in ("html", "pdf", "tables", "findings", "manifest"):
+        for key in ("html", "pdf", "tables", "findings", "tabs", "manifest"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = str(value)
@@ -221,6 +223,12 @@ def check_inputs(params: Params) -> Any:
             checks.append((f"variables.{key}[{i}]", name))
     for name in (v.raking or {}):
         checks.append((f"variables.raking.{name}", name))
+    for i, name in enumerate(params.tabs.banners or []):
+        checks.append((f"tabs.banners[{i}]", name))
+    sets = {mr.name for mr in book.multi_response}
+    for i, name in enumerate(params.tabs.questions or []):
+        if name not in sets:
+            checks.append((f"tabs.questions[{i}]", name))
     bad = [(k, n) for k, n in checks if n is not None and n not in names]
     if v.outcome in names:
         scale = book.get(v.outcome).scale
@@ -451,7 +459,7 @@ def run_report(
     out_root : str or Path, optional
         Root of the reports tree; the report goes to ``<out_root>/<client>/<period>/``. Default:
         the params' ``output.dir``, else ``reports/`` in the current folder.
-    formats : list of {'html', 'pdf', 'xlsx'}, optional
+    formats : list of {'html', 'pdf', 'xlsx', 'tabs'}, optional
         Override the params' ``output.formats``.
     lang : {'zh', 'en'}, optional
         Override the params' language.
@@ -469,7 +477,7 @@ def run_report(
     -------
     ReportResult
         Output paths and timings (seconds: ``validate``, ``execute``, ``kernel``, ``cells``,
-        ``html``, ``pdf``, ``xlsx``, ``total``).
+        ``html``, ``pdf``, ``xlsx``, ``tabs``, ``total``).
 
     Raises
     ------
@@ -489,9 +497,9 @@ def run_report(
             raise ParamsError(f"{params_path}: language override must be 'zh' or 'en'; got {lang!r}")
         params = params.model_copy(update={"language": lang})
     if formats is not None:
-        bad = [f for f in formats if f not in ("html", "pdf", "xlsx")]
+        bad = [f for f in formats if f not in FORMATS]
         if bad or not formats:
-            raise ParamsError(f"formats must be chosen from 'html', 'pdf', 'xlsx'; got {formats!r}")
+            raise ParamsError(f"formats must be chosen from {', '.join(map(repr, FORMATS))}; got {formats!r}")
         params = params.model_copy(update={"output": params.output.model_copy(update={"formats": list(formats)})})
     book = check_inputs(params)
     if "pdf" in params.output.formats:
@@ -563,7 +571,7 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
 
     try:
         combined = render.combine(executed, lang=params.language)
-        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "findings": None}
+        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "findings": None, "tabs": None}
         html = None
         if {"html", "pdf"} & set(params.output.formats):
             t0 = time.perf_counter()
@@ -582,6 +590,13 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         outputs["findings"] = out_dir / "findings.json"
         _atomic_write(outputs["findings"], _findings_json(findings_file))
         findings_file.unlink(missing_ok=True)
+        if "tabs" in params.output.formats:  # banner tables, from the store (cxresearch.report.tabs)
+            from cxresearch.report import tabs as banner
+
+            t0 = time.perf_counter()
+            book = banner.report_tabs(params, store=store_file or params.data.store)
+            outputs["tabs"] = banner.write_tabs(book, out_dir / banner.tabs_filename(params.language))
+            timings["tabs"] = time.perf_counter() - t0
         if "pdf" in params.output.formats:
             outputs["pdf"] = out_dir / "report.pdf"
             _atomic_write(outputs["pdf"], pdf)
@@ -606,7 +621,7 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
     inputs += [{"role": "notebook", "path": str(p)} for p in params.notebook_paths()]
     for item in inputs:
         item["sha256"] = _sha256(Path(item["path"]))
-    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["findings"]) if p is not None]
+    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["findings"], outputs["tabs"]) if p is not None]
     files += executed
     manifest = {
         "status": "ok",
@@ -640,4 +655,5 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         warnings=tuple(combined.warnings),
         skipped=tuple(skipped),
         findings=outputs["findings"],
+        tabs=outputs["tabs"],
     )
