@@ -19,7 +19,7 @@ def register(sub) -> None:
                    help="run on an existing Dask distributed scheduler, e.g. tcp://host:8786")
     p.add_argument("--out", default=None, metavar="DIR", help="reports root for every report")
     p.add_argument("--lang", choices=("zh", "en"), default=None, help="override every report's language")
-    p.add_argument("--formats", default=None, metavar="LIST", help="comma-separated subset of html,pdf,xlsx,tabs")
+    p.add_argument("--formats", default=None, metavar="LIST", help="comma-separated subset of html,pdf,xlsx,tabs,pptx")
     p.set_defaults(func=run)
 
 

@@ -7,6 +7,7 @@ Output folder ``<out_root>/<client>/<period>/``::
     tables.xlsx       every report table, one sheet each, numbers as numbers
     findings.json     every finding the chapters recorded (cx.findings records, ranked)
     tabs.<lang>.xlsx  banner tables (``tabs`` format; cxresearch.report.tabs)
+    report.<lang>.pptx  the deck (``pptx`` format; cxresearch.report.deck), from findings.json and the tables
     notebooks/        the executed notebooks (kept, with the traceback, when a notebook fails)
     manifest.json     input sha256s, parameters, package versions, git commit, timings
 
@@ -40,7 +41,7 @@ __all__ = ["NotebookFailed", "ReportError", "ReportResult", "check_inputs", "run
 _PACKAGES = (
     "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "lifelines", "duckdb",
     "pyarrow", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel",
-    "playwright", "openpyxl", "pydantic",
+    "playwright", "openpyxl", "pydantic", "python-pptx",
 )
 
 
@@ -82,11 +83,12 @@ class ReportResult:
     skipped: tuple[str, ...] = ()
     findings: Path | None = None
     tabs: Path | None = None
+    pptx: Path | None = None
 
     def as_dict(self) -> dict[str, str]:
         """Output paths as strings (for printing)."""
         out = {"directory": str(self.directory)}
-        for key in ("html", "pdf", "tables", "findings", "tabs", "manifest"):
+        for key in ("html", "pdf", "tables", "findings", "tabs", "pptx", "manifest"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = str(value)
@@ -459,7 +461,7 @@ def run_report(
     out_root : str or Path, optional
         Root of the reports tree; the report goes to ``<out_root>/<client>/<period>/``. Default:
         the params' ``output.dir``, else ``reports/`` in the current folder.
-    formats : list of {'html', 'pdf', 'xlsx', 'tabs'}, optional
+    formats : list of {'html', 'pdf', 'xlsx', 'tabs', 'pptx'}, optional
         Override the params' ``output.formats``.
     lang : {'zh', 'en'}, optional
         Override the params' language.
@@ -477,7 +479,7 @@ def run_report(
     -------
     ReportResult
         Output paths and timings (seconds: ``validate``, ``execute``, ``kernel``, ``cells``,
-        ``html``, ``pdf``, ``xlsx``, ``tabs``, ``total``).
+        ``html``, ``pdf``, ``xlsx``, ``tabs``, ``pptx``, ``total``).
 
     Raises
     ------
@@ -526,7 +528,7 @@ def run_report(
         params, skipped = plan_notebooks(params, Path(store_file) if store_file else params.data.store)
         nb_dir.mkdir(parents=True, exist_ok=True)
         result = _run(params, params_path, out_dir, nb_dir, store_file, timings, t_start, timeout,
-                      skipped=skipped)
+                      skipped=skipped, codebook=book)
         return result
     finally:
         if work is not None:
@@ -542,7 +544,7 @@ def _findings_json(path: Path) -> str:
 
 def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: str | None,
          timings: dict[str, float], t_start: float, timeout: int | None, *,
-         skipped: list[str]) -> ReportResult:
+         skipped: list[str], codebook=None) -> ReportResult:
     from cxresearch.report import render
     from cxresearch.report.kernel import ensure_kernel
 
@@ -571,7 +573,8 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
 
     try:
         combined = render.combine(executed, lang=params.language)
-        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "findings": None, "tabs": None}
+        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "findings": None, "tabs": None,
+                                           "pptx": None}
         html = None
         if {"html", "pdf"} & set(params.output.formats):
             t0 = time.perf_counter()
@@ -597,6 +600,15 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
             book = banner.report_tabs(params, store=store_file or params.data.store)
             outputs["tabs"] = banner.write_tabs(book, out_dir / banner.tabs_filename(params.language))
             timings["tabs"] = time.perf_counter() - t0
+        if "pptx" in params.output.formats:  # the deck: the same findings records and tables as the report
+            from cxresearch import findings as fnd
+            from cxresearch.report import deck
+
+            t0 = time.perf_counter()
+            slides = deck.build_deck(combined.tables, fnd.from_json(outputs["findings"].read_text(encoding="utf-8")),
+                                     params=params, codebook=codebook, toc=combined.toc)
+            outputs["pptx"] = deck.write_deck(slides, out_dir / deck.deck_filename(params.language))
+            timings["pptx"] = time.perf_counter() - t0
         if "pdf" in params.output.formats:
             outputs["pdf"] = out_dir / "report.pdf"
             _atomic_write(outputs["pdf"], pdf)
@@ -621,7 +633,8 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
     inputs += [{"role": "notebook", "path": str(p)} for p in params.notebook_paths()]
     for item in inputs:
         item["sha256"] = _sha256(Path(item["path"]))
-    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["findings"], outputs["tabs"]) if p is not None]
+    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["findings"], outputs["tabs"],
+                                outputs["pptx"]) if p is not None]
     files += executed
     manifest = {
         "status": "ok",
@@ -656,4 +669,5 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         skipped=tuple(skipped),
         findings=outputs["findings"],
         tabs=outputs["tabs"],
+        pptx=outputs["pptx"],
     )
