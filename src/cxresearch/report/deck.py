@@ -542,7 +542,8 @@ def _dashboard_slides(deck: _Deck, by_name: Mapping[str, Mapping], findings: lis
 
     words = _WORDS[deck.lang]
     dash = by_name.get("kpi_dashboard")
-    trend = next((t for n, t in by_name.items() if n and n.endswith("_trend") and t.get("rows")), None)
+    trend = next((t for n, t in by_name.items() if n and n.endswith("_trend")
+                  and sum(v is not None for v in chart_values(t, CHARTS["_trend"])[1]) >= 2), None)  # a trend: 2+ waves
     if (dash and dash.get("rows")) or trend:
         slide = deck.new_slide(words["dashboard"])
         left, top, width, height = deck.body_box(slide)
