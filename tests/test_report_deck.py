@@ -77,7 +77,7 @@ class _Measure:
 
     def lines(self, text: str, width: float, size: float, bold: bool = False) -> int:
         """Greedy wrap: break at spaces, and before any CJK character."""
-        words = re.findall(r"%s|[^\s%s]+\s*|\s+" % (_CJK.pattern, _CJK.pattern[1:-1]), text)
+        words = re.findall(rf"{_CJK.pattern}|[^\s{_CJK.pattern[1:-1]}]+\s*|\s+", text)
         n, cur = 1, ""
         for w in words:
             if self.width((cur + w).rstrip(), size, bold) <= width or not cur.strip():

@@ -247,8 +247,11 @@ class _Deck:
             ph.width, ph.height = self.width - 2 * self.margin, int(0.95 * EMU_PER_IN)
         from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 
-        self.fill_text(ph, [title], max_size=24, min_size=12, bold=True, colour=self.style.primary,
-                       align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.MIDDLE)
+        text, keep = title, len(title)
+        while self.fill_text(ph, [text], max_size=24, min_size=11, bold=True, colour=self.style.primary,
+                             align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.MIDDLE) is None and keep > 1:
+            keep = max(1, int(keep * 0.9))  # a headline longer than its box: cut, marked with an ellipsis
+            text = title[:keep].rstrip() + "…"
         self._drop_empty_placeholders(slide)
         self._footer(slide)
         return slide
@@ -326,7 +329,7 @@ def build_deck(tables: Sequence[Mapping], findings: Iterable, *, params, codeboo
         Chapters that ran (``render.combine(...).toc``: ``title``), listed in the appendix.
     """
     from pptx import Presentation
-    from pptx.util import Emu, Inches
+    from pptx.util import Inches
 
     lang = params.language
     words = _WORDS[lang]
@@ -359,7 +362,6 @@ def build_deck(tables: Sequence[Mapping], findings: Iterable, *, params, codeboo
     if by_name.get("priorities") and by_name["priorities"]["rows"]:
         _table_slides(deck, words["priorities"], by_name["priorities"])
     _appendix_slides(deck, by_name, findings, toc)
-    del Emu
     return prs
 
 
@@ -433,17 +435,14 @@ def _message_paragraphs(payload: Mapping | None, lang: str) -> list[str]:
     words = _WORDS[lang]
     if not payload or not payload.get("rows"):
         return []
-    cols = payload["columns"]
     out = []
     for row in payload["rows"]:
-        rec = dict(zip(cols, row, strict=False))
         message = _plain(row[1])
         strength = row[6] if len(row) > 6 else ""
         test = row[7] if len(row) > 7 else ""
         sep = "：" if lang == "zh" else ": "
         tail = f"{words['evidence']}{sep}{strength}" + (f" · {words['test']}{sep}{test}" if test else "")
         out.append((f"{row[0]}. {message}", tail))
-        del rec
     return out
 
 
@@ -538,8 +537,6 @@ def _write_messages(deck: _Deck, box, chunk) -> None:
 
 def _dashboard_slides(deck: _Deck, by_name: Mapping[str, Mapping], findings: list, codebook) -> None:
     """KPI table + first trend line chart; segment scorecard with significance colours."""
-    from pptx.util import Emu
-
     words = _WORDS[deck.lang]
     dash = by_name.get("kpi_dashboard")
     trend = next((t for n, t in by_name.items() if n and n.endswith("_trend")
@@ -569,7 +566,6 @@ def _dashboard_slides(deck: _Deck, by_name: Mapping[str, Mapping], findings: lis
                    height - note_h, title=card["columns"][1])
         deck.note(slide, " ".join(card.get("notes") or []), top + max(used, height - note_h) + int(0.05 * EMU_PER_IN),
                   note_h - int(0.05 * EMU_PER_IN))
-        del Emu
 
 
 def _scorecard_marks(card: Mapping, findings: list, lang: str, codebook) -> dict[tuple[int, int], int]:
@@ -771,7 +767,7 @@ def _add_chart(deck: _Deck, slide, payload: Mapping, spec: ChartSpec, left: int,
                *, title: str | None = None):
     """A native chart of one column of ``payload`` (data embedded in the chart's workbook)."""
     from pptx.chart.data import CategoryChartData
-    from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION
     from pptx.util import Emu, Pt
 
     cats, vals = chart_values(payload, spec)
@@ -790,8 +786,6 @@ def _add_chart(deck: _Deck, slide, payload: Mapping, spec: ChartSpec, left: int,
     chart = frame.chart
     deck.font(chart.font, size=11)
     chart.has_legend = False
-    if spec.kind == "line":
-        chart.has_legend = False
     chart.has_title = bool(title)
     if title:
         chart.chart_title.text_frame.text = title
@@ -825,5 +819,4 @@ def _add_chart(deck: _Deck, slide, payload: Mapping, spec: ChartSpec, left: int,
     chart.value_axis.tick_labels.number_format_is_linked = False
     deck.font(chart.value_axis.tick_labels.font, size=10)
     deck.font(chart.category_axis.tick_labels.font, size=10)
-    del XL_LEGEND_POSITION
     return frame
