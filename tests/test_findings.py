@@ -341,3 +341,11 @@ def test_no_loyalty_effect_no_horizon_claim():
     assert (found == []) == (hz.primary.h == 0)
     if hz.primary.h == 0:
         assert "no horizon is claimed" in str(cx.tables.say_horizon(hz, lang="en"))
+
+
+def test_nothing_found_nothing_prioritised():
+    table = F.priorities([])
+    assert table.empty and list(table.columns)[0] == "priority"
+    shown = cx.tables.priorities_table(table, lang="en")
+    assert shown.data.empty and "no priority is set" in shown.notes[0]
+    assert cx.tables.key_messages([], lang="zh").sentences == ()

@@ -182,6 +182,23 @@ def test_report_opens_with_the_summary_and_writes_findings(zh_report):
         assert sheet in sheets, sheet
     manifest = json.loads(zh_report.manifest.read_text(encoding="utf-8"))
     assert "findings.json" in [o["path"] for o in manifest["outputs"]]
+    # every number in every finding's sentence (both languages) is one of its records' numbers
+    from cxresearch import findings as fnd
+    from cxresearch.tables import finding_numbers, say_finding
+
+    found = fnd.from_json((zh_report.directory / "findings.json").read_text(encoding="utf-8"))
+    number = re.compile(r"[−+-]?\d[\d,]*(?:\.\d+)?")
+    for f in found:
+        allowed = set()
+        for g in found if f.kind == "segment_gap" else [f]:
+            for v in [*finding_numbers(g), 100 * (1 - g.alpha)]:
+                allowed |= {abs(v), 100 * abs(v), 100 * abs(1 - v)}
+        for lang in ("zh", "en"):
+            sentence = say_finding(f, lang=lang, related=found).replace("p < 0.001", "")
+            for tok in number.findall(sentence):
+                t = tok.replace("−", "").replace("-", "").replace("+", "").replace(",", "")
+                tol = 0.5 * 10 ** -(len(t.split(".")[1]) if "." in t else 0) + 1e-9
+                assert any(abs(float(t) - a) <= tol for a in allowed), (tok, sentence)
 
 
 # -- English, HTML only, the other client -----------------------------------------------------

@@ -50,7 +50,7 @@ cx.tables.key_messages(study.findings(), headline=study.kpis[0][0], **study.fmt)
 cx.tables.kpi_dashboard(trends, wave=study.wave, alpha=study.thresholds.alpha, **study.fmt)
 
 # %%
-cx.viz.charts.trend(trends[0][2], ylabel=study.label(trends[0][0]) if trends[0][1] != "nps" else "NPS", alpha=study.thresholds.alpha, lang=study.lang);
+cx.viz.charts.trend(trends[0][2], ylabel=cx.tables.kpi_label(trends[0][0], **study.fmt), alpha=study.thresholds.alpha, lang=study.lang);
 
 # %%
 cx.tables.scorecard_table(card, **study.fmt)

@@ -172,8 +172,8 @@ def scorecard(
     """
     parts, totals = [], []
     for score, kpi in kpis:
-        if score is None:
-            continue
+        if score is None or score not in data.columns or not pd.to_numeric(data[score], errors="coerce").notna().any():
+            continue  # a KPI this wave did not measure has no scorecard column
         part = exceptions(data, score=score, by=by, kpi=kpi, weights=weights, alpha=alpha, correction=correction,
                           min_base=min_base, anonymity_min=anonymity_min)
         if part.empty:
@@ -244,8 +244,8 @@ def kpi_trends(data: pd.DataFrame, *, kpis: Sequence[tuple[str, str]], weights: 
     """``[(score, kpi, cx.survey.trend frame), …]`` for the headline KPIs (``kpi``: ``'nps'`` or ``'mean'``)."""
     out = []
     for score, kpi in kpis:
-        if score is None:
-            continue
+        if score is None or score not in data.columns or not pd.to_numeric(data[score], errors="coerce").notna().any():
+            continue  # not measured: no trend
         if kpi not in KPI_KINDS:
             raise CXValueError(f"kpi must be one of {', '.join(map(repr, KPI_KINDS))}; got {kpi!r}")
         out.append((score, kpi, survey.trend(data, score=score, statistic=kpi, weights=weights, alpha=alpha,

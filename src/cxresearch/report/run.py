@@ -88,7 +88,7 @@ class ReportResult:
     def as_dict(self) -> dict[str, str]:
         """Output paths as strings (for printing)."""
         out = {"directory": str(self.directory)}
-        for key in ("html", "pdf", "tables", "findings", "tabs", "pptx", "manifest"):
+        for key in ("html", "pdf", "tables", "tabs", "findings", "pptx", "manifest"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = str(value)
@@ -531,6 +531,7 @@ def run_report(
                       skipped=skipped, codebook=book)
         return result
     finally:
+        (nb_dir / ".findings.jsonl").unlink(missing_ok=True)  # the chapters' findings, collected during the run
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -573,8 +574,8 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
 
     try:
         combined = render.combine(executed, lang=params.language)
-        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "findings": None, "tabs": None,
-                                           "pptx": None}
+        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "tabs": None,
+                                           "findings": None, "pptx": None}
         html = None
         if {"html", "pdf"} & set(params.output.formats):
             t0 = time.perf_counter()
@@ -590,9 +591,6 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
             outputs["tables"] = out_dir / "tables.xlsx"
             _atomic_path(outputs["tables"], lambda p: render.write_xlsx(combined.tables, p, lang=params.language))
             timings["xlsx"] = time.perf_counter() - t0
-        outputs["findings"] = out_dir / "findings.json"
-        _atomic_write(outputs["findings"], _findings_json(findings_file))
-        findings_file.unlink(missing_ok=True)
         if "tabs" in params.output.formats:  # banner tables, from the store (cxresearch.report.tabs)
             from cxresearch.report import tabs as banner
 
@@ -600,6 +598,9 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
             book = banner.report_tabs(params, store=store_file or params.data.store)
             outputs["tabs"] = banner.write_tabs(book, out_dir / banner.tabs_filename(params.language))
             timings["tabs"] = time.perf_counter() - t0
+        outputs["findings"] = out_dir / "findings.json"
+        _atomic_write(outputs["findings"], _findings_json(findings_file))
+        findings_file.unlink(missing_ok=True)
         if "pptx" in params.output.formats:  # the deck: the same findings records and tables as the report
             from cxresearch import findings as fnd
             from cxresearch.report import deck
@@ -630,11 +631,13 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         inputs.append({"role": "codebook", "path": str(params.data.codebook)})
     if params.branding.logo is not None:
         inputs.append({"role": "logo", "path": str(params.branding.logo)})
+    if params.branding.pptx_template is not None and "pptx" in params.output.formats:
+        inputs.append({"role": "pptx_template", "path": str(params.branding.pptx_template)})
     inputs += [{"role": "notebook", "path": str(p)} for p in params.notebook_paths()]
     for item in inputs:
         item["sha256"] = _sha256(Path(item["path"]))
-    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["findings"], outputs["tabs"],
-                                outputs["pptx"]) if p is not None]
+    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["tabs"], outputs["findings"],
+                         outputs["pptx"]) if p is not None]
     files += executed
     manifest = {
         "status": "ok",
@@ -667,7 +670,7 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         timings=timings,
         warnings=tuple(combined.warnings),
         skipped=tuple(skipped),
-        findings=outputs["findings"],
         tabs=outputs["tabs"],
         pptx=outputs["pptx"],
+        findings=outputs["findings"],
     )

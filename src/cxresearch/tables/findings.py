@@ -35,7 +35,7 @@ from cxresearch.tables._core import (
     word,
 )
 
-__all__ = ["say_finding", "finding_numbers", "key_messages", "kpi_dashboard", "scorecard_table",
+__all__ = ["say_finding", "finding_numbers", "kpi_label", "key_messages", "kpi_dashboard", "scorecard_table",
            "priorities_table", "so_what", "Messages"]
 
 _RULES = {"low_sat": ("满意度很低", "very low satisfaction"), "sat_drop": ("满意度大幅下降", "a sharp drop in satisfaction"),
@@ -100,6 +100,12 @@ def _kpi(name: str | None, lang: str, codebook) -> str:
     return label
 
 
+def kpi_label(name: str, *, lang: str, codebook=None, min_base: int | None = None) -> str:
+    """A KPI's name in the report language (``NPS`` for an NPS item, else its codebook label)."""
+    _check_lang(lang)
+    return _kpi(name, lang, codebook)
+
+
 def _kpi_in(name: str | None, lang: str, codebook) -> str:
     """A KPI label inside an English sentence (lower case; NPS stays)."""
     label = _kpi(name, lang, codebook)
@@ -109,7 +115,14 @@ def _kpi_in(name: str | None, lang: str, codebook) -> str:
 def finding_numbers(f: Finding) -> list[float]:
     """The record's numbers a sentence about it may show (for checks that sentences use them)."""
     vals = [f.estimate, f.ci_lower, f.ci_upper, f.p_value, f.p_adj, f.n]
-    vals += [v for v in f.details.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    for v in f.details.values():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            vals.append(v)
+        elif isinstance(v, str):  # e.g. the open run-length class "4+"
+            try:
+                vals.append(float(v.rstrip("+")))
+            except ValueError:
+                pass
     return [float(v) for v in vals if v is not None]
 
 
@@ -366,7 +379,7 @@ def kpi_dashboard(trends: Sequence[tuple[str, str, pd.DataFrame]], *, wave: int,
         prev = trend[(trend["wave"] < wave) & trend["estimate"].notna()]
         p = r.get("change_p_value")
         sig = not _missing(p) and float(p) < alpha and not _missing(r.get("change"))
-        mark = ("▲" if r["change"] > 0 else "▼") if sig else "="
+        mark = ("▲" if r["change"] > 0 else "▼") if sig else ("=" if not _missing(r.get("change")) else "–")
         rows.append({"kpi": _kpi(score, lang, codebook), "estimate": r["estimate"], "ci_lower": r["ci_lower"],
                      "ci_upper": r["ci_upper"], "previous": prev["estimate"].iloc[-1] if len(prev) else np.nan,
                      "change": r.get("change"), "p": p, "marker": mark, "n": r["n"],
@@ -377,8 +390,9 @@ def kpi_dashboard(trends: Sequence[tuple[str, str, pd.DataFrame]], *, wave: int,
               "ci_upper": word("ci_upper", lang), "previous": "上期" if zh else "Previous wave",
               "change": "变化" if zh else "Change", "p": word("p_value", lang), "marker": "显著变化" if zh else "Significant",
               "n": word("n", lang)}
-    notes = [f"▲/▼：与上期相比显著上升/下降（α = {alpha:g}）；=：变化不显著。" if zh else
-             f"▲/▼: significantly up/down on the previous wave (α = {alpha:g}); =: no significant change."]
+    notes = [f"▲/▼：与上期相比显著上升/下降（α = {alpha:g}）；=：变化不显著；–：无上期数据。" if zh else
+             f"▲/▼: significantly up/down on the previous wave (α = {alpha:g}); =: no significant change; "
+             "–: no previous wave."]
     return table(frame, title="核心指标一览" if zh else "Headline KPIs", name=name,
                  columns=["kpi", "estimate", "ci_lower", "ci_upper", "previous", "change", "p", "marker", "n"],
                  labels=labels, formats={"kpi": "text", "estimate": "num2", "ci_lower": "num2", "ci_upper": "num2",
@@ -445,7 +459,7 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
             effect = (f"占{_kpi(r.variable, lang, codebook)}可解释部分 {_num(r.estimate, 'share')}" if zh else
                       f"{_num(r.estimate, 'share')} of what moves {_kpi(r.variable, lang, codebook).lower()}")
         elif r.action == "close_gap":
-            what = f"{act}：{_kpi(r.variable, lang, codebook)}" if zh else f"{act} on {_kpi(r.variable, lang, codebook)}"
+            what = f"{act}：{_kpi(r.variable, lang, codebook)}" if zh else f"{act} on {_kpi_in(r.variable, lang, codebook)}"
             effect = (f"与总体差 {_num(r.estimate, r.unit, signed=True)}" if zh else
                       f"gap to Total {_num(r.estimate, r.unit, signed=True)}")
         elif r.action == "follow_up_alerts":
@@ -474,6 +488,9 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
     notes = [("排序依据：效应大小 × 证据强度。“在哪里”列出显著低于总体的群体；效果持续期来自持续效应分析。" if zh else
               "Ranked by size of effect × strength of evidence. 'Where' lists the segments significantly below "
               "Total; 'Pays for' is the persistence horizon.")]
+    if data.empty:
+        notes = ["本期没有通过统计检验、可据以确定优先事项的发现。" if zh else
+                 "No finding in this period passed its test, so no priority is set from the data."]
     return table(data, title="优先事项与行动" if zh else "Priorities and actions", name=name,
                  labels=labels, formats={c: ("int" if c == "priority" else "text") for c in data.columns}, notes=notes)
 
