@@ -77,7 +77,14 @@ class _Measure:
 
     def lines(self, text: str, width: float, size: float, bold: bool = False) -> int:
         """Greedy wrap: break at spaces, and before any CJK character."""
-        words = re.findall(rf"{_CJK.pattern}|[^\s{_CJK.pattern[1:-1]}]+\s*|\s+", text)
+        pieces = re.findall(rf"{_CJK.pattern}|[^\s{_CJK.pattern[1:-1]}]+\s*|\s+", text)
+        words: list[str] = []
+        for piece in pieces:  # kinsoku: closing marks stay with what precedes, opening with what follows
+            if words and not piece.isspace() and (piece[0] in "，。、；：！？）」』】》〉”’%,.;:!?)]}"
+                                                  or words[-1].rstrip()[-1:] in "（「『【《〈“‘([{"):
+                words[-1] += piece
+            else:
+                words.append(piece)
         n, cur = 1, ""
         for w in words:
             if self.width((cur + w).rstrip(), size, bold) <= width or not cur.strip():
@@ -123,6 +130,14 @@ def _overflows(prs, measure: _Measure) -> list[str]:
     bad = []
     W, H = prs.slide_width, prs.slide_height
     for i, slide in enumerate(prs.slides):
+        boxes = []
+        for shape in slide.shapes:
+            h = sum(r.height for r in shape.table.rows) if shape.has_table else shape.height
+            boxes.append((shape.name, shape.left, shape.top, shape.left + shape.width, shape.top + h))
+        for a, (na, l1, t1, r1, b1) in enumerate(boxes):  # no shape covers another
+            for nb, l2, t2, r2, b2 in boxes[a + 1:]:
+                if min(r1, r2) - max(l1, l2) > 1 and min(b1, b2) - max(t1, t2) > 1:
+                    bad.append(f"slide {i + 1}: {na} overlaps {nb}")
         for shape in slide.shapes:
             where = f"slide {i + 1} {shape.name}"
             if shape.left < 0 or shape.top < 0 or shape.left + shape.width > W + 1 or shape.top + shape.height > H + 1:

@@ -28,6 +28,9 @@ _CJK = re.compile(r"[\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF\u3400-\u4DBF\u4E00-
 _TOKEN = re.compile(r"[\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF"
                     r"\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]|[^\s\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF"
                     r"\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]+\s*|\s+")
+# line-breaking rules (kinsoku): no line starts with a closing mark, none ends with an opening one
+_NO_START = set("，。、；：！？）」』】》〉”’%‰·…—－,.;:!?)]}%")
+_NO_END = set("（「『【《〈“‘([{")
 _FALLBACK = {
     "latin": ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",),
     "cjk": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -73,6 +76,20 @@ def _load(path: str, bold: bool):
     return font
 
 
+def _tokens(text: str) -> list[str]:
+    """Unbreakable pieces of a paragraph: CJK characters and Latin words, with closing marks glued to
+    what precedes them and opening marks to what follows (kinsoku)."""
+    out: list[str] = []
+    glue_next = False
+    for tok in _TOKEN.findall(text):
+        if out and (glue_next or tok[0] in _NO_START) and not tok.isspace():
+            out[-1] += tok
+        else:
+            out.append(tok)
+        glue_next = tok.rstrip()[-1:] in _NO_END if tok.strip() else False
+    return out
+
+
 @functools.lru_cache(maxsize=65536)
 def _em_width(latin: str, cjk: str, text: str) -> float:
     total = 0.0
@@ -111,7 +128,7 @@ class Metrics:
         a word wider than the line is broken between characters)."""
         lines: list[str] = []
         line = ""
-        for tok in _TOKEN.findall(text):
+        for tok in _tokens(text):
             cand = line + tok
             if self.width(cand.rstrip(), size, bold=bold) <= width or not line.strip():
                 if not line.strip() and self.width(cand.rstrip(), size, bold=bold) > width:

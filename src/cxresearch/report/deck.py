@@ -75,6 +75,7 @@ CHARTS: dict[str, ChartSpec] = {
     "lags_process": ChartSpec(0, 1, "column"),
     "alert_backtest": ChartSpec(0, 4, "bar", short_labels=True),
     "engagement": ChartSpec(0, 2, "bar"),
+    "churn_by_run": ChartSpec(0, 3, "column"),
 }
 #: Exhibits shown even when no finding cites them (when their table exists).
 CORE = ("nps_by_segment", "driver_importance")
@@ -348,7 +349,7 @@ def build_deck(tables: Sequence[Mapping], findings: Iterable, *, params, codeboo
     by_name = {t.get("name"): t for t in tables}
 
     _title_slide(deck, params, date=date)
-    _summary_slides(deck, by_name.get("summary"), findings)
+    _summary_slides(deck, by_name.get("summary"), {n: t.get("title") or n for n, t in by_name.items()})
     _dashboard_slides(deck, by_name, findings, codebook)
     shown = {"summary", "kpi_dashboard", "segment_scorecard", "priorities"}
     shown |= {n for n in by_name if n and n.endswith("_trend")}
@@ -419,11 +420,13 @@ def _title_slide(deck: _Deck, params, *, date: _dt.date | None) -> None:
         sub.left, sub.top, sub.width, sub.height = deck.margin, int(deck.height * 0.53), w, int(deck.height * 0.3)
     deck.fill_text(sub, lines, max_size=18, min_size=10, colour="#404040", space_after=4, align=PP_ALIGN.LEFT,
                    anchor=MSO_ANCHOR.TOP)
-    bar = slide.shapes.add_shape(1, Emu(deck.margin), Emu(int(deck.height * 0.515)), Emu(int(w * 0.25)), Emu(int(0.06 * EMU_PER_IN)))
-    bar.fill.solid()
-    bar.fill.fore_color.rgb = _rgb(deck.style.accent)
-    bar.line.fill.background()
-    bar.name = "cx-accent"
+    if not deck.templated:  # the accent rule between title and subtitle (a template brings its own design)
+        bar = slide.shapes.add_shape(1, Emu(deck.margin), Emu(int(deck.height * 0.515)), Emu(int(w * 0.25)),
+                                     Emu(int(0.06 * EMU_PER_IN)))
+        bar.fill.solid()
+        bar.fill.fore_color.rgb = _rgb(deck.style.accent)
+        bar.line.fill.background()
+        bar.name = "cx-accent"
     deck._drop_empty_placeholders(slide)
     if deck.style.logo is not None and deck.style.logo.suffix.lower() in (".png", ".jpg", ".jpeg"):
         pic = slide.shapes.add_picture(str(deck.style.logo), 0, Emu(deck.margin), height=Emu(int(0.7 * EMU_PER_IN)))
@@ -431,7 +434,7 @@ def _title_slide(deck: _Deck, params, *, date: _dt.date | None) -> None:
         pic.name = "cx-logo"
 
 
-def _message_paragraphs(payload: Mapping | None, lang: str) -> list[str]:
+def _message_paragraphs(payload: Mapping | None, lang: str, titles: Mapping[str, str]) -> list[tuple[str, str]]:
     words = _WORDS[lang]
     if not payload or not payload.get("rows"):
         return []
@@ -441,17 +444,20 @@ def _message_paragraphs(payload: Mapping | None, lang: str) -> list[str]:
         strength = row[6] if len(row) > 6 else ""
         test = row[7] if len(row) > 7 else ""
         sep = "：" if lang == "zh" else ": "
+        exhibit = row[9] if len(row) > 9 else None
         tail = f"{words['evidence']}{sep}{strength}" + (f" · {words['test']}{sep}{test}" if test else "")
+        if exhibit:
+            tail += f" · {words['see']}{sep}{titles.get(exhibit, exhibit)}"
         out.append((f"{row[0]}. {message}", tail))
     return out
 
 
-def _summary_slides(deck: _Deck, payload: Mapping | None, findings: list) -> None:
+def _summary_slides(deck: _Deck, payload: Mapping | None, titles: Mapping[str, str]) -> None:
     """Key messages with number and interval (in the sentence) and the test; continued when too long."""
     from pptx.util import Emu
 
     words = _WORDS[deck.lang]
-    items = _message_paragraphs(payload, deck.lang)
+    items = _message_paragraphs(payload, deck.lang, titles)
     if payload is None:
         return  # the summary chapter did not run
     if not items:
@@ -597,13 +603,28 @@ def _headline(deck: _Deck, own: list, everything: list, codebook) -> str | None:
     return _plain(say_finding(own[0], lang=deck.lang, codebook=codebook, related=everything))
 
 
+def _source_note(deck: _Deck, payload: Mapping, own: list) -> str:
+    """Speaker notes of an exhibit slide: where its numbers are and the tests behind its headline."""
+    zh = deck.lang == "zh"
+    lines = [f"数据来源：tables.xlsx 工作表“{payload.get('name')}”（{payload.get('title')}）；findings.json。" if zh else
+             f"Source: tables.xlsx sheet '{payload.get('name')}' ({payload.get('title')}); findings.json."]
+    for f in own:
+        p = f.p
+        lines.append(f"{f.kind} {f.claim} {f.subject}: {f.estimate} [{f.ci_lower}, {f.ci_upper}] {f.unit}; {f.test}"
+                     + (f"; p = {p:.3g}" if p is not None else ""))
+    return "\n".join(lines)
+
+
 def _exhibit_slide(deck: _Deck, payload: Mapping, own: list, everything: list, codebook) -> None:
     title = _headline(deck, own, everything, codebook) or payload["title"]
     spec = _spec_for(payload["name"])
     if spec is None or not payload.get("rows"):
+        before = len(deck.prs.slides)
         _table_slides(deck, title, payload, subtitle=payload["title"])
+        deck.prs.slides[before].notes_slide.notes_text_frame.text = _source_note(deck, payload, own)
         return
     slide = deck.new_slide(title)
+    slide.notes_slide.notes_text_frame.text = _source_note(deck, payload, own)
     left, top, width, height = deck.body_box(slide)
     notes = [x for x in [payload.get("base"), *(payload.get("notes") or [])] if x]
     note_h = int(0.5 * EMU_PER_IN) if notes else 0
@@ -724,6 +745,8 @@ def _add_table(deck: _Deck, slide, payload: Mapping, left: int, top: int, width:
             run = p.add_run()
             run.text = text
             mark = (marks or {}).get((i - 1 + row_offset, j)) if i > 0 else None
+            if i > 0 and text in ("▲", "▼"):  # a significant change on the previous wave
+                mark = 1 if text == "▲" else -1
             colour = "#FFFFFF" if i == 0 else ("#1a7f37" if mark and mark > 0 else "#c0392b" if mark else "#262626")
             deck.font(run, size=size, bold=(i == 0 or bool(mark)), colour=colour)
             if i == 0:
