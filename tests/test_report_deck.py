@@ -297,7 +297,10 @@ def _params(tmp_path: Path, lang: str, **branding):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_handmade_deck_fits_its_boxes_and_declares_cjk_fonts(tmp_path, lang):
-    params = _params(tmp_path, lang)
+    from PIL import Image
+
+    Image.new("RGB", (300, 100), "#1f4e79").save(tmp_path / "logo.png")
+    params = _params(tmp_path, lang, logo="logo.png", primary_colour="#006633")
     prs = deck_mod.build_deck(_payloads(lang), _findings(), params=params,
                               toc=[{"title": "Executive summary"}, {"title": "KPIs"}])
     path = deck_mod.write_deck(prs, tmp_path / deck_mod.deck_filename(lang))
@@ -306,6 +309,11 @@ def test_handmade_deck_fits_its_boxes_and_declares_cjk_fonts(tmp_path, lang):
     assert _overflows(prs, measure) == []
     assert _glyph_problems(prs, latin=params.branding.font, cjk=params.branding.font_cjk) == []
     titles = [s.shapes.title.text_frame.text for s in prs.slides]
+    # branding: the logo on every slide, titles and table headers in the primary colour
+    assert all(any(sh.name == "cx-logo" for sh in s.shapes) for s in prs.slides)
+    assert all(str(s.shapes.title.text_frame.paragraphs[0].runs[0].font.color.rgb) == "006633" for s in prs.slides)
+    header = next(sh for s in prs.slides for sh in s.shapes if sh.has_table).table.cell(0, 0)
+    assert str(header.fill.fore_color.rgb) == "006633"
     # five long messages do not fit one slide at a readable size: the summary continues
     summary = [t for t in titles if t.startswith("核心结论" if lang == "zh" else "Executive summary")]
     assert len(summary) == 2
