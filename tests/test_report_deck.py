@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -34,9 +35,9 @@ pptx = pytest.importorskip("pptx")
 from pptx import Presentation  # noqa: E402
 from pptx.util import Inches  # noqa: E402
 
-from cxresearch import codebook, synth  # noqa: E402
+from cxresearch import cli, codebook, synth  # noqa: E402
 from cxresearch.findings import Finding  # noqa: E402
-from cxresearch.report import ParamsError, load_params, run_batch, run_report  # noqa: E402
+from cxresearch.report import ParamsError, load_params, run_batch  # noqa: E402
 from cxresearch.report import deck as deck_mod  # noqa: E402
 from cxresearch.store import Store  # noqa: E402
 
@@ -385,17 +386,23 @@ def full_report(tmp_path_factory):
                         codebook=codebook.load(paths["codebook"]))
         st.import_files([paths["survey_2025"]], client="solo", codebook=codebook.load(paths["codebook"]))
     raw = {"client": "alpha", "client_name": {"zh": "阿尔法机械", "en": "Alpha Machinery"}, "period": "2025",
-           "language": "zh", "data": {"store": "s.duckdb"}, "output": {"formats": ["xlsx", "pptx"], "dir": "reports"}}
+           "language": "zh", "data": {"store": "s.duckdb"}, "output": {"formats": ["html"], "dir": "reports"}}
     (folder / "a.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     solo = {**raw, "client": "solo", "language": "en", "output": {"formats": ["pptx"], "dir": "reports"}}
     (folder / "solo.yaml").write_text(yaml.safe_dump(solo, allow_unicode=True), encoding="utf-8")
-    return folder, run_report(folder / "a.yaml")
+    # the consultant's command: cxresearch run a.yaml --formats xlsx,pptx
+    assert cli.main(["run", str(folder / "a.yaml"), "--formats", "xlsx,pptx"]) == 0
+    out = folder / "reports" / "alpha" / "2025"
+    result = SimpleNamespace(directory=out, pptx=out / "report.zh.pptx", tables=out / "tables.xlsx",
+                             findings=out / "findings.json", manifest=out / "manifest.json")
+    assert not (out / "report.html").exists()  # --formats overrides output.formats
+    return folder, result
 
 
 @pytest.mark.slow
 def test_deck_charts_carry_the_reports_numbers(full_report):
     folder, result = full_report
-    assert result.pptx == result.directory / "report.zh.pptx" and result.pptx.is_file()
+    assert result.pptx.is_file()
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     assert "report.zh.pptx" in {Path(f["path"]).name for f in manifest["outputs"]}
     prs = Presentation(str(result.pptx))
