@@ -349,3 +349,44 @@ def test_nothing_found_nothing_prioritised():
     shown = cx.tables.priorities_table(table, lang="en")
     assert shown.data.empty and "no priority is set" in shown.notes[0]
     assert cx.tables.key_messages([], lang="zh").sentences == ()
+
+
+def _record(kind, claim, **kw):
+    base = dict(subject="x", subject_type="item", direction=1, estimate=1.234, ci_lower=1.1, ci_upper=1.4,
+                unit="ratio", test="t", size=0.3, chapter="c", exhibit="e", p_value=0.0123, variable="overall_sat")
+    base.update(kw)
+    return F.Finding(kind=kind, claim=claim, **base)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_kind_has_a_sentence_with_record_numbers_only(lang):
+    book = load_codebook(synth.generate(seed=1, n_customers=100, n_waves=4).codebook)
+    records = [
+        _record("kpi_change", "decrease", direction=-1, estimate=-3.21, ci_lower=-5.5, ci_upper=-0.9, unit="nps_points",
+                variable="recommend", details={"value": -23.9, "previous_wave": 2024}),
+        _record("top_driver", "largest", subject="product_quality", estimate=0.31, ci_lower=0.25, ci_upper=0.36,
+                unit="share", details={"next": "price_value", "next_share": 0.12, "tied": []}),
+        _record("priority_driver", "improve", subject="price_value", estimate=0.17, ci_lower=0.15, ci_upper=0.19,
+                unit="share", direction=-1, details={"performance": 3.21, "performance_cut": 3.52}),
+        _record("model_fit", "explains_little", estimate=0.043, ci_lower=None, ci_upper=None, unit="r2"),
+        _record("horizon", "lasts", subject="overall_sat", variable="repurchase", estimate=3, ci_lower=2, ci_upper=4,
+                unit="years"),
+        _record("hazard_run", "rises_with_run", estimate=18.2, ci_lower=5.6, ci_upper=58.7, unit="odds_ratio",
+                details={"rate_none": 0.033, "rate_longest": 0.571, "longest_run": "4+"}),
+        _record("alert_lift", "predicts_churn", subject="low_sat", estimate=3.12, ci_lower=2.93, ci_upper=3.32,
+                details={"precision": 0.18, "false_alarm_share": 0.82, "volume": 259}),
+        _record("alert_concentration", "concentrated", subject="3", subject_type="segment", estimate=4.11,
+                ci_lower=3.25, ci_upper=5.19, details={"by": "branch", "level": 3, "rule": "low_sat", "alerts": 92,
+                                                       "alerts_total": 259, "alert_share": 92 / 259,
+                                                       "sample_share": 0.12}),
+        _record("transfer_penalty", "costs", direction=-1, estimate=-0.103, ci_lower=-0.106, ci_upper=-0.1,
+                unit="relative_change", variable="repurchase"),
+        _record("employee_link", "linked", estimate=0.54, ci_lower=0.38, ci_upper=0.67, unit="correlation"),
+        _record("programme", "lifts", estimate=0.38, ci_lower=0.29, ci_upper=0.47, unit="scale_points"),
+    ]
+    assert {r.kind for r in records} | {"segment_gap"} == set(F.KINDS)
+    for f in records:
+        s = cx.tables.say_finding(f, lang=lang, codebook=book)
+        _check_numbers(s, f, [])
+        if f.direction < 0 and f.kind != "priority_driver":
+            assert "−" in s  # negative effects are stated as negative
