@@ -315,6 +315,10 @@ def test_handmade_deck_fits_its_boxes_and_declares_cjk_fonts(tmp_path, lang):
     assert all(str(s.shapes.title.text_frame.paragraphs[0].runs[0].font.color.rgb) == "006633" for s in prs.slides)
     header = next(sh for s in prs.slides for sh in s.shapes if sh.has_table).table.cell(0, 0)
     assert str(header.fill.fore_color.rgb) == "006633"
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    theme = prs.slide_master.part.part_related_by(RT.THEME).blob.decode("utf-8")
+    assert '<a:ea typeface="Noto Sans CJK SC"' in theme and '<a:latin typeface="DejaVu Sans"' in theme
     # five long messages do not fit one slide at a readable size: the summary continues
     summary = [t for t in titles if t.startswith("核心结论" if lang == "zh" else "Executive summary")]
     assert len(summary) == 2
@@ -436,8 +440,10 @@ def test_deck_charts_carry_the_reports_numbers(full_report):
     # the summary slide's messages are the summary sheet's, with their evidence line
     _, summary = _sheet(result.tables, "summary")
     text = "\n".join(sh.text_frame.text for s in prs.slides for sh in s.shapes if sh.name == "cx-messages")
+    notes = "\n".join(s.notes_slide.notes_text_frame.text for s in prs.slides if s.has_notes_slide)
     for row in summary:
         assert f"{row[0]}. {row[1]}" in text
+        assert row[7] in notes  # the test's name: in the speaker notes, not on the client's slide
     if not summary:
         assert "不提出核心结论" in " ".join(s.shapes.title.text_frame.text for s in prs.slides) + text
 

@@ -7,7 +7,8 @@ written from; :func:`cxresearch.report.render.combine` collects them). Nothing i
 Slides, each only when its input ran:
 
 1. title (branding title, client name, period, prepared by, date, logo);
-2. executive summary: the key messages (``summary`` table) with their number, interval and test;
+2. executive summary: the key messages (``summary`` table), each sentence with its number, interval
+   and p, its strength of evidence and the exhibit showing it (the test's name in the speaker notes);
 3. KPI dashboard: the headline-KPI table and the first KPI's trend as a native line chart;
    the segment scorecard as a native table, cells coloured where a segment differs significantly from
    Total (its ``segment_gap`` findings);
@@ -285,6 +286,24 @@ class _Deck:
         self.fill_text(box, [text], max_size=10, min_size=7, colour="#595959")
 
 
+def _theme_fonts(prs, style: DeckStyle) -> None:
+    """Brand fonts as the theme's heading and body fonts (Latin and East Asian), so text a consultant adds
+    later matches the deck."""
+    from lxml import etree
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+    from pptx.oxml.ns import qn
+
+    theme = prs.slide_master.part.part_related_by(RT.THEME)
+    root = etree.fromstring(theme.blob)
+    for which in ("majorFont", "minorFont"):
+        for node in root.iter(qn(f"a:{which}")):
+            for tag, face in (("a:latin", style.font), ("a:ea", style.font_cjk)):
+                el = node.find(qn(tag))
+                if el is not None:
+                    el.set("typeface", face)
+    theme._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _remove_slides(prs) -> None:
     """Drop the slides a template came with (keep its masters and layouts)."""
     ids = prs.slides._sldIdLst
@@ -341,6 +360,7 @@ def build_deck(tables: Sequence[Mapping], findings: Iterable, *, params, codeboo
     else:
         prs = Presentation()
         prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+        _theme_fonts(prs, style)
     title_layout, content_layout = _layouts(prs)
     deck = _Deck(prs=prs, style=style, metrics=Metrics.for_families(style.font, style.font_cjk), lang=lang,
                  footer=f"{params.display_name} · {params.period}", title_layout=title_layout,
@@ -434,7 +454,7 @@ def _title_slide(deck: _Deck, params, *, date: _dt.date | None) -> None:
         pic.name = "cx-logo"
 
 
-def _message_paragraphs(payload: Mapping | None, lang: str, titles: Mapping[str, str]) -> list[tuple[str, str]]:
+def _message_paragraphs(payload: Mapping | None, lang: str, titles: Mapping[str, str]) -> list[tuple[str, str, str]]:
     words = _WORDS[lang]
     if not payload or not payload.get("rows"):
         return []
@@ -445,10 +465,11 @@ def _message_paragraphs(payload: Mapping | None, lang: str, titles: Mapping[str,
         test = row[7] if len(row) > 7 else ""
         sep = "：" if lang == "zh" else ": "
         exhibit = row[9] if len(row) > 9 else None
-        tail = f"{words['evidence']}{sep}{strength}" + (f" · {words['test']}{sep}{test}" if test else "")
+        # the test's name is a method word: it goes to the speaker notes and the appendix, not the slide
+        tail = f"{words['evidence']}{sep}{strength}"
         if exhibit:
             tail += f" · {words['see']}{sep}{titles.get(exhibit, exhibit)}"
-        out.append((f"{row[0]}. {message}", tail))
+        out.append((f"{row[0]}. {message}", tail, f"{row[0]}. {words['test']}{sep}{test}"))
     return out
 
 
@@ -466,7 +487,7 @@ def _summary_slides(deck: _Deck, payload: Mapping | None, titles: Mapping[str, s
         box = slide.shapes.add_textbox(Emu(left), Emu(top), Emu(width), Emu(height))
         deck.fill_text(box, [words["empty"]], max_size=18, min_size=10)
         return
-    chunks: list[list[tuple[str, str]]] = []
+    chunks: list[list[tuple[str, str, str]]] = []
     pending = list(items)
     while pending:  # as many messages per slide as fit at >= 12 pt
         k = len(pending)
@@ -476,6 +497,7 @@ def _summary_slides(deck: _Deck, payload: Mapping | None, titles: Mapping[str, s
         pending = pending[k:]
     for i, chunk in enumerate(chunks):
         slide = deck.new_slide(words["summary"] + (words["cont"] if i else ""))
+        slide.notes_slide.notes_text_frame.text = "\n".join(item[2] for item in chunk)
         left, top, width, height = deck.body_box(slide)
         box = slide.shapes.add_textbox(Emu(left), Emu(top), Emu(width), Emu(height))
         box.name = "cx-messages"
@@ -484,7 +506,7 @@ def _summary_slides(deck: _Deck, payload: Mapping | None, titles: Mapping[str, s
 
 def _message_texts(chunk) -> tuple[list[str], list[bool]]:
     texts, small = [], []
-    for message, tail in chunk:
+    for message, tail, _ in chunk:
         texts += [message, tail]
         small += [False, True]
     return texts, small
