@@ -178,7 +178,7 @@ class _Deck:
 
     def body_box(self, slide) -> tuple[int, int, int, int]:
         """(left, top, width, height) below the slide's title and above the footer."""
-        title = slide.shapes.title
+        title = slide.shapes.title or next((sh for sh in slide.shapes if sh.name == "cx-title"), None)
         top = int(title.top + title.height) + int(0.12 * EMU_PER_IN) if title is not None else self.margin
         bottom = self.height - int(0.5 * EMU_PER_IN)
         return self.margin, top, self.width - 2 * self.margin, max(bottom - top, int(EMU_PER_IN))
@@ -244,6 +244,7 @@ class _Deck:
 
             ph = slide.shapes.add_textbox(Emu(self.margin), Emu(int(0.3 * EMU_PER_IN)),
                                           Emu(self.width - 2 * self.margin), Emu(int(0.95 * EMU_PER_IN)))
+            ph.name = "cx-title"
         elif not self.templated:
             ph.left, ph.top = self.margin, int(0.3 * EMU_PER_IN)
             ph.width, ph.height = self.width - 2 * self.margin, int(0.95 * EMU_PER_IN)
@@ -259,10 +260,11 @@ class _Deck:
         return slide
 
     def _drop_empty_placeholders(self, slide) -> None:
+        title = slide.shapes.title
         for shape in list(slide.placeholders):
-            if shape.is_placeholder and shape != slide.shapes.title and not shape.has_text_frame:
+            if title is not None and shape.shape_id == title.shape_id:
                 continue
-            if shape.is_placeholder and shape != slide.shapes.title and not shape.text_frame.text:
+            if not shape.has_text_frame or not shape.text_frame.text:  # unused: no "click to add" prompts
                 shape._element.getparent().remove(shape._element)
 
     def _footer(self, slide) -> None:
