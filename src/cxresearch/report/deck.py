@@ -368,7 +368,9 @@ def build_deck(tables: Sequence[Mapping], findings: Iterable, *, params, codeboo
                  footer=f"{params.display_name} · {params.period}", title_layout=title_layout,
                  content_layout=content_layout, templated=style.template is not None)
     findings = list(findings)
-    by_name = {t.get("name"): t for t in tables}
+    by_name: dict[str, Mapping] = {}
+    for t in tables:  # the first table of a name (a chart's data sheet may reuse it later)
+        by_name.setdefault(t.get("name"), t)
 
     _title_slide(deck, params, date=date)
     _summary_slides(deck, by_name.get("summary"), {n: t.get("title") or n for n, t in by_name.items()})
