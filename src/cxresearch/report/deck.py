@@ -632,8 +632,9 @@ def _headline(deck: _Deck, own: list, everything: list, codebook) -> str | None:
 def _source_note(deck: _Deck, payload: Mapping, own: list) -> str:
     """Speaker notes of an exhibit slide: where its numbers are and the tests behind its headline."""
     zh = deck.lang == "zh"
-    lines = [f"数据来源：tables.xlsx 工作表“{payload.get('name')}”（{payload.get('title')}）；findings.json。" if zh else
-             f"Source: tables.xlsx sheet '{payload.get('name')}' ({payload.get('title')}); findings.json."]
+    title = " ".join(x for x in (payload.get("exhibit"), payload.get("title")) if x)  # "Table 3.2 ..." in the report
+    lines = [f"数据来源：报告{title}；表格工作簿工作表“{payload.get('name')}”；findings.json。" if zh else
+             f"Source: the report's {title}; workbook sheet '{payload.get('name')}'; findings.json."]
     for f in own:
         p = f.p
         lines.append(f"{f.kind} {f.claim} {f.subject}: {f.estimate} [{f.ci_lower}, {f.ci_upper}] {f.unit}; {f.test}"
