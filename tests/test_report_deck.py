@@ -500,3 +500,18 @@ def test_overflow_and_glyph_checks_can_fail(tmp_path):
     glyphs = _glyph_problems(prs, latin=params.branding.font, cjk=params.branding.font_cjk)
     assert any("too-small" in p and "declares" in p for p in glyphs)
     assert any("U+1D11E" in p for p in glyphs)
+
+
+def test_slides_only_for_what_ran(tmp_path):
+    params = _params(tmp_path, "en")
+    assert len(deck_mod.build_deck([], [], params=params).slides) == 1  # nothing ran: the title slide
+    tables = _payloads("en")
+    tables[0]["rows"] = []  # the summary ran and found nothing that passed its test
+    del tables[2]  # no trend (one wave)
+    prs = deck_mod.build_deck(tables, [], params=params)
+    text = " ".join(sh.text_frame.text for s in prs.slides for sh in s.shapes if sh.has_text_frame)
+    assert "makes no claim" in text
+    names = {sh.name for s in prs.slides for sh in s.shapes}
+    assert "cx-chart-nps_trend" not in names and "cx-table-kpi_dashboard" in names
+    titles = [s.shapes.title.text_frame.text for s in prs.slides]
+    assert "Importance of each driver" in titles  # a core exhibit without a finding: titled by the table
