@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup sysdeps lab lint bench clean
+.PHONY: demo test setup sysdeps lab lint bench clean docs doctest
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "error: $(PY) not found; install Python 3.11"; exit 1; }
@@ -33,6 +33,16 @@ lab: setup
 	@[ -f demo_study/study.duckdb ] || $(BIN)/cxresearch demo --no-report
 	cd notebooks && ../$(BIN)/jupyter lab $$([ "$$(id -u)" -eq 0 ] && echo --allow-root)
 
+# The documentation site (MkDocs + mkdocstrings, numpydoc docstrings) into site/; --strict fails on
+# any warning (a docstring that does not parse, a broken link).
+docs: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[docs]'
+	$(BIN)/python -m mkdocs build --strict
+
+# The runnable examples: docstring Examples of the headline functions and docs/examples.md.
+doctest: $(STAMP)
+	$(BIN)/python -m pytest -q -n 0 tests/test_docs.py -k "not site_builds"
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
@@ -40,4 +50,4 @@ bench: setup
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "src" / "cxresearch"
 COMPUTATION = ("survey", "drivers", "persistence", "loyalty", "alerts", "text", "employee", "findings")
-DATA = ("codebook", "io", "store", "synth", "errors")
+DATA = ("codebook", "io", "store", "synth", "errors", "_results", "_toolbox")
 PRESENTATION = ("viz", "tables", "report", "cli", "commands")
 
 

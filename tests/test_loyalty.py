@@ -230,7 +230,7 @@ def test_retention_curves_match_product_limit_and_logrank_by_hand():
         got = res.curves.loc[res.curves.band == label].set_index("years")["retention"]
         for t, s in expected.items():
             assert got.loc[t] == pytest.approx(s, rel=1e-12)
-    assert res.summary.set_index("band")["n"].sum() == len(first)
+    assert res.bands.set_index("band")["n"].sum() == len(first)
     stat = logrank_by_hand(dur.to_numpy(), ev.to_numpy(), band)
     assert res.logrank["statistic"].item() == pytest.approx(stat, rel=1e-8)
     assert res.logrank["p_value"].item() < 1e-6  # churn 25 % vs 8 % a year

@@ -125,9 +125,12 @@ def test_pdf_text_layer_chinese_pages_and_images(zh_report, study):
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert 12 <= pages <= 60, pages
     assert re.search(r"Page size:\s+59\d\.\d+ x 841\.\d+ pts \(A4\)", info), "A4 paper"
+    # charts are vector (SVG): no raster chart in the PDF, and at least 8 SVG figures in the HTML
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     n_images = len([ln for ln in images.splitlines()[2:] if ln.strip()])
-    assert n_images >= 8, f"charts should be images in the PDF; found {n_images}"
+    assert n_images == 0, images
+    html = zh_report.html.read_text(encoding="utf-8")
+    assert html.count('data-mime-type="image/svg+xml"') >= 8
 
 
 def test_pdf_pages_are_numbered(zh_report):

@@ -81,13 +81,26 @@ def test_runs_and_hazard_match_r_glm():
 def test_retention_matches_r_survfit_and_survdiff():
     ref = R["km"]  # survfit(Surv(duration, event) ~ band); summary(times = 1:10); survdiff
     res = L.retention_curves(churn_panel(), bands={"0-5": (0, 5), "6-7": (6, 7), "8-10": (8, 10)})
-    assert res.summary["n"].tolist() == ref["n"]
+    assert res.bands["n"].tolist() == ref["n"]
     for band, time, surv in zip(ref["band"], ref["time"], ref["surv"], strict=True):
         c = res.curves.loc[res.curves.band == band]
         # the step function at `time`: last estimate at or before it
         got = c.loc[c.years <= time, "retention"].iloc[-1]
         assert got == pytest.approx(surv, rel=1e-10), (band, time)
     assert res.logrank["statistic"].item() == pytest.approx(ref["logrank_chisq"], rel=1e-8)
+
+
+def test_retention_matches_recorded_lifelines_output():
+    # tests/reference/persistence/lifelines_km.json: lifelines 0.30.3 KaplanMeierFitter (the
+    # implementation retention_curves used before statsmodels) on the same panel; see its "producer".
+    # Intervals are the exponential Greenwood (log-log) ones; tolerance relative 1e-9.
+    ref = json.loads((REF / "lifelines_km.json").read_text())
+    res = L.retention_curves(churn_panel(), bands={"0-5": (0, 5), "6-7": (6, 7), "8-10": (8, 10)})
+    want = pd.DataFrame(ref["curves"])
+    pd.testing.assert_frame_equal(res.curves, want, check_dtype=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(res.bands, pd.DataFrame(ref["summary"]), check_dtype=False)
+    assert res.logrank["df"].item() == ref["logrank"]["df"][0]
+    assert res.logrank["p_value"].item() == pytest.approx(ref["logrank"]["p_value"][0], rel=1e-8)
 
 
 def test_transfer_penalty_matches_r_quasipoisson_vcovcl():

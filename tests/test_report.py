@@ -188,7 +188,7 @@ def test_run_writes_report_files(tiny_report):
     out = tiny_report.directory
     assert out.name == "2025" and out.parent.name == "alpha"
     assert tiny_report.html.is_file() and tiny_report.tables.is_file() and tiny_report.pdf is None
-    assert (out / "notebooks" / "tiny.ipynb").is_file()
+    assert (out / "notebooks" / "en" / "tiny.ipynb").is_file()
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
@@ -230,7 +230,7 @@ def test_report_contains_no_other_client_data(tiny_report, study_dir):
         beta_ids = st.responses("beta")["respondent_id"].head(50).tolist()
     assert n_alpha != n_beta
     assert f"n = {n_alpha}" in html.replace(",", "")
-    executed = (tiny_report.directory / "notebooks" / "tiny.ipynb").read_text(encoding="utf-8")
+    executed = (tiny_report.directory / "notebooks" / "en" / "tiny.ipynb").read_text(encoding="utf-8")
     assert BETA_MARKER not in executed
     assert not any(rid in html for rid in beta_ids)
 
@@ -247,7 +247,7 @@ def test_manifest_records_inputs_versions_timings(tiny_report, study_dir):
     assert m["packages"]["papermill"] and m["packages"]["nbconvert"] and m["packages"]["python"]
     assert m["parameters"]["client"] == "alpha"
     assert m["timings_seconds"]["execute"] > 0 and m["timings_seconds"]["total"] >= m["timings_seconds"]["execute"]
-    assert {o["path"] for o in m["outputs"]} >= {"report.html", "tables.xlsx", "notebooks/tiny.ipynb"}
+    assert {o["path"] for o in m["outputs"]} >= {"report.en.html", "tables.en.xlsx", "notebooks/en/tiny.ipynb"}
 
 
 def test_tables_xlsx_one_sheet_per_table_numbers_as_numbers(tiny_report):
@@ -275,12 +275,12 @@ def test_failing_notebook_keeps_notebook_and_writes_no_report(study_dir, tmp_pat
                                              r"ValueError: deliberate failure 42"):
         run_report(path)
     out = tmp_path / "rep" / "alpha" / "2025"
-    kept = out / "notebooks" / "failing.ipynb"
+    kept = out / "notebooks" / "en" / "failing.ipynb"
     assert kept.is_file()
     nb = nbformat.read(str(kept), as_version=4)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors and errors[0]["ename"] == "ValueError"
-    for name in ("report.html", "report.pdf", "tables.xlsx", "manifest.json"):
+    for name in ("report.en.html", "report.en.pdf", "tables.en.xlsx", "manifest.en.json"):
         assert not (out / name).exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     # the CLI: one short message naming the notebook, cell and error; non-zero exit
@@ -305,8 +305,8 @@ def test_batch_continues_past_bad_params(study_dir, tmp_path):
     assert len(seen) == 4 and result.workers == 2
     assert "thresholds.min_base" in result.items[1].error
     assert "same report folder as" in result.items[3].error and str(good_a) in result.items[3].error
-    assert (tmp_path / "alpha" / "2025" / "report.html").is_file()
-    html_b = (tmp_path / "alpha" / "2024" / "report.html").read_text(encoding="utf-8")
+    assert (tmp_path / "alpha" / "2025" / "report.en.html").is_file()
+    html_b = (tmp_path / "alpha" / "2024" / "report.zh.html").read_text(encoding="utf-8")
     assert "小章节" in html_b and "Tiny chapter" not in html_b
     frame = result.to_frame()
     assert list(frame["ok"]) == [True, False, True, False]
@@ -321,7 +321,7 @@ def test_batch_cli_summary_and_exit_code(study_dir, tmp_path):
     assert done.returncode == 1
     assert "failed" in done.stdout and "ok" in done.stdout and "data.store" in done.stdout
     assert "1 of 2 report(s) failed" in done.stderr
-    assert (tmp_path / "alpha" / "2025" / "tables.xlsx").is_file()
+    assert (tmp_path / "alpha" / "2025" / "tables.en.xlsx").is_file()
 
 
 def test_batch_on_dask_local_cluster(study_dir, tmp_path):
@@ -333,7 +333,7 @@ def test_batch_on_dask_local_cluster(study_dir, tmp_path):
         result = run_batch([good, bad], scheduler=cluster.scheduler_address)
     assert [i.ok for i in result.items] == [True, False]
     assert result.scheduler and "language" in result.items[1].error
-    assert (tmp_path / "alpha" / "2025" / "report.html").is_file()
+    assert (tmp_path / "alpha" / "2025" / "report.en.html").is_file()
 
 
 def test_batch_rejects_bad_workers_and_missing_paths(tmp_path):
@@ -371,6 +371,14 @@ def test_raking_margins_are_applied_per_wave_and_checked(study_dir):
     for _, wave in frame.groupby("wave"):
         shares = wave.groupby("segment")["raked_weight"].sum() / wave["raked_weight"].sum()
         assert shares.round(6).to_dict() == {1: 0.3, 2: 0.7}
+    import cxresearch as cx
+
+    data, design = study.survey_data(current=True)  # the data with the design to analyse them
+    assert design == cx.survey.Design(weights="raked_weight") == study.survey_design
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(cx.survey.mean(data, score="overall_sat", design=design),
+                                  cx.survey.mean(data, score="overall_sat", weights="raked_weight"))
     bad = _params(study_dir, "rakebad", variables={"raking": {"segment": {1: 0.5, 9: 0.5}}})
     with pytest.raises(ParamsError, match=r"variables\.raking\.segment: category \[9\] not among the codebook values"):
         run_report(bad)
@@ -387,7 +395,7 @@ def test_cxwebpdf_exporter_entry_point_prints_a4_with_system_chromium(tiny_repor
     cls = get_exporter("cxwebpdf")
     assert cls is CXWebPDFExporter
     exporter = cls(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    pdf, _ = exporter.from_filename(str(tiny_report.directory / "notebooks" / "tiny.ipynb"))
+    pdf, _ = exporter.from_filename(str(tiny_report.directory / "notebooks" / "en" / "tiny.ipynb"))
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4, not Letter (612 x 792)

@@ -150,8 +150,9 @@ def test_combine_keeps_only_client_content():
     cells = combined.notebook.cells
     text = str(cells)
     assert "noise" not in text and "alert(1)" not in text and "tb" not in text and "<Axes>" not in text
-    assert "# Chapter" in text and "章节" not in text and "secret_code" not in text
-    assert combined.toc == [{"id": "chapter-1", "title": "Chapter", "sections": [{"id": "s1-1", "title": "Section A"}]}]
+    assert "# 1 Chapter" in text and "## 1.1 Section A" in text and "章节" not in text and "secret_code" not in text
+    assert combined.toc == [{"id": "chapter-1", "number": "1", "title": "Chapter",
+                             "sections": [{"id": "s1-1", "number": "1.1", "title": "Section A"}]}]
     assert combined.warnings == ["SmallBaseWarning: survey.mean: tiny"]
     assert render.note_text(combined.warnings[0], "en") == "Small base — tiny"
     raw = ("SmallBaseWarning: survey.nps: 2 estimate(s) rest on fewer than 30 respondents (flagged small_base); "

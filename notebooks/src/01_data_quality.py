@@ -1,15 +1,15 @@
 # %% [markdown] tags=["lang-zh"]
 # # 数据质量与样本基数
 #
-# 本章说明报告所依据的样本：各年份的受访人数、加权后的有效样本量，以及各细分群体的样本基数。
+# 本章说明报告所依据的样本和缺失回答；各年份和各细分群体的样本基数见附录。
 # 样本量低于报告下限的结果会被标注，低于匿名下限的结果不予展示。
 
 # %% [markdown] tags=["lang-en"]
 # # Data quality and bases
 #
-# This chapter describes the sample behind the report: respondents per wave, the effective base after
-# weighting, and the base of each segment. Results on a base below the reporting minimum are flagged;
-# results below the anonymity minimum are not shown.
+# This chapter describes the sample behind the report and the answers missing from it; the bases by wave
+# and by segment are in the appendix. Results on a base below the reporting minimum are flagged; results
+# below the anonymity minimum are not shown.
 
 # %% tags=["parameters"]
 params_file = "../params/demo.yaml"
@@ -28,27 +28,6 @@ bases = cx.survey.mean(study.responses(), score=study.variables.outcome, by="wav
 cx.tables.say_bases(bases, wave=study.wave, **study.fmt)
 
 # %% [markdown] tags=["lang-zh"]
-# ## 各年份样本基数
-
-# %% [markdown] tags=["lang-en"]
-# ## Bases by wave
-
-# %%
-cx.tables.bases(bases, name="bases_by_wave", **study.fmt)
-
-# %% [markdown] tags=["lang-zh"]
-# ## 本期各细分群体样本基数
-
-# %% [markdown] tags=["lang-en"]
-# ## Bases by segment, current wave
-
-# %%
-segment_bases = cx.survey.mean(study.current(), score=study.variables.outcome, by=study.variables.by[0], **study.design)
-
-# %%
-cx.tables.bases(segment_bases, name="bases_by_segment", **study.fmt)
-
-# %% [markdown] tags=["lang-zh"]
 # ## 缺失回答
 #
 # 问卷中"不知道""拒答"等回答单独记录，不计入均值和比例。
@@ -59,4 +38,4 @@ cx.tables.bases(segment_bases, name="bases_by_segment", **study.fmt)
 # Answers such as "don't know" and "refused" are kept apart and left out of means and shares.
 
 # %%
-cx.tables.missing_answers(study.missing_codes(), **study.fmt)
+cx.tables.missing_answers(study.missing_codes(), by_wave=True, **study.fmt)

@@ -36,7 +36,7 @@ nps_trend = cx.survey.trend(study.responses(), score=v.nps, statistic="nps", **s
 cx.tables.say_trend(nps_trend, label="NPS", wave=study.wave, kind="nps", **study.fmt)
 
 # %%
-cx.viz.charts.trend(nps_trend, ylabel="NPS", alpha=study.thresholds.alpha, lang=study.lang);
+cx.viz.charts.trend(nps_trend, ylabel="NPS", scale=(-100, 100), caption=cx.tables.word("nps_trend", study.lang), name="nps_trend_chart", alpha=study.thresholds.alpha, lang=study.lang);
 
 # %%
 cx.tables.estimates(nps_trend, title="NPS", name="nps_trend", kind="nps", **study.fmt)
@@ -54,7 +54,7 @@ sat_trend = cx.survey.trend(study.responses(), score=v.outcome, codebook=study.c
 cx.tables.say_trend(sat_trend, label=study.label(v.outcome), wave=study.wave, **study.fmt)
 
 # %%
-cx.viz.charts.trend(sat_trend, ylabel=study.label(v.outcome), alpha=study.thresholds.alpha, lang=study.lang);
+cx.viz.charts.trend(sat_trend, ylabel=study.label(v.outcome), scale=study.codebook.get(v.outcome).scale, caption=cx.tables.word("sat_trend", study.lang), name="satisfaction_trend_chart", alpha=study.thresholds.alpha, lang=study.lang);
 
 # %%
 top_box = cx.survey.top_box(study.current(), score=[v.outcome, v.loyalty], codebook=study.codebook, **study.design)
@@ -78,7 +78,7 @@ nps_pairs = cx.survey.difference(study.current(), score=v.nps, by=v.by[0], stati
 cx.tables.say_segments(nps_segment, label="NPS", kind="nps", differences=nps_pairs, **study.fmt)
 
 # %%
-cx.viz.charts.segment_bars(nps_segment, category=v.by[0], xlabel="NPS", labels=study.value_labels(v.by[0]), min_base=study.thresholds.min_base, lang=study.lang);
+cx.viz.charts.segment_bars(nps_segment, category=v.by[0], xlabel="NPS", labels=study.value_labels(v.by[0]), min_base=study.thresholds.min_base, caption=cx.tables.word("nps_segments", study.lang), name="nps_segments_chart", lang=study.lang);
 
 # %%
 cx.tables.estimates(nps_segment, title="NPS", name="nps_by_segment", kind="nps", extra={"promoters": "pct0", "detractors": "pct0"}, **study.fmt)

@@ -85,7 +85,7 @@ study.record(process_found)
 cx.tables.say_drivers(processes, **study.fmt)
 
 # %%
-cx.tables.driver_table(processes, name="process_importance", **study.fmt)
+cx.tables.driver_table(processes, name="process_importance", title=cx.tables.word("process_importance", study.lang), **study.fmt)
 
 # %%
 cx.tables.so_what(process_found, **study.fmt)

@@ -32,7 +32,7 @@ v = study.variables
 ladder = cx.loyalty.stage_shares(cx.loyalty.ladder(study.customers(), survey=study.responses()))
 
 # %%
-cx.viz.charts.stacked_shares(ladder, x="year", stack="stage", value="share", order=list(cx.tables.stage_labels(study.lang)), labels=cx.tables.stage_labels(study.lang), lang=study.lang);
+cx.viz.charts.stacked_shares(ladder, x="year", stack="stage", value="share", order=list(cx.tables.stage_labels(study.lang)), labels=cx.tables.stage_labels(study.lang), caption=cx.tables.word("ladder", study.lang), name="loyalty_ladder_chart", lang=study.lang);
 
 # %%
 cx.tables.ladder_table(ladder, name="loyalty_ladder", waves=study.waves[-4:], **study.fmt)

@@ -109,4 +109,4 @@ cx.tables.theme_table(themes, cx.text.theme_satisfaction(comments, coding, score
 # Representative comments for each theme; phone numbers, e-mail addresses and names are masked.
 
 # %%
-cx.tables.quotes(cx.text.example_quotes(comments, coding, n=2, codeframe=codeframe, seed=study.analysis.seed), codeframe=codeframe, **study.fmt)
+cx.tables.quotes(cx.text.example_quotes(comments, coding, n=2, codeframe=codeframe, seed=study.analysis.seed, lang=study.lang, columns=[v.by[0], v.outcome]), codeframe=codeframe, by=v.by[0], score=v.outcome, **study.fmt)

@@ -26,7 +26,7 @@ v = study.variables
 engagement = cx.employee.engagement_index(study.employees(), min_n=study.thresholds.anonymity_min, alpha=study.thresholds.alpha)
 
 # %%
-cx.viz.charts.trend(engagement.frame, by="unit", labels=study.value_labels(v.by[0]), ylabel=cx.tables.word("engagement", study.lang), lang=study.lang);
+cx.viz.charts.trend(engagement.frame, by="unit", labels=study.value_labels(v.by[0]), ylabel=cx.tables.word("engagement", study.lang), scale=engagement.scale, caption=cx.tables.word("engagement_trend", study.lang), name="engagement_trend_chart", lang=study.lang);
 
 # %%
 cx.tables.engagement_table(engagement, wave=study.wave, name="engagement", by=v.by[0], **study.fmt)

@@ -20,6 +20,40 @@ import cxresearch as cx
 study = cx.report.open_study(params_file, store=store_file, lang=lang)
 v = study.variables
 
+# %%
+bases = cx.survey.mean(study.responses(), score=v.outcome, by="wave", **study.design)
+
+# %% [markdown] tags=["lang-zh"]
+# ## 样本基数
+#
+# 各年份的受访人数与加权后的有效样本量，以及本期各细分群体的样本基数。
+
+# %% [markdown] tags=["lang-en"]
+# ## Sample sizes
+#
+# Respondents and effective bases after weighting per wave, and the bases of the segments in the current wave.
+
+# %%
+cx.tables.bases(bases, name="bases_by_wave", **study.fmt)
+
+# %%
+segment_bases = cx.survey.mean(study.current(), score=v.outcome, by=v.by[0], **study.design)
+
+# %%
+cx.tables.bases(segment_bases, name="bases_by_segment", **study.fmt)
+
+# %% [markdown] tags=["lang-zh"]
+# ## 调查实施与指标定义
+
+# %% [markdown] tags=["lang-en"]
+# ## Fieldwork and definitions
+
+# %%
+cx.tables.fieldwork_table(study.params, **study.fmt)
+
+# %%
+cx.tables.definitions_table(study.params, drivers=study.drivers, **study.fmt)
+
 # %% [markdown] tags=["lang-zh"]
 # ## 方法
 #

@@ -31,14 +31,13 @@ segment), and the survey weights post-stratify the answers to the active base by
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cxresearch._toolbox import atomic_path
 from cxresearch.errors import CXValueError
 
 DRIVER_ITEMS = (
@@ -800,19 +799,7 @@ def codebook_dict() -> dict:
 
 # --- files --------------------------------------------------------------------------------------
 def _atomic(path: Path, writer) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        writer(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_path(path, lambda tmp: writer(str(tmp)))
 
 
 def wave_format(wave: int, first_wave: int, n_waves: int) -> str:

@@ -18,13 +18,16 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import check_alpha
+
 from ..errors import CXValueError
 from .firing import _crm_column, _need, fire_rules
 from .rules import AlertRule, rules_from_params
 
 
-@dataclass(frozen=True)
-class BacktestResult:
+@dataclass(frozen=True, repr=False)
+class BacktestResult(ResultDisplay):
     """Back-test of the alert rules against churn (see :func:`backtest`).
 
     Attributes
@@ -240,8 +243,7 @@ def backtest(
     Agresti, A. (2013). Categorical Data Analysis, 3rd ed., §16.1 (delta method). Wiley.
     """
     rules = rules_from_params(rules)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise CXValueError(f"alpha must be between 0 and 1; got {alpha!r}")
+    check_alpha(alpha)
     if proportion_ci not in ("wilson", "exact"):
         raise CXValueError(f"proportion_ci must be one of 'wilson', 'exact'; got {proportion_ci!r}")
     if lift_ci not in ("log", "bootstrap"):

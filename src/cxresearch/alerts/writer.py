@@ -7,12 +7,12 @@ injection, then the file is renamed over the target so no reader sees half a lis
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from cxresearch._toolbox import atomic_path
 
 from ..errors import CXValueError
 from .cases import AlertCases
@@ -59,9 +59,7 @@ def write_alerts(cases, path) -> Path:
         raise CXValueError(f"path must end in '.xlsx' or '.csv'; got {str(path)!r}")
     if not path.parent.is_dir():
         raise CXValueError(f"folder of path does not exist: {str(path.parent)!r}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    def write(tmp: Path) -> None:
         if suffix == ".csv":
             safe = frame.copy()
             for c in safe.columns:
@@ -73,11 +71,8 @@ def write_alerts(cases, path) -> Path:
             safe.to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
             _write_xlsx(frame, cases if isinstance(cases, AlertCases) else None, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    atomic_path(path, write)
     return path
 
 

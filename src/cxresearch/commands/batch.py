@@ -16,7 +16,8 @@ def register(sub) -> None:
     p.add_argument("params", nargs="+", help="params YAML files or folders of them")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes (default 1)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on an existing Dask distributed scheduler, e.g. tcp://host:8786")
+                   help="run on an existing Dask distributed scheduler, e.g. tcp://host:8786 "
+                        "(needs the distributed extra: pip install 'cxresearch[distributed]')")
     p.add_argument("--out", default=None, metavar="DIR", help="reports root for every report")
     p.add_argument("--lang", choices=("zh", "en"), default=None, help="override every report's language")
     p.add_argument("--formats", default=None, metavar="LIST", help="comma-separated subset of html,pdf,xlsx,tabs,pptx")

@@ -1,4 +1,4 @@
-"""``cxresearch run PARAMS.yaml``: one client report (HTML, PDF, tables.xlsx, manifest)."""
+"""``cxresearch run PARAMS.yaml``: one client report (report.<lang>.html/.pdf, tables.<lang>.xlsx, manifest)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ def register(sub) -> None:
         "run",
         help="render one report from a params file",
         description="Validate the params file, execute the study notebooks with papermill and write "
-        "reports/<client>/<period>/: report.html, report.pdf, tables.xlsx, the executed notebooks "
-        "and manifest.json.",
+        "reports/<client>/<period>/, named with the language so languages sit side by side: "
+        "report.<lang>.html, report.<lang>.pdf, tables.<lang>.xlsx, the executed notebooks under notebooks/<lang>/ "
+        "and manifest.<lang>.json.",
     )
     p.add_argument("params", help="params YAML file (e.g. params/demo.yaml)")
     p.add_argument("--out", default=None, metavar="DIR",

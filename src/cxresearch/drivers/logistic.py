@@ -17,6 +17,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError
 
 from . import _bootstrap
@@ -34,8 +35,8 @@ from .linear import (
 PI2_3 = np.pi**2 / 3
 
 
-@dataclass(frozen=True)
-class LogisticDriverResult:
+@dataclass(frozen=True, repr=False)
+class LogisticDriverResult(ResultDisplay):
     """Drivers of a binary outcome.
 
     Attributes

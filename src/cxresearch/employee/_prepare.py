@@ -15,6 +15,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from cxresearch._toolbox import check_alpha
+
 from ..errors import CXValueError
 
 _ITEM_RE = re.compile(r"^q\d{2}$")
@@ -51,10 +53,7 @@ def _check_int(name: str, v, lo: int) -> int:
     return int(v)
 
 
-def _check_alpha(alpha) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise CXValueError(f"alpha must be a number between 0 and 1 (exclusive); got {alpha!r}")
-    return float(alpha)
+_check_alpha = check_alpha
 
 
 def _person_scores(

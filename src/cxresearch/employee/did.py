@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
+
 from ..errors import CXValueError
 from ._caveats import _few_units_caveat
 from ._prepare import _check_alpha, _check_int, _person_scores
 
 
-@dataclass(frozen=True)
-class DiDResult:
+@dataclass(frozen=True, repr=False)
+class DiDResult(ResultDisplay):
     """Difference-in-differences of engagement for programme vs comparison units.
 
     Attributes

@@ -1,7 +1,7 @@
 """The engagement index per unit and wave, with a t interval, and Cronbach's alpha of the items.
 
 Why hand-written: a group-by mean with scipy's t quantile over the cells left after anonymity
-suppression; Cronbach's alpha is one line of numpy (pingouin's adds a dependency for a formula).
+suppression; Cronbach's alpha is the package's one numpy kernel (``survey.reliability._alpha_raw``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
+from cxresearch.survey.reliability import _alpha_raw
+
 from ._prepare import _check_alpha, _check_int, _person_scores
 
 
 def cronbach_alpha(items: pd.DataFrame | np.ndarray) -> float:
-    """Cronbach's alpha of complete responses.
+    """Cronbach's alpha of complete responses: the bare coefficient.
+
+    :func:`cxresearch.survey.cronbach_alpha` gives the same coefficient with Feldt's interval,
+    reverse-keyed items and scale checks, as a one-row frame.
 
     Parameters
     ----------
@@ -40,14 +46,13 @@ def cronbach_alpha(items: pd.DataFrame | np.ndarray) -> float:
     n, k = x.shape
     if k < 2 or n < 2:
         return float("nan")
-    total = x.sum(axis=1).var(ddof=1)
-    if total == 0:
+    if x.sum(axis=1).var(ddof=1) == 0:
         return float("nan")
-    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total))
+    return _alpha_raw(x)  # the package's one alpha kernel (cx.survey.reliability)
 
 
-@dataclass(frozen=True)
-class EngagementResult:
+@dataclass(frozen=True, repr=False)
+class EngagementResult(ResultDisplay):
     """Engagement index per unit and wave (see :func:`engagement_index`).
 
     Attributes

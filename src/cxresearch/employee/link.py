@@ -17,13 +17,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
+
 from ..errors import CXValueError
 from ._caveats import ModelFitWarning, _few_units_caveat
 from ._prepare import _check_alpha, _check_int, _person_scores
 
 
-@dataclass(frozen=True)
-class LinkageResult:
+@dataclass(frozen=True, repr=False)
+class LinkageResult(ResultDisplay):
     """Unit engagement against the unit's customers' satisfaction and NPS (see :func:`linkage`).
 
     Attributes
@@ -227,7 +230,8 @@ def linkage(
             check_nps_item(v, c, responses.index, scale=frame_scale(responses, c),
                            source="the codebook of the store read")
             v = np.where(
-                np.isnan(v), np.nan, 100.0 * ((v >= 9).astype(float) - (v <= 6).astype(float))
+                np.isnan(v), np.nan, 100.0 * ((v >= NPS_PROMOTER_MIN).astype(float)
+                                        - (v <= NPS_DETRACTOR_MAX).astype(float))
             )
         ok = ~np.isnan(v) & ~np.isnan(w)
         cust[f"_wy_{name}"] = np.where(ok, w * np.nan_to_num(v), 0.0)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxresearch._results import ResultDisplay
 from cxresearch.codebook import Codebook
 from cxresearch.codebook import load as load_codebook
 from cxresearch.errors import CXValueError, CXWarning
@@ -73,8 +74,8 @@ class UndeclaredMissingCodeWarning(CXWarning):
     """A ``.sav`` declares user-missing values the codebook does not list (kept as missing)."""
 
 
-@dataclass(frozen=True)
-class ReadResult:
+@dataclass(frozen=True, repr=False)
+class ReadResult(ResultDisplay):
     """One file read and validated against the codebook.
 
     Attributes

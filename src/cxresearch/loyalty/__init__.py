@@ -5,7 +5,7 @@
   recommendation score), by rules given as a :class:`LadderRules` with sensible defaults;
 * :func:`stage_shares` and :func:`migration` describe the ladder per wave and the moves between
   consecutive waves, churn being an absorbing state;
-* :func:`retention_curves` gives Kaplan–Meier retention by satisfaction band (lifelines);
+* :func:`retention_curves` gives Kaplan–Meier retention by satisfaction band (statsmodels `SurvfuncRight`, `survdiff`);
 * :func:`transfer_penalty` estimates the relative loss of loyalty, and of the probability of being a
   promoter, per transfer between departments (statsmodels GLM, log link).
 

@@ -1,7 +1,12 @@
-"""Retention curves: Kaplan–Meier retention by satisfaction band at baseline (lifelines).
+"""Retention curves: Kaplan–Meier retention by satisfaction band at baseline (statsmodels).
 
-References: Kaplan & Meier (1958), doi:10.1080/01621459.1958.10501452; Davidson-Pilon (2019),
-lifelines, doi:10.21105/joss.01317.
+The product-limit estimate and its Greenwood standard error come from
+:class:`statsmodels.duration.survfunc.SurvfuncRight`, the log-rank test from
+:func:`statsmodels.duration.survfunc.survdiff`; the pointwise interval is the exponential Greenwood
+(log-log) one, written out below because statsmodels offers it only as a simultaneous band.
+
+References: Kaplan & Meier (1958), doi:10.1080/01621459.1958.10501452; Kalbfleisch & Prentice
+(2002), The Statistical Analysis of Failure Time Data, 2nd ed., doi:10.1002/9781118032985.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, NotEstimableWarning
 from cxresearch.persistence._panel import (
     _as_flag,
@@ -28,17 +34,17 @@ from cxresearch.persistence._panel import (
 DEFAULT_BANDS = {"0-5": (0.0, 5.0), "6-7": (6.0, 7.0), "8-10": (8.0, 10.0)}
 
 
-@dataclass(frozen=True)
-class RetentionResult:
+@dataclass(frozen=True, repr=False)
+class RetentionResult(ResultDisplay):
     """Kaplan–Meier retention by satisfaction band.
 
     Attributes
     ----------
     curves : pandas.DataFrame
         ``band``, ``years`` (years since the baseline year, 0 first), ``retention`` (KM estimate of
-        the share still a customer), ``ci_lower``, ``ci_upper`` (lifelines' exponential Greenwood
-        interval), ``at_risk``, ``events``.
-    summary : pandas.DataFrame
+        the share still a customer), ``ci_lower``, ``ci_upper`` (exponential Greenwood, i.e.
+        log-log, interval; R ``survfit(conf.type = "log-log")``), ``at_risk``, ``events``.
+    bands : pandas.DataFrame
         Per band: ``band``, ``n`` (customers), ``events``, ``median_years`` (inf when retention
         never falls to one half).
     logrank : pandas.DataFrame
@@ -48,13 +54,45 @@ class RetentionResult:
     """
 
     curves: pd.DataFrame
-    summary: pd.DataFrame
+    bands: pd.DataFrame
     logrank: pd.DataFrame
     settings: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The curves frame."""
         return self.curves.copy()
+
+
+def _km_curve(label: str, duration: np.ndarray, event: np.ndarray, alpha: float) -> pd.DataFrame:
+    """One band's curve at year 0 and every observed duration (events or censoring)."""
+    from scipy.stats import norm
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    years = np.concatenate([[0.0], np.unique(duration)])
+    at_risk = np.array([(duration >= t).sum() for t in years], dtype=float)
+    events = np.array([((duration == t) & event).sum() for t in years], dtype=float)
+    at_risk[0], events[0] = len(duration), 0.0
+    retention = np.ones(len(years))
+    se = np.zeros(len(years))
+    if event.any():
+        sf = SurvfuncRight(duration, event.astype(float))
+        # step function: the estimate at the last event time at or before each year
+        idx = np.searchsorted(sf.surv_times, years, side="right") - 1
+        has = idx >= 0
+        retention[has] = sf.surv_prob[idx[has]]
+        se[has] = sf.surv_prob_se[idx[has]]
+    z = norm.ppf(1 - alpha / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Greenwood sd of log S is se / S; the log-log transform divides it by |log S|
+        w = z * (se / retention) / np.abs(np.log(retention))
+        lower = retention ** np.exp(w)
+        upper = retention ** np.exp(-w)
+    flat = (retention >= 1.0) | (se == 0)
+    lower = np.where(flat, retention, lower)
+    upper = np.where(flat, retention, upper)
+    return pd.DataFrame({"band": label, "years": years, "retention": retention,
+                         "ci_lower": lower, "ci_upper": upper, "at_risk": at_risk,
+                         "events": events})
 
 
 def retention_curves(
@@ -89,7 +127,7 @@ def retention_curves(
     Returns
     -------
     RetentionResult
-        ``curves``, ``summary``, ``logrank``.
+        ``curves``, ``bands``, ``logrank``.
 
     Raises
     ------
@@ -107,17 +145,18 @@ def retention_curves(
     customer is in the panel from then on: a customer lost at the end of the baseline year has
     duration 1 and an event; a customer still present in the last panel year is censored there.
     Retention after k years is the product-limit estimate
-    :math:`\\hat S(k) = \\prod_{j \\le k} (1 - d_j / n_j)`. Unweighted.
+    :math:`\\hat S(k) = \\prod_{j \\le k} (1 - d_j / n_j)`, with Greenwood's variance
+    :math:`v(k) = \\sum_{j \\le k} d_j / (n_j (n_j - d_j))` of :math:`\\log \\hat S`; the interval is
+    :math:`\\hat S^{\\exp(\\pm z \\sqrt{v} / \\log \\hat S)}` (log-log transform [2]_). The median is
+    the first year with :math:`\\hat S \\le 1/2`. Unweighted.
 
     References
     ----------
     .. [1] Kaplan, E. L., & Meier, P. (1958). Nonparametric estimation from incomplete
        observations. JASA 53(282), 457-481. doi:10.1080/01621459.1958.10501452
-    .. [2] Davidson-Pilon, C. (2019). lifelines: survival analysis in Python. Journal of Open Source
-       Software 4(40), 1317. doi:10.21105/joss.01317
+    .. [2] Kalbfleisch, J. D., & Prentice, R. L. (2002). The Statistical Analysis of Failure Time
+       Data (2nd ed.), section 1.4. Wiley. doi:10.1002/9781118032985
     """
-    from lifelines import KaplanMeierFitter
-    from lifelines.statistics import multivariate_logrank_test
 
     alpha = _check_alpha(alpha)
     panel = _require_frame(panel)
@@ -157,22 +196,12 @@ def retention_curves(
         if sub.empty:
             summary.append({"band": label, "n": 0, "events": 0, "median_years": np.nan})
             continue
-        kmf = KaplanMeierFitter(alpha=alpha)
-        kmf.fit(sub["duration"], event_observed=sub["event"], label=label)
-        sf = kmf.survival_function_.iloc[:, 0]
-        ci = kmf.confidence_interval_survival_function_
-        tab = kmf.event_table
-        curves.append(pd.DataFrame({
-            "band": label,
-            "years": sf.index.to_numpy(dtype=float),
-            "retention": sf.to_numpy(dtype=float),
-            "ci_lower": ci.iloc[:, 0].to_numpy(dtype=float),
-            "ci_upper": ci.iloc[:, 1].to_numpy(dtype=float),
-            "at_risk": tab["at_risk"].reindex(sf.index).to_numpy(dtype=float),
-            "events": tab["observed"].reindex(sf.index).to_numpy(dtype=float),
-        }))
+        curves.append(_km_curve(label, sub["duration"].to_numpy(dtype=float),
+                                sub["event"].to_numpy(dtype=bool), alpha))
+        c = curves[-1]
+        below = c.loc[c["retention"] <= 0.5, "years"]
         summary.append({"band": label, "n": int(len(sub)), "events": int(sub["event"].sum()),
-                        "median_years": float(kmf.median_survival_time_)})
+                        "median_years": float(below.iloc[0]) if len(below) else np.inf})
     if per["band"].nunique() >= 2 and not per["event"].any():
         warnings.warn(
             f"retention_curves: no churn event in {churn!r} among {len(per)} customers; the "
@@ -182,15 +211,18 @@ def retention_curves(
         )
         logrank = pd.DataFrame({"statistic": [np.nan], "df": [np.nan], "p_value": [np.nan]})
     elif per["band"].nunique() >= 2:
-        lr = multivariate_logrank_test(per["duration"], per["band"], per["event"])
-        logrank = pd.DataFrame({"statistic": [float(lr.test_statistic)],
-                                "df": [int(lr.degrees_of_freedom)], "p_value": [float(lr.p_value)]})
+        from statsmodels.duration.survfunc import survdiff
+
+        chisq, p_value = survdiff(per["duration"].to_numpy(dtype=float),
+                                  per["event"].to_numpy(dtype=float), per["band"].to_numpy())
+        logrank = pd.DataFrame({"statistic": [float(chisq)], "df": [per["band"].nunique() - 1],
+                                "p_value": [float(p_value)]})
     else:
         logrank = pd.DataFrame({"statistic": [np.nan], "df": [np.nan], "p_value": [np.nan]})
     return RetentionResult(
         curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
             columns=["band", "years", "retention", "ci_lower", "ci_upper", "at_risk", "events"]),
-        summary=pd.DataFrame(summary),
+        bands=pd.DataFrame(summary),
         logrank=logrank,
         settings=dict(id=id, time=time, churn=churn, score=score, bands=bands, alpha=alpha),
     )

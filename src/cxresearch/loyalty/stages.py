@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import NPS_PROMOTER_MIN
 from cxresearch.errors import CXValueError
 from cxresearch.persistence._panel import (
     _as_flag,
@@ -64,7 +66,7 @@ class LadderRules:
     loyal_min_tenure: int = 3
     loyal_window: int = 3
     loyal_min_active_years: int = 2
-    promoter_min: float = 9
+    promoter_min: float = NPS_PROMOTER_MIN
     advocate_base: str = "repeat"
 
     def __post_init__(self) -> None:
@@ -319,8 +321,8 @@ def stage_shares(stages: pd.DataFrame, *, time: str = "year", stage: str = "stag
     return long
 
 
-@dataclass(frozen=True)
-class MigrationResult:
+@dataclass(frozen=True, repr=False)
+class MigrationResult(ResultDisplay):
     """Moves between ladder stages from one wave to the next.
 
     Attributes

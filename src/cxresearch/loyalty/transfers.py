@@ -14,6 +14,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import NPS_PROMOTER_MIN
 from cxresearch.errors import CXValueError
 from cxresearch.persistence._panel import (
     _as_list,
@@ -24,8 +26,8 @@ from cxresearch.persistence._panel import (
 )
 
 
-@dataclass(frozen=True)
-class TransferPenaltyResult:
+@dataclass(frozen=True, repr=False)
+class TransferPenaltyResult(ResultDisplay):
     """The relative loss of loyalty per transfer between departments.
 
     Attributes
@@ -55,7 +57,7 @@ def transfer_penalty(
     drivers: str | list[str] | None = None,
     id: str | None = "customer_id",
     promoter: str | None = "recommend",
-    promoter_min: float = 9,
+    promoter_min: float = NPS_PROMOTER_MIN,
     alpha: float = 0.05,
 ) -> TransferPenaltyResult:
     """Relative change in loyalty, and in the chance of being a promoter, per transfer.

@@ -19,6 +19,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, NotEstimableWarning
 from cxresearch.persistence._panel import (
     _as_binary,
@@ -91,8 +92,8 @@ def dissatisfaction_runs(
     return frame
 
 
-@dataclass(frozen=True)
-class HazardResult:
+@dataclass(frozen=True, repr=False)
+class HazardResult(ResultDisplay):
     """A discrete-time hazard of churn on the dissatisfaction run length.
 
     Attributes

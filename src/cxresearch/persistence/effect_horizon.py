@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, NotEstimableWarning
 from cxresearch.persistence._cluster_bootstrap import _ClusterBlocks
 from cxresearch.persistence._panel import _as_list, _check_alpha, _check_min_effect, _check_whole
@@ -87,8 +88,8 @@ class HorizonEstimate:
     profile: LagProfile
 
 
-@dataclass(frozen=True)
-class HorizonResult:
+@dataclass(frozen=True, repr=False)
+class HorizonResult(ResultDisplay):
     """The horizon of an effect, with a robustness estimate beside it.
 
     Attributes

@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import require_extra
 from cxresearch.errors import CXError, CXValueError
 
 __all__ = ["BatchItem", "BatchResult", "collect_params", "run_batch"]
@@ -33,8 +35,8 @@ class BatchItem:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class BatchResult:
+@dataclass(frozen=True, repr=False)
+class BatchResult(ResultDisplay):
     """All outcomes of a batch, in the order the params were given."""
 
     items: tuple[BatchItem, ...]
@@ -81,7 +83,7 @@ def collect_params(paths: Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def _clashes(files: list[str], root: str | None) -> dict[str, str]:
+def _clashes(files: list[str], root: str | None, lang: str | None = None) -> dict[str, str]:
     """``{params file: earlier params file}`` for files whose report folder an earlier file writes."""
     from cxresearch.report.params import load_params
 
@@ -93,7 +95,8 @@ def _clashes(files: list[str], root: str | None) -> dict[str, str]:
         except CXError:
             continue  # reported by its own job
         base = Path(root) if root is not None else (p.output.dir or Path.cwd() / "reports")
-        key = (str(Path(base).resolve()), p.client, p.period)
+        # files are named with the language: a zh and an en report of one folder do not clash
+        key = (str(Path(base).resolve()), p.client, p.period, lang or p.language)
         if key in seen:
             out[f] = seen[key]
         else:
@@ -171,17 +174,15 @@ def run_batch(
             on_done(item)
 
     # Two params files writing the same folder would overwrite each other: run the first only.
-    for f, first in _clashes(files, root).items():
+    for f, first in _clashes(files, root, lang).items():
         record(BatchItem(params=f, ok=False, seconds=0.0,
-                         error=f"{f}: writes the same report folder as {first} (same client, period and output root)"))
+                         error=f"{f}: writes the same report folder as {first} (same client, period, language and output root)"))
     files_to_run = [f for f in files if f not in done]
 
     if scheduler is not None:
-        try:
-            from dask.distributed import Client
-            from dask.distributed import as_completed as dask_completed
-        except ImportError as exc:  # pragma: no cover - dask is a dependency
-            raise CXValueError("scheduler needs dask.distributed (pip install 'dask[distributed]')") from exc
+        distributed = require_extra("dask.distributed", extra="distributed",
+                                    purpose="batch on a Dask cluster (scheduler=...)")
+        Client, dask_completed = distributed.Client, distributed.as_completed
         try:
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as exc:

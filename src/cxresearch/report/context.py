@@ -209,6 +209,19 @@ class Study:
         return self.params.variables.weight
 
     @property
+    def survey_design(self):
+        """The study's :class:`cxresearch.survey.Design` (its weight column, see :attr:`weight`);
+        pass as ``design=`` to any survey estimate or test."""
+        from cxresearch.survey import Design
+
+        return Design(weights=self.weight)
+
+    def survey_data(self, *, current: bool = False):
+        """``(frame, design)``: the responses (all waves of the window, or the focus wave with
+        ``current=True``) together with the design to analyse them with."""
+        return (self.current() if current else self.responses()), self.survey_design
+
+    @property
     def owners(self) -> dict[str, str]:
         """The params' ``owners`` map (driver, dimension, ``<segment variable>:<code>`` -> owner)."""
         return dict(self.params.owners or {})

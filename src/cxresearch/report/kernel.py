@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cxresearch._toolbox import atomic_write
+
 __all__ = ["KERNEL_NAME", "ensure_kernel"]
 
 #: Base name of the kernelspec (a short hash of the interpreter path is appended).
@@ -42,10 +44,7 @@ def _write_spec(folder: Path, spec: dict) -> None:
                 return
         except (OSError, ValueError):
             pass
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kernel-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(spec, fh, indent=1)
-    os.replace(tmp, target)
+    atomic_write(target, json.dumps(spec, indent=1))
 
 
 def ensure_kernel() -> str:

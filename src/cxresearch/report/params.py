@@ -23,6 +23,7 @@ Example (``params/demo.yaml``)::
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -46,6 +47,7 @@ __all__ = [
     "FORMATS",
     "Analysis",
     "Branding",
+    "Fieldwork",
     "DataSource",
     "Localized",
     "Output",
@@ -189,6 +191,39 @@ class Programme(_Model):
     start: int
 
 
+class Fieldwork(_Model):
+    """How the survey was fielded, for the methods appendix (every key optional).
+
+    ``invited`` and ``completed`` give the response rate (completed / invited) unless
+    ``response_rate`` (0–1) is stated.
+    """
+
+    start: _dt.date | None = None
+    end: _dt.date | None = None
+    method: Localized | None = None  # e.g. {zh: 电话访问（CATI）, en: Telephone (CATI)}
+    frame: Localized | None = None  # the sample frame: who could be invited
+    invited: Annotated[int, Field(ge=1)] | None = None
+    completed: Annotated[int, Field(ge=0)] | None = None
+    response_rate: Annotated[float, Field(ge=0, le=1)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Fieldwork:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.invited is not None and self.completed is not None and self.completed > self.invited:
+            raise ValueError(f"completed ({self.completed}) exceeds invited ({self.invited})")
+        return self
+
+    @property
+    def rate(self) -> float | None:
+        """The response rate: ``response_rate`` if stated, else completed / invited (None if unknown)."""
+        if self.response_rate is not None:
+            return self.response_rate
+        if self.invited and self.completed is not None:
+            return self.completed / self.invited
+        return None
+
+
 class Output(_Model):
     """What to write and where."""
 
@@ -273,6 +308,7 @@ class Params(_Model):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     analysis: Analysis = Field(default_factory=Analysis)
     programme: Programme | None = None
+    fieldwork: Fieldwork | None = None  # fieldwork dates, frame, response rate (methods appendix)
     alerts: list[dict[str, Any]] | None = None  # early-warning rules (cx.alerts.AlertRule fields)
     owners: dict[str, str] | None = None  # priorities' owner per driver, dimension, "<segment var>:<code>"
     output: Output = Field(default_factory=Output)

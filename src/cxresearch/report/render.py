@@ -36,6 +36,8 @@ __all__ = [
     "render_report_pdf",
     "anchor_pages",
     "write_xlsx",
+    "display_width",
+    "unique_titles",
 ]
 
 #: Folder holding the nbconvert templates shipped with the package.
@@ -48,7 +50,8 @@ LANG_TAGS = {"zh": "lang-zh", "en": "lang-en"}
 WARNING_PREFIX = "CXWARNING\t"
 
 _DROP_TAGS = {"parameters", "injected-parameters", "remove-cell", "papermill-error-cell-tag"}
-_KEEP_MIME = ("text/html", "image/png", "image/jpeg", "image/svg+xml", "text/markdown", "text/plain", TABLE_MIME)
+_KEEP_MIME = ("text/html", "image/png", "image/jpeg", "image/svg+xml", "text/markdown", "text/plain", TABLE_MIME,
+              "application/vnd.cxresearch.chart+json")
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 
 _WORDS = {
@@ -58,10 +61,12 @@ _WORDS = {
         "date": "日期",
         "prepared_by": "编制",
         "contents": "目录",
+        "exhibits": "图表目录",
         "notes": "数据质量提示",
         "notes_intro": "以下提示由分析过程自动记录，说明哪些结果需要谨慎解读。",
         "sheet_index": "表格目录",
         "sheet": "工作表",
+        "exhibit": "图表编号",
         "title": "标题",
         "base": "基数",
     },
@@ -71,10 +76,12 @@ _WORDS = {
         "date": "Date",
         "prepared_by": "Prepared by",
         "contents": "Contents",
+        "exhibits": "List of exhibits",
         "notes": "Data-quality notes",
         "notes_intro": "These notes were recorded by the analyses and mark results to read with care.",
         "sheet_index": "Contents",
         "sheet": "Sheet",
+        "exhibit": "Exhibit",
         "title": "Title",
         "base": "Base",
     },
@@ -89,6 +96,7 @@ class Combined:
     toc: list[dict] = field(default_factory=list)
     tables: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    exhibits: list[dict] = field(default_factory=list)
 
 
 def _anchor(used: set[str], prefix: str) -> str:
@@ -123,6 +131,20 @@ def _clean_outputs(outputs: list, warnings: list[str]) -> list:
     return kept
 
 
+#: MIME type a chart's data travels under (see :mod:`cxresearch.viz.style`): a table payload like
+#: :data:`cxresearch.tables.TABLE_MIME`, harvested into ``tables.xlsx`` and titling the figure.
+CHART_MIME = "application/vnd.cxresearch.chart+json"
+
+_EXHIBIT_WORDS = {"zh": {"figure": "图", "table": "表"}, "en": {"figure": "Figure", "table": "Table"}}
+_IMAGE_MIME = ("image/svg+xml", "image/png", "image/jpeg")
+_CAPTION = re.compile(r"<caption>(.*?)</caption>", re.S)
+
+
+def _exhibit_label(kind: str, chapter: int, k: int, lang: str) -> str:
+    """``'Figure 3.2'`` / ``'图 3.2'``: the k-th figure (or table) of chapter ``chapter``."""
+    return f"{_EXHIBIT_WORDS[lang][kind]} {chapter}.{k}"
+
+
 def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
     """Merge executed notebooks into one client notebook for ``lang``.
 
@@ -138,8 +160,18 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
     -------
     Combined
         ``notebook`` (code inputs kept but outputs cleaned; the exporter hides inputs), ``toc``
-        (chapters with ids and sections), ``tables`` (raw payloads of every report table, in order)
-        and ``warnings`` (data-quality messages recorded by the notebooks).
+        (chapters with ids, numbers and sections), ``tables`` (raw payloads of every report table
+        and of the data behind every chart, in order), ``exhibits`` (numbered figures and tables:
+        ``id``, ``kind``, ``label`` such as "Figure 3.2", ``title``) and ``warnings``
+        (data-quality messages recorded by the notebooks).
+
+    Notes
+    -----
+    The page-layout model lives in the template's CSS; this function only marks the structure it
+    needs: chapters, sections and exhibits are numbered ("3", "3.2", "Figure 3.2"); a markdown
+    cell that holds a section heading is tagged ``cx-lead`` (kept with what follows it, so a
+    heading never ends a page); every figure gets a numbered caption above it and every table a
+    numbered caption, each with an anchor the list of exhibits links to.
     """
     other = {tag for key, tag in LANG_TAGS.items() if key != lang}
     merged = nbformat.v4.new_notebook()
@@ -150,53 +182,76 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
         nb = item if hasattr(item, "cells") else nbformat.read(str(item), as_version=4)
         chapter: dict | None = None
         merged.cells.append(nbformat.v4.new_markdown_cell(f'<div class="cx-chapter-start" id="chapter-{number}"></div>'))
-        pending: str | None = None  # a section heading waiting to be kept with the next output
+        section_title: str | None = None
+        counts = {"figure": 0, "table": 0}
         for cell in nb.cells:
             tags = set(cell.get("metadata", {}).get("tags", []))
             if tags & _DROP_TAGS or tags & other:
                 continue
             if cell.cell_type == "markdown":
-                if pending is not None:
-                    merged.cells.append(nbformat.v4.new_markdown_cell(pending))
-                    pending = None
                 out_lines = []
-                is_section = has_title = False
+                is_lead = False
                 for line in cell.source.splitlines():
                     m = _HEADING.match(line)
-                    if m and len(m.group(1)) == 1:
-                        has_title = True
                     if m and len(m.group(1)) == 1 and chapter is None:
-                        chapter = {"id": f"chapter-{number}", "title": m.group(2), "sections": []}
+                        chapter = {"id": f"chapter-{number}", "number": str(number), "title": m.group(2),
+                                   "sections": []}
                         result.toc.append(chapter)
+                        line = f"# {number} {m.group(2)}"
+                        is_lead = True
                     elif m and len(m.group(1)) == 2 and chapter is not None:
                         sid = _anchor(used, f"s{number}")
-                        chapter["sections"].append({"id": sid, "title": m.group(2)})
+                        no = f"{number}.{len(chapter['sections']) + 1}"
+                        chapter["sections"].append({"id": sid, "number": no, "title": m.group(2)})
+                        section_title = m.group(2)
                         out_lines += [f'<a id="{sid}"></a>', ""]
-                        is_section = True
+                        line = f"## {no} {m.group(2)}"
+                        is_lead = True
                     out_lines.append(line)
-                source = "\n".join(out_lines)
-                if is_section and not has_title:
-                    pending = source
-                else:
-                    merged.cells.append(nbformat.v4.new_markdown_cell(source))
+                new = nbformat.v4.new_markdown_cell("\n".join(out_lines))
+                if is_lead:
+                    new.metadata["tags"] = ["cx-lead"]  # kept with the next block (see report.css)
+                merged.cells.append(new)
             elif cell.cell_type == "code":
                 outputs = _clean_outputs(cell.get("outputs", []), result.warnings)
                 if not outputs:
                     continue
-                new = nbformat.v4.new_code_cell(source="", outputs=outputs)
-                if pending is not None:
-                    # print the heading (and its intro) in one block with the first output, so a page
-                    # never ends with a heading whose chart or table starts the next page
-                    heading = nbformat.v4.new_output("display_data", data={"text/html": _markdown_html(pending)})
-                    new.outputs = [heading, *outputs]
-                    new.metadata["tags"] = ["cx-keep"]
-                    pending = None
-                merged.cells.append(new)
+                numbered = []
                 for out in outputs:
-                    if TABLE_MIME in out["data"]:
-                        result.tables.append(out["data"][TABLE_MIME])
-        if pending is not None:
-            merged.cells.append(nbformat.v4.new_markdown_cell(pending))
+                    data = out["data"]
+                    html_text = data.get("text/html", "")
+                    html_text = "".join(html_text) if isinstance(html_text, list) else html_text
+                    if chapter is not None and TABLE_MIME in data and "<caption>" in html_text:
+                        counts["table"] += 1
+                        label = _exhibit_label("table", number, counts["table"], lang)
+                        payload = data[TABLE_MIME]
+                        xid = f"tab-{number}-{counts['table']}"
+                        result.exhibits.append({"id": xid, "kind": "table", "label": label,
+                                                "title": payload.get("title") or section_title or ""})
+                        data["text/html"] = _CAPTION.sub(
+                            lambda mm, label=label, xid=xid: f'<caption id="{xid}"><span class="cx-exhibit-no">'
+                            f'{_html.escape(label)}</span> {mm.group(1)}</caption>', html_text, count=1)
+                        result.tables.append({**payload, "exhibit": label})
+                    elif chapter is not None and any(k in data for k in _IMAGE_MIME):
+                        counts["figure"] += 1
+                        label = _exhibit_label("figure", number, counts["figure"], lang)
+                        chart = data.pop(CHART_MIME, None)
+                        title = (chart or {}).get("title") or section_title or ""
+                        xid = f"fig-{number}-{counts['figure']}"
+                        result.exhibits.append({"id": xid, "kind": "figure", "label": label, "title": title})
+                        cap = (f'<p class="cx-figcaption" id="{xid}"><span class="cx-exhibit-no">'
+                               f'{_html.escape(label)}</span> {_html.escape(title)}</p>')
+                        numbered.append(nbformat.v4.new_output("display_data", data={"text/html": cap}))
+                        out.setdefault("metadata", {})["cx_alt"] = f"{label} {title}".strip()
+                        if chart:
+                            result.tables.append({**chart, "exhibit": label,
+                                                  "title": chart.get("title") or title})
+                    elif TABLE_MIME in data:
+                        result.tables.append(data[TABLE_MIME])
+                    data.pop(CHART_MIME, None)
+                    numbered.append(out)
+                new = nbformat.v4.new_code_cell(source="", outputs=numbered)
+                merged.cells.append(new)
     return result
 
 
@@ -233,8 +288,18 @@ def _note_zh(kind: str, text: str) -> str:
                 f"其中 {m.group('s')} 个低于匿名下限 {m.group('anon')}（已隐藏）。")
     m = _FEW_UNITS_RE.match(text)
     if kind == "FewUnitsWarning" and m:
-        return f"仅有 {m.group('n')} 个单位：结果基于很少的单位，区间不确定且可能偏窄，仅供参考。"
+        what = _FEW_UNITS_WHAT.get(m.group("what"), m.group("what"))
+        return f"仅有 {m.group('n')} 个单位：{what}基于很少的单位，区间不确定且可能偏窄，仅供参考。"
     return text
+
+
+#: What a FewUnitsWarning is about, in Chinese (the English message names it: "the linkage ...").
+_FEW_UNITS_WHAT = {
+    "difference-in-differences": "改进项目效果的双重差分估计",
+    "linkage": "员工敬业度与客户评分的关联",
+    "programme effect": "改进项目效果",
+    "correlation": "相关分析",
+}
 
 
 def note_text(raw: str, lang: str) -> str:
@@ -252,7 +317,8 @@ def note_text(raw: str, lang: str) -> str:
 def _notes_cell(warnings: list[str], lang: str) -> Any:
     words = _WORDS[lang]
     items = "".join(f"<li>{_html.escape(note_text(w, lang))}</li>" for w in warnings)
-    body = f"<h2>{words['notes']}</h2><p>{words['notes_intro']}</p><ul class=\"cx-note\">{items}</ul>"
+    body = (f'<div class="cx-callout cx-notes"><h3>{words["notes"]}</h3><p>{words["notes_intro"]}</p>'
+            f'<ul class="cx-note">{items}</ul></div>')
     return nbformat.v4.new_code_cell(source="", outputs=[
         nbformat.v4.new_output("display_data", data={"text/html": body})
     ])
@@ -287,8 +353,9 @@ def cover_resources(params, *, toc: list[dict], date: _dt.date | None = None) ->
     }
 
 
-def _exporter(cls):
+def _exporter(cls, lang: str = "en"):
     return cls(
+        language_code=lang,  # <html lang=...>: fonts, hyphenation and line breaking per language
         template_name="cxreport",
         extra_template_basedirs=[str(TEMPLATE_DIR)],
         exclude_input=True,
@@ -322,14 +389,24 @@ def render_html(combined: Combined, params, *, date: _dt.date | None = None,
 
     nb = copy.deepcopy(combined.notebook)
     if combined.warnings:
-        nb.cells.append(_notes_cell(combined.warnings, params.language))
+        # the notes open the last chapter (the appendix), right after its introduction: a short
+        # block at the very end of a report would often sit alone on a nearly empty last page
+        starts = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "cx-chapter-start" in c.source]
+        at = len(nb.cells)
+        if starts:
+            after = [i for i in range(starts[-1] + 1, len(nb.cells)) if nb.cells[i].cell_type == "markdown"]
+            at = after[0] + 1 if after else len(nb.cells)
+        nb.cells.insert(at, _notes_cell(combined.warnings, params.language))
     nb.metadata["title"] = f"{params.title} — {params.display_name} {params.period}"
     toc = combined.toc
+    exhibits = combined.exhibits
     if pages:
         toc = [{**ch, "page": pages.get(ch["id"]),
                 "sections": [{**sec, "page": pages.get(sec["id"])} for sec in ch["sections"]]} for ch in toc]
-    resources = {"cx": cover_resources(params, toc=toc, date=date), "language_code": params.language}
-    body, _ = _exporter(HTMLExporter).from_notebook_node(nb, resources=resources)
+        exhibits = [{**x, "page": pages.get(x["id"])} for x in exhibits]
+    resources = {"cx": {**cover_resources(params, toc=toc, date=date), "exhibits": exhibits},
+                 "language_code": params.language}
+    body, _ = _exporter(HTMLExporter, params.language).from_notebook_node(nb, resources=resources)
     return body
 
 
@@ -398,30 +475,65 @@ def _sheet_names(names: list[str]) -> list[str]:
     return out
 
 
-def write_xlsx(tables: list[dict], path: str | Path, *, lang: str) -> None:
-    """Write every report table to an Excel workbook, one sheet each, numbers as numbers.
+def display_width(text: Any) -> int:
+    """Columns a text takes on screen: East Asian wide and full-width characters count two
+    (``unicodedata.east_asian_width``), every other character one."""
+    import unicodedata
 
-    The first sheet lists the tables (sheet, title, base). Cells keep raw values; a number format
-    (percent, decimals) is applied to each numeric column.
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
+
+
+def unique_titles(tables: list[dict]) -> list[str]:
+    """Sheet titles, each unique: a title that repeats gets its exhibit label (or sheet order)."""
+    titles = [str(t.get("title") or t.get("name") or "") for t in tables]
+    seen: dict[str, int] = {}
+    for t in titles:
+        seen[t] = seen.get(t, 0) + 1
+    out, used = [], set()
+    for i, (t, payload) in enumerate(zip(titles, tables, strict=True)):
+        title = t
+        if seen[t] > 1 or title in used:
+            title = f"{payload.get('exhibit') or i + 1} {t}".strip()
+        while title in used:
+            title += f" ({i + 1})"
+        used.add(title)
+        out.append(title)
+    return out
+
+
+def write_xlsx(tables: list[dict], path: str | Path, *, lang: str) -> None:
+    """Write every report table and the data behind every chart to an Excel workbook.
+
+    One sheet each, numbers as numbers with a number format per column (percent, decimals),
+    titled in row 1 (with the exhibit number the report gives it, e.g. "Figure 2.1"); no two
+    sheets share a title. The first sheet lists the sheets, each a hyperlink to its sheet, with
+    exhibit, title and base. Column widths follow the display width of the text (a Chinese
+    character is two columns wide).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     words = _WORDS[lang]
     wb = Workbook()
     index = wb.active
     index.title = words["sheet_index"][:31]
-    index.append([words["sheet"], words["title"], words["base"]])
+    index.append([words["sheet"], words["exhibit"], words["title"], words["base"]])
     for cell in index[1]:
         cell.font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="1F4E79")
     numfmt = {"int": "#,##0", "num0": "#,##0", "num1": "#,##0.0", "num2": "0.00", "num3": "0.000",
               "pct0": "0%", "pct1": "0.0%", "pvalue": "0.000", "signed2": "+0.00;-0.00;0.00"}
     names = _sheet_names([t.get("name") or f"table_{i + 1}" for i, t in enumerate(tables)])
-    for sheet_name, payload in zip(names, tables, strict=True):
+    titles = unique_titles(tables)
+    link_font = Font(color="0563C1", underline="single")
+    widths = {1: display_width(words["sheet"]), 2: display_width(words["exhibit"]),
+              3: display_width(words["title"]), 4: display_width(words["base"])}
+    for sheet_name, title, payload in zip(names, titles, tables, strict=True):
         ws = wb.create_sheet(sheet_name)
-        ws.append([payload.get("title", "")])
+        exhibit = payload.get("exhibit") or ""
+        ws.append([f"{exhibit} {title}".strip() if exhibit and not title.startswith(exhibit) else title])
         ws["A1"].font = Font(bold=True, size=12)
         ws.append(payload["columns"])
         for cell in ws[2]:
@@ -430,19 +542,35 @@ def write_xlsx(tables: list[dict], path: str | Path, *, lang: str) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in payload["rows"]:
             ws.append(row)
-        for j, kind in enumerate(payload.get("formats", []), start=1):
+        formats = list(payload.get("formats", []))
+        for j, column in enumerate(payload["columns"], start=1):
+            kind = formats[j - 1] if j - 1 < len(formats) else "text"
             if kind in numfmt:
                 for r in range(3, 3 + len(payload["rows"])):
                     ws.cell(row=r, column=j).number_format = numfmt[kind]
-            width = max([len(str(payload["columns"][j - 1]))] + [len(str(r[j - 1])) for r in payload["rows"][:200]])
-            ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 48)
+            sample = [r[j - 1] for r in payload["rows"][:200] if j - 1 < len(r)]
+            shown = [f"{v:,.2f}" if isinstance(v, float) else v for v in sample if v is not None]
+            width = max([display_width(column)] + [display_width(v) for v in shown])
+            ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 60)
+            if kind == "text":
+                for r in range(3, 3 + len(payload["rows"])):
+                    ws.cell(row=r, column=j).alignment = Alignment(horizontal="left", vertical="top",
+                                                                   wrap_text=width > 60)
         extra = [payload.get("base")] + list(payload.get("notes", []))
         for line in (x for x in extra if x):
             ws.append([])
             ws.append([line])
         ws.freeze_panes = "A3"
-        index.append([sheet_name, payload.get("title", ""), payload.get("base") or ""])
-    index.column_dimensions["A"].width = 30
-    index.column_dimensions["B"].width = 60
-    index.column_dimensions["C"].width = 50
+        back = ws.cell(row=1, column=max(2, len(payload["columns"]) + 2), value=f"← {words['sheet_index']}")
+        back.hyperlink = Hyperlink(ref=back.coordinate, location=f"'{index.title}'!A1")  # within the workbook
+        back.font = link_font
+        index.append([sheet_name, exhibit, title, payload.get("base") or ""])
+        link = index.cell(row=index.max_row, column=1)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet_name}'!A1")
+        link.font = link_font
+        for j, value in enumerate((sheet_name, exhibit, title, payload.get("base") or ""), start=1):
+            widths[j] = max(widths[j], display_width(value))
+    for j, w in widths.items():
+        index.column_dimensions[get_column_letter(j)].width = min(max(10, w + 2), 80)
+    index.freeze_panes = "A2"
     wb.save(str(path))

@@ -1,15 +1,16 @@
 """Run one report: validate, execute the study notebooks with papermill, render, write the manifest.
 
-Output folder ``<out_root>/<client>/<period>/``::
+Output folder ``<out_root>/<client>/<period>/``, every file named with the report language so the
+Chinese and the English report of one client and period sit side by side::
 
-    report.html       one navigable page (cover, contents, chapters; no code)
-    report.pdf        A4, cover, contents, page numbers (system Chromium)
-    tables.xlsx       every report table, one sheet each, numbers as numbers
-    findings.json     every finding the chapters recorded (cx.findings records, ranked)
-    tabs.<lang>.xlsx  banner tables (``tabs`` format; cxresearch.report.tabs)
-    report.<lang>.pptx  the deck (``pptx`` format; cxresearch.report.deck), from findings.json and the tables
-    notebooks/        the executed notebooks (kept, with the traceback, when a notebook fails)
-    manifest.json     input sha256s, parameters, package versions, git commit, timings
+    report.<lang>.html      one navigable page (cover, contents, chapters; no code)
+    report.<lang>.pdf       A4, cover, contents, page numbers (system Chromium)
+    tables.<lang>.xlsx      every report table and the data of every chart, one sheet each
+    findings.json           every finding the chapters recorded (cx.findings records, ranked; language-free)
+    tabs.<lang>.xlsx        banner tables (``tabs`` format; cxresearch.report.tabs)
+    report.<lang>.pptx      the deck (``pptx`` format; cxresearch.report.deck), from findings.json and the tables
+    notebooks/<lang>/       the executed notebooks (kept, with the traceback, when a notebook fails)
+    manifest.<lang>.json    input sha256s, parameters, package versions, git commit, timings
 
 Every report file is written to a temporary name and renamed when complete, so a failed run never
 leaves a half-written report.
@@ -32,14 +33,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxresearch._results import ResultDisplay
+from cxresearch._toolbox import atomic_path, atomic_write
 from cxresearch.errors import CXError
 from cxresearch.report.context import FINDINGS_ENV
 from cxresearch.report.params import EXECUTE_LAST, FORMATS, Params, ParamsError, load_params
 
-__all__ = ["NotebookFailed", "ReportError", "ReportResult", "check_inputs", "run_report"]
+__all__ = ["NotebookFailed", "ReportError", "ReportResult", "check_inputs", "output_name", "run_report"]
+
+
+def output_name(name: str, lang: str) -> str:
+    """A report file's name with its language: ``report.pdf`` -> ``report.zh.pdf``,
+    ``tables`` -> ``tables.zh.xlsx``, ``manifest.json`` -> ``manifest.zh.json``."""
+    if name == "tables":
+        name = "tables.xlsx"
+    stem, dot, ext = name.partition(".")
+    return f"{stem}.{lang}.{ext}" if dot else f"{stem}.{lang}"
 
 _PACKAGES = (
-    "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "lifelines", "duckdb",
+    "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "duckdb",
     "pyarrow", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel",
     "playwright", "openpyxl", "pydantic", "python-pptx",
 )
@@ -68,8 +80,8 @@ class NotebookFailed(ReportError):
         )
 
 
-@dataclass(frozen=True)
-class ReportResult:
+@dataclass(frozen=True, repr=False)
+class ReportResult(ResultDisplay):
     """Paths and timings of a finished report."""
 
     directory: Path
@@ -106,37 +118,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def _atomic_write(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.chmod(tmp, _umask_mode())
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data)
 
 
 def _atomic_path(path: Path, writer) -> None:
     """Call ``writer(tmp_path)`` then rename the temporary file to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    os.chmod(tmp, _umask_mode())
-    try:
-        writer(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_path(path, writer)
 
 
 def _versions() -> dict[str, str | None]:
@@ -486,7 +474,7 @@ def run_report(
     ParamsError
         Invalid parameters (before any notebook runs).
     NotebookFailed
-        A notebook raised; its executed copy (with the traceback) is kept under ``notebooks/``
+        A notebook raised; its executed copy (with the traceback) is kept under ``notebooks/<lang>/``
         and no report file is written.
     ReportError
         Rendering failed.
@@ -510,7 +498,7 @@ def run_report(
         find_chromium()  # fail before running anything when the browser is missing
     root = Path(out_root) if out_root is not None else (params.output.dir or Path.cwd() / "reports")
     out_dir = (root / params.client / params.period).resolve()
-    nb_dir = out_dir / "notebooks"
+    nb_dir = out_dir / "notebooks" / params.language
     timings["validate"] = time.perf_counter() - t_start
 
     store_file = None
@@ -588,7 +576,7 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
             timings["pdf"] = time.perf_counter() - t0
         if "xlsx" in params.output.formats:
             t0 = time.perf_counter()
-            outputs["tables"] = out_dir / "tables.xlsx"
+            outputs["tables"] = out_dir / output_name("tables", params.language)
             _atomic_path(outputs["tables"], lambda p: render.write_xlsx(combined.tables, p, lang=params.language))
             timings["xlsx"] = time.perf_counter() - t0
         if "tabs" in params.output.formats:  # banner tables, from the store (cxresearch.report.tabs)
@@ -611,10 +599,10 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
             outputs["pptx"] = deck.write_deck(slides, out_dir / deck.deck_filename(params.language))
             timings["pptx"] = time.perf_counter() - t0
         if "pdf" in params.output.formats:
-            outputs["pdf"] = out_dir / "report.pdf"
+            outputs["pdf"] = out_dir / output_name("report.pdf", params.language)
             _atomic_write(outputs["pdf"], pdf)
         if "html" in params.output.formats:
-            outputs["html"] = out_dir / "report.html"
+            outputs["html"] = out_dir / output_name("report.html", params.language)
             _atomic_write(outputs["html"], html)
     except CXError:
         raise
@@ -622,7 +610,7 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         raise ReportError(f"{params_path}: rendering failed: {type(exc).__name__}: {exc}") from exc
 
     timings["total"] = time.perf_counter() - t_start
-    manifest_path = out_dir / "manifest.json"
+    manifest_path = out_dir / output_name("manifest.json", params.language)
     inputs = [{"role": "params", "path": str(params.source)}]
     if params.data.store is not None:
         inputs.append({"role": "store", "path": str(params.data.store)})

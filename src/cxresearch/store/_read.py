@@ -14,7 +14,6 @@ from cxresearch.store._args import check_choice, check_client, check_flag, int_l
 from cxresearch.store._schema import CLIENT_TABLES, column_types
 from cxresearch.store._sql import count_rows, first_row, quote
 
-
 #: ``DataFrame.attrs`` key of the codebook scales a responses read carries (docs/CONTRACT.md §4)
 SCALES_ATTR = "cx_scales"
 

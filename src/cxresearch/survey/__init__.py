@@ -2,9 +2,10 @@
 
 ``import cxresearch as cx`` then ``cx.survey.mean(...)``, ``cx.survey.nps(...)`` ...
 
-Every function takes the data first and the rest keyword-only; the design is given by
-``weights=``, ``strata=``, ``cluster=`` and ``fpc=`` (R ``svydesign`` semantics, Taylor
-linearisation exactly as R's ``survey`` package); estimates come back as tidy frames of raw floats
+Every function takes the data first and the rest keyword-only; the design is given once as a
+:class:`Design` (``design=cx.survey.Design(weights=..., strata=..., cluster=..., fpc=...)``) or by
+the keyword shortcut ``weights=``, ``strata=``, ``cluster=`` and ``fpc=`` (R ``svydesign``
+semantics, Taylor linearisation exactly as R's ``survey`` package); estimates come back as tidy frames of raw floats
 with their base (``n``, ``n_eff``) and ``small_base`` / ``suppressed`` flags (defaults 30 and 5).
 
 Estimates
@@ -24,10 +25,13 @@ Small bases
     :func:`suppress` (the same rules for any frame)
 """
 
-from cxresearch.survey.compare import adjust_p, chisq, difference, trend
-from cxresearch.survey.crosstab import CrosstabResult, crosstab
-from cxresearch.survey.estimates import mean, proportion, total
-from cxresearch.survey.kpi import bottom_box, csat, nps, top_box
+from cxresearch.survey import compare as _compare
+from cxresearch.survey import crosstab as _crosstab
+from cxresearch.survey import estimates as _estimates
+from cxresearch.survey import kpi as _kpi
+from cxresearch.survey.compare import adjust_p
+from cxresearch.survey.crosstab import CrosstabResult
+from cxresearch.survey.design import Design, accepts_design
 from cxresearch.survey.rake import RakeResult, RakingWarning, rake, weighting_efficiency
 from cxresearch.survey.reliability import (
     ReliabilityResult,
@@ -38,7 +42,25 @@ from cxresearch.survey.reliability import (
 )
 from cxresearch.survey.suppress import suppress
 
+# The public entry points take ``design=`` (a Design) besides the keyword shortcut; the modules'
+# own functions keep the keyword form only (one adapter, cxresearch.survey.design.accepts_design).
+mean = accepts_design(_estimates.mean)
+proportion = accepts_design(_estimates.proportion)
+total = accepts_design(_estimates.total)
+nps = accepts_design(_kpi.nps)
+top_box = accepts_design(_kpi.top_box)
+bottom_box = accepts_design(_kpi.bottom_box)
+csat = accepts_design(_kpi.csat)
+difference = accepts_design(_compare.difference)
+chisq = accepts_design(_compare.chisq)
+trend = accepts_design(_compare.trend)
+crosstab = accepts_design(_crosstab.crosstab)
+for _f in (mean, proportion, total, nps, top_box, bottom_box, csat, difference, chisq, trend, crosstab):
+    _f.__module__ = __name__  # found (and pickled) as cx.survey.<name>
+del _f
+
 __all__ = [
+    "Design",
     "mean",
     "proportion",
     "total",

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from cxresearch._toolbox import check_alpha as _check_alpha
 from cxresearch.errors import CXValueError, SmallBaseWarning
 
 LONELY_PSU = ("fail", "remove", "adjust")
@@ -92,13 +93,13 @@ def check_column(data: pd.DataFrame, value: object, name: str) -> str:
 
 
 def check_alpha(alpha: float, name: str = "alpha") -> float:
-    try:
-        a = float(alpha)
+    if isinstance(alpha, str):
+        raise CXValueError(f"{name} must be a number strictly between 0 and 1; got {alpha!r}")
+    try:  # numpy scalars and other real numbers
+        alpha = float(alpha) if not isinstance(alpha, bool) else alpha
     except (TypeError, ValueError):
-        raise CXValueError(f"{name} must be a number in (0, 1); got {alpha!r}") from None
-    if not 0.0 < a < 1.0:
-        raise CXValueError(f"{name} must be in (0, 1); got {alpha!r}")
-    return a
+        pass
+    return _check_alpha(alpha, name)
 
 
 def check_base_rules(min_base: int, anonymity_min: int) -> tuple[int, int]:

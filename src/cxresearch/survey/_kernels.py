@@ -11,6 +11,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from cxresearch._toolbox import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
+
 
 @numba.njit(cache=True, nogil=True)
 def group_sums(y, key, w, n_cells, mode, thr, c, check, lo, hi):
@@ -36,10 +38,10 @@ def group_sums(y, key, w, n_cells, mode, thr, c, check, lo, hi):
         elif mode == 2:
             x = 1.0 if v <= thr else 0.0
         else:
-            if v >= 9:
+            if v >= NPS_PROMOTER_MIN:
                 x = 100.0
                 e = 1.0
-            elif v <= 6:
+            elif v <= NPS_DETRACTOR_MAX:
                 x = -100.0
             else:
                 x = 0.0

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError
+from cxresearch.survey import _banner
 from cxresearch.survey import _design as core
 from cxresearch.survey.compare import _pair_test, adjust_p
 
@@ -27,8 +29,8 @@ __all__ = ["crosstab", "CrosstabResult"]
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CrosstabResult:
+@dataclass(frozen=True, repr=False)
+class CrosstabResult(ResultDisplay):
     """A banner table with significance letters.
 
     Attributes
@@ -58,6 +60,13 @@ class CrosstabResult:
     def to_frame(self) -> pd.DataFrame:
         """The cells frame (one row per table cell)."""
         return self.cells.copy()
+
+    def wide(self, *, values: str = "estimate") -> pd.DataFrame:
+        """The banner view: rows × (banner, column, letter) of one field (see ``survey._banner``)."""
+        return _banner.wide(self, values=values)
+
+    def _repr_html_(self) -> str:
+        return _banner.to_html(self)
 
 
 def _col_stats(x: np.ndarray, w: np.ndarray, mask: np.ndarray):

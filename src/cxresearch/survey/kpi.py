@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cxresearch._toolbox import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from cxresearch.errors import CXValueError
 from cxresearch.survey import _design as core
 from cxresearch.survey import _fast as fast
@@ -132,7 +133,8 @@ def transform(
     if statistic == "nps":
         check_nps_item(y, column, index, scale=scale, source="its given scale or codebook")
         with np.errstate(invalid="ignore"):
-            return np.where(np.isnan(y), np.nan, 100.0 * ((y >= 9).astype(float) - (y <= 6)))
+            return np.where(np.isnan(y), np.nan, 100.0 * ((y >= NPS_PROMOTER_MIN).astype(float)
+                                                        - (y <= NPS_DETRACTOR_MAX)))
     core.check_scale(y, column, scale, index)
     if statistic == "mean":
         return y
@@ -207,6 +209,15 @@ def nps(
     ``z_i = w_i (x_i - NPS) / W``. Under simple random sampling this gives the trinomial variance
     ``100^2 (p + d - (p - d)^2) / (n - 1)`` (R's ``n/(n-1)`` convention; tested).
 
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> cx.survey.nps(wave, score="recommend", weights="weight")[["n", "estimate", "se"]].round(1)
+           n  estimate   se
+    0  295.0     -27.9  4.5
+
     References
     ----------
     Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review* 81(12).
@@ -230,7 +241,7 @@ def nps(
         y = core.numeric_column(data, col)
         x = transform(y, statistic="nps", column=col, index=data.index)
         with np.errstate(invalid="ignore"):
-            prom = np.where(np.isnan(y), np.nan, (y >= 9).astype(float))
+            prom = np.where(np.isnan(y), np.nan, (y >= NPS_PROMOTER_MIN).astype(float))
         return x, prom
 
     ests = fast.estimate_items(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, CXWarning
 from cxresearch.survey import _design as core
 
@@ -26,8 +27,8 @@ class RakingWarning(CXWarning):
     """Raking stopped before meeting its tolerance (only with ``strict=False``)."""
 
 
-@dataclass(frozen=True)
-class RakeResult:
+@dataclass(frozen=True, repr=False)
+class RakeResult(ResultDisplay):
     """Raked weights and the report on how they were reached.
 
     Attributes

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, NotEstimableWarning
 from cxresearch.survey import _design as core
 
@@ -246,8 +247,8 @@ def item_total(
     return pd.DataFrame(rows)
 
 
-@dataclass(frozen=True)
-class ReliabilityResult:
+@dataclass(frozen=True, repr=False)
+class ReliabilityResult(ResultDisplay):
     """Reliability of each scale (dimension).
 
     Attributes

@@ -28,6 +28,7 @@ from cxresearch.tables._core import (
     fmt_pct,
     heading,
     labelled,
+    mid_sentence,
     p_eq,
     table,
     text,
@@ -37,10 +38,13 @@ from cxresearch.tables._core import (
     word,
 )
 from cxresearch.tables.appendix import (
+    definitions_table,
+    fieldwork_table,
     provenance_table,
     reliability_table,
     settings_table,
 )
+from cxresearch.tables.crosstab import crosstab_table, crosstab_xlsx
 from cxresearch.tables.drivers import (
     diagnostics_table,
     driver_table,
@@ -93,6 +97,9 @@ from cxresearch.tables.voice import (
 )
 
 __all__ = [
+    "mid_sentence",
+    "definitions_table",
+    "fieldwork_table",
     "TABLE_MIME",
     "FORMATS",
     "LANGS",
@@ -156,4 +163,6 @@ __all__ = [
     "settings_table",
     "reliability_table",
     "provenance_table",
+    "crosstab_table",
+    "crosstab_xlsx",
 ]

@@ -15,11 +15,14 @@ import pandas as pd
 
 from cxresearch.errors import CXValueError
 
-__all__ = ["TABLE_MIME", "FORMATS", "LANGS", "word", "fmt_num", "fmt_int", "fmt_pct", "fmt_p", "p_eq", "fmt", "fmt_base", "Text", "text", "heading", "Table", "table", "verbatims", "var_label", "value_label", "labelled"]
+__all__ = ["mid_sentence", "TABLE_MIME", "FORMATS", "LANGS", "word", "fmt_num", "fmt_int", "fmt_pct", "fmt_p", "p_eq", "fmt", "fmt_base", "Text", "text", "heading", "Table", "table", "verbatims", "var_label", "value_label", "labelled"]
 
 
 #: MIME type carrying a table's raw data (harvested into tables.xlsx).
 TABLE_MIME = "application/vnd.cxresearch.table+json"
+
+#: Tables of at most this many rows are kept on one page (longer ones split between rows).
+SHORT_TABLE_ROWS = 18
 
 #: Cell formats a table column may use.
 FORMATS = ("text", "int", "num0", "num1", "num2", "num3", "pct0", "pct1", "pvalue", "signed2")
@@ -57,6 +60,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "passives": ("中立者", "Passives"),
     "detractors": ("贬损者", "Detractors"),
     "no": ("否", "no"),
+    "nps_trend": ("净推荐值（NPS）历年趋势", "Net Promoter Score by wave"),
+    "process_importance": ("各业务流程的重要性", "Importance of each business process"),
+    "sat_trend": ("总体满意度历年趋势", "Overall satisfaction by wave"),
+    "nps_segments": ("本期各细分群体的净推荐值", "Net Promoter Score by segment, current wave"),
+    "ladder": ("忠诚度阶梯各阶段的客户占比（按年）", "Customers on each step of the loyalty ladder by year"),
+    "engagement_trend": ("各单位员工敬业度历年趋势", "Employee engagement by unit and wave"),
 }
 
 def _check_lang(lang: str) -> None:
@@ -77,6 +86,17 @@ def word(key: str, lang: str) -> str:
     except KeyError:
         raise CXValueError(f"unknown report word {key!r}; known: {', '.join(sorted(_WORDS))}") from None
     return zh if lang == "zh" else en
+
+def mid_sentence(label: str, lang: str) -> str:
+    """A label as it reads inside an English sentence: ``'Overall satisfaction'`` ->
+    ``'overall satisfaction'``; acronyms and names that start with one (``'NPS'``, ``'CRM data'``)
+    are kept. Chinese labels are returned as they are."""
+    if lang != "en" or not label:
+        return label
+    first = label.split()[0]
+    if len(first) > 1 and (first.isupper() or any(ch.isdigit() for ch in first)):
+        return label
+    return label[:1].lower() + label[1:]
 
 def _missing(x: Any) -> bool:
     return x is None or (isinstance(x, numbers.Real) and math.isnan(float(x))) or x is pd.NA
@@ -203,7 +223,9 @@ class Table:
     def to_html(self) -> str:
         """The table as escaped HTML."""
         frame = self._display_frame()
-        head = "".join(f"<th>{html.escape(str(self.labels.get(c, c)))}</th>" for c in frame.columns)
+        head = "".join(
+            f'<th class="{"cx-text" if self.formats.get(c, "text") == "text" else "cx-num"}">'
+            f"{html.escape(str(self.labels.get(c, c)))}</th>" for c in frame.columns)
         rows = []
         for idx in range(len(frame)):
             cells = []
@@ -221,7 +243,10 @@ class Table:
                 attr = f' class="{css}"' if css else ""
                 cells.append(f"<td{attr}>{html.escape(fmt(value, kind))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
+        # a short table never splits (it moves whole); a long one splits between rows
+        short = len(frame) <= SHORT_TABLE_ROWS
         parts = [
+            f'<div class="cx-exhibit{" cx-exhibit-short" if short else ""}">',
             f'<table class="cx-table" id="tbl-{html.escape(self.name, quote=True)}">',
             f"<caption>{html.escape(self.title)}</caption>",
             f"<thead><tr>{head}</tr></thead>",
@@ -232,6 +257,7 @@ class Table:
             parts.append(f'<p class="cx-base">{html.escape(self.base)}</p>')
         for note in self.notes:
             parts.append(f'<p class="cx-note">{html.escape(note)}</p>')
+        parts.append("</div>")
         return "".join(parts)
 
     def to_payload(self) -> dict[str, Any]:
@@ -339,13 +365,24 @@ def table(
 @dataclass(frozen=True)
 class _Verbatims:
     items: tuple[tuple[str, str], ...]
+    payload: dict | None = None  # the quotes as a table (a sheet of tables.xlsx)
+    notes: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
-        out = []
+        # one block per quote: a long list breaks between quotes, never inside one
+        out = ['<div class="cx-verbatims">']
         for quote, source in self.items:
             src = f'<br><span class="cx-note">— {html.escape(source)}</span>' if source else ""
             out.append(f'<blockquote class="cx-verbatim">{html.escape(quote)}{src}</blockquote>')
+        out += [f'<p class="cx-note">{html.escape(n)}</p>' for n in self.notes]
+        out.append("</div>")
         return "".join(out)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/html": self._repr_html_(), "text/plain": "\n".join(q for q, _ in self.items)}
+        if self.payload is not None:
+            bundle[TABLE_MIME] = self.payload
+        return bundle
 
     def _repr_pretty_(self, p, cycle) -> None:
         p.text("\n".join(q for q, _ in self.items))

@@ -18,7 +18,7 @@ from cxresearch.tables._core import (
     word,
 )
 
-__all__ = ["settings_table", "reliability_table", "provenance_table"]
+__all__ = ["settings_table", "reliability_table", "provenance_table", "fieldwork_table", "definitions_table"]
 
 
 def settings_table(params, *, name: str = "report_settings", lang: str, codebook=None,
@@ -32,9 +32,11 @@ def settings_table(params, *, name: str = "report_settings", lang: str, codebook
         ("趋势起始年份" if zh else "Trend from", str(params.first_wave) if params.first_wave else "–"),
         ("加权变量" if zh else "Weight variable",
          var_label(params.variables.weight, lang=lang, codebook=codebook) if params.variables.weight else ("无" if zh else "none")),
-        ("按边际分布调整（raking）" if zh else "Raked to margins of",
-         "、".join(var_label(v, lang=lang, codebook=codebook) for v in params.variables.raking) if params.variables.raking
-         else ("否" if zh else "no")),
+        ("按边际分布调整（raking）" if zh else "Raking",
+         ("按" + "、".join(var_label(v, lang=lang, codebook=codebook) for v in params.variables.raking) + "的边际分布调整"
+          if zh else "to the margins of " + ", ".join(var_label(v, lang=lang, codebook=codebook).lower()
+                                                     for v in params.variables.raking))
+         if params.variables.raking else ("未使用" if zh else "none")),
         ("置信水平" if zh else "Confidence level", fmt_pct(1 - t.alpha)),
         ("显著性水平 α" if zh else "Significance level α", fmt_num(t.alpha, 2)),
         ("报告下限（样本量）" if zh else "Reporting minimum base", fmt_int(t.min_base)),
@@ -103,3 +105,75 @@ def provenance_table(imports: pd.DataFrame, *, name: str = "data_sources", lang:
                          "when": "导入时间" if zh else "Imported"},
                  formats={"file": "text", "format": "text", "encoding": "text", "rows": "int", "sha": "text",
                           "when": "text"})
+
+
+def fieldwork_table(params, *, name: str = "fieldwork", lang: str, codebook=None,
+                    min_base: int | None = None) -> Table | None:
+    """Fieldwork dates, method, sample frame and response rate from the params' ``fieldwork:`` block.
+
+    Returns ``None`` (nothing shown) when the params give no fieldwork block.
+    """
+    _check_lang(lang)
+    fw = getattr(params, "fieldwork", None)
+    if fw is None:
+        return None
+    zh = lang == "zh"
+
+    def day(d):
+        return "–" if d is None else (f"{d.year}年{d.month}月{d.day}日" if zh else d.strftime("%d %B %Y").lstrip("0"))
+
+    rows = []
+    if fw.start or fw.end:
+        rows.append(("调查时间" if zh else "Fieldwork dates", f"{day(fw.start)} – {day(fw.end)}"))
+    if fw.method:
+        rows.append(("调查方式" if zh else "Method", fw.method.for_lang(lang)))
+    if fw.frame:
+        rows.append(("抽样框" if zh else "Sample frame", fw.frame.for_lang(lang)))
+    if fw.invited is not None:
+        rows.append(("邀请人数" if zh else "Invited", fmt_int(fw.invited)))
+    if fw.completed is not None:
+        rows.append(("完成访问" if zh else "Completed interviews", fmt_int(fw.completed)))
+    if fw.rate is not None:
+        how = ("（完成数 ÷ 邀请数）" if zh else " (completed ÷ invited)") if fw.response_rate is None else ""
+        rows.append(("应答率" if zh else "Response rate", fmt_pct(fw.rate, 1) + how))
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows, columns=["item", "value"])
+    return table(frame, title="调查实施" if zh else "Fieldwork", name=name,
+                 labels={"item": "项目" if zh else "Item", "value": "内容" if zh else "Detail"},
+                 formats={"item": "text", "value": "text"})
+
+
+def definitions_table(params, *, name: str = "definitions", lang: str, codebook=None,
+                      min_base: int | None = None, drivers=()) -> Table:
+    """Definitions of the report's measures: NPS bands, top-two box, and the scale of each measure
+    and driver (from the codebook)."""
+    _check_lang(lang)
+    zh = lang == "zh"
+    v = params.variables
+    rows = [
+        ("净推荐值（NPS）" if zh else "Net Promoter Score (NPS)",
+         "推荐意愿 0–10 分：9–10 分为推荐者，7–8 分为中立者，0–6 分为贬损者；NPS = 推荐者比例 − 贬损者比例（×100，范围 −100 至 100）。"
+         if zh else "Likelihood to recommend on 0–10: promoters answer 9–10, passives 7–8, detractors 0–6; "
+                    "NPS = share of promoters − share of detractors (×100, from −100 to 100)."),
+        ("前两项比例（Top-2 box）" if zh else "Top-two box",
+         "回答量表最高两档的受访者比例（如 0–10 分量表的 9–10 分，1–5 分量表的 4–5 分）。"
+         if zh else "Share of respondents answering one of the two highest points of the scale (9–10 on a 0–10 "
+                    "scale, 4–5 on a 1–5 scale)."),
+    ]
+    names = [n for n in (v.outcome, v.loyalty, v.nps) if n] + list(drivers)
+    for n in dict.fromkeys(names):
+        if codebook is None or n not in codebook:
+            continue
+        var = codebook.get(n)
+        scale = var.scale
+        if scale is None:
+            continue
+        role = ("驱动因素" if zh else "driver") if n in drivers else ("结果指标" if zh else "outcome")
+        rows.append((var.label_for(lang),
+                     f"{role}，{scale[0]:g}–{scale[1]:g} 分量表，分数越高越好。" if zh
+                     else f"{role[:1].upper() + role[1:]}, rated on a {scale[0]:g}–{scale[1]:g} scale (higher is better)."))
+    frame = pd.DataFrame(rows, columns=["term", "definition"])
+    return table(frame, title="指标定义" if zh else "Definitions", name=name,
+                 labels={"term": "指标" if zh else "Measure", "definition": "定义" if zh else "Definition"},
+                 formats={"term": "text", "definition": "text"})

@@ -73,18 +73,24 @@ def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None
         txt += f"其后 {max(h - 1, 0)} 年的滞后效应依然显著为正。"
     else:
         txt = (f"**{exposure}** keeps acting on **{outcome.lower()}** for **{h} year{'s' if h != 1 else ''}**"
-               + (" or more" if est.censored else "") + f" (interval {ci} years): ")
+               + (" or more" if est.censored else "")
+               + (f" (interval {int(est.ci_lower)} to {int(est.ci_upper)} years): "
+                  if est.ci_lower != est.ci_upper else
+                  f" (interval: {int(est.ci_lower)} year{'s' if int(est.ci_lower) != 1 else ''} at both ends): "))
         txt += (f"one point more in the current year goes with {fmt_num(lag0.iloc[0], 2)} points more "
                 f"{outcome.lower()}, " if len(lag0) else "")
-        txt += f"and the effect stays significantly positive for {max(h - 1, 0)} further year(s)."
+        further = max(h - 1, 0)
+        txt += (f"and the effect stays significantly positive for {further} further year{'s' if further != 1 else ''}."
+                if further else "and no later year adds a significantly positive effect.")
     rob = getattr(result, "robustness", None)
     if rob is not None and hasattr(rob, "h"):
         same = int(rob.h) == h
         if lang == "zh":
             txt += f"\n\n只看每位客户自身逐年变化时，持续期为 {int(rob.h)} 年，" + ("结论一致。" if same else "结论对估计方法敏感，应谨慎解读。")
         else:
-            txt += (f"\n\nLooking only at how each customer changes from year to year, the horizon is {int(rob.h)} "
-                    + ("year(s): the same conclusion." if same else "year(s): the conclusion depends on the estimator; read with care."))
+            unit = "year" if int(rob.h) == 1 else "years"
+            txt += (f"\n\nLooking only at how each customer changes from year to year, the horizon is {int(rob.h)} {unit}"
+                    + (": the same conclusion." if same else ": the conclusion depends on the estimator; read with care."))
     return Text(txt)
 
 def hazard_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
@@ -219,13 +225,13 @@ def band_labels(result, *, score: str, lang: str, codebook=None, min_base: int |
     """Legend texts for satisfaction bands (``'0-5'`` -> ``'Overall satisfaction 0–5'``)."""
     _check_lang(lang)
     name = var_label(score, lang=lang, codebook=codebook)
-    return {b: f"{name} {str(b).replace('-', '–')}" for b in result.summary["band"]}
+    return {b: f"{name} {str(b).replace('-', '–')}" for b in result.bands["band"]}
 
 def retention_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
                     title: str | None = None) -> Table:
-    """Retention summary by satisfaction band (``cx.loyalty.retention_curves(...).summary``)."""
+    """Retention summary by satisfaction band (``cx.loyalty.retention_curves(...).bands``)."""
     _check_lang(lang)
-    frame = result.summary.copy()
+    frame = result.bands.copy()
     _need_cols(frame, ["band", "n", "events", "median_years"], "retention_table")
     frame["median_years"] = frame["median_years"].replace([np.inf], np.nan)
     labels = {"band": "基期满意度" if lang == "zh" else "Baseline satisfaction", "n": word("n", lang),

@@ -22,6 +22,7 @@ from cxresearch.tables._core import (
     fmt_int,
     fmt_pct,
     labelled,
+    mid_sentence,
     p_eq,
     table,
     value_label,
@@ -54,7 +55,8 @@ def estimates(
         ``ci_lower``, ``ci_upper``, ``small_base``, ``suppressed``; a ``trend`` frame also gives
         ``change`` and ``change_p_value``.
     title, name : str
-        Caption and sheet name.
+        Caption and sheet name. The caption says what the rows are ("NPS by wave", "NPS by
+        branch"), so two tables of one measure never share a caption or a sheet title.
     lang : {'zh', 'en'}
     codebook : Codebook, optional
         Source of variable and value labels.
@@ -76,6 +78,14 @@ def estimates(
     if by is None:
         by = [c for c in result.columns if c not in known]
     frame = labelled(result, by, lang=lang, codebook=codebook)
+    if by:
+        names = [var_label(c, lang=lang, codebook=codebook) for c in by]
+        if lang == "zh":
+            suffix = "（按" + "和".join(names) + "）"
+        else:
+            suffix = " by " + " and ".join(n if n.isupper() else n[:1].lower() + n[1:] for n in names)
+        if suffix.strip() not in title:
+            title = title + suffix
     cols = list(by)
     labels = {c: var_label(c, lang=lang, codebook=codebook) for c in by}
     fmts = {c: "text" for c in by}
@@ -192,30 +202,43 @@ def say_bases(result: pd.DataFrame, *, wave: int, lang: str, codebook=None, min_
     return Text(s)
 
 def missing_answers(missing: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None,
-                    name: str = "missing_answers") -> Table:
+                    name: str = "missing_answers", by_wave: bool = False) -> Table:
     """Table of declared missing answers (don't know, refused, …) per variable and meaning.
 
     ``missing`` is the store's ``missing_codes`` frame (``variable``, ``meaning``, ``code``, …).
+    With ``by_wave`` (and a ``wave`` column) one row per wave and item instead of all waves pooled.
+    The base line says what is counted: answers coded as missing, and the respondents who gave them.
     """
     _check_lang(lang)
     for col in ("variable", "meaning"):
         if col not in missing:
             raise CXValueError(f"missing_answers needs column {col!r}; got {list(missing.columns)}")
-    counts = missing.groupby(["variable", "meaning"]).size().unstack("meaning", fill_value=0)
+    keys = ["wave", "variable"] if by_wave and "wave" in missing else ["variable"]
+    counts = missing.groupby([*keys, "meaning"]).size().unstack("meaning", fill_value=0)
     meanings = list(counts.columns)
     counts["total"] = counts.sum(axis=1)
-    counts = counts.sort_values("total", ascending=False).reset_index()
+    counts = (counts.reset_index().sort_values(["wave", "total"], ascending=[True, False]) if "wave" in keys
+              else counts.sort_values("total", ascending=False).reset_index())
     counts["variable"] = counts["variable"].map(lambda v: var_label(v, lang=lang, codebook=codebook))
     names = {"dont_know": ("不知道", "Don't know"), "refused": ("拒答", "Refused"),
              "system": ("系统缺失", "System missing"), "not_applicable": ("不适用", "Not applicable")}
-    labels = {"variable": "题目" if lang == "zh" else "Item", "total": word("total", lang)}
+    labels = {"variable": "题目" if lang == "zh" else "Item", "total": word("total", lang), "wave": word("wave", lang)}
     for m in meanings:
         zh, en = names.get(m, (m, m))
         labels[m] = zh if lang == "zh" else en
-    title = "缺失回答（按题目）" if lang == "zh" else "Missing answers by item"
-    return table(counts, title=title, name=name, columns=["variable", *meanings, "total"], labels=labels,
-                 formats={"variable": "text", **{m: "int" for m in meanings}, "total": "int"},
-                 base=fmt_base(len(missing), lang).replace("n =", "回答数 =" if lang == "zh" else "answers ="))
+    zh = lang == "zh"
+    if "wave" in keys:
+        title = "缺失回答（按年份和题目）" if zh else "Missing answers by wave and item"
+    else:
+        title = "缺失回答（按题目）" if zh else "Missing answers by item"
+    people = missing["respondent_id"].nunique() if "respondent_id" in missing else None
+    base = (f"计数为编码为缺失的回答数（不是受访者数）：共 {fmt_int(len(missing))} 个回答"
+            + (f"，来自 {fmt_int(people)} 位受访者。" if people is not None else "。") if zh else
+            f"Counts are answers coded as missing, not respondents: {fmt_int(len(missing))} answers"
+            + (f" from {fmt_int(people)} respondents." if people is not None else "."))
+    return table(counts, title=title, name=name, columns=[*(["wave"] if "wave" in keys else []), "variable", *meanings, "total"],
+                 labels=labels, formats={"wave": "text", "variable": "text", **{m: "int" for m in meanings}, "total": "int"},
+                 base=base)
 
 def say_trend(
     trend: pd.DataFrame,
@@ -261,7 +284,7 @@ def say_trend(
     if lang == "zh":
         s = f"{wave} 年**{label}**为 **{level}**（{conf} 置信区间 {ci}，n = {fmt_int(row['n'])}）。"
     else:
-        s = f"In {wave}, **{label}** stood at **{level}** ({conf} CI {ci}; n = {fmt_int(row['n'])})."
+        s = f"In {wave}, **{mid_sentence(label, lang)}** stood at **{level}** ({conf} CI {ci}; n = {fmt_int(row['n'])})."
     if "change" in frame and not _missing(row.get("change")):
         prev = frame[frame["wave"] < wave].dropna(subset=["estimate"])
         prev_wave = int(prev["wave"].iloc[-1]) if len(prev) else None

@@ -19,6 +19,7 @@ from cxresearch.tables._core import (
     fmt_int,
     fmt_num,
     fmt_pct,
+    mid_sentence,
     p_eq,
     table,
     value_label,
@@ -88,8 +89,8 @@ def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: b
         return short
     shown = dataclasses.replace(
         rule,
-        score=var_label(rule.score, lang=lang, codebook=codebook) if rule.score else rule.score,
-        themes=tuple(_theme_label(t, codeframe, lang) for t in rule.themes),
+        score=mid_sentence(var_label(rule.score, lang=lang, codebook=codebook), lang) if rule.score else rule.score,
+        themes=tuple(mid_sentence(_theme_label(t, codeframe, lang), lang) for t in rule.themes),
     )
     text = shown.describe(lang)
     if short is None:
@@ -366,18 +367,61 @@ def say_themes(freq: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
              + ". The most frequent themes are " + ", ".join(names) + ".")
     return Text(s)
 
-def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, min_base: int | None = None):
+_LANG_NAMES = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
+
+
+def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, min_base: int | None = None,
+           by: str | None = None, score: str | None = None, name: str = "quotes"):
     """Example comments per theme (``cx.text.example_quotes``: already anonymised), shown as escaped
-    quotations attributed to their theme — never to a respondent."""
+    quotations attributed to their theme, and to the segment and score of the customer who wrote
+    them (``by``, ``score``: columns carried by ``example_quotes(..., columns=[by, score])``) —
+    never to a respondent. A quote in another language than the report's (chosen only when a
+    theme has none in the report's language) says so. The quotes also go to ``tables.xlsx``.
+    """
     _check_lang(lang)
     _need_cols(examples, ["theme", "quote"], "quotes")
+    zh = lang == "zh"
     pol = {1.0: ("正面", "positive"), -1.0: ("负面", "negative"), 0.0: ("中性", "neutral")}
-    sources = []
+    sep = "，" if zh else ", "
+    scale = None
+    if score is not None and codebook is not None and score in codebook:
+        scale = codebook.get(score).scale
+    sources, rows = [], []
+    other_lang = False
     for r in examples.itertuples():
+        d = r._asdict()
         label = _theme_label(r.theme, codeframe, lang)
-        p = pol.get(float(getattr(r, "polarity", 0.0) or 0.0), ("", ""))[0 if lang == "zh" else 1]
-        sources.append(f"{label}" + (f"，{p}" if lang == "zh" and p else f", {p}" if p else ""))
-    return verbatims(examples["quote"].tolist(), sources=sources)
+        p = pol.get(float(d.get("polarity", 0.0) or 0.0), ("", ""))[0 if zh else 1]
+        parts = [label + (f"{sep}{p}" if p else "")]
+        seg = sc = None
+        if by is not None and by in d:
+            seg = value_label(by, d[by], lang=lang, codebook=codebook)
+            parts.append(seg)
+        if score is not None and score in d and d[score] is not None and np.isfinite(float(d[score])):
+            sc = float(d[score])
+            top = f"/{scale[1]:g}" if scale else ""
+            parts.append(f"{var_label(score, lang=lang, codebook=codebook)} {sc:g}{top}")
+        q_lang = d.get("lang") or ""
+        if q_lang and q_lang != lang and q_lang in _LANG_NAMES:
+            other_lang = True
+            parts.append(f"{_LANG_NAMES[q_lang][0 if zh else 1]}原文" if zh
+                         else f"original in {_LANG_NAMES[q_lang][1]}")
+        sources.append(" · ".join(parts))
+        rows.append([label, p, seg, sc, r.quote, q_lang])
+    notes = []
+    if other_lang:
+        notes.append("注：个别主题没有中文评论，故引用其他语言的原话，并已注明。" if zh else
+                     "Note: a theme with no comment in English is quoted in the language it was written in, as marked.")
+    cols = ["主题" if zh else "Theme", "倾向" if zh else "Polarity",
+            var_label(by, lang=lang, codebook=codebook) if by else ("细分" if zh else "Segment"),
+            var_label(score, lang=lang, codebook=codebook) if score else ("评分" if zh else "Score"),
+            "原话" if zh else "Quote", "语言" if zh else "Language"]
+    payload = {"name": name, "title": "客户原话（按主题）" if zh else "Customer quotes by theme", "columns": cols,
+               "formats": ["text", "text", "text", "num0", "text", "text"],
+               "rows": [[None if (isinstance(v, float) and not np.isfinite(v)) else v for v in row] for row in rows],
+               "base": None, "notes": notes}
+    out = verbatims(examples["quote"].tolist(), sources=sources)
+    return dataclasses.replace(out, payload=payload, notes=tuple(notes))
 
 def engagement_table(result, *, wave: int, name: str, lang: str, codebook=None, min_base: int | None = None,
                      by: str = "branch", title: str | None = None) -> Table:

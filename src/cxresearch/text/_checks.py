@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cxresearch._toolbox import check_alpha
+
 from ..errors import CXValueError
 
 
@@ -13,7 +15,4 @@ def _check_count(name: str, v) -> int:
     return int(v)
 
 
-def _check_alpha(alpha) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise CXValueError(f"alpha must be a number between 0 and 1 (exclusive); got {alpha!r}")
-    return float(alpha)
+_check_alpha = check_alpha

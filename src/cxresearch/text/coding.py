@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxresearch._results import ResultDisplay
+
 from ..errors import CXValueError
 from .codeframe import Codeframe, _resolve_codeframe
 
@@ -321,8 +323,8 @@ def detect_language(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CodingResult:
+@dataclass(frozen=True, repr=False)
+class CodingResult(ResultDisplay):
     """Themes and polarity of every comment of a frame (see :func:`code_comments`).
 
     Attributes

@@ -20,7 +20,7 @@ from statsmodels.stats.proportion import proportion_confint
 from ..errors import CXValueError, SmallBaseWarning
 from ._checks import _check_alpha, _check_count
 from .codeframe import _resolve_codeframe
-from .coding import CodingResult, _text_series, code_comments
+from .coding import CodingResult, _coder, _text_series, code_comments
 from .masking import mask_pii
 
 
@@ -328,6 +328,8 @@ def example_quotes(
     codeframe=None,
     seed: int | None = None,
     with_row: bool = False,
+    lang: str | None = None,
+    columns=(),
 ) -> pd.DataFrame:
     """Example quotes per theme, anonymised.
 
@@ -349,12 +351,27 @@ def example_quotes(
         the draw reproducible (None: the first ``n`` in data order).
     with_row : bool, default False
         Add ``row`` (the index label in data) for internal follow-up; never for a client's table.
+    lang : {'zh', 'en'}, optional
+        The report's language: a theme's quotes are chosen among comments in this language, and
+        among comments in another language only when the theme has none in it (their ``lang``
+        column then says so). None: any language.
+    columns : sequence of str, default ()
+        Columns of ``data`` carried with each quote (e.g. the segment and the score it is
+        attributed to). Never an identifier of the respondent.
 
     Returns
     -------
     DataFrame
         ``theme``, ``rank`` (1..n), ``quote`` (masked text), ``polarity`` (float, the theme's
-        polarity in that comment), and ``row`` with ``with_row=True``.
+        polarity in that comment), ``lang`` (the comment's language), ``n_themes`` (themes the
+        comment mentions), the ``columns``, and ``row`` with ``with_row=True``.
+
+    Notes
+    -----
+    Theme check: every quote is coded again as shown (masked, cut to ``max_chars``) and kept only
+    if it still mentions its theme, so a quote under a theme always carries that theme's words.
+    Comments that mention fewer themes come first (a quote about the theme, not one in passing);
+    the random draw orders comments within the same number of themes.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise CXValueError(f"n must be a positive integer; got {n!r}")
@@ -362,9 +379,19 @@ def example_quotes(
         raise CXValueError(
             f"polarity must be one of 'positive', 'negative', None; got {polarity!r}"
         )
+    if lang not in (None, "zh", "en"):
+        raise CXValueError(f"lang must be one of 'zh', 'en', None; got {lang!r}")
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise CXValueError(f"columns {missing} are not in data; columns: {list(data.columns)}")
     cod = _coding_for(data, coding, text, codeframe)
     cf = cod.codeframe if codeframe is None else _resolve_codeframe(codeframe)
+    coder = _coder(cod.codeframe)
+    names = list(cod.themes)
     texts = _text_series(data, cod.text)
+    langs = cod.codes["lang"].to_numpy(dtype=object)
+    n_themes = cod.codes["n_themes"].to_numpy()
     rng = np.random.default_rng(seed) if seed is not None else None
     rows = []
     m = cod.mentions
@@ -376,23 +403,31 @@ def example_quotes(
             sub = sub[sub["polarity"] < 0]
         if sub.empty:
             continue
-        q = texts.to_numpy()[sub["position"].to_numpy()]
+        pos = sub["position"].to_numpy()
+        q = texts.to_numpy()[pos]
         _, first = np.unique(q, return_index=True)
         first = np.sort(first)
         if rng is not None:
             first = rng.permutation(first)
-        for rank, j in enumerate(first[:n], start=1):
+        first = sorted(first, key=lambda j: n_themes[pos[j]])  # stable: the draw orders ties
+        if lang is not None:
+            own = [j for j in first if langs[pos[j]] == lang]
+            first = own if own else [j for j in first if langs[pos[j]] != lang]
+        rank = 0
+        for j in first:
+            if rank >= n:
+                break
             quote = mask_pii(q[j].strip(), codeframe=cf)
             if len(quote) > max_chars:
                 quote = quote[: max_chars - 1].rstrip() + "…"
-            rows.append(
-                dict(
-                    theme=t,
-                    rank=rank,
-                    row=sub["row"].iloc[j],
-                    quote=quote,
-                    polarity=float(sub["polarity"].iloc[j]),
-                )
-            )
-    out = pd.DataFrame(rows, columns=["theme", "rank", "row", "quote", "polarity"])
+            if t not in {names[i] for i, _ in coder.code(quote)[0]}:
+                continue  # cut or masked away: the quote no longer says what its theme is about
+            rank += 1
+            row = dict(theme=t, rank=rank, row=sub["row"].iloc[j], quote=quote,
+                       polarity=float(sub["polarity"].iloc[j]), lang=langs[pos[j]],
+                       n_themes=int(n_themes[pos[j]]))
+            for c in columns:
+                row[c] = data[c].iloc[pos[j]]
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=["theme", "rank", "row", "quote", "polarity", "lang", "n_themes", *columns])
     return out if with_row else out.drop(columns="row")

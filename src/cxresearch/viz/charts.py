@@ -39,10 +39,10 @@ def _fmt_n(x: float) -> str:
 
 
 def _base_note(ax, lang: str, n_lo: float, n_hi: float | None = None, n_eff: float | None = None,
-               per: str | None = None) -> None:
+               per: str | None = None) -> str | None:
     """Write the chart's base under the axes: 'Base: n = 3,720–3,912 per wave (effective n ...)'."""
     if not np.isfinite(n_lo):
-        return
+        return None
     n = _fmt_n(n_lo) if n_hi is None or round(n_hi) == round(n_lo) else f"{_fmt_n(n_lo)}–{_fmt_n(n_hi)}"
     zh = lang == "zh"
     text = f"{_BASE[lang]}{'：' if zh else ': '}n = {n}"
@@ -52,6 +52,43 @@ def _base_note(ax, lang: str, n_lo: float, n_hi: float | None = None, n_eff: flo
         text += f"（有效样本量 {_fmt_n(n_eff)}）" if zh else f" (effective n = {_fmt_n(n_eff)})"
     ax.annotate(text, (0, 0), xycoords="figure fraction", xytext=(6, 4), textcoords="offset points",
                 fontsize=7, color="0.4", ha="left", va="bottom")
+    return text
+
+
+_WAVE = {"zh": "年份", "en": "Wave"}
+_CI = {"zh": ("置信下限", "置信上限"), "en": ("CI lower", "CI upper")}
+_EST = {"zh": "估计值", "en": "Estimate"}
+
+
+def _attach(ax, frame: pd.DataFrame, *, name: str, title: str, columns, labels, formats, base=None) -> None:
+    from cxresearch.viz.style import attach_data
+
+    attach_data(ax.figure, frame, name=name, title=title, columns=columns, labels=labels, formats=formats,
+                base=base)
+
+
+def _axis_break(ax) -> None:
+    """Two short slashes across the bottom of the y axis: the axis does not start at the floor."""
+    d = 0.012
+    kw = {"transform": ax.transAxes, "color": "0.25", "clip_on": False, "lw": 1.1, "zorder": 5}
+    for y0 in (0.018, 0.042):
+        ax.plot((-d, d), (y0 - d, y0 + d), **kw)
+
+
+def _floor_or_break(ax, scale, lo: float, hi: float) -> None:
+    """Start the y axis at the scale's floor when the data lie in its lower half; otherwise keep
+    the zoomed axis and mark the break (a zoomed axis without a mark overstates a change)."""
+    if scale is None or not (np.isfinite(lo) and np.isfinite(hi)):
+        return
+    floor, ceiling = float(scale[0]), float(scale[1])
+    span = ceiling - floor
+    if span <= 0:
+        raise CXValueError(f"scale must be (floor, ceiling) with floor < ceiling; got {scale!r}")
+    if lo - floor <= 0.5 * span:
+        top = min(ceiling, hi + 0.08 * span) if hi < ceiling else ceiling
+        ax.set_ylim(floor, max(top, floor + 0.1 * span))
+    else:
+        _axis_break(ax)
 
 
 def _percent_axis(ax, axis: str = "y") -> None:
@@ -70,76 +107,164 @@ def trend(
     by: str | None = None,
     labels: Mapping | None = None,
     percent: bool = False,
+    scale: tuple[float, float] | None = None,
+    caption: str | None = None,
+    name: str | None = None,
+    max_lines: int = 3,
     alpha: float | None = None,
     ax=None,
 ):
-    """Line chart of an estimate by wave with its confidence band (bands drawn for up to 3 lines).
+    """Line chart of an estimate by wave with its confidence band.
 
     Parameters
     ----------
     frame : DataFrame
         ``wave``, ``estimate``, ``ci_lower``, ``ci_upper`` (and ``by``), e.g. ``cx.survey.trend``.
-        Suppressed (NaN) estimates leave a gap.
+        Suppressed (NaN) estimates and waves missing from a line leave a gap: a line never joins
+        across a withheld wave.
     lang : {'zh', 'en'}
     ylabel : str
         Axis label (the measure, in the report language).
     title : str, optional
+        Drawn above the axes.
     wave : str, default 'wave'
     by : str, optional
-        One line per value of this column.
+        One line per value of this column. More than ``max_lines`` lines are drawn as small
+        multiples (one panel per value, that line highlighted over the others in grey) instead
+        of overlapping lines.
     labels : mapping, optional
-        ``{value of by: text}`` for the legend.
+        ``{value of by: text}`` for the legend and panel titles.
     percent : bool, default False
         Estimates are shares in [0, 1]; the axis shows percentages.
+    scale : (floor, ceiling), optional
+        The measure's scale (e.g. ``(0, 10)``, ``(-100, 100)`` for NPS; ``(0, 1)`` with
+        ``percent``). The axis starts at the floor when the data lie in the scale's lower half;
+        otherwise it is zoomed and a break mark shows that it does not start at the floor.
+    caption : str, optional
+        What the chart shows (the figure's caption and its sheet title in ``tables.xlsx``);
+        default ``title``, else the report section's heading.
+    name : str, optional
+        Sheet name of the chart's data in ``tables.xlsx`` (default ``trend``).
     alpha : float, optional
         Mark the waves whose change on the previous wave is significant at ``alpha`` (needs the
-        ``change`` and ``change_p_value`` columns of ``cx.survey.trend``): ▲ up, ▼ down.
+        ``change`` and ``change_p_value`` columns of ``cx.survey.trend``): ▲ up, ▼ down
+        (overlapping lines only).
+    max_lines : int, default 3
     ax : Axes, optional
+        Draw into this axes (always overlapping lines).
 
     Returns
     -------
     matplotlib.axes.Axes
+        The (first) axes drawn.
     """
     import matplotlib.pyplot as plt
 
     _check_lang(lang)
     _need(frame, [wave, "estimate", "ci_lower", "ci_upper"] + ([by] if by else []), "viz.charts.trend")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 3.6))
-    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
-    for key, part in groups:
-        part = part.sort_values(wave)
-        name = None if key is None else str((labels or {}).get(key, key))
-        line = ax.plot(part[wave], part["estimate"], marker="o", lw=2 if len(groups) <= 3 else 1.4,
-                       ms=5 if len(groups) <= 3 else 3, label=name)[0]
-        if len(groups) <= 3:  # more bands than that hide the lines
-            ax.fill_between(part[wave], part["ci_lower"], part["ci_upper"], color=line.get_color(), alpha=0.15, lw=0)
-        if alpha is not None and {"change", "change_p_value"} <= set(part.columns):
-            sig = part[(part["change_p_value"] < alpha) & part["change"].notna()]
-            for marker, rows in (("^", sig[sig["change"] > 0]), ("v", sig[sig["change"] < 0])):
-                if len(rows):
-                    ax.scatter(rows[wave], rows["estimate"], marker=marker, s=70, zorder=4,
-                               color=line.get_color(), edgecolor="black", linewidths=0.6)
-    if alpha is not None and "change_p_value" in frame:
-        ax.text(1.0, 1.02, ("▲▼ 较上期显著变化" if lang == "zh" else "▲▼ significant change on the previous wave"),
-                transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="#555555")
+    if scale is None and percent:
+        scale = (0.0, 1.0)
     waves = sorted(frame[wave].dropna().unique())
-    ax.set_xticks(waves)
-    ax.set_xticklabels([str(int(w)) for w in waves], rotation=0 if len(waves) <= 12 else 45)
-    ax.set_xlabel("")
-    ax.set_ylabel(ylabel)
-    if percent:
-        _percent_axis(ax)
-    if by is not None:
-        ax.legend(frameon=False, fontsize=8, ncol=min(4, len(groups)), loc="upper left", bbox_to_anchor=(0, -0.12))
-    if title:
-        ax.set_title(title, loc="left")
-    ax.figure.tight_layout()
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
+
+    def full(part):  # one row per wave: a withheld wave is a NaN, so the line breaks there
+        return part.drop_duplicates(wave).set_index(wave).reindex(waves)
+
+    if by is not None and len(groups) > max_lines and ax is None:
+        ax = _small_multiples(groups, full, waves, lang=lang, ylabel=ylabel, labels=labels, percent=percent,
+                              scale=scale, title=title)
+    else:
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7.5, 3.6))
+        for key, part in groups:
+            part = full(part)
+            name_ = None if key is None else str((labels or {}).get(key, key))
+            line = ax.plot(waves, part["estimate"], marker="o", lw=2 if len(groups) <= 3 else 1.4,
+                           ms=5 if len(groups) <= 3 else 3, label=name_)[0]
+            if len(groups) <= 3:  # more bands than that hide the lines
+                ax.fill_between(waves, part["ci_lower"].astype(float), part["ci_upper"].astype(float),
+                                color=line.get_color(), alpha=0.15, lw=0)
+            if alpha is not None and {"change", "change_p_value"} <= set(part.columns):
+                sig = part[(part["change_p_value"] < alpha) & part["change"].notna()]
+                for marker, rows in (("^", sig[sig["change"] > 0]), ("v", sig[sig["change"] < 0])):
+                    if len(rows):
+                        ax.scatter(rows.index, rows["estimate"].astype(float), marker=marker, s=70, zorder=4,
+                                   color=line.get_color(), edgecolor="black", linewidths=0.6)
+        if alpha is not None and "change_p_value" in frame:
+            ax.text(1.0, 1.02, ("▲▼ 较上期显著变化" if lang == "zh" else "▲▼ significant change on the previous wave"),
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="#555555")
+        ax.set_xticks(waves)
+        ax.set_xticklabels([str(int(w)) for w in waves], rotation=0 if len(waves) <= 12 else 45)
+        ax.set_xlabel("")
+        ax.set_ylabel(ylabel)
+        if percent:
+            _percent_axis(ax)
+        if by is not None:
+            ax.legend(frameon=False, fontsize=8, ncol=min(4, len(groups)), loc="upper left",
+                      bbox_to_anchor=(0, -0.12))
+        if title:
+            ax.set_title(title, loc="left")
+        est = frame["estimate"].astype(float)
+        lo = np.nanmin(frame["ci_lower"].astype(float).to_numpy()) if frame["ci_lower"].notna().any() else np.nanmin(est)
+        hi = np.nanmax(frame["ci_upper"].astype(float).to_numpy()) if frame["ci_upper"].notna().any() else np.nanmax(est)
+        _floor_or_break(ax, scale, lo, hi)
+        ax.figure.tight_layout()
+    base = None
     if "n" in frame and frame["n"].notna().any():
-        _base_note(ax, lang, frame["n"].min(), frame["n"].max(),
-                   per=("（每期）" if lang == "zh" else " per wave") if by is None else
-                   ("（每组每期）" if lang == "zh" else " per line and wave"))
+        base = _base_note(ax, lang, frame["n"].min(), frame["n"].max(),
+                          per=("（每期）" if lang == "zh" else " per wave") if by is None else
+                          ("（每组每期）" if lang == "zh" else " per line and wave"))
+    cols = ([by] if by else []) + [wave, "estimate", "ci_lower", "ci_upper"] + (["n"] if "n" in frame else [])
+    data = frame.sort_values(([by] if by else []) + [wave])
+    if by is not None and labels:
+        data = data.assign(**{by: data[by].map(lambda v: str(labels.get(v, v)))})
+    kind = "pct1" if percent else "num2"
+    _attach(ax, data, name=name or "trend", title=caption or title or "", columns=cols,
+            labels=([str(by)] if by else []) + [_WAVE[lang], _EST[lang] if not ylabel else ylabel, *_CI[lang]]
+            + (["n"] if "n" in frame else []),
+            formats=(["text"] if by else []) + ["int", kind, kind, kind] + (["int"] if "n" in frame else []),
+            base=base)
     return ax
+
+
+def _small_multiples(groups, full, waves, *, lang, ylabel, labels, percent, scale, title):
+    """One small panel per group: its line highlighted, every other group's line in light grey."""
+    import matplotlib.pyplot as plt
+
+    k = len(groups)
+    ncols = 4 if k > 6 else 3
+    nrows = int(np.ceil(k / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.5, 1.75 * nrows + 0.6), sharex=True, sharey=True,
+                             squeeze=False)
+    colour = plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
+    parts = [(key, full(part)) for key, part in groups]
+    lo = min(np.nanmin(p["estimate"].astype(float).to_numpy()) for _, p in parts)
+    hi = max(np.nanmax(p["estimate"].astype(float).to_numpy()) for _, p in parts)
+    for i, ax in enumerate(axes.flat):
+        if i >= k:
+            ax.set_visible(False)
+            continue
+        key, part = parts[i]
+        for j, (_, other) in enumerate(parts):
+            if j != i:
+                ax.plot(waves, other["estimate"], color="0.82", lw=0.8, zorder=1)
+        ax.fill_between(waves, part["ci_lower"].astype(float), part["ci_upper"].astype(float), color=colour,
+                        alpha=0.15, lw=0, zorder=2)
+        ax.plot(waves, part["estimate"], color=colour, lw=1.8, marker="o", ms=2.5, zorder=3)
+        ax.set_title(str((labels or {}).get(key, key)), loc="left", fontsize=9, fontweight="normal")
+        ax.tick_params(labelsize=7)
+        step = max(1, int(np.ceil(len(waves) / 4)))
+        ax.set_xticks(waves[::step])
+        ax.set_xticklabels([str(int(w)) for w in waves[::step]])
+        if percent:
+            _percent_axis(ax)
+        if i % ncols == 0:
+            _floor_or_break(ax, scale, lo, hi)
+    fig.supylabel(ylabel, fontsize=9)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return axes.flat[0]
 
 
 def segment_bars(
@@ -153,6 +278,9 @@ def segment_bars(
     percent: bool = False,
     reference: float | None = None,
     min_base: int | None = None,
+    n_eff: float | None = None,
+    caption: str | None = None,
+    name: str | None = None,
     ax=None,
 ):
     """Horizontal bars of an estimate per segment with interval whiskers; low bases hatched.
@@ -175,6 +303,15 @@ def segment_bars(
         A vertical reference line (e.g. the total).
     min_base : int, optional
         Bars on fewer respondents are hatched and their base is printed.
+    n_eff : float, optional
+        The effective base of all segments together, as the tables state it (the sum of the
+        segments' effective bases is not the effective base of the whole sample, so none is
+        printed without it).
+    caption : str, optional
+        What the chart shows (figure caption, sheet title); default ``title``, else the report
+        section's heading.
+    name : str, optional
+        Sheet name of the chart's data (default ``segments``).
     ax : Axes, optional
 
     Returns
@@ -211,7 +348,12 @@ def segment_bars(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
-    _base_note(ax, lang, data["n"].sum(), n_eff=data["n_eff"].sum() if "n_eff" in data else None)
+    base = _base_note(ax, lang, data["n"].sum(), n_eff=n_eff)
+    kind = "pct1" if percent else "num2"
+    cols = [category, "estimate", "ci_lower", "ci_upper", "n"] + (["n_eff"] if "n_eff" in data else [])
+    _attach(ax, data.assign(**{category: names}), name=name or "segments", title=caption or title or "", columns=cols,
+            labels=[category, xlabel, *_CI[lang], "n"] + (["n_eff"] if "n_eff" in data else []),
+            formats=["text", kind, kind, kind, "int"] + (["num1"] if "n_eff" in data else []), base=base)
     return ax
 
 
@@ -225,6 +367,8 @@ def stacked_shares(
     order: Sequence | None = None,
     labels: Mapping | None = None,
     title: str | None = None,
+    caption: str | None = None,
+    name: str | None = None,
     ax=None,
 ):
     """Stacked bars of shares (summing to 1 per ``x``), e.g. loyalty-ladder stages by year.
@@ -269,9 +413,15 @@ def stacked_shares(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
+    base = None
     if "n" in frame:
         totals = frame.groupby(x)["n"].sum()
-        _base_note(ax, lang, totals.min(), totals.max(), per="（每年）" if lang == "zh" else " per year")
+        base = _base_note(ax, lang, totals.min(), totals.max(), per="（每年）" if lang == "zh" else " per year")
+    table_ = wide.rename(columns=lambda c: str((labels or {}).get(c, c))).reset_index()
+    _attach(ax, table_, name=name or "shares", title=caption or title or "",
+            columns=list(table_.columns), labels=[_WAVE[lang] if x in ("wave", "year") else x, *table_.columns[1:]],
+            formats=["int" if pd.api.types.is_numeric_dtype(table_[x]) else "text"] + ["pct1"] * (table_.shape[1] - 1),
+            base=base)
     return ax
 
 
@@ -284,6 +434,8 @@ def coefficients(
     ylabel: str,
     highlight: str | None = None,
     title: str | None = None,
+    caption: str | None = None,
+    name: str | None = None,
     ax=None,
 ):
     """Bars of model coefficients with interval whiskers (e.g. a distributed-lag profile).
@@ -327,6 +479,9 @@ def coefficients(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
+    _attach(ax, data, name=name or "coefficients", title=caption or title or "",
+            columns=[x, "estimate", "ci_lower", "ci_upper"], labels=[xlabel, ylabel, *_CI[lang]],
+            formats=["text" if not pd.api.types.is_numeric_dtype(data[x]) else "int", "num3", "num3", "num3"])
     return ax
 
 
@@ -339,6 +494,8 @@ def retention(
     xlabel: str | None = None,
     ylabel: str | None = None,
     title: str | None = None,
+    caption: str | None = None,
+    name: str | None = None,
     ax=None,
 ):
     """Kaplan–Meier retention curves (steps) with interval bands, one per group.
@@ -354,8 +511,8 @@ def retention(
         _, ax = plt.subplots(figsize=(7.5, 3.8))
     for key, part in curves.groupby(group, sort=False):
         part = part.sort_values("years")
-        name = str((labels or {}).get(key, key))
-        line = ax.step(part["years"], part["retention"], where="post", lw=2, label=name)[0]
+        shown = str((labels or {}).get(key, key))
+        line = ax.step(part["years"], part["retention"], where="post", lw=2, label=shown)[0]
         ax.fill_between(part["years"], part["ci_lower"], part["ci_upper"], step="post",
                         color=line.get_color(), alpha=0.12, lw=0)
     ax.set_ylim(0, 1.02)
@@ -366,7 +523,16 @@ def retention(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
+    base = None
     if "at_risk" in curves:
         start = curves.sort_values("years").groupby(group, sort=False)["at_risk"].first().sum()
-        _base_note(ax, lang, start, per="（客户）" if lang == "zh" else " customers")
+        base = _base_note(ax, lang, start, per="（客户）" if lang == "zh" else " customers")
+    data = curves.assign(**{group: curves[group].map(lambda v: str((labels or {}).get(v, v)))})
+    cols = [group, "years", "retention", "ci_lower", "ci_upper"] + (["at_risk"] if "at_risk" in curves else [])
+    zh = lang == "zh"
+    _attach(ax, data, name=name or "retention_curves",
+            title=caption or title or ("各满意度组的客户留存曲线" if zh else "Retention curves by satisfaction band"),
+            columns=cols, labels=["组别" if zh else "Group", ax.get_xlabel(), ax.get_ylabel(), *_CI[lang]]
+            + (["风险客户数" if zh else "At risk"] if "at_risk" in curves else []),
+            formats=["text", "num1", "pct1", "pct1", "pct1"] + (["int"] if "at_risk" in curves else []), base=base)
     return ax

@@ -136,10 +136,20 @@ def importance_performance(
     t = _TEXT[lang]
     ax.set_xlabel(t["performance"])
     ax.set_ylabel(t["importance"])
+    base = None
     if "n" in data and "n_eff" in data:
-        _base_note(ax, t["base"].format(n=data["n"].iloc[0], n_eff=data["n_eff"].iloc[0]))
+        base = t["base"].format(n=data["n"].iloc[0], n_eff=data["n_eff"].iloc[0])
+        _base_note(ax, base)
     if title:
         ax.set_title(title)
+    from cxresearch.viz.style import attach_data
+
+    zh = lang == "zh"
+    attach_data(ax.figure, data, name="importance_performance",
+                title=title or ("重要性—表现矩阵" if zh else "Importance–performance map"),
+                columns=["label", "performance", "importance", "quadrant_label"],
+                labels=["驱动因素" if zh else "Driver", t["performance"], t["importance"], "象限" if zh else "Quadrant"],
+                formats=["text", "num2", "num3", "text"], base=base)
     return ax
 
 
@@ -176,7 +186,17 @@ def importance_bars(result, *, labels=None, lang: str = "en", title: str | None 
                     fmt="none", ecolor="0.2", capsize=3)
     ax.set_xlabel(_TEXT[lang]["importance"])
     ax.set_ylabel("")
-    _base_note(ax, _TEXT[lang]["base"].format(n=result.n, n_eff=result.n_eff))
+    base = _TEXT[lang]["base"].format(n=result.n, n_eff=result.n_eff)
+    _base_note(ax, base)
     if title:
         ax.set_title(title)
+    from cxresearch.viz.style import attach_data
+
+    zh = lang == "zh"
+    cols = ["label", "share"] + [c for c in ("ci_lower", "ci_upper") if c in imp.columns]
+    attach_data(ax.figure, imp, name="driver_importance_chart",
+                title=title or ("驱动因素的重要性" if zh else "Importance of each driver"), columns=cols,
+                labels=["驱动因素" if zh else "Driver", _TEXT[lang]["importance"]]
+                + [("置信下限" if zh else "CI lower"), ("置信上限" if zh else "CI upper")][: len(cols) - 2],
+                formats=["text"] + ["pct1"] * (len(cols) - 1), base=base)
     return ax

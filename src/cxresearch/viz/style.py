@@ -12,7 +12,12 @@ from collections.abc import Sequence
 
 from cxresearch.errors import CXError, CXValueError
 
-__all__ = ["CJK_FONT", "PALETTE", "apply", "font_available"]
+__all__ = ["CHART_MIME", "CJK_FONT", "PALETTE", "apply", "attach_data", "chart_data", "font_available"]
+
+#: MIME type under which a figure shown in a notebook carries the data it draws (a table payload:
+#: ``name``, ``title``, ``columns``, ``formats``, ``rows``, ``base``, ``notes``). The report
+#: runner writes it to ``tables.xlsx`` and titles the figure with it.
+CHART_MIME = "application/vnd.cxresearch.chart+json"
 
 #: The font family used for every chart (Debian package ``fonts-noto-cjk``).
 CJK_FONT = "Noto Sans CJK SC"
@@ -73,12 +78,84 @@ def _refresh_font_cache(family: str) -> bool:
     return font_available(family)
 
 
+def attach_data(fig, frame, *, name: str, title: str, columns: Sequence[str], labels: Sequence[str],
+                formats: Sequence[str], base: str | None = None, notes: Sequence[str] = ()) -> None:
+    """Keep the data a chart draws on its figure (shown under :data:`CHART_MIME` in a notebook).
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    frame : DataFrame
+        The values drawn (raw, not formatted).
+    name : str
+        Sheet name in ``tables.xlsx``.
+    title : str
+        What the chart shows, in the report language (the figure caption and the sheet title).
+    columns, labels, formats : sequence of str
+        Columns of ``frame`` to keep, their headers and their formats (``cxresearch.tables.FORMATS``).
+    base : str, optional
+        The chart's base line.
+    notes : sequence of str
+    """
+    import math
+
+    def plain(v):
+        if v is None:
+            return None
+        if hasattr(v, "item"):
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return v if isinstance(v, (int, float, str, bool)) else str(v)
+
+    rows = [[plain(v) for v in row] for row in frame[list(columns)].itertuples(index=False, name=None)]
+    fig._cx_data = {"name": name, "title": title, "columns": [str(x) for x in labels],
+                    "formats": list(formats), "rows": rows, "base": base, "notes": list(notes)}
+
+
+def chart_data(fig) -> dict | None:
+    """The data attached to ``fig`` by :func:`attach_data` (None when there is none)."""
+    return getattr(fig, "_cx_data", None)
+
+
+def _inline_setup(figure_format: str) -> None:
+    """In an IPython kernel: figures shown as ``figure_format`` (SVG: vector, sharp in print and
+    on zoom), and each figure's attached data shown alongside under :data:`CHART_MIME`."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing is displayed
+        return
+    ip = get_ipython()
+    if ip is None or not hasattr(ip, "display_formatter"):
+        return
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    set_matplotlib_formats(figure_format, **({"dpi": 220} if figure_format == "png" else {}))
+    formatters = ip.display_formatter.formatters
+    if CHART_MIME not in formatters:
+        from IPython.core.formatters import JSONFormatter
+        from traitlets import ObjectName, Unicode
+
+        class _ChartFormatter(JSONFormatter):
+            format_type = Unicode(CHART_MIME)
+            print_method = ObjectName("_repr_cx_chart_")
+
+        formatters[CHART_MIME] = _ChartFormatter(parent=ip.display_formatter)
+    from matplotlib.figure import Figure
+
+    # set_matplotlib_formats removes Figure from every formatter, ours included: register again
+    formatters[CHART_MIME].for_type(Figure, chart_data)
+
+
 def apply(
     *,
     context: str = "notebook",
     palette: Sequence[str] | None = None,
     font: str = CJK_FONT,
     font_scale: float = 1.0,
+    figure_format: str = "svg",
 ) -> None:
     """Set the house chart style for every following figure.
 
@@ -93,6 +170,10 @@ def apply(
         Sans-serif family placed first; it must cover Chinese for zh reports.
     font_scale : float, default 1.0
         Passed to :func:`seaborn.set_theme`.
+    figure_format : {'svg', 'png', 'retina'}, default 'svg'
+        How figures show in a notebook (and so in the report): SVG is vector, sharp at any zoom
+        and in print; its text is drawn as glyph outlines (``svg.fonttype = 'path'``), so Chinese
+        labels look the same on a computer without the CJK font. PNG is written at 220 dpi.
 
     Raises
     ------
@@ -115,6 +196,8 @@ def apply(
     colours = list(PALETTE if palette is None else palette)
     if not colours:
         raise CXValueError("palette must hold at least one colour; got an empty sequence")
+    if figure_format not in ("svg", "png", "retina"):
+        raise CXValueError(f"figure_format must be one of 'svg', 'png', 'retina'; got {figure_format!r}")
     if not _refresh_font_cache(font):
         hint = " (Debian: apt-get install fonts-noto-cjk)" if "CJK" in font else ""
         raise CXError(f"font {font!r} is not installed, so Chinese chart labels cannot render{hint}")
@@ -124,8 +207,10 @@ def apply(
     mpl.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
     mpl.rcParams["axes.unicode_minus"] = False
     mpl.rcParams["figure.dpi"] = 110
-    mpl.rcParams["savefig.dpi"] = 150
+    mpl.rcParams["savefig.dpi"] = 220  # a raster copy stays sharp in print (>= 200 ppi at full width)
     mpl.rcParams["savefig.bbox"] = "tight"
     mpl.rcParams["pdf.fonttype"] = 42
-    mpl.rcParams["svg.fonttype"] = "none"
+    mpl.rcParams["svg.fonttype"] = "path"  # glyphs embedded as outlines: CJK renders anywhere
+    mpl.rcParams["svg.hashsalt"] = "cxresearch"  # stable element ids: the same chart, the same SVG
     mpl.rcParams["axes.titleweight"] = "bold"
+    _inline_setup(figure_format)

@@ -1,0 +1,122 @@
+"""The banner table of :func:`cxresearch.survey.crosstab`: report table and Excel sheet.
+
+Both come from the same wide view (:meth:`~cxresearch.survey.CrosstabResult.wide`): the banner
+columns side by side (Total first, each with its letter), the bases on top, the significance
+letters beside each cell. Numbers stay numbers in Excel (percent or two-decimal formats).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cxresearch._toolbox import atomic_path
+from cxresearch.errors import CXValueError
+from cxresearch.tables._core import Table, table, value_label, var_label, word
+
+__all__ = ["crosstab_table", "crosstab_xlsx"]
+
+_KINDS = ("proportion", "mean")
+
+
+def _header(banner, column, letter, *, lang, codebook) -> str:
+    if banner == "Total":
+        return word("total", lang)
+    label = value_label(banner, column, lang=lang, codebook=codebook)
+    return f"{var_label(banner, lang=lang, codebook=codebook)}: {label}" + (f" ({letter})" if letter else "")
+
+
+def _row_label(kind, row, *, row_var, lang, codebook) -> str:
+    if kind == "mean":
+        return var_label(str(row), lang=lang, codebook=codebook)
+    return value_label(row_var, row, lang=lang, codebook=codebook) if row_var else str(row)
+
+
+def crosstab_table(result, *, kind: str | None = None, row: str | None = None, lang: str = "en",
+                   codebook=None, title: str | None = None, name: str = "crosstab") -> Table:
+    """The banner view of one kind of row as a report :class:`~cxresearch.tables.Table`.
+
+    Each banner column gives two table columns: the value (percent for proportion rows, two
+    decimals for means) and its significance letters; the first rows are the bases (n and
+    effective n). ``row`` names the row variable (for its value labels).
+    """
+    kinds = list(dict.fromkeys(result.cells["kind"]))
+    kind = kinds[0] if kind is None else kind
+    if kind not in kinds:
+        raise CXValueError(f"kind must be one of {', '.join(map(repr, kinds))}; got {kind!r}")
+    est = result.wide(values="estimate").xs(kind, level="kind")
+    let = result.wide(values="letters").xs(kind, level="kind")
+    n = result.wide(values="n").max(axis=0)
+    n_eff = result.wide(values="n_eff").max(axis=0)
+    data = {"row": [word("n", lang), word("n_eff", lang)]
+            + [_row_label(kind, r, row_var=row, lang=lang, codebook=codebook) for r in est.index]}
+    labels, formats = {"row": ""}, {"row": "text"}
+    for i, col in enumerate(est.columns):
+        v, t = f"c{i}", f"c{i}_sig"
+        # base rows hold counts; the value column's format is for the estimate rows
+        data[v] = [float(n[col]), float(n_eff[col])] + [float(x) for x in est[col]]
+        data[t] = ["", ""] + ["" if pd.isna(x) else str(x) for x in let[col]]
+        labels[v] = _header(*col, lang=lang, codebook=codebook)
+        labels[t] = ""
+        formats[v] = "pct0" if kind == "proportion" else "num2"
+        formats[t] = "text"
+    frame = pd.DataFrame(data)
+    return table(frame, title=title or ("Banner table" if lang == "en" else "交叉表"), name=name,
+                 labels=labels, formats=formats, notes=(str(result.settings.get("note", "")),))
+
+
+def crosstab_xlsx(result, path: str | Path, *, row: str | None = None, lang: str = "en",
+                  codebook=None, sheet: str = "crosstab") -> Path:
+    """Write the banner table to an Excel workbook (one sheet), atomically; return the path.
+
+    Layout: row 1 the banner variables (merged over their columns), row 2 the columns, row 3 their
+    letters, rows 4-5 the bases (n, effective n), then one row per table row: for each banner
+    column the value (number, percent format for proportions) and, beside it, its letters.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    est = result.wide(values="estimate")
+    let = result.wide(values="letters")
+    sup = result.wide(values="suppressed")
+    n = result.wide(values="n").max(axis=0)
+    n_eff = result.wide(values="n_eff").max(axis=0)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    bold = Font(bold=True)
+    ws.cell(row=4, column=1, value=word("n", lang))
+    ws.cell(row=5, column=1, value=word("n_eff", lang))
+    groups: dict[str, list[int]] = {}
+    for i, col in enumerate(est.columns):
+        banner, column, letter = col
+        c = 2 + 2 * i
+        groups.setdefault(banner, []).append(c)
+        ws.cell(row=2, column=c, value=word("total", lang) if banner == "Total"
+                else value_label(banner, column, lang=lang, codebook=codebook)).font = bold
+        ws.cell(row=3, column=c, value=f"({letter})" if letter else None)
+        ws.cell(row=4, column=c, value=float(n[col])).number_format = "0"
+        ws.cell(row=5, column=c, value=float(n_eff[col])).number_format = "0"
+    for banner, cols in groups.items():
+        label = word("total", lang) if banner == "Total" else var_label(banner, lang=lang, codebook=codebook)
+        ws.cell(row=1, column=cols[0], value=label).font = bold
+        ws.cell(row=1, column=cols[0]).alignment = Alignment(horizontal="center")
+        ws.merge_cells(start_row=1, start_column=cols[0], end_row=1, end_column=cols[-1] + 1)
+    for r, (kind, label) in enumerate(est.index, start=6):
+        ws.cell(row=r, column=1, value=_row_label(kind, label, row_var=row, lang=lang, codebook=codebook))
+        for i, col in enumerate(est.columns):
+            c = 2 + 2 * i
+            if bool(sup.loc[(kind, label), col]) is True:
+                ws.cell(row=r, column=c, value="*")
+                continue
+            value = est.loc[(kind, label), col]
+            cell = ws.cell(row=r, column=c, value=None if pd.isna(value) else float(value))
+            cell.number_format = "0%" if kind == "proportion" else "0.00"
+            letters = let.loc[(kind, label), col]
+            if isinstance(letters, str) and letters:
+                ws.cell(row=r, column=c + 1, value=letters).font = bold
+    note_row = 6 + len(est.index) + 1
+    ws.cell(row=note_row, column=1, value=str(result.settings.get("note", "")))
+    ws.column_dimensions["A"].width = 28
+    return atomic_path(path, lambda tmp: wb.save(tmp))
