@@ -515,3 +515,27 @@ def test_slides_only_for_what_ran(tmp_path):
     assert "cx-chart-nps_trend" not in names and "cx-table-kpi_dashboard" in names
     titles = [s.shapes.title.text_frame.text for s in prs.slides]
     assert "Importance of each driver" in titles  # a core exhibit without a finding: titled by the table
+
+
+def test_scorecard_cells_coloured_by_their_segment_findings(tmp_path):
+    """A cell is green/red exactly where a segment_gap finding says the segment is above/below Total."""
+    from pptx.enum.dml import MSO_FILL
+
+    card = {"name": "segment_scorecard", "title": "Scorecard", "columns": ["branch", "recommend", "overall_sat", "n"],
+            "formats": ["text", "num1", "num2", "int"],
+            "rows": [["1", -10.0, 7.9, 300.0], ["2", -50.0, 6.1, 250.0], ["Total", -25.0, 7.2, None]],
+            "base": None, "notes": []}
+
+    def gap(level, variable, direction):
+        return Finding(kind="segment_gap", claim="above_total" if direction > 0 else "below_total", subject=str(level),
+                       subject_type="segment", direction=direction, estimate=direction * 1.0, ci_lower=None,
+                       ci_upper=None, unit="scale_points", test="design-based t test against Total", size=0.5,
+                       chapter="00_summary", exhibit="segment_scorecard", variable=variable, p_adj=0.001,
+                       details={"by": "branch", "level": level})
+
+    prs = deck_mod.build_deck([card], [gap(2, "recommend", -1), gap(1, "overall_sat", 1)], params=_params(tmp_path, "en"))
+    tbl = next(sh for s in prs.slides for sh in s.shapes if sh.name == "cx-table-segment_scorecard").table
+    filled = {(tbl.cell(r, 0).text, tbl.cell(0, c).text): str(tbl.cell(r, c).fill.fore_color.rgb)
+              for r in range(1, len(tbl.rows)) for c in range(len(tbl.columns))
+              if tbl.cell(r, c).fill.type == MSO_FILL.SOLID}
+    assert filled == {("2", "recommend"): "FBE5E1", ("1", "overall_sat"): "E3F4E8"}
