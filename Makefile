@@ -12,8 +12,9 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip setuptools wheel
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[dev]'
+# constraints.txt: the tested versions of every dependency (pyproject.toml keeps the accepted ranges).
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 setup: $(STAMP) sysdeps
@@ -29,14 +30,14 @@ test: setup
 
 # JupyterLab on the study notebooks; their default parameters read the demo store, built here if absent.
 lab: setup
-	$(BIN)/python -m pip install -e '.[dev,lab]'
+	$(BIN)/python -m pip install -c constraints.txt -e '.[dev,lab]'
 	@[ -f demo_study/study.duckdb ] || $(BIN)/cxresearch demo --no-report
 	cd notebooks && ../$(BIN)/jupyter lab $$([ "$$(id -u)" -eq 0 ] && echo --allow-root)
 
 # The documentation site (MkDocs + mkdocstrings, numpydoc docstrings) into site/; --strict fails on
 # any warning (a docstring that does not parse, a broken link).
 docs: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[docs]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[docs]'
 	$(BIN)/python -m mkdocs build --strict
 
 # The runnable examples: docstring Examples of the headline functions and docs/examples.md.

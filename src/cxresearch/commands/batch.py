@@ -20,7 +20,7 @@ def register(sub) -> None:
                         "(needs the distributed extra: pip install 'cxresearch[distributed]')")
     p.add_argument("--out", default=None, metavar="DIR", help="reports root for every report")
     p.add_argument("--lang", choices=("zh", "en"), default=None, help="override every report's language")
-    p.add_argument("--formats", default=None, metavar="LIST", help="comma-separated subset of html,pdf,xlsx,tabs")
+    p.add_argument("--formats", default=None, metavar="LIST", help="comma-separated subset of html,pdf,xlsx,tabs,pptx")
     p.set_defaults(func=run)
 
 

@@ -19,7 +19,7 @@ def register(sub) -> None:
                    help="reports root (default: the params' output.dir, else ./reports)")
     p.add_argument("--lang", choices=("zh", "en"), default=None, help="override the report language")
     p.add_argument("--formats", default=None, metavar="LIST",
-                   help="comma-separated subset of html,pdf,xlsx,tabs (default: the params' output.formats)")
+                   help="comma-separated subset of html,pdf,xlsx,tabs,pptx (default: the params' output.formats)")
     p.add_argument("--plan", action="store_true",
                    help="print the study plan (chapters and sections that run, and why others are left "
                    "out) and stop; nothing runs")

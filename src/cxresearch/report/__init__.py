@@ -3,7 +3,8 @@
 ``run_report(params_path)`` is the single-report entry point (``cxresearch run``);
 ``run_batch(paths, workers=N)`` runs many (``cxresearch batch``); ``open_study(params_file)`` is what
 a study notebook calls first; ``build_tabs`` / ``write_tabs`` make banner tables
-(:mod:`cxresearch.report.tabs`). Heavy imports (papermill, nbconvert, playwright) happen on use.
+(:mod:`cxresearch.report.tabs`); ``build_deck`` / ``write_deck`` make the PowerPoint deck
+(:mod:`cxresearch.report.deck`). Heavy imports (papermill, nbconvert, playwright) happen on use.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ __all__ = [
     "ParamsError",
     "ReportError",
     "ReportResult",
+    "build_deck",
     "build_tabs",
     "load_params",
     "open_study",
     "run_batch",
     "run_report",
     "study_plan",
+    "write_deck",
     "write_tabs",
 ]
 
@@ -38,6 +41,8 @@ _LAZY = {
     "BatchResult": "cxresearch.report.batch",
     "build_tabs": "cxresearch.report.tabs",
     "write_tabs": "cxresearch.report.tabs",
+    "build_deck": "cxresearch.report.deck",
+    "write_deck": "cxresearch.report.deck",
 }
 
 

@@ -81,8 +81,9 @@ NOTEBOOKS = (
 #: Notebooks executed after all the others, whatever their place in the report.
 EXECUTE_LAST = ("00_summary",)
 
-#: Output formats a report can produce (``tabs``: banner tables, ``tabs.<lang>.xlsx``).
-FORMATS = ("html", "pdf", "xlsx", "tabs")
+#: Output formats a report can produce (``tabs``: banner tables, ``tabs.<lang>.xlsx``;
+#: ``pptx``: the deck, ``report.<lang>.pptx``).
+FORMATS = ("html", "pdf", "xlsx", "tabs", "pptx")
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -232,7 +233,7 @@ class Fieldwork(_Model):
 class Output(_Model):
     """What to write and where."""
 
-    formats: list[Literal["html", "pdf", "xlsx", "tabs"]] = Field(default_factory=lambda: ["html", "pdf", "xlsx"])
+    formats: list[Literal["html", "pdf", "xlsx", "tabs", "pptx"]] = Field(default_factory=lambda: ["html", "pdf", "xlsx"])
     dir: Path | None = None
     toc_page_numbers: bool = True  # print the PDF twice so its contents list page numbers
 
@@ -270,6 +271,16 @@ class Branding(_Model):
     primary_colour: str = "#1f4e79"
     accent_colour: str = "#e07b39"
     logo: Path | None = None
+    pptx_template: Path | None = None  # client .pptx whose masters and layouts the deck uses
+    font: str = "DejaVu Sans"  # deck text (Latin); measured with the installed font of that name
+    font_cjk: str = "Noto Sans CJK SC"  # deck text (East Asian, a:ea)
+
+    @field_validator("pptx_template")
+    @classmethod
+    def _template(cls, value: Path | None) -> Path | None:
+        if value is not None and value.suffix.lower() != ".pptx":
+            raise ValueError(f"pptx_template must be a .pptx file; got {value.name!r}")
+        return value
 
     @field_validator("primary_colour", "accent_colour")
     @classmethod
@@ -474,7 +485,8 @@ def load_params(source: str | Path | dict, *, base_dir: str | Path | None = None
     )
     update: dict[str, Any] = {"data": data}
     update["output"] = params.output.model_copy(update={"dir": _resolve(params.output.dir, base)})
-    update["branding"] = params.branding.model_copy(update={"logo": _resolve(params.branding.logo, base)})
+    update["branding"] = params.branding.model_copy(update={"logo": _resolve(params.branding.logo, base),
+                                                            "pptx_template": _resolve(params.branding.pptx_template, base)})
     update["notebook_dir"] = _resolve(params.notebook_dir, base)
     params = params.model_copy(update=update)
 
@@ -500,6 +512,18 @@ def _check_files(params: Params, label: str) -> None:
         need(f"data.files[{i}]", path)
     need("data.codebook", params.data.codebook)
     need("branding.logo", params.branding.logo)
+    need("branding.pptx_template", params.branding.pptx_template)
+    template = params.branding.pptx_template
+    if template is not None and template.is_file():
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(template) as zf:
+                ok = "ppt/presentation.xml" in zf.namelist()
+        except (zipfile.BadZipFile, OSError):
+            ok = False
+        if not ok:
+            problems.append(f"  - branding.pptx_template: not a PowerPoint .pptx file: {template}")
     if params.notebook_dir is not None and not params.notebook_dir.is_dir():
         problems.append(f"  - notebook_dir: folder not found: {params.notebook_dir}")
     else:

@@ -8,6 +8,7 @@ Chinese and the English report of one client and period sit side by side::
     tables.<lang>.xlsx      every report table and the data of every chart, one sheet each
     findings.json           every finding the chapters recorded (cx.findings records, ranked; language-free)
     tabs.<lang>.xlsx        banner tables (``tabs`` format; cxresearch.report.tabs)
+    report.<lang>.pptx      the deck (``pptx`` format; cxresearch.report.deck), from findings.json and the tables
     notebooks/<lang>/       the executed notebooks (kept, with the traceback, when a notebook fails)
     manifest.<lang>.json    input sha256s, parameters, package versions, git commit, timings
 
@@ -52,7 +53,7 @@ def output_name(name: str, lang: str) -> str:
 _PACKAGES = (
     "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "duckdb",
     "pyarrow", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel",
-    "playwright", "openpyxl", "pydantic",
+    "playwright", "openpyxl", "pydantic", "python-pptx",
 )
 
 
@@ -94,11 +95,12 @@ class ReportResult(ResultDisplay):
     skipped: tuple[str, ...] = ()
     findings: Path | None = None
     tabs: Path | None = None
+    pptx: Path | None = None
 
     def as_dict(self) -> dict[str, str]:
         """Output paths as strings (for printing)."""
         out = {"directory": str(self.directory)}
-        for key in ("html", "pdf", "tables", "tabs", "findings", "manifest"):
+        for key in ("html", "pdf", "tables", "tabs", "findings", "pptx", "manifest"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = str(value)
@@ -416,7 +418,7 @@ def run_report(
     out_root : str or Path, optional
         Root of the reports tree; the report goes to ``<out_root>/<client>/<period>/``. Default:
         the params' ``output.dir``, else ``reports/`` in the current folder.
-    formats : list of {'html', 'pdf', 'xlsx', 'tabs'}, optional
+    formats : list of {'html', 'pdf', 'xlsx', 'tabs', 'pptx'}, optional
         Override the params' ``output.formats``.
     lang : {'zh', 'en'}, optional
         Override the params' language.
@@ -436,7 +438,7 @@ def run_report(
     -------
     ReportResult
         Output paths and timings (seconds: ``validate``, ``execute``, ``kernel``, ``cells``,
-        ``html``, ``pdf``, ``xlsx``, ``tabs``, ``total``).
+        ``html``, ``pdf``, ``xlsx``, ``tabs``, ``pptx``, ``total``).
 
     Raises
     ------
@@ -509,7 +511,7 @@ def run_report(
         params = params.model_copy(update={"notebooks": plan.notebooks})
         nb_dir.mkdir(parents=True, exist_ok=True)
         result = _run(params, params_path, out_dir, nb_dir, store_file, timings, t_start, timeout,
-                      plan=plan)
+                      plan=plan, codebook=book)
         return result
     finally:
         (nb_dir / ".findings.jsonl").unlink(missing_ok=True)  # the chapters' findings, collected during the run
@@ -526,7 +528,7 @@ def _findings_json(path: Path) -> str:
 
 def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: str | None,
          timings: dict[str, float], t_start: float, timeout: int | None, *,
-         plan) -> ReportResult:
+         plan, codebook=None) -> ReportResult:
     from cxresearch.report import render
     from cxresearch.report.kernel import ensure_kernel
 
@@ -558,7 +560,7 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
     try:
         combined = render.combine(executed, lang=params.language)
         outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "tabs": None,
-                                           "findings": None}
+                                           "findings": None, "pptx": None}
         html = None
         if {"html", "pdf"} & set(params.output.formats):
             t0 = time.perf_counter()
@@ -584,6 +586,15 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         outputs["findings"] = out_dir / "findings.json"
         _atomic_write(outputs["findings"], _findings_json(findings_file))
         findings_file.unlink(missing_ok=True)
+        if "pptx" in params.output.formats:  # the deck: the same findings records and tables as the report
+            from cxresearch import findings as fnd
+            from cxresearch.report import deck
+
+            t0 = time.perf_counter()
+            slides = deck.build_deck(combined.tables, fnd.from_json(outputs["findings"].read_text(encoding="utf-8")),
+                                     params=params, codebook=codebook, toc=combined.toc)
+            outputs["pptx"] = deck.write_deck(slides, out_dir / deck.deck_filename(params.language))
+            timings["pptx"] = time.perf_counter() - t0
         if "pdf" in params.output.formats:
             outputs["pdf"] = out_dir / output_name("report.pdf", params.language)
             _atomic_write(outputs["pdf"], pdf)
@@ -605,11 +616,13 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         inputs.append({"role": "codebook", "path": str(params.data.codebook)})
     if params.branding.logo is not None:
         inputs.append({"role": "logo", "path": str(params.branding.logo)})
+    if params.branding.pptx_template is not None and "pptx" in params.output.formats:
+        inputs.append({"role": "pptx_template", "path": str(params.branding.pptx_template)})
     inputs += [{"role": "notebook", "path": str(p)} for p in params.notebook_paths()]
     for item in inputs:
         item["sha256"] = _sha256(Path(item["path"]))
-    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["tabs"], outputs["findings"])
-             if p is not None]
+    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["tabs"], outputs["findings"],
+                         outputs["pptx"]) if p is not None]
     files += executed
     manifest = {
         "status": "ok",
@@ -644,5 +657,6 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         warnings=tuple(combined.warnings),
         skipped=tuple(skipped),
         tabs=outputs["tabs"],
+        pptx=outputs["pptx"],
         findings=outputs["findings"],
     )
