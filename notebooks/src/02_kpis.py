@@ -88,7 +88,7 @@ cx.viz.charts.segment_bars(nps_segment, category=study.segment, xlabel="NPS", la
 cx.tables.estimates(nps_segment, title="NPS", name="nps_by_segment", kind="nps", extra={"promoters": "pct0", "detractors": "pct0"}, **study.fmt)
 
 # %% tags=["needs-segments"]
-sat_segment = cx.survey.mean(study.current(), score=v.outcome, by=list(v.by), codebook=study.codebook, **study.design)
+sat_segment = cx.survey.by_each(study.current(), score=v.outcome, by=list(v.by), codebook=study.codebook, **study.design)
 
 # %% tags=["needs-segments"]
 sat_pairs = cx.survey.difference(study.current(), score=v.outcome, by=study.segment, correction="holm", **study.design)

@@ -64,10 +64,12 @@ crosstab = accepts_design(_crosstab.crosstab)
 for _f in (mean, proportion, total, nps, top_box, bottom_box, csat, difference, chisq, trend, crosstab):
     _f.__module__ = __name__  # found (and pickled) as cx.survey.<name>
 del _f
+by_each = _estimates.by_each  # calls the public estimators above (design= included)
 
 __all__ = [
     "Design",
     "mean",
+    "by_each",
     "proportion",
     "total",
     "nps",

@@ -17,7 +17,7 @@ from cxresearch.survey import _design as core
 from cxresearch.survey import _fast as fast
 from cxresearch.survey import _frames
 
-__all__ = ["mean", "total", "proportion"]
+__all__ = ["by_each", "mean", "total", "proportion"]
 
 _VALUES = ("n_eff", "estimate", "se", "ci_lower", "ci_upper", "deff")
 
@@ -347,3 +347,72 @@ def proportion(
         value_columns=_VALUES,
         where="survey.proportion",
     )
+
+
+#: The estimators :func:`by_each` can stack (``statistic=``).
+_EACH = ("mean", "nps", "top_box", "bottom_box", "csat", "proportion")
+
+
+def by_each(
+    data: pd.DataFrame,
+    *,
+    score: str | Sequence[str],
+    by: str | Sequence[str],
+    statistic: str = "mean",
+    **kwargs,
+) -> pd.DataFrame:
+    """One estimate per level of *each* segment variable, stacked (not crossed).
+
+    ``cx.survey.mean(data, score=..., by=["region", "age_band"])`` crosses its segment variables
+    (one domain per region × age band, as R's ``svyby(~y, ~region + age_band)``); a report usually
+    wants each variable on its own, as a banner stacks them (SPSS Custom Tables ``region + age_band``):
+    ``by_each`` runs the estimator once per variable and stacks the results.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent. Not modified.
+    score : str or list of str
+        Score column(s), as the estimator takes them.
+    by : str or list of str
+        Segment variables, each estimated on its own.
+    statistic : {'mean', 'nps', 'top_box', 'bottom_box', 'csat', 'proportion'}
+        The ``cx.survey`` estimator to run.
+    **kwargs
+        Passed to the estimator (design: ``weights``, ``strata``, ``cluster``, ``design`` …;
+        ``codebook``, ``alpha``, ``min_base`` …).
+
+    Returns
+    -------
+    DataFrame
+        ``segment`` (the variable), ``segment_value`` (its level), then the estimator's columns,
+        in the order of ``by`` and of each variable's levels. Each variable's rows are exactly the
+        estimator's result for ``by=<variable>``.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> s = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cur = s.responses[s.responses["wave"] == s.responses["wave"].max()]
+    >>> t = cx.survey.by_each(cur, score="overall_sat", by=["branch", "segment"], weights="weight")
+    >>> list(t.columns[:3]), sorted(t["segment"].unique())
+    (['segment', 'segment_value', 'score'], ['branch', 'segment'])
+    """
+    import cxresearch.survey as survey
+
+    if statistic not in _EACH:
+        raise CXValueError(f"statistic must be one of {', '.join(map(repr, _EACH))}; got {statistic!r}")
+    by_cols = core.as_list(by, "by")
+    if not by_cols:
+        raise CXValueError("by must name at least one segment variable")
+    if len(set(by_cols)) != len(by_cols):
+        raise CXValueError(f"by names a variable twice: {by_cols}")
+    fn = getattr(survey, statistic)
+    parts = []
+    for b in by_cols:
+        part = fn(data, score=score, by=b, **kwargs)
+        part = part.rename(columns={b: "segment_value"})
+        part.insert(0, "segment", b)
+        part["segment_value"] = part["segment_value"].astype(object)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)

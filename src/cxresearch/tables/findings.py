@@ -88,7 +88,12 @@ def _code(x: Any) -> Any:
 def _seg(f: Finding, lang: str, codebook) -> str:
     by = f.details.get("by")
     level = f.details.get("level", f.subject)
-    return value_label(by, level, lang=lang, codebook=codebook) if by else str(level)
+    if not by:
+        return str(level)
+    label = value_label(by, level, lang=lang, codebook=codebook)
+    if str(label).strip().lstrip("-").replace(".", "", 1).isdigit():  # an unlabelled code says nothing alone
+        return f"{var_label(by, lang=lang, codebook=codebook)}{'：' if lang == 'zh' else ': '}{label}"
+    return label
 
 
 def _kpi(name: str | None, lang: str, codebook) -> str:
@@ -303,7 +308,7 @@ class Messages:
                     f' <a class="cx-evidence" href="#{html.escape(f.anchor)}">See: {html.escape(where)}</a>')
             ev = f'<span class="cx-strength">{_EVIDENCE[0 if zh else 1]}：{html.escape(strength)}</span>' if zh else \
                 f'<span class="cx-strength">{_EVIDENCE[1]}: {html.escape(strength)}</span>'
-            items.append(f"<li>{_inline(s)} {ev}{link}</li>")
+            items.append(f"<li>{_inline(s)} {ev} ·{link}</li>")
         return '<ol class="cx-messages">' + "".join(items) + "</ol>"
 
     def to_payload(self) -> dict:

@@ -75,19 +75,32 @@ def estimates(
     if kind not in _VALUE_FORMATS:
         raise CXValueError(f"kind must be one of {', '.join(_VALUE_FORMATS)}; got {kind!r}")
     known = _RESULT_COLUMNS
-    if by is None:
-        by = [c for c in result.columns if c not in known]
-    frame = labelled(result, by, lang=lang, codebook=codebook)
-    if by:
-        names = [var_label(c, lang=lang, codebook=codebook) for c in by]
-        if lang == "zh":
-            suffix = "（按" + "和".join(names) + "）"
-        else:
-            suffix = " by " + " and ".join(n if n.isupper() else n[:1].lower() + n[1:] for n in names)
+    stacked = by is None and {"segment", "segment_value"} <= set(result.columns)
+    if stacked:  # cx.survey.by_each: each segment variable on its own, stacked
+        frame = result.copy()
+        frame["segment_value"] = [value_label(v, c, lang=lang, codebook=codebook)
+                                  for v, c in zip(result["segment"], result["segment_value"], strict=True)]
+        frame["segment"] = [var_label(v, lang=lang, codebook=codebook) for v in result["segment"]]
+        by = ["segment", "segment_value"]
+        suffix = "（按细分群体）" if lang == "zh" else " by segment"
         if suffix.strip() not in title:
             title = title + suffix
+        labels = {"segment": "细分变量" if lang == "zh" else "Segment variable",
+                  "segment_value": "细分群体" if lang == "zh" else "Segment"}
+    else:
+        if by is None:
+            by = [c for c in result.columns if c not in known]
+        frame = labelled(result, by, lang=lang, codebook=codebook)
+        if by:
+            names = [var_label(c, lang=lang, codebook=codebook) for c in by]
+            if lang == "zh":
+                suffix = "（按" + "和".join(names) + "）"
+            else:
+                suffix = " by " + " and ".join(n if n.isupper() else n[:1].lower() + n[1:] for n in names)
+            if suffix.strip() not in title:
+                title = title + suffix
+        labels = {c: var_label(c, lang=lang, codebook=codebook) for c in by}
     cols = list(by)
-    labels = {c: var_label(c, lang=lang, codebook=codebook) for c in by}
     fmts = {c: "text" for c in by}
     if "score" in frame and frame["score"].nunique() > 1:
         frame["score_label"] = frame["score"].map(lambda s: var_label(s, lang=lang, codebook=codebook))
@@ -122,6 +135,8 @@ def estimates(
                      else "'–': base too small; the result is suppressed to protect respondents.")
     flags = {"n": flag, "estimate": flag} if flag else {}
     first = frame[frame["score"] == frame["score"].iloc[0]] if "score" in frame and len(frame) else frame
+    if stacked and len(first):  # every segment variable covers the respondents: count one of them
+        first = first[result.loc[first.index, "segment"] == result["segment"].iloc[0]]
     total = first["n"].sum() if "n" in first else None
     return table(frame, title=title, name=name, columns=cols, labels=labels, formats=fmts,
                  base=None if total is None else fmt_base(total, lang), notes=notes,
