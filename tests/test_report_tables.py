@@ -266,3 +266,24 @@ def test_backtest_helpers_check_their_input():
     per_wave = bt.__class__(**{**bt.__dict__, "frame": bt.frame[bt.frame["wave"] != "all"]})
     with pytest.raises(CXValueError, match="no pooled rows"):
         tables.say_backtest(per_wave, lang="en")
+
+
+def test_result_columns_of_survey_functions_are_not_taken_for_segments():
+    """A table's segment columns are the result's columns that are not statistics: every statistic
+    column the survey functions return must be known (a trend's change_df printed as a segment
+    column in the NPS-by-wave table before it was)."""
+    from cxresearch import survey
+    from cxresearch.tables._core import _by_columns
+
+    rng = np.random.default_rng(5)
+    n = 240
+    df = pd.DataFrame({"customer_id": np.tile(np.arange(120), 2), "wave": np.repeat([2024, 2025], 120),
+                       "branch": rng.choice(["a", "b"], n), "recommend": rng.integers(0, 11, n),
+                       "sat": rng.integers(1, 6, n).astype(float)})
+    assert _by_columns(survey.trend(df, score="recommend", statistic="nps", respondent="customer_id")) == ["wave"]
+    assert _by_columns(survey.trend(df, score="sat", by="branch", respondent="customer_id")) == ["branch", "wave"]
+    assert _by_columns(survey.mean(df, score="sat", by="branch")) == ["branch"]
+    assert _by_columns(survey.nps(df, score="recommend", by=["branch", "wave"])) == ["branch", "wave"]
+    table = tables.estimates(survey.trend(df, score="recommend", statistic="nps", respondent="customer_id"),
+                             title="NPS", name="nps_trend", kind="nps", lang="en")
+    assert "change_df" not in table.to_html()

@@ -48,7 +48,7 @@ PII = [
  ("SSN 123-45-6789", "123-45-6789"), ("NI number QQ 12 34 56 C", "QQ 12 34 56 C"), ("NINO QQ123456C", "QQ123456C"),
  # names
  ("王经理态度很好", "王经理"), ("李先生很专业", "李先生"), ("张女士帮了忙", "张女士"), ("小李很热情", "小李"), ("老王不错", "老王"),
- ("陳經理很好", "陳經理"), ("欧阳经理很好", "欧阳经理"), ("Mr. Smith was rude", "Smith"), ("Mrs Jane Doe helped", "Jane Doe"),
+ ("陳經理很好", "陳經理"), ("于总说会跟进", "于总"), ("张工来修的", "张工"), ("欧阳经理很好", "欧阳经理"), ("Mr. Smith was rude", "Smith"), ("Mrs Jane Doe helped", "Jane Doe"),
  ("Dr. Wong explained", "Wong"), ("Ms Chan called back", "Chan"), ("thanks to Miss O'Brien", "O'Brien"),
 ]
 # must stay as written (no false positives)
@@ -58,6 +58,8 @@ KEEP = [
  "ISO 9001 certified", "wave 2025 results",
  "+11.53", "+11.53 0.034 364", "-0.25 +1.5 (0.8, 2.2)", "1,234 5,678",
  "sha256 31830632130d", "file 31830632130d.csv",
+ # one-character titles that begin a word (于总 in 低于总体, 张工 in 主张工作), seen in the zh report
+ "成都的敬业度指数显著低于总体", "显著高于/低于总体", "我们主张工作日上门",
 ]
 
 

@@ -458,7 +458,7 @@ def labelled(frame: pd.DataFrame, columns: Sequence[str], *, lang: str, codebook
 
 _RESULT_COLUMNS = frozenset({
     "score", "n", "n_eff", "weight_sum", "estimate", "se", "ci_lower", "ci_upper", "deff", "small_base",
-    "suppressed", "change", "change_se", "change_p_value", "change_ci_lower", "change_ci_upper",
+    "suppressed", "change", "change_se", "change_df", "change_p_value", "change_ci_lower", "change_ci_upper",
     "promoters", "passives", "detractors", "level", "k", "statistic", "df", "threshold", "p_value", "p_adj",
 })
 

@@ -63,6 +63,14 @@ _PHONES = (
 )
 
 
+# One-character titles that begin common words: 于总 in 低于总体 ("below the total") or 张工 in
+# 主张工作 is not a name form. The title does not count when one of these characters follows it.
+_WORD_AFTER = {
+    "总": "体计数结分共额和量值部监裁是算归之得价",
+    "工": "作程人厂资具艺期单业位序种龄会商号件地时",
+}
+
+
 def _name_patterns(cf: Codeframe) -> list[re.Pattern]:
     pats = []
     if cf.surnames:
@@ -78,7 +86,10 @@ def _name_patterns(cf: Codeframe) -> list[re.Pattern]:
 
         sur_both = "|".join([sur] + [both(s) for s in cf.surnames if s in trad_rev])
         if cf.titles_zh:
-            tit = "|".join(both(t) for t in sorted(cf.titles_zh, key=len, reverse=True))
+            tit = "|".join(
+                both(t) + (f"(?![{_WORD_AFTER[t]}])" if t in _WORD_AFTER else "")
+                for t in sorted(cf.titles_zh, key=len, reverse=True)
+            )
             pats.append(re.compile(rf"(?:{sur_both})[\u4e00-\u9fff]{{0,2}}?(?:{tit})"))
         pats.append(re.compile(rf"[小老](?:{sur_both})(?![\u4e00-\u9fff]{{0,1}}(?:师傅))"))
     if cf.titles_en:
