@@ -132,6 +132,17 @@ def test_trend_axis_starts_at_floor_or_shows_a_break():
     marks = [ln for ln in ax.lines if ln.get_transform() == ax.transAxes]
     assert len(marks) == 2, "a zoomed axis carries a break mark"
     plt.close(ax.figure)
+    # NPS -40 to -29 on -100..100: from the floor it is a flat line, so it is zoomed and marked
+    ax = charts.trend(_trend_frame([-40.3, -29.3, -34.3, -36.1]), lang="en", ylabel="NPS", scale=(-100, 100))
+    lo, hi = ax.get_ylim()
+    assert lo > -60 and hi < 0
+    assert len([ln for ln in ax.lines if ln.get_transform() == ax.transAxes]) == 2
+    plt.close(ax.figure)
+    # an NPS that moves a lot around zero keeps the floor and gets a zero line
+    ax = charts.trend(_trend_frame([-70.0, -10.0, 20.0]), lang="en", ylabel="NPS", scale=(-100, 100))
+    assert ax.get_ylim()[0] == -100
+    assert any(list(ln.get_ydata()) == [0, 0] for ln in ax.lines)
+    plt.close(ax.figure)
 
 
 def test_trend_leaves_gaps_at_withheld_waves_and_uses_small_multiples():

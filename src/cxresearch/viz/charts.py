@@ -76,19 +76,29 @@ def _axis_break(ax) -> None:
 
 
 def _floor_or_break(ax, scale, lo: float, hi: float) -> None:
-    """Start the y axis at the scale's floor when the data lie in its lower half; otherwise keep
-    the zoomed axis and mark the break (a zoomed axis without a mark overstates a change)."""
+    """Start the y axis at the scale's floor when that still shows the data's movement; otherwise
+    keep the zoomed axis and mark the break (a zoomed axis without a mark overstates a change).
+
+    The floor is used when the data lie in the scale's lower half *and* their range fills at least a
+    quarter of the axis from the floor: an NPS between -40 and -29 drawn from -100 is a flat line
+    (the reader cannot see the changes the table reports), so it is zoomed and marked instead. On a
+    bipolar scale (floor < 0 < ceiling, e.g. NPS) a zero line is drawn when zero is on the axis.
+    """
     if scale is None or not (np.isfinite(lo) and np.isfinite(hi)):
         return
     floor, ceiling = float(scale[0]), float(scale[1])
     span = ceiling - floor
     if span <= 0:
         raise CXValueError(f"scale must be (floor, ceiling) with floor < ceiling; got {scale!r}")
-    if lo - floor <= 0.5 * span:
-        top = min(ceiling, hi + 0.08 * span) if hi < ceiling else ceiling
-        ax.set_ylim(floor, max(top, floor + 0.1 * span))
+    top = min(ceiling, hi + 0.08 * span) if hi < ceiling else ceiling
+    top = max(top, floor + 0.1 * span)
+    if lo - floor <= 0.5 * span and (hi - lo) >= 0.25 * (top - floor):
+        ax.set_ylim(floor, top)
     else:
         _axis_break(ax)
+    y0, y1 = ax.get_ylim()
+    if floor < 0 < ceiling and y0 < 0 < y1:
+        ax.axhline(0, color="0.55", lw=0.8, zorder=1)
 
 
 def _percent_axis(ax, axis: str = "y") -> None:
