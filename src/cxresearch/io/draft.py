@@ -381,6 +381,14 @@ def _guess_variable(
         std = _standard_scale(lo, hi)
         if std is not None and measure != "scale":
             kind, smin, smax = std
+            # value labels on every point of a contiguous scale (bfi's 1-6 items) give its bounds;
+            # the usual scale that covers the values (1-7) would invent a point no one could answer
+            lab = sorted(float(k) for k in labelled if float(k).is_integer())
+            if (len(lab) >= 3 and lab == [float(x) for x in range(int(lab[0]), int(lab[-1]) + 1)]
+                    and lab[0] <= lo and hi <= lab[-1] and lab[0] >= 0):
+                smin, smax = int(lab[0]), int(lab[-1])
+                if (smin, smax) not in ((0, 10), (1, 10)):
+                    kind = "likert" if smax - smin <= 6 else "rating"
             if kind == "rating" and _NPS_NAME.search(name):
                 entry.update(kind="nps")
             else:
