@@ -249,6 +249,26 @@ def test_fieldwork_params_validated_and_tabled(tmp_path):
     assert values["Response rate"].startswith("40.0%") and "2025" in values["Fieldwork dates"]
 
 
+def test_definitions_give_the_top_two_box_of_the_reports_own_scales():
+    """bfi's 1-6 outcome: the definition named 9-10 and 4-5 (example scales) instead of 5-6."""
+    from types import SimpleNamespace
+
+    from cxresearch import tables
+    from cxresearch.codebook import load
+
+    cb = load({"study": "t", "version": "1", "variables": [
+        {"name": "rid", "kind": "id", "role": "id"},
+        {"name": "a1", "kind": "likert", "min": 1, "max": 6, "label": {"en": "Item one", "zh": "题一"}},
+        {"name": "rec", "kind": "likert", "min": 1, "max": 7}]})
+    v = SimpleNamespace(outcome="a1", loyalty="rec", nps=None)
+    t = tables.definitions_table(SimpleNamespace(variables=v), lang="en", codebook=cb, variables=v)
+    rows = dict(zip(t.data["term"], t.data["definition"], strict=True))
+    assert rows["Top-two box"].endswith("5–6 on the 1–6 scale; 6–7 on the 1–7 scale.")
+    assert "Net Promoter Score (NPS)" not in rows and "9–10" not in rows["Top-two box"]
+    zh = tables.definitions_table(SimpleNamespace(variables=v), lang="zh", codebook=cb, variables=v)
+    assert "5–6 分（1–6 分量表）" in zh.data["definition"].iloc[0]
+
+
 # -- slow: one render per language ---------------------------------------------------------------
 
 

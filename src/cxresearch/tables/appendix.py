@@ -167,6 +167,19 @@ def definitions_table(params, *, name: str = "definitions", lang: str, codebook=
          if zh else "Share of respondents answering one of the two highest points of the scale (9–10 on a 0–10 "
                     "scale, 4–5 on a 1–5 scale)."),
     ]
+    # the top-two box of the scales the report shows it on (outcome, loyalty), not of example scales
+    tops = []
+    for n in (v.outcome, v.loyalty):
+        var = codebook.get(n) if codebook is not None and n and n in codebook else None
+        if var is not None and var.scale is not None:
+            lo, hi = float(var.scale[0]), float(var.scale[1])
+            tops.append((f"{hi - 1:g}–{hi:g} 分（{lo:g}–{hi:g} 分量表）" if zh
+                         else f"{hi - 1:g}–{hi:g} on the {lo:g}–{hi:g} scale"))
+    if tops:
+        tops = list(dict.fromkeys(tops))
+        rows[1] = (rows[1][0], "回答量表最高两档的受访者比例：" + "；".join(tops) + "。" if zh
+                   else "Share of respondents answering one of the two highest points of the scale: "
+                        + "; ".join(tops) + ".")
     if not v.nps:
         rows = rows[1:]
     names = [n for n in (v.outcome, v.loyalty, v.nps) if n] + list(drivers)
