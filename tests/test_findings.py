@@ -390,3 +390,33 @@ def test_every_kind_has_a_sentence_with_record_numbers_only(lang):
         _check_numbers(s, f, [])
         if f.direction < 0 and f.kind != "priority_driver":
             assert "−" in s  # negative effects are stated as negative
+
+
+def test_a_driver_that_moves_against_the_outcome_is_no_priority_to_improve():
+    """bfi (real data): the top LMG driver of the outcome had β = −0.27, and the report said to
+    "improve" it. Importance has no sign: the direction comes from r and β (checked here against
+    statsmodels OLS on standardised data), and only a driver moving with the outcome is one to improve."""
+    rng = np.random.default_rng(7)
+    n = 800
+    x = rng.normal(size=(n, 3))
+    y = -1.0 * x[:, 0] + 0.4 * x[:, 1] + 0.2 * x[:, 2] + rng.normal(size=n)
+    df = pd.DataFrame({"y": 4 + y, "a": 3 + x[:, 0], "b": 3 - 0.5 + x[:, 1], "c": 3 + x[:, 2]})
+    df["a"] = df["a"] - 1.0  # "a" rated below average: the concentrate-here quadrant
+    drivers = ["a", "b", "c"]
+    res = cx.drivers.importance(df, outcome="y", drivers=drivers, ci=True, n_boot=200, seed=3)
+    ipa = cx.drivers.importance_performance(df, outcome="y", drivers=drivers, lang="en")
+    z = (df - df.mean()) / df.std(ddof=0)
+    ols = sm.OLS(z["y"], z[drivers]).fit().params
+    assert np.sign(ols["a"]) == -1 and np.sign(ols["b"]) == 1
+    found = F.driver_findings(res, ipa=ipa, chapter="03_drivers", exhibit="driver_importance")
+    top = next(f for f in found if f.kind == "top_driver")
+    assert top.subject == "a" and top.direction == -1 and top.details["beta"] == pytest.approx(ols["a"], abs=1e-6)
+    assert not [f for f in found if f.kind == "priority_driver" and f.subject == "a"]
+    pri = F.priorities(found)
+    assert "a" not in set(pri.loc[pri["action"] == "improve_driver", "subject"])
+    text = cx.tables.say_finding(top, lang="en")
+    assert "opposite direction" in text and "strongest driver" in text
+    assert "反" in cx.tables.say_finding(top, lang="zh")
+    said = str(cx.tables.say_drivers(res, ipa=ipa, lang="en"))
+    assert "a" in set(ipa.loc[ipa["quadrant"] == "concentrate_here", "driver"])
+    assert "not listed as a priority" in said and "priorities for improvement" not in said

@@ -39,6 +39,7 @@ def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, ex
     out: list[Finding] = []
     imp = result.importance.sort_values("rank").reset_index(drop=True)
     k = len(imp)
+    signs = _driver_signs(result)
     alpha = float(getattr(result, "alpha", 0.05))
     if result.r2 is not None and np.isfinite(result.r2) and result.r2 < low_r2:
         out.append(Finding(kind="model_fit", claim="explains_little", subject=result.outcome, subject_type="model",
@@ -60,7 +61,8 @@ def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, ex
             r = math.sqrt(max(float(top[result.value_column]), 0.0)) if result.value_column in top else 0.0
             out.append(Finding(
                 kind="top_driver", claim="largest" if separated else "among_largest", subject=top["driver"],
-                subject_type="driver", variable=result.outcome, direction=1, estimate=top["share"],
+                subject_type="driver", variable=result.outcome, direction=signs.get(top["driver"], 0),
+                estimate=top["share"],
                 ci_lower=top.get("ci_lower"), ci_upper=top.get("ci_upper"), unit="share", n=result.n,
                 n_eff=result.n_eff,
                 test=("bootstrap test of the difference in shares with the next driver" if separated else
@@ -70,12 +72,16 @@ def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, ex
                 chapter=chapter, exhibit=exhibit, wave=wave,
                 details={"next": nxt["driver"], "next_share": nxt["share"], "difference": row["estimate"],
                          "difference_ci_lower": row["ci_lower"], "difference_ci_upper": row["ci_upper"],
-                         "tied": tied, "r2": result.r2, "method": result.method}))
+                         "tied": tied, "r2": result.r2, "method": result.method,
+                         **_sign_details(result, top["driver"])}))
     if ipa is not None and "ci_lower" in imp and k:
         avg = 1.0 / k
         merged = imp.merge(ipa[["driver", "performance", "quadrant", "performance_cut"]], on="driver", how="inner")
         for r in merged.itertuples(index=False):
-            if r.quadrant == "concentrate_here" and finite(r.ci_lower) is not None and r.ci_lower > avg:
+            # improving a driver raises the outcome only when the two move together (r and β > 0);
+            # a driver that moves against it (a reverse-keyed item) is no priority to "improve"
+            if (r.quadrant == "concentrate_here" and finite(r.ci_lower) is not None and r.ci_lower > avg
+                    and signs.get(r.driver, 0) > 0):
                 value = float(getattr(r, result.value_column)) if hasattr(r, result.value_column) else 0.0
                 out.append(Finding(
                     kind="priority_driver", claim="improve", subject=r.driver, subject_type="driver",
@@ -88,6 +94,28 @@ def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, ex
                     details={"performance": r.performance, "performance_cut": r.performance_cut,
                              "average_share": avg, "rank": int(r.rank)}))
     return out
+
+
+def _driver_signs(result) -> dict[str, int]:
+    """+1 / -1 when a driver's correlation with the outcome and its standardised coefficient agree
+    in sign, 0 when they disagree (a suppression effect: no direction to state) or are missing.
+    Importance shares (LMG, relative weights) carry no sign; this is the direction of the relation."""
+    diag = getattr(result, "diagnostics", None)
+    if diag is None or not {"driver", "r", "beta"} <= set(diag.columns):
+        return {}
+    out = {}
+    for d, r, b in zip(diag["driver"], diag["r"], diag["beta"], strict=True):
+        r, b = finite(r), finite(b)
+        out[d] = int(np.sign(r)) if r is not None and b is not None and np.sign(r) == np.sign(b) else 0
+    return out
+
+
+def _sign_details(result, driver) -> dict:
+    diag = getattr(result, "diagnostics", None)
+    if diag is None or not {"driver", "r", "beta"} <= set(diag.columns):
+        return {}
+    row = diag[diag["driver"] == driver]
+    return {} if row.empty else {"r": finite(row["r"].iloc[0]), "beta": finite(row["beta"].iloc[0])}
 
 
 def _p_above(est, lo, hi, null: float, alpha: float) -> float | None:

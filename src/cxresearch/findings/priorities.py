@@ -30,7 +30,7 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
     """The ranked priorities table: one row per action a finding supports.
 
     Rows come from findings only: ``priority_driver`` (or, when there is none, a ``top_driver``
-    claimed ``largest``) — improve the driver, in the segments significantly below Total, for as
+    claimed ``largest`` whose relation with the outcome is positive) — improve the driver, in the segments significantly below Total, for as
     long as the persistence horizon says a gain lasts; ``segment_gap`` below Total — close the
     gap; ``alert_lift`` of any rule (``any``) — follow up this wave's alerts, expecting
     ``volume × precision`` churners among them, where alerts are concentrated
@@ -67,7 +67,8 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
     rows = []
     drivers = [f for f in items if f.kind == "priority_driver"]
     if not drivers:
-        drivers = [f for f in items if f.kind == "top_driver" and f.claim == "largest"]
+        # only a driver that moves with the outcome is one to improve (not a reverse-keyed item)
+        drivers = [f for f in items if f.kind == "top_driver" and f.claim == "largest" and f.direction > 0]
     for f in drivers:
         rows.append({"action": "improve_driver", "subject": f.subject, "subject_type": "driver", "variable": f.variable,
                      "where": where, "estimate": f.estimate, "ci_lower": f.ci_lower, "ci_upper": f.ci_upper,

@@ -173,8 +173,8 @@ def definitions_table(params, *, name: str = "definitions", lang: str, codebook=
         var = codebook.get(n) if codebook is not None and n and n in codebook else None
         if var is not None and var.scale is not None:
             lo, hi = float(var.scale[0]), float(var.scale[1])
-            tops.append((f"{hi - 1:g}–{hi:g} 分（{lo:g}–{hi:g} 分量表）" if zh
-                         else f"{hi - 1:g}–{hi:g} on the {lo:g}–{hi:g} scale"))
+            tops.append(f"{hi - 1:g}–{hi:g} 分（{lo:g}–{hi:g} 分量表）" if zh
+                         else f"{hi - 1:g}–{hi:g} on the {lo:g}–{hi:g} scale")
     if tops:
         tops = list(dict.fromkeys(tops))
         rows[1] = (rows[1][0], "回答量表最高两档的受访者比例：" + "；".join(tops) + "。" if zh

@@ -13,6 +13,7 @@ from cxresearch.tables._core import (
     fmt_int,
     fmt_num,
     fmt_pct,
+    mid_sentence,
     table,
     var_label,
     word,
@@ -56,11 +57,11 @@ def driver_table(result, *, ipa: pd.DataFrame | None = None, name: str, lang: st
     imp = imp.sort_values("rank").reset_index(drop=True)
     outcome = var_label(result.outcome, lang=lang, codebook=codebook)
     if title is None:
-        title = f"{outcome}的驱动因素重要性" if lang == "zh" else f"Drivers of {outcome.lower()}: importance"
+        title = f"{outcome}的驱动因素重要性" if lang == "zh" else f"Drivers of {mid_sentence(outcome, lang)}: importance"
     weak = result.r2 is not None and result.r2 < 0.10
     notes = [(f"这些因素共解释{outcome}差异的 {fmt_pct(result.r2)}（R² = {fmt_num(result.r2, 2)}）"
               + ("，解释力很弱，排序仅供参考。" if weak else "。") if lang == "zh"
-              else f"Together these factors explain {fmt_pct(result.r2)} of the differences in {outcome.lower()} "
+              else f"Together these factors explain {fmt_pct(result.r2)} of the differences in {mid_sentence(outcome, lang)} "
                    f"(R² = {fmt_num(result.r2, 2)})" + ("; a weak model: read the ranking with care." if weak else "."))]
     if getattr(result, "ci", False):
         notes.append("区间为 95% 置信区间（方法见附录）。" if lang == "zh"
@@ -75,7 +76,7 @@ def say_drivers(result, *, ipa: pd.DataFrame | None = None, lang: str, codebook=
     imp = result.importance.sort_values("rank")
     best = imp.head(top)
     names = [f"{var_label(r.driver, lang=lang, codebook=codebook)}（{fmt_pct(r.share, 1)}）" if lang == "zh"
-             else f"{var_label(r.driver, lang=lang, codebook=codebook).lower()} ({fmt_pct(r.share, 1)})"
+             else f"{mid_sentence(var_label(r.driver, lang=lang, codebook=codebook), lang)} ({fmt_pct(r.share, 1)})"
              for r in best.itertuples()]
     outcome = var_label(result.outcome, lang=lang, codebook=codebook)
     covered = best["share"].sum()
@@ -84,18 +85,37 @@ def say_drivers(result, *, ipa: pd.DataFrame | None = None, lang: str, codebook=
              f"n = {fmt_int(result.n)}）。影响最大的是" + "、".join(names) +
              f"，合计占可解释部分的 {fmt_pct(covered)}。")
     else:
-        s = (f"Together the drivers explain **{fmt_pct(result.r2)}** of the variance in {outcome.lower()} "
+        s = (f"Together the drivers explain **{fmt_pct(result.r2)}** of the variance in {mid_sentence(outcome, lang)} "
              f"(R² = {fmt_num(result.r2, 2)}, n = {fmt_int(result.n)}). The strongest are " + ", ".join(names) +
              f", together {fmt_pct(covered)} of what the model explains.")
     if ipa is not None and "quadrant" in ipa:
         focus = ipa[ipa["quadrant"] == "concentrate_here"].sort_values("importance", ascending=False)
-        if len(focus):
-            items = [var_label(d, lang=lang, codebook=codebook) for d in focus["driver"]]
+        # importance has no sign: a driver that moves against the outcome is no priority to improve
+        diag = getattr(result, "diagnostics", None)
+        against = set()
+        if diag is not None and {"driver", "r", "beta"} <= set(diag.columns):
+            against = {d for d, r, b in zip(diag["driver"], diag["r"], diag["beta"], strict=True)
+                       if not (r > 0 and b > 0)}
+        items = [var_label(d, lang=lang, codebook=codebook) for d in focus["driver"] if d not in against]
+        other = [var_label(d, lang=lang, codebook=codebook) for d in focus["driver"] if d in against]
+        if items:
             if lang == "zh":
                 s += "\n\n重要性高而表现偏低、应**优先改进**的是：" + "、".join(items) + "。"
             else:
                 s += ("\n\nHigh in importance but below average in performance — the **priorities for "
-                      "improvement** — are: " + ", ".join(i.lower() for i in items) + ".")
+                      "improvement** — are: " + ", ".join(mid_sentence(i, lang) for i in items) + ".")
+        if other:
+            if lang == "zh":
+                s += ("\n\n" + "、".join(other) + ("也" if items else "") + "处于“重点改进”象限，但与" + outcome +
+                      "的关系为负或方向不一致（相关系数与标准化系数不同为正），提高其评分不会提升" + outcome + "，不列为改进重点。")
+            else:
+                names = ", ".join(mid_sentence(i, lang) for i in other)
+                many = len(other) > 1
+                s += (f"\n\n{names[:1].upper() + names[1:]} {'' if not items else 'also '}{'fall' if many else 'falls'} in the "
+                      f"concentrate-here quadrant, but {'they move' if many else 'it moves'} against "
+                      f"{mid_sentence(outcome, lang)} or in no consistent direction (correlation and standardised "
+                      f"coefficient not both positive): a higher rating would not raise {mid_sentence(outcome, lang)}, "
+                      f"so {'they are' if many else 'it is'} not listed as {'priorities' if many else 'a priority'}.")
     return Text(s)
 
 def diagnostics_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
@@ -108,7 +128,7 @@ def diagnostics_table(result, *, name: str, lang: str, codebook=None, min_base: 
     frame["high_vif"] = frame["vif"] >= 5
     outcome = var_label(result.outcome, lang=lang, codebook=codebook)
     if title is None:
-        title = f"驱动模型诊断（{outcome}）" if lang == "zh" else f"Driver model diagnostics ({outcome.lower()})"
+        title = f"驱动模型诊断（{outcome}）" if lang == "zh" else f"Driver model diagnostics ({mid_sentence(outcome, lang)})"
     notes = [(f"R² = {fmt_num(result.r2, 3)}；VIF ≥ 5 标红（共线性）。" if lang == "zh"
               else f"R² = {fmt_num(result.r2, 3)}; VIF ≥ 5 flagged (collinearity).")]
     if len(result.dropped):

@@ -28,6 +28,7 @@ from cxresearch.tables._core import (
     fmt_int,
     fmt_num,
     fmt_pct,
+    mid_sentence,
     p_eq,
     table,
     value_label,
@@ -113,8 +114,7 @@ def kpi_label(name: str, *, lang: str, codebook=None, min_base: int | None = Non
 
 def _kpi_in(name: str | None, lang: str, codebook) -> str:
     """A KPI label inside an English sentence (lower case; NPS stays)."""
-    label = _kpi(name, lang, codebook)
-    return label if lang == "zh" or label == "NPS" else label[:1].lower() + label[1:]
+    return mid_sentence(_kpi(name, lang, codebook), lang)
 
 
 def finding_numbers(f: Finding) -> list[float]:
@@ -196,19 +196,29 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
                 f"to {_num(f.details.get('value'), f.unit)}{paren}.")
     if k == "top_driver":
         drv, out = _kpi(f.subject, lang, codebook), _kpi(f.variable, lang, codebook)
+        if f.direction < 0:  # importance has no sign: say the relation runs the other way
+            beta = f.details.get("beta")
+            if zh:
+                lead = "明显领先" if f.claim == "largest" else "位居前列"
+                return (f"**{drv}**对{out}的影响{lead}（占模型可解释部分的 **{_num(f.estimate, 'share')}**{paren}），"
+                        f"但方向相反：{drv}评分越高，{out}越低（标准化系数 {fmt_num(beta, 2)}）。")
+            what = "the strongest driver" if f.claim == "largest" else "among the strongest drivers"
+            return (f"**{drv}** is {what} of {mid_sentence(out, lang)} (**{_num(f.estimate, 'share')}** of what the model "
+                    f"explains{paren}), but it acts in the opposite direction: the higher {mid_sentence(drv, lang)} is "
+                    f"rated, the lower {mid_sentence(out, lang)} (standardised coefficient {fmt_num(beta, 2)}).")
         if f.claim == "largest":
             nxt = _kpi(f.details.get("next"), lang, codebook)
             if zh:
                 return (f"**{drv}**是{out}最重要的驱动因素，占模型可解释部分的 **{_num(f.estimate, 'share')}**{paren}，"
                         f"明显高于排名第二的{nxt}（{_num(f.details.get('next_share'), 'share')}）。")
-            return (f"**{drv}** is the strongest driver of {out.lower()}: **{_num(f.estimate, 'share')}** of what the "
-                    f"model explains{paren}, clearly ahead of {nxt.lower()} ({_num(f.details.get('next_share'), 'share')}).")
+            return (f"**{drv}** is the strongest driver of {mid_sentence(out, lang)}: **{_num(f.estimate, 'share')}** of what the "
+                    f"model explains{paren}, clearly ahead of {mid_sentence(nxt, lang)} ({_num(f.details.get('next_share'), 'share')}).")
         tied = [_kpi(t, lang, codebook) for t in f.details.get("tied", [])]
         if zh:
             s = f"**{drv}**位居{out}驱动因素之首，占模型可解释部分的 **{_num(f.estimate, 'share')}**{paren}"
             return s + (f"；与{'、'.join(tied)}的差距在统计上不显著。" if tied else "。")
-        s = f"**{drv}** leads the drivers of {out.lower()} with **{_num(f.estimate, 'share')}** of what the model explains{paren}"
-        return s + (f"; its lead over {', '.join(t.lower() for t in tied)} is not statistically significant." if tied else ".")
+        s = f"**{drv}** leads the drivers of {mid_sentence(out, lang)} with **{_num(f.estimate, 'share')}** of what the model explains{paren}"
+        return s + (f"; its lead over {', '.join(mid_sentence(t, lang) for t in tied)} is not statistically significant." if tied else ".")
     if k == "priority_driver":
         drv = _kpi(f.subject, lang, codebook)
         perf, cut = f.details.get("performance"), f.details.get("performance_cut")
@@ -222,14 +232,14 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
         out = _kpi(f.variable, lang, codebook)
         if zh:
             return f"这些因素只解释了{out}差异的 {fmt_pct(f.estimate, 0)}（R² = {fmt_num(f.estimate, 2)}），模型解释力很弱，结论仅供参考。"
-        return (f"These factors explain only {fmt_pct(f.estimate, 0)} of the differences in {out.lower()} "
+        return (f"These factors explain only {fmt_pct(f.estimate, 0)} of the differences in {mid_sentence(out, lang)} "
                 f"(R² = {fmt_num(f.estimate, 2)}): the model explains little, so read its ranking with care.")
     if k == "horizon":
         exp, out = _kpi(f.subject, lang, codebook), _kpi(f.variable, lang, codebook)
         years = _num(f.estimate, "years")
         if zh:
             return (f"{exp}对{out}的影响持续 **{years} 年**{paren}：今天提升{exp}，未来 {years} 年都会有回报。")
-        return (f"{exp} keeps shaping {out.lower()} for **{years} years**{paren}: a gain made today keeps paying "
+        return (f"{exp} keeps shaping {mid_sentence(out, lang)} for **{years} years**{paren}: a gain made today keeps paying "
                 f"for {years} years.")
     if k == "hazard_run":
         d = f.details
@@ -257,14 +267,14 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
         out = _kpi(f.variable, lang, codebook)
         if zh:
             return f"服务中每多一次部门间转接，{out}变化 **{_num(f.estimate, 'relative_change', signed=True)}**{paren}。"
-        return (f"Each extra transfer between departments changes {out.lower()} by "
+        return (f"Each extra transfer between departments changes {mid_sentence(out, lang)} by "
                 f"**{_num(f.estimate, 'relative_change', signed=True)}**{paren}.")
     if k == "employee_link":
         out = _kpi(f.variable, lang, codebook)
         if zh:
             return (f"员工敬业度与客户{out}同向变化：按分公司×年份的相关系数 r = **{_num(f.estimate, 'correlation')}**{paren}；"
                     "这是相关关系，不能证明因果。")
-        return (f"Where staff are more engaged, customers' {out if out == 'NPS' else out.lower()} is higher: "
+        return (f"Where staff are more engaged, customers' {mid_sentence(out, lang)} is higher: "
                 f"r = **{_num(f.estimate, 'correlation')}** across branch × year{paren}; a correlation, not proof of cause.")
     if k == "programme":
         if zh:
@@ -460,9 +470,9 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
     for r in frame.itertuples(index=False):
         act = _ACTIONS.get(r.action, (r.action, r.action))[0 if zh else 1]
         if r.action == "improve_driver":
-            what = f"{act}{_kpi(r.subject, lang, codebook)}" if zh else f"{act} {_kpi(r.subject, lang, codebook).lower()}"
+            what = f"{act}{_kpi(r.subject, lang, codebook)}" if zh else f"{act} {mid_sentence(_kpi(r.subject, lang, codebook), lang)}"
             effect = (f"占{_kpi(r.variable, lang, codebook)}可解释部分 {_num(r.estimate, 'share')}" if zh else
-                      f"{_num(r.estimate, 'share')} of what moves {_kpi(r.variable, lang, codebook).lower()}")
+                      f"{_num(r.estimate, 'share')} of what moves {mid_sentence(_kpi(r.variable, lang, codebook), lang)}")
         elif r.action == "close_gap":
             what = f"{act}：{_kpi(r.variable, lang, codebook)}" if zh else f"{act} on {_kpi_in(r.variable, lang, codebook)}"
             effect = (f"与总体差 {_num(r.estimate, r.unit, signed=True)}" if zh else
@@ -474,7 +484,7 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
         else:
             what = act
             effect = (f"每次转接{_kpi(r.variable, lang, codebook)} {_num(r.estimate, 'relative_change', signed=True)}" if zh
-                      else f"{_num(r.estimate, 'relative_change', signed=True)} {_kpi(r.variable, lang, codebook).lower()} per transfer")
+                      else f"{_num(r.estimate, 'relative_change', signed=True)} {mid_sentence(_kpi(r.variable, lang, codebook), lang)} per transfer")
         unit = "customers" if r.action == "follow_up_alerts" else ("relative_change" if r.action == "cut_transfers" else r.unit)
         interval = "" if _missing(r.ci_lower) else _range(_num(r.ci_lower, unit).replace("−", "-"),
                                                           _num(r.ci_upper, unit).replace("−", "-"), lang).replace("-", "−")
