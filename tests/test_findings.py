@@ -292,6 +292,31 @@ def test_scorecard_table_colours_only_significant_cells(demo):
     assert n_marked == int(card.frame["significant"].sum())
     assert 'id="tbl-segment_scorecard"' in html
     assert shown.data["segment"].iloc[-1] == "Total"
+    # Total's n is counted like the segments' (first KPI's answers), not left blank
+    cur = _current(study)
+    first = card.frame["score"].iloc[0]
+    assert shown.data["n"].iloc[-1] == cur[first].notna().sum()
+
+
+def test_one_wave_dashboard_and_priorities_drop_the_columns_nothing_fills():
+    """bfi (one wave, no CRM, no owners): the dashboard printed four columns of "–" (previous wave,
+    change, p, marker) and the priorities table empty "Pays for" and "Owner" columns."""
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"wave": 2024, "sat": rng.integers(1, 7, 300).astype(float)})
+    trend = cx.survey.trend(df, score="sat")
+    dash = cx.tables.kpi_dashboard([("sat", "mean", trend)], wave=2024, lang="en")
+    assert [c for c in dash.data.columns if c != "flag"] == ["kpi", "estimate", "ci_lower", "ci_upper", "n"]
+    assert "one wave" in dash.notes[0]
+    two = pd.concat([df, df.assign(wave=2025)], ignore_index=True)
+    dash2 = cx.tables.kpi_dashboard([("sat", "mean", cx.survey.trend(two, score="sat"))], wave=2025, lang="en")
+    assert "change" in dash2.data.columns and "marker" in dash2.data.columns
+    gap = _record("segment_gap", "below_total", subject="2", unit="scale_points", direction=-1, estimate=-0.3,
+                  ci_lower=-0.5, ci_upper=-0.1, details={"by": "branch"})
+    shown = cx.tables.priorities_table(F.priorities([gap]), lang="en")
+    assert "lasts" not in shown.data.columns and "owner" not in shown.data.columns
+    assert "persistence" not in shown.notes[0]
+    owned = cx.tables.priorities_table(F.priorities([gap], owners={"branch:2": "GM"}), lang="en")
+    assert list(owned.data["owner"]) == ["GM"]
 
 
 def test_alert_concentration_equals_statsmodels_risk_ratio():

@@ -408,8 +408,13 @@ def kpi_dashboard(trends: Sequence[tuple[str, str, pd.DataFrame]], *, wave: int,
     notes = [f"▲/▼：与上期相比显著上升/下降（α = {alpha:g}）；=：变化不显著；–：无上期数据。" if zh else
              f"▲/▼: significantly up/down on the previous wave (α = {alpha:g}); =: no significant change; "
              "–: no previous wave."]
+    columns = ["kpi", "estimate", "ci_lower", "ci_upper", "previous", "change", "p", "marker", "n"]
+    if frame["previous"].isna().all():  # one wave (or none before it): no change columns to fill
+        columns = ["kpi", "estimate", "ci_lower", "ci_upper", "n"]
+        notes = ["本报告只有一期数据，不做与上期的比较。" if zh else
+                 "The report has one wave: no comparison with a previous wave."]
     return table(frame, title="核心指标一览" if zh else "Headline KPIs", name=name,
-                 columns=["kpi", "estimate", "ci_lower", "ci_upper", "previous", "change", "p", "marker", "n"],
+                 columns=columns,
                  labels=labels, formats={"kpi": "text", "estimate": "num2", "ci_lower": "num2", "ci_upper": "num2",
                                          "previous": "num2", "change": "signed2", "p": "pvalue", "marker": "text",
                                          "n": "int"},
@@ -444,7 +449,9 @@ def scorecard_table(card, *, lang: str, codebook=None, min_base: int | None = No
         labels[col] = _kpi(score, lang, codebook)
         flags[col] = flag
     n_col = frame.drop_duplicates("level").set_index("level")["n"]
-    data["n"] = [n_col.get(lev) for lev in levels] + [np.nan]
+    # the segments' n is that of the first KPI (the rows above): so is Total's
+    tot = card.totals[card.totals["score"] == kpis[0]]["n"] if "n" in card.totals else pd.Series(dtype=float)
+    data["n"] = [n_col.get(lev) for lev in levels] + [tot.iloc[0] if len(tot) else np.nan]
     formats["n"], labels["n"] = "int", word("n", lang)
     alpha = card.settings.get("alpha", 0.05)
     notes = [f"绿色/红色：显著高于/低于总体（基于设计的检验，多重比较校正，α = {alpha:g}）；“–”：样本量低于匿名下限，不予展示。" if zh
@@ -500,9 +507,13 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
               "where": "在哪里" if zh else "Where", "effect": "预期效果" if zh else "Expected effect",
               "interval": word("ci", lang), "lasts": "效果持续" if zh else "Pays for",
               "owner": "负责人" if zh else "Owner"}
-    notes = [("排序依据：效应大小 × 证据强度。“在哪里”列出显著低于总体的群体；效果持续期来自持续效应分析。" if zh else
+    lasting = bool((data["lasts"] != "").any())
+    notes = [("排序依据：效应大小 × 证据强度。“在哪里”列出显著低于总体的群体" + ("；效果持续期来自持续效应分析。" if lasting else "。")
+              if zh else
               "Ranked by size of effect × strength of evidence. 'Where' lists the segments significantly below "
-              "Total; 'Pays for' is the persistence horizon.")]
+              "Total" + ("; 'Pays for' is the persistence horizon." if lasting else "."))]
+    # a column no row fills (no persistence analysis, no owners in the params) is left out
+    data = data[[c for c in data.columns if c not in ("lasts", "owner") or (data[c] != "").any()]]
     if data.empty:
         notes = ["本期没有通过统计检验、可据以确定优先事项的发现。" if zh else
                  "No finding in this period passed its test, so no priority is set from the data."]
