@@ -201,11 +201,12 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             if zh:
                 lead = "明显领先" if f.claim == "largest" else "位居前列"
                 return (f"**{drv}**对{out}的影响{lead}（占模型可解释部分的 **{_num(f.estimate, 'share')}**{paren}），"
-                        f"但方向相反：{drv}评分越高，{out}越低（标准化系数 {fmt_num(beta, 2)}）。")
+                        f"但方向相反：{drv}评分越高，{out}越低（标准化系数 {fmt_num(beta, 2).replace('-', '−')}）。")
             what = "the strongest driver" if f.claim == "largest" else "among the strongest drivers"
-            return (f"**{drv}** is {what} of {mid_sentence(out, lang)} (**{_num(f.estimate, 'share')}** of what the model "
-                    f"explains{paren}), but it acts in the opposite direction: the higher {mid_sentence(drv, lang)} is "
-                    f"rated, the lower {mid_sentence(out, lang)} (standardised coefficient {fmt_num(beta, 2)}).")
+            return (f"**{drv}** is {what} of {mid_sentence(out, lang)}, with **{_num(f.estimate, 'share')}** of what "
+                    f"the model explains{paren}, but it acts in the opposite direction: the higher "
+                    f"{mid_sentence(drv, lang)} is rated, the lower {mid_sentence(out, lang)} (standardised "
+                    f"coefficient {fmt_num(beta, 2).replace('-', '−')}).")
         if f.claim == "largest":
             nxt = _kpi(f.details.get("next"), lang, codebook)
             if zh:
