@@ -333,6 +333,14 @@ def test_shape_renders_a_report_that_follows_its_plan(studies, name):
         if sec is None:
             title = TITLES[ch][0 if shape["lang"] == "zh" else 1]
             assert f">{title}" not in html, f"{name}: chapter {ch} left out but its title is in the report"
+    # the appendix describes only the methods that ran (the key-messages paragraph named churn and alert
+    # tests on one-wave surveys without CRM data)
+    methods = {("04_persistence", "churn"): ("Cochran",), ("06_alerts_text", "backtest"): ("提升度区间", "lift interval"),
+               ("03_drivers", "drivers"): ("Shapley",)}
+    for (ch, sec), words in methods.items():
+        if (ch, None) in left_out or (ch, sec) in left_out:
+            for w in words:
+                assert w not in text, f"{name}: {ch}/{sec} left out but the appendix names {w!r}"
     # the scope paragraph says why
     scope = "报告范围" if shape["lang"] == "zh" else "Scope of this report"
     assert scope in text

@@ -139,16 +139,43 @@ cx.tables.definitions_table(study.params, variables=study.variables, drivers=stu
 #   not shown.
 
 # %% [markdown] tags=["lang-zh", "needs-00_summary"]
-# - **核心结论**：只有通过检验的发现才写入结论。细分群体与总体比较采用基于设计的 t 检验（同一样本的重叠已计入），多重比较按 Holm 法校正；
-#   驱动因素领先与否依据 bootstrap 区间；流失风险随不满意年数上升需经 Cochran–Armitage 趋势检验；预警的提升度区间须高于 1。
-#   结论按效应大小（标准化差异）× 证据强度排序。
+# - **核心结论**：只有通过检验的发现才写入结论，结论按效应大小（标准化差异）× 证据强度排序。所用检验：
 
 # %% [markdown] tags=["lang-en", "needs-00_summary"]
-# - **Key messages**: a finding is stated only when its test supports it. Segments are compared with Total by a
-#   design-based t test that accounts for the overlap of segment and Total, Holm-adjusted over the segments; a
-#   driver's lead rests on bootstrap intervals; a churn risk rising with years of dissatisfaction needs a
-#   Cochran–Armitage trend test; an alert rule's lift interval must lie above 1. Messages are ranked by size of
-#   effect (a standardised difference) × strength of evidence.
+# - **Key messages**: a finding is stated only when its test supports it; messages are ranked by size of effect
+#   (a standardised difference) × strength of evidence. The tests behind them:
+
+# %% [markdown] tags=["lang-zh", "needs-00_summary.scorecard"]
+#   - 细分群体与总体比较：基于设计的 t 检验（同一样本的重叠已计入），多重比较按 Holm 法校正；
+
+# %% [markdown] tags=["lang-en", "needs-00_summary.scorecard"]
+#   - segments against Total: a design-based t test that accounts for the overlap of segment and Total,
+#     Holm-adjusted over the segments;
+
+# %% [markdown] tags=["lang-zh", "needs-00_summary.trend"]
+#   - 与上期相比的变化：基于设计的 t 检验；
+
+# %% [markdown] tags=["lang-en", "needs-00_summary.trend"]
+#   - changes on the previous wave: design-based t tests;
+
+# %% [markdown] tags=["lang-zh", "needs-00_summary", "needs-03_drivers.drivers"]
+#   - 驱动因素领先与否依据 bootstrap 区间，且只有与结果同向变化的驱动因素才列为改进重点；
+
+# %% [markdown] tags=["lang-en", "needs-00_summary", "needs-03_drivers.drivers"]
+#   - a driver's lead rests on bootstrap intervals, and only a driver that moves with the outcome is a priority
+#     to improve;
+
+# %% [markdown] tags=["lang-zh", "needs-00_summary", "needs-04_persistence.churn"]
+#   - 流失风险随不满意年数上升需经 Cochran–Armitage 趋势检验；
+
+# %% [markdown] tags=["lang-en", "needs-00_summary", "needs-04_persistence.churn"]
+#   - a churn risk rising with years of dissatisfaction needs a Cochran–Armitage trend test;
+
+# %% [markdown] tags=["lang-zh", "needs-00_summary", "needs-06_alerts_text.backtest"]
+#   - 预警规则的提升度区间须高于 1。
+
+# %% [markdown] tags=["lang-en", "needs-00_summary", "needs-06_alerts_text.backtest"]
+#   - an alert rule's lift interval must lie above 1.
 
 # %%
 cx.tables.settings_table(study.params, **study.fmt)
