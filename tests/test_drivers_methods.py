@@ -323,8 +323,14 @@ def test_charts_draw(tmp_path):
     ax = vd.importance_performance(ipa, by="seg", segment=1, lang="zh", title="驱动因素")
     texts = [t.get_text() for t in ax.texts]
     assert "重点改进" in texts and "产品质量" in texts
-    assert len(ax.lines) == 2  # the two cut lines
+    cuts = [ln for ln in ax.lines if ln.get_transform() != ax.transAxes]
+    assert len(cuts) == 2  # the two cut lines
+    marks = [ln for ln in ax.lines if ln.get_transform() == ax.transAxes]
+    assert len(marks) == (2 if ax.get_xlim()[0] > 0 else 0)  # a zoomed performance axis is marked
     ax.figure.savefig(tmp_path / "ipa.png")
+    shifted = ipa.assign(performance=ipa["performance"] + 10, performance_cut=ipa["performance_cut"] + 10)
+    ax3 = vd.importance_performance(shifted, by="seg", segment=1, lang="en")
+    assert ax3.get_xlim()[0] > 0 and len([ln for ln in ax3.lines if ln.get_transform() == ax3.transAxes]) == 2
     with pytest.raises(CXValueError, match="segment="):
         vd.importance_performance(ipa, by="seg")
     res = drv.shapley(df, outcome="y", drivers=drivers, ci=True, n_boot=60, seed=1,

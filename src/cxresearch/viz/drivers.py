@@ -61,6 +61,15 @@ def _base_note(ax, text: str) -> None:
                 va="top", fontsize=8, color="0.4")
 
 
+def _x_axis_break(ax) -> None:
+    """Two short slashes across the left end of the x axis: it does not start at zero (a quadrant
+    map places drivers relative to the cut lines, so the zoom is kept and marked)."""
+    d = 0.012
+    kw = {"transform": ax.transAxes, "color": "0.25", "clip_on": False, "lw": 1.1, "zorder": 5}
+    for x0 in (0.018, 0.042):
+        ax.plot((x0 - d, x0 + d), (-d, d), **kw)
+
+
 def importance_performance(
     frame: pd.DataFrame,
     *,
@@ -125,6 +134,8 @@ def importance_performance(
     ax.margins(x=0.2, y=0.18)  # room for the point labels and the quadrant names in the corners
     ax.axvline(data["performance_cut"].iloc[0], color="0.5", lw=1, ls="--")
     ax.axhline(data["importance_cut"].iloc[0], color="0.5", lw=1, ls="--")
+    if ax.get_xlim()[0] > 0:  # the map zooms on the ratings: mark that the axis does not start at 0
+        _x_axis_break(ax)
     _label_points(ax, data["performance"].to_numpy(float), data["importance"].to_numpy(float),
                   [str(v) for v in data["label"]])
     names = dict(zip(data["quadrant"], data["quadrant_label"], strict=False))
