@@ -139,10 +139,12 @@ def driver_effects(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], 
     A = np.column_stack([np.ones(n), X])
     AtWA = A.T @ (A * w[:, None])
     try:
+        if np.linalg.cond(AtWA) > 1e12:
+            raise np.linalg.LinAlgError("ill-conditioned")
         inv = np.linalg.inv(AtWA)
     except np.linalg.LinAlgError as err:
-        raise CXValueError(f"the drivers {drivers} are collinear: the regression of {outcome!r} has no unique "
-                           "solution") from err
+        raise CXValueError(f"the drivers {drivers} are collinear (or one is constant): the regression of "
+                           f"{outcome!r} has no unique solution") from err
     beta = inv @ (A.T @ (w * y))
     resid = y - A @ beta
     IFb = (A * (w * resid)[:, None]) @ inv  # n x (p + 1): row i = (A'WA)^-1 a_i w_i e_i

@@ -29,7 +29,7 @@ def owner_for(keys: Iterable[str], owners: Mapping[str, str] | None) -> str | No
 
 def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None = None,
                dimensions: Mapping[str, str] | None = None, max_rows: int = 8, data: pd.DataFrame | None = None,
-               by: str | None = None, min_base: int = 30, max_themes: int = 3) -> pd.DataFrame:
+               by: str | None = None, min_base: int = 30, max_themes: int = 2) -> pd.DataFrame:
     """The ranked priorities table: one row per action a finding supports.
 
     Rows come from findings only: ``priority_driver`` (or, when there is none, a ``top_driver``

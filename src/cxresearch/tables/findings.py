@@ -302,7 +302,7 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             return (f"{group}较少提到**{theme}**：留言的{group}中 {low} 提及，其他客户为 {rest}，"
                     f"相差 **{_pp(f.estimate, lang)}**{paren}。")
         if f.direction > 0:
-            return (f"{group[:1].upper() + group[1:]} raise **{theme.lower()}** far more often than the other customers: "
+            return (f"{group[:1].upper() + group[1:]} raise **{theme.lower()}** more often than the other customers: "
                     f"**{low}** of those who commented against {rest}, **{_pp(f.estimate, lang)}**{paren}.")
         return (f"{group[:1].upper() + group[1:]} mention **{theme.lower()}** less often than the other customers: "
                 f"{low} of those who commented against {rest}, **{_pp(f.estimate, lang)}**{paren}.")
