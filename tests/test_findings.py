@@ -408,6 +408,13 @@ def test_every_kind_has_a_sentence_with_record_numbers_only(lang):
                 unit="relative_change", variable="repurchase"),
         _record("employee_link", "linked", estimate=0.54, ci_lower=0.38, ci_upper=0.67, unit="correlation"),
         _record("programme", "lifts", estimate=0.38, ci_lower=0.29, ci_upper=0.47, unit="scale_points"),
+        _record("theme_gap", "more_among_dissatisfied", subject="price", subject_type="theme", estimate=0.246,
+                ci_lower=0.174, ci_upper=0.319, unit="share", size_unit="h",
+                details={"group": "dissatisfied", "cut": 5, "share_low": 0.353, "share_rest": 0.107,
+                         "label": {"zh": "价格", "en": "Price"}}),
+        _record("theme_gap", "less_among_dissatisfied", subject="courtesy", subject_type="theme", direction=-1,
+                estimate=-0.240, ci_lower=-0.293, ci_upper=-0.188, unit="share", size_unit="h",
+                details={"group": "detractors", "cut": 6, "share_low": 0.031, "share_rest": 0.272}),
     ]
     assert {r.kind for r in records} | {"segment_gap"} == set(F.KINDS)
     for f in records:

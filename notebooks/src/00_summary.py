@@ -58,13 +58,16 @@ cx.tables.scorecard_table(card, **study.fmt)
 # %% [markdown] tags=["lang-zh"]
 # ## 优先事项与行动
 #
-# 把驱动因素的重要性与表现、显著落后的群体、改进效果的持续期以及预警的命中率放在一起：先做什么、在哪里做、预期效果多大。
+# 把驱动因素的重要性与表现、显著落后的群体、改进效果的持续期、预警的命中率以及不满意客户最常反映的问题放在一起：
+# 先做什么、在哪里做、预期效果多大。驱动因素的预期效果是：若该因素的评价达到表现最好的群体的水平，总体得分预计提高多少分。
 
 # %% [markdown] tags=["lang-en"]
 # ## Priorities and actions
 #
-# Driver importance and performance, the segments significantly behind, how long a gain lasts and how well the
-# alerts predict churn, joined into one list: what to fix first, where, and the effect to expect.
+# Driver importance and performance, the segments significantly behind, how long a gain lasts, how well the
+# alerts predict churn and what dissatisfied customers complain about, joined into one list: what to fix first,
+# where, and the effect to expect. A driver's expected effect is how many points the outcome would gain if the
+# driver were rated as well as in the best segment.
 
 # %%
-cx.tables.priorities_table(cx.findings.priorities(study.findings(), owners=study.owners, dimensions=study.dimensions), by=study.segment, **study.fmt)
+cx.tables.priorities_table(cx.findings.priorities(study.findings(), owners=study.owners, dimensions=study.dimensions, data=study.current(), by=study.segment, min_base=study.thresholds.min_base), by=study.segment, **study.fmt)

@@ -98,6 +98,34 @@ cx.tables.say_themes(themes, codeframe=codeframe, **study.fmt)
 # %% tags=["needs-themes"]
 cx.tables.theme_table(themes, cx.text.theme_satisfaction(comments, coding, score=v.outcome, codeframe=codeframe), codeframe=codeframe, name="comment_themes", **study.fmt)
 
+# %% [markdown] tags=["lang-zh", "needs-themes"]
+# ## 不满意客户更常提到什么
+#
+# 把留言的客户分成不满意客户（总体满意度不高于不满意界限）和其他客户，比较两组提及每个主题的比例；
+# 只有差异通过统计检验（多个主题一并校正）且样本足够时，才作为结论。
+
+# %% [markdown] tags=["lang-en", "needs-themes"]
+# ## What dissatisfied customers raise
+#
+# Commenters are split into dissatisfied customers (overall satisfaction at or below the dissatisfaction cut) and
+# the others, and the share of each group mentioning every theme is compared; a difference becomes a finding only
+# when it passes its test (corrected over the themes) on sufficient bases.
+
+# %% tags=["needs-themes"]
+theme_gaps = cx.findings.theme_gaps(comments, coding, score=v.outcome, cut=study.thresholds.dissatisfied_cut, **study.design)
+
+# %% tags=["needs-themes"]
+theme_found = cx.findings.theme_findings(theme_gaps, score=v.outcome, cut=study.thresholds.dissatisfied_cut, coding=coding, alpha=study.thresholds.alpha, chapter="06_alerts_text", exhibit="theme_gaps", wave=study.wave)
+
+# %% tags=["needs-themes"]
+study.record(theme_found)
+
+# %% tags=["needs-themes"]
+cx.tables.findings.theme_gap_table(theme_gaps, codeframe=codeframe, name="theme_gaps", **study.fmt)
+
+# %% tags=["needs-themes"]
+cx.tables.so_what(theme_found, **study.fmt)
+
 # %% [markdown] tags=["lang-zh", "needs-quotes"]
 # ## 客户原话
 #

@@ -3,7 +3,8 @@
 A *finding* is one claim a result supports — a segment significantly below Total, a KPI that
 changed significantly, the top driver whose share separates from the next, a horizon its lag tests
 support, churn risk rising with the length of dissatisfaction when a trend test says so, an alert
-rule whose lift interval lies above 1 — with the numbers behind it: estimate, interval, base, test,
+rule whose lift interval lies above 1, a comment theme the dissatisfied raise significantly more
+than the other customers — with the numbers behind it: estimate, interval, base, test,
 p-value, a size on a common scale (a standardised difference) and the report table holding the
 evidence. The functions here turn result objects into findings **only when their test supports
 the claim**; otherwise they return none. The presentation floor (``cx.tables.say_finding``) writes
@@ -14,7 +15,9 @@ Computation floor: imports ``survey`` and the data floor, never ``tables``, ``vi
 
 Modules: ``_record`` (the :class:`Finding` record, ranking, JSON), ``segments`` (segments vs Total,
 the scorecard, KPI changes), ``analyses`` (drivers, horizon, churn runs, alerts, transfers,
-employees), ``priorities`` (the priorities table and the summary's choice of messages).
+employees), ``themes`` (comment themes of dissatisfied customers against the others), ``effects``
+(the expected effect of closing a driver's gap, in outcome points), ``priorities`` (the priorities
+table and the summary's choice of messages).
 
 References: Chinn (2000), a simple method for converting an odds ratio to effect size,
 doi:10.1002/1097-0258(20001130)19:22<3127::AID-SIM784>3.0.CO;2-M; Armitage (1955), tests for linear
@@ -50,6 +53,7 @@ from cxresearch.findings.analyses import (
     programme_findings,
     run_trend_test,
 )
+from cxresearch.findings.effects import TARGETS, driver_effects
 from cxresearch.findings.priorities import owner_for, priorities, select_messages
 from cxresearch.findings.segments import (
     KPI_KINDS,
@@ -61,8 +65,10 @@ from cxresearch.findings.segments import (
     segment_findings,
     trend_findings,
 )
+from cxresearch.findings.themes import GROUPS, cohen_h, theme_findings, theme_gaps
 
 __all__ = [
+    "GROUPS", "TARGETS", "cohen_h", "driver_effects", "theme_findings", "theme_gaps",
     "KINDS", "KPI_KINDS", "LOW_R2", "Finding", "Scorecard", "alert_concentration_findings", "backtest_findings", "certainty", "d_from_log_odds",
     "d_from_r", "driver_findings", "engagement_findings", "exceptions", "from_json", "hazard_findings", "horizon_findings", "kpi_findings", "kpi_trends",
     "linkage_findings", "owner_for", "penalty_findings", "priorities", "programme_findings", "rank", "read_jsonl",

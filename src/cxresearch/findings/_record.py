@@ -30,6 +30,7 @@ KINDS = {
     "transfer_penalty": ("costs",),
     "employee_link": ("linked",),
     "programme": ("lifts", "lowers"),
+    "theme_gap": ("more_among_dissatisfied", "less_among_dissatisfied"),
 }
 
 
@@ -57,7 +58,8 @@ class Finding:
     subject : str
         What the claim is about: a segment code (as text), a driver or KPI variable, an alert rule.
     subject_type : str
-        ``segment``, ``item``, ``driver``, ``kpi``, ``exposure``, ``rule``, ``unit``, ``model``.
+        ``segment``, ``item``, ``driver``, ``kpi``, ``exposure``, ``rule``, ``unit``, ``model``,
+        ``theme`` (a comment theme of the codeframe).
     variable : str or None
         The measure the numbers are on (the KPI of a segment gap, the outcome of a driver model,
         the segment variable's name is in ``details['by']``).
@@ -67,7 +69,8 @@ class Finding:
         The number the claim rests on, in ``unit``, and its interval (level ``1 - alpha``).
     unit : str
         ``nps_points``, ``scale_points``, ``share``, ``ratio``, ``odds_ratio``, ``years``,
-        ``correlation``, ``relative_change``, ``r2``.
+        ``correlation``, ``relative_change``, ``r2`` (``share`` is also a difference of two shares of
+        customers, e.g. of a comment theme's mentions).
     n, n_eff : float or None
         Base (respondents, customers, cases) and effective base.
     test : str
@@ -79,9 +82,10 @@ class Finding:
     size : float
         Size on a common scale: an absolute standardised difference (Cohen's *d*; from *r* and
         log odds ratios by the usual conversions; a horizon counts as the share of the lags examined
-        it covers; a unit-level correlation as |r|) — see ``size_unit``.
+        it covers; a unit-level correlation as |r|; two shares as Cohen's |h|) — see ``size_unit``.
     size_unit : str
-        ``"d"`` (standardised difference).
+        ``"d"`` (standardised difference) or ``"h"`` (Cohen's h of two proportions, read on the
+        same benchmarks: 0.2 small, 0.5 medium, 0.8 large).
     strength : str
         ``strong`` (p < 0.001), ``moderate`` (p < 0.01) or ``some`` (p < alpha).
     chapter, exhibit : str

@@ -35,6 +35,10 @@ def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, ex
       whose share interval lies above the average share (1 / number of drivers): important beyond
       doubt and below average in performance.
     * ``model_fit`` / ``explains_little``: R² below ``low_r2``.
+
+    Driver records keep the model's drivers and weight column (``details['drivers']``,
+    ``details['weights']``) so that :func:`cxresearch.findings.priorities` can refit the model for
+    the expected effect in outcome points (:func:`cxresearch.findings.driver_effects`).
     """
     out: list[Finding] = []
     imp = result.importance.sort_values("rank").reset_index(drop=True)
@@ -73,6 +77,7 @@ def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, ex
                 details={"next": nxt["driver"], "next_share": nxt["share"], "difference": row["estimate"],
                          "difference_ci_lower": row["ci_lower"], "difference_ci_upper": row["ci_upper"],
                          "tied": tied, "r2": result.r2, "method": result.method,
+                         "drivers": list(result.drivers), "weights": getattr(result, "weights", None),
                          **_sign_details(result, top["driver"])}))
     if ipa is not None and "ci_lower" in imp and k:
         avg = 1.0 / k
@@ -92,7 +97,8 @@ def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, ex
                     p_value=_p_above(r.share, r.ci_lower, r.ci_upper, avg, alpha), alpha=alpha, size=abs(d_from_r(math.sqrt(max(value, 0.0)))), chapter=chapter,
                     exhibit=exhibit, wave=wave,
                     details={"performance": r.performance, "performance_cut": r.performance_cut,
-                             "average_share": avg, "rank": int(r.rank)}))
+                             "average_share": avg, "rank": int(r.rank), "drivers": list(result.drivers),
+                             "weights": getattr(result, "weights", None)}))
     return out
 
 

@@ -6,13 +6,15 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from cxresearch.findings._record import Finding, rank
+from cxresearch.errors import CXValueError
+from cxresearch.findings._record import Finding, finite, rank
+from cxresearch.findings.effects import driver_effects
 
 __all__ = ["priorities", "owner_for", "select_messages"]
 
 _COLUMNS = ["priority", "action", "subject", "subject_type", "variable", "where", "estimate", "ci_lower", "ci_upper",
-            "unit", "lasts_years", "lasts_ci_lower", "lasts_ci_upper", "volume", "precision", "owner", "score",
-            "exhibit"]
+            "unit", "share", "lasts_years", "lasts_ci_lower", "lasts_ci_upper", "volume", "precision", "owner", "score",
+            "exhibit", "details"]
 
 
 def owner_for(keys: Iterable[str], owners: Mapping[str, str] | None) -> str | None:
@@ -26,7 +28,8 @@ def owner_for(keys: Iterable[str], owners: Mapping[str, str] | None) -> str | No
 
 
 def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None = None,
-               dimensions: Mapping[str, str] | None = None, max_rows: int = 8) -> pd.DataFrame:
+               dimensions: Mapping[str, str] | None = None, max_rows: int = 8, data: pd.DataFrame | None = None,
+               by: str | None = None, min_base: int = 30, max_themes: int = 2) -> pd.DataFrame:
     """The ranked priorities table: one row per action a finding supports.
 
     Rows come from findings only: ``priority_driver`` (or, when there is none, a ``top_driver``
@@ -34,7 +37,16 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
     long as the persistence horizon says a gain lasts; ``segment_gap`` below Total — close the
     gap; ``alert_lift`` of any rule (``any``) — follow up this wave's alerts, expecting
     ``volume × precision`` churners among them, where alerts are concentrated
-    (``alert_concentration``); ``transfer_penalty`` — cut transfers.
+    (``alert_concentration``); ``transfer_penalty`` — cut transfers; ``theme_gap`` claimed
+    ``more_among_dissatisfied`` (the ``max_themes`` strongest) — address the comment theme.
+
+    **Expected effect of improving a driver.** With ``data`` (the report wave's responses), the
+    estimate of an ``improve_driver`` row is the expected change of the outcome's mean, in outcome
+    points, if the driver's gap to the best segment of ``by`` were closed (the driver model's
+    slope × the gap; :func:`cxresearch.findings.driver_effects`, refitted on ``data`` with the
+    model's drivers and weights kept in the record), with its delta-method interval; without
+    ``by`` the gap is one scale point. The driver's share of R² stays in ``share``. Without
+    ``data`` (or a record without its model's drivers) the estimate is the share, as the record has it.
 
     Parameters
     ----------
@@ -42,23 +54,38 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
     owners : mapping, optional
         The params' ``owners``: keys are a driver variable, a codebook dimension (``service``,
         ``process:service``), a segment as ``<variable>:<code>`` (``branch:3``), a segment variable
-        (``branch``), ``alerts`` or ``transfers``; values the owner's name.
+        (``branch``), ``alerts``, ``transfers``, a comment theme (``price``, or ``theme:price``) or
+        ``comments``; values the owner's name.
     dimensions : mapping, optional
         ``{variable: codebook dimension}`` (to find a driver's owner by its dimension).
     max_rows : int
         Rows kept (highest score first).
+    data : DataFrame, optional
+        The responses the driver model was fitted on (the report wave), for the expected effect.
+    by : str, optional
+        The segment column whose best level is the driver benchmark.
+    min_base : int
+        Smallest segment base that can be the benchmark.
+    max_themes : int
+        Comment themes kept as actions.
 
     Returns
     -------
     DataFrame
         Columns ``priority`` (1 = first), ``action`` (``improve_driver``, ``close_gap``,
-        ``follow_up_alerts``, ``cut_transfers``), ``subject``, ``subject_type``, ``variable``,
-        ``where`` (list of segment codes below Total, as text), ``estimate``, ``ci_lower``, ``ci_upper``,
-        ``unit`` (the expected effect: share of explained variance, the gap, expected churners
-        reached, loss per transfer), ``lasts_years`` and its interval (the horizon), ``volume``,
-        ``precision``, ``owner``, ``score``, ``exhibit``.
+        ``follow_up_alerts``, ``cut_transfers``, ``address_theme``), ``subject``, ``subject_type``,
+        ``variable``, ``where`` (list of segment codes below Total, as text), ``estimate``,
+        ``ci_lower``, ``ci_upper``, ``unit`` (the expected effect: outcome points of closing a
+        driver's gap (``outcome_points``; ``share`` of explained variance without ``data``), the gap
+        to Total, expected churners reached, loss per transfer, the extra share of dissatisfied
+        customers raising a theme), ``share`` (a driver's share of R²), ``lasts_years`` and its
+        interval (the horizon), ``volume``, ``precision``, ``owner``, ``score``, ``exhibit``,
+        ``details`` (dict of the raw numbers behind the effect: a driver's slope, gap, benchmark
+        segment and share interval; a theme's label and the two shares).
     """
     items = list(findings)
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise CXValueError(f"data must be a pandas DataFrame or None; got {type(data).__name__}")
     dims = dict(dimensions or {})
     below = [f for f in items if f.kind == "segment_gap" and f.claim == "below_total"]
     by_name = below[0].details.get("by") if below else None
@@ -69,11 +96,22 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
     if not drivers:
         # only a driver that moves with the outcome is one to improve (not a reverse-keyed item)
         drivers = [f for f in items if f.kind == "top_driver" and f.claim == "largest" and f.direction > 0]
+    effects: dict[tuple, pd.DataFrame] = {}
     for f in drivers:
-        rows.append({"action": "improve_driver", "subject": f.subject, "subject_type": "driver", "variable": f.variable,
-                     "where": where, "estimate": f.estimate, "ci_lower": f.ci_lower, "ci_upper": f.ci_upper,
-                     "unit": f.unit, "owner": owner_for([f.subject, dims.get(f.subject)], owners), "score": f.score,
-                     "exhibit": f.exhibit, **_lasts(horizon)})
+        row = {"action": "improve_driver", "subject": f.subject, "subject_type": "driver", "variable": f.variable,
+               "where": where, "estimate": f.estimate, "ci_lower": f.ci_lower, "ci_upper": f.ci_upper,
+               "unit": f.unit, "share": f.estimate, "owner": owner_for([f.subject, dims.get(f.subject)], owners),
+               "score": f.score, "exhibit": f.exhibit, **_lasts(horizon),
+               "details": {"share": f.estimate, "share_ci_lower": f.ci_lower, "share_ci_upper": f.ci_upper}}
+        eff = _driver_effect(f, data, by=by, min_base=min_base, cache=effects)
+        if eff is not None:
+            row.update(estimate=finite(eff["estimate"]), ci_lower=finite(eff["ci_lower"]),
+                       ci_upper=finite(eff["ci_upper"]), unit="outcome_points")
+            row["details"].update({k: (finite(eff[k]) if k not in ("benchmark", "basis") else eff[k])
+                                   for k in ("slope", "slope_se", "mean", "target", "gap", "gap_se", "se", "p_value",
+                                             "benchmark", "basis", "n")})
+            row["details"]["by"] = by if eff["basis"] == "best_segment" else None
+        rows.append(row)
     seen = set()
     for f in rank(below):
         if f.subject in seen:
@@ -104,12 +142,42 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
                          "where": [], "estimate": f.estimate, "ci_lower": f.ci_lower, "ci_upper": f.ci_upper,
                          "unit": f.unit, "owner": owner_for(["transfers", "process:service", "service"], owners),
                          "score": f.score, "exhibit": f.exhibit})
+    themes = rank([f for f in items if f.kind == "theme_gap" and f.claim == "more_among_dissatisfied"])
+    for f in themes[:max_themes]:
+        d = f.details
+        rows.append({"action": "address_theme", "subject": f.subject, "subject_type": "theme", "variable": f.variable,
+                     "where": [], "estimate": f.estimate, "ci_lower": f.ci_lower, "ci_upper": f.ci_upper,
+                     "unit": f.unit, "owner": owner_for([f"theme:{f.subject}", f.subject, "comments"], owners),
+                     "score": f.score, "exhibit": f.exhibit,
+                     "details": {"label": d.get("label") or {}, "group": d.get("group"), "share_low": d.get("share_low"),
+                                 "share_rest": d.get("share_rest"), "n_low": d.get("n_low"), "n_rest": d.get("n_rest")}})
     frame = pd.DataFrame(rows, columns=[c for c in _COLUMNS if c != "priority"])
     if frame.empty:
         return pd.DataFrame(columns=_COLUMNS)
+    frame["details"] = [d if isinstance(d, dict) else {} for d in frame["details"]]
     frame = frame.sort_values("score", ascending=False, kind="stable").head(max_rows).reset_index(drop=True)
     frame.insert(0, "priority", range(1, len(frame) + 1))
     return frame[_COLUMNS]
+
+
+def _driver_effect(f: Finding, data: pd.DataFrame | None, *, by: str | None, min_base: int,
+                   cache: dict) -> pd.Series | None:
+    """The :func:`driver_effects` row of a driver record, or None without data or the model's drivers."""
+    model = f.details.get("drivers")
+    if data is None or not model or f.subject not in model or f.variable is None:
+        return None
+    need = [f.variable, *model] + ([f.details["weights"]] if f.details.get("weights") else [])
+    missing = [c for c in need if c not in data.columns]
+    if missing:
+        raise CXValueError(f"priorities: data has no column {missing[0]!r} of the driver model of {f.subject!r} "
+                           f"(outcome {f.variable!r}); pass the responses the drivers were fitted on")
+    use_by = by if by is not None and by in data.columns else None
+    key = (f.variable, tuple(model), f.details.get("weights"), use_by)
+    if key not in cache:
+        cache[key] = driver_effects(data, outcome=f.variable, drivers=list(model), by=use_by,
+                                    weights=f.details.get("weights"), alpha=f.alpha, min_base=min_base)
+    hit = cache[key][cache[key]["driver"] == f.subject]
+    return None if hit.empty else hit.iloc[0]
 
 
 def _lasts(horizon: Finding | None) -> dict:
@@ -129,6 +197,8 @@ def select_messages(findings: Iterable[Finding], *, k: int = 5, headline: str | 
       record (the sentence names the same segment's gaps on the other KPIs from their records);
       the message ranks by the strongest of those records;
     * drivers: the ``top_driver`` record when there is one, else the best ``priority_driver``;
+    * comment themes: the best theme the dissatisfied raise more (``more_among_dissatisfied``)
+      when there is one, else the best ``theme_gap`` record;
     * ``model_fit`` records qualify other messages and are never messages themselves.
 
     Fewer than 3 messages are returned only when fewer kinds of findings exist: nothing is
@@ -150,6 +220,9 @@ def select_messages(findings: Iterable[Finding], *, k: int = 5, headline: str | 
         elif group == "driver":
             top = [f for f in members if f.kind == "top_driver"]
             rep = top[0] if top else rank(members)[0]
+        elif group == "theme_gap":
+            pains = [f for f in members if f.claim == "more_among_dissatisfied"]
+            rep = rank(pains or members)[0]
         else:
             rep = rank(members)[0]
         reps.append((rep.score if weight is None else weight, rep))

@@ -37,7 +37,7 @@ from cxresearch.tables._core import (
 )
 
 __all__ = ["say_finding", "finding_numbers", "kpi_label", "key_messages", "kpi_dashboard", "scorecard_table",
-           "priorities_table", "so_what", "Messages"]
+           "priorities_table", "theme_gap_table", "so_what", "Messages"]
 
 _RULES = {"low_sat": ("满意度很低", "very low satisfaction"), "sat_drop": ("满意度大幅下降", "a sharp drop in satisfaction"),
           "hv_detractor": ("高价值客户贬损", "high-value detractor"), "complaint": ("评论中的投诉", "a complaint in the comment"),
@@ -52,8 +52,8 @@ def _num(x: Any, unit: str, *, signed: bool = False) -> str:
     if unit in ("share", "relative_change", "r2"):
         s = fmt_pct(abs(x) if signed else x, 1)
         return (("+" if x > 0 else "−" if x < 0 else "") + s) if signed else s.replace("-", "−")
-    digits = {"nps_points": 1, "scale_points": 2, "ratio": 2, "odds_ratio": 1, "years": 0, "correlation": 2,
-              "customers": 0}.get(unit, 2)
+    digits = {"nps_points": 1, "scale_points": 2, "outcome_points": 2, "ratio": 2, "odds_ratio": 1, "years": 0,
+              "correlation": 2, "customers": 0}.get(unit, 2)
     s = f"{abs(x) if signed else x:,.{digits}f}"
     if signed:
         return ("+" if x > 0 else "−" if x < 0 else "") + s
@@ -74,7 +74,24 @@ def _p(f: Finding) -> str:
 
 
 def _unit_word(unit: str, lang: str) -> str:
-    return {"nps_points": ("分", " points"), "scale_points": ("分", " points")}.get(unit, ("", ""))[0 if lang == "zh" else 1]
+    return {"nps_points": ("分", " points"), "scale_points": ("分", " points"),
+            "outcome_points": ("分", " points")}.get(unit, ("", ""))[0 if lang == "zh" else 1]
+
+
+def _pp(x: Any, lang: str, *, signed: bool = True) -> str:
+    """A difference of two shares in percentage points (``+24.6 percentage points``)."""
+    s = _num(x, "share", signed=signed).rstrip("%")
+    return f"{s} 个百分点" if lang == "zh" else f"{s} percentage points"
+
+
+_GROUP_WORDS = {"dissatisfied": ("不满意客户", "dissatisfied customers"), "detractors": ("贬损者", "detractors")}
+
+
+def _theme(f_or_details: Any, subject: str, lang: str) -> str:
+    """A comment theme's label in the report language (kept in the record's ``details['label']``)."""
+    details = f_or_details if isinstance(f_or_details, Mapping) else {}
+    label = details.get("label") or {}
+    return str(label.get(lang) or subject) if isinstance(label, Mapping) else subject
 
 
 def _code(x: Any) -> Any:
@@ -284,6 +301,22 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
         verb = "raised" if f.direction > 0 else "lowered"
         return (f"The improvement programme {verb} engagement in its units by "
                 f"**{_num(abs(f.estimate), 'scale_points')} points**{paren}.")
+    if k == "theme_gap":
+        d = f.details
+        theme = _theme(d, f.subject, lang)
+        group = _GROUP_WORDS.get(str(d.get("group")), _GROUP_WORDS["dissatisfied"])[0 if zh else 1]
+        low, rest = _num(d.get("share_low"), "share"), _num(d.get("share_rest"), "share")
+        if zh:
+            if f.direction > 0:
+                return (f"{group}比其他客户更常提到**{theme}**：留言的{group}中 **{low}** 提及，其他客户为 {rest}，"
+                        f"高出 **{_pp(f.estimate, lang, signed=False)}**{paren}。")
+            return (f"{group}较少提到**{theme}**：留言的{group}中 {low} 提及，其他客户为 {rest}，"
+                    f"相差 **{_pp(f.estimate, lang)}**{paren}。")
+        if f.direction > 0:
+            return (f"{group[:1].upper() + group[1:]} raise **{mid_sentence(theme, lang)}** more often than the other customers: "
+                    f"**{low}** of those who commented against {rest}, **{_pp(f.estimate, lang)}**{paren}.")
+        return (f"{group[:1].upper() + group[1:]} mention **{mid_sentence(theme, lang)}** less often than the other customers: "
+                f"{low} of those who commented against {rest}, **{_pp(f.estimate, lang)}**{paren}.")
     raise ValueError(f"no sentence for finding kind {k!r}")
 
 
@@ -350,6 +383,7 @@ _EXHIBITS = {
     "engagement_linkage": ("敬业度与客户评分", "Engagement and customer scores"),
     "programme_did": ("改进项目的效果", "Effect of the improvement programme"),
     "engagement": ("员工敬业度", "Employee engagement"), "alerts": ("客户预警", "Customer alerts"),
+    "theme_gaps": ("不满意客户的评论主题", "What dissatisfied customers raise"),
 }
 
 
@@ -465,7 +499,34 @@ def scorecard_table(card, *, lang: str, codebook=None, min_base: int | None = No
 
 _ACTIONS = {"improve_driver": ("改进", "Improve"), "close_gap": ("缩小差距", "Close the gap"),
             "follow_up_alerts": ("跟进预警客户", "Follow up alerted customers"),
-            "cut_transfers": ("减少部门间转接", "Cut transfers between departments")}
+            "cut_transfers": ("减少部门间转接", "Cut transfers between departments"),
+            "address_theme": ("回应客户意见", "Act on comments about")}
+
+
+def _driver_effect_text(r, lang: str, codebook) -> str:
+    """The expected effect of an ``improve_driver`` row: outcome points of closing the gap (with the
+    benchmark it is measured to) and the driver's share of R²; the share alone without data."""
+    zh = lang == "zh"
+    out = _kpi(r.variable, lang, codebook)
+    out_in = _kpi_in(r.variable, lang, codebook)
+    share = r.share if not _missing(getattr(r, "share", None)) else r.estimate
+    if r.unit != "outcome_points":
+        return (f"占{out}可解释部分 {_num(share, 'share')}" if zh else f"{_num(share, 'share')} of what moves {out_in}")
+    d = r.details if isinstance(getattr(r, "details", None), Mapping) else {}
+    eff = _num(r.estimate, "outcome_points", signed=True)
+    tail = (f"；占可解释部分 {_num(share, 'share')}" if zh else f"; {_num(share, 'share')} of what moves {out_in}")
+    if d.get("basis") == "best_segment" and d.get("benchmark") is not None:
+        by = d.get("by")
+        seg = value_label(by, _code(d["benchmark"]), lang=lang, codebook=codebook) if by else str(d["benchmark"])
+        seg_var = var_label(by, lang=lang, codebook=codebook) if by else ""
+        target, mean = _num(d.get("target"), "scale_points"), _num(d.get("mean"), "scale_points")
+        if zh:
+            return (f"若达到最佳{seg_var}（{seg}：{target} 对总体 {mean}）的水平，{out}预计 {eff} 分" + tail)
+        return (f"{eff} points of {out_in} if it reached the best {mid_sentence(seg_var, lang)} ({seg}: {target} against "
+                f"{mean} overall)" + tail)
+    if zh:
+        return f"每提高 1 分，{out}预计 {eff} 分" + tail
+    return f"{eff} points of {out_in} for each point gained" + tail
 
 
 def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str | None = None,
@@ -479,8 +540,16 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
         act = _ACTIONS.get(r.action, (r.action, r.action))[0 if zh else 1]
         if r.action == "improve_driver":
             what = f"{act}{_kpi(r.subject, lang, codebook)}" if zh else f"{act} {mid_sentence(_kpi(r.subject, lang, codebook), lang)}"
-            effect = (f"占{_kpi(r.variable, lang, codebook)}可解释部分 {_num(r.estimate, 'share')}" if zh else
-                      f"{_num(r.estimate, 'share')} of what moves {mid_sentence(_kpi(r.variable, lang, codebook), lang)}")
+            effect = _driver_effect_text(r, lang, codebook)
+        elif r.action == "address_theme":
+            d = r.details if isinstance(getattr(r, "details", None), Mapping) else {}
+            theme = _theme(d, r.subject, lang)
+            group = _GROUP_WORDS.get(str(d.get("group")), _GROUP_WORDS["dissatisfied"])[0 if zh else 1]
+            what = f"{act}：{theme}" if zh else f"{act} {mid_sentence(theme, lang)}"
+            effect = (f"{group}中 {_num(d.get('share_low'), 'share')} 提及，其他客户 {_num(d.get('share_rest'), 'share')}"
+                      f"（{_pp(r.estimate, lang)}）" if zh else
+                      f"raised by {_num(d.get('share_low'), 'share')} of {group} against {_num(d.get('share_rest'), 'share')} "
+                      f"of the others ({_pp(r.estimate, lang)})")
         elif r.action == "close_gap":
             what = f"{act}：{_kpi(r.variable, lang, codebook)}" if zh else f"{act} on {_kpi_in(r.variable, lang, codebook)}"
             effect = (f"与总体差 {_num(r.estimate, r.unit, signed=True)}" if zh else
@@ -515,11 +584,60 @@ def priorities_table(frame: pd.DataFrame, *, lang: str, codebook=None, by: str |
               "Total" + ("; 'Pays for' is the persistence horizon." if lasting else "."))]
     # a column no row fills (no persistence analysis, no owners in the params) is left out
     data = data[[c for c in data.columns if c not in ("lasts", "owner") or (data[c] != "").any()]]
+    if "unit" in frame and (frame["unit"] == "outcome_points").any():
+        notes.append("驱动因素的预期效果：该因素在回归模型中的斜率 × 其与最佳群体（或 1 分）的差距，即总体得分预计的变化；"
+                     "这是模型预测，不是因果承诺。" if zh else
+                     "Expected effect of a driver: its slope in the driver model × its gap to the best segment (or one "
+                     "point), the change the model predicts in the outcome's mean; a prediction, not a causal promise.")
     if data.empty:
         notes = ["本期没有通过统计检验、可据以确定优先事项的发现。" if zh else
                  "No finding in this period passed its test, so no priority is set from the data."]
     return table(data, title="优先事项与行动" if zh else "Priorities and actions", name=name,
                  labels=labels, formats={c: ("int" if c == "priority" else "text") for c in data.columns}, notes=notes)
+
+
+def theme_gap_table(gaps: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None, codeframe=None,
+                    group: str = "dissatisfied", name: str = "theme_gaps") -> Table:
+    """Each comment theme's share among dissatisfied commenters against the others
+    (``cx.findings.theme_gaps``): the two shares, the difference with its interval and the
+    Holm-adjusted p; coloured where the test supports a claim (red: raised more by the dissatisfied,
+    green: less)."""
+    _check_lang(lang)
+    zh = lang == "zh"
+    need = ["theme", "share_low", "share_rest", "difference", "ci_lower", "ci_upper", "p_adj", "significant"]
+    missing = [c for c in need if c not in gaps.columns]
+    if missing:
+        from cxresearch.errors import CXValueError
+
+        raise CXValueError(f"theme_gap_table needs the columns of cx.findings.theme_gaps; {missing[0]!r} is missing")
+    labels_of = {}
+    for t in getattr(codeframe, "themes", ()) or ():
+        labels_of[t.name] = (getattr(t, "label", {}) or {}).get(lang) or t.name
+    frame = gaps.copy()
+    frame["label"] = [labels_of.get(t, t) for t in frame["theme"]]
+    frame["flag"] = [("cx-below" if d > 0 else "cx-above") if sig else ""
+                     for d, sig in zip(frame["difference"], frame["significant"].astype(bool), strict=True)]
+    frame = frame.sort_values("difference", ascending=False, kind="stable")
+    grp = _GROUP_WORDS.get(group, _GROUP_WORDS["dissatisfied"])[0 if zh else 1]
+    labels = {"label": "主题" if zh else "Theme", "share_low": f"{grp}提及比例" if zh else f"Share of {grp}",
+              "share_rest": "其他客户提及比例" if zh else "Share of the others",
+              "difference": "差（百分点）" if zh else "Difference", "ci_lower": word("ci_lower", lang),
+              "ci_upper": word("ci_upper", lang), "p_adj": word("p_value", lang)}
+    n_low = frame["n_low"].iloc[0] if len(frame) and "n_low" in frame else None
+    n_rest = frame["n_rest"].iloc[0] if len(frame) and "n_rest" in frame else None
+    base = None
+    if n_low is not None and not _missing(n_low):
+        base = (f"样本：留言的{grp} n = {fmt_int(n_low)}，其他留言客户 n = {fmt_int(n_rest)}" if zh else
+                f"Base: commenting {grp} n = {fmt_int(n_low)}, other commenters n = {fmt_int(n_rest)}")
+    notes = ["红色/绿色：该主题在不满意客户中被显著更多/更少地提及（基于设计的检验，多个主题经 Holm 校正）；比例按调查权重计算。" if zh
+             else "Red/green: the theme is raised significantly more/less often by the dissatisfied (design-based test, "
+                  "Holm-corrected over themes); shares are weighted."]
+    return table(frame, title=f"{grp}在评论中更常提到什么" if zh else f"What {grp} raise in their comments", name=name,
+                 columns=["label", "share_low", "share_rest", "difference", "ci_lower", "ci_upper", "p_adj"],
+                 labels=labels, formats={"label": "text", "share_low": "pct1", "share_rest": "pct1",
+                                         "difference": "pct1", "ci_lower": "pct1", "ci_upper": "pct1",
+                                         "p_adj": "pvalue"},
+                 base=base, notes=notes, flags={"difference": "flag"})
 
 
 def so_what(findings: Iterable[Finding], *, lang: str, codebook=None, min_base: int | None = None,
