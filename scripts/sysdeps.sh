@@ -23,6 +23,6 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "sysdeps: missing Debian packages: ${missing[*]}"
-  echo "  install them with:  sudo apt-get install -y ${missing[*]}"
+  echo "  install them with:  sudo apt-get install -y --no-install-recommends ${missing[*]}"
   exit 1
 fi

@@ -223,6 +223,15 @@ def test_svg_that_draws_nothing_is_refused_by_the_deck(tmp_path):
         deck_mod.build_deck([], [], params=params)
 
 
+def test_svg_logo_without_chromium_names_the_key(tmp_path, monkeypatch):
+    (tmp_path / "logo.svg").write_text(LOGO_SVG, encoding="utf-8")
+    params = _params(tmp_path, "en", logo="logo.svg")
+    monkeypatch.setenv("CX_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    with pytest.raises(LogoError, match=r"branding\.logo: an SVG logo is drawn for the deck by Chromium, which "
+                                        r"failed \(Chromium executable .*no-such-chromium.*\): .*logo\.svg"):
+        deck_mod.build_deck([], [], params=params)
+
+
 def test_png_logo_wider_than_its_room_is_scaled_down(tmp_path):
     from PIL import Image
 

@@ -188,15 +188,19 @@ def svg_to_png(logo: Logo, *, height_in: float, ppi: int = LOGO_PPI, chromium: s
     Raises
     ------
     LogoError
-        Chromium cannot draw the SVG, or it draws nothing (every pixel transparent).
-    ChromiumNotFound
-        No Chromium (the message says how to install it).
+        Chromium is missing or fails (the message says how to install it), cannot draw the SVG, or
+        the SVG draws nothing (every pixel transparent).
     """
     if logo.kind != "svg":
         raise CXValueError(f"svg_to_png needs an SVG logo; got a {logo.kind} file: {logo.path}")
     h = max(1, math.ceil(height_in * ppi))
     w = max(1, round(h * logo.aspect))
-    png = _rasterise(_drawable_svg(logo.data, logo.width, logo.height), w, h, chromium)
+    from cxresearch.report.webpdf import find_chromium
+
+    try:
+        png = _rasterise(_drawable_svg(logo.data, logo.width, logo.height), w, h, find_chromium(chromium))
+    except CXError as exc:  # no Chromium, or it failed: the message says which and how to install it
+        raise LogoError(key, logo.path, f"an SVG logo is drawn for the deck by Chromium, which failed ({exc})") from None
     if png is None:
         raise LogoError(key, logo.path, "Chromium could not draw this SVG image")
     from PIL import Image
@@ -208,11 +212,10 @@ def svg_to_png(logo: Logo, *, height_in: float, ppi: int = LOGO_PPI, chromium: s
 
 
 @lru_cache(maxsize=8)
-def _rasterise(svg: bytes, width: int, height: int, chromium: str | None) -> bytes | None:
-    """PNG bytes of ``svg`` drawn at ``width`` × ``height`` px on a transparent page (None: it did not load)."""
-    from cxresearch.report.webpdf import BROWSER_ARGS, find_chromium
-
-    exe = find_chromium(chromium)
+def _rasterise(svg: bytes, width: int, height: int, exe: str) -> bytes | None:
+    """PNG bytes of ``svg`` drawn by Chromium ``exe`` at ``width`` × ``height`` px on a transparent page
+    (None: the image did not load)."""
+    from cxresearch.report.webpdf import BROWSER_ARGS
     uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     html = ("<!DOCTYPE html><html><head><style>html,body{margin:0;padding:0;background:transparent}"
             f"img{{display:block;width:{width}px;height:{height}px}}</style></head>"
@@ -245,6 +248,8 @@ def _rasterise(svg: bytes, width: int, height: int, chromium: str | None) -> byt
                     return None
                 return await page.screenshot(type="png", omit_background=True,
                                              clip={"x": 0, "y": 0, "width": width, "height": height})
+            except Exception as exc:  # playwright's own errors (a timeout, a crashed page)
+                raise CXError(f"Chromium at {exe}: {str(exc).splitlines()[0]}") from None
             finally:
                 await browser.close()
 
