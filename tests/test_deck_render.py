@@ -8,7 +8,9 @@
   .notdef boxes — while ``pdftotext`` still extracts the Chinese text, so the text alone proves nothing.
 * SVG logos: rasterised by Chromium to a PNG of >= 300 ppi wherever the deck shows it, with the SVG
   attached as PowerPoint's ``asvg:svgBlip``; the PNG is what LibreOffice prints. A logo that cannot be
-  used is refused when the params are loaded, naming ``branding.logo`` and the file.
+  used is refused when the params are loaded, naming ``branding.logo`` and the file. One report run
+  (slow) shows the SVG logo in the HTML cover (the SVG itself), the PDF cover (drawn as vectors) and
+  the deck.
 """
 
 from __future__ import annotations
@@ -41,10 +43,11 @@ from test_report_deck import (  # noqa: E402
 )
 
 EMU_IN = 914400
-# 3:1; a blue square on the left third, an orange disc on the right third, nothing in between
+# 3:1; a green square on the left third, a purple disc on the right third, nothing in between (colours
+# that are not the default branding's)
 LOGO_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100">'
-            '<rect x="0" y="0" width="100" height="100" fill="#1f4e79"/>'
-            '<circle cx="250" cy="50" r="45" fill="#e07b39"/></svg>')
+            '<rect x="0" y="0" width="100" height="100" fill="#2a9d3f"/>'
+            '<circle cx="250" cy="50" r="45" fill="#7b2cbf"/></svg>')
 
 
 def _zh_deck(tmp_path: Path, **branding) -> tuple[Path, object]:
@@ -144,9 +147,9 @@ def test_svg_logo_is_a_300ppi_png_with_the_svg_attached(tmp_path):
         assert pic.width / pic.height == pytest.approx(3.0, rel=0.01)
         # the PNG is the SVG drawn: square, transparent gap, disc (sampled at the shapes' centres)
         im = Image.open(io.BytesIO(pic.image.blob)).convert("RGBA")
-        assert im.getpixel((px_w // 6, px_h // 2)) == (0x1F, 0x4E, 0x79, 255)
+        assert im.getpixel((px_w // 6, px_h // 2)) == (0x2A, 0x9D, 0x3F, 255)
         assert im.getpixel((px_w // 2, px_h // 2))[3] == 0
-        assert im.getpixel((px_w * 5 // 6, px_h // 2)) == (0xE0, 0x7B, 0x39, 255)
+        assert im.getpixel((px_w * 5 // 6, px_h // 2)) == (0x7B, 0x2C, 0xBF, 255)
         # the SVG itself, attached the way PowerPoint does (the blip's asvg:svgBlip extension)
         ext = pic._element.xpath(".//a:blip/a:extLst/a:ext[@uri='{96DAC541-7B7A-43D3-8B79-37D633B846F1}']")
         assert len(ext) == 1
@@ -170,6 +173,40 @@ def test_svg_logo_in_the_html_report_is_the_svg_itself(tmp_path):
     uri = cover_resources(_params(tmp_path, "en", logo="logo.svg"), toc=[])["logo"]
     assert uri.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(uri.split(",", 1)[1]) == LOGO_SVG.encode("utf-8")
+
+
+@pytest.mark.slow
+def test_svg_logo_in_a_run_html_pdf_and_deck(tmp_path):
+    """One report run with an SVG logo: the HTML cover embeds the SVG, the PDF cover draws it (as
+    vectors: no image in the PDF), every slide of the deck shows its PNG rendering."""
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from cxresearch.report import run_report
+    from test_report import TINY_CELLS, _build_store, _notebook
+    from test_report import _params as _run_params
+
+    _chromium()
+    _build_store(tmp_path)
+    (tmp_path / "nb").mkdir()
+    _notebook(tmp_path / "nb", "tiny", TINY_CELLS)
+    (tmp_path / "logo.svg").write_text(LOGO_SVG, encoding="utf-8")
+    result = run_report(_run_params(tmp_path, "svg", branding={"logo": "logo.svg"},
+                                    output={"formats": ["html", "pdf", "pptx"], "dir": "reports"}))
+    html = result.html.read_text(encoding="utf-8")
+    uri = "data:image/svg+xml;base64," + base64.b64encode(LOGO_SVG.encode("utf-8")).decode("ascii")
+    assert f'class="cx-logo" src="{uri}"' in html
+    assert not PdfReader(str(result.pdf)).pages[0].images  # the logo is vectors, not a picture
+    subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(result.pdf), str(tmp_path / "cover")],
+                   check=True)
+    cover = Image.open(next(tmp_path.glob("cover*.png"))).convert("RGB")
+    top_right = cover.crop((cover.width // 2, 0, cover.width, cover.height // 4))
+    colours = {c for _, c in top_right.getcolors(1 << 20)}
+    near = [any(sum(abs(a - b) for a, b in zip(c, ref, strict=True)) < 12 for c in colours)
+            for ref in ((0x2A, 0x9D, 0x3F), (0x7B, 0x2C, 0xBF))]
+    assert near == [True, True]  # the square and the disc are on the cover
+    prs = Presentation(str(result.pptx))
+    assert all(sum(sh.name == "cx-logo" for sh in s.shapes) == 1 for s in prs.slides)
 
 
 def test_svg_size_from_viewbox_or_absolute_lengths(tmp_path):
