@@ -11,8 +11,9 @@ The deck is opened with python-pptx and checked against the report's own outputs
   ``fc-match`` finds) and its height compared with the box;
 * zh glyphs render: every run declares the East Asian typeface (``a:ea``), and every character of
   every run is in the cmap of the font that draws it (the "Noto Sans CJK SC" face for CJK text, the
-  Latin font otherwise), checked with fontTools. (LibreOffice is not used: it is not installed by
-  ``scripts/sysdeps.sh``.)
+  Latin font otherwise), checked with fontTools; and the study's zh deck converted to PDF by
+  LibreOffice has every character drawn by a declared, embedded font (``_pdf_font_problems``; the
+  hand-made decks, the negative control and the SVG logos are in ``test_deck_render.py``);
 * a client template's layouts, master and slide size are used, and its sample slides dropped.
 
 The full-study tests run the real study notebooks on a small synthetic study (slow, about a minute).
@@ -25,6 +26,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -199,6 +201,78 @@ def _glyph_problems(prs, *, latin: str, cjk: str) -> list[str]:
                 for ch in run.text:
                     if not ch.isspace() and ord(ch) not in cmaps[bool(_CJK.match(ch))]:
                         bad.append(f"slide {i + 1} {shape.name}: no glyph for {ch!r} (U+{ord(ch):04X})")
+    return bad
+
+
+# -- the deck as LibreOffice renders it: which font drew each character of the PDF ----------------
+
+
+def _soffice_pdf(pptx_file: Path, out_dir: Path, *, env: dict | None = None, timeout: float = 300) -> Path:
+    """``soffice --headless --convert-to pdf`` with a user profile of its own (parallel runs do not share
+    one); skipped only when LibreOffice is absent (``scripts/sysdeps.sh`` installs it)."""
+    import os
+
+    exe = shutil.which("soffice")
+    if exe is None:
+        pytest.skip("LibreOffice (soffice) is not installed; scripts/sysdeps.sh installs libreoffice-impress-nogui")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = out_dir / "lo-profile"
+    cmd = [exe, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
+           "--convert-to", "pdf", "--outdir", str(out_dir), str(pptx_file)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    pdf = out_dir / (pptx_file.stem + ".pdf")
+    assert done.returncode == 0 and pdf.is_file(), (done.returncode, done.stdout, done.stderr)
+    return pdf
+
+
+def _ps_names(family: str) -> set[str]:
+    """PostScript names of a family's regular and bold faces, as a PDF names them (a CFF font by its CFF
+    FontName: the Noto CJK collection shares one CFF table, named ...jp-..., between its SC/TC/JP faces)."""
+    from fontTools.ttLib import TTFont
+
+    names = set()
+    for pattern in (family, f"{family}:bold"):
+        out = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", pattern], capture_output=True, text=True,
+                             check=True).stdout.split("\n")
+        font = TTFont(out[0], fontNumber=int(out[1] or 0), lazy=True)
+        names.add(font["name"].getDebugName(6))
+        if "CFF " in font:
+            names.update(font["CFF "].cff.fontNames)
+    return names
+
+
+def _pdf_font_problems(pdf: Path, *, latin: str, cjk: str, texts: Sequence[str] = ()) -> list[str]:
+    """What a reader would see missing: a font not embedded, a character drawn by a font other than the
+    declared ones (CJK text by anything but the East Asian face: a fallback, or a .notdef box when no
+    font has the glyph), or a text of the deck absent from the PDF's text (``pdftotext``)."""
+    from pypdf import PdfReader
+
+    bad = []
+    lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()
+    spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[1])]  # the columns under the dashes
+    heads = [lines[0][a:b].strip() for a, b in spans]
+    for line in lines[2:]:
+        row = dict(zip(heads, (line[a:b].strip() for a, b in spans), strict=True))
+        if row["emb"] != "yes":
+            bad.append(f"font not embedded: {row['name']}")
+    allowed = {True: _ps_names(cjk), False: _ps_names(latin) | _ps_names(cjk)}
+    wrong: dict[tuple[int, str], str] = {}
+    for k, page in enumerate(PdfReader(str(pdf)).pages):
+        def visit(text, cm, tm, font, size, k=k):
+            if not text.strip():
+                return
+            name = str(font.get("/BaseFont", "")).lstrip("/") if font is not None else "(no font)"
+            name = re.sub(r"^[A-Z]{6}\+", "", name)  # the subset tag
+            for ch in text:
+                if not ch.isspace() and not any(name.startswith(n) for n in allowed[bool(_CJK.match(ch))]):
+                    if ch not in wrong.get((k + 1, name), ""):
+                        wrong[(k + 1, name)] = wrong.get((k + 1, name), "") + ch
+
+        page.extract_text(visitor_text=visit)
+    bad += [f"page {k}: {chars[:30]!r} drawn with {name}" for (k, name), chars in wrong.items()]
+    plain = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                                              text=True, check=True).stdout)
+    bad += [f"text not in the PDF: {t[:40]!r}" for t in texts if re.sub(r"\s+", "", t) not in plain]
     return bad
 
 
@@ -455,7 +529,7 @@ def test_deck_charts_carry_the_reports_numbers(full_report):
 
 
 @pytest.mark.slow
-def test_deck_text_fits_and_zh_glyphs_render(full_report):
+def test_deck_text_fits_and_zh_glyphs_render(full_report, tmp_path):
     _, result = full_report
     prs = Presentation(str(result.pptx))
     params = load_params(result.directory.parents[2] / "a.yaml")
@@ -465,6 +539,9 @@ def test_deck_text_fits_and_zh_glyphs_render(full_report):
     titles = [s.shapes.title.text_frame.text for s in prs.slides]
     assert titles[0] and "核心结论" in titles[1] and "核心指标一览" in titles[2]
     assert any(t.startswith("附录") for t in titles)
+    # as LibreOffice renders it: every glyph from a declared, embedded font; the titles in the PDF's text
+    pdf = _soffice_pdf(result.pptx, tmp_path / "pdf")
+    assert _pdf_font_problems(pdf, latin=params.branding.font, cjk=params.branding.font_cjk, texts=titles) == []
 
 
 @pytest.mark.slow

@@ -25,6 +25,12 @@ East Asian fonts: every run declares ``a:latin`` and ``a:ea``) comes from ``para
 "Title Slide" and "Title Only" layouts, else the first layouts with a title). Text is measured with
 the declared fonts (:mod:`cxresearch.report._textfit`) and shrunk to fit its box; a list or table
 that does not fit at the smallest size continues on a further slide.
+
+The logo (:mod:`cxresearch.report.logo`) is a picture on the title slide and in every footer, scaled
+to fit its room. A PNG or JPEG is placed as it is; an SVG, which python-pptx cannot place, as a
+transparent PNG rasterised by Chromium at 300 ppi for its largest size (:data:`TITLE_LOGO_IN`), with
+the SVG itself attached as PowerPoint attaches it (``asvg:svgBlip``): PowerPoint shows the vector,
+other readers the PNG.
 """
 
 from __future__ import annotations
@@ -40,11 +46,17 @@ from typing import Any
 
 from cxresearch.errors import CXValueError
 from cxresearch.report._textfit import Metrics
+from cxresearch.report.logo import Logo, read_logo, svg_to_png
 
 __all__ = ["CHARTS", "DeckStyle", "build_deck", "deck_filename", "write_deck", "chart_values"]
 
 EMU_PER_PT = 12700
 EMU_PER_IN = 914400
+TITLE_LOGO_IN = 0.7  # logo height on the title slide (inches); an SVG logo is rasterised for this size
+FOOTER_LOGO_IN = 0.32  # logo height in each slide's footer
+#: PowerPoint's extension of a picture's blip naming its SVG original (the blip itself is the PNG fallback).
+SVG_BLIP_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
+SVG_BLIP_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 
 
 def deck_filename(lang: str) -> str:
@@ -166,6 +178,9 @@ class _Deck:
     content_layout: Any
     templated: bool
     margin: int = field(default=int(0.45 * EMU_PER_IN))
+    logo: Logo | None = None
+    logo_png: bytes | None = None  # the picture's image: the file itself, or an SVG's rendering
+    logo_svg_part: Any = None
 
     # geometry (EMU)
     @property
@@ -274,11 +289,35 @@ class _Deck:
                                        Emu(int((self.width - 2 * self.margin) * 0.75)), Emu(int(0.32 * EMU_PER_IN)))
         box.name = "cx-footer"
         self.fill_text(box, [self.footer], max_size=9, min_size=6, colour="#7f7f7f")
-        if self.style.logo is not None and self.style.logo.suffix.lower() in (".png", ".jpg", ".jpeg"):
-            h = int(0.32 * EMU_PER_IN)
-            pic = slide.shapes.add_picture(str(self.style.logo), 0, self.height - int(0.42 * EMU_PER_IN), height=Emu(h))
-            pic.left = self.width - self.margin - pic.width
-            pic.name = "cx-logo"
+        room = self.width - self.margin - (box.left + box.width) - int(0.1 * EMU_PER_IN)
+        self.add_logo(slide, top=self.height - int(0.42 * EMU_PER_IN), height=FOOTER_LOGO_IN, max_width=room)
+
+    def add_logo(self, slide, *, top: int, height: float, max_width: int) -> None:
+        """The brand logo, right-aligned at ``top``, ``height`` inches high (lower when wider than
+        ``max_width`` EMU); an SVG logo as its PNG rendering with the SVG attached (``asvg:svgBlip``)."""
+        if self.logo is None:
+            return
+        from pptx.util import Emu
+
+        h = int(height * EMU_PER_IN)
+        w = int(h * self.logo.aspect)
+        if w > max_width:
+            w, h = max_width, int(max_width / self.logo.aspect)
+        pic = slide.shapes.add_picture(io.BytesIO(self.logo_png), Emu(self.width - self.margin - w), Emu(top),
+                                       Emu(w), Emu(h))
+        pic.name = "cx-logo"
+        if self.logo.kind == "svg":
+            _attach_svg(slide, pic, self._svg_part())
+
+    def _svg_part(self):
+        """The deck's one SVG part of the logo (each slide relates to it)."""
+        if self.logo_svg_part is None:
+            from pptx.opc.package import Part
+
+            package = self.prs.part.package
+            self.logo_svg_part = Part(package.next_partname("/ppt/media/image%d.svg"), "image/svg+xml", package,
+                                      self.logo.data)
+        return self.logo_svg_part
 
     def note(self, slide, text: str, top: int, height: int) -> None:
         from pptx.util import Emu
@@ -304,6 +343,22 @@ def _theme_fonts(prs, style: DeckStyle) -> None:
                 if el is not None:
                     el.set("typeface", face)
     theme._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _attach_svg(slide, pic, svg_part) -> None:
+    """Name the SVG original of a picture in its blip (``a:extLst/a:ext/asvg:svgBlip``), as PowerPoint does."""
+    from lxml import etree
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+    from pptx.oxml.ns import qn
+
+    rid = slide.part.relate_to(svg_part, RT.IMAGE)
+    blip = pic._element.blipFill.find(qn("a:blip"))
+    ext_lst = blip.find(qn("a:extLst"))
+    if ext_lst is None:
+        ext_lst = etree.SubElement(blip, qn("a:extLst"))
+    ext = etree.SubElement(ext_lst, qn("a:ext"), uri=SVG_BLIP_EXT)
+    svg = etree.SubElement(ext, f"{{{SVG_BLIP_NS}}}svgBlip", nsmap={"asvg": SVG_BLIP_NS})
+    svg.set(qn("r:embed"), rid)
 
 
 def _remove_slides(prs) -> None:
@@ -367,6 +422,9 @@ def build_deck(tables: Sequence[Mapping], findings: Iterable, *, params, codeboo
     deck = _Deck(prs=prs, style=style, metrics=Metrics.for_families(style.font, style.font_cjk), lang=lang,
                  footer=f"{params.display_name} · {params.period}", title_layout=title_layout,
                  content_layout=content_layout, templated=style.template is not None)
+    if style.logo is not None:
+        deck.logo = read_logo(style.logo)
+        deck.logo_png = svg_to_png(deck.logo, height_in=TITLE_LOGO_IN) if deck.logo.kind == "svg" else deck.logo.data
     findings = list(findings)
     by_name: dict[str, Mapping] = {}
     for t in tables:  # the first table of a name (a chart's data sheet may reuse it later)
@@ -452,10 +510,7 @@ def _title_slide(deck: _Deck, params, *, date: _dt.date | None) -> None:
         bar.line.fill.background()
         bar.name = "cx-accent"
     deck._drop_empty_placeholders(slide)
-    if deck.style.logo is not None and deck.style.logo.suffix.lower() in (".png", ".jpg", ".jpeg"):
-        pic = slide.shapes.add_picture(str(deck.style.logo), 0, Emu(deck.margin), height=Emu(int(0.7 * EMU_PER_IN)))
-        pic.left = deck.width - deck.margin - pic.width
-        pic.name = "cx-logo"
+    deck.add_logo(slide, top=deck.margin, height=TITLE_LOGO_IN, max_width=int(w * 0.4))
 
 
 def _message_paragraphs(payload: Mapping | None, lang: str, titles: Mapping[str, str]) -> list[tuple[str, str, str]]:

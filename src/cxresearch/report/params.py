@@ -512,6 +512,13 @@ def _check_files(params: Params, label: str) -> None:
         need(f"data.files[{i}]", path)
     need("data.codebook", params.data.codebook)
     need("branding.logo", params.branding.logo)
+    if params.branding.logo is not None and params.branding.logo.is_file():
+        from cxresearch.report.logo import LogoError, read_logo
+
+        try:
+            read_logo(params.branding.logo)  # unreadable, not the image its name says, SVG of unknown shape
+        except LogoError as exc:
+            problems.append(f"  - branding.logo: {exc.reason}: {exc.path}")
     need("branding.pptx_template", params.branding.pptx_template)
     template = params.branding.pptx_template
     if template is not None and template.is_file():
@@ -532,4 +539,4 @@ def _check_files(params: Params, label: str) -> None:
                 problems.append(f"  - notebooks: notebook {stem!r} not found: {path}")
     if problems:
         n = len(problems)
-        raise ParamsError(f"{label}: {n} missing file{'s' if n != 1 else ''}:\n" + "\n".join(problems))
+        raise ParamsError(f"{label}: {n} missing or unusable file{'s' if n != 1 else ''}:\n" + "\n".join(problems))
