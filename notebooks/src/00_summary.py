@@ -39,12 +39,13 @@ cx.tables.key_messages(study.findings(), headline=study.headline_kpis[0][0], **s
 # %% [markdown] tags=["lang-zh"]
 # ## 核心指标一览
 #
-# 本期各核心指标及其与上期相比的变化；▲/▼ 表示变化在统计上显著。
+# 本期各核心指标的水平及其置信区间；研究有上期数据时，同时给出与上期相比的变化，▲/▼ 表示变化在统计上显著。
 
 # %% [markdown] tags=["lang-en"]
 # ## KPI dashboard
 #
-# The headline measures of this period and their change on the previous wave; ▲/▼ mark significant changes.
+# The headline measures of this period with their intervals and, when the study has a previous wave, their change
+# on it; ▲/▼ mark significant changes.
 
 # %%
 cx.tables.kpi_dashboard(trends, wave=study.wave, alpha=study.thresholds.alpha, **study.fmt)
@@ -58,15 +59,15 @@ cx.tables.scorecard_table(card, **study.fmt)
 # %% [markdown] tags=["lang-zh"]
 # ## 优先事项与行动
 #
-# 把驱动因素的重要性与表现、显著落后的群体、改进效果的持续期、预警的命中率以及不满意客户最常反映的问题放在一起：
-# 先做什么、在哪里做、预期效果多大。驱动因素的预期效果是：若该因素的评价达到表现最好的群体的水平，总体得分预计提高多少分。
+# 把通过检验的发现放在一起——驱动因素的重要性与表现、显著落后的群体，以及研究有相应数据时改进效果的持续期、预警的命中率和
+# 不满意客户最常反映的问题：先做什么、在哪里做、预期效果多大。驱动因素的预期效果是：若该因素的评价达到表现最好的群体的水平，总体得分预计提高多少分。
 
 # %% [markdown] tags=["lang-en"]
 # ## Priorities and actions
 #
-# Driver importance and performance, the segments significantly behind, how long a gain lasts, how well the
-# alerts predict churn and what dissatisfied customers complain about, joined into one list: what to fix first,
-# where, and the effect to expect. A driver's expected effect is how many points the outcome would gain if the
+# The findings that passed their tests — driver importance and performance, the segments significantly behind
+# and, where the study has the data, how long a gain lasts, how well the alerts predict churn and what dissatisfied
+# customers complain about — joined into one list: what to fix first, where, and the effect to expect. A driver's expected effect is how many points the outcome would gain if the
 # driver were rated as well as in the best segment.
 
 # %%
