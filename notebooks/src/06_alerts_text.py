@@ -121,7 +121,7 @@ theme_found = cx.findings.theme_findings(theme_gaps, score=v.outcome, cut=study.
 study.record(theme_found)
 
 # %% tags=["needs-themes"]
-cx.tables.findings.theme_gap_table(theme_gaps, codeframe=codeframe, name="theme_gaps", **study.fmt)
+cx.tables.theme_gap_table(theme_gaps, codeframe=codeframe, name="theme_gaps", **study.fmt)
 
 # %% tags=["needs-themes"]
 cx.tables.so_what(theme_found, **study.fmt)

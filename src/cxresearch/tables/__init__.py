@@ -60,6 +60,7 @@ from cxresearch.tables.findings import (
     say_finding,
     scorecard_table,
     so_what,
+    theme_gap_table,
 )
 from cxresearch.tables.persistence import (
     band_labels,
@@ -159,6 +160,7 @@ __all__ = [
     "kpi_label",
     "scorecard_table",
     "priorities_table",
+    "theme_gap_table",
     "so_what",
     "settings_table",
     "reliability_table",
