@@ -144,3 +144,23 @@ def test_demo_files_values_come_back_with_their_codes(demo):
         np.testing.assert_allclose(got[items].to_numpy(dtype=float),
                                    file_frame[items].to_numpy(dtype=float), rtol=1e-14, atol=0,
                                    err_msg=str(wave))
+
+
+def test_demo_out_renders_the_store_it_built(tmp_path):
+    """`cxresearch demo --out X` built X/study.duckdb, then rendered params/demo.yaml, whose store is
+    demo_study/: "data.store: file not found". The report now reads the store just built."""
+    from pathlib import Path
+
+    import yaml
+
+    from cxresearch.commands.demo import _params_for
+
+    repo = Path(__file__).resolve().parents[1]
+    params = repo / "params" / "demo.yaml"
+    before = params.read_bytes()
+    copy = _params_for(params, tmp_path / "study.duckdb")
+    assert copy == tmp_path / "demo.yaml" and params.read_bytes() == before
+    raw = yaml.safe_load(copy.read_text(encoding="utf-8"))
+    assert (copy.parent / raw["data"]["store"]).resolve() == (tmp_path / "study.duckdb").resolve()
+    assert raw["client"] == "demo" and raw["owners"] == yaml.safe_load(before)["owners"]
+    assert _params_for(params, repo / "demo_study" / "study.duckdb") == params

@@ -59,12 +59,32 @@ def run(args) -> int:
         return 0
     from cxresearch.report import run_report
 
-    result = run_report(args.params)
+    result = run_report(_params_for(Path(args.params), db))
     t3 = time.perf_counter()
     print(f"[3/3] rendered the demo report in {t3 - t2:.1f} s")
     for line in _describe_outputs(result):
         print(f"      {line}")
     return 0
+
+
+def _params_for(params: Path, db: Path) -> Path:
+    """The params to render: ``params`` itself when its ``data.store`` is the store just built, else
+    a copy beside that store (``<out>/<name>.yaml``) pointing at it, so ``--out`` renders the study
+    it generated (the report goes where the params send it, as without ``--out``). The original
+    params file is not modified."""
+    import yaml
+
+    from cxresearch.codebook import write_text_atomic
+
+    raw = yaml.safe_load(params.read_text(encoding="utf-8")) or {}
+    store = (raw.get("data") or {}).get("store")
+    if store is not None and (params.parent / store).resolve() == db.resolve():
+        return params
+    raw.setdefault("data", {})["store"] = db.name
+    copy = db.parent / params.name
+    write_text_atomic(copy, "# written by `cxresearch demo --out`: " + str(params) + " pointed at the store built here\n"
+                      + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False))
+    return copy
 
 
 def _describe(report) -> list[str]:
