@@ -225,16 +225,13 @@ def say_hazard(result, *, lang: str, codebook=None, min_base: int | None = None,
               "statistically significant.")
     return Text(s)
 
-_STAGE_LABELS = {
-    "prospect": ("潜在客户", "Prospect"), "target": ("目标客户", "Target"), "first_time": ("首次购买", "First-time"),
-    "repeat": ("重复购买", "Repeat"), "loyal": ("忠诚客户", "Loyal"), "advocate": ("推荐者", "Advocate"),
-    "churned": ("已流失", "Churned"),
-}
+#: Loyalty-ladder stages in ladder order (their names: catalog entries ``stage.<code>``).
+_STAGES = ("prospect", "target", "first_time", "repeat", "loyal", "advocate", "churned")
 
 def stage_labels(lang: str) -> dict[str, str]:
     """Loyalty-ladder stage names in ``lang``."""
     _check_lang(lang)
-    return {k: (zh if lang == "zh" else en) for k, (zh, en) in _STAGE_LABELS.items()}
+    return {k: word(f"stage.{k}", lang) for k in _STAGES}
 
 def ladder_table(shares: pd.DataFrame, *, name: str, lang: str, codebook=None, min_base: int | None = None,
                  waves: Sequence[int] | None = None, title: str | None = None) -> Table:
@@ -243,7 +240,7 @@ def ladder_table(shares: pd.DataFrame, *, name: str, lang: str, codebook=None, m
     _need_cols(shares, ["year", "stage", "share"], "ladder_table")
     data = shares if waves is None else shares[shares["year"].isin(list(waves))]
     wide = data.pivot_table(index="stage", columns="year", values="share", aggfunc="sum", observed=False)
-    order = [s for s in _STAGE_LABELS if s in wide.index]
+    order = [s for s in _STAGES if s in wide.index]
     wide = wide.loc[order].reset_index()
     wide["stage"] = wide["stage"].map(stage_labels(lang))
     years = [c for c in wide.columns if c != "stage"]
