@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from cxresearch._i18n import sentences
 from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
     Table,
@@ -456,6 +456,12 @@ def engagement_table(result, *, wave: int, name: str, lang: str, codebook=None, 
                  labels=labels, formats={"unit_label": "text", "n": "int", "estimate": "num2", "ci_lower": "num2",
                                          "ci_upper": "num2"}, notes=notes)
 
+def _caveat(result, lang: str) -> str:
+    """The caveats of an employee result (codes ``result.caveats``, catalog entries
+    ``caveat.<code>`` filled with the number of units) as sentences in ``lang``."""
+    k = getattr(result, "n_units", 0)
+    return sentences([word(f"caveat.{c}", lang, k=k) for c in getattr(result, "caveats", ())], lang)
+
 def say_programme(result, *, lang: str, codebook=None, min_base: int | None = None, by: str = "branch") -> Text:
     """Narrative on the engagement programme's difference-in-differences, with its caveat."""
     _check_lang(lang)
@@ -474,9 +480,9 @@ def say_programme(result, *, lang: str, codebook=None, min_base: int | None = No
              f"**{fmt_num(row['estimate'], 2)}** points more than the others (difference-in-differences; {conf} CI "
              f"{ci}, {p_eq(row['p_value'])}), " + ("a statistically significant difference." if sig
                                                       else "not a statistically significant difference."))
-    caveat = getattr(result, "caveat", None)
-    if isinstance(caveat, Mapping) and caveat.get(lang):
-        s += "\n\n" + caveat[lang]
+    caveat = _caveat(result, lang)
+    if caveat:
+        s += "\n\n" + caveat
     return Text(s)
 
 def did_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
@@ -511,9 +517,9 @@ def linkage_table(result, *, name: str, lang: str, codebook=None, min_base: int 
     if title is None:
         title = "员工敬业度与客户评分的相关" if lang == "zh" else "Employee engagement and customer scores: correlation"
     notes = []
-    caveat = getattr(result, "caveat", None)
-    if isinstance(caveat, Mapping) and caveat.get(lang):
-        notes.append(caveat[lang])
+    caveat = _caveat(result, lang)
+    if caveat:
+        notes.append(caveat)
     return table(frame, title=title, name=name,
                  columns=["outcome_text", "level_text", "n", "estimate", "ci_lower", "ci_upper", "p_value"],
                  labels={"outcome_text": "客户指标" if lang == "zh" else "Customer measure",
