@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from cxresearch._i18n import sentences
+from cxresearch._i18n import known, sentences
 from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
     Table,
@@ -31,12 +31,17 @@ from cxresearch.tables._core import (
 __all__ = ["alert_table", "say_alerts", "backtest_table", "say_backtest", "theme_table", "say_themes", "quotes", "engagement_table", "say_programme", "did_table", "linkage_table"]
 
 
-_RULE_LABELS = {
-    "low_sat": ("满意度很低", "Very low satisfaction"),
-    "sat_drop": ("满意度大幅下降", "Sharp drop in satisfaction"),
-    "hv_detractor": ("高价值客户贬损", "High-value detractor"),
-    "complaint": ("评论中的投诉", "Complaint in comment"),
-}
+def _coded(prefix: str, code, lang: str):
+    """The catalog entry ``prefix + code`` in ``lang`` (a group or period of a table …); the code
+    itself when the catalog has none."""
+    key = f"{prefix}{code}"
+    return word(key, lang) if known(key) else code
+
+
+def _short_rule(rule, lang: str):
+    """The short name of a package alert rule (catalog ``alert.rule.<name>``); ``None`` for others."""
+    key = f"alert.rule.{rule}"
+    return word(key, lang) if known(key) else None
 
 def alert_table(counts: pd.DataFrame, *, name: str, lang: str, codebook=None, min_base: int | None = None,
                 by: str = "branch", title: str | None = None) -> Table:
@@ -55,7 +60,7 @@ def alert_table(counts: pd.DataFrame, *, name: str, lang: str, codebook=None, mi
     else:  # with a cell suppressed the total would give it away (total minus the cells shown)
         wide[word("total", lang)] = wide.sum(axis=1)
     wide = wide.reset_index()
-    wide["rule"] = wide["rule"].map(lambda r: _RULE_LABELS.get(r, (r, r))[0 if lang == "zh" else 1])
+    wide["rule"] = wide["rule"].map(lambda r: _short_rule(r, lang) or r)
     rename = {c: value_label(by, c, lang=lang, codebook=codebook) for c in wide.columns if c not in ("rule", word("total", lang))}
     wide = wide.rename(columns=rename)
     cols = list(wide.columns)
@@ -76,7 +81,7 @@ def say_alerts(cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_bas
     base = cases.base["n_responses"].sum() if isinstance(cases.base, pd.DataFrame) else cases.base
     by_rule = counts.groupby("rule")["n"].sum().sort_values(ascending=False)
     top = by_rule.index[0] if len(by_rule) else None
-    top_label = _RULE_LABELS.get(top, (top, top))[0 if lang == "zh" else 1] if top else ""
+    top_label = (_short_rule(top, lang) or top) if top else ""
     share = n_cases / base if base else float("nan")
     if lang == "zh":
         s = (f"{cases.wave} 年共有 **{fmt_int(n_cases)}** 位受访客户触发了预警（占受访者的 {fmt_pct(share)}），"
@@ -93,7 +98,7 @@ def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: b
     """A rule's name in ``lang``: its short label (as in :func:`alert_table`), followed by its
     definition (``AlertRule.describe``, score and themes shown by their labels) when ``definition``;
     rules without a short label are named by their definition."""
-    short = _RULE_LABELS.get(rule.name, (None, None))[0 if lang == "zh" else 1]
+    short = _short_rule(rule.name, lang)
     if short is not None and not definition:
         return short
     shown = dataclasses.replace(
@@ -104,7 +109,7 @@ def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: b
     text = shown.describe(lang)
     if short is None:
         return text
-    return f"{short}：{text}" if lang == "zh" else f"{short}: {text}"
+    return word("alert.rule_with_definition", lang, label=short, definition=text)
 
 
 #: What :func:`say_backtest` says when no earlier wave has a known outcome (zh, en).
@@ -440,18 +445,16 @@ def engagement_table(result, *, wave: int, name: str, lang: str, codebook=None, 
     _need_cols(frame, ["unit", "wave", "n", "estimate", "ci_lower", "ci_upper"], "engagement_table")
     cur = frame[frame["wave"] == wave].copy()
     cur["unit_label"] = cur["unit"].map(lambda u: value_label(by, u, lang=lang, codebook=codebook))
-    labels = {"unit_label": var_label(by, lang=lang, codebook=codebook), "n": "员工样本量" if lang == "zh" else "Employees",
-              "estimate": "敬业度指数" if lang == "zh" else "Engagement index",
+    labels = {"unit_label": var_label(by, lang=lang, codebook=codebook), "n": word("employee.employees", lang),
+              "estimate": word("engagement", lang),
               "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang)}
-    k = len(result.items)
     lo, hi = result.scale
-    notes = [(f"{k} 题均值（{lo}–{hi} 分），Cronbach α = {fmt_num(result.cronbach_alpha, 2)}。" if lang == "zh"
-              else f"Mean of {k} items ({lo}–{hi}), Cronbach's α = {fmt_num(result.cronbach_alpha, 2)}.")]
+    notes = [word("employee.index_note", lang, k=len(result.items), lo=lo, hi=hi,
+                  alpha=fmt_num(result.cronbach_alpha, 2))]
     if cur["estimate"].isna().any():
-        notes.append(f"“–”：员工少于 {result.min_n} 人，为保护匿名不予报告。" if lang == "zh"
-                     else f"'–': fewer than {result.min_n} employees; not reported to protect anonymity.")
+        notes.append(word("employee.suppressed_note", lang, min_n=result.min_n))
     if title is None:
-        title = f"{wave} 年员工敬业度" if lang == "zh" else f"Employee engagement, {wave}"
+        title = word("employee.engagement_title", lang, wave=wave)
     return table(cur, title=title, name=name, columns=["unit_label", "n", "estimate", "ci_lower", "ci_upper"],
                  labels=labels, formats={"unit_label": "text", "n": "int", "estimate": "num2", "ci_lower": "num2",
                                          "ci_upper": "num2"}, notes=notes)
@@ -466,20 +469,14 @@ def say_programme(result, *, lang: str, codebook=None, min_base: int | None = No
     """Narrative on the engagement programme's difference-in-differences, with its caveat."""
     _check_lang(lang)
     row = result.frame.iloc[0]
-    units = "、".join(value_label(by, u, lang=lang, codebook=codebook) for u in result.programme_units) if lang == "zh" \
-        else ", ".join(value_label(by, u, lang=lang, codebook=codebook) for u in result.programme_units)
+    units = word("list_separator", lang).join(value_label(by, u, lang=lang, codebook=codebook)
+                                             for u in result.programme_units)
     ci = _range(fmt_num(row["ci_lower"], 2), fmt_num(row["ci_upper"], 2), lang)
     sig = float(row["p_value"]) < result.alpha
     conf = f"{round(100 * (1 - float(result.alpha)))}%"
-    if lang == "zh":
-        s = (f"参加改进项目的单位（{units}，自 {result.start} 年起）与其他单位相比，敬业度的变化差为 "
-             f"**{fmt_num(row['estimate'], 2)}** 分（{conf} 置信区间 {ci}，{p_eq(row['p_value'])}），"
-             + ("在统计上显著。" if sig else "在统计上不显著。"))
-    else:
-        s = (f"Units in the improvement programme ({units}, from {result.start}) changed by "
-             f"**{fmt_num(row['estimate'], 2)}** points more than the others (difference-in-differences; {conf} CI "
-             f"{ci}, {p_eq(row['p_value'])}), " + ("a statistically significant difference." if sig
-                                                      else "not a statistically significant difference."))
+    s = word("employee.programme_significant" if sig else "employee.programme_not_significant", lang,
+             units=units, start=result.start, estimate=fmt_num(row["estimate"], 2), conf=conf, ci=ci,
+             p=p_eq(row["p_value"]))
     caveat = _caveat(result, lang)
     if caveat:
         s += "\n\n" + caveat
@@ -491,16 +488,14 @@ def did_table(result, *, name: str, lang: str, codebook=None, min_base: int | No
     _check_lang(lang)
     frame = result.means.copy()
     _need_cols(frame, ["group", "period", "n", "estimate", "ci_lower", "ci_upper"], "did_table")
-    g = {"programme": ("项目单位", "Programme units"), "comparison": ("其他单位", "Other units")}
-    p = {"pre": ("项目前", "Before"), "post": ("项目后", "After")}
-    frame["group_text"] = frame["group"].map(lambda x: g.get(x, (x, x))[0 if lang == "zh" else 1])
-    frame["period_text"] = frame["period"].map(lambda x: p.get(x, (x, x))[0 if lang == "zh" else 1])
+    frame["group_text"] = frame["group"].map(lambda x: _coded("employee.group.", x, lang))
+    frame["period_text"] = frame["period"].map(lambda x: _coded("employee.period.", x, lang))
     if title is None:
-        title = "改进项目前后的员工敬业度" if lang == "zh" else "Engagement before and after the programme"
+        title = word("employee.did_title", lang)
     return table(frame, title=title, name=name,
                  columns=["group_text", "period_text", "n", "estimate", "ci_lower", "ci_upper"],
-                 labels={"group_text": "组别" if lang == "zh" else "Group", "period_text": "时期" if lang == "zh" else "Period",
-                         "n": "员工样本量" if lang == "zh" else "Employees", "estimate": "敬业度指数" if lang == "zh" else "Engagement index",
+                 labels={"group_text": word("employee.group", lang), "period_text": word("employee.period", lang),
+                         "n": word("employee.employees", lang), "estimate": word("engagement", lang),
                          "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang)},
                  formats={"group_text": "text", "period_text": "text", "n": "int", "estimate": "num2",
                           "ci_lower": "num2", "ci_upper": "num2"})
@@ -512,19 +507,18 @@ def linkage_table(result, *, name: str, lang: str, codebook=None, min_base: int 
     frame = result.correlations.copy()
     _need_cols(frame, ["outcome", "level", "n", "estimate", "ci_lower", "ci_upper", "p_value"], "linkage_table")
     frame["outcome_text"] = frame["outcome"].map(lambda o: "NPS" if o == "nps" else var_label(o, lang=lang, codebook=codebook))
-    lv = {"unit_wave": ("单位×年份", "Unit × wave"), "unit": ("单位（各年平均）", "Unit (all waves)")}
-    frame["level_text"] = frame["level"].map(lambda x: lv.get(x, (x, x))[0 if lang == "zh" else 1])
+    frame["level_text"] = frame["level"].map(lambda x: _coded("employee.level.", x, lang))
     if title is None:
-        title = "员工敬业度与客户评分的相关" if lang == "zh" else "Employee engagement and customer scores: correlation"
+        title = word("employee.linkage_title", lang)
     notes = []
     caveat = _caveat(result, lang)
     if caveat:
         notes.append(caveat)
     return table(frame, title=title, name=name,
                  columns=["outcome_text", "level_text", "n", "estimate", "ci_lower", "ci_upper", "p_value"],
-                 labels={"outcome_text": "客户指标" if lang == "zh" else "Customer measure",
-                         "level_text": "分析层级" if lang == "zh" else "Level", "n": word("n", lang),
-                         "estimate": "相关系数 r" if lang == "zh" else "Correlation r",
+                 labels={"outcome_text": word("employee.customer_measure", lang),
+                         "level_text": word("employee.level", lang), "n": word("n", lang),
+                         "estimate": word("employee.correlation_r", lang),
                          "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang),
                          "p_value": word("p_value", lang)},
                  formats={"outcome_text": "text", "level_text": "text", "n": "int", "estimate": "num2",
