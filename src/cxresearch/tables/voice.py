@@ -65,14 +65,11 @@ def alert_table(counts: pd.DataFrame, *, name: str, lang: str, codebook=None, mi
     wide = wide.rename(columns=rename)
     cols = list(wide.columns)
     if title is None:
-        title = "本期预警数量（按规则和分公司）" if lang == "zh" else "Alerts this wave by rule and branch"
-    return table(wide, title=title, name=name, columns=cols, labels={"rule": "预警规则" if lang == "zh" else "Rule"},
+        title = word("alert.counts_title", lang)
+    return table(wide, title=title, name=name, columns=cols, labels={"rule": word("alert.rule", lang)},
                  formats={"rule": "text", **{c: "int" for c in cols[1:]}},
-                 notes=["预警个案名单按规则分派给负责人跟进，不包含在本报告中。" if lang == "zh"
-                        else "The case list itself is routed to the owners for follow-up and is not part of this report."]
-                 + ([("受访者人数低于匿名下限的分公司不显示预警数量（–），因此也不显示合计。" if lang == "zh"
-                      else "Branches with fewer respondents than the anonymity minimum show no alert counts (–), "
-                      "so no total is shown either.")] if suppressed else []))
+                 notes=[word("alert.case_list_note", lang)]
+                 + ([word("alert.suppressed_note", lang)] if suppressed else []))
 
 def say_alerts(cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
     """Narrative: customers flagged in the current wave and the most frequent rule."""
@@ -83,15 +80,8 @@ def say_alerts(cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_bas
     top = by_rule.index[0] if len(by_rule) else None
     top_label = (_short_rule(top, lang) or top) if top else ""
     share = n_cases / base if base else float("nan")
-    if lang == "zh":
-        s = (f"{cases.wave} 年共有 **{fmt_int(n_cases)}** 位受访客户触发了预警（占受访者的 {fmt_pct(share)}），"
-             f"最常见的触发原因是“{top_label}”（{fmt_int(by_rule.iloc[0])} 次）。")
-    else:
-        s = (f"In {cases.wave}, **{fmt_int(n_cases)}** respondents triggered an alert ({fmt_pct(share)} of those "
-             f"surveyed); the most frequent reason was '{top_label.lower()}' ({fmt_int(by_rule.iloc[0])} times).")
-    return Text(s)
-
-_ANY_RULE = ("任一规则", "Any rule")
+    return Text(word("alert.summary", lang, wave=cases.wave, n=fmt_int(n_cases), share=fmt_pct(share),
+                     top=top_label, top_lower=top_label.lower(), top_n=fmt_int(by_rule.iloc[0])))
 
 
 def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: bool = True) -> str:
@@ -112,14 +102,6 @@ def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: b
     return word("alert.rule_with_definition", lang, label=short, definition=text)
 
 
-#: What :func:`say_backtest` says when no earlier wave has a known outcome (zh, en).
-NO_HISTORY = (
-    "历史数据尚不足以进行回溯检验：目前还没有哪一期调查的客户流失结果已经可知（本期客户是否流失尚不可知）。"
-    "待下一期调查时，即可用本期数据检验预警规则。",
-    "Not enough history yet to back-test the alert rules: no earlier survey wave has a known churn "
-    "outcome (this wave's churn is not yet known). The rules can be tested on this wave once the "
-    "next wave is in.",
-)
 
 
 def _backtest_rows(result, where: str) -> pd.DataFrame:
@@ -142,23 +124,25 @@ def _conf(alpha: float) -> str:
 
 def _outcome_when(offset: int, lang: str) -> str:
     if offset == 0:
-        return "在调查当年年底前流失" if lang == "zh" else "were lost by the end of the survey year"
+        return word("alert.lost_same_year", lang)
     if offset == 1:
-        return "在调查次年年底前流失" if lang == "zh" else "were lost by the end of the following year"
-    return (f"在调查后第 {offset} 年年底前流失" if lang == "zh"
-            else f"were lost by the end of the year {offset} years after the survey")
+        return word("alert.lost_next_year", lang)
+    return word("alert.lost_after_years", lang, offset=offset)
 
 
-def _and(names) -> str:
-    """``'a'``, ``'a' and 'b'``, ``'a', 'b' and 'c'`` (English lists of rule names)."""
-    quoted = [f"'{n}'" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+def _and(names, lang: str) -> str:
+    """Quoted rule names as a list in running text: ``'a'``, ``'a' and 'b'``, ``'a', 'b' and 'c'``
+    (``“a”、“b”`` in Chinese)."""
+    quoted = [word("alert.quoted", lang, name=n) for n in names]
+    if len(quoted) == 1:
+        return quoted[0]
+    return word("list_and", lang, items=word("list_separator", lang).join(quoted[:-1]), last=quoted[-1])
 
 
 def _waves_text(waves, lang: str) -> str:
     ws = sorted(int(w) for w in waves)
     span = f"{ws[0]}" if len(ws) == 1 else f"{ws[0]}–{ws[-1]}"
-    return f"{span} 年" if lang == "zh" else span
+    return word("alert.waves_span", lang, span=span)
 
 
 def _no_history(result) -> bool:
@@ -186,37 +170,26 @@ def backtest_table(result, *, name: str, lang: str, codebook=None, min_base: int
     if _no_history(result):
         return None
     rows = _backtest_rows(result, "backtest_table")
-    zh = lang == "zh"
     rules = {r.name: r for r in result.rules}
     rows["rule_text"] = [_rule_label(rules[r], lang, codebook=codebook, codeframe=codeframe) if r in rules
-                         else _ANY_RULE[0 if zh else 1] if r == "any" else str(r) for r in rows["rule"]]
+                         else word("alert.any_rule", lang) if r == "any" else str(r) for r in rows["rule"]]
     rows["small"] = (rows["n_alerts"] < min_base) if min_base is not None else False
     conf = _conf(result.alpha)
     period = _waves_text(result.waves, lang)
     if title is None:
-        title = (f"预警规则对客户流失的回溯检验（{period}，各期合并）" if zh
-                 else f"Back-test of the alert rules against churn ({period}, waves pooled)")
+        title = word("alert.backtest_title", lang, period=period)
     first = rows.iloc[0]
-    base_rate = fmt_pct(first["base_rate"], 1)
-    if zh:
-        notes = [f"整体流失率（基准）为 {base_rate}：受访客户中{_outcome_when(result.offset, lang)}的比例。",
-                 "精确率：被预警的客户中最终流失的比例；召回率：流失的受访客户中事先被预警的比例；"
-                 "提升度 = 精确率 ÷ 整体流失率，大于 1 表示该规则挑出的客户比一般客户更容易流失。",
-                 f"提升度附 {conf} 置信区间（方法见附录）。"]
-    else:
-        notes = [f"Base churn rate {base_rate}: share of surveyed customers who {_outcome_when(result.offset, lang)}.",
-                 "Precision: share of alerted customers who left; recall: share of the surveyed customers who "
-                 "left that had been alerted; lift = precision ÷ base churn rate (above 1: the rule picks out "
-                 "customers more likely to leave than customers in general).",
-                 f"Lift with its {conf} confidence interval (method in the appendix)."]
+    notes = [word("alert.base_rate_note", lang, base_rate=fmt_pct(first["base_rate"], 1),
+                  outcome=_outcome_when(result.offset, lang)),
+             word("alert.measures_note", lang),
+             word("alert.lift_ci_note", lang, conf=conf)]
     if rows["small"].any():
-        notes.append(f"标记的规则预警次数少于 {min_base}，结果仅供参考。" if zh
-                     else f"Flagged: fewer than {min_base} alerts; read with care.")
-    labels = {"rule_text": "预警规则" if zh else "Rule", "n_alerts": "预警次数" if zh else "Alerts",
-              "precision": "精确率" if zh else "Precision", "recall": "召回率" if zh else "Recall",
-              "lift": "提升度" if zh else "Lift", "lift_ci_lower": word("ci_lower", lang),
+        notes.append(word("alert.few_alerts_note", lang, min_base=min_base))
+    labels = {"rule_text": word("alert.rule", lang), "n_alerts": word("alert.n_alerts", lang),
+              "precision": word("alert.precision", lang), "recall": word("alert.recall", lang),
+              "lift": word("alert.lift", lang), "lift_ci_lower": word("ci_lower", lang),
               "lift_ci_upper": word("ci_upper", lang)}
-    base = fmt_base(first["n"], lang).replace("n =", "答卷数 =" if zh else "answers =")
+    base = fmt_base(first["n"], lang).replace("n =", f"{word('alert.answers', lang)} =")
     return table(rows, title=title, name=name,
                  columns=["rule_text", "n_alerts", "precision", "recall", "lift", "lift_ci_lower", "lift_ci_upper"],
                  labels=labels, formats={"rule_text": "text", "n_alerts": "int", "precision": "pct1", "recall": "pct1",
@@ -243,9 +216,8 @@ def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = Non
     """
     _check_lang(lang)
     if _no_history(result):
-        return Text(NO_HISTORY[0 if lang == "zh" else 1])
+        return Text(word("alert.no_history", lang))
     rows = _backtest_rows(result, "say_backtest")
-    zh = lang == "zh"
     rules = {r.name: r for r in result.rules}
     conf = _conf(result.alpha)
 
@@ -259,68 +231,42 @@ def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = Non
     first = rows.iloc[0]
     period = _waves_text(result.waves, lang)
     k = len(result.waves)
-    if zh:
-        parts = [f"用 {period}共 {k} 期的数据回溯检验预警规则：在 {fmt_int(first['n'])} 份结果已知的客户答卷中，"
-                 f"有 {fmt_pct(first['base_rate'], 1)} 的客户{_outcome_when(result.offset, lang)}。"]
-    else:
-        parts = [f"Replaying the rules on {k} earlier wave{'s' if k != 1 else ''} ({period}; "
-                 f"{fmt_int(first['n'])} answers from customers whose outcome is known), "
-                 f"{fmt_pct(first['base_rate'], 1)} of the surveyed customers {_outcome_when(result.offset, lang)}."]
+    parts = [word("alert.backtest_intro_one" if k == 1 else "alert.backtest_intro_many", lang, period=period, k=k,
+                  n=fmt_int(first["n"]), base_rate=fmt_pct(first["base_rate"], 1),
+                  outcome=_outcome_when(result.offset, lang))]
     any_row = rows[rows["rule"] == "any"]
     if len(any_row) and np.isfinite(any_row["lift"].iloc[0]):
         a = any_row.iloc[0]
         if not (np.isfinite(a["lift_ci_lower"]) and np.isfinite(a["lift_ci_upper"])):
-            verdict = ("提升度的置信区间无法估计" if zh
-                       else "the interval of the lift cannot be estimated")
+            verdict = "alert.verdict_no_ci"
         elif a["lift_ci_lower"] > 1:
-            verdict = "预警确实能挑出流失风险较高的客户" if zh else "the alerts do pick out customers at risk"
+            verdict = "alert.verdict_at_risk"
         elif a["lift_ci_upper"] < 1:
-            verdict = "被预警的客户反而更少流失" if zh else "alerted customers left less often, not more"
+            verdict = "alert.verdict_less"
         else:
-            verdict = ("置信区间包含 1，尚无明确证据表明预警能预测流失" if zh
-                       else "the interval includes 1: no clear evidence that the alerts predict churn")
-        if zh:
-            parts.append(f"触发任一预警的客户，流失率是整体水平的 **{fmt_num(a['lift'], 2)}** 倍（{conf} 置信区间 "
-                         f"{ci(a)}），预警覆盖了 {fmt_pct(a['recall'], 1)} 的流失客户——{verdict}。")
-        else:
-            parts.append(f"Customers flagged by at least one rule left at **{fmt_num(a['lift'], 2)}** times the base "
-                         f"rate ({conf} CI {ci(a)}) and the alerts caught {fmt_pct(a['recall'], 1)} of the customers "
-                         f"who left: {verdict}.")
+            verdict = "alert.verdict_unclear"
+        parts.append(word("alert.backtest_any", lang, lift=fmt_num(a["lift"], 2), conf=conf, ci=ci(a),
+                          recall=fmt_pct(a["recall"], 1), verdict=word(verdict, lang)))
     elif len(any_row):
-        parts.append("回溯期内没有触发预警或没有客户流失，无法评估。" if zh
-                     else "No alert fired or no customer left in the replayed waves: nothing to assess.")
+        parts.append(word("alert.backtest_nothing", lang))
     single = rows[(rows["rule"] != "any") & (rows["lift_ci_lower"].astype(float) > 1)]
     if min_base is not None and (single["n_alerts"] >= min_base).any():
         single = single[single["n_alerts"] >= min_base]
     if len(single) and len(rules) > 1:
         best = single.loc[single["lift_ci_lower"].astype(float).idxmax()]
-        if zh:
-            parts.append(f"单项规则中信号最明确的是“{label(best['rule'])}”：被其预警的客户中有 "
-                         f"{fmt_pct(best['precision'], 1)} 流失，是整体水平的 **{fmt_num(best['lift'], 2)}** 倍"
-                         f"（{conf} 置信区间 {ci(best)}）。")
-        else:
-            parts.append(f"The clearest single rule is '{label(best['rule'])}': {fmt_pct(best['precision'], 1)} of "
-                         f"the customers it flagged left, **{fmt_num(best['lift'], 2)}** times the base rate "
-                         f"({conf} CI {ci(best)}).")
+        parts.append(word("alert.backtest_best", lang, rule=label(best["rule"]),
+                          precision=fmt_pct(best["precision"], 1), lift=fmt_num(best["lift"], 2), conf=conf,
+                          ci=ci(best)))
     others = rows[rows["rule"] != "any"]
     lo, hi = others["lift_ci_lower"].astype(float), others["lift_ci_upper"].astype(float)
     weak = [label(r) for r in others.loc[~(lo > 1) & ~(hi < 1), "rule"]]
     below = [label(r) for r in others.loc[hi < 1, "rule"]]
     if weak:
-        if zh:
-            parts.append("“" + "”、“".join(weak) + "”的提升度置信区间包含 1 或无法估计，尚无明确证据表明"
-                         + ("这些规则" if len(weak) > 1 else "该规则") + "能预测流失。")
-        else:
-            many = len(weak) > 1
-            parts.append(f"For {_and(weak)} the lift interval{'s include' if many else ' includes'} 1 or cannot be "
-                         f"estimated: no clear evidence that {'these rules predict' if many else 'this rule predicts'} "
-                         "churn.")
+        parts.append(word("alert.backtest_weak_many" if len(weak) > 1 else "alert.backtest_weak_one", lang,
+                          rules=_and(weak, lang)))
     if below:
-        if zh:
-            parts.append("被“" + "”、“".join(below) + "”预警的客户流失反而少于一般客户。")
-        else:
-            parts.append(f"Customers flagged by {_and(below)} left less often than customers in general.")
-    return Text(("" if zh else " ").join(parts))
+        parts.append(word("alert.backtest_below", lang, rules=_and(below, lang)))
+    return Text(sentences(parts, lang))
 
 
 def _theme_label(theme: str, codeframe, lang: str) -> str:
