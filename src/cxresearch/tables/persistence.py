@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cxresearch._i18n import sentences
 from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
     Table,
@@ -246,10 +247,10 @@ def ladder_table(shares: pd.DataFrame, *, name: str, lang: str, codebook=None, m
     years = [c for c in wide.columns if c != "stage"]
     wide.columns = ["stage"] + [str(int(y)) for y in years]
     if title is None:
-        title = "客户忠诚度阶梯（各阶段占比）" if lang == "zh" else "Loyalty ladder: share of customers in each stage"
+        title = word("loyalty.ladder_title", lang)
     totals = data.groupby("year")["n"].sum() if "n" in data else None
     base = None if totals is None else fmt_base(totals.iloc[-1], lang)
-    return table(wide, title=title, name=name, labels={"stage": "阶段" if lang == "zh" else "Stage"},
+    return table(wide, title=title, name=name, labels={"stage": word("loyalty.stage", lang)},
                  formats={"stage": "text", **{c: "pct0" for c in wide.columns[1:]}}, base=base)
 
 def penalty_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
@@ -259,20 +260,17 @@ def penalty_table(result, *, name: str, lang: str, codebook=None, min_base: int 
     frame = result.table.copy()
     _need_cols(frame, ["measure", "estimate", "ci_lower", "ci_upper", "p_value", "n"], "penalty_table")
     frame["measure_text"] = frame["measure"].map(
-        {"loyalty": "复购意向（均值）" if lang == "zh" else "Repurchase intent (mean)",
-         "promoter": "成为推荐者的概率" if lang == "zh" else "Chance of being a promoter"}).fillna(frame["measure"])
-    labels = {"measure_text": "指标" if lang == "zh" else "Measure",
-              "estimate": "每次转接的相对损失" if lang == "zh" else "Relative loss per transfer",
+        {m: word(f"loyalty.measure.{m}", lang) for m in ("loyalty", "promoter")}).fillna(frame["measure"])
+    labels = {"measure_text": word("loyalty.measure", lang),
+              "estimate": word("loyalty.loss_per_transfer", lang),
               "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang),
               "p_value": word("p_value", lang), "n": word("n", lang)}
     if title is None:
-        title = "部门间转接对忠诚度的影响" if lang == "zh" else "What each transfer between departments costs"
+        title = word("loyalty.penalty_title", lang)
     return table(frame, title=title, name=name, columns=["measure_text", "estimate", "ci_lower", "ci_upper", "p_value", "n"],
                  labels=labels, formats={"measure_text": "text", "estimate": "pct1", "ci_lower": "pct1",
                                          "ci_upper": "pct1", "p_value": "pvalue", "n": "int"},
-                 notes=["负数表示每多一次转接带来的损失；区间已考虑同一客户的多次回答（方法见附录）。" if lang == "zh"
-                        else "Relative change per extra transfer; intervals allow for customers answering in several "
-                             "waves (method in the appendix)."])
+                 notes=[word("loyalty.penalty_note", lang)])
 
 def say_penalty(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
     """Narrative on the loyalty cost of each transfer."""
@@ -283,17 +281,10 @@ def say_penalty(result, *, lang: str, codebook=None, min_base: int | None = None
     row = t.loc["loyalty"]
     ci = f"{fmt_pct(row['ci_lower'], 1)}–{fmt_pct(row['ci_upper'], 1)}"
     conf = f"{round(100 * (1 - float(result.settings.get('alpha', 0.05))))}%"
-    if lang == "zh":
-        s = (f"服务过程中每多一次部门间转接，客户的复购意向平均下降 **{fmt_pct(row['estimate'], 1)}**"
-             f"（{conf} 置信区间 {ci}）。")
-        if "promoter" in t.index:
-            s += f"成为推荐者的概率每次下降 {fmt_pct(t.loc['promoter', 'estimate'], 0)}。"
-    else:
-        s = (f"Each additional transfer between departments during a service contact lowers repurchase intent by "
-             f"**{fmt_pct(row['estimate'], 1)}** on average ({conf} CI {ci}).")
-        if "promoter" in t.index:
-            s += f" The chance of being a promoter falls by {fmt_pct(t.loc['promoter', 'estimate'], 0)} per transfer."
-    return Text(s)
+    parts = [word("loyalty.penalty_summary", lang, estimate=fmt_pct(row["estimate"], 1), conf=conf, ci=ci)]
+    if "promoter" in t.index:
+        parts.append(word("loyalty.penalty_promoter", lang, estimate=fmt_pct(t.loc["promoter", "estimate"], 0)))
+    return Text(sentences(parts, lang))
 
 def band_labels(result, *, score: str, lang: str, codebook=None, min_base: int | None = None) -> dict[str, str]:
     """Legend texts for satisfaction bands (``'0-5'`` -> ``'Overall satisfaction 0–5'``)."""
@@ -308,17 +299,15 @@ def retention_table(result, *, name: str, lang: str, codebook=None, min_base: in
     frame = result.bands.copy()
     _need_cols(frame, ["band", "n", "events", "median_years"], "retention_table")
     frame["median_years"] = frame["median_years"].replace([np.inf], np.nan)
-    labels = {"band": "基期满意度" if lang == "zh" else "Baseline satisfaction", "n": word("n", lang),
-              "events": "流失数" if lang == "zh" else "Churned",
-              "median_years": "中位留存年数" if lang == "zh" else "Median years retained"}
+    labels = {"band": word("loyalty.baseline_sat", lang), "n": word("n", lang),
+              "events": word("loyalty.churned", lang), "median_years": word("loyalty.median_years", lang)}
     lr = result.logrank
     note = ""
     if lr is not None and len(lr):
         p = lr["p_value"].iloc[0]
-        note = (f"对数秩检验 {p_eq(p)}。“–”：观察期内留存未降至 50%。" if lang == "zh"
-                else f"Log-rank test {p_eq(p)}. '–': retention stayed above 50% over the period observed.")
+        note = word("loyalty.logrank_note", lang, p=p_eq(p))
     if title is None:
-        title = "按满意度分组的客户留存" if lang == "zh" else "Customer retention by satisfaction band"
+        title = word("loyalty.retention_title", lang)
     return table(frame, title=title, name=name, columns=["band", "n", "events", "median_years"], labels=labels,
                  formats={"band": "text", "n": "int", "events": "int", "median_years": "num0"},
                  notes=[note] if note else [])
