@@ -285,28 +285,27 @@ def theme_table(freq: pd.DataFrame, satisfaction: pd.DataFrame | None = None, *,
     frame = freq.copy()
     cols = ["label", "n_mentions", "estimate", "ci_lower", "ci_upper"]
     fmts = {"label": "text", "n_mentions": "int", "estimate": "pct1", "ci_lower": "pct1", "ci_upper": "pct1"}
-    labels = {"label": "主题" if lang == "zh" else "Theme", "n_mentions": "提及数" if lang == "zh" else "Mentions",
-              "estimate": "占评论比例" if lang == "zh" else "Share of comments",
+    labels = {"label": word("text.theme", lang), "n_mentions": word("text.mentions", lang),
+              "estimate": word("text.share_of_comments", lang),
               "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang)}
     if "n_negative" in frame:
         frame["neg_share"] = frame["n_negative"] / frame["n_mentions"].where(frame["n_mentions"] > 0)
         cols.append("neg_share")
         fmts["neg_share"] = "pct0"
-        labels["neg_share"] = "负面占比" if lang == "zh" else "Negative"
+        labels["neg_share"] = word("text.negative_share", lang)
     if satisfaction is not None:
         frame = frame.merge(satisfaction[["theme", "estimate", "difference"]].rename(
             columns={"estimate": "sat_mean", "difference": "sat_diff"}), on="theme", how="left")
         cols += ["sat_mean", "sat_diff"]
         fmts.update({"sat_mean": "num2", "sat_diff": "signed2"})
-        labels.update({"sat_mean": "提及者满意度" if lang == "zh" else "Satisfaction of those mentioning",
-                       "sat_diff": "与其他人之差" if lang == "zh" else "Difference vs others"})
+        labels.update({"sat_mean": word("text.sat_mentioning", lang), "sat_diff": word("text.sat_difference", lang)})
     frame["label"] = frame["theme"].map(lambda t: _theme_label(t, codeframe, lang))
     frame = frame.sort_values("estimate", ascending=False)
     if title is None:
-        title = "评论主题" if lang == "zh" else "Themes in customer comments"
+        title = word("text.themes_title", lang)
     n = frame["n"].iloc[0] if len(frame) else 0
     return table(frame, title=title, name=name, columns=cols, labels=labels, formats=fmts,
-                 base=fmt_base(n, lang, min_base=min_base).replace("n =", "评论数 =" if lang == "zh" else "comments ="))
+                 base=fmt_base(n, lang, min_base=min_base).replace("n =", f"{word('text.comments', lang)} ="))
 
 def say_themes(freq: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, min_base: int | None = None,
                top: int = 3) -> Text:
@@ -314,20 +313,18 @@ def say_themes(freq: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
     _check_lang(lang)
     frame = freq.sort_values("estimate", ascending=False)
     if frame.empty:
-        return Text("本期没有可编码的评论。" if lang == "zh" else "There are no comments to code this wave.")
+        return Text(word("text.no_comments", lang))
     n, base = frame["n"].iloc[0], frame["n_respondents"].iloc[0] if "n_respondents" in frame else None
-    names = [f"{_theme_label(r.theme, codeframe, lang)}（{fmt_pct(r.estimate)}）" if lang == "zh"
-             else f"{_theme_label(r.theme, codeframe, lang).lower()} ({fmt_pct(r.estimate)})"
-             for r in frame.head(top).itertuples()]
-    if lang == "zh":
-        s = (f"本期有 {fmt_int(n)} 位受访者留下了评论" + (f"（占 {fmt_pct(n / base)}）" if base else "")
-             + "。提及最多的主题是" + "、".join(names) + "。")
-    else:
-        s = (f"{fmt_int(n)} respondents left a comment this wave" + (f" ({fmt_pct(n / base)})" if base else "")
-             + ". The most frequent themes are " + ", ".join(names) + ".")
-    return Text(s)
+    labels = [_theme_label(r.theme, codeframe, lang) for r in frame.head(top).itertuples()]
+    names = [word("text.theme_share", lang, label=label, label_lower=label.lower(), share=fmt_pct(r.estimate))
+             for label, r in zip(labels, frame.head(top).itertuples(), strict=True)]
+    names = word("list_separator", lang).join(names)
+    if base:
+        return Text(word("text.themes_summary_share", lang, n=fmt_int(n), share=fmt_pct(n / base), names=names))
+    return Text(word("text.themes_summary", lang, n=fmt_int(n), names=names))
 
-_LANG_NAMES = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
+#: Languages a quoted comment may be written in (their names: catalog entries ``text.lang.<code>``).
+_QUOTE_LANGS = ("zh", "en")
 
 
 def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, min_base: int | None = None,
@@ -340,9 +337,9 @@ def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
     """
     _check_lang(lang)
     _need_cols(examples, ["theme", "quote"], "quotes")
-    zh = lang == "zh"
-    pol = {1.0: ("正面", "positive"), -1.0: ("负面", "negative"), 0.0: ("中性", "neutral")}
-    sep = "，" if zh else ", "
+    pol = {1.0: word("text.polarity.positive", lang), -1.0: word("text.polarity.negative", lang),
+           0.0: word("text.polarity.neutral", lang)}
+    sep = word("text.source_separator", lang)
     scale = None
     if score is not None and codebook is not None and score in codebook:
         scale = codebook.get(score).scale
@@ -351,7 +348,7 @@ def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
     for r in examples.itertuples():
         d = r._asdict()
         label = _theme_label(r.theme, codeframe, lang)
-        p = pol.get(float(d.get("polarity", 0.0) or 0.0), ("", ""))[0 if zh else 1]
+        p = pol.get(float(d.get("polarity", 0.0) or 0.0), "")
         parts = [label + (f"{sep}{p}" if p else "")]
         seg = sc = None
         if by is not None and by in d:
@@ -362,21 +359,19 @@ def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
             top = f"/{scale[1]:g}" if scale else ""
             parts.append(f"{var_label(score, lang=lang, codebook=codebook)} {sc:g}{top}")
         q_lang = d.get("lang") or ""
-        if q_lang and q_lang != lang and q_lang in _LANG_NAMES:
+        if q_lang and q_lang != lang and q_lang in _QUOTE_LANGS:
             other_lang = True
-            parts.append(f"{_LANG_NAMES[q_lang][0 if zh else 1]}原文" if zh
-                         else f"original in {_LANG_NAMES[q_lang][1]}")
+            parts.append(word("text.original_in", lang, language=word(f"text.lang.{q_lang}", lang)))
         sources.append(" · ".join(parts))
         rows.append([label, p, seg, sc, r.quote, q_lang])
     notes = []
     if other_lang:
-        notes.append("注：个别主题没有中文评论，故引用其他语言的原话，并已注明。" if zh else
-                     "Note: a theme with no comment in English is quoted in the language it was written in, as marked.")
-    cols = ["主题" if zh else "Theme", "倾向" if zh else "Polarity",
-            var_label(by, lang=lang, codebook=codebook) if by else ("细分" if zh else "Segment"),
-            var_label(score, lang=lang, codebook=codebook) if score else ("评分" if zh else "Score"),
-            "原话" if zh else "Quote", "语言" if zh else "Language"]
-    payload = {"name": name, "title": "客户原话（按主题）" if zh else "Customer quotes by theme", "columns": cols,
+        notes.append(word("text.other_language_note", lang))
+    cols = [word("text.theme", lang), word("text.polarity", lang),
+            var_label(by, lang=lang, codebook=codebook) if by else word("text.segment", lang),
+            var_label(score, lang=lang, codebook=codebook) if score else word("text.score", lang),
+            word("text.quote", lang), word("text.language", lang)]
+    payload = {"name": name, "title": word("text.quotes_title", lang), "columns": cols,
                "formats": ["text", "text", "text", "num0", "text", "text"],
                "rows": [[None if (isinstance(v, float) and not np.isfinite(v)) else v for v in row] for row in rows],
                "base": None, "notes": notes}
