@@ -17,8 +17,9 @@ entry as a translator comment (``#. en: ...``), so the zh file reads on its own.
 
 Sentences with numbers or names are brace templates (``"Only {k} units: ..."``) filled by
 :func:`message` with :meth:`str.format` (every entry is formatted, so a literal brace is written
-``{{``); the numbers are formatted by the caller. A field ``x_lower`` is the label ``x`` in lower
-case, for a label inside an English sentence; a translation uses whichever form its language needs.
+``{{``); the numbers are formatted by the caller. Some fields come in two forms, and a translation
+uses whichever its language needs: ``x_lower`` is the label ``x`` in lower case (a label inside an
+English sentence), ``month_name`` the name of the month whose number is ``month``.
 
 The ``.mo`` files are committed beside the ``.po`` (an editable install has no build step that
 could compile them); ``tests/test_i18n.py`` compiles every ``.po`` with Babel and checks that the
