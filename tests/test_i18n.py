@@ -5,7 +5,7 @@
   languages; the committed ``.mo`` is byte for byte what Babel compiles from the ``.po``; what the
   package reads at run time (stdlib gettext) is what the ``.po`` says.
 * Every key the code names exists in both catalogs. Literal keys are found in the syntax tree of
-  ``src/`` (calls of ``word``/``message``/``both``, including inside f-strings and in both branches
+  ``src/`` and ``notebooks/src/`` (calls of ``word``/``message``/``both``, including inside f-strings and in both branches
   of a conditional); the families built at run time (``ipa.<quadrant>``, ``stage.<stage>``,
   ``caveat.<code>``, ``alert.<kind>``) are checked by asking the code for every member. Babel's
   own extractor is not used for this: it skips calls inside f-strings and joins the branches of
@@ -152,7 +152,7 @@ def test_message_errors_and_fields():
 
 
 def _code_keys() -> tuple[set[str], set[str]]:
-    """Literal keys and f-string key prefixes passed to word/message/both anywhere in src/."""
+    """Literal keys and f-string key prefixes passed to word/message/both in src/ and the notebooks."""
     literal, prefixes = set(), set()
 
     def add(arg):
@@ -164,10 +164,13 @@ def _code_keys() -> tuple[set[str], set[str]]:
         elif isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
             prefixes.add(arg.values[0].value)
 
-    for path in PKG.rglob("*.py"):
+    files = [*PKG.rglob("*.py"), *(ROOT / "notebooks" / "src").glob("*.py")]
+    for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("word", "message", "both")
-                    and node.args):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)  # word(...), cx.tables.word(...)
+            if name in ("word", "message", "both"):
                 add(node.args[0])
     return literal, prefixes
 
@@ -175,7 +178,8 @@ def _code_keys() -> tuple[set[str], set[str]]:
 def test_every_key_the_code_names_is_in_both_catalogs():
     zh, en = _entries("zh"), _entries("en")
     literal, prefixes = _code_keys()
-    assert {"base", "n_eff", "total", "yes", "no", "list_separator", "alert.any_theme"} <= literal
+    assert {"base", "n_eff", "total", "yes", "no", "list_separator", "alert.any_theme",
+            "ladder", "engagement_trend"} <= literal  # the last two: notebooks/src
     missing = sorted(k for k in literal if k not in zh or k not in en)
     assert not missing, f"keys used in src/ but not in both catalogs: {missing}"
     assert {"stage.", "ipa.", "caveat."} <= prefixes  # others are built into a variable first
