@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._i18n import message
 from ..errors import CXValueError
 
 RULE_KINDS = ("low_score", "drop", "detractor_high_value", "complaint_theme")
@@ -116,36 +117,36 @@ class AlertRule:
                 f"rule {self.name!r}: negative_only must be true or false; got {self.negative_only!r}"
             )
 
+    def statement(self) -> tuple[str, dict[str, object]]:
+        """The rule as a message of the catalog: its key (``alert.<kind>``) and the fields that
+        fill it (numbers written as in the params; ``themes`` a tuple, ``()`` for any theme).
+        :meth:`describe` and the report word it through :mod:`cxresearch._i18n`."""
+        if self.kind == "low_score":
+            return "alert.low_score", {"score": self.score, "below": f"{self.below:g}"}
+        if self.kind == "drop":
+            fields = {"score": self.score, "points": f"{self.points:g}"}
+            if self.max_gap is None:
+                return "alert.drop", fields
+            return "alert.drop_within", {**fields, "max_gap": f"{self.max_gap:g}"}
+        if self.kind == "detractor_high_value":
+            return "alert.detractor_high_value", {"score": self.score, "max_score": f"{self.max_score:g}"}
+        key = "alert.complaint_theme_negative" if self.negative_only else "alert.complaint_theme"
+        return key, {"themes": tuple(self.themes)}
+
     def describe(self, lang: str = "en") -> str:
-        """Plain-language statement of the rule in ``lang`` (``"en"`` or ``"zh"``).
+        """Plain-language statement of the rule in ``lang`` (``"en"`` or ``"zh"``), from the
+        package's message catalog (:meth:`statement` gives its key and fields).
 
         Variable and theme names are shown as given (the report maps them to labels).
         """
         if lang not in ("en", "zh"):
             raise CXValueError(f"lang must be one of 'en', 'zh'; got {lang!r}")
-        zh = lang == "zh"
-        if self.kind == "low_score":
-            return f"{self.score}低于{self.below:g}" if zh else f"{self.score} below {self.below:g}"
-        if self.kind == "drop":
-            if zh:
-                gap = f"（{self.max_gap:g}年内）" if self.max_gap is not None else ""
-                return f"{self.score}比上一次作答{gap}下降{self.points:g}分及以上"
-            gap = f" (within {self.max_gap:g} waves)" if self.max_gap is not None else ""
-            return (
-                f"{self.score} dropped by {self.points:g}+ points since the previous answered "
-                f"wave{gap}"
-            )
-        if self.kind == "detractor_high_value":
-            if zh:
-                return f"高价值客户且为贬损者（{self.score} ≤ {self.max_score:g}）"
-            return f"detractor ({self.score} <= {self.max_score:g}) with a high-value account"
-        if zh:
-            what = "、".join(self.themes) if self.themes else "任一主题"
-            tone = "负面" if self.negative_only else ""
-            return f"{tone}评论涉及{what}"
-        what = ", ".join(self.themes) if self.themes else "any theme"
-        tone = "negative " if self.negative_only else ""
-        return f"{tone}comment on {what}"
+        key, fields = self.statement()
+        if "themes" in fields:
+            themes = fields["themes"]
+            fields = {"themes": message("list_separator", lang).join(themes) if themes
+                      else message("alert.any_theme", lang)}
+        return message(key, lang, **fields)
 
 
 DEFAULT_RULES: tuple[AlertRule, ...] = (

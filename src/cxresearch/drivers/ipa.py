@@ -8,18 +8,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from cxresearch._i18n import Labels, message
 from cxresearch.errors import CXValueError, NotEstimableWarning
 
 from ._data import check_columns, weight_vector
 from .linear import importance
 
-#: quadrant code -> labels (Martilla & James 1977)
-QUADRANTS = {
-    "concentrate_here": {"en": "Concentrate here", "zh": "重点改进"},
-    "keep_up": {"en": "Keep up the good work", "zh": "继续保持"},
-    "low_priority": {"en": "Low priority", "zh": "低优先级"},
-    "possible_overkill": {"en": "Possible overkill", "zh": "可能过度投入"},
-}
+#: quadrant code -> ``{"zh": ..., "en": ...}`` labels (Martilla & James 1977), read from the
+#: message catalog (entries ``ipa.<code>``; see :mod:`cxresearch._i18n`)
+QUADRANTS = Labels("ipa.", ("concentrate_here", "keep_up", "low_priority", "possible_overkill"))
 PERFORMANCE = ("mean", "top_box")
 CUTS = ("mean", "median")
 LANGS = ("en", "zh")
@@ -215,7 +212,7 @@ def importance_performance(
                 "importance_cut": ic,
                 "performance_cut": pc,
                 "quadrant": quad,
-                "quadrant_label": [QUADRANTS[q][lang] for q in quad],
+                "quadrant_label": [message(f"ipa.{q}", lang) for q in quad],
             }
         )
         if by is not None:

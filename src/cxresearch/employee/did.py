@@ -11,7 +11,7 @@ Why hand-written: statsmodels fits the model; the randomization inference over u
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from scipy import stats
 from cxresearch._results import ResultDisplay
 
 from ..errors import CXValueError
-from ._caveats import _few_units_caveat
+from ._caveats import _caveat_text, _few_units_caveat
 from ._prepare import _check_alpha, _check_int, _person_scores
 
 
@@ -48,8 +48,12 @@ class DiDResult(ResultDisplay):
     start : object
     cov_type : str
     alpha : float
-    caveat : dict
-        ``{"en": ..., "zh": ...}``; empty strings when there is nothing to flag.
+    caveats : tuple of str
+        Codes of the caveats the report shows: ``("few_units_did",)`` when the units are few,
+        else ``()``. Their words are catalog entries ``caveat.<code>``; :attr:`caveat` gives them
+        as text (empty strings when there is nothing to flag).
+    n_units : int
+        Units (clusters) in the estimate.
     """
 
     frame: pd.DataFrame
@@ -59,7 +63,13 @@ class DiDResult(ResultDisplay):
     start: object
     cov_type: str
     alpha: float
-    caveat: dict = field(default_factory=dict)
+    caveats: tuple[str, ...] = ()
+    n_units: int = 0
+
+    @property
+    def caveat(self) -> dict[str, str]:
+        """``{"zh": ..., "en": ...}``: the caveats as text (the sentences the report shows)."""
+        return _caveat_text(self.caveats, self.n_units)
 
     def to_frame(self) -> pd.DataFrame:
         """The estimate (:attr:`frame`)."""
@@ -291,7 +301,7 @@ def programme_did(
                 )
             )
     means = pd.DataFrame(rows)
-    caveat = _few_units_caveat(len(u_uniq), min_units, "difference-in-differences")
+    caveats = _few_units_caveat(len(u_uniq), min_units, "difference-in-differences")
     return DiDResult(
         frame=frame,
         means=means,
@@ -300,7 +310,8 @@ def programme_did(
         start=start,
         cov_type=cov_type,
         alpha=alpha,
-        caveat=caveat,
+        caveats=caveats,
+        n_units=len(u_uniq),
     )
 
 

@@ -21,7 +21,7 @@ from cxresearch._results import ResultDisplay
 from cxresearch._toolbox import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 
 from ..errors import CXValueError
-from ._caveats import ModelFitWarning, _few_units_caveat
+from ._caveats import ModelFitWarning, _caveat_text, _few_units_caveat
 from ._prepare import _check_alpha, _check_int, _person_scores
 
 
@@ -45,9 +45,12 @@ class LinkageResult(ResultDisplay):
         split into the unit's mean over waves and the wave's deviation from it,
         ``engagement_between`` (units with higher engagement have customers who score higher)
         and ``engagement_within`` (when a unit's engagement rises, do its customers' scores?).
-    caveat : dict
-        ``{"en": ..., "zh": ...}`` text for the report (always states that the link is
-        correlational; adds the few-units warning when the units are few).
+    caveats : tuple of str
+        Codes of the caveats the report shows (``linkage_correlational``, always: the link is
+        correlational; ``few_units_linkage`` when the units are few). Their words are catalog
+        entries ``caveat.<code>``; :attr:`caveat` gives them as text.
+    n_units : int
+        Units (clusters) shown in :attr:`points`.
     n_suppressed : int
     method : str
     alpha : float
@@ -56,10 +59,16 @@ class LinkageResult(ResultDisplay):
     points: pd.DataFrame
     correlations: pd.DataFrame
     models: pd.DataFrame
-    caveat: dict
+    caveats: tuple[str, ...]
+    n_units: int
     n_suppressed: int
     method: str
     alpha: float
+
+    @property
+    def caveat(self) -> dict[str, str]:
+        """``{"zh": ..., "en": ...}``: the caveats as text (the sentences the report shows)."""
+        return _caveat_text(self.caveats, self.n_units)
 
     def to_frame(self) -> pd.DataFrame:
         """The model estimates (:attr:`models`)."""
@@ -257,21 +266,13 @@ def linkage(
         um = d.groupby(unit)[["engagement", name]].mean()
         corr_rows.append(_correlation(um, name, "unit", len(um), alpha))
         model_rows += _link_model(d, name, unit, wave, method, alpha, sm)
-    caveat = _few_units_caveat(n_units, min_units, "linkage")
-    base_en = (
-        "Engagement and customer scores are compared across units and waves; the link is "
-        "correlational and does not show that engagement causes satisfaction."
-    )
-    base_zh = "员工敬业度与客户评分的关系基于单位和年度之间的比较，属于相关关系，不能说明敬业度导致满意度。"
-    caveat = {
-        "en": " ".join(x for x in (base_en, caveat["en"]) if x),
-        "zh": "".join(x for x in (base_zh, caveat["zh"]) if x),
-    }
+    caveats = ("linkage_correlational", *_few_units_caveat(n_units, min_units, "linkage"))
     return LinkageResult(
         points=points,
         correlations=pd.DataFrame(corr_rows),
         models=pd.DataFrame(model_rows),
-        caveat=caveat,
+        caveats=caveats,
+        n_units=n_units,
         n_suppressed=n_supp,
         method=method,
         alpha=alpha,

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch._i18n import LANGS, check_lang, known, message
 from cxresearch.errors import CXValueError
 
-__all__ = ["mid_sentence", "TABLE_MIME", "FORMATS", "LANGS", "word", "fmt_num", "fmt_int", "fmt_pct", "fmt_p", "p_eq", "fmt", "fmt_base", "Text", "text", "heading", "Table", "table", "verbatims", "var_label", "value_label", "labelled"]
+__all__ = ["mid_sentence", "TABLE_MIME", "FORMATS", "LANGS", "word", "is_word", "fmt_num", "fmt_int", "fmt_pct", "fmt_p", "p_eq", "fmt", "fmt_base", "Text", "text", "heading", "Table", "table", "verbatims", "var_label", "value_label", "labelled"]
 
 
 #: MIME type carrying a table's raw data (harvested into tables.xlsx).
@@ -27,65 +28,26 @@ SHORT_TABLE_ROWS = 18
 #: Cell formats a table column may use.
 FORMATS = ("text", "int", "num0", "num1", "num2", "num3", "pct0", "pct1", "pvalue", "signed2")
 
-LANGS = ("zh", "en")
-
-# Words the presentation layer needs in both languages.
-_WORDS: dict[str, tuple[str, str]] = {
-    "base": ("基数", "Base"),
-    "n": ("样本量", "n"),
-    "n_eff": ("有效样本量", "Effective n"),
-    "estimate": ("估计值", "Estimate"),
-    "se": ("标准误", "SE"),
-    "ci": ("置信区间", "CI"),
-    "ci_lower": ("置信下限", "CI lower"),
-    "ci_upper": ("置信上限", "CI upper"),
-    "p_value": ("p 值", "p value"),
-    "p_adj": ("校正 p 值", "Adjusted p"),
-    "wave": ("年份", "Wave"),
-    "total": ("总体", "Total"),
-    "low_base": ("样本量低于报告下限", "base below the reporting minimum"),
-    "suppressed": ("样本量过小，已隐藏", "suppressed: base too small"),
-    "weighted": ("加权", "weighted"),
-    "unweighted": ("未加权", "unweighted"),
-    "comment": ("评论", "Comment"),
-    "source": ("来源", "Source"),
-    "significant": ("显著", "significant"),
-    "not_significant": ("不显著", "not significant"),
-    "yes": ("是", "yes"),
-    "top_box": ("前两项比例（Top-2 box）", "Top-two box"),
-    "lag": ("滞后（年）", "Lag (years)"),
-    "engagement": ("敬业度指数", "Engagement index"),
-    "coefficient": ("系数", "Coefficient"),
-    "promoters": ("推荐者", "Promoters"),
-    "passives": ("中立者", "Passives"),
-    "detractors": ("贬损者", "Detractors"),
-    "no": ("否", "no"),
-    "nps_trend": ("净推荐值（NPS）历年趋势", "Net Promoter Score by wave"),
-    "process_importance": ("各业务流程的重要性", "Importance of each business process"),
-    "sat_trend": ("总体满意度历年趋势", "Overall satisfaction by wave"),
-    "nps_segments": ("本期各细分群体的净推荐值", "Net Promoter Score by segment, current wave"),
-    "ladder": ("忠诚度阶梯各阶段的客户占比（按年）", "Customers on each step of the loyalty ladder by year"),
-    "engagement_trend": ("各单位员工敬业度历年趋势", "Employee engagement by unit and wave"),
-}
+# The report's words (``word("base", lang)`` …) are entries of the package's gettext catalog,
+# src/cxresearch/locale/{zh,en}/LC_MESSAGES/cxresearch.po (see cxresearch._i18n).
 
 def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise CXValueError(f"lang must be one of 'zh', 'en'; got {lang!r}")
+    check_lang(lang)
 
-def word(key: str, lang: str) -> str:
-    """A fixed report word (``'base'``, ``'total'`` …) in ``lang``.
+def word(key: str, lang: str, **params: Any) -> str:
+    """A fixed report word (``'base'``, ``'total'`` …) or sentence in ``lang``, from the message
+    catalog; a sentence's ``{name}`` fields are filled from ``params``.
 
     Raises
     ------
     CXValueError
         Unknown key or language.
     """
-    _check_lang(lang)
-    try:
-        zh, en = _WORDS[key]
-    except KeyError:
-        raise CXValueError(f"unknown report word {key!r}; known: {', '.join(sorted(_WORDS))}") from None
-    return zh if lang == "zh" else en
+    return message(key, lang, **params)
+
+def is_word(name: str) -> bool:
+    """Whether ``name`` (a column or variable name) has a report word of its own."""
+    return isinstance(name, str) and "." not in name and known(name)
 
 def mid_sentence(label: str, lang: str) -> str:
     """A label as it reads inside an English sentence: ``'Overall satisfaction'`` ->
@@ -430,7 +392,7 @@ def var_label(name: str, *, lang: str, codebook=None) -> str:
     _check_lang(lang)
     if codebook is not None and name in codebook:
         return codebook.get(name).label_for(lang)
-    return word(name, lang) if name in _WORDS else name
+    return word(name, lang) if is_word(name) else name
 
 def value_label(name: str, code: Any, *, lang: str, codebook=None) -> str:
     """The label of value ``code`` of a categorical variable (the code itself when unlabelled)."""

@@ -62,7 +62,7 @@ def crosstab_table(result, *, kind: str | None = None, row: str | None = None, l
         formats[v] = "pct0" if kind == "proportion" else "num2"
         formats[t] = "text"
     frame = pd.DataFrame(data)
-    return table(frame, title=title or ("Banner table" if lang == "en" else "交叉表"), name=name,
+    return table(frame, title=title or word("crosstab.title", lang), name=name,
                  labels=labels, formats=formats, notes=(str(result.settings.get("note", "")),))
 
 

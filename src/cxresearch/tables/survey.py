@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from cxresearch._i18n import known as in_catalog
+from cxresearch._i18n import sentences
 from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
     _RESULT_COLUMNS,
@@ -82,21 +84,19 @@ def estimates(
                                   for v, c in zip(result["segment"], result["segment_value"], strict=True)]
         frame["segment"] = [var_label(v, lang=lang, codebook=codebook) for v in result["segment"]]
         by = ["segment", "segment_value"]
-        suffix = "（按细分群体）" if lang == "zh" else " by segment"
+        suffix = word("survey.by_segment_suffix", lang)
         if suffix.strip() not in title:
             title = title + suffix
-        labels = {"segment": "细分变量" if lang == "zh" else "Segment variable",
-                  "segment_value": "细分群体" if lang == "zh" else "Segment"}
+        labels = {"segment": word("survey.segment_variable", lang), "segment_value": word("survey.segment", lang)}
     else:
         if by is None:
             by = [c for c in result.columns if c not in known]
         frame = labelled(result, by, lang=lang, codebook=codebook)
         if by:
             names = [var_label(c, lang=lang, codebook=codebook) for c in by]
-            if lang == "zh":
-                suffix = "（按" + "和".join(names) + "）"
-            else:
-                suffix = " by " + " and ".join(n if n.isupper() else n[:1].lower() + n[1:] for n in names)
+            sep = word("and_separator", lang)
+            suffix = word("survey.by_suffix", lang, names=sep.join(names),
+                          names_lower=sep.join(n if n.isupper() else n[:1].lower() + n[1:] for n in names))
             if suffix.strip() not in title:
                 title = title + suffix
         labels = {c: var_label(c, lang=lang, codebook=codebook) for c in by}
@@ -105,7 +105,7 @@ def estimates(
     if "score" in frame and frame["score"].nunique() > 1:
         frame["score_label"] = frame["score"].map(lambda s: var_label(s, lang=lang, codebook=codebook))
         cols.append("score_label")
-        labels["score_label"] = "指标" if lang == "zh" else "Measure"
+        labels["score_label"] = word("survey.measure", lang)
         fmts["score_label"] = "text"
     vf = _VALUE_FORMATS[kind]
     for c, f in (("estimate", vf), ("ci_lower", vf), ("ci_upper", vf)):
@@ -118,7 +118,7 @@ def estimates(
         fmts[c] = f
     if "change" in frame:
         cols += ["change", "change_p_value"]
-        labels["change"] = "较上期变化" if lang == "zh" else "Change vs previous"
+        labels["change"] = word("survey.change", lang)
         labels["change_p_value"] = word("p_value", lang)
         fmts["change"] = {"pct1": "pct1"}.get(vf, "signed2")
         fmts["change_p_value"] = "pvalue"
@@ -128,11 +128,9 @@ def estimates(
     flag = "small_base" if "small_base" in frame else None
     notes = list(notes)
     if flag is not None and bool(frame[flag].any()) and min_base is not None:
-        notes.append(("标红：样本量低于报告下限 " if lang == "zh" else "Flagged: base below the reporting minimum of ")
-                     + f"{min_base}.")
+        notes.append(word("survey.low_base_note", lang, min_base=min_base))
     if "suppressed" in frame and bool(frame["suppressed"].any()):
-        notes.append("“–”：样本量过小，结果已隐藏以保护受访者。" if lang == "zh"
-                     else "'–': base too small; the result is suppressed to protect respondents.")
+        notes.append(word("survey.suppressed_note", lang))
     flags = {"n": flag, "estimate": flag} if flag else {}
     first = frame[frame["score"] == frame["score"].iloc[0]] if "score" in frame and len(frame) else frame
     if stacked and len(first):  # every segment variable covers the respondents: count one of them
@@ -172,18 +170,15 @@ def bases(
     frame = frame.assign(efficiency=frame["n_eff"] / frame["n"])
     if min_base is not None:
         frame = frame.assign(low=frame["n"] < min_base)
-    seg = "、".join(var_label(c, lang=lang, codebook=codebook) for c in by) if lang == "zh" else \
-        ", ".join(var_label(c, lang=lang, codebook=codebook).lower() for c in by)
+    segs = [var_label(c, lang=lang, codebook=codebook) for c in by]
+    sep = word("list_separator", lang)
     if title is None:
-        title = f"按{seg}的样本基数" if lang == "zh" else f"Bases by {seg}"
+        title = word("survey.bases_title", lang, seg=sep.join(segs), seg_lower=sep.join(x.lower() for x in segs))
     labels = {c: var_label(c, lang=lang, codebook=codebook) for c in by}
-    labels.update({"n": word("n", lang), "n_eff": word("n_eff", lang),
-                   "efficiency": "加权效率" if lang == "zh" else "Weighting efficiency"})
-    notes = ["加权效率 = 有效样本量 ÷ 样本量（Kish）。" if lang == "zh"
-             else "Weighting efficiency = effective n ÷ n (Kish)."]
+    labels.update({"n": word("n", lang), "n_eff": word("n_eff", lang), "efficiency": word("survey.efficiency", lang)})
+    notes = [word("survey.efficiency_note", lang)]
     if min_base is not None and bool(frame["low"].any()):
-        notes.append(("标红：样本量低于报告下限 " if lang == "zh" else "Flagged: base below the reporting minimum of ")
-                     + f"{min_base}.")
+        notes.append(word("survey.low_base_note", lang, min_base=min_base))
     return table(frame, title=title, name=name, columns=[*by, "n", "n_eff", "efficiency"], labels=labels,
                  formats={**{c: "text" for c in by}, "n": "int", "n_eff": "int", "efficiency": "pct0"},
                  base=fmt_base(frame["n"].sum(), lang, n_eff=None), notes=notes,
@@ -205,23 +200,11 @@ def say_bases(result: pd.DataFrame, *, wave: int, lang: str, codebook=None, min_
     first, last, total = int(frame["wave"].min()), int(frame["wave"].max()), frame["n"].sum()
     eff = row["n_eff"] / row["n"] if row["n"] else float("nan")
     lowest = frame.loc[frame["n"].idxmin()]
+    fields = {"wave": wave, "n": fmt_int(row["n"]), "n_eff": fmt_int(row["n_eff"]), "efficiency": fmt_pct(eff)}
     if len(frame) == 1:  # a single wave: no span, no smallest wave
-        if lang == "zh":
-            s = (f"本报告基于 {wave} 年一期调查，样本量为 **{fmt_int(row['n'])}**，加权后的有效样本量为 "
-                 f"{fmt_int(row['n_eff'])}（加权效率 {fmt_pct(eff)}）。")
-        else:
-            s = (f"The report rests on one survey wave ({wave}) of **{fmt_int(row['n'])}** respondents, an "
-                 f"effective base of {fmt_int(row['n_eff'])} after weighting (weighting efficiency {fmt_pct(eff)}).")
-    elif lang == "zh":
-        s = (f"本报告基于 {first}–{last} 年共 {len(frame)} 期调查、累计 **{fmt_int(total)}** 份有效回答。"
-             f"{wave} 年的样本量为 **{fmt_int(row['n'])}**，加权后的有效样本量为 {fmt_int(row['n_eff'])}"
-             f"（加权效率 {fmt_pct(eff)}）。样本量最小的一期是 {int(lowest['wave'])} 年（{fmt_int(lowest['n'])}）。")
-    else:
-        s = (f"The report rests on {len(frame)} waves ({first}–{last}) with **{fmt_int(total)}** valid answers "
-             f"in all. The {wave} wave has **{fmt_int(row['n'])}** respondents, an effective base of "
-             f"{fmt_int(row['n_eff'])} after weighting (weighting efficiency {fmt_pct(eff)}). The smallest "
-             f"wave is {int(lowest['wave'])} (n = {fmt_int(lowest['n'])}).")
-    return Text(s)
+        return Text(word("survey.bases_one_wave", lang, **fields))
+    return Text(word("survey.bases_waves", lang, **fields, first=first, last=last, k=len(frame),
+                     total=fmt_int(total), low_wave=int(lowest["wave"]), low_n=fmt_int(lowest["n"])))
 
 def missing_answers(missing: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None,
                     name: str = "missing_answers", by_wave: bool = False) -> Table:
@@ -242,22 +225,15 @@ def missing_answers(missing: pd.DataFrame, *, lang: str, codebook=None, min_base
     counts = (counts.reset_index().sort_values(["wave", "total"], ascending=[True, False]) if "wave" in keys
               else counts.sort_values("total", ascending=False).reset_index())
     counts["variable"] = counts["variable"].map(lambda v: var_label(v, lang=lang, codebook=codebook))
-    names = {"dont_know": ("不知道", "Don't know"), "refused": ("拒答", "Refused"),
-             "system": ("系统缺失", "System missing"), "not_applicable": ("不适用", "Not applicable")}
-    labels = {"variable": "题目" if lang == "zh" else "Item", "total": word("total", lang), "wave": word("wave", lang)}
+    labels = {"variable": word("survey.item", lang), "total": word("total", lang), "wave": word("wave", lang)}
     for m in meanings:
-        zh, en = names.get(m, (m, m))
-        labels[m] = zh if lang == "zh" else en
-    zh = lang == "zh"
-    if "wave" in keys:
-        title = "缺失回答（按年份和题目）" if zh else "Missing answers by wave and item"
-    else:
-        title = "缺失回答（按题目）" if zh else "Missing answers by item"
+        labels[m] = word(f"missing.{m}", lang) if in_catalog(f"missing.{m}") else m
+    title = word("survey.missing_by_wave_title" if "wave" in keys else "survey.missing_title", lang)
     people = missing["respondent_id"].nunique() if "respondent_id" in missing else None
-    base = (f"计数为编码为缺失的回答数（不是受访者数）：共 {fmt_int(len(missing))} 个回答"
-            + (f"，来自 {fmt_int(people)} 位受访者。" if people is not None else "。") if zh else
-            f"Counts are answers coded as missing, not respondents: {fmt_int(len(missing))} answers"
-            + (f" from {fmt_int(people)} respondents." if people is not None else "."))
+    if people is None:
+        base = word("survey.missing_base", lang, answers=fmt_int(len(missing)))
+    else:
+        base = word("survey.missing_base_people", lang, answers=fmt_int(len(missing)), people=fmt_int(people))
     return table(counts, title=title, name=name, columns=[*(["wave"] if "wave" in keys else []), "variable", *meanings, "total"],
                  labels=labels, formats={"wave": "text", "variable": "text", **{m: "int" for m in meanings}, "total": "int"},
                  base=base)
@@ -297,16 +273,13 @@ def say_trend(
         raise CXValueError(f"say_trend: wave {wave} not in the trend; waves {frame['wave'].tolist()}")
     row = cur.iloc[0]
     if _missing(row["estimate"]):
-        return Text(f"{wave} 年{label}的样本量过小，不予报告。" if lang == "zh"
-                    else f"The {wave} base for {label} is too small to report.")
+        return Text(word("survey.too_small", lang, wave=wave, label=label))
     first = frame.dropna(subset=["estimate"]).iloc[0]
     level = _value(row["estimate"], kind)
     ci = _range(_value(row["ci_lower"], kind), _value(row["ci_upper"], kind), lang)
     conf = f"{round(100 * (1 - alpha))}%"
-    if lang == "zh":
-        s = f"{wave} 年**{label}**为 **{level}**（{conf} 置信区间 {ci}，n = {fmt_int(row['n'])}）。"
-    else:
-        s = f"In {wave}, **{mid_sentence(label, lang)}** stood at **{level}** ({conf} CI {ci}; n = {fmt_int(row['n'])})."
+    parts = [word("survey.level", lang, wave=wave, label=label, label_lower=mid_sentence(label, lang), level=level,
+                  conf=conf, ci=ci, n=fmt_int(row["n"]))]
     if "change" in frame and not _missing(row.get("change")):
         prev = frame[frame["wave"] < wave].dropna(subset=["estimate"])
         prev_wave = int(prev["wave"].iloc[-1]) if len(prev) else None
@@ -314,22 +287,14 @@ def say_trend(
         sig = not _missing(p) and float(p) < alpha
         mag = _value(abs(change), "pct" if kind in ("share", "pct") else kind)
         if kind in ("share", "pct"):
-            mag = f"{100 * abs(float(change)):.1f} {'个百分点' if lang == 'zh' else 'points'}"
-        if lang == "zh":
-            direction = "上升" if change > 0 else "下降" if change < 0 else "持平"
-            s += (f"与 {prev_wave} 年相比{direction} {mag}，"
-                  + (f"变化在统计上显著（{p_eq(p)}）。" if sig else f"变化不显著（{p_eq(p)}）。"))
-        else:
-            direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
-            s += (f" That is {direction} {mag} on {prev_wave}, "
-                  + (f"a statistically significant change ({p_eq(p)})." if sig
-                     else f"not a statistically significant change ({p_eq(p)})."))
+            mag = word("survey.pct_points", lang, x=f"{100 * abs(float(change)):.1f}")
+        direction = word("survey.direction." + ("up" if change > 0 else "down" if change < 0 else "unchanged"), lang)
+        parts.append(word("survey.change_significant" if sig else "survey.change_not_significant", lang,
+                          prev_wave=prev_wave, direction=direction, magnitude=mag, p=p_eq(p)))
     if int(first["wave"]) != wave:
-        if lang == "zh":
-            s += f"{int(first['wave'])} 年该指标为 {_value(first['estimate'], kind)}。"
-        else:
-            s += f" In {int(first['wave'])} it was {_value(first['estimate'], kind)}."
-    return Text(s)
+        parts.append(word("survey.first_wave", lang, first_wave=int(first["wave"]),
+                          value=_value(first["estimate"], kind)))
+    return Text(sentences(parts, lang))
 
 def say_segments(
     result: pd.DataFrame,
@@ -356,25 +321,17 @@ def say_segments(
     if "small_base" in ok and min_base is not None:
         ok = ok[~ok["small_base"].astype(bool)]
     if len(ok) < 2:
-        return Text("可比较的细分群体不足两个。" if lang == "zh" else "Fewer than two segments have a base large enough to compare.")
+        return Text(word("survey.too_few_segments", lang))
     hi, lo = ok.loc[ok["estimate"].idxmax()], ok.loc[ok["estimate"].idxmin()]
     name = var_label(seg, lang=lang, codebook=codebook)
     hv, lv = (value_label(seg, r[seg], lang=lang, codebook=codebook) for r in (hi, lo))
-    if lang == "zh":
-        s = (f"按{name}看，**{label}**最高的是{hv}（{_value(hi['estimate'], kind)}），"
-             f"最低的是{lv}（{_value(lo['estimate'], kind)}）。")
-    else:
-        s = (f"By {name.lower()}, **{label}** is highest in {hv} ({_value(hi['estimate'], kind)}) and lowest in "
-             f"{lv} ({_value(lo['estimate'], kind)}).")
+    parts = [word("survey.highest_lowest", lang, name=name, name_lower=name.lower(), label=label, high=hv,
+                  high_value=_value(hi["estimate"], kind), low=lv, low_value=_value(lo["estimate"], kind))]
     if differences is not None and len(differences):
         pcol = "p_adj" if "p_adj" in differences else "p_value"
         n_sig = int((differences[pcol] < alpha).sum())
-        if lang == "zh":
-            s += f"在 {len(differences)} 组两两比较中，{n_sig} 组差异在多重比较校正后显著（α = {alpha}）。"
-        else:
-            s += (f" Of {len(differences)} pairwise comparisons, {n_sig} remain significant after correction "
-                  f"for multiple testing (α = {alpha}).")
-    return Text(s)
+        parts.append(word("survey.pairs_significant", lang, k=len(differences), n_sig=n_sig, alpha=alpha))
+    return Text(sentences(parts, lang))
 
 def differences(
     diff: pd.DataFrame,
@@ -401,13 +358,12 @@ def differences(
         frame = frame[frame["sig"]]
         if frame.empty:
             seg_label = var_label(seg, lang=lang, codebook=codebook)
-            return Text(f"按{seg_label}的两两比较中，没有差异在多重比较校正后达到显著（α = {alpha}）。" if lang == "zh"
-                        else f"No pairwise difference by {seg_label.lower()} is significant after correction for "
-                             f"multiple testing (α = {alpha}).")
+            return Text(word("survey.no_significant_pair", lang, seg=seg_label, seg_lower=seg_label.lower(),
+                             alpha=alpha))
     frame["sig_text"] = frame["sig"].map(lambda b: word("yes" if b else "no", lang))
     vf = _VALUE_FORMATS[kind]
     labels = {"level_a": "A", "level_b": "B", "estimate_a": "A", "estimate_b": "B",
-              "estimate": ("差值 (B − A)" if lang == "zh" else "Difference (B − A)"),
+              "estimate": word("survey.difference_ba", lang),
               "p_value": word("p_value", lang), "p_adj": word("p_adj", lang),
               "sig_text": word("significant", lang)}
     labels["estimate_a"] = f"{word('estimate', lang)} A"
@@ -415,10 +371,8 @@ def differences(
     cols = ["level_a", "level_b", "estimate_a", "estimate_b", "estimate", "p_value"] + (["p_adj"] if "p_adj" in frame else []) + ["sig_text"]
     seg_label = var_label(seg, lang=lang, codebook=codebook)
     if title is None:
-        title = f"按{seg_label}的两两差异检验" if lang == "zh" else f"Pairwise differences by {seg_label.lower()}"
-    notes = [("p 值已做多重比较校正（方法见附录）；“显著”指校正后 p < " if lang == "zh"
-              else "p values adjusted for multiple comparisons (method in the appendix); 'significant' means "
-                   "adjusted p < ") + f"{alpha}."]
+        title = word("survey.differences_title", lang, seg=seg_label, seg_lower=seg_label.lower())
+    notes = [word("survey.adjusted_note", lang, alpha=alpha)]
     return table(frame, title=title, name=name, columns=cols, labels=labels,
                  formats={"level_a": "text", "level_b": "text", "estimate_a": vf, "estimate_b": vf,
                           "estimate": "signed2" if kind == "mean" else vf, "p_value": "pvalue",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from cxresearch._i18n import known, sentences
 from cxresearch.errors import CXValueError
 from cxresearch.tables._core import (
     Table,
@@ -31,12 +31,17 @@ from cxresearch.tables._core import (
 __all__ = ["alert_table", "say_alerts", "backtest_table", "say_backtest", "theme_table", "say_themes", "quotes", "engagement_table", "say_programme", "did_table", "linkage_table"]
 
 
-_RULE_LABELS = {
-    "low_sat": ("满意度很低", "Very low satisfaction"),
-    "sat_drop": ("满意度大幅下降", "Sharp drop in satisfaction"),
-    "hv_detractor": ("高价值客户贬损", "High-value detractor"),
-    "complaint": ("评论中的投诉", "Complaint in comment"),
-}
+def _coded(prefix: str, code, lang: str):
+    """The catalog entry ``prefix + code`` in ``lang`` (a group or period of a table …); the code
+    itself when the catalog has none."""
+    key = f"{prefix}{code}"
+    return word(key, lang) if known(key) else code
+
+
+def _short_rule(rule, lang: str):
+    """The short name of a package alert rule (catalog ``alert.rule.<name>``); ``None`` for others."""
+    key = f"alert.rule.{rule}"
+    return word(key, lang) if known(key) else None
 
 def alert_table(counts: pd.DataFrame, *, name: str, lang: str, codebook=None, min_base: int | None = None,
                 by: str = "branch", title: str | None = None) -> Table:
@@ -55,19 +60,16 @@ def alert_table(counts: pd.DataFrame, *, name: str, lang: str, codebook=None, mi
     else:  # with a cell suppressed the total would give it away (total minus the cells shown)
         wide[word("total", lang)] = wide.sum(axis=1)
     wide = wide.reset_index()
-    wide["rule"] = wide["rule"].map(lambda r: _RULE_LABELS.get(r, (r, r))[0 if lang == "zh" else 1])
+    wide["rule"] = wide["rule"].map(lambda r: _short_rule(r, lang) or r)
     rename = {c: value_label(by, c, lang=lang, codebook=codebook) for c in wide.columns if c not in ("rule", word("total", lang))}
     wide = wide.rename(columns=rename)
     cols = list(wide.columns)
     if title is None:
-        title = "本期预警数量（按规则和分公司）" if lang == "zh" else "Alerts this wave by rule and branch"
-    return table(wide, title=title, name=name, columns=cols, labels={"rule": "预警规则" if lang == "zh" else "Rule"},
+        title = word("alert.counts_title", lang)
+    return table(wide, title=title, name=name, columns=cols, labels={"rule": word("alert.rule", lang)},
                  formats={"rule": "text", **{c: "int" for c in cols[1:]}},
-                 notes=["预警个案名单按规则分派给负责人跟进，不包含在本报告中。" if lang == "zh"
-                        else "The case list itself is routed to the owners for follow-up and is not part of this report."]
-                 + ([("受访者人数低于匿名下限的分公司不显示预警数量（–），因此也不显示合计。" if lang == "zh"
-                      else "Branches with fewer respondents than the anonymity minimum show no alert counts (–), "
-                      "so no total is shown either.")] if suppressed else []))
+                 notes=[word("alert.case_list_note", lang)]
+                 + ([word("alert.suppressed_note", lang)] if suppressed else []))
 
 def say_alerts(cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
     """Narrative: customers flagged in the current wave and the most frequent rule."""
@@ -76,24 +78,17 @@ def say_alerts(cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_bas
     base = cases.base["n_responses"].sum() if isinstance(cases.base, pd.DataFrame) else cases.base
     by_rule = counts.groupby("rule")["n"].sum().sort_values(ascending=False)
     top = by_rule.index[0] if len(by_rule) else None
-    top_label = _RULE_LABELS.get(top, (top, top))[0 if lang == "zh" else 1] if top else ""
+    top_label = (_short_rule(top, lang) or top) if top else ""
     share = n_cases / base if base else float("nan")
-    if lang == "zh":
-        s = (f"{cases.wave} 年共有 **{fmt_int(n_cases)}** 位受访客户触发了预警（占受访者的 {fmt_pct(share)}），"
-             f"最常见的触发原因是“{top_label}”（{fmt_int(by_rule.iloc[0])} 次）。")
-    else:
-        s = (f"In {cases.wave}, **{fmt_int(n_cases)}** respondents triggered an alert ({fmt_pct(share)} of those "
-             f"surveyed); the most frequent reason was '{top_label.lower()}' ({fmt_int(by_rule.iloc[0])} times).")
-    return Text(s)
-
-_ANY_RULE = ("任一规则", "Any rule")
+    return Text(word("alert.summary", lang, wave=cases.wave, n=fmt_int(n_cases), share=fmt_pct(share),
+                     top=top_label, top_lower=top_label.lower(), top_n=fmt_int(by_rule.iloc[0])))
 
 
 def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: bool = True) -> str:
     """A rule's name in ``lang``: its short label (as in :func:`alert_table`), followed by its
     definition (``AlertRule.describe``, score and themes shown by their labels) when ``definition``;
     rules without a short label are named by their definition."""
-    short = _RULE_LABELS.get(rule.name, (None, None))[0 if lang == "zh" else 1]
+    short = _short_rule(rule.name, lang)
     if short is not None and not definition:
         return short
     shown = dataclasses.replace(
@@ -104,17 +99,9 @@ def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: b
     text = shown.describe(lang)
     if short is None:
         return text
-    return f"{short}：{text}" if lang == "zh" else f"{short}: {text}"
+    return word("alert.rule_with_definition", lang, label=short, definition=text)
 
 
-#: What :func:`say_backtest` says when no earlier wave has a known outcome (zh, en).
-NO_HISTORY = (
-    "历史数据尚不足以进行回溯检验：目前还没有哪一期调查的客户流失结果已经可知（本期客户是否流失尚不可知）。"
-    "待下一期调查时，即可用本期数据检验预警规则。",
-    "Not enough history yet to back-test the alert rules: no earlier survey wave has a known churn "
-    "outcome (this wave's churn is not yet known). The rules can be tested on this wave once the "
-    "next wave is in.",
-)
 
 
 def _backtest_rows(result, where: str) -> pd.DataFrame:
@@ -137,23 +124,25 @@ def _conf(alpha: float) -> str:
 
 def _outcome_when(offset: int, lang: str) -> str:
     if offset == 0:
-        return "在调查当年年底前流失" if lang == "zh" else "were lost by the end of the survey year"
+        return word("alert.lost_same_year", lang)
     if offset == 1:
-        return "在调查次年年底前流失" if lang == "zh" else "were lost by the end of the following year"
-    return (f"在调查后第 {offset} 年年底前流失" if lang == "zh"
-            else f"were lost by the end of the year {offset} years after the survey")
+        return word("alert.lost_next_year", lang)
+    return word("alert.lost_after_years", lang, offset=offset)
 
 
-def _and(names) -> str:
-    """``'a'``, ``'a' and 'b'``, ``'a', 'b' and 'c'`` (English lists of rule names)."""
-    quoted = [f"'{n}'" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+def _and(names, lang: str) -> str:
+    """Quoted rule names as a list in running text: ``'a'``, ``'a' and 'b'``, ``'a', 'b' and 'c'``
+    (``“a”、“b”`` in Chinese)."""
+    quoted = [word("alert.quoted", lang, name=n) for n in names]
+    if len(quoted) == 1:
+        return quoted[0]
+    return word("list_and", lang, items=word("list_separator", lang).join(quoted[:-1]), last=quoted[-1])
 
 
 def _waves_text(waves, lang: str) -> str:
     ws = sorted(int(w) for w in waves)
     span = f"{ws[0]}" if len(ws) == 1 else f"{ws[0]}–{ws[-1]}"
-    return f"{span} 年" if lang == "zh" else span
+    return word("alert.waves_span", lang, span=span)
 
 
 def _no_history(result) -> bool:
@@ -181,37 +170,26 @@ def backtest_table(result, *, name: str, lang: str, codebook=None, min_base: int
     if _no_history(result):
         return None
     rows = _backtest_rows(result, "backtest_table")
-    zh = lang == "zh"
     rules = {r.name: r for r in result.rules}
     rows["rule_text"] = [_rule_label(rules[r], lang, codebook=codebook, codeframe=codeframe) if r in rules
-                         else _ANY_RULE[0 if zh else 1] if r == "any" else str(r) for r in rows["rule"]]
+                         else word("alert.any_rule", lang) if r == "any" else str(r) for r in rows["rule"]]
     rows["small"] = (rows["n_alerts"] < min_base) if min_base is not None else False
     conf = _conf(result.alpha)
     period = _waves_text(result.waves, lang)
     if title is None:
-        title = (f"预警规则对客户流失的回溯检验（{period}，各期合并）" if zh
-                 else f"Back-test of the alert rules against churn ({period}, waves pooled)")
+        title = word("alert.backtest_title", lang, period=period)
     first = rows.iloc[0]
-    base_rate = fmt_pct(first["base_rate"], 1)
-    if zh:
-        notes = [f"整体流失率（基准）为 {base_rate}：受访客户中{_outcome_when(result.offset, lang)}的比例。",
-                 "精确率：被预警的客户中最终流失的比例；召回率：流失的受访客户中事先被预警的比例；"
-                 "提升度 = 精确率 ÷ 整体流失率，大于 1 表示该规则挑出的客户比一般客户更容易流失。",
-                 f"提升度附 {conf} 置信区间（方法见附录）。"]
-    else:
-        notes = [f"Base churn rate {base_rate}: share of surveyed customers who {_outcome_when(result.offset, lang)}.",
-                 "Precision: share of alerted customers who left; recall: share of the surveyed customers who "
-                 "left that had been alerted; lift = precision ÷ base churn rate (above 1: the rule picks out "
-                 "customers more likely to leave than customers in general).",
-                 f"Lift with its {conf} confidence interval (method in the appendix)."]
+    notes = [word("alert.base_rate_note", lang, base_rate=fmt_pct(first["base_rate"], 1),
+                  outcome=_outcome_when(result.offset, lang)),
+             word("alert.measures_note", lang),
+             word("alert.lift_ci_note", lang, conf=conf)]
     if rows["small"].any():
-        notes.append(f"标记的规则预警次数少于 {min_base}，结果仅供参考。" if zh
-                     else f"Flagged: fewer than {min_base} alerts; read with care.")
-    labels = {"rule_text": "预警规则" if zh else "Rule", "n_alerts": "预警次数" if zh else "Alerts",
-              "precision": "精确率" if zh else "Precision", "recall": "召回率" if zh else "Recall",
-              "lift": "提升度" if zh else "Lift", "lift_ci_lower": word("ci_lower", lang),
+        notes.append(word("alert.few_alerts_note", lang, min_base=min_base))
+    labels = {"rule_text": word("alert.rule", lang), "n_alerts": word("alert.n_alerts", lang),
+              "precision": word("alert.precision", lang), "recall": word("alert.recall", lang),
+              "lift": word("alert.lift", lang), "lift_ci_lower": word("ci_lower", lang),
               "lift_ci_upper": word("ci_upper", lang)}
-    base = fmt_base(first["n"], lang).replace("n =", "答卷数 =" if zh else "answers =")
+    base = fmt_base(first["n"], lang).replace("n =", f"{word('alert.answers', lang)} =")
     return table(rows, title=title, name=name,
                  columns=["rule_text", "n_alerts", "precision", "recall", "lift", "lift_ci_lower", "lift_ci_upper"],
                  labels=labels, formats={"rule_text": "text", "n_alerts": "int", "precision": "pct1", "recall": "pct1",
@@ -238,9 +216,8 @@ def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = Non
     """
     _check_lang(lang)
     if _no_history(result):
-        return Text(NO_HISTORY[0 if lang == "zh" else 1])
+        return Text(word("alert.no_history", lang))
     rows = _backtest_rows(result, "say_backtest")
-    zh = lang == "zh"
     rules = {r.name: r for r in result.rules}
     conf = _conf(result.alpha)
 
@@ -254,68 +231,42 @@ def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = Non
     first = rows.iloc[0]
     period = _waves_text(result.waves, lang)
     k = len(result.waves)
-    if zh:
-        parts = [f"用 {period}共 {k} 期的数据回溯检验预警规则：在 {fmt_int(first['n'])} 份结果已知的客户答卷中，"
-                 f"有 {fmt_pct(first['base_rate'], 1)} 的客户{_outcome_when(result.offset, lang)}。"]
-    else:
-        parts = [f"Replaying the rules on {k} earlier wave{'s' if k != 1 else ''} ({period}; "
-                 f"{fmt_int(first['n'])} answers from customers whose outcome is known), "
-                 f"{fmt_pct(first['base_rate'], 1)} of the surveyed customers {_outcome_when(result.offset, lang)}."]
+    parts = [word("alert.backtest_intro_one" if k == 1 else "alert.backtest_intro_many", lang, period=period, k=k,
+                  n=fmt_int(first["n"]), base_rate=fmt_pct(first["base_rate"], 1),
+                  outcome=_outcome_when(result.offset, lang))]
     any_row = rows[rows["rule"] == "any"]
     if len(any_row) and np.isfinite(any_row["lift"].iloc[0]):
         a = any_row.iloc[0]
         if not (np.isfinite(a["lift_ci_lower"]) and np.isfinite(a["lift_ci_upper"])):
-            verdict = ("提升度的置信区间无法估计" if zh
-                       else "the interval of the lift cannot be estimated")
+            verdict = "alert.verdict_no_ci"
         elif a["lift_ci_lower"] > 1:
-            verdict = "预警确实能挑出流失风险较高的客户" if zh else "the alerts do pick out customers at risk"
+            verdict = "alert.verdict_at_risk"
         elif a["lift_ci_upper"] < 1:
-            verdict = "被预警的客户反而更少流失" if zh else "alerted customers left less often, not more"
+            verdict = "alert.verdict_less"
         else:
-            verdict = ("置信区间包含 1，尚无明确证据表明预警能预测流失" if zh
-                       else "the interval includes 1: no clear evidence that the alerts predict churn")
-        if zh:
-            parts.append(f"触发任一预警的客户，流失率是整体水平的 **{fmt_num(a['lift'], 2)}** 倍（{conf} 置信区间 "
-                         f"{ci(a)}），预警覆盖了 {fmt_pct(a['recall'], 1)} 的流失客户——{verdict}。")
-        else:
-            parts.append(f"Customers flagged by at least one rule left at **{fmt_num(a['lift'], 2)}** times the base "
-                         f"rate ({conf} CI {ci(a)}) and the alerts caught {fmt_pct(a['recall'], 1)} of the customers "
-                         f"who left: {verdict}.")
+            verdict = "alert.verdict_unclear"
+        parts.append(word("alert.backtest_any", lang, lift=fmt_num(a["lift"], 2), conf=conf, ci=ci(a),
+                          recall=fmt_pct(a["recall"], 1), verdict=word(verdict, lang)))
     elif len(any_row):
-        parts.append("回溯期内没有触发预警或没有客户流失，无法评估。" if zh
-                     else "No alert fired or no customer left in the replayed waves: nothing to assess.")
+        parts.append(word("alert.backtest_nothing", lang))
     single = rows[(rows["rule"] != "any") & (rows["lift_ci_lower"].astype(float) > 1)]
     if min_base is not None and (single["n_alerts"] >= min_base).any():
         single = single[single["n_alerts"] >= min_base]
     if len(single) and len(rules) > 1:
         best = single.loc[single["lift_ci_lower"].astype(float).idxmax()]
-        if zh:
-            parts.append(f"单项规则中信号最明确的是“{label(best['rule'])}”：被其预警的客户中有 "
-                         f"{fmt_pct(best['precision'], 1)} 流失，是整体水平的 **{fmt_num(best['lift'], 2)}** 倍"
-                         f"（{conf} 置信区间 {ci(best)}）。")
-        else:
-            parts.append(f"The clearest single rule is '{label(best['rule'])}': {fmt_pct(best['precision'], 1)} of "
-                         f"the customers it flagged left, **{fmt_num(best['lift'], 2)}** times the base rate "
-                         f"({conf} CI {ci(best)}).")
+        parts.append(word("alert.backtest_best", lang, rule=label(best["rule"]),
+                          precision=fmt_pct(best["precision"], 1), lift=fmt_num(best["lift"], 2), conf=conf,
+                          ci=ci(best)))
     others = rows[rows["rule"] != "any"]
     lo, hi = others["lift_ci_lower"].astype(float), others["lift_ci_upper"].astype(float)
     weak = [label(r) for r in others.loc[~(lo > 1) & ~(hi < 1), "rule"]]
     below = [label(r) for r in others.loc[hi < 1, "rule"]]
     if weak:
-        if zh:
-            parts.append("“" + "”、“".join(weak) + "”的提升度置信区间包含 1 或无法估计，尚无明确证据表明"
-                         + ("这些规则" if len(weak) > 1 else "该规则") + "能预测流失。")
-        else:
-            many = len(weak) > 1
-            parts.append(f"For {_and(weak)} the lift interval{'s include' if many else ' includes'} 1 or cannot be "
-                         f"estimated: no clear evidence that {'these rules predict' if many else 'this rule predicts'} "
-                         "churn.")
+        parts.append(word("alert.backtest_weak_many" if len(weak) > 1 else "alert.backtest_weak_one", lang,
+                          rules=_and(weak, lang)))
     if below:
-        if zh:
-            parts.append("被“" + "”、“".join(below) + "”预警的客户流失反而少于一般客户。")
-        else:
-            parts.append(f"Customers flagged by {_and(below)} left less often than customers in general.")
-    return Text(("" if zh else " ").join(parts))
+        parts.append(word("alert.backtest_below", lang, rules=_and(below, lang)))
+    return Text(sentences(parts, lang))
 
 
 def _theme_label(theme: str, codeframe, lang: str) -> str:
@@ -334,28 +285,27 @@ def theme_table(freq: pd.DataFrame, satisfaction: pd.DataFrame | None = None, *,
     frame = freq.copy()
     cols = ["label", "n_mentions", "estimate", "ci_lower", "ci_upper"]
     fmts = {"label": "text", "n_mentions": "int", "estimate": "pct1", "ci_lower": "pct1", "ci_upper": "pct1"}
-    labels = {"label": "主题" if lang == "zh" else "Theme", "n_mentions": "提及数" if lang == "zh" else "Mentions",
-              "estimate": "占评论比例" if lang == "zh" else "Share of comments",
+    labels = {"label": word("text.theme", lang), "n_mentions": word("text.mentions", lang),
+              "estimate": word("text.share_of_comments", lang),
               "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang)}
     if "n_negative" in frame:
         frame["neg_share"] = frame["n_negative"] / frame["n_mentions"].where(frame["n_mentions"] > 0)
         cols.append("neg_share")
         fmts["neg_share"] = "pct0"
-        labels["neg_share"] = "负面占比" if lang == "zh" else "Negative"
+        labels["neg_share"] = word("text.negative_share", lang)
     if satisfaction is not None:
         frame = frame.merge(satisfaction[["theme", "estimate", "difference"]].rename(
             columns={"estimate": "sat_mean", "difference": "sat_diff"}), on="theme", how="left")
         cols += ["sat_mean", "sat_diff"]
         fmts.update({"sat_mean": "num2", "sat_diff": "signed2"})
-        labels.update({"sat_mean": "提及者满意度" if lang == "zh" else "Satisfaction of those mentioning",
-                       "sat_diff": "与其他人之差" if lang == "zh" else "Difference vs others"})
+        labels.update({"sat_mean": word("text.sat_mentioning", lang), "sat_diff": word("text.sat_difference", lang)})
     frame["label"] = frame["theme"].map(lambda t: _theme_label(t, codeframe, lang))
     frame = frame.sort_values("estimate", ascending=False)
     if title is None:
-        title = "评论主题" if lang == "zh" else "Themes in customer comments"
+        title = word("text.themes_title", lang)
     n = frame["n"].iloc[0] if len(frame) else 0
     return table(frame, title=title, name=name, columns=cols, labels=labels, formats=fmts,
-                 base=fmt_base(n, lang, min_base=min_base).replace("n =", "评论数 =" if lang == "zh" else "comments ="))
+                 base=fmt_base(n, lang, min_base=min_base).replace("n =", f"{word('text.comments', lang)} ="))
 
 def say_themes(freq: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, min_base: int | None = None,
                top: int = 3) -> Text:
@@ -363,20 +313,18 @@ def say_themes(freq: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
     _check_lang(lang)
     frame = freq.sort_values("estimate", ascending=False)
     if frame.empty:
-        return Text("本期没有可编码的评论。" if lang == "zh" else "There are no comments to code this wave.")
+        return Text(word("text.no_comments", lang))
     n, base = frame["n"].iloc[0], frame["n_respondents"].iloc[0] if "n_respondents" in frame else None
-    names = [f"{_theme_label(r.theme, codeframe, lang)}（{fmt_pct(r.estimate)}）" if lang == "zh"
-             else f"{_theme_label(r.theme, codeframe, lang).lower()} ({fmt_pct(r.estimate)})"
-             for r in frame.head(top).itertuples()]
-    if lang == "zh":
-        s = (f"本期有 {fmt_int(n)} 位受访者留下了评论" + (f"（占 {fmt_pct(n / base)}）" if base else "")
-             + "。提及最多的主题是" + "、".join(names) + "。")
-    else:
-        s = (f"{fmt_int(n)} respondents left a comment this wave" + (f" ({fmt_pct(n / base)})" if base else "")
-             + ". The most frequent themes are " + ", ".join(names) + ".")
-    return Text(s)
+    labels = [_theme_label(r.theme, codeframe, lang) for r in frame.head(top).itertuples()]
+    names = [word("text.theme_share", lang, label=label, label_lower=label.lower(), share=fmt_pct(r.estimate))
+             for label, r in zip(labels, frame.head(top).itertuples(), strict=True)]
+    names = word("list_separator", lang).join(names)
+    if base:
+        return Text(word("text.themes_summary_share", lang, n=fmt_int(n), share=fmt_pct(n / base), names=names))
+    return Text(word("text.themes_summary", lang, n=fmt_int(n), names=names))
 
-_LANG_NAMES = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
+#: Languages a quoted comment may be written in (their names: catalog entries ``text.lang.<code>``).
+_QUOTE_LANGS = ("zh", "en")
 
 
 def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, min_base: int | None = None,
@@ -389,9 +337,9 @@ def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
     """
     _check_lang(lang)
     _need_cols(examples, ["theme", "quote"], "quotes")
-    zh = lang == "zh"
-    pol = {1.0: ("正面", "positive"), -1.0: ("负面", "negative"), 0.0: ("中性", "neutral")}
-    sep = "，" if zh else ", "
+    pol = {1.0: word("text.polarity.positive", lang), -1.0: word("text.polarity.negative", lang),
+           0.0: word("text.polarity.neutral", lang)}
+    sep = word("text.source_separator", lang)
     scale = None
     if score is not None and codebook is not None and score in codebook:
         scale = codebook.get(score).scale
@@ -400,7 +348,7 @@ def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
     for r in examples.itertuples():
         d = r._asdict()
         label = _theme_label(r.theme, codeframe, lang)
-        p = pol.get(float(d.get("polarity", 0.0) or 0.0), ("", ""))[0 if zh else 1]
+        p = pol.get(float(d.get("polarity", 0.0) or 0.0), "")
         parts = [label + (f"{sep}{p}" if p else "")]
         seg = sc = None
         if by is not None and by in d:
@@ -411,21 +359,19 @@ def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
             top = f"/{scale[1]:g}" if scale else ""
             parts.append(f"{var_label(score, lang=lang, codebook=codebook)} {sc:g}{top}")
         q_lang = d.get("lang") or ""
-        if q_lang and q_lang != lang and q_lang in _LANG_NAMES:
+        if q_lang and q_lang != lang and q_lang in _QUOTE_LANGS:
             other_lang = True
-            parts.append(f"{_LANG_NAMES[q_lang][0 if zh else 1]}原文" if zh
-                         else f"original in {_LANG_NAMES[q_lang][1]}")
+            parts.append(word("text.original_in", lang, language=word(f"text.lang.{q_lang}", lang)))
         sources.append(" · ".join(parts))
         rows.append([label, p, seg, sc, r.quote, q_lang])
     notes = []
     if other_lang:
-        notes.append("注：个别主题没有中文评论，故引用其他语言的原话，并已注明。" if zh else
-                     "Note: a theme with no comment in English is quoted in the language it was written in, as marked.")
-    cols = ["主题" if zh else "Theme", "倾向" if zh else "Polarity",
-            var_label(by, lang=lang, codebook=codebook) if by else ("细分" if zh else "Segment"),
-            var_label(score, lang=lang, codebook=codebook) if score else ("评分" if zh else "Score"),
-            "原话" if zh else "Quote", "语言" if zh else "Language"]
-    payload = {"name": name, "title": "客户原话（按主题）" if zh else "Customer quotes by theme", "columns": cols,
+        notes.append(word("text.other_language_note", lang))
+    cols = [word("text.theme", lang), word("text.polarity", lang),
+            var_label(by, lang=lang, codebook=codebook) if by else word("text.segment", lang),
+            var_label(score, lang=lang, codebook=codebook) if score else word("text.score", lang),
+            word("text.quote", lang), word("text.language", lang)]
+    payload = {"name": name, "title": word("text.quotes_title", lang), "columns": cols,
                "formats": ["text", "text", "text", "num0", "text", "text"],
                "rows": [[None if (isinstance(v, float) and not np.isfinite(v)) else v for v in row] for row in rows],
                "base": None, "notes": notes}
@@ -440,43 +386,41 @@ def engagement_table(result, *, wave: int, name: str, lang: str, codebook=None, 
     _need_cols(frame, ["unit", "wave", "n", "estimate", "ci_lower", "ci_upper"], "engagement_table")
     cur = frame[frame["wave"] == wave].copy()
     cur["unit_label"] = cur["unit"].map(lambda u: value_label(by, u, lang=lang, codebook=codebook))
-    labels = {"unit_label": var_label(by, lang=lang, codebook=codebook), "n": "员工样本量" if lang == "zh" else "Employees",
-              "estimate": "敬业度指数" if lang == "zh" else "Engagement index",
+    labels = {"unit_label": var_label(by, lang=lang, codebook=codebook), "n": word("employee.employees", lang),
+              "estimate": word("engagement", lang),
               "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang)}
-    k = len(result.items)
     lo, hi = result.scale
-    notes = [(f"{k} 题均值（{lo}–{hi} 分），Cronbach α = {fmt_num(result.cronbach_alpha, 2)}。" if lang == "zh"
-              else f"Mean of {k} items ({lo}–{hi}), Cronbach's α = {fmt_num(result.cronbach_alpha, 2)}.")]
+    notes = [word("employee.index_note", lang, k=len(result.items), lo=lo, hi=hi,
+                  alpha=fmt_num(result.cronbach_alpha, 2))]
     if cur["estimate"].isna().any():
-        notes.append(f"“–”：员工少于 {result.min_n} 人，为保护匿名不予报告。" if lang == "zh"
-                     else f"'–': fewer than {result.min_n} employees; not reported to protect anonymity.")
+        notes.append(word("employee.suppressed_note", lang, min_n=result.min_n))
     if title is None:
-        title = f"{wave} 年员工敬业度" if lang == "zh" else f"Employee engagement, {wave}"
+        title = word("employee.engagement_title", lang, wave=wave)
     return table(cur, title=title, name=name, columns=["unit_label", "n", "estimate", "ci_lower", "ci_upper"],
                  labels=labels, formats={"unit_label": "text", "n": "int", "estimate": "num2", "ci_lower": "num2",
                                          "ci_upper": "num2"}, notes=notes)
+
+def _caveat(result, lang: str) -> str:
+    """The caveats of an employee result (codes ``result.caveats``, catalog entries
+    ``caveat.<code>`` filled with the number of units) as sentences in ``lang``."""
+    k = getattr(result, "n_units", 0)
+    return sentences([word(f"caveat.{c}", lang, k=k) for c in getattr(result, "caveats", ())], lang)
 
 def say_programme(result, *, lang: str, codebook=None, min_base: int | None = None, by: str = "branch") -> Text:
     """Narrative on the engagement programme's difference-in-differences, with its caveat."""
     _check_lang(lang)
     row = result.frame.iloc[0]
-    units = "、".join(value_label(by, u, lang=lang, codebook=codebook) for u in result.programme_units) if lang == "zh" \
-        else ", ".join(value_label(by, u, lang=lang, codebook=codebook) for u in result.programme_units)
+    units = word("list_separator", lang).join(value_label(by, u, lang=lang, codebook=codebook)
+                                             for u in result.programme_units)
     ci = _range(fmt_num(row["ci_lower"], 2), fmt_num(row["ci_upper"], 2), lang)
     sig = float(row["p_value"]) < result.alpha
     conf = f"{round(100 * (1 - float(result.alpha)))}%"
-    if lang == "zh":
-        s = (f"参加改进项目的单位（{units}，自 {result.start} 年起）与其他单位相比，敬业度的变化差为 "
-             f"**{fmt_num(row['estimate'], 2)}** 分（{conf} 置信区间 {ci}，{p_eq(row['p_value'])}），"
-             + ("在统计上显著。" if sig else "在统计上不显著。"))
-    else:
-        s = (f"Units in the improvement programme ({units}, from {result.start}) changed by "
-             f"**{fmt_num(row['estimate'], 2)}** points more than the others (difference-in-differences; {conf} CI "
-             f"{ci}, {p_eq(row['p_value'])}), " + ("a statistically significant difference." if sig
-                                                      else "not a statistically significant difference."))
-    caveat = getattr(result, "caveat", None)
-    if isinstance(caveat, Mapping) and caveat.get(lang):
-        s += "\n\n" + caveat[lang]
+    s = word("employee.programme_significant" if sig else "employee.programme_not_significant", lang,
+             units=units, start=result.start, estimate=fmt_num(row["estimate"], 2), conf=conf, ci=ci,
+             p=p_eq(row["p_value"]))
+    caveat = _caveat(result, lang)
+    if caveat:
+        s += "\n\n" + caveat
     return Text(s)
 
 def did_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
@@ -485,16 +429,14 @@ def did_table(result, *, name: str, lang: str, codebook=None, min_base: int | No
     _check_lang(lang)
     frame = result.means.copy()
     _need_cols(frame, ["group", "period", "n", "estimate", "ci_lower", "ci_upper"], "did_table")
-    g = {"programme": ("项目单位", "Programme units"), "comparison": ("其他单位", "Other units")}
-    p = {"pre": ("项目前", "Before"), "post": ("项目后", "After")}
-    frame["group_text"] = frame["group"].map(lambda x: g.get(x, (x, x))[0 if lang == "zh" else 1])
-    frame["period_text"] = frame["period"].map(lambda x: p.get(x, (x, x))[0 if lang == "zh" else 1])
+    frame["group_text"] = frame["group"].map(lambda x: _coded("employee.group.", x, lang))
+    frame["period_text"] = frame["period"].map(lambda x: _coded("employee.period.", x, lang))
     if title is None:
-        title = "改进项目前后的员工敬业度" if lang == "zh" else "Engagement before and after the programme"
+        title = word("employee.did_title", lang)
     return table(frame, title=title, name=name,
                  columns=["group_text", "period_text", "n", "estimate", "ci_lower", "ci_upper"],
-                 labels={"group_text": "组别" if lang == "zh" else "Group", "period_text": "时期" if lang == "zh" else "Period",
-                         "n": "员工样本量" if lang == "zh" else "Employees", "estimate": "敬业度指数" if lang == "zh" else "Engagement index",
+                 labels={"group_text": word("employee.group", lang), "period_text": word("employee.period", lang),
+                         "n": word("employee.employees", lang), "estimate": word("engagement", lang),
                          "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang)},
                  formats={"group_text": "text", "period_text": "text", "n": "int", "estimate": "num2",
                           "ci_lower": "num2", "ci_upper": "num2"})
@@ -506,19 +448,18 @@ def linkage_table(result, *, name: str, lang: str, codebook=None, min_base: int 
     frame = result.correlations.copy()
     _need_cols(frame, ["outcome", "level", "n", "estimate", "ci_lower", "ci_upper", "p_value"], "linkage_table")
     frame["outcome_text"] = frame["outcome"].map(lambda o: "NPS" if o == "nps" else var_label(o, lang=lang, codebook=codebook))
-    lv = {"unit_wave": ("单位×年份", "Unit × wave"), "unit": ("单位（各年平均）", "Unit (all waves)")}
-    frame["level_text"] = frame["level"].map(lambda x: lv.get(x, (x, x))[0 if lang == "zh" else 1])
+    frame["level_text"] = frame["level"].map(lambda x: _coded("employee.level.", x, lang))
     if title is None:
-        title = "员工敬业度与客户评分的相关" if lang == "zh" else "Employee engagement and customer scores: correlation"
+        title = word("employee.linkage_title", lang)
     notes = []
-    caveat = getattr(result, "caveat", None)
-    if isinstance(caveat, Mapping) and caveat.get(lang):
-        notes.append(caveat[lang])
+    caveat = _caveat(result, lang)
+    if caveat:
+        notes.append(caveat)
     return table(frame, title=title, name=name,
                  columns=["outcome_text", "level_text", "n", "estimate", "ci_lower", "ci_upper", "p_value"],
-                 labels={"outcome_text": "客户指标" if lang == "zh" else "Customer measure",
-                         "level_text": "分析层级" if lang == "zh" else "Level", "n": word("n", lang),
-                         "estimate": "相关系数 r" if lang == "zh" else "Correlation r",
+                 labels={"outcome_text": word("employee.customer_measure", lang),
+                         "level_text": word("employee.level", lang), "n": word("n", lang),
+                         "estimate": word("employee.correlation_r", lang),
                          "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang),
                          "p_value": word("p_value", lang)},
                  formats={"outcome_text": "text", "level_text": "text", "n": "int", "estimate": "num2",
