@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup sysdeps lab lint bench clean docs doctest
+.PHONY: demo test setup sysdeps lab lint bench clean docs doctest locale
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "error: $(PY) not found; install Python 3.11"; exit 1; }
@@ -43,6 +43,11 @@ docs: $(STAMP)
 # The runnable examples: docstring Examples of the headline functions and docs/examples.md.
 doctest: $(STAMP)
 	$(BIN)/python -m pytest -q -n 0 tests/test_docs.py -k "not site_builds"
+
+# Compile the report's message catalogs after editing a .po (the .mo are committed; tests/test_i18n.py
+# checks they match their .po).
+locale: $(STAMP)
+	$(BIN)/pybabel compile -d src/cxresearch/locale -D cxresearch
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
