@@ -230,7 +230,10 @@ class Study:
         """Keyword arguments every survey estimate of this report shares.
 
         ``weights``, ``alpha``, ``min_base`` and ``anonymity_min`` — pass as
-        ``cx.survey.mean(frame, score=..., **study.design)``.
+        ``cx.survey.mean(frame, score=..., **study.design)``. ``weights`` is a column name (the
+        raked weight column when the params rake, held fixed), so it serves any frame and any
+        function that reads the weights as a column; :meth:`design_for` gives the same keywords
+        with calibration-aware weights for a frame of whole waves.
         """
         t = self.params.thresholds
         return {"weights": self.weight, "alpha": t.alpha, "min_base": t.min_base,
@@ -247,7 +250,7 @@ class Study:
         * ``weights``: when the params rake, the waves' rakes stacked (``cx.survey.stack_rakes``),
           so the SEs are calibration-aware (R ``rake`` + ``svyby``) rather than treating the raked
           weights as fixed. It belongs to the rows of ``study.responses()`` (same index); for
-          other frames use :attr:`design` (the raked weight column, held fixed).
+          other frames of whole waves use :meth:`design_for`.
         """
         frame = self.responses()
         weights = self._cache.get(("raking", False), self.design["weights"])
