@@ -37,6 +37,7 @@ share one walk; at p = 15 what remains is the bootstrap's own O(n B) part — dr
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -89,6 +90,7 @@ def bootstrap_old_vs_new(n_boot: int = 1000, n: int = 100_000, ps=(15, 20),
                          methods=("bca", "percentile")) -> None:
     import cxresearch.drivers as drv
 
+    load = os.getloadavg()
     warm, names = simulate(500, 5)
     drv.shapley(warm, outcome="y", drivers=names, ci=True, n_boot=60, seed=0)
     with _OldBootstrap():
@@ -101,20 +103,27 @@ def bootstrap_old_vs_new(n_boot: int = 1000, n: int = 100_000, ps=(15, 20),
         t_point = time.perf_counter() - t0
         for method in methods:
             kw = dict(outcome="y", drivers=names, ci=True, n_boot=n_boot, seed=1, ci_method=method)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             new = drv.shapley(df, **kw).importance
-            t_new = time.perf_counter() - t0
+            t_new, c_new = time.perf_counter() - t0, time.process_time() - c0
             with _OldBootstrap():
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 old = drv.shapley(df, **kw).importance
-                t_old = time.perf_counter() - t0
-            diff = float(np.max(np.abs(new[["ci_lower", "ci_upper"]].to_numpy()
-                                       - old[["ci_lower", "ci_upper"]].to_numpy())))
+                t_old, c_old = time.perf_counter() - t0, time.process_time() - c0
+            lims = ["ci_lower", "ci_upper"]
+            diff = float(np.max(np.abs(new[lims].to_numpy() - old[lims].to_numpy())))
             width = float((old["ci_upper"] - old["ci_lower"]).mean())
-            rows.append((p, n, n_boot, method, t_point, t_old, t_new, t_old / t_new, diff, width))
+            # the bootstrap's own Monte-Carlo error: the same call with another seed
+            other = drv.shapley(df, **{**kw, "seed": 2}).importance
+            mc = float(np.max(np.abs(new[lims].to_numpy() - other[lims].to_numpy())))
+            rows.append((p, n, n_boot, method, t_point, t_old, t_new, t_old / t_new,
+                         c_old, c_new, c_old / c_new, diff, mc, width))
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows, columns=["p", "n", "n_boot", "ci_method", "point_s", "old_s", "new_s",
-                                        "speedup", "max_abs_ci_diff", "mean_ci_width"])
+                                        "speedup", "old_cpu_s", "new_cpu_s", "cpu_speedup",
+                                        "max_abs_ci_diff", "seed_ci_diff", "mean_ci_width"])
+    print(f"load average before the run: {load[0]:.1f}; after: {os.getloadavg()[0]:.1f} "
+          f"({os.cpu_count()} CPUs; cpu = process CPU time, all threads)")
     with pd.option_context("display.width", 140, "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
 
