@@ -16,27 +16,38 @@ same function with its three pieces swapped back in — one weighted pass per re
 (``_bootstrap.replicate_corrs_loop``), the per-replicate subset walk (``_kernels.lmg_batch_walk``)
 and the 1,000-group jackknife — and prints the speed-up and the largest difference between the old
 and new interval limits (percentile: the same replicates, so rounding only; BCa: the acceleration
-from 200 instead of 1,000 jackknife groups).
+from 200 instead of 1,000 jackknife groups), with the difference between two seeds for scale.
 
-Measured on the shared 2-core development machine under load (load average about 10), one run each,
-2026-12-02 (seconds; ``n_boot`` 1,000, n = 100,000):
+Measured in one run (``--bootstrap``) on the shared 2-core development machine under heavy load
+from other sessions (load average 11.7 at the start, 5.7 at the end), 2026-12-03; seconds, n_boot
+1,000, n = 100,000; ``cpu`` = CPU time of the process (all threads), steadier than wall time here:
 
-    p   ci_method    point  old     new    speed-up  max |Δ CI limit|  mean CI width
-    15  bca          0.07   67.8    9.0    7.5x      1.3e-05           0.0025
-    15  percentile   0.07   48.7    8.0    6.1x      6.8e-14           0.0025
-    20  bca          0.40   362.3   21.2   17.1x     1.0e-05           0.0017
+    p   ci_method    point  old     new    speed-up  old cpu  new cpu  cpu speed-up  max |Δ CI|  seed Δ CI  CI width
+    15  bca          0.08   54.1    3.64   14.9x     21.8     1.67     13.1x         1.3e-05     2.1e-04    0.0025
+    15  percentile   0.08   83.1    5.53   15.0x     22.0     1.44     15.3x         3.2e-09     1.6e-04    0.0025
+    20  bca          0.33   349.6   28.1   12.4x     101.1    5.51     18.4x         1.0e-05     1.8e-04    0.0017
+    20  percentile   0.33   197.2   16.2   12.2x     74.2     4.33     17.2x         1.3e-09     1.4e-04    0.0017
 
-(p = 15 after the in-place cross-product rows; an earlier run before that change: bca 78.5 s -> 14.9 s,
-percentile 65.2 s -> 14.1 s. The p = 20 row is from that earlier run; p = 20 percentile not timed.)
+``max |Δ CI|`` is the largest difference between the old and the new interval limits (percentile:
+the same replicates, single-precision rounding only; BCa: the acceleration from 200 instead of
+1,000 jackknife groups); ``seed Δ CI`` the largest difference between the new limits with seeds 1
+and 2 (the bootstrap's own Monte-Carlo error), 10^4-10^5 times the percentile difference.
 
-At p = 20 the old cost was the subset walk per replicate (and per jackknife group), now 32 replicates
-share one walk; at p = 15 what remains is the bootstrap's own O(n B) part — drawing 10^8 row indices
-(kept identical to the old draws) and the O(n B q²/2) cross-products, now one BLAS product per batch.
+Where the time goes at p = 15 (CPU seconds, one BLAS thread, measured piece by piece; the old
+call took 22 s of CPU in all, one weighted pass over the rows per replicate): the 10^8 row draws (numpy, kept identical to
+the old ones; drawn as int32, the same stream) take 0.3 s, counting them 0.15 s, the cross-products
+of the counts with the rows' centred moments as single-precision BLAS products 0.55 s (double
+precision: 1.1 s), the blocked subset walk over the 1,000 replicates 0.1 s, the BCa jackknife (200
+groups) 0.1 s. The draws and counts of one batch overlap the product of the previous batch (two
+threads); OpenBLAS runs single-threaded meanwhile, since its idle threads' spinning cost about
+0.5 s of CPU. At p = 20 the subset walk (2^20 subsets, 32 replicates per walk) is about half of
+the new time (2.4 s CPU).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -89,6 +100,7 @@ def bootstrap_old_vs_new(n_boot: int = 1000, n: int = 100_000, ps=(15, 20),
                          methods=("bca", "percentile")) -> None:
     import cxresearch.drivers as drv
 
+    load = os.getloadavg()
     warm, names = simulate(500, 5)
     drv.shapley(warm, outcome="y", drivers=names, ci=True, n_boot=60, seed=0)
     with _OldBootstrap():
@@ -101,20 +113,27 @@ def bootstrap_old_vs_new(n_boot: int = 1000, n: int = 100_000, ps=(15, 20),
         t_point = time.perf_counter() - t0
         for method in methods:
             kw = dict(outcome="y", drivers=names, ci=True, n_boot=n_boot, seed=1, ci_method=method)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             new = drv.shapley(df, **kw).importance
-            t_new = time.perf_counter() - t0
+            t_new, c_new = time.perf_counter() - t0, time.process_time() - c0
             with _OldBootstrap():
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 old = drv.shapley(df, **kw).importance
-                t_old = time.perf_counter() - t0
-            diff = float(np.max(np.abs(new[["ci_lower", "ci_upper"]].to_numpy()
-                                       - old[["ci_lower", "ci_upper"]].to_numpy())))
+                t_old, c_old = time.perf_counter() - t0, time.process_time() - c0
+            lims = ["ci_lower", "ci_upper"]
+            diff = float(np.max(np.abs(new[lims].to_numpy() - old[lims].to_numpy())))
             width = float((old["ci_upper"] - old["ci_lower"]).mean())
-            rows.append((p, n, n_boot, method, t_point, t_old, t_new, t_old / t_new, diff, width))
+            # the bootstrap's own Monte-Carlo error: the same call with another seed
+            other = drv.shapley(df, **{**kw, "seed": 2}).importance
+            mc = float(np.max(np.abs(new[lims].to_numpy() - other[lims].to_numpy())))
+            rows.append((p, n, n_boot, method, t_point, t_old, t_new, t_old / t_new,
+                         c_old, c_new, c_old / c_new, diff, mc, width))
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows, columns=["p", "n", "n_boot", "ci_method", "point_s", "old_s", "new_s",
-                                        "speedup", "max_abs_ci_diff", "mean_ci_width"])
+                                        "speedup", "old_cpu_s", "new_cpu_s", "cpu_speedup",
+                                        "max_abs_ci_diff", "seed_ci_diff", "mean_ci_width"])
+    print(f"load average before the run: {load[0]:.1f}; after: {os.getloadavg()[0]:.1f} "
+          f"({os.cpu_count()} CPUs; cpu = process CPU time, all threads)")
     with pd.option_context("display.width", 140, "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
 

@@ -306,7 +306,7 @@ def residual_variances(A, tol):  # pragma: no cover - compiled
     return res
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bootstrap_counts(draws, C):  # pragma: no cover - compiled
     """``C[b, i]`` = how often row ``i`` is among ``draws[b]`` (C is overwritten; float counts)."""
     nb, n = draws.shape

@@ -14,6 +14,7 @@ warnings to the report's notes, while in JupyterLab they show as ordinary warnin
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import warnings
@@ -229,7 +230,10 @@ class Study:
         """Keyword arguments every survey estimate of this report shares.
 
         ``weights``, ``alpha``, ``min_base`` and ``anonymity_min`` — pass as
-        ``cx.survey.mean(frame, score=..., **study.design)``.
+        ``cx.survey.mean(frame, score=..., **study.design)``. ``weights`` is a column name (the
+        raked weight column when the params rake, held fixed), so it serves any frame and any
+        function that reads the weights as a column; :meth:`design_for` gives the same keywords
+        with calibration-aware weights for a frame of whole waves.
         """
         t = self.params.thresholds
         return {"weights": self.weight, "alpha": t.alpha, "min_base": t.min_base,
@@ -246,7 +250,7 @@ class Study:
         * ``weights``: when the params rake, the waves' rakes stacked (``cx.survey.stack_rakes``),
           so the SEs are calibration-aware (R ``rake`` + ``svyby``) rather than treating the raked
           weights as fixed. It belongs to the rows of ``study.responses()`` (same index); for
-          other frames use :attr:`design` (the raked weight column, held fixed).
+          other frames of whole waves use :meth:`design_for`.
         """
         frame = self.responses()
         weights = self._cache.get(("raking", False), self.design["weights"])
@@ -254,6 +258,80 @@ class Study:
         # import) has the column, all empty: no clusters then
         linked = "customer_id" in frame.columns and bool(frame["customer_id"].notna().all())
         return {**self.design, "weights": weights, "respondent": "customer_id" if linked else None}
+
+    def design_for(self, frame) -> dict[str, Any]:
+        """:attr:`design` for ``frame``, calibration-aware when the params rake (issue 14) —
+        ``cur = study.current(); cx.survey.mean(cur, score=..., by=..., **study.design_for(cur))``.
+
+        ``frame`` holds whole waves of the report window as the study hands them out
+        (:meth:`current`, :meth:`responses`, in any row order and with any index); its rows are
+        found by ``respondent_id`` and ``wave``. When the params rake, ``weights`` is the waves'
+        rakes (:meth:`responses` rakes each wave on its own) restricted to those rows, a
+        :class:`~cxresearch.survey.RakeResult` indexed like ``frame``: the SEs are then those of
+        R's ``rake`` (``calibrate(..., calfun = "raking")``), the influence values residualised on
+        the raking margins, instead of treating the raked weights as fixed. A wave's own rake is
+        the stacked rake restricted to its rows (each wave is calibrated on its own margins), so
+        the restriction is exact for whole waves; a part of a wave is refused (estimate on the
+        whole wave with ``by=`` instead). Without raking this is :attr:`design`.
+
+        :attr:`design` itself keeps the raked weight column (held fixed): it is passed to
+        functions that read the weights as a column (``cx.findings.scorecard`` …) and used with
+        frames of other rows.
+
+        Raises
+        ------
+        CXValueError
+            The study rakes and ``frame`` has no ``respondent_id``/``wave``, rows that are not the
+            study's, or only part of a wave.
+        """
+        import numpy as np
+        import pandas as pd
+
+        design = self.design
+        if not self.params.variables.raking:
+            return dict(design)
+        resp = self.responses()  # also rakes, once
+        stacked = self._cache[("raking", False)]
+        keys = ["respondent_id", "wave"]
+        missing = [k for k in keys if k not in frame.columns]
+        if missing:
+            raise CXValueError(
+                f"design_for: the frame has no {missing[0]!r} column; calibrated SEs need the "
+                "rows of the responses as the study hands them out (current(), responses())")
+        pos_of = pd.Series(range(len(resp)), index=pd.MultiIndex.from_frame(resp[keys]))
+        if pos_of.index.has_duplicates:
+            raise CXValueError("design_for: respondent_id and wave do not identify the responses")
+        pos = pos_of.reindex(pd.MultiIndex.from_frame(frame[keys])).to_numpy()
+        if len(frame) == 0 or pd.isna(pos).any():
+            raise CXValueError("design_for: the frame holds rows that are not among the study's "
+                               "responses in the report window")
+        pos = pos.astype(np.int64)
+        if len(np.unique(pos)) != len(pos):
+            raise CXValueError("design_for: the frame holds a response twice")
+        waves = resp["wave"].to_numpy()
+        have = pd.Series(waves[pos]).value_counts()
+        full = pd.Series(waves).value_counts().reindex(have.index)
+        part = have[have != full]
+        if len(part):
+            w = part.index[0]
+            raise CXValueError(
+                f"design_for: the frame holds {int(part.iloc[0])} of the {int(full[w])} responses "
+                f"of wave {w}; the raking calibrates whole waves, so pass the whole wave and "
+                "choose the part with by=")
+        from cxresearch import survey
+
+        weights = pd.Series(stacked.weights.to_numpy()[pos], index=frame.index, name="weight")
+        eff = survey.weighting_efficiency(weights.to_numpy())
+        parts = [i for i, wv in enumerate(self._cache[("raking_waves", False)]) if wv in set(have.index)]
+        rake = dataclasses.replace(
+            stacked,
+            weights=weights,
+            calibration=tuple((np.asarray(code)[pos], np.asarray(psw)[pos])
+                              for code, psw in stacked.calibration),
+            n=eff["n"], n_eff=eff["n_eff"], efficiency=eff["efficiency"], deff=eff["deff"],
+            margins=stacked.margins[stacked.margins["part"].isin(parts)].reset_index(drop=True),
+        )
+        return {**design, "weights": rake}
 
     @property
     def fmt(self) -> dict[str, Any]:
@@ -365,21 +443,24 @@ class Study:
             waves = None if all_waves else self.waves
             frame = self._read("responses", waves=waves)
             if self.params.variables.raking:
-                frame, self._cache[("raking", all_waves)] = self._rake(frame)
+                frame, self._cache[("raking", all_waves)], self._cache[("raking_waves", all_waves)] = \
+                    self._rake(frame)
             self._cache[key] = frame
         return self._cache[key].copy()
 
     def _rake(self, frame):
         """Add ``RAKED_WEIGHT``: each wave raked to the params' margins (IPF, ``cx.survey.rake``);
-        also return the waves' rakes stacked (``cx.survey.stack_rakes``), for calibrated SEs."""
+        also return the waves' rakes stacked (``cx.survey.stack_rakes``), for calibrated SEs, and
+        the wave of each stacked part."""
 
         from cxresearch import survey
 
         margins = self.params.variables.raking
+        groups = list(frame.groupby("wave", sort=False))
         results = [survey.rake(part, margins=margins, weights=self.params.variables.weight)
-                   for _, part in frame.groupby("wave", sort=False)]
+                   for _, part in groups]
         stacked = survey.stack_rakes(results, index=frame.index)
-        return frame.assign(**{RAKED_WEIGHT: stacked.weights}), stacked
+        return frame.assign(**{RAKED_WEIGHT: stacked.weights}), stacked, [w for w, _ in groups]
 
     def with_comments(self, *, current: bool = False):
         """Responses with each open-text variable (e.g. ``comment``) joined back as a column.
