@@ -20,7 +20,7 @@ def store_problems(con, client: str, batch) -> list[Problem]:
         if not set(key) <= {name for name, _ in column_types(con, table).values()}:
             continue
         for item in batch.items:
-            if item.table != table or not set(key) <= set(item.frame.columns):
+            if item.table != table or not set(key) <= set(item.columns):
                 continue
             problems += _stored_keys(con, client, table, key, item)
     problems += _type_problems(con, batch)
@@ -36,7 +36,7 @@ def imported_before(con, client: str, digest: str):
 
 def _stored_keys(con, client: str, table: str, key: tuple[str, ...], item) -> list[Problem]:
     """Rows of one file whose key the store already holds for this client."""
-    keys = item.frame[list(key)].assign(_row=item.frame.index).dropna(subset=list(key))
+    keys = item.key_table(list(key))
     on = " AND ".join(f"t.{quote(k)} = k.{quote(k)}" for k in key)
     con.register("_cx_keys", keys)
     try:
