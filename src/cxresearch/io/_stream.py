@@ -37,9 +37,9 @@ import pandas as pd
 from cxresearch.io._raw import _CONTROL, _MAGIC, RawTable, _sniff_separator
 
 #: bytes decoded and checked at a time
-BLOCK = 1 << 22
-#: rows parsed at a time (about 2 MB of a 25-column survey file)
-CHUNK_ROWS = 20_000
+BLOCK = 1 << 20
+#: rows parsed at a time (about 1 MB of a 25-column survey file)
+CHUNK_ROWS = 10_000
 
 
 class NotStreamable(Exception):
@@ -81,7 +81,7 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
             codec = recorded = "utf-8-sig"
         else:
             codec = recorded = "utf-8"
-        if not _ascii_compatible(codec):
+        if not _ascii_compatible("utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec):
             return None
         decoder = codecs.getincrementaldecoder(codec)(errors="strict")
         header_bytes = bytearray()
@@ -123,7 +123,7 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
     if not names or any(h == "" or h.startswith("Unnamed: ") for h in names) \
             or len(set(names)) != len(names):
         return None  # the whole-file reader drops empty columns or names the header's problem
-    body_codec = "utf-8" if codec == "utf-8-sig" else codec
+    body_codec = "utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec
     return Scan(codec=body_codec, encoding=recorded, header=names, sep=sep, body_offset=header_end)
 
 
@@ -149,7 +149,7 @@ def structure_ok(path: Path, scan: Scan) -> bool:
                 fh,
                 read_options=pacsv.ReadOptions(
                     column_names=[f"c{i}" for i in range(width)], use_threads=False,
-                    block_size=1 << 22, encoding=scan.codec),
+                    block_size=1 << 20, encoding=scan.codec),
                 parse_options=pacsv.ParseOptions(
                     delimiter=scan.sep, newlines_in_values=True, invalid_row_handler=handler),
                 convert_options=pacsv.ConvertOptions(
