@@ -111,8 +111,9 @@ else:
     with Store(store) as st:
         rows = st.import_files([csv], client="bench", codebook=json.loads(sys.argv[4])).rows_by_table["responses"]
 wall = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"wall": wall, "peak": peak, "rows": int(rows)}))
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"wall": wall, "cpu": use.ru_utime + use.ru_stime, "peak": use.ru_maxrss * 1024,
+                  "rows": int(rows)}))
 """
 
 
@@ -138,7 +139,8 @@ def build_csv(path: Path, rows: int, seed: int = 0, block: int = 200_000) -> Non
             pd.DataFrame(cols).to_csv(fh, index=False, header=start == 0)
 
 
-def bench_csv(rows: int, folder: Path, old_src: str | None, repeat: int = 1) -> None:
+def bench_csv(rows: int, folder: Path, old_src: str | None, repeat: int = 1,
+              baseline: bool = True) -> None:
     import json
     import os
     import subprocess
@@ -148,9 +150,11 @@ def bench_csv(rows: int, folder: Path, old_src: str | None, repeat: int = 1) -> 
     t0 = time.perf_counter()
     build_csv(csv, rows)
     size = csv.stat().st_size
-    print(f"built {csv.name}: {rows:,} rows x 25 columns, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s")
+    print(f"built {csv.name}: {rows:,} rows x 25 columns, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s",
+          flush=True)
     src = str(Path(__file__).resolve().parent.parent / "src")
-    runs = [("baseline pandas + DuckDB", "baseline", src), ("cxresearch import (this tree)", "import", src)]
+    runs = [("baseline pandas + DuckDB", "baseline", src)] if baseline else []
+    runs.append(("cxresearch import (this tree)", "import", src))
     if old_src:
         runs.append((f"cxresearch import (old: {old_src})", "import", old_src))
     base = None
@@ -166,9 +170,10 @@ def bench_csv(rows: int, folder: Path, old_src: str | None, repeat: int = 1) -> 
             continue
         res = json.loads(done.stdout.strip().splitlines()[-1])
         base = res if mode == "baseline" else base
-        ratio = f"  {res['wall'] / base['wall']:.2f} x baseline time" if base and mode != "baseline" else ""
-        print(f"{label:<40} {res['wall']:7.1f} s   peak {res['peak'] / 1e6:7.0f} MB = "
-              f"{res['peak'] / size:5.1f} x file{ratio}   ({res['rows']:,} rows)")
+        ratio = (f"  {res['wall'] / base['wall']:.2f} x baseline wall, {res['cpu'] / base['cpu']:.2f} x CPU"
+                 if base and mode != "baseline" else "")
+        print(f"{label:<40} {res['wall']:7.1f} s wall {res['cpu']:6.1f} s CPU   peak {res['peak'] / 1e6:7.0f} MB = "
+              f"{res['peak'] / size:5.1f} x file{ratio}   ({res['rows']:,} rows)", flush=True)
         store.unlink(missing_ok=True)
         store.with_name(store.name + ".wal").unlink(missing_ok=True)
 
@@ -183,6 +188,8 @@ def main() -> None:
     )
     ap.add_argument("--csv", action="store_true", help="benchmark a store import of a CSV (issue 15)")
     ap.add_argument("--repeat", type=int, default=1, help="with --csv: rounds of the runs (interleaved)")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="with --csv: leave out the pandas + DuckDB baseline (e.g. for 1e7 rows)")
     ap.add_argument("--old-src", default=None, metavar="DIR",
                     help="with --csv: also import with the cxresearch source tree in DIR (the old path)")
     args = ap.parse_args()
@@ -190,7 +197,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(args.keep or tmp)
             folder.mkdir(parents=True, exist_ok=True)
-            bench_csv(args.rows or 1_000_000, folder, args.old_src, args.repeat)
+            bench_csv(args.rows or 1_000_000, folder, args.old_src, args.repeat,
+                      baseline=not args.no_baseline)
         return
     args.rows = args.rows or 200_000
     with tempfile.TemporaryDirectory() as tmp:

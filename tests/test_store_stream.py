@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tests.test_store import codebook, snapshot, survey
 
 import cxresearch.io._stream as io_stream
 import cxresearch.store._stream as store_stream
 from cxresearch.errors import DataValidationError
 from cxresearch.store import Store
-from tests.test_store import codebook, snapshot, survey
 
 _VOLATILE = {"imported_at", "batch_id", "path"}
 

@@ -55,6 +55,7 @@ class Scan:
     header: list[str]  # the header's fields, stripped
     sep: str
     body_offset: int  # byte offset of the first record after the header
+    fields_ok: bool = False  # every line's fields counted already (:class:`_FieldCount`)
 
 
 def _ascii_compatible(codec: str) -> bool:
@@ -67,7 +68,11 @@ def _ascii_compatible(codec: str) -> bool:
 def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
     """Decode ``path`` strictly block by block; None when the file is not plain text in one
     ASCII-compatible encoding (UTF-8, with or without BOM, or ``encoding``), or when its header
-    is not plain; then :func:`read_csv_raw` must read (and refuse) it whole."""
+    is not plain; then :func:`read_csv_raw` must read (and refuse) it whole.
+
+    A UTF-8 file without quotes or lone CRs also has the fields of every line counted here (its
+    delimiters, with numpy); ``Scan.fields_ok`` says so, and :func:`structure_ok` has nothing
+    left to check."""
     with open(path, "rb") as fh:
         first = fh.read(BLOCK)
         if not first or any(first.startswith(magic) for magic, _, _ in _MAGIC):
@@ -81,24 +86,29 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
             codec = recorded = "utf-8-sig"
         else:
             codec = recorded = "utf-8"
+        utf8 = codecs.lookup(codec).name in ("utf-8", "utf-8-sig")
         if not _ascii_compatible("utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec):
             return None
+        header_end = first.find(b"\n") + 1
+        if header_end <= 0 or b"\x00" in first[:header_end]:
+            return None  # no line end in the first block: the whole-file reader says what it is
+        try:
+            first_line = first[:header_end].decode(codec).lstrip("\ufeff").rstrip("\n")
+        except UnicodeDecodeError:
+            return None
+        sep = _sniff_separator(first_line, path.suffix.lower())
+        header = next(csv.reader([first_line.rstrip("\r")], delimiter=sep), [])
+        names = [h.strip() for h in header]
+        if not names or any(h == "" or h.startswith("Unnamed: ") for h in names) \
+                or len(set(names)) != len(names):
+            return None  # the whole-file reader drops empty columns or names the header's problem
+        fields = _FieldCount(sep, len(names)) if utf8 else None
         decoder = codecs.getincrementaldecoder(codec)(errors="strict")
-        header_bytes = bytearray()
-        header_end: int | None = None
         seen_cr = seen_lf = nonblank = False
-        offset = 0
         block = first
         while block:
             if b"\x00" in block:
                 return None
-            if header_end is None:
-                nl = block.find(b"\n")
-                if nl < 0:
-                    header_bytes += block
-                else:
-                    header_bytes += block[: nl + 1]
-                    header_end = offset + nl + 1
             try:
                 text = decoder.decode(block)
             except UnicodeDecodeError:
@@ -108,23 +118,90 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
             seen_cr = seen_cr or "\r" in text
             seen_lf = seen_lf or "\n" in text
             nonblank = nonblank or bool(text.strip().lstrip("\ufeff").strip())
-            offset += len(block)
+            if fields is not None and not fields.see(block[header_end:] if block is first else block):
+                fields = None  # quotes, lone CRs or a line of another width: pyarrow decides
             block = fh.read(BLOCK)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return None
-    if not nonblank or (seen_cr and not seen_lf) or header_end is None:
+    if not nonblank or (seen_cr and not seen_lf):
         return None
-    first_line = bytes(header_bytes).decode(codec).lstrip("\ufeff").rstrip("\n")
-    sep = _sniff_separator(first_line, path.suffix.lower())
-    header = next(csv.reader([first_line.rstrip("\r")], delimiter=sep), [])
-    names = [h.strip() for h in header]
-    if not names or any(h == "" or h.startswith("Unnamed: ") for h in names) \
-            or len(set(names)) != len(names):
-        return None  # the whole-file reader drops empty columns or names the header's problem
     body_codec = "utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec
-    return Scan(codec=body_codec, encoding=recorded, header=names, sep=sep, body_offset=header_end)
+    return Scan(codec=body_codec, encoding=recorded, header=names, sep=sep, body_offset=header_end,
+                fields_ok=fields is not None and fields.end())
+
+
+class _FieldCount:
+    """Counts the fields of every record of UTF-8 bytes, block by block (numpy): a delimiter or
+    line end counts when an even number of quotes precede it in the file (RFC 4180 quoting,
+    ``""`` inside a quoted field). :meth:`see` is True while every record has ``width`` fields
+    or is empty; False (undecided: pyarrow's parser then judges) at a quote inside an unquoted
+    field, a lone CR or a record of another width."""
+
+    def __init__(self, sep: str, width: int):
+        self.sep = ord(sep)
+        self.width = width
+        self.carry = 0  # delimiters of the record that runs on from the last block
+        self.carry_len = 0
+        self.quotes = 0  # quotes seen so far (their parity tells whether a quoted field is open)
+        self.last = 10  # the byte before the block (a line end before the first record)
+        self.quote_at_end = False  # the last block ended with a quote (checked against the next)
+
+    def see(self, data: bytes) -> bool:
+        if not data:
+            return True
+        if data.count(b"\r") != data.count(b"\r\n") or data[-1:] == b"\r":
+            return False
+        a = np.frombuffer(data, dtype=np.uint8)
+        if self.quote_at_end and a[0] not in (self.sep, 10, 13, 34) \
+                and self.last_before_quote not in (self.sep, 10, 34):
+            return False
+        qpos = np.flatnonzero(a == 34)
+        spos = np.flatnonzero(a == self.sep)
+        npos = np.flatnonzero(a == 10)
+        self.quote_at_end = False
+        if len(qpos):
+            prev = np.where(qpos > 0, a[np.maximum(qpos - 1, 0)], self.last)
+            nxt = a[np.minimum(qpos + 1, len(a) - 1)]
+            inner = qpos < len(a) - 1
+            boundary = np.isin(prev, (self.sep, 10, 34)) | (inner & np.isin(nxt, (self.sep, 10, 13, 34)))
+            if not boundary[inner].all():
+                return False  # a quote inside a field: pandas keeps it as a character
+            self.quote_at_end = not inner[-1]
+            self.last_before_quote = int(prev[-1])
+            # a delimiter or line end counts when an even number of quotes precede it
+            spos = spos[(np.searchsorted(qpos, spos) + self.quotes) % 2 == 0]
+            npos = npos[(np.searchsorted(qpos, npos) + self.quotes) % 2 == 0]
+            self.quotes += len(qpos)
+        elif self.quotes % 2:  # inside a quoted field that runs on: no record ends here
+            self.carry_len += len(a)
+            self.last = int(a[-1])
+            return True
+        self.last = int(a[-1])
+        if len(npos):
+            before = np.searchsorted(spos, npos)  # delimiters before each record's end
+            counts = np.diff(before, prepend=0)
+            counts[0] += self.carry
+            starts = np.concatenate(([0], npos[:-1] + 1))
+            lengths = npos - starts
+            lengths[0] += self.carry_len
+            for i in np.flatnonzero(counts != self.width - 1):
+                # only an empty line (or a lone CR LF) may have another count
+                if lengths[i] > 1 or (lengths[i] == 1 and a[starts[i]] != 13):
+                    return False
+            self.carry = len(spos) - int(before[-1])
+            self.carry_len = len(a) - int(npos[-1]) - 1
+        else:
+            self.carry += len(spos)
+            self.carry_len += len(a)
+        return True
+
+    def end(self) -> bool:
+        """The last record (without a line end) checked too."""
+        if self.quotes % 2:
+            return False  # a quoted field left open
+        return self.carry_len == 0 or self.carry == self.width - 1
 
 
 def structure_ok(path: Path, scan: Scan) -> bool:
@@ -134,7 +211,7 @@ def structure_ok(path: Path, scan: Scan) -> bool:
     import pyarrow.csv as pacsv
 
     width = len(scan.header)
-    if width <= 1:
+    if width <= 1 or scan.fields_ok:
         return True
 
     def handler(row) -> str:

@@ -531,6 +531,37 @@ def _empty_missing() -> pd.DataFrame:
     )
 
 
+#: every character ``str.strip()`` removes (``str.isspace``), as an RE2 class for pyarrow
+_SPACE = (r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+          r"\x{202f}\x{205f}\x{3000}]")
+_EDGE_SPACE = f"^{_SPACE}|{_SPACE}$|^$"
+_ALL_SPACE = f"^{_SPACE}*$"
+
+
+def _any_match(values: np.ndarray, pattern: str) -> bool:
+    """Whether any of ``values`` (strings) matches the RE2 ``pattern`` — one C++ pass (pyarrow)
+    instead of a Python call per cell; True (take the slow, exact path) when a value is not a str."""
+    if not len(values):
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return True
+    if arr.null_count:
+        return True
+    return bool(pc.any(pc.match_substring_regex(arr, pattern)).as_py())
+
+
+def plain_strings(s: pd.Series) -> bool:
+    """Whether every present value of ``s`` is a non-empty str without whitespace at its ends
+    (``str.strip()`` and blank checks would change nothing)."""
+    present = s.notna().to_numpy()
+    return not _any_match(s.to_numpy(dtype=object)[present], _EDGE_SPACE)
+
+
 def _as_text(s: pd.Series, column: _Column, *, normalise: bool = True) -> pd.Series:
     """Ids and free text as strings (integers written without ``.0``); blank ids are problems.
     ``normalise=False`` leaves ids as written (trimmed): a block of a file read in blocks, whose
@@ -569,7 +600,8 @@ def _as_text(s: pd.Series, column: _Column, *, normalise: bool = True) -> pd.Ser
         column.flag(nul, txt.to_numpy(dtype=object)[nul],
                     f"text without NUL characters{column.desc} (a NUL cuts a text short when stored)")
     if column.var.kind is Kind.id:
-        txt = txt.where(txt.isna(), txt.str.strip())
+        if not plain_strings(txt):
+            txt = txt.where(txt.isna(), txt.str.strip())
         if normalise:
             txt = normalise_ids(txt)
         blank = (txt.isna() | (txt == "")).to_numpy()
@@ -578,6 +610,8 @@ def _as_text(s: pd.Series, column: _Column, *, normalise: bool = True) -> pd.Ser
         return txt
     blank = txt.isna().to_numpy()
     txt[blank] = None
+    if not _any_match(txt.to_numpy(dtype=object)[~blank], _ALL_SPACE):
+        return txt  # no text is only whitespace
     return txt.where(txt.isna() | (txt.astype(str).str.strip() != ""), None)
 
 

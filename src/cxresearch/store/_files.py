@@ -70,9 +70,29 @@ _SQL_OF_KIND = {
 }
 
 
+_CJK_RE2 = r"[\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{f900}-\x{faff}]"  # _CJK for pyarrow
+
+
+def quote_name(name: str) -> str:
+    """A column name quoted for SQL."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def detect_lang(texts: pd.Series) -> pd.Series:
-    """``'zh'`` for texts holding CJK ideographs, ``'en'`` otherwise (vectorised)."""
-    return np.where(texts.astype(str).str.contains(_CJK), "zh", "en")
+    """``'zh'`` for texts holding CJK ideographs, ``'en'`` otherwise (vectorised: one C++ pass
+    of pyarrow's regex over str texts, pandas for anything else)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = texts.to_numpy(dtype=object)
+    try:
+        arr = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = None
+    if arr is None or arr.null_count:
+        return np.where(texts.astype(str).str.contains(_CJK), "zh", "en")
+    hit = pc.match_substring_regex(arr, _CJK_RE2).to_numpy(zero_copy_only=False)
+    return np.where(hit, "zh", "en")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -123,22 +143,15 @@ class _Item:
     def key_frame(self, key: list[str]) -> pd.DataFrame:
         """The key columns of the rows as they will be stored, indexed by row position."""
         if self.staged is not None:
-            return self.staged.keys.select(key).to_pandas()
+            return self.staged.key_frame(key)
         return self.frame[key]
 
     def key_table(self, key: list[str]):
-        """The key columns and ``_row`` (the row position) of rows with a whole key, for DuckDB."""
+        """The rows with a whole key: their key columns and ``_row`` (the row position), as a
+        frame for DuckDB, or a query of the rows staged on disk."""
         if self.staged is not None:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            keys = self.staged.keys.select(key)
-            keys = keys.append_column("_row", pa.array(np.arange(keys.num_rows, dtype=np.int64)))
-            whole = None
-            for k in key:
-                valid = pc.is_valid(keys[k])
-                whole = valid if whole is None else pc.and_(whole, valid)
-            return keys.filter(whole)
+            where = " AND ".join(f"{quote_name(k)} IS NOT NULL" for k in key)
+            return f"SELECT * FROM ({self.staged.key_sql(key)}) WHERE {where}"
         return self.frame[list(key)].assign(_row=self.frame.index).dropna(subset=list(key))
 
     def cleanup(self) -> None:
@@ -518,13 +531,21 @@ def generated_ids(item: _Item, n: int) -> np.ndarray:
 
 
 def _comments_from(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
+    from cxresearch.io._validate import plain_strings
+
     parts = []
     for var in texts:
         s = frame[var]
-        keep = s.notna() & (s.astype(str).str.strip() != "")
+        present = s.notna()
+        if pd.api.types.infer_dtype(s, skipna=True) == "string" and plain_strings(s):
+            keep = present  # every text a str with no space at its ends: none is blank
+        else:
+            keep = present & (s.astype(str).str.strip() != "")
         if not keep.any():
             continue
-        t = s[keep].astype(str)
+        t = s[keep]
+        if not (pd.api.types.infer_dtype(t, skipna=True) == "string"):
+            t = t.astype(str)
         parts.append(pd.DataFrame({
             "respondent_id": frame.loc[keep, "respondent_id"].to_numpy(),
             "wave": frame.loc[keep, "wave"].to_numpy(),
@@ -706,8 +727,15 @@ def _to_id(s: pd.Series, *, allow_missing: bool = False, normalise: bool = True)
         conv[whole] = num[whole].astype("int64").astype(str)
         bad = num.notna() & ~whole
     else:
-        from cxresearch.io._validate import normalise_ids
+        from cxresearch.io._validate import normalise_ids, plain_strings
 
+        if pd.api.types.infer_dtype(s, skipna=True) == "string" and plain_strings(s):
+            # every id a str, none blank or with spaces at its ends: nothing to trim
+            conv = s.astype(object).where(s.notna(), None)
+            if normalise:
+                conv = normalise_ids(conv)
+            bad = conv.isna() if not allow_missing else pd.Series(False, index=s.index)
+            return conv.astype(object), bad
         txt = s.astype("string").str.strip()
         txt = txt.where(txt != "")
         conv = txt.astype(object).where(txt.notna(), None)

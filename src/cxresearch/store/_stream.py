@@ -83,7 +83,6 @@ class Staged:
     columns: tuple[str, ...] = ()
     sql_types: dict[str, str] = field(default_factory=dict)
     normalised: tuple[str, ...] = ()  # id columns written as whole numbers (``1.0`` -> ``1``)
-    keys: object = None  # pyarrow Table (respondent_id, wave), ids as stored
 
     @property
     def responses(self) -> Path:
@@ -106,6 +105,28 @@ class Staged:
             q = '"' + c.replace('"', '""') + '"'
             out.append(f"{_NORMALISED_ID.format(c=q)} AS {q}" if c in self.normalised else q)
         return ", ".join(out)
+
+    def key_sql(self, key: list[str]) -> str:
+        """A query of the staged rows' key columns (as they will be stored) and ``_row``, their
+        position."""
+        cols = []
+        for c in key:
+            q = '"' + c.replace('"', '""') + '"'
+            cols.append(f"{_NORMALISED_ID.format(c=q)} AS {q}" if c in self.normalised else q)
+        path = str(self.responses).replace("'", "''")
+        return (f"SELECT {', '.join(cols)}, file_row_number AS _row "
+                f"FROM read_parquet('{path}', file_row_number = true)")
+
+    def key_frame(self, key: list[str]) -> pd.DataFrame:
+        """The staged rows' key columns as they will be stored, indexed by position."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(self.responses, columns=list(key))
+        for c in key:
+            if c in self.normalised:
+                table = table.set_column(table.schema.get_field_index(c), c, _normalise(table[c], pc))
+        return table.to_pandas()
 
     def star(self) -> str:
         """``*`` of the staged missing codes and comments, ids normalised like the responses."""
@@ -193,15 +214,14 @@ class _Stager:
         self.dropped = False  # a blank line was dropped (row numbers are not position + 2)
         self.next_row = 2
         self.ids: dict[str, _IdForm] = {}
-        self.key_parts: list[object] = []
-        self.customer_parts: list[object] = []
+        self.key_hashes: list[np.ndarray] = []
+        self.customer_hashes: list[np.ndarray] = []
         self.weights: dict[str, dict[int, list]] = {}
         self.n = 0
 
     # -- per block ------------------------------------------------------------------------------------
 
     def add(self, part, built, raw) -> None:
-        import pyarrow as pa
 
         frame = part.frame
         if not self.writers:
@@ -223,14 +243,14 @@ class _Stager:
         if part.comments is not None and len(part.comments):
             self._write("comments", part.comments)
             self.staged.n_comments += len(part.comments)
-        self.key_parts.append(pa.table({
-            "respondent_id": pa.array(frame["respondent_id"].to_numpy(dtype=object), pa.string()),
-            "wave": pa.array(frame["wave"].to_numpy(dtype=np.int64), pa.int64())}))
+        waves_stored = frame["wave"].to_numpy(dtype=np.int64)
+        self.key_hashes.append(_key_hash(frame["respondent_id"], waves_stored,
+                                         self.ids["respondent_id"]))
         if self.customer is not None:
             ids = frame[self.customer]
-            self.customer_parts.append(pa.table({
-                "id": pa.array(ids.to_numpy(dtype=object), pa.string()),
-                "wave": pa.array(frame["wave"].to_numpy(dtype=np.int64), pa.int64())}))
+            valid = (ids.notna() & (ids.astype(str) != "")).to_numpy()
+            self.customer_hashes.append(_key_hash(ids[valid], waves_stored[valid],
+                                                  self.ids[self.customer]))
         wave_var = self.codebook.wave_variable
         waves = (np.asarray(built.frame[wave_var.name]) if wave_var is not None
                  and wave_var.name in built.frame else np.zeros(len(frame), dtype=np.int64))
@@ -287,7 +307,7 @@ class _Stager:
                                               ("lang", pa.string())])
         for name in ("responses", "missing", "comments"):
             self.writers[name] = pq.ParquetWriter(self.staged.folder / f"{name}.parquet",
-                                                  self.schemas[name], compression="snappy")
+                                                  self.schemas[name], compression="none")
         name = "customer_id"
         var = cb.get(name) if name in cb else None
         self.customer = (name if var is not None and str(var.kind) == "id" and name in frame.columns
@@ -315,9 +335,6 @@ class _Stager:
         self.writers = {}
 
     def finish(self) -> Staged:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         self.close()
         if not self.n:
             raise _NotStreamed  # no data rows: the whole-file reader says so
@@ -328,25 +345,14 @@ class _Stager:
             self.types.setdefault(col, "NULL")
             staged.sql_types.setdefault(col, "NULL")
         staged.normalised = tuple(c for c, form in self.ids.items() if form.rewrite)
-        keys = pa.concat_tables(self.key_parts)
-        self.key_parts = []
-        if "respondent_id" in staged.normalised:
-            keys = keys.set_column(0, "respondent_id", _normalise(keys["respondent_id"], pc))
-        if _has_duplicates(keys, ["respondent_id", "wave"]):
-            raise _NotStreamed
-        if self.customer_parts:
-            cust = pa.concat_tables(self.customer_parts)
-            self.customer_parts = []
-            if self.customer in staged.normalised:
-                cust = cust.set_column(0, "id", _normalise(cust["id"], pc))
-            valid = pc.and_(pc.is_valid(cust["id"]), pc.not_equal(pc.fill_null(cust["id"], ""), ""))
-            if _has_duplicates(cust.filter(valid), ["id", "wave"]):
-                raise _NotStreamed
+        for hashes in (self.key_hashes, self.customer_hashes):
+            if _has_duplicates(hashes):
+                raise _NotStreamed  # the whole-file reader names the rows (or finds none)
+            hashes.clear()
         for totals in self.weights.values():
             for total, any_weight in totals.values():
                 if any_weight and not total > 0:
                     raise _NotStreamed
-        staged.keys = keys
         return staged
 
     def row_numbers(self) -> np.ndarray | None:
@@ -362,9 +368,26 @@ def _normalise(ids, pc):
     return pc.if_else(pc.equal(out, "-0"), "0", out)
 
 
-def _has_duplicates(table, keys: list[str]) -> bool:
-    if table.num_rows < 2:
+def _key_hash(ids: pd.Series, waves: np.ndarray, form: _IdForm) -> np.ndarray:
+    """A 64-bit hash of every (id, wave), the id taken in the form ``normalise_ids`` gives a
+    whole number (``1.0`` -> ``1``) whenever it is one, so equal keys as stored always hash
+    equal (whether or not the column ends up normalised); 8 bytes a row instead of the ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = ids.to_numpy(dtype=object)
+    if form.first is not False and len(values):  # ids that may be numbers in disguise
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+        whole = pc.fill_null(pc.match_substring_regex(arr, _WHOLE_WITH_ZEROS), False)
+        values = pc.if_else(whole, _normalise(arr, pc), arr).to_numpy(zero_copy_only=False)
+    h = pd.util.hash_array(values, categorize=False)
+    return h * np.uint64(0x9E3779B97F4A7C15) ^ pd.util.hash_array(np.asarray(waves, dtype=np.int64))
+
+
+def _has_duplicates(hashes: list[np.ndarray]) -> bool:
+    """Whether two keys hash equal (equal keys always do; unequal keys almost never)."""
+    if not hashes:
         return False
-    counts = table.group_by(keys).aggregate([([], "count_all")])
-    return counts.num_rows != table.num_rows
+    h = np.sort(np.concatenate(hashes))
+    return bool((h[1:] == h[:-1]).any())
 

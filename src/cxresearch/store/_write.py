@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from cxresearch.errors import CXError, CXValueError, DataValidationError
 from cxresearch.store._args import (
@@ -23,6 +22,10 @@ from cxresearch.store._files import read_batch, resolve_codebook
 from cxresearch.store._results import FileImport, ImportReport
 from cxresearch.store._schema import CLIENT_TABLES, TABLES, add_columns, column_types, new_columns
 from cxresearch.store._sql import count_rows, first_row, transaction, utcnow
+
+
+#: DuckDB's memory limit while it writes a file staged on disk
+STAGED_MEMORY = "256MB"
 
 
 class StoreWriter:
@@ -297,11 +300,22 @@ class StoreWriter:
         """Append a survey file staged on disk (Parquet) to responses, missing codes and comments;
         ``(missing codes, comments)`` written."""
         staged = item.staged
-        self._insert(item.table, (staged.select(stored), staged.responses), client, import_id)
-        if staged.n_missing:
-            self._insert("missing_codes", (staged.star(), staged.missing), client, import_id)
-        if staged.n_comments:
-            self._insert("comments", (staged.star(), staged.comments), client, import_id)
+        con = self.con
+        # one thread and a bounded buffer: DuckDB streams the Parquet rows into the table (its
+        # optimistic writes spill full row groups to the store file) instead of caching them
+        settings = {k: first_row(con.execute(f"SELECT current_setting('{k}')"))[0]
+                    for k in ("threads", "memory_limit")}
+        con.execute("SET threads = 1")
+        con.execute(f"SET memory_limit = '{STAGED_MEMORY}'")
+        try:
+            self._insert(item.table, (staged.select(stored), staged.responses), client, import_id)
+            if staged.n_missing:
+                self._insert("missing_codes", (staged.star(), staged.missing), client, import_id)
+            if staged.n_comments:
+                self._insert("comments", (staged.star(), staged.comments), client, import_id)
+        finally:
+            con.execute(f"SET threads = {int(settings['threads'])}")
+            con.execute(f"SET memory_limit = '{settings['memory_limit']}'")
         return staged.n_missing, staged.n_comments
 
 
