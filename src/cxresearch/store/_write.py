@@ -23,7 +23,6 @@ from cxresearch.store._results import FileImport, ImportReport
 from cxresearch.store._schema import CLIENT_TABLES, TABLES, add_columns, column_types, new_columns
 from cxresearch.store._sql import count_rows, first_row, transaction, utcnow
 
-
 #: DuckDB's memory limit while it writes a file staged on disk
 STAGED_MEMORY = "256MB"
 
