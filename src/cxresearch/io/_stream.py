@@ -7,8 +7,11 @@ linear passes whose memory does not grow with the file:
 1. :func:`scan_csv` decodes the whole file strictly, block by block (an incremental decoder), and
    checks every block as :func:`~cxresearch.io._raw.decode_text` checks the whole text (no NUL
    byte, no control, private-use or replacement character, not old Mac line endings, not blank);
-2. :func:`structure_ok` counts the fields of every record with pyarrow's CSV parser (C++, one
-   column converted), as ``_short_rows`` does;
+   in a UTF-8 file it also counts the fields of every record (:class:`_FieldCount`: numpy over
+   the bytes, RFC 4180 quotes);
+2. :func:`structure_ok` — only when that count could not decide (a non-UTF-8 file, a quote inside
+   a field, a lone CR, a record of another width) — counts the fields of every record with
+   pyarrow's CSV parser (C++, one column converted), as ``_short_rows`` does;
 3. :func:`iter_chunks` parses the records with pandas' C reader — the same reader and options as
    :func:`read_csv_raw` — ``chunksize`` rows at a time, dropping wholly blank lines and keeping
    the row number the user sees (header = row 1) of every kept row.

@@ -260,14 +260,26 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
                 continue
         item = _Item(path=path, file=file, name=path.name, sha256=digest, format=fmt, table=target,
                      forced_encoding=encoding if fmt in ("csv", "sav") else None)
-        if target == "responses":
-            found = _read_survey(item, codebook, wave=wave)
-        else:
-            found = _read_other(item, codebook, employee_scale)
+        try:
+            if target == "responses":
+                found = _read_survey(item, codebook, wave=wave)
+            else:
+                found = _read_other(item, codebook, employee_scale)
+        except BaseException:
+            for done in (*items, item):  # files staged on disk by the streaming reader
+                done.cleanup()
+            raise
         problems += found
         if not found:
             items.append(item)
-    problems += _duplicates_across(items)
+        else:
+            item.cleanup()
+    try:
+        problems += _duplicates_across(items)
+    except BaseException:
+        for done in items:
+            done.cleanup()
+        raise
     return _Batch(items, problems, skipped)
 
 

@@ -6,11 +6,13 @@ bytes, its text and every cell as Python objects at once. Here the file is decod
 block by block (:mod:`cxresearch.io._stream`), parsed ``CHUNK_ROWS`` rows at a time, each block
 checked by the same code as a whole file (``build_frame(whole_file=False)`` and
 ``_prepare_responses``), and its rows, missing codes and comments appended to Parquet files in a
-temporary folder (pyarrow; DuckDB reads them back in the import's one transaction). What needs
-the whole file is kept small and checked at the end: the keys (respondent, wave) and (customer,
-wave) as Arrow columns (duplicates by a hash aggregate in C++), each wave's weight total, and
-whether an id column is numbers in disguise (``normalise_ids`` decides on the whole column; the
-ids are normalised in SQL as they are written).
+temporary folder (pyarrow, uncompressed; DuckDB reads them back in the import's one transaction,
+with one thread and a bounded buffer). What needs the whole file is kept small and checked at the
+end: a 64-bit hash of every key (respondent, wave) and (customer, wave) — 8 bytes a row; equal
+keys hash equal, so no two equal hashes means no duplicate, and two equal hashes send the file to
+the whole-file reader, which names the rows (or finds no duplicate) — each wave's weight total,
+and whether an id column is numbers in disguise (``normalise_ids`` decides on the whole column;
+the ids are normalised in SQL as they are written, and in the keys checked against the store).
 
 Only a file that loads is streamed. At the first sign of a problem — a block that fails a check,
 a duplicate key, a wave whose weights add up to 0, a file the streaming reader does not take
@@ -210,7 +212,7 @@ class _Stager:
         self.variables: tuple[str, ...] = ()
         self.notes: tuple[str, ...] = ()
         self.ids_generated: str | None = None
-        self.rows: list[np.ndarray] = []
+        self.rows: list[np.ndarray | tuple[int, int]] = []
         self.dropped = False  # a blank line was dropped (row numbers are not position + 2)
         self.next_row = 2
         self.ids: dict[str, _IdForm] = {}
@@ -262,8 +264,10 @@ class _Stager:
                 tot = acc.setdefault(int(wv), [0.0, False])
                 tot[0] += float(np.nansum(w[sel]))
                 tot[1] = tot[1] or not np.isnan(w[sel]).all()
-        self.rows.append(raw.rows)
-        if not np.array_equal(raw.rows, np.arange(self.next_row, self.next_row + len(raw.rows))):
+        if np.array_equal(raw.rows, np.arange(self.next_row, self.next_row + len(raw.rows))):
+            self.rows.append((self.next_row, len(raw.rows)))  # rows in a run: kept as (first, n)
+        else:
+            self.rows.append(raw.rows)
             self.dropped = True
         self.next_row = int(raw.rows[-1]) + 1
         self.n += len(frame)
@@ -346,9 +350,8 @@ class _Stager:
             staged.sql_types.setdefault(col, "NULL")
         staged.normalised = tuple(c for c, form in self.ids.items() if form.rewrite)
         for hashes in (self.key_hashes, self.customer_hashes):
-            if _has_duplicates(hashes):
+            if _has_duplicates(hashes):  # (empties the list)
                 raise _NotStreamed  # the whole-file reader names the rows (or finds none)
-            hashes.clear()
         for totals in self.weights.values():
             for total, any_weight in totals.values():
                 if any_weight and not total > 0:
@@ -359,7 +362,8 @@ class _Stager:
         """The user's row of every staged row (None: row = position + 2, no blank line dropped)."""
         if not self.dropped:
             return None
-        return np.concatenate(self.rows)
+        return np.concatenate([np.arange(r[0], r[0] + r[1], dtype=np.int64) if isinstance(r, tuple)
+                               else r for r in self.rows])
 
 
 def _normalise(ids, pc):
@@ -388,6 +392,8 @@ def _has_duplicates(hashes: list[np.ndarray]) -> bool:
     """Whether two keys hash equal (equal keys always do; unequal keys almost never)."""
     if not hashes:
         return False
-    h = np.sort(np.concatenate(hashes))
+    h = np.concatenate(hashes)
+    hashes.clear()
+    h.sort()
     return bool((h[1:] == h[:-1]).any())
 

@@ -24,7 +24,7 @@ from cxresearch.store._schema import CLIENT_TABLES, TABLES, add_columns, column_
 from cxresearch.store._sql import count_rows, first_row, transaction, utcnow
 
 #: DuckDB's memory limit while it writes a file staged on disk
-STAGED_MEMORY = "256MB"
+STAGED_MEMORY_BYTES = 256 * 2**20
 
 
 class StoreWriter:
@@ -305,7 +305,9 @@ class StoreWriter:
         settings = {k: first_row(con.execute(f"SELECT current_setting('{k}')"))[0]
                     for k in ("threads", "memory_limit")}
         con.execute("SET threads = 1")
-        con.execute(f"SET memory_limit = '{STAGED_MEMORY}'")
+        used = first_row(con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()"))[0]
+        if used < STAGED_MEMORY_BYTES // 2:  # a lower limit than what is in use would fail
+            con.execute(f"SET memory_limit = '{STAGED_MEMORY_BYTES // 2**20}MB'")
         try:
             self._insert(item.table, (staged.select(stored), staged.responses), client, import_id)
             if staged.n_missing:
