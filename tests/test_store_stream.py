@@ -140,7 +140,7 @@ def test_given_wave_and_generated_ids_keep_the_users_rows(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("case", [
     "duplicate respondent", "duplicate customer", "zero weights", "out of scale late",
-    "short row", "long row", "nul byte", "known before", "two files",
+    "short row", "long row", "nul byte", "known before", "two files", "short row quoted",
 ])
 def test_refusals_are_worded_as_by_the_whole_file_path(tmp_path, monkeypatch, case):
     frame = survey(2023, n=14)
@@ -158,7 +158,11 @@ def test_refusals_are_worded_as_by_the_whole_file_path(tmp_path, monkeypatch, ca
     elif case == "two files":
         files = [write_csv(survey(2023, n=8), tmp_path / "a.csv"),
                  write_csv(survey(2023, n=8, start=4), tmp_path / "b.csv")]
+    if case == "short row quoted":  # quoted texts with delimiters, quotes and line ends
+        frame["comment"] = ['said "hi", then\nleft' if i % 2 else "a, b" for i in range(len(frame))]
     text = frame.to_csv(index=False)
+    if case == "short row quoted":
+        text = text.replace("a, b", "a, b\"\n\"", 1)  # one record cut into two short ones
     if case == "short row":
         lines = text.split("\n")
         lines[9] = ",".join(lines[9].split(",")[:4])
@@ -182,3 +186,82 @@ def test_gbk_file_given_its_encoding_is_streamed(tmp_path, monkeypatch):
     content, err = _same(tmp_path, monkeypatch, "gbk", [path], encoding="gbk")
     assert err is None
     assert any(r[4] == "价格太高了" for r in content["comments"][1])
+
+
+def test_quoted_texts_are_streamed(tmp_path, monkeypatch):
+    frame = survey(2023, n=12)
+    frame["comment"] = ['said "hi", then\nleft, 好' if i % 3 else "a, b" for i in range(12)]
+    path = write_csv(frame, tmp_path / "quoted.csv")
+    content, err = _same(tmp_path, monkeypatch, "quoted", [path])
+    assert err is None
+    assert sum(r[4] == 'said "hi", then\nleft, 好' for r in content["comments"][1]) == 8
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_structure_check_passes_only_files_of_whole_records(tmp_path, monkeypatch, seed):
+    """The streaming reader's field count (pyarrow) passes a file only when no non-blank record
+    has fewer or more fields than the header — pandas, reading a chunk at a time, silently drops
+    the extra fields of a long record that starts a chunk, so this check must catch them."""
+    import random
+
+    rng = random.Random(seed)
+
+    def field():
+        r = rng.random()
+        if r < 0.5:
+            return rng.choice(["1", "2", "abc", "", "x y"])
+        if r < 0.75:
+            return '"' + rng.choice(["a,b", 'he said ""hi""', "line\nbreak", "", ",", '""']) + '"'
+        return "z"
+
+    checked = 0
+    for _ in range(200):
+        width = rng.randint(2, 4)
+        lines = [",".join(f"h{i}" for i in range(width))]
+        for _ in range(rng.randint(1, 6)):
+            w = width if rng.random() < 0.85 else rng.choice([width - 1, width + 1, 1])
+            lines.append(",".join(field() for _ in range(w)) if rng.random() > 0.1 else "")
+        text = ("\r\n" if rng.random() < 0.3 else "\n").join(lines) + ("\n" if rng.random() < 0.7 else "")
+        path = tmp_path / "f.csv"
+        path.write_bytes(text.encode())
+        scan = io_stream.scan_csv(path)
+        if scan is None or not any(line.strip() for line in lines[1:]):
+            continue
+        checked += 1
+        short, long = _odd_rows(path, scan)
+        assert io_stream.structure_ok(path, scan) == (not short and not long), text
+    assert checked > 50
+
+
+def test_long_record_starting_a_chunk_is_refused(tmp_path, monkeypatch):
+    frame = survey(2023, n=8)
+    lines = frame.to_csv(index=False).split("\n")
+    lines[4] += ",extra"  # data row 4: the first of the second block of 3 rows
+    path = write_csv(None, tmp_path / "long.csv", text="\n".join(lines))
+    _, err = _same(tmp_path, monkeypatch, "long4", [path], streamed=False)
+    assert err is not None and "more fields than the header" in err
+
+
+def _odd_rows(path: Path, scan) -> tuple[bool, bool]:
+    """Whether pyarrow's parser finds a non-blank record with fewer fields than the header, and
+    one with more."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    found, longer = [], []
+
+    def handler(row):
+        if row.actual_columns < row.expected_columns and (row.text or "").strip():
+            found.append(row.number)
+        if row.actual_columns > row.expected_columns:
+            longer.append(row.number)
+        return "skip"
+
+    with open(path, "rb") as fh:
+        fh.seek(scan.body_offset)
+        pacsv.read_csv(fh, read_options=pacsv.ReadOptions(
+            column_names=[f"c{i}" for i in range(len(scan.header))]),
+            parse_options=pacsv.ParseOptions(delimiter=scan.sep, newlines_in_values=True,
+                                             invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(column_types={"c0": pa.string()}))
+    return bool(found), bool(longer)

@@ -7,11 +7,10 @@ linear passes whose memory does not grow with the file:
 1. :func:`scan_csv` decodes the whole file strictly, block by block (an incremental decoder), and
    checks every block as :func:`~cxresearch.io._raw.decode_text` checks the whole text (no NUL
    byte, no control, private-use or replacement character, not old Mac line endings, not blank);
-   in a UTF-8 file it also counts the fields of every record (:class:`_FieldCount`: numpy over
-   the bytes, RFC 4180 quotes);
-2. :func:`structure_ok` — only when that count could not decide (a non-UTF-8 file, a quote inside
-   a field, a lone CR, a record of another width) — counts the fields of every record with
-   pyarrow's CSV parser (C++, one column converted), as ``_short_rows`` does;
+2. :func:`structure_ok` counts the fields of every record with pyarrow's CSV parser (C++, one
+   column converted), as ``_short_rows`` does, and stops at the first record with fewer or more
+   fields than the header (pandas, reading ``chunksize`` rows at a time, drops the extra fields
+   of a long record that starts a chunk without a word, so it cannot be left to pandas);
 3. :func:`iter_chunks` parses the records with pandas' C reader — the same reader and options as
    :func:`read_csv_raw` — ``chunksize`` rows at a time, dropping wholly blank lines and keeping
    the row number the user sees (header = row 1) of every kept row.
@@ -58,7 +57,6 @@ class Scan:
     header: list[str]  # the header's fields, stripped
     sep: str
     body_offset: int  # byte offset of the first record after the header
-    fields_ok: bool = False  # every line's fields counted already (:class:`_FieldCount`)
 
 
 def _ascii_compatible(codec: str) -> bool:
@@ -71,11 +69,7 @@ def _ascii_compatible(codec: str) -> bool:
 def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
     """Decode ``path`` strictly block by block; None when the file is not plain text in one
     ASCII-compatible encoding (UTF-8, with or without BOM, or ``encoding``), or when its header
-    is not plain; then :func:`read_csv_raw` must read (and refuse) it whole.
-
-    A UTF-8 file without quotes or lone CRs also has the fields of every line counted here (its
-    delimiters, with numpy); ``Scan.fields_ok`` says so, and :func:`structure_ok` has nothing
-    left to check."""
+    is not plain; then :func:`read_csv_raw` must read (and refuse) it whole."""
     with open(path, "rb") as fh:
         first = fh.read(BLOCK)
         if not first or any(first.startswith(magic) for magic, _, _ in _MAGIC):
@@ -89,7 +83,6 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
             codec = recorded = "utf-8-sig"
         else:
             codec = recorded = "utf-8"
-        utf8 = codecs.lookup(codec).name in ("utf-8", "utf-8-sig")
         if not _ascii_compatible("utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec):
             return None
         header_end = first.find(b"\n") + 1
@@ -105,7 +98,6 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
         if not names or any(h == "" or h.startswith("Unnamed: ") for h in names) \
                 or len(set(names)) != len(names):
             return None  # the whole-file reader drops empty columns or names the header's problem
-        fields = _FieldCount(sep, len(names)) if utf8 else None
         decoder = codecs.getincrementaldecoder(codec)(errors="strict")
         seen_cr = seen_lf = nonblank = False
         block = first
@@ -121,8 +113,6 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
             seen_cr = seen_cr or "\r" in text
             seen_lf = seen_lf or "\n" in text
             nonblank = nonblank or bool(text.strip().lstrip("\ufeff").strip())
-            if fields is not None and not fields.see(block[header_end:] if block is first else block):
-                fields = None  # quotes, lone CRs or a line of another width: pyarrow decides
             block = fh.read(BLOCK)
         try:
             decoder.decode(b"", final=True)
@@ -131,80 +121,7 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
     if not nonblank or (seen_cr and not seen_lf):
         return None
     body_codec = "utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec
-    return Scan(codec=body_codec, encoding=recorded, header=names, sep=sep, body_offset=header_end,
-                fields_ok=fields is not None and fields.end())
-
-
-class _FieldCount:
-    """Counts the fields of every record of UTF-8 bytes, block by block (numpy): a delimiter or
-    line end counts when an even number of quotes precede it in the file (RFC 4180 quoting,
-    ``""`` inside a quoted field). :meth:`see` is True while every record has ``width`` fields
-    or is empty; False (undecided: pyarrow's parser then judges) at a quote inside an unquoted
-    field, a lone CR or a record of another width."""
-
-    def __init__(self, sep: str, width: int):
-        self.sep = ord(sep)
-        self.width = width
-        self.carry = 0  # delimiters of the record that runs on from the last block
-        self.carry_len = 0
-        self.quotes = 0  # quotes seen so far (their parity tells whether a quoted field is open)
-        self.last = 10  # the byte before the block (a line end before the first record)
-        self.quote_at_end = False  # the last block ended with a quote (checked against the next)
-
-    def see(self, data: bytes) -> bool:
-        if not data:
-            return True
-        if data.count(b"\r") != data.count(b"\r\n") or data[-1:] == b"\r":
-            return False
-        a = np.frombuffer(data, dtype=np.uint8)
-        if self.quote_at_end and a[0] not in (self.sep, 10, 13, 34) \
-                and self.last_before_quote not in (self.sep, 10, 34):
-            return False
-        qpos = np.flatnonzero(a == 34)
-        spos = np.flatnonzero(a == self.sep)
-        npos = np.flatnonzero(a == 10)
-        self.quote_at_end = False
-        if len(qpos):
-            prev = np.where(qpos > 0, a[np.maximum(qpos - 1, 0)], self.last)
-            nxt = a[np.minimum(qpos + 1, len(a) - 1)]
-            inner = qpos < len(a) - 1
-            boundary = np.isin(prev, (self.sep, 10, 34)) | (inner & np.isin(nxt, (self.sep, 10, 13, 34)))
-            if not boundary[inner].all():
-                return False  # a quote inside a field: pandas keeps it as a character
-            self.quote_at_end = not inner[-1]
-            self.last_before_quote = int(prev[-1])
-            # a delimiter or line end counts when an even number of quotes precede it
-            spos = spos[(np.searchsorted(qpos, spos) + self.quotes) % 2 == 0]
-            npos = npos[(np.searchsorted(qpos, npos) + self.quotes) % 2 == 0]
-            self.quotes += len(qpos)
-        elif self.quotes % 2:  # inside a quoted field that runs on: no record ends here
-            self.carry_len += len(a)
-            self.last = int(a[-1])
-            return True
-        self.last = int(a[-1])
-        if len(npos):
-            before = np.searchsorted(spos, npos)  # delimiters before each record's end
-            counts = np.diff(before, prepend=0)
-            counts[0] += self.carry
-            starts = np.concatenate(([0], npos[:-1] + 1))
-            lengths = npos - starts
-            lengths[0] += self.carry_len
-            for i in np.flatnonzero(counts != self.width - 1):
-                # only an empty line (or a lone CR LF) may have another count
-                if lengths[i] > 1 or (lengths[i] == 1 and a[starts[i]] != 13):
-                    return False
-            self.carry = len(spos) - int(before[-1])
-            self.carry_len = len(a) - int(npos[-1]) - 1
-        else:
-            self.carry += len(spos)
-            self.carry_len += len(a)
-        return True
-
-    def end(self) -> bool:
-        """The last record (without a line end) checked too."""
-        if self.quotes % 2:
-            return False  # a quoted field left open
-        return self.carry_len == 0 or self.carry == self.width - 1
+    return Scan(codec=body_codec, encoding=recorded, header=names, sep=sep, body_offset=header_end)
 
 
 def structure_ok(path: Path, scan: Scan) -> bool:
@@ -214,7 +131,7 @@ def structure_ok(path: Path, scan: Scan) -> bool:
     import pyarrow.csv as pacsv
 
     width = len(scan.header)
-    if width <= 1 or scan.fields_ok:
+    if width <= 1:
         return True
 
     def handler(row) -> str:

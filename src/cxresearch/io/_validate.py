@@ -531,35 +531,48 @@ def _empty_missing() -> pd.DataFrame:
     )
 
 
-#: every character ``str.strip()`` removes (``str.isspace``), as an RE2 class for pyarrow
-_SPACE = (r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
-          r"\x{202f}\x{205f}\x{3000}]")
-_EDGE_SPACE = f"^{_SPACE}|{_SPACE}$|^$"
-_ALL_SPACE = f"^{_SPACE}*$"
+#: first and last UTF-8 bytes of the characters ``str.strip()`` removes (``str.isspace``: ASCII
+#: tab to CR, 0x1C-0x20, and U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+#: U+205F, U+3000): a string that starts (ends) with none of them has nothing to strip there
+_WS_FIRST = np.zeros(256, dtype=bool)
+_WS_FIRST[[*range(0x09, 0x0E), *range(0x1C, 0x21), 0xC2, 0xE1, 0xE2, 0xE3]] = True
+_WS_LAST = np.zeros(256, dtype=bool)
+_WS_LAST[[*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9,
+          0xAF, 0x9F]] = True
 
 
-def _any_match(values: np.ndarray, pattern: str) -> bool:
-    """Whether any of ``values`` (strings) matches the RE2 ``pattern`` — one C++ pass (pyarrow)
-    instead of a Python call per cell; True (take the slow, exact path) when a value is not a str."""
-    if not len(values):
-        return False
+def _edge_bytes(values: np.ndarray):
+    """``(first bytes, last bytes)`` of the UTF-8 of every string in ``values``, read from one
+    pyarrow array (no Python call per cell); None when a value is not a non-empty str."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
+    if not len(values):
+        return np.zeros(0, np.uint8), np.zeros(0, np.uint8)
     try:
         arr = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return True
-    if arr.null_count:
-        return True
-    return bool(pc.any(pc.match_substring_regex(arr, pattern)).as_py())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    _, off_buf, data_buf = arr.buffers()
+    if arr.null_count or data_buf is None:
+        return None
+    offsets = np.frombuffer(off_buf, dtype=np.int32)[arr.offset: arr.offset + len(arr) + 1]
+    if (np.diff(offsets) <= 0).any():
+        return None  # an empty string
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    return data[offsets[:-1]], data[offsets[1:] - 1]
 
 
 def plain_strings(s: pd.Series) -> bool:
     """Whether every present value of ``s`` is a non-empty str without whitespace at its ends
-    (``str.strip()`` and blank checks would change nothing)."""
-    present = s.notna().to_numpy()
-    return not _any_match(s.to_numpy(dtype=object)[present], _EDGE_SPACE)
+    (``str.strip()`` and blank checks would change nothing); False when unsure."""
+    edges = _edge_bytes(s.to_numpy(dtype=object)[s.notna().to_numpy()])
+    return edges is not None and not (_WS_FIRST[edges[0]].any() or _WS_LAST[edges[1]].any())
+
+
+def _no_blank_text(values: np.ndarray) -> bool:
+    """Whether none of ``values`` (strings) is empty or only whitespace; False when unsure."""
+    edges = _edge_bytes(values)
+    return edges is not None and not _WS_FIRST[edges[0]].any()
 
 
 def _as_text(s: pd.Series, column: _Column, *, normalise: bool = True) -> pd.Series:
@@ -610,7 +623,7 @@ def _as_text(s: pd.Series, column: _Column, *, normalise: bool = True) -> pd.Ser
         return txt
     blank = txt.isna().to_numpy()
     txt[blank] = None
-    if not _any_match(txt.to_numpy(dtype=object)[~blank], _ALL_SPACE):
+    if _no_blank_text(txt.to_numpy(dtype=object)[~blank]):
         return txt  # no text is only whitespace
     return txt.where(txt.isna() | (txt.astype(str).str.strip() != ""), None)
 
