@@ -38,12 +38,14 @@ and 10,000,000 rows, 846 MB (``--csv --rows 10000000 --no-baseline``), streaming
 
     cxresearch import (streaming) 190.3 s wall 139.5 s CPU   peak  583 MB =  0.7 x file
 
-(the baseline, not run, holds the whole file as pandas objects: about 11 GB by the 1e6 figure).
+(the baseline, not run, holds the whole file as pandas objects: about 11 GB, extrapolated from
+the 1e6 figure).
 
 Peak memory: the streamed import holds ``CHUNK_ROWS`` (20,000) rows at a time, the key hashes
-(8 bytes a row) and the row numbers only when blank lines were dropped; about 200 MB of the peak
-is the interpreter with pandas, pyarrow and DuckDB loaded and the store opened (the baseline
-loads the same), so 3 × an 85 MB file (255 MB) is not within reach at 1e6 rows; at 1e7 rows
+(8 bytes a row) and the row numbers only when blank lines were dropped; 204 MB of the peak is
+reached before the first row is read (interpreter, pandas, pyarrow, DuckDB and cxresearch
+imported, the store opened; the baseline process is at about 150 MB then), so 3 × an 85 MB
+file (255 MB) is not within reach at 1e6 rows; at 1e7 rows
 the peak is below the file's size. Time: not met — the streaming import costs about as much CPU
 as the old path (each block goes through the same validation code as a whole file, then through
 Parquet on disk and back into DuckDB), about 2.1 × the baseline's CPU.
