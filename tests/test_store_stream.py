@@ -58,13 +58,14 @@ def _import(tmp_path: Path, name: str, files, *, stream: bool, monkeypatch, cb=N
             st.import_files([write_csv(survey(2022), tmp_path / "before.csv")], client="acme",
                             codebook=cb or codebook())
             before = snapshot(st)
-            err = None
+            err, notes = None, ()
             try:
-                st.import_files(files, client="acme", codebook=cb or codebook(), **kw)
+                report = st.import_files(files, client="acme", codebook=cb or codebook(), **kw)
+                notes = (report.notes, report.rows_by_table, [f.rows for f in report.files])
             except DataValidationError as exc:
                 err = str(exc)
                 assert snapshot(st) == before  # refused: nothing changed
-            return _content(st), err, staged[1:]
+            return {**_content(st), "report": notes}, err, staged[1:]
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, text: str | None = None, **kw) -> Path:
@@ -179,6 +180,15 @@ def test_refusals_are_worded_as_by_the_whole_file_path(tmp_path, monkeypatch, ca
     streamed = case in ("known before", "two files")
     _, err = _same(tmp_path, monkeypatch, case.replace(" ", "-"), files, streamed=streamed)
     assert err is not None and "nothing was loaded" in err
+
+
+def test_undeclared_columns_are_left_out_with_the_same_note(tmp_path, monkeypatch):
+    frame = survey(2023, n=7).assign(interviewer="A", duration=[3, 4, 5, 6, 7, 8, 9])
+    path = write_csv(frame, tmp_path / "extra.csv")
+    content, err = _same(tmp_path, monkeypatch, "extra", [path])
+    assert err is None
+    notes = content["report"][0]
+    assert len(notes) == 1 and "'interviewer', 'duration'" in notes[0]
 
 
 def test_gbk_file_given_its_encoding_is_streamed(tmp_path, monkeypatch):
