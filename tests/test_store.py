@@ -692,11 +692,12 @@ def test_skip_imported_loads_only_the_new_files(store, tmp_path, monkeypatch):
     a = write(survey(2023), tmp_path / "w2023.csv")
     first = store.import_files([a], client="acme", codebook=codebook())
     b = write(survey(2024), tmp_path / "w2024.csv")
-    import cxresearch.io as cxio
+    import cxresearch.store._files as files
 
     read = []
-    original = cxio.read
-    monkeypatch.setattr(cxio, "read", lambda path, *a, **k: read.append(Path(path).name) or original(path, *a, **k))
+    original = files._read_survey  # every survey file is read here (streamed or whole)
+    monkeypatch.setattr(files, "_read_survey",
+                        lambda item, *a, **k: read.append(item.path.name) or original(item, *a, **k))
     report = store.import_files([a, b], client="acme", codebook=codebook(), skip_imported=True)
     assert read == ["w2024.csv"]  # the file imported before is not even read again
     assert [f.file for f in report.files] == ["w2024.csv"]

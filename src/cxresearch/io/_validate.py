@@ -240,10 +240,17 @@ def build_frame(
     codebook: Codebook,
     *,
     wave: int | None = None,
+    whole_file: bool = True,
+    rename_waves: tuple[int, ...] | None = None,
 ) -> Built:
     """Validate ``raw`` against ``codebook`` and return the typed, renamed frame.
 
     Raises :class:`FileValidationError` listing every problem.
+
+    ``whole_file=False`` checks one block of rows of a file read in blocks (the store's streaming
+    import): the checks that need the whole file (no data rows, duplicate keys, weight totals,
+    the one-way form of ids, which depends on every id of the column) are left to the caller, and
+    ``rename_waves`` gives the waves of the whole file for choosing the aliases (None: the block's).
     """
     name = raw.file
     issues = _Issues(name)
@@ -252,7 +259,7 @@ def build_frame(
     n = len(df)
     cols = list(df.columns)
 
-    if n == 0:
+    if n == 0 and whole_file:
         issues.file_level.append(
             Problem(name, None, None, "no data rows", "at least one data row below the header")
         )
@@ -299,7 +306,9 @@ def build_frame(
                                              f"a wave from {lo_w} to {hi_w} (the wave given for this file)"))
 
     # -- rename through aliases ---------------------------------------------------------------------
-    rename_waves: tuple[int, ...] | None = file_waves or None
+    if not whole_file and rename_waves is not None:
+        file_waves = tuple(rename_waves)
+    rename_waves = file_waves or None
     try:
         rmap = codebook.rename_map(rename_waves)
     except CodebookError as exc:  # an alias ambiguous for a file of unknown wave
@@ -369,7 +378,7 @@ def build_frame(
             continue
         column = _Column(var, col, cols.index(col), rows, issues, codebook, sav)
         if k in (Kind.id, Kind.text):
-            out[var.name] = _as_text(s, column)
+            out[var.name] = _as_text(s, column, normalise=whole_file)
             continue
         if k is Kind.category and var.values and all(isinstance(key, str) for key in var.values):
             out[var.name], part = _string_category(s, column)
@@ -380,7 +389,7 @@ def build_frame(
 
     # -- duplicate (respondent, wave) -------------------------------------------------------------------
     rid = codebook.respondent_variable
-    if rid is not None and rid.name in out and n:
+    if rid is not None and rid.name in out and n and whole_file:
         key = pd.DataFrame({"id": out[rid.name]})
         if wave_var is not None and wave_var.name in out:
             key["wave"] = out[wave_var.name]
@@ -410,8 +419,9 @@ def build_frame(
                 )
             issues.add(rows[dup], cols.index(col), col, vals, expected)
 
-    _check_weight_totals(out, codebook, source, cols, rows, issues, wave_var)
-    _check_customer_waves(out, codebook, source, cols, rows, issues, wave_var)
+    if whole_file:
+        _check_weight_totals(out, codebook, source, cols, rows, issues, wave_var)
+        _check_customer_waves(out, codebook, source, cols, rows, issues, wave_var)
 
     if issues.count:
         problems, total = issues.problems()
@@ -521,8 +531,54 @@ def _empty_missing() -> pd.DataFrame:
     )
 
 
-def _as_text(s: pd.Series, column: _Column) -> pd.Series:
-    """Ids and free text as strings (integers written without ``.0``); blank ids are problems."""
+#: first and last UTF-8 bytes of the characters ``str.strip()`` removes (``str.isspace``: ASCII
+#: tab to CR, 0x1C-0x20, and U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+#: U+205F, U+3000): a string that starts (ends) with none of them has nothing to strip there
+_WS_FIRST = np.zeros(256, dtype=bool)
+_WS_FIRST[[*range(0x09, 0x0E), *range(0x1C, 0x21), 0xC2, 0xE1, 0xE2, 0xE3]] = True
+_WS_LAST = np.zeros(256, dtype=bool)
+_WS_LAST[[*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9,
+          0xAF, 0x9F]] = True
+
+
+def _edge_bytes(values: np.ndarray):
+    """``(first bytes, last bytes)`` of the UTF-8 of every string in ``values``, read from one
+    pyarrow array (no Python call per cell); None when a value is not a non-empty str."""
+    import pyarrow as pa
+
+    if not len(values):
+        return np.zeros(0, np.uint8), np.zeros(0, np.uint8)
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    _, off_buf, data_buf = arr.buffers()
+    if arr.null_count or data_buf is None:
+        return None
+    offsets = np.frombuffer(off_buf, dtype=np.int32)[arr.offset: arr.offset + len(arr) + 1]
+    if (np.diff(offsets) <= 0).any():
+        return None  # an empty string
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    return data[offsets[:-1]], data[offsets[1:] - 1]
+
+
+def plain_strings(s: pd.Series) -> bool:
+    """Whether every present value of ``s`` is a non-empty str without whitespace at its ends
+    (``str.strip()`` and blank checks would change nothing); False when unsure."""
+    edges = _edge_bytes(s.to_numpy(dtype=object)[s.notna().to_numpy()])
+    return edges is not None and not (_WS_FIRST[edges[0]].any() or _WS_LAST[edges[1]].any())
+
+
+def _no_blank_text(values: np.ndarray) -> bool:
+    """Whether none of ``values`` (strings) is empty or only whitespace; False when unsure."""
+    edges = _edge_bytes(values)
+    return edges is not None and not _WS_FIRST[edges[0]].any()
+
+
+def _as_text(s: pd.Series, column: _Column, *, normalise: bool = True) -> pd.Series:
+    """Ids and free text as strings (integers written without ``.0``); blank ids are problems.
+    ``normalise=False`` leaves ids as written (trimmed): a block of a file read in blocks, whose
+    ids are normalised once the whole column is known."""
     n = len(s)
     if pd.api.types.is_float_dtype(s.dtype):
         arr = s.to_numpy(dtype=float)
@@ -557,13 +613,18 @@ def _as_text(s: pd.Series, column: _Column) -> pd.Series:
         column.flag(nul, txt.to_numpy(dtype=object)[nul],
                     f"text without NUL characters{column.desc} (a NUL cuts a text short when stored)")
     if column.var.kind is Kind.id:
-        txt = normalise_ids(txt.where(txt.isna(), txt.str.strip()))
+        if not plain_strings(txt):
+            txt = txt.where(txt.isna(), txt.str.strip())
+        if normalise:
+            txt = normalise_ids(txt)
         blank = (txt.isna() | (txt == "")).to_numpy()
         if blank.any():
             column.flag(blank, _blanks(blank), f"a non-empty id{column.desc}")
         return txt
     blank = txt.isna().to_numpy()
     txt[blank] = None
+    if _no_blank_text(txt.to_numpy(dtype=object)[~blank]):
+        return txt  # no text is only whitespace
     return txt.where(txt.isna() | (txt.astype(str).str.strip() != ""), None)
 
 

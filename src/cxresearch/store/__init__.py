@@ -5,8 +5,9 @@ A store is one file (no server). It holds many clients side by side; every read 
 every query is parameterised on it, so a report can never see another client's rows.
 
 The code: :class:`Store` opens the file and holds the connection; its readers live in ``_read``,
-the one-transaction import and ``remove_import`` in ``_write`` (files read and checked by ``_files``,
-then against the stored rows by ``_check``), the tables and schema evolution in ``_schema``, the
+the one-transaction import and ``remove_import`` in ``_write`` (files read and checked by ``_files``
+— a survey CSV in blocks, staged on disk, by ``_stream`` — then against the stored rows by
+``_check``), the tables and schema evolution in ``_schema``, the
 results in ``_results``, parameter checks in ``_args``, DuckDB helpers in ``_sql``, and the
 consistent per-client copy a report reads (:func:`snapshot`) in ``_snapshot``.
 

@@ -20,7 +20,7 @@ def store_problems(con, client: str, batch) -> list[Problem]:
         if not set(key) <= {name for name, _ in column_types(con, table).values()}:
             continue
         for item in batch.items:
-            if item.table != table or not set(key) <= set(item.frame.columns):
+            if item.table != table or not set(key) <= set(item.columns):
                 continue
             problems += _stored_keys(con, client, table, key, item)
     problems += _type_problems(con, batch)
@@ -36,9 +36,12 @@ def imported_before(con, client: str, digest: str):
 
 def _stored_keys(con, client: str, table: str, key: tuple[str, ...], item) -> list[Problem]:
     """Rows of one file whose key the store already holds for this client."""
-    keys = item.frame[list(key)].assign(_row=item.frame.index).dropna(subset=list(key))
+    keys = item.key_table(list(key))
     on = " AND ".join(f"t.{quote(k)} = k.{quote(k)}" for k in key)
-    con.register("_cx_keys", keys)
+    if isinstance(keys, str):  # rows staged on disk: a query of them
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _cx_keys AS {keys}")
+    else:
+        con.register("_cx_keys", keys)
     try:
         total = first_row(con.execute(
             f"SELECT count(*) FROM _cx_keys k JOIN {table} t ON t.client = ? AND {on}",
@@ -49,7 +52,10 @@ def _stored_keys(con, client: str, table: str, key: tuple[str, ...], item) -> li
             f"JOIN imports i ON i.import_id = t.import_id ORDER BY k._row LIMIT ?",
             [client, MAX_PROBLEMS_PER_COLUMN]).fetchall()
     finally:
-        con.unregister("_cx_keys")
+        if isinstance(keys, str):
+            con.execute("DROP VIEW IF EXISTS temp._cx_keys")
+        else:
+            con.unregister("_cx_keys")
     problems = []
     for row, *vals, old_file, when in hits:
         desc = ", ".join(f"{k}={v!r}" for k, v in zip(key, vals, strict=True))

@@ -70,9 +70,29 @@ _SQL_OF_KIND = {
 }
 
 
+_CJK_RE2 = r"[\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{f900}-\x{faff}]"  # _CJK for pyarrow
+
+
+def quote_name(name: str) -> str:
+    """A column name quoted for SQL."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def detect_lang(texts: pd.Series) -> pd.Series:
-    """``'zh'`` for texts holding CJK ideographs, ``'en'`` otherwise (vectorised)."""
-    return np.where(texts.astype(str).str.contains(_CJK), "zh", "en")
+    """``'zh'`` for texts holding CJK ideographs, ``'en'`` otherwise (vectorised: one C++ pass
+    of pyarrow's regex over str texts, pandas for anything else)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = texts.to_numpy(dtype=object)
+    try:
+        arr = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = None
+    if arr is None or arr.null_count:
+        return np.where(texts.astype(str).str.contains(_CJK), "zh", "en")
+    hit = pc.match_substring_regex(arr, _CJK_RE2).to_numpy(zero_copy_only=False)
+    return np.where(hit, "zh", "en")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -105,10 +125,39 @@ class _Item:
     forced_encoding: str | None = None  # the encoding given by the user (CSV and .sav only)
     wave_given: int | None = None  # the wave set for a file without a wave column (--wave)
     ids_generated: str | None = None  # the pattern of respondent ids made for a file without any
+    staged: object = None  # a survey CSV read in blocks: its rows on disk (``_stream.Staged``)
 
     @property
     def rows(self) -> int:
+        if self.staged is not None:
+            return self.staged.rows
         return 0 if self.frame is None else len(self.frame)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns of the rows as they will be stored."""
+        if self.staged is not None:
+            return self.staged.columns
+        return () if self.frame is None else tuple(self.frame.columns)
+
+    def key_frame(self, key: list[str]) -> pd.DataFrame:
+        """The key columns of the rows as they will be stored, indexed by row position."""
+        if self.staged is not None:
+            return self.staged.key_frame(key)
+        return self.frame[key]
+
+    def key_table(self, key: list[str]):
+        """The rows with a whole key: their key columns and ``_row`` (the row position), as a
+        frame for DuckDB, or a query of the rows staged on disk."""
+        if self.staged is not None:
+            where = " AND ".join(f"{quote_name(k)} IS NOT NULL" for k in key)
+            return f"SELECT * FROM ({self.staged.key_sql(key)}) WHERE {where}"
+        return self.frame[list(key)].assign(_row=self.frame.index).dropna(subset=list(key))
+
+    def cleanup(self) -> None:
+        """Remove the staged files (if any)."""
+        if self.staged is not None:
+            self.staged.cleanup()
 
     def user_row(self, index) -> int:
         """The row number the user sees for frame index ``index`` (header = row 1 in CSV/Excel,
@@ -211,14 +260,26 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
                 continue
         item = _Item(path=path, file=file, name=path.name, sha256=digest, format=fmt, table=target,
                      forced_encoding=encoding if fmt in ("csv", "sav") else None)
-        if target == "responses":
-            found = _read_survey(item, codebook, wave=wave)
-        else:
-            found = _read_other(item, codebook, employee_scale)
+        try:
+            if target == "responses":
+                found = _read_survey(item, codebook, wave=wave)
+            else:
+                found = _read_other(item, codebook, employee_scale)
+        except BaseException:
+            for done in (*items, item):  # files staged on disk by the streaming reader
+                done.cleanup()
+            raise
         problems += found
         if not found:
             items.append(item)
-    problems += _duplicates_across(items)
+        else:
+            item.cleanup()
+    try:
+        problems += _duplicates_across(items)
+    except BaseException:
+        for done in items:
+            done.cleanup()
+        raise
     return _Batch(items, problems, skipped)
 
 
@@ -335,19 +396,25 @@ def _read_survey(item: _Item, codebook, *, wave: int | None = None) -> list[Prob
                             f"its own wave column {own[0]!r}; import it without --wave, or import "
                             "the files without a wave column in a call of their own")]
         item.wave_given = int(wave)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = cxio.read(item.path, codebook, wave=wave, encoding=item.forced_encoding)
-        except DataValidationError as exc:
-            return list(exc.problems)
-    item.notes = tuple(str(w.message) if str(w.message).startswith(item.file)
-                       else f"{item.file}: {w.message}" for w in caught)
-    item.encoding = getattr(result, "encoding", None)
-    item.format = getattr(result, "format", None) or item.format
-    numbers = getattr(result, "row_numbers", None)
-    item.row_numbers = None if numbers is None else np.asarray(numbers)
-    problems = _prepare_responses(item, result.frame, getattr(result, "missing", None), codebook)
+    problems = None
+    if item.format == "csv":  # a file that loads is read in blocks and staged on disk
+        from cxresearch.store._stream import stream_survey
+
+        problems = stream_survey(item, codebook, wave=wave)
+    if problems is None:  # the whole-file path (and every refusal, worded by it)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = cxio.read(item.path, codebook, wave=wave, encoding=item.forced_encoding)
+            except DataValidationError as exc:
+                return list(exc.problems)
+        item.notes = tuple(str(w.message) if str(w.message).startswith(item.file)
+                           else f"{item.file}: {w.message}" for w in caught)
+        item.encoding = getattr(result, "encoding", None)
+        item.format = getattr(result, "format", None) or item.format
+        numbers = getattr(result, "row_numbers", None)
+        item.row_numbers = None if numbers is None else np.asarray(numbers)
+        problems = _prepare_responses(item, result.frame, getattr(result, "missing", None), codebook)
     if not problems:
         said = []
         if item.wave_given is not None:
@@ -362,7 +429,9 @@ def _read_survey(item: _Item, codebook, *, wave: int | None = None) -> list[Prob
 
 
 def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame | None,
-                       codebook) -> list[Problem]:
+                       codebook, *, normalise: bool = True) -> list[Problem]:
+    """Shape a survey frame for the store (into ``item``); ``normalise=False`` for one block of a
+    file read in blocks (ids are normalised once the whole column is known)."""
     problems: list[Problem] = []
     frame = frame.copy()
     rid = _respondent_name(codebook)
@@ -400,7 +469,7 @@ def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame |
     if problems:
         return problems
 
-    ids, bad = _to_id(frame["respondent_id"])
+    ids, bad = _to_id(frame["respondent_id"], normalise=normalise)
     problems += _cell_problems(item, frame.index, bad, "respondent_id", frame["respondent_id"], "a non-empty id")
     waves, bad = _to_int(frame["wave"], lo=None, hi=None, allow_missing=False)
     problems += _cell_problems(item, frame.index, bad, "wave", frame["wave"],
@@ -440,7 +509,7 @@ def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame |
         if col == "respondent_id":
             out[col], types[col] = frame[col], "VARCHAR"
         elif kind == "id":
-            out[col], _ = _to_id(frame[col], allow_missing=True)
+            out[col], _ = _to_id(frame[col], allow_missing=True, normalise=normalise)
             types[col] = "VARCHAR"
         elif col == "wave":
             out[col], types[col] = frame[col], "BIGINT"
@@ -474,13 +543,21 @@ def generated_ids(item: _Item, n: int) -> np.ndarray:
 
 
 def _comments_from(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
+    from cxresearch.io._validate import plain_strings
+
     parts = []
     for var in texts:
         s = frame[var]
-        keep = s.notna() & (s.astype(str).str.strip() != "")
+        present = s.notna()
+        if pd.api.types.infer_dtype(s, skipna=True) == "string" and plain_strings(s):
+            keep = present  # every text a str with no space at its ends: none is blank
+        else:
+            keep = present & (s.astype(str).str.strip() != "")
         if not keep.any():
             continue
-        t = s[keep].astype(str)
+        t = s[keep]
+        if not (pd.api.types.infer_dtype(t, skipna=True) == "string"):
+            t = t.astype(str)
         parts.append(pd.DataFrame({
             "respondent_id": frame.loc[keep, "respondent_id"].to_numpy(),
             "wave": frame.loc[keep, "wave"].to_numpy(),
@@ -654,7 +731,7 @@ def _to_int(s: pd.Series, *, lo, hi, allow_missing: bool):
     return conv, bad
 
 
-def _to_id(s: pd.Series, *, allow_missing: bool = False):
+def _to_id(s: pd.Series, *, allow_missing: bool = False, normalise: bool = True):
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         num = s.astype("float64")
         whole = num.notna() & (num == np.round(num))
@@ -662,11 +739,20 @@ def _to_id(s: pd.Series, *, allow_missing: bool = False):
         conv[whole] = num[whole].astype("int64").astype(str)
         bad = num.notna() & ~whole
     else:
-        from cxresearch.io._validate import normalise_ids
+        from cxresearch.io._validate import normalise_ids, plain_strings
 
+        if pd.api.types.infer_dtype(s, skipna=True) == "string" and plain_strings(s):
+            # every id a str, none blank or with spaces at its ends: nothing to trim
+            conv = s.astype(object).where(s.notna(), None)
+            if normalise:
+                conv = normalise_ids(conv)
+            bad = conv.isna() if not allow_missing else pd.Series(False, index=s.index)
+            return conv.astype(object), bad
         txt = s.astype("string").str.strip()
         txt = txt.where(txt != "")
-        conv = normalise_ids(txt.astype(object).where(txt.notna(), None))
+        conv = txt.astype(object).where(txt.notna(), None)
+        if normalise:
+            conv = normalise_ids(conv)
         bad = s.notna() & txt.isna()
     if not allow_missing:
         bad = bad | conv.isna()
@@ -739,11 +825,12 @@ def _duplicates_across(items: list[_Item]) -> list[Problem]:
                        ("customers", ["customer_id", "year"]),
                        ("employees", ["employee_id", "wave"]),
                        ("comments", ["respondent_id", "wave", "variable"])):
-        group = [i for i in items if i.table == table and set(key) <= set(i.frame.columns)]
+        group = [i for i in items if i.table == table and set(key) <= set(i.columns)]
         if len(group) < 2:
             continue
-        keys = pd.concat([i.frame[key].assign(cx_src=n, cx_pos=i.frame.index)
-                          for n, i in enumerate(group)], ignore_index=True).dropna(subset=key)
+        frames = [i.key_frame(key) for i in group]
+        keys = pd.concat([f.assign(cx_src=n, cx_pos=f.index) for n, f in enumerate(frames)],
+                         ignore_index=True).dropna(subset=key)
         dup = keys.duplicated(key, keep=False)
         if not dup.any():
             continue

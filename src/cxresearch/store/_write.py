@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from cxresearch.errors import CXError, CXValueError, DataValidationError
 from cxresearch.store._args import (
@@ -23,6 +22,9 @@ from cxresearch.store._files import read_batch, resolve_codebook
 from cxresearch.store._results import FileImport, ImportReport
 from cxresearch.store._schema import CLIENT_TABLES, TABLES, add_columns, column_types, new_columns
 from cxresearch.store._sql import count_rows, first_row, transaction, utcnow
+
+#: DuckDB's memory limit while it writes a file staged on disk
+STAGED_MEMORY_BYTES = 256 * 2**20
 
 
 class StoreWriter:
@@ -127,16 +129,20 @@ class StoreWriter:
                            imported=lambda digest: imported_before(self.con, client, digest),
                            skip_imported=skip_imported, client=client,
                            wave=None if wave is None else int(wave), encoding=encoding)
-        problems = list(batch.problems)
-        problems += store_problems(self.con, client, batch)
-        if problems:
-            n_files = len({p.file for p in problems})
-            raise DataValidationError(
-                problems,
-                header=(f"import refused, nothing was loaded: {len(problems)} problem"
-                        f"{'s' if len(problems) != 1 else ''} in {n_files} file"
-                        f"{'s' if n_files != 1 else ''}"))
-        return self._write(client, batch, cb, cb_yaml, cb_sha, started, table, dry_run=dry_run)
+        try:
+            problems = list(batch.problems)
+            problems += store_problems(self.con, client, batch)
+            if problems:
+                n_files = len({p.file for p in problems})
+                raise DataValidationError(
+                    problems,
+                    header=(f"import refused, nothing was loaded: {len(problems)} problem"
+                            f"{'s' if len(problems) != 1 else ''} in {n_files} file"
+                            f"{'s' if n_files != 1 else ''}"))
+            return self._write(client, batch, cb, cb_yaml, cb_sha, started, table, dry_run=dry_run)
+        finally:
+            for item in batch.items:  # files staged on disk by the streaming reader
+                item.cleanup()
 
     def remove_import(self, client: str, *, import_id: int) -> dict[str, int]:
         """Take one file's load back out of the store (e.g. before loading a corrected delivery).
@@ -216,15 +222,18 @@ class StoreWriter:
                 next_id += 1
                 added += add_columns(con, item.table, item.types)
                 stored = column_types(con, item.table)
-                frame = item.frame[[c for c in item.frame.columns if c.lower() in stored]]
-                self._insert(item.table, frame, client, import_id)
-                n_missing = n_comments = 0
-                if item.missing is not None and len(item.missing):
-                    self._insert("missing_codes", item.missing, client, import_id)
-                    n_missing = len(item.missing)
-                if item.comments is not None and len(item.comments):
-                    self._insert("comments", item.comments, client, import_id)
-                    n_comments = len(item.comments)
+                if item.staged is not None:
+                    n_missing, n_comments = self._insert_staged(item, set(stored), client, import_id)
+                else:
+                    frame = item.frame[[c for c in item.frame.columns if c.lower() in stored]]
+                    self._insert(item.table, frame, client, import_id)
+                    n_missing = n_comments = 0
+                    if item.missing is not None and len(item.missing):
+                        self._insert("missing_codes", item.missing, client, import_id)
+                        n_missing = len(item.missing)
+                    if item.comments is not None and len(item.comments):
+                        self._insert("comments", item.comments, client, import_id)
+                        n_comments = len(item.comments)
                 files.append(_tally(rows, item, n_missing, n_comments, import_id))
                 con.execute(
                     "INSERT INTO imports (import_id, batch_id, client, file, path, sha256, format, "
@@ -247,8 +256,11 @@ class StoreWriter:
         known = {t: set(column_types(self.con, t)) for t in TABLES}
         for item in batch.items:
             added += new_columns(item.table, item.types, known[item.table])
-            n_missing = 0 if item.missing is None else len(item.missing)
-            n_comments = 0 if item.comments is None else len(item.comments)
+            if item.staged is not None:
+                n_missing, n_comments = item.staged.n_missing, item.staged.n_comments
+            else:
+                n_missing = 0 if item.missing is None else len(item.missing)
+                n_comments = 0 if item.comments is None else len(item.comments)
             files.append(_tally(rows, item, n_missing, n_comments, 0))
         return self._report(client, batch, files, rows, added, cb_sha, study, version, started,
                             table_opt, dry_run=dry_run)
@@ -263,9 +275,16 @@ class StoreWriter:
             skipped=tuple(batch.skipped),
             settings={"table": table_opt, "store": str(self.path), "dry_run": dry_run})
 
-    def _insert(self, table: str, frame: pd.DataFrame, client: str, import_id: int) -> None:
-        """Append ``frame`` to ``table`` by column name, with the client and import id."""
+    def _insert(self, table: str, frame, client: str, import_id: int) -> None:
+        """Append ``frame`` to ``table`` by column name, with the client and import id; ``frame``
+        is a DataFrame, or ``(select list, Parquet file)`` of rows staged on disk."""
         import pyarrow as pa
+
+        if isinstance(frame, tuple):
+            select, path = frame
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT {select}, ?::VARCHAR AS client, "
+                             "?::BIGINT AS import_id FROM read_parquet(?)", [client, import_id, str(path)])
+            return
 
         data = pa.Table.from_pandas(frame, preserve_index=False)
         self.con.register("_cx_in", data)
@@ -274,6 +293,31 @@ class StoreWriter:
                              "?::BIGINT AS import_id FROM _cx_in", [client, import_id])
         finally:
             self.con.unregister("_cx_in")
+
+
+    def _insert_staged(self, item, stored: set[str], client: str, import_id: int) -> tuple[int, int]:
+        """Append a survey file staged on disk (Parquet) to responses, missing codes and comments;
+        ``(missing codes, comments)`` written."""
+        staged = item.staged
+        con = self.con
+        # one thread and a bounded buffer: DuckDB streams the Parquet rows into the table (its
+        # optimistic writes spill full row groups to the store file) instead of caching them
+        settings = {k: first_row(con.execute(f"SELECT current_setting('{k}')"))[0]
+                    for k in ("threads", "memory_limit")}
+        con.execute("SET threads = 1")
+        used = first_row(con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()"))[0]
+        if used < STAGED_MEMORY_BYTES // 2:  # a lower limit than what is in use would fail
+            con.execute(f"SET memory_limit = '{STAGED_MEMORY_BYTES // 2**20}MB'")
+        try:
+            self._insert(item.table, (staged.select(stored), staged.responses), client, import_id)
+            if staged.n_missing:
+                self._insert("missing_codes", (staged.star(), staged.missing), client, import_id)
+            if staged.n_comments:
+                self._insert("comments", (staged.star(), staged.comments), client, import_id)
+        finally:
+            con.execute(f"SET threads = {int(settings['threads'])}")
+            con.execute(f"SET memory_limit = '{settings['memory_limit']}'")
+        return staged.n_missing, staged.n_comments
 
 
 def _no_rows() -> dict[str, int]:

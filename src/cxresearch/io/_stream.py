@@ -1,0 +1,227 @@
+"""Reading a CSV survey file in blocks of rows, for imports that must not hold the whole file.
+
+:func:`read_csv_raw` holds the file's bytes, its decoded text and a frame of every cell at once
+(about 15 times the file); the store's import of a large CSV reads it here instead, in three
+linear passes whose memory does not grow with the file:
+
+1. :func:`scan_csv` decodes the whole file strictly, block by block (an incremental decoder), and
+   checks every block as :func:`~cxresearch.io._raw.decode_text` checks the whole text (no NUL
+   byte, no control, private-use or replacement character, not old Mac line endings, not blank);
+2. :func:`structure_ok` counts the fields of every record with pyarrow's CSV parser (C++, one
+   column converted), as ``_short_rows`` does, and stops at the first record with fewer or more
+   fields than the header (pandas, reading ``chunksize`` rows at a time, drops the extra fields
+   of a long record that starts a chunk without a word, so it cannot be left to pandas);
+3. :func:`iter_chunks` parses the records with pandas' C reader — the same reader and options as
+   :func:`read_csv_raw` — ``chunksize`` rows at a time, dropping wholly blank lines and keeping
+   the row number the user sees (header = row 1) of every kept row.
+
+The module only says *whether* a file is plain: anything unusual — a file that is not UTF-8 and
+was given no encoding (its encoding is detected on the whole file), a NUL byte, a character that
+is not plausible, a record with too many or too few fields, a header with a blank or repeated
+name, a parser error — returns None or raises :class:`NotStreamable`, and the caller reads the
+file whole with :func:`read_csv_raw`, whose refusal names the file, row and value. A refusal is
+therefore worded exactly as before; only files that load take the streaming path.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.io._raw import _CONTROL, _MAGIC, RawTable, _sniff_separator
+
+#: bytes decoded and checked at a time
+BLOCK = 1 << 20
+#: rows parsed at a time (about 1 MB of a 25-column survey file)
+CHUNK_ROWS = 10_000
+
+
+class NotStreamable(Exception):
+    """The file needs the whole-file reader (which says what is wrong with it, if anything)."""
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A CSV file checked to decode cleanly: how to read it on."""
+
+    codec: str  # the codec of the body (after the header line)
+    encoding: str  # the encoding recorded (as the whole-file reader records it)
+    header: list[str]  # the header's fields, stripped
+    sep: str
+    body_offset: int  # byte offset of the first record after the header
+
+
+def _ascii_compatible(codec: str) -> bool:
+    try:
+        return "a,\n\r\"".encode(codec) == b"a,\n\r\""
+    except (LookupError, UnicodeError):
+        return False
+
+
+def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
+    """Decode ``path`` strictly block by block; None when the file is not plain text in one
+    ASCII-compatible encoding (UTF-8, with or without BOM, or ``encoding``), or when its header
+    is not plain; then :func:`read_csv_raw` must read (and refuse) it whole."""
+    with open(path, "rb") as fh:
+        first = fh.read(BLOCK)
+        if not first or any(first.startswith(magic) for magic, _, _ in _MAGIC):
+            return None
+        if encoding is not None:
+            codec = encoding
+            recorded = encoding
+        elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return None
+        elif first.startswith(codecs.BOM_UTF8):
+            codec = recorded = "utf-8-sig"
+        else:
+            codec = recorded = "utf-8"
+        if not _ascii_compatible("utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec):
+            return None
+        header_end = first.find(b"\n") + 1
+        if header_end <= 0 or b"\x00" in first[:header_end]:
+            return None  # no line end in the first block: the whole-file reader says what it is
+        try:
+            first_line = first[:header_end].decode(codec).lstrip("\ufeff").rstrip("\n")
+        except UnicodeDecodeError:
+            return None
+        sep = _sniff_separator(first_line, path.suffix.lower())
+        header = next(csv.reader([first_line.rstrip("\r")], delimiter=sep), [])
+        names = [h.strip() for h in header]
+        if not names or any(h == "" or h.startswith("Unnamed: ") for h in names) \
+                or len(set(names)) != len(names):
+            return None  # the whole-file reader drops empty columns or names the header's problem
+        decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+        seen_cr = seen_lf = nonblank = False
+        block = first
+        while block:
+            if b"\x00" in block:
+                return None
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError:
+                return None
+            if _CONTROL.search(text) is not None:
+                return None
+            seen_cr = seen_cr or "\r" in text
+            seen_lf = seen_lf or "\n" in text
+            nonblank = nonblank or bool(text.strip().lstrip("\ufeff").strip())
+            block = fh.read(BLOCK)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return None
+    if not nonblank or (seen_cr and not seen_lf):
+        return None
+    body_codec = "utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec
+    return Scan(codec=body_codec, encoding=recorded, header=names, sep=sep, body_offset=header_end)
+
+
+def structure_ok(path: Path, scan: Scan) -> bool:
+    """Whether every non-blank record has as many fields as the header (pyarrow counts them in
+    C++, one column converted); False at the first record that has more or fewer."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    width = len(scan.header)
+    if width <= 1:
+        return True
+
+    def handler(row) -> str:
+        if row.actual_columns > row.expected_columns or (row.text or "").strip():
+            return "error"
+        return "skip"  # a blank line: pandas reads it as a blank row, dropped
+
+    with open(path, "rb") as fh:
+        fh.seek(scan.body_offset)
+        try:
+            reader = pacsv.open_csv(
+                fh,
+                read_options=pacsv.ReadOptions(
+                    column_names=[f"c{i}" for i in range(width)], use_threads=False,
+                    block_size=1 << 20, encoding=scan.codec),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=scan.sep, newlines_in_values=True, invalid_row_handler=handler),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=["c0"], column_types={"c0": pa.string()},
+                    strings_can_be_null=False),
+            )
+            for _ in reader:
+                pass
+        except (pa.ArrowInvalid, pa.ArrowException, StopIteration):
+            return False
+    return True
+
+
+def text_dtypes(header: list[str], text_columns: frozenset[str] | None) -> Any:
+    """pandas ``dtype=`` of :func:`read_csv_raw`: the codebook's id and text columns as strings."""
+    if text_columns is None:
+        return str
+    return {i: str for i, h in enumerate(header) if h.strip() in text_columns}
+
+
+def iter_chunks(path: Path, scan: Scan, *, text_columns: frozenset[str] | None = None,
+                chunk_rows: int = CHUNK_ROWS) -> Iterator[RawTable]:
+    """The file's records ``chunk_rows`` at a time as raw tables (values as :func:`read_csv_raw`
+    gives them, wholly blank lines dropped, ``rows`` the user's row numbers).
+
+    Raises
+    ------
+    NotStreamable
+        pandas refuses a record (e.g. more fields than the header).
+    """
+    width = len(scan.header)
+    start = 0
+    with open(path, "rb") as fh:
+        fh.seek(scan.body_offset)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                reader = pd.read_csv(
+                    fh, encoding=scan.codec, sep=scan.sep, header=None, names=range(width),
+                    index_col=False, dtype=text_dtypes(scan.header, text_columns),
+                    keep_default_na=False, na_values=[""], skip_blank_lines=False, engine="c",
+                    chunksize=chunk_rows)
+                for frame in reader:
+                    n = len(frame)
+                    rows = np.arange(start, start + n, dtype=np.int64) + 2
+                    start += n
+                    blank = _blank_rows(frame)
+                    if blank.any():
+                        frame = frame.loc[~blank].reset_index(drop=True)
+                        rows = rows[~blank]
+                    if not len(frame):
+                        continue
+                    frame.columns = scan.header
+                    yield RawTable(file=path.name, format="csv", frame=frame, rows=rows,
+                                   encoding=scan.encoding)
+        except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError,
+                UnicodeDecodeError, ValueError) as exc:
+            raise NotStreamable(str(exc)) from None
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is missing or only whitespace (as ``_blank_cells(...).all(axis=1)``),
+    looking at the text of only the rows whose other cells are all missing."""
+    text_cols = [c for c in frame.columns if frame[c].dtype == object]
+    if not text_cols:
+        return frame.isna().all(axis=1).to_numpy() if frame.shape[1] else np.zeros(len(frame), bool)
+    other = [c for c in frame.columns if frame[c].dtype != object]
+    cand = frame[other].isna().all(axis=1).to_numpy() if other else np.ones(len(frame), bool)
+    if not cand.any():
+        return cand
+    sub = frame.loc[cand, text_cols]
+    blank = np.ones(len(sub), dtype=bool)
+    for c in text_cols:
+        s = sub[c]
+        blank &= (s.isna() | (s.astype(str).str.strip() == "")).to_numpy()
+    out = np.zeros(len(frame), dtype=bool)
+    out[np.flatnonzero(cand)[blank]] = True
+    return out

@@ -1,0 +1,277 @@
+"""The streaming import of survey CSVs (issue 15): a file read in blocks and staged on disk stores
+exactly what the whole-file path stores, and every refusal is the whole-file path's, word for word,
+with the store unchanged. Blocks of 3 rows put every key, id and weight check across blocks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.test_store import codebook, snapshot, survey
+
+import cxresearch.io._stream as io_stream
+import cxresearch.store._stream as store_stream
+from cxresearch.errors import DataValidationError
+from cxresearch.store import Store
+
+_VOLATILE = {"imported_at", "batch_id", "path"}
+
+
+def _content(store: Store) -> dict:
+    """Every table's rows in order, without the columns that differ between two imports."""
+    out = {}
+    for (table,) in store.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "ORDER BY table_name").fetchall():
+        if table == "meta":  # the store's creation time
+            continue
+        cols = [c for c, t in store.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position", [table]).fetchall()
+                if c not in _VOLATILE and not t.startswith("TIMESTAMP")]
+        types = store.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position", [table]).fetchall()
+        sel = ", ".join(f'"{c}"' for c in cols)
+        out[table] = (types, store.con.execute(f'SELECT {sel} FROM "{table}" ORDER BY ALL').fetchall())
+    return out
+
+
+def _import(tmp_path: Path, name: str, files, *, stream: bool, monkeypatch, cb=None, **kw):
+    """Import ``files`` into a new store, streamed (blocks of 3 rows) or whole; the store's
+    content, the error (or None) and whether a file was staged."""
+    staged = []
+    original = store_stream.stream_survey
+
+    def spy(item, *a, **k):
+        res = original(item, *a, **k) if stream else None
+        staged.append(res is not None)
+        return res
+
+    with monkeypatch.context() as m:
+        m.setattr(store_stream, "stream_survey", spy)
+        m.setattr(io_stream, "CHUNK_ROWS", 3)
+        with Store(tmp_path / f"{name}-{'stream' if stream else 'whole'}.duckdb") as st:
+            st.import_files([write_csv(survey(2022), tmp_path / "before.csv")], client="acme",
+                            codebook=cb or codebook())
+            before = snapshot(st)
+            err, notes = None, ()
+            try:
+                report = st.import_files(files, client="acme", codebook=cb or codebook(), **kw)
+                notes = (report.notes, report.rows_by_table, [f.rows for f in report.files])
+            except DataValidationError as exc:
+                err = str(exc)
+                assert snapshot(st) == before  # refused: nothing changed
+            return {**_content(st), "report": notes}, err, staged[1:]
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, text: str | None = None, **kw) -> Path:
+    if text is not None:
+        path.write_bytes(text.encode(kw.get("encoding", "utf-8")))
+    else:
+        frame.to_csv(path, index=False, **kw)
+    return path
+
+
+def _same(tmp_path, monkeypatch, name, files, *, streamed=True, cb=None, **kw):
+    new, err_new, staged = _import(tmp_path, name, files, stream=True, monkeypatch=monkeypatch,
+                                   cb=cb, **kw)
+    old, err_old, _ = _import(tmp_path, name, files, stream=False, monkeypatch=monkeypatch,
+                              cb=cb, **kw)
+    stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")  # when the store's rows came
+    assert (err_new is None) == (err_old is None)
+    if err_new is not None:
+        assert stamp.sub("(time)", err_new) == stamp.sub("(time)", err_old)
+    assert new == old
+    assert all(staged) == streamed, staged
+    return new, err_new
+
+
+def test_streamed_file_stores_what_the_whole_file_path_stores(tmp_path, monkeypatch):
+    frame = survey(2023, n=20)
+    frame.loc[[2, 11], "price_value"] = 98  # missing codes in two blocks
+    frame.loc[17, "overall_sat"] = 99
+    frame.loc[5, "branch"] = np.nan
+    text = frame.to_csv(index=False, lineterminator="\r\n")
+    lines = text.split("\r\n")
+    lines.insert(4, "")  # a blank line and a line of empty cells: dropped, rows numbered on
+    lines.insert(9, ",,,,,,,")
+    path = tmp_path / "w2023.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8"))
+    content, err = _same(tmp_path, monkeypatch, "basic", [path])
+    assert err is None
+    assert len([r for r in content["responses"][1] if r[2] == 2023]) == 20
+    assert len(content["missing_codes"][1]) == 3
+
+
+@pytest.mark.parametrize("ids, normalised", [
+    ([f"{i}.0" for i in range(1, 13)], True),  # numbers in disguise: stored as 1, 2, ...
+    ([f"{i}.0" for i in range(1, 12)] + ["A12"], False),  # one id that is not: all as written
+    ([str(i) for i in range(1, 13)], False),
+])
+def test_ids_are_normalised_on_the_whole_column(tmp_path, monkeypatch, ids, normalised):
+    frame = survey(2023, n=12).assign(respondent_id=ids, customer_id=[f"{i}.00" for i in range(12)])
+    frame.loc[[0, 7], "price_value"] = 99  # missing codes keyed by the normalised id
+    path = write_csv(frame, tmp_path / "w2023.csv")
+    content, err = _same(tmp_path, monkeypatch, "ids", [path])
+    assert err is None
+    stored = {r[1] for r in content["responses"][1] if r[2] == 2023}
+    if normalised:
+        assert stored == {str(i) for i in range(1, 13)}
+    else:
+        assert stored == set(ids)
+
+
+def test_given_wave_and_generated_ids_keep_the_users_rows(tmp_path, monkeypatch):
+    cb = codebook()
+    cb["variables"][0]["required"] = False
+    frame = survey(2023, n=10).drop(columns=["respondent_id", "wave"])
+    text = frame.to_csv(index=False).split("\n")
+    text.insert(3, "")
+    path = write_csv(None, tmp_path / "nowave.csv", text="\n".join(text))
+    content, err = _same(tmp_path, monkeypatch, "gen", [path], cb=cb, wave=2023)
+    assert err is None
+    ids = sorted(r[1] for r in content["responses"][1] if r[2] == 2023)
+    assert len(ids) == 10 and not any(i.endswith("-4") for i in ids)  # row 4 was blank
+    assert any(i.endswith("-12") for i in ids)
+
+
+@pytest.mark.parametrize("case", [
+    "duplicate respondent", "duplicate customer", "zero weights", "out of scale late",
+    "short row", "long row", "nul byte", "known before", "two files", "short row quoted",
+])
+def test_refusals_are_worded_as_by_the_whole_file_path(tmp_path, monkeypatch, case):
+    frame = survey(2023, n=14)
+    files = None
+    if case == "duplicate respondent":
+        frame.loc[12, "respondent_id"] = frame.loc[1, "respondent_id"]
+    elif case == "duplicate customer":
+        frame.loc[13, "customer_id"] = frame.loc[2, "customer_id"]
+    elif case == "zero weights":
+        frame["weight"] = 0.0
+    elif case == "out of scale late":
+        frame.loc[13, "overall_sat"] = 11
+    elif case == "known before":
+        frame = survey(2022, n=4)  # rows the store holds already
+    elif case == "two files":
+        files = [write_csv(survey(2023, n=8), tmp_path / "a.csv"),
+                 write_csv(survey(2023, n=8, start=4), tmp_path / "b.csv")]
+    if case == "short row quoted":  # quoted texts with delimiters, quotes and line ends
+        frame["comment"] = ['said "hi", then\nleft' if i % 2 else "a, b" for i in range(len(frame))]
+    text = frame.to_csv(index=False)
+    if case == "short row quoted":
+        text = text.replace("a, b", "a, b\"\n\"", 1)  # one record cut into two short ones
+    if case == "short row":
+        lines = text.split("\n")
+        lines[9] = ",".join(lines[9].split(",")[:4])
+        text = "\n".join(lines)
+    elif case == "long row":
+        lines = text.split("\n")
+        lines[10] = lines[10] + ",extra"
+        text = "\n".join(lines)
+    elif case == "nul byte":
+        text = text.replace("Great service", "Great\x00service", 1)
+    files = files or [write_csv(None, tmp_path / "w.csv", text=text)]
+    # every file here refuses (or meets a refusal); the streaming reader hands such files to the
+    # whole-file reader, except where the problem is only found against the store or other files
+    streamed = case in ("known before", "two files")
+    _, err = _same(tmp_path, monkeypatch, case.replace(" ", "-"), files, streamed=streamed)
+    assert err is not None and "nothing was loaded" in err
+
+
+def test_undeclared_columns_are_left_out_with_the_same_note(tmp_path, monkeypatch):
+    frame = survey(2023, n=7).assign(interviewer="A", duration=[3, 4, 5, 6, 7, 8, 9])
+    path = write_csv(frame, tmp_path / "extra.csv")
+    content, err = _same(tmp_path, monkeypatch, "extra", [path])
+    assert err is None
+    notes = content["report"][0]
+    assert len(notes) == 1 and "'interviewer', 'duration'" in notes[0]
+
+
+def test_gbk_file_given_its_encoding_is_streamed(tmp_path, monkeypatch):
+    path = write_csv(survey(2023, n=9), tmp_path / "gbk.csv", encoding="gbk")
+    content, err = _same(tmp_path, monkeypatch, "gbk", [path], encoding="gbk")
+    assert err is None
+    assert any(r[4] == "价格太高了" for r in content["comments"][1])
+
+
+def test_quoted_texts_are_streamed(tmp_path, monkeypatch):
+    frame = survey(2023, n=12)
+    frame["comment"] = ['said "hi", then\nleft, 好' if i % 3 else "a, b" for i in range(12)]
+    path = write_csv(frame, tmp_path / "quoted.csv")
+    content, err = _same(tmp_path, monkeypatch, "quoted", [path])
+    assert err is None
+    assert sum(r[4] == 'said "hi", then\nleft, 好' for r in content["comments"][1]) == 8
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_structure_check_passes_only_files_of_whole_records(tmp_path, monkeypatch, seed):
+    """The streaming reader's field count (pyarrow) passes a file only when no non-blank record
+    has fewer or more fields than the header — pandas, reading a chunk at a time, silently drops
+    the extra fields of a long record that starts a chunk, so this check must catch them."""
+    import random
+
+    rng = random.Random(seed)
+
+    def field():
+        r = rng.random()
+        if r < 0.5:
+            return rng.choice(["1", "2", "abc", "", "x y"])
+        if r < 0.75:
+            return '"' + rng.choice(["a,b", 'he said ""hi""', "line\nbreak", "", ",", '""']) + '"'
+        return "z"
+
+    checked = 0
+    for _ in range(200):
+        width = rng.randint(2, 4)
+        lines = [",".join(f"h{i}" for i in range(width))]
+        for _ in range(rng.randint(1, 6)):
+            w = width if rng.random() < 0.85 else rng.choice([width - 1, width + 1, 1])
+            lines.append(",".join(field() for _ in range(w)) if rng.random() > 0.1 else "")
+        text = ("\r\n" if rng.random() < 0.3 else "\n").join(lines) + ("\n" if rng.random() < 0.7 else "")
+        path = tmp_path / "f.csv"
+        path.write_bytes(text.encode())
+        scan = io_stream.scan_csv(path)
+        if scan is None or not any(line.strip() for line in lines[1:]):
+            continue
+        checked += 1
+        short, long = _odd_rows(path, scan)
+        assert io_stream.structure_ok(path, scan) == (not short and not long), text
+    assert checked > 50
+
+
+def test_long_record_starting_a_chunk_is_refused(tmp_path, monkeypatch):
+    frame = survey(2023, n=8)
+    lines = frame.to_csv(index=False).split("\n")
+    lines[4] += ",extra"  # data row 4: the first of the second block of 3 rows
+    path = write_csv(None, tmp_path / "long.csv", text="\n".join(lines))
+    _, err = _same(tmp_path, monkeypatch, "long4", [path], streamed=False)
+    assert err is not None and "more fields than the header" in err
+
+
+def _odd_rows(path: Path, scan) -> tuple[bool, bool]:
+    """Whether pyarrow's parser finds a non-blank record with fewer fields than the header, and
+    one with more."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    found, longer = [], []
+
+    def handler(row):
+        if row.actual_columns < row.expected_columns and (row.text or "").strip():
+            found.append(row.number)
+        if row.actual_columns > row.expected_columns:
+            longer.append(row.number)
+        return "skip"
+
+    with open(path, "rb") as fh:
+        fh.seek(scan.body_offset)
+        pacsv.read_csv(fh, read_options=pacsv.ReadOptions(
+            column_names=[f"c{i}" for i in range(len(scan.header))]),
+            parse_options=pacsv.ParseOptions(delimiter=scan.sep, newlines_in_values=True,
+                                             invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(column_types={"c0": pa.string()}))
+    return bool(found), bool(longer)
