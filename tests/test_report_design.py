@@ -141,3 +141,26 @@ def test_design_for_without_raking_is_the_design(folder):
     assert study.design["weights"] == "weight"
     est = cx.survey.mean(cur, score="overall_sat", by="branch", **study.design_for(cur))
     assert est["se"].notna().all()
+
+
+@pytest.mark.slow
+def test_the_reports_segment_tables_carry_the_calibrated_intervals(folder):
+    """Chapter 02 passes ``study.design_for(study.current())``: the segment table's interval in
+    tables.xlsx is the calibrated one (the brute force above), not the fixed-weights one."""
+    from openpyxl import load_workbook
+
+    from cxresearch.report import run_report
+
+    raking = {"segment": SEGMENT, "branch": BRANCH}
+    path = _params(folder, "rake_report", raking)
+    result = run_report(path, formats=["html", "xlsx"])
+    study = open_study(path, style=False)
+    cur = study.current()
+    calibrated = cx.survey.mean(cur, score="overall_sat", by="branch", **study.design_for(cur))
+    fixed = cx.survey.mean(cur, score="overall_sat", by="branch", **study.design)
+    rows = list(load_workbook(result.tables)["satisfaction_by_segment"].iter_rows(values_only=True))
+    header = rows[1]
+    lo = header.index("CI lower")
+    got = [r[lo] for r in rows[2:2 + len(calibrated)]]
+    np.testing.assert_allclose(got, calibrated["ci_lower"], rtol=1e-12)
+    assert np.abs(np.asarray(got) - fixed["ci_lower"].to_numpy()).max() > 1e-6

@@ -60,8 +60,12 @@ cx.viz.charts.trend(sat_trend, ylabel=study.label(v.outcome), scale=study.codebo
 # %% tags=["needs-satisfaction", "needs-wave_tests"]
 cx.tables.estimates(sat_trend, title=study.label(v.outcome), name="satisfaction_trend", **study.fmt)
 
+# %%
+cur = study.current()
+cur_design = study.design_for(cur)  # calibration-aware SEs when the params rake (issue 14)
+
 # %% tags=["needs-top_box"]
-top_box = cx.survey.top_box(study.current(), score=study.kpis, codebook=study.codebook, **study.design)
+top_box = cx.survey.top_box(cur, score=study.kpis, codebook=study.codebook, **cur_design)
 
 # %% tags=["needs-top_box"]
 cx.tables.estimates(top_box, title=cx.tables.word("top_box", study.lang), name="top_box", kind="share", **study.fmt)
@@ -73,10 +77,10 @@ cx.tables.estimates(top_box, title=cx.tables.word("top_box", study.lang), name="
 # ## Segments in the current wave
 
 # %% tags=["needs-segments", "needs-nps"]
-nps_segment = cx.survey.nps(study.current(), score=v.nps, by=study.segment, **study.design)
+nps_segment = cx.survey.nps(cur, score=v.nps, by=study.segment, **cur_design)
 
 # %% tags=["needs-segments", "needs-nps"]
-nps_pairs = cx.survey.difference(study.current(), score=v.nps, by=study.segment, statistic="nps", correction="holm", **study.design)
+nps_pairs = cx.survey.difference(cur, score=v.nps, by=study.segment, statistic="nps", correction="holm", **cur_design)
 
 # %% tags=["needs-segments", "needs-nps"]
 cx.tables.say_segments(nps_segment, label="NPS", kind="nps", differences=nps_pairs, **study.fmt)
@@ -88,13 +92,13 @@ cx.viz.charts.segment_bars(nps_segment, category=study.segment, xlabel="NPS", la
 cx.tables.estimates(nps_segment, title="NPS", name="nps_by_segment", kind="nps", extra={"promoters": "pct0", "detractors": "pct0"}, **study.fmt)
 
 # %% tags=["needs-segments"]
-sat_segment = cx.survey.by_each(study.current(), score=v.outcome, by=list(v.by), codebook=study.codebook, **study.design)
+sat_segment = cx.survey.by_each(cur, score=v.outcome, by=list(v.by), codebook=study.codebook, **cur_design)
 
 # %% tags=["needs-segments"]
-sat_pairs = cx.survey.difference(study.current(), score=v.outcome, by=study.segment, correction="holm", **study.design)
+sat_pairs = cx.survey.difference(cur, score=v.outcome, by=study.segment, correction="holm", **cur_design)
 
 # %% tags=["needs-segments"]
-sat_first_segment = cx.survey.mean(study.current(), score=v.outcome, by=study.segment, codebook=study.codebook, **study.design)
+sat_first_segment = cx.survey.mean(cur, score=v.outcome, by=study.segment, codebook=study.codebook, **cur_design)
 
 # %% tags=["needs-segments"]
 cx.tables.say_segments(sat_first_segment, label=study.label(v.outcome), differences=sat_pairs, **study.fmt)
