@@ -96,8 +96,9 @@ class _OldBootstrap:
         return False
 
 
-def bootstrap_old_vs_new(n_boot: int = 1000, n: int = 100_000, ps=(15, 20),
-                         methods=("bca", "percentile")) -> None:
+def bootstrap_old_vs_new(
+    n_boot: int = 1000, n: int = 100_000, ps=(15, 20), methods=("bca", "percentile")
+) -> None:
     import cxresearch.drivers as drv
 
     load = os.getloadavg()
@@ -126,14 +127,48 @@ def bootstrap_old_vs_new(n_boot: int = 1000, n: int = 100_000, ps=(15, 20),
             # the bootstrap's own Monte-Carlo error: the same call with another seed
             other = drv.shapley(df, **{**kw, "seed": 2}).importance
             mc = float(np.max(np.abs(new[lims].to_numpy() - other[lims].to_numpy())))
-            rows.append((p, n, n_boot, method, t_point, t_old, t_new, t_old / t_new,
-                         c_old, c_new, c_old / c_new, diff, mc, width))
+            rows.append(
+                (
+                    p,
+                    n,
+                    n_boot,
+                    method,
+                    t_point,
+                    t_old,
+                    t_new,
+                    t_old / t_new,
+                    c_old,
+                    c_new,
+                    c_old / c_new,
+                    diff,
+                    mc,
+                    width,
+                )
+            )
             print(rows[-1], flush=True)
-    table = pd.DataFrame(rows, columns=["p", "n", "n_boot", "ci_method", "point_s", "old_s", "new_s",
-                                        "speedup", "old_cpu_s", "new_cpu_s", "cpu_speedup",
-                                        "max_abs_ci_diff", "seed_ci_diff", "mean_ci_width"])
-    print(f"load average before the run: {load[0]:.1f}; after: {os.getloadavg()[0]:.1f} "
-          f"({os.cpu_count()} CPUs; cpu = process CPU time, all threads)")
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "p",
+            "n",
+            "n_boot",
+            "ci_method",
+            "point_s",
+            "old_s",
+            "new_s",
+            "speedup",
+            "old_cpu_s",
+            "new_cpu_s",
+            "cpu_speedup",
+            "max_abs_ci_diff",
+            "seed_ci_diff",
+            "mean_ci_width",
+        ],
+    )
+    print(
+        f"load average before the run: {load[0]:.1f}; after: {os.getloadavg()[0]:.1f} "
+        f"({os.cpu_count()} CPUs; cpu = process CPU time, all threads)"
+    )
     with pd.option_context("display.width", 140, "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
 
@@ -142,8 +177,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", action="store_true", help="also time pingouin at p = 20")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--bootstrap", action="store_true",
-                    help="only the issue-14 comparison of the old and new bootstrap")
+    ap.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="only the issue-14 comparison of the old and new bootstrap",
+    )
     ap.add_argument("--n-boot", type=int, default=1000)
     ap.add_argument("--p", type=int, nargs="+", default=[15, 20], help="with --bootstrap")
     ap.add_argument("--methods", nargs="+", default=["bca", "percentile"], help="with --bootstrap")
@@ -162,8 +200,9 @@ def main() -> None:
     rows = []
     for p in (8, 12, 15, 20):
         df, names = simulate(100_000, p, seed=p)
-        t_cx, res = best(lambda df=df, names=names: drv.shapley(df, outcome="y", drivers=names),
-                         args.repeat)
+        t_cx, res = best(
+            lambda df=df, names=names: drv.shapley(df, outcome="y", drivers=names), args.repeat
+        )
         t_pg = diff = np.nan
         if p <= 15 or args.full:
             reps = args.repeat if p <= 12 else 1
@@ -171,8 +210,9 @@ def main() -> None:
                 lambda df=df, names=names: pg.linear_regression(df[names], df["y"], relimp=True),
                 reps,
             )
-            diff = float(np.max(np.abs(res.importance["lmg"].to_numpy()
-                                       - lm["relimp"].to_numpy()[1:])))
+            diff = float(
+                np.max(np.abs(res.importance["lmg"].to_numpy() - lm["relimp"].to_numpy()[1:]))
+            )
         rows.append(("exact LMG", p, 100_000, t_cx, t_pg, t_pg / t_cx, diff))
 
     df, names = simulate(1_000_000, 15, seed=1)
@@ -184,18 +224,30 @@ def main() -> None:
 
     df, names = simulate(100_000, 25, seed=25)
     t25, r25 = best(lambda: drv.shapley(df, outcome="y", drivers=names), 1)
-    rows.append(("exact LMG", 25, 100_000, t25, np.nan, np.nan,
-                 abs(r25.importance["lmg"].sum() - r25.r2)))  # r2 solved directly
+    rows.append(
+        ("exact LMG", 25, 100_000, t25, np.nan, np.nan, abs(r25.importance["lmg"].sum() - r25.r2))
+    )  # r2 solved directly
 
     df, names = simulate(5_000, 10, seed=10)
     for method in ("percentile", "bca"):
-        t_b, _ = best(lambda method=method: drv.shapley(df, outcome="y", drivers=names,
-                                                         weights="w", ci=True, n_boot=1000,
-                                                         ci_method=method, seed=1), args.repeat)
+        t_b, _ = best(
+            lambda method=method: drv.shapley(
+                df,
+                outcome="y",
+                drivers=names,
+                weights="w",
+                ci=True,
+                n_boot=1000,
+                ci_method=method,
+                seed=1,
+            ),
+            args.repeat,
+        )
         rows.append((f"bootstrap 1000 x, {method}", 10, 5_000, t_b, np.nan, np.nan, np.nan))
 
-    table = pd.DataFrame(rows, columns=["task", "p", "n", "cxresearch_s", "pingouin_s",
-                                        "speedup", "max_abs_diff"])
+    table = pd.DataFrame(
+        rows, columns=["task", "p", "n", "cxresearch_s", "pingouin_s", "speedup", "max_abs_diff"]
+    )
     with pd.option_context("display.width", 120, "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
     print("max_abs_diff: |LMG cxresearch - pingouin| (p = 25 row: |sum LMG - R²|)")

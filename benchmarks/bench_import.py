@@ -111,8 +111,12 @@ CSV_CODEBOOK = {
         {"name": "respondent_id", "kind": "id", "role": "id"},
         {"name": "customer_id", "kind": "id", "required": False},
         {"name": "wave", "kind": "wave", "role": "wave"},
-        {"name": "branch", "kind": "category", "role": "segment",
-         "values": {b: {"zh": f"分公司{b}", "en": f"Branch {b}"} for b in range(1, 9)}},
+        {
+            "name": "branch",
+            "kind": "category",
+            "role": "segment",
+            "values": {b: {"zh": f"分公司{b}", "en": f"Branch {b}"} for b in range(1, 9)},
+        },
         {"name": "weight", "kind": "weight", "role": "weight"},
         *({"name": f"q{j:02d}", "kind": "likert", "min": 1, "max": 5} for j in range(1, 19)),
         {"name": "comment", "kind": "text", "role": "text", "required": False},
@@ -146,8 +150,18 @@ print(json.dumps({"wall": wall, "cpu": use.ru_utime + use.ru_stime, "peak": use.
 def build_csv(path: Path, rows: int, seed: int = 0, block: int = 200_000) -> None:
     """A survey CSV of ``rows`` respondents, written in blocks (no frame of the whole file)."""
     rng = np.random.default_rng(seed)
-    comments = np.array(["", "", "服务很好", "Great service, thanks", "价格太贵了，配件等待时间长",
-                         "The engineer came late", ""], dtype=object)
+    comments = np.array(
+        [
+            "",
+            "",
+            "服务很好",
+            "Great service, thanks",
+            "价格太贵了，配件等待时间长",
+            "The engineer came late",
+            "",
+        ],
+        dtype=object,
+    )
     with open(path, "w", encoding="utf-8", newline="") as fh:
         for start in range(0, rows, block):
             n = min(block, rows - start)
@@ -165,8 +179,9 @@ def build_csv(path: Path, rows: int, seed: int = 0, block: int = 200_000) -> Non
             pd.DataFrame(cols).to_csv(fh, index=False, header=start == 0)
 
 
-def bench_csv(rows: int, folder: Path, old_src: str | None, repeat: int = 1,
-              baseline: bool = True) -> None:
+def bench_csv(
+    rows: int, folder: Path, old_src: str | None, repeat: int = 1, baseline: bool = True
+) -> None:
     import json
     import os
     import subprocess
@@ -179,8 +194,10 @@ def bench_csv(rows: int, folder: Path, old_src: str | None, repeat: int = 1,
         build_csv(csv, rows)
         marker.write_text(str(rows))
     size = csv.stat().st_size
-    print(f"built {csv.name}: {rows:,} rows x 25 columns, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s",
-          flush=True)
+    print(
+        f"built {csv.name}: {rows:,} rows x 25 columns, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
     src = str(Path(__file__).resolve().parent.parent / "src")
     runs = [("baseline pandas + DuckDB", "baseline", src)] if baseline else []
     runs.append(("cxresearch import (this tree)", "import", src))
@@ -192,17 +209,27 @@ def bench_csv(rows: int, folder: Path, old_src: str | None, repeat: int = 1,
         store = folder / f"{mode}-{len(label)}.duckdb"
         store.unlink(missing_ok=True)
         env = {**os.environ, "PYTHONPATH": path}
-        done = subprocess.run([sys.executable, "-c", _CHILD, mode, str(csv), str(store), json.dumps(CSV_CODEBOOK)],
-                              capture_output=True, text=True, env=env)
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, mode, str(csv), str(store), json.dumps(CSV_CODEBOOK)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         if done.returncode:
             print(f"{label}: failed\n{done.stderr[-2000:]}")
             continue
         res = json.loads(done.stdout.strip().splitlines()[-1])
         base = res if mode == "baseline" else base
-        ratio = (f"  {res['wall'] / base['wall']:.2f} x baseline wall, {res['cpu'] / base['cpu']:.2f} x CPU"
-                 if base and mode != "baseline" else "")
-        print(f"{label:<40} {res['wall']:7.1f} s wall {res['cpu']:6.1f} s CPU   peak {res['peak'] / 1e6:7.0f} MB = "
-              f"{res['peak'] / size:5.1f} x file{ratio}   ({res['rows']:,} rows)", flush=True)
+        ratio = (
+            f"  {res['wall'] / base['wall']:.2f} x baseline wall, {res['cpu'] / base['cpu']:.2f} x CPU"
+            if base and mode != "baseline"
+            else ""
+        )
+        print(
+            f"{label:<40} {res['wall']:7.1f} s wall {res['cpu']:6.1f} s CPU   peak {res['peak'] / 1e6:7.0f} MB = "
+            f"{res['peak'] / size:5.1f} x file{ratio}   ({res['rows']:,} rows)",
+            flush=True,
+        )
         store.unlink(missing_ok=True)
         store.with_name(store.name + ".wal").unlink(missing_ok=True)
 
@@ -211,23 +238,39 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--rows", type=int, default=None, help="default 200,000 (.sav) or 1,000,000 (--csv)")
     ap.add_argument(
-        "--keep", default=None, help="folder to keep the generated files in"
+        "--rows", type=int, default=None, help="default 200,000 (.sav) or 1,000,000 (--csv)"
     )
-    ap.add_argument("--csv", action="store_true", help="benchmark a store import of a CSV (issue 15)")
-    ap.add_argument("--repeat", type=int, default=1, help="with --csv: rounds of the runs (interleaved)")
-    ap.add_argument("--no-baseline", action="store_true",
-                    help="with --csv: leave out the pandas + DuckDB baseline (e.g. for 1e7 rows)")
-    ap.add_argument("--old-src", default=None, metavar="DIR",
-                    help="with --csv: also import with the cxresearch source tree in DIR (the old path)")
+    ap.add_argument("--keep", default=None, help="folder to keep the generated files in")
+    ap.add_argument(
+        "--csv", action="store_true", help="benchmark a store import of a CSV (issue 15)"
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="with --csv: rounds of the runs (interleaved)"
+    )
+    ap.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="with --csv: leave out the pandas + DuckDB baseline (e.g. for 1e7 rows)",
+    )
+    ap.add_argument(
+        "--old-src",
+        default=None,
+        metavar="DIR",
+        help="with --csv: also import with the cxresearch source tree in DIR (the old path)",
+    )
     args = ap.parse_args()
     if args.csv:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(args.keep or tmp)
             folder.mkdir(parents=True, exist_ok=True)
-            bench_csv(args.rows or 1_000_000, folder, args.old_src, args.repeat,
-                      baseline=not args.no_baseline)
+            bench_csv(
+                args.rows or 1_000_000,
+                folder,
+                args.old_src,
+                args.repeat,
+                baseline=not args.no_baseline,
+            )
         return
     args.rows = args.rows or 200_000
     with tempfile.TemporaryDirectory() as tmp:

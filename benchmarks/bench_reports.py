@@ -60,12 +60,21 @@ def _params(folder: Path, name: str, store: Path, **over) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--store", type=Path, default=None, help="existing demo store (client 'demo')")
-    ap.add_argument("--customers", type=int, default=4000, help="demo size when building a store (default 4000)")
-    ap.add_argument("--batch-notebooks", default="01_data_quality,02_kpis",
-                    help="notebooks of each batch report (comma list; 'all' = every notebook)")
-    ap.add_argument("--batch-formats", default="html", help="formats of each batch report (default html)")
+    ap.add_argument(
+        "--customers", type=int, default=4000, help="demo size when building a store (default 4000)"
+    )
+    ap.add_argument(
+        "--batch-notebooks",
+        default="01_data_quality,02_kpis",
+        help="notebooks of each batch report (comma list; 'all' = every notebook)",
+    )
+    ap.add_argument(
+        "--batch-formats", default="html", help="formats of each batch report (default html)"
+    )
     ap.add_argument("--skip-batch", action="store_true", help="only the single-report figures")
     args = ap.parse_args(argv)
 
@@ -76,12 +85,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.store is None:
             t0 = time.perf_counter()
             store = _build_store(work / "demo", args.customers)
-            print(f"built the demo study ({args.customers} customers) in {time.perf_counter() - t0:.1f} s")
+            print(
+                f"built the demo study ({args.customers} customers) in {time.perf_counter() - t0:.1f} s"
+            )
         else:
             store = args.store.resolve()
 
         # 1. one full report
-        full = _params(work, "full", store, output={"formats": ["html", "pdf", "xlsx"], "dir": str(work / "reports")})
+        full = _params(
+            work,
+            "full",
+            store,
+            output={"formats": ["html", "pdf", "xlsx"], "dir": str(work / "reports")},
+        )
         print(f"\n== demo report end to end ({_load()})")
         t0 = time.perf_counter()
         result = run_report(full)
@@ -93,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             "HTML": t.get("html", 0.0),
             "PDF (Chromium)": t.get("pdf", 0.0),
             "xlsx": t.get("xlsx", 0.0),
-            "validation, manifest, other": max(0.0, wall - sum(t.get(k, 0.0) for k in ("kernel", "cells", "html", "pdf", "xlsx"))),
+            "validation, manifest, other": max(
+                0.0, wall - sum(t.get(k, 0.0) for k in ("kernel", "cells", "html", "pdf", "xlsx"))
+            ),
         }
         print(f"total: {wall:.1f} s for {len(result.notebooks)} notebooks (target < 60 s)")
         for name, secs in parts.items():
@@ -103,29 +121,45 @@ def main(argv: list[str] | None = None) -> int:
         if args.skip_batch:
             return 0
         # 2. batch throughput: 8 reports, 1 then 2 workers
-        nbs = list(NOTEBOOKS) if args.batch_notebooks == "all" else [s.strip() for s in args.batch_notebooks.split(",")]
+        nbs = (
+            list(NOTEBOOKS)
+            if args.batch_notebooks == "all"
+            else [s.strip() for s in args.batch_notebooks.split(",")]
+        )
         formats = [s.strip() for s in args.batch_formats.split(",")]
         throughput = {}
         for workers in (1, 2):
             folder = work / f"batch{workers}"
             folder.mkdir()
             files = [
-                _params(folder, f"p{year}", store, period=str(year), notebooks=nbs,
-                        output={"formats": formats, "dir": str(folder / "reports")})
+                _params(
+                    folder,
+                    f"p{year}",
+                    store,
+                    period=str(year),
+                    notebooks=nbs,
+                    output={"formats": formats, "dir": str(folder / "reports")},
+                )
                 for year in range(2018, 2026)
             ]
-            print(f"\n== batch of {len(files)} reports ({', '.join(nbs)} → {', '.join(formats)}), "
-                  f"{workers} worker(s) ({_load()})")
+            print(
+                f"\n== batch of {len(files)} reports ({', '.join(nbs)} → {', '.join(formats)}), "
+                f"{workers} worker(s) ({_load()})"
+            )
             t0 = time.perf_counter()
             batch = run_batch(files, workers=workers)
             secs = time.perf_counter() - t0
             ok = sum(i.ok for i in batch.items)
             throughput[workers] = len(files) / secs * 60
-            print(f"  {ok}/{len(files)} ok in {secs:.1f} s: {throughput[workers]:.1f} reports/minute")
+            print(
+                f"  {ok}/{len(files)} ok in {secs:.1f} s: {throughput[workers]:.1f} reports/minute"
+            )
             for item in batch.failed:
                 print(f"  FAILED {item.params}: {item.error}")
         speedup = throughput[2] / throughput[1]
-        print(f"\nspeed-up with 2 workers: {speedup:.2f}x (target >= 1.6x; {os.cpu_count()} CPUs, {_load()})")
+        print(
+            f"\nspeed-up with 2 workers: {speedup:.2f}x (target >= 1.6x; {os.cpu_count()} CPUs, {_load()})"
+        )
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -47,8 +47,12 @@ def timed(label: str, fn, repeat: int = 3):
 def main() -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(description="Benchmark of cxresearch.survey (issue 3 targets).")
-    parser.add_argument("rows", nargs="?", type=int, default=1_000_000, help="rows (default 1,000,000)")
+    parser = argparse.ArgumentParser(
+        description="Benchmark of cxresearch.survey (issue 3 targets)."
+    )
+    parser.add_argument(
+        "rows", nargs="?", type=int, default=1_000_000, help="rows (default 1,000,000)"
+    )
     n = parser.parse_args().rows
     df = make(n)
     items = [c for c in df.columns if c.startswith("q")]

@@ -25,7 +25,9 @@ def main() -> None:
     resp = study.responses
     wave = resp[resp["wave"] == resp["wave"].max()]
     c0, t0 = time.process_time(), time.perf_counter()
-    book = tabs.build_tabs(wave, codebook=study.codebook, banners=["branch", "segment"], weights="weight")
+    book = tabs.build_tabs(
+        wave, codebook=study.codebook, banners=["branch", "segment"], weights="weight"
+    )
     build = (time.perf_counter() - t0, time.process_time() - c0)
     n_tests = sum(len(s.tests) for s in book.sheets)
     with tempfile.TemporaryDirectory() as tmp:
@@ -33,8 +35,10 @@ def main() -> None:
         path = tabs.write_tabs(book, Path(tmp) / "tabs.en.xlsx")
         write = (time.perf_counter() - t0, time.process_time() - c0)
         size = path.stat().st_size
-    print(f"respondents {len(wave):,}; tables {len(book.sheets)}; banner columns {len(book.columns) - 1}; "
-          f"pairwise tests {n_tests:,}")
+    print(
+        f"respondents {len(wave):,}; tables {len(book.sheets)}; banner columns {len(book.columns) - 1}; "
+        f"pairwise tests {n_tests:,}"
+    )
     print(f"build  {build[0]:6.2f} s wall  {build[1]:6.2f} s CPU")
     print(f"write  {write[0]:6.2f} s wall  {write[1]:6.2f} s CPU  ({size / 1024:.0f} KiB)")
 

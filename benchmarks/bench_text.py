@@ -109,6 +109,10 @@ def main(n: int = 100_000) -> None:
 if __name__ == "__main__":
     import argparse
 
-    parser = argparse.ArgumentParser(description="Comments coded per second (issue 7 target: 5,000/s).")
-    parser.add_argument("comments", nargs="?", type=int, default=100_000, help="comments (default 100,000)")
+    parser = argparse.ArgumentParser(
+        description="Comments coded per second (issue 7 target: 5,000/s)."
+    )
+    parser.add_argument(
+        "comments", nargs="?", type=int, default=100_000, help="comments (default 100,000)"
+    )
     main(parser.parse_args().comments)

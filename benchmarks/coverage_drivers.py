@@ -23,9 +23,18 @@ import warnings
 import numpy as np
 import pandas as pd
 
-WEIGHTS = {"product_quality": 0.55, "svc_responsiveness": 0.45, "price_value": 0.38,
-           "svc_competence": 0.22, "channel_ease": 0.18, "exp_need": 0.15, "svc_courtesy": 0.12,
-           "exp_convenience": 0.10, "competitor_compare": 0.08, "exp_emotion": 0.06}
+WEIGHTS = {
+    "product_quality": 0.55,
+    "svc_responsiveness": 0.45,
+    "price_value": 0.38,
+    "svc_competence": 0.22,
+    "channel_ease": 0.18,
+    "exp_need": 0.15,
+    "svc_courtesy": 0.12,
+    "exp_convenience": 0.10,
+    "competitor_compare": 0.08,
+    "exp_emotion": 0.06,
+}
 
 
 def population(n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -66,22 +75,40 @@ def main() -> None:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = {m: drv.shapley(df, outcome="overall_sat", drivers=drivers, ci=True,
-                                          n_boot=args.n_boot, ci_method=m, seed=s)
-                           for m in hits}
+                    res = {
+                        m: drv.shapley(
+                            df,
+                            outcome="overall_sat",
+                            drivers=drivers,
+                            ci=True,
+                            n_boot=args.n_boot,
+                            ci_method=m,
+                            seed=s,
+                        )
+                        for m in hits
+                    }
             except ValueError:  # a sample where a driver has no variance, etc.: skipped
                 continue
             for method, r in res.items():
                 imp = r.importance.set_index("driver").reindex(drivers)
-                hits[method] += (imp["ci_lower"].to_numpy() <= t) & (t <= imp["ci_upper"].to_numpy())
+                hits[method] += (imp["ci_lower"].to_numpy() <= t) & (
+                    t <= imp["ci_upper"].to_numpy()
+                )
                 width[method] += float((imp["ci_upper"] - imp["ci_lower"]).mean())
             done += 1
         for method, h in hits.items():
             cov = pd.Series(h / done, index=drivers)
-            row = {"n": n, "method": method, "samples": done, "mean_coverage": cov.mean(),
-                   **{f"{k}_share_coverage": cov[v] for k, v in pick.items()},
-                   "min_coverage": cov.min(), "mean_width": width[method] / done,
-                   "mc_se": np.sqrt(0.95 * 0.05 / done), "seconds": time.perf_counter() - t0}
+            row = {
+                "n": n,
+                "method": method,
+                "samples": done,
+                "mean_coverage": cov.mean(),
+                **{f"{k}_share_coverage": cov[v] for k, v in pick.items()},
+                "min_coverage": cov.min(),
+                "mean_width": width[method] / done,
+                "mc_se": np.sqrt(0.95 * 0.05 / done),
+                "seconds": time.perf_counter() - t0,
+            }
             rows.append(row)
             print(row, flush=True)
     table = pd.DataFrame(rows)

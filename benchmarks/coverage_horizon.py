@@ -43,24 +43,49 @@ def main() -> None:
             t0 = time.perf_counter()
             rec = []
             for s in range(args.panels):
-                df = simulate_panel(effects=effects, n_customers=args.customers, n_years=10,
-                                    seed=10_000 + 100 * truth + s, trait=trait)
+                df = simulate_panel(
+                    effects=effects,
+                    n_customers=args.customers,
+                    n_years=10,
+                    seed=10_000 + 100 * truth + s,
+                    trait=trait,
+                )
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    r = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                                  max_lag=6, n_boot=args.n_boot, seed=s)
+                    r = P.horizon(
+                        df,
+                        id="customer_id",
+                        time="year",
+                        outcome="loyalty",
+                        exposure="sat",
+                        max_lag=6,
+                        n_boot=args.n_boot,
+                        seed=s,
+                    )
                 pooled = r.primary if r.method == "pooled" else r.robustness
-                rec.append(dict(
-                    reject=r.test.reject, h_ok=r.h == truth,
-                    covers=r.primary.ci_lower <= truth <= r.primary.ci_upper,
-                    pooled_ok=pooled.h == truth,
-                    pooled_covers=pooled.ci_lower <= truth <= pooled.ci_upper))
+                rec.append(
+                    dict(
+                        reject=r.test.reject,
+                        h_ok=r.h == truth,
+                        covers=r.primary.ci_lower <= truth <= r.primary.ci_upper,
+                        pooled_ok=pooled.h == truth,
+                        pooled_covers=pooled.ci_lower <= truth <= pooled.ci_upper,
+                    )
+                )
             f = pd.DataFrame(rec).mean()
-            rows.append(dict(trait=trait, truth=truth, panels=args.panels, mundlak_rejects=f["reject"],
-                             auto_h_equals_truth=f["h_ok"], auto_interval_covers=f["covers"],
-                             pooled_h_equals_truth=f["pooled_ok"],
-                             pooled_interval_covers=f["pooled_covers"],
-                             seconds=time.perf_counter() - t0))
+            rows.append(
+                dict(
+                    trait=trait,
+                    truth=truth,
+                    panels=args.panels,
+                    mundlak_rejects=f["reject"],
+                    auto_h_equals_truth=f["h_ok"],
+                    auto_interval_covers=f["covers"],
+                    pooled_h_equals_truth=f["pooled_ok"],
+                    pooled_interval_covers=f["pooled_covers"],
+                    seconds=time.perf_counter() - t0,
+                )
+            )
             print(rows[-1], flush=True)
     with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
         print(pd.DataFrame(rows).to_string(index=False))

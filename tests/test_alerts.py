@@ -145,7 +145,15 @@ def test_alert_counts_for_the_report(small):
     responses, customers = small
     ac = alerts.alert_cases(responses, rules=RULES, customers=customers)
     counts = alerts.alert_counts(ac)
-    assert list(counts.columns) == ["branch", "rule", "owner", "n", "n_responses", "estimate", "suppressed"]
+    assert list(counts.columns) == [
+        "branch",
+        "rule",
+        "owner",
+        "n",
+        "n_responses",
+        "estimate",
+        "suppressed",
+    ]
     assert not counts["suppressed"].any()
     assert len(counts) == 2 * 4  # every branch × rule, zeros included
     assert counts["n"].sum() == len(ac.firings)
@@ -509,7 +517,9 @@ def test_backtest_without_history_raises_by_default_or_returns_an_empty_result(p
     first = responses[responses["wave"] == 2023]
     with pytest.raises(CXValueError, match="no wave has a known outcome"):
         alerts.backtest(first, customers, rules=LOW)
-    with pytest.raises(CXValueError, match="if_no_history must be one of 'raise', 'empty'; got 'skip'"):
+    with pytest.raises(
+        CXValueError, match="if_no_history must be one of 'raise', 'empty'; got 'skip'"
+    ):
         alerts.backtest(first, customers, rules=LOW, if_no_history="skip")
     full = alerts.backtest(responses, customers, rules=LOW, if_no_history="empty")
     assert full.no_history is None and not full.empty and len(full.frame) > 0  # history: unchanged

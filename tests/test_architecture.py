@@ -11,7 +11,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "src" / "cxresearch"
-COMPUTATION = ("survey", "drivers", "persistence", "loyalty", "alerts", "text", "employee", "findings")
+COMPUTATION = (
+    "survey",
+    "drivers",
+    "persistence",
+    "loyalty",
+    "alerts",
+    "text",
+    "employee",
+    "findings",
+)
 DATA = ("codebook", "io", "store", "synth", "errors", "_results", "_toolbox")
 PRESENTATION = ("viz", "tables", "report", "cli", "commands")
 
@@ -92,7 +101,10 @@ def test_environment_yml_matches_pyproject():
 
 def test_cli_help_lists_commands():
     out = subprocess.run(
-        [sys.executable, "-m", "cxresearch.cli", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "cxresearch.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     for cmd in ("synth", "demo"):
         assert cmd in out.stdout

@@ -402,17 +402,35 @@ def test_fully_labelled_scale_takes_its_bounds_from_the_labels(tmp_path):
     the values), so init called 1-3 of "a 1-7 scale" dissatisfied. Labels on every point of a
     contiguous scale give its bounds; endpoint-only labels and unlabelled values keep the usual scale."""
     rng = np.random.default_rng(3)
-    six = {1: "Very Inaccurate", 2: "Moderately Inaccurate", 3: "Slightly Inaccurate", 4: "Slightly Accurate",
-           5: "Moderately Accurate", 6: "Very Accurate"}
-    df = pd.DataFrame({"a1": rng.integers(1, 7, 200).astype(float), "b": rng.integers(1, 7, 200).astype(float),
-                       "c": rng.integers(0, 11, 200).astype(float), "d": rng.integers(1, 9, 200).astype(float)})
+    six = {
+        1: "Very Inaccurate",
+        2: "Moderately Inaccurate",
+        3: "Slightly Inaccurate",
+        4: "Slightly Accurate",
+        5: "Moderately Accurate",
+        6: "Very Accurate",
+    }
+    df = pd.DataFrame(
+        {
+            "a1": rng.integers(1, 7, 200).astype(float),
+            "b": rng.integers(1, 7, 200).astype(float),
+            "c": rng.integers(0, 11, 200).astype(float),
+            "d": rng.integers(1, 9, 200).astype(float),
+        }
+    )
     df.loc[[3, 7], "a1"] = -99.0
-    pyreadstat.write_sav(df, tmp_path / "s.sav",
-                         variable_value_labels={"a1": {**six, -99: "No answer"}, "b": {1: "Not at all", 7: "Extremely"},
-                                                "c": {k: str(k) for k in range(11)},
-                                                "d": {k: f"point {k}" for k in range(1, 9)}},
-                         missing_ranges={"a1": [-99]},
-                         variable_measure=dict.fromkeys(df.columns, "ordinal"))
+    pyreadstat.write_sav(
+        df,
+        tmp_path / "s.sav",
+        variable_value_labels={
+            "a1": {**six, -99: "No answer"},
+            "b": {1: "Not at all", 7: "Extremely"},
+            "c": {k: str(k) for k in range(11)},
+            "d": {k: f"point {k}" for k in range(1, 9)},
+        },
+        missing_ranges={"a1": [-99]},
+        variable_measure=dict.fromkeys(df.columns, "ordinal"),
+    )
     cb = cxio.draft_codebook(tmp_path / "s.sav").codebook
     assert (cb.get("a1").kind.value, cb.get("a1").scale) == ("likert", (1, 6))
     assert (cb.get("b").kind.value, cb.get("b").scale) == ("likert", (1, 7))  # endpoints only

@@ -24,8 +24,13 @@ def result():
         s = cx.synth.generate(seed=1, n_customers=500, n_waves=4)
         R = s.responses
         cur = R[R.wave == R.wave.max()]
-        res = cx.survey.crosstab(cur, banner=["segment", "branch"], row="segment",
-                                 means=["overall_sat"], weights="weight")
+        res = cx.survey.crosstab(
+            cur,
+            banner=["segment", "branch"],
+            row="segment",
+            means=["overall_sat"],
+            weights="weight",
+        )
     return res, s.codebook
 
 
@@ -34,8 +39,10 @@ def test_wide_holds_the_cells_numbers(result):
     est = res.wide()
     let = res.wide(values="letters")
     assert list(est.columns.get_level_values("banner"))[0] == "Total"
-    assert est.shape == (res.cells[["kind", "row"]].drop_duplicates().shape[0],
-                         res.cells[["banner", "column"]].drop_duplicates().shape[0])
+    assert est.shape == (
+        res.cells[["kind", "row"]].drop_duplicates().shape[0],
+        res.cells[["banner", "column"]].drop_duplicates().shape[0],
+    )
     for cell in res.cells.itertuples():
         key = (cell.kind, cell.row)
         col = (cell.banner, cell.column, cell.letter)
@@ -87,5 +94,7 @@ def test_xlsx_sheet_layout_and_numbers(result, tmp_path):
             assert ws.cell(row=r, column=3 + 2 * i).value == want
     # the report table carries the same numbers (they land in tables.xlsx as numbers)
     t = cx.tables.crosstab_table(res, row="segment", codebook=cb)
-    assert np.allclose(t.data["c0"].iloc[2:].to_numpy(), est.xs("proportion", level="kind").iloc[:, 0])
+    assert np.allclose(
+        t.data["c0"].iloc[2:].to_numpy(), est.xs("proportion", level="kind").iloc[:, 0]
+    )
     assert "Base" in t.to_html() or "n" in t.to_html()

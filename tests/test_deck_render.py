@@ -45,15 +45,21 @@ from test_report_deck import (  # noqa: E402
 EMU_IN = 914400
 # 3:1; a green square on the left third, a purple disc on the right third, nothing in between (colours
 # that are not the default branding's)
-LOGO_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100">'
-            '<rect x="0" y="0" width="100" height="100" fill="#2a9d3f"/>'
-            '<circle cx="250" cy="50" r="45" fill="#7b2cbf"/></svg>')
+LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100">'
+    '<rect x="0" y="0" width="100" height="100" fill="#2a9d3f"/>'
+    '<circle cx="250" cy="50" r="45" fill="#7b2cbf"/></svg>'
+)
 
 
 def _zh_deck(tmp_path: Path, **branding) -> tuple[Path, object]:
     params = _params(tmp_path, "zh", **branding)
-    prs = deck_mod.build_deck(_payloads("zh"), _findings(), params=params,
-                              toc=[{"title": "核心结论"}, {"title": "核心指标"}])
+    prs = deck_mod.build_deck(
+        _payloads("zh"),
+        _findings(),
+        params=params,
+        toc=[{"title": "核心结论"}, {"title": "核心指标"}],
+    )
     return deck_mod.write_deck(prs, tmp_path / "report.zh.pptx"), params
 
 
@@ -85,13 +91,23 @@ def test_zh_deck_renders_in_libreoffice_with_every_glyph(tmp_path):
 
     prs = Presentation(str(pptx_file))
     assert len(PdfReader(str(pdf)).pages) == len(prs.slides)
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     assert "NotoSansCJK" in fonts and "DejaVuSans" in fonts
     # the SVG logo is printed from its PNG rendering, at >= 300 ppi (pdfimages: x-ppi, y-ppi)
-    images = subprocess.run(["pdfimages", "-f", "1", "-l", "1", "-list", str(pdf)], capture_output=True, text=True,
-                            check=True).stdout.splitlines()[2:]
+    images = subprocess.run(
+        ["pdfimages", "-f", "1", "-l", "1", "-list", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[2:]
     h = math.ceil(deck_mod.TITLE_LOGO_IN * 300)
-    logos = [line.split() for line in images if line.split()[2] == "image" and line.split()[3:5] == [str(3 * h), str(h)]]
+    logos = [
+        line.split()
+        for line in images
+        if line.split()[2] == "image" and line.split()[3:5] == [str(3 * h), str(h)]
+    ]
     assert logos and all(int(x[12]) >= 300 and int(x[13]) >= 300 for x in logos), images
 
 
@@ -102,22 +118,28 @@ def test_glyph_check_fails_when_libreoffice_has_no_cjk_font(tmp_path):
     pptx_file, params = _zh_deck(tmp_path)
     latin_dir = Path(_fc(params.branding.font)).parent
     conf = tmp_path / "fonts.conf"
-    conf.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
-                    f"<dir>{latin_dir}</dir><cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>\n",
-                    encoding="utf-8")
+    conf.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
+        f"<dir>{latin_dir}</dir><cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
     pdf = _soffice_pdf(pptx_file, tmp_path / "pdf", env={"FONTCONFIG_FILE": str(conf)})
-    problems = _pdf_font_problems(pdf, latin=params.branding.font, cjk=params.branding.font_cjk,
-                                  texts=_deck_texts(params))
+    problems = _pdf_font_problems(
+        pdf, latin=params.branding.font, cjk=params.branding.font_cjk, texts=_deck_texts(params)
+    )
     # every page has Chinese text (the footer names the client), drawn as boxes by a DejaVu face; the
     # boxes are all one glyph, so a text extractor that decodes the glyphs sees one character repeated
     from pypdf import PdfReader
 
-    pages = {int(p.split(":")[0].removeprefix("page ")) for p in problems if "drawn with DejaVu" in p}
+    pages = {
+        int(p.split(":")[0].removeprefix("page ")) for p in problems if "drawn with DejaVu" in p
+    }
     assert pages == set(range(1, len(PdfReader(str(pdf)).pages) + 1)), problems
     assert not any("NotoSansCJK" in p for p in problems)  # no CJK font was there to draw anything
     # a text that is not in the deck is reported missing
-    assert _pdf_font_problems(pdf, latin=params.branding.font, cjk=params.branding.font_cjk,
-                              texts=["不在幻灯片上的句子"])[-1].startswith("text not in the PDF")
+    assert _pdf_font_problems(
+        pdf, latin=params.branding.font, cjk=params.branding.font_cjk, texts=["不在幻灯片上的句子"]
+    )[-1].startswith("text not in the PDF")
 
 
 # -- SVG logos -------------------------------------------------------------------------------------
@@ -134,7 +156,9 @@ def test_svg_logo_is_a_300ppi_png_with_the_svg_attached(tmp_path):
     prs = deck_mod.build_deck(_payloads("en"), _findings(), params=params)
     out = deck_mod.write_deck(prs, tmp_path / "report.en.pptx")
     prs = Presentation(str(out))
-    assert _overflows(prs, _Measure(params.branding.font, params.branding.font_cjk)) == []  # logo clear of text
+    assert (
+        _overflows(prs, _Measure(params.branding.font, params.branding.font_cjk)) == []
+    )  # logo clear of text
     assert _glyph_problems(prs, latin=params.branding.font, cjk=params.branding.font_cjk) == []
     svg_bytes = (tmp_path / "brand" / "logo.svg").read_bytes()
     for i, slide in enumerate(prs.slides):
@@ -143,7 +167,9 @@ def test_svg_logo_is_a_300ppi_png_with_the_svg_attached(tmp_path):
         pic = logos[0]
         assert pic.image.content_type == "image/png"
         px_w, px_h = pic.image.size
-        assert px_h / (pic.height / EMU_IN) >= 300 and px_w / (pic.width / EMU_IN) >= 300  # ppi where shown
+        assert (
+            px_h / (pic.height / EMU_IN) >= 300 and px_w / (pic.width / EMU_IN) >= 300
+        )  # ppi where shown
         assert pic.width / pic.height == pytest.approx(3.0, rel=0.01)
         # the PNG is the SVG drawn: square, transparent gap, disc (sampled at the shapes' centres)
         im = Image.open(io.BytesIO(pic.image.blob)).convert("RGBA")
@@ -151,9 +177,13 @@ def test_svg_logo_is_a_300ppi_png_with_the_svg_attached(tmp_path):
         assert im.getpixel((px_w // 2, px_h // 2))[3] == 0
         assert im.getpixel((px_w * 5 // 6, px_h // 2)) == (0x7B, 0x2C, 0xBF, 255)
         # the SVG itself, attached the way PowerPoint does (the blip's asvg:svgBlip extension)
-        ext = pic._element.xpath(".//a:blip/a:extLst/a:ext[@uri='{96DAC541-7B7A-43D3-8B79-37D633B846F1}']")
+        ext = pic._element.xpath(
+            ".//a:blip/a:extLst/a:ext[@uri='{96DAC541-7B7A-43D3-8B79-37D633B846F1}']"
+        )
         assert len(ext) == 1
-        rid = ext[0][0].get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed")
+        rid = ext[0][0].get(
+            "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+        )
         rel = slide.part.rels[rid]
         assert rel.reltype == RT.IMAGE and rel.target_part.content_type == "image/svg+xml"
         assert rel.target_part.blob == svg_bytes
@@ -162,7 +192,10 @@ def test_svg_logo_is_a_300ppi_png_with_the_svg_attached(tmp_path):
     with zipfile.ZipFile(out) as zf:
         media = [n for n in zf.namelist() if n.startswith("ppt/media/")]
         types = zf.read("[Content_Types].xml").decode("utf-8")
-    assert sorted(n.rsplit(".", 1)[1] for n in media) == ["png", "svg"]  # one PNG, one SVG, shared by every slide
+    assert sorted(n.rsplit(".", 1)[1] for n in media) == [
+        "png",
+        "svg",
+    ]  # one PNG, one SVG, shared by every slide
     assert 'ContentType="image/svg+xml"' in types
 
 
@@ -191,19 +224,40 @@ def test_svg_logo_in_a_run_html_pdf_and_deck(tmp_path):
     (tmp_path / "nb").mkdir()
     _notebook(tmp_path / "nb", "tiny", TINY_CELLS)
     (tmp_path / "logo.svg").write_text(LOGO_SVG, encoding="utf-8")
-    result = run_report(_run_params(tmp_path, "svg", branding={"logo": "logo.svg"},
-                                    output={"formats": ["html", "pdf", "pptx"], "dir": "reports"}))
+    result = run_report(
+        _run_params(
+            tmp_path,
+            "svg",
+            branding={"logo": "logo.svg"},
+            output={"formats": ["html", "pdf", "pptx"], "dir": "reports"},
+        )
+    )
     html = result.html.read_text(encoding="utf-8")
     uri = "data:image/svg+xml;base64," + base64.b64encode(LOGO_SVG.encode("utf-8")).decode("ascii")
     assert f'class="cx-logo" src="{uri}"' in html
     assert not PdfReader(str(result.pdf)).pages[0].images  # the logo is vectors, not a picture
-    subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(result.pdf), str(tmp_path / "cover")],
-                   check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "50",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-png",
+            str(result.pdf),
+            str(tmp_path / "cover"),
+        ],
+        check=True,
+    )
     cover = Image.open(next(tmp_path.glob("cover*.png"))).convert("RGB")
     top_right = cover.crop((cover.width // 2, 0, cover.width, cover.height // 4))
     colours = {c for _, c in top_right.getcolors(1 << 20)}
-    near = [any(sum(abs(a - b) for a, b in zip(c, ref, strict=True)) < 12 for c in colours)
-            for ref in ((0x2A, 0x9D, 0x3F), (0x7B, 0x2C, 0xBF))]
+    near = [
+        any(sum(abs(a - b) for a, b in zip(c, ref, strict=True)) < 12 for c in colours)
+        for ref in ((0x2A, 0x9D, 0x3F), (0x7B, 0x2C, 0xBF))
+    ]
     assert near == [True, True]  # the square and the disc are on the cover
     prs = Presentation(str(result.pptx))
     assert all(sum(sh.name == "cx-logo" for sh in s.shapes) == 1 for s in prs.slides)
@@ -212,9 +266,15 @@ def test_svg_logo_in_a_run_html_pdf_and_deck(tmp_path):
 def test_svg_size_from_viewbox_or_absolute_lengths(tmp_path):
     cases = {
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100"/>': (300, 100),
-        '<svg xmlns="http://www.w3.org/2000/svg" width="60mm" height="20mm"/>': (60 * 96 / 25.4, 20 * 96 / 25.4),
+        '<svg xmlns="http://www.w3.org/2000/svg" width="60mm" height="20mm"/>': (
+            60 * 96 / 25.4,
+            20 * 96 / 25.4,
+        ),
         '<svg xmlns="http://www.w3.org/2000/svg" width="2in" viewBox="0,0,40,10"/>': (192, 48),
-        '<svg xmlns="http://www.w3.org/2000/svg" width="100%" height="100%" viewBox="0 0 50 25"/>': (50, 25),
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100%" height="100%" viewBox="0 0 50 25"/>': (
+            50,
+            25,
+        ),
     }
     for k, (svg, (w, h)) in enumerate(cases.items()):
         path = tmp_path / f"l{k}.svg"
@@ -228,9 +288,14 @@ def test_unusable_logo_is_refused_naming_the_key_and_file(tmp_path):
 
     bad = {
         "garbage.svg": ("<svg><unclosed", "not a readable SVG file"),
-        "page.svg": ("<html xmlns='http://www.w3.org/1999/xhtml'/>", "not an SVG image: its root element is <html>"),
-        "shapeless.svg": ('<svg xmlns="http://www.w3.org/2000/svg" width="100%"><rect/></svg>',
-                          "the SVG has neither a viewBox nor an absolute width and height"),
+        "page.svg": (
+            "<html xmlns='http://www.w3.org/1999/xhtml'/>",
+            "not an SVG image: its root element is <html>",
+        ),
+        "shapeless.svg": (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="100%"><rect/></svg>',
+            "the SVG has neither a viewBox nor an absolute width and height",
+        ),
         "text.png": ("this is not an image", "not a readable PNG or JPEG image"),
         "empty.jpg": ("", "the file is empty"),
     }
@@ -253,8 +318,9 @@ def test_unusable_logo_is_refused_naming_the_key_and_file(tmp_path):
 
 def test_svg_that_draws_nothing_is_refused_by_the_deck(tmp_path):
     _chromium()
-    (tmp_path / "blank.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 10"/>',
-                                        encoding="utf-8")
+    (tmp_path / "blank.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 10"/>', encoding="utf-8"
+    )
     params = _params(tmp_path, "en", logo="blank.svg")
     with pytest.raises(LogoError, match=r"branding\.logo: the SVG draws nothing .*blank\.svg"):
         deck_mod.build_deck([], [], params=params)
@@ -264,8 +330,11 @@ def test_svg_logo_without_chromium_names_the_key(tmp_path, monkeypatch):
     (tmp_path / "logo.svg").write_text(LOGO_SVG, encoding="utf-8")
     params = _params(tmp_path, "en", logo="logo.svg")
     monkeypatch.setenv("CX_CHROMIUM", str(tmp_path / "no-such-chromium"))
-    with pytest.raises(LogoError, match=r"branding\.logo: an SVG logo is drawn for the deck by Chromium, which "
-                                        r"failed \(Chromium executable .*no-such-chromium.*\): .*logo\.svg"):
+    with pytest.raises(
+        LogoError,
+        match=r"branding\.logo: an SVG logo is drawn for the deck by Chromium, which "
+        r"failed \(Chromium executable .*no-such-chromium.*\): .*logo\.svg",
+    ):
         deck_mod.build_deck([], [], params=params)
 
 

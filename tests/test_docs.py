@@ -41,8 +41,9 @@ def test_docstring_examples_run(name):
 def test_examples_page_runs():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = doctest.testfile(str(ROOT / "docs" / "examples.md"), module_relative=False,
-                                  optionflags=FLAGS)
+        result = doctest.testfile(
+            str(ROOT / "docs" / "examples.md"), module_relative=False, optionflags=FLAGS
+        )
     assert result.attempted >= 8 and result.failed == 0
 
 
@@ -62,8 +63,12 @@ def test_gallery_lists_every_notebook():
 def test_site_builds(tmp_path):
     pytest.importorskip("mkdocs")
     pytest.importorskip("mkdocstrings_handlers.python")
-    out = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
-                          "-d", str(tmp_path / "site")], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     page = (tmp_path / "site" / "api" / "survey" / "index.html").read_text(encoding="utf-8")
     assert 'id="cxresearch.survey.design.Design"' in page

@@ -168,7 +168,8 @@ def test_exact_lmg_p20_matches_sampled_and_sums():
     exact = drv.shapley(df, outcome="y", drivers=drivers)
     assert exact.exact
     assert exact.importance["lmg"].sum() == pytest.approx(exact.r2, abs=1e-10)
-    samp = drv.shapley(df, outcome="y", drivers=drivers, lmg="sampled", n_permutations=20_000,
-                       seed=2)
+    samp = drv.shapley(
+        df, outcome="y", drivers=drivers, lmg="sampled", n_permutations=20_000, seed=2
+    )
     z = (samp.importance["lmg"] - exact.importance["lmg"]) / samp.importance["mc_se"]
     assert np.all(np.abs(z) < 4.5)

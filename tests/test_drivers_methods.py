@@ -35,8 +35,16 @@ def wcorr(X, w):
 def test_bootstrap_percentile_equals_brute_force_resampling(weighted):
     df, drivers = make_data(n=120, p=3, seed=21)
     wcol = "w" if weighted else None
-    res = drv.shapley(df, outcome="y", drivers=drivers, weights=wcol, ci=True,
-                      ci_method="percentile", n_boot=80, seed=5)
+    res = drv.shapley(
+        df,
+        outcome="y",
+        drivers=drivers,
+        weights=wcol,
+        ci=True,
+        ci_method="percentile",
+        n_boot=80,
+        seed=5,
+    )
     rng = np.random.default_rng(5)
     shares = []
     for _ in range(80):
@@ -73,8 +81,15 @@ def test_bca_levels_match_scipy():
     jack = np.array([np.delete(x, i).mean() for i in range(60)])
     lo, hi, _, _ = _bootstrap.bca_levels(np.array([x.mean()]), boot[:, None], jack[:, None], 0.1)
     try:
-        a1, a2, _ = _bca_interval((x,), lambda s, axis=-1: np.mean(s, axis=axis), axis=-1,
-                                  alpha=0.05, theta_hat_b=boot, batch=None, xp=np)
+        a1, a2, _ = _bca_interval(
+            (x,),
+            lambda s, axis=-1: np.mean(s, axis=axis),
+            axis=-1,
+            alpha=0.05,
+            theta_hat_b=boot,
+            batch=None,
+            xp=np,
+        )
     except TypeError:  # pragma: no cover - signature changed
         pytest.skip("scipy's private _bca_interval signature changed")
     assert lo[0] == pytest.approx(float(a1), abs=1e-12)
@@ -117,8 +132,9 @@ def test_other_methods_bootstrap_and_logistic_ci():
     rw = drv.relative_weights(df, outcome="y", drivers=drivers, ci=True, n_boot=100, seed=1)
     assert rw.importance[["se", "ci_lower", "ci_upper"]].notna().all().all()
     df["hi"] = (df["y"] > df["y"].median()).astype(int)
-    lg = drv.logistic(df, outcome="hi", drivers=drivers, weights="w", ci=True, n_boot=100, seed=2,
-                      ci_method="bca")
+    lg = drv.logistic(
+        df, outcome="hi", drivers=drivers, weights="w", ci=True, n_boot=100, seed=2, ci_method="bca"
+    )
     assert lg.ci_method == "bca" and lg.n_boot_used == 100
     imp = lg.importance
     assert (imp["ci_lower"] <= imp["share"]).all() and (imp["share"] <= imp["ci_upper"]).all()
@@ -149,15 +165,17 @@ def test_dominance_against_brute_force():
         others = [i for i in range(p) if i != j]
         for k in range(p):
             cond[j, k] = np.mean([r2((*S, j)) - r2(S) for S in itertools.combinations(others, k)])
-    np.testing.assert_allclose(res.conditional["estimate"].to_numpy().reshape(p, p), cond,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        res.conditional["estimate"].to_numpy().reshape(p, p), cond, atol=1e-12
+    )
     lmg = drv.shapley(df, outcome="y", drivers=drivers).importance["lmg"]
     np.testing.assert_allclose(res.general["estimate"], lmg, atol=1e-12)
     for _, row in res.complete.iterrows():
         a, b = drivers.index(row["driver_a"]), drivers.index(row["driver_b"])
         rest = [i for i in range(p) if i not in (a, b)]
-        gaps = [r2((*S, a)) - r2((*S, b))
-                for k in range(p - 1) for S in itertools.combinations(rest, k)]
+        gaps = [
+            r2((*S, a)) - r2((*S, b)) for k in range(p - 1) for S in itertools.combinations(rest, k)
+        ]
         expected = 1.0 if min(gaps) > 0 else (-1.0 if max(gaps) < 0 else 0.0)
         assert row["complete"] == expected
     assert set(res.complete["complete"]) <= {-1.0, 0.0, 1.0}
@@ -258,11 +276,29 @@ def test_importance_performance_quadrants_and_segments():
     df, drivers = make_data(n=400, p=5, seed=28)
     df["seg"] = np.where(np.arange(len(df)) % 3 == 0, "a", "b")
     labels = {"d0": {"en": "Product", "zh": "产品"}, "d1": "Price"}
-    ipa = drv.importance_performance(df, outcome="y", drivers=drivers, by="seg", weights="w",
-                                     cut="median", labels=labels, lang="zh")
-    assert list(ipa.columns) == ["seg", "driver", "label", "importance", "performance", "n",
-                                 "n_eff", "importance_cut", "performance_cut", "quadrant",
-                                 "quadrant_label"]
+    ipa = drv.importance_performance(
+        df,
+        outcome="y",
+        drivers=drivers,
+        by="seg",
+        weights="w",
+        cut="median",
+        labels=labels,
+        lang="zh",
+    )
+    assert list(ipa.columns) == [
+        "seg",
+        "driver",
+        "label",
+        "importance",
+        "performance",
+        "n",
+        "n_eff",
+        "importance_cut",
+        "performance_cut",
+        "quadrant",
+        "quadrant_label",
+    ]
     for seg, sub in ipa.groupby("seg"):
         part = df[df["seg"] == seg]
         res = drv.shapley(part, outcome="y", drivers=drivers, weights="w")
@@ -273,8 +309,12 @@ def test_importance_performance_quadrants_and_segments():
         ic, pc = np.median(sub["importance"]), np.median(perf)
         for _, r in sub.iterrows():
             hi_i, hi_p = r["importance"] >= ic, r["performance"] >= pc
-            want = {(True, False): "concentrate_here", (True, True): "keep_up",
-                    (False, False): "low_priority", (False, True): "possible_overkill"}
+            want = {
+                (True, False): "concentrate_here",
+                (True, True): "keep_up",
+                (False, False): "low_priority",
+                (False, True): "possible_overkill",
+            }
             assert r["quadrant"] == want[(hi_i, hi_p)]
             assert r["quadrant_label"] == drv.QUADRANTS[r["quadrant"]]["zh"]
     assert ipa.loc[ipa["driver"] == "d0", "label"].iloc[0] == "产品"
@@ -289,11 +329,14 @@ def test_importance_performance_top_box_and_small_segment():
     df["y"] = df.sum(axis=1) + rng.normal(size=n)
     df["seg"] = ["big"] * (n - 3) + ["tiny"] * 3
     with pytest.warns(NotEstimableWarning, match="tiny"):
-        ipa = drv.importance_performance(df, outcome="y", drivers=["q0", "q1", "q2"], by="seg",
-                                         performance="top_box", top_box=4)
+        ipa = drv.importance_performance(
+            df, outcome="y", drivers=["q0", "q1", "q2"], by="seg", performance="top_box", top_box=4
+        )
     assert set(ipa["seg"]) == {"big"}
     big = df[df["seg"] == "big"]
-    np.testing.assert_allclose(ipa["performance"], [(big[c] >= 4).mean() for c in ["q0", "q1", "q2"]])
+    np.testing.assert_allclose(
+        ipa["performance"], [(big[c] >= 4).mean() for c in ["q0", "q1", "q2"]]
+    )
     with pytest.raises(CXValueError, match="top_box"):
         drv.importance_performance(df, outcome="y", drivers=["q0"], performance="top_box")
 
@@ -312,8 +355,9 @@ def test_charts_draw(tmp_path):
 
     df, drivers = make_data(n=200, p=4, seed=30)
     df["seg"] = np.arange(len(df)) % 2
-    ipa = drv.importance_performance(df, outcome="y", drivers=drivers, by="seg",
-                                     labels={"d0": "产品质量"}, lang="zh")
+    ipa = drv.importance_performance(
+        df, outcome="y", drivers=drivers, by="seg", labels={"d0": "产品质量"}, lang="zh"
+    )
     try:
         from cxresearch.viz import style
 
@@ -328,13 +372,19 @@ def test_charts_draw(tmp_path):
     marks = [ln for ln in ax.lines if ln.get_transform() == ax.transAxes]
     assert len(marks) == (2 if ax.get_xlim()[0] > 0 else 0)  # a zoomed performance axis is marked
     ax.figure.savefig(tmp_path / "ipa.png")
-    shifted = ipa.assign(performance=ipa["performance"] + 10, performance_cut=ipa["performance_cut"] + 10)
+    shifted = ipa.assign(
+        performance=ipa["performance"] + 10, performance_cut=ipa["performance_cut"] + 10
+    )
     ax3 = vd.importance_performance(shifted, by="seg", segment=1, lang="en")
-    assert ax3.get_xlim()[0] > 0 and len([ln for ln in ax3.lines if ln.get_transform() == ax3.transAxes]) == 2
+    assert (
+        ax3.get_xlim()[0] > 0
+        and len([ln for ln in ax3.lines if ln.get_transform() == ax3.transAxes]) == 2
+    )
     with pytest.raises(CXValueError, match="segment="):
         vd.importance_performance(ipa, by="seg")
-    res = drv.shapley(df, outcome="y", drivers=drivers, ci=True, n_boot=60, seed=1,
-                      ci_method="percentile")
+    res = drv.shapley(
+        df, outcome="y", drivers=drivers, ci=True, n_boot=60, seed=1, ci_method="percentile"
+    )
     ax2 = vd.importance_bars(res)
     assert len(ax2.patches) == 4
     plt.close("all")
@@ -350,8 +400,10 @@ def test_computation_never_imports_presentation():
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             for name in names:
-                assert not any(part in name.split(".") for part in
-                               ("viz", "tables", "report", "cli", "commands")), (path, name)
+                assert not any(
+                    part in name.split(".")
+                    for part in ("viz", "tables", "report", "cli", "commands")
+                ), (path, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,8 +425,9 @@ def test_demo_top3_drivers_match_truth(demo):
     assert top == tuple(truth.top_drivers[:3])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no dropped drivers, no sampling on the demo study
-        rw = drv.relative_weights(demo.responses, outcome="overall_sat", drivers=items,
-                                  weights="weight")
+        rw = drv.relative_weights(
+            demo.responses, outcome="overall_sat", drivers=items, weights="weight"
+        )
     top_rw = tuple(rw.importance.sort_values("share", ascending=False)["driver"][:3])
     assert top_rw == tuple(truth.top_drivers[:3])
 
@@ -382,9 +435,16 @@ def test_demo_top3_drivers_match_truth(demo):
 def test_demo_importance_performance_with_codebook(demo):
     items = list(demo.truth.driver_weights)
     one = demo.responses[demo.responses["wave"] == demo.responses["wave"].max()]
-    ipa = drv.importance_performance(one, outcome="overall_sat", drivers=items, by="segment",
-                                     weights="weight", codebook=demo.codebook, lang="zh",
-                                     performance="top_box")
+    ipa = drv.importance_performance(
+        one,
+        outcome="overall_sat",
+        drivers=items,
+        by="segment",
+        weights="weight",
+        codebook=demo.codebook,
+        lang="zh",
+        performance="top_box",
+    )
     assert set(ipa["segment"]) == {1, 2}
     assert ipa["label"].str.contains(r"[\u4e00-\u9fff]").all()
     assert ipa["performance"].between(0, 1).all()
@@ -423,8 +483,7 @@ def test_weighted_pairwise_correlation_brute_force():
                 assert n_eff[i, j] == pytest.approx(w.sum() ** 2 / (w @ w))
     # the model uses the rows where the outcome is observed
     has_y = df[df["y"].notna()]
-    _, _, _, count_y, n_eff_y = pairwise_moments(has_y[cols].to_numpy(float),
-                                                      has_y["w"].to_numpy())
+    _, _, _, count_y, n_eff_y = pairwise_moments(has_y[cols].to_numpy(float), has_y["w"].to_numpy())
     res = drv.shapley(df, outcome="y", drivers=drivers, weights="w", missing="pairwise")
     assert res.n == int(count_y.min()) and res.n_eff == pytest.approx(np.nanmin(n_eff_y))
     assert res.importance["lmg"].sum() == pytest.approx(res.r2, abs=1e-12)
@@ -466,8 +525,16 @@ def test_bootstrap_interval_coverage_simulation():
         df = pd.DataFrame(rng.normal(size=(400, p + 1)) @ L.T, columns=["a", "b", "c", "y"])
         df["w"] = rng.uniform(0.5, 1.5, 400)
         for method, got in hits.items():
-            imp = drv.shapley(df, outcome="y", drivers=["a", "b", "c"], weights="w", ci=True,
-                              n_boot=400, ci_method=method, seed=s).importance
+            imp = drv.shapley(
+                df,
+                outcome="y",
+                drivers=["a", "b", "c"],
+                weights="w",
+                ci=True,
+                n_boot=400,
+                ci_method=method,
+                seed=s,
+            ).importance
             got.append(((imp["ci_lower"] <= share) & (share <= imp["ci_upper"])).to_numpy())
     for method, got in hits.items():
         assert 0.87 <= np.mean(got) <= 0.99, (method, np.mean(got))
@@ -478,8 +545,15 @@ def test_bootstrap_drops_replicates_without_variance_and_says_so():
     df["rare"] = 0.0
     df.loc[[3, 30, 50], "rare"] = 1.0  # absent from about 5% of the replicates
     with pytest.warns(drv.BootstrapWarning, match=r"of 300 bootstrap replicates"):
-        res = drv.shapley(df, outcome="y", drivers=[*drivers, "rare"], ci=True, n_boot=300,
-                          seed=1, ci_method="percentile")
+        res = drv.shapley(
+            df,
+            outcome="y",
+            drivers=[*drivers, "rare"],
+            ci=True,
+            n_boot=300,
+            seed=1,
+            ci_method="percentile",
+        )
     assert 200 < res.n_boot_used < 300
     assert res.importance[["ci_lower", "ci_upper"]].notna().all().all()
 
@@ -506,13 +580,17 @@ def test_importance_performance_refuses_values_off_the_codebook_scale(demo):
     one = demo.responses[demo.responses["wave"] == demo.responses["wave"].max()].copy()
     one.loc[one.index[:4], "price_value"] = 98  # "don't know" left as a code
     with pytest.raises(CXValueError, match=r"'price_value' has 4 value\(s\) outside .*\[98.0\]"):
-        drv.importance_performance(one, outcome="overall_sat", drivers=items,
-                                   codebook=demo.codebook)
+        drv.importance_performance(
+            one, outcome="overall_sat", drivers=items, codebook=demo.codebook
+        )
     one.loc[one.index[:4], "price_value"] = np.nan
-    ipa = drv.importance_performance(one, outcome="overall_sat", drivers=items,
-                                     codebook=demo.codebook, performance="top_box")
+    ipa = drv.importance_performance(
+        one, outcome="overall_sat", drivers=items, codebook=demo.codebook, performance="top_box"
+    )
     x = one.dropna(subset=items + ["overall_sat"])["price_value"]
-    assert ipa.set_index("driver").loc["price_value", "performance"] == pytest.approx((x >= 4).mean())
+    assert ipa.set_index("driver").loc["price_value", "performance"] == pytest.approx(
+        (x >= 4).mean()
+    )
 
 
 def test_importance_by_segment_equals_separate_fits():
@@ -520,12 +598,12 @@ def test_importance_by_segment_equals_separate_fits():
     df["branch"] = np.arange(len(df)) % 3 + 1
     df.loc[df["branch"] == 3, "branch"] = np.where(np.arange((df["branch"] == 3).sum()) < 4, 3, 2)
     with pytest.warns(NotEstimableWarning, match="branch=3"):
-        out = drv.importance_by(df, outcome="y", drivers=drivers, by="branch", weights="w",
-                                method="relative_weights")
+        out = drv.importance_by(
+            df, outcome="y", drivers=drivers, by="branch", weights="w", method="relative_weights"
+        )
     assert list(out["branch"].unique()) == [1, 2]
     for b in (1, 2):
-        one = drv.relative_weights(df[df["branch"] == b], outcome="y", drivers=drivers,
-                                   weights="w")
+        one = drv.relative_weights(df[df["branch"] == b], outcome="y", drivers=drivers, weights="w")
         got = out[out["branch"] == b]
         np.testing.assert_allclose(got["raw_weight"], one.importance["raw_weight"], atol=1e-14)
         assert (got["n"] == one.n).all() and (got["r2"] == one.r2).all()
@@ -536,8 +614,9 @@ def test_logistic_weight_invariances():
     df["hi"] = (df["y"] > df["y"].median()).astype(int)
     base = drv.logistic(df, outcome="hi", drivers=drivers)
     unit = drv.logistic(df.assign(w=1.0), outcome="hi", drivers=drivers, weights="w")
-    np.testing.assert_allclose(unit.importance["raw_weight"], base.importance["raw_weight"],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        unit.importance["raw_weight"], base.importance["raw_weight"], rtol=1e-9
+    )
     np.testing.assert_allclose(unit.odds_ratios["coef"], base.odds_ratios["coef"], rtol=1e-9)
     a = drv.logistic(df, outcome="hi", drivers=drivers, weights="w")
     b = drv.logistic(df.assign(w=df["w"] * 40), outcome="hi", drivers=drivers, weights="w")
@@ -552,8 +631,10 @@ def test_logistic_weight_invariances():
 # --- issue 14: the batched bootstrap gives the old replicates -----------------------------------
 
 
-@pytest.mark.parametrize("weighted, batches, single", [(False, 5, True), (True, 5, True), (True, 1, True),
-                                                       (True, 5, False)])
+@pytest.mark.parametrize(
+    "weighted, batches, single",
+    [(False, 5, True), (True, 5, True), (True, 1, True), (True, 5, False)],
+)
 def test_batched_replicates_equal_the_one_at_a_time_loop(weighted, batches, single, monkeypatch):
     # same generator, same draws: the batched cross-products give the loop's replicates, to
     # rounding in double precision (small n) and to about 1e-8 in single precision (large n,
@@ -585,8 +666,11 @@ def test_replicates_do_not_depend_on_the_blas_threads(monkeypatch):
     monkeypatch.setattr(_bootstrap, "BATCH_BYTES", 12 * 3000 * 40)  # 40 replicates per batch
     monkeypatch.setattr(_bootstrap, "SINGLE_MIN_ROWS", 3000)
     one = _bootstrap.replicate_corrs(X, None, 120, np.random.default_rng(1))
-    monkeypatch.setattr(_bootstrap, "threadpool_limits",
-                        lambda **_: threadpoolctl.threadpool_limits(limits=2, user_api="blas"))
+    monkeypatch.setattr(
+        _bootstrap,
+        "threadpool_limits",
+        lambda **_: threadpoolctl.threadpool_limits(limits=2, user_api="blas"),
+    )
     two = _bootstrap.replicate_corrs(X, None, 120, np.random.default_rng(1))
     np.testing.assert_allclose(one, two, rtol=0, atol=1e-6)
 
@@ -603,7 +687,9 @@ def test_blocked_lmg_kernel_equals_the_subset_walk():
     new = _kernels.lmg_batch(As)
     old = _kernels.lmg_batch_walk(As)
     np.testing.assert_allclose(new, old, rtol=1e-12, atol=1e-14)
-    r2 = np.einsum("bi,bi->b", np.linalg.solve(As[:, :-1, :-1], As[:, :-1, -1:])[..., 0], As[:, :-1, -1])
+    r2 = np.einsum(
+        "bi,bi->b", np.linalg.solve(As[:, :-1, :-1], As[:, :-1, -1:])[..., 0], As[:, :-1, -1]
+    )
     np.testing.assert_allclose(new.sum(axis=1), r2, rtol=1e-12)
 
 
@@ -625,8 +711,9 @@ def test_bootstrap_p_values_are_floored_at_one_over_b_plus_one():
     assert p[1] == pytest.approx(2 * 10 / 199)
     assert fmt_p(p[0], floor=1 / 200) == "<0.005" and fmt_p(p[1], floor=1 / 200) == "0.101"
     df, names = make_data(n=300, p=3, seed=1)
-    res = drv.shapley(df, outcome="y", drivers=names, ci=True, n_boot=199, seed=2,
-                      ci_method="percentile")
+    res = drv.shapley(
+        df, outcome="y", drivers=names, ci=True, n_boot=199, seed=2, ci_method="percentile"
+    )
     d = res.differences
     assert (d["p_floor"] == 1 / (res.n_boot_used + 1)).all()
     assert (d["p_value"] >= d["p_floor"]).all()

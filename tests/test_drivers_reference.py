@@ -58,9 +58,10 @@ def test_lmg_mtcars_vs_r_unweighted_and_weighted(mtcars):
     assert resw.r2 == pytest.approx(R["mtcars_lmg_weighted"]["r2"], abs=1e-12)
 
 
-@pytest.mark.parametrize(("name", "data", "outcome", "xs"),
-                         [("swiss_rw", "swiss", "Fertility", SWISS_X),
-                          ("mtcars_rw", "mtcars", "mpg", MT_X)])
+@pytest.mark.parametrize(
+    ("name", "data", "outcome", "xs"),
+    [("swiss_rw", "swiss", "Fertility", SWISS_X), ("mtcars_rw", "mtcars", "mpg", MT_X)],
+)
 def test_relative_weights_vs_rwa_web_code(name, data, outcome, xs, request):
     # R: rwa(X, Y) — the RWA-Web algorithm (eigen(), Lambda = V sqrt(D) V')
     df = request.getfixturevalue(data)
@@ -126,7 +127,9 @@ def test_pairwise_correlation_vs_r_and_listwise_lmg():
     # R: lmg_bruteforce(na.omit(airquality[...]), 'Ozone', ax) — lm() drops incomplete rows
     lw = drv.shapley(aq, outcome="Ozone", drivers=xs)
     assert lw.missing == "listwise" and lw.n == 111
-    np.testing.assert_allclose(lw.importance["lmg"], R["airquality_listwise_lmg"]["lmg"], atol=1e-12)
+    np.testing.assert_allclose(
+        lw.importance["lmg"], R["airquality_listwise_lmg"]["lmg"], atol=1e-12
+    )
 
 
 def test_logistic_relative_weights_vs_r(infert):
@@ -205,7 +208,9 @@ def test_relative_weights_published_example_rwa(mtcars):
     xs = ["cyl", "disp", "hp", "gear"]
     res = drv.relative_weights(mtcars, outcome="mpg", drivers=xs)
     assert res.r2 == pytest.approx(0.7791896, abs=5e-8)
-    np.testing.assert_allclose(res.importance["raw_weight"],
-                               [0.2284797, 0.2221469, 0.2321744, 0.0963886], atol=5e-8)
-    np.testing.assert_allclose(res.importance["share"] * 100,
-                               [29.32274, 28.50999, 29.79691, 12.37037], atol=5e-6)
+    np.testing.assert_allclose(
+        res.importance["raw_weight"], [0.2284797, 0.2221469, 0.2321744, 0.0963886], atol=5e-8
+    )
+    np.testing.assert_allclose(
+        res.importance["share"] * 100, [29.32274, 28.50999, 29.79691, 12.37037], atol=5e-6
+    )

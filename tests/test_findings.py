@@ -54,7 +54,11 @@ def test_exceptions_equal_a_brute_force_linearisation(kpi):
     score = "overall_sat" if kpi == "mean" else "recommend"
     got = F.exceptions(cur, score=score, by="branch", kpi=kpi, weights="weight", correction="none")
     x = cur[score].to_numpy(float)
-    y = x if kpi == "mean" else np.where(np.isnan(x), np.nan, 100.0 * ((x >= 9) * 1.0 - (x <= 6) * 1.0))
+    y = (
+        x
+        if kpi == "mean"
+        else np.where(np.isnan(x), np.nan, 100.0 * ((x >= 9) * 1.0 - (x <= 6) * 1.0))
+    )
     w = cur["weight"].to_numpy(float)
     for row in got.itertuples():
         diff, se = _brute_gap(y, w, (cur["branch"] == row.level).to_numpy())
@@ -109,20 +113,33 @@ def _lmg_top(cur, outcome, drivers, weights):
         for size in range(k):
             for comb in itertools.combinations(others, size):
                 with_j = tuple(sorted((*comb, j)))
-                lmg[j] += factorial(size) * factorial(k - size - 1) / factorial(k) * (cache[with_j] - cache[comb])
+                lmg[j] += (
+                    factorial(size)
+                    * factorial(k - size - 1)
+                    / factorial(k)
+                    * (cache[with_j] - cache[comb])
+                )
     return drivers[int(np.argmax(lmg))]
 
 
 def _summary_findings(study, book):
     cur = _current(study)
-    card = F.scorecard(cur, kpis=[("recommend", "nps"), ("overall_sat", "mean"), ("repurchase", "mean")],
-                       by="branch", weights="weight")
+    card = F.scorecard(
+        cur,
+        kpis=[("recommend", "nps"), ("overall_sat", "mean"), ("repurchase", "mean")],
+        by="branch",
+        weights="weight",
+    )
     found = F.segment_findings(card, chapter="00_summary", exhibit="segment_scorecard")
-    drivers = [v.name for v in book.by_role("driver") if not (v.dimension or "").startswith("process:")]
-    res = cx.drivers.importance(cur, outcome="overall_sat", drivers=drivers, weights="weight", ci=True, n_boot=100,
-                                seed=1)
-    ipa = cx.drivers.importance_performance(cur, outcome="overall_sat", drivers=drivers, weights="weight",
-                                            codebook=book, lang="en")
+    drivers = [
+        v.name for v in book.by_role("driver") if not (v.dimension or "").startswith("process:")
+    ]
+    res = cx.drivers.importance(
+        cur, outcome="overall_sat", drivers=drivers, weights="weight", ci=True, n_boot=100, seed=1
+    )
+    ipa = cx.drivers.importance_performance(
+        cur, outcome="overall_sat", drivers=drivers, weights="weight", codebook=book, lang="en"
+    )
     found += F.driver_findings(res, ipa=ipa, chapter="03_drivers", exhibit="driver_importance")
     return cur, drivers, card, found
 
@@ -145,9 +162,19 @@ def test_summary_names_the_lowest_nps_branch_and_the_top_driver(demo):
 
 def test_summary_names_the_horizon():
     study = synth.generate(seed=2, n_customers=2500, n_waves=9)
-    panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat", "repurchase"])
-    hz = cx.persistence.horizon(panel, id="customer_id", time="year", outcome="repurchase", exposure="overall_sat",
-                                max_lag=5, n_boot=20, seed=1)
+    panel = cx.persistence.customer_years(
+        study.customers, study.responses, columns=["overall_sat", "repurchase"]
+    )
+    hz = cx.persistence.horizon(
+        panel,
+        id="customer_id",
+        time="year",
+        outcome="repurchase",
+        exposure="overall_sat",
+        max_lag=5,
+        n_boot=20,
+        seed=1,
+    )
     found = F.horizon_findings(hz, chapter="04_persistence", exhibit="lags_loyalty")
     assert len(found) == 1 and found[0].estimate == hz.primary.h == study.truth.sat_loyalty_horizon
     text = " ".join(cx.tables.key_messages(found, lang="en").sentences)
@@ -164,7 +191,9 @@ def test_no_segment_difference_no_claim():
         study = synth.generate(seed=seed, n_customers=1500, n_waves=4, truth=truth)
         book = load_codebook(study.codebook)
         cur = _current(study)
-        card = F.scorecard(cur, kpis=[("recommend", "nps"), ("overall_sat", "mean")], by="branch", weights="weight")
+        card = F.scorecard(
+            cur, kpis=[("recommend", "nps"), ("overall_sat", "mean")], by="branch", weights="weight"
+        )
         found = F.segment_findings(card, chapter="00_summary", exhibit="segment_scorecard")
         assert len(found) == int(card.frame["significant"].sum())
         claimed += bool(found)
@@ -179,8 +208,14 @@ def test_churn_independent_of_satisfaction_no_hazard_claim():
     truth = synth.Truth(churn_run_logits=(0.0, 0.0, 0.0, 0.0), churn_sat_slope=0.0)
     study = synth.generate(seed=8, n_customers=2000, n_waves=8, truth=truth)
     panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat"])
-    hazard = cx.persistence.churn_hazard(panel, id="customer_id", time="year", score="overall_sat", churn="churned",
-                                         cut=truth.dissatisfied_cut)
+    hazard = cx.persistence.churn_hazard(
+        panel,
+        id="customer_id",
+        time="year",
+        score="overall_sat",
+        churn="churned",
+        cut=truth.dissatisfied_cut,
+    )
     assert F.hazard_findings(hazard, chapter="04", exhibit="churn_by_run") == []
     said = str(cx.tables.say_hazard(hazard, lang="en"))
     assert "The longer dissatisfaction lasts, the higher" not in said
@@ -188,19 +223,34 @@ def test_churn_independent_of_satisfaction_no_hazard_claim():
     # with the demo truth the rise is claimed
     study = synth.generate(seed=8, n_customers=2000, n_waves=8)
     panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat"])
-    hazard = cx.persistence.churn_hazard(panel, id="customer_id", time="year", score="overall_sat", churn="churned",
-                                         cut=study.truth.dissatisfied_cut)
+    hazard = cx.persistence.churn_hazard(
+        panel,
+        id="customer_id",
+        time="year",
+        score="overall_sat",
+        churn="churned",
+        cut=study.truth.dissatisfied_cut,
+    )
     assert len(F.hazard_findings(hazard, chapter="04", exhibit="churn_by_run")) == 1
-    assert "The longer dissatisfaction lasts, the higher" in str(cx.tables.say_hazard(hazard, lang="en"))
+    assert "The longer dissatisfaction lasts, the higher" in str(
+        cx.tables.say_hazard(hazard, lang="en")
+    )
 
 
 def test_run_trend_test_equals_statsmodels_linear_by_linear():
     """Cochran–Armitage z = linear-by-linear association z × sqrt(N / (N − 1)) (Agresti 2002, 3.4.6)."""
-    rates = pd.DataFrame({"run_length": ["0", "1", "2", "3+"], "person_years": [900, 200, 80, 40],
-                          "events": [30, 14, 9, 8]})
+    rates = pd.DataFrame(
+        {
+            "run_length": ["0", "1", "2", "3+"],
+            "person_years": [900, 200, 80, 40],
+            "events": [30, 14, 9, 8],
+        }
+    )
     z, p = F.run_trend_test(rates)
     tab = np.column_stack([rates["person_years"] - rates["events"], rates["events"]])
-    ref = Table(tab).test_ordinal_association(row_scores=np.arange(4.0), col_scores=np.array([0.0, 1.0]))
+    ref = Table(tab).test_ordinal_association(
+        row_scores=np.arange(4.0), col_scores=np.array([0.0, 1.0])
+    )
     n = tab.sum()
     assert z == pytest.approx(ref.zscore * np.sqrt(n / (n - 1)), rel=1e-9)
     assert p < 0.001
@@ -251,16 +301,53 @@ def test_finding_json_round_trip_and_validation(demo):
     _, _, _, found = _summary_findings(study, book)
     text = F.to_json(found)
     data = json.loads(text)
-    assert all({"kind", "claim", "estimate", "ci_lower", "ci_upper", "p_value", "size", "strength", "anchor"} <= set(d)
-               for d in data)
+    assert all(
+        {
+            "kind",
+            "claim",
+            "estimate",
+            "ci_lower",
+            "ci_upper",
+            "p_value",
+            "size",
+            "strength",
+            "anchor",
+        }
+        <= set(d)
+        for d in data
+    )
     assert F.from_json(text) == found
     with pytest.raises(CXValueError, match="claims one of"):
-        F.Finding(kind="segment_gap", claim="largest", subject="1", subject_type="segment", direction=1,
-                  estimate=1.0, ci_lower=0.5, ci_upper=1.5, unit="scale_points", test="t", size=0.1,
-                  chapter="x", exhibit="y")
-    nan = F.Finding(kind="horizon", claim="lasts", subject="s", subject_type="exposure", direction=1,
-                    estimate=float("nan"), ci_lower=None, ci_upper=None, unit="years", test="t", size=0.1,
-                    chapter="x", exhibit="y")
+        F.Finding(
+            kind="segment_gap",
+            claim="largest",
+            subject="1",
+            subject_type="segment",
+            direction=1,
+            estimate=1.0,
+            ci_lower=0.5,
+            ci_upper=1.5,
+            unit="scale_points",
+            test="t",
+            size=0.1,
+            chapter="x",
+            exhibit="y",
+        )
+    nan = F.Finding(
+        kind="horizon",
+        claim="lasts",
+        subject="s",
+        subject_type="exposure",
+        direction=1,
+        estimate=float("nan"),
+        ci_lower=None,
+        ci_upper=None,
+        unit="years",
+        test="t",
+        size=0.1,
+        chapter="x",
+        exhibit="y",
+    )
     assert nan.estimate is None and "NaN" not in F.to_json([nan])
 
 
@@ -268,7 +355,10 @@ def test_priorities_owner_and_expected_effect(demo):
     study, book = demo
     _, _, card, found = _summary_findings(study, book)
     below = [f for f in found if f.kind == "segment_gap" and f.claim == "below_total"]
-    owners = {"service": "Service director", **{f"branch:{f.subject}": f"GM {f.subject}" for f in below}}
+    owners = {
+        "service": "Service director",
+        **{f"branch:{f.subject}": f"GM {f.subject}" for f in below},
+    }
     dims = {v.name: v.dimension for v in book.variables if v.dimension}
     table = F.priorities(found, owners=owners, dimensions=dims)
     gaps = table[table["action"] == "close_gap"]
@@ -305,13 +395,30 @@ def test_one_wave_dashboard_and_priorities_drop_the_columns_nothing_fills():
     df = pd.DataFrame({"wave": 2024, "sat": rng.integers(1, 7, 300).astype(float)})
     trend = cx.survey.trend(df, score="sat")
     dash = cx.tables.kpi_dashboard([("sat", "mean", trend)], wave=2024, lang="en")
-    assert [c for c in dash.data.columns if c != "flag"] == ["kpi", "estimate", "ci_lower", "ci_upper", "n"]
+    assert [c for c in dash.data.columns if c != "flag"] == [
+        "kpi",
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+        "n",
+    ]
     assert "one wave" in dash.notes[0]
     two = pd.concat([df, df.assign(wave=2025)], ignore_index=True)
-    dash2 = cx.tables.kpi_dashboard([("sat", "mean", cx.survey.trend(two, score="sat"))], wave=2025, lang="en")
+    dash2 = cx.tables.kpi_dashboard(
+        [("sat", "mean", cx.survey.trend(two, score="sat"))], wave=2025, lang="en"
+    )
     assert "change" in dash2.data.columns and "marker" in dash2.data.columns
-    gap = _record("segment_gap", "below_total", subject="2", unit="scale_points", direction=-1, estimate=-0.3,
-                  ci_lower=-0.5, ci_upper=-0.1, details={"by": "branch"})
+    gap = _record(
+        "segment_gap",
+        "below_total",
+        subject="2",
+        unit="scale_points",
+        direction=-1,
+        estimate=-0.3,
+        ci_lower=-0.5,
+        ci_upper=-0.1,
+        details={"by": "branch"},
+    )
     shown = cx.tables.priorities_table(F.priorities([gap]), lang="en")
     assert "lasts" not in shown.data.columns and "owner" not in shown.data.columns
     assert "persistence" not in shown.notes[0]
@@ -324,8 +431,14 @@ def test_alert_concentration_equals_statsmodels_risk_ratio():
     (statsmodels Table2x2.riskratio_confint), Fisher p Holm-adjusted; no claim when rates are equal."""
     from statsmodels.stats.contingency_tables import Table2x2
 
-    counts = pd.DataFrame({"branch": [1, 2, 3, 4], "rule": "low_sat", "n": [10, 12, 45, 9],
-                           "n_responses": [300, 320, 150, 280]})
+    counts = pd.DataFrame(
+        {
+            "branch": [1, 2, 3, 4],
+            "rule": "low_sat",
+            "n": [10, 12, 45, 9],
+            "n_responses": [300, 320, 150, 280],
+        }
+    )
     found = F.alert_concentration_findings(counts, by="branch", chapter="06", exhibit="alerts")
     assert [f.subject for f in found] == ["3"]
     f = found[0]
@@ -344,7 +457,9 @@ def test_engagement_gaps_are_exception_tests_on_the_index():
     study = synth.generate(seed=4, n_customers=1500, n_waves=8)
     emp = study.employees
     wave = int(emp["wave"].max())
-    found = F.engagement_findings(emp, wave=wave, segment="branch", chapter="07", exhibit="engagement")
+    found = F.engagement_findings(
+        emp, wave=wave, segment="branch", chapter="07", exhibit="engagement"
+    )
     cur = emp[emp["wave"] == wave]
     idx = cur[[f"q{i:02d}" for i in range(1, 13)]].mean(axis=1)
     for f in found:
@@ -353,15 +468,27 @@ def test_engagement_gaps_are_exception_tests_on_the_index():
         assert f.details["total_value"] == pytest.approx(idx.mean())
         assert f.ci_lower <= f.estimate <= f.ci_upper and f.p_adj < 0.05
     # the programme units are lifted in the truth: none of them is claimed below the others
-    assert not [f for f in found if int(f.subject) in study.truth.programme_units and f.direction < 0]
+    assert not [
+        f for f in found if int(f.subject) in study.truth.programme_units and f.direction < 0
+    ]
 
 
 def test_no_loyalty_effect_no_horizon_claim():
     truth = synth.Truth(sat_loyalty_lags=())
     study = synth.generate(seed=6, n_customers=1500, n_waves=8, truth=truth)
-    panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat", "repurchase"])
-    hz = cx.persistence.horizon(panel, id="customer_id", time="year", outcome="repurchase", exposure="overall_sat",
-                                max_lag=3, n_boot=20, seed=1)
+    panel = cx.persistence.customer_years(
+        study.customers, study.responses, columns=["overall_sat", "repurchase"]
+    )
+    hz = cx.persistence.horizon(
+        panel,
+        id="customer_id",
+        time="year",
+        outcome="repurchase",
+        exposure="overall_sat",
+        max_lag=3,
+        n_boot=20,
+        seed=1,
+    )
     found = F.horizon_findings(hz, chapter="04", exhibit="lags_loyalty")
     assert (found == []) == (hz.primary.h == 0)
     if hz.primary.h == 0:
@@ -377,8 +504,21 @@ def test_nothing_found_nothing_prioritised():
 
 
 def _record(kind, claim, **kw):
-    base = dict(subject="x", subject_type="item", direction=1, estimate=1.234, ci_lower=1.1, ci_upper=1.4,
-                unit="ratio", test="t", size=0.3, chapter="c", exhibit="e", p_value=0.0123, variable="overall_sat")
+    base = dict(
+        subject="x",
+        subject_type="item",
+        direction=1,
+        estimate=1.234,
+        ci_lower=1.1,
+        ci_upper=1.4,
+        unit="ratio",
+        test="t",
+        size=0.3,
+        chapter="c",
+        exhibit="e",
+        p_value=0.0123,
+        variable="overall_sat",
+    )
     base.update(kw)
     return F.Finding(kind=kind, claim=claim, **base)
 
@@ -387,34 +527,139 @@ def _record(kind, claim, **kw):
 def test_every_kind_has_a_sentence_with_record_numbers_only(lang):
     book = load_codebook(synth.generate(seed=1, n_customers=100, n_waves=4).codebook)
     records = [
-        _record("kpi_change", "decrease", direction=-1, estimate=-3.21, ci_lower=-5.5, ci_upper=-0.9, unit="nps_points",
-                variable="recommend", details={"value": -23.9, "previous_wave": 2024}),
-        _record("top_driver", "largest", subject="product_quality", estimate=0.31, ci_lower=0.25, ci_upper=0.36,
-                unit="share", details={"next": "price_value", "next_share": 0.12, "tied": []}),
-        _record("priority_driver", "improve", subject="price_value", estimate=0.17, ci_lower=0.15, ci_upper=0.19,
-                unit="share", direction=-1, details={"performance": 3.21, "performance_cut": 3.52}),
-        _record("model_fit", "explains_little", estimate=0.043, ci_lower=None, ci_upper=None, unit="r2"),
-        _record("horizon", "lasts", subject="overall_sat", variable="repurchase", estimate=3, ci_lower=2, ci_upper=4,
-                unit="years"),
-        _record("hazard_run", "rises_with_run", estimate=18.2, ci_lower=5.6, ci_upper=58.7, unit="odds_ratio",
-                details={"rate_none": 0.033, "rate_longest": 0.571, "longest_run": "4+"}),
-        _record("alert_lift", "predicts_churn", subject="low_sat", estimate=3.12, ci_lower=2.93, ci_upper=3.32,
-                details={"precision": 0.18, "false_alarm_share": 0.82, "volume": 259}),
-        _record("alert_concentration", "concentrated", subject="3", subject_type="segment", estimate=4.11,
-                ci_lower=3.25, ci_upper=5.19, details={"by": "branch", "level": 3, "rule": "low_sat", "alerts": 92,
-                                                       "alerts_total": 259, "alert_share": 92 / 259,
-                                                       "sample_share": 0.12}),
-        _record("transfer_penalty", "costs", direction=-1, estimate=-0.103, ci_lower=-0.106, ci_upper=-0.1,
-                unit="relative_change", variable="repurchase"),
-        _record("employee_link", "linked", estimate=0.54, ci_lower=0.38, ci_upper=0.67, unit="correlation"),
-        _record("programme", "lifts", estimate=0.38, ci_lower=0.29, ci_upper=0.47, unit="scale_points"),
-        _record("theme_gap", "more_among_dissatisfied", subject="price", subject_type="theme", estimate=0.246,
-                ci_lower=0.174, ci_upper=0.319, unit="share", size_unit="h",
-                details={"group": "dissatisfied", "cut": 5, "share_low": 0.353, "share_rest": 0.107,
-                         "label": {"zh": "价格", "en": "Price"}}),
-        _record("theme_gap", "less_among_dissatisfied", subject="courtesy", subject_type="theme", direction=-1,
-                estimate=-0.240, ci_lower=-0.293, ci_upper=-0.188, unit="share", size_unit="h",
-                details={"group": "detractors", "cut": 6, "share_low": 0.031, "share_rest": 0.272}),
+        _record(
+            "kpi_change",
+            "decrease",
+            direction=-1,
+            estimate=-3.21,
+            ci_lower=-5.5,
+            ci_upper=-0.9,
+            unit="nps_points",
+            variable="recommend",
+            details={"value": -23.9, "previous_wave": 2024},
+        ),
+        _record(
+            "top_driver",
+            "largest",
+            subject="product_quality",
+            estimate=0.31,
+            ci_lower=0.25,
+            ci_upper=0.36,
+            unit="share",
+            details={"next": "price_value", "next_share": 0.12, "tied": []},
+        ),
+        _record(
+            "priority_driver",
+            "improve",
+            subject="price_value",
+            estimate=0.17,
+            ci_lower=0.15,
+            ci_upper=0.19,
+            unit="share",
+            direction=-1,
+            details={"performance": 3.21, "performance_cut": 3.52},
+        ),
+        _record(
+            "model_fit", "explains_little", estimate=0.043, ci_lower=None, ci_upper=None, unit="r2"
+        ),
+        _record(
+            "horizon",
+            "lasts",
+            subject="overall_sat",
+            variable="repurchase",
+            estimate=3,
+            ci_lower=2,
+            ci_upper=4,
+            unit="years",
+        ),
+        _record(
+            "hazard_run",
+            "rises_with_run",
+            estimate=18.2,
+            ci_lower=5.6,
+            ci_upper=58.7,
+            unit="odds_ratio",
+            details={"rate_none": 0.033, "rate_longest": 0.571, "longest_run": "4+"},
+        ),
+        _record(
+            "alert_lift",
+            "predicts_churn",
+            subject="low_sat",
+            estimate=3.12,
+            ci_lower=2.93,
+            ci_upper=3.32,
+            details={"precision": 0.18, "false_alarm_share": 0.82, "volume": 259},
+        ),
+        _record(
+            "alert_concentration",
+            "concentrated",
+            subject="3",
+            subject_type="segment",
+            estimate=4.11,
+            ci_lower=3.25,
+            ci_upper=5.19,
+            details={
+                "by": "branch",
+                "level": 3,
+                "rule": "low_sat",
+                "alerts": 92,
+                "alerts_total": 259,
+                "alert_share": 92 / 259,
+                "sample_share": 0.12,
+            },
+        ),
+        _record(
+            "transfer_penalty",
+            "costs",
+            direction=-1,
+            estimate=-0.103,
+            ci_lower=-0.106,
+            ci_upper=-0.1,
+            unit="relative_change",
+            variable="repurchase",
+        ),
+        _record(
+            "employee_link",
+            "linked",
+            estimate=0.54,
+            ci_lower=0.38,
+            ci_upper=0.67,
+            unit="correlation",
+        ),
+        _record(
+            "programme", "lifts", estimate=0.38, ci_lower=0.29, ci_upper=0.47, unit="scale_points"
+        ),
+        _record(
+            "theme_gap",
+            "more_among_dissatisfied",
+            subject="price",
+            subject_type="theme",
+            estimate=0.246,
+            ci_lower=0.174,
+            ci_upper=0.319,
+            unit="share",
+            size_unit="h",
+            details={
+                "group": "dissatisfied",
+                "cut": 5,
+                "share_low": 0.353,
+                "share_rest": 0.107,
+                "label": {"zh": "价格", "en": "Price"},
+            },
+        ),
+        _record(
+            "theme_gap",
+            "less_among_dissatisfied",
+            subject="courtesy",
+            subject_type="theme",
+            direction=-1,
+            estimate=-0.240,
+            ci_lower=-0.293,
+            ci_upper=-0.188,
+            unit="share",
+            size_unit="h",
+            details={"group": "detractors", "cut": 6, "share_low": 0.031, "share_rest": 0.272},
+        ),
     ]
     assert {r.kind for r in records} | {"segment_gap"} == set(F.KINDS)
     for f in records:
@@ -442,7 +687,11 @@ def test_a_driver_that_moves_against_the_outcome_is_no_priority_to_improve():
     assert np.sign(ols["a"]) == -1 and np.sign(ols["b"]) == 1
     found = F.driver_findings(res, ipa=ipa, chapter="03_drivers", exhibit="driver_importance")
     top = next(f for f in found if f.kind == "top_driver")
-    assert top.subject == "a" and top.direction == -1 and top.details["beta"] == pytest.approx(ols["a"], abs=1e-6)
+    assert (
+        top.subject == "a"
+        and top.direction == -1
+        and top.details["beta"] == pytest.approx(ols["a"], abs=1e-6)
+    )
     assert not [f for f in found if f.kind == "priority_driver" and f.subject == "a"]
     pri = F.priorities(found)
     assert "a" not in set(pri.loc[pri["action"] == "improve_driver", "subject"])

@@ -26,7 +26,9 @@ def demo():
     r = study.responses
     cur = r[r["wave"] == r["wave"].max()].reset_index(drop=True)
     book = load_codebook(study.codebook)
-    drivers = [v.name for v in book.by_role("driver") if not (v.dimension or "").startswith("process:")]
+    drivers = [
+        v.name for v in book.by_role("driver") if not (v.dimension or "").startswith("process:")
+    ]
     return cur, book, drivers
 
 
@@ -36,15 +38,25 @@ def _wmean(frame, col, w):
 
 def test_slope_and_gap_equal_statsmodels_and_pandas(demo):
     cur, _, drivers = demo
-    got = F.driver_effects(cur, outcome="overall_sat", drivers=drivers, by="branch", weights="weight")
+    got = F.driver_effects(
+        cur, outcome="overall_sat", drivers=drivers, by="branch", weights="weight"
+    )
     d = cur[["overall_sat", *drivers, "weight", "branch"]].dropna(subset=["overall_sat", *drivers])
     n = len(d)
-    fit = sm.WLS(d["overall_sat"], sm.add_constant(d[drivers]), weights=d["weight"]).fit(cov_type="HC0")
+    fit = sm.WLS(d["overall_sat"], sm.add_constant(d[drivers]), weights=d["weight"]).fit(
+        cov_type="HC0"
+    )
     for r in got.itertuples():
         assert r.n == n
         assert r.slope == pytest.approx(fit.params[r.driver], rel=1e-9)
-        assert r.slope_se == pytest.approx(np.sqrt(fit.cov_params().loc[r.driver, r.driver] * n / (n - 1)), rel=1e-7)
-        means = {b: _wmean(part, r.driver, "weight") for b, part in d.groupby("branch") if len(part) >= 30}
+        assert r.slope_se == pytest.approx(
+            np.sqrt(fit.cov_params().loc[r.driver, r.driver] * n / (n - 1)), rel=1e-7
+        )
+        means = {
+            b: _wmean(part, r.driver, "weight")
+            for b, part in d.groupby("branch")
+            if len(part) >= 30
+        }
         best = max(means, key=means.get)
         assert r.benchmark == str(best) and r.basis == "best_segment"
         assert r.mean == pytest.approx(_wmean(d, r.driver, "weight"), rel=1e-12)
@@ -56,14 +68,19 @@ def test_slope_and_gap_equal_statsmodels_and_pandas(demo):
 
 def test_one_point_effect_is_the_slope_with_its_interval(demo):
     cur, _, drivers = demo
-    got = F.driver_effects(cur, outcome="overall_sat", drivers=drivers, weights="weight", target="one_point")
+    got = F.driver_effects(
+        cur, outcome="overall_sat", drivers=drivers, weights="weight", target="one_point"
+    )
     d = cur[["overall_sat", *drivers, "weight"]].dropna()
     n, p = len(d), len(drivers)
-    fit = sm.WLS(d["overall_sat"], sm.add_constant(d[drivers]), weights=d["weight"]).fit(cov_type="HC0")
+    fit = sm.WLS(d["overall_sat"], sm.add_constant(d[drivers]), weights=d["weight"]).fit(
+        cov_type="HC0"
+    )
     assert (got["basis"] == "one_point").all() and got["benchmark"].isna().all()
     np.testing.assert_allclose(got["estimate"], fit.params[drivers], rtol=1e-9)
-    np.testing.assert_allclose(got["se"], np.sqrt(np.diag(fit.cov_params().loc[drivers, drivers]) * n / (n - 1)),
-                               rtol=1e-7)
+    np.testing.assert_allclose(
+        got["se"], np.sqrt(np.diag(fit.cov_params().loc[drivers, drivers]) * n / (n - 1)), rtol=1e-7
+    )
     from scipy import stats
 
     q = stats.t.ppf(0.975, n - p - 1)
@@ -79,7 +96,9 @@ def test_effect_interval_agrees_with_a_bootstrap(demo):
     Total mean) against the SD of 400 weighted pairs-bootstrap replicates of the same product (the
     benchmark segment held fixed), refitted by least squares: within 15%."""
     cur, _, drivers = demo
-    got = F.driver_effects(cur, outcome="overall_sat", drivers=drivers, by="branch", weights="weight")
+    got = F.driver_effects(
+        cur, outcome="overall_sat", drivers=drivers, by="branch", weights="weight"
+    )
     d = cur[["overall_sat", *drivers, "weight", "branch"]].dropna(subset=["overall_sat", *drivers])
     y = d["overall_sat"].to_numpy(float)
     A = np.column_stack([np.ones(len(d)), d[drivers].to_numpy(float)])
@@ -105,17 +124,21 @@ def test_effect_interval_agrees_with_a_bootstrap(demo):
 
 def test_priorities_give_the_effect_in_outcome_points(demo):
     cur, book, drivers = demo
-    res = cx.drivers.importance(cur, outcome="overall_sat", drivers=drivers, weights="weight", ci=True, n_boot=100,
-                                seed=1)
-    ipa = cx.drivers.importance_performance(cur, outcome="overall_sat", drivers=drivers, weights="weight",
-                                            codebook=book, lang="en")
+    res = cx.drivers.importance(
+        cur, outcome="overall_sat", drivers=drivers, weights="weight", ci=True, n_boot=100, seed=1
+    )
+    ipa = cx.drivers.importance_performance(
+        cur, outcome="overall_sat", drivers=drivers, weights="weight", codebook=book, lang="en"
+    )
     found = F.driver_findings(res, ipa=ipa, chapter="03_drivers", exhibit="driver_importance")
-    drv = [f for f in found if f.kind == "priority_driver"] or [f for f in found if f.kind == "top_driver"
-                                                                 and f.claim == "largest"]
+    drv = [f for f in found if f.kind == "priority_driver"] or [
+        f for f in found if f.kind == "top_driver" and f.claim == "largest"
+    ]
     assert drv, "the demo has a driver to improve"
     assert all(f.details["drivers"] == drivers and f.details["weights"] == "weight" for f in drv)
-    effects = F.driver_effects(cur, outcome="overall_sat", drivers=drivers, by="branch", weights="weight").set_index(
-        "driver")
+    effects = F.driver_effects(
+        cur, outcome="overall_sat", drivers=drivers, by="branch", weights="weight"
+    ).set_index("driver")
     table = F.priorities(found, data=cur, by="branch")
     rows = table[table["action"] == "improve_driver"]
     assert len(rows) == len(drv)
@@ -123,18 +146,27 @@ def test_priorities_give_the_effect_in_outcome_points(demo):
         e = effects.loc[r.subject]
         f = next(g for g in drv if g.subject == r.subject)
         assert r.unit == "outcome_points"
-        assert (r.estimate, r.ci_lower, r.ci_upper) == (pytest.approx(e["estimate"]), pytest.approx(e["ci_lower"]),
-                                                        pytest.approx(e["ci_upper"]))
+        assert (r.estimate, r.ci_lower, r.ci_upper) == (
+            pytest.approx(e["estimate"]),
+            pytest.approx(e["ci_lower"]),
+            pytest.approx(e["ci_upper"]),
+        )
         assert r.share == f.estimate
-        assert r.details["benchmark"] == e["benchmark"] and r.details["gap"] == pytest.approx(e["gap"])
+        assert r.details["benchmark"] == e["benchmark"] and r.details["gap"] == pytest.approx(
+            e["gap"]
+        )
         assert r.details["share_ci_lower"] == f.ci_lower
     # without data the record's share stays the estimate
     plain = F.priorities(found)
     assert (plain.loc[plain["action"] == "improve_driver", "unit"] == "share").all()
     for lang in ("en", "zh"):
         shown = cx.tables.priorities_table(table, lang=lang, codebook=book, by="branch")
-        for r, text, interval in zip(rows.itertuples(), shown.data.loc[rows.index, "effect"],
-                                     shown.data.loc[rows.index, "interval"], strict=True):
+        for r, text, interval in zip(
+            rows.itertuples(),
+            shown.data.loc[rows.index, "effect"],
+            shown.data.loc[rows.index, "interval"],
+            strict=True,
+        ):
             assert f"{r.estimate:+.2f}" in text and f"{r.share:.1%}" in text
             assert f"{r.ci_lower:.2f}".replace("-", "−") in interval
             best = book.get("branch").value_label(int(r.details["benchmark"]), lang)
@@ -156,7 +188,9 @@ def test_bad_input_is_named(demo):
     with pytest.raises(CXValueError, match="must be numeric"):
         F.driver_effects(cur, outcome="comment", drivers=drivers)
     with pytest.raises(CXValueError, match="collinear"):
-        F.driver_effects(cur.assign(copy=cur[drivers[0]]), outcome="overall_sat", drivers=[drivers[0], "copy"])
+        F.driver_effects(
+            cur.assign(copy=cur[drivers[0]]), outcome="overall_sat", drivers=[drivers[0], "copy"]
+        )
     with pytest.raises(CXValueError, match="more complete rows"):
         F.driver_effects(cur.head(3), outcome="overall_sat", drivers=drivers)
     bad = cur.assign(weight=cur["weight"].where(cur.index != 4, -1.0))

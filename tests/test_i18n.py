@@ -34,12 +34,21 @@ from cxresearch.errors import CXValueError
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "src" / "cxresearch"
 LOCALE = PKG / "locale"
-COMPUTATION = ("survey", "drivers", "persistence", "loyalty", "alerts", "employee", "text", "findings")
+COMPUTATION = (
+    "survey",
+    "drivers",
+    "persistence",
+    "loyalty",
+    "alerts",
+    "employee",
+    "text",
+    "findings",
+)
 
 #: Files of the computation floor allowed to hold Chinese string literals, and why: data, not prose.
 CJK_DATA = {
     "text/masking.py": "personal-data patterns: full-width punctuation of phone and ID numbers, "
-                       "the characters of titles and honorifics the name masker matches",
+    "the characters of titles and honorifics the name masker matches",
     "text/coding.py": "the CJK punctuation the comment tokenizer splits on",
 }
 #: Fields only the English text shows (the Chinese sentence has always left them out), and why.
@@ -122,7 +131,8 @@ def test_committed_mo_is_what_babel_compiles(lang):
     write_mo(buf, _po(lang))
     mo = LOCALE / lang / "LC_MESSAGES" / "cxresearch.mo"
     assert mo.read_bytes() == buf.getvalue(), (
-        f"{mo.relative_to(ROOT)} is stale: run pybabel compile -d src/cxresearch/locale -D cxresearch")
+        f"{mo.relative_to(ROOT)} is stale: run pybabel compile -d src/cxresearch/locale -D cxresearch"
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -161,7 +171,11 @@ def _code_keys() -> tuple[set[str], set[str]]:
         elif isinstance(arg, ast.IfExp):
             add(arg.body)
             add(arg.orelse)
-        elif isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+        elif (
+            isinstance(arg, ast.JoinedStr)
+            and arg.values
+            and isinstance(arg.values[0], ast.Constant)
+        ):
             prefixes.add(arg.values[0].value)
 
     files = [*PKG.rglob("*.py"), *(ROOT / "notebooks" / "src").glob("*.py")]
@@ -169,7 +183,9 @@ def _code_keys() -> tuple[set[str], set[str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Call) and node.args):
                 continue
-            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)  # word(...), cx.tables.word(...)
+            name = getattr(node.func, "id", None) or getattr(
+                node.func, "attr", None
+            )  # word(...), cx.tables.word(...)
             if name in ("word", "message", "both"):
                 add(node.args[0])
     return literal, prefixes
@@ -178,8 +194,17 @@ def _code_keys() -> tuple[set[str], set[str]]:
 def test_every_key_the_code_names_is_in_both_catalogs():
     zh, en = _entries("zh"), _entries("en")
     literal, prefixes = _code_keys()
-    assert {"base", "n_eff", "total", "yes", "no", "list_separator", "alert.any_theme",
-            "ladder", "engagement_trend"} <= literal  # the last two: notebooks/src
+    assert {
+        "base",
+        "n_eff",
+        "total",
+        "yes",
+        "no",
+        "list_separator",
+        "alert.any_theme",
+        "ladder",
+        "engagement_trend",
+    } <= literal  # the last two: notebooks/src
     missing = sorted(k for k in literal if k not in zh or k not in en)
     assert not missing, f"keys used in src/ but not in both catalogs: {missing}"
     assert {"stage.", "ipa.", "caveat."} <= prefixes  # others are built into a variable first
@@ -198,8 +223,12 @@ def test_every_key_built_at_run_time_is_in_both_catalogs():
     zh, en = _entries("zh"), _entries("en")
     keys = {f"ipa.{q}" for q in QUADRANTS} | {f"stage.{s}" for s in _STAGES}
     keys |= {f"caveat.{c}" for c in (*_FEW_UNITS.values(), "linkage_correlational")}
-    kinds = {"low_score": {"below": 5}, "drop": {"points": 3, "max_gap": 2}, "detractor_high_value": {},
-             "complaint_theme": {"themes": ("price",)}}
+    kinds = {
+        "low_score": {"below": 5},
+        "drop": {"points": 3, "max_gap": 2},
+        "detractor_high_value": {},
+        "complaint_theme": {"themes": ("price",)},
+    }
     assert set(kinds) == set(RULE_KINDS)
     for kind, extra in kinds.items():
         for negative in (False, True):
@@ -235,17 +264,26 @@ def _cjk_literals(source: str) -> list[tuple[int, str]]:
     """(line, text) of the string literals with Chinese characters, docstrings left out."""
     tree = ast.parse(source)
     docs = _docstrings(tree)
-    return [(n.lineno, n.value) for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs
-            and CJK.search(n.value)]
+    return [
+        (n.lineno, n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and id(n) not in docs
+        and CJK.search(n.value)
+    ]
 
 
 def _lang_branches(source: str) -> list[int]:
     """Lines comparing a value with ``"zh"`` or ``"en"`` (``lang == "zh"``)."""
     lines = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
-            consts = [c.value for c in (node.left, *node.comparators) if isinstance(c, ast.Constant)]
+        if isinstance(node, ast.Compare) and any(
+            isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops
+        ):
+            consts = [
+                c.value for c in (node.left, *node.comparators) if isinstance(c, ast.Constant)
+            ]
             if any(c in ("zh", "en") for c in consts):
                 lines.append(node.lineno)
     return lines
@@ -265,13 +303,19 @@ def test_computation_floor_holds_no_chinese_prose():
                 data_seen.add(rel)
             else:
                 found.append(f"{rel}:{line}: {value[:40]!r}")
-    assert not found, "Chinese text in the computation floor (put it in the message catalog):\n" + "\n".join(found)
+    assert not found, (
+        "Chinese text in the computation floor (put it in the message catalog):\n"
+        + "\n".join(found)
+    )
     assert data_seen == set(CJK_DATA), f"stale exemptions: {sorted(set(CJK_DATA) - data_seen)}"
 
 
 def test_computation_floor_never_branches_on_the_report_language():
-    found = [f"{path.relative_to(PKG)}:{line}" for path in _floor_files()
-             for line in _lang_branches(path.read_text(encoding="utf-8"))]
+    found = [
+        f"{path.relative_to(PKG)}:{line}"
+        for path in _floor_files()
+        for line in _lang_branches(path.read_text(encoding="utf-8"))
+    ]
     assert not found, f"language branches in the computation floor: {found}"
 
 

@@ -28,15 +28,26 @@ def demo_store(tmp_path_factory):
 
 def test_demo_roles_come_from_the_codebook(demo_store):
     out, study = demo_store
-    draft = draft_params(client="demo", period="2024", store=out / "study.duckdb",
-                         out=out / "params" / "demo-2024.yaml")
+    draft = draft_params(
+        client="demo",
+        period="2024",
+        store=out / "study.duckdb",
+        out=out / "params" / "demo-2024.yaml",
+    )
     v = draft.params["variables"]
     roles = {e["name"]: e for e in study.codebook["variables"]}
-    assert v["outcome"] == "overall_sat" and v["nps"] == "recommend" and v["loyalty"] == "repurchase"
-    assert v["processes"] == [n for n, e in roles.items() if str(e.get("dimension", "")).startswith("process:")]
+    assert (
+        v["outcome"] == "overall_sat" and v["nps"] == "recommend" and v["loyalty"] == "repurchase"
+    )
+    assert v["processes"] == [
+        n for n, e in roles.items() if str(e.get("dimension", "")).startswith("process:")
+    ]
     assert v["process"] == "proc_service"
-    assert v["drivers"] == [n for n, e in roles.items() if e.get("role") == "driver"
-                            and not str(e.get("dimension", "")).startswith("process:")]
+    assert v["drivers"] == [
+        n
+        for n, e in roles.items()
+        if e.get("role") == "driver" and not str(e.get("dimension", "")).startswith("process:")
+    ]
     assert v["by"] == ["branch", "segment"] and v["weight"] == "weight"
     assert draft.params["language"] == "zh" and draft.params["first_wave"] == 2021
     assert draft.params["data"] == {"store": "../study.duckdb"}
@@ -57,11 +68,20 @@ def _tiny(tmp_path, columns: dict, variables: list, *, wave=True, name="s.csv"):
     for col, (lo, hi) in columns.items():
         df[col] = rng.integers(lo, hi + 1, n)
     df["region"] = rng.integers(1, 3, n)
-    book = {"study": "tiny", "version": "1", "variables": [
-        {"name": "respondent_id", "kind": "id", "role": "id"},
-        *([{"name": "wave", "kind": "wave", "role": "wave"}] if wave else []),
-        *variables,
-        {"name": "region", "kind": "category", "values": {1: {"en": "North"}, 2: {"en": "South"}}}]}
+    book = {
+        "study": "tiny",
+        "version": "1",
+        "variables": [
+            {"name": "respondent_id", "kind": "id", "role": "id"},
+            *([{"name": "wave", "kind": "wave", "role": "wave"}] if wave else []),
+            *variables,
+            {
+                "name": "region",
+                "kind": "category",
+                "values": {1: {"en": "North"}, 2: {"en": "South"}},
+            },
+        ],
+    }
     path = tmp_path / name
     df.to_csv(path, index=False)
     (tmp_path / "cb.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
@@ -75,13 +95,18 @@ def _store(tmp_path, path, cb):
 
 
 def test_a_1_to_10_recommend_item_is_not_nps(tmp_path):
-    path, cb = _tiny(tmp_path, {"overall": (1, 10), "recommend": (1, 10), "speed": (1, 5)}, [
-        {"name": "overall", "kind": "rating", "min": 1, "max": 10, "role": "outcome"},
-        {"name": "recommend", "kind": "rating", "min": 1, "max": 10, "role": "outcome"},
-        {"name": "speed", "kind": "likert", "min": 1, "max": 5, "role": "driver"},
-    ])
-    d = draft_params(client="c", period="2024", store=_store(tmp_path, path, cb),
-                     out=tmp_path / "p.yaml")
+    path, cb = _tiny(
+        tmp_path,
+        {"overall": (1, 10), "recommend": (1, 10), "speed": (1, 5)},
+        [
+            {"name": "overall", "kind": "rating", "min": 1, "max": 10, "role": "outcome"},
+            {"name": "recommend", "kind": "rating", "min": 1, "max": 10, "role": "outcome"},
+            {"name": "speed", "kind": "likert", "min": 1, "max": 5, "role": "driver"},
+        ],
+    )
+    d = draft_params(
+        client="c", period="2024", store=_store(tmp_path, path, cb), out=tmp_path / "p.yaml"
+    )
     v = d.params["variables"]
     assert v["nps"] is None and v["loyalty"] == "recommend" and v["outcome"] == "overall"
     assert v["drivers"] == ["speed"]
@@ -89,14 +114,23 @@ def test_a_1_to_10_recommend_item_is_not_nps(tmp_path):
 
 
 def test_a_0_10_rating_named_recommend_is_nps_marked_for_review(tmp_path):
-    path, cb = _tiny(tmp_path, {"sat": (1, 5), "rec": (0, 10)}, [
-        {"name": "sat", "kind": "likert", "min": 1, "max": 5,
-         "label": {"zh": "总体满意度"}},
-        {"name": "rec", "kind": "rating", "min": 0, "max": 10,
-         "label": {"zh": "推荐意愿", "en": "Likelihood to recommend"}},
-    ])
-    d = draft_params(client="c", period="2024", store=_store(tmp_path, path, cb),
-                     out=tmp_path / "p.yaml")
+    path, cb = _tiny(
+        tmp_path,
+        {"sat": (1, 5), "rec": (0, 10)},
+        [
+            {"name": "sat", "kind": "likert", "min": 1, "max": 5, "label": {"zh": "总体满意度"}},
+            {
+                "name": "rec",
+                "kind": "rating",
+                "min": 0,
+                "max": 10,
+                "label": {"zh": "推荐意愿", "en": "Likelihood to recommend"},
+            },
+        ],
+    )
+    d = draft_params(
+        client="c", period="2024", store=_store(tmp_path, path, cb), out=tmp_path / "p.yaml"
+    )
     v = d.params["variables"]
     assert v["nps"] == "rec" and v["outcome"] == "sat"
     assert d.params["language"] == "zh"  # the codebook has Chinese labels
@@ -108,17 +142,26 @@ def test_a_0_10_rating_named_recommend_is_nps_marked_for_review(tmp_path):
 
 
 def test_files_mode_and_its_refusals(tmp_path):
-    path, cb = _tiny(tmp_path, {"sat": (1, 7)}, [
-        {"name": "sat", "kind": "likert", "min": 1, "max": 7, "role": "outcome"}])
+    path, cb = _tiny(
+        tmp_path,
+        {"sat": (1, 7)},
+        [{"name": "sat", "kind": "likert", "min": 1, "max": 7, "role": "outcome"}],
+    )
     d = draft_params(client="c", period="2024", files=[path], codebook=cb, out=tmp_path / "p.yaml")
     assert d.params["data"] == {"files": ["s.csv"], "codebook": "cb.yaml"}
     p = load_params(write_params(d, tmp_path / "p.yaml"))
     assert p.data.files == [path.resolve()]
-    nowave, cb2 = _tiny(tmp_path, {"sat": (1, 7)}, [
-        {"name": "sat", "kind": "likert", "min": 1, "max": 7, "role": "outcome"}],
-        wave=False, name="nowave.csv")
+    nowave, cb2 = _tiny(
+        tmp_path,
+        {"sat": (1, 7)},
+        [{"name": "sat", "kind": "likert", "min": 1, "max": 7, "role": "outcome"}],
+        wave=False,
+        name="nowave.csv",
+    )
     with pytest.raises(CXValueError, match=r"nowave.csv has no wave column.*--wave"):
-        draft_params(client="c", period="2024", files=[nowave], codebook=cb2, out=tmp_path / "q.yaml")
+        draft_params(
+            client="c", period="2024", files=[nowave], codebook=cb2, out=tmp_path / "q.yaml"
+        )
     with pytest.raises(CXValueError, match="either store"):
         draft_params(client="c", period="2024", out=tmp_path / "q.yaml")
     with pytest.raises(CXValueError, match="need codebook"):
@@ -126,8 +169,11 @@ def test_files_mode_and_its_refusals(tmp_path):
 
 
 def test_write_params_refuses_an_existing_file(tmp_path):
-    path, cb = _tiny(tmp_path, {"sat": (1, 7)}, [
-        {"name": "sat", "kind": "likert", "min": 1, "max": 7, "role": "outcome"}])
+    path, cb = _tiny(
+        tmp_path,
+        {"sat": (1, 7)},
+        [{"name": "sat", "kind": "likert", "min": 1, "max": 7, "role": "outcome"}],
+    )
     d = draft_params(client="c", period="2024", files=[path], codebook=cb, out=tmp_path / "p.yaml")
     (tmp_path / "p.yaml").write_text("keep me", encoding="utf-8")
     with pytest.raises(CXValueError, match="already exists"):

@@ -46,8 +46,15 @@ def test_display_width_counts_cjk_double():
 
 
 def _payload(name, title, columns=("a", "b"), rows=((1, 2.5),)):
-    return {"name": name, "title": title, "columns": list(columns), "formats": ["text", "num2"],
-            "rows": [list(r) for r in rows], "base": None, "notes": []}
+    return {
+        "name": name,
+        "title": title,
+        "columns": list(columns),
+        "formats": ["text", "num2"],
+        "rows": [list(r) for r in rows],
+        "base": None,
+        "notes": [],
+    }
 
 
 def test_workbook_titles_unique_contents_linked_widths_cjk(tmp_path):
@@ -55,8 +62,16 @@ def test_workbook_titles_unique_contents_linked_widths_cjk(tmp_path):
 
     from cxresearch.report.render import write_xlsx
 
-    tables = [_payload("nps_trend", "NPS"), {**_payload("nps_by_segment", "NPS"), "exhibit": "表 2.3"},
-              _payload("cjk", "满意度", columns=("分公司名称很长很长", "b"), rows=(("北京北京北京北京北京", 1.0),))]
+    tables = [
+        _payload("nps_trend", "NPS"),
+        {**_payload("nps_by_segment", "NPS"), "exhibit": "表 2.3"},
+        _payload(
+            "cjk",
+            "满意度",
+            columns=("分公司名称很长很长", "b"),
+            rows=(("北京北京北京北京北京", 1.0),),
+        ),
+    ]
     path = tmp_path / "t.xlsx"
     write_xlsx(tables, path, lang="zh")
     wb = load_workbook(path)
@@ -65,7 +80,11 @@ def test_workbook_titles_unique_contents_linked_widths_cjk(tmp_path):
     index = wb.worksheets[0]
     links = [index.cell(row=r, column=1).hyperlink for r in range(2, index.max_row + 1)]
     assert all(link is not None for link in links)
-    assert [link.location for link in links] == ["'nps_trend'!A1", "'nps_by_segment'!A1", "'cjk'!A1"]
+    assert [link.location for link in links] == [
+        "'nps_trend'!A1",
+        "'nps_by_segment'!A1",
+        "'cjk'!A1",
+    ]
     ws = wb["cjk"]
     # 10 CJK characters take 20 display columns: the width follows the display width, not len()
     assert ws.column_dimensions["A"].width >= 20
@@ -77,15 +96,34 @@ def _fake_notebook():
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Chapter one\n\nIntro."),
         nbformat.v4.new_markdown_cell("## First section"),
-        nbformat.v4.new_code_cell("", outputs=[
-            nbformat.v4.new_output("display_data", data={
-                "image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'></svg>", "text/plain": "<Figure>",
-                "application/vnd.cxresearch.chart+json": _payload("chart_a", "Chart A data")})]),
-        nbformat.v4.new_code_cell("", outputs=[
-            nbformat.v4.new_output("display_data", data={
-                "text/html": "<div class='cx-exhibit'><table class='cx-table'><caption>Table A</caption></table></div>",
-                "text/plain": "Table A",
-                "application/vnd.cxresearch.table+json": _payload("table_a", "Table A")})]),
+        nbformat.v4.new_code_cell(
+            "",
+            outputs=[
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={
+                        "image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'></svg>",
+                        "text/plain": "<Figure>",
+                        "application/vnd.cxresearch.chart+json": _payload(
+                            "chart_a", "Chart A data"
+                        ),
+                    },
+                )
+            ],
+        ),
+        nbformat.v4.new_code_cell(
+            "",
+            outputs=[
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={
+                        "text/html": "<div class='cx-exhibit'><table class='cx-table'><caption>Table A</caption></table></div>",
+                        "text/plain": "Table A",
+                        "application/vnd.cxresearch.table+json": _payload("table_a", "Table A"),
+                    },
+                )
+            ],
+        ),
         nbformat.v4.new_markdown_cell("## Second section"),
     ]
     return nb
@@ -98,16 +136,30 @@ def test_combine_numbers_chapters_sections_and_exhibits():
     assert [c["number"] for c in combined.toc] == ["1", "2"]
     assert [s["number"] for s in combined.toc[1]["sections"]] == ["2.1", "2.2"]
     labels = [(x["label"], x["title"]) for x in combined.exhibits]
-    assert labels == [("Figure 1.1", "Chart A data"), ("Table 1.1", "Table A"),
-                      ("Figure 2.1", "Chart A data"), ("Table 2.1", "Table A")]
+    assert labels == [
+        ("Figure 1.1", "Chart A data"),
+        ("Table 1.1", "Table A"),
+        ("Figure 2.1", "Chart A data"),
+        ("Table 2.1", "Table A"),
+    ]
     # the chart's data goes to the workbook next to the tables
     assert [t["name"] for t in combined.tables] == ["chart_a", "table_a", "chart_a", "table_a"]
     md = [c for c in combined.notebook.cells if c.cell_type == "markdown"]
-    assert any(c.source.startswith("## 1.1 First section") or "\n## 1.1 First section" in c.source for c in md)
+    assert any(
+        c.source.startswith("## 1.1 First section") or "\n## 1.1 First section" in c.source
+        for c in md
+    )
     assert all("cx-lead" in c.metadata.get("tags", []) for c in md if "## " in c.source)
-    html = [o["data"].get("text/html", "") for c in combined.notebook.cells if c.cell_type == "code" for o in c.outputs]
+    html = [
+        o["data"].get("text/html", "")
+        for c in combined.notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    ]
     assert any('id="fig-1-1"' in h and "Figure 1.1" in h for h in html)
-    assert any('<caption id="tab-2-1"><span class="cx-exhibit-no">Table 2.1</span>' in h for h in html)
+    assert any(
+        '<caption id="tab-2-1"><span class="cx-exhibit-no">Table 2.1</span>' in h for h in html
+    )
     zh = combine([_fake_notebook()], lang="zh")
     assert [x["label"] for x in zh.exhibits] == ["图 1.1", "表 1.1"]
 
@@ -133,13 +185,17 @@ def test_trend_axis_starts_at_floor_or_shows_a_break():
     assert len(marks) == 2, "a zoomed axis carries a break mark"
     plt.close(ax.figure)
     # NPS -40 to -29 on -100..100: from the floor it is a flat line, so it is zoomed and marked
-    ax = charts.trend(_trend_frame([-40.3, -29.3, -34.3, -36.1]), lang="en", ylabel="NPS", scale=(-100, 100))
+    ax = charts.trend(
+        _trend_frame([-40.3, -29.3, -34.3, -36.1]), lang="en", ylabel="NPS", scale=(-100, 100)
+    )
     lo, hi = ax.get_ylim()
     assert lo > -60 and hi < 0
     assert len([ln for ln in ax.lines if ln.get_transform() == ax.transAxes]) == 2
     plt.close(ax.figure)
     # an NPS that moves a lot around zero keeps the floor and gets a zero line
-    ax = charts.trend(_trend_frame([-70.0, -10.0, 20.0]), lang="en", ylabel="NPS", scale=(-100, 100))
+    ax = charts.trend(
+        _trend_frame([-70.0, -10.0, 20.0]), lang="en", ylabel="NPS", scale=(-100, 100)
+    )
     assert ax.get_ylim()[0] == -100
     assert any(list(ln.get_ydata()) == [0, 0] for ln in ax.lines)
     plt.close(ax.figure)
@@ -174,8 +230,16 @@ def test_segment_bars_do_not_sum_effective_bases():
 
     from cxresearch.viz import charts
 
-    f = pd.DataFrame({"branch": [1, 2], "estimate": [10.0, 20.0], "ci_lower": [5.0, 15.0],
-                      "ci_upper": [15.0, 25.0], "n": [100, 120], "n_eff": [80.4, 90.4]})
+    f = pd.DataFrame(
+        {
+            "branch": [1, 2],
+            "estimate": [10.0, 20.0],
+            "ci_lower": [5.0, 15.0],
+            "ci_upper": [15.0, 25.0],
+            "n": [100, 120],
+            "n_eff": [80.4, 90.4],
+        }
+    )
     ax = charts.segment_bars(f, category="branch", lang="en", xlabel="NPS")
     texts = " ".join(t.get_text() for t in ax.texts)
     assert "n = 220" in texts and "effective n" not in texts  # 80.4 + 90.4 is no effective base
@@ -187,9 +251,12 @@ def test_segment_bars_do_not_sum_effective_bases():
 
 def _comments():
     rows = [
-        ("The price is too high", "en", 1, 3), ("价格太贵了", "zh", 2, 2), ("价格不合理，太贵", "zh", 1, 4),
+        ("The price is too high", "en", 1, 3),
+        ("价格太贵了", "zh", 2, 2),
+        ("价格不合理，太贵", "zh", 1, 4),
         ("Parts were out of stock for weeks", "en", 2, 5),
-        ("Staff were polite and courteous", "en", 1, 9), ("服务人员热情有礼貌", "zh", 2, 8),
+        ("Staff were polite and courteous", "en", 1, 9),
+        ("服务人员热情有礼貌", "zh", 2, 8),
     ]
     return pd.DataFrame(rows, columns=["comment", "lang", "branch", "overall_sat"])
 
@@ -200,7 +267,9 @@ def test_quotes_prefer_the_report_language_and_carry_attribution():
     data = _comments()
     q = text.example_quotes(data, n=2, lang="zh", seed=0, columns=["branch", "overall_sat"])
     price = q[q["theme"] == "price"]
-    assert len(price) and set(price["lang"]) == {"zh"}  # English quote not chosen: Chinese ones exist
+    assert len(price) and set(price["lang"]) == {
+        "zh"
+    }  # English quote not chosen: Chinese ones exist
     parts = q[q["theme"] == "parts_availability"]
     assert list(parts["lang"]) == ["en"]  # no Chinese comment on parts: the English one, marked
     assert {"branch", "overall_sat"} <= set(q.columns)
@@ -211,8 +280,14 @@ def test_quotes_prefer_the_report_language_and_carry_attribution():
 def test_quote_under_a_theme_carries_its_words():
     from cxresearch import text
 
-    data = pd.DataFrame({"comment": ["Lovely people everywhere and a very long story before anything "
-                                     "happens; in the end the price is too high"]})
+    data = pd.DataFrame(
+        {
+            "comment": [
+                "Lovely people everywhere and a very long story before anything "
+                "happens; in the end the price is too high"
+            ]
+        }
+    )
     cut = text.example_quotes(data, n=1, max_chars=30)
     assert "price" not in set(cut["theme"])  # the cut quote no longer says anything about price
     full = text.example_quotes(data, n=1)
@@ -256,10 +331,23 @@ def test_definitions_give_the_top_two_box_of_the_reports_own_scales():
     from cxresearch import tables
     from cxresearch.codebook import load
 
-    cb = load({"study": "t", "version": "1", "variables": [
-        {"name": "rid", "kind": "id", "role": "id"},
-        {"name": "a1", "kind": "likert", "min": 1, "max": 6, "label": {"en": "Item one", "zh": "题一"}},
-        {"name": "rec", "kind": "likert", "min": 1, "max": 7}]})
+    cb = load(
+        {
+            "study": "t",
+            "version": "1",
+            "variables": [
+                {"name": "rid", "kind": "id", "role": "id"},
+                {
+                    "name": "a1",
+                    "kind": "likert",
+                    "min": 1,
+                    "max": 6,
+                    "label": {"en": "Item one", "zh": "题一"},
+                },
+                {"name": "rec", "kind": "likert", "min": 1, "max": 7},
+            ],
+        }
+    )
     v = SimpleNamespace(outcome="a1", loyalty="rec", nps=None)
     t = tables.definitions_table(SimpleNamespace(variables=v), lang="en", codebook=cb, variables=v)
     rows = dict(zip(t.data["term"], t.data["definition"], strict=True))
@@ -282,11 +370,20 @@ def rendered(tmp_path_factory):
     demo = synth.generate(seed=31, n_customers=600, n_waves=8, first_wave=2018)
     paths = synth.write(demo, folder / "alpha")
     with Store(folder / "study.duckdb") as st:
-        st.import_files([p for k, p in paths.items() if k not in ("codebook", "truth")], client="alpha",
-                        codebook=codebook.load(paths["codebook"]))
+        st.import_files(
+            [p for k, p in paths.items() if k not in ("codebook", "truth")],
+            client="alpha",
+            codebook=codebook.load(paths["codebook"]),
+        )
     params = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    params.update(client="alpha", period="2025", first_wave=2018, data={"store": "study.duckdb"},
-                  output={"formats": ["html", "pdf", "xlsx"], "dir": "reports"}, notebook_dir=str(ROOT / "notebooks"))
+    params.update(
+        client="alpha",
+        period="2025",
+        first_wave=2018,
+        data={"store": "study.duckdb"},
+        output={"formats": ["html", "pdf", "xlsx"], "dir": "reports"},
+        notebook_dir=str(ROOT / "notebooks"),
+    )
     (folder / "alpha.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     out = {lang: run_report(folder / "alpha.yaml", lang=lang) for lang in ("zh", "en")}
     return folder, out
@@ -296,13 +393,17 @@ def _page_lines(pdf: Path) -> list[list[tuple[float, float, str]]]:
     """Per page, its text lines as (top, bottom, text) in points from the page top (pdftotext -bbox-layout)."""
     import html as _html
 
-    raw = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
-                         check=True).stdout
+    raw = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = []
     for page in re.findall(r"<page [^>]*>(.*?)</page>", raw, flags=re.S):
         lines = []
-        for y0, y1, body in re.findall(r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>',
-                                       page, flags=re.S):
+        for y0, y1, body in re.findall(
+            r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>',
+            page,
+            flags=re.S,
+        ):
             words = [_html.unescape(w) for w in re.findall(r"<word [^>]*>(.*?)</word>", body)]
             lines.append((float(y0), float(y1), " ".join(words)))
         pages.append(sorted(lines))
@@ -321,28 +422,41 @@ def test_rendered_pages(rendered, lang):
     assert result.pdf.name == f"report.{lang}.pdf" and result.html.name == f"report.{lang}.html"
     assert result.tables.name == f"tables.{lang}.xlsx"
     other = out["en" if lang == "zh" else "zh"]
-    assert result.pdf.parent == other.pdf.parent and result.pdf.exists() and other.pdf.exists()  # side by side
+    assert (
+        result.pdf.parent == other.pdf.parent and result.pdf.exists() and other.pdf.exists()
+    )  # side by side
 
     # 1. no blank or near-empty page: ink on at least 10% of the content height of every page
     png_dir = folder / f"png_{lang}"
     png_dir.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", "30", "-gray", "-png", str(result.pdf), str(png_dir / "p")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-gray", "-png", str(result.pdf), str(png_dir / "p")], check=True
+    )
     for i, png in enumerate(sorted(png_dir.glob("p-*.png")), start=1):
         im = np.asarray(Image.open(png).convert("L"), dtype=float)
         h = im.shape[0]
-        body = im[int(0.06 * h): int(0.90 * h)]  # without the margins and the running footer
+        body = im[int(0.06 * h) : int(0.90 * h)]  # without the margins and the running footer
         filled = (body < 200).any(axis=1).mean()
         if i > 1:  # the cover is meant to be airy
-            assert filled >= 0.10, f"page {i} is blank or nearly empty ({filled:.0%} of its height used)"
+            assert filled >= 0.10, (
+                f"page {i} is blank or nearly empty ({filled:.0%} of its height used)"
+            )
 
     # 2. no raster chart under 200 ppi (charts are SVG: vector in the PDF)
-    listing = subprocess.run(["pdfimages", "-list", str(result.pdf)], capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(result.pdf)], capture_output=True, text=True, check=True
+    ).stdout
     for line in listing.splitlines()[2:]:
         cols = line.split()
         if len(cols) > 13 and int(cols[3]) > 100:
-            assert int(cols[12]) >= 200 and int(cols[13]) >= 200, f"raster image under 200 ppi: {line}"
+            assert int(cols[12]) >= 200 and int(cols[13]) >= 200, (
+                f"raster image under 200 ppi: {line}"
+            )
     html = result.html.read_text(encoding="utf-8")
-    assert html.count('data-mime-type="image/svg+xml"') >= 8 and 'data-mime-type="image/png"' not in html
+    assert (
+        html.count('data-mime-type="image/svg+xml"') >= 8
+        and 'data-mime-type="image/png"' not in html
+    )
 
     # 3. no heading ends a page: below the last heading or exhibit caption of a page there is more ink
     #    (text or a vector chart) before the running footer
@@ -358,7 +472,9 @@ def test_rendered_pages(rendered, lang):
     assert len(heads) > 15
     pngs = sorted(png_dir.glob("p-*.png"))
     for i, lines in enumerate(_page_lines(result.pdf), start=1):
-        body = [ln for ln in lines if ln[0] < 0.94 * 841.9]  # without the running footer (top at ~0.945)
+        body = [
+            ln for ln in lines if ln[0] < 0.94 * 841.9
+        ]  # without the running footer (top at ~0.945)
         if i <= 3 or not body:
             continue  # cover, contents, list of exhibits
         top, bottom, last = body[-1]
@@ -366,14 +482,18 @@ def test_rendered_pages(rendered, lang):
             continue
         im = np.asarray(Image.open(pngs[i - 1]).convert("L"), dtype=float)
         h = im.shape[0]
-        below = im[int((bottom + 4) / 841.9 * h): int(0.94 * h)]
+        below = im[int((bottom + 4) / 841.9 * h) : int(0.94 * h)]
         assert (below < 200).any(), f"page {i} ends with the heading {last!r}"
 
     # 4. no quote in another language when the theme has comments in the report's language
     wb = load_workbook(result.tables)
     quotes = wb["quotes"]
     header = [c.value for c in quotes[2]]
-    rows = [dict(zip(header, [c.value for c in r], strict=False)) for r in quotes.iter_rows(min_row=3) if r[0].value]
+    rows = [
+        dict(zip(header, [c.value for c in r], strict=False))
+        for r in quotes.iter_rows(min_row=3)
+        if r[0].value
+    ]
     lang_col = header[-1]
     theme_col = header[0]
     assert rows
@@ -387,14 +507,21 @@ def test_rendered_pages(rendered, lang):
         if row[lang_col] and row[lang_col] != lang:
             theme = labels[row[theme_col]]
             own = coding.codes[theme] & (coding.codes["lang"] == lang)
-            assert not own.any(), f"a {row[lang_col]} quote shown for {theme!r} though {lang} comments exist"
+            assert not own.any(), (
+                f"a {row[lang_col]} quote shown for {theme!r} though {lang} comments exist"
+            )
 
     # 5. no two sheets with one title
     titles = [ws["A1"].value for ws in wb.worksheets[1:]]
     assert len(titles) == len(set(titles)), [t for t in titles if titles.count(t) > 1]
     # the data behind the charts is in the workbook
-    for sheet in ("satisfaction_trend_chart", "loyalty_ladder_chart", "retention_curves", "engagement_trend_chart",
-                  "quotes"):
+    for sheet in (
+        "satisfaction_trend_chart",
+        "loyalty_ladder_chart",
+        "retention_curves",
+        "engagement_trend_chart",
+        "quotes",
+    ):
         assert sheet in wb.sheetnames, sheet
 
 
@@ -402,12 +529,18 @@ def test_html_lang_svg_alt_and_notes_open_the_last_chapter():
     from cxresearch.report.params import load_params
     from cxresearch.report.render import combine, render_html
 
-    params = load_params(ROOT / "params" / "demo.yaml", check_files=False).model_copy(update={"language": "zh"})
+    params = load_params(ROOT / "params" / "demo.yaml", check_files=False).model_copy(
+        update={"language": "zh"}
+    )
     combined = combine([_fake_notebook(), _fake_notebook()], lang="zh")
-    combined.warnings.append("FewUnitsWarning: Only 8 units: the linkage rests on few units, so its interval is "
-                             "uncertain and may be too narrow; read it as indicative, not as proof.")
-    combined.warnings.append("FewUnitsWarning: Only 8 units: the difference-in-differences rests on few units, so "
-                             "its interval is uncertain and may be too narrow; read it as indicative, not as proof.")
+    combined.warnings.append(
+        "FewUnitsWarning: Only 8 units: the linkage rests on few units, so its interval is "
+        "uncertain and may be too narrow; read it as indicative, not as proof."
+    )
+    combined.warnings.append(
+        "FewUnitsWarning: Only 8 units: the difference-in-differences rests on few units, so "
+        "its interval is uncertain and may be too narrow; read it as indicative, not as proof."
+    )
     html = render_html(combined, params)
     assert '<html lang="zh">' in html and "cx-lang-zh" in html
     assert 'alt="图 1.1 Chart A data"' in html  # the vector chart's text alternative

@@ -41,8 +41,19 @@ def hand_panel() -> pd.DataFrame:
         ("g", 2015, 1, 2013, False, False, 7, "repeat"),  # tenure 2
         ("g", 2017, 1, 2013, False, True, 7, "loyal"),  # window 2015-2017: 2015, 2017
     ]
-    return pd.DataFrame(rows, columns=["customer_id", "year", "purchases", "first_purchase_year",
-                                       "targeted", "churned", "recommend", "expect"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "customer_id",
+            "year",
+            "purchases",
+            "first_purchase_year",
+            "targeted",
+            "churned",
+            "recommend",
+            "expect",
+        ],
+    )
 
 
 def test_ladder_rules_on_hand_made_panel():
@@ -149,12 +160,14 @@ def test_migration_projection_is_repeated_transition_by_hand():
 
 
 def test_migration_churned_is_absorbing_over_years():
-    panel = pd.DataFrame({
-        "customer_id": ["a", "a", "b", "b", "b", "b"],
-        "year": [2014, 2015, 2014, 2015, 2016, 2017],
-        "stage": ["repeat", "repeat", "loyal", "loyal", "loyal", "loyal"],
-        "churned": [False, True, False, False, False, False],
-    })
+    panel = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "b", "b"],
+            "year": [2014, 2015, 2014, 2015, 2016, 2017],
+            "stage": ["repeat", "repeat", "loyal", "loyal", "loyal", "loyal"],
+            "churned": [False, True, False, False, False, False],
+        }
+    )
     m = L.migration(panel)
     assert m.counts.loc["repeat", "churned"] == 1
     # a churned at the end of 2015: in the churned state from 2016 on, i.e. only in the pair 2016->17
@@ -235,7 +248,9 @@ def test_retention_curves_match_product_limit_and_logrank_by_hand():
     assert res.logrank["statistic"].item() == pytest.approx(stat, rel=1e-8)
     assert res.logrank["p_value"].item() < 1e-6  # churn 25 % vs 8 % a year
     c = res.curves
-    assert ((c["ci_lower"] <= c["retention"] + 1e-12) & (c["retention"] <= c["ci_upper"] + 1e-12)).all()
+    assert (
+        (c["ci_lower"] <= c["retention"] + 1e-12) & (c["retention"] <= c["ci_upper"] + 1e-12)
+    ).all()
     with pytest.raises(CXValueError, match=r"bands\['x'\]"):
         L.retention_curves(df, bands={"x": (5, 1)})
 
@@ -261,9 +276,16 @@ def simulate_transfers(n_customers=1500, n_waves=4, penalty=0.10, seed=0):
     mean = np.exp(np.log(6) + 0.1 * drv[:, 0] + 0.05 * drv[:, 1]) * (1 - penalty) ** T
     y = rng.poisson(mean).astype(float)
     rec = np.clip(np.rint(7 * (1 - penalty) ** T + rng.normal(0, 1.5, n)), 0, 10)
-    return pd.DataFrame({"customer_id": np.repeat(np.arange(n_customers), n_waves),
-                         "repurchase": y, "recommend": rec, "transfers": T,
-                         "d1": drv[:, 0], "d2": drv[:, 1]})
+    return pd.DataFrame(
+        {
+            "customer_id": np.repeat(np.arange(n_customers), n_waves),
+            "repurchase": y,
+            "recommend": rec,
+            "transfers": T,
+            "d1": drv[:, 0],
+            "d2": drv[:, 1],
+        }
+    )
 
 
 def test_transfer_penalty_is_ratio_of_means_with_one_binary_regressor():
@@ -275,7 +297,11 @@ def test_transfer_penalty_is_ratio_of_means_with_one_binary_regressor():
     assert tab.loc["loyalty", "estimate"] == pytest.approx(1 - means[1] / means[0], rel=1e-8)
     prom = (df["recommend"] >= 9).groupby(df["transfers"]).mean()
     assert tab.loc["promoter", "estimate"] == pytest.approx(1 - prom[1] / prom[0], rel=1e-8)
-    assert tab.loc["loyalty", "ci_lower"] < tab.loc["loyalty", "estimate"] < tab.loc["loyalty", "ci_upper"]
+    assert (
+        tab.loc["loyalty", "ci_lower"]
+        < tab.loc["loyalty", "estimate"]
+        < tab.loc["loyalty", "ci_upper"]
+    )
 
 
 def test_transfer_penalty_recovers_simulated_truth():
@@ -294,8 +320,14 @@ def test_transfer_penalty_recovers_simulated_truth():
 
 
 def test_customer_years_joins_survey_to_active_years():
-    crm = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "year": [2014, 2015, 2014, 2015],
-                        "active": [True, True, False, True], "churned": [False, True, False, False]})
+    crm = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "year": [2014, 2015, 2014, 2015],
+            "active": [True, True, False, True],
+            "churned": [False, True, False, False],
+        }
+    )
     survey = pd.DataFrame({"customer_id": ["a", "b"], "wave": [2015, 2015], "overall_sat": [4, 9]})
     out = P.customer_years(crm, survey, columns="overall_sat")
     assert len(out) == 3
@@ -315,7 +347,9 @@ def test_inputs_are_not_mutated():
     L.stage_shares(stages)
     L.migration(stages)
     L.retention_curves(churn)
-    P.churn_hazard(churn, id="customer_id", time="year", score="overall_sat", churn="churned", cut=5)
+    P.churn_hazard(
+        churn, id="customer_id", time="year", score="overall_sat", churn="churned", cut=5
+    )
     L.transfer_penalty(transfers, drivers=["d1"])
     for before, after in zip(copies, [panel, churn, transfers], strict=True):
         pd.testing.assert_frame_equal(before, after)

@@ -35,8 +35,11 @@ def anes_frame() -> pd.DataFrame:
     import statsmodels.api as sm
 
     d = sm.datasets.anes96.load_pandas().data
-    df = d[["popul", "TVnews", "selfLR", "ClinLR", "DoleLR", "PID", "age", "educ", "income",
-            "vote"]].rename(columns={"ClinLR": "recommend_clinton"}).copy()
+    df = (
+        d[["popul", "TVnews", "selfLR", "ClinLR", "DoleLR", "PID", "age", "educ", "income", "vote"]]
+        .rename(columns={"ClinLR": "recommend_clinton"})
+        .copy()
+    )
     i = np.arange(len(df))
     df.loc[i % 23 == 5, "selfLR"] = -99
     df.loc[i % 31 == 7, "recommend_clinton"] = -99
@@ -45,7 +48,8 @@ def anes_frame() -> pd.DataFrame:
 
 def write_sav(df: pd.DataFrame, path) -> None:
     pyreadstat.write_sav(
-        df, str(path),
+        df,
+        str(path),
         column_labels={
             "popul": "Population of respondent's location (1000s)",
             "TVnews": "Days in the past week watching news on TV",
@@ -59,18 +63,42 @@ def write_sav(df: pd.DataFrame, path) -> None:
             "vote": "Vote",
         },
         variable_value_labels={
-            "selfLR": SIDE, "recommend_clinton": SIDE, "DoleLR": SIDE,
-            "PID": {0: "Strong Democrat", 1: "Weak Democrat", 2: "Independent-Democrat",
-                    3: "Independent-Independent", 4: "Independent-Republican",
-                    5: "Weak Republican", 6: "Strong Republican"},
-            "educ": {1: "Grades 1-8", 2: "Some high school", 3: "High school", 4: "Some college",
-                     5: "Community college", 6: "BA degree", 7: "Postgraduate"},
+            "selfLR": SIDE,
+            "recommend_clinton": SIDE,
+            "DoleLR": SIDE,
+            "PID": {
+                0: "Strong Democrat",
+                1: "Weak Democrat",
+                2: "Independent-Democrat",
+                3: "Independent-Independent",
+                4: "Independent-Republican",
+                5: "Weak Republican",
+                6: "Strong Republican",
+            },
+            "educ": {
+                1: "Grades 1-8",
+                2: "Some high school",
+                3: "High school",
+                4: "Some college",
+                5: "Community college",
+                6: "BA degree",
+                7: "Postgraduate",
+            },
             "vote": {0: "Clinton", 1: "Dole"},
         },
         missing_ranges={"selfLR": [-99], "recommend_clinton": [-99]},
-        variable_measure={"popul": "scale", "TVnews": "scale", "selfLR": "ordinal",
-                          "recommend_clinton": "ordinal", "DoleLR": "ordinal", "PID": "nominal",
-                          "age": "scale", "educ": "ordinal", "income": "ordinal", "vote": "nominal"},
+        variable_measure={
+            "popul": "scale",
+            "TVnews": "scale",
+            "selfLR": "ordinal",
+            "recommend_clinton": "ordinal",
+            "DoleLR": "ordinal",
+            "PID": "nominal",
+            "age": "scale",
+            "educ": "ordinal",
+            "income": "ordinal",
+            "vote": "nominal",
+        },
     )
 
 
@@ -93,10 +121,29 @@ def flow(tmp_path_factory):
         assert rc == 0, buf.getvalue()
 
     cli("codebook", "draft", sav, "--out", tmp / "codebook.yaml")
-    cli("import", "--store", tmp / "study.duckdb", "--client", "anes", "--codebook",
-        tmp / "codebook.yaml", "--wave", "1996", sav)
-    cli("init", "--client", "anes", "--period", "1996", "--store", tmp / "study.duckdb",
-        "--out", tmp / "params" / "anes-1996.yaml")
+    cli(
+        "import",
+        "--store",
+        tmp / "study.duckdb",
+        "--client",
+        "anes",
+        "--codebook",
+        tmp / "codebook.yaml",
+        "--wave",
+        "1996",
+        sav,
+    )
+    cli(
+        "init",
+        "--client",
+        "anes",
+        "--period",
+        "1996",
+        "--store",
+        tmp / "study.duckdb",
+        "--out",
+        tmp / "params" / "anes-1996.yaml",
+    )
     return tmp, df, out
 
 
@@ -140,8 +187,9 @@ def test_import_bases_match_pandas(flow):
 def test_generated_ids_are_deterministic(flow, tmp_path):
     tmp, _, _ = flow
     with Store(tmp_path / "again.duckdb") as st:
-        st.import_files([tmp / "anes96.sav"], client="other", codebook=tmp / "codebook.yaml",
-                        wave=1996)
+        st.import_files(
+            [tmp / "anes96.sav"], client="other", codebook=tmp / "codebook.yaml", wave=1996
+        )
         again = st.responses("other")["respondent_id"]
     with Store(tmp / "study.duckdb", read_only=True) as st:
         first = st.responses("anes")["respondent_id"]
@@ -187,12 +235,37 @@ def test_init_refuses_to_overwrite_without_force(flow, capsys):
     tmp, _, _ = flow
     path = tmp / "params" / "anes-1996.yaml"
     before = path.read_bytes()
-    rc = main(["init", "--client", "anes", "--period", "1996", "--store", str(tmp / "study.duckdb"),
-               "--out", str(path)])
+    rc = main(
+        [
+            "init",
+            "--client",
+            "anes",
+            "--period",
+            "1996",
+            "--store",
+            str(tmp / "study.duckdb"),
+            "--out",
+            str(path),
+        ]
+    )
     assert rc == 1 and "already exists" in capsys.readouterr().err
     assert path.read_bytes() == before
-    rc = main(["init", "--client", "anes", "--period", "1996", "--store", str(tmp / "study.duckdb"),
-               "--out", str(path), "--force", "--language", "zh"])
+    rc = main(
+        [
+            "init",
+            "--client",
+            "anes",
+            "--period",
+            "1996",
+            "--store",
+            str(tmp / "study.duckdb"),
+            "--out",
+            str(path),
+            "--force",
+            "--language",
+            "zh",
+        ]
+    )
     assert rc == 0
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["language"] == "zh"
     assert not list(path.parent.glob(".*.tmp"))  # written through a temporary file, none left
@@ -200,12 +273,34 @@ def test_init_refuses_to_overwrite_without_force(flow, capsys):
 
 def test_init_refuses_an_unknown_client_and_a_period_without_data(flow, capsys):
     tmp, _, _ = flow
-    rc = main(["init", "--client", "acme", "--period", "1996", "--store", str(tmp / "study.duckdb"),
-               "--out", str(tmp / "x.yaml")])
+    rc = main(
+        [
+            "init",
+            "--client",
+            "acme",
+            "--period",
+            "1996",
+            "--store",
+            str(tmp / "study.duckdb"),
+            "--out",
+            str(tmp / "x.yaml"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 1 and "no data for client 'acme'" in err and "anes" in err
-    rc = main(["init", "--client", "anes", "--period", "2001", "--store", str(tmp / "study.duckdb"),
-               "--out", str(tmp / "x.yaml")])
+    rc = main(
+        [
+            "init",
+            "--client",
+            "anes",
+            "--period",
+            "2001",
+            "--store",
+            str(tmp / "study.duckdb"),
+            "--out",
+            str(tmp / "x.yaml"),
+        ]
+    )
     assert rc == 1 and "waves: [1996]" in capsys.readouterr().err
     assert not (tmp / "x.yaml").exists()
 
@@ -233,8 +328,9 @@ def test_a_file_without_a_wave_needs_one(flow, tmp_path):
         with pytest.raises(DataValidationError, match=r"anes96.sav.*--wave"):
             st.import_files([tmp / "anes96.sav"], client="anes", codebook=tmp / "codebook.yaml")
         with pytest.raises(CXValueError, match="wave must be a whole number"):
-            st.import_files([tmp / "anes96.sav"], client="anes", codebook=tmp / "codebook.yaml",
-                            wave="1996")
+            st.import_files(
+                [tmp / "anes96.sav"], client="anes", codebook=tmp / "codebook.yaml", wave="1996"
+            )
 
 
 def test_a_store_made_before_the_provenance_columns_gains_them(flow, tmp_path):
@@ -251,10 +347,13 @@ def test_a_store_made_before_the_provenance_columns_gains_them(flow, tmp_path):
     with Store(path, read_only=True) as st:  # read-only: left as it is, still readable
         assert "wave_given" not in st.imports("x").columns
     with Store(path) as st:
-        st.import_files([tmp / "anes96.sav"], client="anes", codebook=tmp / "codebook.yaml",
-                        wave=1996)
+        st.import_files(
+            [tmp / "anes96.sav"], client="anes", codebook=tmp / "codebook.yaml", wave=1996
+        )
         imp = st.imports("anes")
-    assert int(imp["wave_given"].iloc[0]) == 1996 and imp["ids_generated"].iloc[0].endswith("-<row>")
+    assert int(imp["wave_given"].iloc[0]) == 1996 and imp["ids_generated"].iloc[0].endswith(
+        "-<row>"
+    )
 
 
 def test_fair_as_a_csv_without_ids(tmp_path, capsys):
@@ -267,10 +366,39 @@ def test_fair_as_a_csv_without_ids(tmp_path, capsys):
     path = tmp_path / "fair.csv"
     df.to_csv(path, index=False)
     assert main(["codebook", "draft", str(path), "--out", str(tmp_path / "cb.yaml")]) == 0
-    assert main(["import", "--store", str(tmp_path / "s.duckdb"), "--client", "fair", "--codebook",
-                 str(tmp_path / "cb.yaml"), "--wave", "1974", str(path)]) == 0
-    assert main(["init", "--client", "fair", "--period", "1974", "--store",
-                 str(tmp_path / "s.duckdb"), "--out", str(tmp_path / "fair.yaml")]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "--store",
+                str(tmp_path / "s.duckdb"),
+                "--client",
+                "fair",
+                "--codebook",
+                str(tmp_path / "cb.yaml"),
+                "--wave",
+                "1974",
+                str(path),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "init",
+                "--client",
+                "fair",
+                "--period",
+                "1974",
+                "--store",
+                str(tmp_path / "s.duckdb"),
+                "--out",
+                str(tmp_path / "fair.yaml"),
+            ]
+        )
+        == 0
+    )
     with Store(tmp_path / "s.duckdb", read_only=True) as st:
         r = st.responses("fair")
         sha = st.imports("fair")["sha256"].iloc[0]

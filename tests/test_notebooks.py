@@ -36,17 +36,30 @@ def study(tmp_path_factory) -> Path:
             demo = synth.generate(seed=seed, n_customers=400, n_waves=8, first_wave=2018)
             if client == "beta":
                 has = demo.responses["comment"].fillna("").str.len() > 0
-                demo.responses.loc[has, "comment"] = demo.responses.loc[has, "comment"] + f" {BETA_MARKER}"
+                demo.responses.loc[has, "comment"] = (
+                    demo.responses.loc[has, "comment"] + f" {BETA_MARKER}"
+                )
             paths = synth.write(demo, folder / client)
             files = [p for k, p in paths.items() if k not in ("codebook", "truth")]
             st.import_files(files, client=client, codebook=codebook.load(paths["codebook"]))
     demo_params = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    for client, lang, formats in (("alpha", "zh", ["html", "pdf", "xlsx"]), ("beta", "en", ["html"])):
+    for client, lang, formats in (
+        ("alpha", "zh", ["html", "pdf", "xlsx"]),
+        ("beta", "en", ["html"]),
+    ):
         p = dict(demo_params)
-        p.update(client=client, period="2025", first_wave=2018, language=lang,
-                 data={"store": "study.duckdb"}, output={"formats": formats, "dir": "reports"},
-                 notebook_dir=str(NB_DIR))
-        (folder / f"{client}.yaml").write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+        p.update(
+            client=client,
+            period="2025",
+            first_wave=2018,
+            language=lang,
+            data={"store": "study.duckdb"},
+            output={"formats": formats, "dir": "reports"},
+            notebook_dir=str(NB_DIR),
+        )
+        (folder / f"{client}.yaml").write_text(
+            yaml.safe_dump(p, allow_unicode=True), encoding="utf-8"
+        )
     return folder
 
 
@@ -70,16 +83,24 @@ def test_notebook_is_thin_with_plain_parameters(stem):
     params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1, "exactly one cell tagged 'parameters'"
     for node in ast.parse(params[0].source).body:
-        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant), \
+        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant), (
             f"parameters cell must hold plain values: {ast.unparse(node)}"
+        )
     for cell in code:
         assert not cell.outputs and cell.execution_count is None, "outputs must be stripped"
         tree = ast.parse(cell.source)
-        banned = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.Lambda))]
-        assert not banned, f"{stem}: no def/class/loops/lambdas in notebook cells: {cell.source[:80]}"
+        banned = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.Lambda))
+        ]
+        assert not banned, (
+            f"{stem}: no def/class/loops/lambdas in notebook cells: {cell.source[:80]}"
+        )
     md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "lang-zh" in str([c.metadata.get("tags") for c in nb.cells]) and "lang-en" in str(
-        [c.metadata.get("tags") for c in nb.cells])
+        [c.metadata.get("tags") for c in nb.cells]
+    )
     # no figures typed into narrative: markdown holds no decimal numbers or percentages
     assert not re.search(r"\d+\.\d+|\d+\s*%", md), f"{stem}: numbers typed into markdown"
 
@@ -92,18 +113,41 @@ def test_every_notebook_executed(zh_report):
     assert names == sorted(NOTEBOOKS)
     for path in zh_report.notebooks:
         nb = nbformat.read(str(path), as_version=4)
-        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+        errors = [
+            o
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+            if o.output_type == "error"
+        ]
         assert not errors, f"{path.name} has an error output"
-        stderr = "".join("".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code"
-                         for o in c.get("outputs", []) if o.output_type == "stream" and o.get("name") == "stderr")
-        assert "missing from font" not in stderr and "Glyph" not in stderr, f"{path.name}: CJK glyphs missing"
+        stderr = "".join(
+            "".join(o.get("text", ""))
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+            if o.output_type == "stream" and o.get("name") == "stderr"
+        )
+        assert "missing from font" not in stderr and "Glyph" not in stderr, (
+            f"{path.name}: CJK glyphs missing"
+        )
 
 
 def test_html_has_no_code_no_traceback_and_is_offline(zh_report):
     html = zh_report.html.read_text(encoding="utf-8")
     body = re.sub(r"<style.*?</style>", "", html, flags=re.S)
-    for needle in ("open_study", "import cxresearch", "cx.tables", "Traceback", "Error:", "Warning:",
-                   'class="jp-InputPrompt', 'class="jp-OutputPrompt', "customer_id", "R2025-"):
+    for needle in (
+        "open_study",
+        "import cxresearch",
+        "cx.tables",
+        "Traceback",
+        "Error:",
+        "Warning:",
+        'class="jp-InputPrompt',
+        'class="jp-OutputPrompt',
+        "customer_id",
+        "R2025-",
+    ):
         assert needle not in body, needle
     assert "<script" not in html.lower()
     assert not re.search(r"""(src|href)=["']https?://""", html)
@@ -114,11 +158,15 @@ def test_html_has_no_code_no_traceback_and_is_offline(zh_report):
 def test_pdf_text_layer_chinese_pages_and_images(zh_report, study):
     pdf = zh_report.pdf
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     cb = codebook.load(study / "alpha" / "codebook.yaml")
     for name in ("product_quality", "overall_sat", "svc_responsiveness"):
         label = cb.get(name).label_for("zh")
-        assert label in text.replace(" ", ""), f"codebook label {label!r} missing from the PDF text layer"
+        assert label in text.replace(" ", ""), (
+            f"codebook label {label!r} missing from the PDF text layer"
+        )
     assert "北京" in text and "客户体验诊断报告" in text
     assert BETA_MARKER not in text
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -126,7 +174,9 @@ def test_pdf_text_layer_chinese_pages_and_images(zh_report, study):
     assert 12 <= pages <= 60, pages
     assert re.search(r"Page size:\s+59\d\.\d+ x 841\.\d+ pts \(A4\)", info), "A4 paper"
     # charts are vector (SVG): no raster chart in the PDF, and at least 8 SVG figures in the HTML
-    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    images = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     n_images = len([ln for ln in images.splitlines()[2:] if ln.strip()])
     assert n_images == 0, images
     html = zh_report.html.read_text(encoding="utf-8")
@@ -134,17 +184,27 @@ def test_pdf_text_layer_chinese_pages_and_images(zh_report, study):
 
 
 def test_pdf_pages_are_numbered(zh_report):
-    text = subprocess.run(["pdftotext", str(zh_report.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(zh_report.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = text.split("\f")
     numbered = [p for p in pages if re.search(r"\b\d+ / \d+\b", p)]
     assert len(numbered) >= len([p for p in pages if p.strip()]) - 1  # every page but the cover
     # the contents list each chapter with the page it starts on
-    toc = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-layout", str(zh_report.pdf), "-"],
-                         capture_output=True, text=True, check=True).stdout
+    toc = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", "-layout", str(zh_report.pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     m = re.search(r"核心指标\s+(\d+)", toc)
     assert m, toc[:400]
-    chapter_page = subprocess.run(["pdftotext", "-f", m.group(1), "-l", m.group(1), str(zh_report.pdf), "-"],
-                                  capture_output=True, text=True, check=True).stdout
+    chapter_page = subprocess.run(
+        ["pdftotext", "-f", m.group(1), "-l", m.group(1), str(zh_report.pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "核心指标" in chapter_page
 
 
@@ -153,7 +213,14 @@ def test_tables_xlsx_and_manifest(zh_report):
 
     wb = load_workbook(zh_report.tables, read_only=True)
     names = wb.sheetnames
-    for sheet in ("nps_trend", "driver_importance", "lags_loyalty", "transfer_penalty", "comment_themes", "engagement"):
+    for sheet in (
+        "nps_trend",
+        "driver_importance",
+        "lags_loyalty",
+        "transfer_penalty",
+        "comment_themes",
+        "engagement",
+    ):
         assert sheet in names, sheet
     manifest = json.loads(zh_report.manifest.read_text(encoding="utf-8"))
     assert manifest["tables"] == len(names) - 1
@@ -168,7 +235,7 @@ def test_report_opens_with_the_summary_and_writes_findings(zh_report):
     from openpyxl import load_workbook
 
     html = zh_report.html.read_text(encoding="utf-8")
-    body = html[html.index('id="chapter-1"'):]
+    body = html[html.index('id="chapter-1"') :]
     assert body.index("核心结论") < body.index('id="chapter-2"') < body.index("数据质量与样本基数")
     links = re.findall(r'class="cx-evidence" href="#([^"]+)"', html)
     assert 3 <= len(links) <= 5
@@ -178,8 +245,13 @@ def test_report_opens_with_the_summary_and_writes_findings(zh_report):
     assert {r["chapter"] for r in records} >= {"00_summary", "03_drivers", "04_persistence"}
     assert all(r["kind"] and r["test"] and r["exhibit"] for r in records)
     assert [r["score"] for r in records] == sorted((r["score"] for r in records), reverse=True)
-    times = {p.stem: nbformat.read(str(p), as_version=4).metadata["papermill"] for p in zh_report.notebooks}
-    assert times["00_summary"]["start_time"] >= max(t["end_time"] for k, t in times.items() if k != "00_summary")
+    times = {
+        p.stem: nbformat.read(str(p), as_version=4).metadata["papermill"]
+        for p in zh_report.notebooks
+    }
+    assert times["00_summary"]["start_time"] >= max(
+        t["end_time"] for k, t in times.items() if k != "00_summary"
+    )
     sheets = load_workbook(zh_report.tables, read_only=True).sheetnames
     for sheet in ("summary", "kpi_dashboard", "segment_scorecard", "priorities"):
         assert sheet in sheets, sheet
@@ -232,7 +304,9 @@ def test_nothing_the_masker_catches_reaches_the_report(zh_report, en_report):
             tag.decompose()
         texts = [t for t in soup.stripped_strings]
         if report.pdf is not None:
-            pdf = subprocess.run(["pdftotext", str(report.pdf), "-"], capture_output=True, text=True, check=True)
+            pdf = subprocess.run(
+                ["pdftotext", str(report.pdf), "-"], capture_output=True, text=True, check=True
+            )
             texts += pdf.stdout.splitlines()
         for path in report.notebooks:
             for cell in nbformat.read(str(path), as_version=4).cells:

@@ -17,15 +17,21 @@ SPEC.loader.exec_module(build)
 
 
 def _cells(nb):
-    return [(c.cell_type, c.source, c.get("id"), list(c.metadata.get("tags", []))) for c in nb.cells]
+    return [
+        (c.cell_type, c.source, c.get("id"), list(c.metadata.get("tags", []))) for c in nb.cells
+    ]
 
 
 @pytest.mark.parametrize("src", build.sources(), ids=lambda p: p.stem)
 def test_notebook_matches_its_source(src):
     built = build.build(src)
     kept = nbformat.read(str(ROOT / "notebooks" / f"{src.stem}.ipynb"), as_version=4)
-    assert _cells(kept) == _cells(built), f"notebooks/{src.stem}.ipynb is out of date: python notebooks/src/build.py"
-    assert all(not c.get("outputs") for c in kept.cells if c.cell_type == "code"), "kept notebooks hold no outputs"
+    assert _cells(kept) == _cells(built), (
+        f"notebooks/{src.stem}.ipynb is out of date: python notebooks/src/build.py"
+    )
+    assert all(not c.get("outputs") for c in kept.cells if c.cell_type == "code"), (
+        "kept notebooks hold no outputs"
+    )
 
 
 def test_every_notebook_has_a_source():
@@ -36,6 +42,8 @@ def test_every_notebook_has_a_source():
 def test_a_stale_notebook_is_caught(tmp_path):
     src = build.sources()[0]
     edited = tmp_path / src.name
-    edited.write_text(src.read_text(encoding="utf-8") + "\n# %%\nprint('added')\n", encoding="utf-8")
+    edited.write_text(
+        src.read_text(encoding="utf-8") + "\n# %%\nprint('added')\n", encoding="utf-8"
+    )
     kept = nbformat.read(str(ROOT / "notebooks" / f"{src.stem}.ipynb"), as_version=4)
     assert _cells(kept) != _cells(build.build(edited))

@@ -55,9 +55,15 @@ def _imports() -> tuple[dict[str, set[str]], dict[str, str]]:
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module]
-            elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "require_extra"
-                  and node.args and isinstance(node.args[0], ast.Constant)):
-                kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "require_extra"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                kw = {
+                    k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)
+                }
                 extras[node.args[0].value.split(".")[0]] = kw["extra"]
             for n in names:
                 top = n.split(".")[0]
@@ -79,7 +85,9 @@ def test_runtime_dependencies_are_exactly_the_runtime_imports():
     missing = imported - declared
     unused = declared - imported - set(NOT_IMPORTED)
     assert not missing, f"imported by src/ but not declared in dependencies: {sorted(missing)}"
-    assert not unused, f"declared but never imported (add to NOT_IMPORTED with a reason?): {sorted(unused)}"
+    assert not unused, (
+        f"declared but never imported (add to NOT_IMPORTED with a reason?): {sorted(unused)}"
+    )
     assert set(NOT_IMPORTED) <= declared
 
 
@@ -92,7 +100,9 @@ def test_optional_packages_come_from_their_extra_only():
         assert extra in optional, f"require_extra names extra {extra!r}, not in pyproject.toml"
         assert _distribution(module) in {_req_name(r) for r in optional[extra]}
         assert _distribution(module) not in runtime
-        assert module not in imports, f"{module} imported directly in {sorted(imports.get(module, []))}"
+        assert module not in imports, (
+            f"{module} imported directly in {sorted(imports.get(module, []))}"
+        )
     assert "lifelines" not in runtime | {_req_name(r) for v in optional.values() for r in v}
     assert "pypdf" in runtime  # the PDF's contents page numbers (report/render.py)
 
@@ -133,12 +143,18 @@ def test_plain_install_in_fresh_venv(tmp_path):
     copy.mkdir()
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, copy / name)
-    shutil.copytree(ROOT / "src", copy / "src",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    inst = subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                           str(copy)], capture_output=True, text=True, timeout=1200)
-    if inst.returncode != 0 and ("Could not find a version" in inst.stderr
-                                 or "NewConnectionError" in inst.stderr):
+    shutil.copytree(
+        ROOT / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    inst = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    if inst.returncode != 0 and (
+        "Could not find a version" in inst.stderr or "NewConnectionError" in inst.stderr
+    ):
         pytest.skip(f"package index unreachable and wheels not cached: {inst.stderr[-300:]}")
     assert inst.returncode == 0, inst.stderr[-2000:]
     code = (
@@ -155,8 +171,9 @@ def test_plain_install_in_fresh_venv(tmp_path):
         "print(len(mods))\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, env=env,
-                         cwd=tmp_path, timeout=600)
+    out = subprocess.run(
+        [str(py), "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "extra-message-ok" in out.stdout
     assert int(out.stdout.split()[-1]) == len(_runtime_modules())
@@ -165,17 +182,29 @@ def test_plain_install_in_fresh_venv(tmp_path):
     pdf_code = (
         "from cxresearch.report.webpdf import find_chromium, print_pdf\n"
         "from cxresearch.report.render import anchor_pages\n"
-        "html = ('<html><body><h1 id=\"one\">One</h1><p style=\"page-break-after: always\">a</p>'\n"
-        "        '<h1 id=\"two\">Two</h1><a href=\"#one\">back</a> <a href=\"#two\">here</a></body></html>')\n"
+        'html = (\'<html><body><h1 id="one">One</h1><p style="page-break-after: always">a</p>\'\n'
+        '        \'<h1 id="two">Two</h1><a href="#one">back</a> <a href="#two">here</a></body></html>\')\n'
         "pages = anchor_pages(print_pdf(html, chromium=find_chromium()))\n"
         "print(pages.get('one'), pages.get('two'))\n"
     )
     if shutil.which("chromium") or os.environ.get("CX_CHROMIUM"):
-        pdf = subprocess.run([str(py), "-c", pdf_code], capture_output=True, text=True, env=env,
-                             cwd=tmp_path, timeout=300)
+        pdf = subprocess.run(
+            [str(py), "-c", pdf_code],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+        )
         assert pdf.returncode == 0, pdf.stderr[-3000:]
         assert pdf.stdout.split() == ["1", "2"], pdf.stdout
     # the installed copy is the package, not this checkout
-    where = subprocess.run([str(py), "-c", "import cxresearch; print(cxresearch.__file__)"],
-                           capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
+    where = subprocess.run(
+        [str(py), "-c", "import cxresearch; print(cxresearch.__file__)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
     assert str(venv) in where.stdout

@@ -85,22 +85,52 @@ def test_lag_profile_matches_r_sandwich_on_grunfeld():
     # R 4.2.2, sandwich (tests/reference/persistence/README.md):
     # fit <- lm(inv ~ value + value_l1 + value_l2 + capital, Grunfeld); sandwich::vcovCL(fit, cluster=~firm)
     r_terms = ["(Intercept)", "value", "value_l1", "value_l2", "capital"]
-    r_est = [-46.466319197231, 0.0958238322869671, 0.034963791544436, -0.012253634522637,
-             0.227980980082404]
-    r_se = [22.3188570346137, 0.0171055841234307, 0.00242608451129143, 0.00580388414742542,
-            0.0854542438742345]
+    r_est = [
+        -46.466319197231,
+        0.0958238322869671,
+        0.034963791544436,
+        -0.012253634522637,
+        0.227980980082404,
+    ]
+    r_se = [
+        22.3188570346137,
+        0.0171055841234307,
+        0.00242608451129143,
+        0.00580388414742542,
+        0.0854542438742345,
+    ]
     with pytest.warns(P.FewClustersWarning, match="10 customers"):
-        res = P.lag_profile(grunfeld(), id="firm", time="year", outcome="inv", exposure="value",
-                            max_lag=2, controls=["capital"], time_effects=False)
+        res = P.lag_profile(
+            grunfeld(),
+            id="firm",
+            time="year",
+            outcome="inv",
+            exposure="value",
+            max_lag=2,
+            controls=["capital"],
+            time_effects=False,
+        )
     assert res.n_obs == 180 and res.n_customers == 10
-    assert list(res.coefficients["term"]) == ["const", "value_lag0", "value_lag1", "value_lag2",
-                                              "capital"]
+    assert list(res.coefficients["term"]) == [
+        "const",
+        "value_lag0",
+        "value_lag1",
+        "value_lag2",
+        "capital",
+    ]
     assert len(r_terms) == len(res.coefficients)
     np.testing.assert_allclose(res.coefficients["estimate"], r_est, rtol=1e-8)
     np.testing.assert_allclose(res.coefficients["se"], r_se, rtol=1e-8)
     np.testing.assert_allclose(res.table["estimate"], r_est[1:4], rtol=1e-8)
-    assert list(res.table.columns[:7]) == ["lag", "estimate", "se", "ci_lower", "ci_upper",
-                                           "p_value", "p_one_sided"]
+    assert list(res.table.columns[:7]) == [
+        "lag",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "p_value",
+        "p_one_sided",
+    ]
     # copy of the JSON the oracle wrote: same numbers
     import json
 
@@ -124,9 +154,12 @@ def test_nullable_integer_columns_are_read_as_numbers_with_missing():
     df["sat"] = np.rint(df["sat"])
     df.loc[::7, "sat"] = np.nan
     nullable = df.assign(sat=df["sat"].astype("Int64"))
-    a = P.lag_profile(df, id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=2)
-    b = P.lag_profile(nullable, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                      max_lag=2)
+    a = P.lag_profile(
+        df, id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=2
+    )
+    b = P.lag_profile(
+        nullable, id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=2
+    )
     pd.testing.assert_frame_equal(a.table, b.table)
 
 
@@ -135,8 +168,15 @@ def test_lags_are_calendar_years_not_rows():
     rng = np.random.default_rng(5)
     df = simulate_panel(effects=(0.5, 0.3), n_customers=60, n_years=8, seed=5)
     df = df.loc[rng.random(len(df)) > 0.2].reset_index(drop=True)  # 20 % of years missing
-    res = P.lag_profile(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                        max_lag=2, time_effects=False)
+    res = P.lag_profile(
+        df,
+        id="customer_id",
+        time="year",
+        outcome="loyalty",
+        exposure="sat",
+        max_lag=2,
+        time_effects=False,
+    )
     # brute force: look every lag up by (id, year) in a dict
     lookup = {(i, t): s for i, t, s in zip(df.customer_id, df.year, df.sat, strict=True)}
     rows = []
@@ -146,7 +186,8 @@ def test_lags_are_calendar_years_not_rows():
             rows.append((i, y, *lags))
     bf = pd.DataFrame(rows, columns=["id", "y", "l0", "l1", "l2"])
     fit = sm.OLS(bf["y"], sm.add_constant(bf[["l0", "l1", "l2"]])).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(bf["id"])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(bf["id"])[0]}
+    )
     assert res.n_obs == len(bf)
     np.testing.assert_allclose(res.table["estimate"], fit.params.iloc[1:], rtol=1e-9)
     np.testing.assert_allclose(res.table["se"], fit.bse.iloc[1:], rtol=1e-9)
@@ -157,18 +198,32 @@ def test_lags_are_calendar_years_not_rows():
 
 def test_within_matches_dummy_variable_regression():
     df = simulate_panel(effects=(0.4, 0.2), n_customers=40, n_years=7, seed=11)
-    res = P.lag_profile(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                        max_lag=2, method="within", time_effects=True)
+    res = P.lag_profile(
+        df,
+        id="customer_id",
+        time="year",
+        outcome="loyalty",
+        exposure="sat",
+        max_lag=2,
+        method="within",
+        time_effects=True,
+    )
     # LSDV: customer dummies + year dummies, statsmodels cluster SEs
     d = df.sort_values(["customer_id", "year"]).copy()
     for k in (1, 2):
         d[f"l{k}"] = d.groupby("customer_id")["sat"].shift(k)
     d = d.dropna()
-    X = pd.concat([d[["sat", "l1", "l2"]],
-                   pd.get_dummies(d["customer_id"], dtype=float),
-                   pd.get_dummies(d["year"], drop_first=True, dtype=float)], axis=1)
-    fit = sm.OLS(d["loyalty"], X).fit(cov_type="cluster",
-                                      cov_kwds={"groups": pd.factorize(d["customer_id"])[0]})
+    X = pd.concat(
+        [
+            d[["sat", "l1", "l2"]],
+            pd.get_dummies(d["customer_id"], dtype=float),
+            pd.get_dummies(d["year"], drop_first=True, dtype=float),
+        ],
+        axis=1,
+    )
+    fit = sm.OLS(d["loyalty"], X).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(d["customer_id"])[0]}
+    )
     np.testing.assert_allclose(res.table["estimate"], fit.params.iloc[:3], rtol=1e-8)
     # same sandwich; only the (N-1)/(N-K) factor differs: K counts the customer dummies in LSDV
     n = len(d)
@@ -187,12 +242,22 @@ def test_within_matches_dummy_variable_regression():
 @pytest.mark.parametrize("method", ["pooled", "within"])
 def test_bootstrap_replicate_equals_statsmodels_on_resampled_customers(method):
     df = simulate_panel(effects=(0.4, 0.2), n_customers=50, n_years=7, seed=2, p_obs=0.9)
-    design = _build_design(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                           max_lag=2, controls=[], time_effects=True, method=method)
+    design = _build_design(
+        df,
+        id="customer_id",
+        time="year",
+        outcome="loyalty",
+        exposure="sat",
+        max_lag=2,
+        controls=[],
+        time_effects=True,
+        method=method,
+    )
     blocks = _ClusterBlocks(design.X, design.y, design.groups, chunk_rows=37)  # several chunks
     rng = np.random.default_rng(8)
-    counts = np.bincount(rng.integers(0, design.n_customers, design.n_customers),
-                         minlength=design.n_customers)
+    counts = np.bincount(
+        rng.integers(0, design.n_customers, design.n_customers), minlength=design.n_customers
+    )
     beta, se = blocks.solve(counts)
     # explicit resample: each drawn copy of a customer is a new cluster
     parts, cid = [], 0
@@ -215,8 +280,16 @@ def test_bootstrap_replicate_equals_statsmodels_on_resampled_customers(method):
 )
 def test_horizon_follows_truth(effects, truth):
     df = simulate_panel(effects=effects, n_customers=800, n_years=10, seed=len(effects))
-    res = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                    max_lag=6, n_boot=50, seed=1)
+    res = P.horizon(
+        df,
+        id="customer_id",
+        time="year",
+        outcome="loyalty",
+        exposure="sat",
+        max_lag=6,
+        n_boot=50,
+        seed=1,
+    )
     assert res.h == truth
     assert res.robustness is not None and res.robustness.method == "within"
     assert res.robustness.h == truth
@@ -238,12 +311,22 @@ def test_horizon_follows_truth(effects, truth):
     [((0.3, 0.2, 0.15), 3), ((), 0), ((0.3, 0.25, 0.2, 0.15, 0.12), 5), ((0.3, 0.2), 2)],
 )
 def test_auto_horizon_equals_truth_with_a_stable_trait(effects, truth):
-    df = simulate_panel(effects=effects, n_customers=1000, n_years=10, seed=40 + len(effects),
-                        trait=1.0)
+    df = simulate_panel(
+        effects=effects, n_customers=1000, n_years=10, seed=40 + len(effects), trait=1.0
+    )
     # alpha = 0.01: H overshoots a true horizon with probability about alpha (lag H is tested once
     # more; see horizon's Notes), 0.01 keeps that rare while every true lag keeps t > 5
-    res = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                    max_lag=6, n_boot=30, seed=1, alpha=0.01)
+    res = P.horizon(
+        df,
+        id="customer_id",
+        time="year",
+        outcome="loyalty",
+        exposure="sat",
+        max_lag=6,
+        n_boot=30,
+        seed=1,
+        alpha=0.01,
+    )
     # the pooled model is rejected and the horizon comes from the within estimator
     assert res.test.reject and res.test.p_value < 1e-6
     assert res.method == "within" and res.settings["chosen"] == "within"
@@ -262,7 +345,9 @@ def test_auto_horizon_equals_truth_with_a_stable_trait(effects, truth):
 
     text = str(tables.say_horizon(res, lang="en"))
     assert "Mundlak" in text and "fixed effects" in text
-    assert "changes only the horizon is" not in text and "pooled regression passes" not in text  # the rejected
+    assert (
+        "changes only the horizon is" not in text and "pooled regression passes" not in text
+    )  # the rejected
     # pooled horizon is not quoted
     if truth == 0:
         assert "no significantly positive effect" in text and "keeps acting" not in text
@@ -272,14 +357,25 @@ def test_auto_horizon_equals_truth_with_a_stable_trait(effects, truth):
 
 def test_auto_keeps_the_pooled_model_without_a_trait():
     df = simulate_panel(effects=(0.3, 0.2), n_customers=800, n_years=10, seed=2)
-    res = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                    max_lag=6, n_boot=0)
+    res = P.horizon(
+        df, id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=6, n_boot=0
+    )
     assert not res.test.reject and res.method == "pooled" and res.h == 2
     assert res.robustness.method == "within" and res.robustness.h == 2
-    forced = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                       max_lag=6, n_boot=0, method="within")
+    forced = P.horizon(
+        df,
+        id="customer_id",
+        time="year",
+        outcome="loyalty",
+        exposure="sat",
+        max_lag=6,
+        n_boot=0,
+        method="within",
+    )
     assert forced.method == "within" and forced.test.p_value == res.test.p_value
-    with pytest.raises(CXValueError, match="method must be one of 'auto', 'pooled', 'within'; got 'fe'"):
+    with pytest.raises(
+        CXValueError, match="method must be one of 'auto', 'pooled', 'within'; got 'fe'"
+    ):
         P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat", method="fe")
 
 
@@ -288,8 +384,9 @@ def test_mundlak_lag_coefficients_equal_within_and_wald_by_hand(p_obs):
     # Frisch–Waugh–Lovell: with the customer means of every regressor added, the pooled lag
     # coefficients are the within ones, also on an unbalanced panel (p_obs < 1); the Wald statistic
     # recomputed from statsmodels' cluster covariance of the auxiliary regression
-    df = simulate_panel(effects=(0.3, 0.1), n_customers=300, n_years=8, seed=5, trait=0.5,
-                        p_obs=p_obs)
+    df = simulate_panel(
+        effects=(0.3, 0.1), n_customers=300, n_years=8, seed=5, trait=0.5, p_obs=p_obs
+    )
     kw = dict(id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=2)
     t = P.mundlak_test(df, **kw)
     within = P.lag_profile(df, method="within", **kw).table["estimate"].to_numpy()
@@ -303,8 +400,8 @@ def test_mundlak_lag_coefficients_equal_within_and_wald_by_hand(p_obs):
             keep.append(j)
     fit = sm.OLS(d.y, Z[:, keep]).fit(cov_type="cluster", cov_kwds={"groups": d.groups})
     np.testing.assert_allclose(fit.params[1:4], within, rtol=1e-8)
-    b = fit.params[d.X.shape[1]: d.X.shape[1] + 3]
-    V = fit.cov_params()[d.X.shape[1]: d.X.shape[1] + 3, d.X.shape[1]: d.X.shape[1] + 3]
+    b = fit.params[d.X.shape[1] : d.X.shape[1] + 3]
+    V = fit.cov_params()[d.X.shape[1] : d.X.shape[1] + 3, d.X.shape[1] : d.X.shape[1] + 3]
     np.testing.assert_allclose(t.statistic, b @ np.linalg.solve(V, b), rtol=1e-8)
     from scipy import stats
 
@@ -318,15 +415,17 @@ def test_mundlak_test_size_without_a_trait():
     hits = 0
     for seed in range(100):
         df = simulate_panel(effects=(0.3,), n_customers=200, n_years=8, seed=2000 + seed)
-        hits += P.mundlak_test(df, id="customer_id", time="year", outcome="loyalty",
-                               exposure="sat", max_lag=2).reject
+        hits += P.mundlak_test(
+            df, id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=2
+        ).reject
     assert hits <= 12
 
 
 def test_negative_lags_are_reported_as_negative():
     df = simulate_panel(effects=(-0.3, 0.0, -0.25), n_customers=800, n_years=10, seed=8)
-    res = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                    max_lag=4, n_boot=0)
+    res = P.horizon(
+        df, id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=4, n_boot=0
+    )
     tab = res.profile.table
     assert res.h == 0
     assert {0, 2} <= set(res.primary.negative_lags)
@@ -335,11 +434,15 @@ def test_negative_lags_are_reported_as_negative():
 
     np.testing.assert_array_equal(
         tab["significant_negative"],
-        stats.t.cdf(tab["estimate"] / tab["se"], res.profile.n_customers - 1) < 0.05)
+        stats.t.cdf(tab["estimate"] / tab["se"], res.profile.n_customers - 1) < 0.05,
+    )
     assert "0,2" in res.to_frame()["negative_lags"].iloc[0]
     from cxresearch import tables
 
-    for lang, neg, bad in [("en", "significantly negative", "keeps acting"), ("zh", "显著为负", "可持续")]:
+    for lang, neg, bad in [
+        ("en", "significantly negative", "keeps acting"),
+        ("zh", "显著为负", "可持续"),
+    ]:
         text = str(tables.say_horizon(res, lang=lang))
         assert neg in text and bad not in text
     lt = tables.lag_table(res.profile, name="lags", lang="en")
@@ -348,11 +451,13 @@ def test_negative_lags_are_reported_as_negative():
 
 def test_feedback_check_finds_feedback_and_not_without():
     kw = dict(id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=3)
-    fb = P.feedback_check(simulate_panel(effects=(0.3, 0.2), n_customers=800, n_years=10, seed=3,
-                                         feedback=0.4), **kw)
+    fb = P.feedback_check(
+        simulate_panel(effects=(0.3, 0.2), n_customers=800, n_years=10, seed=3, feedback=0.4), **kw
+    )
     assert bool(fb["significant"].item()) and fb["estimate"].item() > 0
-    res = P.horizon(simulate_panel(effects=(0.3, 0.2), n_customers=800, n_years=10, seed=3), n_boot=0,
-                    **kw)
+    res = P.horizon(
+        simulate_panel(effects=(0.3, 0.2), n_customers=800, n_years=10, seed=3), n_boot=0, **kw
+    )
     assert res.feedback is not None and not bool(res.feedback["significant"].item())
     short = simulate_panel(effects=(0.3,), n_customers=200, n_years=5, seed=3)
     assert P.horizon(short, n_boot=0, **kw).feedback is None  # 5 years < max_lag + 3
@@ -373,10 +478,19 @@ def test_min_effect_tests_against_a_relevant_size():
 
 
 def test_horizon_censored_when_every_lag_is_significant():
-    df = simulate_panel(effects=(0.4, 0.35, 0.3, 0.3, 0.3, 0.3), n_customers=600, n_years=10,
-                        seed=4)
-    res = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                    max_lag=2, n_boot=20, seed=1)
+    df = simulate_panel(
+        effects=(0.4, 0.35, 0.3, 0.3, 0.3, 0.3), n_customers=600, n_years=10, seed=4
+    )
+    res = P.horizon(
+        df,
+        id="customer_id",
+        time="year",
+        outcome="loyalty",
+        exposure="sat",
+        max_lag=2,
+        n_boot=20,
+        seed=1,
+    )
     assert res.h == 3 and res.censored
     assert res.primary.boot_share_censored > 0.9
     assert bool(res.to_frame()["censored"].iloc[0])
@@ -384,8 +498,9 @@ def test_horizon_censored_when_every_lag_is_significant():
 
 def test_horizon_bootstrap_is_reproducible_with_seed():
     df = simulate_panel(effects=(0.15, 0.05), n_customers=300, n_years=8, seed=9)
-    kw = dict(id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=3,
-              n_boot=40)
+    kw = dict(
+        id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=3, n_boot=40
+    )
     a = P.horizon(df, seed=3, **kw)
     b = P.horizon(df, seed=3, **kw)
     pd.testing.assert_frame_equal(a.primary.distribution, b.primary.distribution)
@@ -414,8 +529,15 @@ def test_false_horizon_rate_under_no_effect():
     n = 200
     for seed in range(n):
         df = simulate_panel(effects=(), n_customers=200, n_years=8, seed=1000 + seed)
-        res = P.horizon(df, id="customer_id", time="year", outcome="loyalty", exposure="sat",
-                        max_lag=3, n_boot=0)
+        res = P.horizon(
+            df,
+            id="customer_id",
+            time="year",
+            outcome="loyalty",
+            exposure="sat",
+            max_lag=3,
+            n_boot=0,
+        )
         hits["pooled"] += res.primary.h > 0
         hits["within"] += res.robustness.h > 0
     # binomial(200, 0.05): mean 10, sd 3.1; 20 is > 3 sd above
@@ -438,7 +560,9 @@ def test_errors_are_clear():
         P.horizon(dup, max_lag=2, **kw)
     bad = df.assign(sat=df["sat"].astype(object))
     bad.loc[2, "sat"] = "very satisfied"
-    with pytest.raises(CXValueError, match=r"exposure column 'sat' must be numeric.*very satisfied"):
+    with pytest.raises(
+        CXValueError, match=r"exposure column 'sat' must be numeric.*very satisfied"
+    ):
         P.lag_profile(bad, max_lag=2, **kw)
     with pytest.raises(CXValueError, match=r"outcome='nope' is not a column"):
         P.lag_profile(df, **{**kw, "outcome": "nope"})
@@ -478,8 +602,18 @@ def test_dissatisfaction_runs_by_hand():
     # a: 3,4 -> runs 1,2; 8 -> 0; 2 -> 1; 2018 missing breaks; 1,2 -> 1,2; NaN row dropped
     # b: 9 -> 0; 5,5,5 -> 1,2,3 (5 <= cut)
     assert out["run_length"].tolist() == [1, 2, 0, 1, 1, 2, 0, 1, 2, 3]
-    assert out["dissatisfied"].tolist() == [True, True, False, True, True, True,
-                                            False, True, True, True]
+    assert out["dissatisfied"].tolist() == [
+        True,
+        True,
+        False,
+        True,
+        True,
+        True,
+        False,
+        True,
+        True,
+        True,
+    ]
     assert list(out.columns) == ["id", "year", "sat", "dissatisfied", "run_length"]
 
 
@@ -503,8 +637,15 @@ def simulate_churn(n_customers=3000, n_years=10, seed=0, run_effects=(0.0, 0.4, 
 
 def test_hazard_without_score_equals_empirical_odds_ratios():
     df = simulate_churn(n_customers=1500, seed=1)
-    res = P.churn_hazard(df, id="customer_id", time="year", score="overall_sat", churn="churned",
-                         cut=6, include_score=False)
+    res = P.churn_hazard(
+        df,
+        id="customer_id",
+        time="year",
+        score="overall_sat",
+        churn="churned",
+        cut=6,
+        include_score=False,
+    )
     rates = res.rates.set_index("run_length")
     odds = rates["events"] / (rates["person_years"] - rates["events"])
     expected = (odds / odds["0"]).loc[["1", "2", "3", "4+"]].to_numpy()
@@ -512,23 +653,26 @@ def test_hazard_without_score_equals_empirical_odds_ratios():
     # Wald SE of a log odds ratio between two groups: sqrt(1/a + 1/b + 1/c + 1/d)
     a, b = rates.loc["0", "events"], rates.loc["0", "person_years"] - rates.loc["0", "events"]
     c, d = rates.loc["1", "events"], rates.loc["1", "person_years"] - rates.loc["1", "events"]
-    assert res.table["se"].iloc[0] == pytest.approx(np.sqrt(1 / a + 1 / b + 1 / c + 1 / d),
-                                                    rel=1e-5)
+    assert res.table["se"].iloc[0] == pytest.approx(
+        np.sqrt(1 / a + 1 / b + 1 / c + 1 / d), rel=1e-5
+    )
     assert res.n_events == int(df["churned"].sum())
     assert res.rates["person_years"].sum() == len(df)
 
 
 def test_hazard_rises_with_run_length():
     df = simulate_churn(n_customers=3000, seed=2)
-    res = P.churn_hazard(df, id="customer_id", time="year", score="overall_sat", churn="churned",
-                         cut=6)
+    res = P.churn_hazard(
+        df, id="customer_id", time="year", score="overall_sat", churn="churned", cut=6
+    )
     ors = res.table.set_index("term")["odds_ratio"]
     runs = ors.loc[["run_1", "run_2", "run_3", "run_4+"]].to_numpy()
     assert np.all(np.diff(runs) > 0)
     assert res.table.set_index("term").loc["run_4+", "ci_lower"] > 1
     truth = np.exp([0.4, 0.8, 1.2, 1.8])  # score has no effect beyond the run in this simulation
-    ci = res.table.set_index("term").loc[["run_1", "run_2", "run_3", "run_4+"],
-                                         ["ci_lower", "ci_upper"]]
+    ci = res.table.set_index("term").loc[
+        ["run_1", "run_2", "run_3", "run_4+"], ["ci_lower", "ci_upper"]
+    ]
     assert np.all((ci["ci_lower"].to_numpy() < truth) & (truth < ci["ci_upper"].to_numpy()))
     assert "overall_sat" in set(res.table["term"])
     assert set(res.to_frame().columns) >= {"odds_ratio", "ci_lower", "ci_upper", "n_events"}
@@ -537,11 +681,23 @@ def test_hazard_rises_with_run_length():
 def test_hazard_not_estimable_cases():
     df = simulate_churn(n_customers=400, seed=3)
     with pytest.raises(CXValueError, match="not estimable"):
-        P.churn_hazard(df.assign(churned=False), id="customer_id", time="year",
-                       score="overall_sat", churn="churned", cut=6)
+        P.churn_hazard(
+            df.assign(churned=False),
+            id="customer_id",
+            time="year",
+            score="overall_sat",
+            churn="churned",
+            cut=6,
+        )
     with pytest.raises(CXValueError, match="bool or 0/1"):
-        P.churn_hazard(df.assign(churned=df["churned"].map({True: "yes", False: "no"})),
-                       id="customer_id", time="year", score="overall_sat", churn="churned", cut=6)
+        P.churn_hazard(
+            df.assign(churned=df["churned"].map({True: "yes", False: "no"})),
+            id="customer_id",
+            time="year",
+            score="overall_sat",
+            churn="churned",
+            cut=6,
+        )
     # no churn among 4+ runs: reported as not estimable, not as a number
     runs = P.dissatisfaction_runs(df, id="customer_id", time="year", score="overall_sat", cut=6)
     long_run = df.merge(runs[["customer_id", "year", "run_length"]])["run_length"] >= 4
@@ -549,8 +705,9 @@ def test_hazard_not_estimable_cases():
     df2.loc[long_run.to_numpy(), "churned"] = False
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        res = P.churn_hazard(df2, id="customer_id", time="year", score="overall_sat",
-                             churn="churned", cut=6)
+        res = P.churn_hazard(
+            df2, id="customer_id", time="year", score="overall_sat", churn="churned", cut=6
+        )
     assert any(issubclass(x.category, NotEstimableWarning) for x in w)
     row = res.table.set_index("term").loc["run_4+"]
     assert not row["estimable"] and np.isnan(row["odds_ratio"])

@@ -22,8 +22,16 @@ def study():
 def test_sat_loyalty_horizon_is_four_years(study):
     truth = study.truth
     assert truth.sat_loyalty_horizon == 4
-    res = P.horizon(study.responses, id="customer_id", time="wave", outcome="repurchase",
-                    exposure="overall_sat", max_lag=6, n_boot=100, seed=1)
+    res = P.horizon(
+        study.responses,
+        id="customer_id",
+        time="wave",
+        outcome="repurchase",
+        exposure="overall_sat",
+        max_lag=6,
+        n_boot=100,
+        seed=1,
+    )
     assert res.h == 4 and not res.censored
     assert res.robustness.h == 4
     assert res.primary.ci_lower <= 4 <= res.primary.ci_upper
@@ -37,8 +45,17 @@ def test_sat_loyalty_horizon_is_four_years(study):
 def test_process_overall_horizon_is_two_years(study):
     assert study.truth.process_sat_horizon == 2
     controls = [*synth.DRIVER_ITEMS, "proc_sales", "proc_parts"]
-    res = P.horizon(study.responses, id="customer_id", time="wave", outcome="overall_sat",
-                    exposure="proc_service", max_lag=6, controls=controls, n_boot=50, seed=2)
+    res = P.horizon(
+        study.responses,
+        id="customer_id",
+        time="wave",
+        outcome="overall_sat",
+        exposure="proc_service",
+        max_lag=6,
+        controls=controls,
+        n_boot=50,
+        seed=2,
+    )
     assert res.h == 2 and res.robustness.h == 2
     est = res.profile.table["estimate"].to_numpy()
     np.testing.assert_allclose(est[:2], study.truth.process_sat_lags, atol=0.06)
@@ -46,8 +63,14 @@ def test_process_overall_horizon_is_two_years(study):
 
 def test_churn_hazard_rises_with_run_length(study):
     cy = P.customer_years(study.customers, study.responses, columns="overall_sat")
-    res = P.churn_hazard(cy, id="customer_id", time="year", score="overall_sat", churn="churned",
-                         cut=study.truth.dissatisfied_cut)
+    res = P.churn_hazard(
+        cy,
+        id="customer_id",
+        time="year",
+        score="overall_sat",
+        churn="churned",
+        cut=study.truth.dissatisfied_cut,
+    )
     tab = res.table.set_index("term")
     ors = tab.loc[["run_1", "run_2", "run_3", "run_4+"], "odds_ratio"].to_numpy()
     assert np.all(np.diff(ors) > 0) and ors[0] > 1
@@ -76,7 +99,12 @@ def test_ladder_and_migration_on_demo(study):
     np.testing.assert_allclose(m.shares.sum(axis=1), 1.0)
     assert m.shares.loc["churned", "churned"] == 1.0
     # customers never move down to prospect/target once they have bought
-    assert m.counts.loc[["first_time", "repeat", "loyal", "advocate"], ["prospect", "target"]].sum().sum() == 0
+    assert (
+        m.counts.loc[["first_time", "repeat", "loyal", "advocate"], ["prospect", "target"]]
+        .sum()
+        .sum()
+        == 0
+    )
     # churn is more common from the bottom of the bought ladder than from loyal/advocate
     assert m.shares.loc["first_time", "churned"] > m.shares.loc["advocate", "churned"]
 
@@ -90,15 +118,25 @@ def test_retention_lower_for_dissatisfied(study):
     assert res.logrank["p_value"].item() < 1e-10
 
 
-@pytest.mark.parametrize("lags, expected", [((0.4,), 1), ((0.4, 0.3, 0.2), 3),
-                                            ((0.4, 0.3, 0.2, 0.15, 0.1), 5), ((), 0)])
+@pytest.mark.parametrize(
+    "lags, expected", [((0.4,), 1), ((0.4, 0.3, 0.2), 3), ((0.4, 0.3, 0.2, 0.15, 0.1), 5), ((), 0)]
+)
 def test_horizon_follows_other_truths(lags, expected):
     st = synth.generate(seed=11, truth=synth.Truth(sat_loyalty_lags=lags), n_customers=2000)
     assert st.truth.sat_loyalty_horizon == expected
     # at level alpha, H overshoots a true horizon by chance with probability about alpha (lag H is
     # tested once more); alpha = 0.01 keeps that rare while every true lag (>= 0.1) keeps t > 6
-    res = P.horizon(st.responses, id="customer_id", time="wave", outcome="repurchase",
-                    exposure="overall_sat", max_lag=6, n_boot=30, seed=3, alpha=0.01)
+    res = P.horizon(
+        st.responses,
+        id="customer_id",
+        time="wave",
+        outcome="repurchase",
+        exposure="overall_sat",
+        max_lag=6,
+        n_boot=30,
+        seed=3,
+        alpha=0.01,
+    )
     assert res.h == expected
     assert res.robustness.h == expected
 
@@ -108,30 +146,57 @@ def test_false_horizon_rate_on_demo_studies():
     """No effect of satisfaction on loyalty: H = 0 in nearly all seeds (expected rate <= alpha)."""
     n, hits = 12, 0
     for seed in range(n):
-        st = synth.generate(seed=500 + seed, truth=synth.Truth(sat_loyalty_lags=()), n_customers=1000)
-        res = P.horizon(st.responses, id="customer_id", time="wave", outcome="repurchase",
-                        exposure="overall_sat", max_lag=4, n_boot=0, robustness=False)
+        st = synth.generate(
+            seed=500 + seed, truth=synth.Truth(sat_loyalty_lags=()), n_customers=1000
+        )
+        res = P.horizon(
+            st.responses,
+            id="customer_id",
+            time="wave",
+            outcome="repurchase",
+            exposure="overall_sat",
+            max_lag=4,
+            n_boot=0,
+            robustness=False,
+        )
         hits += res.h > 0
     # binomial(12, 0.05): P(X >= 4) = 0.002 (the rate over 200 seeds: benchmarks/bench_persistence.py)
     assert hits <= 3
 
 
-@pytest.mark.parametrize("lags, expected", [((0.4, 0.3, 0.2), 3), ((), 0),
-                                            ((0.4, 0.3, 0.2, 0.15, 0.1), 5), ((0.4, 0.3), 2)])
+@pytest.mark.parametrize(
+    "lags, expected",
+    [((0.4, 0.3, 0.2), 3), ((), 0), ((0.4, 0.3, 0.2, 0.15, 0.1), 5), ((0.4, 0.3), 2)],
+)
 def test_report_horizon_equals_truth_with_a_stable_loyalty_trait(lags, expected):
     """Issue 14: a stable trait in loyalty that goes with the satisfaction level. The call the report
     makes (notebook 04: ``horizon`` with its defaults) rejects the pooled model and finds the truth."""
-    st = synth.generate(seed=11, truth=synth.Truth(sat_loyalty_lags=lags, loyalty_trait=1.5),
-                        n_customers=2000)
-    res = P.horizon(st.responses, id="customer_id", time="wave", outcome="repurchase",
-                    exposure="overall_sat", max_lag=6, n_boot=0)
+    st = synth.generate(
+        seed=11, truth=synth.Truth(sat_loyalty_lags=lags, loyalty_trait=1.5), n_customers=2000
+    )
+    res = P.horizon(
+        st.responses,
+        id="customer_id",
+        time="wave",
+        outcome="repurchase",
+        exposure="overall_sat",
+        max_lag=6,
+        n_boot=0,
+    )
     assert res.test.reject and res.method == "within"
     assert res.h == expected and not res.censored
 
 
 def test_demo_keeps_the_pooled_model(study):
     """The default demo has no stable trait: the Mundlak test does not reject the pooled model."""
-    res = P.horizon(study.responses, id="customer_id", time="wave", outcome="repurchase",
-                    exposure="overall_sat", max_lag=6, n_boot=0)
+    res = P.horizon(
+        study.responses,
+        id="customer_id",
+        time="wave",
+        outcome="repurchase",
+        exposure="overall_sat",
+        max_lag=6,
+        n_boot=0,
+    )
     assert not res.test.reject and res.method == "pooled" and res.h == 4
     assert res.feedback is not None and not bool(res.feedback["significant"].item())

@@ -26,8 +26,16 @@ R = json.loads((REF / "reference.json").read_text())
 
 def grunfeld(**kw):
     g = pd.read_csv(REF / "grunfeld.csv")
-    return P.lag_profile(g, id="firm", time="year", outcome="inv", exposure="value", max_lag=2,
-                         controls=["capital"], **kw)
+    return P.lag_profile(
+        g,
+        id="firm",
+        time="year",
+        outcome="inv",
+        exposure="value",
+        max_lag=2,
+        controls=["capital"],
+        **kw,
+    )
 
 
 def test_within_matches_plm_and_vcovcl():
@@ -41,8 +49,9 @@ def test_within_two_way_matches_plm_twoways():
     ref = R["grunfeld_twoways"]  # plm(model="within", effect="twoways")
     res = grunfeld(method="within", time_effects=True)
     est = res.coefficients.set_index("term")["estimate"]
-    np.testing.assert_allclose(est[["value_lag0", "value_lag1", "value_lag2", "capital"]],
-                               ref["estimate"], rtol=1e-7)
+    np.testing.assert_allclose(
+        est[["value_lag0", "value_lag1", "value_lag2", "capital"]], ref["estimate"], rtol=1e-7
+    )
 
 
 def test_pooled_with_year_effects_matches_lm_vcovcl():
@@ -63,15 +72,28 @@ def test_runs_and_hazard_match_r_glm():
     df = churn_panel()
     runs = P.dissatisfaction_runs(df, id="customer_id", time="year", score="overall_sat", cut=6)
     assert len(runs) == ref["n"] and runs["run_length"].sum() == ref["run_sum"]
-    res = P.churn_hazard(df, id="customer_id", time="year", score="overall_sat", churn="churned",
-                         cut=6, controls="contacts")
+    res = P.churn_hazard(
+        df,
+        id="customer_id",
+        time="year",
+        score="overall_sat",
+        churn="churned",
+        cut=6,
+        controls="contacts",
+    )
     assert res.n_obs == ref["n"]
     assert res.rates["person_years"].tolist() == ref["run_counts"]
     r_est = dict(zip(ref["term"], ref["estimate"], strict=True))
     r_se = dict(zip(ref["term"], ref["se"], strict=True))
     t = res.table.set_index("term")
-    mapping = {"run_1": "runcat1", "run_2": "runcat2", "run_3": "runcat3", "run_4+": "runcat4",
-               "overall_sat": "overall_sat", "contacts": "contacts"}
+    mapping = {
+        "run_1": "runcat1",
+        "run_2": "runcat2",
+        "run_3": "runcat3",
+        "run_4+": "runcat4",
+        "overall_sat": "overall_sat",
+        "contacts": "contacts",
+    }
     for ours, theirs in mapping.items():
         assert t.loc[ours, "estimate"] == pytest.approx(r_est[theirs], rel=1e-6)
         assert t.loc[ours, "se"] == pytest.approx(r_se[theirs], rel=1e-6)
@@ -123,8 +145,14 @@ MUNDLAK = json.loads((REF / "mundlak.json").read_text())
 
 
 def _trait_kw():
-    return dict(id="customer_id", time="year", outcome="loyalty", exposure="sat", max_lag=2,
-                controls=["contacts"])
+    return dict(
+        id="customer_id",
+        time="year",
+        outcome="loyalty",
+        exposure="sat",
+        max_lag=2,
+        controls=["contacts"],
+    )
 
 
 def test_within_on_gapped_panel_matches_plm_vcovhc_arellano():

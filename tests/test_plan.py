@@ -31,14 +31,20 @@ def store(tmp_path_factory):
     book = codebook.load(paths["codebook"])
     surveys = [p for k, p in paths.items() if k.startswith("survey_")]
     with Store(folder / "s.duckdb") as st:
-        st.import_files([*surveys, paths["customers"], paths["employees"]], client="full", codebook=book)
+        st.import_files(
+            [*surveys, paths["customers"], paths["employees"]], client="full", codebook=book
+        )
         st.import_files([paths["survey_2025"]], client="one", codebook=book)
     return folder / "s.duckdb", book
 
 
 def _params(store, client="full", **over):
-    base = {"client": client, "client_name": {"zh": "客户", "en": "Client"}, "period": "2025",
-            "data": {"store": str(store)}}
+    base = {
+        "client": client,
+        "client_name": {"zh": "客户", "en": "Client"},
+        "period": "2025",
+        "data": {"store": str(store)},
+    }
     return load_params({**base, **over})
 
 
@@ -66,29 +72,56 @@ def test_drivers_default_to_every_rating_item_without_a_driver_role(store):
     plain = codebook.load(raw)
     sv = resolve_variables(_params(store[0]), plain)
     # every likert/rating item but the outcomes (overall_sat, recommend (nps), repurchase)
-    assert len(sv.drivers) == 14 and "overall_sat" not in sv.drivers and "repurchase" not in sv.drivers
+    assert (
+        len(sv.drivers) == 14 and "overall_sat" not in sv.drivers and "repurchase" not in sv.drivers
+    )
     assert sv.processes == ()
 
 
 def test_nps_fits_a_zero_to_ten_rating_and_nothing_else(store):
     path, book = store
-    assert check_variables(_params(path, variables={"nps": "overall_sat"}), book).nps == "overall_sat"
+    assert (
+        check_variables(_params(path, variables={"nps": "overall_sat"}), book).nps == "overall_sat"
+    )
     with pytest.raises(ParamsError) as info:
-        check_variables(_params(path, variables={"nps": "svc_courtesy", "by": ["weight"],
-                                                 "weight": "branch", "loyalty": "comment"}), book)
+        check_variables(
+            _params(
+                path,
+                variables={
+                    "nps": "svc_courtesy",
+                    "by": ["weight"],
+                    "weight": "branch",
+                    "loyalty": "comment",
+                },
+            ),
+            book,
+        )
     msg = str(info.value)
     assert "4 variables do not fit their use" in msg
-    assert ("variables.nps: 'svc_courtesy' is likert on 1–5; NPS needs a 0–10 recommend item (kind nps); it may "
-            "serve as variables.loyalty or as a top-box measure (0–10 items in the codebook: overall_sat, "
-            "recommend, repurchase)") in msg
-    assert "variables.by[0]: 'weight' is weight; segments must be category (or binary) variables (e.g. branch, segment)" in msg
-    assert "variables.weight: 'branch' is category; a weight must be kind weight (or numeric)" in msg
-    assert "variables.loyalty: 'comment' is text; a mean or top-box needs a likert, rating or numeric item" in msg
+    assert (
+        "variables.nps: 'svc_courtesy' is likert on 1–5; NPS needs a 0–10 recommend item (kind nps); it may "
+        "serve as variables.loyalty or as a top-box measure (0–10 items in the codebook: overall_sat, "
+        "recommend, repurchase)"
+    ) in msg
+    assert (
+        "variables.by[0]: 'weight' is weight; segments must be category (or binary) variables (e.g. branch, segment)"
+        in msg
+    )
+    assert (
+        "variables.weight: 'branch' is category; a weight must be kind weight (or numeric)" in msg
+    )
+    assert (
+        "variables.loyalty: 'comment' is text; a mean or top-box needs a likert, rating or numeric item"
+        in msg
+    )
 
 
 def test_plan_of_a_full_study_runs_everything_it_has(store):
     path, book = store
-    plan = make_plan(_params(path, programme={"units": [2, 5], "start": 2024}, analysis={"max_lag": 2}), book=book)
+    plan = make_plan(
+        _params(path, programme={"units": [2, 5], "start": 2024}, analysis={"max_lag": 2}),
+        book=book,
+    )
     assert plan.notebooks == list(CHAPTERS)
     assert [x for x in plan.left_out() if x[0] != "06_alerts_text"] == []
     assert plan.runs("02_kpis", "trend") and plan.runs("07_employee", "programme")
@@ -102,7 +135,14 @@ def test_plan_of_a_full_study_runs_everything_it_has(store):
 def test_plan_of_one_wave_without_crm(store):
     path, book = store
     plan = make_plan(_params(path, client="one", variables={"nps": None}), book=book)
-    assert plan.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
+    assert plan.notebooks == [
+        "00_summary",
+        "01_data_quality",
+        "02_kpis",
+        "03_drivers",
+        "06_alerts_text",
+        "09_appendix",
+    ]
     assert plan.reason("02_kpis", "nps") == "no 0–10 recommend item: no NPS"
     assert plan.reason("02_kpis", "nps", lang="zh").startswith("没有 0–10 分的推荐意愿题")
     assert plan.reason("02_kpis", "trend") == "one wave (2025): no trends or wave-on-wave tests"
@@ -114,8 +154,11 @@ def test_plan_of_one_wave_without_crm(store):
     assert scope.count("one wave (2025): no trends") == 1  # one reason, said once
     assert "以下内容因数据所限未纳入本报告" in str(plan.say_scope(lang="zh"))
     listed = _params(path, client="one", notebooks=["02_kpis", "04_persistence"])
-    with pytest.raises(ParamsError, match=r"notebooks: 04_persistence cannot run: no customers \(CRM\) data "
-                                          r"for client 'one'"):
+    with pytest.raises(
+        ParamsError,
+        match=r"notebooks: 04_persistence cannot run: no customers \(CRM\) data "
+        r"for client 'one'",
+    ):
         make_plan(listed, book=book)
     assert make_plan(listed, book=book, strict=False).notebooks == ["02_kpis"]
 
@@ -126,7 +169,9 @@ def test_cells_follow_their_needs_tags(store):
     assert keep_cell(plan, "02_kpis", ["lang-en"])
     assert keep_cell(plan, "02_kpis", ["needs-satisfaction"])
     assert not keep_cell(plan, "02_kpis", ["lang-zh", "needs-nps"])
-    assert not keep_cell(plan, "02_kpis", ["needs-satisfaction", "needs-trend"])  # all tags must run
+    assert not keep_cell(
+        plan, "02_kpis", ["needs-satisfaction", "needs-trend"]
+    )  # all tags must run
     assert keep_cell(plan, "09_appendix", ["needs-03_drivers.drivers"])
     assert not keep_cell(plan, "09_appendix", ["needs-04_persistence"])  # another chapter, left out
     assert not keep_cell(plan, "09_appendix", ["needs-02_kpis.wave_tests"])

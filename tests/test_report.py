@@ -54,21 +54,45 @@ TINY_CELLS = [
     ("markdown", "# Tiny chapter", ["lang-en"]),
     ("markdown", "# 小章节", ["lang-zh"]),
     ("code", 'params_file = "x.yaml"\nstore_file = None\nlang = None', ["parameters"]),
-    ("code", "import cxresearch as cx\nstudy = cx.report.open_study(params_file, store=store_file, lang=lang)", []),
+    (
+        "code",
+        "import cxresearch as cx\nstudy = cx.report.open_study(params_file, store=store_file, lang=lang)",
+        [],
+    ),
     ("markdown", "## Comments", []),
     ("code", 'print("stdout noise")\nimport sys; print("stderr noise", file=sys.stderr)', []),
-    ("code", "cx.tables.verbatims(study.comments().sort_values('wave', ascending=False)['text'].head(400))", []),
-    ("code", "cx.tables.text('n = ', str(len(study.responses())), ' ', study.comments()['text'].iloc[0])", []),
-    ("code", "bases = cx.survey.mean(study.responses(), score='overall_sat', by='wave', **study.design)", []),
+    (
+        "code",
+        "cx.tables.verbatims(study.comments().sort_values('wave', ascending=False)['text'].head(400))",
+        [],
+    ),
+    (
+        "code",
+        "cx.tables.text('n = ', str(len(study.responses())), ' ', study.comments()['text'].iloc[0])",
+        [],
+    ),
+    (
+        "code",
+        "bases = cx.survey.mean(study.responses(), score='overall_sat', by='wave', **study.design)",
+        [],
+    ),
     ("code", "cx.tables.bases(bases, name='bases', **study.fmt)", []),
 ]
 
 
 def _notebook(folder: Path, name: str, cells) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     for kind, source, tags in cells:
-        cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
+        cell = (
+            nbformat.v4.new_markdown_cell(source)
+            if kind == "markdown"
+            else nbformat.v4.new_code_cell(source)
+        )
         cell.metadata["tags"] = tags
         nb.cells.append(cell)
     nbformat.write(nb, str(folder / f"{name}.ipynb"))
@@ -81,7 +105,11 @@ def study_dir(tmp_path_factory) -> Path:
     nbdir = folder / "nb"
     nbdir.mkdir()
     _notebook(nbdir, "tiny", TINY_CELLS)
-    failing = [*TINY_CELLS[:4], ("code", "x = 1", []), ("code", "raise ValueError('deliberate failure 42')", [])]
+    failing = [
+        *TINY_CELLS[:4],
+        ("code", "x = 1", []),
+        ("code", "raise ValueError('deliberate failure 42')", []),
+    ]
     _notebook(nbdir, "failing", failing)
     import matplotlib
 
@@ -137,15 +165,36 @@ def test_params_resolve_paths_relative_to_file(study_dir):
         ({"language": "fr"}, r"language: .*got 'fr'"),
         ({"client": None}, r"client: required key is missing"),
         ({"data": {"store": "nowhere.duckdb"}}, r"data\.store: file not found: .*nowhere\.duckdb"),
-        ({"branding": {"primary_colour": "blue"}}, r"branding\.primary_colour: .*#rrggbb; got 'blue'"),
+        (
+            {"branding": {"primary_colour": "blue"}},
+            r"branding\.primary_colour: .*#rrggbb; got 'blue'",
+        ),
         ({"output": {"formats": ["docx"]}}, r"output\.formats\[0\]"),
-        ({"thresholds": {"min_base": 3, "anonymity_min": 5}}, r"anonymity_min \(5\) must not exceed min_base \(3\)"),
+        (
+            {"thresholds": {"min_base": 3, "anonymity_min": 5}},
+            r"anonymity_min \(5\) must not exceed min_base \(3\)",
+        ),
         ({"client": "../etc"}, r"client: .*folder name\); got '\.\./etc'"),
-        ({"variables": {"by": ["overall_sat"]}}, r"variables\.by\[0\]: 'overall_sat' is rating on 0–10; segments must be category"),
-        ({"variables": {"nps": "product_quality"}}, r"variables\.nps: 'product_quality' is likert on 1–5; NPS needs a 0–10 recommend item .*may serve as variables\.loyalty or as a top-box measure"),
-        ({"variables": {"outcome": "comment"}}, r"variables\.outcome: 'comment' is text; a mean or top-box needs a likert, rating or numeric item with scale bounds"),
-        ({"thresholds": {"dissatisfied_cut": 12}}, r"thresholds\.dissatisfied_cut: 12 is outside the scale of overall_sat \(0–10\)"),
-        ({"alerts": [{"name": "x", "kind": "low_score", "owner": "service"}]}, r"alerts: rule 'x' \(low_score\) needs a number"),
+        (
+            {"variables": {"by": ["overall_sat"]}},
+            r"variables\.by\[0\]: 'overall_sat' is rating on 0–10; segments must be category",
+        ),
+        (
+            {"variables": {"nps": "product_quality"}},
+            r"variables\.nps: 'product_quality' is likert on 1–5; NPS needs a 0–10 recommend item .*may serve as variables\.loyalty or as a top-box measure",
+        ),
+        (
+            {"variables": {"outcome": "comment"}},
+            r"variables\.outcome: 'comment' is text; a mean or top-box needs a likert, rating or numeric item with scale bounds",
+        ),
+        (
+            {"thresholds": {"dissatisfied_cut": 12}},
+            r"thresholds\.dissatisfied_cut: 12 is outside the scale of overall_sat \(0–10\)",
+        ),
+        (
+            {"alerts": [{"name": "x", "kind": "low_score", "owner": "service"}]},
+            r"alerts: rule 'x' \(low_score\) needs a number",
+        ),
     ],
 )
 def test_params_errors_name_the_key(study_dir, over, message):
@@ -157,12 +206,22 @@ def test_params_errors_name_the_key(study_dir, over, message):
 
 
 def test_params_unknown_variable_and_client_fail_before_papermill(study_dir, tmp_path):
-    bad_var = _params(study_dir, "badvar", variables={"by": ["branch", "regoin"]},
-                      output={"dir": str(tmp_path / "r1")})
-    with pytest.raises(ParamsError, match=r"variables\.by\[1\]: 'regoin' is not a codebook variable"):
+    bad_var = _params(
+        study_dir,
+        "badvar",
+        variables={"by": ["branch", "regoin"]},
+        output={"dir": str(tmp_path / "r1")},
+    )
+    with pytest.raises(
+        ParamsError, match=r"variables\.by\[1\]: 'regoin' is not a codebook variable"
+    ):
         run_report(bad_var)
-    bad_client = _params(study_dir, "badclient", client="gamma", output={"dir": str(tmp_path / "r2")})
-    with pytest.raises(ParamsError, match=r"client: 'gamma' is not in store .*clients there: alpha, beta"):
+    bad_client = _params(
+        study_dir, "badclient", client="gamma", output={"dir": str(tmp_path / "r2")}
+    )
+    with pytest.raises(
+        ParamsError, match=r"client: 'gamma' is not in store .*clients there: alpha, beta"
+    ):
         run_report(bad_client)
     assert not (tmp_path / "r1").exists() and not (tmp_path / "r2").exists()
 
@@ -181,9 +240,17 @@ def test_params_file_not_yaml(tmp_path):
 
 @pytest.fixture(scope="session")
 def tiny_report(study_dir):
-    path = _params(study_dir, "tiny", output={"formats": ["html", "xlsx"], "dir": "reports"},
-                   branding={"title": {"zh": "体验报告", "en": "Experience <Report>"}, "logo": "logo.png",
-                             "primary_colour": "#123456", "prepared_by": "Team & Co"})
+    path = _params(
+        study_dir,
+        "tiny",
+        output={"formats": ["html", "xlsx"], "dir": "reports"},
+        branding={
+            "title": {"zh": "体验报告", "en": "Experience <Report>"},
+            "logo": "logo.png",
+            "primary_colour": "#123456",
+            "prepared_by": "Team & Co",
+        },
+    )
     return run_report(path)
 
 
@@ -206,14 +273,18 @@ def test_html_has_no_code_no_streams_no_prompts(tiny_report):
     assert "Tiny chapter" in html and "小章节" not in html  # language cells
     # offline: nothing loaded from the network
     assert "<script" not in html.lower()
-    for attr in ("src=\"http", "href=\"http", "@import url(http", "src='http"):
+    for attr in ('src="http', 'href="http', "@import url(http", "src='http"):
         assert attr not in html
 
 
 def test_cover_branding_logo_embedded_and_escaped(tiny_report):
     html = tiny_report.html.read_text(encoding="utf-8")
     assert 'class="cx-logo" src="data:image/png;base64,' in html
-    assert "Experience &lt;Report&gt;" in html and "Team &amp; Co" in html and "Alpha Machinery" in html
+    assert (
+        "Experience &lt;Report&gt;" in html
+        and "Team &amp; Co" in html
+        and "Alpha Machinery" in html
+    )
     assert "--cx-primary: #123456" in html
 
 
@@ -233,7 +304,9 @@ def test_report_contains_no_other_client_data(tiny_report, study_dir):
         beta_ids = st.responses("beta")["respondent_id"].head(50).tolist()
     assert n_alpha != n_beta
     assert f"n = {n_alpha}" in html.replace(",", "")
-    executed = (tiny_report.directory / "notebooks" / "en" / "tiny.ipynb").read_text(encoding="utf-8")
+    executed = (tiny_report.directory / "notebooks" / "en" / "tiny.ipynb").read_text(
+        encoding="utf-8"
+    )
     assert BETA_MARKER not in executed
     assert not any(rid in html for rid in beta_ids)
 
@@ -249,8 +322,15 @@ def test_manifest_records_inputs_versions_timings(tiny_report, study_dir):
     assert store["sha256"] == hashlib.sha256((study_dir / "study.duckdb").read_bytes()).hexdigest()
     assert m["packages"]["papermill"] and m["packages"]["nbconvert"] and m["packages"]["python"]
     assert m["parameters"]["client"] == "alpha"
-    assert m["timings_seconds"]["execute"] > 0 and m["timings_seconds"]["total"] >= m["timings_seconds"]["execute"]
-    assert {o["path"] for o in m["outputs"]} >= {"report.en.html", "tables.en.xlsx", "notebooks/en/tiny.ipynb"}
+    assert (
+        m["timings_seconds"]["execute"] > 0
+        and m["timings_seconds"]["total"] >= m["timings_seconds"]["execute"]
+    )
+    assert {o["path"] for o in m["outputs"]} >= {
+        "report.en.html",
+        "tables.en.xlsx",
+        "notebooks/en/tiny.ipynb",
+    }
 
 
 def test_tables_xlsx_one_sheet_per_table_numbers_as_numbers(tiny_report):
@@ -260,7 +340,11 @@ def test_tables_xlsx_one_sheet_per_table_numbers_as_numbers(tiny_report):
     assert wb.sheetnames[0] == "Contents" and "bases" in wb.sheetnames
     ws = wb["bases"]
     header = [c.value for c in ws[2]]
-    assert header[0] == "Survey wave" and header[1:4] == ["n", "Effective n", "Weighting efficiency"]
+    assert header[0] == "Survey wave" and header[1:4] == [
+        "n",
+        "Effective n",
+        "Weighting efficiency",
+    ]
     values = [row[1] for row in ws.iter_rows(min_row=3, max_row=6, values_only=True)]
     assert all(isinstance(v, int) for v in values), values
     eff = [row[3] for row in ws.iter_rows(min_row=3, max_row=6, values_only=True)]
@@ -273,15 +357,22 @@ def test_tables_xlsx_one_sheet_per_table_numbers_as_numbers(tiny_report):
 def test_failing_notebook_keeps_notebook_and_writes_no_report(study_dir, tmp_path, capsys):
     from cxresearch.cli import main
 
-    path = _params(study_dir, "failing", notebooks=["failing"], output={"dir": str(tmp_path / "rep")})
-    with pytest.raises(NotebookFailed, match=r"failing\.ipynb failed at cell \d+ \(raise ValueError\('deliberate failure 42'\)\): "
-                                             r"ValueError: deliberate failure 42"):
+    path = _params(
+        study_dir, "failing", notebooks=["failing"], output={"dir": str(tmp_path / "rep")}
+    )
+    with pytest.raises(
+        NotebookFailed,
+        match=r"failing\.ipynb failed at cell \d+ \(raise ValueError\('deliberate failure 42'\)\): "
+        r"ValueError: deliberate failure 42",
+    ):
         run_report(path)
     out = tmp_path / "rep" / "alpha" / "2025"
     kept = out / "notebooks" / "en" / "failing.ipynb"
     assert kept.is_file()
     nb = nbformat.read(str(kept), as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert errors and errors[0]["ename"] == "ValueError"
     for name in ("report.en.html", "report.en.pdf", "tables.en.xlsx", "manifest.en.json"):
         assert not (out / name).exists()
@@ -299,7 +390,13 @@ def test_failing_notebook_keeps_notebook_and_writes_no_report(study_dir, tmp_pat
 
 def test_batch_continues_past_bad_params(study_dir, tmp_path):
     good_a = _params(study_dir, "ga", output={"formats": ["html"], "dir": str(tmp_path)})
-    good_b = _params(study_dir, "gb", period="2024", language="zh", output={"formats": ["html"], "dir": str(tmp_path)})
+    good_b = _params(
+        study_dir,
+        "gb",
+        period="2024",
+        language="zh",
+        output={"formats": ["html"], "dir": str(tmp_path)},
+    )
     bad = _params(study_dir, "gbad", thresholds={"min_base": -1})
     clash = _params(study_dir, "gclash", output={"formats": ["xlsx"], "dir": str(tmp_path)})
     seen = []
@@ -318,9 +415,15 @@ def test_batch_continues_past_bad_params(study_dir, tmp_path):
 def test_batch_cli_summary_and_exit_code(study_dir, tmp_path):
     good = _params(study_dir, "cg", output={"formats": ["xlsx"], "dir": str(tmp_path)})
     bad = _params(study_dir, "cbad", data={"store": "missing.duckdb"})
-    exe = shutil.which("cxresearch") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "cxresearch")
-    done = subprocess.run([exe, "batch", str(good), str(bad), "--workers", "1"], capture_output=True,
-                          text=True, timeout=300)
+    exe = shutil.which("cxresearch") or str(
+        Path(__file__).resolve().parents[1] / ".venv" / "bin" / "cxresearch"
+    )
+    done = subprocess.run(
+        [exe, "batch", str(good), str(bad), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1
     assert "failed" in done.stdout and "ok" in done.stdout and "data.store" in done.stdout
     assert "1 of 2 report(s) failed" in done.stderr
@@ -331,8 +434,9 @@ def test_batch_on_dask_local_cluster(study_dir, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     good = _params(study_dir, "dg", output={"formats": ["html"], "dir": str(tmp_path)})
     bad = _params(study_dir, "dbad", language="fr")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         result = run_batch([good, bad], scheduler=cluster.scheduler_address)
     assert [i.ok for i in result.items] == [True, False]
     assert result.scheduler and "language" in result.items[1].error
@@ -351,10 +455,17 @@ def test_batch_rejects_bad_workers_and_missing_paths(tmp_path):
 
 
 def test_run_from_data_files_imports_into_a_temporary_store(study_dir, tmp_path):
-    files = sorted(str(p) for p in (study_dir / "alpha").iterdir()
-                   if p.suffix in (".csv", ".xlsx", ".sav", ".parquet"))
-    path = _params(study_dir, "files", data={"files": files, "codebook": "alpha/codebook.yaml"},
-                   output={"formats": ["html"], "dir": str(tmp_path)})
+    files = sorted(
+        str(p)
+        for p in (study_dir / "alpha").iterdir()
+        if p.suffix in (".csv", ".xlsx", ".sav", ".parquet")
+    )
+    path = _params(
+        study_dir,
+        "files",
+        data={"files": files, "codebook": "alpha/codebook.yaml"},
+        output={"formats": ["html"], "dir": str(tmp_path)},
+    )
     result = run_report(path)
     html = result.html.read_text(encoding="utf-8")
     assert "&lt;script&gt;document.title=" in html and BETA_MARKER not in html
@@ -366,8 +477,11 @@ def test_run_from_data_files_imports_into_a_temporary_store(study_dir, tmp_path)
 def test_raking_margins_are_applied_per_wave_and_checked(study_dir):
     from cxresearch.report import open_study
 
-    path = _params(study_dir, "rake", variables={"by": ["branch"], "weight": "weight",
-                                                  "raking": {"segment": {1: 0.3, 2: 0.7}}})
+    path = _params(
+        study_dir,
+        "rake",
+        variables={"by": ["branch"], "weight": "weight", "raking": {"segment": {1: 0.3, 2: 0.7}}},
+    )
     study = open_study(path, style=False)
     assert study.design["weights"] == "raked_weight"
     # wave-on-wave comparisons cluster on the customer id (issue 14)
@@ -392,10 +506,15 @@ def test_raking_margins_are_applied_per_wave_and_checked(study_dir):
     assert design == cx.survey.Design(weights="raked_weight") == study.survey_design
     import pandas as pd
 
-    pd.testing.assert_frame_equal(cx.survey.mean(data, score="overall_sat", design=design),
-                                  cx.survey.mean(data, score="overall_sat", weights="raked_weight"))
+    pd.testing.assert_frame_equal(
+        cx.survey.mean(data, score="overall_sat", design=design),
+        cx.survey.mean(data, score="overall_sat", weights="raked_weight"),
+    )
     bad = _params(study_dir, "rakebad", variables={"raking": {"segment": {1: 0.5, 9: 0.5}}})
-    with pytest.raises(ParamsError, match=r"variables\.raking\.segment: category \[9\] not among the codebook values"):
+    with pytest.raises(
+        ParamsError,
+        match=r"variables\.raking\.segment: category \[9\] not among the codebook values",
+    ):
         run_report(bad)
 
 
@@ -444,17 +563,29 @@ def test_chapters_without_their_data_are_left_out_or_refused(tmp_path):
     survey_only = [p for k, p in paths.items() if k.startswith("survey_")]
     with Store(tmp_path / "s.duckdb") as st:
         st.import_files(survey_only, client="solo", codebook=codebook.load(paths["codebook"]))
-    base = {"client": "solo", "client_name": {"zh": "独", "en": "Solo"}, "period": "2025",
-            "data": {"store": str(tmp_path / "s.duckdb")}}
+    base = {
+        "client": "solo",
+        "client_name": {"zh": "独", "en": "Solo"},
+        "period": "2025",
+        "data": {"store": str(tmp_path / "s.duckdb")},
+    }
     params = load_params(base)
     planned, skipped = plan_notebooks(params, params.data.store)
-    assert planned.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "06_alerts_text",
-                                 "09_appendix"]
+    assert planned.notebooks == [
+        "00_summary",
+        "01_data_quality",
+        "02_kpis",
+        "03_drivers",
+        "06_alerts_text",
+        "09_appendix",
+    ]
     assert [s.split(":")[0] for s in skipped] == ["04_persistence", "05_loyalty", "07_employee"]
     assert "no customers (CRM) data for client 'solo'" in skipped[0]
     assert "no employees data for client 'solo'" in skipped[2]
     explicit = load_params({**base, "notebooks": ["02_kpis", "05_loyalty"]})
-    with pytest.raises(ParamsError, match=r"notebooks: 05_loyalty cannot run: no customers \(CRM\) data"):
+    with pytest.raises(
+        ParamsError, match=r"notebooks: 05_loyalty cannot run: no customers \(CRM\) data"
+    ):
         plan_notebooks(explicit, explicit.data.store)
 
 
@@ -464,13 +595,23 @@ def test_first_wave_client_report_leaves_out_what_needs_history(tmp_path):
     demo = synth.generate(seed=7, n_customers=300, n_waves=4, first_wave=2022)
     paths = synth.write(demo, tmp_path / "files")
     with Store(tmp_path / "one.duckdb") as st:
-        st.import_files([paths["survey_2025"], paths["customers"]], client="one",
-                        codebook=codebook.load(paths["codebook"]))
-    over = {"client": "one", "data": {"store": "one.duckdb"}, "notebook_dir": None,
-            "output": {"formats": ["html"], "dir": "reports"}}
+        st.import_files(
+            [paths["survey_2025"], paths["customers"]],
+            client="one",
+            codebook=codebook.load(paths["codebook"]),
+        )
+    over = {
+        "client": "one",
+        "data": {"store": "one.duckdb"},
+        "notebook_dir": None,
+        "output": {"formats": ["html"], "dir": "reports"},
+    }
     listed = _params(tmp_path, "listed", **over, notebooks=["06_alerts_text", "04_persistence"])
-    with pytest.raises(ParamsError, match=r"notebooks: 04_persistence cannot run: 1 wave; the lag profile "
-                                          r"needs at least max_lag \+ 2 = 7 waves"):
+    with pytest.raises(
+        ParamsError,
+        match=r"notebooks: 04_persistence cannot run: 1 wave; the lag profile "
+        r"needs at least max_lag \+ 2 = 7 waves",
+    ):
         run_report(listed)
     assert not (tmp_path / "reports").exists()  # refused before papermill
 
@@ -481,13 +622,30 @@ def test_first_wave_client_report_leaves_out_what_needs_history(tmp_path):
         "04_persistence: 1 wave; the lag profile needs at least max_lag + 2 = 7 waves: no persistence analysis",
         "07_employee: no employees data for client 'one': no engagement chapter",
     ]
-    assert [p.stem for p in result.notebooks] == ["00_summary", "01_data_quality", "02_kpis", "03_drivers",
-                                                  "05_loyalty", "06_alerts_text", "09_appendix"]
-    sections = {c["chapter"]: {s["section"]: s for s in c["sections"]} for c in manifest["plan"]["chapters"]}
+    assert [p.stem for p in result.notebooks] == [
+        "00_summary",
+        "01_data_quality",
+        "02_kpis",
+        "03_drivers",
+        "05_loyalty",
+        "06_alerts_text",
+        "09_appendix",
+    ]
+    sections = {
+        c["chapter"]: {s["section"]: s for s in c["sections"]} for c in manifest["plan"]["chapters"]
+    }
     backtest = sections["06_alerts_text"]["backtest"]
-    assert not backtest["runs"] and "no earlier wave with a known churn outcome" in backtest["reason"]["en"]
-    assert not sections["02_kpis"]["trend"]["runs"] and "one wave (2025)" in sections["02_kpis"]["trend"]["reason"]["en"]
+    assert (
+        not backtest["runs"]
+        and "no earlier wave with a known churn outcome" in backtest["reason"]["en"]
+    )
+    assert (
+        not sections["02_kpis"]["trend"]["runs"]
+        and "one wave (2025)" in sections["02_kpis"]["trend"]["reason"]["en"]
+    )
     html = result.html.read_text(encoding="utf-8")
-    assert "Do the alerts predict churn?" not in html  # the plan left the back-test out, heading and all
+    assert (
+        "Do the alerts predict churn?" not in html
+    )  # the plan left the back-test out, heading and all
     assert "Back-test of the alert rules against churn" not in html
     assert "Scope of this report" in html and "no earlier wave with a known churn outcome" in html

@@ -27,7 +27,9 @@ from cxresearch.report import open_study
 from cxresearch.store import Store
 
 SEGMENT = {1: 0.3, 2: 0.7}
-BRANCH = {b: s for b, s in zip(range(1, 9), (0.2, 0.15, 0.15, 0.1, 0.1, 0.1, 0.1, 0.1), strict=True)}
+BRANCH = {
+    b: s for b, s in zip(range(1, 9), (0.2, 0.15, 0.15, 0.1, 0.1, 0.1, 0.1, 0.1), strict=True)
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +47,25 @@ def _params(folder: Path, name: str, raking) -> Path:
     variables = {"by": ["branch"], "weight": "weight"}
     if raking is not None:
         variables["raking"] = raking
-    raw = {"client": "alpha", "client_name": {"zh": "阿尔法机械", "en": "Alpha Machinery"},
-           "period": "2025", "language": "en", "data": {"store": "study.duckdb"},
-           "variables": variables, "notebooks": ["02_kpis"], "output": {"formats": ["html"], "dir": "reports"}}
+    raw = {
+        "client": "alpha",
+        "client_name": {"zh": "阿尔法机械", "en": "Alpha Machinery"},
+        "period": "2025",
+        "language": "en",
+        "data": {"store": "study.duckdb"},
+        "variables": variables,
+        "notebooks": ["02_kpis"],
+        "output": {"formats": ["html"], "dir": "reports"},
+    }
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path
 
 
 def _dummies(frame: pd.DataFrame, cols) -> np.ndarray:
-    return np.column_stack([(frame[c].to_numpy() == v).astype(float)
-                            for c in cols for v in sorted(frame[c].unique())])
+    return np.column_stack(
+        [(frame[c].to_numpy() == v).astype(float) for c in cols for v in sorted(frame[c].unique())]
+    )
 
 
 def _calibrated_domain_se(y, w, dom, X) -> np.ndarray:
@@ -76,7 +86,9 @@ def _calibrated_domain_se(y, w, dom, X) -> np.ndarray:
 
 @pytest.mark.parametrize("margins", ["segment", "segment+branch"])
 def test_segment_mean_se_is_calibration_aware(folder, margins):
-    raking = {"segment": SEGMENT} if margins == "segment" else {"segment": SEGMENT, "branch": BRANCH}
+    raking = (
+        {"segment": SEGMENT} if margins == "segment" else {"segment": SEGMENT, "branch": BRANCH}
+    )
     study = open_study(_params(folder, f"rake_{margins}", raking), style=False)
     cur = study.current()
     design = study.design_for(cur)
@@ -84,7 +96,8 @@ def test_segment_mean_se_is_calibration_aware(folder, margins):
     assert isinstance(rake, cx.survey.RakeResult) and rake.weights.index.equals(cur.index)
     np.testing.assert_allclose(rake.weights, cur["raked_weight"], rtol=0, atol=1e-12)
     assert {k: v for k, v in design.items() if k != "weights"} == {
-        k: v for k, v in study.design.items() if k != "weights"}
+        k: v for k, v in study.design.items() if k != "weights"
+    }
     est = cx.survey.mean(cur, score="overall_sat", by="branch", **design)
 
     # brute force on the same rows: the current wave's raking margins
@@ -93,8 +106,11 @@ def test_segment_mean_se_is_calibration_aware(folder, margins):
     dom = cur["branch"].to_numpy()
     se = _calibrated_domain_se(y, w, dom, _dummies(cur, list(raking)))
     got = est.set_index("branch").loc[np.unique(dom)]
-    np.testing.assert_allclose(got["estimate"], [(w * y)[dom == d].sum() / w[dom == d].sum()
-                                                 for d in np.unique(dom)], rtol=1e-12)
+    np.testing.assert_allclose(
+        got["estimate"],
+        [(w * y)[dom == d].sum() / w[dom == d].sum() for d in np.unique(dom)],
+        rtol=1e-12,
+    )
     # (with two margins R's ten back-fitting passes reach the projection to about 1e-12 here)
     np.testing.assert_allclose(got["se"], se, rtol=1e-9)
 
@@ -126,7 +142,9 @@ def test_design_for_the_whole_window_is_the_stacked_rake(folder):
 def test_design_for_refuses_part_of_a_wave_and_foreign_rows(folder):
     study = open_study(_params(folder, "rake_refuse", {"segment": SEGMENT}), style=False)
     cur = study.current()
-    with pytest.raises(CXValueError, match=r"responses of wave 2025; the raking calibrates whole waves"):
+    with pytest.raises(
+        CXValueError, match=r"responses of wave 2025; the raking calibrates whole waves"
+    ):
         study.design_for(cur[cur["branch"] == 1])
     with pytest.raises(CXValueError, match="no 'respondent_id' column"):
         study.design_for(cur.drop(columns="respondent_id"))
@@ -161,6 +179,6 @@ def test_the_reports_segment_tables_carry_the_calibrated_intervals(folder):
     rows = list(load_workbook(result.tables)["satisfaction_by_segment"].iter_rows(values_only=True))
     header = rows[1]
     lo = header.index("CI lower")
-    got = [r[lo] for r in rows[2:2 + len(calibrated)]]
+    got = [r[lo] for r in rows[2 : 2 + len(calibrated)]]
     np.testing.assert_allclose(got, calibrated["ci_lower"], rtol=1e-12)
     assert np.abs(np.asarray(got) - fixed["ci_lower"].to_numpy()).max() > 1e-6

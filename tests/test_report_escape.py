@@ -22,17 +22,27 @@ HOSTILE = [
     '"><img src=x onerror="alert(1)">',
     '";} body{display:none} @import url(http://evil.example/x.css); .a{content:"',
     "</style><svg onload=alert(1)><style>",
-    "\\\"; } </style><iframe src=javascript:alert(1)>",
+    '\\"; } </style><iframe src=javascript:alert(1)>',
     "Acme\nLine two\u2028<b>bold</b> & 'quotes'",
 ]
 
 
 def _params(text: str):
-    return load_params({
-        "client": "acme", "client_name": {"zh": text, "en": text}, "period": "2025", "language": "en",
-        "data": {"store": "/nonexistent/study.duckdb"},
-        "branding": {"title": {"zh": text, "en": text}, "subtitle": {"zh": text, "en": text}, "prepared_by": text},
-    }, check_files=False)
+    return load_params(
+        {
+            "client": "acme",
+            "client_name": {"zh": text, "en": text},
+            "period": "2025",
+            "language": "en",
+            "data": {"store": "/nonexistent/study.duckdb"},
+            "branding": {
+                "title": {"zh": text, "en": text},
+                "subtitle": {"zh": text, "en": text},
+                "prepared_by": text,
+            },
+        },
+        check_files=False,
+    )
 
 
 def _combined(heading: str = "Chapter"):
@@ -45,8 +55,11 @@ def live_scripts(html: str) -> list[str]:
     """Every way the page could run script: script elements, on* handlers, javascript: URLs,
     frames, objects."""
     soup = BeautifulSoup(html, "html.parser")
-    found = [str(t)[:80] for t in soup.find_all(["script", "iframe", "object", "embed", "svg"])
-             if t.name != "svg" or any(a.lower().startswith("on") for a in t.attrs)]
+    found = [
+        str(t)[:80]
+        for t in soup.find_all(["script", "iframe", "object", "embed", "svg"])
+        if t.name != "svg" or any(a.lower().startswith("on") for a in t.attrs)
+    ]
     for tag in soup.find_all(True):
         for attr, value in tag.attrs.items():
             if attr.lower().startswith("on"):
@@ -97,9 +110,13 @@ def test_codebook_labels_in_tables_are_escaped():
     import pandas as pd
 
     frame = pd.DataFrame({"label": ["<script>alert(1)</script>"], "n": [3]})
-    html = tables.table(frame, title="<img src=x onerror=alert(1)>", name="t",
-                        labels={"label": "<b onclick=x()>Label</b>", "n": "n"},
-                        formats={"label": "text", "n": "int"}).to_html()
+    html = tables.table(
+        frame,
+        title="<img src=x onerror=alert(1)>",
+        name="t",
+        labels={"label": "<b onclick=x()>Label</b>", "n": "n"},
+        formats={"label": "text", "n": "int"},
+    ).to_html()
     assert live_scripts(html) == []
     assert "&lt;script&gt;" in html
 
@@ -144,9 +161,15 @@ def test_print_runs_no_script_even_if_one_got_in():
     from cxresearch.report.webpdf import print_pdf
 
     exe = _chromium_or_skip()
-    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><p id='p'>static text</p>"
-            "<script>document.getElementById('p').textContent = 'SCRIPT RAN';</script></body></html>")
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><p id='p'>static text</p>"
+        "<script>document.getElementById('p').textContent = 'SCRIPT RAN';</script></body></html>"
+    )
     off = PdfReader(io.BytesIO(print_pdf(page, chromium=exe))).pages[0].extract_text()
     assert "static text" in off and "SCRIPT RAN" not in off
-    on = PdfReader(io.BytesIO(print_pdf(page, chromium=exe, javascript=True))).pages[0].extract_text()
+    on = (
+        PdfReader(io.BytesIO(print_pdf(page, chromium=exe, javascript=True)))
+        .pages[0]
+        .extract_text()
+    )
     assert "SCRIPT RAN" in on  # the check above can fail: with scripts allowed the page changes

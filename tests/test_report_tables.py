@@ -32,9 +32,18 @@ def test_number_formats():
 
 
 def test_table_escapes_text_and_keeps_raw_numbers():
-    frame = pd.DataFrame({"name": ["<b>x</b>", "A & B"], "n": [12, 40], "share": [0.25, 0.5], "low": [True, False]})
-    t = tables.table(frame, title="T <i>", name="tab", columns=["name", "n", "share"],
-                     formats={"share": "pct0"}, flags={"n": "low"}, base="Base: n = 52")
+    frame = pd.DataFrame(
+        {"name": ["<b>x</b>", "A & B"], "n": [12, 40], "share": [0.25, 0.5], "low": [True, False]}
+    )
+    t = tables.table(
+        frame,
+        title="T <i>",
+        name="tab",
+        columns=["name", "n", "share"],
+        formats={"share": "pct0"},
+        flags={"n": "low"},
+        base="Base: n = 52",
+    )
     html = t.to_html()
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "A &amp; B" in html and "T &lt;i&gt;" in html
     assert "<b>" not in html and "<i>" not in html
@@ -58,13 +67,21 @@ def test_text_and_verbatims_escape_markup():
 
 
 def _trend():
-    return pd.DataFrame({
-        "wave": [2023, 2024, 2025], "score": "recommend", "n": [500.0, 510.0, 520.0],
-        "n_eff": [480.0, 490.0, 500.0], "estimate": [-20.0, -25.0, -18.3456],
-        "ci_lower": [-25.0, -30.0, -23.11], "ci_upper": [-15.0, -20.0, -13.58],
-        "change": [np.nan, -5.0, 6.6544], "change_p_value": [np.nan, 0.2, 0.012],
-        "small_base": False, "suppressed": False,
-    })
+    return pd.DataFrame(
+        {
+            "wave": [2023, 2024, 2025],
+            "score": "recommend",
+            "n": [500.0, 510.0, 520.0],
+            "n_eff": [480.0, 490.0, 500.0],
+            "estimate": [-20.0, -25.0, -18.3456],
+            "ci_lower": [-25.0, -30.0, -23.11],
+            "ci_upper": [-15.0, -20.0, -13.58],
+            "change": [np.nan, -5.0, 6.6544],
+            "change_p_value": [np.nan, 0.2, 0.012],
+            "small_base": False,
+            "suppressed": False,
+        }
+    )
 
 
 def test_say_trend_numbers_come_from_the_frame():
@@ -81,9 +98,19 @@ def test_say_trend_numbers_come_from_the_frame():
 
 
 def test_estimates_table_flags_and_suppression_notes():
-    frame = pd.DataFrame({"branch": [1, 2], "score": "overall_sat", "n": [12.0, 3.0], "n_eff": [11.0, 3.0],
-                          "estimate": [7.1, np.nan], "ci_lower": [6.5, np.nan], "ci_upper": [7.7, np.nan],
-                          "small_base": [True, True], "suppressed": [False, True]})
+    frame = pd.DataFrame(
+        {
+            "branch": [1, 2],
+            "score": "overall_sat",
+            "n": [12.0, 3.0],
+            "n_eff": [11.0, 3.0],
+            "estimate": [7.1, np.nan],
+            "ci_lower": [6.5, np.nan],
+            "ci_upper": [7.7, np.nan],
+            "small_base": [True, True],
+            "suppressed": [False, True],
+        }
+    )
     t = tables.estimates(frame, title="Sat", name="sat", lang="en", min_base=30)
     html = t.to_html()
     assert "reporting minimum of 30" in html and "suppressed" in html
@@ -91,8 +118,18 @@ def test_estimates_table_flags_and_suppression_notes():
 
 
 def test_differences_only_significant_says_so_when_none():
-    diff = pd.DataFrame({"by": "branch", "level_a": [1], "level_b": [2], "estimate_a": [7.0], "estimate_b": [7.2],
-                         "estimate": [0.2], "p_value": [0.3], "p_adj": [0.6]})
+    diff = pd.DataFrame(
+        {
+            "by": "branch",
+            "level_a": [1],
+            "level_b": [2],
+            "estimate_a": [7.0],
+            "estimate_b": [7.2],
+            "estimate": [0.2],
+            "p_value": [0.3],
+            "p_adj": [0.6],
+        }
+    )
     out = tables.differences(diff, name="d", lang="en", only_significant=True)
     assert isinstance(out, tables.Text) and "No pairwise difference" in str(out)
     full = tables.differences(diff, name="d", lang="en")
@@ -108,13 +145,30 @@ def test_charts_draw_and_check_columns():
 
     style.apply()
     ax = charts.trend(_trend(), lang="en", ylabel="NPS")
-    assert len(ax.lines) == 1 and [t.get_text() for t in ax.get_xticklabels()] == ["2023", "2024", "2025"]
-    seg = pd.DataFrame({"branch": [1, 2], "estimate": [7.0, 6.0], "ci_lower": [6.5, 5.0], "ci_upper": [7.5, 7.0],
-                        "n": [100, 10]})
+    assert len(ax.lines) == 1 and [t.get_text() for t in ax.get_xticklabels()] == [
+        "2023",
+        "2024",
+        "2025",
+    ]
+    seg = pd.DataFrame(
+        {
+            "branch": [1, 2],
+            "estimate": [7.0, 6.0],
+            "ci_lower": [6.5, 5.0],
+            "ci_upper": [7.5, 7.0],
+            "n": [100, 10],
+        }
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ax2 = charts.segment_bars(seg, category="branch", lang="zh", xlabel="满意度", labels={1: "北京", 2: "上海"},
-                                  min_base=30)
+        ax2 = charts.segment_bars(
+            seg,
+            category="branch",
+            lang="zh",
+            xlabel="满意度",
+            labels={1: "北京", 2: "上海"},
+            min_base=30,
+        )
         ax2.figure.canvas.draw()
     assert not [w for w in caught if "missing from font" in str(w.message)]
     assert [t.get_text() for t in ax2.get_yticklabels()] == ["北京", "上海"]
@@ -140,8 +194,12 @@ def test_combine_keeps_only_client_content():
     code = nbformat.v4.new_code_cell("secret_code()")
     code.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="noise"),
-        nbformat.v4.new_output("stream", name="stderr", text="CXWARNING\tSmallBaseWarning: survey.mean: tiny\n"),
-        nbformat.v4.new_output("display_data", data={"text/html": "<p>kept</p>", "text/plain": "kept"}),
+        nbformat.v4.new_output(
+            "stream", name="stderr", text="CXWARNING\tSmallBaseWarning: survey.mean: tiny\n"
+        ),
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": "<p>kept</p>", "text/plain": "kept"}
+        ),
         nbformat.v4.new_output("execute_result", data={"text/plain": "<Axes>"}, execution_count=3),
         nbformat.v4.new_output("display_data", data={"application/javascript": "alert(1)"}),
         nbformat.v4.new_output("error", ename="E", evalue="v", traceback=["tb"]),
@@ -149,22 +207,48 @@ def test_combine_keeps_only_client_content():
     combined = render.combine([_nb([md_en, md_zh, params, code])], lang="en")
     cells = combined.notebook.cells
     text = str(cells)
-    assert "noise" not in text and "alert(1)" not in text and "tb" not in text and "<Axes>" not in text
-    assert "# 1 Chapter" in text and "## 1.1 Section A" in text and "章节" not in text and "secret_code" not in text
-    assert combined.toc == [{"id": "chapter-1", "number": "1", "title": "Chapter",
-                             "sections": [{"id": "s1-1", "number": "1.1", "title": "Section A"}]}]
+    assert (
+        "noise" not in text and "alert(1)" not in text and "tb" not in text and "<Axes>" not in text
+    )
+    assert (
+        "# 1 Chapter" in text
+        and "## 1.1 Section A" in text
+        and "章节" not in text
+        and "secret_code" not in text
+    )
+    assert combined.toc == [
+        {
+            "id": "chapter-1",
+            "number": "1",
+            "title": "Chapter",
+            "sections": [{"id": "s1-1", "number": "1.1", "title": "Section A"}],
+        }
+    ]
     assert combined.warnings == ["SmallBaseWarning: survey.mean: tiny"]
     assert render.note_text(combined.warnings[0], "en") == "Small base — tiny"
-    raw = ("SmallBaseWarning: survey.nps: 2 estimate(s) rest on fewer than 30 respondents (flagged small_base); "
-           "1 under 5 suppressed")
-    assert render.note_text(raw, "zh") == "小样本 — 2 个估计值的样本量低于报告下限 30（表中已标红），其中 1 个低于匿名下限 5（已隐藏）。"
-    assert render.note_text(raw, "en").startswith("Small base — 2 estimate(s) rest on fewer than 30")
+    raw = (
+        "SmallBaseWarning: survey.nps: 2 estimate(s) rest on fewer than 30 respondents (flagged small_base); "
+        "1 under 5 suppressed"
+    )
+    assert (
+        render.note_text(raw, "zh")
+        == "小样本 — 2 个估计值的样本量低于报告下限 30（表中已标红），其中 1 个低于匿名下限 5（已隐藏）。"
+    )
+    assert render.note_text(raw, "en").startswith(
+        "Small base — 2 estimate(s) rest on fewer than 30"
+    )
 
 
 def test_xlsx_sheet_names_are_valid_and_unique(tmp_path):
     from openpyxl import load_workbook
 
-    payload = {"name": "a/b:c*d?[e]" + "x" * 40, "title": "T", "columns": ["c"], "formats": ["int"], "rows": [[1]]}
+    payload = {
+        "name": "a/b:c*d?[e]" + "x" * 40,
+        "title": "T",
+        "columns": ["c"],
+        "formats": ["int"],
+        "rows": [[1]],
+    }
     render.write_xlsx([payload, dict(payload)], tmp_path / "t.xlsx", lang="en")
     names = load_workbook(tmp_path / "t.xlsx").sheetnames
     assert len(names) == 3 and len(set(n.lower() for n in names)) == 3
@@ -185,13 +269,28 @@ def _backtest(alpha: float = 0.05):
         sat = np.clip(np.rint(rng.normal(7, 2, n)), 0, 10)
         churn = rng.random(n) < 1 / (1 + np.exp(2.5 + 0.45 * (sat - 7)))
         ids = [f"C{i:04d}" for i in range(n)]
-        rows.append(pd.DataFrame({"customer_id": ids, "wave": w, "branch": 1, "overall_sat": sat,
-                                  "noise": rng.integers(0, 11, n).astype(float)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "customer_id": ids,
+                    "wave": w,
+                    "branch": 1,
+                    "overall_sat": sat,
+                    "noise": rng.integers(0, 11, n).astype(float),
+                }
+            )
+        )
         crm.append(pd.DataFrame({"customer_id": ids, "year": w, "churned": churn}))
-    rules = [{"name": "low_sat", "kind": "low_score", "owner": "service", "below": 5},
-             {"name": "coin", "kind": "low_score", "owner": "service", "score": "noise", "below": 3}]
-    return alerts.backtest(pd.concat(rows, ignore_index=True), pd.concat(crm, ignore_index=True),
-                           rules=rules, alpha=alpha)
+    rules = [
+        {"name": "low_sat", "kind": "low_score", "owner": "service", "below": 5},
+        {"name": "coin", "kind": "low_score", "owner": "service", "score": "noise", "below": 3},
+    ]
+    return alerts.backtest(
+        pd.concat(rows, ignore_index=True),
+        pd.concat(crm, ignore_index=True),
+        rules=rules,
+        alpha=alpha,
+    )
 
 
 def _pooled(bt):
@@ -210,23 +309,36 @@ def test_say_backtest_numbers_come_from_the_result(alpha):
     # the simulated truth: the low-score rule predicts churn, the coin does not
     assert low["lift_ci_lower"] > 1 and coin["lift_ci_lower"] < 1 < coin["lift_ci_upper"]
     conf = "95%" if alpha == 0.05 else "99%"
-    numbers = [tables.fmt_int(any_["n"]), tables.fmt_pct(any_["base_rate"], 1), tables.fmt_num(any_["lift"], 2),
-               _ci(any_), tables.fmt_pct(any_["recall"], 1), tables.fmt_num(low["lift"], 2), _ci(low),
-               tables.fmt_pct(low["precision"], 1)]
+    numbers = [
+        tables.fmt_int(any_["n"]),
+        tables.fmt_pct(any_["base_rate"], 1),
+        tables.fmt_num(any_["lift"], 2),
+        _ci(any_),
+        tables.fmt_pct(any_["recall"], 1),
+        tables.fmt_num(low["lift"], 2),
+        _ci(low),
+        tables.fmt_pct(low["precision"], 1),
+    ]
     en = str(tables.say_backtest(bt, lang="en"))
     zh = str(tables.say_backtest(bt, lang="zh"))
     for s in (en, zh):
         for x in numbers:
             assert x in s, (x, s)
         assert f"{conf} " in s and ("99%" if alpha == 0.05 else "95%") not in s
-        assert tables.fmt_num(coin["lift"], 2) not in s  # the noise rule is named, its lift not claimed
+        assert (
+            tables.fmt_num(coin["lift"], 2) not in s
+        )  # the noise rule is named, its lift not claimed
         assert "C0" not in s  # no customer ids
     assert bt.waves == (2021, 2022, 2023)  # the latest wave (2024) is the one being listed
     assert "3 earlier waves (2021–2023" in en and "2021–2023 年共 3 期" in zh
     assert "'Very low satisfaction'" in en and "the alerts do pick out customers at risk" in en
     assert "'noise below 3' the lift interval includes 1" in en
     assert "no clear evidence that this rule predicts churn" in en
-    assert "“满意度很低”" in zh and "“noise低于3”的提升度置信区间包含 1" in zh and "表明该规则能预测流失" in zh
+    assert (
+        "“满意度很低”" in zh
+        and "“noise低于3”的提升度置信区间包含 1" in zh
+        and "表明该规则能预测流失" in zh
+    )
     assert tables.say_backtest(bt, lang="en")._repr_html_().count("<strong>") == 2
 
 
@@ -243,8 +355,9 @@ def test_backtest_table_one_row_per_rule_in_zh_and_en():
         assert [r[0] for r in payload["rows"]] == [low_label, coin_label, any_label]
         for row, rule in zip(payload["rows"], ["low_sat", "coin", "any"], strict=True):
             assert row[1:] == [int(f.loc[rule, "n_alerts"])] + [
-                pytest.approx(float(f.loc[rule, c])) for c in ("precision", "recall", "lift", "lift_ci_lower",
-                                                                "lift_ci_upper")]
+                pytest.approx(float(f.loc[rule, c]))
+                for c in ("precision", "recall", "lift", "lift_ci_lower", "lift_ci_upper")
+            ]
         assert payload["formats"] == ["text", "int", "pct1", "pct1", "num2", "num2", "num2"]
         html = t.to_html()
         assert tables.fmt_pct(f.loc["any", "base_rate"], 1) in " ".join(t.notes)
@@ -253,7 +366,10 @@ def test_backtest_table_one_row_per_rule_in_zh_and_en():
     zh = tables.backtest_table(bt, name="b", lang="zh")
     assert zh.labels["lift"] == "提升度" and "95%" in zh.notes[-1]
     flagged = tables.backtest_table(bt, name="b", lang="en", min_base=10_000)
-    assert flagged.to_html().count('class="cx-flag"') == len(bt.rules) + 1 and "fewer than 10000" in flagged.notes[-1]
+    assert (
+        flagged.to_html().count('class="cx-flag"') == len(bt.rules) + 1
+        and "fewer than 10000" in flagged.notes[-1]
+    )
 
 
 def test_backtest_helpers_check_their_input():
@@ -261,8 +377,11 @@ def test_backtest_helpers_check_their_input():
     with pytest.raises(CXValueError, match="lang must be one of"):
         tables.say_backtest(bt, lang="de")
     with pytest.raises(CXValueError, match="lacks column"):
-        tables.backtest_table(bt.__class__(**{**bt.__dict__, "frame": bt.frame.drop(columns="lift")}), name="b",
-                              lang="en")
+        tables.backtest_table(
+            bt.__class__(**{**bt.__dict__, "frame": bt.frame.drop(columns="lift")}),
+            name="b",
+            lang="en",
+        )
     per_wave = bt.__class__(**{**bt.__dict__, "frame": bt.frame[bt.frame["wave"] != "all"]})
     with pytest.raises(CXValueError, match="no pooled rows"):
         tables.say_backtest(per_wave, lang="en")
@@ -277,13 +396,32 @@ def test_result_columns_of_survey_functions_are_not_taken_for_segments():
 
     rng = np.random.default_rng(5)
     n = 240
-    df = pd.DataFrame({"customer_id": np.tile(np.arange(120), 2), "wave": np.repeat([2024, 2025], 120),
-                       "branch": rng.choice(["a", "b"], n), "recommend": rng.integers(0, 11, n),
-                       "sat": rng.integers(1, 6, n).astype(float)})
-    assert _by_columns(survey.trend(df, score="recommend", statistic="nps", respondent="customer_id")) == ["wave"]
-    assert _by_columns(survey.trend(df, score="sat", by="branch", respondent="customer_id")) == ["branch", "wave"]
+    df = pd.DataFrame(
+        {
+            "customer_id": np.tile(np.arange(120), 2),
+            "wave": np.repeat([2024, 2025], 120),
+            "branch": rng.choice(["a", "b"], n),
+            "recommend": rng.integers(0, 11, n),
+            "sat": rng.integers(1, 6, n).astype(float),
+        }
+    )
+    assert _by_columns(
+        survey.trend(df, score="recommend", statistic="nps", respondent="customer_id")
+    ) == ["wave"]
+    assert _by_columns(survey.trend(df, score="sat", by="branch", respondent="customer_id")) == [
+        "branch",
+        "wave",
+    ]
     assert _by_columns(survey.mean(df, score="sat", by="branch")) == ["branch"]
-    assert _by_columns(survey.nps(df, score="recommend", by=["branch", "wave"])) == ["branch", "wave"]
-    table = tables.estimates(survey.trend(df, score="recommend", statistic="nps", respondent="customer_id"),
-                             title="NPS", name="nps_trend", kind="nps", lang="en")
+    assert _by_columns(survey.nps(df, score="recommend", by=["branch", "wave"])) == [
+        "branch",
+        "wave",
+    ]
+    table = tables.estimates(
+        survey.trend(df, score="recommend", statistic="nps", respondent="customer_id"),
+        title="NPS",
+        name="nps_trend",
+        kind="nps",
+        lang="en",
+    )
     assert "change_df" not in table.to_html()

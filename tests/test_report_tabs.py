@@ -36,12 +36,32 @@ REF = Path(__file__).parent / "reference" / "tabs"
 FAIR_CODEBOOK = {
     "variables": [
         {"name": "id", "kind": "id", "role": "id"},
-        {"name": "rate_marriage", "label": {"zh": "婚姻评价", "en": "Rating of marriage"}, "kind": "likert",
-         "min": 1, "max": 5, "values": {1: {"en": "Very poor"}, 5: {"en": "Very good"}}},
-        {"name": "religious", "label": {"en": "Religiousness"}, "kind": "category", "role": "segment",
-         "values": {1: {"en": "Not"}, 2: {"en": "Mildly"}, 3: {"en": "Fairly"}, 4: {"en": "Strongly"}}},
-        {"name": "occupation", "label": {"en": "Occupation"}, "kind": "category",
-         "values": {k: {"en": f"Occupation {k}"} for k in range(1, 7)}},
+        {
+            "name": "rate_marriage",
+            "label": {"zh": "婚姻评价", "en": "Rating of marriage"},
+            "kind": "likert",
+            "min": 1,
+            "max": 5,
+            "values": {1: {"en": "Very poor"}, 5: {"en": "Very good"}},
+        },
+        {
+            "name": "religious",
+            "label": {"en": "Religiousness"},
+            "kind": "category",
+            "role": "segment",
+            "values": {
+                1: {"en": "Not"},
+                2: {"en": "Mildly"},
+                3: {"en": "Fairly"},
+                4: {"en": "Strongly"},
+            },
+        },
+        {
+            "name": "occupation",
+            "label": {"en": "Occupation"},
+            "kind": "category",
+            "values": {k: {"en": f"Occupation {k}"} for k in range(1, 7)},
+        },
         {"name": "kids", "label": {"en": "Has children"}, "kind": "binary", "role": "segment"},
         {"name": "weight", "kind": "weight", "role": "weight"},
     ]
@@ -60,9 +80,18 @@ def ref():
 
 @pytest.fixture(scope="module")
 def fair_book(fair):
-    return tabs.build_tabs(fair, codebook=FAIR_CODEBOOK, banners=["religious", "kids"], weights="weight",
-                           questions=["rate_marriage", "occupation"], lang="en", alpha=(0.01, 0.05),
-                           correction="holm", min_base=30, anonymity_min=5)
+    return tabs.build_tabs(
+        fair,
+        codebook=FAIR_CODEBOOK,
+        banners=["religious", "kids"],
+        weights="weight",
+        questions=["rate_marriage", "occupation"],
+        lang="en",
+        alpha=(0.01, 0.05),
+        correction="holm",
+        min_base=30,
+        anonymity_min=5,
+    )
 
 
 def _cell(sheet, row, banner, column):
@@ -130,11 +159,15 @@ def test_total_column_equals_numpy_weighted_estimates(fair_book, fair, ref):
     sheet = fair_book.sheet("rate_marriage")
     for code in range(1, 6):
         expect = np.sum(w * (rm[ok] == code)) / w.sum()
-        assert _cell(sheet, f"code:{code}", "Total", "Total")["estimate"] == pytest.approx(expect, rel=1e-12)
+        assert _cell(sheet, f"code:{code}", "Total", "Total")["estimate"] == pytest.approx(
+            expect, rel=1e-12
+        )
     assert _cell(sheet, "top2", "Total", "Total")["estimate"] == pytest.approx(
-        np.sum(w * (rm[ok] >= 4)) / w.sum(), rel=1e-12)
+        np.sum(w * (rm[ok] >= 4)) / w.sum(), rel=1e-12
+    )
     assert _cell(sheet, "bottom2", "Total", "Total")["estimate"] == pytest.approx(
-        np.sum(w * (rm[ok] <= 2)) / w.sum(), rel=1e-12)
+        np.sum(w * (rm[ok] <= 2)) / w.sum(), rel=1e-12
+    )
     mean = np.sum(w * rm[ok]) / w.sum()
     assert _cell(sheet, "mean", "Total", "Total")["estimate"] == pytest.approx(mean, rel=1e-12)
     ne = _kish(w)
@@ -144,18 +177,21 @@ def test_total_column_equals_numpy_weighted_estimates(fair_book, fair, ref):
     assert _cell(sheet, "eff_base", "Total", "Total")["estimate"] == pytest.approx(ne, rel=1e-12)
     # and R's svymean of the same rows
     totals = {c["row"]: c["total"] for c in ref["cases"]}
-    assert _cell(sheet, "mean", "Total", "Total")["estimate"] == pytest.approx(totals["rate_marriage|mean"],
-                                                                                 rel=1e-9)
+    assert _cell(sheet, "mean", "Total", "Total")["estimate"] == pytest.approx(
+        totals["rate_marriage|mean"], rel=1e-9
+    )
     occ = fair_book.sheet("occupation")
     x = fair["occupation"].to_numpy(float)
     for code in range(1, 7):
         assert _cell(occ, f"code:{code}", "Total", "Total")["estimate"] == pytest.approx(
-            np.sum(w_all * (x == code)) / w_all.sum(), rel=1e-12)
+            np.sum(w_all * (x == code)) / w_all.sum(), rel=1e-12
+        )
     # banner columns: the weighted share inside the column
     for lv in (1, 2, 3, 4):
         m = ok & (fair["religious"].to_numpy() == lv)
         assert _cell(sheet, "top2", "religious", lv)["estimate"] == pytest.approx(
-            np.sum(w_all[m] * (rm[m] >= 4)) / w_all[m].sum(), rel=1e-12)
+            np.sum(w_all[m] * (rm[m] >= 4)) / w_all[m].sum(), rel=1e-12
+        )
         assert _cell(sheet, "base", "religious", lv)["estimate"] == m.sum()
 
 
@@ -175,42 +211,78 @@ def _frame(n, seed=0, **cols):
 
 
 def _book(scales):
-    variables = [{"name": "seg", "kind": "category", "role": "segment",
-                  "values": {1: {"zh": "甲", "en": "A seg"}, 2: {"en": "B seg"}, 3: {"en": "C seg"}}},
-                 {"name": "w", "kind": "weight", "role": "weight"}]
+    variables = [
+        {
+            "name": "seg",
+            "kind": "category",
+            "role": "segment",
+            "values": {1: {"zh": "甲", "en": "A seg"}, 2: {"en": "B seg"}, 3: {"en": "C seg"}},
+        },
+        {"name": "w", "kind": "weight", "role": "weight"},
+    ]
     variables += scales
     return {"variables": variables}
 
 
 def test_scales_nets_follow_each_items_scale_and_nps():
     data = _frame(400, s7=(1, 7), s10=(1, 10), r11=(0, 10), rec=(0, 10), cat=(1, 3))
-    cb = _book([
-        {"name": "s7", "kind": "likert", "min": 1, "max": 7},
-        {"name": "s10", "kind": "rating", "min": 1, "max": 10},
-        {"name": "r11", "kind": "rating", "min": 0, "max": 10},
-        {"name": "rec", "kind": "nps"},
-        {"name": "cat", "kind": "category", "values": {1: {"en": "x"}, 2: {"en": "y"}, 3: {"en": "z"}, 4: {"en": "never"}}},
-    ])
+    cb = _book(
+        [
+            {"name": "s7", "kind": "likert", "min": 1, "max": 7},
+            {"name": "s10", "kind": "rating", "min": 1, "max": 10},
+            {"name": "r11", "kind": "rating", "min": 0, "max": 10},
+            {"name": "rec", "kind": "nps"},
+            {
+                "name": "cat",
+                "kind": "category",
+                "values": {1: {"en": "x"}, 2: {"en": "y"}, 3: {"en": "z"}, 4: {"en": "never"}},
+            },
+        ]
+    )
     book = tabs.build_tabs(data, codebook=cb, banners=["seg"], weights=None)
     rows = {s.name: list(dict.fromkeys(s.cells["row"])) for s in book.sheets}
     assert [s.name for s in book.sheets] == ["s7", "s10", "r11", "rec", "cat"]
-    assert rows["s7"] == ["base", "eff_base"] + [f"code:{k}" for k in range(1, 8)] + ["top2", "bottom2", "mean", "sd"]
-    labels = dict(zip(book.sheet("s7").cells["row"], book.sheet("s7").cells["row_label"], strict=True))
+    assert rows["s7"] == ["base", "eff_base"] + [f"code:{k}" for k in range(1, 8)] + [
+        "top2",
+        "bottom2",
+        "mean",
+        "sd",
+    ]
+    labels = dict(
+        zip(book.sheet("s7").cells["row"], book.sheet("s7").cells["row_label"], strict=True)
+    )
     assert labels["top2"] == "Top-2 box (6–7)" and labels["bottom2"] == "Bottom-2 box (1–2)"
-    labels = dict(zip(book.sheet("s10").cells["row"], book.sheet("s10").cells["row_label"], strict=True))
+    labels = dict(
+        zip(book.sheet("s10").cells["row"], book.sheet("s10").cells["row_label"], strict=True)
+    )
     assert labels["top2"] == "Top-2 box (9–10)" and labels["bottom2"] == "Bottom-2 box (1–2)"
-    labels = dict(zip(book.sheet("r11").cells["row"], book.sheet("r11").cells["row_label"], strict=True))
+    labels = dict(
+        zip(book.sheet("r11").cells["row"], book.sheet("r11").cells["row_label"], strict=True)
+    )
     assert labels["top2"] == "Top-2 box (9–10)" and labels["bottom2"] == "Bottom-2 box (0–1)"
     assert rows["rec"][-6:] == ["promoters", "passives", "detractors", "nps", "mean", "sd"]
     assert "top2" not in rows["rec"]
-    assert rows["cat"] == ["base", "eff_base", "code:1", "code:2", "code:3", "code:4"]  # no mean for categories
+    assert rows["cat"] == [
+        "base",
+        "eff_base",
+        "code:1",
+        "code:2",
+        "code:3",
+        "code:4",
+    ]  # no mean for categories
     rec = data["rec"].to_numpy()
     nps = 100 * (np.mean(rec >= 9) - np.mean(rec <= 6))
-    assert _cell(book.sheet("rec"), "nps", "Total", "Total")["estimate"] == pytest.approx(nps, rel=1e-12)
-    assert _cell(book.sheet("cat"), "code:4", "Total", "Total")["estimate"] == 0.0  # empty category shown
+    assert _cell(book.sheet("rec"), "nps", "Total", "Total")["estimate"] == pytest.approx(
+        nps, rel=1e-12
+    )
+    assert (
+        _cell(book.sheet("cat"), "code:4", "Total", "Total")["estimate"] == 0.0
+    )  # empty category shown
     # unweighted: the effective base is the base
     s7 = book.sheet("s7")
-    assert _cell(s7, "eff_base", "seg", 2)["estimate"] == pytest.approx(_cell(s7, "base", "seg", 2)["estimate"])
+    assert _cell(s7, "eff_base", "seg", 2)["estimate"] == pytest.approx(
+        _cell(s7, "base", "seg", 2)["estimate"]
+    )
     s7_top = np.mean(data["s7"].to_numpy() >= 6)
     assert _cell(s7, "top2", "Total", "Total")["estimate"] == pytest.approx(s7_top, rel=1e-12)
 
@@ -220,12 +292,24 @@ def test_multi_response_set_shares_of_respondents_who_saw_it():
     n = 300
     data = _frame(n, seed=3)
     opts = rng.random((n, 3)) < [0.6, 0.3, 0.1]
-    frame = data.assign(o1=opts[:, 0].astype(float), o2=opts[:, 1].astype(float), o3=opts[:, 2].astype(float))
+    frame = data.assign(
+        o1=opts[:, 0].astype(float), o2=opts[:, 1].astype(float), o3=opts[:, 2].astype(float)
+    )
     frame.loc[:39, ["o1", "o2", "o3"]] = np.nan  # not shown the set
     frame.loc[40:44, "o3"] = np.nan  # partial answers: out of the base
-    cb = _book([{"name": f"o{k}", "label": {"en": f"Option {k}", "zh": f"选项{k}"}, "kind": "binary"} for k in (1, 2, 3)])
-    cb["multi_response"] = [{"name": "channels", "label": {"en": "Channels used", "zh": "使用渠道"},
-                             "options": ["o1", "o2", "o3"]}]
+    cb = _book(
+        [
+            {"name": f"o{k}", "label": {"en": f"Option {k}", "zh": f"选项{k}"}, "kind": "binary"}
+            for k in (1, 2, 3)
+        ]
+    )
+    cb["multi_response"] = [
+        {
+            "name": "channels",
+            "label": {"en": "Channels used", "zh": "使用渠道"},
+            "options": ["o1", "o2", "o3"],
+        }
+    ]
     book = tabs.build_tabs(frame, codebook=cb, banners=["seg"], weights="w")
     assert [s.name for s in book.sheets] == ["channels"]
     sheet = book.sheet("channels")
@@ -236,9 +320,12 @@ def test_multi_response_set_shares_of_respondents_who_saw_it():
     for k in (1, 2, 3):
         y = frame[f"o{k}"].to_numpy()[base]
         assert _cell(sheet, f"option:o{k}", "Total", "Total")["estimate"] == pytest.approx(
-            np.sum(w * y) / w.sum(), rel=1e-12)
+            np.sum(w * y) / w.sum(), rel=1e-12
+        )
     anyx = (frame[["o1", "o2", "o3"]].to_numpy()[base] > 0).any(axis=1)
-    assert _cell(sheet, "any", "Total", "Total")["estimate"] == pytest.approx(np.sum(w * anyx) / w.sum())
+    assert _cell(sheet, "any", "Total", "Total")["estimate"] == pytest.approx(
+        np.sum(w * anyx) / w.sum()
+    )
     # the same shares as cx.io.multi_response_shares (the data floor's definition of the base)
     from cxresearch.io import multi_response_shares
 
@@ -246,24 +333,37 @@ def test_multi_response_set_shares_of_respondents_who_saw_it():
         warnings.simplefilter("ignore")
         shares = multi_response_shares(frame, cb, "channels", weights="w")
     for k, est in zip((1, 2, 3), shares["estimate"], strict=True):
-        assert _cell(sheet, f"option:o{k}", "Total", "Total")["estimate"] == pytest.approx(est, rel=1e-12)
+        assert _cell(sheet, f"option:o{k}", "Total", "Total")["estimate"] == pytest.approx(
+            est, rel=1e-12
+        )
     assert any("5 respondent" in note for note in sheet.notes)
 
 
 def test_no_banner_gives_total_only_with_a_note(tmp_path):
     data = _frame(120, s5=(1, 5))
-    book = tabs.build_tabs(data, codebook=_book([{"name": "s5", "kind": "likert", "min": 1, "max": 5}]),
-                           banners=[], weights="w", lang="zh")
+    book = tabs.build_tabs(
+        data,
+        codebook=_book([{"name": "s5", "kind": "likert", "min": 1, "max": 5}]),
+        banners=[],
+        weights="w",
+        lang="zh",
+    )
     assert list(book.columns["banner"]) == ["Total"]
     assert set(book.sheet("s5").cells["banner"]) == {"Total"}
     assert any("只列出总计" in n for n in book.notes)
     path = tabs.write_tabs(book, tmp_path / "t.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["目录", "01 seg", "02 s5"]  # without banners, segments are questions too
+    assert wb.sheetnames == [
+        "目录",
+        "01 seg",
+        "02 s5",
+    ]  # without banners, segments are questions too
     ws = wb["02 s5"]
     assert ws.cell(5, 2).value == "总计" and ws.cell(5, 3).value is None
     texts = [c.value for c in ws["A"] if isinstance(c.value, str)]
-    assert any("只列出总计" in t for t in [c.value for c in wb["目录"]["A"] if isinstance(c.value, str)])
+    assert any(
+        "只列出总计" in t for t in [c.value for c in wb["目录"]["A"] if isinstance(c.value, str)]
+    )
     assert not any(t.startswith("显著性字母") for t in texts)  # no letters without a banner
 
 
@@ -273,7 +373,9 @@ def test_small_bases_flagged_and_anonymity_minimum_suppressed(tmp_path):
     data.loc[:2, "seg"] = 3  # 3 respondents: suppressed (< 5)
     data.loc[3:22, "seg"] = 2  # 20 respondents: flagged (< 30), not tested
     cb = _book([{"name": "s5", "kind": "likert", "min": 1, "max": 5}])
-    book = tabs.build_tabs(data, codebook=cb, banners=["seg"], weights="w", min_base=30, anonymity_min=5)
+    book = tabs.build_tabs(
+        data, codebook=cb, banners=["seg"], weights="w", min_base=30, anonymity_min=5
+    )
     sheet = book.sheet("s5")
     c = sheet.cells
     tiny = c[c["column"] == 3]
@@ -282,7 +384,9 @@ def test_small_bases_flagged_and_anonymity_minimum_suppressed(tmp_path):
     assert (tiny["letters"] == "").all()
     small = c[(c["column"] == 2) & (c["row_type"] != "base")]
     assert small["small_base"].all() and not small["suppressed"].any() and not small["tested"].any()
-    assert sheet.tests.empty or not ({2, 3} & (set(sheet.tests["column_a"]) | set(sheet.tests["column_b"])))
+    assert sheet.tests.empty or not (
+        {2, 3} & (set(sheet.tests["column_a"]) | set(sheet.tests["column_b"]))
+    )
     path = tabs.write_tabs(book, tmp_path / "s.xlsx")
     ws = load_workbook(path)["01 s5"]
     header = [ws.cell(5, j).value for j in range(1, 6)]
@@ -294,7 +398,9 @@ def test_small_bases_flagged_and_anonymity_minimum_suppressed(tmp_path):
     assert values["Base (unweighted)"][3].value == 3  # the base itself is shown
     for label in ("1", "5", "Top-2 box (4–5)", "Mean", "Effective base"):
         assert values[label][3].value == "–", label  # suppressed
-        assert isinstance(values[label][2].value, float) and values[label][2].number_format.endswith('"*"')
+        assert isinstance(values[label][2].value, float) and values[label][
+            2
+        ].number_format.endswith('"*"')
         assert not values[label][1].number_format.endswith('"*"')
 
 
@@ -326,12 +432,26 @@ def test_workbook_contents_links_titles_and_numbers(fair_book, fair, tmp_path):
         assert any("Holm correction" in n and "p < 0.01" in n and "p < 0.05" in n for n in notes)
     ws = wb["01 rate_marriage"]
     assert ws.cell(1, 1).value == "Rating of marriage"
-    assert [ws.cell(6, j).value for j in range(2, 9)] == [None, "(A)", "(B)", "(C)", "(D)", "(E)", "(F)"]
+    assert [ws.cell(6, j).value for j in range(2, 9)] == [
+        None,
+        "(A)",
+        "(B)",
+        "(C)",
+        "(D)",
+        "(E)",
+        "(F)",
+    ]
     rows = {ws.cell(r, 1).value: r for r in range(7, ws.max_row + 1) if ws.cell(r, 1).value}
     sheet = fair_book.sheet("rate_marriage")
     keys = list(fair_book.columns.itertuples(index=False))
-    for key, label in (("code:1", "1 Very poor"), ("code:5", "5 Very good"), ("top2", "Top-2 box (4–5)"),
-                       ("mean", "Mean"), ("sd", "Standard deviation"), ("base", "Base (unweighted)")):
+    for key, label in (
+        ("code:1", "1 Very poor"),
+        ("code:5", "5 Very good"),
+        ("top2", "Top-2 box (4–5)"),
+        ("mean", "Mean"),
+        ("sd", "Standard deviation"),
+        ("base", "Base (unweighted)"),
+    ):
         r = rows[label]
         for j, col in enumerate(keys, start=2):
             cell = _cell(sheet, key, col.banner, col.column)
@@ -357,22 +477,38 @@ def test_text_width_counts_cjk_double():
 
 
 def test_bad_banner_and_question_names_are_refused(fair):
-    with pytest.raises(CXValueError, match=r"tabs\.banners\[0\]: 'regin' is not a codebook variable"):
+    with pytest.raises(
+        CXValueError, match=r"tabs\.banners\[0\]: 'regin' is not a codebook variable"
+    ):
         tabs.build_tabs(fair, codebook=FAIR_CODEBOOK, banners=["regin"])
     with pytest.raises(CXValueError, match=r"tabs\.questions\[1\]: 'nope'"):
-        tabs.build_tabs(fair, codebook=FAIR_CODEBOOK, banners=[], questions=["rate_marriage", "nope"])
+        tabs.build_tabs(
+            fair, codebook=FAIR_CODEBOOK, banners=[], questions=["rate_marriage", "nope"]
+        )
     with pytest.raises(CXValueError, match="levels; a banner variable has at most"):
-        tabs.build_tabs(fair.assign(religious=fair["id"]), codebook=FAIR_CODEBOOK, banners=["religious"])
+        tabs.build_tabs(
+            fair.assign(religious=fair["id"]), codebook=FAIR_CODEBOOK, banners=["religious"]
+        )
 
 
 def test_params_tabs_key_and_format(tmp_path):
     from cxresearch.report import ParamsError, load_params
 
-    base = {"client": "c", "client_name": {"zh": "客户", "en": "Client"}, "period": "2025",
-            "data": {"store": "x.duckdb"}}
-    p = load_params({**base, "output": {"formats": ["tabs"]}, "tabs": {"banners": ["segment"]}},
-                    check_files=False)
-    assert p.output.formats == ["tabs"] and p.tabs.banners == ["segment"] and p.tabs.alpha == (0.01, 0.05)
+    base = {
+        "client": "c",
+        "client_name": {"zh": "客户", "en": "Client"},
+        "period": "2025",
+        "data": {"store": "x.duckdb"},
+    }
+    p = load_params(
+        {**base, "output": {"formats": ["tabs"]}, "tabs": {"banners": ["segment"]}},
+        check_files=False,
+    )
+    assert (
+        p.output.formats == ["tabs"]
+        and p.tabs.banners == ["segment"]
+        and p.tabs.alpha == (0.01, 0.05)
+    )
     assert load_params(base, check_files=False).tabs.banners is None
     with pytest.raises(ParamsError, match=r"tabs\.alpha"):
         load_params({**base, "tabs": {"alpha": [0.05, 0.01]}}, check_files=False)
@@ -396,21 +532,35 @@ def tabs_study(tmp_path_factory):
     study = synth.generate(seed=5, n_customers=300, n_waves=4, first_wave=2022)
     paths = synth.write(study, folder / "files")
     with Store(folder / "study.duckdb") as st:
-        st.import_files([p for k, p in paths.items() if k not in ("codebook", "truth")], client="acme",
-                        codebook=codebook.load(paths["codebook"]))
+        st.import_files(
+            [p for k, p in paths.items() if k not in ("codebook", "truth")],
+            client="acme",
+            codebook=codebook.load(paths["codebook"]),
+        )
     (folder / "nb").mkdir()
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     cell = nbformat.v4.new_code_cell('params_file = "x.yaml"\nstore_file = None\nlang = None')
     cell.metadata["tags"] = ["parameters"]
     nb.cells += [nbformat.v4.new_markdown_cell("# Tiny"), cell]
     nbformat.write(nb, str(folder / "nb" / "tiny.ipynb"))
 
     def params(name, **over):
-        raw = {"client": "acme", "client_name": {"zh": "阿克米", "en": "Acme"}, "period": "2025",
-               "language": "en", "data": {"store": "study.duckdb"},
-               "variables": {"by": ["branch", "segment"], "weight": "weight"},
-               "notebook_dir": "nb", "notebooks": ["tiny"], "output": {"formats": ["tabs"], "dir": "reports"}}
+        raw = {
+            "client": "acme",
+            "client_name": {"zh": "阿克米", "en": "Acme"},
+            "period": "2025",
+            "language": "en",
+            "data": {"store": "study.duckdb"},
+            "variables": {"by": ["branch", "segment"], "weight": "weight"},
+            "notebook_dir": "nb",
+            "notebooks": ["tiny"],
+            "output": {"formats": ["tabs"], "dir": "reports"},
+        }
         raw.update(over)
         path = folder / f"{name}.yaml"
         path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
@@ -440,7 +590,9 @@ def test_run_writes_tabs_and_lists_them_in_the_manifest(tabs_study):
     x, w = resp["overall_sat"].to_numpy(float), resp["weight"].to_numpy(float)
     ok = ~np.isnan(x)
     rows = {ws.cell(r, 1).value: r for r in range(7, ws.max_row + 1) if ws.cell(r, 1).value}
-    assert ws.cell(rows["Mean"], 2).value == pytest.approx(np.sum(w[ok] * x[ok]) / w[ok].sum(), rel=1e-9)
+    assert ws.cell(rows["Mean"], 2).value == pytest.approx(
+        np.sum(w[ok] * x[ok]) / w[ok].sum(), rel=1e-9
+    )
     assert ws.cell(rows["Base (unweighted)"], 2).value == ok.sum()
     header = [ws.cell(4, j).value for j in range(2, 4)]
     assert header == ["Total", "Branch"]
@@ -451,9 +603,16 @@ def test_batch_writes_tabs_in_each_language_and_refuses_unknown_banner(tabs_stud
     from cxresearch.report import run_batch
 
     folder, params, _ = tabs_study
-    zh = params("bzh", language="zh", period="2024", tabs={"banners": ["segment"]},
-                output={"formats": ["tabs"], "dir": str(tmp_path)})
-    bad = params("bbad", tabs={"banners": ["regoin"]}, output={"formats": ["tabs"], "dir": str(tmp_path)})
+    zh = params(
+        "bzh",
+        language="zh",
+        period="2024",
+        tabs={"banners": ["segment"]},
+        output={"formats": ["tabs"], "dir": str(tmp_path)},
+    )
+    bad = params(
+        "bbad", tabs={"banners": ["regoin"]}, output={"formats": ["tabs"], "dir": str(tmp_path)}
+    )
     result = run_batch([zh, bad], workers=1)
     assert [i.ok for i in result.items] == [True, False]
     assert "tabs.banners[0]: 'regoin' is not a codebook variable" in result.items[1].error
@@ -469,8 +628,14 @@ def test_summary_sheets_repeat_the_items_numbers_and_letters():
 
     study = synth.generate(seed=2, n_customers=600, n_waves=4)
     wave = study.responses[study.responses["wave"] == study.responses["wave"].max()]
-    book = tabs.build_tabs(wave, codebook=study.codebook, banners=["branch"], weights="weight",
-                           questions=None, lang="en")
+    book = tabs.build_tabs(
+        wave,
+        codebook=study.codebook,
+        banners=["branch"],
+        weights="weight",
+        questions=None,
+        lang="en",
+    )
     names = [s.name for s in book.sheets]
     # dimensions with >= 2 items on one scale (service; the process:* items as one group); all drivers
     assert names[:3] == ["summary_service", "summary_process", "summary_drivers"]
@@ -491,16 +656,32 @@ def test_summary_sheets_repeat_the_items_numbers_and_letters():
 def test_nullable_store_dtypes_and_string_codes():
     rng = np.random.default_rng(0)
     n = 200
-    data = pd.DataFrame({"seg": pd.array(rng.integers(1, 3, n), dtype="Int64"),
-                         "reg": rng.choice(["north", "south"], n),
-                         "q": pd.array(rng.integers(1, 6, n), dtype="Int64"),
-                         "c": rng.choice(["a", "b", "zz"], n)})
+    data = pd.DataFrame(
+        {
+            "seg": pd.array(rng.integers(1, 3, n), dtype="Int64"),
+            "reg": rng.choice(["north", "south"], n),
+            "q": pd.array(rng.integers(1, 6, n), dtype="Int64"),
+            "c": rng.choice(["a", "b", "zz"], n),
+        }
+    )
     data.loc[:9, "seg"] = pd.NA
     data.loc[5:15, "q"] = pd.NA
-    cb = {"variables": [{"name": "seg", "kind": "category", "values": {1: {"en": "one"}, 2: {"en": "two"}}},
-                        {"name": "reg", "kind": "category", "values": {"north": {"en": "North"}, "south": {"en": "South"}}},
-                        {"name": "q", "kind": "likert", "min": 1, "max": 5},
-                        {"name": "c", "kind": "category", "values": {"a": {"en": "Alpha"}, "b": {"en": "Beta"}}}]}
+    cb = {
+        "variables": [
+            {"name": "seg", "kind": "category", "values": {1: {"en": "one"}, 2: {"en": "two"}}},
+            {
+                "name": "reg",
+                "kind": "category",
+                "values": {"north": {"en": "North"}, "south": {"en": "South"}},
+            },
+            {"name": "q", "kind": "likert", "min": 1, "max": 5},
+            {
+                "name": "c",
+                "kind": "category",
+                "values": {"a": {"en": "Alpha"}, "b": {"en": "Beta"}},
+            },
+        ]
+    }
     before = data.copy()
     book = tabs.build_tabs(data, codebook=cb, banners=["seg", "reg"])
     pd.testing.assert_frame_equal(data, before)  # the caller's frame is not modified
@@ -515,8 +696,19 @@ def test_nullable_store_dtypes_and_string_codes():
 
 def test_labels_that_look_like_formulas_stay_text(tmp_path):
     data = _frame(60, q=(1, 2))
-    cb = _book([{"name": "q", "label": {"en": "=1+1"}, "kind": "category",
-                 "values": {1: {"en": '=HYPERLINK("http://example.invalid","x")'}, 2: {"en": "fine"}}}])
+    cb = _book(
+        [
+            {
+                "name": "q",
+                "label": {"en": "=1+1"},
+                "kind": "category",
+                "values": {
+                    1: {"en": '=HYPERLINK("http://example.invalid","x")'},
+                    2: {"en": "fine"},
+                },
+            }
+        ]
+    )
     path = tabs.write_tabs(tabs.build_tabs(data, codebook=cb, banners=["seg"]), tmp_path / "f.xlsx")
     wb = load_workbook(path)
     ws = wb["01 q"]
@@ -539,8 +731,14 @@ def test_check_inputs_names_bad_tabs_keys_before_any_notebook(tabs_study):
     from cxresearch.report.run import check_inputs
 
     _, params, _ = tabs_study
-    good = load_params(params("chk_ok", tabs={"banners": ["segment"], "questions": ["overall_sat"]}))
+    good = load_params(
+        params("chk_ok", tabs={"banners": ["segment"], "questions": ["overall_sat"]})
+    )
     assert check_inputs(good) is not None
-    bad = load_params(params("chk_bad", tabs={"banners": ["segment"], "questions": ["overall_sat", "nope"]}))
-    with pytest.raises(ParamsError, match=r"tabs\.questions\[1\]: 'nope' is not a codebook variable"):
+    bad = load_params(
+        params("chk_bad", tabs={"banners": ["segment"], "questions": ["overall_sat", "nope"]})
+    )
+    with pytest.raises(
+        ParamsError, match=r"tabs\.questions\[1\]: 'nope' is not a codebook variable"
+    ):
         check_inputs(bad)

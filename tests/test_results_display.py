@@ -44,41 +44,69 @@ def results(tmp_path_factory):
         cur = R[R.wave == R.wave.max()]
         panel = cx.persistence.customer_years(C, R, columns=["overall_sat", "repurchase"])
         out = {
-            "DriverResult": cx.drivers.importance(cur, outcome="overall_sat", drivers=D, weights="weight"),
+            "DriverResult": cx.drivers.importance(
+                cur, outcome="overall_sat", drivers=D, weights="weight"
+            ),
             "DominanceResult": cx.drivers.dominance(cur, outcome="overall_sat", drivers=D),
             "LogisticDriverResult": cx.drivers.logistic(
-                cur.assign(hi=(cur.overall_sat >= 8).astype(int)), outcome="hi", drivers=D),
+                cur.assign(hi=(cur.overall_sat >= 8).astype(int)), outcome="hi", drivers=D
+            ),
             "CrosstabResult": cx.survey.crosstab(cur, banner="segment", row="branch"),
             "RakeResult": cx.survey.rake(cur, margins={"segment": {1: 0.5, 2: 0.5}}),
             "ReliabilityResult": cx.survey.reliability(cur, items=D),
-            "HazardResult": cx.persistence.churn_hazard(panel, id="customer_id", time="year",
-                                                        score="overall_sat", churn="churned", cut=6),
-            "HorizonResult": cx.persistence.horizon(panel, id="customer_id", time="year",
-                                                    outcome="repurchase", exposure="overall_sat",
-                                                    max_lag=2, n_boot=20, seed=1),
+            "HazardResult": cx.persistence.churn_hazard(
+                panel, id="customer_id", time="year", score="overall_sat", churn="churned", cut=6
+            ),
+            "HorizonResult": cx.persistence.horizon(
+                panel,
+                id="customer_id",
+                time="year",
+                outcome="repurchase",
+                exposure="overall_sat",
+                max_lag=2,
+                n_boot=20,
+                seed=1,
+            ),
             "MigrationResult": cx.loyalty.migration(cx.loyalty.ladder(C, survey=R)),
-            "TransferPenaltyResult": cx.loyalty.transfer_penalty(R, outcome="repurchase",
-                                                                 promoter="recommend"),
+            "TransferPenaltyResult": cx.loyalty.transfer_penalty(
+                R, outcome="repurchase", promoter="recommend"
+            ),
             "RetentionResult": cx.loyalty.retention_curves(panel, score="overall_sat"),
             "EngagementResult": cx.employee.engagement_index(E),
-            "DiDResult": cx.employee.programme_did(E, programme_units=(2, 5, 7),
-                                                   start=int(E.wave.min()) + 2),
-            "LinkageResult": cx.employee.linkage(E, R, outcomes=("overall_sat", "recommend"),
-                                                 nps="recommend", weights="weight"),
+            "DiDResult": cx.employee.programme_did(
+                E, programme_units=(2, 5, 7), start=int(E.wave.min()) + 2
+            ),
+            "LinkageResult": cx.employee.linkage(
+                E, R, outcomes=("overall_sat", "recommend"), nps="recommend", weights="weight"
+            ),
             "BacktestResult": cx.alerts.backtest(R, C, seed=1, if_no_history="empty"),
             "CodingResult": cx.text.code_comments(s.comments.head(100), text="text"),
         }
         files = cx.synth.write(s, tmp_path_factory.mktemp("demo"))
-        parquet = [Path(f) for f in (files.values() if isinstance(files, dict) else files)
-                   if str(f).endswith(".parquet") and "survey" in str(f)][0]
+        parquet = [
+            Path(f)
+            for f in (files.values() if isinstance(files, dict) else files)
+            if str(f).endswith(".parquet") and "survey" in str(f)
+        ][0]
         out["ReadResult"] = cx.io.read(parquet, s.codebook)
     out["BatchResult"] = BatchResult(
-        items=(BatchItem(params="params/a.yaml", ok=True, seconds=12.5, directory="reports/a"),
-               BatchItem(params="params/b.yaml", ok=False, seconds=0.1, error="bad params")),
-        seconds=12.6, workers=2, scheduler=None)
-    out["ReportResult"] = ReportResult(directory=Path("reports/a/2026"), html=None, pdf=None,
-                                       tables=None, manifest=Path("reports/a/2026/manifest.json"),
-                                       notebooks=(), timings={"render": 1.5})
+        items=(
+            BatchItem(params="params/a.yaml", ok=True, seconds=12.5, directory="reports/a"),
+            BatchItem(params="params/b.yaml", ok=False, seconds=0.1, error="bad params"),
+        ),
+        seconds=12.6,
+        workers=2,
+        scheduler=None,
+    )
+    out["ReportResult"] = ReportResult(
+        directory=Path("reports/a/2026"),
+        html=None,
+        pdf=None,
+        tables=None,
+        manifest=Path("reports/a/2026/manifest.json"),
+        notebooks=(),
+        timings={"render": 1.5},
+    )
     return out
 
 
@@ -126,7 +154,9 @@ def test_repr_html_and_summary(results, name):
         for base in ("n", "n_eff", "at_risk", "n_obs"):
             if base in table.columns and len(table):
                 assert f" {base} " in f" {summary} ".replace("\n", " "), (name, field_name, base)
-    if frame is not None and len(frame) and name != "CrosstabResult":  # banner view: test_crosstab_view
+    if (
+        frame is not None and len(frame) and name != "CrosstabResult"
+    ):  # banner view: test_crosstab_view
         html_text = " ".join(parser.text)
         if "ci_lower" in frame.columns:
             assert "ci" in html_text.split() and "[" in html_text  # the interval as one column

@@ -46,7 +46,11 @@ SECTION_TABLES = {
     ("09_appendix", "segments"): ["bases_by_segment"],
     ("02_kpis", "nps"): ["nps_trend", "nps_by_segment", "nps_differences"],
     ("02_kpis", "wave_tests"): ["nps_trend", "satisfaction_trend"],
-    ("02_kpis", "segments"): ["satisfaction_by_segment", "nps_by_segment", "satisfaction_differences"],
+    ("02_kpis", "segments"): [
+        "satisfaction_by_segment",
+        "nps_by_segment",
+        "satisfaction_differences",
+    ],
     ("03_drivers", "drivers"): ["driver_importance"],
     ("03_drivers", "processes"): ["process_importance"],
     ("04_persistence", "loyalty_horizon"): ["lags_loyalty"],
@@ -100,8 +104,18 @@ def _rescale(frame: pd.DataFrame, cols, lo, hi, new_lo, new_hi) -> pd.DataFrame:
     return frame
 
 
-DRIVER_ITEMS = ["product_quality", "price_value", "channel_ease", "competitor_compare", "svc_courtesy",
-                "svc_competence", "svc_responsiveness", "exp_need", "exp_convenience", "exp_emotion"]
+DRIVER_ITEMS = [
+    "product_quality",
+    "price_value",
+    "channel_ease",
+    "competitor_compare",
+    "svc_courtesy",
+    "svc_competence",
+    "svc_responsiveness",
+    "exp_need",
+    "exp_convenience",
+    "exp_emotion",
+]
 PROCESS_ITEMS = ["proc_sales", "proc_service", "proc_parts", "proc_financing"]
 
 
@@ -136,8 +150,17 @@ def _shape_frames(name: str, demo) -> dict:
         emp_out = emp
         over["programme"] = {"units": [2, 5, 7], "start": FIRST + 2}
         lang = "zh"
-        return dict(responses=r, book=book, crm=crm, emp=emp_out, over=over, lang=lang, formats=formats,
-                    outcome=outcome, scale=scale)
+        return dict(
+            responses=r,
+            book=book,
+            crm=crm,
+            emp=emp_out,
+            over=over,
+            lang=lang,
+            formats=formats,
+            outcome=outcome,
+            scale=scale,
+        )
     if name == "one_wave":
         r = r[r["wave"] == FOCUS]
         formats = ["html", "pdf", "xlsx"]
@@ -150,7 +173,9 @@ def _shape_frames(name: str, demo) -> dict:
             book = _set_var(book, item, min=1, max=7)
         for item in ("overall_sat", "repurchase"):
             book = _set_var(book, item, kind="likert", min=1, max=7)
-        book = _set_var(book, "recommend", kind="likert", min=1, max=7)  # a 1-7 recommend item: no NPS
+        book = _set_var(
+            book, "recommend", kind="likert", min=1, max=7
+        )  # a 1-7 recommend item: no NPS
         over["thresholds"] = {"dissatisfied_cut": 3, "early_warning": 3}
         scale = (1, 7)
     elif name == "scale_1_10":
@@ -174,6 +199,7 @@ def _shape_frames(name: str, demo) -> dict:
         zh = demo.comments.loc[demo.comments["lang"] == "zh", ["respondent_id"]]
         r.loc[r["respondent_id"].isin(zh["respondent_id"]), "comment"] = ""
     elif name == "labels_zh":
+
         def zh_only(v):
             v = dict(v)
             if v.get("label"):
@@ -181,26 +207,57 @@ def _shape_frames(name: str, demo) -> dict:
             if v.get("values"):
                 v["values"] = {k: {"zh": lab.get("zh") or str(k)} for k, lab in v["values"].items()}
             return v
+
         book = {**book, "variables": [zh_only(v) for v in book["variables"]]}
     else:
         raise KeyError(name)
-    return dict(responses=r, book=book, crm=crm, emp=None, over=over, lang=lang, formats=formats,
-                outcome=outcome, scale=scale)
+    return dict(
+        responses=r,
+        book=book,
+        crm=crm,
+        emp=None,
+        over=over,
+        lang=lang,
+        formats=formats,
+        outcome=outcome,
+        scale=scale,
+    )
 
 
-SYNTH_SHAPES = ["demo", "one_wave", "no_nps", "scale_1_7", "scale_1_10", "no_segments", "no_weights",
-                "no_crm", "no_processes", "comments_en", "labels_zh"]
+SYNTH_SHAPES = [
+    "demo",
+    "one_wave",
+    "no_nps",
+    "scale_1_7",
+    "scale_1_10",
+    "no_segments",
+    "no_weights",
+    "no_crm",
+    "no_processes",
+    "comments_en",
+    "labels_zh",
+]
 
 
 def _params(folder: Path, client: str, *, lang: str, formats, over: dict, first_wave=None) -> Path:
-    p = {"client": client, "client_name": {"zh": f"客户{client}", "en": f"Client {client}"},
-         "period": str(FOCUS) if first_wave is None else str(first_wave), "language": lang,
-         "data": {"store": "study.duckdb"}, "output": {"formats": formats, "dir": "reports"},
-         "notebook_dir": str(NB_DIR), "analysis": {"n_boot": 50, "max_lag": 2, "seed": 7}}
+    p = {
+        "client": client,
+        "client_name": {"zh": f"客户{client}", "en": f"Client {client}"},
+        "period": str(FOCUS) if first_wave is None else str(first_wave),
+        "language": lang,
+        "data": {"store": "study.duckdb"},
+        "output": {"formats": formats, "dir": "reports"},
+        "notebook_dir": str(NB_DIR),
+        "analysis": {"n_boot": 50, "max_lag": 2, "seed": 7},
+    }
     if first_wave is None:
         p["first_wave"] = FIRST
     for key, value in over.items():
-        p[key] = {**p.get(key, {}), **value} if isinstance(value, dict) and isinstance(p.get(key), dict) else value
+        p[key] = (
+            {**p.get(key, {}), **value}
+            if isinstance(value, dict) and isinstance(p.get(key), dict)
+            else value
+        )
     path = folder / f"{client}.yaml"
     path.write_text(yaml.safe_dump(p, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -216,7 +273,9 @@ def studies(tmp_path_factory, base):
             shape = _shape(name, base)
             files = folder / name
             files.mkdir()
-            (files / "codebook.yaml").write_text(yaml.safe_dump(shape["book"], allow_unicode=True), encoding="utf-8")
+            (files / "codebook.yaml").write_text(
+                yaml.safe_dump(shape["book"], allow_unicode=True), encoding="utf-8"
+            )
             paths = [files / "survey.parquet"]
             shape["file"].to_parquet(paths[0], index=False)
             if shape["crm"] is not None:
@@ -225,13 +284,32 @@ def studies(tmp_path_factory, base):
             if shape["emp"] is not None:
                 paths.append(files / "employees.parquet")
                 shape["emp"].to_parquet(paths[-1], index=False)
-            st.import_files([str(p) for p in paths], client=name, codebook=codebook.load(files / "codebook.yaml"))
-            out[name] = (_params(folder, name, lang=shape["lang"], formats=shape["formats"], over=shape["over"]),
-                         shape)
+            st.import_files(
+                [str(p) for p in paths],
+                client=name,
+                codebook=codebook.load(files / "codebook.yaml"),
+            )
+            out[name] = (
+                _params(
+                    folder, name, lang=shape["lang"], formats=shape["formats"], over=shape["over"]
+                ),
+                shape,
+            )
         anes = _anes_shape(folder / "anes")
-        st.import_files([str(anes["sav"])], client="anes96", codebook=codebook.load(anes["codebook"]), wave=1996)
-        out["anes96"] = (_params(folder, "anes96", lang="en", formats=["html", "xlsx"], over=anes["over"],
-                                 first_wave=1996), anes)
+        st.import_files(
+            [str(anes["sav"])], client="anes96", codebook=codebook.load(anes["codebook"]), wave=1996
+        )
+        out["anes96"] = (
+            _params(
+                folder,
+                "anes96",
+                lang="en",
+                formats=["html", "xlsx"],
+                over=anes["over"],
+                first_wave=1996,
+            ),
+            anes,
+        )
     return out
 
 
@@ -243,44 +321,115 @@ def _anes_shape(folder: Path) -> dict:
 
     folder.mkdir()
     raw = anes96.load_pandas().data
-    df = pd.DataFrame({
-        "ClinLR": raw["ClinLR"].astype(float), "DoleLR": raw["DoleLR"].astype(float),
-        "selfLR": raw["selfLR"].astype(float), "PID": raw["PID"].astype(float),
-        "TVnews": raw["TVnews"].astype(float), "educ": raw["educ"].astype(float), "vote": raw["vote"].astype(float),
-    })
+    df = pd.DataFrame(
+        {
+            "ClinLR": raw["ClinLR"].astype(float),
+            "DoleLR": raw["DoleLR"].astype(float),
+            "selfLR": raw["selfLR"].astype(float),
+            "PID": raw["PID"].astype(float),
+            "TVnews": raw["TVnews"].astype(float),
+            "educ": raw["educ"].astype(float),
+            "vote": raw["vote"].astype(float),
+        }
+    )
     rng = np.random.default_rng(96)
     truth = df.assign(wave=1996)
-    for col in ("ClinLR", "DoleLR"):  # a few answers recorded as -99 (system missing), as real exports do
+    for col in (
+        "ClinLR",
+        "DoleLR",
+    ):  # a few answers recorded as -99 (system missing), as real exports do
         hit = rng.random(len(df)) < 0.05
         df.loc[hit, col] = -99
         truth.loc[hit, col] = np.nan
     sav = folder / "anes96.sav"
-    pyreadstat.write_sav(df, str(sav), missing_ranges={"ClinLR": [-99], "DoleLR": [-99]},
-                         variable_value_labels={"vote": {0: "Clinton", 1: "Dole"}})
-    edu = {1: "1-8 grades", 2: "Some high school", 3: "High school", 4: "Some college",
-           5: "Community college", 6: "BA degree", 7: "Postgraduate"}
-    book = {"study": "anes96", "version": "1",
-            "missing_codes": [{"code": -99, "meaning": "system", "label": {"en": "System missing"}}],
-            "variables": [
-                {"name": "ClinLR", "kind": "likert", "min": 1, "max": 7, "role": "outcome",
-                 "label": {"en": "Clinton left-right placement"}},
-                {"name": "DoleLR", "kind": "likert", "min": 1, "max": 7, "role": "driver",
-                 "label": {"en": "Dole left-right placement"}},
-                {"name": "selfLR", "kind": "likert", "min": 1, "max": 7, "role": "driver",
-                 "label": {"en": "Own left-right placement"}},
-                {"name": "PID", "kind": "likert", "min": 0, "max": 6, "role": "driver",
-                 "label": {"en": "Party identification"}},
-                {"name": "TVnews", "kind": "numeric", "min": 0, "max": 7, "role": "driver",
-                 "label": {"en": "Days watching TV news"}},
-                {"name": "educ", "kind": "category", "role": "segment", "label": {"en": "Education"},
-                 "values": {k: {"en": v} for k, v in edu.items()}},
-                {"name": "vote", "kind": "category", "role": "segment", "label": {"en": "Vote"},
-                 "values": {0: {"en": "Clinton"}, 1: {"en": "Dole"}}},
-            ]}
+    pyreadstat.write_sav(
+        df,
+        str(sav),
+        missing_ranges={"ClinLR": [-99], "DoleLR": [-99]},
+        variable_value_labels={"vote": {0: "Clinton", 1: "Dole"}},
+    )
+    edu = {
+        1: "1-8 grades",
+        2: "Some high school",
+        3: "High school",
+        4: "Some college",
+        5: "Community college",
+        6: "BA degree",
+        7: "Postgraduate",
+    }
+    book = {
+        "study": "anes96",
+        "version": "1",
+        "missing_codes": [{"code": -99, "meaning": "system", "label": {"en": "System missing"}}],
+        "variables": [
+            {
+                "name": "ClinLR",
+                "kind": "likert",
+                "min": 1,
+                "max": 7,
+                "role": "outcome",
+                "label": {"en": "Clinton left-right placement"},
+            },
+            {
+                "name": "DoleLR",
+                "kind": "likert",
+                "min": 1,
+                "max": 7,
+                "role": "driver",
+                "label": {"en": "Dole left-right placement"},
+            },
+            {
+                "name": "selfLR",
+                "kind": "likert",
+                "min": 1,
+                "max": 7,
+                "role": "driver",
+                "label": {"en": "Own left-right placement"},
+            },
+            {
+                "name": "PID",
+                "kind": "likert",
+                "min": 0,
+                "max": 6,
+                "role": "driver",
+                "label": {"en": "Party identification"},
+            },
+            {
+                "name": "TVnews",
+                "kind": "numeric",
+                "min": 0,
+                "max": 7,
+                "role": "driver",
+                "label": {"en": "Days watching TV news"},
+            },
+            {
+                "name": "educ",
+                "kind": "category",
+                "role": "segment",
+                "label": {"en": "Education"},
+                "values": {k: {"en": v} for k, v in edu.items()},
+            },
+            {
+                "name": "vote",
+                "kind": "category",
+                "role": "segment",
+                "label": {"en": "Vote"},
+                "values": {0: {"en": "Clinton"}, 1: {"en": "Dole"}},
+            },
+        ],
+    }
     path = folder / "codebook.yaml"
     path.write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
-    return dict(sav=sav, codebook=path, responses=truth, over={}, outcome="ClinLR", scale=(1, 7),
-                lang="en", formats=["html", "xlsx"])
+    return dict(
+        sav=sav,
+        codebook=path,
+        responses=truth,
+        over={},
+        outcome="ClinLR",
+        scale=(1, 7),
+        lang="en",
+        formats=["html", "xlsx"],
+    )
 
 
 # -- checks -------------------------------------------------------------------------------------------
@@ -297,8 +446,11 @@ def _top_two(shape: dict, focus: int) -> tuple[float, int]:
     frame = shape["responses"]
     frame = frame[frame["wave"] == focus]
     y = frame[shape["outcome"]].to_numpy(dtype=float)
-    w = frame["weight"].to_numpy(dtype=float) if "weight" in frame and \
-        shape["over"].get("variables", {}).get("weight") else np.ones(len(frame))
+    w = (
+        frame["weight"].to_numpy(dtype=float)
+        if "weight" in frame and shape["over"].get("variables", {}).get("weight")
+        else np.ones(len(frame))
+    )
     ok = ~np.isnan(y)
     return float(np.average(y[ok] >= shape["scale"][1] - 1, weights=w[ok])), int(ok.sum())
 
@@ -321,22 +473,43 @@ def test_shape_renders_a_report_that_follows_its_plan(studies, name):
         assert bad not in text, f"{name}: {bad!r} in the report"
     sheets = _sheets(result.tables)
     left_out = [(c["chapter"], None) for c in plan["chapters"] if not c["runs"]]
-    left_out += [(c["chapter"], s["section"]) for c in plan["chapters"] if c["runs"]
-                 for s in c["sections"] if not s["runs"]]
-    running_tables = {t for (ch, sec), names in SECTION_TABLES.items() for t in names
-                      if (ch, None) not in left_out and (ch, sec) not in left_out}
+    left_out += [
+        (c["chapter"], s["section"])
+        for c in plan["chapters"]
+        if c["runs"]
+        for s in c["sections"]
+        if not s["runs"]
+    ]
+    running_tables = {
+        t
+        for (ch, sec), names in SECTION_TABLES.items()
+        for t in names
+        if (ch, None) not in left_out and (ch, sec) not in left_out
+    }
     for ch, sec in left_out:
-        names = [t for (c, s), ts in SECTION_TABLES.items() for t in ts if c == ch and (sec is None or s == sec)]
+        names = [
+            t
+            for (c, s), ts in SECTION_TABLES.items()
+            for t in ts
+            if c == ch and (sec is None or s == sec)
+        ]
         for table in names:
             if table not in running_tables:
-                assert table not in sheets, f"{name}: {ch}/{sec} left out but table {table!r} is in tables.xlsx"
+                assert table not in sheets, (
+                    f"{name}: {ch}/{sec} left out but table {table!r} is in tables.xlsx"
+                )
         if sec is None:
             title = TITLES[ch][0 if shape["lang"] == "zh" else 1]
-            assert f">{title}" not in html, f"{name}: chapter {ch} left out but its title is in the report"
+            assert f">{title}" not in html, (
+                f"{name}: chapter {ch} left out but its title is in the report"
+            )
     # the appendix describes only the methods that ran (the key-messages paragraph named churn and alert
     # tests on one-wave surveys without CRM data)
-    methods = {("04_persistence", "churn"): ("Cochran",), ("06_alerts_text", "backtest"): ("提升度区间", "lift interval"),
-               ("03_drivers", "drivers"): ("Shapley",)}
+    methods = {
+        ("04_persistence", "churn"): ("Cochran",),
+        ("06_alerts_text", "backtest"): ("提升度区间", "lift interval"),
+        ("03_drivers", "drivers"): ("Shapley",),
+    }
     for (ch, sec), words in methods.items():
         if (ch, None) in left_out or (ch, sec) in left_out:
             for w in words:
@@ -350,7 +523,9 @@ def test_shape_renders_a_report_that_follows_its_plan(studies, name):
     rows = sheets["top_box"]
     header, first = rows[1], rows[2]  # title, header, then the outcome's row (the first KPI)
     got = first[header.index(word("estimate", shape["lang"]))]
-    assert got == pytest.approx(expected, abs=1e-9), f"{name}: top-two box {got} vs numpy {expected}"
+    assert got == pytest.approx(expected, abs=1e-9), (
+        f"{name}: top-two box {got} vs numpy {expected}"
+    )
     assert int(first[header.index(word("n", shape["lang"]))]) == n
 
 
@@ -368,8 +543,17 @@ def test_plans_of_the_shapes(studies):
 
     plans = {name: study_plan(studies[name][0]) for name in ALL_SHAPES}
     demo = plans["demo"]
-    assert demo.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "04_persistence", "05_loyalty",
-                              "06_alerts_text", "07_employee", "09_appendix"]
+    assert demo.notebooks == [
+        "00_summary",
+        "01_data_quality",
+        "02_kpis",
+        "03_drivers",
+        "04_persistence",
+        "05_loyalty",
+        "06_alerts_text",
+        "07_employee",
+        "09_appendix",
+    ]
     assert not demo.left_out()
     one = plans["one_wave"]
     assert not one.runs("02_kpis", "trend") and "one wave" in one.reason("02_kpis", "trend")
@@ -380,7 +564,9 @@ def test_plans_of_the_shapes(studies):
         assert plans[name].variables.nps is None
         assert plans[name].reason("02_kpis", "nps") == "no 0–10 recommend item: no NPS"
         assert plans[name].runs("02_kpis", "top_box")
-    assert plans["scale_1_7"].variables.loyalty == "recommend"  # the 1-7 recommend item serves as loyalty
+    assert (
+        plans["scale_1_7"].variables.loyalty == "recommend"
+    )  # the 1-7 recommend item serves as loyalty
     seg = plans["no_segments"]
     assert seg.variables.by == () and not seg.runs("02_kpis", "segments")
     assert "totals only" in seg.reason("02_kpis", "segments")
@@ -388,14 +574,29 @@ def test_plans_of_the_shapes(studies):
     assert not seg.runs("06_alerts_text", "alerts")
     assert plans["no_weights"].variables.weight is None
     crm = plans["no_crm"]
-    assert crm.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "06_alerts_text", "09_appendix"]
+    assert crm.notebooks == [
+        "00_summary",
+        "01_data_quality",
+        "02_kpis",
+        "03_drivers",
+        "06_alerts_text",
+        "09_appendix",
+    ]
     assert "no customers (CRM) data" in crm.reason("06_alerts_text", "backtest")
     proc = plans["no_processes"]
-    assert not proc.runs("03_drivers", "processes") and "no process drivers" in proc.reason("03_drivers", "processes")
+    assert not proc.runs("03_drivers", "processes") and "no process drivers" in proc.reason(
+        "03_drivers", "processes"
+    )
     assert not proc.runs("04_persistence", "process_horizon")
     assert plans["comments_en"].runs("06_alerts_text", "themes")
     anes = plans["anes96"]
-    assert anes.notebooks == ["00_summary", "01_data_quality", "02_kpis", "03_drivers", "09_appendix"]
+    assert anes.notebooks == [
+        "00_summary",
+        "01_data_quality",
+        "02_kpis",
+        "03_drivers",
+        "09_appendix",
+    ]
     assert anes.variables.drivers == ("DoleLR", "selfLR", "PID", "TVnews")
     assert anes.variables.by == ("educ", "vote")
     assert not anes.runs("03_drivers", "processes") and anes.runs("01_data_quality", "missing")
@@ -413,22 +614,33 @@ def test_recommend_item_on_seven_points_is_refused_as_nps_before_papermill(studi
     assert "variables.nps: 'DoleLR' is likert on 1–7; NPS needs a 0–10 recommend item" in msg
     assert "may serve as variables.loyalty or as a top-box measure" in msg
     assert "the codebook has no 0–10 item: set variables.nps: null" in msg
-    assert "variables.by[0]: 'selfLR' is likert on 1–7; segments must be category (or binary) variables" in msg
+    assert (
+        "variables.by[0]: 'selfLR' is likert on 1–7; segments must be category (or binary) variables"
+        in msg
+    )
     assert not (params_path.parent / "bad_reports").exists()
 
 
 def test_cli_plan_prints_without_running_and_run_exits_zero(studies, tmp_path):
     params_path, _ = studies["no_crm"]
     exe = str(Path(sys.executable).parent / "cxresearch")
-    done = subprocess.run([exe, "run", "--plan", str(params_path), "--out", str(tmp_path / "r")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [exe, "run", "--plan", str(params_path), "--out", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "Study plan: no_crm" in done.stdout
     assert "[skip] 05_loyalty" in done.stdout and "no customers (CRM) data" in done.stdout
     assert "[skip] backtest" in done.stdout
     assert not (tmp_path / "r").exists()  # --plan runs nothing and writes nothing
-    done = subprocess.run([exe, "run", str(params_path), "--out", str(tmp_path / "r"), "--formats", "html"],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [exe, "run", str(params_path), "--out", str(tmp_path / "r"), "--formats", "html"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr
     assert "chapter left out: 05_loyalty: no customers (CRM) data" in done.stdout
     assert list((tmp_path / "r" / "no_crm" / str(FOCUS)).glob("report*.html"))

@@ -27,11 +27,21 @@ def codebook(*, missing=True, extra=()):
         {"name": "respondent_id", "kind": "id", "role": "id"},
         {"name": "customer_id", "kind": "id", "required": False},
         {"name": "wave", "kind": "wave", "role": "wave"},
-        {"name": "branch", "kind": "category", "role": "segment",
-         "values": {1: {"zh": "北京", "en": "Beijing"}, 2: {"zh": "上海", "en": "Shanghai"}}},
+        {
+            "name": "branch",
+            "kind": "category",
+            "role": "segment",
+            "values": {1: {"zh": "北京", "en": "Beijing"}, 2: {"zh": "上海", "en": "Shanghai"}},
+        },
         {"name": "weight", "kind": "weight", "role": "weight", "required": False},
-        {"name": "price_value", "kind": "likert", "min": 1, "max": 5, "dimension": "price",
-         "role": "driver"},
+        {
+            "name": "price_value",
+            "kind": "likert",
+            "min": 1,
+            "max": 5,
+            "dimension": "price",
+            "role": "driver",
+        },
         {"name": "overall_sat", "kind": "rating", "min": 0, "max": 10, "role": "outcome"},
         {"name": "comment", "kind": "text", "role": "text", "required": False},
         *extra,
@@ -45,17 +55,20 @@ def codebook(*, missing=True, extra=()):
 def survey(wave: int, n: int = 6, *, start: int = 0, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed + wave)
     ids = np.arange(start, start + n)
-    return pd.DataFrame({
-        "respondent_id": [f"R{wave}-{i:04d}" for i in ids],
-        "customer_id": [f"C{i:05d}" for i in ids],
-        "wave": wave,
-        "branch": rng.integers(1, 3, n),
-        "weight": np.round(rng.uniform(0.5, 1.5, n), 3),
-        "price_value": rng.integers(1, 6, n),
-        "overall_sat": rng.integers(0, 11, n),
-        "comment": [("价格太高了" if i % 3 == 0 else "Great service" if i % 3 == 1 else "")
-                    for i in ids],
-    })
+    return pd.DataFrame(
+        {
+            "respondent_id": [f"R{wave}-{i:04d}" for i in ids],
+            "customer_id": [f"C{i:05d}" for i in ids],
+            "wave": wave,
+            "branch": rng.integers(1, 3, n),
+            "weight": np.round(rng.uniform(0.5, 1.5, n), 3),
+            "price_value": rng.integers(1, 6, n),
+            "overall_sat": rng.integers(0, 11, n),
+            "comment": [
+                ("价格太高了" if i % 3 == 0 else "Great service" if i % 3 == 1 else "") for i in ids
+            ],
+        }
+    )
 
 
 def write(frame: pd.DataFrame, path: Path, **kw) -> Path:
@@ -74,11 +87,14 @@ def snapshot(store: Store) -> dict:
     """Every table's full content and columns: to prove a failed import changed nothing."""
     out = {}
     for (table,) in store.con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "ORDER BY table_name").fetchall():
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "ORDER BY table_name"
+    ).fetchall():
         cols = store.con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position", [table]).fetchall()
+            "ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
         rows = store.con.execute(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall()
         out[table] = (cols, rows)
     return out
@@ -129,7 +145,9 @@ def test_comments_go_to_their_table_with_language(store, tmp_path):
     assert report.files[0].comments == 4 == len(com)
     assert list(com.columns) == ["client", "respondent_id", "wave", "variable", "text", "lang"]
     by_id = com.set_index("respondent_id")
-    assert by_id.loc["R2023-0000", "text"] == "价格太高了" and by_id.loc["R2023-0000", "lang"] == "zh"
+    assert (
+        by_id.loc["R2023-0000", "text"] == "价格太高了" and by_id.loc["R2023-0000", "lang"] == "zh"
+    )
     assert by_id.loc["R2023-0001", "lang"] == "en"
     assert set(com["variable"]) == {"comment"}
 
@@ -165,16 +183,23 @@ def test_provenance_rows(store, tmp_path):
 
 
 def test_bad_file_among_good_ones_leaves_store_unchanged(store, tmp_path):
-    store.import_files([write(survey(2022), tmp_path / "w2022.csv")], client="acme",
-                       codebook=codebook())
+    store.import_files(
+        [write(survey(2022), tmp_path / "w2022.csv")], client="acme", codebook=codebook()
+    )
     before = snapshot(store)
     good1 = write(survey(2023), tmp_path / "w2023.csv")
     bad_frame = survey(2024)
     bad_frame.loc[2, "price_value"] = 7  # out of the 1-5 scale, not a declared code
     bad = write(bad_frame, tmp_path / "w2024.csv")
     good2 = write(survey(2025), tmp_path / "w2025.parquet")
-    crm = pd.DataFrame({"customer_id": ["C1", "C2"], "year": [2024, 20244],
-                        "active": [True, True], "churned": [False, False]})
+    crm = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "year": [2024, 20244],
+            "active": [True, True],
+            "churned": [False, False],
+        }
+    )
     bad_crm = write(crm, tmp_path / "crm.parquet")
     with pytest.raises(DataValidationError) as err:
         store.import_files([good1, bad, good2, bad_crm], client="acme", codebook=codebook())
@@ -187,8 +212,9 @@ def test_bad_file_among_good_ones_leaves_store_unchanged(store, tmp_path):
 
 
 def test_failure_while_writing_rolls_back_everything(store, tmp_path, monkeypatch):
-    store.import_files([write(survey(2022), tmp_path / "w2022.csv")], client="acme",
-                       codebook=codebook())
+    store.import_files(
+        [write(survey(2022), tmp_path / "w2022.csv")], client="acme", codebook=codebook()
+    )
     before = snapshot(store)
     extra = [{"name": "new_item", "kind": "likert", "min": 1, "max": 5, "required": False}]
     f1 = write(survey(2023).assign(new_item=3), tmp_path / "w2023.csv")
@@ -249,7 +275,9 @@ def test_duplicate_respondent_wave_across_files_and_against_store(store, tmp_pat
         store.import_files([a, b], client="acme", codebook=codebook())
     lines = [str(p) for p in err.value.problems]
     assert len(lines) == 2
-    assert lines[0].startswith("b.csv, row 2, column 'respondent_id/wave': got \"respondent_id='R2023-0004', wave=2023\"")
+    assert lines[0].startswith(
+        "b.csv, row 2, column 'respondent_id/wave': got \"respondent_id='R2023-0004', wave=2023\""
+    )
     assert "not already in 'a.csv' (row 6) of the same import" in lines[0]
     assert store.counts("acme")["responses"] == 0
 
@@ -270,12 +298,22 @@ def test_duplicate_respondent_wave_across_files_and_against_store(store, tmp_pat
 
 
 def test_reads_are_filtered_by_client(store, tmp_path):
-    store.import_files([write(survey(2023, n=6), tmp_path / "acme.csv")], client="acme",
-                       codebook=codebook())
-    store.import_files([write(survey(2023, n=3, start=100), tmp_path / "globex.csv"),
-                        write(pd.DataFrame({"customer_id": ["C1"], "year": [2023], "active": [1],
-                                            "churned": [0]}), tmp_path / "crm.csv")],
-                       client="globex", codebook=codebook())
+    store.import_files(
+        [write(survey(2023, n=6), tmp_path / "acme.csv")], client="acme", codebook=codebook()
+    )
+    store.import_files(
+        [
+            write(survey(2023, n=3, start=100), tmp_path / "globex.csv"),
+            write(
+                pd.DataFrame(
+                    {"customer_id": ["C1"], "year": [2023], "active": [1], "churned": [0]}
+                ),
+                tmp_path / "crm.csv",
+            ),
+        ],
+        client="globex",
+        codebook=codebook(),
+    )
     assert store.clients() == ["acme", "globex"]
     acme = store.responses("acme")
     assert len(acme) == 6 and set(acme["client"]) == {"acme"}
@@ -284,7 +322,7 @@ def test_reads_are_filtered_by_client(store, tmp_path):
     assert set(store.comments("acme")["client"]) == {"acme"}
     assert len(store.imports("acme")) == 1 and len(store.imports("globex")) == 2
     # a client id is a value, never SQL
-    for sneaky in ("acme' OR '1'='1", "x\" OR 1=1 --", "ACME", "acme "):
+    for sneaky in ("acme' OR '1'='1", 'x" OR 1=1 --', "ACME", "acme "):
         assert len(store.responses(sneaky)) == 0
         assert len(store.missing_codes(sneaky)) == 0
     with pytest.raises(CXValueError, match="client must be a non-empty string"):
@@ -294,15 +332,21 @@ def test_reads_are_filtered_by_client(store, tmp_path):
 
 
 def test_read_options_are_checked(store, tmp_path):
-    store.import_files([write(survey(2023), tmp_path / "a.csv")], client="acme",
-                       codebook=codebook())
-    with pytest.raises(CXValueError, match=r"columns \['nps'\] are not in the store's responses table; available: "):
+    store.import_files(
+        [write(survey(2023), tmp_path / "a.csv")], client="acme", codebook=codebook()
+    )
+    with pytest.raises(
+        CXValueError, match=r"columns \['nps'\] are not in the store's responses table; available: "
+    ):
         store.responses("acme", columns=["nps"])
     with pytest.raises(CXValueError, match="waves must be integers"):
         store.responses("acme", waves=["2023"])
     assert len(store.responses("acme", waves=2023)) == 6
     assert len(store.responses("acme", waves=[1999])) == 0
-    with pytest.raises(CXValueError, match=r"by must be None or a column of responses \(respondent_id, wave, customer_id, branch.*got 'region'"):
+    with pytest.raises(
+        CXValueError,
+        match=r"by must be None or a column of responses \(respondent_id, wave, customer_id, branch.*got 'region'",
+    ):
         store.missing_summary("acme", by="region")
 
 
@@ -311,12 +355,14 @@ def test_read_options_are_checked(store, tmp_path):
 
 
 def test_later_import_adds_columns(store, tmp_path):
-    store.import_files([write(survey(2023), tmp_path / "a.csv")], client="acme",
-                       codebook=codebook())
+    store.import_files(
+        [write(survey(2023), tmp_path / "a.csv")], client="acme", codebook=codebook()
+    )
     extra = [{"name": "ease", "kind": "likert", "min": 1, "max": 5, "required": False}]
     frame = survey(2024, n=4).assign(ease=[1, 98, 5, 4])
-    report = store.import_files([write(frame, tmp_path / "b.csv")], client="acme",
-                                codebook=codebook(extra=extra))
+    report = store.import_files(
+        [write(frame, tmp_path / "b.csv")], client="acme", codebook=codebook(extra=extra)
+    )
     assert report.added_columns == (("responses", "ease", "DOUBLE"),)
     got = store.responses("acme")
     assert got.loc[got["wave"] == 2023, "ease"].isna().all()
@@ -328,15 +374,25 @@ def test_later_import_adds_columns(store, tmp_path):
 
 
 def test_column_type_conflict_is_a_problem(store, tmp_path):
-    crm = pd.DataFrame({"customer_id": ["C1", "C2"], "year": [2023, 2023], "branch": [1, 2],
-                        "active": [True, True], "churned": [False, True]})
+    crm = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "year": [2023, 2023],
+            "branch": [1, 2],
+            "active": [True, True],
+            "churned": [False, True],
+        }
+    )
     store.import_files([write(crm, tmp_path / "crm23.parquet")], client="acme", codebook=codebook())
     crm2 = crm.assign(year=2024, branch=["Beijing", "Shanghai"])
     before = snapshot(store)
-    with pytest.raises(DataValidationError,
-                       match="crm24.parquet, column 'branch': got 'VARCHAR'; expected values that fit type BIGINT"):
-        store.import_files([write(crm2, tmp_path / "crm24.parquet")], client="acme",
-                           codebook=codebook())
+    with pytest.raises(
+        DataValidationError,
+        match="crm24.parquet, column 'branch': got 'VARCHAR'; expected values that fit type BIGINT",
+    ):
+        store.import_files(
+            [write(crm2, tmp_path / "crm24.parquet")], client="acme", codebook=codebook()
+        )
     assert snapshot(store) == before
 
 
@@ -375,8 +431,10 @@ def test_missing_codes_are_kept_and_statistics_see_nan(store, tmp_path):
     assert back == want
     # the file's raw values come back from the store
     raw = store.responses("acme", codes=True).set_index("respondent_id").loc[frame["respondent_id"]]
-    np.testing.assert_array_equal(raw[["price_value", "overall_sat"]].to_numpy(),
-                                  frame[["price_value", "overall_sat"]].to_numpy())
+    np.testing.assert_array_equal(
+        raw[["price_value", "overall_sat"]].to_numpy(),
+        frame[["price_value", "overall_sat"]].to_numpy(),
+    )
     np.testing.assert_array_equal(raw["weight"].to_numpy(), frame["weight"].to_numpy())
     only = store.responses("acme", columns=["overall_sat"], codes=True)
     assert sorted(only["overall_sat"])[-2:] == [98.0, 99.0]
@@ -388,8 +446,11 @@ def test_missing_summary_counts_and_shares(store, tmp_path):
     f1["price_value"] = [98, 98, 3, 4, 5, 99, 2, 1]
     f2 = survey(2024, n=4)
     f2["price_value"] = [98, 3, 3, 3]
-    store.import_files([write(f1, tmp_path / "a.csv"), write(f2, tmp_path / "b.parquet")],
-                       client="acme", codebook=codebook())
+    store.import_files(
+        [write(f1, tmp_path / "a.csv"), write(f2, tmp_path / "b.parquet")],
+        client="acme",
+        codebook=codebook(),
+    )
     s = store.missing_summary("acme")
     assert list(s.columns) == ["variable", "code", "meaning", "n", "base", "share"]
     pv = s[s["variable"] == "price_value"].set_index("code")
@@ -403,15 +464,20 @@ def test_missing_summary_counts_and_shares(store, tmp_path):
     by_branch = store.missing_summary("acme", by="branch")
     both = pd.concat([f1, f2], ignore_index=True)
     for branch, grp in both.groupby("branch"):
-        row = by_branch[(by_branch["branch"] == branch) & (by_branch["variable"] == "price_value")
-                        & (by_branch["code"] == 98.0)]
+        row = by_branch[
+            (by_branch["branch"] == branch)
+            & (by_branch["variable"] == "price_value")
+            & (by_branch["code"] == 98.0)
+        ]
         n98 = int((grp["price_value"] == 98).sum())
         if n98:
             assert row[["n", "base"]].to_numpy().tolist() == [[n98, len(grp)]]
         else:
             assert row.empty
     only = store.missing_summary("acme", waves=[2024])
-    assert only[["variable", "code", "n", "base"]].to_numpy().tolist() == [["price_value", 98.0, 1, 4]]
+    assert only[["variable", "code", "n", "base"]].to_numpy().tolist() == [
+        ["price_value", 98.0, 1, 4]
+    ]
 
 
 def test_undeclared_codes_are_refused_and_name_the_value(store, tmp_path):
@@ -430,20 +496,47 @@ def test_undeclared_codes_are_refused_and_name_the_value(store, tmp_path):
 
 
 def test_crm_employee_and_comment_files_are_told_apart_and_typed(store, tmp_path):
-    crm = pd.DataFrame({"customer_id": ["C00001", "C00002", "C00003"], "year": ["2023"] * 3,
-                        "branch": ["1", "2", "2"], "active": ["yes", "no", "1"],
-                        "churned": ["false", "true", "0"], "revenue": ["12.5", "", "3"],
-                        "service_contacts": ["0", "2", ""]})
-    emp = pd.DataFrame({"employee_id": ["E1", "E2", "E3"], "unit": [1, 1, 2], "wave": [2023] * 3,
-                        "q01": [1, 5, None], "q02": [3, 4, 2]})
-    com = pd.DataFrame({"respondent_id": ["R1", "R2", "R3"], "wave": [2023] * 3,
-                        "text": ["服务很好", "slow parts delivery", ""]})
-    paths = [write(crm, tmp_path / "crm.csv"), write(emp, tmp_path / "staff.xlsx"),
-             write(com, tmp_path / "verbatims.csv")]
+    crm = pd.DataFrame(
+        {
+            "customer_id": ["C00001", "C00002", "C00003"],
+            "year": ["2023"] * 3,
+            "branch": ["1", "2", "2"],
+            "active": ["yes", "no", "1"],
+            "churned": ["false", "true", "0"],
+            "revenue": ["12.5", "", "3"],
+            "service_contacts": ["0", "2", ""],
+        }
+    )
+    emp = pd.DataFrame(
+        {
+            "employee_id": ["E1", "E2", "E3"],
+            "unit": [1, 1, 2],
+            "wave": [2023] * 3,
+            "q01": [1, 5, None],
+            "q02": [3, 4, 2],
+        }
+    )
+    com = pd.DataFrame(
+        {
+            "respondent_id": ["R1", "R2", "R3"],
+            "wave": [2023] * 3,
+            "text": ["服务很好", "slow parts delivery", ""],
+        }
+    )
+    paths = [
+        write(crm, tmp_path / "crm.csv"),
+        write(emp, tmp_path / "staff.xlsx"),
+        write(com, tmp_path / "verbatims.csv"),
+    ]
     report = store.import_files(paths, client="acme", codebook=codebook())
     assert [f.table for f in report.files] == ["customers", "employees", "comments"]
-    assert report.rows_by_table == {"responses": 0, "customers": 3, "employees": 3,
-                                    "comments": 2, "missing_codes": 0}
+    assert report.rows_by_table == {
+        "responses": 0,
+        "customers": 3,
+        "employees": 3,
+        "comments": 2,
+        "missing_codes": 0,
+    }
     c = store.customers("acme")
     assert c["active"].tolist() == [True, False, True]
     assert c["churned"].tolist() == [False, True, False]
@@ -456,9 +549,15 @@ def test_crm_employee_and_comment_files_are_told_apart_and_typed(store, tmp_path
 
 
 def test_crm_file_problems_are_all_listed(store, tmp_path):
-    crm = pd.DataFrame({"customer_id": ["C1", "", "C3", "C1"], "year": ["2023", "2023", "20x3", "2023"],
-                        "active": ["yes", "maybe", "no", "yes"], "churned": ["0", "1", "0", "0"],
-                        "purchases": ["1", "-2", "0", "1.5"]})
+    crm = pd.DataFrame(
+        {
+            "customer_id": ["C1", "", "C3", "C1"],
+            "year": ["2023", "2023", "20x3", "2023"],
+            "active": ["yes", "maybe", "no", "yes"],
+            "churned": ["0", "1", "0", "0"],
+            "purchases": ["1", "-2", "0", "1.5"],
+        }
+    )
     with pytest.raises(DataValidationError) as err:
         store.import_files([write(crm, tmp_path / "crm.csv")], client="acme", codebook=codebook())
     got = {(p.row, p.column, p.value) for p in err.value.problems}
@@ -470,12 +569,28 @@ def test_crm_file_problems_are_all_listed(store, tmp_path):
         (5, "purchases", "1.5"),
     }
     e = pd.DataFrame({"unit": [1, 1], "wave": [2023, 2023], "q01": [3, 6]})
-    with pytest.raises(DataValidationError, match=r"staff.parquet, row 2, column 'q01': got 6; expected a number from 1 to 5 or empty"):
-        store.import_files([write(e, tmp_path / "staff.parquet")], client="acme", codebook=codebook())
-    dup = pd.DataFrame({"customer_id": ["C1", "C1"], "year": [2023, 2023], "active": [True, True],
-                        "churned": [False, False]})
-    with pytest.raises(DataValidationError, match=r"dup.parquet, row 2, column 'customer_id/year'.*repeats an earlier row"):
-        store.import_files([write(dup, tmp_path / "dup.parquet")], client="acme", codebook=codebook())
+    with pytest.raises(
+        DataValidationError,
+        match=r"staff.parquet, row 2, column 'q01': got 6; expected a number from 1 to 5 or empty",
+    ):
+        store.import_files(
+            [write(e, tmp_path / "staff.parquet")], client="acme", codebook=codebook()
+        )
+    dup = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1"],
+            "year": [2023, 2023],
+            "active": [True, True],
+            "churned": [False, False],
+        }
+    )
+    with pytest.raises(
+        DataValidationError,
+        match=r"dup.parquet, row 2, column 'customer_id/year'.*repeats an earlier row",
+    ):
+        store.import_files(
+            [write(dup, tmp_path / "dup.parquet")], client="acme", codebook=codebook()
+        )
 
 
 def test_unknown_files_are_problems(store, tmp_path):
@@ -483,11 +598,15 @@ def test_unknown_files_are_problems(store, tmp_path):
     txt = tmp_path / "notes.docx"
     txt.write_bytes(b"x")
     with pytest.raises(DataValidationError) as err:
-        store.import_files([odd, txt, tmp_path / "absent.csv", tmp_path], client="acme",
-                           codebook=codebook())
+        store.import_files(
+            [odd, txt, tmp_path / "absent.csv", tmp_path], client="acme", codebook=codebook()
+        )
     lines = [str(p) for p in err.value.problems]
     assert len(lines) == 4
-    assert lines[3] == f"{tmp_path.name}; expected a data file, not a folder (give its files, e.g. folder/*.csv)"
+    assert (
+        lines[3]
+        == f"{tmp_path.name}; expected a data file, not a folder (give its files, e.g. folder/*.csv)"
+    )
     assert "odd.csv; expected a survey file holding the codebook's variables" in lines[0]
     assert "name the table with table=/--table" in lines[0]
     assert lines[1] == "notes.docx: got '.docx'; expected a .csv, .xlsx, .sav or .parquet file"
@@ -503,16 +622,19 @@ def test_read_only_store(tmp_path):
     with pytest.raises(CXError, match="does not exist"):
         Store(path, read_only=True)
     with Store(path) as st:
-        st.import_files([write(survey(2023), tmp_path / "a.csv")], client="acme",
-                        codebook=codebook())
+        st.import_files(
+            [write(survey(2023), tmp_path / "a.csv")], client="acme", codebook=codebook()
+        )
     with Store(path, read_only=True) as st:
         assert len(st.responses("acme")) == 6
         with pytest.raises(CXError, match="open read-only"):
-            st.import_files([write(survey(2024), tmp_path / "b.csv")], client="acme",
-                            codebook=codebook())
+            st.import_files(
+                [write(survey(2024), tmp_path / "b.csv")], client="acme", codebook=codebook()
+            )
         # checking needs no write access
-        report = st.import_files([tmp_path / "b.csv"], client="acme", codebook=codebook(),
-                                 dry_run=True)
+        report = st.import_files(
+            [tmp_path / "b.csv"], client="acme", codebook=codebook(), dry_run=True
+        )
         assert report.rows_by_table["responses"] == 6
     with pytest.raises(CXError, match="folder .* does not exist"):
         Store(tmp_path / "nowhere" / "s.duckdb")
@@ -537,8 +659,9 @@ def test_bad_parameters(store, tmp_path):
 
 def test_dry_run_writes_nothing(store, tmp_path):
     before = snapshot(store)
-    report = store.import_files([write(survey(2023), tmp_path / "a.csv")], client="acme",
-                                codebook=codebook(), dry_run=True)
+    report = store.import_files(
+        [write(survey(2023), tmp_path / "a.csv")], client="acme", codebook=codebook(), dry_run=True
+    )
     assert report.rows_by_table["responses"] == 6
     assert ("responses", "price_value", "DOUBLE") in report.added_columns
     assert snapshot(store) == before
@@ -570,13 +693,21 @@ def test_remove_import_then_load_a_corrected_file(store, tmp_path):
     b = write(corrected, tmp_path / "w2023_v2.csv")
     with pytest.raises(DataValidationError, match="the store already has it from 'w2023.csv'"):
         store.import_files([b], client="acme", codebook=codebook())
-    with pytest.raises(CXValueError, match=r"client 'acme' has no import 99; its imports are \[1, 2\]"):
+    with pytest.raises(
+        CXValueError, match=r"client 'acme' has no import 99; its imports are \[1, 2\]"
+    ):
         store.remove_import("acme", import_id=99)
     with pytest.raises(CXValueError, match="client 'globex' has no import 1"):
         store.remove_import("globex", import_id=report.files[0].import_id)
     deleted = store.remove_import("acme", import_id=report.files[0].import_id)
-    assert deleted == {"responses": 6, "customers": 0, "employees": 0, "comments": 4,
-                       "missing_codes": 1, "imports": 1}
+    assert deleted == {
+        "responses": 6,
+        "customers": 0,
+        "employees": 0,
+        "comments": 4,
+        "missing_codes": 1,
+        "imports": 1,
+    }
     store.import_files([b], client="acme", codebook=codebook())
     got = store.responses("acme", waves=[2023])
     assert got["price_value"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 5.0]
@@ -590,7 +721,9 @@ def test_waves_need_not_be_years_when_the_codebook_says_so(store, tmp_path):
     f = survey(2023).assign(wave=1)
     path = write(f, tmp_path / "w1.csv")
     # without a declared range a wave is a year (1900-2100): wave 1 (or 25 for 2025) is refused
-    with pytest.raises(DataValidationError, match=r"row 2, column 'wave': got 1; expected a wave from 1900 to 2100"):
+    with pytest.raises(
+        DataValidationError, match=r"row 2, column 'wave': got 1; expected a wave from 1900 to 2100"
+    ):
         store.import_files([path], client="acme", codebook=codebook())
     book = codebook()
     book["variables"][2] = {"name": "wave", "kind": "wave", "role": "wave", "min": 1, "max": 20}
@@ -600,16 +733,31 @@ def test_waves_need_not_be_years_when_the_codebook_says_so(store, tmp_path):
 
 def test_a_column_without_values_fits_any_type(store, tmp_path):
     def crm(year, region):
-        return pd.DataFrame({"customer_id": ["C1", "C2"], "year": [year, year], "active": [1, 1],
-                             "churned": [0, 0], "region": region})
+        return pd.DataFrame(
+            {
+                "customer_id": ["C1", "C2"],
+                "year": [year, year],
+                "active": [1, 1],
+                "churned": [0, 0],
+                "region": region,
+            }
+        )
 
     # first without any value: the column waits for a file that tells its type
-    store.import_files([write(crm(2021, [None, None]), tmp_path / "c21.parquet")], client="acme",
-                       codebook=codebook())
+    store.import_files(
+        [write(crm(2021, [None, None]), tmp_path / "c21.parquet")],
+        client="acme",
+        codebook=codebook(),
+    )
     assert "region" not in store.columns("customers")
-    report = store.import_files([write(crm(2022, [3, 4]), tmp_path / "c22.parquet"),
-                                 write(crm(2023, [None, None]), tmp_path / "c23.parquet")],
-                                client="acme", codebook=codebook())
+    report = store.import_files(
+        [
+            write(crm(2022, [3, 4]), tmp_path / "c22.parquet"),
+            write(crm(2023, [None, None]), tmp_path / "c23.parquet"),
+        ],
+        client="acme",
+        codebook=codebook(),
+    )
     assert report.added_columns == (("customers", "region", "BIGINT"),)
     got = store.customers("acme")
     assert got["region"].isna().tolist() == [True, False, True, True, False, True]
@@ -617,11 +765,19 @@ def test_a_column_without_values_fits_any_type(store, tmp_path):
 
 
 def test_reading_tables_nothing_was_imported_into(store, tmp_path):
-    for read in (store.responses, store.customers, store.employees, store.comments,
-                 store.missing_codes, store.imports):
+    for read in (
+        store.responses,
+        store.customers,
+        store.employees,
+        store.comments,
+        store.missing_codes,
+        store.imports,
+    ):
         assert len(read("acme")) == 0
     assert list(store.employees("acme").columns) == ["client", "wave"]
-    store.import_files([write(survey(2023), tmp_path / "a.csv")], client="acme", codebook=codebook())
+    store.import_files(
+        [write(survey(2023), tmp_path / "a.csv")], client="acme", codebook=codebook()
+    )
     assert len(store.employees("acme", waves=[2023])) == 0
     assert len(store.missing_summary("acme")) == 0
     with pytest.raises(CXError, match="client 'nobody' has no import"):
@@ -629,26 +785,42 @@ def test_reading_tables_nothing_was_imported_into(store, tmp_path):
 
 
 def test_sql_sees_only_the_clients_rows(store, tmp_path):
-    store.import_files([write(survey(2023, n=8), tmp_path / "a.csv"),
-                        write(survey(2024, n=5), tmp_path / "b.csv")], client="acme",
-                       codebook=codebook())
-    store.import_files([write(survey(2023, n=7, start=50), tmp_path / "g.csv")], client="globex",
-                       codebook=codebook())
-    got = store.sql("acme", "SELECT wave, count(*) AS n, avg(price_value) AS mean FROM responses "
-                            "GROUP BY wave ORDER BY wave")
+    store.import_files(
+        [
+            write(survey(2023, n=8), tmp_path / "a.csv"),
+            write(survey(2024, n=5), tmp_path / "b.csv"),
+        ],
+        client="acme",
+        codebook=codebook(),
+    )
+    store.import_files(
+        [write(survey(2023, n=7, start=50), tmp_path / "g.csv")],
+        client="globex",
+        codebook=codebook(),
+    )
+    got = store.sql(
+        "acme",
+        "SELECT wave, count(*) AS n, avg(price_value) AS mean FROM responses "
+        "GROUP BY wave ORDER BY wave",
+    )
     frame = store.responses("acme")
     want = frame.groupby("wave")["price_value"].agg(["count", "mean"]).reset_index()
     assert got["n"].tolist() == want["count"].tolist() == [8, 5]
     np.testing.assert_allclose(got["mean"], want["mean"])
-    assert store.sql("acme", "SELECT count(DISTINCT client) AS k, count(*) AS n FROM responses"
-                     ).iloc[0].tolist() == [1, 13]
+    assert store.sql(
+        "acme", "SELECT count(DISTINCT client) AS k, count(*) AS n FROM responses"
+    ).iloc[0].tolist() == [1, 13]
     # WITH queries and named parameters
-    hi = store.sql("globex", "WITH x AS (SELECT * FROM responses WHERE overall_sat >= $cut) "
-                             "SELECT count(*) AS n FROM x", params={"cut": 5})
+    hi = store.sql(
+        "globex",
+        "WITH x AS (SELECT * FROM responses WHERE overall_sat >= $cut) SELECT count(*) AS n FROM x",
+        params={"cut": 5},
+    )
     g = store.responses("globex")
     assert hi["n"].iloc[0] == (g["overall_sat"] >= 5).sum()
-    joined = store.sql("acme", "FROM comments c JOIN responses r USING (respondent_id, wave) "
-                               "SELECT count(*) AS n")
+    joined = store.sql(
+        "acme", "FROM comments c JOIN responses r USING (respondent_id, wave) SELECT count(*) AS n"
+    )
     assert joined["n"].iloc[0] == len(store.comments("acme"))
     with pytest.raises(CXValueError, match="one SELECT"):
         store.sql("acme", "DELETE FROM responses")
@@ -664,25 +836,35 @@ def test_sql_sees_only_the_clients_rows(store, tmp_path):
 
 
 def test_id_and_wave_variables_under_other_names(store, tmp_path):
-    cb = {"missing_codes": MISSING, "variables": [
-        {"name": "resp_no", "kind": "id", "role": "id"},
-        {"name": "jahr", "kind": "wave", "role": "wave"},
-        {"name": "price_value", "kind": "likert", "min": 1, "max": 5}]}
-    frame = pd.DataFrame({"resp_no": [101, 102, 103], "jahr": [2024] * 3, "price_value": [1, 98, 5]})
+    cb = {
+        "missing_codes": MISSING,
+        "variables": [
+            {"name": "resp_no", "kind": "id", "role": "id"},
+            {"name": "jahr", "kind": "wave", "role": "wave"},
+            {"name": "price_value", "kind": "likert", "min": 1, "max": 5},
+        ],
+    }
+    frame = pd.DataFrame(
+        {"resp_no": [101, 102, 103], "jahr": [2024] * 3, "price_value": [1, 98, 5]}
+    )
     store.import_files([write(frame, tmp_path / "w.csv")], client="acme", codebook=cb)
     got = store.responses("acme")
     assert list(got.columns) == ["client", "respondent_id", "wave", "price_value"]
     assert got["respondent_id"].tolist() == ["101", "102", "103"]
     miss = store.missing_codes("acme")
-    assert miss[["respondent_id", "wave", "variable", "code"]].values.tolist() == [["102", 2024, "price_value", 98.0]]
+    assert miss[["respondent_id", "wave", "variable", "code"]].values.tolist() == [
+        ["102", 2024, "price_value", 98.0]
+    ]
 
 
 def test_column_names_are_identifiers_never_sql(store, tmp_path):
     odd = 'note"; DROP TABLE responses; --'
-    crm = pd.DataFrame({"customer_id": ["C1"], "year": [2024], "active": [True], "churned": [False],
-                        odd: ["kept"]})
-    report = store.import_files([write(crm, tmp_path / "crm.parquet")], client="acme",
-                                codebook=codebook())
+    crm = pd.DataFrame(
+        {"customer_id": ["C1"], "year": [2024], "active": [True], "churned": [False], odd: ["kept"]}
+    )
+    report = store.import_files(
+        [write(crm, tmp_path / "crm.parquet")], client="acme", codebook=codebook()
+    )
     assert report.added_columns[-1] == ("customers", odd, "VARCHAR")
     assert store.customers("acme", columns=[odd])[odd].tolist() == ["kept"]
     assert "responses" in {r[0] for r in store.con.execute("SHOW TABLES").fetchall()}
@@ -696,16 +878,27 @@ def test_skip_imported_loads_only_the_new_files(store, tmp_path, monkeypatch):
 
     read = []
     original = files._read_survey  # every survey file is read here (streamed or whole)
-    monkeypatch.setattr(files, "_read_survey",
-                        lambda item, *a, **k: read.append(item.path.name) or original(item, *a, **k))
+    monkeypatch.setattr(
+        files,
+        "_read_survey",
+        lambda item, *a, **k: read.append(item.path.name) or original(item, *a, **k),
+    )
     report = store.import_files([a, b], client="acme", codebook=codebook(), skip_imported=True)
     assert read == ["w2024.csv"]  # the file imported before is not even read again
     assert [f.file for f in report.files] == ["w2024.csv"]
-    assert [(s[0], s[1], s[2]) for s in report.skipped] == [("w2023.csv", "w2023.csv", first.files[0].import_id)]
+    assert [(s[0], s[1], s[2]) for s in report.skipped] == [
+        ("w2023.csv", "w2023.csv", first.files[0].import_id)
+    ]
     assert store.counts("acme")["responses"] == 12 and store.counts("acme")["imports"] == 2
     # everything imported already: nothing to do, nothing written
     before = snapshot(store)
-    again = store.import_files([a, b], client="acme", codebook=codebook(extra=[
-        {"name": "ease", "kind": "likert", "min": 1, "max": 5, "required": False}]), skip_imported=True)
+    again = store.import_files(
+        [a, b],
+        client="acme",
+        codebook=codebook(
+            extra=[{"name": "ease", "kind": "likert", "min": 1, "max": 5, "required": False}]
+        ),
+        skip_imported=True,
+    )
     assert again.files == () and len(again.skipped) == 2 and again.rows_by_table["responses"] == 0
     assert snapshot(store) == before

@@ -54,16 +54,26 @@ def test_demo_study_values_match_the_generated_frames(demo):
     assert got.index.equals(want.index)
     items = [c for c in want.columns if c not in ("customer_id", "comment")]
     for col in items:
-        np.testing.assert_allclose(got[col].to_numpy(dtype=float), want[col].to_numpy(dtype=float),
-                                   err_msg=col, equal_nan=True)
+        np.testing.assert_allclose(
+            got[col].to_numpy(dtype=float),
+            want[col].to_numpy(dtype=float),
+            err_msg=col,
+            equal_nan=True,
+        )
     assert (got["customer_id"] == want["customer_id"]).all()
 
     # missing codes: the store gives back exactly the generated codes
     miss = store.missing_codes("demo")
-    m = miss[["respondent_id", "wave", "variable", "code"]].sort_values(
-        ["respondent_id", "wave", "variable"]).reset_index(drop=True)
-    w = study.missing[["respondent_id", "wave", "variable", "code"]].sort_values(
-        ["respondent_id", "wave", "variable"]).reset_index(drop=True)
+    m = (
+        miss[["respondent_id", "wave", "variable", "code"]]
+        .sort_values(["respondent_id", "wave", "variable"])
+        .reset_index(drop=True)
+    )
+    w = (
+        study.missing[["respondent_id", "wave", "variable", "code"]]
+        .sort_values(["respondent_id", "wave", "variable"])
+        .reset_index(drop=True)
+    )
     assert m["respondent_id"].tolist() == w["respondent_id"].tolist()
     assert m["variable"].tolist() == w["variable"].tolist()
     np.testing.assert_array_equal(m["code"].to_numpy(), w["code"].to_numpy(dtype=float))
@@ -106,16 +116,22 @@ def test_sav_user_missing_round_trip(tmp_path):
     }
     values = [1, 2, 98, 4, 99, 5, 98, 3, 2, 98]
     for name in ("plain.sav", "compressed.zsav"):
-        frame = pd.DataFrame({
-            "respondent_id": [f"R{i}" for i in range(10)],
-            "wave": 2024,
-            "price_value": np.array(values, dtype=float),
-            "comment": ["价格合理" if i % 2 else "" for i in range(10)],
-        })
+        frame = pd.DataFrame(
+            {
+                "respondent_id": [f"R{i}" for i in range(10)],
+                "wave": 2024,
+                "price_value": np.array(values, dtype=float),
+                "comment": ["价格合理" if i % 2 else "" for i in range(10)],
+            }
+        )
         path = tmp_path / name
-        pyreadstat.write_sav(frame, str(path), missing_ranges={"price_value": [98, 99]},
-                             variable_value_labels={"price_value": {98.0: "DK", 99.0: "REF"}},
-                             compress=name.endswith(".zsav"))
+        pyreadstat.write_sav(
+            frame,
+            str(path),
+            missing_ranges={"price_value": [98, 99]},
+            variable_value_labels={"price_value": {98.0: "DK", 99.0: "REF"}},
+            compress=name.endswith(".zsav"),
+        )
         with Store(tmp_path / f"{name}.duckdb") as st:
             report = st.import_files([path], client="c", codebook=cb)
             assert report.files[0].format == "sav"
@@ -133,17 +149,27 @@ def test_sav_user_missing_round_trip(tmp_path):
 def test_demo_files_values_come_back_with_their_codes(demo):
     """Nothing lost: with codes=True the store gives back each wave's values as the file held them."""
     study, _, store, _, _ = demo
-    aliases = {a["name"]: v["name"] for v in study.codebook["variables"] for a in v.get("aliases", [])}
+    aliases = {
+        a["name"]: v["name"] for v in study.codebook["variables"] for a in v.get("aliases", [])
+    }
     for wave in study.waves:
         file_frame = synth.survey_file_frame(study, wave).rename(columns=aliases)
         file_frame = file_frame.set_index("respondent_id").sort_index()
-        got = store.responses("demo", waves=[wave], codes=True).set_index("respondent_id").sort_index()
+        got = (
+            store.responses("demo", waves=[wave], codes=True)
+            .set_index("respondent_id")
+            .sort_index()
+        )
         assert got.index.equals(file_frame.index)
         items = [c for c in file_frame.columns if c not in ("customer_id", "comment", "wave")]
         # exact for codes and items; the weight may differ in the last bit after a CSV round trip
-        np.testing.assert_allclose(got[items].to_numpy(dtype=float),
-                                   file_frame[items].to_numpy(dtype=float), rtol=1e-14, atol=0,
-                                   err_msg=str(wave))
+        np.testing.assert_allclose(
+            got[items].to_numpy(dtype=float),
+            file_frame[items].to_numpy(dtype=float),
+            rtol=1e-14,
+            atol=0,
+            err_msg=str(wave),
+        )
 
 
 def test_demo_out_renders_the_store_it_built(tmp_path):

@@ -24,19 +24,30 @@ def _content(store: Store) -> dict:
     """Every table's rows in order, without the columns that differ between two imports."""
     out = {}
     for (table,) in store.con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "ORDER BY table_name").fetchall():
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "ORDER BY table_name"
+    ).fetchall():
         if table == "meta":  # the store's creation time
             continue
-        cols = [c for c, t in store.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position", [table]).fetchall()
-                if c not in _VOLATILE and not t.startswith("TIMESTAMP")]
+        cols = [
+            c
+            for c, t in store.con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+                "ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+            if c not in _VOLATILE and not t.startswith("TIMESTAMP")
+        ]
         types = store.con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position", [table]).fetchall()
+            "ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
         sel = ", ".join(f'"{c}"' for c in cols)
-        out[table] = (types, store.con.execute(f'SELECT {sel} FROM "{table}" ORDER BY ALL').fetchall())
+        out[table] = (
+            types,
+            store.con.execute(f'SELECT {sel} FROM "{table}" ORDER BY ALL').fetchall(),
+        )
     return out
 
 
@@ -55,8 +66,11 @@ def _import(tmp_path: Path, name: str, files, *, stream: bool, monkeypatch, cb=N
         m.setattr(store_stream, "stream_survey", spy)
         m.setattr(io_stream, "CHUNK_ROWS", 3)
         with Store(tmp_path / f"{name}-{'stream' if stream else 'whole'}.duckdb") as st:
-            st.import_files([write_csv(survey(2022), tmp_path / "before.csv")], client="acme",
-                            codebook=cb or codebook())
+            st.import_files(
+                [write_csv(survey(2022), tmp_path / "before.csv")],
+                client="acme",
+                codebook=cb or codebook(),
+            )
             before = snapshot(st)
             err, notes = None, ()
             try:
@@ -77,10 +91,12 @@ def write_csv(frame: pd.DataFrame, path: Path, *, text: str | None = None, **kw)
 
 
 def _same(tmp_path, monkeypatch, name, files, *, streamed=True, cb=None, **kw):
-    new, err_new, staged = _import(tmp_path, name, files, stream=True, monkeypatch=monkeypatch,
-                                   cb=cb, **kw)
-    old, err_old, _ = _import(tmp_path, name, files, stream=False, monkeypatch=monkeypatch,
-                              cb=cb, **kw)
+    new, err_new, staged = _import(
+        tmp_path, name, files, stream=True, monkeypatch=monkeypatch, cb=cb, **kw
+    )
+    old, err_old, _ = _import(
+        tmp_path, name, files, stream=False, monkeypatch=monkeypatch, cb=cb, **kw
+    )
     stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")  # when the store's rows came
     assert (err_new is None) == (err_old is None)
     if err_new is not None:
@@ -107,11 +123,14 @@ def test_streamed_file_stores_what_the_whole_file_path_stores(tmp_path, monkeypa
     assert len(content["missing_codes"][1]) == 3
 
 
-@pytest.mark.parametrize("ids, normalised", [
-    ([f"{i}.0" for i in range(1, 13)], True),  # numbers in disguise: stored as 1, 2, ...
-    ([f"{i}.0" for i in range(1, 12)] + ["A12"], False),  # one id that is not: all as written
-    ([str(i) for i in range(1, 13)], False),
-])
+@pytest.mark.parametrize(
+    "ids, normalised",
+    [
+        ([f"{i}.0" for i in range(1, 13)], True),  # numbers in disguise: stored as 1, 2, ...
+        ([f"{i}.0" for i in range(1, 12)] + ["A12"], False),  # one id that is not: all as written
+        ([str(i) for i in range(1, 13)], False),
+    ],
+)
 def test_ids_are_normalised_on_the_whole_column(tmp_path, monkeypatch, ids, normalised):
     frame = survey(2023, n=12).assign(respondent_id=ids, customer_id=[f"{i}.00" for i in range(12)])
     frame.loc[[0, 7], "price_value"] = 99  # missing codes keyed by the normalised id
@@ -139,10 +158,21 @@ def test_given_wave_and_generated_ids_keep_the_users_rows(tmp_path, monkeypatch)
     assert any(i.endswith("-12") for i in ids)
 
 
-@pytest.mark.parametrize("case", [
-    "duplicate respondent", "duplicate customer", "zero weights", "out of scale late",
-    "short row", "long row", "nul byte", "known before", "two files", "short row quoted",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "duplicate respondent",
+        "duplicate customer",
+        "zero weights",
+        "out of scale late",
+        "short row",
+        "long row",
+        "nul byte",
+        "known before",
+        "two files",
+        "short row quoted",
+    ],
+)
 def test_refusals_are_worded_as_by_the_whole_file_path(tmp_path, monkeypatch, case):
     frame = survey(2023, n=14)
     files = None
@@ -157,13 +187,15 @@ def test_refusals_are_worded_as_by_the_whole_file_path(tmp_path, monkeypatch, ca
     elif case == "known before":
         frame = survey(2022, n=4)  # rows the store holds already
     elif case == "two files":
-        files = [write_csv(survey(2023, n=8), tmp_path / "a.csv"),
-                 write_csv(survey(2023, n=8, start=4), tmp_path / "b.csv")]
+        files = [
+            write_csv(survey(2023, n=8), tmp_path / "a.csv"),
+            write_csv(survey(2023, n=8, start=4), tmp_path / "b.csv"),
+        ]
     if case == "short row quoted":  # quoted texts with delimiters, quotes and line ends
         frame["comment"] = ['said "hi", then\nleft' if i % 2 else "a, b" for i in range(len(frame))]
     text = frame.to_csv(index=False)
     if case == "short row quoted":
-        text = text.replace("a, b", "a, b\"\n\"", 1)  # one record cut into two short ones
+        text = text.replace("a, b", 'a, b"\n"', 1)  # one record cut into two short ones
     if case == "short row":
         lines = text.split("\n")
         lines[9] = ",".join(lines[9].split(",")[:4])
@@ -231,7 +263,9 @@ def test_structure_check_passes_only_files_of_whole_records(tmp_path, monkeypatc
         for _ in range(rng.randint(1, 6)):
             w = width if rng.random() < 0.85 else rng.choice([width - 1, width + 1, 1])
             lines.append(",".join(field() for _ in range(w)) if rng.random() > 0.1 else "")
-        text = ("\r\n" if rng.random() < 0.3 else "\n").join(lines) + ("\n" if rng.random() < 0.7 else "")
+        text = ("\r\n" if rng.random() < 0.3 else "\n").join(lines) + (
+            "\n" if rng.random() < 0.7 else ""
+        )
         path = tmp_path / "f.csv"
         path.write_bytes(text.encode())
         scan = io_stream.scan_csv(path)
@@ -269,9 +303,12 @@ def _odd_rows(path: Path, scan) -> tuple[bool, bool]:
 
     with open(path, "rb") as fh:
         fh.seek(scan.body_offset)
-        pacsv.read_csv(fh, read_options=pacsv.ReadOptions(
-            column_names=[f"c{i}" for i in range(len(scan.header))]),
-            parse_options=pacsv.ParseOptions(delimiter=scan.sep, newlines_in_values=True,
-                                             invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(column_types={"c0": pa.string()}))
+        pacsv.read_csv(
+            fh,
+            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(scan.header))]),
+            parse_options=pacsv.ParseOptions(
+                delimiter=scan.sep, newlines_in_values=True, invalid_row_handler=handler
+            ),
+            convert_options=pacsv.ConvertOptions(column_types={"c0": pa.string()}),
+        )
     return bool(found), bool(longer)

@@ -34,10 +34,14 @@ def test_each_variable_on_its_own_equals_a_brute_force_weighted_mean(fair):
         warnings.simplefilter("ignore")
         t = cx.survey.by_each(fair, score="rate_marriage", by=BY, weights="w")
     assert list(t["segment"].unique()) == BY
-    assert len(t) == sum(fair[b].nunique() for b in BY)  # stacked: 4 + 6 + 6 + 6 rows, not 4 x 6 x 6 x 6
+    assert len(t) == sum(
+        fair[b].nunique() for b in BY
+    )  # stacked: 4 + 6 + 6 + 6 rows, not 4 x 6 x 6 x 6
     for b in BY:
         part = t[t["segment"] == b].set_index("segment_value")
-        brute = fair.groupby(b).apply(lambda g: np.average(g["rate_marriage"], weights=g["w"]), include_groups=False)
+        brute = fair.groupby(b).apply(
+            lambda g: np.average(g["rate_marriage"], weights=g["w"]), include_groups=False
+        )
         counts = fair[b].value_counts()
         for level, est in brute.items():
             assert part.loc[level, "estimate"] == pytest.approx(est, rel=1e-12)
@@ -50,8 +54,15 @@ def test_other_statistics_and_the_design_keyword(fair):
     design = cx.survey.Design(weights="w")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tb = cx.survey.by_each(fair, score="rate_marriage", by=["religious", "educ"], statistic="top_box",
-                               k=2, scale=(1, 5), design=design)
+        tb = cx.survey.by_each(
+            fair,
+            score="rate_marriage",
+            by=["religious", "educ"],
+            statistic="top_box",
+            k=2,
+            scale=(1, 5),
+            design=design,
+        )
     part = tb[tb["segment"] == "religious"].set_index("segment_value")
     for level, g in fair.groupby("religious"):
         share = np.average(g["rate_marriage"] >= 4, weights=g["w"])
@@ -70,12 +81,15 @@ def test_the_report_table_counts_each_respondent_once(fair):
     assert zh.title == "婚姻评分（按细分群体）"
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"by": []}, "at least one segment variable"),
-    ({"by": ["educ", "educ"]}, "twice"),
-    ({"by": ["educ"], "statistic": "median"}, "statistic must be one of"),
-    ({"by": ["nope"]}, "nope"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"by": []}, "at least one segment variable"),
+        ({"by": ["educ", "educ"]}, "twice"),
+        ({"by": ["educ"], "statistic": "median"}, "statistic must be one of"),
+        ({"by": ["nope"]}, "nope"),
+    ],
+)
 def test_bad_arguments_name_what_is_wrong(fair, kwargs, match):
     with pytest.raises(CXValueError, match=match):
         cx.survey.by_each(fair, score="rate_marriage", **kwargs)

@@ -60,7 +60,9 @@ def test_trend_matches_r_by_wave_and_contrasts(panel):
     # subset's degf - 1 (customers answering either wave, minus the regions, minus 1; issue 14)
     ref = ISSUE14["panel_strat_ttest_2025_vs_2024"]
     assert t["change_df"].iloc[2] == ref["df"] < ref["degf_full"] - 1
-    np.testing.assert_allclose(t["change"].iloc[2] / t["change_se"].iloc[2], ref["statistic"], rtol=RTOL)
+    np.testing.assert_allclose(
+        t["change"].iloc[2] / t["change_se"].iloc[2], ref["statistic"], rtol=RTOL
+    )
     np.testing.assert_allclose(t["change_p_value"].iloc[2], ref["p_value"], rtol=RTOL)
 
 
@@ -331,6 +333,9 @@ def test_crosstab_design_based_tests_equal_difference(panel):
     with pytest.raises(CXValueError, match="only by test='design'"):
         sv.crosstab(panel, banner="region", row="wave", cluster="customer", test="effective_base")
     # the default ('auto') uses the design when one is given (issue 14)
-    assert sv.crosstab(panel, banner="region", row="wave", cluster="customer").settings["test"] == "design"
+    assert (
+        sv.crosstab(panel, banner="region", row="wave", cluster="customer").settings["test"]
+        == "design"
+    )
     with pytest.raises(CXValueError, match="test must be one of"):
         sv.crosstab(panel, banner="region", row="wave", test="chi2")

@@ -32,8 +32,19 @@ DESIGNS = {  # the svydesign calls of the oracle (see test_survey_r.py)
     "clus1_fpc": ("apiclus1", dict(weights="pw", cluster="dnum", fpc="fpc")),
 }
 #: every public survey function that takes a design
-TAKES_DESIGN = ("mean", "proportion", "total", "nps", "top_box", "bottom_box", "csat",
-                "difference", "chisq", "trend", "crosstab")
+TAKES_DESIGN = (
+    "mean",
+    "proportion",
+    "total",
+    "nps",
+    "top_box",
+    "bottom_box",
+    "csat",
+    "difference",
+    "chisq",
+    "trend",
+    "crosstab",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +87,8 @@ def test_design_object_gives_the_r_numbers_and_the_keyword_numbers(d):
     np.testing.assert_allclose(r["statistic"], ref["statistic"], rtol=RTOL)
     np.testing.assert_allclose(r["p_value"], ref["p_value"], rtol=RTOL)
     pd.testing.assert_frame_equal(
-        r, sv.difference(df, score="api00", by="sch.wide", levels=("No", "Yes"), **kw))
+        r, sv.difference(df, score="api00", by="sch.wide", levels=("No", "Yes"), **kw)
+    )
     # svychisq(~sch.wide+stype, d, statistic="F")
     c = sv.chisq(df, row="sch.wide", col="stype", statistic="F", design=design)
     ref = CASES[f"chisq_F_schwide_stype_{d}"]["values"]
@@ -111,12 +123,17 @@ def test_kpis_and_crosstab_and_trend_agree_with_the_keyword_form():
     cur = R[R.wave == R.wave.max()]
     design = Design(weights="weight", strata="branch")
     kw = design.keywords()
-    pd.testing.assert_frame_equal(sv.nps(cur, score="recommend", by="segment", design=design),
-                                  sv.nps(cur, score="recommend", by="segment", **kw))
-    pd.testing.assert_frame_equal(sv.top_box(cur, score="product_quality", scale=(1, 5), design=design),
-                                  sv.top_box(cur, score="product_quality", scale=(1, 5), **kw))
-    pd.testing.assert_frame_equal(sv.trend(R, score="overall_sat", design=design),
-                                  sv.trend(R, score="overall_sat", **kw))
+    pd.testing.assert_frame_equal(
+        sv.nps(cur, score="recommend", by="segment", design=design),
+        sv.nps(cur, score="recommend", by="segment", **kw),
+    )
+    pd.testing.assert_frame_equal(
+        sv.top_box(cur, score="product_quality", scale=(1, 5), design=design),
+        sv.top_box(cur, score="product_quality", scale=(1, 5), **kw),
+    )
+    pd.testing.assert_frame_equal(
+        sv.trend(R, score="overall_sat", design=design), sv.trend(R, score="overall_sat", **kw)
+    )
     a = sv.crosstab(cur, banner="segment", row="branch", design=Design(weights="weight"))
     b = sv.crosstab(cur, banner="segment", row="branch", weights="weight")
     pd.testing.assert_frame_equal(a.cells, b.cells)
@@ -173,4 +190,5 @@ def test_store_read_hands_back_the_data_with_its_design(tmp_path):
         assert {"overall_sat", "segment", "weight"} <= set(frame.columns)
         pd.testing.assert_frame_equal(
             sv.mean(frame, score="overall_sat", by="segment", design=design),
-            sv.mean(frame, score="overall_sat", by="segment", weights="weight"))
+            sv.mean(frame, score="overall_sat", by="segment", weights="weight"),
+        )

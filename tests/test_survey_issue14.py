@@ -27,7 +27,9 @@ def panel():
     return pd.read_csv(REF / "panel_waves.csv")
 
 
-@pytest.mark.parametrize("respondent, ref_id", [("customer", "panel_ids_customer"), (None, "panel_ids_1")])
+@pytest.mark.parametrize(
+    "respondent, ref_id", [("customer", "panel_ids_customer"), (None, "panel_ids_1")]
+)
 def test_trend_clusters_on_the_respondent_id(panel, respondent, ref_id):
     # svydesign(ids=~customer, weights=~weight) vs svydesign(ids=~1, weights=~weight)
     ref = R[ref_id]
@@ -38,7 +40,9 @@ def test_trend_clusters_on_the_respondent_id(panel, respondent, ref_id):
     np.testing.assert_allclose(t["change_se"].iloc[1:], ref["change_se"], rtol=RTOL)
     tt = ref["ttest_2025_vs_2024"]
     assert t["change_df"].iloc[2] == tt["df"]
-    np.testing.assert_allclose(t["change"].iloc[2] / t["change_se"].iloc[2], tt["statistic"], rtol=RTOL)
+    np.testing.assert_allclose(
+        t["change"].iloc[2] / t["change_se"].iloc[2], tt["statistic"], rtol=RTOL
+    )
     np.testing.assert_allclose(t["change_p_value"].iloc[2], tt["p_value"], rtol=RTOL)
     assert t.attrs["settings"]["respondent"] == respondent
 
@@ -54,14 +58,22 @@ def test_respondent_clustering_narrows_the_change_se_on_a_correlated_panel(panel
     pd.testing.assert_series_equal(linked["change_se"], as_cluster["change_se"])
     # ids that never repeat change nothing
     once = panel.assign(rid=[f"r{i}" for i in range(len(panel))])
-    pd.testing.assert_series_equal(sv.trend(once, respondent="rid", **kw)["change_se"],
-                                   naive["change_se"])
+    pd.testing.assert_series_equal(
+        sv.trend(once, respondent="rid", **kw)["change_se"], naive["change_se"]
+    )
 
 
 def test_difference_between_waves_with_respondent_matches_svycontrast(panel):
     ref = R["panel_ids_customer"]["nps_change_2025_vs_2023"]
-    d = sv.difference(panel, score="recommend", by="wave", levels=(2023, 2025), statistic="nps",
-                      weights="weight", respondent="customer")
+    d = sv.difference(
+        panel,
+        score="recommend",
+        by="wave",
+        levels=(2023, 2025),
+        statistic="nps",
+        weights="weight",
+        respondent="customer",
+    )
     np.testing.assert_allclose(d["estimate"], ref["estimate"], rtol=RTOL)
     np.testing.assert_allclose(d["se"], np.ravel(ref["se"])[0], rtol=RTOL)
 
@@ -74,15 +86,24 @@ def test_respondent_not_nested_in_clusters_warns(panel):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RespondentClusterWarning)
         sv.trend(panel, score="sat", weights="weight", cluster="customer", respondent="customer")
-    with pytest.raises(sv.CXValueError if hasattr(sv, "CXValueError") else ValueError, match="respondent"):
-        sv.trend(panel.assign(customer=panel["customer"].where(panel.index > 0)), score="sat",
-                 weights="weight", respondent="customer")
+    with pytest.raises(
+        sv.CXValueError if hasattr(sv, "CXValueError") else ValueError, match="respondent"
+    ):
+        sv.trend(
+            panel.assign(customer=panel["customer"].where(panel.index > 0)),
+            score="sat",
+            weights="weight",
+            respondent="customer",
+        )
 
 
-@pytest.mark.parametrize("data, design", [
-    ("apistrat", dict(weights="pw", strata="stype")),
-    ("apiclus1", dict(weights="pw", cluster="dnum")),
-])
+@pytest.mark.parametrize(
+    "data, design",
+    [
+        ("apistrat", dict(weights="pw", strata="stype")),
+        ("apiclus1", dict(weights="pw", cluster="dnum")),
+    ],
+)
 def test_difference_df_of_each_pair_as_svyttest(data, design):
     # svyttest(api00 ~ grp, subset(d, stype %in% c(a, b))): df = degf(subset) - 1, per pair
     df = pd.read_csv(REF / f"{data}.csv")
@@ -115,14 +136,18 @@ def test_crosstab_uses_the_design_whenever_there_is_one(panel):
         sv.crosstab(panel, weights="weight", test="srs", **kw)
 
 
-@pytest.mark.parametrize("respondent, ref_id", [(None, "raked_by_wave_ids_1"),
-                                                ("customer", "raked_by_wave_ids_customer")])
+@pytest.mark.parametrize(
+    "respondent, ref_id",
+    [(None, "raked_by_wave_ids_1"), ("customer", "raked_by_wave_ids_customer")],
+)
 def test_each_wave_raked_stacked_gives_rs_calibrated_ses(panel, respondent, ref_id):
     # the report's raking: each wave raked on its own to shares of region and of an even/odd
     # customer number, from the survey weights. R: one rake of the panel on ~wave+region and
     # ~wave+par with the per-wave population tables; svyby(~recommend, ~wave, svymean)
     ref = R[ref_id]
-    panel = panel.assign(par=np.where(panel["customer"].str[1:].astype(int) % 2 == 0, "even", "odd"))
+    panel = panel.assign(
+        par=np.where(panel["customer"].str[1:].astype(int) % 2 == 0, "even", "odd")
+    )
     margins = {"region": {"N": 0.45, "S": 0.55}, "par": {"even": 0.4, "odd": 0.6}}
     parts = [sv.rake(part, margins=margins, weights="weight") for _, part in panel.groupby("wave")]
     stacked = sv.stack_rakes(parts, index=panel.index)
@@ -131,8 +156,9 @@ def test_each_wave_raked_stacked_gives_rs_calibrated_ses(panel, respondent, ref_
     np.testing.assert_allclose(t["estimate"], ref["estimate"], rtol=RTOL)
     np.testing.assert_allclose(t["se"], ref["se"], rtol=RTOL)
     # the raked weights held fixed give other SEs: the calibration is used
-    fixed = sv.trend(panel.assign(rw=stacked.weights), score="recommend", weights="rw",
-                     respondent=respondent)
+    fixed = sv.trend(
+        panel.assign(rw=stacked.weights), score="recommend", weights="rw", respondent=respondent
+    )
     assert np.all(np.abs(fixed["se"].to_numpy() / t["se"].to_numpy() - 1) > 1e-3)
     with pytest.raises(ValueError, match="share rows"):
         sv.stack_rakes([parts[0], parts[0]])

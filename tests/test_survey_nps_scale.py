@@ -23,8 +23,12 @@ CODEBOOK = {
     "variables": [
         {"name": "respondent_id", "kind": "id", "role": "id"},
         {"name": "wave", "kind": "wave", "role": "wave"},
-        {"name": "branch", "kind": "category", "role": "segment",
-         "values": {1: {"en": "North"}, 2: {"en": "South"}}},
+        {
+            "name": "branch",
+            "kind": "category",
+            "role": "segment",
+            "values": {1: {"en": "North"}, 2: {"en": "South"}},
+        },
         {"name": "recommend", "kind": "nps", "role": "outcome"},
         {"name": "would_recommend", "kind": "likert", "min": 1, "max": 7, "role": "outcome"},
         {"name": "sat5", "kind": "likert", "min": 1, "max": 5, "role": "driver"},
@@ -34,14 +38,16 @@ CODEBOOK = {
 
 def _survey(seed: int = 3, n: int = 240) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "respondent_id": [f"R{i:04d}" for i in range(n)],
-        "wave": np.repeat([2023, 2024], n // 2),
-        "branch": rng.integers(1, 3, n),
-        "recommend": rng.integers(0, 11, n),
-        "would_recommend": rng.integers(1, 8, n),
-        "sat5": rng.integers(1, 6, n),
-    })
+    return pd.DataFrame(
+        {
+            "respondent_id": [f"R{i:04d}" for i in range(n)],
+            "wave": np.repeat([2023, 2024], n // 2),
+            "branch": rng.integers(1, 3, n),
+            "recommend": rng.integers(0, 11, n),
+            "would_recommend": rng.integers(1, 8, n),
+            "sat5": rng.integers(1, 6, n),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +102,13 @@ def test_nps_refuses_a_1_to_7_item_by_codebook(stored):
     with pytest.raises(CXValueError, match=r"scale 1-7 \(its codebook\)"):
         cx.survey.nps(df, score="would_recommend", codebook=CODEBOOK)
     with pytest.raises(CXValueError, match="scale 1-7"):
-        cx.survey.difference(df, score="would_recommend", by="branch", statistic="nps",
-                             codebook=cx.codebook.load(CODEBOOK))
+        cx.survey.difference(
+            df,
+            score="would_recommend",
+            by="branch",
+            statistic="nps",
+            codebook=cx.codebook.load(CODEBOOK),
+        )
 
 
 def test_nps_refuses_values_outside_0_10_and_fractions():
@@ -108,8 +119,11 @@ def test_nps_refuses_values_outside_0_10_and_fractions():
     with pytest.raises(CXValueError, match="whole-number"):
         cx.survey.nps(df, score="r")
     with pytest.raises(CXValueError, match="has value 12"):
-        cx.survey.trend(pd.DataFrame({"r": [12, 3] * 20, "wave": [1] * 20 + [2] * 20}),
-                        score="r", statistic="nps")
+        cx.survey.trend(
+            pd.DataFrame({"r": [12, 3] * 20, "wave": [1] * 20 + [2] * 20}),
+            score="r",
+            statistic="nps",
+        )
 
 
 def test_nps_on_a_0_10_store_item_matches_brute_force(stored):
@@ -131,18 +145,22 @@ def test_top_and_bottom_box_follow_each_items_own_scale(stored):
     assert top.loc["would_recommend", "threshold"] == 6
     assert top.loc["sat5", "threshold"] == 4
     assert top.loc["would_recommend", "estimate"] == pytest.approx(
-        (df["would_recommend"] >= 6).mean(), abs=1e-12)
+        (df["would_recommend"] >= 6).mean(), abs=1e-12
+    )
     assert top.loc["sat5", "estimate"] == pytest.approx((df["sat5"] >= 4).mean(), abs=1e-12)
     bottom = cx.survey.bottom_box(back, score=["would_recommend", "sat5"], k=2).set_index("score")
     assert bottom.loc["would_recommend", "estimate"] == pytest.approx(
-        (df["would_recommend"] <= 2).mean(), abs=1e-12)
+        (df["would_recommend"] <= 2).mean(), abs=1e-12
+    )
     assert bottom.loc["sat5", "threshold"] == 2
     # the same through a codebook, and through the wave comparison
     via_cb = cx.survey.top_box(df, score=["would_recommend", "sat5"], codebook=CODEBOOK)
     assert via_cb["estimate"].tolist() == pytest.approx(top["estimate"].tolist(), abs=1e-12)
     tr = cx.survey.trend(back, score="would_recommend", statistic="top_box").set_index("wave")
     for w, part in df.groupby("wave"):
-        assert tr.loc[w, "estimate"] == pytest.approx((part["would_recommend"] >= 6).mean(), abs=1e-12)
+        assert tr.loc[w, "estimate"] == pytest.approx(
+            (part["would_recommend"] >= 6).mean(), abs=1e-12
+        )
 
 
 def test_a_plain_frame_still_needs_a_scale_for_top_box():
@@ -172,5 +190,7 @@ def test_nps_refuses_a_1_to_10_item_even_though_its_values_fit_0_10():
     with pytest.raises(CXValueError, match=r"scale 1-10 \(the codebook of the store read\)"):
         cx.survey.nps(df, score="rec10")
     # an explicit 0-10 codebook entry wins over the frame's attrs
-    ok = cx.survey.nps(df, score="rec10", codebook={"variables": [{"name": "rec10", "kind": "nps"}]})
+    ok = cx.survey.nps(
+        df, score="rec10", codebook={"variables": [{"name": "rec10", "kind": "nps"}]}
+    )
     assert ok["estimate"].iloc[0] == pytest.approx(100 * (0.2 - 0.6))

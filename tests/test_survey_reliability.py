@@ -158,7 +158,9 @@ def test_omega_flags_a_heywood_case_as_psych_warns():
     with pytest.warns(ImproperSolutionWarning):
         res = sv.reliability(x, dimensions={"h": list(x.columns)})
     assert bool(res.scales["omega_improper"].iloc[0])
-    assert res.items.set_index("item")["heywood"].to_dict() == dict(zip(x.columns, psych_heywood, strict=True))
+    assert res.items.set_index("item")["heywood"].to_dict() == dict(
+        zip(x.columns, psych_heywood, strict=True)
+    )
     from cxresearch.tables.appendix import reliability_table
 
     t = reliability_table(res, lang="en")

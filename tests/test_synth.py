@@ -146,7 +146,9 @@ def test_write_all_formats(tmp_path):
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")  # GBK, not UTF-8
     first = pd.read_csv(csv, encoding="gbk")
-    assert "prod_qual" in first.columns and "product_quality" not in first.columns  # alias in early waves
+    assert (
+        "prod_qual" in first.columns and "product_quality" not in first.columns
+    )  # alias in early waves
     assert (first["proc_financing"] == 99).any()  # missing code kept in the file
     sav = next(p for p in paths.values() if p.suffix == ".sav")
     df, meta = pyreadstat.read_sav(sav, user_missing=True)

@@ -41,8 +41,17 @@ from pathlib import Path
 
 from cxresearch.errors import CXValueError
 
-__all__ = ["LANGS", "DOMAIN", "LOCALEDIR", "check_lang", "message", "both", "known", "sentences",
-           "Labels"]
+__all__ = [
+    "LANGS",
+    "DOMAIN",
+    "LOCALEDIR",
+    "check_lang",
+    "message",
+    "both",
+    "known",
+    "sentences",
+    "Labels",
+]
 
 #: Languages of the report.
 LANGS = ("zh", "en")
@@ -118,7 +127,9 @@ def message(key: str, lang: str, /, **params: object) -> str:
     try:
         return text.format(**params)
     except (KeyError, IndexError) as exc:
-        raise CXValueError(f"message {key!r} ({lang}) needs the field {exc}; given {sorted(params)}") from None
+        raise CXValueError(
+            f"message {key!r} ({lang}) needs the field {exc}; given {sorted(params)}"
+        ) from None
 
 
 def both(key: str, /, **params: object) -> dict[str, str]:

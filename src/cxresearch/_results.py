@@ -34,8 +34,25 @@ MAX_COLUMNS = 8
 _REPR_LINES = 25
 _REPR_CHARS = 2000
 _BASES = ("n", "n_eff", "base", "n_obs", "n_customers", "n_events", "events", "at_risk", "rows")
-_ESTIMATES = ("estimate", "share", "retention", "lmg", "raw_weight", "beta", "pratt", "r", "rho",
-              "odds_ratio", "log_ratio", "mean", "value", "index", "alpha", "omega", "se")
+_ESTIMATES = (
+    "estimate",
+    "share",
+    "retention",
+    "lmg",
+    "raw_weight",
+    "beta",
+    "pratt",
+    "r",
+    "rho",
+    "odds_ratio",
+    "log_ratio",
+    "mean",
+    "value",
+    "index",
+    "alpha",
+    "omega",
+    "se",
+)
 _KEYS = ("years", "year", "wave", "lag")
 _TESTS = ("p_value", "p_adj", "letters", "sig")
 
@@ -75,8 +92,11 @@ def _fmt(v: Any) -> str:
         inner = ", ".join(_fmt(x) for x in v[:6])
         return f"({inner}{', …' if len(v) > 6 else ''})"
     if isinstance(v, dict):
-        return "{" + ", ".join(f"{k}: {_fmt(x)}" for k, x in list(v.items())[:4]) + (
-            ", …}" if len(v) > 4 else "}")
+        return (
+            "{"
+            + ", ".join(f"{k}: {_fmt(x)}" for k, x in list(v.items())[:4])
+            + (", …}" if len(v) > 4 else "}")
+        )
     s = str(v)
     return s if len(s) <= 40 else s[:37] + "…"
 
@@ -93,9 +113,14 @@ def _display_columns(frame) -> list[str]:
 
     cols = [str(c) for c in frame.columns]
     chosen: list[str] = []
-    ids = [c for c in cols if (c in _KEYS or not pd.api.types.is_float_dtype(frame[c]))
-           and c not in _BASES and c not in _TESTS
-           and not pd.api.types.is_bool_dtype(frame[c])][:3]
+    ids = [
+        c
+        for c in cols
+        if (c in _KEYS or not pd.api.types.is_float_dtype(frame[c]))
+        and c not in _BASES
+        and c not in _TESTS
+        and not pd.api.types.is_bool_dtype(frame[c])
+    ][:3]
     chosen += ids
     chosen += [c for c in _BASES if c in cols and c not in chosen][:2]
     chosen += [c for c in _ESTIMATES if c in cols and c not in chosen][:3]
@@ -150,8 +175,10 @@ class ResultDisplay:
             v = getattr(self, f.name)
             if f.name == "settings" and isinstance(v, dict):
                 for k, x in v.items():
-                    if isinstance(x, (str, int, float, bool, np.integer, np.floating, tuple, list))\
-                            or x is None:
+                    if (
+                        isinstance(x, (str, int, float, bool, np.integer, np.floating, tuple, list))
+                        or x is None
+                    ):
                         facts.setdefault(k, x)
             elif isinstance(v, (str, int, float, bool, np.integer, np.floating)) or v is None:
                 if isinstance(v, str) and len(v) > 60:
@@ -169,8 +196,11 @@ class ResultDisplay:
     def _tables(self) -> dict[str, Any]:
         if not dataclasses.is_dataclass(self):
             return {}
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if _is_frame(getattr(self, f.name))}
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if _is_frame(getattr(self, f.name))
+        }
 
     @staticmethod
     def _facts_lines(facts: dict[str, Any], width: int = 96, max_lines: int = 3) -> list[str]:
@@ -193,8 +223,11 @@ class ResultDisplay:
     def __repr__(self) -> str:
         frame = self._display_frame()
         shape = f" ({len(frame)} rows)" if frame is not None else ""
-        lines = [f"<{type(self).__name__}{shape}>" if self._display_title is None
-                 else f"<{type(self).__name__}: {self._display_title}{shape}>"]
+        lines = [
+            f"<{type(self).__name__}{shape}>"
+            if self._display_title is None
+            else f"<{type(self).__name__}: {self._display_title}{shape}>"
+        ]
         lines += ["  " + s for s in self._facts_lines(self._display_facts())]
         if frame is not None and len(frame.columns):
             text = _formatted(frame).to_string(index=False, max_colwidth=24)

@@ -307,11 +307,18 @@ def generate(
         raise CXValueError(f"n_customers must be at least 50; got {n_customers}")
     if n_waves < 4:
         raise CXValueError(f"n_waves must be at least 4; got {n_waves}")
-    if len(truth.branch_shares) != truth.n_branches or len(truth.employees_per_unit) != truth.n_branches:
-        raise CXValueError("truth.branch_shares and truth.employees_per_unit need one entry per branch")
+    if (
+        len(truth.branch_shares) != truth.n_branches
+        or len(truth.employees_per_unit) != truth.n_branches
+    ):
+        raise CXValueError(
+            "truth.branch_shares and truth.employees_per_unit need one entry per branch"
+        )
     unknown = set(truth.driver_weights) - set(DRIVER_ITEMS)
     if unknown:
-        raise CXValueError(f"truth.driver_weights has unknown items {sorted(unknown)}; allowed: {DRIVER_ITEMS}")
+        raise CXValueError(
+            f"truth.driver_weights has unknown items {sorted(unknown)}; allowed: {DRIVER_ITEMS}"
+        )
     rng = np.random.default_rng(seed)
     gen = _Generator(truth, rng, n_customers, n_waves, first_wave)
     return gen.simulate(seed)
@@ -345,12 +352,16 @@ class _Generator:
         start = len(self.ids)
         self.ids += [f"C{start + i + 1:06d}" for i in range(n)]
         shares = np.asarray(t.branch_shares) / np.sum(t.branch_shares)
-        self.branch = np.concatenate([self.branch, rng.choice(np.arange(1, t.n_branches + 1), n, p=shares)])
+        self.branch = np.concatenate(
+            [self.branch, rng.choice(np.arange(1, t.n_branches + 1), n, p=shares)]
+        )
         seg = np.where(rng.random(n) < t.segment_share_construction, 1, 2)
         self.segment = np.concatenate([self.segment, seg])
         a_new = rng.normal(0, t.customer_sd, n)
         self.a = np.concatenate([self.a, a_new])
-        self.trait = np.concatenate([self.trait, a_new / t.customer_sd if t.customer_sd > 0 else a_new])
+        self.trait = np.concatenate(
+            [self.trait, a_new / t.customer_sd if t.customer_sd > 0 else a_new]
+        )
         self.b = np.vstack([self.b, rng.normal(0, 0.5, (n, len(PROCESS_ITEMS)))])
         self.first_year = np.concatenate([self.first_year, np.full(n, first_year)])
         self.status = np.concatenate([self.status, np.full(n, status, "U8")])
@@ -393,7 +404,10 @@ class _Generator:
             self.a = rho * self.a + np.sqrt(1 - rho**2) * rng.normal(0, t.customer_sd, n_all)
             eng_dev = engagement.loc[wave].to_numpy() - engagement.to_numpy().mean()
             branch_level = self._branch_level()
-            g = branch_level[self.branch[act] - 1] + t.engagement_item_link * eng_dev[self.branch[act] - 1]
+            g = (
+                branch_level[self.branch[act] - 1]
+                + t.engagement_item_link * eng_dev[self.branch[act] - 1]
+            )
 
             items = {}
             for k in DRIVER_ITEMS:
@@ -419,8 +433,11 @@ class _Generator:
             contacts = rng.poisson(1.5, na)
             transfers = np.where(contacts > 0, np.minimum(rng.poisson(t.transfer_rate, na), 4), 0)
             keep = (1.0 - t.transfer_penalty) ** transfers
-            rep_lat = (6.0 + self._lagged(self.sat_hist, wave, t.sat_loyalty_lags, act)
-                       + t.loyalty_trait * self.trait[act]) * keep
+            rep_lat = (
+                6.0
+                + self._lagged(self.sat_hist, wave, t.sat_loyalty_lags, act)
+                + t.loyalty_trait * self.trait[act]
+            ) * keep
             repurchase = np.clip(np.rint(rep_lat + rng.normal(0, t.loyalty_noise_sd, na)), 0, 10)
             rec_lat = (7.0 + t.recommend_sat_slope * (overall - 7.0)) * keep
             recommend = np.clip(np.rint(rec_lat + rng.normal(0, 1.3, na)), 0, 10)
@@ -429,7 +446,11 @@ class _Generator:
             dis = overall <= t.dissatisfied_cut
             self.run_len[act] = np.where(dis, self.run_len[act] + 1, 0)
             run_eff = np.concatenate([[0.0], np.asarray(t.churn_run_logits, float)])
-            eta = t.churn_base_logit + run_eff[np.minimum(self.run_len[act], 4)] + t.churn_sat_slope * (overall - 7)
+            eta = (
+                t.churn_base_logit
+                + run_eff[np.minimum(self.run_len[act], 4)]
+                + t.churn_sat_slope * (overall - 7)
+            )
             churned = rng.random(na) < 1 / (1 + np.exp(-eta))
 
             # behaviour
@@ -540,13 +561,22 @@ class _Generator:
             self.run_len[act[churned]] = 0
 
         responses = pd.concat(resp_rows, ignore_index=True)
-        int_cols = [*DRIVER_ITEMS, *PROCESS_ITEMS, "overall_sat", "recommend", "repurchase", "transfers"]
+        int_cols = [
+            *DRIVER_ITEMS,
+            *PROCESS_ITEMS,
+            "overall_sat",
+            "recommend",
+            "repurchase",
+            "transfers",
+        ]
         for c in int_cols:
             responses[c] = responses[c].astype("Int64" if responses[c].isna().any() else "int64")
         responses["branch"] = responses["branch"].astype("int64")
         responses["segment"] = responses["segment"].astype("int64")
         customers = pd.concat(cust_rows, ignore_index=True)
-        customers = customers.sort_values(["customer_id", "year"], kind="stable").reset_index(drop=True)
+        customers = customers.sort_values(["customer_id", "year"], kind="stable").reset_index(
+            drop=True
+        )
         employees = self._employees(engagement)
         comments = pd.concat(com_rows, ignore_index=True)
         missing = pd.concat(miss_rows, ignore_index=True)
@@ -574,7 +604,9 @@ class _Generator:
 
     def _branch_level(self) -> np.ndarray:
         if not hasattr(self, "_blevel"):
-            self._blevel = np.random.default_rng(self.rng.integers(1 << 31)).normal(0, self.t.branch_sd, self.t.n_branches)
+            self._blevel = np.random.default_rng(self.rng.integers(1 << 31)).normal(
+                0, self.t.branch_sd, self.t.n_branches
+            )
         return self._blevel
 
     def _engagement_levels(self) -> pd.DataFrame:
@@ -640,11 +672,17 @@ class _Generator:
             text = sep.join(parts)
             r = rng.random()
             if r < 0.03:
-                text += "，请联系我 139" + "".join(str(d) for d in rng.integers(0, 10, 8)) if lang == "zh" else (
-                    ". Call me on 139" + "".join(str(d) for d in rng.integers(0, 10, 8))
+                text += (
+                    "，请联系我 139" + "".join(str(d) for d in rng.integers(0, 10, 8))
+                    if lang == "zh"
+                    else (". Call me on 139" + "".join(str(d) for d in rng.integers(0, 10, 8)))
                 )
             elif r < 0.05:
-                text += "，邮箱 wang.lei@example.com" if lang == "zh" else ". Email me at j.smith@example.com"
+                text += (
+                    "，邮箱 wang.lei@example.com"
+                    if lang == "zh"
+                    else ". Email me at j.smith@example.com"
+                )
             if lang == "zh" and rng.random() < 0.1:
                 text = text.translate(_TRAD)
             texts[i] = text
@@ -684,50 +722,86 @@ _THEME_TRIGGERS = {
 _TEMPLATES = {
     "product_quality": {
         "negative": {
-            "zh": ["设备质量不稳定，经常出故障", "产品质量太差了", "机器用了半年就坏了，质量有问题"],
-            "en": ["The machine quality is poor", "Product quality keeps getting worse", "The excavator broke down twice, bad quality"],
+            "zh": [
+                "设备质量不稳定，经常出故障",
+                "产品质量太差了",
+                "机器用了半年就坏了，质量有问题",
+            ],
+            "en": [
+                "The machine quality is poor",
+                "Product quality keeps getting worse",
+                "The excavator broke down twice, bad quality",
+            ],
         }
     },
     "price": {
         "negative": {
             "zh": ["价格太贵了", "配套服务收费太高，价格不合理", "比别家价格高很多"],
-            "en": ["The price is too high", "Too expensive for what we get", "Prices are much higher than other dealers"],
+            "en": [
+                "The price is too high",
+                "Too expensive for what we get",
+                "Prices are much higher than other dealers",
+            ],
         }
     },
     "responsiveness": {
         "negative": {
             "zh": ["报修以后响应太慢", "打电话没人回复，响应很慢", "服务响应速度需要提高"],
-            "en": ["Service response is too slow", "Nobody responded to my calls for days", "Slow response from the service team"],
+            "en": [
+                "Service response is too slow",
+                "Nobody responded to my calls for days",
+                "Slow response from the service team",
+            ],
         }
     },
     "competence": {
         "negative": {
             "zh": ["维修人员不专业", "技术员技术不过关，修了三次才修好", "服务人员专业水平不够"],
-            "en": ["The technician was not competent", "The engineer lacked the skills to fix it", "Staff were unprofessional and could not diagnose the fault"],
+            "en": [
+                "The technician was not competent",
+                "The engineer lacked the skills to fix it",
+                "Staff were unprofessional and could not diagnose the fault",
+            ],
         }
     },
     "courtesy": {
         "positive": {
             "zh": ["服务人员态度很好", "工作人员热情有礼貌", "客服态度非常好"],
-            "en": ["The staff were very friendly", "Polite and courteous service staff", "Friendly people at the branch"],
+            "en": [
+                "The staff were very friendly",
+                "Polite and courteous service staff",
+                "Friendly people at the branch",
+            ],
         }
     },
     "transfers": {
         "negative": {
             "zh": ["电话被转接了好几次", "转来转去没人负责", "一个问题被转接三个部门"],
-            "en": ["I was transferred several times", "Got passed from one department to another", "Transferred three times before anyone helped"],
+            "en": [
+                "I was transferred several times",
+                "Got passed from one department to another",
+                "Transferred three times before anyone helped",
+            ],
         }
     },
     "waiting_time": {
         "negative": {
             "zh": ["等待时间太长", "排队等了很久", "等了一个星期才有人来"],
-            "en": ["The waiting time was too long", "We waited a week for the technician", "Long wait at the service centre"],
+            "en": [
+                "The waiting time was too long",
+                "We waited a week for the technician",
+                "Long wait at the service centre",
+            ],
         }
     },
     "parts_availability": {
         "negative": {
             "zh": ["配件经常缺货", "等配件等了很久，没有库存", "配件供应不及时"],
-            "en": ["Spare parts are often out of stock", "Parts were not available", "Had to wait for spare parts for weeks"],
+            "en": [
+                "Spare parts are often out of stock",
+                "Parts were not available",
+                "Had to wait for spare parts for weeks",
+            ],
         }
     },
 }
@@ -737,12 +811,48 @@ _GENERIC = {
 }
 _TRAD = str.maketrans(
     {
-        "价": "價", "态": "態", "质": "質", "转": "轉", "专": "專", "业": "業", "务": "務",
-        "员": "員", "应": "應", "响": "響", "过": "過", "时": "時", "间": "間", "维": "維",
-        "货": "貨", "没": "沒", "贵": "貴", "这": "這", "们": "們", "让": "讓", "还": "還",
-        "来": "來", "个": "個", "说": "說", "设": "設", "备": "備", "经": "經", "障": "障",
-        "电": "電", "话": "話", "题": "題", "术": "術", "长": "長", "队": "隊", "库": "庫",
-        "门": "門", "热": "熱", "礼": "禮", "貌": "貌", "齐": "齊", "产": "產", "坏": "壞",
+        "价": "價",
+        "态": "態",
+        "质": "質",
+        "转": "轉",
+        "专": "專",
+        "业": "業",
+        "务": "務",
+        "员": "員",
+        "应": "應",
+        "响": "響",
+        "过": "過",
+        "时": "時",
+        "间": "間",
+        "维": "維",
+        "货": "貨",
+        "没": "沒",
+        "贵": "貴",
+        "这": "這",
+        "们": "們",
+        "让": "讓",
+        "还": "還",
+        "来": "來",
+        "个": "個",
+        "说": "說",
+        "设": "設",
+        "备": "備",
+        "经": "經",
+        "障": "障",
+        "电": "電",
+        "话": "話",
+        "题": "題",
+        "术": "術",
+        "长": "長",
+        "队": "隊",
+        "库": "庫",
+        "门": "門",
+        "热": "熱",
+        "礼": "禮",
+        "貌": "貌",
+        "齐": "齊",
+        "产": "產",
+        "坏": "壞",
     }
 )
 
@@ -756,7 +866,9 @@ def _label(name: str) -> dict:
 def codebook_dict() -> dict:
     """The demo study's codebook in the YAML format of docs/CONTRACT.md §1 (a plain dict)."""
     var = []
-    var.append({"name": "respondent_id", "label": _label("respondent_id"), "kind": "id", "role": "id"})
+    var.append(
+        {"name": "respondent_id", "label": _label("respondent_id"), "kind": "id", "role": "id"}
+    )
     var.append({"name": "customer_id", "label": _label("customer_id"), "kind": "id"})
     var.append({"name": "wave", "label": _label("wave"), "kind": "wave", "role": "wave"})
     var.append(
@@ -792,14 +904,47 @@ def codebook_dict() -> dict:
             entry["aliases"] = [{"name": "prod_qual", "waves": [2014, 2015]}]
         var.append(entry)
     var.append(
-        {"name": "overall_sat", "label": _label("overall_sat"), "kind": "rating", "min": 0, "max": 10, "role": "outcome"}
+        {
+            "name": "overall_sat",
+            "label": _label("overall_sat"),
+            "kind": "rating",
+            "min": 0,
+            "max": 10,
+            "role": "outcome",
+        }
     )
-    var.append({"name": "recommend", "label": _label("recommend"), "kind": "nps", "min": 0, "max": 10, "role": "outcome"})
     var.append(
-        {"name": "repurchase", "label": _label("repurchase"), "kind": "rating", "min": 0, "max": 10, "role": "outcome"}
+        {
+            "name": "recommend",
+            "label": _label("recommend"),
+            "kind": "nps",
+            "min": 0,
+            "max": 10,
+            "role": "outcome",
+        }
     )
-    var.append({"name": "transfers", "label": _label("transfers"), "kind": "numeric", "min": 0, "max": 4})
-    var.append({"name": "comment", "label": _label("comment"), "kind": "text", "role": "text", "required": False})
+    var.append(
+        {
+            "name": "repurchase",
+            "label": _label("repurchase"),
+            "kind": "rating",
+            "min": 0,
+            "max": 10,
+            "role": "outcome",
+        }
+    )
+    var.append(
+        {"name": "transfers", "label": _label("transfers"), "kind": "numeric", "min": 0, "max": 4}
+    )
+    var.append(
+        {
+            "name": "comment",
+            "label": _label("comment"),
+            "kind": "text",
+            "role": "text",
+            "required": False,
+        }
+    )
     return {
         "study": "demo-machinery",
         "version": "1",
@@ -875,8 +1020,18 @@ def write(study: DemoStudy, out_dir) -> dict[str, Path]:
     _atomic(cb, lambda p: Path(p).write_text(text, encoding="utf-8"))
     paths["codebook"] = cb
     tr = out / "truth.json"
-    meta = {"seed": study.seed, "first_wave": study.first_wave, "n_waves": study.n_waves, **study.truth.to_dict()}
-    _atomic(tr, lambda p: Path(p).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"))
+    meta = {
+        "seed": study.seed,
+        "first_wave": study.first_wave,
+        "n_waves": study.n_waves,
+        **study.truth.to_dict(),
+    }
+    _atomic(
+        tr,
+        lambda p: Path(p).write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+        ),
+    )
     paths["truth"] = tr
     return paths
 
@@ -896,7 +1051,9 @@ def _write_sav(study: DemoStudy, frame: pd.DataFrame, path: str) -> None:
     missing_ranges = {}
     for name in ("proc_financing",):
         if name in frame.columns:
-            value_labels.setdefault(name, {}).update({float(c): lab for c, lab in codes.items() if c > 0})
+            value_labels.setdefault(name, {}).update(
+                {float(c): lab for c, lab in codes.items() if c > 0}
+            )
             missing_ranges[name] = [98, 99]
     pyreadstat.write_sav(
         frame,

@@ -73,12 +73,30 @@ class BacktestResult(ResultDisplay):
 
 #: Columns of :attr:`BacktestResult.frame` and their dtypes (used for the empty result).
 _COLUMNS = {
-    "rule": object, "owner": object, "wave": object, "n": "int64", "n_churned": "int64",
-    "base_rate": float, "base_ci_lower": float, "base_ci_upper": float, "n_alerts": "int64",
-    "true_positives": "int64", "precision": float, "precision_ci_lower": float,
-    "precision_ci_upper": float, "recall": float, "recall_ci_lower": float, "recall_ci_upper": float,
-    "lift": float, "lift_se": float, "lift_ci_lower": float, "lift_ci_upper": float,
-    "risk_ratio": float, "rr_ci_lower": float, "rr_ci_upper": float, "p_value": float,
+    "rule": object,
+    "owner": object,
+    "wave": object,
+    "n": "int64",
+    "n_churned": "int64",
+    "base_rate": float,
+    "base_ci_lower": float,
+    "base_ci_upper": float,
+    "n_alerts": "int64",
+    "true_positives": "int64",
+    "precision": float,
+    "precision_ci_lower": float,
+    "precision_ci_upper": float,
+    "recall": float,
+    "recall_ci_lower": float,
+    "recall_ci_upper": float,
+    "lift": float,
+    "lift_se": float,
+    "lift_ci_lower": float,
+    "lift_ci_upper": float,
+    "risk_ratio": float,
+    "rr_ci_lower": float,
+    "rr_ci_upper": float,
+    "p_value": float,
 }
 
 
@@ -281,14 +299,25 @@ def backtest(
                 f"waves must be waves of the responses; got {bad[0]!r} (waves: {all_waves})"
             )
     if not waves:
-        why = (f"no wave has a known outcome: the CRM extract has years {sorted(years)[:5]}… and the "
-               f"responses waves {all_waves[:5]}… (offset {offset})")
+        why = (
+            f"no wave has a known outcome: the CRM extract has years {sorted(years)[:5]}… and the "
+            f"responses waves {all_waves[:5]}… (offset {offset})"
+        )
         if if_no_history == "raise":
             raise CXValueError(why)
         frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _COLUMNS.items()})
-        return BacktestResult(frame=frame, rules=rules, waves=(), offset=int(offset), alpha=float(alpha),
-                              proportion_ci=proportion_ci, lift_ci=lift_ci, n_boot=n_boot, seed=seed,
-                              no_history=why)
+        return BacktestResult(
+            frame=frame,
+            rules=rules,
+            waves=(),
+            offset=int(offset),
+            alpha=float(alpha),
+            proportion_ci=proportion_ci,
+            lift_ci=lift_ci,
+            n_boot=n_boot,
+            seed=seed,
+            no_history=why,
+        )
     fired = fire_rules(
         responses,
         rules=rules,

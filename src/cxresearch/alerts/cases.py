@@ -220,7 +220,9 @@ def alert_cases(
     )
 
 
-def alert_counts(cases: AlertCases, *, by: str = "branch", anonymity_min: int | None = None) -> pd.DataFrame:
+def alert_counts(
+    cases: AlertCases, *, by: str = "branch", anonymity_min: int | None = None
+) -> pd.DataFrame:
     """Counts of alerts by rule and branch — the only alert figures a client report shows.
 
     Parameters
@@ -243,9 +245,14 @@ def alert_counts(cases: AlertCases, *, by: str = "branch", anonymity_min: int | 
         ``anonymity_min``: ``n`` and ``estimate`` are NaN). Every rule × branch appears, with 0
         when it did not fire. No customer identifiers.
     """
-    if anonymity_min is not None and (isinstance(anonymity_min, bool) or not isinstance(anonymity_min, int | np.integer)
-                                      or anonymity_min < 0):
-        raise CXValueError(f"anonymity_min must be a whole number >= 0 or None; got {anonymity_min!r}")
+    if anonymity_min is not None and (
+        isinstance(anonymity_min, bool)
+        or not isinstance(anonymity_min, int | np.integer)
+        or anonymity_min < 0
+    ):
+        raise CXValueError(
+            f"anonymity_min must be a whole number >= 0 or None; got {anonymity_min!r}"
+        )
     if not isinstance(cases, AlertCases):
         raise CXValueError(
             f"cases must be an AlertCases from alert_cases; got {type(cases).__name__}"
@@ -272,7 +279,11 @@ def alert_counts(cases: AlertCases, *, by: str = "branch", anonymity_min: int | 
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         out["estimate"] = out["n"] / out["n_responses"].astype(float)
-    small = (out["n_responses"] < anonymity_min).to_numpy() if anonymity_min else np.zeros(len(out), bool)
+    small = (
+        (out["n_responses"] < anonymity_min).to_numpy()
+        if anonymity_min
+        else np.zeros(len(out), bool)
+    )
     out["suppressed"] = small
     if small.any():
         out["n"] = out["n"].astype(float).where(~small)

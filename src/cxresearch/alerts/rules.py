@@ -129,7 +129,10 @@ class AlertRule:
                 return "alert.drop", fields
             return "alert.drop_within", {**fields, "max_gap": f"{self.max_gap:g}"}
         if self.kind == "detractor_high_value":
-            return "alert.detractor_high_value", {"score": self.score, "max_score": f"{self.max_score:g}"}
+            return "alert.detractor_high_value", {
+                "score": self.score,
+                "max_score": f"{self.max_score:g}",
+            }
         key = "alert.complaint_theme_negative" if self.negative_only else "alert.complaint_theme"
         return key, {"themes": tuple(self.themes)}
 
@@ -144,8 +147,11 @@ class AlertRule:
         key, fields = self.statement()
         if "themes" in fields:
             themes = fields["themes"]
-            fields = {"themes": message("list_separator", lang).join(themes) if themes
-                      else message("alert.any_theme", lang)}
+            fields = {
+                "themes": message("list_separator", lang).join(themes)
+                if themes
+                else message("alert.any_theme", lang)
+            }
         return message(key, lang, **fields)
 
 

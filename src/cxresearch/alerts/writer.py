@@ -59,6 +59,7 @@ def write_alerts(cases, path) -> Path:
         raise CXValueError(f"path must end in '.xlsx' or '.csv'; got {str(path)!r}")
     if not path.parent.is_dir():
         raise CXValueError(f"folder of path does not exist: {str(path.parent)!r}")
+
     def write(tmp: Path) -> None:
         if suffix == ".csv":
             safe = frame.copy()

@@ -15,12 +15,23 @@ def register(sub) -> None:
     )
     p.add_argument("params", nargs="+", help="params YAML files or folders of them")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes (default 1)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on an existing Dask distributed scheduler, e.g. tcp://host:8786 "
-                        "(needs the distributed extra: pip install 'cxresearch[distributed]')")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask distributed scheduler, e.g. tcp://host:8786 "
+        "(needs the distributed extra: pip install 'cxresearch[distributed]')",
+    )
     p.add_argument("--out", default=None, metavar="DIR", help="reports root for every report")
-    p.add_argument("--lang", choices=("zh", "en"), default=None, help="override every report's language")
-    p.add_argument("--formats", default=None, metavar="LIST", help="comma-separated subset of html,pdf,xlsx,tabs,pptx")
+    p.add_argument(
+        "--lang", choices=("zh", "en"), default=None, help="override every report's language"
+    )
+    p.add_argument(
+        "--formats",
+        default=None,
+        metavar="LIST",
+        help="comma-separated subset of html,pdf,xlsx,tabs,pptx",
+    )
     p.set_defaults(func=run)
 
 
@@ -36,17 +47,33 @@ def run(args) -> int:
     err = Console(stderr=True)
     out = Console()
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers} worker(s)"
-    with Progress(TextColumn("[bold]reports"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=err, transient=False) as progress:
+    with Progress(
+        TextColumn("[bold]reports"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=False,
+    ) as progress:
         task = progress.add_task(f"on {where}", total=len(files))
 
         def done(item) -> None:
             mark = "ok" if item.ok else "FAILED"
-            progress.console.print(f"{mark:>6}  {item.params}  ({item.seconds:.1f} s)", highlight=False)
+            progress.console.print(
+                f"{mark:>6}  {item.params}  ({item.seconds:.1f} s)", highlight=False
+            )
             progress.advance(task)
 
-        result = run_batch(files, workers=args.workers, scheduler=args.scheduler, out_root=args.out,
-                           formats=formats, lang=args.lang, on_done=done)
+        result = run_batch(
+            files,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out_root=args.out,
+            formats=formats,
+            lang=args.lang,
+            on_done=done,
+        )
     table = Table(title=f"{len(result.items)} report(s) in {result.seconds:.1f} s on {where}")
     table.add_column("status")
     table.add_column("params")
@@ -54,7 +81,11 @@ def run(args) -> int:
     table.add_column("output / error", overflow="fold")
     for item in result.items:
         status = "[green]ok[/green]" if item.ok else "[red]failed[/red]"
-        detail = item.directory if item.ok else " ".join(line.strip() for line in (item.error or "").splitlines())
+        detail = (
+            item.directory
+            if item.ok
+            else " ".join(line.strip() for line in (item.error or "").splitlines())
+        )
         table.add_row(status, item.params, f"{item.seconds:.1f} s", detail)
     out.print(table)
     if not result.ok:

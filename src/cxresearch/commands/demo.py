@@ -18,10 +18,18 @@ def register(sub) -> None:
         description="Generate the demo study (a machinery dealer with known truth), import its files "
         "into a fresh DuckDB store, and render the demo report when the report module is installed.",
     )
-    p.add_argument("--out", default="demo_study", help="folder for the demo files and store (default demo_study)")
+    p.add_argument(
+        "--out",
+        default="demo_study",
+        help="folder for the demo files and store (default demo_study)",
+    )
     p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
-    p.add_argument("--customers", type=int, default=4000, help="customers at the start (default 4000)")
-    p.add_argument("--params", default="params/demo.yaml", help="report parameters (default params/demo.yaml)")
+    p.add_argument(
+        "--customers", type=int, default=4000, help="customers at the start (default 4000)"
+    )
+    p.add_argument(
+        "--params", default="params/demo.yaml", help="report parameters (default params/demo.yaml)"
+    )
     p.add_argument("--no-report", action="store_true", help="stop after the import")
     p.set_defaults(func=run)
 
@@ -35,9 +43,11 @@ def run(args) -> int:
     paths = synth.write(study, out)
     t1 = time.perf_counter()
     print(f"[1/3] generated the demo study (seed {args.seed}) into {out}/ in {t1 - t0:.1f} s")
-    print(f"      {len(study.responses):,} survey responses in {study.n_waves} waves, "
-          f"{study.customers['customer_id'].nunique():,} customers and prospects, "
-          f"{len(study.employees):,} employee responses, {len(study.comments):,} comments")
+    print(
+        f"      {len(study.responses):,} survey responses in {study.n_waves} waves, "
+        f"{study.customers['customer_id'].nunique():,} customers and prospects, "
+        f"{len(study.employees):,} employee responses, {len(study.comments):,} comments"
+    )
 
     db = out / "study.duckdb"
     for stale in (db, db.with_suffix(".duckdb.wal")):
@@ -82,8 +92,13 @@ def _params_for(params: Path, db: Path) -> Path:
         return params
     raw.setdefault("data", {})["store"] = db.name
     copy = db.parent / params.name
-    write_text_atomic(copy, "# written by `cxresearch demo --out`: " + str(params) + " pointed at the store built here\n"
-                      + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False))
+    write_text_atomic(
+        copy,
+        "# written by `cxresearch demo --out`: "
+        + str(params)
+        + " pointed at the store built here\n"
+        + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False),
+    )
     return copy
 
 

@@ -15,14 +15,27 @@ def register(sub) -> None:
         "and manifest.<lang>.json.",
     )
     p.add_argument("params", help="params YAML file (e.g. params/demo.yaml)")
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="reports root (default: the params' output.dir, else ./reports)")
-    p.add_argument("--lang", choices=("zh", "en"), default=None, help="override the report language")
-    p.add_argument("--formats", default=None, metavar="LIST",
-                   help="comma-separated subset of html,pdf,xlsx,tabs,pptx (default: the params' output.formats)")
-    p.add_argument("--plan", action="store_true",
-                   help="print the study plan (chapters and sections that run, and why others are left "
-                   "out) and stop; nothing runs")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="reports root (default: the params' output.dir, else ./reports)",
+    )
+    p.add_argument(
+        "--lang", choices=("zh", "en"), default=None, help="override the report language"
+    )
+    p.add_argument(
+        "--formats",
+        default=None,
+        metavar="LIST",
+        help="comma-separated subset of html,pdf,xlsx,tabs,pptx (default: the params' output.formats)",
+    )
+    p.add_argument(
+        "--plan",
+        action="store_true",
+        help="print the study plan (chapters and sections that run, and why others are left "
+        "out) and stop; nothing runs",
+    )
     p.set_defaults(func=run)
 
 
@@ -40,8 +53,10 @@ def run(args) -> int:
     print(f"running {args.params} ...", file=sys.stderr)
     result = run_report(args.params, out_root=args.out, formats=formats, lang=args.lang)
     t = result.timings
-    print(f"report written in {t.get('total', 0):.1f} s "
-          f"(notebooks {t.get('execute', 0):.1f} s, html {t.get('html', 0):.1f} s, pdf {t.get('pdf', 0):.1f} s)")
+    print(
+        f"report written in {t.get('total', 0):.1f} s "
+        f"(notebooks {t.get('execute', 0):.1f} s, html {t.get('html', 0):.1f} s, pdf {t.get('pdf', 0):.1f} s)"
+    )
     for key, value in result.as_dict().items():
         print(f"  {key:<10} {value}")
     for line in result.skipped:

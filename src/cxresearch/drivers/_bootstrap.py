@@ -127,8 +127,11 @@ def replicate_corrs(X: np.ndarray, w: np.ndarray | None, n_boot: int, rng) -> np
     # single-threaded meanwhile: the two threads already fill two cores, and OpenBLAS's own
     # threads would only spin between products (the numbers agree to single-precision rounding
     # either way; tested)
-    with _PIPELINE, threadpool_limits(limits=1, user_api="blas"), \
-            ThreadPoolExecutor(max_workers=1) as pool:
+    with (
+        _PIPELINE,
+        threadpool_limits(limits=1, user_api="blas"),
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
         pending = []
         for k, b0 in enumerate(starts):
             nb = min(n_boot, b0 + reps_chunk) - b0

@@ -75,9 +75,7 @@ def check_columns(data, *, outcome: str, drivers, weights, by=None) -> tuple[str
         if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt)) or isinstance(
             dt, pd.CategoricalDtype
         ):
-            raise CXValueError(
-                f"column {c!r} must be numeric (int, float or bool); got dtype {dt}"
-            )
+            raise CXValueError(f"column {c!r} must be numeric (int, float or bool); got dtype {dt}")
     return drivers
 
 
@@ -292,6 +290,8 @@ def prepare(
         n=int(n),
         n_eff=float(n_eff),
         missing=missing,
-        X=np.ascontiguousarray(X[:, idx]) if X is not None and keep_rows and missing == "listwise" else None,
+        X=np.ascontiguousarray(X[:, idx])
+        if X is not None and keep_rows and missing == "listwise"
+        else None,
         w=w if (keep_rows and missing == "listwise") else None,
     )

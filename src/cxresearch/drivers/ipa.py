@@ -175,13 +175,22 @@ def importance_performance(
     frames = []
     for key, sub in groups:
         try:
-            res = importance(sub, outcome=outcome, drivers=list(drivers), method=method,
-                             weights=weights, **options)
+            res = importance(
+                sub,
+                outcome=outcome,
+                drivers=list(drivers),
+                method=method,
+                weights=weights,
+                **options,
+            )
         except CXValueError as exc:
             if by is None:
                 raise
-            warnings.warn(f"segment {by}={key!r} left out of the importance-performance frame: "
-                          f"{exc}", NotEstimableWarning, stacklevel=2)
+            warnings.warn(
+                f"segment {by}={key!r} left out of the importance-performance frame: {exc}",
+                NotEstimableWarning,
+                stacklevel=2,
+            )
             continue
         used = list(res.drivers)
         rows = sub[[*drivers, outcome]].astype(float)

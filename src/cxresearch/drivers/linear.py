@@ -438,7 +438,9 @@ def importance(
             gains = _kernels.permutation_gains(prep.corr, perms)
             est = gains.mean(axis=0)
             mc_se = gains.std(axis=0, ddof=1) / math.sqrt(n_permutations)
-            r2 = float(np.linalg.solve(prep.corr[:-1, :-1], prep.corr[:-1, -1]) @ prep.corr[:-1, -1])
+            r2 = float(
+                np.linalg.solve(prep.corr[:-1, :-1], prep.corr[:-1, -1]) @ prep.corr[:-1, -1]
+            )
             share = est / r2
             n_perm = n_permutations
     if exact or method != "lmg":
@@ -585,7 +587,12 @@ def relative_weights(data: pd.DataFrame, *, outcome: str, drivers, weights=None,
     Johnson, J. W. (2000). https://doi.org/10.1207/S15327906MBR3501_1
     """
     return importance(
-        data, outcome=outcome, drivers=drivers, method="relative_weights", weights=weights, **options
+        data,
+        outcome=outcome,
+        drivers=drivers,
+        method="relative_weights",
+        weights=weights,
+        **options,
     )
 
 
@@ -621,8 +628,12 @@ class DominanceResult(ResultDisplay):
 
     @property
     def settings(self) -> dict:
-        return {"outcome": self.outcome, "drivers": list(self.drivers), "weights": self.weights,
-                "missing": self.missing}
+        return {
+            "outcome": self.outcome,
+            "drivers": list(self.drivers),
+            "weights": self.weights,
+            "missing": self.missing,
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """``complete`` (pairwise dominance) with ``outcome``."""
@@ -682,8 +693,14 @@ def dominance(
         raise CXValueError(
             f"dominance analysis of {len(drivers)} drivers exceeds max_p={max_p}; use shapley()"
         )
-    prep = prepare(data, outcome=outcome, drivers=drivers, weights=weights, missing=missing,
-                   on_degenerate=on_degenerate)
+    prep = prepare(
+        data,
+        outcome=outcome,
+        drivers=drivers,
+        weights=weights,
+        missing=missing,
+        on_degenerate=on_degenerate,
+    )
     p = len(prep.drivers)
     names = list(prep.drivers)
     cond = _kernels.conditional_gains(prep.corr)
@@ -707,8 +724,9 @@ def dominance(
             c = 1.0 if (cond[i] > cond[j]).all() else (-1.0 if (cond[i] < cond[j]).all() else 0.0)
             g = float(np.sign(gen[i] - gen[j]))
             rows.append((names[i], names[j], D[i, j], c, g))
-    complete = pd.DataFrame(rows, columns=["driver_a", "driver_b", "complete", "conditional",
-                                           "general"])
+    complete = pd.DataFrame(
+        rows, columns=["driver_a", "driver_b", "complete", "conditional", "general"]
+    )
     return DominanceResult(
         general=general,
         conditional=conditional,
@@ -766,11 +784,13 @@ def importance_by(
     frames = []
     for key, sub in data.groupby(by, sort=True, observed=True):
         try:
-            res = importance(sub, outcome=outcome, drivers=drivers, method=method,
-                             weights=weights, **options)
+            res = importance(
+                sub, outcome=outcome, drivers=drivers, method=method, weights=weights, **options
+            )
         except CXValueError as exc:
-            warnings.warn(f"segment {by}={key!r} left out: {exc}", NotEstimableWarning,
-                          stacklevel=2)
+            warnings.warn(
+                f"segment {by}={key!r} left out: {exc}", NotEstimableWarning, stacklevel=2
+            )
             continue
         frame = res.to_frame()
         frame.insert(0, by, key)

@@ -85,8 +85,9 @@ class LogisticDriverResult(ResultDisplay):
     def to_frame(self) -> pd.DataFrame:
         """``importance`` joined with the odds ratios (prefixed ``or_``) and fit statistics."""
         ors = self.odds_ratios.drop(columns="driver").add_prefix("or_")
-        out = pd.concat([self.importance.reset_index(drop=True), ors.reset_index(drop=True)],
-                        axis=1)
+        out = pd.concat(
+            [self.importance.reset_index(drop=True), ors.reset_index(drop=True)], axis=1
+        )
         return _with_fit(out, self)
 
 
@@ -215,13 +216,17 @@ def logistic(
     vals = set(pd.unique(yv.dropna().astype(float)))
     if not vals <= {0.0, 1.0}:
         shown = sorted(vals)[:6]
-        raise CXValueError(
-            f"outcome {outcome!r} must be binary (0/1 or bool); got values {shown}"
-        )
+        raise CXValueError(f"outcome {outcome!r} must be binary (0/1 or bool); got values {shown}")
     if len(vals) < 2:
         raise CXValueError(f"outcome {outcome!r} has only the value {sorted(vals)} in the data")
-    prep = prepare(data, outcome=outcome, drivers=drivers, weights=weights,
-                   on_degenerate=on_degenerate, keep_rows=True)
+    prep = prepare(
+        data,
+        outcome=outcome,
+        drivers=drivers,
+        weights=weights,
+        on_degenerate=on_degenerate,
+        keep_rows=True,
+    )
     X = prep.X[:, :-1]
     y = prep.X[:, -1]
     n, p = X.shape
@@ -239,8 +244,11 @@ def logistic(
     with np.errstate(invalid="ignore", over="ignore"):
         std_coef = np.abs(coef[1:]) * sdx
         std_se = np.asarray(fit.bse)[1:] * sdx
-    culprits = [d for d, c, e in zip(prep.drivers, std_coef, std_se, strict=True)
-                if not (c <= 30 and e <= 100)]
+    culprits = [
+        d
+        for d, c, e in zip(prep.drivers, std_coef, std_se, strict=True)
+        if not (c <= 30 and e <= 100)
+    ]
     if not fit.converged or culprits or not np.abs(Xd @ coef).max() <= 30:
         named = f" (look at {culprits})" if culprits else ""
         raise CXValueError(

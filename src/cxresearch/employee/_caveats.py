@@ -42,4 +42,6 @@ def _few_units_caveat(k: int, min_units: int, what: str) -> tuple[str, ...]:
 
 def _caveat_text(codes: tuple[str, ...], k: int) -> dict[str, str]:
     """``{"zh": ..., "en": ...}``: the caveats ``codes`` worded (empty strings when none)."""
-    return {lang: sentences([message(f"caveat.{c}", lang, k=k) for c in codes], lang) for lang in LANGS}
+    return {
+        lang: sentences([message(f"caveat.{c}", lang, k=k) for c in codes], lang) for lang in LANGS
+    }

@@ -236,11 +236,18 @@ def linkage(
             from cxresearch.survey._design import frame_scale
             from cxresearch.survey.kpi import check_nps_item
 
-            check_nps_item(v, c, responses.index, scale=frame_scale(responses, c),
-                           source="the codebook of the store read")
+            check_nps_item(
+                v,
+                c,
+                responses.index,
+                scale=frame_scale(responses, c),
+                source="the codebook of the store read",
+            )
             v = np.where(
-                np.isnan(v), np.nan, 100.0 * ((v >= NPS_PROMOTER_MIN).astype(float)
-                                        - (v <= NPS_DETRACTOR_MAX).astype(float))
+                np.isnan(v),
+                np.nan,
+                100.0
+                * ((v >= NPS_PROMOTER_MIN).astype(float) - (v <= NPS_DETRACTOR_MAX).astype(float)),
             )
         ok = ~np.isnan(v) & ~np.isnan(w)
         cust[f"_wy_{name}"] = np.where(ok, w * np.nan_to_num(v), 0.0)

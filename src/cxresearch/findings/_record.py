@@ -13,8 +13,20 @@ import numpy as np
 
 from cxresearch.errors import CXValueError
 
-__all__ = ["Finding", "KINDS", "strength", "certainty", "d_from_r", "d_from_log_odds", "rank", "to_json",
-           "from_json", "write_jsonl", "read_jsonl", "finite"]
+__all__ = [
+    "Finding",
+    "KINDS",
+    "strength",
+    "certainty",
+    "d_from_r",
+    "d_from_log_odds",
+    "rank",
+    "to_json",
+    "from_json",
+    "write_jsonl",
+    "read_jsonl",
+    "finite",
+]
 
 #: Kinds of findings and the claims each may make.
 KINDS = {
@@ -126,9 +138,20 @@ class Finding:
         if self.kind not in KINDS:
             raise CXValueError(f"finding kind must be one of {', '.join(KINDS)}; got {self.kind!r}")
         if self.claim not in KINDS[self.kind]:
-            raise CXValueError(f"a {self.kind} finding claims one of {', '.join(KINDS[self.kind])}; "
-                               f"got {self.claim!r}")
-        for name in ("estimate", "ci_lower", "ci_upper", "n", "n_eff", "statistic", "p_value", "p_adj"):
+            raise CXValueError(
+                f"a {self.kind} finding claims one of {', '.join(KINDS[self.kind])}; "
+                f"got {self.claim!r}"
+            )
+        for name in (
+            "estimate",
+            "ci_lower",
+            "ci_upper",
+            "n",
+            "n_eff",
+            "statistic",
+            "p_value",
+            "p_adj",
+        ):
             object.__setattr__(self, name, finite(getattr(self, name)))
         object.__setattr__(self, "size", finite(self.size) or 0.0)
         if not self.strength:
@@ -210,7 +233,9 @@ def d_from_log_odds(log_or: float) -> float:
 def rank(findings: Iterable[Finding], *, kinds: Sequence[str] | None = None) -> list[Finding]:
     """Findings ordered by :attr:`Finding.score`, largest first (ties: smaller p first)."""
     items = [f for f in findings if kinds is None or f.kind in kinds]
-    return sorted(items, key=lambda f: (-f.score, f.p if f.p is not None else 1.0, f.kind, f.subject))
+    return sorted(
+        items, key=lambda f: (-f.score, f.p if f.p is not None else 1.0, f.kind, f.subject)
+    )
 
 
 def to_json(findings: Iterable[Finding], *, indent: int | None = 2) -> str:

@@ -14,16 +14,33 @@ from scipy import stats
 
 from cxresearch.findings._record import Finding, d_from_log_odds, d_from_r, finite
 
-__all__ = ["driver_findings", "horizon_findings", "run_trend_test", "hazard_findings", "backtest_findings",
-           "penalty_findings", "linkage_findings", "programme_findings", "engagement_findings",
-           "alert_concentration_findings", "LOW_R2"]
+__all__ = [
+    "driver_findings",
+    "horizon_findings",
+    "run_trend_test",
+    "hazard_findings",
+    "backtest_findings",
+    "penalty_findings",
+    "linkage_findings",
+    "programme_findings",
+    "engagement_findings",
+    "alert_concentration_findings",
+    "LOW_R2",
+]
 
 #: A model explaining less than this share of the outcome's variance "explains little".
 LOW_R2 = 0.10
 
 
-def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, exhibit: str,
-                    wave: int | None = None, low_r2: float = LOW_R2) -> list[Finding]:
+def driver_findings(
+    result,
+    *,
+    ipa: pd.DataFrame | None = None,
+    chapter: str,
+    exhibit: str,
+    wave: int | None = None,
+    low_r2: float = LOW_R2,
+) -> list[Finding]:
     """Top driver, priority drivers and a weak-model warning from a driver analysis.
 
     * ``top_driver`` / ``largest``: the driver with the largest share, when its share exceeds the
@@ -46,11 +63,29 @@ def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, ex
     signs = _driver_signs(result)
     alpha = float(getattr(result, "alpha", 0.05))
     if result.r2 is not None and np.isfinite(result.r2) and result.r2 < low_r2:
-        out.append(Finding(kind="model_fit", claim="explains_little", subject=result.outcome, subject_type="model",
-                           variable=result.outcome, direction=0, estimate=result.r2, ci_lower=None, ci_upper=None,
-                           unit="r2", n=result.n, n_eff=result.n_eff, test=f"R² below {low_r2:g}", size=0.0,
-                           chapter=chapter, exhibit=exhibit, wave=wave, alpha=alpha,
-                           details={"drivers": list(result.drivers)}))
+        out.append(
+            Finding(
+                kind="model_fit",
+                claim="explains_little",
+                subject=result.outcome,
+                subject_type="model",
+                variable=result.outcome,
+                direction=0,
+                estimate=result.r2,
+                ci_lower=None,
+                ci_upper=None,
+                unit="r2",
+                n=result.n,
+                n_eff=result.n_eff,
+                test=f"R² below {low_r2:g}",
+                size=0.0,
+                chapter=chapter,
+                exhibit=exhibit,
+                wave=wave,
+                alpha=alpha,
+                details={"drivers": list(result.drivers)},
+            )
+        )
     diffs = getattr(result, "differences", None)
     if k >= 2 and diffs is not None and len(diffs):
         top, nxt = imp.iloc[0], imp.iloc[1]
@@ -62,43 +97,106 @@ def driver_findings(result, *, ipa: pd.DataFrame | None = None, chapter: str, ex
         row = _pair(diffs, top["driver"], nxt["driver"])
         if row is not None:
             separated = nxt["driver"] not in tied
-            r = math.sqrt(max(float(top[result.value_column]), 0.0)) if result.value_column in top else 0.0
-            out.append(Finding(
-                kind="top_driver", claim="largest" if separated else "among_largest", subject=top["driver"],
-                subject_type="driver", variable=result.outcome, direction=signs.get(top["driver"], 0),
-                estimate=top["share"],
-                ci_lower=top.get("ci_lower"), ci_upper=top.get("ci_upper"), unit="share", n=result.n,
-                n_eff=result.n_eff,
-                test=("bootstrap test of the difference in shares with the next driver" if separated else
-                      "bootstrap interval of the share against the average share (normal approximation)"),
-                p_value=row["p_value"] if separated else _p_above(top["share"], top.get("ci_lower"), top.get("ci_upper"), 1.0 / k, alpha),
-                alpha=alpha, size=abs(d_from_r(r)),
-                chapter=chapter, exhibit=exhibit, wave=wave,
-                details={"next": nxt["driver"], "next_share": nxt["share"], "difference": row["estimate"],
-                         "difference_ci_lower": row["ci_lower"], "difference_ci_upper": row["ci_upper"],
-                         "tied": tied, "r2": result.r2, "method": result.method,
-                         "drivers": list(result.drivers), "weights": getattr(result, "weights", None),
-                         **_sign_details(result, top["driver"])}))
+            r = (
+                math.sqrt(max(float(top[result.value_column]), 0.0))
+                if result.value_column in top
+                else 0.0
+            )
+            out.append(
+                Finding(
+                    kind="top_driver",
+                    claim="largest" if separated else "among_largest",
+                    subject=top["driver"],
+                    subject_type="driver",
+                    variable=result.outcome,
+                    direction=signs.get(top["driver"], 0),
+                    estimate=top["share"],
+                    ci_lower=top.get("ci_lower"),
+                    ci_upper=top.get("ci_upper"),
+                    unit="share",
+                    n=result.n,
+                    n_eff=result.n_eff,
+                    test=(
+                        "bootstrap test of the difference in shares with the next driver"
+                        if separated
+                        else "bootstrap interval of the share against the average share (normal approximation)"
+                    ),
+                    p_value=row["p_value"]
+                    if separated
+                    else _p_above(
+                        top["share"], top.get("ci_lower"), top.get("ci_upper"), 1.0 / k, alpha
+                    ),
+                    alpha=alpha,
+                    size=abs(d_from_r(r)),
+                    chapter=chapter,
+                    exhibit=exhibit,
+                    wave=wave,
+                    details={
+                        "next": nxt["driver"],
+                        "next_share": nxt["share"],
+                        "difference": row["estimate"],
+                        "difference_ci_lower": row["ci_lower"],
+                        "difference_ci_upper": row["ci_upper"],
+                        "tied": tied,
+                        "r2": result.r2,
+                        "method": result.method,
+                        "drivers": list(result.drivers),
+                        "weights": getattr(result, "weights", None),
+                        **_sign_details(result, top["driver"]),
+                    },
+                )
+            )
     if ipa is not None and "ci_lower" in imp and k:
         avg = 1.0 / k
-        merged = imp.merge(ipa[["driver", "performance", "quadrant", "performance_cut"]], on="driver", how="inner")
+        merged = imp.merge(
+            ipa[["driver", "performance", "quadrant", "performance_cut"]], on="driver", how="inner"
+        )
         for r in merged.itertuples(index=False):
             # improving a driver raises the outcome only when the two move together (r and β > 0);
             # a driver that moves against it (a reverse-keyed item) is no priority to "improve"
-            if (r.quadrant == "concentrate_here" and finite(r.ci_lower) is not None and r.ci_lower > avg
-                    and signs.get(r.driver, 0) > 0):
-                value = float(getattr(r, result.value_column)) if hasattr(r, result.value_column) else 0.0
-                out.append(Finding(
-                    kind="priority_driver", claim="improve", subject=r.driver, subject_type="driver",
-                    variable=result.outcome, direction=-1, estimate=r.share, ci_lower=r.ci_lower,
-                    ci_upper=r.ci_upper, unit="share", n=result.n, n_eff=result.n_eff,
-                    test="bootstrap interval of the share above the average share (normal approximation); "
-                         "performance below average",
-                    p_value=_p_above(r.share, r.ci_lower, r.ci_upper, avg, alpha), alpha=alpha, size=abs(d_from_r(math.sqrt(max(value, 0.0)))), chapter=chapter,
-                    exhibit=exhibit, wave=wave,
-                    details={"performance": r.performance, "performance_cut": r.performance_cut,
-                             "average_share": avg, "rank": int(r.rank), "drivers": list(result.drivers),
-                             "weights": getattr(result, "weights", None)}))
+            if (
+                r.quadrant == "concentrate_here"
+                and finite(r.ci_lower) is not None
+                and r.ci_lower > avg
+                and signs.get(r.driver, 0) > 0
+            ):
+                value = (
+                    float(getattr(r, result.value_column))
+                    if hasattr(r, result.value_column)
+                    else 0.0
+                )
+                out.append(
+                    Finding(
+                        kind="priority_driver",
+                        claim="improve",
+                        subject=r.driver,
+                        subject_type="driver",
+                        variable=result.outcome,
+                        direction=-1,
+                        estimate=r.share,
+                        ci_lower=r.ci_lower,
+                        ci_upper=r.ci_upper,
+                        unit="share",
+                        n=result.n,
+                        n_eff=result.n_eff,
+                        test="bootstrap interval of the share above the average share (normal approximation); "
+                        "performance below average",
+                        p_value=_p_above(r.share, r.ci_lower, r.ci_upper, avg, alpha),
+                        alpha=alpha,
+                        size=abs(d_from_r(math.sqrt(max(value, 0.0)))),
+                        chapter=chapter,
+                        exhibit=exhibit,
+                        wave=wave,
+                        details={
+                            "performance": r.performance,
+                            "performance_cut": r.performance_cut,
+                            "average_share": avg,
+                            "rank": int(r.rank),
+                            "drivers": list(result.drivers),
+                            "weights": getattr(result, "weights", None),
+                        },
+                    )
+                )
     return out
 
 
@@ -112,7 +210,9 @@ def _driver_signs(result) -> dict[str, int]:
     out = {}
     for d, r, b in zip(diag["driver"], diag["r"], diag["beta"], strict=True):
         r, b = finite(r), finite(b)
-        out[d] = int(np.sign(r)) if r is not None and b is not None and np.sign(r) == np.sign(b) else 0
+        out[d] = (
+            int(np.sign(r)) if r is not None and b is not None and np.sign(r) == np.sign(b) else 0
+        )
     return out
 
 
@@ -137,17 +237,27 @@ def _pair(diffs: pd.DataFrame, a: str, b: str) -> dict | None:
     hit = diffs[(diffs["driver_a"] == a) & (diffs["driver_b"] == b)]
     if len(hit):
         r = hit.iloc[0]
-        return {"estimate": r["estimate"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"],
-                "p_value": r.get("p_value")}
+        return {
+            "estimate": r["estimate"],
+            "ci_lower": r["ci_lower"],
+            "ci_upper": r["ci_upper"],
+            "p_value": r.get("p_value"),
+        }
     hit = diffs[(diffs["driver_a"] == b) & (diffs["driver_b"] == a)]
     if len(hit):
         r = hit.iloc[0]
-        return {"estimate": -r["estimate"], "ci_lower": -r["ci_upper"], "ci_upper": -r["ci_lower"],
-                "p_value": r.get("p_value")}
+        return {
+            "estimate": -r["estimate"],
+            "ci_lower": -r["ci_upper"],
+            "ci_upper": -r["ci_lower"],
+            "p_value": r.get("p_value"),
+        }
     return None
 
 
-def horizon_findings(result, *, chapter: str, exhibit: str, wave: int | None = None) -> list[Finding]:
+def horizon_findings(
+    result, *, chapter: str, exhibit: str, wave: int | None = None
+) -> list[Finding]:
     """``horizon`` / ``lasts``: the exposure's effect stays significantly positive for ``h ≥ 1`` years.
 
     The claim rests on the lag profile: every lag ``0 … h-1`` significantly positive (one-sided);
@@ -162,16 +272,37 @@ def horizon_findings(result, *, chapter: str, exhibit: str, wave: int | None = N
     p = float(lags["p_one_sided"].max()) if "p_one_sided" in lags else None
     total = float(lags["estimate"].sum())
     alpha = float(result.settings.get("alpha", 0.05))
-    return [Finding(
-        kind="horizon", claim="lasts", subject=str(result.settings.get("exposure", "")), subject_type="exposure",
-        variable=result.settings.get("outcome"), direction=1, estimate=est.h, ci_lower=est.ci_lower,
-        ci_upper=est.ci_upper, unit="years", n=est.profile.n_customers, n_eff=None,
-        test="lag effects 0…H−1 each significantly positive (one-sided, customer-clustered); bootstrap interval of H",
-        p_value=p, alpha=alpha, size=est.h / (int(result.settings.get('max_lag', est.h)) + 1), chapter=chapter,
-        exhibit=exhibit, wave=wave,
-        details={"censored": bool(est.censored), "cumulative_effect": total, "method": est.method,
-                 "max_lag": result.settings.get("max_lag"), "n_obs": est.profile.n_obs,
-                 "lag_estimates": lags["estimate"].tolist()})]
+    return [
+        Finding(
+            kind="horizon",
+            claim="lasts",
+            subject=str(result.settings.get("exposure", "")),
+            subject_type="exposure",
+            variable=result.settings.get("outcome"),
+            direction=1,
+            estimate=est.h,
+            ci_lower=est.ci_lower,
+            ci_upper=est.ci_upper,
+            unit="years",
+            n=est.profile.n_customers,
+            n_eff=None,
+            test="lag effects 0…H−1 each significantly positive (one-sided, customer-clustered); bootstrap interval of H",
+            p_value=p,
+            alpha=alpha,
+            size=est.h / (int(result.settings.get("max_lag", est.h)) + 1),
+            chapter=chapter,
+            exhibit=exhibit,
+            wave=wave,
+            details={
+                "censored": bool(est.censored),
+                "cumulative_effect": total,
+                "method": est.method,
+                "max_lag": result.settings.get("max_lag"),
+                "n_obs": est.profile.n_obs,
+                "lag_estimates": lags["estimate"].tolist(),
+            },
+        )
+    ]
 
 
 def run_trend_test(rates: pd.DataFrame) -> tuple[float, float]:
@@ -196,8 +327,9 @@ def run_trend_test(rates: pd.DataFrame) -> tuple[float, float]:
     return float(z), float(stats.norm.sf(z))
 
 
-def hazard_findings(result, *, chapter: str, exhibit: str, wave: int | None = None,
-                    alpha: float | None = None) -> list[Finding]:
+def hazard_findings(
+    result, *, chapter: str, exhibit: str, wave: int | None = None, alpha: float | None = None
+) -> list[Finding]:
     """``hazard_run`` / ``rises_with_run``: churn risk rises with consecutive dissatisfied years.
 
     Claimed only when both hold: the Cochran–Armitage trend test over run lengths
@@ -218,22 +350,45 @@ def hazard_findings(result, *, chapter: str, exhibit: str, wave: int | None = No
     if not (finite(last["ci_lower"]) is not None and last["ci_lower"] > 1):
         return []
     rates = result.rates.reset_index(drop=True)
-    return [Finding(
-        kind="hazard_run", claim="rises_with_run", subject=str(result.settings.get("score", "")),
-        subject_type="exposure", variable="churned", direction=1, estimate=last["odds_ratio"],
-        ci_lower=last["ci_lower"], ci_upper=last["ci_upper"], unit="odds_ratio", n=result.n_obs,
-        test="Cochran–Armitage trend over run lengths (one-sided) and hazard-model odds ratio above 1",
-        statistic=z, p_value=p, alpha=alpha, size=abs(d_from_log_odds(math.log(runs.iloc[0]["odds_ratio"]))),
-        chapter=chapter, exhibit=exhibit, wave=wave,
-        details={"term": last["term"], "run_length": str(last["term"]).removeprefix("run_"),
-                 "rate_none": rates["hazard"].iloc[0], "rate_longest": rates["hazard"].iloc[-1],
-                 "longest_run": str(rates["run_length"].iloc[-1]), "model_p_value": last["p_value"],
-                 "n_customers": result.n_customers, "n_events": result.n_events,
-                 "cut": result.settings.get("cut")})]
+    return [
+        Finding(
+            kind="hazard_run",
+            claim="rises_with_run",
+            subject=str(result.settings.get("score", "")),
+            subject_type="exposure",
+            variable="churned",
+            direction=1,
+            estimate=last["odds_ratio"],
+            ci_lower=last["ci_lower"],
+            ci_upper=last["ci_upper"],
+            unit="odds_ratio",
+            n=result.n_obs,
+            test="Cochran–Armitage trend over run lengths (one-sided) and hazard-model odds ratio above 1",
+            statistic=z,
+            p_value=p,
+            alpha=alpha,
+            size=abs(d_from_log_odds(math.log(runs.iloc[0]["odds_ratio"]))),
+            chapter=chapter,
+            exhibit=exhibit,
+            wave=wave,
+            details={
+                "term": last["term"],
+                "run_length": str(last["term"]).removeprefix("run_"),
+                "rate_none": rates["hazard"].iloc[0],
+                "rate_longest": rates["hazard"].iloc[-1],
+                "longest_run": str(rates["run_length"].iloc[-1]),
+                "model_p_value": last["p_value"],
+                "n_customers": result.n_customers,
+                "n_events": result.n_events,
+                "cut": result.settings.get("cut"),
+            },
+        )
+    ]
 
 
-def backtest_findings(result, *, cases=None, chapter: str, exhibit: str,
-                      wave: int | None = None) -> list[Finding]:
+def backtest_findings(
+    result, *, cases=None, chapter: str, exhibit: str, wave: int | None = None
+) -> list[Finding]:
     """``alert_lift`` / ``predicts_churn``: alerted customers churned more than customers in general.
 
     Uses the pooled row (``wave == 'all'``) of each rule and of ``any``; a rule predicts churn when
@@ -252,17 +407,42 @@ def backtest_findings(result, *, cases=None, chapter: str, exhibit: str,
         lo = finite(r.lift_ci_lower)
         if lo is None or lo <= 1:
             continue
-        out.append(Finding(
-            kind="alert_lift", claim="predicts_churn", subject=str(r.rule), subject_type="rule", variable="churned",
-            direction=1, estimate=r.lift, ci_lower=r.lift_ci_lower, ci_upper=r.lift_ci_upper, unit="ratio",
-            n=r.n, test=f"lift interval above 1 ({result.lift_ci}); Fisher's exact test", p_value=r.p_value,
-            alpha=result.alpha, size=abs(d_from_log_odds(math.log(r.lift))) if r.lift and r.lift > 0 else 0.0,
-            chapter=chapter, exhibit=exhibit, wave=wave,
-            details={"owner": getattr(r, "owner", None), "precision": r.precision,
-                     "precision_ci_lower": r.precision_ci_lower, "precision_ci_upper": r.precision_ci_upper,
-                     "recall": r.recall, "base_rate": r.base_rate, "n_alerts_backtest": r.n_alerts,
-                     "false_alarm_share": 1 - r.precision if finite(r.precision) is not None else None,
-                     "volume": volumes.get(str(r.rule)), "waves": [str(w) for w in result.waves]}))
+        out.append(
+            Finding(
+                kind="alert_lift",
+                claim="predicts_churn",
+                subject=str(r.rule),
+                subject_type="rule",
+                variable="churned",
+                direction=1,
+                estimate=r.lift,
+                ci_lower=r.lift_ci_lower,
+                ci_upper=r.lift_ci_upper,
+                unit="ratio",
+                n=r.n,
+                test=f"lift interval above 1 ({result.lift_ci}); Fisher's exact test",
+                p_value=r.p_value,
+                alpha=result.alpha,
+                size=abs(d_from_log_odds(math.log(r.lift))) if r.lift and r.lift > 0 else 0.0,
+                chapter=chapter,
+                exhibit=exhibit,
+                wave=wave,
+                details={
+                    "owner": getattr(r, "owner", None),
+                    "precision": r.precision,
+                    "precision_ci_lower": r.precision_ci_lower,
+                    "precision_ci_upper": r.precision_ci_upper,
+                    "recall": r.recall,
+                    "base_rate": r.base_rate,
+                    "n_alerts_backtest": r.n_alerts,
+                    "false_alarm_share": 1 - r.precision
+                    if finite(r.precision) is not None
+                    else None,
+                    "volume": volumes.get(str(r.rule)),
+                    "waves": [str(w) for w in result.waves],
+                },
+            )
+        )
     return out
 
 
@@ -275,13 +455,17 @@ def _volumes(cases) -> dict[str, int]:
     out: dict[str, int] = {}
     if firings is not None and len(firings) and "rule" in firings:
         for rule, part in firings.groupby("rule"):
-            out[str(rule)] = int(part["customer"].nunique()) if "customer" in part else int(len(part))
+            out[str(rule)] = (
+                int(part["customer"].nunique()) if "customer" in part else int(len(part))
+            )
     if listed is not None:
         out["any"] = int(len(listed))
     return out
 
 
-def penalty_findings(result, *, chapter: str, exhibit: str, wave: int | None = None) -> list[Finding]:
+def penalty_findings(
+    result, *, chapter: str, exhibit: str, wave: int | None = None
+) -> list[Finding]:
     """``transfer_penalty`` / ``costs``: each transfer lowers loyalty (interval of the loss above 0)."""
     t = result.table
     out = []
@@ -289,16 +473,35 @@ def penalty_findings(result, *, chapter: str, exhibit: str, wave: int | None = N
     for r in t.itertuples(index=False):
         if r.measure != "loyalty" or finite(r.ci_lower) is None or r.ci_lower <= 0:
             continue
-        out.append(Finding(
-            kind="transfer_penalty", claim="costs", subject="transfers", subject_type="item", variable=r.outcome,
-            direction=-1, estimate=-r.estimate, ci_lower=-r.ci_upper, ci_upper=-r.ci_lower, unit="relative_change",
-            n=r.n, test="log-link quasi-Poisson model, customer-clustered", p_value=r.p_value, alpha=alpha,
-            size=abs(d_from_log_odds(r.log_ratio)), chapter=chapter, exhibit=exhibit, wave=wave,
-            details={"loss_per_transfer": r.estimate}))
+        out.append(
+            Finding(
+                kind="transfer_penalty",
+                claim="costs",
+                subject="transfers",
+                subject_type="item",
+                variable=r.outcome,
+                direction=-1,
+                estimate=-r.estimate,
+                ci_lower=-r.ci_upper,
+                ci_upper=-r.ci_lower,
+                unit="relative_change",
+                n=r.n,
+                test="log-link quasi-Poisson model, customer-clustered",
+                p_value=r.p_value,
+                alpha=alpha,
+                size=abs(d_from_log_odds(r.log_ratio)),
+                chapter=chapter,
+                exhibit=exhibit,
+                wave=wave,
+                details={"loss_per_transfer": r.estimate},
+            )
+        )
     return out
 
 
-def linkage_findings(result, *, chapter: str, exhibit: str, wave: int | None = None) -> list[Finding]:
+def linkage_findings(
+    result, *, chapter: str, exhibit: str, wave: int | None = None
+) -> list[Finding]:
     """``employee_link`` / ``linked``: unit engagement and customer scores move together.
 
     From the unit × wave correlations: claimed when the Fisher-z interval excludes 0 (the link is
@@ -311,18 +514,42 @@ def linkage_findings(result, *, chapter: str, exhibit: str, wave: int | None = N
         return out
     for r in cors[cors["level"] == "unit_wave"].itertuples(index=False):
         lo, hi = finite(r.ci_lower), finite(r.ci_upper)
-        if lo is None or hi is None or not (lo > 0 or hi < 0) or not (finite(r.p_value) is not None and r.p_value < result.alpha):
+        if (
+            lo is None
+            or hi is None
+            or not (lo > 0 or hi < 0)
+            or not (finite(r.p_value) is not None and r.p_value < result.alpha)
+        ):
             continue
-        out.append(Finding(
-            kind="employee_link", claim="linked", subject="engagement", subject_type="unit", variable=r.outcome,
-            direction=1 if r.estimate > 0 else -1, estimate=r.estimate, ci_lower=lo, ci_upper=hi,
-            unit="correlation", n=r.n, test="Pearson correlation over unit × wave (Fisher z interval)",
-            p_value=r.p_value, alpha=result.alpha, size=abs(r.estimate), chapter=chapter,
-            exhibit=exhibit, wave=wave, details={"n_units": r.n_units}))
+        out.append(
+            Finding(
+                kind="employee_link",
+                claim="linked",
+                subject="engagement",
+                subject_type="unit",
+                variable=r.outcome,
+                direction=1 if r.estimate > 0 else -1,
+                estimate=r.estimate,
+                ci_lower=lo,
+                ci_upper=hi,
+                unit="correlation",
+                n=r.n,
+                test="Pearson correlation over unit × wave (Fisher z interval)",
+                p_value=r.p_value,
+                alpha=result.alpha,
+                size=abs(r.estimate),
+                chapter=chapter,
+                exhibit=exhibit,
+                wave=wave,
+                details={"n_units": r.n_units},
+            )
+        )
     return out
 
 
-def programme_findings(result, *, chapter: str, exhibit: str, wave: int | None = None) -> list[Finding]:
+def programme_findings(
+    result, *, chapter: str, exhibit: str, wave: int | None = None
+) -> list[Finding]:
     """``programme`` / ``lifts`` or ``lowers``: the difference-in-differences is significant and the
     randomization-inference p-value agrees."""
     f = result.frame
@@ -339,18 +566,48 @@ def programme_findings(result, *, chapter: str, exhibit: str, wave: int | None =
         sds = (means["se"] * np.sqrt(means["n"])).dropna()
         sd = float(sds.mean()) if len(sds) else None
     direction = 1 if r["estimate"] > 0 else -1
-    return [Finding(
-        kind="programme", claim="lifts" if direction > 0 else "lowers", subject="programme", subject_type="unit",
-        variable="engagement", direction=direction, estimate=r["estimate"], ci_lower=r["ci_lower"],
-        ci_upper=r["ci_upper"], unit="scale_points", n=r["n"], test="difference-in-differences; randomization inference",
-        p_value=p, alpha=result.alpha, size=abs(r["estimate"]) / sd if sd else 0.0, chapter=chapter,
-        exhibit=exhibit, wave=wave,
-        details={"units": list(result.programme_units), "start": result.start, "p_randomization": pr})]
+    return [
+        Finding(
+            kind="programme",
+            claim="lifts" if direction > 0 else "lowers",
+            subject="programme",
+            subject_type="unit",
+            variable="engagement",
+            direction=direction,
+            estimate=r["estimate"],
+            ci_lower=r["ci_lower"],
+            ci_upper=r["ci_upper"],
+            unit="scale_points",
+            n=r["n"],
+            test="difference-in-differences; randomization inference",
+            p_value=p,
+            alpha=result.alpha,
+            size=abs(r["estimate"]) / sd if sd else 0.0,
+            chapter=chapter,
+            exhibit=exhibit,
+            wave=wave,
+            details={
+                "units": list(result.programme_units),
+                "start": result.start,
+                "p_randomization": pr,
+            },
+        )
+    ]
 
 
-def engagement_findings(employees: pd.DataFrame, *, wave, unit: str = "unit", segment: str = "branch",
-                        items: list[str] | None = None, alpha: float = 0.05, correction: str = "holm",
-                        anonymity_min: int = 5, chapter: str, exhibit: str) -> list[Finding]:
+def engagement_findings(
+    employees: pd.DataFrame,
+    *,
+    wave,
+    unit: str = "unit",
+    segment: str = "branch",
+    items: list[str] | None = None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    anonymity_min: int = 5,
+    chapter: str,
+    exhibit: str,
+) -> list[Finding]:
     """``segment_gap`` findings on the employee engagement index: units significantly above or below
     all employees of the wave (exception testing as :func:`cxresearch.findings.exceptions`).
 
@@ -365,33 +622,76 @@ def engagement_findings(employees: pd.DataFrame, *, wave, unit: str = "unit", se
     cur = employees[employees["wave"] == wave]
     if cur.empty:
         return []
-    cols = list(items) if items else [c for c in cur.columns if str(c).startswith("q") and str(c)[1:].isdigit()]
+    cols = (
+        list(items)
+        if items
+        else [c for c in cur.columns if str(c).startswith("q") and str(c)[1:].isdigit()]
+    )
     if not cols:
         return []
     values = cur[cols].apply(pd.to_numeric, errors="coerce")
     need = int(np.ceil(2 * len(cols) / 3))
     index = values.mean(axis=1).where(values.notna().sum(axis=1) >= need)
     frame = pd.DataFrame({"engagement": index.to_numpy(), segment: cur[unit].to_numpy()})
-    gaps = exceptions(frame, score="engagement", by=segment, kpi="mean", alpha=alpha, correction=correction,
-                      min_base=anonymity_min, anonymity_min=anonymity_min)
+    gaps = exceptions(
+        frame,
+        score="engagement",
+        by=segment,
+        kpi="mean",
+        alpha=alpha,
+        correction=correction,
+        min_base=anonymity_min,
+        anonymity_min=anonymity_min,
+    )
     out = []
     for r in gaps[gaps["significant"]].itertuples(index=False):
         direction = 1 if r.difference > 0 else -1
-        out.append(Finding(
-            kind="segment_gap", claim="above_total" if direction > 0 else "below_total", subject=str(r.level),
-            subject_type="segment", variable="engagement", direction=direction, estimate=r.difference,
-            ci_lower=r.ci_lower, ci_upper=r.ci_upper, unit="scale_points", n=r.n,
-            test=f"t test against all employees ({correction} over units)", statistic=r.statistic,
-            p_value=r.p_value, p_adj=r.p_adj, alpha=alpha, size=abs(r.difference) / r.sd if r.sd else 0.0,
-            chapter=chapter, exhibit=exhibit, wave=wave,
-            details={"by": segment, "level": r.level, "kpi": "mean", "segment_value": r.estimate,
-                     "total_value": r.total, "sd": r.sd}))
+        out.append(
+            Finding(
+                kind="segment_gap",
+                claim="above_total" if direction > 0 else "below_total",
+                subject=str(r.level),
+                subject_type="segment",
+                variable="engagement",
+                direction=direction,
+                estimate=r.difference,
+                ci_lower=r.ci_lower,
+                ci_upper=r.ci_upper,
+                unit="scale_points",
+                n=r.n,
+                test=f"t test against all employees ({correction} over units)",
+                statistic=r.statistic,
+                p_value=r.p_value,
+                p_adj=r.p_adj,
+                alpha=alpha,
+                size=abs(r.difference) / r.sd if r.sd else 0.0,
+                chapter=chapter,
+                exhibit=exhibit,
+                wave=wave,
+                details={
+                    "by": segment,
+                    "level": r.level,
+                    "kpi": "mean",
+                    "segment_value": r.estimate,
+                    "total_value": r.total,
+                    "sd": r.sd,
+                },
+            )
+        )
     return out
 
 
-def alert_concentration_findings(counts: pd.DataFrame, *, by: str = "branch", rules: list[str] | None = None,
-                                 alpha: float = 0.05, correction: str = "holm", chapter: str, exhibit: str,
-                                 wave=None) -> list[Finding]:
+def alert_concentration_findings(
+    counts: pd.DataFrame,
+    *,
+    by: str = "branch",
+    rules: list[str] | None = None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    chapter: str,
+    exhibit: str,
+    wave=None,
+) -> list[Finding]:
     """``alert_concentration`` / ``concentrated``: a segment raises a rule's alerts at a rate
     significantly above the rest of the sample.
 
@@ -430,13 +730,38 @@ def alert_concentration_findings(counts: pd.DataFrame, *, by: str = "branch", ru
         for (level, a, m, rr, se, p), pa in zip(rows, padj, strict=True):
             if not (pa < alpha and np.isfinite(rr) and rr > 1):
                 continue
-            out.append(Finding(
-                kind="alert_concentration", claim="concentrated", subject=str(level), subject_type="segment",
-                variable=str(rule), direction=1, estimate=rr, ci_lower=math.exp(math.log(rr) - z * se),
-                ci_upper=math.exp(math.log(rr) + z * se), unit="ratio", n=m,
-                test=f"Fisher's exact test against the other segments ({correction})", p_value=p, p_adj=pa,
-                alpha=alpha, size=abs(d_from_log_odds(math.log(rr))), chapter=chapter, exhibit=exhibit, wave=wave,
-                details={"by": by, "level": level, "rule": str(rule), "alerts": a, "alerts_total": int(total_n),
-                         "respondents": m, "respondents_total": int(total_r),
-                         "alert_share": a / total_n, "sample_share": m / total_r}))
+            out.append(
+                Finding(
+                    kind="alert_concentration",
+                    claim="concentrated",
+                    subject=str(level),
+                    subject_type="segment",
+                    variable=str(rule),
+                    direction=1,
+                    estimate=rr,
+                    ci_lower=math.exp(math.log(rr) - z * se),
+                    ci_upper=math.exp(math.log(rr) + z * se),
+                    unit="ratio",
+                    n=m,
+                    test=f"Fisher's exact test against the other segments ({correction})",
+                    p_value=p,
+                    p_adj=pa,
+                    alpha=alpha,
+                    size=abs(d_from_log_odds(math.log(rr))),
+                    chapter=chapter,
+                    exhibit=exhibit,
+                    wave=wave,
+                    details={
+                        "by": by,
+                        "level": level,
+                        "rule": str(rule),
+                        "alerts": a,
+                        "alerts_total": int(total_n),
+                        "respondents": m,
+                        "respondents_total": int(total_r),
+                        "alert_share": a / total_n,
+                        "sample_share": m / total_r,
+                    },
+                )
+            )
     return out

@@ -38,22 +38,52 @@ __all__ = ["driver_effects", "TARGETS"]
 #: Benchmarks a driver's gap can be measured to.
 TARGETS = ("best_segment", "one_point")
 
-_COLUMNS = ["driver", "outcome", "n", "slope", "slope_se", "mean", "target", "benchmark", "benchmark_n", "gap",
-            "gap_se", "estimate", "se", "ci_lower", "ci_upper", "statistic", "df", "p_value", "unit", "basis"]
+_COLUMNS = [
+    "driver",
+    "outcome",
+    "n",
+    "slope",
+    "slope_se",
+    "mean",
+    "target",
+    "benchmark",
+    "benchmark_n",
+    "gap",
+    "gap_se",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "statistic",
+    "df",
+    "p_value",
+    "unit",
+    "basis",
+]
 
 
 def _numeric(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
     if not isinstance(col, str) or col not in data.columns:
-        raise CXValueError(f"{role} must name a column of data; got {col!r} (columns: {list(data.columns)[:20]})")
+        raise CXValueError(
+            f"{role} must name a column of data; got {col!r} (columns: {list(data.columns)[:20]})"
+        )
     s = data[col]
     if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         raise CXValueError(f"column {col!r} ({role}) must be numeric; got dtype {s.dtype}")
     return s.to_numpy(dtype=float)
 
 
-def driver_effects(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], by: str | None = None,
-                   weights: str | None = None, target: str = "best_segment", alpha: float = 0.05,
-                   min_base: int = 30) -> pd.DataFrame:
+def driver_effects(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    drivers: Sequence[str],
+    by: str | None = None,
+    weights: str | None = None,
+    target: str = "best_segment",
+    alpha: float = 0.05,
+    min_base: int = 30,
+) -> pd.DataFrame:
     """Expected change of the outcome's mean if each driver's gap to a benchmark were closed.
 
     Parameters
@@ -126,14 +156,18 @@ def driver_effects(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], 
     w = _numeric(data, weights, "weights") if weights else np.ones(len(data))
     if weights and (np.isnan(w).any() or (w < 0).any()):
         bad = int(np.flatnonzero(np.isnan(w) | (w < 0))[0])
-        raise CXValueError(f"weights column {weights!r} must be non-negative numbers; row {data.index[bad]!r} "
-                           f"holds {data[weights].iloc[bad]!r}")
+        raise CXValueError(
+            f"weights column {weights!r} must be non-negative numbers; row {data.index[bad]!r} "
+            f"holds {data[weights].iloc[bad]!r}"
+        )
     if by is not None and by not in data.columns:
         raise CXValueError(f"by must name a column of data; got {by!r}")
     ok = ~np.isnan(y) & ~np.isnan(X).any(axis=1) & (w > 0)
     n, p = int(ok.sum()), len(drivers)
     if n < p + 2:
-        raise CXValueError(f"driver_effects needs more complete rows than drivers + 1; got {n} rows for {p} drivers")
+        raise CXValueError(
+            f"driver_effects needs more complete rows than drivers + 1; got {n} rows for {p} drivers"
+        )
     y, X, w = y[ok], X[ok], w[ok]
     seg = data[by].to_numpy()[ok] if by is not None else None
     A = np.column_stack([np.ones(n), X])
@@ -143,8 +177,10 @@ def driver_effects(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], 
             raise np.linalg.LinAlgError("ill-conditioned")
         inv = np.linalg.inv(AtWA)
     except np.linalg.LinAlgError as err:
-        raise CXValueError(f"the drivers {drivers} are collinear (or one is constant): the regression of "
-                           f"{outcome!r} has no unique solution") from err
+        raise CXValueError(
+            f"the drivers {drivers} are collinear (or one is constant): the regression of "
+            f"{outcome!r} has no unique solution"
+        ) from err
     beta = inv @ (A.T @ (w * y))
     resid = y - A @ beta
     IFb = (A * (w * resid)[:, None]) @ inv  # n x (p + 1): row i = (A'WA)^-1 a_i w_i e_i
@@ -179,13 +215,34 @@ def driver_effects(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], 
         se = float(np.sqrt(scale * np.sum((if_e - if_e.mean()) ** 2)))
         est = b * g
         t = est / se if se > 0 else np.nan
-        rows.append({"driver": d, "outcome": outcome, "n": n, "slope": b,
-                     "slope_se": float(np.sqrt(scale * np.sum((if_b - if_b.mean()) ** 2))), "mean": m, "target": tgt,
-                     "benchmark": None if bench is None else (str(int(bench)) if isinstance(bench, (float, np.floating))
-                                                              and float(bench).is_integer() else str(bench)),
-                     "benchmark_n": bench_n, "gap": g,
-                     "gap_se": float(np.sqrt(scale * np.sum((if_g - if_g.mean()) ** 2))),
-                     "estimate": est, "se": se, "ci_lower": est - q * se, "ci_upper": est + q * se, "statistic": t,
-                     "df": float(df), "p_value": float(2 * stats.t.sf(abs(t), df)) if np.isfinite(t) else np.nan,
-                     "unit": "outcome_points", "basis": "one_point" if bench is None else "best_segment"})
+        rows.append(
+            {
+                "driver": d,
+                "outcome": outcome,
+                "n": n,
+                "slope": b,
+                "slope_se": float(np.sqrt(scale * np.sum((if_b - if_b.mean()) ** 2))),
+                "mean": m,
+                "target": tgt,
+                "benchmark": None
+                if bench is None
+                else (
+                    str(int(bench))
+                    if isinstance(bench, (float, np.floating)) and float(bench).is_integer()
+                    else str(bench)
+                ),
+                "benchmark_n": bench_n,
+                "gap": g,
+                "gap_se": float(np.sqrt(scale * np.sum((if_g - if_g.mean()) ** 2))),
+                "estimate": est,
+                "se": se,
+                "ci_lower": est - q * se,
+                "ci_upper": est + q * se,
+                "statistic": t,
+                "df": float(df),
+                "p_value": float(2 * stats.t.sf(abs(t), df)) if np.isfinite(t) else np.nan,
+                "unit": "outcome_points",
+                "basis": "one_point" if bench is None else "best_segment",
+            }
+        )
     return pd.DataFrame(rows, columns=_COLUMNS)

@@ -12,9 +12,28 @@ from cxresearch.findings.effects import driver_effects
 
 __all__ = ["priorities", "owner_for", "select_messages"]
 
-_COLUMNS = ["priority", "action", "subject", "subject_type", "variable", "where", "estimate", "ci_lower", "ci_upper",
-            "unit", "share", "lasts_years", "lasts_ci_lower", "lasts_ci_upper", "volume", "precision", "owner", "score",
-            "exhibit", "details"]
+_COLUMNS = [
+    "priority",
+    "action",
+    "subject",
+    "subject_type",
+    "variable",
+    "where",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "unit",
+    "share",
+    "lasts_years",
+    "lasts_ci_lower",
+    "lasts_ci_upper",
+    "volume",
+    "precision",
+    "owner",
+    "score",
+    "exhibit",
+    "details",
+]
 
 
 def owner_for(keys: Iterable[str], owners: Mapping[str, str] | None) -> str | None:
@@ -27,9 +46,17 @@ def owner_for(keys: Iterable[str], owners: Mapping[str, str] | None) -> str | No
     return None
 
 
-def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None = None,
-               dimensions: Mapping[str, str] | None = None, max_rows: int = 8, data: pd.DataFrame | None = None,
-               by: str | None = None, min_base: int = 30, max_themes: int = 2) -> pd.DataFrame:
+def priorities(
+    findings: Iterable[Finding],
+    *,
+    owners: Mapping[str, str] | None = None,
+    dimensions: Mapping[str, str] | None = None,
+    max_rows: int = 8,
+    data: pd.DataFrame | None = None,
+    by: str | None = None,
+    min_base: int = 30,
+    max_themes: int = 2,
+) -> pd.DataFrame:
     """The ranked priorities table: one row per action a finding supports.
 
     Rows come from findings only: ``priority_driver`` (or, when there is none, a ``top_driver``
@@ -95,21 +122,58 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
     drivers = [f for f in items if f.kind == "priority_driver"]
     if not drivers:
         # only a driver that moves with the outcome is one to improve (not a reverse-keyed item)
-        drivers = [f for f in items if f.kind == "top_driver" and f.claim == "largest" and f.direction > 0]
+        drivers = [
+            f for f in items if f.kind == "top_driver" and f.claim == "largest" and f.direction > 0
+        ]
     effects: dict[tuple, pd.DataFrame] = {}
     for f in drivers:
-        row = {"action": "improve_driver", "subject": f.subject, "subject_type": "driver", "variable": f.variable,
-               "where": where, "estimate": f.estimate, "ci_lower": f.ci_lower, "ci_upper": f.ci_upper,
-               "unit": f.unit, "share": f.estimate, "owner": owner_for([f.subject, dims.get(f.subject)], owners),
-               "score": f.score, "exhibit": f.exhibit, **_lasts(horizon),
-               "details": {"share": f.estimate, "share_ci_lower": f.ci_lower, "share_ci_upper": f.ci_upper}}
+        row = {
+            "action": "improve_driver",
+            "subject": f.subject,
+            "subject_type": "driver",
+            "variable": f.variable,
+            "where": where,
+            "estimate": f.estimate,
+            "ci_lower": f.ci_lower,
+            "ci_upper": f.ci_upper,
+            "unit": f.unit,
+            "share": f.estimate,
+            "owner": owner_for([f.subject, dims.get(f.subject)], owners),
+            "score": f.score,
+            "exhibit": f.exhibit,
+            **_lasts(horizon),
+            "details": {
+                "share": f.estimate,
+                "share_ci_lower": f.ci_lower,
+                "share_ci_upper": f.ci_upper,
+            },
+        }
         eff = _driver_effect(f, data, by=by, min_base=min_base, cache=effects)
         if eff is not None:
-            row.update(estimate=finite(eff["estimate"]), ci_lower=finite(eff["ci_lower"]),
-                       ci_upper=finite(eff["ci_upper"]), unit="outcome_points")
-            row["details"].update({k: (finite(eff[k]) if k not in ("benchmark", "basis") else eff[k])
-                                   for k in ("slope", "slope_se", "mean", "target", "gap", "gap_se", "se", "p_value",
-                                             "benchmark", "basis", "n")})
+            row.update(
+                estimate=finite(eff["estimate"]),
+                ci_lower=finite(eff["ci_lower"]),
+                ci_upper=finite(eff["ci_upper"]),
+                unit="outcome_points",
+            )
+            row["details"].update(
+                {
+                    k: (finite(eff[k]) if k not in ("benchmark", "basis") else eff[k])
+                    for k in (
+                        "slope",
+                        "slope_se",
+                        "mean",
+                        "target",
+                        "gap",
+                        "gap_se",
+                        "se",
+                        "p_value",
+                        "benchmark",
+                        "basis",
+                        "n",
+                    )
+                }
+            )
             row["details"]["by"] = by if eff["basis"] == "best_segment" else None
         rows.append(row)
     seen = set()
@@ -117,51 +181,117 @@ def priorities(findings: Iterable[Finding], *, owners: Mapping[str, str] | None 
         if f.subject in seen:
             continue
         seen.add(f.subject)
-        rows.append({"action": "close_gap", "subject": f.subject, "subject_type": "segment", "variable": f.variable,
-                     "where": [f.subject], "estimate": f.estimate, "ci_lower": f.ci_lower, "ci_upper": f.ci_upper,
-                     "unit": f.unit, "owner": owner_for([f"{by_name}:{f.subject}", by_name], owners), "score": f.score,
-                     "exhibit": f.exhibit, **_lasts(horizon)})
+        rows.append(
+            {
+                "action": "close_gap",
+                "subject": f.subject,
+                "subject_type": "segment",
+                "variable": f.variable,
+                "where": [f.subject],
+                "estimate": f.estimate,
+                "ci_lower": f.ci_lower,
+                "ci_upper": f.ci_upper,
+                "unit": f.unit,
+                "owner": owner_for([f"{by_name}:{f.subject}", by_name], owners),
+                "score": f.score,
+                "exhibit": f.exhibit,
+                **_lasts(horizon),
+            }
+        )
     alerts = [f for f in items if f.kind == "alert_lift"]
     pick = [f for f in alerts if f.subject == "any"] or rank(alerts)[:1]
     hot = rank([f for f in items if f.kind == "alert_concentration"])
     for f in pick:
-        rule_hot = [g.subject for g in hot if g.details.get("rule") in (f.subject, "low_sat")] or [g.subject for g in hot]
+        rule_hot = [g.subject for g in hot if g.details.get("rule") in (f.subject, "low_sat")] or [
+            g.subject for g in hot
+        ]
         vol = f.details.get("volume")
         prec = f.details.get("precision")
         lo, hi = f.details.get("precision_ci_lower"), f.details.get("precision_ci_upper")
-        rows.append({"action": "follow_up_alerts", "subject": f.subject, "subject_type": "rule", "variable": "churned",
-                     "where": list(dict.fromkeys(rule_hot)), "estimate": vol * prec if vol is not None and prec is not None else None,
-                     "ci_lower": vol * lo if vol is not None and lo is not None else None,
-                     "ci_upper": vol * hi if vol is not None and hi is not None else None, "unit": "customers",
-                     "volume": vol, "precision": prec,
-                     "owner": owner_for([f.details.get("owner") and f"alerts:{f.subject}", "alerts"], owners)
-                     or f.details.get("owner"), "score": f.score, "exhibit": f.exhibit})
+        rows.append(
+            {
+                "action": "follow_up_alerts",
+                "subject": f.subject,
+                "subject_type": "rule",
+                "variable": "churned",
+                "where": list(dict.fromkeys(rule_hot)),
+                "estimate": vol * prec if vol is not None and prec is not None else None,
+                "ci_lower": vol * lo if vol is not None and lo is not None else None,
+                "ci_upper": vol * hi if vol is not None and hi is not None else None,
+                "unit": "customers",
+                "volume": vol,
+                "precision": prec,
+                "owner": owner_for(
+                    [f.details.get("owner") and f"alerts:{f.subject}", "alerts"], owners
+                )
+                or f.details.get("owner"),
+                "score": f.score,
+                "exhibit": f.exhibit,
+            }
+        )
     for f in items:
         if f.kind == "transfer_penalty":
-            rows.append({"action": "cut_transfers", "subject": "transfers", "subject_type": "item", "variable": f.variable,
-                         "where": [], "estimate": f.estimate, "ci_lower": f.ci_lower, "ci_upper": f.ci_upper,
-                         "unit": f.unit, "owner": owner_for(["transfers", "process:service", "service"], owners),
-                         "score": f.score, "exhibit": f.exhibit})
-    themes = rank([f for f in items if f.kind == "theme_gap" and f.claim == "more_among_dissatisfied"])
+            rows.append(
+                {
+                    "action": "cut_transfers",
+                    "subject": "transfers",
+                    "subject_type": "item",
+                    "variable": f.variable,
+                    "where": [],
+                    "estimate": f.estimate,
+                    "ci_lower": f.ci_lower,
+                    "ci_upper": f.ci_upper,
+                    "unit": f.unit,
+                    "owner": owner_for(["transfers", "process:service", "service"], owners),
+                    "score": f.score,
+                    "exhibit": f.exhibit,
+                }
+            )
+    themes = rank(
+        [f for f in items if f.kind == "theme_gap" and f.claim == "more_among_dissatisfied"]
+    )
     for f in themes[:max_themes]:
         d = f.details
-        rows.append({"action": "address_theme", "subject": f.subject, "subject_type": "theme", "variable": f.variable,
-                     "where": [], "estimate": f.estimate, "ci_lower": f.ci_lower, "ci_upper": f.ci_upper,
-                     "unit": f.unit, "owner": owner_for([f"theme:{f.subject}", f.subject, "comments"], owners),
-                     "score": f.score, "exhibit": f.exhibit,
-                     "details": {"label": d.get("label") or {}, "group": d.get("group"), "share_low": d.get("share_low"),
-                                 "share_rest": d.get("share_rest"), "n_low": d.get("n_low"), "n_rest": d.get("n_rest")}})
+        rows.append(
+            {
+                "action": "address_theme",
+                "subject": f.subject,
+                "subject_type": "theme",
+                "variable": f.variable,
+                "where": [],
+                "estimate": f.estimate,
+                "ci_lower": f.ci_lower,
+                "ci_upper": f.ci_upper,
+                "unit": f.unit,
+                "owner": owner_for([f"theme:{f.subject}", f.subject, "comments"], owners),
+                "score": f.score,
+                "exhibit": f.exhibit,
+                "details": {
+                    "label": d.get("label") or {},
+                    "group": d.get("group"),
+                    "share_low": d.get("share_low"),
+                    "share_rest": d.get("share_rest"),
+                    "n_low": d.get("n_low"),
+                    "n_rest": d.get("n_rest"),
+                },
+            }
+        )
     frame = pd.DataFrame(rows, columns=[c for c in _COLUMNS if c != "priority"])
     if frame.empty:
         return pd.DataFrame(columns=_COLUMNS)
     frame["details"] = [d if isinstance(d, dict) else {} for d in frame["details"]]
-    frame = frame.sort_values("score", ascending=False, kind="stable").head(max_rows).reset_index(drop=True)
+    frame = (
+        frame.sort_values("score", ascending=False, kind="stable")
+        .head(max_rows)
+        .reset_index(drop=True)
+    )
     frame.insert(0, "priority", range(1, len(frame) + 1))
     return frame[_COLUMNS]
 
 
-def _driver_effect(f: Finding, data: pd.DataFrame | None, *, by: str | None, min_base: int,
-                   cache: dict) -> pd.Series | None:
+def _driver_effect(
+    f: Finding, data: pd.DataFrame | None, *, by: str | None, min_base: int, cache: dict
+) -> pd.Series | None:
     """The :func:`driver_effects` row of a driver record, or None without data or the model's drivers."""
     model = f.details.get("drivers")
     if data is None or not model or f.subject not in model or f.variable is None:
@@ -169,13 +299,22 @@ def _driver_effect(f: Finding, data: pd.DataFrame | None, *, by: str | None, min
     need = [f.variable, *model] + ([f.details["weights"]] if f.details.get("weights") else [])
     missing = [c for c in need if c not in data.columns]
     if missing:
-        raise CXValueError(f"priorities: data has no column {missing[0]!r} of the driver model of {f.subject!r} "
-                           f"(outcome {f.variable!r}); pass the responses the drivers were fitted on")
+        raise CXValueError(
+            f"priorities: data has no column {missing[0]!r} of the driver model of {f.subject!r} "
+            f"(outcome {f.variable!r}); pass the responses the drivers were fitted on"
+        )
     use_by = by if by is not None and by in data.columns else None
     key = (f.variable, tuple(model), f.details.get("weights"), use_by)
     if key not in cache:
-        cache[key] = driver_effects(data, outcome=f.variable, drivers=list(model), by=use_by,
-                                    weights=f.details.get("weights"), alpha=f.alpha, min_base=min_base)
+        cache[key] = driver_effects(
+            data,
+            outcome=f.variable,
+            drivers=list(model),
+            by=use_by,
+            weights=f.details.get("weights"),
+            alpha=f.alpha,
+            min_base=min_base,
+        )
     hit = cache[key][cache[key]["driver"] == f.subject]
     return None if hit.empty else hit.iloc[0]
 
@@ -183,10 +322,16 @@ def _driver_effect(f: Finding, data: pd.DataFrame | None, *, by: str | None, min
 def _lasts(horizon: Finding | None) -> dict:
     if horizon is None:
         return {}
-    return {"lasts_years": horizon.estimate, "lasts_ci_lower": horizon.ci_lower, "lasts_ci_upper": horizon.ci_upper}
+    return {
+        "lasts_years": horizon.estimate,
+        "lasts_ci_lower": horizon.ci_lower,
+        "lasts_ci_upper": horizon.ci_upper,
+    }
 
 
-def select_messages(findings: Iterable[Finding], *, k: int = 5, headline: str | None = None) -> list[Finding]:
+def select_messages(
+    findings: Iterable[Finding], *, k: int = 5, headline: str | None = None
+) -> list[Finding]:
     """The executive summary's key messages: up to ``k`` findings ranked by size × certainty.
 
     One message per kind of finding, each represented by its best record, ranked by that record's
@@ -207,16 +352,27 @@ def select_messages(findings: Iterable[Finding], *, k: int = 5, headline: str | 
     items = [f for f in findings if f.kind != "model_fit"]
     groups: dict[str, list[Finding]] = {}
     for f in items:
-        groups.setdefault("driver" if f.kind in ("top_driver", "priority_driver") else f.kind, []).append(f)
+        groups.setdefault(
+            "driver" if f.kind in ("top_driver", "priority_driver") else f.kind, []
+        ).append(f)
     reps = []
     for group, members in groups.items():
         weight = None
         if group == "segment_gap":
-            below = [f for f in members if f.claim == "below_total" and headline is not None and f.variable == headline]
+            below = [
+                f
+                for f in members
+                if f.claim == "below_total" and headline is not None and f.variable == headline
+            ]
             rep = min(below, key=lambda f: f.estimate) if below else rank(members)[0]
             # the message names all the segment's gaps in that direction: it weighs as its strongest
-            weight = max(f.score for f in members if f.subject == rep.subject and f.direction == rep.direction
-                         and f.details.get("by") == rep.details.get("by"))
+            weight = max(
+                f.score
+                for f in members
+                if f.subject == rep.subject
+                and f.direction == rep.direction
+                and f.details.get("by") == rep.details.get("by")
+            )
         elif group == "driver":
             top = [f for f in members if f.kind == "top_driver"]
             rep = top[0] if top else rank(members)[0]

@@ -45,7 +45,9 @@ _LOW, _REST = "low", "rest"
 
 def cohen_h(p1: float, p2: float) -> float:
     """Cohen's effect size of two proportions, ``h = 2 asin √p1 − 2 asin √p2`` (Cohen 1988, ch. 6)."""
-    return 2 * math.asin(math.sqrt(min(max(p1, 0.0), 1.0))) - 2 * math.asin(math.sqrt(min(max(p2, 0.0), 1.0)))
+    return 2 * math.asin(math.sqrt(min(max(p1, 0.0), 1.0))) - 2 * math.asin(
+        math.sqrt(min(max(p2, 0.0), 1.0))
+    )
 
 
 def _theme_labels(coding, theme: str) -> dict[str, str]:
@@ -56,9 +58,19 @@ def _theme_labels(coding, theme: str) -> dict[str, str]:
     return {}
 
 
-def theme_gaps(data: pd.DataFrame, coding, *, score: str, cut: float, weights: str | None = None,
-               alpha: float = 0.05, correction: str = "holm", min_base: int = 30, anonymity_min: int = 5,
-               min_mentions: int = 10) -> pd.DataFrame:
+def theme_gaps(
+    data: pd.DataFrame,
+    coding,
+    *,
+    score: str,
+    cut: float,
+    weights: str | None = None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    min_base: int = 30,
+    anonymity_min: int = 5,
+    min_mentions: int = 10,
+) -> pd.DataFrame:
     """Share of dissatisfied commenters mentioning each theme against the share of the others.
 
     Parameters
@@ -119,24 +131,38 @@ def theme_gaps(data: pd.DataFrame, coding, *, score: str, cut: float, weights: s
         if not isinstance(col, str) or col not in data.columns:
             raise CXValueError(f"{name} must name a column of data; got {col!r}")
         if not pd.api.types.is_numeric_dtype(data[col]) or pd.api.types.is_bool_dtype(data[col]):
-            raise CXValueError(f"column {col!r} ({name}) must be numeric; got dtype {data[col].dtype}")
+            raise CXValueError(
+                f"column {col!r} ({name}) must be numeric; got dtype {data[col].dtype}"
+            )
     cut_f = finite(cut)
     if cut_f is None or isinstance(cut, bool):
-        raise CXValueError(f"cut must be a finite number (the highest score of the low group); got {cut!r}")
-    for name, v in (("min_base", min_base), ("anonymity_min", anonymity_min), ("min_mentions", min_mentions)):
+        raise CXValueError(
+            f"cut must be a finite number (the highest score of the low group); got {cut!r}"
+        )
+    for name, v in (
+        ("min_base", min_base),
+        ("anonymity_min", anonymity_min),
+        ("min_mentions", min_mentions),
+    ):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
             raise CXValueError(f"{name} must be a non-negative integer; got {v!r}")
     codes = getattr(coding, "codes", None)
     themes = tuple(getattr(coding, "themes", ()) or ())
     if codes is None or "has_comment" not in codes:
-        raise CXValueError(f"coding must be a CodingResult from cx.text.code_comments; got {type(coding).__name__}")
+        raise CXValueError(
+            f"coding must be a CodingResult from cx.text.code_comments; got {type(coding).__name__}"
+        )
     if len(codes) != len(data) or not codes.index.equals(data.index):
-        raise CXValueError(f"coding does not belong to data: {len(codes)} coded rows, {len(data)} data rows "
-                           "(or a different index); code this frame with cx.text.code_comments")
+        raise CXValueError(
+            f"coding does not belong to data: {len(codes)} coded rows, {len(data)} data rows "
+            "(or a different index); code this frame with cx.text.code_comments"
+        )
     y = data[score].to_numpy(dtype=float)
     use = codes["has_comment"].to_numpy(dtype=bool) & ~np.isnan(y)
     low = use & (y <= cut_f)
-    frame = pd.DataFrame({_GROUP: np.where(use, np.where(low, _LOW, _REST), None)}, index=np.arange(len(data)))
+    frame = pd.DataFrame(
+        {_GROUP: np.where(use, np.where(low, _LOW, _REST), None)}, index=np.arange(len(data))
+    )
     if weights:
         frame[weights] = data[weights].to_numpy(dtype=float)
     cols = []
@@ -144,9 +170,27 @@ def theme_gaps(data: pd.DataFrame, coding, *, score: str, cut: float, weights: s
         col = f"__theme_{i}"
         frame[col] = np.where(use, codes[t].to_numpy(dtype=bool).astype(float), np.nan)
         cols.append(col)
-    columns = ["theme", "n_low", "n_rest", "mentions_low", "mentions_rest", "share_low", "share_rest", "difference",
-               "se", "ci_lower", "ci_upper", "statistic", "df", "p_value", "p_adj", "h", "small_base", "suppressed",
-               "significant"]
+    columns = [
+        "theme",
+        "n_low",
+        "n_rest",
+        "mentions_low",
+        "mentions_rest",
+        "share_low",
+        "share_rest",
+        "difference",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "statistic",
+        "df",
+        "p_value",
+        "p_adj",
+        "h",
+        "small_base",
+        "suppressed",
+        "significant",
+    ]
     if not themes or not low.any() or not (use & ~low).any():
         return pd.DataFrame(columns=columns)
     rows = []
@@ -154,32 +198,69 @@ def theme_gaps(data: pd.DataFrame, coding, *, score: str, cut: float, weights: s
         with warnings.catch_warnings():
             # the two bases are the same for every theme: warned once below, not once per theme
             warnings.simplefilter("ignore", SmallBaseWarning)
-            d = survey.difference(frame, score=col, by=_GROUP, levels=(_REST, _LOW), statistic="mean",
-                                  weights=weights, alpha=alpha, min_base=min_base,
-                                  anonymity_min=anonymity_min).iloc[0]
+            d = survey.difference(
+                frame,
+                score=col,
+                by=_GROUP,
+                levels=(_REST, _LOW),
+                statistic="mean",
+                weights=weights,
+                alpha=alpha,
+                min_base=min_base,
+                anonymity_min=anonymity_min,
+            ).iloc[0]
         ind = frame[col].to_numpy()
-        rows.append({"theme": t, "n_low": float(d["n_b"]), "n_rest": float(d["n_a"]),
-                     "mentions_low": int(np.nansum(ind[low])), "mentions_rest": int(np.nansum(ind[use & ~low])),
-                     "share_low": d["estimate_b"], "share_rest": d["estimate_a"], "difference": d["estimate"],
-                     "se": d["se"], "ci_lower": d["ci_lower"], "ci_upper": d["ci_upper"], "statistic": d["statistic"],
-                     "df": d["df"], "p_value": d["p_value"], "small_base": bool(d["small_base"]),
-                     "suppressed": bool(d["suppressed"])})
+        rows.append(
+            {
+                "theme": t,
+                "n_low": float(d["n_b"]),
+                "n_rest": float(d["n_a"]),
+                "mentions_low": int(np.nansum(ind[low])),
+                "mentions_rest": int(np.nansum(ind[use & ~low])),
+                "share_low": d["estimate_b"],
+                "share_rest": d["estimate_a"],
+                "difference": d["estimate"],
+                "se": d["se"],
+                "ci_lower": d["ci_lower"],
+                "ci_upper": d["ci_upper"],
+                "statistic": d["statistic"],
+                "df": d["df"],
+                "p_value": d["p_value"],
+                "small_base": bool(d["small_base"]),
+                "suppressed": bool(d["suppressed"]),
+            }
+        )
     out = pd.DataFrame(rows)
     if out["small_base"].any():
-        warnings.warn(f"theme_gaps: {int(min(out['n_low'].iloc[0], out['n_rest'].iloc[0]))} commenters in the smaller "
-                      f"group (dissatisfied or the others), fewer than min_base={min_base}: no theme is claimed",
-                      SmallBaseWarning, stacklevel=2)
+        warnings.warn(
+            f"theme_gaps: {int(min(out['n_low'].iloc[0], out['n_rest'].iloc[0]))} commenters in the smaller "
+            f"group (dissatisfied or the others), fewer than min_base={min_base}: no theme is claimed",
+            SmallBaseWarning,
+            stacklevel=2,
+        )
     out["p_adj"] = survey.adjust_p(out["p_value"].to_numpy(dtype=float), correction)
-    out["h"] = [cohen_h(a, b) if finite(a) is not None and finite(b) is not None else np.nan
-                for a, b in zip(out["share_low"], out["share_rest"], strict=True)]
+    out["h"] = [
+        cohen_h(a, b) if finite(a) is not None and finite(b) is not None else np.nan
+        for a, b in zip(out["share_low"], out["share_rest"], strict=True)
+    ]
     enough = (out["mentions_low"] + out["mentions_rest"]) >= min_mentions
     out["significant"] = (out["p_adj"] < alpha) & ~out["small_base"] & ~out["suppressed"] & enough
     return out[columns]
 
 
-def theme_findings(gaps: pd.DataFrame, *, group: str = "dissatisfied", score: str | None = None,
-                   cut: float | None = None, coding=None, alpha: float = 0.05, correction: str = "holm",
-                   chapter: str, exhibit: str, wave: int | None = None) -> list[Finding]:
+def theme_findings(
+    gaps: pd.DataFrame,
+    *,
+    group: str = "dissatisfied",
+    score: str | None = None,
+    cut: float | None = None,
+    coding=None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    chapter: str,
+    exhibit: str,
+    wave: int | None = None,
+) -> list[Finding]:
     """``theme_gap`` findings from :func:`theme_gaps`: a theme the low group mentions significantly
     more (``more_among_dissatisfied``, direction +1) or less (``less_among_dissatisfied``, −1) than
     the other commenters.
@@ -197,14 +278,40 @@ def theme_findings(gaps: pd.DataFrame, *, group: str = "dissatisfied", score: st
         return out
     for r in gaps[gaps["significant"].astype(bool)].itertuples(index=False):
         direction = 1 if r.difference > 0 else -1
-        out.append(Finding(
-            kind="theme_gap", claim="more_among_dissatisfied" if direction > 0 else "less_among_dissatisfied",
-            subject=str(r.theme), subject_type="theme", variable=score, direction=direction, estimate=r.difference,
-            ci_lower=r.ci_lower, ci_upper=r.ci_upper, unit="share", n=r.n_low + r.n_rest,
-            test=f"design-based t test of the difference in shares ({correction} over themes)", statistic=r.statistic,
-            p_value=r.p_value, p_adj=r.p_adj, alpha=alpha, size=abs(r.h) if finite(r.h) is not None else 0.0,
-            size_unit="h", chapter=chapter, exhibit=exhibit, wave=wave,
-            details={"group": group, "cut": cut, "share_low": r.share_low, "share_rest": r.share_rest,
-                     "n_low": r.n_low, "n_rest": r.n_rest, "mentions_low": r.mentions_low,
-                     "mentions_rest": r.mentions_rest, "label": _theme_labels(coding, str(r.theme))}))
+        out.append(
+            Finding(
+                kind="theme_gap",
+                claim="more_among_dissatisfied" if direction > 0 else "less_among_dissatisfied",
+                subject=str(r.theme),
+                subject_type="theme",
+                variable=score,
+                direction=direction,
+                estimate=r.difference,
+                ci_lower=r.ci_lower,
+                ci_upper=r.ci_upper,
+                unit="share",
+                n=r.n_low + r.n_rest,
+                test=f"design-based t test of the difference in shares ({correction} over themes)",
+                statistic=r.statistic,
+                p_value=r.p_value,
+                p_adj=r.p_adj,
+                alpha=alpha,
+                size=abs(r.h) if finite(r.h) is not None else 0.0,
+                size_unit="h",
+                chapter=chapter,
+                exhibit=exhibit,
+                wave=wave,
+                details={
+                    "group": group,
+                    "cut": cut,
+                    "share_low": r.share_low,
+                    "share_rest": r.share_rest,
+                    "n_low": r.n_low,
+                    "n_rest": r.n_rest,
+                    "mentions_low": r.mentions_low,
+                    "mentions_rest": r.mentions_rest,
+                    "label": _theme_labels(coding, str(r.theme)),
+                },
+            )
+        )
     return out

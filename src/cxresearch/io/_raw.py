@@ -134,7 +134,11 @@ def decode_text(
             info = codecs.lookup(encoding)
         except LookupError:
             raise CXValueError(f"encoding {encoding!r} is not a known codec") from None
-        if b"\x00" in data and not info.name.startswith("utf-16") and not info.name.startswith("utf-32"):
+        if (
+            b"\x00" in data
+            and not info.name.startswith("utf-16")
+            and not info.name.startswith("utf-32")
+        ):
             raise _nul_problem(name, data)
         try:
             text = data.decode(encoding)
@@ -191,7 +195,11 @@ _RECORDED = {"gb18030": "gb18030", "big5": "big5", "cp1252": "cp1252", "latin_1"
 
 _MAGIC = (
     (b"PK\x03\x04", "an Excel workbook (.xlsx, a zip archive)", ".xlsx"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)", ".xls (then save it as .xlsx)"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an old Excel workbook (.xls)",
+        ".xls (then save it as .xlsx)",
+    ),
     (b"PAR1", "a Parquet file", ".parquet"),
     (b"$FL2", "an SPSS data file", ".sav"),
     (b"$FL3", "an SPSS data file (compressed)", ".zsav"),
@@ -246,7 +254,9 @@ def _check_plausible(text: str, name: str, enc: str, *, forced: bool = False) ->
         if ch == "\ufffd"
         else "a control character"
     )
-    hint = "check the encoding given" if forced else "give the file's encoding explicitly (--encoding)"
+    hint = (
+        "check the encoding given" if forced else "give the file's encoding explicitly (--encoding)"
+    )
     raise DataValidationError(
         [
             Problem(
@@ -307,7 +317,9 @@ def _mixed_rows(data: bytes) -> tuple[int, int, int, int] | None:
     return bad, first[0], counts[1], counts[2]
 
 
-def mixed_problem(name: str, bad: int, first: int, n_utf8: int, n_other: int) -> DataValidationError:
+def mixed_problem(
+    name: str, bad: int, first: int, n_utf8: int, n_other: int
+) -> DataValidationError:
     """The refusal of a file mixing UTF-8 lines with lines in another encoding."""
     return DataValidationError(
         [
@@ -562,6 +574,7 @@ def _short_rows(body: bytes, sep: str, width: int) -> list[tuple[int, int]]:
     if width <= 1 or not body:
         return []
     found: list[tuple[int, int]] = []
+
     def handler(row) -> str:
         if row.actual_columns < row.expected_columns and (row.text or "").strip():
             found.append((row.number, row.actual_columns))
@@ -732,7 +745,12 @@ def _has_formulas(path: Path) -> bool:
                         tail = b""
                         for block in iter(lambda: fh.read(1 << 20), b""):
                             chunk = tail + block
-                            if b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk:
+                            if (
+                                b"<f>" in chunk
+                                or b"<f " in chunk
+                                or b":f>" in chunk
+                                or b":f " in chunk
+                            ):
                                 return True
                             tail = chunk[-8:]
     except (zipfile.BadZipFile, OSError, KeyError):
@@ -757,7 +775,9 @@ def _uncached_formulas(path: Path, title: str, frame: pd.DataFrame, header: list
             for j, cell in enumerate(row[:width]):
                 if isinstance(cell, str) and cell.startswith("=") and _blank(values[i, j]):
                     out.append((i + 2, header[j], cell))
-                elif type(cell).__name__ in ("ArrayFormula", "DataTableFormula") and _blank(values[i, j]):
+                elif type(cell).__name__ in ("ArrayFormula", "DataTableFormula") and _blank(
+                    values[i, j]
+                ):
                     out.append((i + 2, header[j], str(getattr(cell, "text", cell))))
         return out
     finally:

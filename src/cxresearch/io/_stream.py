@@ -61,7 +61,7 @@ class Scan:
 
 def _ascii_compatible(codec: str) -> bool:
     try:
-        return "a,\n\r\"".encode(codec) == b"a,\n\r\""
+        return 'a,\n\r"'.encode(codec) == b'a,\n\r"'
     except (LookupError, UnicodeError):
         return False
 
@@ -95,8 +95,11 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
         sep = _sniff_separator(first_line, path.suffix.lower())
         header = next(csv.reader([first_line.rstrip("\r")], delimiter=sep), [])
         names = [h.strip() for h in header]
-        if not names or any(h == "" or h.startswith("Unnamed: ") for h in names) \
-                or len(set(names)) != len(names):
+        if (
+            not names
+            or any(h == "" or h.startswith("Unnamed: ") for h in names)
+            or len(set(names)) != len(names)
+        ):
             return None  # the whole-file reader drops empty columns or names the header's problem
         decoder = codecs.getincrementaldecoder(codec)(errors="strict")
         seen_cr = seen_lf = nonblank = False
@@ -145,13 +148,19 @@ def structure_ok(path: Path, scan: Scan) -> bool:
             reader = pacsv.open_csv(
                 fh,
                 read_options=pacsv.ReadOptions(
-                    column_names=[f"c{i}" for i in range(width)], use_threads=False,
-                    block_size=1 << 20, encoding=scan.codec),
+                    column_names=[f"c{i}" for i in range(width)],
+                    use_threads=False,
+                    block_size=1 << 20,
+                    encoding=scan.codec,
+                ),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=scan.sep, newlines_in_values=True, invalid_row_handler=handler),
+                    delimiter=scan.sep, newlines_in_values=True, invalid_row_handler=handler
+                ),
                 convert_options=pacsv.ConvertOptions(
-                    include_columns=["c0"], column_types={"c0": pa.string()},
-                    strings_can_be_null=False),
+                    include_columns=["c0"],
+                    column_types={"c0": pa.string()},
+                    strings_can_be_null=False,
+                ),
             )
             for _ in reader:
                 pass
@@ -167,8 +176,13 @@ def text_dtypes(header: list[str], text_columns: frozenset[str] | None) -> Any:
     return {i: str for i, h in enumerate(header) if h.strip() in text_columns}
 
 
-def iter_chunks(path: Path, scan: Scan, *, text_columns: frozenset[str] | None = None,
-                chunk_rows: int = CHUNK_ROWS) -> Iterator[RawTable]:
+def iter_chunks(
+    path: Path,
+    scan: Scan,
+    *,
+    text_columns: frozenset[str] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[RawTable]:
     """The file's records ``chunk_rows`` at a time as raw tables (values as :func:`read_csv_raw`
     gives them, wholly blank lines dropped, ``rows`` the user's row numbers).
 
@@ -185,10 +199,19 @@ def iter_chunks(path: Path, scan: Scan, *, text_columns: frozenset[str] | None =
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 reader = pd.read_csv(
-                    fh, encoding=scan.codec, sep=scan.sep, header=None, names=range(width),
-                    index_col=False, dtype=text_dtypes(scan.header, text_columns),
-                    keep_default_na=False, na_values=[""], skip_blank_lines=False, engine="c",
-                    chunksize=chunk_rows)
+                    fh,
+                    encoding=scan.codec,
+                    sep=scan.sep,
+                    header=None,
+                    names=range(width),
+                    index_col=False,
+                    dtype=text_dtypes(scan.header, text_columns),
+                    keep_default_na=False,
+                    na_values=[""],
+                    skip_blank_lines=False,
+                    engine="c",
+                    chunksize=chunk_rows,
+                )
                 for frame in reader:
                     n = len(frame)
                     rows = np.arange(start, start + n, dtype=np.int64) + 2
@@ -200,10 +223,16 @@ def iter_chunks(path: Path, scan: Scan, *, text_columns: frozenset[str] | None =
                     if not len(frame):
                         continue
                     frame.columns = scan.header
-                    yield RawTable(file=path.name, format="csv", frame=frame, rows=rows,
-                                   encoding=scan.encoding)
-        except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError,
-                UnicodeDecodeError, ValueError) as exc:
+                    yield RawTable(
+                        file=path.name, format="csv", frame=frame, rows=rows, encoding=scan.encoding
+                    )
+        except (
+            pd.errors.ParserError,
+            pd.errors.ParserWarning,
+            pd.errors.EmptyDataError,
+            UnicodeDecodeError,
+            ValueError,
+        ) as exc:
             raise NotStreamable(str(exc)) from None
 
 

@@ -293,17 +293,31 @@ def build_frame(
         lo_w, hi_w = wave_range(wave_var)
         odd = whole & ((wnum < lo_w) | (wnum > hi_w))
         if odd.any():
-            wave_column.flag(odd, wnum[odd], f"a wave from {lo_w} to {hi_w} (a year; "
-                             + ("the codebook's range)" if wave_var.min is not None or wave_var.max is not None
-                                else "a two-digit year such as 25 is not read as 2025)"))
+            wave_column.flag(
+                odd,
+                wnum[odd],
+                f"a wave from {lo_w} to {hi_w} (a year; "
+                + (
+                    "the codebook's range)"
+                    if wave_var.min is not None or wave_var.max is not None
+                    else "a two-digit year such as 25 is not read as 2025)"
+                ),
+            )
         wave_values = np.where(whole, wnum, np.nan)
         file_waves = tuple(sorted({int(w) for w in np.unique(wnum[whole])}))
     elif wave is not None:
         file_waves = (int(wave),)
         lo_w, hi_w = wave_range(wave_var)
         if not lo_w <= wave <= hi_w:
-            issues.file_level.append(Problem(name, None, None, wave,
-                                             f"a wave from {lo_w} to {hi_w} (the wave given for this file)"))
+            issues.file_level.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    wave,
+                    f"a wave from {lo_w} to {hi_w} (the wave given for this file)",
+                )
+            )
 
     # -- rename through aliases ---------------------------------------------------------------------
     if not whole_file and rename_waves is not None:
@@ -449,8 +463,11 @@ def _check_weight_totals(out, codebook, source, cols, rows, issues, wave_var) ->
         if var.name not in out or not len(rows):
             continue
         w = np.asarray(out[var.name], dtype=float)
-        waves = (np.asarray(out[wave_var.name]) if wave_var is not None and wave_var.name in out
-                 else np.zeros(len(w), dtype=np.int64))
+        waves = (
+            np.asarray(out[wave_var.name])
+            if wave_var is not None and wave_var.name in out
+            else np.zeros(len(w), dtype=np.int64)
+        )
         for wv in np.unique(waves):
             sel = waves == wv
             total = np.nansum(w[sel])
@@ -459,10 +476,16 @@ def _check_weight_totals(out, codebook, source, cols, rows, issues, wave_var) ->
             col = source[var.name]
             first = int(np.flatnonzero(sel)[0])
             where = f" of wave {int(wv)}" if wave_var is not None and wave_var.name in out else ""
-            issues.add(rows[first:first + 1], cols.index(col), col,
-                       np.array([f"weights adding up to {total:g} over {int(sel.sum())} rows{where}"],
-                                dtype=object),
-                       "weights whose total is more than 0 (all zero: nobody would count)")
+            issues.add(
+                rows[first : first + 1],
+                cols.index(col),
+                col,
+                np.array(
+                    [f"weights adding up to {total:g} over {int(sel.sum())} rows{where}"],
+                    dtype=object,
+                ),
+                "weights whose total is more than 0 (all zero: nobody would count)",
+            )
 
 
 def _check_customer_waves(out, codebook, source, cols, rows, issues, wave_var) -> None:
@@ -483,16 +506,27 @@ def _check_customer_waves(out, codebook, source, cols, rows, issues, wave_var) -
     dup = key.duplicated(keep="first").to_numpy() & valid
     if not dup.any():
         return
-    first_pos = key.assign(_pos=np.arange(len(key))).groupby(list(key.columns), dropna=False)["_pos"] \
-        .transform("first").to_numpy()
+    first_pos = (
+        key.assign(_pos=np.arange(len(key)))
+        .groupby(list(key.columns), dropna=False)["_pos"]
+        .transform("first")
+        .to_numpy()
+    )
     col = source[name]
     what = "(customer, wave)" if "wave" in key else "customer"
-    expected = np.array([f"one answer per {what}; the same customer answered at row {rows[p]}"
-                         for p in first_pos[dup]], dtype=object)
+    expected = np.array(
+        [
+            f"one answer per {what}; the same customer answered at row {rows[p]}"
+            for p in first_pos[dup]
+        ],
+        dtype=object,
+    )
     vals = key["id"].to_numpy(dtype=object)[dup]
     if "wave" in key:
-        vals = np.array([f"{i}, wave {w}" for i, w in zip(vals, key["wave"].to_numpy()[dup], strict=True)],
-                        dtype=object)
+        vals = np.array(
+            [f"{i}, wave {w}" for i, w in zip(vals, key["wave"].to_numpy()[dup], strict=True)],
+            dtype=object,
+        )
     issues.add(rows[dup], cols.index(col), col, vals, expected)
 
 
@@ -537,8 +571,9 @@ def _empty_missing() -> pd.DataFrame:
 _WS_FIRST = np.zeros(256, dtype=bool)
 _WS_FIRST[[*range(0x09, 0x0E), *range(0x1C, 0x21), 0xC2, 0xE1, 0xE2, 0xE3]] = True
 _WS_LAST = np.zeros(256, dtype=bool)
-_WS_LAST[[*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9,
-          0xAF, 0x9F]] = True
+_WS_LAST[
+    [*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9, 0xAF, 0x9F]
+] = True
 
 
 def _edge_bytes(values: np.ndarray):
@@ -555,7 +590,7 @@ def _edge_bytes(values: np.ndarray):
     _, off_buf, data_buf = arr.buffers()
     if arr.null_count or data_buf is None:
         return None
-    offsets = np.frombuffer(off_buf, dtype=np.int32)[arr.offset: arr.offset + len(arr) + 1]
+    offsets = np.frombuffer(off_buf, dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
     if (np.diff(offsets) <= 0).any():
         return None  # an empty string
     data = np.frombuffer(data_buf, dtype=np.uint8)
@@ -608,10 +643,15 @@ def _as_text(s: pd.Series, column: _Column, *, normalise: bool = True) -> pd.Ser
     present = txt.notna().to_numpy()
     nul = np.zeros(len(txt), dtype=bool)
     if present.any() and "\x00" in "".join(map(str, txt[present].tolist())):  # one C-level scan
-        nul[present] = txt[present].astype(str).str.contains("\x00", regex=False).to_numpy(dtype=bool)
+        nul[present] = (
+            txt[present].astype(str).str.contains("\x00", regex=False).to_numpy(dtype=bool)
+        )
     if nul.any():
-        column.flag(nul, txt.to_numpy(dtype=object)[nul],
-                    f"text without NUL characters{column.desc} (a NUL cuts a text short when stored)")
+        column.flag(
+            nul,
+            txt.to_numpy(dtype=object)[nul],
+            f"text without NUL characters{column.desc} (a NUL cuts a text short when stored)",
+        )
     if column.var.kind is Kind.id:
         if not plain_strings(txt):
             txt = txt.where(txt.isna(), txt.str.strip())

@@ -286,11 +286,18 @@ def _guess_variable(
     unused: list[float] = []
     if whole and value_labels and measure != "nominal" and len(distinct):
         unused = sorted(
-            k for k in value_labels
-            if k not in user_missing and k not in proposed and not np.isin(k, uniq_all)
-            and float(k).is_integer() and (k in _NEG_SENTINELS or k <= -90 or (k > 10 and int(k) in _HIGH_SENTINELS))
+            k
+            for k in value_labels
+            if k not in user_missing
+            and k not in proposed
+            and not np.isin(k, uniq_all)
+            and float(k).is_integer()
+            and (k in _NEG_SENTINELS or k <= -90 or (k > 10 and int(k) in _HIGH_SENTINELS))
         )
-        rest = [*distinct.tolist(), *(k for k in value_labels if k not in unused and k not in user_missing)]
+        rest = [
+            *distinct.tolist(),
+            *(k for k in value_labels if k not in unused and k not in user_missing),
+        ]
         if unused and _standard_scale(min(rest), max(rest)) is None:
             unused = []
     missing_codes: list[dict[str, Any]] = []
@@ -320,8 +327,10 @@ def _guess_variable(
         mc = {"code": _num(code), "meaning": guess_meaning(value_labels.get(code))}
         if lab3:
             mc["label"] = lab3
-        mc["review"] = (f"proposed: {_num(code)} has a value label but does not occur; confirm it "
-                        "is a missing-value code and its meaning")
+        mc["review"] = (
+            f"proposed: {_num(code)} has a value label but does not occur; confirm it "
+            "is a missing-value code and its meaning"
+        )
         missing_codes.append(mc)
         notes.append(f"proposed missing code {_num(code)} (labelled, not in the data)")
     proposed = [*proposed, *unused]
@@ -384,8 +393,13 @@ def _guess_variable(
             # value labels on every point of a contiguous scale (bfi's 1-6 items) give its bounds;
             # the usual scale that covers the values (1-7) would invent a point no one could answer
             lab = sorted(float(k) for k in labelled if float(k).is_integer())
-            if (len(lab) >= 3 and lab == [float(x) for x in range(int(lab[0]), int(lab[-1]) + 1)]
-                    and lab[0] <= lo and hi <= lab[-1] and lab[0] >= 0):
+            if (
+                len(lab) >= 3
+                and lab == [float(x) for x in range(int(lab[0]), int(lab[-1]) + 1)]
+                and lab[0] <= lo
+                and hi <= lab[-1]
+                and lab[0] >= 0
+            ):
                 smin, smax = int(lab[0]), int(lab[-1])
                 if (smin, smax) not in ((0, 10), (1, 10)):
                     kind = "likert" if smax - smin <= 6 else "rating"

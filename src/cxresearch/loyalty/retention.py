@@ -90,9 +90,17 @@ def _km_curve(label: str, duration: np.ndarray, event: np.ndarray, alpha: float)
     flat = (retention >= 1.0) | (se == 0)
     lower = np.where(flat, retention, lower)
     upper = np.where(flat, retention, upper)
-    return pd.DataFrame({"band": label, "years": years, "retention": retention,
-                         "ci_lower": lower, "ci_upper": upper, "at_risk": at_risk,
-                         "events": events})
+    return pd.DataFrame(
+        {
+            "band": label,
+            "years": years,
+            "retention": retention,
+            "ci_lower": lower,
+            "ci_upper": upper,
+            "at_risk": at_risk,
+            "events": events,
+        }
+    )
 
 
 def retention_curves(
@@ -168,21 +176,33 @@ def retention_curves(
     if not bands:
         raise CXValueError("bands must name at least one score range")
     for label, rng in bands.items():
-        ok = isinstance(rng, (tuple, list)) and len(rng) == 2 and all(
-            isinstance(v, (int, float, np.integer, np.floating)) for v in rng) and rng[0] <= rng[1]
+        ok = (
+            isinstance(rng, (tuple, list))
+            and len(rng) == 2
+            and all(isinstance(v, (int, float, np.integer, np.floating)) for v in rng)
+            and rng[0] <= rng[1]
+        )
         if not ok:
-            raise CXValueError(f"bands[{label!r}] must be (low, high) with low <= high; got {rng!r}")
-    d = pd.DataFrame({"id": panel[id].to_numpy(), "t": t,
-                      "churn": _as_flag(panel, churn, "churn"),
-                      "s": panel[score].to_numpy(dtype=float)})
+            raise CXValueError(
+                f"bands[{label!r}] must be (low, high) with low <= high; got {rng!r}"
+            )
+    d = pd.DataFrame(
+        {
+            "id": panel[id].to_numpy(),
+            "t": t,
+            "churn": _as_flag(panel, churn, "churn"),
+            "s": panel[score].to_numpy(dtype=float),
+        }
+    )
     scored = d.loc[d["s"].notna()].sort_values(["id", "t"])
     base = scored.groupby("id").first()[["t", "s"]].rename(columns={"t": "t0", "s": "s0"})
     if base.empty:
         raise CXValueError(f"no customer has a value of {score!r}: no baseline band")
     d = d.merge(base, left_on="id", right_index=True)
     d = d.loc[d["t"] >= d["t0"]]
-    per = d.groupby("id").agg(t0=("t0", "first"), s0=("s0", "first"), last=("t", "max"),
-                              event=("churn", "any"))
+    per = d.groupby("id").agg(
+        t0=("t0", "first"), s0=("s0", "first"), last=("t", "max"), event=("churn", "any")
+    )
     first_churn = d.loc[d["churn"]].groupby("id")["t"].min()
     end = first_churn.reindex(per.index).fillna(per["last"])
     per["duration"] = end - per["t0"] + 1
@@ -196,12 +216,24 @@ def retention_curves(
         if sub.empty:
             summary.append({"band": label, "n": 0, "events": 0, "median_years": np.nan})
             continue
-        curves.append(_km_curve(label, sub["duration"].to_numpy(dtype=float),
-                                sub["event"].to_numpy(dtype=bool), alpha))
+        curves.append(
+            _km_curve(
+                label,
+                sub["duration"].to_numpy(dtype=float),
+                sub["event"].to_numpy(dtype=bool),
+                alpha,
+            )
+        )
         c = curves[-1]
         below = c.loc[c["retention"] <= 0.5, "years"]
-        summary.append({"band": label, "n": int(len(sub)), "events": int(sub["event"].sum()),
-                        "median_years": float(below.iloc[0]) if len(below) else np.inf})
+        summary.append(
+            {
+                "band": label,
+                "n": int(len(sub)),
+                "events": int(sub["event"].sum()),
+                "median_years": float(below.iloc[0]) if len(below) else np.inf,
+            }
+        )
     if per["band"].nunique() >= 2 and not per["event"].any():
         warnings.warn(
             f"retention_curves: no churn event in {churn!r} among {len(per)} customers; the "
@@ -213,15 +245,26 @@ def retention_curves(
     elif per["band"].nunique() >= 2:
         from statsmodels.duration.survfunc import survdiff
 
-        chisq, p_value = survdiff(per["duration"].to_numpy(dtype=float),
-                                  per["event"].to_numpy(dtype=float), per["band"].to_numpy())
-        logrank = pd.DataFrame({"statistic": [float(chisq)], "df": [per["band"].nunique() - 1],
-                                "p_value": [float(p_value)]})
+        chisq, p_value = survdiff(
+            per["duration"].to_numpy(dtype=float),
+            per["event"].to_numpy(dtype=float),
+            per["band"].to_numpy(),
+        )
+        logrank = pd.DataFrame(
+            {
+                "statistic": [float(chisq)],
+                "df": [per["band"].nunique() - 1],
+                "p_value": [float(p_value)],
+            }
+        )
     else:
         logrank = pd.DataFrame({"statistic": [np.nan], "df": [np.nan], "p_value": [np.nan]})
     return RetentionResult(
-        curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
-            columns=["band", "years", "retention", "ci_lower", "ci_upper", "at_risk", "events"]),
+        curves=pd.concat(curves, ignore_index=True)
+        if curves
+        else pd.DataFrame(
+            columns=["band", "years", "retention", "ci_lower", "ci_upper", "at_risk", "events"]
+        ),
         bands=pd.DataFrame(summary),
         logrank=logrank,
         settings=dict(id=id, time=time, churn=churn, score=score, bands=bands, alpha=alpha),

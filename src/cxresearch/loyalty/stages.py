@@ -70,22 +70,31 @@ class LadderRules:
     advocate_base: str = "repeat"
 
     def __post_init__(self) -> None:
-        for f in ("repeat_min_purchases", "loyal_min_tenure", "loyal_window",
-                  "loyal_min_active_years"):
+        for f in (
+            "repeat_min_purchases",
+            "loyal_min_tenure",
+            "loyal_window",
+            "loyal_min_active_years",
+        ):
             _check_whole(getattr(self, f), f"LadderRules.{f}", 0)
         if self.repeat_min_purchases < 2:
             raise CXValueError(
                 f"LadderRules.repeat_min_purchases must be >= 2 (one purchase is first-time); "
-                f"got {self.repeat_min_purchases!r}")
+                f"got {self.repeat_min_purchases!r}"
+            )
         if self.loyal_window < 1 or self.loyal_min_active_years > self.loyal_window:
             raise CXValueError(
                 "LadderRules needs loyal_window >= 1 and loyal_min_active_years <= loyal_window; got "
-                f"loyal_window={self.loyal_window!r}, loyal_min_active_years={self.loyal_min_active_years!r}")
+                f"loyal_window={self.loyal_window!r}, loyal_min_active_years={self.loyal_min_active_years!r}"
+            )
         if self.advocate_base not in ("repeat", "loyal"):
             raise CXValueError(
-                f"LadderRules.advocate_base must be one of 'repeat', 'loyal'; got {self.advocate_base!r}")
+                f"LadderRules.advocate_base must be one of 'repeat', 'loyal'; got {self.advocate_base!r}"
+            )
         if not _is_number(self.promoter_min):
-            raise CXValueError(f"LadderRules.promoter_min must be a number; got {self.promoter_min!r}")
+            raise CXValueError(
+                f"LadderRules.promoter_min must be a number; got {self.promoter_min!r}"
+            )
 
     def to_dict(self) -> dict:
         """The rules as a plain dict (for a run manifest)."""
@@ -96,8 +105,9 @@ def _check_stages(stages: pd.DataFrame, stage: str) -> None:
     """Every label in the stage column is one of :data:`STAGES`."""
     unknown = set(stages[stage].dropna().astype(str)) - set(STAGES)
     if unknown:
-        raise CXValueError(f"stage column {stage!r} has unknown stages {sorted(unknown)}; "
-                           f"allowed: {list(STAGES)}")
+        raise CXValueError(
+            f"stage column {stage!r} has unknown stages {sorted(unknown)}; allowed: {list(STAGES)}"
+        )
 
 
 def _rules_from(rules: LadderRules | Mapping | None) -> LadderRules:
@@ -205,9 +215,17 @@ def ladder(
     """
     rules = _rules_from(rules)
     customers = _require_frame(customers, "customers")
-    _require_columns(customers, {"id": id, "time": time, "purchases": purchases,
-                                 "first_purchase": first_purchase, "targeted": targeted,
-                                 "churn": churn})
+    _require_columns(
+        customers,
+        {
+            "id": id,
+            "time": time,
+            "purchases": purchases,
+            "first_purchase": first_purchase,
+            "targeted": targeted,
+            "churn": churn,
+        },
+    )
     _require_numeric(customers, purchases, "purchases")
     t = _time_as_int(customers, time)
     _check_duplicates(customers, id, time)
@@ -229,8 +247,13 @@ def ladder(
             _require_columns(survey, {"id": id, "survey_time": survey_time, "recommend": recommend})
             _require_numeric(survey, recommend, "recommend")
             _check_duplicates(survey, id, survey_time)
-            s = pd.DataFrame({id: survey[id].to_numpy(), time: _time_as_int(survey, survey_time),
-                              "_rec": survey[recommend].to_numpy(dtype=float)})
+            s = pd.DataFrame(
+                {
+                    id: survey[id].to_numpy(),
+                    time: _time_as_int(survey, survey_time),
+                    "_rec": survey[recommend].to_numpy(dtype=float),
+                }
+            )
             d = d.merge(s, on=[id, time], how="left", validate="one_to_one")
             rec = "_rec"
         elif recommend in customers.columns:
@@ -243,7 +266,11 @@ def ladder(
     first_obs = g[time].transform("min").to_numpy()
     derived_first = d[time].where(d["_buys"] > 0).groupby(d[id]).transform("min").to_numpy()
     # the CRM's first purchase year, or the first year with a purchase if that is earlier / missing
-    first = np.fmin(d["_first"].to_numpy(), derived_first) if first_purchase is not None else derived_first
+    first = (
+        np.fmin(d["_first"].to_numpy(), derived_first)
+        if first_purchase is not None
+        else derived_first
+    )
     tv = d[time].to_numpy()
     bought_before_panel = (first < first_obs).astype(float)
     ever = g["_buys"].cumsum().to_numpy() + bought_before_panel
@@ -311,8 +338,11 @@ def stage_shares(stages: pd.DataFrame, *, time: str = "year", stage: str = "stag
     stages = _require_frame(stages, "stages")
     _require_columns(stages, {"time": time, "stage": stage})
     _check_stages(stages, stage)
-    counts = pd.crosstab(stages[time], pd.Categorical(stages[stage].astype(str),
-                                                      categories=list(STAGES)), dropna=False)
+    counts = pd.crosstab(
+        stages[time],
+        pd.Categorical(stages[stage].astype(str), categories=list(STAGES)),
+        dropna=False,
+    )
     counts = counts.reindex(columns=list(STAGES), fill_value=0)
     long = counts.stack().rename("n").reset_index()
     long.columns = [time, "stage", "n"]
@@ -395,7 +425,8 @@ class MigrationResult(ResultDisplay):
                 names = [st for st, u, v in zip(states, undefined, n, strict=True) if u and v > 0]
                 raise CXValueError(
                     f"no observed moves out of {names} (reached in year {year}): cannot project "
-                    "customers in them")
+                    "customers in them"
+                )
             rows += [(year, st, float(v)) for st, v in zip(states, n, strict=True)]
             n = n @ P
         return pd.DataFrame(rows, columns=["year", "state", "n"])
@@ -455,8 +486,9 @@ def migration(
     t = _time_as_int(stages, time)
     _check_duplicates(stages, id, time)
     ch = _as_flag(stages, churn, "churn")
-    d = pd.DataFrame({"id": stages[id].to_numpy(), "t": t, "stage": stages[stage].astype(str),
-                      "churned": ch})
+    d = pd.DataFrame(
+        {"id": stages[id].to_numpy(), "t": t, "stage": stages[stage].astype(str), "churned": ch}
+    )
     years = np.sort(d["t"].unique())
     pairs_years = [(y, y + 1) for y in years if y + 1 in set(years)]
     if not pairs_years:
@@ -472,8 +504,11 @@ def migration(
     rows = []
     for y0, y1 in pairs_years:
         sub = m.loc[m["t"] == y0]
-        tab = pd.crosstab(pd.Categorical(sub["stage"], categories=states),
-                          pd.Categorical(sub["to"], categories=states), dropna=False)
+        tab = pd.crosstab(
+            pd.Categorical(sub["stage"], categories=states),
+            pd.Categorical(sub["to"], categories=states),
+            dropna=False,
+        )
         tab = tab.reindex(index=states, columns=states, fill_value=0)
         tab.loc[CHURNED, CHURNED] = int((churn_year < y0).sum())
         long = tab.stack().rename("n").reset_index()
@@ -491,6 +526,9 @@ def migration(
     row = counts.sum(axis=1)
     shares = counts.div(row.where(row > 0), axis=0)
     return MigrationResult(
-        counts=counts, shares=shares, pairs=pairs, n_unobserved=int(unobserved.sum()),
+        counts=counts,
+        shares=shares,
+        pairs=pairs,
+        n_unobserved=int(unobserved.sum()),
         settings=dict(id=id, time=time, stage=stage, churn=churn),
     )

@@ -113,12 +113,16 @@ def transfer_penalty(
     alpha = _check_alpha(alpha)
     responses = _require_frame(responses, "responses")
     drivers_l = _as_list(drivers, "drivers")
-    _require_columns(responses, {"outcome": outcome, "transfers": transfers, "id": id,
-                                 "promoter": promoter})
+    _require_columns(
+        responses, {"outcome": outcome, "transfers": transfers, "id": id, "promoter": promoter}
+    )
     for c in drivers_l:
         _require_columns(responses, {"drivers": c})
-    for col, param in [(outcome, "outcome"), (transfers, "transfers")] + [
-            (c, "drivers") for c in drivers_l] + ([(promoter, "promoter")] if promoter else []):
+    for col, param in (
+        [(outcome, "outcome"), (transfers, "transfers")]
+        + [(c, "drivers") for c in drivers_l]
+        + ([(promoter, "promoter")] if promoter else [])
+    ):
         _require_numeric(responses, col, param)
     if transfers in drivers_l:
         raise CXValueError(f"drivers must not include the transfers column {transfers!r}")
@@ -132,17 +136,22 @@ def transfer_penalty(
         if measure == "promoter":
             y = (y >= promoter_min).astype(float)
         elif (y < 0).any():
-            raise CXValueError(f"outcome column {outcome!r} must be >= 0 for a relative change; "
-                               f"got {y.min()!r}")
+            raise CXValueError(
+                f"outcome column {outcome!r} must be >= 0 for a relative change; got {y.min()!r}"
+            )
         T = d[transfers].to_numpy(dtype=float)
         if (T < 0).any():
             raise CXValueError(f"transfers column {transfers!r} must be >= 0; got {T.min()!r}")
         if np.unique(T).size < 2:
-            raise CXValueError(f"transfers column {transfers!r} takes a single value in the {len(d)} "
-                               "complete rows: the transfer penalty is not estimable")
+            raise CXValueError(
+                f"transfers column {transfers!r} takes a single value in the {len(d)} "
+                "complete rows: the transfer penalty is not estimable"
+            )
         if y.sum() == 0:
-            raise CXValueError(f"{measure}: every {col!r} is zero (no promoters)"
-                               " in the complete rows: not estimable")
+            raise CXValueError(
+                f"{measure}: every {col!r} is zero (no promoters)"
+                " in the complete rows: not estimable"
+            )
         X = np.column_stack([np.ones(len(d)), T, d[drivers_l].to_numpy(dtype=float)])
         model = sm.GLM(y, X, family=sm.families.Poisson())
         if id:
@@ -150,18 +159,29 @@ def transfer_penalty(
         else:
             fit = model.fit(cov_type="HC0")
         b, se = float(fit.params[1]), float(fit.bse[1])
-        rows.append({
-            "measure": measure, "outcome": col,
-            "estimate": 1 - np.exp(b),
-            "ci_lower": 1 - np.exp(b + z * se),
-            "ci_upper": 1 - np.exp(b - z * se),
-            "log_ratio": b, "se": se,
-            "p_value": float(2 * stats.norm.sf(abs(b / se))),
-            "n": int(len(d)),
-            "n_customers": int(d[id].nunique()) if id else int(len(d)),
-        })
+        rows.append(
+            {
+                "measure": measure,
+                "outcome": col,
+                "estimate": 1 - np.exp(b),
+                "ci_lower": 1 - np.exp(b + z * se),
+                "ci_upper": 1 - np.exp(b - z * se),
+                "log_ratio": b,
+                "se": se,
+                "p_value": float(2 * stats.norm.sf(abs(b / se))),
+                "n": int(len(d)),
+                "n_customers": int(d[id].nunique()) if id else int(len(d)),
+            }
+        )
     return TransferPenaltyResult(
         table=pd.DataFrame(rows),
-        settings=dict(outcome=outcome, transfers=transfers, drivers=drivers_l, id=id,
-                      promoter=promoter, promoter_min=promoter_min, alpha=alpha),
+        settings=dict(
+            outcome=outcome,
+            transfers=transfers,
+            drivers=drivers_l,
+            id=id,
+            promoter=promoter,
+            promoter_min=promoter_min,
+            alpha=alpha,
+        ),
     )

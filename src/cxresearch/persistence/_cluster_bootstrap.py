@@ -68,5 +68,3 @@ class _ClusterBlocks:
         cov = factor * bread @ meat @ bread
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         return beta, se
-
-

@@ -111,7 +111,11 @@ def _as_binary(panel: pd.DataFrame, col: str, param: str) -> pd.Series:
     def conv(v: Any) -> float | None:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return np.nan
-        if v is True or v is False or isinstance(v, (int, float, np.integer, np.floating, np.bool_)):
+        if (
+            v is True
+            or v is False
+            or isinstance(v, (int, float, np.integer, np.floating, np.bool_))
+        ):
             if v == 1:
                 return 1.0
             if v == 0:
@@ -145,7 +149,6 @@ def _year_lags(ids: np.ndarray, t: np.ndarray, values: np.ndarray, lags: Any) ->
     """
     by_year = pd.Series(values, index=pd.MultiIndex.from_arrays([ids, t]))
     return [by_year.reindex(pd.MultiIndex.from_arrays([ids, t - k])).to_numpy() for k in lags]
-
 
 
 def customer_years(
@@ -207,4 +210,3 @@ def customer_years(
     crm = crm.assign(**{time: _time_as_int(crm, time)})
     out = crm.merge(survey, on=[id, time], how="left", validate="one_to_one")
     return out.sort_values([id, time], kind="mergesort").reset_index(drop=True)
-

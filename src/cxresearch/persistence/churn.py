@@ -78,7 +78,9 @@ def dissatisfaction_runs(
         raise CXValueError(f"cut must be a number on the score's scale; got {cut!r}")
     t = _time_as_int(panel, time)
     _check_duplicates(panel, id, time)
-    frame = pd.DataFrame({id: panel[id].to_numpy(), time: t, score: panel[score].to_numpy(dtype=float)})
+    frame = pd.DataFrame(
+        {id: panel[id].to_numpy(), time: t, score: panel[score].to_numpy(dtype=float)}
+    )
     frame = frame.loc[frame[score].notna()].sort_values([id, time], kind="mergesort")
     frame = frame.reset_index(drop=True)
     d = (frame[score] <= cut).to_numpy()
@@ -121,8 +123,9 @@ class HazardResult(ResultDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         """The odds-ratio table with ``n_obs``, ``n_customers`` and ``n_events`` columns."""
-        return _with_columns(self.table, n_obs=self.n_obs, n_customers=self.n_customers,
-                             n_events=self.n_events)
+        return _with_columns(
+            self.table, n_obs=self.n_obs, n_customers=self.n_customers, n_events=self.n_events
+        )
 
 
 def _run_label(k: int, max_run: int) -> str:
@@ -220,8 +223,13 @@ def churn_hazard(
     ch_num = _as_binary(panel, churn, "churn")
 
     runs = dissatisfaction_runs(panel, id=id, time=time, score=score, cut=cut)
-    extra = pd.DataFrame({id: panel[id].to_numpy(), time: _time_as_int(panel, time),
-                          "_churn": ch_num.to_numpy(dtype=float)})
+    extra = pd.DataFrame(
+        {
+            id: panel[id].to_numpy(),
+            time: _time_as_int(panel, time),
+            "_churn": ch_num.to_numpy(dtype=float),
+        }
+    )
     for c in controls_l:
         extra[c] = panel[c].to_numpy(dtype=float)
     data = runs.merge(extra, on=[id, time], how="left", validate="one_to_one")
@@ -246,9 +254,12 @@ def churn_hazard(
         rates["hazard"] = rates["events"] / rates["person_years"].where(rates["person_years"] > 0)
 
     # categories with no events (or only events) have an infinite MLE; drop their rows
-    degenerate = [k for k in range(max_run + 1)
-                  if rates.loc[k, "person_years"] > 0
-                  and rates.loc[k, "events"] in (0, rates.loc[k, "person_years"])]
+    degenerate = [
+        k
+        for k in range(max_run + 1)
+        if rates.loc[k, "person_years"] > 0
+        and rates.loc[k, "events"] in (0, rates.loc[k, "person_years"])
+    ]
     empty = [k for k in range(max_run + 1) if rates.loc[k, "person_years"] == 0]
     if 0 in degenerate or 0 in empty:
         raise CXValueError(
@@ -301,10 +312,20 @@ def churn_hazard(
     table["ci_lower"] = np.exp(table["estimate"] - z * table["se"])
     table["ci_upper"] = np.exp(table["estimate"] + z * table["se"])
     table["p_value"] = 2 * stats.norm.sf(np.abs(table["estimate"] / table["se"]))
-    table = table[["term", "estimate", "se", "odds_ratio", "ci_lower", "ci_upper", "p_value",
-                   "estimable"]]
-    settings = dict(id=id, time=time, score=score, churn=churn, cut=cut, max_run=max_run,
-                    controls=controls_l, include_score=bool(include_score), alpha=alpha)
+    table = table[
+        ["term", "estimate", "se", "odds_ratio", "ci_lower", "ci_upper", "p_value", "estimable"]
+    ]
+    settings = dict(
+        id=id,
+        time=time,
+        score=score,
+        churn=churn,
+        cut=cut,
+        max_run=max_run,
+        controls=controls_l,
+        include_score=bool(include_score),
+        alpha=alpha,
+    )
     return HazardResult(
         table=table,
         rates=rates,

@@ -190,16 +190,12 @@ class HorizonResult(ResultDisplay):
         return pd.DataFrame(rows)
 
 
-
-
 def _h_from_significance(sig: np.ndarray) -> tuple[int, bool]:
     """Number of leading True values; censored when all are True."""
     notsig = np.flatnonzero(~sig)
     if notsig.size == 0:
         return int(sig.size), True
     return int(notsig[0]), False
-
-
 
 
 def _bootstrap_h(
@@ -226,16 +222,26 @@ def _bootstrap_h(
 
 
 def _horizon_estimate(
-    design: _Design, *, method: str, alpha: float, n_boot: int, rng: np.random.Generator,
-    settings: dict, min_effect: float = 0.0,
+    design: _Design,
+    *,
+    method: str,
+    alpha: float,
+    n_boot: int,
+    rng: np.random.Generator,
+    settings: dict,
+    min_effect: float = 0.0,
 ) -> HorizonEstimate:
-    profile = _fit_profile(design, method=method, alpha=alpha, settings=settings,
-                           min_effect=min_effect, stacklevel=4)
+    profile = _fit_profile(
+        design, method=method, alpha=alpha, settings=settings, min_effect=min_effect, stacklevel=4
+    )
     h, censored = _h_from_significance(profile.table["significant_positive"].to_numpy())
-    negative = tuple(int(k) for k in profile.table.loc[profile.table["significant_negative"], "lag"])
+    negative = tuple(
+        int(k) for k in profile.table.loc[profile.table["significant_negative"], "lag"]
+    )
     if n_boot > 0:
-        boot, boot_cens, failed = _bootstrap_h(design, alpha=alpha, n_boot=n_boot, rng=rng,
-                                               min_effect=min_effect)
+        boot, boot_cens, failed = _bootstrap_h(
+            design, alpha=alpha, n_boot=n_boot, rng=rng, min_effect=min_effect
+        )
     else:
         boot, boot_cens, failed = np.array([], dtype=int), np.array([], dtype=bool), 0
     if failed:
@@ -253,11 +259,19 @@ def _horizon_estimate(
         share_cens = float(boot_cens.mean())
     else:
         lo = hi = share_cens = float("nan")
-        dist = pd.DataFrame({"h": pd.Series(dtype=int), "n": pd.Series(dtype=int),
-                             "share": pd.Series(dtype=float)})
+        dist = pd.DataFrame(
+            {"h": pd.Series(dtype=int), "n": pd.Series(dtype=int), "share": pd.Series(dtype=float)}
+        )
     return HorizonEstimate(
-        method=method, h=h, censored=censored, ci_lower=lo, ci_upper=hi,
-        boot_share_censored=share_cens, distribution=dist, n_boot_failed=failed, profile=profile,
+        method=method,
+        h=h,
+        censored=censored,
+        ci_lower=lo,
+        ci_upper=hi,
+        boot_share_censored=share_cens,
+        distribution=dist,
+        n_boot_failed=failed,
+        profile=profile,
         negative_lags=negative,
     )
 
@@ -389,16 +403,36 @@ def horizon(
     controls_l = _as_list(controls, "controls")
     if method not in HORIZON_METHODS:
         raise CXValueError(
-            f"method must be one of {', '.join(map(repr, HORIZON_METHODS))}; got {method!r}")
-    kw = dict(panel=panel, id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag,
-              controls=controls_l, time_effects=bool(time_effects))
+            f"method must be one of {', '.join(map(repr, HORIZON_METHODS))}; got {method!r}"
+        )
+    kw = dict(
+        panel=panel,
+        id=id,
+        time=time,
+        outcome=outcome,
+        exposure=exposure,
+        max_lag=max_lag,
+        controls=controls_l,
+        time_effects=bool(time_effects),
+    )
     designs = {"pooled": _build_design(**kw, method="pooled")}
     test = _mundlak_from_design(designs["pooled"], alpha=alpha)
     chosen = test.chosen if method == "auto" else method
     settings = dict(
-        id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag, controls=controls_l,
-        alpha=alpha, n_boot=int(n_boot), seed=seed, method=method, chosen=chosen,
-        robustness=bool(robustness), time_effects=bool(time_effects), min_effect=min_effect,
+        id=id,
+        time=time,
+        outcome=outcome,
+        exposure=exposure,
+        max_lag=max_lag,
+        controls=controls_l,
+        alpha=alpha,
+        n_boot=int(n_boot),
+        seed=seed,
+        method=method,
+        chosen=chosen,
+        robustness=bool(robustness),
+        time_effects=bool(time_effects),
+        min_effect=min_effect,
         feedback=bool(feedback),
     )
     rng = np.random.default_rng(seed)
@@ -407,15 +441,23 @@ def horizon(
     for m in methods:
         design = designs.get(m) or _build_design(**kw, method=m)
         estimates.append(
-            _horizon_estimate(design, method=m, alpha=alpha, n_boot=int(n_boot), rng=rng,
-                              settings={**settings, "method": m}, min_effect=min_effect)
+            _horizon_estimate(
+                design,
+                method=m,
+                alpha=alpha,
+                n_boot=int(n_boot),
+                rng=rng,
+                settings={**settings, "method": m},
+                min_effect=min_effect,
+            )
         )
     fb = None
     t_int = pd.to_numeric(panel[time], errors="coerce")
     if feedback and t_int.nunique() >= int(max_lag) + 3:
         try:
-            fb = _feedback_from_design(_build_design(**kw, method="within", lead=True),
-                                       exposure=exposure, alpha=alpha)
+            fb = _feedback_from_design(
+                _build_design(**kw, method="within", lead=True), exposure=exposure, alpha=alpha
+            )
         except CXValueError:  # too few customer-years with a lead: no check
             fb = None
     return HorizonResult(
@@ -471,12 +513,17 @@ def horizons(
     controls = _as_list(kwargs.pop("controls", None), "controls")
     frames = []
     for i, exposure in enumerate(exps):
-        res = horizon(panel, id=id, time=time, outcome=outcome, exposure=exposure,
-                      controls=[c for c in controls if c != exposure] or None,
-                      seed=None if seed is None else seed + i, **kwargs)
+        res = horizon(
+            panel,
+            id=id,
+            time=time,
+            outcome=outcome,
+            exposure=exposure,
+            controls=[c for c in controls if c != exposure] or None,
+            seed=None if seed is None else seed + i,
+            **kwargs,
+        )
         f = res.to_frame()
         f.insert(0, "exposure", exposure)
         frames.append(f)
     return pd.concat(frames, ignore_index=True)
-
-

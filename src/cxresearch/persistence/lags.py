@@ -91,7 +91,9 @@ def _build_design(
     max_lag = _check_whole(max_lag, "max_lag", 0)
     if exposure == outcome:
         raise CXValueError(f"exposure and outcome must be different columns; both are {outcome!r}")
-    for col, param in [(outcome, "outcome"), (exposure, "exposure")] + [(c, "controls") for c in controls]:
+    for col, param in [(outcome, "outcome"), (exposure, "exposure")] + [
+        (c, "controls") for c in controls
+    ]:
         _require_numeric(panel, col, param)
     t = _time_as_int(panel, time)
     if panel[id].isna().any():
@@ -112,7 +114,9 @@ def _build_design(
     for c in controls:
         data[c] = panel[c].to_numpy(dtype=float)
     if lead:
-        data[f"{exposure}_lead1"] = _year_lags(ids, t, panel[exposure].to_numpy(dtype=float), [-1])[0]
+        data[f"{exposure}_lead1"] = _year_lags(ids, t, panel[exposure].to_numpy(dtype=float), [-1])[
+            0
+        ]
     frame = pd.DataFrame(data)
     frame["_y"] = panel[outcome].to_numpy(dtype=float)
     frame["_id"] = ids
@@ -162,8 +166,6 @@ def _demean(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return a - (sums / counts[:, None])[groups]
 
 
-
-
 @dataclass(frozen=True)
 class LagProfile:
     """A distributed-lag profile: the effect of the exposure k years earlier on this year's outcome.
@@ -201,9 +203,13 @@ class LagProfile:
         return out
 
 
-
 def _fit_profile(
-    design: _Design, *, method: str, alpha: float, settings: dict, min_effect: float = 0.0,
+    design: _Design,
+    *,
+    method: str,
+    alpha: float,
+    settings: dict,
+    min_effect: float = 0.0,
     stacklevel: int = 3,
 ) -> LagProfile:
     if design.n_customers < MIN_CLUSTERS:
@@ -237,7 +243,9 @@ def _fit_profile(
     table["p_one_sided"] = stats.t.sf((params[lag_idx] - min_effect) / se[lag_idx], df)
     table["significant_positive"] = table["p_one_sided"].to_numpy() < alpha
     # the mirror test (H1: effect < -min_effect): a lag that works against the outcome is reported as such
-    table["significant_negative"] = stats.t.cdf((params[lag_idx] + min_effect) / se[lag_idx], df) < alpha
+    table["significant_negative"] = (
+        stats.t.cdf((params[lag_idx] + min_effect) / se[lag_idx], df) < alpha
+    )
     return LagProfile(
         table=table,
         coefficients=coef,
@@ -340,14 +348,28 @@ def lag_profile(
     min_effect = _check_min_effect(min_effect)
     controls_l = _as_list(controls, "controls")
     settings = dict(
-        id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag,
-        controls=controls_l, alpha=alpha, method=method, time_effects=bool(time_effects),
+        id=id,
+        time=time,
+        outcome=outcome,
+        exposure=exposure,
+        max_lag=max_lag,
+        controls=controls_l,
+        alpha=alpha,
+        method=method,
+        time_effects=bool(time_effects),
         min_effect=min_effect,
     )
     design = _build_design(
-        panel, id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag,
-        controls=controls_l, time_effects=bool(time_effects), method=method,
+        panel,
+        id=id,
+        time=time,
+        outcome=outcome,
+        exposure=exposure,
+        max_lag=max_lag,
+        controls=controls_l,
+        time_effects=bool(time_effects),
+        method=method,
     )
-    return _fit_profile(design, method=method, alpha=alpha, settings=settings, min_effect=min_effect)
-
-
+    return _fit_profile(
+        design, method=method, alpha=alpha, settings=settings, min_effect=min_effect
+    )

@@ -70,11 +70,22 @@ class SpecificationTest:
 
     def to_frame(self) -> pd.DataFrame:
         """One row: ``test, statistic, df, df_denom, p_value, reject, chosen, alpha, n_customers, n_obs``."""
-        return pd.DataFrame([{
-            "test": "mundlak", "statistic": self.statistic, "df": self.df, "df_denom": self.df_denom,
-            "p_value": self.p_value, "reject": self.reject, "chosen": self.chosen, "alpha": self.alpha,
-            "n_customers": self.n_customers, "n_obs": self.n_obs,
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "test": "mundlak",
+                    "statistic": self.statistic,
+                    "df": self.df,
+                    "df_denom": self.df_denom,
+                    "p_value": self.p_value,
+                    "reject": self.reject,
+                    "chosen": self.chosen,
+                    "alpha": self.alpha,
+                    "n_customers": self.n_customers,
+                    "n_obs": self.n_obs,
+                }
+            ]
+        )
 
 
 def _group_means(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -84,7 +95,9 @@ def _group_means(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return (sums / counts[:, None])[groups]
 
 
-def _mundlak_from_design(design: _Design, *, alpha: float, settings: dict | None = None) -> SpecificationTest:
+def _mundlak_from_design(
+    design: _Design, *, alpha: float, settings: dict | None = None
+) -> SpecificationTest:
     """The Mundlak test on a pooled design (first column the constant)."""
     X = design.X
     cols = design.columns
@@ -109,15 +122,27 @@ def _mundlak_from_design(design: _Design, *, alpha: float, settings: dict | None
     G = design.n_customers
     p = float(stats.f.sf(W / q, q, G - 1))
     se = np.sqrt(np.diag(V))
-    means = pd.DataFrame({
-        "term": [f"mean_{cols[i]}" for i in tested], "estimate": b, "se": se,
-        "p_value": 2 * stats.t.sf(np.abs(b / se), G - 1),
-    })
+    means = pd.DataFrame(
+        {
+            "term": [f"mean_{cols[i]}" for i in tested],
+            "estimate": b,
+            "se": se,
+            "p_value": 2 * stats.t.sf(np.abs(b / se), G - 1),
+        }
+    )
     reject = bool(p < alpha)
     return SpecificationTest(
-        statistic=W, df=q, df_denom=G - 1, p_value=p, reject=reject,
-        chosen="within" if reject else "pooled", means=means, alpha=alpha, n_customers=G,
-        n_obs=design.n_obs, settings=dict(settings or {}),
+        statistic=W,
+        df=q,
+        df_denom=G - 1,
+        p_value=p,
+        reject=reject,
+        chosen="within" if reject else "pooled",
+        means=means,
+        alpha=alpha,
+        n_customers=G,
+        n_obs=design.n_obs,
+        settings=dict(settings or {}),
     )
 
 
@@ -185,11 +210,26 @@ def mundlak_test(
     alpha = _check_alpha(alpha)
     controls_l = _as_list(controls, "controls")
     design = _build_design(
-        panel, id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag,
-        controls=controls_l, time_effects=bool(time_effects), method="pooled",
+        panel,
+        id=id,
+        time=time,
+        outcome=outcome,
+        exposure=exposure,
+        max_lag=max_lag,
+        controls=controls_l,
+        time_effects=bool(time_effects),
+        method="pooled",
     )
-    settings = dict(id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag,
-                    controls=controls_l, alpha=alpha, time_effects=bool(time_effects))
+    settings = dict(
+        id=id,
+        time=time,
+        outcome=outcome,
+        exposure=exposure,
+        max_lag=max_lag,
+        controls=controls_l,
+        alpha=alpha,
+        time_effects=bool(time_effects),
+    )
     return _mundlak_from_design(design, alpha=alpha, settings=settings)
 
 
@@ -232,8 +272,16 @@ def feedback_check(
     alpha = _check_alpha(alpha)
     controls_l = _as_list(controls, "controls")
     design = _build_design(
-        panel, id=id, time=time, outcome=outcome, exposure=exposure, max_lag=max_lag,
-        controls=controls_l, time_effects=bool(time_effects), method="within", lead=True,
+        panel,
+        id=id,
+        time=time,
+        outcome=outcome,
+        exposure=exposure,
+        max_lag=max_lag,
+        controls=controls_l,
+        time_effects=bool(time_effects),
+        method="within",
+        lead=True,
     )
     return _feedback_from_design(design, exposure=exposure, alpha=alpha)
 
@@ -245,8 +293,18 @@ def _feedback_from_design(design: _Design, *, exposure: str, alpha: float) -> pd
     G = design.n_customers
     tcrit = stats.t.ppf(1 - alpha / 2, G - 1)
     p = float(2 * stats.t.sf(abs(b / se), G - 1))
-    return pd.DataFrame([{
-        "term": f"{exposure}_lead1", "estimate": b, "se": se, "ci_lower": b - tcrit * se,
-        "ci_upper": b + tcrit * se, "p_value": p, "significant": bool(p < alpha),
-        "n_customers": G, "n_obs": design.n_obs,
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "term": f"{exposure}_lead1",
+                "estimate": b,
+                "se": se,
+                "ci_lower": b - tcrit * se,
+                "ci_upper": b + tcrit * se,
+                "p_value": p,
+                "significant": bool(p < alpha),
+                "n_customers": G,
+                "n_obs": design.n_obs,
+            }
+        ]
+    )

@@ -41,7 +41,9 @@ def _link(cell, sheet_title: str) -> None:
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     quoted = sheet_title.replace("'", "''")
-    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!A1", display=str(cell.value))
+    cell.hyperlink = Hyperlink(
+        ref=cell.coordinate, location=f"'{quoted}'!A1", display=str(cell.value)
+    )
 
 
 def text_width(text: str) -> int:
@@ -77,24 +79,35 @@ def _footnotes(book: TabBook, sheet: TabSheet | None) -> list[str]:
             lines.append(
                 f"显著性字母：单元格中的字母表示该列显著高于同一横向变量中字母对应的列（基于抽样设计的两列估计差异 t 检验，"
                 f"泰勒线性化；比例、合计项、均值与NPS同法）。大写：p < {a1:g}；小写：p < {a2:g}。多重比较：{corr}，"
-                f"在每一行内对同一横向变量的各列两两比较进行校正。")
+                f"在每一行内对同一横向变量的各列两两比较进行校正。"
+            )
         else:
             lines.append(
                 f"Letters: the cell is significantly higher than the columns of the same banner variable with "
                 f"these letters (design-based t tests of the difference of the two column estimates, Taylor "
                 f"linearisation; the same test for shares, nets, means and NPS). UPPER CASE p < {a1:g}, lower "
-                f"case p < {a2:g}, after the {corr} over the column pairs of each banner variable within each row.")
+                f"case p < {a2:g}, after the {corr} over the column pairs of each banner variable within each row."
+            )
     if lang == "zh":
-        lines.append(f"* 样本量低于 {s['min_base']}：仅供参考，不做显著性检验。"
-                     f"– 样本量低于 {s['anonymity_min']}：为保护受访者匿名不显示结果。")
-        lines.append("有效样本量 = (Σw)²/Σw²（Kish）。" + (f"按 {s['weights']} 加权。" if s["weights"] else "未加权。")
-                     + "“不知道”“拒答”等缺失代码不计入样本量。")
+        lines.append(
+            f"* 样本量低于 {s['min_base']}：仅供参考，不做显著性检验。"
+            f"– 样本量低于 {s['anonymity_min']}：为保护受访者匿名不显示结果。"
+        )
+        lines.append(
+            "有效样本量 = (Σw)²/Σw²（Kish）。"
+            + (f"按 {s['weights']} 加权。" if s["weights"] else "未加权。")
+            + "“不知道”“拒答”等缺失代码不计入样本量。"
+        )
     else:
-        lines.append(f"* base under {s['min_base']}: indicative only, not tested. – base under "
-                     f"{s['anonymity_min']}: suppressed to protect respondents' anonymity.")
-        lines.append("Effective base = (Σw)²/Σw² (Kish). " + (f"Weighted by {s['weights']}. " if s["weights"]
-                                                              else "Unweighted. ")
-                     + "Declared missing codes (don't know, refused) are outside the base.")
+        lines.append(
+            f"* base under {s['min_base']}: indicative only, not tested. – base under "
+            f"{s['anonymity_min']}: suppressed to protect respondents' anonymity."
+        )
+        lines.append(
+            "Effective base = (Σw)²/Σw² (Kish). "
+            + (f"Weighted by {s['weights']}. " if s["weights"] else "Unweighted. ")
+            + "Declared missing codes (don't know, refused) are outside the base."
+        )
     if sheet is not None:
         lines.extend(sheet.notes)
     else:
@@ -145,8 +158,13 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
         back = _put(ws, 1, max(ncol, 2) + 1, _t("back", lang))
         _link(back, contents.title)
         back.font = link_font
-        kind_key = {"scale": "type_scale", "category": "type_category", "multi_response": "type_multi",
-                    "numeric": "type_numeric", "summary": "type_summary"}[sheet.kind]
+        kind_key = {
+            "scale": "type_scale",
+            "category": "type_category",
+            "multi_response": "type_multi",
+            "numeric": "type_numeric",
+            "summary": "type_summary",
+        }[sheet.kind]
         _put(ws, 2, 1, f"{sheet.name} · {_t(kind_key, lang)}").font = small_font
         # header: banner labels (row 4), levels (row 5), letters (row 6)
         hr = 4
@@ -161,7 +179,10 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
                 ws.merge_cells(start_row=hr, start_column=first, end_row=hr, end_column=last)
         for j, (_, col) in enumerate(cols.iterrows()):
             c = _put(ws, hr + 1, start + j, col["column_label"])
-            c.font, c.alignment = bold, Alignment(horizontal="center", vertical="top", wrap_text=True)
+            c.font, c.alignment = (
+                bold,
+                Alignment(horizontal="center", vertical="top", wrap_text=True),
+            )
             if col["letter"]:
                 lc = _put(ws, hr + 2, start + j, f"({col['letter']})")
                 lc.font, lc.alignment = letter_font, Alignment(horizontal="center")
@@ -192,8 +213,17 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
                 lab.font = small_font
             elif rtype in ("net", "mean", "nps", "any"):
                 lab.font = bold
-            fmt = {"base": "#,##0", "eff_base": "#,##0", "category": "0%", "net": "0%", "option": "0%",
-                   "any": "0%", "mean": "0.00", "sd": "0.00", "nps": "+0;-0;0"}[rtype]
+            fmt = {
+                "base": "#,##0",
+                "eff_base": "#,##0",
+                "category": "0%",
+                "net": "0%",
+                "option": "0%",
+                "any": "0%",
+                "mean": "0.00",
+                "sd": "0.00",
+                "nps": "+0;-0;0",
+            }[rtype]
             for j, k in enumerate(keys):
                 if k not in part:
                     continue
@@ -207,7 +237,9 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
                 if value is None or not np.isfinite(value):
                     continue
                 cell.value = float(value)
-                cell.number_format = fmt + ('"*"' if bool(c["small_base"]) and rtype != "nps" else "")
+                cell.number_format = fmt + (
+                    '"*"' if bool(c["small_base"]) and rtype != "nps" else ""
+                )
                 if rtype == "nps" and bool(c["small_base"]):
                     cell.number_format = '+0"*";-0"*";0"*"'
                 if rtype in ("base", "eff_base"):
@@ -241,24 +273,43 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
     banner_desc = []
     for b in dict.fromkeys(cols["banner"][1:]):
         letters = list(cols.loc[cols["banner"] == b, "letter"])
-        banner_desc.append(f"{cols.loc[cols['banner'] == b, 'banner_label'].iloc[0]} "
-                           f"({letters[0]}–{letters[-1]})" if len(letters) > 1 else
-                           f"{cols.loc[cols['banner'] == b, 'banner_label'].iloc[0]} ({letters[0]})")
+        banner_desc.append(
+            f"{cols.loc[cols['banner'] == b, 'banner_label'].iloc[0]} ({letters[0]}–{letters[-1]})"
+            if len(letters) > 1
+            else f"{cols.loc[cols['banner'] == b, 'banner_label'].iloc[0]} ({letters[0]})"
+        )
     if banner_desc:
-        _put(ws, 3, 1, ("横向变量：" if lang == "zh" else "Banners: ") + "; ".join(banner_desc)).font = small_font
-    heads = [_t("col_no", lang), _t("col_sheet", lang), _t("col_question", lang), _t("col_type", lang),
-             _t("col_base", lang)]
+        _put(
+            ws, 3, 1, ("横向变量：" if lang == "zh" else "Banners: ") + "; ".join(banner_desc)
+        ).font = small_font
+    heads = [
+        _t("col_no", lang),
+        _t("col_sheet", lang),
+        _t("col_question", lang),
+        _t("col_type", lang),
+        _t("col_base", lang),
+    ]
     for j, h in enumerate(heads, start=1):
         c = _put(ws, 5, j, h)
         c.font, c.fill, c.border = bold, head_fill, Border(bottom=thin)
     widths = [text_width(h) for h in heads]
     for i, (sheet, title) in enumerate(zip(book.sheets, titles, strict=True), start=1):
         r = 5 + i
-        kind_key = {"scale": "type_scale", "category": "type_category", "multi_response": "type_multi",
-                    "numeric": "type_numeric", "summary": "type_summary"}[sheet.kind]
+        kind_key = {
+            "scale": "type_scale",
+            "category": "type_category",
+            "multi_response": "type_multi",
+            "numeric": "type_numeric",
+            "summary": "type_summary",
+        }[sheet.kind]
         base = sheet.cells[(sheet.cells["row_type"] == "base") & (sheet.cells["banner"] == "Total")]
-        values = [i, title, sheet.title, _t(kind_key, lang),
-                  float(base["estimate"].iloc[0]) if len(base) else None]
+        values = [
+            i,
+            title,
+            sheet.title,
+            _t(kind_key, lang),
+            float(base["estimate"].iloc[0]) if len(base) else None,
+        ]
         for j, v in enumerate(values, start=1):
             c = _put(ws, r, j, v)
             if j in (2, 3):

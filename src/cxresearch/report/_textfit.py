@@ -22,19 +22,25 @@ from pathlib import Path
 __all__ = ["Metrics", "font_file", "is_cjk"]
 
 # CJK ideographs, kana, hangul, CJK punctuation and full-width forms: drawn by the East Asian font
-_CJK = re.compile(r"[\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF"
-                  r"\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]")
+_CJK = re.compile(
+    r"[\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF"
+    r"\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]"
+)
 # a token: one CJK character (breakable anywhere) or a Latin word with its trailing spaces
-_TOKEN = re.compile(r"[\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF"
-                    r"\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]|[^\s\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF"
-                    r"\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]+\s*|\s+")
+_TOKEN = re.compile(
+    r"[\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF"
+    r"\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]|[^\s\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF"
+    r"\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]+\s*|\s+"
+)
 # line-breaking rules (kinsoku): no line starts with a closing mark, none ends with an opening one
 _NO_START = set("，。、；：！？）」』】》〉”’%‰·…—－,.;:!?)]}%")
 _NO_END = set("（「『【《〈“‘([{")
 _FALLBACK = {
     "latin": ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",),
-    "cjk": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-            "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
+    "cjk": (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    ),
 }
 _EM = 100  # pixel size fonts are loaded at; widths scale linearly to points
 
@@ -51,7 +57,9 @@ def font_file(family: str, *, kind: str = "latin") -> str:
     exe = shutil.which("fc-match")
     if exe:
         try:
-            out = subprocess.run([exe, "-f", "%{file}", family], capture_output=True, text=True, timeout=20)
+            out = subprocess.run(
+                [exe, "-f", "%{file}", family], capture_output=True, text=True, timeout=20
+            )
             if out.returncode == 0 and out.stdout.strip() and Path(out.stdout.strip()).is_file():
                 return out.stdout.strip()
         except (OSError, subprocess.SubprocessError):
@@ -59,8 +67,10 @@ def font_file(family: str, *, kind: str = "latin") -> str:
     for path in _FALLBACK[kind]:
         if Path(path).is_file():
             return path
-    raise FileNotFoundError(f"no font file found for {family!r} (install fontconfig and the fonts in "
-                            "scripts/sysdeps.sh: fonts-dejavu-core, fonts-noto-cjk)")
+    raise FileNotFoundError(
+        f"no font file found for {family!r} (install fontconfig and the fonts in "
+        "scripts/sysdeps.sh: fonts-dejavu-core, fonts-noto-cjk)"
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -147,14 +157,31 @@ class Metrics:
             lines.append(line.rstrip())
         return lines
 
-    def height(self, paragraphs: list[str], width: float, size: float, *, bold: bool = False,
-               space_after: float = 0.0) -> float:
+    def height(
+        self,
+        paragraphs: list[str],
+        width: float,
+        size: float,
+        *,
+        bold: bool = False,
+        space_after: float = 0.0,
+    ) -> float:
         """Height of ``paragraphs`` wrapped in ``width`` points at ``size`` points."""
         n = sum(len(self.wrap(p, width, size, bold=bold)) for p in paragraphs)
         return n * self.line_height(size) + space_after * max(0, len(paragraphs) - 1)
 
-    def fit_size(self, paragraphs: list[str], width: float, height: float, *, max_size: float, min_size: float,
-                 bold: bool = False, space_after: float = 0.0, step: float = 1.0) -> float | None:
+    def fit_size(
+        self,
+        paragraphs: list[str],
+        width: float,
+        height: float,
+        *,
+        max_size: float,
+        min_size: float,
+        bold: bool = False,
+        space_after: float = 0.0,
+        step: float = 1.0,
+    ) -> float | None:
         """The largest size in ``[min_size, max_size]`` (in ``step`` points) at which the paragraphs fit
         in ``width`` × ``height`` points; None when they do not fit even at ``min_size``."""
         size = max_size

@@ -73,7 +73,9 @@ def collect_params(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            out += sorted(
+                p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+            )
         elif path.exists():
             out.append(path)
         else:
@@ -104,7 +106,9 @@ def _clashes(files: list[str], root: str | None, lang: str | None = None) -> dic
     return out
 
 
-def _job(params: str, out_root: str | None, formats: list[str] | None, lang: str | None) -> BatchItem:
+def _job(
+    params: str, out_root: str | None, formats: list[str] | None, lang: str | None
+) -> BatchItem:
     """Run one report; never raises (the error is returned as text)."""
     t0 = time.perf_counter()
     try:
@@ -114,8 +118,12 @@ def _job(params: str, out_root: str | None, formats: list[str] | None, lang: str
     except CXError as exc:
         return BatchItem(params=params, ok=False, seconds=time.perf_counter() - t0, error=str(exc))
     except Exception as exc:  # a bug or an environment problem: report it, keep the batch going
-        return BatchItem(params=params, ok=False, seconds=time.perf_counter() - t0,
-                         error=f"{type(exc).__name__}: {exc}")
+        return BatchItem(
+            params=params,
+            ok=False,
+            seconds=time.perf_counter() - t0,
+            error=f"{type(exc).__name__}: {exc}",
+        )
     return BatchItem(
         params=params,
         ok=True,
@@ -175,21 +183,32 @@ def run_batch(
 
     # Two params files writing the same folder would overwrite each other: run the first only.
     for f, first in _clashes(files, root, lang).items():
-        record(BatchItem(params=f, ok=False, seconds=0.0,
-                         error=f"{f}: writes the same report folder as {first} (same client, period, language and output root)"))
+        record(
+            BatchItem(
+                params=f,
+                ok=False,
+                seconds=0.0,
+                error=f"{f}: writes the same report folder as {first} (same client, period, language and output root)",
+            )
+        )
     files_to_run = [f for f in files if f not in done]
 
     if scheduler is not None:
-        distributed = require_extra("dask.distributed", extra="distributed",
-                                    purpose="batch on a Dask cluster (scheduler=...)")
+        distributed = require_extra(
+            "dask.distributed",
+            extra="distributed",
+            purpose="batch on a Dask cluster (scheduler=...)",
+        )
         Client, dask_completed = distributed.Client, distributed.as_completed
         try:
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as exc:
             raise CXValueError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
         try:
-            futures = [client.submit(_job, f, root, formats, lang, pure=False, key=f"cxreport-{i}")
-                       for i, f in enumerate(files_to_run)]
+            futures = [
+                client.submit(_job, f, root, formats, lang, pure=False, key=f"cxreport-{i}")
+                for i, f in enumerate(files_to_run)
+            ]
             for future in dask_completed(futures):
                 record(future.result())
             n_workers = len(client.scheduler_info().get("workers", {}))
@@ -208,7 +227,17 @@ def run_batch(
                 try:
                     record(future.result())
                 except Exception as exc:  # the worker process died
-                    record(BatchItem(params=futures[future], ok=False, seconds=time.perf_counter() - t0,
-                                     error=f"worker process failed: {type(exc).__name__}: {exc}"))
-    return BatchResult(items=tuple(done[f] for f in files), seconds=time.perf_counter() - t0,
-                       workers=n_workers, scheduler=scheduler)
+                    record(
+                        BatchItem(
+                            params=futures[future],
+                            ok=False,
+                            seconds=time.perf_counter() - t0,
+                            error=f"worker process failed: {type(exc).__name__}: {exc}",
+                        )
+                    )
+    return BatchResult(
+        items=tuple(done[f] for f in files),
+        seconds=time.perf_counter() - t0,
+        workers=n_workers,
+        scheduler=scheduler,
+    )

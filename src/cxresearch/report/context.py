@@ -36,7 +36,9 @@ _WARNING_PREFIX = "CXWARNING\t"
 RAKED_WEIGHT = "raked_weight"  # same as cxresearch.report.render.WARNING_PREFIX
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None, _orig=warnings.showwarning):
+def _show_warning(
+    message, category, filename, lineno, file=None, line=None, _orig=warnings.showwarning
+):
     if isinstance(category, type) and issubclass(category, CXWarning):
         text = " ".join(str(message).split())
         print(f"{_WARNING_PREFIX}{category.__name__}: {text}", file=sys.stderr)
@@ -109,8 +111,13 @@ class Study:
         if "plan" not in self._cache:
             from cxresearch.report.plan import make_plan
 
-            self._cache["plan"] = make_plan(self.params, store=self.store_path, book=self.codebook,
-                                            strict=False, variables=self.variables)
+            self._cache["plan"] = make_plan(
+                self.params,
+                store=self.store_path,
+                book=self.codebook,
+                strict=False,
+                variables=self.variables,
+            )
         return self._cache["plan"]
 
     @property
@@ -164,9 +171,13 @@ class Study:
         if key not in self._cache:
             frame = self._read("responses", columns=["wave"])
             waves = sorted(int(w) for w in frame["wave"].dropna().unique())
-            hi = self.params.wave if self.params.wave is not None else (waves[-1] if waves else None)
+            hi = (
+                self.params.wave if self.params.wave is not None else (waves[-1] if waves else None)
+            )
             lo = self.params.first_wave
-            self._cache[key] = [w for w in waves if (hi is None or w <= hi) and (lo is None or w >= lo)]
+            self._cache[key] = [
+                w for w in waves if (hi is None or w <= hi) and (lo is None or w >= lo)
+            ]
         return self._cache[key]
 
     @property
@@ -195,12 +206,18 @@ class Study:
         out = []
         for r in alerts.DEFAULT_RULES:
             if r.kind == "low_score":
-                out.append(dataclasses.replace(r, score=v.outcome, below=self.params.thresholds.early_warning))
+                out.append(
+                    dataclasses.replace(
+                        r, score=v.outcome, below=self.params.thresholds.early_warning
+                    )
+                )
             elif r.kind == "drop":
                 if len(facts.waves) > 1:  # a drop needs an earlier wave
                     out.append(dataclasses.replace(r, score=v.outcome))
             elif r.kind == "detractor_high_value":
-                if v.nps and facts.counts.get("customers"):  # needs a 0-10 item and the CRM's high_value
+                if v.nps and facts.counts.get(
+                    "customers"
+                ):  # needs a 0-10 item and the CRM's high_value
                     out.append(dataclasses.replace(r, score=v.nps))
             elif r.kind == "complaint_theme":
                 if facts.counts.get("comments"):
@@ -214,7 +231,9 @@ class Study:
         """The business process whose persistence the report follows: ``variables.process``, else
         the service process (dimension ``process:service``), else the first process."""
         if not self.variables.process:
-            raise CXError(f"{self.params.source}: the codebook has no process variables (dimension process:<name>)")
+            raise CXError(
+                f"{self.params.source}: the codebook has no process variables (dimension process:<name>)"
+            )
         return self.variables.process
 
     @property
@@ -236,8 +255,12 @@ class Study:
         with calibration-aware weights for a frame of whole waves.
         """
         t = self.params.thresholds
-        return {"weights": self.weight, "alpha": t.alpha, "min_base": t.min_base,
-                "anonymity_min": t.anonymity_min}
+        return {
+            "weights": self.weight,
+            "alpha": t.alpha,
+            "min_base": t.min_base,
+            "anonymity_min": t.anonymity_min,
+        }
 
     @property
     def wave_design(self) -> dict[str, Any]:
@@ -297,14 +320,17 @@ class Study:
         if missing:
             raise CXValueError(
                 f"design_for: the frame has no {missing[0]!r} column; calibrated SEs need the "
-                "rows of the responses as the study hands them out (current(), responses())")
+                "rows of the responses as the study hands them out (current(), responses())"
+            )
         pos_of = pd.Series(range(len(resp)), index=pd.MultiIndex.from_frame(resp[keys]))
         if pos_of.index.has_duplicates:
             raise CXValueError("design_for: respondent_id and wave do not identify the responses")
         pos = pos_of.reindex(pd.MultiIndex.from_frame(frame[keys])).to_numpy()
         if len(frame) == 0 or pd.isna(pos).any():
-            raise CXValueError("design_for: the frame holds rows that are not among the study's "
-                               "responses in the report window")
+            raise CXValueError(
+                "design_for: the frame holds rows that are not among the study's "
+                "responses in the report window"
+            )
         pos = pos.astype(np.int64)
         if len(np.unique(pos)) != len(pos):
             raise CXValueError("design_for: the frame holds a response twice")
@@ -317,18 +343,25 @@ class Study:
             raise CXValueError(
                 f"design_for: the frame holds {int(part.iloc[0])} of the {int(full[w])} responses "
                 f"of wave {w}; the raking calibrates whole waves, so pass the whole wave and "
-                "choose the part with by=")
+                "choose the part with by="
+            )
         from cxresearch import survey
 
         weights = pd.Series(stacked.weights.to_numpy()[pos], index=frame.index, name="weight")
         eff = survey.weighting_efficiency(weights.to_numpy())
-        parts = [i for i, wv in enumerate(self._cache[("raking_waves", False)]) if wv in set(have.index)]
+        parts = [
+            i for i, wv in enumerate(self._cache[("raking_waves", False)]) if wv in set(have.index)
+        ]
         rake = dataclasses.replace(
             stacked,
             weights=weights,
-            calibration=tuple((np.asarray(code)[pos], np.asarray(psw)[pos])
-                              for code, psw in stacked.calibration),
-            n=eff["n"], n_eff=eff["n_eff"], efficiency=eff["efficiency"], deff=eff["deff"],
+            calibration=tuple(
+                (np.asarray(code)[pos], np.asarray(psw)[pos]) for code, psw in stacked.calibration
+            ),
+            n=eff["n"],
+            n_eff=eff["n_eff"],
+            efficiency=eff["efficiency"],
+            deff=eff["deff"],
             margins=stacked.margins[stacked.margins["part"].isin(parts)].reset_index(drop=True),
         )
         return {**design, "weights": rake}
@@ -337,7 +370,11 @@ class Study:
     def fmt(self) -> dict[str, Any]:
         """Keyword arguments every report table of this study shares: ``lang``, ``codebook``,
         ``min_base`` — pass as ``cx.tables.estimates(result, **study.fmt, ...)``."""
-        return {"lang": self.lang, "codebook": self.codebook, "min_base": self.params.thresholds.min_base}
+        return {
+            "lang": self.lang,
+            "codebook": self.codebook,
+            "min_base": self.params.thresholds.min_base,
+        }
 
     @property
     def weight(self) -> str | None:
@@ -369,7 +406,9 @@ class Study:
     @property
     def dimensions(self) -> dict[str, str]:
         """``{variable: codebook dimension}`` of the variables that have one."""
-        return {v.name: v.dimension for v in self.codebook.variables if getattr(v, "dimension", None)}
+        return {
+            v.name: v.dimension for v in self.codebook.variables if getattr(v, "dimension", None)
+        }
 
     @property
     def headline_kpis(self) -> list[tuple[str, str]]:
@@ -443,8 +482,11 @@ class Study:
             waves = None if all_waves else self.waves
             frame = self._read("responses", waves=waves)
             if self.params.variables.raking:
-                frame, self._cache[("raking", all_waves)], self._cache[("raking_waves", all_waves)] = \
-                    self._rake(frame)
+                (
+                    frame,
+                    self._cache[("raking", all_waves)],
+                    self._cache[("raking_waves", all_waves)],
+                ) = self._rake(frame)
             self._cache[key] = frame
         return self._cache[key].copy()
 
@@ -457,8 +499,10 @@ class Study:
 
         margins = self.params.variables.raking
         groups = list(frame.groupby("wave", sort=False))
-        results = [survey.rake(part, margins=margins, weights=self.params.variables.weight)
-                   for _, part in groups]
+        results = [
+            survey.rake(part, margins=margins, weights=self.params.variables.weight)
+            for _, part in groups
+        ]
         stacked = survey.stack_rakes(results, index=frame.index)
         return frame.assign(**{RAKED_WEIGHT: stacked.weights}), stacked, [w for w, _ in groups]
 
@@ -476,8 +520,9 @@ class Study:
         frame = self.current() if current else self.responses()
         comments = self.comments()
         if len(comments):
-            wide = comments.pivot_table(index=["respondent_id", "wave"], columns="variable", values="text",
-                                        aggfunc="first").reset_index()
+            wide = comments.pivot_table(
+                index=["respondent_id", "wave"], columns="variable", values="text", aggfunc="first"
+            ).reset_index()
             wide.columns.name = None
             frame = frame.merge(wide, on=["respondent_id", "wave"], how="left")
         for var in self.codebook.by_kind("text"):

@@ -52,7 +52,9 @@ __all__ = ["CHARTS", "DeckStyle", "build_deck", "deck_filename", "write_deck", "
 
 EMU_PER_PT = 12700
 EMU_PER_IN = 914400
-TITLE_LOGO_IN = 0.7  # logo height on the title slide (inches); an SVG logo is rasterised for this size
+TITLE_LOGO_IN = (
+    0.7  # logo height on the title slide (inches); an SVG logo is rasterised for this size
+)
 FOOTER_LOGO_IN = 0.32  # logo height in each slide's footer
 #: PowerPoint's extension of a picture's blip naming its SVG original (the blip itself is the PNG fallback).
 SVG_BLIP_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
@@ -92,23 +94,64 @@ CHARTS: dict[str, ChartSpec] = {
 }
 #: Exhibits shown even when no finding cites them (when their table exists).
 CORE = ("nps_by_segment", "driver_importance")
-_NUMFMT = {"int": "#,##0", "num0": "#,##0", "num1": "0.0", "num2": "0.00", "num3": "0.000", "pct0": "0%",
-           "pct1": "0.0%", "pvalue": "0.000", "signed2": "+0.00;-0.00;0.00"}
+_NUMFMT = {
+    "int": "#,##0",
+    "num0": "#,##0",
+    "num1": "0.0",
+    "num2": "0.00",
+    "num3": "0.000",
+    "pct0": "0%",
+    "pct1": "0.0%",
+    "pvalue": "0.000",
+    "signed2": "+0.00;-0.00;0.00",
+}
 _WORDS = {
-    "zh": {"summary": "核心结论", "dashboard": "核心指标一览", "scorecard": "细分群体记分卡", "priorities": "优先事项与行动",
-           "appendix": "附录", "bases": "样本基数", "methods": "方法：各结论所依据的检验", "chapters": "本报告包含的章节",
-           "evidence": "证据", "see": "见", "cont": "（续）", "exhibit": "图表", "test": "检验", "n": "样本量",
-           "empty": "本期数据中没有通过统计检验的明显差异或效应，因此不提出核心结论。", "significant": "显著高于/低于总体",
-           "period": "报告期", "estimate": "估计值", "interval": "区间", "strength": "证据强度",
-           "strengths": {"strong": "强", "moderate": "中等", "some": "有限", "none": "无"}},
-    "en": {"summary": "Executive summary", "dashboard": "KPI dashboard", "scorecard": "Segment scorecard",
-           "priorities": "Priorities and actions", "appendix": "Appendix", "bases": "Bases",
-           "methods": "Methods: the test behind each finding", "chapters": "Chapters in this report",
-           "evidence": "Evidence", "see": "See", "cont": " (cont.)", "exhibit": "Exhibit", "test": "Test", "n": "Base",
-           "empty": "No difference or effect in this period's data passed its statistical test, so the summary makes no claim.",
-           "significant": "significantly above/below Total", "period": "Period", "estimate": "Estimate",
-           "interval": "Interval", "strength": "Evidence",
-           "strengths": {"strong": "strong", "moderate": "moderate", "some": "some", "none": "none"}},
+    "zh": {
+        "summary": "核心结论",
+        "dashboard": "核心指标一览",
+        "scorecard": "细分群体记分卡",
+        "priorities": "优先事项与行动",
+        "appendix": "附录",
+        "bases": "样本基数",
+        "methods": "方法：各结论所依据的检验",
+        "chapters": "本报告包含的章节",
+        "evidence": "证据",
+        "see": "见",
+        "cont": "（续）",
+        "exhibit": "图表",
+        "test": "检验",
+        "n": "样本量",
+        "empty": "本期数据中没有通过统计检验的明显差异或效应，因此不提出核心结论。",
+        "significant": "显著高于/低于总体",
+        "period": "报告期",
+        "estimate": "估计值",
+        "interval": "区间",
+        "strength": "证据强度",
+        "strengths": {"strong": "强", "moderate": "中等", "some": "有限", "none": "无"},
+    },
+    "en": {
+        "summary": "Executive summary",
+        "dashboard": "KPI dashboard",
+        "scorecard": "Segment scorecard",
+        "priorities": "Priorities and actions",
+        "appendix": "Appendix",
+        "bases": "Bases",
+        "methods": "Methods: the test behind each finding",
+        "chapters": "Chapters in this report",
+        "evidence": "Evidence",
+        "see": "See",
+        "cont": " (cont.)",
+        "exhibit": "Exhibit",
+        "test": "Test",
+        "n": "Base",
+        "empty": "No difference or effect in this period's data passed its statistical test, so the summary makes no claim.",
+        "significant": "significantly above/below Total",
+        "period": "Period",
+        "estimate": "Estimate",
+        "interval": "Interval",
+        "strength": "Evidence",
+        "strengths": {"strong": "strong", "moderate": "moderate", "some": "some", "none": "none"},
+    },
 }
 
 
@@ -127,9 +170,14 @@ class DeckStyle:
     @classmethod
     def from_params(cls, params) -> DeckStyle:
         b = params.branding
-        return cls(primary=b.primary_colour, accent=b.accent_colour, font=getattr(b, "font", None) or cls.font,
-                   font_cjk=getattr(b, "font_cjk", None) or cls.font_cjk, logo=b.logo,
-                   template=getattr(b, "pptx_template", None))
+        return cls(
+            primary=b.primary_colour,
+            accent=b.accent_colour,
+            font=getattr(b, "font", None) or cls.font,
+            font_cjk=getattr(b, "font_cjk", None) or cls.font_cjk,
+            logo=b.logo,
+            template=getattr(b, "pptx_template", None),
+        )
 
 
 def _rgb(hex_colour: str):
@@ -193,13 +241,21 @@ class _Deck:
 
     def body_box(self, slide) -> tuple[int, int, int, int]:
         """(left, top, width, height) below the slide's title and above the footer."""
-        title = slide.shapes.title or next((sh for sh in slide.shapes if sh.name == "cx-title"), None)
-        top = int(title.top + title.height) + int(0.12 * EMU_PER_IN) if title is not None else self.margin
+        title = slide.shapes.title or next(
+            (sh for sh in slide.shapes if sh.name == "cx-title"), None
+        )
+        top = (
+            int(title.top + title.height) + int(0.12 * EMU_PER_IN)
+            if title is not None
+            else self.margin
+        )
         bottom = self.height - int(0.5 * EMU_PER_IN)
         return self.margin, top, self.width - 2 * self.margin, max(bottom - top, int(EMU_PER_IN))
 
     # fonts
-    def font(self, run_or_font, *, size: float, bold: bool = False, colour: str | None = None) -> None:
+    def font(
+        self, run_or_font, *, size: float, bold: bool = False, colour: str | None = None
+    ) -> None:
         from pptx.oxml.ns import qn
         from pptx.util import Pt
 
@@ -219,8 +275,19 @@ class _Deck:
             latin.addnext(ea)
         ea.set("typeface", self.style.font_cjk)
 
-    def fill_text(self, shape, paragraphs: Sequence[str], *, max_size: float, min_size: float, bold: bool = False,
-                  colour: str | None = None, space_after: float = 0.0, align=None, anchor=None) -> float | None:
+    def fill_text(
+        self,
+        shape,
+        paragraphs: Sequence[str],
+        *,
+        max_size: float,
+        min_size: float,
+        bold: bool = False,
+        colour: str | None = None,
+        space_after: float = 0.0,
+        align=None,
+        anchor=None,
+    ) -> float | None:
         """Write paragraphs into ``shape``'s text frame at the largest size that fits (None: no fit; the
         text is then written at ``min_size``)."""
         from pptx.enum.text import MSO_AUTO_SIZE
@@ -235,8 +302,15 @@ class _Deck:
             tf.vertical_anchor = anchor
         w = (shape.width - 2 * m) / EMU_PER_PT
         h = (shape.height - 2 * m) / EMU_PER_PT
-        size = self.metrics.fit_size(list(paragraphs), w, h, max_size=max_size, min_size=min_size, bold=bold,
-                                     space_after=space_after)
+        size = self.metrics.fit_size(
+            list(paragraphs),
+            w,
+            h,
+            max_size=max_size,
+            min_size=min_size,
+            bold=bold,
+            space_after=space_after,
+        )
         used = size if size is not None else min_size
         tf.clear()
         for i, text in enumerate(paragraphs):
@@ -257,8 +331,12 @@ class _Deck:
         if ph is None:  # a layout without a title: add a text box where a title goes
             from pptx.util import Emu
 
-            ph = slide.shapes.add_textbox(Emu(self.margin), Emu(int(0.3 * EMU_PER_IN)),
-                                          Emu(self.width - 2 * self.margin), Emu(int(0.95 * EMU_PER_IN)))
+            ph = slide.shapes.add_textbox(
+                Emu(self.margin),
+                Emu(int(0.3 * EMU_PER_IN)),
+                Emu(self.width - 2 * self.margin),
+                Emu(int(0.95 * EMU_PER_IN)),
+            )
             ph.name = "cx-title"
         elif not self.templated:
             ph.left, ph.top = self.margin, int(0.3 * EMU_PER_IN)
@@ -266,9 +344,23 @@ class _Deck:
         from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 
         text, keep = title, len(title)
-        while self.fill_text(ph, [text], max_size=24, min_size=11, bold=True, colour=self.style.primary,
-                             align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.MIDDLE) is None and keep > 1:
-            keep = max(1, int(keep * 0.9))  # a headline longer than its box: cut, marked with an ellipsis
+        while (
+            self.fill_text(
+                ph,
+                [text],
+                max_size=24,
+                min_size=11,
+                bold=True,
+                colour=self.style.primary,
+                align=PP_ALIGN.LEFT,
+                anchor=MSO_ANCHOR.MIDDLE,
+            )
+            is None
+            and keep > 1
+        ):
+            keep = max(
+                1, int(keep * 0.9)
+            )  # a headline longer than its box: cut, marked with an ellipsis
             text = title[:keep].rstrip() + "…"
         self._drop_empty_placeholders(slide)
         self._footer(slide)
@@ -279,18 +371,26 @@ class _Deck:
         for shape in list(slide.placeholders):
             if title is not None and shape.shape_id == title.shape_id:
                 continue
-            if not shape.has_text_frame or not shape.text_frame.text:  # unused: no "click to add" prompts
+            if (
+                not shape.has_text_frame or not shape.text_frame.text
+            ):  # unused: no "click to add" prompts
                 shape._element.getparent().remove(shape._element)
 
     def _footer(self, slide) -> None:
         from pptx.util import Emu
 
-        box = slide.shapes.add_textbox(Emu(self.margin), Emu(self.height - int(0.42 * EMU_PER_IN)),
-                                       Emu(int((self.width - 2 * self.margin) * 0.75)), Emu(int(0.32 * EMU_PER_IN)))
+        box = slide.shapes.add_textbox(
+            Emu(self.margin),
+            Emu(self.height - int(0.42 * EMU_PER_IN)),
+            Emu(int((self.width - 2 * self.margin) * 0.75)),
+            Emu(int(0.32 * EMU_PER_IN)),
+        )
         box.name = "cx-footer"
         self.fill_text(box, [self.footer], max_size=9, min_size=6, colour="#7f7f7f")
         room = self.width - self.margin - (box.left + box.width) - int(0.1 * EMU_PER_IN)
-        self.add_logo(slide, top=self.height - int(0.42 * EMU_PER_IN), height=FOOTER_LOGO_IN, max_width=room)
+        self.add_logo(
+            slide, top=self.height - int(0.42 * EMU_PER_IN), height=FOOTER_LOGO_IN, max_width=room
+        )
 
     def add_logo(self, slide, *, top: int, height: float, max_width: int) -> None:
         """The brand logo, right-aligned at ``top``, ``height`` inches high (lower when wider than
@@ -303,8 +403,9 @@ class _Deck:
         w = int(h * self.logo.aspect)
         if w > max_width:
             w, h = max_width, int(max_width / self.logo.aspect)
-        pic = slide.shapes.add_picture(io.BytesIO(self.logo_png), Emu(self.width - self.margin - w), Emu(top),
-                                       Emu(w), Emu(h))
+        pic = slide.shapes.add_picture(
+            io.BytesIO(self.logo_png), Emu(self.width - self.margin - w), Emu(top), Emu(w), Emu(h)
+        )
         pic.name = "cx-logo"
         if self.logo.kind == "svg":
             _attach_svg(slide, pic, self._svg_part())
@@ -315,14 +416,20 @@ class _Deck:
             from pptx.opc.package import Part
 
             package = self.prs.part.package
-            self.logo_svg_part = Part(package.next_partname("/ppt/media/image%d.svg"), "image/svg+xml", package,
-                                      self.logo.data)
+            self.logo_svg_part = Part(
+                package.next_partname("/ppt/media/image%d.svg"),
+                "image/svg+xml",
+                package,
+                self.logo.data,
+            )
         return self.logo_svg_part
 
     def note(self, slide, text: str, top: int, height: int) -> None:
         from pptx.util import Emu
 
-        box = slide.shapes.add_textbox(Emu(self.margin), Emu(top), Emu(self.width - 2 * self.margin), Emu(height))
+        box = slide.shapes.add_textbox(
+            Emu(self.margin), Emu(top), Emu(self.width - 2 * self.margin), Emu(height)
+        )
         box.name = "cx-note"
         self.fill_text(box, [text], max_size=10, min_size=7, colour="#595959")
 
@@ -381,14 +488,24 @@ def _layouts(prs) -> tuple[Any, Any]:
         return any(ph.placeholder_format.type in types for ph in lay.placeholders)
 
     title = by_name.get("title slide") or next(
-        (lay for lay in layouts if has(lay, PP_PLACEHOLDER.CENTER_TITLE)), layouts[0])
+        (lay for lay in layouts if has(lay, PP_PLACEHOLDER.CENTER_TITLE)), layouts[0]
+    )
     titled = [lay for lay in layouts if has(lay, PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)]
-    content = by_name.get("title only") or (min(titled, key=lambda lay: len(lay.placeholders)) if titled else layouts[-1])
+    content = by_name.get("title only") or (
+        min(titled, key=lambda lay: len(lay.placeholders)) if titled else layouts[-1]
+    )
     return title, content
 
 
-def build_deck(tables: Sequence[Mapping], findings: Iterable, *, params, codebook=None, toc: Sequence[Mapping] = (),
-               date: _dt.date | None = None):
+def build_deck(
+    tables: Sequence[Mapping],
+    findings: Iterable,
+    *,
+    params,
+    codebook=None,
+    toc: Sequence[Mapping] = (),
+    date: _dt.date | None = None,
+):
     """The deck of one report as a python-pptx ``Presentation``.
 
     Parameters
@@ -419,19 +536,32 @@ def build_deck(tables: Sequence[Mapping], findings: Iterable, *, params, codeboo
         prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
         _theme_fonts(prs, style)
     title_layout, content_layout = _layouts(prs)
-    deck = _Deck(prs=prs, style=style, metrics=Metrics.for_families(style.font, style.font_cjk), lang=lang,
-                 footer=f"{params.display_name} · {params.period}", title_layout=title_layout,
-                 content_layout=content_layout, templated=style.template is not None)
+    deck = _Deck(
+        prs=prs,
+        style=style,
+        metrics=Metrics.for_families(style.font, style.font_cjk),
+        lang=lang,
+        footer=f"{params.display_name} · {params.period}",
+        title_layout=title_layout,
+        content_layout=content_layout,
+        templated=style.template is not None,
+    )
     if style.logo is not None:
         deck.logo = read_logo(style.logo)
-        deck.logo_png = svg_to_png(deck.logo, height_in=TITLE_LOGO_IN) if deck.logo.kind == "svg" else deck.logo.data
+        deck.logo_png = (
+            svg_to_png(deck.logo, height_in=TITLE_LOGO_IN)
+            if deck.logo.kind == "svg"
+            else deck.logo.data
+        )
     findings = list(findings)
     by_name: dict[str, Mapping] = {}
     for t in tables:  # the first table of a name (a chart's data sheet may reuse it later)
         by_name.setdefault(t.get("name"), t)
 
     _title_slide(deck, params, date=date)
-    _summary_slides(deck, by_name.get("summary"), {n: t.get("title") or n for n, t in by_name.items()})
+    _summary_slides(
+        deck, by_name.get("summary"), {n: t.get("title") or n for n, t in by_name.items()}
+    )
     _dashboard_slides(deck, by_name, findings, codebook)
     shown = {"summary", "kpi_dashboard", "segment_scorecard", "priorities"}
     shown |= {n for n in by_name if n and n.endswith("_trend")}
@@ -441,7 +571,9 @@ def build_deck(tables: Sequence[Mapping], findings: Iterable, *, params, codeboo
         if name in shown or name not in by_name:
             continue
         shown.add(name)
-        _exhibit_slide(deck, by_name[name], [f for f in findings if f.exhibit == name], findings, codebook)
+        _exhibit_slide(
+            deck, by_name[name], [f for f in findings if f.exhibit == name], findings, codebook
+        )
     if by_name.get("priorities") and by_name["priorities"]["rows"]:
         _table_slides(deck, words["priorities"], by_name["priorities"])
     _appendix_slides(deck, by_name, findings, toc)
@@ -484,12 +616,32 @@ def _title_slide(deck: _Deck, params, *, date: _dt.date | None) -> None:
     title = slide.shapes.title
     w = deck.width - 2 * deck.margin
     if title is None:
-        title = slide.shapes.add_textbox(Emu(deck.margin), Emu(int(deck.height * 0.28)), Emu(w), Emu(int(deck.height * 0.22)))
+        title = slide.shapes.add_textbox(
+            Emu(deck.margin), Emu(int(deck.height * 0.28)), Emu(w), Emu(int(deck.height * 0.22))
+        )
     elif not deck.templated:
-        title.left, title.top, title.width, title.height = deck.margin, int(deck.height * 0.28), w, int(deck.height * 0.22)
-    deck.fill_text(title, [params.title], max_size=36, min_size=16, bold=True, colour=deck.style.primary,
-                   align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.BOTTOM)
-    lines = [params.display_name, f"{_WORDS[lang]['period']}: {params.period}" if lang == "en" else f"报告期：{params.period}"]
+        title.left, title.top, title.width, title.height = (
+            deck.margin,
+            int(deck.height * 0.28),
+            w,
+            int(deck.height * 0.22),
+        )
+    deck.fill_text(
+        title,
+        [params.title],
+        max_size=36,
+        min_size=16,
+        bold=True,
+        colour=deck.style.primary,
+        align=PP_ALIGN.LEFT,
+        anchor=MSO_ANCHOR.BOTTOM,
+    )
+    lines = [
+        params.display_name,
+        f"{_WORDS[lang]['period']}: {params.period}"
+        if lang == "en"
+        else f"报告期：{params.period}",
+    ]
     if params.branding.subtitle:
         lines.insert(0, params.branding.subtitle.for_lang(lang))
     if params.branding.prepared_by:
@@ -497,14 +649,36 @@ def _title_slide(deck: _Deck, params, *, date: _dt.date | None) -> None:
     lines.append(date.strftime("%Y年%m月%d日") if lang == "zh" else date.strftime("%d %B %Y"))
     sub = next((ph for ph in slide.placeholders if ph.placeholder_format.idx == 1), None)
     if sub is None:
-        sub = slide.shapes.add_textbox(Emu(deck.margin), Emu(int(deck.height * 0.53)), Emu(w), Emu(int(deck.height * 0.3)))
+        sub = slide.shapes.add_textbox(
+            Emu(deck.margin), Emu(int(deck.height * 0.53)), Emu(w), Emu(int(deck.height * 0.3))
+        )
     elif not deck.templated:
-        sub.left, sub.top, sub.width, sub.height = deck.margin, int(deck.height * 0.53), w, int(deck.height * 0.3)
-    deck.fill_text(sub, lines, max_size=18, min_size=10, colour="#404040", space_after=4, align=PP_ALIGN.LEFT,
-                   anchor=MSO_ANCHOR.TOP)
-    if not deck.templated:  # the accent rule between title and subtitle (a template brings its own design)
-        bar = slide.shapes.add_shape(1, Emu(deck.margin), Emu(int(deck.height * 0.515)), Emu(int(w * 0.25)),
-                                     Emu(int(0.06 * EMU_PER_IN)))
+        sub.left, sub.top, sub.width, sub.height = (
+            deck.margin,
+            int(deck.height * 0.53),
+            w,
+            int(deck.height * 0.3),
+        )
+    deck.fill_text(
+        sub,
+        lines,
+        max_size=18,
+        min_size=10,
+        colour="#404040",
+        space_after=4,
+        align=PP_ALIGN.LEFT,
+        anchor=MSO_ANCHOR.TOP,
+    )
+    if (
+        not deck.templated
+    ):  # the accent rule between title and subtitle (a template brings its own design)
+        bar = slide.shapes.add_shape(
+            1,
+            Emu(deck.margin),
+            Emu(int(deck.height * 0.515)),
+            Emu(int(w * 0.25)),
+            Emu(int(0.06 * EMU_PER_IN)),
+        )
         bar.fill.solid()
         bar.fill.fore_color.rgb = _rgb(deck.style.accent)
         bar.line.fill.background()
@@ -513,7 +687,9 @@ def _title_slide(deck: _Deck, params, *, date: _dt.date | None) -> None:
     deck.add_logo(slide, top=deck.margin, height=TITLE_LOGO_IN, max_width=int(w * 0.4))
 
 
-def _message_paragraphs(payload: Mapping | None, lang: str, titles: Mapping[str, str]) -> list[tuple[str, str, str]]:
+def _message_paragraphs(
+    payload: Mapping | None, lang: str, titles: Mapping[str, str]
+) -> list[tuple[str, str, str]]:
     words = _WORDS[lang]
     if not payload or not payload.get("rows"):
         return []
@@ -582,7 +758,9 @@ def _box_pts(deck: _Deck) -> tuple[float, float]:
     return (w - 2 * 3 * EMU_PER_PT) / EMU_PER_PT, (h - 2 * 3 * EMU_PER_PT) / EMU_PER_PT
 
 
-def _message_size(deck: _Deck, chunk, *, min_size: float = 12, box: tuple[float, float] | None = None) -> float | None:
+def _message_size(
+    deck: _Deck, chunk, *, min_size: float = 12, box: tuple[float, float] | None = None
+) -> float | None:
     """Largest size (message size; the evidence line is 3 pt smaller) at which the chunk fits."""
     w, h = box or _box_pts(deck)
     size = 20.0
@@ -622,12 +800,22 @@ def _write_messages(deck: _Deck, box, chunk) -> None:
         deck.font(run, size=size - 3 if s else size, colour="#7f7f7f" if s else "#262626")
 
 
-def _dashboard_slides(deck: _Deck, by_name: Mapping[str, Mapping], findings: list, codebook) -> None:
+def _dashboard_slides(
+    deck: _Deck, by_name: Mapping[str, Mapping], findings: list, codebook
+) -> None:
     """KPI table + first trend line chart; segment scorecard with significance colours."""
     words = _WORDS[deck.lang]
     dash = by_name.get("kpi_dashboard")
-    trend = next((t for n, t in by_name.items() if n and n.endswith("_trend")
-                  and sum(v is not None for v in chart_values(t, CHARTS["_trend"])[1]) >= 2), None)  # a trend: 2+ waves
+    trend = next(
+        (
+            t
+            for n, t in by_name.items()
+            if n
+            and n.endswith("_trend")
+            and sum(v is not None for v in chart_values(t, CHARTS["_trend"])[1]) >= 2
+        ),
+        None,
+    )  # a trend: 2+ waves
     if (dash and dash.get("rows")) or trend:
         slide = deck.new_slide(words["dashboard"])
         left, top, width, height = deck.body_box(slide)
@@ -635,27 +823,71 @@ def _dashboard_slides(deck: _Deck, by_name: Mapping[str, Mapping], findings: lis
             note_h = int(0.35 * EMU_PER_IN)
             t_h = height // 2 - note_h if trend else height - note_h
             used = _add_table(deck, slide, dash, left, top, width, t_h, max_size=14)
-            deck.note(slide, " ".join(dash.get("notes") or []), top + used + int(0.05 * EMU_PER_IN), note_h)
+            deck.note(
+                slide,
+                " ".join(dash.get("notes") or []),
+                top + used + int(0.05 * EMU_PER_IN),
+                note_h,
+            )
             top += used + note_h + int(0.1 * EMU_PER_IN)
             height = deck.height - int(0.5 * EMU_PER_IN) - top
         if trend:
-            _add_chart(deck, slide, trend, _spec_for(trend["name"]), left, top, width, height, title=trend["title"])
+            _add_chart(
+                deck,
+                slide,
+                trend,
+                _spec_for(trend["name"]),
+                left,
+                top,
+                width,
+                height,
+                title=trend["title"],
+            )
     card = by_name.get("segment_scorecard")
     if card and card.get("rows"):
-        slide = deck.new_slide(_headline(deck, [f for f in findings if f.exhibit == "segment_scorecard"], findings,
-                                         codebook) or card["title"])
+        slide = deck.new_slide(
+            _headline(
+                deck, [f for f in findings if f.exhibit == "segment_scorecard"], findings, codebook
+            )
+            or card["title"]
+        )
         left, top, width, height = deck.body_box(slide)
         marks = _scorecard_marks(card, findings, deck.lang, codebook)
         note_h = int(0.5 * EMU_PER_IN)
-        used = _add_table(deck, slide, card, left, top, int(width * 0.55), height - note_h, max_size=14, marks=marks)
+        used = _add_table(
+            deck,
+            slide,
+            card,
+            left,
+            top,
+            int(width * 0.55),
+            height - note_h,
+            max_size=14,
+            marks=marks,
+        )
         chart_left = left + int(width * 0.58)
-        _add_chart(deck, slide, card, CHARTS["segment_scorecard"], chart_left, top, width - (chart_left - left),
-                   height - note_h, title=card["columns"][1])
-        deck.note(slide, " ".join(card.get("notes") or []), top + max(used, height - note_h) + int(0.05 * EMU_PER_IN),
-                  note_h - int(0.05 * EMU_PER_IN))
+        _add_chart(
+            deck,
+            slide,
+            card,
+            CHARTS["segment_scorecard"],
+            chart_left,
+            top,
+            width - (chart_left - left),
+            height - note_h,
+            title=card["columns"][1],
+        )
+        deck.note(
+            slide,
+            " ".join(card.get("notes") or []),
+            top + max(used, height - note_h) + int(0.05 * EMU_PER_IN),
+            note_h - int(0.05 * EMU_PER_IN),
+        )
 
 
-def _scorecard_marks(card: Mapping, findings: list, lang: str, codebook) -> dict[tuple[int, int], int]:
+def _scorecard_marks(
+    card: Mapping, findings: list, lang: str, codebook
+) -> dict[tuple[int, int], int]:
     """``{(row, column): direction}`` of scorecard cells a ``segment_gap`` finding marks significant."""
     from cxresearch.tables._core import value_label
     from cxresearch.tables.findings import _kpi
@@ -687,13 +919,20 @@ def _headline(deck: _Deck, own: list, everything: list, codebook) -> str | None:
 def _source_note(deck: _Deck, payload: Mapping, own: list) -> str:
     """Speaker notes of an exhibit slide: where its numbers are and the tests behind its headline."""
     zh = deck.lang == "zh"
-    title = " ".join(x for x in (payload.get("exhibit"), payload.get("title")) if x)  # "Table 3.2 ..." in the report
-    lines = [f"数据来源：报告{title}；表格工作簿工作表“{payload.get('name')}”；findings.json。" if zh else
-             f"Source: the report's {title}; workbook sheet '{payload.get('name')}'; findings.json."]
+    title = " ".join(
+        x for x in (payload.get("exhibit"), payload.get("title")) if x
+    )  # "Table 3.2 ..." in the report
+    lines = [
+        f"数据来源：报告{title}；表格工作簿工作表“{payload.get('name')}”；findings.json。"
+        if zh
+        else f"Source: the report's {title}; workbook sheet '{payload.get('name')}'; findings.json."
+    ]
     for f in own:
         p = f.p
-        lines.append(f"{f.kind} {f.claim} {f.subject}: {f.estimate} [{f.ci_lower}, {f.ci_upper}] {f.unit}; {f.test}"
-                     + (f"; p = {p:.3g}" if p is not None else ""))
+        lines.append(
+            f"{f.kind} {f.claim} {f.subject}: {f.estimate} [{f.ci_lower}, {f.ci_upper}] {f.unit}; {f.test}"
+            + (f"; p = {p:.3g}" if p is not None else "")
+        )
     return "\n".join(lines)
 
 
@@ -710,33 +949,70 @@ def _exhibit_slide(deck: _Deck, payload: Mapping, own: list, everything: list, c
     left, top, width, height = deck.body_box(slide)
     notes = [x for x in [payload.get("base"), *(payload.get("notes") or [])] if x]
     note_h = int(0.5 * EMU_PER_IN) if notes else 0
-    _add_chart(deck, slide, payload, spec, left, top, width, height - note_h, title=payload["title"])
+    _add_chart(
+        deck, slide, payload, spec, left, top, width, height - note_h, title=payload["title"]
+    )
     if notes:
-        deck.note(slide, " ".join(notes), top + height - note_h + int(0.05 * EMU_PER_IN), note_h - int(0.05 * EMU_PER_IN))
+        deck.note(
+            slide,
+            " ".join(notes),
+            top + height - note_h + int(0.05 * EMU_PER_IN),
+            note_h - int(0.05 * EMU_PER_IN),
+        )
 
 
-def _appendix_slides(deck: _Deck, by_name: Mapping[str, Mapping], findings: list, toc: Sequence[Mapping]) -> None:
+def _appendix_slides(
+    deck: _Deck, by_name: Mapping[str, Mapping], findings: list, toc: Sequence[Mapping]
+) -> None:
     words = _WORDS[deck.lang]
     for name in ("bases_by_wave", "bases_by_segment"):
         if by_name.get(name) and by_name[name].get("rows"):
-            _table_slides(deck, f"{words['appendix']}: {by_name[name]['title']}" if deck.lang == "en" else
-                          f"{words['appendix']}：{by_name[name]['title']}", by_name[name])
+            _table_slides(
+                deck,
+                f"{words['appendix']}: {by_name[name]['title']}"
+                if deck.lang == "en"
+                else f"{words['appendix']}：{by_name[name]['title']}",
+                by_name[name],
+            )
     seen: dict[tuple[str, str], Any] = {}
     for f in findings:
         seen.setdefault((f.exhibit, f.test), f)
     if seen:
         titles = {n: t.get("title") or n for n, t in by_name.items()}
         rows = [[titles.get(ex, ex), test, f.n] for (ex, test), f in seen.items()]
-        payload = {"name": "methods", "title": words["methods"], "columns": [words["exhibit"], words["test"], words["n"]],
-                   "formats": ["text", "text", "int"], "rows": rows, "base": None, "notes": []}
-        _table_slides(deck, f"{words['appendix']}: {words['methods']}" if deck.lang == "en" else
-                      f"{words['appendix']}：{words['methods']}", payload)
+        payload = {
+            "name": "methods",
+            "title": words["methods"],
+            "columns": [words["exhibit"], words["test"], words["n"]],
+            "formats": ["text", "text", "int"],
+            "rows": rows,
+            "base": None,
+            "notes": [],
+        }
+        _table_slides(
+            deck,
+            f"{words['appendix']}: {words['methods']}"
+            if deck.lang == "en"
+            else f"{words['appendix']}：{words['methods']}",
+            payload,
+        )
     if toc:
-        payload = {"name": "chapters", "title": words["chapters"], "columns": ["#", words["chapters"]],
-                   "formats": ["int", "text"], "rows": [[i + 1, c.get("title", "")] for i, c in enumerate(toc)],
-                   "base": None, "notes": []}
-        _table_slides(deck, f"{words['appendix']}: {words['chapters']}" if deck.lang == "en" else
-                      f"{words['appendix']}：{words['chapters']}", payload)
+        payload = {
+            "name": "chapters",
+            "title": words["chapters"],
+            "columns": ["#", words["chapters"]],
+            "formats": ["int", "text"],
+            "rows": [[i + 1, c.get("title", "")] for i, c in enumerate(toc)],
+            "base": None,
+            "notes": [],
+        }
+        _table_slides(
+            deck,
+            f"{words['appendix']}: {words['chapters']}"
+            if deck.lang == "en"
+            else f"{words['appendix']}：{words['chapters']}",
+            payload,
+        )
 
 
 # -- native tables -------------------------------------------------------------------------------
@@ -749,8 +1025,16 @@ def _cell_texts(payload: Mapping) -> list[list[str]]:
     return [[fmt(v, k) for v, k in zip(row, kinds, strict=False)] for row in payload["rows"]]
 
 
-def _layout_table(deck: _Deck, header: list[str], rows: list[list[str]], width: int, height: int, *,
-                  max_size: float, min_size: float = 8) -> tuple[float, list[int], list[int]] | None:
+def _layout_table(
+    deck: _Deck,
+    header: list[str],
+    rows: list[list[str]],
+    width: int,
+    height: int,
+    *,
+    max_size: float,
+    min_size: float = 8,
+) -> tuple[float, list[int], list[int]] | None:
     """(size, column widths, row heights) at the largest size at which the table fits, else None."""
     pad = 2 * 4  # cell margins left + right (pt), top + bottom (pt)
     total_w = width / EMU_PER_PT
@@ -782,17 +1066,34 @@ def _layout_table(deck: _Deck, header: list[str], rows: list[list[str]], width: 
         lh = m.line_height(size)
         heights = []
         for r, cells in enumerate([header, *rows]):
-            lines = max(len(m.wrap(c, widths[j] - pad, size, bold=(r == 0))) for j, c in enumerate(cells))
+            lines = max(
+                len(m.wrap(c, widths[j] - pad, size, bold=(r == 0))) for j, c in enumerate(cells)
+            )
             heights.append(lines * lh + 8 + 2)
         if sum(heights) <= height / EMU_PER_PT:
-            return size, [int(w * EMU_PER_PT) for w in widths], [int(math.ceil(h * EMU_PER_PT)) for h in heights]
+            return (
+                size,
+                [int(w * EMU_PER_PT) for w in widths],
+                [int(math.ceil(h * EMU_PER_PT)) for h in heights],
+            )
         size -= 1
     return None
 
 
-def _add_table(deck: _Deck, slide, payload: Mapping, left: int, top: int, width: int, height: int, *,
-               max_size: float = 14, rows: list[list[str]] | None = None, marks: Mapping | None = None,
-               row_offset: int = 0) -> int:
+def _add_table(
+    deck: _Deck,
+    slide,
+    payload: Mapping,
+    left: int,
+    top: int,
+    width: int,
+    height: int,
+    *,
+    max_size: float = 14,
+    rows: list[list[str]] | None = None,
+    marks: Mapping | None = None,
+    row_offset: int = 0,
+) -> int:
     """A native table of ``payload`` (formatted like the report); returns its height (EMU)."""
     from pptx.util import Emu, Pt
 
@@ -800,9 +1101,11 @@ def _add_table(deck: _Deck, slide, payload: Mapping, left: int, top: int, width:
     rows = rows if rows is not None else _cell_texts(payload)
     laid = _layout_table(deck, header, rows, width, height, max_size=max_size)
     if laid is None:
-        laid = _layout_table(deck, header, rows, width, 10 ** 12, max_size=8, min_size=8)
+        laid = _layout_table(deck, header, rows, width, 10**12, max_size=8, min_size=8)
     size, widths, heights = laid
-    shape = slide.shapes.add_table(len(rows) + 1, len(header), Emu(left), Emu(top), Emu(sum(widths)), Emu(sum(heights)))
+    shape = slide.shapes.add_table(
+        len(rows) + 1, len(header), Emu(left), Emu(top), Emu(sum(widths)), Emu(sum(heights))
+    )
     shape.name = f"cx-table-{payload.get('name', '')}"
     tbl = shape.table
     for j, w in enumerate(widths):
@@ -829,7 +1132,11 @@ def _add_table(deck: _Deck, slide, payload: Mapping, left: int, top: int, width:
             mark = (marks or {}).get((i - 1 + row_offset, j)) if i > 0 else None
             if i > 0 and text in ("▲", "▼"):  # a significant change on the previous wave
                 mark = 1 if text == "▲" else -1
-            colour = "#FFFFFF" if i == 0 else ("#1a7f37" if mark and mark > 0 else "#c0392b" if mark else "#262626")
+            colour = (
+                "#FFFFFF"
+                if i == 0
+                else ("#1a7f37" if mark and mark > 0 else "#c0392b" if mark else "#262626")
+            )
             deck.font(run, size=size, bold=(i == 0 or bool(mark)), colour=colour)
             if i == 0:
                 cell.fill.solid()
@@ -840,7 +1147,9 @@ def _add_table(deck: _Deck, slide, payload: Mapping, left: int, top: int, width:
     return sum(heights)
 
 
-def _table_slides(deck: _Deck, title: str, payload: Mapping, *, subtitle: str | None = None) -> None:
+def _table_slides(
+    deck: _Deck, title: str, payload: Mapping, *, subtitle: str | None = None
+) -> None:
     """A table over as many slides as it needs (rows continue with the header repeated)."""
     words = _WORDS[deck.lang]
     rows = _cell_texts(payload)
@@ -853,12 +1162,25 @@ def _table_slides(deck: _Deck, title: str, payload: Mapping, *, subtitle: str | 
         note_h = int(0.5 * EMU_PER_IN) if notes else 0
         avail = height - note_h
         k = min(len(rows) - start, 14)
-        while k > 1 and _layout_table(deck, header, rows[start:start + k], width, avail, max_size=14) is None:
+        while (
+            k > 1
+            and _layout_table(deck, header, rows[start : start + k], width, avail, max_size=14)
+            is None
+        ):
             k -= 1
         k = max(k, 1) if rows else 0
-        used = _add_table(deck, slide, payload, left, top, width, avail, rows=rows[start:start + k]) if rows else 0
+        used = (
+            _add_table(deck, slide, payload, left, top, width, avail, rows=rows[start : start + k])
+            if rows
+            else 0
+        )
         if notes:
-            deck.note(slide, " ".join(notes), top + min(used, avail) + int(0.05 * EMU_PER_IN), note_h - int(0.05 * EMU_PER_IN))
+            deck.note(
+                slide,
+                " ".join(notes),
+                top + min(used, avail) + int(0.05 * EMU_PER_IN),
+                note_h - int(0.05 * EMU_PER_IN),
+            )
         start += k
         part += 1
         if not rows:
@@ -868,8 +1190,18 @@ def _table_slides(deck: _Deck, title: str, payload: Mapping, *, subtitle: str | 
 # -- native charts -------------------------------------------------------------------------------
 
 
-def _add_chart(deck: _Deck, slide, payload: Mapping, spec: ChartSpec, left: int, top: int, width: int, height: int,
-               *, title: str | None = None):
+def _add_chart(
+    deck: _Deck,
+    slide,
+    payload: Mapping,
+    spec: ChartSpec,
+    left: int,
+    top: int,
+    width: int,
+    height: int,
+    *,
+    title: str | None = None,
+):
     """A native chart of one column of ``payload`` (data embedded in the chart's workbook)."""
     from pptx.chart.data import CategoryChartData
     from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION
@@ -877,15 +1209,20 @@ def _add_chart(deck: _Deck, slide, payload: Mapping, spec: ChartSpec, left: int,
 
     cats, vals = chart_values(payload, spec)
     kinds = payload.get("formats") or []
-    numfmt = spec.number_format or _NUMFMT.get(kinds[spec.value] if spec.value < len(kinds) else "", "General")
+    numfmt = spec.number_format or _NUMFMT.get(
+        kinds[spec.value] if spec.value < len(kinds) else "", "General"
+    )
     data = CategoryChartData(number_format=numfmt)
     if spec.kind == "bar":  # horizontal bars read top-down like the table
         cats, vals = cats[::-1], vals[::-1]
     data.categories = cats
     series_name = str(payload["columns"][spec.value])
     data.add_series(series_name, vals, number_format=numfmt)
-    kind = {"line": XL_CHART_TYPE.LINE_MARKERS, "bar": XL_CHART_TYPE.BAR_CLUSTERED,
-            "column": XL_CHART_TYPE.COLUMN_CLUSTERED}[spec.kind]
+    kind = {
+        "line": XL_CHART_TYPE.LINE_MARKERS,
+        "bar": XL_CHART_TYPE.BAR_CLUSTERED,
+        "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
+    }[spec.kind]
     frame = slide.shapes.add_chart(kind, Emu(left), Emu(top), Emu(width), Emu(height), data)
     frame.name = f"cx-chart-{payload.get('name', '')}"
     chart = frame.chart

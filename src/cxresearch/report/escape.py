@@ -18,9 +18,11 @@ from __future__ import annotations
 __all__ = ["CSP", "css_string", "csp_meta"]
 
 #: Content-Security-Policy of the report HTML (a ``<meta http-equiv>`` in its head).
-CSP = ("default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; "
-       "base-uri 'none'; form-action 'none'; img-src data:; font-src data:; "
-       "style-src 'unsafe-inline'")
+CSP = (
+    "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; "
+    "base-uri 'none'; form-action 'none'; img-src data:; font-src data:; "
+    "style-src 'unsafe-inline'"
+)
 
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 

@@ -26,12 +26,21 @@ KERNEL_NAME = "cxresearch"
 
 def _spec() -> dict:
     return {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 "--IPKernelApp.log_level=ERROR"],
+        "argv": [
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            "--IPKernelApp.log_level=ERROR",
+        ],
         "display_name": f"cxresearch (Python {sys.version_info.major}.{sys.version_info.minor})",
         "language": "python",
         "metadata": {"debugger": False},
-        "env": {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+        "env": {
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        },
     }
 
 
@@ -68,7 +77,10 @@ def ensure_kernel() -> str:
         return name
     except OSError:
         pass
-    private = Path(tempfile.gettempdir()) / f"cxresearch-jupyter-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    private = (
+        Path(tempfile.gettempdir())
+        / f"cxresearch-jupyter-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    )
     _write_spec(private / "kernels" / name, spec)
     paths = os.environ.get("JUPYTER_PATH", "")
     if str(private) not in paths.split(os.pathsep):

@@ -36,7 +36,16 @@ __all__ = ["LOGO_PPI", "Logo", "LogoError", "read_logo", "svg_to_png"]
 LOGO_PPI = 300
 SVG_NS = "http://www.w3.org/2000/svg"
 # CSS absolute units in CSS px (96 per inch); an SVG length without a unit is in px
-_UNITS = {"": 1.0, "px": 1.0, "pt": 96 / 72, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0, "q": 96 / 101.6}
+_UNITS = {
+    "": 1.0,
+    "px": 1.0,
+    "pt": 96 / 72,
+    "pc": 16.0,
+    "mm": 96 / 25.4,
+    "cm": 96 / 2.54,
+    "in": 96.0,
+    "q": 96 / 101.6,
+}
 _LENGTH = re.compile(r"^\s*([+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*$")
 
 
@@ -78,7 +87,9 @@ def _svg_root(data: bytes):
     """The parsed ``<svg>`` root (no DTD loaded, no entity expanded, nothing fetched)."""
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
     return etree.fromstring(data, parser)
 
 
@@ -128,13 +139,19 @@ def read_logo(path: str | Path, *, key: str = "branding.logo") -> Logo:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".png", ".jpg", ".jpeg", ".svg"):
-        raise LogoError(key, path, f"a logo must be a .png, .jpg or .svg file, not {suffix or 'a file without extension'}")
+        raise LogoError(
+            key,
+            path,
+            f"a logo must be a .png, .jpg or .svg file, not {suffix or 'a file without extension'}",
+        )
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise LogoError(key, path, "file not found") from None
     except OSError as exc:
-        raise LogoError(key, path, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise LogoError(
+            key, path, f"cannot be read ({exc.strerror or type(exc).__name__})"
+        ) from None
     if not data:
         raise LogoError(key, path, "the file is empty")
     if suffix == ".svg":
@@ -145,12 +162,20 @@ def read_logo(path: str | Path, *, key: str = "branding.logo") -> Logo:
         except etree.XMLSyntaxError as exc:
             raise LogoError(key, path, f"not a readable SVG file (XML error: {exc})") from None
         if root.tag != f"{{{SVG_NS}}}svg":
-            raise LogoError(key, path, f"not an SVG image: its root element is <{etree.QName(root).localname}>, "
-                                       f"expected <svg> in the SVG namespace {SVG_NS}")
+            raise LogoError(
+                key,
+                path,
+                f"not an SVG image: its root element is <{etree.QName(root).localname}>, "
+                f"expected <svg> in the SVG namespace {SVG_NS}",
+            )
         size = _svg_size(root)
         if size is None:
-            raise LogoError(key, path, "the SVG has neither a viewBox nor an absolute width and height, "
-                                       "so its proportions are unknown; add a viewBox")
+            raise LogoError(
+                key,
+                path,
+                "the SVG has neither a viewBox nor an absolute width and height, "
+                "so its proportions are unknown; add a viewBox",
+            )
         return Logo(path=path, kind="svg", data=data, width=size[0], height=size[1])
     from PIL import Image, UnidentifiedImageError
 
@@ -165,7 +190,13 @@ def read_logo(path: str | Path, *, key: str = "branding.logo") -> Logo:
         raise LogoError(key, path, f"not a PNG or JPEG image (the file holds a {fmt} image)")
     if width < 1 or height < 1:
         raise LogoError(key, path, f"the image is {width} × {height} pixels")
-    return Logo(path=path, kind="png" if fmt == "PNG" else "jpeg", data=data, width=float(width), height=float(height))
+    return Logo(
+        path=path,
+        kind="png" if fmt == "PNG" else "jpeg",
+        data=data,
+        width=float(width),
+        height=float(height),
+    )
 
 
 def _drawable_svg(data: bytes, width: float, height: float) -> bytes:
@@ -178,8 +209,14 @@ def _drawable_svg(data: bytes, width: float, height: float) -> bytes:
     return etree.tostring(root)
 
 
-def svg_to_png(logo: Logo, *, height_in: float, ppi: int = LOGO_PPI, chromium: str | None = None,
-               key: str = "branding.logo") -> bytes:
+def svg_to_png(
+    logo: Logo,
+    *,
+    height_in: float,
+    ppi: int = LOGO_PPI,
+    chromium: str | None = None,
+    key: str = "branding.logo",
+) -> bytes:
     """Rasterise an SVG logo to a transparent PNG ``ceil(height_in × ppi)`` pixels high.
 
     Drawn by headless Chromium as an ``<img>`` (an SVG image runs no script and loads nothing; the
@@ -198,16 +235,24 @@ def svg_to_png(logo: Logo, *, height_in: float, ppi: int = LOGO_PPI, chromium: s
     from cxresearch.report.webpdf import find_chromium
 
     try:
-        png = _rasterise(_drawable_svg(logo.data, logo.width, logo.height), w, h, find_chromium(chromium))
-    except CXError as exc:  # no Chromium, or it failed: the message says which and how to install it
-        raise LogoError(key, logo.path, f"an SVG logo is drawn for the deck by Chromium, which failed ({exc})") from None
+        png = _rasterise(
+            _drawable_svg(logo.data, logo.width, logo.height), w, h, find_chromium(chromium)
+        )
+    except (
+        CXError
+    ) as exc:  # no Chromium, or it failed: the message says which and how to install it
+        raise LogoError(
+            key, logo.path, f"an SVG logo is drawn for the deck by Chromium, which failed ({exc})"
+        ) from None
     if png is None:
         raise LogoError(key, logo.path, "Chromium could not draw this SVG image")
     from PIL import Image
 
     with Image.open(io.BytesIO(png)) as im:
         if im.convert("RGBA").getchannel("A").getextrema()[1] == 0:
-            raise LogoError(key, logo.path, "the SVG draws nothing (every pixel of it is transparent)")
+            raise LogoError(
+                key, logo.path, "the SVG draws nothing (every pixel of it is transparent)"
+            )
     return png
 
 
@@ -216,23 +261,36 @@ def _rasterise(svg: bytes, width: int, height: int, exe: str) -> bytes | None:
     """PNG bytes of ``svg`` drawn by Chromium ``exe`` at ``width`` × ``height`` px on a transparent page
     (None: the image did not load)."""
     from cxresearch.report.webpdf import BROWSER_ARGS
+
     uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-    html = ("<!DOCTYPE html><html><head><style>html,body{margin:0;padding:0;background:transparent}"
-            f"img{{display:block;width:{width}px;height:{height}px}}</style></head>"
-            f'<body><img src="{uri}" alt=""></body></html>')
+    html = (
+        "<!DOCTYPE html><html><head><style>html,body{margin:0;padding:0;background:transparent}"
+        f"img{{display:block;width:{width}px;height:{height}px}}</style></head>"
+        f'<body><img src="{uri}" alt=""></body></html>'
+    )
 
     async def main() -> bytes | None:
         from playwright.async_api import async_playwright
 
         async with async_playwright() as pw:
             try:
-                browser = await pw.chromium.launch(executable_path=exe, args=list(BROWSER_ARGS), handle_sigint=False,
-                                                   handle_sigterm=False, handle_sighup=False)
+                browser = await pw.chromium.launch(
+                    executable_path=exe,
+                    args=list(BROWSER_ARGS),
+                    handle_sigint=False,
+                    handle_sigterm=False,
+                    handle_sighup=False,
+                )
             except Exception as exc:  # playwright raises its own Error type
-                raise CXError(f"could not start Chromium at {exe}: {str(exc).splitlines()[0]}") from None
+                raise CXError(
+                    f"could not start Chromium at {exe}: {str(exc).splitlines()[0]}"
+                ) from None
             try:
-                page = await browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1,
-                                              java_script_enabled=False)
+                page = await browser.new_page(
+                    viewport={"width": width, "height": height},
+                    device_scale_factor=1,
+                    java_script_enabled=False,
+                )
 
                 async def data_only(route):
                     if route.request.url.startswith(("data:", "about:")):
@@ -242,12 +300,17 @@ def _rasterise(svg: bytes, width: int, height: int, exe: str) -> bytes | None:
 
                 await page.route("**/*", data_only)
                 await page.set_content(html, wait_until="load")
-                loaded = await page.evaluate("() => { const i = document.images[0];"
-                                             " return i.complete && i.naturalWidth > 0; }")
+                loaded = await page.evaluate(
+                    "() => { const i = document.images[0];"
+                    " return i.complete && i.naturalWidth > 0; }"
+                )
                 if not loaded:
                     return None
-                return await page.screenshot(type="png", omit_background=True,
-                                             clip={"x": 0, "y": 0, "width": width, "height": height})
+                return await page.screenshot(
+                    type="png",
+                    omit_background=True,
+                    clip={"x": 0, "y": 0, "width": width, "height": height},
+                )
             except Exception as exc:  # playwright's own errors (a timeout, a crashed page)
                 raise CXError(f"Chromium at {exe}: {str(exc).splitlines()[0]}") from None
             finally:

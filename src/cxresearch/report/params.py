@@ -121,7 +121,9 @@ class DataSource(_Model):
     @model_validator(mode="after")
     def _one_source(self) -> DataSource:
         if self.store is None and not self.files:
-            raise ValueError("give either 'store' (a study store file) or 'files' (data files to import)")
+            raise ValueError(
+                "give either 'store' (a study store file) or 'files' (data files to import)"
+            )
         if self.store is not None and self.files:
             raise ValueError("give either 'store' or 'files', not both")
         if self.files and self.codebook is None:
@@ -160,7 +162,9 @@ class Variables(_Model):
                 raise ValueError(f"raking margin for {var!r} has a negative share")
             total = sum(margin.values())
             if total <= 0:
-                raise ValueError(f"raking margin for {var!r} sums to {total}; give shares or counts > 0")
+                raise ValueError(
+                    f"raking margin for {var!r} sums to {total}; give shares or counts > 0"
+                )
         return value
 
 
@@ -170,7 +174,9 @@ class Thresholds(_Model):
     min_base: Annotated[int, Field(ge=1)] = 30
     anonymity_min: Annotated[int, Field(ge=1)] = 5
     dissatisfied_cut: Annotated[float, Field(ge=0)] = 6
-    early_warning: Annotated[float, Field(ge=0)] = 5  # outcome below this raises an early-warning alert
+    early_warning: Annotated[float, Field(ge=0)] = (
+        5  # outcome below this raises an early-warning alert
+    )
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
 
     @model_validator(mode="after")
@@ -216,7 +222,11 @@ class Fieldwork(_Model):
     def _consistent(self) -> Fieldwork:
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
-        if self.invited is not None and self.completed is not None and self.completed > self.invited:
+        if (
+            self.invited is not None
+            and self.completed is not None
+            and self.completed > self.invited
+        ):
             raise ValueError(f"completed ({self.completed}) exceeds invited ({self.invited})")
         return self
 
@@ -233,7 +243,9 @@ class Fieldwork(_Model):
 class Output(_Model):
     """What to write and where."""
 
-    formats: list[Literal["html", "pdf", "xlsx", "tabs", "pptx"]] = Field(default_factory=lambda: ["html", "pdf", "xlsx"])
+    formats: list[Literal["html", "pdf", "xlsx", "tabs", "pptx"]] = Field(
+        default_factory=lambda: ["html", "pdf", "xlsx"]
+    )
     dir: Path | None = None
     toc_page_numbers: bool = True  # print the PDF twice so its contents list page numbers
 
@@ -258,7 +270,9 @@ class Tabs(_Model):
     def _alpha(cls, value):
         strict, loose = value
         if not 0 < strict < loose < 1:
-            raise ValueError(f"alpha must be [strict, loose] with 0 < strict < loose < 1; got {list(value)}")
+            raise ValueError(
+                f"alpha must be [strict, loose] with 0 < strict < loose < 1; got {list(value)}"
+            )
         return value
 
 
@@ -316,7 +330,9 @@ class Params(_Model):
     programme: Programme | None = None
     fieldwork: Fieldwork | None = None  # fieldwork dates, frame, response rate (methods appendix)
     alerts: list[dict[str, Any]] | None = None  # early-warning rules (cx.alerts.AlertRule fields)
-    owners: dict[str, str] | None = None  # priorities' owner per driver, dimension, "<segment var>:<code>"
+    owners: dict[str, str] | None = (
+        None  # priorities' owner per driver, dimension, "<segment var>:<code>"
+    )
     output: Output = Field(default_factory=Output)
     tabs: Tabs = Field(default_factory=Tabs)
     branding: Branding = Field(default_factory=Branding)
@@ -397,7 +413,9 @@ def _key_of(loc: tuple) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in ("function-after", "function-before") or str(item).startswith(("function-", "literal[")):
+        elif item in ("function-after", "function-before") or str(item).startswith(
+            ("function-", "literal[")
+        ):
             continue
         else:
             parts.append(("." if parts else "") + str(item))
@@ -414,11 +432,17 @@ def _explain(exc: ValidationError, source: str) -> ParamsError:
         elif err["type"] == "missing":
             msg = "required key is missing"
         value = err.get("input")
-        skip = err["type"] in ("missing", "extra_forbidden") or isinstance(value, dict) or "; got " in msg
+        skip = (
+            err["type"] in ("missing", "extra_forbidden")
+            or isinstance(value, dict)
+            or "; got " in msg
+        )
         shown = "" if skip else f"; got {value!r}"
         lines.append(f"  - {key}: {msg}{shown}")
     n = len(lines)
-    return ParamsError(f"{source}: {n} invalid parameter{'s' if n != 1 else ''}:\n" + "\n".join(lines))
+    return ParamsError(
+        f"{source}: {n} invalid parameter{'s' if n != 1 else ''}:\n" + "\n".join(lines)
+    )
 
 
 def _resolve(path: Path | None, base: Path) -> Path | None:
@@ -428,7 +452,9 @@ def _resolve(path: Path | None, base: Path) -> Path | None:
     return (path if path.is_absolute() else base / path).resolve()
 
 
-def load_params(source: str | Path | dict, *, base_dir: str | Path | None = None, check_files: bool = True) -> Params:
+def load_params(
+    source: str | Path | dict, *, base_dir: str | Path | None = None, check_files: bool = True
+) -> Params:
     """Read and validate a params file.
 
     Parameters
@@ -466,7 +492,9 @@ def load_params(source: str | Path | dict, *, base_dir: str | Path | None = None
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise ParamsError(f"{label}: not a readable YAML file ({exc})") from None
         if not isinstance(raw, dict):
-            raise ParamsError(f"{label}: must be a mapping of keys (client, period, data, …); got {type(raw).__name__}")
+            raise ParamsError(
+                f"{label}: must be a mapping of keys (client, period, data, …); got {type(raw).__name__}"
+            )
         base = Path(base_dir).resolve() if base_dir else origin.parent
     if "source" in raw:
         raise ParamsError(f"{label}: key 'source' is set by the loader; remove it from the file")
@@ -485,8 +513,12 @@ def load_params(source: str | Path | dict, *, base_dir: str | Path | None = None
     )
     update: dict[str, Any] = {"data": data}
     update["output"] = params.output.model_copy(update={"dir": _resolve(params.output.dir, base)})
-    update["branding"] = params.branding.model_copy(update={"logo": _resolve(params.branding.logo, base),
-                                                            "pptx_template": _resolve(params.branding.pptx_template, base)})
+    update["branding"] = params.branding.model_copy(
+        update={
+            "logo": _resolve(params.branding.logo, base),
+            "pptx_template": _resolve(params.branding.pptx_template, base),
+        }
+    )
     update["notebook_dir"] = _resolve(params.notebook_dir, base)
     params = params.model_copy(update=update)
 
@@ -516,7 +548,9 @@ def _check_files(params: Params, label: str) -> None:
         from cxresearch.report.logo import LogoError, read_logo
 
         try:
-            read_logo(params.branding.logo)  # unreadable, not the image its name says, SVG of unknown shape
+            read_logo(
+                params.branding.logo
+            )  # unreadable, not the image its name says, SVG of unknown shape
         except LogoError as exc:
             problems.append(f"  - branding.logo: {exc.reason}: {exc.path}")
     need("branding.pptx_template", params.branding.pptx_template)
@@ -539,4 +573,6 @@ def _check_files(params: Params, label: str) -> None:
                 problems.append(f"  - notebooks: notebook {stem!r} not found: {path}")
     if problems:
         n = len(problems)
-        raise ParamsError(f"{label}: {n} missing or unusable file{'s' if n != 1 else ''}:\n" + "\n".join(problems))
+        raise ParamsError(
+            f"{label}: {n} missing or unusable file{'s' if n != 1 else ''}:\n" + "\n".join(problems)
+        )

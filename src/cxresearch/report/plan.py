@@ -52,8 +52,16 @@ CHAPTERS: dict[str, tuple[str, ...]] = {
     "05_loyalty": ("ladder", "retention", "transfers"),
     "06_alerts_text": ("alerts", "backtest", "themes", "quotes"),
     "07_employee": ("engagement", "programme", "linkage"),
-    "09_appendix": ("bases", "segments", "fieldwork", "methods", "settings", "reliability", "diagnostics",
-                    "sources"),
+    "09_appendix": (
+        "bases",
+        "segments",
+        "fieldwork",
+        "methods",
+        "settings",
+        "reliability",
+        "diagnostics",
+        "sources",
+    ),
 }
 
 #: Section titles for the printed plan and the scope paragraph.
@@ -134,8 +142,12 @@ class Chapter:
     listed: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"chapter": self.name, "runs": self.runs, "reason": self.reason,
-                "sections": [s.to_dict() for s in self.sections]}
+        return {
+            "chapter": self.name,
+            "runs": self.runs,
+            "reason": self.reason,
+            "sections": [s.to_dict() for s in self.sections],
+        }
 
 
 @dataclass(frozen=True)
@@ -152,9 +164,15 @@ class Facts:
     employee_waves: tuple[int, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"counts": dict(self.counts), "waves": list(self.waves), "wave": self.wave,
-                "crm_years": list(self.crm_years), "comments": self.comments, "missing_answers": self.missing,
-                "employee_waves": list(self.employee_waves)}
+        return {
+            "counts": dict(self.counts),
+            "waves": list(self.waves),
+            "wave": self.wave,
+            "crm_years": list(self.crm_years),
+            "comments": self.comments,
+            "missing_answers": self.missing,
+            "employee_waves": list(self.employee_waves),
+        }
 
 
 @dataclass(frozen=True)
@@ -188,8 +206,10 @@ class Plan:
             return True
         sec = next((s for s in ch.sections if s.name == section), None)
         if sec is None:
-            raise ParamsError(f"plan: chapter {chapter} has no section {section!r}; sections: "
-                              f"{', '.join(s.name for s in ch.sections)}")
+            raise ParamsError(
+                f"plan: chapter {chapter} has no section {section!r}; sections: "
+                f"{', '.join(s.name for s in ch.sections)}"
+            )
         return sec.runs
 
     def reason(self, chapter: str, section: str | None = None, *, lang: str = "en") -> str | None:
@@ -212,7 +232,11 @@ class Plan:
     @property
     def skipped(self) -> list[str]:
         """One line per listed chapter left out: ``"<chapter>: <reason>"`` (English)."""
-        return [f"{c.name}: {c.reason['en']}" for c in self.chapters if c.listed and not c.runs and c.reason]
+        return [
+            f"{c.name}: {c.reason['en']}"
+            for c in self.chapters
+            if c.listed and not c.runs and c.reason
+        ]
 
     def left_out(self, *, lang: str = "en") -> list[tuple[str, str | None, str]]:
         """Every chapter and section left out: ``(chapter, section or None, reason)``."""
@@ -223,7 +247,9 @@ class Plan:
             if not c.runs:
                 out.append((c.name, None, (c.reason or {}).get(lang, "")))
                 continue
-            out += [(c.name, s.name, (s.reason or {}).get(lang, "")) for s in c.sections if not s.runs]
+            out += [
+                (c.name, s.name, (s.reason or {}).get(lang, "")) for s in c.sections if not s.runs
+            ]
         return out
 
     def _reasons(self, lang: str) -> list[str]:
@@ -243,23 +269,37 @@ class Plan:
     # -- output -----------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict (kept in ``manifest.json`` as ``plan``)."""
-        return {"client": self.client, "period": self.period, "variables": self.variables.to_dict(),
-                "facts": self.facts.to_dict(), "chapters": [c.to_dict() for c in self.chapters if c.listed]}
+        return {
+            "client": self.client,
+            "period": self.period,
+            "variables": self.variables.to_dict(),
+            "facts": self.facts.to_dict(),
+            "chapters": [c.to_dict() for c in self.chapters if c.listed],
+        }
 
     def to_text(self, *, lang: str = "en") -> str:
         """The plan as printed by ``cxresearch run --plan``: one line per chapter and section."""
         i = 0 if lang == "zh" else 1
-        head = (f"研究计划：{self.client} {self.period}" if lang == "zh"
-                else f"Study plan: {self.client} {self.period}")
+        head = (
+            f"研究计划：{self.client} {self.period}"
+            if lang == "zh"
+            else f"Study plan: {self.client} {self.period}"
+        )
         lines = [head]
         v = self.variables
         none = "（无）" if lang == "zh" else "(none)"
-        lines.append(("变量" if lang == "zh" else "variables") + f": outcome={v.outcome} nps={v.nps or none} "
-                     f"loyalty={v.loyalty or none} by={','.join(v.by) or none} weight={v.weight or none} "
-                     f"drivers={len(v.drivers)} processes={len(v.processes)}")
-        lines.append(("数据" if lang == "zh" else "data") + f": waves={','.join(map(str, self.facts.waves)) or none} "
-                     f"crm_years={len(self.facts.crm_years)} comments={self.facts.comments} "
-                     f"employees={self.facts.counts.get('employees', 0)}")
+        lines.append(
+            ("变量" if lang == "zh" else "variables")
+            + f": outcome={v.outcome} nps={v.nps or none} "
+            f"loyalty={v.loyalty or none} by={','.join(v.by) or none} weight={v.weight or none} "
+            f"drivers={len(v.drivers)} processes={len(v.processes)}"
+        )
+        lines.append(
+            ("数据" if lang == "zh" else "data")
+            + f": waves={','.join(map(str, self.facts.waves)) or none} "
+            f"crm_years={len(self.facts.crm_years)} comments={self.facts.comments} "
+            f"employees={self.facts.counts.get('employees', 0)}"
+        )
         for c in self.chapters:
             if not c.listed:
                 continue
@@ -271,7 +311,9 @@ class Plan:
                 for s in c.sections:
                     mark = "run " if s.runs else "skip"
                     tail = "" if s.runs else f"  — {(s.reason or {}).get(lang, '')}"
-                    lines.append(f"      [{mark}] {s.name}  {TITLES.get(s.name, (s.name, s.name))[i]}{tail}")
+                    lines.append(
+                        f"      [{mark}] {s.name}  {TITLES.get(s.name, (s.name, s.name))[i]}{tail}"
+                    )
         return "\n".join(lines)
 
     def say_scope(self, *, lang: str, **_ignored):
@@ -285,24 +327,58 @@ class Plan:
         f = self.facts
         waves = list(f.waves)
         if lang == "zh":
-            span = (f"{waves[0]}–{waves[-1]} 年共 {len(waves)} 期调查" if len(waves) > 1
-                    else f"{waves[0]} 年一期调查" if waves else "调查数据")
-            extra = [name for name, key in (("客户关系管理数据", "customers"), ("员工调查", "employees"),
-                                            ("客户评论", "comments")) if f.counts.get(key)]
-            s = f"**报告范围**：本报告依据{span}" + (f"，以及{'、'.join(extra)}" if extra else "") + "。"
+            span = (
+                f"{waves[0]}–{waves[-1]} 年共 {len(waves)} 期调查"
+                if len(waves) > 1
+                else f"{waves[0]} 年一期调查"
+                if waves
+                else "调查数据"
+            )
+            extra = [
+                name
+                for name, key in (
+                    ("客户关系管理数据", "customers"),
+                    ("员工调查", "employees"),
+                    ("客户评论", "comments"),
+                )
+                if f.counts.get(key)
+            ]
+            s = (
+                f"**报告范围**：本报告依据{span}"
+                + (f"，以及{'、'.join(extra)}" if extra else "")
+                + "。"
+            )
             gone = self._reasons("zh")
             if gone:
                 s += "以下内容因数据所限未纳入本报告：" + "；".join(gone) + "。"
             else:
                 s += "所有章节均已纳入。"
         else:
-            span = (f"{len(waves)} survey waves, {waves[0]}–{waves[-1]}" if len(waves) > 1
-                    else f"one survey wave ({waves[0]})" if waves else "the survey data")
-            extra = [name for name, key in (("the CRM extract", "customers"), ("the employee survey", "employees"),
-                                            ("customers' comments", "comments")) if f.counts.get(key)]
-            s = f"**Scope of this report**: it rests on {span}" + (
-                f", with {', '.join(extra[:-1]) + ' and ' + extra[-1] if len(extra) > 1 else extra[0]}"
-                if extra else "") + "."
+            span = (
+                f"{len(waves)} survey waves, {waves[0]}–{waves[-1]}"
+                if len(waves) > 1
+                else f"one survey wave ({waves[0]})"
+                if waves
+                else "the survey data"
+            )
+            extra = [
+                name
+                for name, key in (
+                    ("the CRM extract", "customers"),
+                    ("the employee survey", "employees"),
+                    ("customers' comments", "comments"),
+                )
+                if f.counts.get(key)
+            ]
+            s = (
+                f"**Scope of this report**: it rests on {span}"
+                + (
+                    f", with {', '.join(extra[:-1]) + ' and ' + extra[-1] if len(extra) > 1 else extra[0]}"
+                    if extra
+                    else ""
+                )
+                + "."
+            )
             gone = self._reasons("en")
             if gone:
                 s += " Left out for lack of data: " + "; ".join(gone) + "."
@@ -350,20 +426,38 @@ def _facts(st, params: Params, sv: StudyVariables, book) -> Facts:
     client = params.client
     counts = st.counts(client)
     lo, hi = params.first_wave, params.wave
-    waves = [int(w) for w in st.sql(client, "SELECT DISTINCT wave FROM responses WHERE wave IS NOT NULL "
-                                            "ORDER BY wave")["wave"]]
+    waves = [
+        int(w)
+        for w in st.sql(
+            client, "SELECT DISTINCT wave FROM responses WHERE wave IS NOT NULL ORDER BY wave"
+        )["wave"]
+    ]
     if hi is None and waves:
         hi = waves[-1]
     waves = [w for w in waves if (lo is None or w >= lo) and (hi is None or w <= hi)]
     focus = hi if hi in waves else (waves[-1] if waves else hi)
     years: list[int] = []
     if counts.get("customers"):
-        years = [int(y) for y in st.sql(client, "SELECT DISTINCT year FROM customers WHERE year IS NOT NULL "
-                                                "ORDER BY year")["year"]]
+        years = [
+            int(y)
+            for y in st.sql(
+                client, "SELECT DISTINCT year FROM customers WHERE year IS NOT NULL ORDER BY year"
+            )["year"]
+        ]
         years = [y for y in years if hi is None or y <= hi]
     columns = set(st.columns("responses"))
-    wanted = {sv.outcome, sv.nps, sv.loyalty, *sv.drivers, *sv.processes, *sv.by, sv.weight, "transfers",
-              "branch", "customer_id"}
+    wanted = {
+        sv.outcome,
+        sv.nps,
+        sv.loyalty,
+        *sv.drivers,
+        *sv.processes,
+        *sv.by,
+        sv.weight,
+        "transfers",
+        "branch",
+        "customer_id",
+    }
     wanted = sorted(n for n in wanted if n and n in columns)
     answered: dict[str, int] = {}
     if wanted and focus is not None:
@@ -372,22 +466,46 @@ def _facts(st, params: Params, sv: StudyVariables, book) -> Facts:
         answered = {n: int(row[n].iloc[0]) for n in wanted}
     comments = 0
     if counts.get("comments") and focus is not None:
-        comments = int(st.sql(client, "SELECT count(*) AS n FROM comments WHERE wave = $w AND "
-                                      "length(trim(text)) > 0", params={"w": focus})["n"].iloc[0])
+        comments = int(
+            st.sql(
+                client,
+                "SELECT count(*) AS n FROM comments WHERE wave = $w AND length(trim(text)) > 0",
+                params={"w": focus},
+            )["n"].iloc[0]
+        )
     missing = 0
     if counts.get("missing_codes") and waves:
-        missing = int(st.sql(client, "SELECT count(*) AS n FROM missing_codes WHERE wave BETWEEN $a AND $b",
-                             params={"a": waves[0], "b": waves[-1]})["n"].iloc[0])
+        missing = int(
+            st.sql(
+                client,
+                "SELECT count(*) AS n FROM missing_codes WHERE wave BETWEEN $a AND $b",
+                params={"a": waves[0], "b": waves[-1]},
+            )["n"].iloc[0]
+        )
     emp: list[int] = []
     if counts.get("employees"):
-        emp = [int(w) for w in st.sql(client, "SELECT DISTINCT wave FROM employees WHERE wave IS NOT NULL "
-                                              "ORDER BY wave")["wave"]]
+        emp = [
+            int(w)
+            for w in st.sql(
+                client, "SELECT DISTINCT wave FROM employees WHERE wave IS NOT NULL ORDER BY wave"
+            )["wave"]
+        ]
         emp = [w for w in emp if hi is None or w <= hi]
-    return Facts(counts=dict(counts), waves=tuple(waves), wave=focus, crm_years=tuple(years), answered=answered,
-                 comments=comments, missing=missing, employee_waves=tuple(emp))
+    return Facts(
+        counts=dict(counts),
+        waves=tuple(waves),
+        wave=focus,
+        crm_years=tuple(years),
+        answered=answered,
+        comments=comments,
+        missing=missing,
+        employee_waves=tuple(emp),
+    )
 
 
-def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tuple[dict | None, dict]]:
+def _decide(
+    params: Params, sv: StudyVariables, f: Facts, book
+) -> dict[str, tuple[dict | None, dict]]:
     """For each chapter: (chapter reason or None, {section: reason or None})."""
     n_waves = len(f.waves)
     t = params.thresholds
@@ -397,45 +515,100 @@ def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tup
     def has(name):
         return name is not None and ans.get(name, 0) > 0
 
-    one_wave = (_r(f"只有一期数据（{f.waves[0]} 年）：不做趋势和期间差异检验",
-                   f"one wave ({f.waves[0]}): no trends or wave-on-wave tests") if n_waves == 1
-                else _r("没有调查数据：不做趋势", "no survey waves: no trends") if n_waves == 0 else None)
+    one_wave = (
+        _r(
+            f"只有一期数据（{f.waves[0]} 年）：不做趋势和期间差异检验",
+            f"one wave ({f.waves[0]}): no trends or wave-on-wave tests",
+        )
+        if n_waves == 1
+        else _r("没有调查数据：不做趋势", "no survey waves: no trends")
+        if n_waves == 0
+        else None
+    )
     no_nps = None
     if sv.nps is None:
-        no_nps = _r("没有 0–10 分的推荐意愿题：不计算净推荐值（NPS）", "no 0–10 recommend item: no NPS")
+        no_nps = _r(
+            "没有 0–10 分的推荐意愿题：不计算净推荐值（NPS）", "no 0–10 recommend item: no NPS"
+        )
     elif not has(sv.nps):
-        no_nps = _r(f"{sv.nps} 本期没有回答：不计算净推荐值", f"no answers to {sv.nps} in this wave: no NPS")
-    no_by = (_r("未设细分变量：只报告总体", "no segment variables (variables.by): totals only")
-             if not [b for b in sv.by if has(b)] else None)
+        no_nps = _r(
+            f"{sv.nps} 本期没有回答：不计算净推荐值", f"no answers to {sv.nps} in this wave: no NPS"
+        )
+    no_by = (
+        _r("未设细分变量：只报告总体", "no segment variables (variables.by): totals only")
+        if not [b for b in sv.by if has(b)]
+        else None
+    )
     drivers = [d for d in sv.drivers if has(d)]
-    no_drivers = (_r(f"驱动因素题目少于两个（{len(drivers)} 个有回答）：不做驱动因素分析",
-                     f"fewer than two driver items with answers ({len(drivers)}): no driver analysis")
-                  if len(drivers) < 2 else None)
+    no_drivers = (
+        _r(
+            f"驱动因素题目少于两个（{len(drivers)} 个有回答）：不做驱动因素分析",
+            f"fewer than two driver items with answers ({len(drivers)}): no driver analysis",
+        )
+        if len(drivers) < 2
+        else None
+    )
     procs = [p for p in sv.processes if has(p)]
-    no_procs = (_r("没有业务流程题目（dimension process:<name>）：不做流程驱动分析",
-                   "no process items (dimension process:<name>): no process drivers") if not procs else
-                _r("只有一个业务流程题目：不做流程驱动分析", "only one process item: no process drivers")
-                if len(procs) < 2 else None)
+    no_procs = (
+        _r(
+            "没有业务流程题目（dimension process:<name>）：不做流程驱动分析",
+            "no process items (dimension process:<name>): no process drivers",
+        )
+        if not procs
+        else _r(
+            "只有一个业务流程题目：不做流程驱动分析", "only one process item: no process drivers"
+        )
+        if len(procs) < 2
+        else None
+    )
     no_crm = not f.counts.get("customers")
-    crm = lambda what_zh, what_en: _r(f"没有客户关系管理（CRM）数据：{what_zh}",  # noqa: E731
-                                      f"no customers (CRM) data for client {client!r}: {what_en}")
+
+    def crm(what_zh, what_en):
+        return _r(
+            f"没有客户关系管理（CRM）数据：{what_zh}",
+            f"no customers (CRM) data for client {client!r}: {what_en}",
+        )
+
     out: dict[str, tuple[dict | None, dict]] = {}
 
     scales = _scales(sv, book)
     # 00 executive summary (runs last: it ranks the findings the other chapters recorded)
-    out["00_summary"] = (None, {"messages": None, "dashboard": None, "trend": one_wave, "scorecard": no_by,
-                                "priorities": None})
+    out["00_summary"] = (
+        None,
+        {
+            "messages": None,
+            "dashboard": None,
+            "trend": one_wave,
+            "scorecard": no_by,
+            "priorities": None,
+        },
+    )
     # 01 data quality
-    out["01_data_quality"] = (None, {
-        "scope": None, "bases": None,
-        "missing": None if f.missing else _r("没有回答是声明的缺失代码：不列缺失回答表",
-                                             "no answer was a declared missing code: no missing-answers table"),
-    })
+    out["01_data_quality"] = (
+        None,
+        {
+            "scope": None,
+            "bases": None,
+            "missing": None
+            if f.missing
+            else _r(
+                "没有回答是声明的缺失代码：不列缺失回答表",
+                "no answer was a declared missing code: no missing-answers table",
+            ),
+        },
+    )
     # 02 KPIs
-    out["02_kpis"] = (None, {
-        "nps": no_nps, "satisfaction": None, "trend": one_wave, "wave_tests": one_wave, "top_box": None,
-        "segments": no_by,
-    })
+    out["02_kpis"] = (
+        None,
+        {
+            "nps": no_nps,
+            "satisfaction": None,
+            "trend": one_wave,
+            "wave_tests": one_wave,
+            "top_box": None,
+            "segments": no_by,
+        },
+    )
     # 03 drivers
     out["03_drivers"] = (None, {"drivers": no_drivers, "ipa": no_drivers, "processes": no_procs})
     # 04 persistence
@@ -445,75 +618,145 @@ def _decide(params: Params, sv: StudyVariables, f: Facts, book) -> dict[str, tup
     if no_crm:
         ch4 = crm("不做持续效应和流失分析", "no persistence or churn analysis")
     elif n_waves < need:
-        ch4 = _r(f"只有 {n_waves} 期数据；滞后效应至少需要 max_lag + 2 = {need} 期：不做持续效应分析",
-                 f"{n_waves} wave{'' if n_waves == 1 else 's'}; the lag profile needs at least "
-                 f"max_lag + 2 = {need} waves: no persistence analysis")
+        ch4 = _r(
+            f"只有 {n_waves} 期数据；滞后效应至少需要 max_lag + 2 = {need} 期：不做持续效应分析",
+            f"{n_waves} wave{'' if n_waves == 1 else 's'}; the lag profile needs at least "
+            f"max_lag + 2 = {need} waves: no persistence analysis",
+        )
     elif covered < need:
-        ch4 = _r(f"{n_waves} 期数据中只有 {covered} 期有同年的 CRM 数据；至少需要 {need} 期：不做持续效应分析",
-                 f"{n_waves} waves but {covered} with CRM data for the same year; the lag profile needs at "
-                 f"least max_lag + 2 = {need} waves with CRM data: no persistence analysis")
-    no_loyalty = (_r("未设忠诚度题目（variables.loyalty）", "no loyalty item (variables.loyalty)")
-                  if not has(sv.loyalty) else None)
-    out["04_persistence"] = (ch4, {
-        "loyalty_horizon": no_loyalty and _r(no_loyalty["zh"] + "：不估计对忠诚度的持续期",
-                                             no_loyalty["en"] + ": no horizon on loyalty"),
-        "process_horizon": None if procs else _r("没有业务流程题目：不估计流程满意度的持续期",
-                                                 "no process items: no process horizon"),
-        "churn": None,
-    })
+        ch4 = _r(
+            f"{n_waves} 期数据中只有 {covered} 期有同年的 CRM 数据；至少需要 {need} 期：不做持续效应分析",
+            f"{n_waves} waves but {covered} with CRM data for the same year; the lag profile needs at "
+            f"least max_lag + 2 = {need} waves with CRM data: no persistence analysis",
+        )
+    no_loyalty = (
+        _r("未设忠诚度题目（variables.loyalty）", "no loyalty item (variables.loyalty)")
+        if not has(sv.loyalty)
+        else None
+    )
+    out["04_persistence"] = (
+        ch4,
+        {
+            "loyalty_horizon": no_loyalty
+            and _r(
+                no_loyalty["zh"] + "：不估计对忠诚度的持续期",
+                no_loyalty["en"] + ": no horizon on loyalty",
+            ),
+            "process_horizon": None
+            if procs
+            else _r(
+                "没有业务流程题目：不估计流程满意度的持续期", "no process items: no process horizon"
+            ),
+            "churn": None,
+        },
+    )
     # 05 loyalty
     no_transfers = None
     if not has("transfers"):
-        no_transfers = _r("没有部门转接次数题目（transfers）：不估计转接的代价",
-                          "no transfers item (transfers): no cost of transfers")
+        no_transfers = _r(
+            "没有部门转接次数题目（transfers）：不估计转接的代价",
+            "no transfers item (transfers): no cost of transfers",
+        )
     elif not has(sv.loyalty):
-        no_transfers = _r("未设忠诚度题目：不估计转接的代价", "no loyalty item: no cost of transfers")
-    out["05_loyalty"] = (crm("不做忠诚度阶梯、留存和流失分析", "no loyalty ladder, retention or churn")
-                         if no_crm else None,
-                         {"ladder": None, "retention": None, "transfers": no_transfers})
+        no_transfers = _r(
+            "未设忠诚度题目：不估计转接的代价", "no loyalty item: no cost of transfers"
+        )
+    out["05_loyalty"] = (
+        crm("不做忠诚度阶梯、留存和流失分析", "no loyalty ladder, retention or churn")
+        if no_crm
+        else None,
+        {"ladder": None, "retention": None, "transfers": no_transfers},
+    )
     # 06 alerts and comments
     earlier = [w for w in f.waves[:-1] if w in set(f.crm_years)]  # as cx.alerts.backtest (offset 0)
     if no_crm:
         no_bt = crm("不做预警回测", "no alert back-test")
     elif not earlier:
-        no_bt = _r("没有已知流失结果的往期数据：不做预警回测",
-                   "no earlier wave with a known churn outcome: no alert back-test")
+        no_bt = _r(
+            "没有已知流失结果的往期数据：不做预警回测",
+            "no earlier wave with a known churn outcome: no alert back-test",
+        )
     else:
         no_bt = None
     few = None
     if not f.counts.get("comments"):
         few = _r("没有客户评论：不做主题编码", "no customer comments: no theme coding")
     elif f.comments < t.min_base:
-        few = _r(f"本期评论 {f.comments} 条，少于 {t.min_base} 条：不做主题编码",
-                 f"{f.comments} comments in this wave, fewer than min_base = {t.min_base}: no theme coding")
+        few = _r(
+            f"本期评论 {f.comments} 条，少于 {t.min_base} 条：不做主题编码",
+            f"{f.comments} comments in this wave, fewer than min_base = {t.min_base}: no theme coding",
+        )
     alerts_ok = has("customer_id") and has("branch")
-    no_alerts = None if alerts_ok else _r("没有客户编号（customer_id）或分公司（branch）：不生成预警",
-                                          "no customer id (customer_id) or branch in the survey: no alerts")
-    out["06_alerts_text"] = (None, {"alerts": no_alerts, "backtest": no_bt if alerts_ok else no_alerts,
-                                    "themes": few, "quotes": few})
+    no_alerts = (
+        None
+        if alerts_ok
+        else _r(
+            "没有客户编号（customer_id）或分公司（branch）：不生成预警",
+            "no customer id (customer_id) or branch in the survey: no alerts",
+        )
+    )
+    out["06_alerts_text"] = (
+        None,
+        {
+            "alerts": no_alerts,
+            "backtest": no_bt if alerts_ok else no_alerts,
+            "themes": few,
+            "quotes": few,
+        },
+    )
     # 07 employees
-    ch7 = None if f.counts.get("employees") else _r(
-        "没有员工调查数据：不做员工敬业度分析", f"no employees data for client {client!r}: no engagement chapter")
+    ch7 = (
+        None
+        if f.counts.get("employees")
+        else _r(
+            "没有员工调查数据：不做员工敬业度分析",
+            f"no employees data for client {client!r}: no engagement chapter",
+        )
+    )
     if params.programme is None:
-        no_prog = _r("未设改进项目（params 键 programme）：不评估项目效果",
-                     "params key 'programme' not set: no programme evaluation")
-    elif not (any(w < params.programme.start for w in f.employee_waves)
-              and any(w >= params.programme.start for w in f.employee_waves)):
-        no_prog = _r(f"员工调查没有项目开始（{params.programme.start} 年）前后的数据：不评估项目效果",
-                     f"no employee waves both before and after the programme start ({params.programme.start}): "
-                     "no programme evaluation")
+        no_prog = _r(
+            "未设改进项目（params 键 programme）：不评估项目效果",
+            "params key 'programme' not set: no programme evaluation",
+        )
+    elif not (
+        any(w < params.programme.start for w in f.employee_waves)
+        and any(w >= params.programme.start for w in f.employee_waves)
+    ):
+        no_prog = _r(
+            f"员工调查没有项目开始（{params.programme.start} 年）前后的数据：不评估项目效果",
+            f"no employee waves both before and after the programme start ({params.programme.start}): "
+            "no programme evaluation",
+        )
     else:
         no_prog = None
-    no_link = None if has("branch") else _r("客户数据没有分公司（branch）：不做敬业度与客户评分的关联",
-                                            "no branch in the survey: no link of engagement to customer scores")
+    no_link = (
+        None
+        if has("branch")
+        else _r(
+            "客户数据没有分公司（branch）：不做敬业度与客户评分的关联",
+            "no branch in the survey: no link of engagement to customer scores",
+        )
+    )
     out["07_employee"] = (ch7, {"engagement": None, "programme": no_prog, "linkage": no_link})
     # 09 appendix
-    out["09_appendix"] = (None, {
-        "bases": None, "segments": no_by, "fieldwork": None, "methods": None, "settings": None,
-        "reliability": None if scales else _r("没有两个及以上题目组成的量表：不报告信度",
-                                              "no block of two or more items: no reliability"),
-        "diagnostics": no_drivers, "sources": None,
-    })
+    out["09_appendix"] = (
+        None,
+        {
+            "bases": None,
+            "segments": no_by,
+            "fieldwork": None,
+            "methods": None,
+            "settings": None,
+            "reliability": None
+            if scales
+            else _r(
+                "没有两个及以上题目组成的量表：不报告信度",
+                "no block of two or more items: no reliability",
+            ),
+            "diagnostics": no_drivers,
+            "sources": None,
+        },
+    )
     return out
 
 
@@ -546,8 +789,14 @@ _SUBSTANTIVE = {  # sections whose absence alone leaves a chapter with nothing t
 }
 
 
-def make_plan(params: Params, *, store: str | Path | None = None, book=None, strict: bool = True,
-              variables: StudyVariables | None = None) -> Plan:
+def make_plan(
+    params: Params,
+    *,
+    store: str | Path | None = None,
+    book=None,
+    strict: bool = True,
+    variables: StudyVariables | None = None,
+) -> Plan:
     """Decide which chapters and sections of the report run.
 
     Parameters
@@ -583,17 +832,28 @@ def make_plan(params: Params, *, store: str | Path | None = None, book=None, str
         raise ParamsError(f"{label}: data: no study store to plan from (import data.files first)")
     with Store(store, read_only=True) as st:
         if book is None:
-            book = cb.load(params.data.codebook) if params.data.codebook else st.codebook(params.client)
+            book = (
+                cb.load(params.data.codebook)
+                if params.data.codebook
+                else st.codebook(params.client)
+            )
         sv = variables or check_variables(params, book, label=label)
         facts = _facts(st, params, sv, book)
     if not facts.waves:
-        raise ParamsError(f"{label}: client {params.client!r} has no survey responses"
-                          + (f" in the report window (first_wave {params.first_wave} … wave {params.wave})"
-                             if params.first_wave or params.wave else ""))
+        raise ParamsError(
+            f"{label}: client {params.client!r} has no survey responses"
+            + (
+                f" in the report window (first_wave {params.first_wave} … wave {params.wave})"
+                if params.first_wave or params.wave
+                else ""
+            )
+        )
     if params.wave is not None and params.wave not in facts.waves:
-        raise ParamsError(f"{label}: period/wave: client {params.client!r} has no responses in wave "
-                          f"{params.wave}; waves in the store: {', '.join(map(str, facts.waves))} (set "
-                          "`period` or `wave` to one of them)")
+        raise ParamsError(
+            f"{label}: period/wave: client {params.client!r} has no responses in wave "
+            f"{params.wave}; waves in the store: {', '.join(map(str, facts.waves))} (set "
+            "`period` or `wave` to one of them)"
+        )
     decided = _decide(params, sv, facts, book)
     explicit = "notebooks" in params.model_fields_set
     listed = list(params.notebooks)
@@ -601,25 +861,44 @@ def make_plan(params: Params, *, store: str | Path | None = None, book=None, str
     for stem in [*listed, *[n for n in NOTEBOOKS if n not in listed]]:
         is_listed = stem in listed
         if stem not in decided:
-            chapters.append(Chapter(stem, runs=is_listed, reason=None if is_listed else _NOT_LISTED,
-                                    sections=(), listed=is_listed))
+            chapters.append(
+                Chapter(
+                    stem,
+                    runs=is_listed,
+                    reason=None if is_listed else _NOT_LISTED,
+                    sections=(),
+                    listed=is_listed,
+                )
+            )
             continue
         reason, secs = decided[stem]
-        sections = tuple(Section(stem, name, runs=secs[name] is None, reason=secs[name])
-                         for name in CHAPTERS[stem])
+        sections = tuple(
+            Section(stem, name, runs=secs[name] is None, reason=secs[name])
+            for name in CHAPTERS[stem]
+        )
         if reason is None and not any(s.runs for s in sections if s.name in _SUBSTANTIVE[stem]):
             whys = [s.reason for s in sections if s.name in _SUBSTANTIVE[stem] and s.reason]
             why = "; ".join(dict.fromkeys(r["en"] for r in whys))
             why_zh = "；".join(dict.fromkeys(r["zh"] for r in whys))
             reason = _r(why_zh, why)
         if not is_listed:
-            chapters.append(Chapter(stem, runs=False, reason=_NOT_LISTED, sections=sections, listed=False))
+            chapters.append(
+                Chapter(stem, runs=False, reason=_NOT_LISTED, sections=sections, listed=False)
+            )
             continue
         if reason is not None and explicit and strict:
-            raise ParamsError(f"{label}: notebooks: {stem} cannot run: {reason['en']} "
-                              "(remove it from `notebooks:` or provide the data)")
+            raise ParamsError(
+                f"{label}: notebooks: {stem} cannot run: {reason['en']} "
+                "(remove it from `notebooks:` or provide the data)"
+            )
         chapters.append(Chapter(stem, runs=reason is None, reason=reason, sections=sections))
-    plan = Plan(client=params.client, period=params.period, chapters=tuple(chapters), variables=sv, facts=facts)
+    plan = Plan(
+        client=params.client,
+        period=params.period,
+        chapters=tuple(chapters),
+        variables=sv,
+        facts=facts,
+    )
     if not plan.notebooks:
         raise ParamsError(f"{label}: notebooks: no chapter can run for client {params.client!r}")
     return plan

@@ -51,8 +51,16 @@ LANG_TAGS = {"zh": "lang-zh", "en": "lang-en"}
 WARNING_PREFIX = "CXWARNING\t"
 
 _DROP_TAGS = {"parameters", "injected-parameters", "remove-cell", "papermill-error-cell-tag"}
-_KEEP_MIME = ("text/html", "image/png", "image/jpeg", "image/svg+xml", "text/markdown", "text/plain", TABLE_MIME,
-              "application/vnd.cxresearch.chart+json")
+_KEEP_MIME = (
+    "text/html",
+    "image/png",
+    "image/jpeg",
+    "image/svg+xml",
+    "text/markdown",
+    "text/plain",
+    TABLE_MIME,
+    "application/vnd.cxresearch.chart+json",
+)
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 
 _WORDS = {
@@ -114,7 +122,7 @@ def _clean_outputs(outputs: list, warnings: list[str]) -> list:
             if out.get("name") == "stderr":
                 for line in "".join(out.get("text", "")).splitlines():
                     if line.startswith(WARNING_PREFIX):
-                        msg = line[len(WARNING_PREFIX):].strip()
+                        msg = line[len(WARNING_PREFIX) :].strip()
                         if msg and msg not in warnings:
                             warnings.append(msg)
             continue
@@ -136,7 +144,10 @@ def _clean_outputs(outputs: list, warnings: list[str]) -> list:
 #: :data:`cxresearch.tables.TABLE_MIME`, harvested into ``tables.xlsx`` and titling the figure.
 CHART_MIME = "application/vnd.cxresearch.chart+json"
 
-_EXHIBIT_WORDS = {"zh": {"figure": "图", "table": "表"}, "en": {"figure": "Figure", "table": "Table"}}
+_EXHIBIT_WORDS = {
+    "zh": {"figure": "图", "table": "表"},
+    "en": {"figure": "Figure", "table": "Table"},
+}
 _IMAGE_MIME = ("image/svg+xml", "image/png", "image/jpeg")
 _CAPTION = re.compile(r"<caption>(.*?)</caption>", re.S)
 
@@ -182,7 +193,11 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
     for number, item in enumerate(notebooks, start=1):
         nb = item if hasattr(item, "cells") else nbformat.read(str(item), as_version=4)
         chapter: dict | None = None
-        merged.cells.append(nbformat.v4.new_markdown_cell(f'<div class="cx-chapter-start" id="chapter-{number}"></div>'))
+        merged.cells.append(
+            nbformat.v4.new_markdown_cell(
+                f'<div class="cx-chapter-start" id="chapter-{number}"></div>'
+            )
+        )
         section_title: str | None = None
         counts = {"figure": 0, "table": 0}
         for cell in nb.cells:
@@ -195,8 +210,12 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
                 for line in cell.source.splitlines():
                     m = _HEADING.match(line)
                     if m and len(m.group(1)) == 1 and chapter is None:
-                        chapter = {"id": f"chapter-{number}", "number": str(number), "title": m.group(2),
-                                   "sections": []}
+                        chapter = {
+                            "id": f"chapter-{number}",
+                            "number": str(number),
+                            "title": m.group(2),
+                            "sections": [],
+                        }
                         result.toc.append(chapter)
                         line = f"# {number} {m.group(2)}"
                         is_lead = True
@@ -227,11 +246,22 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
                         label = _exhibit_label("table", number, counts["table"], lang)
                         payload = data[TABLE_MIME]
                         xid = f"tab-{number}-{counts['table']}"
-                        result.exhibits.append({"id": xid, "kind": "table", "label": label,
-                                                "title": payload.get("title") or section_title or ""})
+                        result.exhibits.append(
+                            {
+                                "id": xid,
+                                "kind": "table",
+                                "label": label,
+                                "title": payload.get("title") or section_title or "",
+                            }
+                        )
                         data["text/html"] = _CAPTION.sub(
-                            lambda mm, label=label, xid=xid: f'<caption id="{xid}"><span class="cx-exhibit-no">'
-                            f'{_html.escape(label)}</span> {mm.group(1)}</caption>', html_text, count=1)
+                            lambda mm, label=label, xid=xid: (
+                                f'<caption id="{xid}"><span class="cx-exhibit-no">'
+                                f"{_html.escape(label)}</span> {mm.group(1)}</caption>"
+                            ),
+                            html_text,
+                            count=1,
+                        )
                         result.tables.append({**payload, "exhibit": label})
                     elif chapter is not None and any(k in data for k in _IMAGE_MIME):
                         counts["figure"] += 1
@@ -239,14 +269,21 @@ def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
                         chart = data.pop(CHART_MIME, None)
                         title = (chart or {}).get("title") or section_title or ""
                         xid = f"fig-{number}-{counts['figure']}"
-                        result.exhibits.append({"id": xid, "kind": "figure", "label": label, "title": title})
-                        cap = (f'<p class="cx-figcaption" id="{xid}"><span class="cx-exhibit-no">'
-                               f'{_html.escape(label)}</span> {_html.escape(title)}</p>')
-                        numbered.append(nbformat.v4.new_output("display_data", data={"text/html": cap}))
+                        result.exhibits.append(
+                            {"id": xid, "kind": "figure", "label": label, "title": title}
+                        )
+                        cap = (
+                            f'<p class="cx-figcaption" id="{xid}"><span class="cx-exhibit-no">'
+                            f"{_html.escape(label)}</span> {_html.escape(title)}</p>"
+                        )
+                        numbered.append(
+                            nbformat.v4.new_output("display_data", data={"text/html": cap})
+                        )
                         out.setdefault("metadata", {})["cx_alt"] = f"{label} {title}".strip()
                         if chart:
-                            result.tables.append({**chart, "exhibit": label,
-                                                  "title": chart.get("title") or title})
+                            result.tables.append(
+                                {**chart, "exhibit": label, "title": chart.get("title") or title}
+                            )
                     elif TABLE_MIME in data:
                         result.tables.append(data[TABLE_MIME])
                     data.pop(CHART_MIME, None)
@@ -272,21 +309,28 @@ _NOTE_KINDS = {
     "DroppedDriverWarning": ("驱动因素未纳入", "Driver left out"),
     "SampledShapleyWarning": ("抽样近似", "Sampled approximation"),
 }
-_NOTE_RE = re.compile(r"^(?P<kind>[A-Za-z_]+Warning):\s*(?:(?P<where>[a-z_]+(?:\.[a-z_]+)+):\s*)?(?P<text>.*)$")
+_NOTE_RE = re.compile(
+    r"^(?P<kind>[A-Za-z_]+Warning):\s*(?:(?P<where>[a-z_]+(?:\.[a-z_]+)+):\s*)?(?P<text>.*)$"
+)
 
 
 _SMALL_BASE_RE = re.compile(
     r"^(?P<k>\d+) estimate\(s\) rest on fewer than (?P<min>\d+) respondents \(flagged small_base\); "
-    r"(?P<s>\d+) under (?P<anon>\d+) suppressed$")
-_FEW_UNITS_RE = re.compile(r"^Only (?P<n>\d+) units: the (?P<what>[\w-]+(?: [\w-]+)*) rests on few units")
+    r"(?P<s>\d+) under (?P<anon>\d+) suppressed$"
+)
+_FEW_UNITS_RE = re.compile(
+    r"^Only (?P<n>\d+) units: the (?P<what>[\w-]+(?: [\w-]+)*) rests on few units"
+)
 
 
 def _note_zh(kind: str, text: str) -> str:
     """Chinese wording of the package's most common data-quality messages (others kept as written)."""
     m = _SMALL_BASE_RE.match(text)
     if kind == "SmallBaseWarning" and m:
-        return (f"{m.group('k')} 个估计值的样本量低于报告下限 {m.group('min')}（表中已标红），"
-                f"其中 {m.group('s')} 个低于匿名下限 {m.group('anon')}（已隐藏）。")
+        return (
+            f"{m.group('k')} 个估计值的样本量低于报告下限 {m.group('min')}（表中已标红），"
+            f"其中 {m.group('s')} 个低于匿名下限 {m.group('anon')}（已隐藏）。"
+        )
     m = _FEW_UNITS_RE.match(text)
     if kind == "FewUnitsWarning" and m:
         what = _FEW_UNITS_WHAT.get(m.group("what"), m.group("what"))
@@ -318,11 +362,13 @@ def note_text(raw: str, lang: str) -> str:
 def _notes_cell(warnings: list[str], lang: str) -> Any:
     words = _WORDS[lang]
     items = "".join(f"<li>{_html.escape(note_text(w, lang))}</li>" for w in warnings)
-    body = (f'<div class="cx-callout cx-notes"><h3>{words["notes"]}</h3><p>{words["notes_intro"]}</p>'
-            f'<ul class="cx-note">{items}</ul></div>')
-    return nbformat.v4.new_code_cell(source="", outputs=[
-        nbformat.v4.new_output("display_data", data={"text/html": body})
-    ])
+    body = (
+        f'<div class="cx-callout cx-notes"><h3>{words["notes"]}</h3><p>{words["notes_intro"]}</p>'
+        f'<ul class="cx-note">{items}</ul></div>'
+    )
+    return nbformat.v4.new_code_cell(
+        source="", outputs=[nbformat.v4.new_output("display_data", data={"text/html": body})]
+    )
 
 
 def _logo_uri(path: Path | None) -> str | None:
@@ -367,8 +413,9 @@ def _exporter(cls, lang: str = "en"):
     )
 
 
-def render_html(combined: Combined, params, *, date: _dt.date | None = None,
-                pages: dict[str, int] | None = None) -> str:
+def render_html(
+    combined: Combined, params, *, date: _dt.date | None = None, pages: dict[str, int] | None = None
+) -> str:
     """Render the merged notebook to one self-contained HTML page (no network resources).
 
     Parameters
@@ -393,21 +440,37 @@ def render_html(combined: Combined, params, *, date: _dt.date | None = None,
     if combined.warnings:
         # the notes open the last chapter (the appendix), right after its introduction: a short
         # block at the very end of a report would often sit alone on a nearly empty last page
-        starts = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "cx-chapter-start" in c.source]
+        starts = [
+            i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "markdown" and "cx-chapter-start" in c.source
+        ]
         at = len(nb.cells)
         if starts:
-            after = [i for i in range(starts[-1] + 1, len(nb.cells)) if nb.cells[i].cell_type == "markdown"]
+            after = [
+                i
+                for i in range(starts[-1] + 1, len(nb.cells))
+                if nb.cells[i].cell_type == "markdown"
+            ]
             at = after[0] + 1 if after else len(nb.cells)
         nb.cells.insert(at, _notes_cell(combined.warnings, params.language))
     nb.metadata["title"] = f"{params.title} — {params.display_name} {params.period}"
     toc = combined.toc
     exhibits = combined.exhibits
     if pages:
-        toc = [{**ch, "page": pages.get(ch["id"]),
-                "sections": [{**sec, "page": pages.get(sec["id"])} for sec in ch["sections"]]} for ch in toc]
+        toc = [
+            {
+                **ch,
+                "page": pages.get(ch["id"]),
+                "sections": [{**sec, "page": pages.get(sec["id"])} for sec in ch["sections"]],
+            }
+            for ch in toc
+        ]
         exhibits = [{**x, "page": pages.get(x["id"])} for x in exhibits]
-    resources = {"cx": {**cover_resources(params, toc=toc, date=date), "exhibits": exhibits},
-                 "language_code": params.language}
+    resources = {
+        "cx": {**cover_resources(params, toc=toc, date=date), "exhibits": exhibits},
+        "language_code": params.language,
+    }
     body, _ = _exporter(HTMLExporter, params.language).from_notebook_node(nb, resources=resources)
     return body
 
@@ -437,8 +500,14 @@ def anchor_pages(pdf: bytes) -> dict[str, int]:
     return out
 
 
-def render_report_pdf(combined: Combined, params, *, date: _dt.date | None = None,
-                      base_dir: str | Path | None = None, toc_pages: bool = True) -> bytes:
+def render_report_pdf(
+    combined: Combined,
+    params,
+    *,
+    date: _dt.date | None = None,
+    base_dir: str | Path | None = None,
+    toc_pages: bool = True,
+) -> bytes:
     """The report PDF; with ``toc_pages`` it is printed twice so the contents show page numbers.
 
     The first print locates every chapter and section anchor (PDF named destinations); the second
@@ -455,7 +524,9 @@ def render_report_pdf(combined: Combined, params, *, date: _dt.date | None = Non
         pages = anchor_pages(pdf)
         return render_html(combined, params, date=date, pages=pages) if pages else None
 
-    return print_pdf(html, chromium=find_chromium(), args=BROWSER_ARGS, base_dir=base_dir, then=with_numbers)
+    return print_pdf(
+        html, chromium=find_chromium(), args=BROWSER_ARGS, base_dir=base_dir, then=with_numbers
+    )
 
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -525,17 +596,32 @@ def write_xlsx(tables: list[dict], path: str | Path, *, lang: str) -> None:
     for cell in index[1]:
         cell.font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="1F4E79")
-    numfmt = {"int": "#,##0", "num0": "#,##0", "num1": "#,##0.0", "num2": "0.00", "num3": "0.000",
-              "pct0": "0%", "pct1": "0.0%", "pvalue": "0.000", "signed2": "+0.00;-0.00;0.00"}
+    numfmt = {
+        "int": "#,##0",
+        "num0": "#,##0",
+        "num1": "#,##0.0",
+        "num2": "0.00",
+        "num3": "0.000",
+        "pct0": "0%",
+        "pct1": "0.0%",
+        "pvalue": "0.000",
+        "signed2": "+0.00;-0.00;0.00",
+    }
     names = _sheet_names([t.get("name") or f"table_{i + 1}" for i, t in enumerate(tables)])
     titles = unique_titles(tables)
     link_font = Font(color="0563C1", underline="single")
-    widths = {1: display_width(words["sheet"]), 2: display_width(words["exhibit"]),
-              3: display_width(words["title"]), 4: display_width(words["base"])}
+    widths = {
+        1: display_width(words["sheet"]),
+        2: display_width(words["exhibit"]),
+        3: display_width(words["title"]),
+        4: display_width(words["base"]),
+    }
     for sheet_name, title, payload in zip(names, titles, tables, strict=True):
         ws = wb.create_sheet(sheet_name)
         exhibit = payload.get("exhibit") or ""
-        ws.append([f"{exhibit} {title}".strip() if exhibit and not title.startswith(exhibit) else title])
+        ws.append(
+            [f"{exhibit} {title}".strip() if exhibit and not title.startswith(exhibit) else title]
+        )
         ws["A1"].font = Font(bold=True, size=12)
         ws.append(payload["columns"])
         for cell in ws[2]:
@@ -556,15 +642,20 @@ def write_xlsx(tables: list[dict], path: str | Path, *, lang: str) -> None:
             ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 60)
             if kind == "text":
                 for r in range(3, 3 + len(payload["rows"])):
-                    ws.cell(row=r, column=j).alignment = Alignment(horizontal="left", vertical="top",
-                                                                   wrap_text=width > 60)
+                    ws.cell(row=r, column=j).alignment = Alignment(
+                        horizontal="left", vertical="top", wrap_text=width > 60
+                    )
         extra = [payload.get("base")] + list(payload.get("notes", []))
         for line in (x for x in extra if x):
             ws.append([])
             ws.append([line])
         ws.freeze_panes = "A3"
-        back = ws.cell(row=1, column=max(2, len(payload["columns"]) + 2), value=f"← {words['sheet_index']}")
-        back.hyperlink = Hyperlink(ref=back.coordinate, location=f"'{index.title}'!A1")  # within the workbook
+        back = ws.cell(
+            row=1, column=max(2, len(payload["columns"]) + 2), value=f"← {words['sheet_index']}"
+        )
+        back.hyperlink = Hyperlink(
+            ref=back.coordinate, location=f"'{index.title}'!A1"
+        )  # within the workbook
         back.font = link_font
         index.append([sheet_name, exhibit, title, payload.get("base") or ""])
         link = index.cell(row=index.max_row, column=1)

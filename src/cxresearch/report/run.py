@@ -39,7 +39,14 @@ from cxresearch.errors import CXError
 from cxresearch.report.context import FINDINGS_ENV
 from cxresearch.report.params import EXECUTE_LAST, FORMATS, Params, ParamsError, load_params
 
-__all__ = ["NotebookFailed", "ReportError", "ReportResult", "check_inputs", "output_name", "run_report"]
+__all__ = [
+    "NotebookFailed",
+    "ReportError",
+    "ReportResult",
+    "check_inputs",
+    "output_name",
+    "run_report",
+]
 
 
 def output_name(name: str, lang: str) -> str:
@@ -50,10 +57,26 @@ def output_name(name: str, lang: str) -> str:
     stem, dot, ext = name.partition(".")
     return f"{stem}.{lang}.{ext}" if dot else f"{stem}.{lang}"
 
+
 _PACKAGES = (
-    "cxresearch", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "duckdb",
-    "pyarrow", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel",
-    "playwright", "openpyxl", "pydantic", "python-pptx",
+    "cxresearch",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "pingouin",
+    "duckdb",
+    "pyarrow",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "playwright",
+    "openpyxl",
+    "pydantic",
+    "python-pptx",
 )
 
 
@@ -64,9 +87,23 @@ class ReportError(CXError):
 class NotebookFailed(ReportError):
     """A study notebook raised; the executed notebook with its traceback is kept."""
 
-    def __init__(self, *, notebook: Path, cell: int | None, ename: str, evalue: str, kept: Path,
-                 source: str | None = None):
-        self.notebook, self.cell, self.ename, self.evalue, self.kept = notebook, cell, ename, evalue, kept
+    def __init__(
+        self,
+        *,
+        notebook: Path,
+        cell: int | None,
+        ename: str,
+        evalue: str,
+        kept: Path,
+        source: str | None = None,
+    ):
+        self.notebook, self.cell, self.ename, self.evalue, self.kept = (
+            notebook,
+            cell,
+            ename,
+            evalue,
+            kept,
+        )
         self.source = source
         where = f"cell {cell}" if cell is not None else "start-up"
         code = [line.strip() for line in (source or "").splitlines() if line.strip()]
@@ -139,12 +176,20 @@ def _versions() -> dict[str, str | None]:
 
 def _git(folder: Path) -> dict[str, Any] | None:
     try:
-        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=10)
+        commit = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         if commit.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return None
@@ -212,13 +257,17 @@ def check_inputs(params: Params, *, store: Path | None = None) -> Any:
     names = set(book.names)
     v = params.variables
     sv = resolve_variables(params, book)
-    checks: list[tuple[str, str | None]] = [("variables.outcome", sv.outcome), ("variables.nps", sv.nps),
-                                            ("variables.loyalty", sv.loyalty), ("variables.weight", v.weight),
-                                            ("variables.process", v.process)]
+    checks: list[tuple[str, str | None]] = [
+        ("variables.outcome", sv.outcome),
+        ("variables.nps", sv.nps),
+        ("variables.loyalty", sv.loyalty),
+        ("variables.weight", v.weight),
+        ("variables.process", v.process),
+    ]
     for key in ("drivers", "processes", "by"):
         for i, name in enumerate(getattr(v, key) or []):
             checks.append((f"variables.{key}[{i}]", name))
-    for name in (v.raking or {}):
+    for name in v.raking or {}:
         checks.append((f"variables.raking.{name}", name))
     for i, name in enumerate(params.tabs.banners or []):
         checks.append((f"tabs.banners[{i}]", name))
@@ -229,23 +278,32 @@ def check_inputs(params: Params, *, store: Path | None = None) -> Any:
     bad = [(k, n) for k, n in checks if n is not None and n not in names]
     if bad:
         lines = "\n".join(f"  - {k}: {n!r} is not a codebook variable" for k, n in bad)
-        raise ParamsError(f"{label}: {len(bad)} unknown variable(s) (codebook has: {', '.join(sorted(names))}):\n{lines}")
+        raise ParamsError(
+            f"{label}: {len(bad)} unknown variable(s) (codebook has: {', '.join(sorted(names))}):\n{lines}"
+        )
     sv = check_variables(params, book, label=label)
     if sv.outcome in names:
         scale = book.get(sv.outcome).scale
         t = params.thresholds
-        for key, value in (("dissatisfied_cut", t.dissatisfied_cut), ("early_warning", t.early_warning)):
+        for key, value in (
+            ("dissatisfied_cut", t.dissatisfied_cut),
+            ("early_warning", t.early_warning),
+        ):
             if scale is not None and not (scale[0] <= value <= scale[1]):
-                raise ParamsError(f"{label}: thresholds.{key}: {value:g} is outside the scale of "
-                                  f"{sv.outcome} ({scale[0]:g}–{scale[1]:g})")
+                raise ParamsError(
+                    f"{label}: thresholds.{key}: {value:g} is outside the scale of "
+                    f"{sv.outcome} ({scale[0]:g}–{scale[1]:g})"
+                )
     for name, margin in (v.raking or {}).items():
         if name not in names:
             continue
         values = getattr(book.get(name), "values", None) or {}
         unknown = [code for code in margin if values and code not in values]
         if unknown:
-            raise ParamsError(f"{label}: variables.raking.{name}: categor{'ies' if len(unknown) > 1 else 'y'} "
-                              f"{unknown} not among the codebook values {sorted(values)}")
+            raise ParamsError(
+                f"{label}: variables.raking.{name}: categor{'ies' if len(unknown) > 1 else 'y'} "
+                f"{unknown} not among the codebook values {sorted(values)}"
+            )
     return book
 
 
@@ -253,31 +311,54 @@ def _check_period_data(st, params: Params, label: str) -> None:
     """The period's wave has responses for the client, and a programme evaluated by the employee
     chapter starts inside the client's employee survey (a wave before it and one at or after it,
     up to the focus wave) — refused here, before papermill, rather than inside a notebook."""
-    waves = [int(w) for w in st.sql(params.client, "SELECT DISTINCT wave FROM responses "
-                                                   "WHERE wave IS NOT NULL ORDER BY wave")["wave"]]
+    waves = [
+        int(w)
+        for w in st.sql(
+            params.client,
+            "SELECT DISTINCT wave FROM responses WHERE wave IS NOT NULL ORDER BY wave",
+        )["wave"]
+    ]
     if params.wave is not None and params.wave not in waves:
         key = "wave" if "wave" in params.model_fields_set else "period"
         value = params.wave if key == "wave" else params.period
-        raise ParamsError(f"{label}: {key}: {value!r} has no survey responses for client "
-                          f"{params.client!r}; waves in the store: {', '.join(map(str, waves)) or '(none)'}")
+        raise ParamsError(
+            f"{label}: {key}: {value!r} has no survey responses for client "
+            f"{params.client!r}; waves in the store: {', '.join(map(str, waves)) or '(none)'}"
+        )
     hi = params.wave if params.wave is not None else (waves[-1] if waves else None)
-    window = [w for w in waves if (params.first_wave is None or w >= params.first_wave)
-              and (hi is None or w <= hi)]
+    window = [
+        w
+        for w in waves
+        if (params.first_wave is None or w >= params.first_wave) and (hi is None or w <= hi)
+    ]
     if not window:
-        raise ParamsError(f"{label}: first_wave: no survey wave of client {params.client!r} falls in "
-                          f"{params.first_wave}–{hi}; waves in the store: {', '.join(map(str, waves)) or '(none)'}")
+        raise ParamsError(
+            f"{label}: first_wave: no survey wave of client {params.client!r} falls in "
+            f"{params.first_wave}–{hi}; waves in the store: {', '.join(map(str, waves)) or '(none)'}"
+        )
     prog = params.programme
-    if prog is None or "07_employee" not in params.notebooks or not st.counts(params.client).get("employees"):
+    if (
+        prog is None
+        or "07_employee" not in params.notebooks
+        or not st.counts(params.client).get("employees")
+    ):
         return
-    emp = [int(w) for w in st.sql(params.client, "SELECT DISTINCT wave FROM employees "
-                                                 "WHERE wave IS NOT NULL ORDER BY wave")["wave"]]
+    emp = [
+        int(w)
+        for w in st.sql(
+            params.client,
+            "SELECT DISTINCT wave FROM employees WHERE wave IS NOT NULL ORDER BY wave",
+        )["wave"]
+    ]
     emp = [w for w in emp if hi is None or w <= hi]
     if not emp or not (emp[0] < prog.start <= emp[-1]):
         span = f"{emp[0]}–{emp[-1]}" if emp else "(none)"
-        raise ParamsError(f"{label}: programme.start: {prog.start} is outside the employee survey of client "
-                          f"{params.client!r} up to wave {hi} ({span}); the programme needs a wave before "
-                          f"its start and one at or after it (allowed: {emp[0] + 1 if emp else '-'}–"
-                          f"{emp[-1] if emp else '-'})")
+        raise ParamsError(
+            f"{label}: programme.start: {prog.start} is outside the employee survey of client "
+            f"{params.client!r} up to wave {hi} ({span}); the programme needs a wave before "
+            f"its start and one at or after it (allowed: {emp[0] + 1 if emp else '-'}–"
+            f"{emp[-1] if emp else '-'})"
+        )
 
 
 def _cell_durations(nb) -> float:
@@ -312,7 +393,11 @@ class _Kernel:
 
         self.km = AsyncKernelManager(kernel_name=self.name)
         try:
-            env = {**os.environ, REPORT_ENV: "1", **self.env}  # open_study routes data-quality warnings to the report
+            env = {
+                **os.environ,
+                REPORT_ENV: "1",
+                **self.env,
+            }  # open_study routes data-quality warnings to the report
             asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env=env))
         except Exception as exc:
             raise ReportError(f"could not start the Jupyter kernel {self.name!r}: {exc}") from None
@@ -328,8 +413,9 @@ class _Kernel:
                 pass
 
 
-def _execute(src: Path, dst: Path, *, parameters: dict, kernel: _Kernel, timeout: int | None,
-             keep=None) -> dict[str, float]:
+def _execute(
+    src: Path, dst: Path, *, parameters: dict, kernel: _Kernel, timeout: int | None, keep=None
+) -> dict[str, float]:
     """Run one notebook; ``keep(tags) -> bool`` drops the cells of sections the plan leaves out."""
     import nbformat
     import papermill as pm
@@ -360,12 +446,16 @@ def _execute(src: Path, dst: Path, *, parameters: dict, kernel: _Kernel, timeout
             start_timeout=120,
         )
     except PapermillExecutionError as exc:
-        cell = exc.exec_count - 1 if exc.exec_count else None  # the hidden reset cell is not counted
-        raise NotebookFailed(notebook=src, cell=cell, ename=exc.ename, evalue=exc.evalue, kept=dst,
-                             source=exc.source) from None
+        cell = (
+            exc.exec_count - 1 if exc.exec_count else None
+        )  # the hidden reset cell is not counted
+        raise NotebookFailed(
+            notebook=src, cell=cell, ename=exc.ename, evalue=exc.evalue, kept=dst, source=exc.source
+        ) from None
     except Exception as exc:  # kernel died, timeout, bad notebook file
-        raise NotebookFailed(notebook=src, cell=None, ename=type(exc).__name__, evalue=str(exc),
-                             kept=dst) from None
+        raise NotebookFailed(
+            notebook=src, cell=None, ename=type(exc).__name__, evalue=str(exc), kept=dst
+        ) from None
     wall = time.perf_counter() - t0
     cells = _cell_durations(nbformat.read(str(dst), as_version=4))
     return {"wall": wall, "cells": cells, "overhead": max(0.0, wall - cells)}
@@ -455,13 +545,19 @@ def run_report(
     params = load_params(params_path)
     if lang is not None:
         if lang not in ("zh", "en"):
-            raise ParamsError(f"{params_path}: language override must be 'zh' or 'en'; got {lang!r}")
+            raise ParamsError(
+                f"{params_path}: language override must be 'zh' or 'en'; got {lang!r}"
+            )
         params = params.model_copy(update={"language": lang})
     if formats is not None:
         bad = [f for f in formats if f not in FORMATS]
         if bad or not formats:
-            raise ParamsError(f"formats must be chosen from {', '.join(map(repr, FORMATS))}; got {formats!r}")
-        params = params.model_copy(update={"output": params.output.model_copy(update={"formats": list(formats)})})
+            raise ParamsError(
+                f"formats must be chosen from {', '.join(map(repr, FORMATS))}; got {formats!r}"
+            )
+        params = params.model_copy(
+            update={"output": params.output.model_copy(update={"formats": list(formats)})}
+        )
     store_file = None
     work: Path | None = None
     if params.data.store is not None and not params.data.files:
@@ -475,8 +571,10 @@ def run_report(
             store_file = str(snapshot(params.data.store, params.client, work / "snapshot.duckdb"))
         except UnknownClient as exc:
             shutil.rmtree(work, ignore_errors=True)
-            raise ParamsError(f"{params.source or params_path}: client: {params.client!r} is not in store "
-                              f"{params.data.store}; clients there: {', '.join(exc.clients) or '(none)'}") from None
+            raise ParamsError(
+                f"{params.source or params_path}: client: {params.client!r} is not in store "
+                f"{params.data.store}; clients there: {', '.join(exc.clients) or '(none)'}"
+            ) from None
         except CXError as exc:
             shutil.rmtree(work, ignore_errors=True)
             raise ParamsError(f"{params.source or params_path}: data.store: {exc}") from None
@@ -507,14 +605,28 @@ def run_report(
     try:
         from cxresearch.report.plan import make_plan
 
-        plan = make_plan(params, store=Path(store_file) if store_file else params.data.store, book=book)
+        plan = make_plan(
+            params, store=Path(store_file) if store_file else params.data.store, book=book
+        )
         params = params.model_copy(update={"notebooks": plan.notebooks})
         nb_dir.mkdir(parents=True, exist_ok=True)
-        result = _run(params, params_path, out_dir, nb_dir, store_file, timings, t_start, timeout,
-                      plan=plan, codebook=book)
+        result = _run(
+            params,
+            params_path,
+            out_dir,
+            nb_dir,
+            store_file,
+            timings,
+            t_start,
+            timeout,
+            plan=plan,
+            codebook=book,
+        )
         return result
     finally:
-        (nb_dir / ".findings.jsonl").unlink(missing_ok=True)  # the chapters' findings, collected during the run
+        (nb_dir / ".findings.jsonl").unlink(
+            missing_ok=True
+        )  # the chapters' findings, collected during the run
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -526,14 +638,28 @@ def _findings_json(path: Path) -> str:
     return findings.to_json(findings.rank(findings.read_jsonl(path)))
 
 
-def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: str | None,
-         timings: dict[str, float], t_start: float, timeout: int | None, *,
-         plan, codebook=None) -> ReportResult:
+def _run(
+    params: Params,
+    params_path,
+    out_dir: Path,
+    nb_dir: Path,
+    store_file: str | None,
+    timings: dict[str, float],
+    t_start: float,
+    timeout: int | None,
+    *,
+    plan,
+    codebook=None,
+) -> ReportResult:
     from cxresearch.report import render
     from cxresearch.report.kernel import ensure_kernel
 
     kernel = ensure_kernel()
-    parameters = {"params_file": str(params.source), "store_file": store_file, "lang": params.language}
+    parameters = {
+        "params_file": str(params.source),
+        "store_file": store_file,
+        "lang": params.language,
+    }
     executed: list[Path] = []
     skipped = plan.skipped
     overhead_s = cells_s = 0.0
@@ -547,8 +673,14 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
         timings["kernel_start"] = time.perf_counter() - t0
         for src in order:
             dst = nb_dir / src.name
-            stats = _execute(src, dst, parameters=parameters, kernel=session, timeout=timeout,
-                             keep=lambda tags, stem=src.stem: plan.keep_cell(stem, tags))
+            stats = _execute(
+                src,
+                dst,
+                parameters=parameters,
+                kernel=session,
+                timeout=timeout,
+                keep=lambda tags, stem=src.stem: plan.keep_cell(stem, tags),
+            )
             overhead_s += stats["overhead"]
             cells_s += stats["cells"]
             executed.append(dst)
@@ -559,8 +691,14 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
 
     try:
         combined = render.combine(executed, lang=params.language)
-        outputs: dict[str, Path | None] = {"html": None, "pdf": None, "tables": None, "tabs": None,
-                                           "findings": None, "pptx": None}
+        outputs: dict[str, Path | None] = {
+            "html": None,
+            "pdf": None,
+            "tables": None,
+            "tabs": None,
+            "findings": None,
+            "pptx": None,
+        }
         html = None
         if {"html", "pdf"} & set(params.output.formats):
             t0 = time.perf_counter()
@@ -568,31 +706,46 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
             timings["html"] = time.perf_counter() - t0
         if "pdf" in params.output.formats:
             t0 = time.perf_counter()
-            pdf = render.render_report_pdf(combined, params, base_dir=out_dir,
-                                           toc_pages=params.output.toc_page_numbers)
+            pdf = render.render_report_pdf(
+                combined, params, base_dir=out_dir, toc_pages=params.output.toc_page_numbers
+            )
             timings["pdf"] = time.perf_counter() - t0
         if "xlsx" in params.output.formats:
             t0 = time.perf_counter()
             outputs["tables"] = out_dir / output_name("tables", params.language)
-            _atomic_path(outputs["tables"], lambda p: render.write_xlsx(combined.tables, p, lang=params.language))
+            _atomic_path(
+                outputs["tables"],
+                lambda p: render.write_xlsx(combined.tables, p, lang=params.language),
+            )
             timings["xlsx"] = time.perf_counter() - t0
-        if "tabs" in params.output.formats:  # banner tables, from the store (cxresearch.report.tabs)
+        if (
+            "tabs" in params.output.formats
+        ):  # banner tables, from the store (cxresearch.report.tabs)
             from cxresearch.report import tabs as banner
 
             t0 = time.perf_counter()
             book = banner.report_tabs(params, store=store_file or params.data.store)
-            outputs["tabs"] = banner.write_tabs(book, out_dir / banner.tabs_filename(params.language))
+            outputs["tabs"] = banner.write_tabs(
+                book, out_dir / banner.tabs_filename(params.language)
+            )
             timings["tabs"] = time.perf_counter() - t0
         outputs["findings"] = out_dir / "findings.json"
         _atomic_write(outputs["findings"], _findings_json(findings_file))
         findings_file.unlink(missing_ok=True)
-        if "pptx" in params.output.formats:  # the deck: the same findings records and tables as the report
+        if (
+            "pptx" in params.output.formats
+        ):  # the deck: the same findings records and tables as the report
             from cxresearch import findings as fnd
             from cxresearch.report import deck
 
             t0 = time.perf_counter()
-            slides = deck.build_deck(combined.tables, fnd.from_json(outputs["findings"].read_text(encoding="utf-8")),
-                                     params=params, codebook=codebook, toc=combined.toc)
+            slides = deck.build_deck(
+                combined.tables,
+                fnd.from_json(outputs["findings"].read_text(encoding="utf-8")),
+                params=params,
+                codebook=codebook,
+                toc=combined.toc,
+            )
             outputs["pptx"] = deck.write_deck(slides, out_dir / deck.deck_filename(params.language))
             timings["pptx"] = time.perf_counter() - t0
         if "pdf" in params.output.formats:
@@ -621,8 +774,18 @@ def _run(params: Params, params_path, out_dir: Path, nb_dir: Path, store_file: s
     inputs += [{"role": "notebook", "path": str(p)} for p in params.notebook_paths()]
     for item in inputs:
         item["sha256"] = _sha256(Path(item["path"]))
-    files = [p for p in (outputs["html"], outputs["pdf"], outputs["tables"], outputs["tabs"], outputs["findings"],
-                         outputs["pptx"]) if p is not None]
+    files = [
+        p
+        for p in (
+            outputs["html"],
+            outputs["pdf"],
+            outputs["tables"],
+            outputs["tabs"],
+            outputs["findings"],
+            outputs["pptx"],
+        )
+        if p is not None
+    ]
     files += executed
     manifest = {
         "status": "ok",

@@ -106,8 +106,10 @@ class ParamsDraft:
 
 def _flow_dict(value: dict) -> bool:
     """Small leaf mappings (``client_name: {zh, en}``) are written on one line."""
-    return all(not isinstance(v, dict | list) for v in value.values()) and len(value) <= 3 and all(
-        k in ("zh", "en") for k in value
+    return (
+        all(not isinstance(v, dict | list) for v in value.values())
+        and len(value) <= 3
+        and all(k in ("zh", "en") for k in value)
     )
 
 
@@ -175,7 +177,9 @@ def _store_facts(store_path: Path, client: str, names: list[str]):
                 f"{st.clients() or 'none'} (import the client's files first: cxresearch import)"
             )
         counts = st.counts(client)
-        waves = st.sql(client, "SELECT wave, count(*) AS n FROM responses GROUP BY wave ORDER BY wave")
+        waves = st.sql(
+            client, "SELECT wave, count(*) AS n FROM responses GROUP BY wave ORDER BY wave"
+        )
         stored = {c.lower(): c for c in st.columns("responses")}
         cols = [stored[n.lower()] for n in names if n.lower() in stored]
         answered: dict[str, int] = {}
@@ -184,8 +188,12 @@ def _store_facts(store_path: Path, client: str, names: list[str]):
             row = st.sql(client, f"SELECT {sel} FROM responses")
             answered = {c: int(row[c].iloc[0]) for c in cols}
         book = st.codebook(client)
-    return {int(w): int(n) for w, n in zip(waves["wave"], waves["n"], strict=True)}, answered, \
-        counts, book
+    return (
+        {int(w): int(n) for w, n in zip(waves["wave"], waves["n"], strict=True)},
+        answered,
+        counts,
+        book,
+    )
 
 
 def draft_params(
@@ -271,8 +279,11 @@ def draft_params(
     def has_data(var) -> bool:
         return answered is None or answered.get(var.name, 0) > 0
 
-    scale_items = [v for v in book.variables if v.kind.value in _SCALE_KINDS and v.scale is not None
-                   and has_data(v)]
+    scale_items = [
+        v
+        for v in book.variables
+        if v.kind.value in _SCALE_KINDS and v.scale is not None and has_data(v)
+    ]
     if not scale_items:
         raise CXError(
             "the codebook has no scale item (kind likert, rating or nps with min/max) with answers "
@@ -283,18 +294,31 @@ def draft_params(
     # -- NPS: only a 0-10 recommend item --------------------------------------------------------
     nps_items = [v for v in scale_items if _is_nps_item(v)]
     nps = next((v for v in nps_items if v.role == "outcome"), nps_items[0] if nps_items else None)
-    off_scale = [v for v in scale_items if v is not nps and _NPS_NAME.search(_text(v))
-                 and not _is_nps_item(v)]
+    off_scale = [
+        v
+        for v in scale_items
+        if v is not nps and _NPS_NAME.search(_text(v)) and not _is_nps_item(v)
+    ]
     if nps is None:
         if off_scale:
             v = off_scale[0]
-            notes.append(("variables.nps", f"no NPS: {v.name!r} asks about recommending on "
-                                           f"{_scale_text(v)}, not 0-10 (proposed as loyalty)"))
+            notes.append(
+                (
+                    "variables.nps",
+                    f"no NPS: {v.name!r} asks about recommending on "
+                    f"{_scale_text(v)}, not 0-10 (proposed as loyalty)",
+                )
+            )
         else:
             notes.append(("variables.nps", "no 0-10 likelihood-to-recommend item: no NPS"))
     elif nps.kind.value != "nps":
-        notes.append(("variables.nps", f"{nps.name!r} is a 0-10 rating named like a recommend "
-                                       "item; check it asks likelihood to recommend"))
+        notes.append(
+            (
+                "variables.nps",
+                f"{nps.name!r} is a 0-10 rating named like a recommend "
+                "item; check it asks likelihood to recommend",
+            )
+        )
     taken = {nps.name} if nps is not None else set()
 
     # -- outcome ----------------------------------------------------------------------------------
@@ -303,8 +327,13 @@ def draft_params(
     if outcome is None:
         outcome = next((v for v in pool if not _LOYAL_NAME.search(_text(v))), None)
         if outcome is not None:
-            notes.append(("variables.outcome", f"the first outcome of the codebook, "
-                                               f"{_scale_text(outcome)}; check it is overall satisfaction"))
+            notes.append(
+                (
+                    "variables.outcome",
+                    f"the first outcome of the codebook, "
+                    f"{_scale_text(outcome)}; check it is overall satisfaction",
+                )
+            )
     if outcome is None:
         rest = [v for v in scale_items if v.name not in taken and v not in off_scale]
         outcome = next((v for v in rest if _SAT_NAME.search(_text(v))), None)
@@ -312,20 +341,32 @@ def draft_params(
         if outcome is None:
             outcome = (rest or [v for v in scale_items if v.name not in taken])[0]
             why = "the first scale item; no item is named like overall satisfaction"
-        notes.append(("variables.outcome", f"guessed: {why} ({_scale_text(outcome)}); the codebook "
-                                           "gives no outcome role"))
+        notes.append(
+            (
+                "variables.outcome",
+                f"guessed: {why} ({_scale_text(outcome)}); the codebook gives no outcome role",
+            )
+        )
     taken.add(outcome.name)
 
     # -- loyalty ----------------------------------------------------------------------------------
-    loyalty = next((v for v in outcomes if v.name not in taken and _LOYAL_NAME.search(_text(v))), None)
+    loyalty = next(
+        (v for v in outcomes if v.name not in taken and _LOYAL_NAME.search(_text(v))), None
+    )
     if loyalty is None:
         loyalty = next((v for v in off_scale if v.name not in taken), None)
         if loyalty is None:
-            loyalty = next((v for v in scale_items if v.name not in taken
-                            and _LOYAL_NAME.search(_text(v))), None)
+            loyalty = next(
+                (v for v in scale_items if v.name not in taken and _LOYAL_NAME.search(_text(v))),
+                None,
+            )
         if loyalty is not None:
-            notes.append(("variables.loyalty", f"guessed from its name ({_scale_text(loyalty)}); "
-                                               "check it measures loyalty"))
+            notes.append(
+                (
+                    "variables.loyalty",
+                    f"guessed from its name ({_scale_text(loyalty)}); check it measures loyalty",
+                )
+            )
     if loyalty is None:
         notes.append(("variables.loyalty", "no loyalty item (repurchase, recommend …) found"))
     else:
@@ -338,8 +379,13 @@ def draft_params(
     if not drivers:
         drivers = [v.name for v in scale_items if v.name not in taken and v.name not in processes]
         if drivers:
-            notes.append(("variables.drivers", f"guessed: every other scale item ({len(drivers)}); "
-                                               "the codebook gives no driver role"))
+            notes.append(
+                (
+                    "variables.drivers",
+                    f"guessed: every other scale item ({len(drivers)}); "
+                    "the codebook gives no driver role",
+                )
+            )
         else:
             notes.append(("variables.drivers", "no driver items: no key-driver analysis"))
     process = next((p for p in processes if book.get(p).dimension == "process:service"), None)
@@ -347,16 +393,30 @@ def draft_params(
     # -- segments and weight -----------------------------------------------------------------------
     by = [v.name for v in book.by_role("segment") if has_data(v)]
     if not by:
-        cats = [v for v in book.variables if v.kind.value == "category" and has_data(v)
-                and v.values and 2 <= len(v.values) <= _MAX_SEGMENT_LEVELS]
+        cats = [
+            v
+            for v in book.variables
+            if v.kind.value == "category"
+            and has_data(v)
+            and v.values
+            and 2 <= len(v.values) <= _MAX_SEGMENT_LEVELS
+        ]
         by = [v.name for v in cats]
         if by:
-            notes.append(("variables.by", f"guessed: the categories with 2-{_MAX_SEGMENT_LEVELS} "
-                                          "levels; the codebook gives no segment role"))
+            notes.append(
+                (
+                    "variables.by",
+                    f"guessed: the categories with 2-{_MAX_SEGMENT_LEVELS} "
+                    "levels; the codebook gives no segment role",
+                )
+            )
         else:
             notes.append(("variables.by", "no segment variable: totals only"))
-    weights = [v for v in book.variables if (v.role == "weight" or v.kind.value == "weight")
-               and has_data(v)]
+    weights = [
+        v
+        for v in book.variables
+        if (v.role == "weight" or v.kind.value == "weight") and has_data(v)
+    ]
     weight = weights[0].name if weights else None
 
     # -- waves and thresholds ----------------------------------------------------------------------
@@ -370,7 +430,9 @@ def draft_params(
     else:
         wave = max(waves) if waves else None
         if wave is not None:
-            notes.append(("wave", f"the period is not a year: the latest wave ({wave}) is its focus"))
+            notes.append(
+                ("wave", f"the period is not a year: the latest wave ({wave}) is its focus")
+            )
     focus = int(period) if period.isdigit() else wave
     first_wave = min(waves) if waves else None
     cut, warn, cut_note = _dissatisfied_cut(outcome.scale)
@@ -386,7 +448,10 @@ def draft_params(
         if codebook is not None:
             data["codebook"] = _rel(Path(codebook), base)
     else:
-        data = {"files": [_rel(Path(f), base) for f in files], "codebook": _rel(Path(codebook), base)}
+        data = {
+            "files": [_rel(Path(f), base) for f in files],
+            "codebook": _rel(Path(codebook), base),
+        }
 
     params: dict[str, Any] = {
         "client": client,
@@ -411,8 +476,9 @@ def draft_params(
         "weight": weight,
     }
     params["thresholds"] = {"dissatisfied_cut": _num(cut), "early_warning": _num(warn)}
-    return ParamsDraft(params=params, notes=tuple(notes), facts=tuple(facts),
-                       sources={"from": source_from})
+    return ParamsDraft(
+        params=params, notes=tuple(notes), facts=tuple(facts), sources={"from": source_from}
+    )
 
 
 def _rel(path: Path, base: Path) -> str:
@@ -445,7 +511,9 @@ def _file_waves(files, book) -> list[int]:
     return sorted(waves)
 
 
-def write_params(draft: ParamsDraft, out: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+def write_params(
+    draft: ParamsDraft, out: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
     """Check the drafted params with ``load_params`` and write them to ``out`` atomically.
 
     Raises

@@ -79,18 +79,28 @@ _TEXT = {
     "type_multi": {"zh": "多选题", "en": "Multiple response"},
     "type_numeric": {"zh": "数值", "en": "Numeric"},
     "type_summary": {"zh": "汇总", "en": "Summary"},
-    "summary": {"zh": "汇总：{group}（前两项合计与均值）", "en": "Summary: {group} (top-2 box and mean)"},
+    "summary": {
+        "zh": "汇总：{group}（前两项合计与均值）",
+        "en": "Summary: {group} (top-2 box and mean)",
+    },
     "drivers": {"zh": "全部驱动因素", "en": "all driver items"},
-    "summary_note": {"zh": "汇总表：每行一个题目，数字与显著性字母与该题的工作表相同；各题样本量不同，见样本量行。",
-                     "en": "Summary: one row per item, with the numbers and letters of the item's own sheet; "
-                           "bases differ by item (see the base rows)."},
+    "summary_note": {
+        "zh": "汇总表：每行一个题目，数字与显著性字母与该题的工作表相同；各题样本量不同，见样本量行。",
+        "en": "Summary: one row per item, with the numbers and letters of the item's own sheet; "
+        "bases differ by item (see the base rows).",
+    },
 }
 
 #: Names of the codebook dimensions in the summary sheets' titles.
 _DIMENSIONS = {
-    "product": ("产品", "product"), "price": ("价格", "price"), "channel": ("渠道", "channel"),
-    "competitor": ("竞争对手", "competitor"), "service": ("服务", "service"), "need": ("需求", "need"),
-    "convenience": ("便利", "convenience"), "emotion": ("情感", "emotion"),
+    "product": ("产品", "product"),
+    "price": ("价格", "price"),
+    "channel": ("渠道", "channel"),
+    "competitor": ("竞争对手", "competitor"),
+    "service": ("服务", "service"),
+    "need": ("需求", "need"),
+    "convenience": ("便利", "convenience"),
+    "emotion": ("情感", "emotion"),
 }
 
 
@@ -102,7 +112,10 @@ def _t(key: str, lang: str, **kw: Any) -> str:
 _CORRECTION = {
     "holm": {"zh": "Holm 校正", "en": "Holm correction"},
     "bonferroni": {"zh": "Bonferroni 校正", "en": "Bonferroni correction"},
-    "bh": {"zh": "Benjamini-Hochberg（错误发现率）校正", "en": "Benjamini-Hochberg (false discovery rate) correction"},
+    "bh": {
+        "zh": "Benjamini-Hochberg（错误发现率）校正",
+        "en": "Benjamini-Hochberg (false discovery rate) correction",
+    },
     "none": {"zh": "未做多重比较校正", "en": "no multiplicity correction"},
 }
 
@@ -146,8 +159,14 @@ class TabSheet:
         c = self.cells
         order_rows = list(dict.fromkeys(c["row"]))
         order_cols = list(dict.fromkeys(zip(c["banner"], c["column"], strict=True)))
-        wide = c.pivot_table(index="row", columns=["banner", "column"], values=value, aggfunc="first",
-                             dropna=False, sort=False)
+        wide = c.pivot_table(
+            index="row",
+            columns=["banner", "column"],
+            values=value,
+            aggfunc="first",
+            dropna=False,
+            sort=False,
+        )
         return wide.reindex(index=order_rows, columns=pd.MultiIndex.from_tuples(order_cols))
 
 
@@ -203,7 +222,9 @@ def _fmt_code(code: Any) -> str:
 
 
 def _code_range(codes: Sequence) -> str:
-    return f"{_fmt_code(codes[0])}–{_fmt_code(codes[-1])}" if len(codes) > 1 else _fmt_code(codes[0])
+    return (
+        f"{_fmt_code(codes[0])}–{_fmt_code(codes[-1])}" if len(codes) > 1 else _fmt_code(codes[0])
+    )
 
 
 def _indicator(values: pd.Series, valid: np.ndarray, codes: Sequence) -> np.ndarray:
@@ -222,13 +243,19 @@ def _question_rows(var, values: pd.Series, lang: str) -> tuple[str, list[tuple],
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float) if numeric else None
     if numeric and np.isnan(x[valid]).any():
         i = int(np.flatnonzero(valid & np.isnan(x))[0])
-        raise CXValueError(f"tabs: {var.name!r} is kind {kind!r} and must hold numbers; got "
-                           f"{values.iloc[i]!r} at row {values.index[i]!r}")
+        raise CXValueError(
+            f"tabs: {var.name!r} is kind {kind!r} and must hold numbers; got "
+            f"{values.iloc[i]!r} at row {values.index[i]!r}"
+        )
     points: list = []
     if kind in ("likert", "rating", "nps") or (kind == "numeric" and var.scale is not None):
         lo, hi = var.scale
         observed = x[valid]
-        whole = float(lo).is_integer() and float(hi).is_integer() and np.all(observed == np.round(observed))
+        whole = (
+            float(lo).is_integer()
+            and float(hi).is_integer()
+            and np.all(observed == np.round(observed))
+        )
         if whole and hi - lo + 1 <= MAX_SCALE_POINTS:
             points = list(range(int(lo), int(hi) + 1))
             extra = sorted(set(observed.tolist()) - set(points))
@@ -237,12 +264,18 @@ def _question_rows(var, values: pd.Series, lang: str) -> tuple[str, list[tuple],
         points = [1, 0]
     elif kind == "category":
         points = list(labels)
-        extra = [v for v in _levels(values) if v not in labels and not (
-            isinstance(v, float) and v.is_integer() and int(v) in labels)]
+        extra = [
+            v
+            for v in _levels(values)
+            if v not in labels
+            and not (isinstance(v, float) and v.is_integer() and int(v) in labels)
+        ]
         points += extra
         if extra:
-            notes.append(("值不在编码表中：" if lang == "zh" else "values not in the codebook: ")
-                         + ", ".join(_fmt_code(v) for v in extra))
+            notes.append(
+                ("值不在编码表中：" if lang == "zh" else "values not in the codebook: ")
+                + ", ".join(_fmt_code(v) for v in extra)
+            )
     for code in points:
         label = var.value_label(code, lang) if labels else None
         if label is None and kind == "binary":
@@ -250,19 +283,36 @@ def _question_rows(var, values: pd.Series, lang: str) -> tuple[str, list[tuple],
         label = label if label is not None else _fmt_code(code)
         if labels and numeric and label != _fmt_code(code):  # scale points: "5 Very satisfied"
             label = f"{_fmt_code(code)} {label}"
-        rows.append((f"code:{_fmt_code(code)}", label, "category", _indicator(values, valid, [code])))
+        rows.append(
+            (f"code:{_fmt_code(code)}", label, "category", _indicator(values, valid, [code]))
+        )
     if kind == "nps":
         rows.append(("promoters", _t("promoters", lang), "net", _indicator(values, valid, [9, 10])))
         rows.append(("passives", _t("passives", lang), "net", _indicator(values, valid, [7, 8])))
-        rows.append(("detractors", _t("detractors", lang), "net", _indicator(values, valid, list(range(7)))))
+        rows.append(
+            ("detractors", _t("detractors", lang), "net", _indicator(values, valid, list(range(7))))
+        )
         score = np.where(valid, np.where(x >= 9, 100.0, np.where(x <= 6, -100.0, 0.0)), np.nan)
         rows.append(("nps", _t("nps", lang), "nps", score))
     elif kind in ("likert", "rating") and len(points) >= 4:
         scale_points = [p for p in points if var.scale[0] <= p <= var.scale[1]]
         top, bottom = scale_points[-2:], scale_points[:2]
-        rows.append(("top2", _t("top2", lang, codes=_code_range(top)), "net", _indicator(values, valid, top)))
-        rows.append(("bottom2", _t("bottom2", lang, codes=_code_range(bottom)), "net",
-                     _indicator(values, valid, bottom)))
+        rows.append(
+            (
+                "top2",
+                _t("top2", lang, codes=_code_range(top)),
+                "net",
+                _indicator(values, valid, top),
+            )
+        )
+        rows.append(
+            (
+                "bottom2",
+                _t("bottom2", lang, codes=_code_range(bottom)),
+                "net",
+                _indicator(values, valid, bottom),
+            )
+        )
     if numeric:
         rows.append(("mean", _t("mean", lang), "mean", np.where(valid, x, np.nan)))
     if numeric:
@@ -287,14 +337,19 @@ def _multi_rows(mr, frame: pd.DataFrame, codebook, lang: str) -> tuple[list[tupl
     bad = ~np.isnan(opts) & ~np.isin(opts, (0.0, 1.0))
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise CXValueError(f"tabs: option {mr.options[j]!r} of multi-response set {mr.name!r} must be 0 "
-                           f"or 1; got {float(opts[i, j])!r} at row {frame.index[i]!r}")
+        raise CXValueError(
+            f"tabs: option {mr.options[j]!r} of multi-response set {mr.name!r} must be 0 "
+            f"or 1; got {float(opts[i, j])!r} at row {frame.index[i]!r}"
+        )
     complete = ~np.isnan(opts).any(axis=1)
     partial = int((~np.isnan(opts).all(axis=1) & ~complete).sum())
     notes = []
     if partial:
-        notes.append(f"{partial} 名受访者只回答了部分选项，未计入样本量" if lang == "zh" else
-                     f"{partial} respondent(s) answered only some options and are left out of the base")
+        notes.append(
+            f"{partial} 名受访者只回答了部分选项，未计入样本量"
+            if lang == "zh"
+            else f"{partial} respondent(s) answered only some options and are left out of the base"
+        )
     rows = []
     for j, opt in enumerate(mr.options):
         label = codebook.get(opt).label_for(lang)
@@ -304,8 +359,21 @@ def _multi_rows(mr, frame: pd.DataFrame, codebook, lang: str) -> tuple[list[tupl
     return rows, notes
 
 
-def _tabulate(frame: pd.DataFrame, rows: list[tuple], *, banners: list[str], weights: str | None,
-              alpha, correction, min_base, anonymity_min, strata, cluster, fpc, columns: pd.DataFrame):
+def _tabulate(
+    frame: pd.DataFrame,
+    rows: list[tuple],
+    *,
+    banners: list[str],
+    weights: str | None,
+    alpha,
+    correction,
+    min_base,
+    anonymity_min,
+    strata,
+    cluster,
+    fpc,
+    columns: pd.DataFrame,
+):
     """Run ``crosstab`` on the derived row columns; return (cells in display order, tests)."""
     from cxresearch.survey import crosstab
 
@@ -331,41 +399,95 @@ def _tabulate(frame: pd.DataFrame, rows: list[tuple], *, banners: list[str], wei
         use_banners = [_TOTAL]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallBaseWarning)  # the workbook flags and suppresses them
-        res = crosstab(work, banner=use_banners, means=names, alpha=alpha, correction=correction,
-                       min_base=min_base, anonymity_min=anonymity_min, total=True, test="design",
-                       **design_cols)
+        res = crosstab(
+            work,
+            banner=use_banners,
+            means=names,
+            alpha=alpha,
+            correction=correction,
+            min_base=min_base,
+            anonymity_min=anonymity_min,
+            total=True,
+            test="design",
+            **design_cols,
+        )
     cells = res.cells
     if not banners:
         cells = cells[cells["banner"] == "Total"]
     meta = {name: r for name, r in zip(names, rows, strict=True)}
-    col_labels = {(b, c): lab for b, c, lab in zip(columns["banner"], columns["column"], columns["column_label"],
-                                                    strict=True)}
+    col_labels = {
+        (b, c): lab
+        for b, c, lab in zip(
+            columns["banner"], columns["column"], columns["column_label"], strict=True
+        )
+    }
     out = []
     first = names[0]
     base_cells = cells[cells["row"] == first]
     for row_type in ("base", "eff_base"):
         for _, c in base_cells.iterrows():
             est = c["n"] if row_type == "base" else c["n_eff"]
-            out.append(dict(row=row_type, row_label=None, row_type=row_type, banner=c["banner"],
-                            column=c["column"], letter=c["letter"], n=c["n"], n_eff=c["n_eff"],
-                            estimate=float(est), letters="", tested=False, small_base=bool(c["small_base"]),
-                            suppressed=bool(c["suppressed"])))
+            out.append(
+                dict(
+                    row=row_type,
+                    row_label=None,
+                    row_type=row_type,
+                    banner=c["banner"],
+                    column=c["column"],
+                    letter=c["letter"],
+                    n=c["n"],
+                    n_eff=c["n_eff"],
+                    estimate=float(est),
+                    letters="",
+                    tested=False,
+                    small_base=bool(c["small_base"]),
+                    suppressed=bool(c["suppressed"]),
+                )
+            )
     for name in names:
         key, label, row_type, _ = meta[name]
         part = cells[cells["row"] == name]
         for _, c in part.iterrows():
-            out.append(dict(row=key, row_label=label, row_type=row_type, banner=c["banner"], column=c["column"],
-                            letter=c["letter"], n=c["n"], n_eff=c["n_eff"], estimate=c["estimate"],
-                            letters=c["letters"], tested=bool(c["tested"]), small_base=bool(c["small_base"]),
-                            suppressed=bool(c["suppressed"])))
+            out.append(
+                dict(
+                    row=key,
+                    row_label=label,
+                    row_type=row_type,
+                    banner=c["banner"],
+                    column=c["column"],
+                    letter=c["letter"],
+                    n=c["n"],
+                    n_eff=c["n_eff"],
+                    estimate=c["estimate"],
+                    letters=c["letters"],
+                    tested=bool(c["tested"]),
+                    small_base=bool(c["small_base"]),
+                    suppressed=bool(c["suppressed"]),
+                )
+            )
         if row_type == "mean":
             for _, c in part.iterrows():
-                out.append(dict(row="sd", row_label=None, row_type="sd", banner=c["banner"], column=c["column"],
-                                letter=c["letter"], n=c["n"], n_eff=c["n_eff"], estimate=c["sd"], letters="",
-                                tested=False, small_base=bool(c["small_base"]), suppressed=bool(c["suppressed"])))
+                out.append(
+                    dict(
+                        row="sd",
+                        row_label=None,
+                        row_type="sd",
+                        banner=c["banner"],
+                        column=c["column"],
+                        letter=c["letter"],
+                        n=c["n"],
+                        n_eff=c["n_eff"],
+                        estimate=c["sd"],
+                        letters="",
+                        tested=False,
+                        small_base=bool(c["small_base"]),
+                        suppressed=bool(c["suppressed"]),
+                    )
+                )
     out_df = pd.DataFrame(out)
-    out_df["column_label"] = [col_labels.get((b, c)) for b, c in zip(out_df["banner"], out_df["column"],
-                                                                       strict=True)]
+    out_df["column_label"] = [
+        col_labels.get((b, c)) for b, c in zip(out_df["banner"], out_df["column"], strict=True)
+    ]
     keymap = {name: meta[name][0] for name in names}
     tests = res.tests.assign(row=res.tests["row"].map(keymap)) if len(res.tests) else res.tests
     return out_df, tests, res.settings
@@ -377,8 +499,15 @@ def _letters(n: int) -> list[str]:
 
 
 def _banner_columns(frame: pd.DataFrame, banners: list[str], codebook, lang: str) -> pd.DataFrame:
-    rows = [dict(banner="Total", banner_label=_t("total", lang), column="Total", column_label=_t("total", lang),
-                 letter="")]
+    rows = [
+        dict(
+            banner="Total",
+            banner_label=_t("total", lang),
+            column="Total",
+            column_label=_t("total", lang),
+            letter="",
+        )
+    ]
     levels = []
     for b in banners:
         var = codebook.get(b) if b in codebook else None
@@ -387,8 +516,14 @@ def _banner_columns(frame: pd.DataFrame, banners: list[str], codebook, lang: str
             lab = var.value_label(lv, lang) if var is not None else None
             if lab is None and var is not None and var.kind.value == "binary" and lv in (0, 1):
                 lab = _t("yes" if lv == 1 else "no", lang)
-            levels.append(dict(banner=b, banner_label=blabel, column=lv,
-                               column_label=lab if lab is not None else _fmt_code(lv)))
+            levels.append(
+                dict(
+                    banner=b,
+                    banner_label=blabel,
+                    column=lv,
+                    column_label=lab if lab is not None else _fmt_code(lv),
+                )
+            )
     for item, letter in zip(levels, _letters(len(levels)), strict=True):
         rows.append({**item, "letter": letter})
     return pd.DataFrame(rows)
@@ -398,8 +533,13 @@ def _summaries(sheets: list[TabSheet], book, lang: str) -> list[TabSheet]:
     """Question-group sheets: each codebook dimension with two or more 1–k items on one scale, and
     all driver items on one scale; rows are each item's top-2 box, then each item's mean, then
     each item's base (cells copied from the items' sheets: the same numbers and letters)."""
-    scaled = [s for s in sheets if s.kind == "scale" and book.get(s.name).kind.value in ("likert", "rating")
-              and (s.cells["row"] == "top2").any()]
+    scaled = [
+        s
+        for s in sheets
+        if s.kind == "scale"
+        and book.get(s.name).kind.value in ("likert", "rating")
+        and (s.cells["row"] == "top2").any()
+    ]
     groups: list[tuple[str, str, list[TabSheet]]] = []
     by_dim: dict[tuple, list[TabSheet]] = {}
     by_role: dict[tuple, list[TabSheet]] = {}
@@ -412,7 +552,9 @@ def _summaries(sheets: list[TabSheet], book, lang: str) -> list[TabSheet]:
             by_role.setdefault(tuple(v.scale), []).append(s)
     for (dim, _), items in by_dim.items():
         if len(items) >= 2:
-            zh, en = _DIMENSIONS.get(dim, ("流程", "business processes") if dim == "process" else (dim, dim))
+            zh, en = _DIMENSIONS.get(
+                dim, ("流程", "business processes") if dim == "process" else (dim, dim)
+            )
             groups.append((dim, zh if lang == "zh" else en, items))
     for _, items in by_role.items():
         if len(items) >= 2 and all(len(items) != len(g[2]) or items != g[2] for g in groups):
@@ -428,16 +570,41 @@ def _summaries(sheets: list[TabSheet], book, lang: str) -> list[TabSheet]:
         for row_key, row_type in (("top2", "net"), ("mean", "mean"), ("base", "base")):
             head = items[0].cells[items[0].cells["row"] == row_key]
             heading = head.iloc[0]["row_label"] if row_key != "top2" else head.iloc[0]["row_label"]
-            parts.append(head.assign(row=f"heading:{row_key}", row_label=heading, row_type="heading",
-                                     estimate=np.nan, letters="", tested=False))
+            parts.append(
+                head.assign(
+                    row=f"heading:{row_key}",
+                    row_label=heading,
+                    row_type="heading",
+                    estimate=np.nan,
+                    letters="",
+                    tested=False,
+                )
+            )
             for s in items:
                 part = s.cells[s.cells["row"] == row_key]
-                parts.append(part.assign(row=f"{s.name}|{row_key}", row_label=s.title, row_type=row_type))
+                parts.append(
+                    part.assign(row=f"{s.name}|{row_key}", row_label=s.title, row_type=row_type)
+                )
         cells = pd.concat(parts, ignore_index=True)
-        tests = pd.concat([s.tests[s.tests["row"].isin(["top2", "mean"])].assign(
-            row=lambda t, n=s.name: n + "|" + t["row"]) for s in items], ignore_index=True)
-        out.append(TabSheet(name=name, title=_t("summary", lang, group=label), kind="summary", cells=cells,
-                            tests=tests, notes=(_t("summary_note", lang),)))
+        tests = pd.concat(
+            [
+                s.tests[s.tests["row"].isin(["top2", "mean"])].assign(
+                    row=lambda t, n=s.name: n + "|" + t["row"]
+                )
+                for s in items
+            ],
+            ignore_index=True,
+        )
+        out.append(
+            TabSheet(
+                name=name,
+                title=_t("summary", lang, group=label),
+                kind="summary",
+                cells=cells,
+                tests=tests,
+                notes=(_t("summary_note", lang),),
+            )
+        )
     return out
 
 
@@ -447,7 +614,9 @@ def _plain_frame(data: pd.DataFrame) -> pd.DataFrame:
     out = data.copy(deep=False)
     for col in out.columns:
         s = out[col]
-        if not isinstance(s.dtype, pd.api.extensions.ExtensionDtype) or isinstance(s.dtype, pd.CategoricalDtype):
+        if not isinstance(s.dtype, pd.api.extensions.ExtensionDtype) or isinstance(
+            s.dtype, pd.CategoricalDtype
+        ):
             continue
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
             out[col] = s.astype("float64")
@@ -460,8 +629,10 @@ def _check_names(names, allowed: dict[str, str], key: str) -> list[str]:
     out = []
     for i, name in enumerate(names):
         if name not in allowed:
-            raise CXValueError(f"{key}[{i}]: {name!r} is not a codebook variable or multi-response set; "
-                               f"allowed: {', '.join(allowed)}")
+            raise CXValueError(
+                f"{key}[{i}]: {name!r} is not a codebook variable or multi-response set; "
+                f"allowed: {', '.join(allowed)}"
+            )
         out.append(name)
     return out
 
@@ -550,22 +721,35 @@ def build_tabs(
     _check_names(banners, allowed_banners, "tabs.banners")
     missing = [b for b in banners if b not in data.columns]
     if missing:
-        raise CXValueError(f"tabs.banners: {missing[0]!r} is not a column of the data; columns: "
-                           f"{', '.join(map(str, data.columns))}")
+        raise CXValueError(
+            f"tabs.banners: {missing[0]!r} is not a column of the data; columns: "
+            f"{', '.join(map(str, data.columns))}"
+        )
     notes: list[str] = []
     for b in banners:
         n_levels = data[b].nunique(dropna=True)
         if n_levels > MAX_BANNER_LEVELS:
-            raise CXValueError(f"tabs.banners: {b!r} has {n_levels} levels; a banner variable has at most "
-                               f"{MAX_BANNER_LEVELS} (use a category variable)")
+            raise CXValueError(
+                f"tabs.banners: {b!r} has {n_levels} levels; a banner variable has at most "
+                f"{MAX_BANNER_LEVELS} (use a category variable)"
+            )
     empty = [b for b in banners if data[b].notna().sum() == 0]
     if empty:
         banners = [b for b in banners if b not in empty]
-        notes.append(("以下横向变量没有数据，未列出：" if lang == "zh" else "banner variables without data, left out: ")
-                     + ", ".join(empty))
+        notes.append(
+            (
+                "以下横向变量没有数据，未列出："
+                if lang == "zh"
+                else "banner variables without data, left out: "
+            )
+            + ", ".join(empty)
+        )
     if not banners:
-        notes.append("没有横向分组变量：只列出总计。可用参数 tabs.banners 指定分组。" if lang == "zh" else
-                     "No banner variable: the tables show the Total only (set tabs.banners to add columns).")
+        notes.append(
+            "没有横向分组变量：只列出总计。可用参数 tabs.banners 指定分组。"
+            if lang == "zh"
+            else "No banner variable: the tables show the Total only (set tabs.banners to add columns)."
+        )
 
     option_of = {opt: mr for mr in book.multi_response for opt in mr.options}
     sets = {mr.name: mr for mr in book.multi_response}
@@ -587,8 +771,18 @@ def build_tabs(
         explicit = True
 
     columns = _banner_columns(data, banners, book, lang)
-    common = dict(banners=banners, weights=weights, alpha=alpha, correction=correction, min_base=min_base,
-                  anonymity_min=anonymity_min, strata=strata, cluster=cluster, fpc=fpc, columns=columns)
+    common = dict(
+        banners=banners,
+        weights=weights,
+        alpha=alpha,
+        correction=correction,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc,
+        columns=columns,
+    )
     sheets: list[TabSheet] = []
     left_out: list[str] = []
     settings: dict = {}
@@ -598,14 +792,20 @@ def build_tabs(
             absent = [o for o in mr.options if o not in data.columns]
             if absent:
                 if explicit:
-                    raise CXValueError(f"tabs.questions: set {name!r} has options without a data column: {absent}")
+                    raise CXValueError(
+                        f"tabs.questions: set {name!r} has options without a data column: {absent}"
+                    )
                 left_out.append(name)
                 continue
             rows, sheet_notes = _multi_rows(mr, data, book, lang)
             kind, title_text = "multi_response", mr.label_for(lang)
-            sheet_notes.insert(0, "多选题：各选项比例之和可超过100%；样本量为回答了该题的受访者。" if lang == "zh" else
-                               "Multiple response: shares add up to more than 100%; the base is the "
-                               "respondents who answered the set.")
+            sheet_notes.insert(
+                0,
+                "多选题：各选项比例之和可超过100%；样本量为回答了该题的受访者。"
+                if lang == "zh"
+                else "Multiple response: shares add up to more than 100%; the base is the "
+                "respondents who answered the set.",
+            )
         else:
             if name not in data.columns:
                 if explicit:
@@ -619,21 +819,52 @@ def build_tabs(
             left_out.append(name)
             continue
         cells, tests, settings = _tabulate(data, rows, **common)
-        cells["row_label"] = [lab if isinstance(lab, str) else _t(rt, lang)
-                              for lab, rt in zip(cells["row_label"], cells["row_type"], strict=True)]
-        sheets.append(TabSheet(name=name, title=title_text, kind=kind, cells=cells, tests=tests,
-                               notes=tuple(sheet_notes)))
+        cells["row_label"] = [
+            lab if isinstance(lab, str) else _t(rt, lang)
+            for lab, rt in zip(cells["row_label"], cells["row_type"], strict=True)
+        ]
+        sheets.append(
+            TabSheet(
+                name=name,
+                title=title_text,
+                kind=kind,
+                cells=cells,
+                tests=tests,
+                notes=tuple(sheet_notes),
+            )
+        )
     if not explicit:
         sheets = _summaries(sheets, book, lang) + sheets
     if left_out:
-        notes.append(("以下问题在本期没有回答，未制表：" if lang == "zh" else
-                      "Questions without answers in this data, not tabulated: ") + ", ".join(left_out))
+        notes.append(
+            (
+                "以下问题在本期没有回答，未制表："
+                if lang == "zh"
+                else "Questions without answers in this data, not tabulated: "
+            )
+            + ", ".join(left_out)
+        )
     a_strict, a_loose = (float(a) for a in alpha)
-    out_settings = dict(lang=lang, banners=list(banners), weights=weights, alpha=(a_strict, a_loose),
-                        correction=correction, test="design", min_base=min_base, anonymity_min=anonymity_min,
-                        design=settings.get("design"), n=int(len(data)))
-    return TabBook(sheets=tuple(sheets), columns=columns, settings=out_settings, notes=tuple(notes),
-                   title=title, subtitle=subtitle)
+    out_settings = dict(
+        lang=lang,
+        banners=list(banners),
+        weights=weights,
+        alpha=(a_strict, a_loose),
+        correction=correction,
+        test="design",
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        design=settings.get("design"),
+        n=int(len(data)),
+    )
+    return TabBook(
+        sheets=tuple(sheets),
+        columns=columns,
+        settings=out_settings,
+        notes=tuple(notes),
+        title=title,
+        subtitle=subtitle,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -675,19 +906,41 @@ def report_tabs(params, *, store: str | Path | None = None) -> TabBook:
     weight = study.weight
     if lang == "zh":
         sub = f"{params.client_name.for_lang(lang)} · {params.period} · 第 {wave} 期 · " + (
-            f"加权（{weight}）" if weight else "未加权")
+            f"加权（{weight}）" if weight else "未加权"
+        )
     else:
         sub = f"{params.client_name.for_lang(lang)} · {params.period} · wave {wave} · " + (
-            f"weighted ({weight})" if weight else "unweighted")
-    out = build_tabs(data, codebook=book, banners=present, questions=cfg.questions, weights=weight, lang=lang,
-                     alpha=(cfg.alpha[0], cfg.alpha[1]), correction=cfg.correction, min_base=t.min_base,
-                     anonymity_min=t.anonymity_min, title=_t("book_title", lang), subtitle=sub)
+            f"weighted ({weight})" if weight else "unweighted"
+        )
+    out = build_tabs(
+        data,
+        codebook=book,
+        banners=present,
+        questions=cfg.questions,
+        weights=weight,
+        lang=lang,
+        alpha=(cfg.alpha[0], cfg.alpha[1]),
+        correction=cfg.correction,
+        min_base=t.min_base,
+        anonymity_min=t.anonymity_min,
+        title=_t("book_title", lang),
+        subtitle=sub,
+    )
     gone = [b for b in banners if b not in present]
     if gone:
-        note = (("以下横向变量不在数据中，未列出：" if lang == "zh" else "banner variables not in the data, left out: ")
-                + ", ".join(gone))
-        out = TabBook(sheets=out.sheets, columns=out.columns, settings=out.settings, notes=out.notes + (note,),
-                      title=out.title, subtitle=out.subtitle)
+        note = (
+            "以下横向变量不在数据中，未列出："
+            if lang == "zh"
+            else "banner variables not in the data, left out: "
+        ) + ", ".join(gone)
+        out = TabBook(
+            sheets=out.sheets,
+            columns=out.columns,
+            settings=out.settings,
+            notes=out.notes + (note,),
+            title=out.title,
+            subtitle=out.subtitle,
+        )
     return out
 
 

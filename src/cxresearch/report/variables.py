@@ -42,9 +42,17 @@ class StudyVariables:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict (for the manifest)."""
-        return {"outcome": self.outcome, "nps": self.nps, "loyalty": self.loyalty,
-                "drivers": list(self.drivers), "processes": list(self.processes), "process": self.process,
-                "by": list(self.by), "weight": self.weight, "sources": dict(self.sources)}
+        return {
+            "outcome": self.outcome,
+            "nps": self.nps,
+            "loyalty": self.loyalty,
+            "drivers": list(self.drivers),
+            "processes": list(self.processes),
+            "process": self.process,
+            "by": list(self.by),
+            "weight": self.weight,
+            "sources": dict(self.sources),
+        }
 
 
 def _scaled(var) -> bool:
@@ -57,7 +65,9 @@ def _is_process(var) -> bool:
 
 def _describe(var) -> str:
     scale = var.scale
-    on = f" on {scale[0]:g}–{scale[1]:g}" if scale is not None and var.kind.value != "binary" else ""
+    on = (
+        f" on {scale[0]:g}–{scale[1]:g}" if scale is not None and var.kind.value != "binary" else ""
+    )
     if var.kind.value in ("likert", "rating", "numeric") and scale is None:
         on = " without scale bounds (min/max)"
     return f"{var.name!r} is {var.kind.value}{on}"
@@ -91,37 +101,76 @@ def resolve_variables(params: Params, book) -> StudyVariables:
         variables = tuple(book.variables)
         names = [x.name for x in variables]
     outcomes = [x for x in variables if x.role == "outcome" and _scaled(x)]
-    outcome = pick("outcome", next((x.name for x in outcomes if x.kind.value != "nps"),
-                                   "overall_sat" if not names else None))
+    outcome = pick(
+        "outcome",
+        next(
+            (x.name for x in outcomes if x.kind.value != "nps"),
+            "overall_sat" if not names else None,
+        ),
+    )
     nps = pick("nps", next((x.name for x in variables if x.kind.value == "nps"), None))
-    loyalty = pick("loyalty", next((x.name for x in outcomes if x.name not in (outcome, nps)
-                                    and x.kind.value != "nps"), None))
+    loyalty = pick(
+        "loyalty",
+        next(
+            (x.name for x in outcomes if x.name not in (outcome, nps) and x.kind.value != "nps"),
+            None,
+        ),
+    )
     taken = {outcome, nps, loyalty}
     drivers = v.drivers if v.drivers else None
     if drivers is not None:
         src["drivers"] = "params"
     else:
         src["drivers"] = "codebook"
-        drivers = [x.name for x in variables if x.role == "driver" and not _is_process(x) and _scaled(x)]
+        drivers = [
+            x.name for x in variables if x.role == "driver" and not _is_process(x) and _scaled(x)
+        ]
         if not drivers:
-            drivers = [x.name for x in variables if x.kind.value in ("likert", "rating") and x.scale
-                       and x.name not in taken and x.role not in ("outcome", "segment", "weight")
-                       and not _is_process(x)]
+            drivers = [
+                x.name
+                for x in variables
+                if x.kind.value in ("likert", "rating")
+                and x.scale
+                and x.name not in taken
+                and x.role not in ("outcome", "segment", "weight")
+                and not _is_process(x)
+            ]
     processes = v.processes if v.processes else None
     if processes is not None:
         src["processes"] = "params"
     else:
         src["processes"] = "codebook"
-        processes = [x.name for x in variables if x.role == "driver" and _is_process(x) and _scaled(x)]
-    by = pick("by", [x.name for x in variables if x.role == "segment" and x.kind.value == "category"])
+        processes = [
+            x.name for x in variables if x.role == "driver" and _is_process(x) and _scaled(x)
+        ]
+    by = pick(
+        "by", [x.name for x in variables if x.role == "segment" and x.kind.value == "category"]
+    )
     src["weight"] = "params"
     process = v.process
     if process is None and processes:
-        process = next((p for p in processes if book is not None and p in book
-                        and (book.get(p).dimension or "") == "process:service"), processes[0])
-    return StudyVariables(outcome=outcome, nps=nps, loyalty=loyalty, drivers=tuple(drivers or ()),
-                          processes=tuple(processes or ()), process=process, by=tuple(by or ()),
-                          weight=v.weight, raking=v.raking, sources=src)
+        process = next(
+            (
+                p
+                for p in processes
+                if book is not None
+                and p in book
+                and (book.get(p).dimension or "") == "process:service"
+            ),
+            processes[0],
+        )
+    return StudyVariables(
+        outcome=outcome,
+        nps=nps,
+        loyalty=loyalty,
+        drivers=tuple(drivers or ()),
+        processes=tuple(processes or ()),
+        process=process,
+        by=tuple(by or ()),
+        weight=v.weight,
+        raking=v.raking,
+        sources=src,
+    )
 
 
 def check_variables(params: Params, book, *, label: str | None = None) -> StudyVariables:
@@ -144,8 +193,10 @@ def check_variables(params: Params, book, *, label: str | None = None) -> StudyV
         return sv
     problems: list[str] = []
     if sv.outcome is None:
-        problems.append("  - variables.outcome: not set, and the codebook has no role-outcome item with a "
-                        "scale; set variables.outcome to the overall satisfaction item")
+        problems.append(
+            "  - variables.outcome: not set, and the codebook has no role-outcome item with a "
+            "scale; set variables.outcome to the overall satisfaction item"
+        )
 
     def var(name):
         return book.get(name) if name in book else None
@@ -158,22 +209,47 @@ def check_variables(params: Params, book, *, label: str | None = None) -> StudyV
 
     scaled_items = [x.name for x in book.variables if _scaled(x) and x.kind.value != "binary"][:6]
     eg = f" (e.g. {', '.join(scaled_items)})" if scaled_items else ""
-    need_scale = f"a mean or top-box needs a likert, rating or numeric item with scale bounds (min/max){eg}"
-    fits("variables.outcome", sv.outcome, lambda x: _scaled(x) and x.kind.value != "binary", need_scale)
+    need_scale = (
+        f"a mean or top-box needs a likert, rating or numeric item with scale bounds (min/max){eg}"
+    )
+    fits(
+        "variables.outcome",
+        sv.outcome,
+        lambda x: _scaled(x) and x.kind.value != "binary",
+        need_scale,
+    )
     if sv.nps is not None:
         x = var(sv.nps)
-        if x is not None and not (x.kind.value == "nps" or (x.kind.value in ("rating", "numeric")
-                                                             and x.scale == (0, 10))):
-            alt = ("; it may serve as variables.loyalty or as a top-box measure"
-                   if _scaled(x) and x.kind.value != "binary" else "")
-            zero_ten = [y.name for y in book.variables if y.kind.value == "nps" or
-                        (y.kind.value in ("rating", "numeric") and y.scale == (0, 10))]
-            fit = (f"0–10 items in the codebook: {', '.join(zero_ten)}" if zero_ten
-                   else "the codebook has no 0–10 item: set variables.nps: null (the report then has no NPS)")
-            problems.append(f"  - variables.nps: {_describe(x)}; NPS needs a 0–10 recommend item (kind nps){alt} "
-                            f"({fit})")
+        if x is not None and not (
+            x.kind.value == "nps" or (x.kind.value in ("rating", "numeric") and x.scale == (0, 10))
+        ):
+            alt = (
+                "; it may serve as variables.loyalty or as a top-box measure"
+                if _scaled(x) and x.kind.value != "binary"
+                else ""
+            )
+            zero_ten = [
+                y.name
+                for y in book.variables
+                if y.kind.value == "nps"
+                or (y.kind.value in ("rating", "numeric") and y.scale == (0, 10))
+            ]
+            fit = (
+                f"0–10 items in the codebook: {', '.join(zero_ten)}"
+                if zero_ten
+                else "the codebook has no 0–10 item: set variables.nps: null (the report then has no NPS)"
+            )
+            problems.append(
+                f"  - variables.nps: {_describe(x)}; NPS needs a 0–10 recommend item (kind nps){alt} "
+                f"({fit})"
+            )
     if sv.loyalty is not None:
-        fits("variables.loyalty", sv.loyalty, lambda x: _scaled(x) and x.kind.value != "binary", need_scale)
+        fits(
+            "variables.loyalty",
+            sv.loyalty,
+            lambda x: _scaled(x) and x.kind.value != "binary",
+            need_scale,
+        )
     for key, items in (("drivers", sv.drivers), ("processes", sv.processes)):
         if key not in params.variables.model_fields_set and not getattr(params.variables, key):
             continue  # derived from the codebook: scaled by construction
@@ -181,17 +257,29 @@ def check_variables(params: Params, book, *, label: str | None = None) -> StudyV
             fits(f"variables.{key}[{i}]", name, _scaled, need_scale)
     cats = [x.name for x in book.variables if x.kind.value == "category"][:6]
     for i, name in enumerate(sv.by):
-        fits(f"variables.by[{i}]", name, lambda x: x.kind.value in ("category", "binary"),
-             "segments must be category (or binary) variables"
-             + (f" (e.g. {', '.join(cats)})" if cats else "; or give by: [] for totals only"))
+        fits(
+            f"variables.by[{i}]",
+            name,
+            lambda x: x.kind.value in ("category", "binary"),
+            "segments must be category (or binary) variables"
+            + (f" (e.g. {', '.join(cats)})" if cats else "; or give by: [] for totals only"),
+        )
     if sv.weight is not None:
-        fits("variables.weight", sv.weight, lambda x: x.kind.value in ("weight", "numeric"),
-             "a weight must be kind weight (or numeric)")
+        fits(
+            "variables.weight",
+            sv.weight,
+            lambda x: x.kind.value in ("weight", "numeric"),
+            "a weight must be kind weight (or numeric)",
+        )
     if sv.process is not None and sv.processes and sv.process not in sv.processes:
-        problems.append(f"  - variables.process: {sv.process!r} is not one of the process items "
-                        f"({', '.join(sv.processes)})")
+        problems.append(
+            f"  - variables.process: {sv.process!r} is not one of the process items "
+            f"({', '.join(sv.processes)})"
+        )
     if problems:
         n = len(problems)
-        raise ParamsError(f"{label}: {n} variable{'s do not fit their' if n != 1 else ' does not fit its'} use:\n"
-                          + "\n".join(problems))
+        raise ParamsError(
+            f"{label}: {n} variable{'s do not fit their' if n != 1 else ' does not fit its'} use:\n"
+            + "\n".join(problems)
+        )
     return sv

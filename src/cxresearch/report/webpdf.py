@@ -102,12 +102,16 @@ class CXWebPDFExporter(WebPDFExporter):
 
     export_from_notebook = "PDF via system Chromium (A4)"
 
-    chromium_path = Unicode("", help="Chromium executable; empty = $CX_CHROMIUM or chromium on PATH.").tag(
+    chromium_path = Unicode(
+        "", help="Chromium executable; empty = $CX_CHROMIUM or chromium on PATH."
+    ).tag(config=True)
+    paper = Unicode("A4", help="Paper format when the CSS sets no @page size.").tag(config=True)
+    outline = Bool(True, help="Add PDF bookmarks (document outline) from headings.").tag(
         config=True
     )
-    paper = Unicode("A4", help="Paper format when the CSS sets no @page size.").tag(config=True)
-    outline = Bool(True, help="Add PDF bookmarks (document outline) from headings.").tag(config=True)
-    extra_browser_args = List(Unicode(), help="Browser flags added to BROWSER_ARGS.").tag(config=True)
+    extra_browser_args = List(Unicode(), help="Browser flags added to BROWSER_ARGS.").tag(
+        config=True
+    )
 
     @default("disable_sandbox")
     def _disable_sandbox_default(self):
@@ -223,7 +227,9 @@ def print_pdf(
                     handle_sighup=False,
                 )
             except Exception as exc:  # playwright raises its own Error type
-                raise CXError(f"could not start Chromium at {exe}: {str(exc).splitlines()[0]}") from None
+                raise CXError(
+                    f"could not start Chromium at {exe}: {str(exc).splitlines()[0]}"
+                ) from None
             try:
                 pdf = await print_one(browser, html_path)
                 second = then(pdf) if then is not None else None

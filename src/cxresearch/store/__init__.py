@@ -63,11 +63,34 @@ from cxresearch.store._snapshot import connect as _connect
 from cxresearch.store._snapshot import snapshot
 from cxresearch.store._write import StoreWriter
 
-__all__ = ["Store", "ImportReport", "FileImport", "TABLES", "SCHEMA_VERSION", "detect_lang", "snapshot"]
+__all__ = [
+    "Store",
+    "ImportReport",
+    "FileImport",
+    "TABLES",
+    "SCHEMA_VERSION",
+    "detect_lang",
+    "snapshot",
+]
 
 #: suffixes of files a store is never opened on (DuckDB can open some data files as databases)
-_NOT_A_STORE = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".sav", ".zsav", ".parquet", ".pq",
-                ".json", ".yaml", ".yml", ".ipynb", ".py"}
+_NOT_A_STORE = {
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".sav",
+    ".zsav",
+    ".parquet",
+    ".pq",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".ipynb",
+    ".py",
+}
 
 
 class Store(StoreReader, StoreWriter):
@@ -101,12 +124,18 @@ class Store(StoreReader, StoreWriter):
         self.path = Path(path)
         self.read_only = read_only
         if self.path.suffix.lower() in _NOT_A_STORE:
-            raise CXError(f"store {str(self.path)!r} looks like a data file ({self.path.suffix}), not a "
-                          "study store; give the store a name such as study.duckdb")
+            raise CXError(
+                f"store {str(self.path)!r} looks like a data file ({self.path.suffix}), not a "
+                "study store; give the store a name such as study.duckdb"
+            )
         if read_only and not self.path.exists():
-            raise CXError(f"store {str(self.path)!r} does not exist (opened read-only, so it is not created)")
+            raise CXError(
+                f"store {str(self.path)!r} does not exist (opened read-only, so it is not created)"
+            )
         if not self.path.parent.exists():
-            raise CXError(f"cannot create store {str(self.path)!r}: folder {str(self.path.parent)!r} does not exist")
+            raise CXError(
+                f"cannot create store {str(self.path)!r}: folder {str(self.path.parent)!r} does not exist"
+            )
         try:
             self._con = _connect(self.path, read_only=read_only, wait=wait)
         except duckdb.Error as exc:

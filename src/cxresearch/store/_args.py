@@ -25,14 +25,17 @@ def check_new_client(client) -> str:
     if not _CLIENT_ID.match(client):
         raise CXValueError(
             "client must be an id of letters, digits, '_', '-' and '.' (not first), at most 64 "
-            f"characters, e.g. 'acme' or 'acme-cn'; got {client!r}")
+            f"characters, e.g. 'acme' or 'acme-cn'; got {client!r}"
+        )
     return client
 
 
 def check_choice(name: str, value, allowed: Sequence) -> None:
     """Refuse ``value`` unless it is one of ``allowed``."""
     if value not in allowed:
-        raise CXValueError(f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}")
+        raise CXValueError(
+            f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}"
+        )
 
 
 def check_flag(name: str, value) -> None:
@@ -46,7 +49,9 @@ def check_scale(scale) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in scale)
     except (TypeError, ValueError):
-        raise CXValueError(f"employee_scale must be a (min, max) pair of numbers; got {scale!r}") from None
+        raise CXValueError(
+            f"employee_scale must be a (min, max) pair of numbers; got {scale!r}"
+        ) from None
     if not lo <= hi:
         raise CXValueError(f"employee_scale must have min <= max; got {scale!r}")
     return lo, hi

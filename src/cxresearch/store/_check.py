@@ -13,10 +13,12 @@ def store_problems(con, client: str, batch) -> list[Problem]:
     """Problems between the files and what the store already holds (duplicate keys, column
     types); files imported before were left out by :func:`read_batch`."""
     problems: list[Problem] = []
-    for table, key in (("responses", ("respondent_id", "wave")),
-                       ("customers", ("customer_id", "year")),
-                       ("employees", ("employee_id", "wave")),
-                       ("comments", ("respondent_id", "wave", "variable"))):
+    for table, key in (
+        ("responses", ("respondent_id", "wave")),
+        ("customers", ("customer_id", "year")),
+        ("employees", ("employee_id", "wave")),
+        ("comments", ("respondent_id", "wave", "variable")),
+    ):
         if not set(key) <= {name for name, _ in column_types(con, table).values()}:
             continue
         for item in batch.items:
@@ -29,9 +31,13 @@ def store_problems(con, client: str, batch) -> list[Problem]:
 
 def imported_before(con, client: str, digest: str):
     """(file, imported_at, import_id) of the client's earlier load of this content, or None."""
-    return first_row(con.execute(
-        "SELECT file, imported_at, import_id FROM imports WHERE client = ? AND sha256 = ? "
-        "ORDER BY import_id LIMIT 1", [client, digest]))
+    return first_row(
+        con.execute(
+            "SELECT file, imported_at, import_id FROM imports WHERE client = ? AND sha256 = ? "
+            "ORDER BY import_id LIMIT 1",
+            [client, digest],
+        )
+    )
 
 
 def _stored_keys(con, client: str, table: str, key: tuple[str, ...], item) -> list[Problem]:
@@ -43,14 +49,21 @@ def _stored_keys(con, client: str, table: str, key: tuple[str, ...], item) -> li
     else:
         con.register("_cx_keys", keys)
     try:
-        total = first_row(con.execute(
-            f"SELECT count(*) FROM _cx_keys k JOIN {table} t ON t.client = ? AND {on}",
-            [client]))[0]
-        hits = [] if not total else con.execute(
-            f"SELECT k._row, {', '.join('k.' + quote(c) for c in key)}, i.file, i.imported_at "
-            f"FROM _cx_keys k JOIN {table} t ON t.client = ? AND {on} "
-            f"JOIN imports i ON i.import_id = t.import_id ORDER BY k._row LIMIT ?",
-            [client, MAX_PROBLEMS_PER_COLUMN]).fetchall()
+        total = first_row(
+            con.execute(
+                f"SELECT count(*) FROM _cx_keys k JOIN {table} t ON t.client = ? AND {on}", [client]
+            )
+        )[0]
+        hits = (
+            []
+            if not total
+            else con.execute(
+                f"SELECT k._row, {', '.join('k.' + quote(c) for c in key)}, i.file, i.imported_at "
+                f"FROM _cx_keys k JOIN {table} t ON t.client = ? AND {on} "
+                f"JOIN imports i ON i.import_id = t.import_id ORDER BY k._row LIMIT ?",
+                [client, MAX_PROBLEMS_PER_COLUMN],
+            ).fetchall()
+        )
     finally:
         if isinstance(keys, str):
             con.execute("DROP VIEW IF EXISTS temp._cx_keys")
@@ -59,14 +72,26 @@ def _stored_keys(con, client: str, table: str, key: tuple[str, ...], item) -> li
     problems = []
     for row, *vals, old_file, when in hits:
         desc = ", ".join(f"{k}={v!r}" for k, v in zip(key, vals, strict=True))
-        problems.append(Problem(
-            item.file, item.user_row(row), "/".join(key), desc,
-            f"a new ({', '.join(key)}) for client {client!r}; the store already has it "
-            f"from {old_file!r} (imported {when:%Y-%m-%d %H:%M:%S} UTC)"))
+        problems.append(
+            Problem(
+                item.file,
+                item.user_row(row),
+                "/".join(key),
+                desc,
+                f"a new ({', '.join(key)}) for client {client!r}; the store already has it "
+                f"from {old_file!r} (imported {when:%Y-%m-%d %H:%M:%S} UTC)",
+            )
+        )
     if total > len(hits):
-        problems.append(Problem(
-            item.file, None, "/".join(key), f"{total - len(hits)} more rows",
-            f"new ({', '.join(key)}) keys; the store already holds these for client {client!r}"))
+        problems.append(
+            Problem(
+                item.file,
+                None,
+                "/".join(key),
+                f"{total - len(hits)} more rows",
+                f"new ({', '.join(key)}) keys; the store already holds these for client {client!r}",
+            )
+        )
     return problems
 
 
@@ -81,8 +106,14 @@ def _type_problems(con, batch) -> list[Problem]:
                 if have is None or have[1] == "NULL":
                     known[col.lower()] = (col, sqltype, repr(item.file))
                 elif not compatible(have[1], sqltype):
-                    problems.append(Problem(
-                        item.file, None, col, sqltype,
-                        f"values that fit type {have[1]}: {have[2]} holds {have[0]!r} of the "
-                        f"{table} table as {have[1]}, this file's values are {sqltype}"))
+                    problems.append(
+                        Problem(
+                            item.file,
+                            None,
+                            col,
+                            sqltype,
+                            f"values that fit type {have[1]}: {have[2]} holds {have[0]!r} of the "
+                            f"{table} table as {have[1]}, this file's values are {sqltype}",
+                        )
+                    )
     return problems

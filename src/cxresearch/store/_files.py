@@ -98,8 +98,17 @@ def detect_lang(texts: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------------------------------
 # reading and validating a batch of files (nothing here touches the store)
 
-_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav",
-            ".zsav": "sav", ".parquet": "parquet", ".pq": "parquet"}
+_FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".sav": "sav",
+    ".zsav": "sav",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
@@ -194,9 +203,18 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, imported=None,
-               skip_imported: bool = False, client: str = "", wave: int | None = None,
-               encoding: str | None = None) -> _Batch:
+def read_batch(
+    paths: list[Path],
+    *,
+    codebook,
+    table: str,
+    employee_scale,
+    imported=None,
+    skip_imported: bool = False,
+    client: str = "",
+    wave: int | None = None,
+    encoding: str | None = None,
+) -> _Batch:
     """Read and validate every file; ``imported(sha256)`` gives ``(file, imported_at, import_id)``
     of an earlier load of the same content for the client (None if there is none): such a file is
     not read again, and is a problem unless ``skip_imported``. ``wave`` is the wave of survey
@@ -208,17 +226,35 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
     for path in paths:
         file = path.name
         if path.is_dir():
-            problems.append(Problem(file, None, None, None,
-                                    "a data file, not a folder (give its files, e.g. folder/*.csv)"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    None,
+                    "a data file, not a folder (give its files, e.g. folder/*.csv)",
+                )
+            )
             continue
         if not path.is_file():
             problems.append(Problem(file, None, None, None, "an existing file (no such file)"))
             continue
         fmt = _FORMATS.get(path.suffix.lower())
         if fmt is None:
-            hint = " (save the old Excel format .xls as .xlsx)" if path.suffix.lower() == ".xls" else ""
-            problems.append(Problem(file, None, None, path.suffix or "(no extension)",
-                                    f"a .csv, .xlsx, .sav or .parquet file{hint}"))
+            hint = (
+                " (save the old Excel format .xls as .xlsx)"
+                if path.suffix.lower() == ".xls"
+                else ""
+            )
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    path.suffix or "(no extension)",
+                    f"a .csv, .xlsx, .sav or .parquet file{hint}",
+                )
+            )
             continue
         try:
             digest = _sha256(path)
@@ -226,8 +262,15 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
             problems.append(Problem(file, None, None, None, f"a readable file ({exc.strerror})"))
             continue
         if digest in seen:
-            problems.append(Problem(file, None, None, None,
-                                    f"each file once per import; it has the same content as {seen[digest]!r}"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    None,
+                    f"each file once per import; it has the same content as {seen[digest]!r}",
+                )
+            )
             continue
         seen[digest] = file
         earlier = imported(digest) if imported is not None else None
@@ -236,30 +279,56 @@ def read_batch(paths: list[Path], *, codebook, table: str, employee_scale, impor
             if skip_imported:
                 skipped.append((file, old_file, import_id, when))
             else:
-                problems.append(Problem(
-                    file, None, None, None,
-                    f"a file not yet imported for client {client!r}: the same content (sha256 "
-                    f"{digest[:12]}…) was imported as {old_file!r} on {when:%Y-%m-%d %H:%M:%S} UTC "
-                    f"(import {import_id}); leave it out, or skip such files (--skip-imported)"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        None,
+                        None,
+                        f"a file not yet imported for client {client!r}: the same content (sha256 "
+                        f"{digest[:12]}…) was imported as {old_file!r} on {when:%Y-%m-%d %H:%M:%S} UTC "
+                        f"(import {import_id}); leave it out, or skip such files (--skip-imported)",
+                    )
+                )
             continue
         empty = _empty_file(path, fmt)
         if empty is not None:
-            problems.append(Problem(file, None, None, empty,
-                                    "a header row and at least one data row (the file is empty)"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    empty,
+                    "a header row and at least one data row (the file is empty)",
+                )
+            )
             continue
         target = table
         if table == "auto":
             target = _detect_table(path, fmt, codebook, encoding=encoding)
             if target is None:
-                problems.append(Problem(
-                    file, None, None, None,
-                    "a survey file holding the codebook's variables, a CRM file (customer_id, year, "
-                    "active, churned), an employee survey file (unit, wave, q01 …) or a comment file "
-                    "(respondent_id, wave, text); name the table with table=/--table if the columns "
-                    "are right"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        None,
+                        None,
+                        "a survey file holding the codebook's variables, a CRM file (customer_id, year, "
+                        "active, churned), an employee survey file (unit, wave, q01 …) or a comment file "
+                        "(respondent_id, wave, text); name the table with table=/--table if the columns "
+                        "are right",
+                    )
+                )
                 continue
-        item = _Item(path=path, file=file, name=path.name, sha256=digest, format=fmt, table=target,
-                     forced_encoding=encoding if fmt in ("csv", "sav") else None)
+        item = _Item(
+            path=path,
+            file=file,
+            name=path.name,
+            sha256=digest,
+            format=fmt,
+            table=target,
+            forced_encoding=encoding if fmt in ("csv", "sav") else None,
+        )
         try:
             if target == "responses":
                 found = _read_survey(item, codebook, wave=wave)
@@ -319,9 +388,13 @@ def _peek_columns(path: Path, fmt: str, encoding: str | None = None) -> list[str
             return [str(c) for c in row if c is not None]
         import csv
 
-        with open(path, "rb") as fh:  # the header only: the reader decodes and checks the whole file
+        with open(
+            path, "rb"
+        ) as fh:  # the header only: the reader decodes and checks the whole file
             head = fh.read(1 << 16)
-        if b"\x00" in head or head.startswith((b"PK\x03\x04", b"PAR1", b"$FL2", b"$FL3", b"\xd0\xcf\x11\xe0")):
+        if b"\x00" in head or head.startswith(
+            (b"PK\x03\x04", b"PAR1", b"$FL2", b"$FL3", b"\xd0\xcf\x11\xe0")
+        ):
             return None  # not text: the reader says what it looks like
         head = head.split(b"\n", 1)[0]
         try:
@@ -346,7 +419,9 @@ def _detect_table(path: Path, fmt: str, codebook, *, encoding: str | None = None
         return "employees"
     known = {n.lower() for n in codebook.names}
     known |= {a.name.lower() for v in codebook.variables for a in v.aliases}
-    structural = {v.name.lower() for v in codebook.variables if v.kind in ("id", "wave", "weight", "text")}
+    structural = {
+        v.name.lower() for v in codebook.variables if v.kind in ("id", "wave", "weight", "text")
+    }
     items = (cols & known) - structural
     if {"respondent_id", "wave", "text"} <= cols and not items:
         return "comments"
@@ -380,8 +455,11 @@ def _wave_columns(item: _Item, codebook) -> list[str]:
     var = codebook.wave_variable
     if var is not None:
         names |= {var.name.lower(), *(a.name.lower() for a in var.aliases)}
-    return [str(c) for c in (_peek_columns(item.path, item.format) or [])
-            if str(c).strip().lower() in names]
+    return [
+        str(c)
+        for c in (_peek_columns(item.path, item.format) or [])
+        if str(c).strip().lower() in names
+    ]
 
 
 def _read_survey(item: _Item, codebook, *, wave: int | None = None) -> list[Problem]:
@@ -391,10 +469,17 @@ def _read_survey(item: _Item, codebook, *, wave: int | None = None) -> list[Prob
     if wave is not None:
         own = _wave_columns(item, codebook)
         if own:
-            return [Problem(item.file, None, own[0], wave,
-                            f"no wave column when the wave is given (--wave {wave}): the file has "
-                            f"its own wave column {own[0]!r}; import it without --wave, or import "
-                            "the files without a wave column in a call of their own")]
+            return [
+                Problem(
+                    item.file,
+                    None,
+                    own[0],
+                    wave,
+                    f"no wave column when the wave is given (--wave {wave}): the file has "
+                    f"its own wave column {own[0]!r}; import it without --wave, or import "
+                    "the files without a wave column in a call of their own",
+                )
+            ]
         item.wave_given = int(wave)
     problems = None
     if item.format == "csv":  # a file that loads is read in blocks and staged on disk
@@ -408,28 +493,42 @@ def _read_survey(item: _Item, codebook, *, wave: int | None = None) -> list[Prob
                 result = cxio.read(item.path, codebook, wave=wave, encoding=item.forced_encoding)
             except DataValidationError as exc:
                 return list(exc.problems)
-        item.notes = tuple(str(w.message) if str(w.message).startswith(item.file)
-                           else f"{item.file}: {w.message}" for w in caught)
+        item.notes = tuple(
+            str(w.message) if str(w.message).startswith(item.file) else f"{item.file}: {w.message}"
+            for w in caught
+        )
         item.encoding = getattr(result, "encoding", None)
         item.format = getattr(result, "format", None) or item.format
         numbers = getattr(result, "row_numbers", None)
         item.row_numbers = None if numbers is None else np.asarray(numbers)
-        problems = _prepare_responses(item, result.frame, getattr(result, "missing", None), codebook)
+        problems = _prepare_responses(
+            item, result.frame, getattr(result, "missing", None), codebook
+        )
     if not problems:
         said = []
         if item.wave_given is not None:
-            said.append(f"{item.file}: wave {item.wave_given} set for its {item.rows:,} rows "
-                        "(the file has no wave column)")
+            said.append(
+                f"{item.file}: wave {item.wave_given} set for its {item.rows:,} rows "
+                "(the file has no wave column)"
+            )
         if item.ids_generated is not None:
-            said.append(f"{item.file}: no respondent id column; ids generated as "
-                        f"{item.ids_generated} (recorded in imports.ids_generated); its answers "
-                        "cannot be linked to other waves or to the CRM")
+            said.append(
+                f"{item.file}: no respondent id column; ids generated as "
+                f"{item.ids_generated} (recorded in imports.ids_generated); its answers "
+                "cannot be linked to other waves or to the CRM"
+            )
         item.notes = (*item.notes, *said)
     return problems
 
 
-def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame | None,
-                       codebook, *, normalise: bool = True) -> list[Problem]:
+def _prepare_responses(
+    item: _Item,
+    frame: pd.DataFrame,
+    missing: pd.DataFrame | None,
+    codebook,
+    *,
+    normalise: bool = True,
+) -> list[Problem]:
     """Shape a survey frame for the store (into ``item``); ``normalise=False`` for one block of a
     file read in blocks (ids are normalised once the whole column is known)."""
     problems: list[Problem] = []
@@ -451,29 +550,55 @@ def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame |
         item.ids_generated = f"{item.sha256[:ID_PREFIX]}-<row>"
     for col in ("respondent_id", "wave"):
         if col not in frame.columns:
-            hint = (" (or give the wave of a file without one: --wave 2024, wave=)"
-                    if col == "wave" else "")
-            problems.append(Problem(item.file, None, back.get(col, col), None,
-                                    f"a {col} column (the store keys responses by respondent and "
-                                    f"wave){hint}"))
+            hint = (
+                " (or give the wave of a file without one: --wave 2024, wave=)"
+                if col == "wave"
+                else ""
+            )
+            problems.append(
+                Problem(
+                    item.file,
+                    None,
+                    back.get(col, col),
+                    None,
+                    f"a {col} column (the store keys responses by respondent and wave){hint}",
+                )
+            )
     lowered: dict[str, str] = {}
     for col in frame.columns:
         low = str(col).lower()
         if low in _RESERVED:
-            problems.append(Problem(item.file, None, str(col), None,
-                                    f"a column name other than {sorted(_RESERVED)} (reserved by the store)"))
+            problems.append(
+                Problem(
+                    item.file,
+                    None,
+                    str(col),
+                    None,
+                    f"a column name other than {sorted(_RESERVED)} (reserved by the store)",
+                )
+            )
         if low in lowered:
-            problems.append(Problem(item.file, None, str(col), None,
-                                    f"column names that differ in more than case ({lowered[low]!r})"))
+            problems.append(
+                Problem(
+                    item.file,
+                    None,
+                    str(col),
+                    None,
+                    f"column names that differ in more than case ({lowered[low]!r})",
+                )
+            )
         lowered[low] = str(col)
     if problems:
         return problems
 
     ids, bad = _to_id(frame["respondent_id"], normalise=normalise)
-    problems += _cell_problems(item, frame.index, bad, "respondent_id", frame["respondent_id"], "a non-empty id")
+    problems += _cell_problems(
+        item, frame.index, bad, "respondent_id", frame["respondent_id"], "a non-empty id"
+    )
     waves, bad = _to_int(frame["wave"], lo=None, hi=None, allow_missing=False)
-    problems += _cell_problems(item, frame.index, bad, "wave", frame["wave"],
-                               "a whole-number wave (e.g. the year)")
+    problems += _cell_problems(
+        item, frame.index, bad, "wave", frame["wave"], "a whole-number wave (e.g. the year)"
+    )
     if problems:
         return problems
     frame["respondent_id"] = ids
@@ -484,19 +609,29 @@ def _prepare_responses(item: _Item, frame: pd.DataFrame, missing: pd.DataFrame |
         miss = missing
         pos = frame.index.get_indexer(miss["row_index"])
         if (pos < 0).any():
-            raise CXError(f"{item.file}: the reader reported missing codes for rows it did not return")
+            raise CXError(
+                f"{item.file}: the reader reported missing codes for rows it did not return"
+            )
         codes = pd.to_numeric(miss["code"], errors="coerce").astype("float64")
-        item.missing = pd.DataFrame({
-            "respondent_id": frame["respondent_id"].to_numpy()[pos],
-            "wave": frame["wave"].to_numpy()[pos],
-            "variable": miss["variable"].astype(str).to_numpy(),
-            "code": codes.to_numpy(),
-            "meaning": miss["meaning"].astype(object).where(miss["meaning"].notna(), None).to_numpy(),
-        })
+        item.missing = pd.DataFrame(
+            {
+                "respondent_id": frame["respondent_id"].to_numpy()[pos],
+                "wave": frame["wave"].to_numpy()[pos],
+                "variable": miss["variable"].astype(str).to_numpy(),
+                "code": codes.to_numpy(),
+                "meaning": miss["meaning"]
+                .astype(object)
+                .where(miss["meaning"].notna(), None)
+                .to_numpy(),
+            }
+        )
         for var, rows in item.missing.groupby("variable").groups.items():
             if var in frame.columns:
-                col = pd.to_numeric(frame[var], errors="coerce").astype("float64") \
-                    if not pd.api.types.is_float_dtype(frame[var]) else frame[var].copy()
+                col = (
+                    pd.to_numeric(frame[var], errors="coerce").astype("float64")
+                    if not pd.api.types.is_float_dtype(frame[var])
+                    else frame[var].copy()
+                )
                 col.iloc[pos[np.asarray(rows)]] = np.nan
                 frame[var] = col
 
@@ -558,13 +693,17 @@ def _comments_from(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
         t = s[keep]
         if not (pd.api.types.infer_dtype(t, skipna=True) == "string"):
             t = t.astype(str)
-        parts.append(pd.DataFrame({
-            "respondent_id": frame.loc[keep, "respondent_id"].to_numpy(),
-            "wave": frame.loc[keep, "wave"].to_numpy(),
-            "variable": var,
-            "text": t.to_numpy(),
-            "lang": detect_lang(t),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "respondent_id": frame.loc[keep, "respondent_id"].to_numpy(),
+                    "wave": frame.loc[keep, "wave"].to_numpy(),
+                    "variable": var,
+                    "text": t.to_numpy(),
+                    "lang": detect_lang(t),
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=["respondent_id", "wave", "variable", "text", "lang"])
     return pd.concat(parts, ignore_index=True)
@@ -606,26 +745,51 @@ def _read_other(item: _Item, codebook, scale) -> list[Problem]:
     if raw.empty:
         return [Problem(item.file, None, None, None, "at least one data row (the file is empty)")]
     raw = raw.rename(columns=lambda c: str(c).strip())
-    spec = {"customers": _CUSTOMER_COLUMNS, "employees": _EMPLOYEE_COLUMNS,
-            "comments": _COMMENT_COLUMNS}[item.table]
-    raw = raw.rename(columns={c: c.lower() for c in raw.columns if c.lower() in spec
-                              or _Q_ITEM.match(c.lower())})
+    spec = {
+        "customers": _CUSTOMER_COLUMNS,
+        "employees": _EMPLOYEE_COLUMNS,
+        "comments": _COMMENT_COLUMNS,
+    }[item.table]
+    raw = raw.rename(
+        columns={c: c.lower() for c in raw.columns if c.lower() in spec or _Q_ITEM.match(c.lower())}
+    )
     problems: list[Problem] = []
     lowered: dict[str, str] = {}
     for col in raw.columns:
         low = col.lower()
         if low in _RESERVED:
-            problems.append(Problem(item.file, None, col, None,
-                                    f"a column name other than {sorted(_RESERVED)} (reserved by the store)"))
+            problems.append(
+                Problem(
+                    item.file,
+                    None,
+                    col,
+                    None,
+                    f"a column name other than {sorted(_RESERVED)} (reserved by the store)",
+                )
+            )
         if low in lowered:
-            problems.append(Problem(item.file, None, col, None,
-                                    f"column names that differ in more than case ({lowered[low]!r})"))
+            problems.append(
+                Problem(
+                    item.file,
+                    None,
+                    col,
+                    None,
+                    f"column names that differ in more than case ({lowered[low]!r})",
+                )
+            )
         lowered[low] = col
     need = [c for c, (_, required) in spec.items() if required and c not in raw.columns]
     for col in need:
-        problems.append(Problem(item.file, None, col, None,
-                                f"a column {col!r} ({item.table} files have "
-                                f"{', '.join(c for c, (_, r) in spec.items() if r)})"))
+        problems.append(
+            Problem(
+                item.file,
+                None,
+                col,
+                None,
+                f"a column {col!r} ({item.table} files have "
+                f"{', '.join(c for c, (_, r) in spec.items() if r)})",
+            )
+        )
     if problems:
         return problems
 
@@ -633,8 +797,11 @@ def _read_other(item: _Item, codebook, scale) -> list[Problem]:
     types: dict[str, str] = {}
     for col in raw.columns:
         s = raw[col]
-        kind = spec[col][0] if col in spec else ("item" if item.table == "employees"
-                                                 and _Q_ITEM.match(col) else None)
+        kind = (
+            spec[col][0]
+            if col in spec
+            else ("item" if item.table == "employees" and _Q_ITEM.match(col) else None)
+        )
         required = spec[col][1] if col in spec else False
         if kind is None:
             out[col], types[col] = _infer(s)
@@ -646,8 +813,12 @@ def _read_other(item: _Item, codebook, scale) -> list[Problem]:
             conv, bad = _to_int(s, lo=_YEARS[0], hi=_YEARS[1], allow_missing=False)
             expected = f"a whole-number wave from {_YEARS[0]} to {_YEARS[1]} (the year)"
         elif kind in ("year", "year_or_missing"):
-            conv, bad = _to_int(s, lo=_YEARS[0], hi=_YEARS[1], allow_missing=kind == "year_or_missing")
-            expected = f"a year from {_YEARS[0]} to {_YEARS[1]}" + (" or empty" if kind == "year_or_missing" else "")
+            conv, bad = _to_int(
+                s, lo=_YEARS[0], hi=_YEARS[1], allow_missing=kind == "year_or_missing"
+            )
+            expected = f"a year from {_YEARS[0]} to {_YEARS[1]}" + (
+                " or empty" if kind == "year_or_missing" else ""
+            )
         elif kind == "bool":
             conv, bad = _to_bool(s, allow_missing=not required)
             expected = "true/false (or 1/0, yes/no)" + ("" if required else " or empty")
@@ -674,8 +845,11 @@ def _read_other(item: _Item, codebook, scale) -> list[Problem]:
             conv = conv.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
             expected = "'zh', 'en' or empty (detected)"
         else:  # text, name
-            conv = s.astype(object).where(s.notna(), None).map(
-                lambda v: v if v is None or isinstance(v, str) else str(v))
+            conv = (
+                s.astype(object)
+                .where(s.notna(), None)
+                .map(lambda v: v if v is None or isinstance(v, str) else str(v))
+            )
             bad = conv.map(lambda v: isinstance(v, str) and "\x00" in v).astype(bool)
             expected = "text without NUL characters (a NUL cuts a text short when stored)"
         problems += _cell_problems(item, raw.index, bad, col, s, expected)
@@ -690,21 +864,36 @@ def _read_other(item: _Item, codebook, scale) -> list[Problem]:
             texts = codebook.by_kind("text")
             frame = frame.assign(variable=texts[0].name if len(texts) == 1 else "comment")
             types["variable"] = "VARCHAR"
-        lang = frame["lang"] if "lang" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
-        frame = frame.assign(lang=lang.where(lang.notna(), pd.Series(detect_lang(frame["text"]), index=frame.index)))
+        lang = (
+            frame["lang"]
+            if "lang" in frame.columns
+            else pd.Series(None, index=frame.index, dtype=object)
+        )
+        frame = frame.assign(
+            lang=lang.where(lang.notna(), pd.Series(detect_lang(frame["text"]), index=frame.index))
+        )
         types["lang"] = "VARCHAR"
     item.frame = frame
     item.types = types
     item.variables = tuple(frame.columns)
-    key = {"customers": ["customer_id", "year"], "employees": ["employee_id", "wave"],
-           "comments": ["respondent_id", "wave", "variable"]}[item.table]
+    key = {
+        "customers": ["customer_id", "year"],
+        "employees": ["employee_id", "wave"],
+        "comments": ["respondent_id", "wave", "variable"],
+    }[item.table]
     if set(key) <= set(frame.columns):
         dup = frame.duplicated(key, keep="first") & frame[key].notna().all(axis=1)
         if dup.any():
             shown = pd.Series("", index=frame.index, dtype=object)
             shown[dup] = frame.loc[dup, key].astype(str).agg(", ".join, axis=1)
-            problems += _cell_problems(item, frame.index, dup, "/".join(key), shown,
-                                       f"one row per ({', '.join(key)}); this one repeats an earlier row")
+            problems += _cell_problems(
+                item,
+                frame.index,
+                dup,
+                "/".join(key),
+                shown,
+                f"one row per ({', '.join(key)}); this one repeats an earlier row",
+            )
     return problems
 
 
@@ -804,11 +993,25 @@ def _cell_problems(item: _Item, index, bad, column: str, values, expected: str) 
         v = vals[pos]
         if v is not None and not isinstance(v, str) and pd.isna(v):
             v = None
-        out.append(Problem(item.file, item.user_row(index[pos]), column,
-                           "(empty)" if v is None else _plain(v), expected))
+        out.append(
+            Problem(
+                item.file,
+                item.user_row(index[pos]),
+                column,
+                "(empty)" if v is None else _plain(v),
+                expected,
+            )
+        )
     if len(where) > MAX_PROBLEMS_PER_COLUMN:
-        out.append(Problem(item.file, None, column, f"{len(where) - MAX_PROBLEMS_PER_COLUMN} more rows",
-                           expected))
+        out.append(
+            Problem(
+                item.file,
+                None,
+                column,
+                f"{len(where) - MAX_PROBLEMS_PER_COLUMN} more rows",
+                expected,
+            )
+        )
     return out
 
 
@@ -821,16 +1024,19 @@ def _plain(v):
 def _duplicates_across(items: list[_Item]) -> list[Problem]:
     """The same key in two files of one call (within one file each reader reports it)."""
     problems: list[Problem] = []
-    for table, key in (("responses", ["respondent_id", "wave"]),
-                       ("customers", ["customer_id", "year"]),
-                       ("employees", ["employee_id", "wave"]),
-                       ("comments", ["respondent_id", "wave", "variable"])):
+    for table, key in (
+        ("responses", ["respondent_id", "wave"]),
+        ("customers", ["customer_id", "year"]),
+        ("employees", ["employee_id", "wave"]),
+        ("comments", ["respondent_id", "wave", "variable"]),
+    ):
         group = [i for i in items if i.table == table and set(key) <= set(i.columns)]
         if len(group) < 2:
             continue
         frames = [i.key_frame(key) for i in group]
-        keys = pd.concat([f.assign(cx_src=n, cx_pos=f.index) for n, f in enumerate(frames)],
-                         ignore_index=True).dropna(subset=key)
+        keys = pd.concat(
+            [f.assign(cx_src=n, cx_pos=f.index) for n, f in enumerate(frames)], ignore_index=True
+        ).dropna(subset=key)
         dup = keys.duplicated(key, keep=False)
         if not dup.any():
             continue
@@ -841,14 +1047,27 @@ def _duplicates_across(items: list[_Item]) -> list[Problem]:
         shown = 0
         for rec in later.itertuples(index=False):
             if shown == 10 * MAX_PROBLEMS_PER_COLUMN:
-                problems.append(Problem("these files", None, "/".join(key),
-                                        f"{len(later) - shown} more rows",
-                                        "keys that appear in one file only"))
+                problems.append(
+                    Problem(
+                        "these files",
+                        None,
+                        "/".join(key),
+                        f"{len(later) - shown} more rows",
+                        "keys that appear in one file only",
+                    )
+                )
                 break
             this, other = group[rec.cx_src], group[rec.cx_src_first]
             vals = ", ".join(f"{k}={_plain(getattr(rec, k))!r}" for k in key)
-            problems.append(Problem(this.file, this.user_row(rec.cx_pos), "/".join(key), vals,
-                                    f"a ({', '.join(key)}) not already in {other.file!r} "
-                                    f"(row {other.user_row(rec.cx_pos_first)}) of the same import"))
+            problems.append(
+                Problem(
+                    this.file,
+                    this.user_row(rec.cx_pos),
+                    "/".join(key),
+                    vals,
+                    f"a ({', '.join(key)}) not already in {other.file!r} "
+                    f"(row {other.user_row(rec.cx_pos_first)}) of the same import",
+                )
+            )
             shown += 1
     return problems

@@ -24,16 +24,26 @@ class StoreReader:
 
     def clients(self) -> list[str]:
         """Clients with at least one import, sorted."""
-        return [r[0] for r in self.con.execute(
-            "SELECT DISTINCT client FROM imports ORDER BY client").fetchall()]
+        return [
+            r[0]
+            for r in self.con.execute(
+                "SELECT DISTINCT client FROM imports ORDER BY client"
+            ).fetchall()
+        ]
 
     def columns(self, table: str = "responses") -> list[str]:
         """Column names of one table, in order (``client`` and ``import_id`` included)."""
         check_choice("table", table, CLIENT_TABLES)
         return [name for name, _ in column_types(self.con, table).values()]
 
-    def responses(self, client: str, *, waves: Iterable[int] | None = None,
-                  columns: Sequence[str] | None = None, codes: bool = False) -> pd.DataFrame:
+    def responses(
+        self,
+        client: str,
+        *,
+        waves: Iterable[int] | None = None,
+        columns: Sequence[str] | None = None,
+        codes: bool = False,
+    ) -> pd.DataFrame:
         """The client's survey responses, one row per respondent × wave.
 
         Parameters
@@ -66,12 +76,23 @@ class StoreReader:
             An empty client, a non-integer wave, or a column the store does not hold.
         """
         check_flag("codes", codes)
-        frame = self._read("responses", client, period="wave", periods=waves, columns=columns,
-                           key=("respondent_id", "wave"), order=("wave", "respondent_id"))
+        frame = self._read(
+            "responses",
+            client,
+            period="wave",
+            periods=waves,
+            columns=columns,
+            key=("respondent_id", "wave"),
+            order=("wave", "respondent_id"),
+        )
         if codes and len(frame):
-            miss = self.missing_codes(client, waves=waves,
-                                      variables=[c for c in frame.columns if c not in
-                                                 ("client", "respondent_id", "wave")])
+            miss = self.missing_codes(
+                client,
+                waves=waves,
+                variables=[
+                    c for c in frame.columns if c not in ("client", "respondent_id", "wave")
+                ],
+            )
             if len(miss):
                 rows = pd.MultiIndex.from_frame(frame[["respondent_id", "wave"]])
                 pos = rows.get_indexer(pd.MultiIndex.from_frame(miss[["respondent_id", "wave"]]))
@@ -90,11 +111,19 @@ class StoreReader:
         except CXError:
             return {}
         cols = set(columns)
-        return {v.name: (float(v.scale[0]), float(v.scale[1])) for v in cb.variables
-                if v.name in cols and v.scale is not None}
+        return {
+            v.name: (float(v.scale[0]), float(v.scale[1]))
+            for v in cb.variables
+            if v.name in cols and v.scale is not None
+        }
 
-    def customers(self, client: str, *, years: Iterable[int] | None = None,
-                  columns: Sequence[str] | None = None) -> pd.DataFrame:
+    def customers(
+        self,
+        client: str,
+        *,
+        years: Iterable[int] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         """The client's CRM rows (one per customer × year), sorted by customer and year.
 
         Parameters
@@ -116,11 +145,23 @@ class StoreReader:
         CXValueError
             As :meth:`responses`.
         """
-        return self._read("customers", client, period="year", periods=years, columns=columns,
-                          key=("customer_id", "year"), order=("customer_id", "year"))
+        return self._read(
+            "customers",
+            client,
+            period="year",
+            periods=years,
+            columns=columns,
+            key=("customer_id", "year"),
+            order=("customer_id", "year"),
+        )
 
-    def employees(self, client: str, *, waves: Iterable[int] | None = None,
-                  columns: Sequence[str] | None = None) -> pd.DataFrame:
+    def employees(
+        self,
+        client: str,
+        *,
+        waves: Iterable[int] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         """The client's employee survey rows, sorted by wave and unit.
 
         Parameters
@@ -142,8 +183,15 @@ class StoreReader:
         CXValueError
             As :meth:`responses`.
         """
-        return self._read("employees", client, period="wave", periods=waves, columns=columns,
-                          key=("unit", "wave"), order=("wave", "unit"))
+        return self._read(
+            "employees",
+            client,
+            period="wave",
+            periods=waves,
+            columns=columns,
+            key=("unit", "wave"),
+            order=("wave", "unit"),
+        )
 
     def comments(self, client: str, *, waves: Iterable[int] | None = None) -> pd.DataFrame:
         """The client's verbatim comments, sorted by wave, respondent and variable.
@@ -161,12 +209,23 @@ class StoreReader:
             a text variable; ``text`` exactly as in the file (data, never markup); ``lang`` ``zh``
             or ``en``.
         """
-        return self._read("comments", client, period="wave", periods=waves,
-                          columns=["variable", "text", "lang"], key=("respondent_id", "wave"),
-                          order=("wave", "respondent_id", "variable"))
+        return self._read(
+            "comments",
+            client,
+            period="wave",
+            periods=waves,
+            columns=["variable", "text", "lang"],
+            key=("respondent_id", "wave"),
+            order=("wave", "respondent_id", "variable"),
+        )
 
-    def missing_codes(self, client: str, *, waves: Iterable[int] | None = None,
-                      variables: Sequence[str] | None = None) -> pd.DataFrame:
+    def missing_codes(
+        self,
+        client: str,
+        *,
+        waves: Iterable[int] | None = None,
+        variables: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         """The original code of every missing answer of the client.
 
         Parameters
@@ -184,11 +243,20 @@ class StoreReader:
             or 98.0; ``meaning`` such as ``dont_know``, ``refused``, ``system``), sorted by wave,
             respondent and variable.
         """
-        return self._read("missing_codes", client, period="wave", periods=waves,
-                          columns=["variable", "code", "meaning"], key=("respondent_id", "wave"),
-                          order=("wave", "respondent_id", "variable"), variables=variables)
+        return self._read(
+            "missing_codes",
+            client,
+            period="wave",
+            periods=waves,
+            columns=["variable", "code", "meaning"],
+            key=("respondent_id", "wave"),
+            order=("wave", "respondent_id", "variable"),
+            variables=variables,
+        )
 
-    def sql(self, client: str, query: str, *, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def sql(
+        self, client: str, query: str, *, params: Mapping[str, Any] | None = None
+    ) -> pd.DataFrame:
         """Run one SELECT in DuckDB over the client's rows only (aggregate millions of rows in place).
 
         In the query, ``responses``, ``customers``, ``employees``, ``comments``, ``missing_codes`` and
@@ -231,18 +299,24 @@ class StoreReader:
         words = q.split(None, 2)
         head = words[0].upper()
         if head not in ("SELECT", "WITH", "FROM"):
-            raise CXValueError(f"query must be one SELECT (or WITH … SELECT) statement; got {words[0]!r}")
+            raise CXValueError(
+                f"query must be one SELECT (or WITH … SELECT) statement; got {words[0]!r}"
+            )
         if ";" in q:
-            raise CXValueError("query must be one statement; it holds ';' (remove it, or pass the "
-                               "value as a parameter)")
+            raise CXValueError(
+                "query must be one statement; it holds ';' (remove it, or pass the "
+                "value as a parameter)"
+            )
         if re.search(r"\bmain\s*\.", q, flags=re.IGNORECASE):
-            raise CXValueError("query must not name main.<table>: the plain table names are the "
-                               "client's rows")
+            raise CXValueError(
+                "query must not name main.<table>: the plain table names are the client's rows"
+            )
         params = dict(params or {})
         if "cx_client" in params:
             raise CXValueError("params must not hold 'cx_client' (reserved for the client filter)")
-        scoped = ", ".join(f"{t} AS (SELECT * FROM main.{t} WHERE client = $cx_client)"
-                           for t in CLIENT_TABLES)
+        scoped = ", ".join(
+            f"{t} AS (SELECT * FROM main.{t} WHERE client = $cx_client)" for t in CLIENT_TABLES
+        )
         if head == "WITH":
             if len(words) > 1 and words[1].upper() == "RECURSIVE":
                 raise CXValueError("query must not use WITH RECURSIVE")
@@ -258,7 +332,8 @@ class StoreReader:
         """The client's provenance rows, one per file loaded, oldest first (all ``imports`` columns)."""
         client = check_client(client)
         return self.con.execute(
-            "SELECT * FROM imports WHERE client = ? ORDER BY import_id", [client]).df()
+            "SELECT * FROM imports WHERE client = ? ORDER BY import_id", [client]
+        ).df()
 
     def counts(self, client: str) -> dict[str, int]:
         """Rows the client has in each table (``responses``, ``customers``, ``employees``,
@@ -277,19 +352,25 @@ class StoreReader:
         from cxresearch import codebook as cbmod
 
         client = check_client(client)
-        row = first_row(self.con.execute(
-            "SELECT c.yaml FROM imports i JOIN codebooks c ON c.client = i.client "
-            "AND c.sha256 = i.codebook_sha256 WHERE i.client = ? ORDER BY i.import_id DESC LIMIT 1",
-            [client]))
+        row = first_row(
+            self.con.execute(
+                "SELECT c.yaml FROM imports i JOIN codebooks c ON c.client = i.client "
+                "AND c.sha256 = i.codebook_sha256 WHERE i.client = ? ORDER BY i.import_id DESC LIMIT 1",
+                [client],
+            )
+        )
         if row is None:
-            raise CXError(f"client {client!r} has no import in store {str(self.path)!r}; "
-                          f"clients: {self.clients()}")
+            raise CXError(
+                f"client {client!r} has no import in store {str(self.path)!r}; "
+                f"clients: {self.clients()}"
+            )
         import yaml
 
         return cbmod.load(yaml.safe_load(row[0]))
 
-    def missing_summary(self, client: str, *, waves: Iterable[int] | None = None,
-                        by: str | None = None) -> pd.DataFrame:
+    def missing_summary(
+        self, client: str, *, waves: Iterable[int] | None = None, by: str | None = None
+    ) -> pd.DataFrame:
         """Per item, the count and share of each missing code — a data-quality finding.
 
         Parameters
@@ -323,8 +404,9 @@ class StoreReader:
         if by is not None:
             allowed = [c for c in self.columns("responses") if c not in ("client", "import_id")]
             if by not in allowed:
-                raise CXValueError(f"by must be None or a column of responses ({', '.join(allowed)}); "
-                                   f"got {by!r}")
+                raise CXValueError(
+                    f"by must be None or a column of responses ({', '.join(allowed)}); got {by!r}"
+                )
         params: list[Any] = [client]
         wave_sql = ""
         if waves is not None:
@@ -337,12 +419,15 @@ class StoreReader:
             "JOIN (SELECT import_id, unnest(variables) AS variable FROM imports "
             "      WHERE client = ? AND table_name = 'responses') v ON v.import_id = r.import_id "
             f"WHERE r.client = ?{wave_sql} GROUP BY ALL",
-            [client, *params]).df()
+            [client, *params],
+        ).df()
         counts = self.con.execute(
             f"SELECT {group}m.variable, m.code, any_value(m.meaning) AS meaning, count(*) AS n "
             "FROM missing_codes m JOIN responses r ON r.client = m.client "
             "AND r.respondent_id = m.respondent_id AND r.wave = m.wave "
-            f"WHERE m.client = ?{wave_sql} GROUP BY ALL", params).df()
+            f"WHERE m.client = ?{wave_sql} GROUP BY ALL",
+            params,
+        ).df()
         keys = [by, "variable"] if by is not None else ["variable"]
         out = counts.merge(base, on=keys, how="left")
         out["n"] = out["n"].astype("int64")
@@ -351,8 +436,9 @@ class StoreReader:
         cols = [*keys, "code", "meaning", "n", "base", "share"]
         return out[cols].sort_values([*keys, "code"]).reset_index(drop=True)
 
-    def _read(self, table, client, *, period, periods, columns, key, order,
-              variables=None) -> pd.DataFrame:
+    def _read(
+        self, table, client, *, period, periods, columns, key, order, variables=None
+    ) -> pd.DataFrame:
         client = check_client(client)
         available = self.columns(table)
         key = [c for c in key if c in available]
@@ -364,7 +450,8 @@ class StoreReader:
             if unknown:
                 raise CXValueError(
                     f"columns {unknown} are not in the store's {table} table; available: "
-                    f"{[c for c in available if c != 'import_id']}")
+                    f"{[c for c in available if c != 'import_id']}"
+                )
             chosen = ["client", *key]
             chosen += [c for c in wanted if c not in chosen]
         sql = f"SELECT {', '.join(quote(c) for c in chosen)} FROM {table} WHERE client = ?"

@@ -95,7 +95,15 @@ class ImportReport:
     def to_frame(self) -> pd.DataFrame:
         """One row per file: ``file, table, format, encoding, rows, missing, comments, sha256,
         import_id``."""
-        cols = ["file", "table", "format", "encoding", "rows", "missing", "comments", "sha256",
-                "import_id"]
+        cols = [
+            "file",
+            "table",
+            "format",
+            "encoding",
+            "rows",
+            "missing",
+            "comments",
+            "sha256",
+            "import_id",
+        ]
         return pd.DataFrame([{c: getattr(f, c) for c in cols} for f in self.files], columns=cols)
-

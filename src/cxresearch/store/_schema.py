@@ -62,12 +62,18 @@ def init_schema(con, path: Path, *, read_only: bool) -> None:
     CXError
         ``path`` is a DuckDB file but not a cxresearch store, or one of another schema version.
     """
-    existing = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    }
     if "meta" not in existing and (read_only or existing):
-        raise CXError(f"{str(path)!r} is not a cxresearch store (a DuckDB file without its "
-                      f"'meta' table{'' if not existing else '; tables: ' + ', '.join(sorted(existing))}); "
-                      "give a new file name or an existing store")
+        raise CXError(
+            f"{str(path)!r} is not a cxresearch store (a DuckDB file without its "
+            f"'meta' table{'' if not existing else '; tables: ' + ', '.join(sorted(existing))}); "
+            "give a new file name or an existing store"
+        )
     if not read_only:
         with transaction(con):
             for ddl in _DDL:
@@ -75,24 +81,34 @@ def init_schema(con, path: Path, *, read_only: bool) -> None:
             for ddl in _UPGRADES:  # columns added since schema version 1 (older stores gain them)
                 con.execute(ddl)
             if "meta" not in existing:
-                con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
-                            [SCHEMA_VERSION, utcnow().isoformat()])
+                con.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
+                    [SCHEMA_VERSION, utcnow().isoformat()],
+                )
     row = first_row(con.execute("SELECT value FROM meta WHERE key = 'schema_version'"))
     if row is None or row[0] != SCHEMA_VERSION:
         got = None if row is None else row[0]
-        raise CXError(f"store {str(path)!r} has schema version {got!r}; this cxresearch "
-                      f"reads version {SCHEMA_VERSION!r}")
+        raise CXError(
+            f"store {str(path)!r} has schema version {got!r}; this cxresearch "
+            f"reads version {SCHEMA_VERSION!r}"
+        )
 
 
 def column_types(con, table: str) -> dict[str, tuple[str, str]]:
     """Lower-cased column name -> (name, type) of one table, in the table's order."""
-    return {r[0].lower(): (r[0], r[1]) for r in con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-        [table]).fetchall()}
+    return {
+        r[0].lower(): (r[0], r[1])
+        for r in con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+    }
 
 
-def new_columns(table: str, types: Mapping[str, str], known: set[str]) -> list[tuple[str, str, str]]:
+def new_columns(
+    table: str, types: Mapping[str, str], known: set[str]
+) -> list[tuple[str, str, str]]:
     """``(table, column, sql_type)`` of the columns of ``types`` not in ``known`` (lower-cased names,
     updated in place); columns of type ``NULL`` (all blank) are never added."""
     added = []

@@ -48,13 +48,16 @@ def connect(path: Path, *, read_only: bool, wait: float):
             if not is_lock_conflict(exc) or time.monotonic() + pause > deadline:
                 if is_lock_conflict(exc) and wait > 0:
                     raise duckdb.IOException(
-                        f"{exc} (waited {wait:g} s for the other process to finish)") from exc
+                        f"{exc} (waited {wait:g} s for the other process to finish)"
+                    ) from exc
                 raise
             time.sleep(pause)
             pause = min(pause * 2, 2.0)
 
 
-def snapshot(store: str | Path, client: str, dest: str | Path, *, wait: float = SNAPSHOT_WAIT) -> Path:
+def snapshot(
+    store: str | Path, client: str, dest: str | Path, *, wait: float = SNAPSHOT_WAIT
+) -> Path:
     """Copy one client's rows of every table of ``store`` into a new store file ``dest``.
 
     The copy is made in one read-only transaction, so it is one consistent state of the store:
@@ -108,27 +111,43 @@ def snapshot(store: str | Path, client: str, dest: str | Path, *, wait: float = 
                 break
             except duckdb.Error as exc:
                 if not is_lock_conflict(exc) or time.monotonic() + pause > deadline:
-                    raise CXError(f"cannot read store {str(src)!r} for a snapshot: {exc}"
-                                  + (f" (waited {wait:g} s)" if is_lock_conflict(exc) else "")) from exc
+                    raise CXError(
+                        f"cannot read store {str(src)!r} for a snapshot: {exc}"
+                        + (f" (waited {wait:g} s)" if is_lock_conflict(exc) else "")
+                    ) from exc
                 time.sleep(pause)
                 pause = min(pause * 2, 2.0)
         try:
-            tables = {r[0] for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'cx_src' "
-                "AND table_schema = 'main'").fetchall()}
+            tables = {
+                r[0]
+                for r in con.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'cx_src' "
+                    "AND table_schema = 'main'"
+                ).fetchall()
+            }
             if "meta" not in tables:
                 raise CXError(f"{str(src)!r} is not a cxresearch store (no 'meta' table)")
-            clients = [r[0] for r in con.execute(
-                "SELECT DISTINCT client FROM cx_src.main.imports ORDER BY client").fetchall()]
+            clients = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT client FROM cx_src.main.imports ORDER BY client"
+                ).fetchall()
+            ]
             if client not in clients:
-                raise UnknownClient(f"client {client!r} is not in store {str(src)!r}; clients there: "
-                                    f"{', '.join(clients) or '(none)'}", clients)
+                raise UnknownClient(
+                    f"client {client!r} is not in store {str(src)!r}; clients there: "
+                    f"{', '.join(clients) or '(none)'}",
+                    clients,
+                )
             con.execute("BEGIN TRANSACTION")
             con.execute("CREATE TABLE meta AS SELECT * FROM cx_src.main.meta")
             for table in (*CLIENT_TABLES, "codebooks"):
                 if table in tables:
-                    con.execute(f"CREATE TABLE {quote(table)} AS SELECT * FROM cx_src.main.{quote(table)} "
-                                "WHERE client = ?", [client])
+                    con.execute(
+                        f"CREATE TABLE {quote(table)} AS SELECT * FROM cx_src.main.{quote(table)} "
+                        "WHERE client = ?",
+                        [client],
+                    )
             con.execute("COMMIT")
         finally:
             con.execute("DETACH cx_src")

@@ -28,9 +28,17 @@ def quote(name: str) -> str:
 def count_rows(con, table: str, client: str, import_id: int | None = None) -> int:
     """Rows the client has in ``table`` (only those of one import when ``import_id`` is given)."""
     if import_id is None:
-        return int(first_row(con.execute(f"SELECT count(*) FROM {table} WHERE client = ?", [client]))[0])
-    return int(first_row(con.execute(f"SELECT count(*) FROM {table} WHERE client = ? AND import_id = ?",
-                                     [client, import_id]))[0])
+        return int(
+            first_row(con.execute(f"SELECT count(*) FROM {table} WHERE client = ?", [client]))[0]
+        )
+    return int(
+        first_row(
+            con.execute(
+                f"SELECT count(*) FROM {table} WHERE client = ? AND import_id = ?",
+                [client, import_id],
+            )
+        )[0]
+    )
 
 
 @contextmanager

@@ -37,8 +37,10 @@ from cxresearch.errors import DataValidationError
 _ARROW_OF_SQL = {"VARCHAR": "string", "BIGINT": "int64", "DOUBLE": "float64", "BOOLEAN": "bool"}
 _WHOLE_WITH_ZEROS = r"^[+-]?(?:0|[1-9]\d*)(?:\.0*)?$"
 #: the SQL form of ``normalise_ids``' rewrite of a whole number written with a fraction of zeros
-_NORMALISED_ID = ("CASE WHEN regexp_replace(regexp_replace({c}, '\\.0*$', ''), '^\\+', '') = '-0' "
-                  "THEN '0' ELSE regexp_replace(regexp_replace({c}, '\\.0*$', ''), '^\\+', '') END")
+_NORMALISED_ID = (
+    "CASE WHEN regexp_replace(regexp_replace({c}, '\\.0*$', ''), '^\\+', '') = '-0' "
+    "THEN '0' ELSE regexp_replace(regexp_replace({c}, '\\.0*$', ''), '^\\+', '') END"
+)
 
 
 def _arrow_type(name: str):
@@ -116,8 +118,10 @@ class Staged:
             q = '"' + c.replace('"', '""') + '"'
             cols.append(f"{_NORMALISED_ID.format(c=q)} AS {q}" if c in self.normalised else q)
         path = str(self.responses).replace("'", "''")
-        return (f"SELECT {', '.join(cols)}, file_row_number AS _row "
-                f"FROM read_parquet('{path}', file_row_number = true)")
+        return (
+            f"SELECT {', '.join(cols)}, file_row_number AS _row "
+            f"FROM read_parquet('{path}', file_row_number = true)"
+        )
 
     def key_frame(self, key: list[str]) -> pd.DataFrame:
         """The staged rows' key columns as they will be stored, indexed by position."""
@@ -127,7 +131,9 @@ class Staged:
         table = pq.read_table(self.responses, columns=list(key))
         for c in key:
             if c in self.normalised:
-                table = table.set_column(table.schema.get_field_index(c), c, _normalise(table[c], pc))
+                table = table.set_column(
+                    table.schema.get_field_index(c), c, _normalise(table[c], pc)
+                )
         return table.to_pandas()
 
     def star(self) -> str:
@@ -162,20 +168,30 @@ def stream_survey(item, codebook, *, wave: int | None = None, chunk_rows: int | 
     stage = _Stager(item, codebook, Path(tempfile.mkdtemp(prefix="cx-import-")))
     try:
         text_columns = frozenset(
-            name for v in codebook.variables
+            name
+            for v in codebook.variables
             if v.kind in ("id", "text")
             or (v.kind == "category" and v.values and any(isinstance(k, str) for k in v.values))
-            for name in (v.name, *(a.name for a in v.aliases)))
+            for name in (v.name, *(a.name for a in v.aliases))
+        )
         from cxresearch.io._validate import build_frame
 
-        for raw in st.iter_chunks(item.path, scan, text_columns=text_columns,
-                                  chunk_rows=chunk_rows or st.CHUNK_ROWS):
+        for raw in st.iter_chunks(
+            item.path, scan, text_columns=text_columns, chunk_rows=chunk_rows or st.CHUNK_ROWS
+        ):
             try:
                 built = build_frame(raw, codebook, wave=wave, whole_file=False)
             except DataValidationError:
                 raise _NotStreamed from None
-            part = dataclasses.replace(item, row_numbers=raw.rows, notes=(), frame=None,
-                                       missing=None, comments=None, staged=None)
+            part = dataclasses.replace(
+                item,
+                row_numbers=raw.rows,
+                notes=(),
+                frame=None,
+                missing=None,
+                comments=None,
+                staged=None,
+            )
             if _prepare_responses(part, built.frame, built.missing, codebook, normalise=False):
                 raise _NotStreamed
             stage.add(part, built, raw)
@@ -246,16 +262,21 @@ class _Stager:
             self._write("comments", part.comments)
             self.staged.n_comments += len(part.comments)
         waves_stored = frame["wave"].to_numpy(dtype=np.int64)
-        self.key_hashes.append(_key_hash(frame["respondent_id"], waves_stored,
-                                         self.ids["respondent_id"]))
+        self.key_hashes.append(
+            _key_hash(frame["respondent_id"], waves_stored, self.ids["respondent_id"])
+        )
         if self.customer is not None:
             ids = frame[self.customer]
             valid = (ids.notna() & (ids.astype(str) != "")).to_numpy()
-            self.customer_hashes.append(_key_hash(ids[valid], waves_stored[valid],
-                                                  self.ids[self.customer]))
+            self.customer_hashes.append(
+                _key_hash(ids[valid], waves_stored[valid], self.ids[self.customer])
+            )
         wave_var = self.codebook.wave_variable
-        waves = (np.asarray(built.frame[wave_var.name]) if wave_var is not None
-                 and wave_var.name in built.frame else np.zeros(len(frame), dtype=np.int64))
+        waves = (
+            np.asarray(built.frame[wave_var.name])
+            if wave_var is not None and wave_var.name in built.frame
+            else np.zeros(len(frame), dtype=np.int64)
+        )
         for name in self.weight_names:
             w = np.asarray(built.frame[name], dtype=float)
             acc = self.weights.setdefault(name, {})
@@ -285,8 +306,11 @@ class _Stager:
         self.notes = part.notes
         if built.extra_columns:
             extra = built.extra_columns
-            self.notes = (f"{self.item.file}: {len(extra)} column(s) not in the codebook were left out: "
-                          + ", ".join(repr(c) for c in extra[:20]) + (" ..." if len(extra) > 20 else ""),)
+            self.notes = (
+                f"{self.item.file}: {len(extra)} column(s) not in the codebook were left out: "
+                + ", ".join(repr(c) for c in extra[:20])
+                + (" ..." if len(extra) > 20 else ""),
+            )
         rid = cb.respondent_variable
         back = {"respondent_id": rid.name} if rid is not None else {}
         fields = []
@@ -303,19 +327,38 @@ class _Stager:
             if col == "respondent_id" or (var is not None and str(var.kind) == "id"):
                 self.ids[str(col)] = _IdForm()
         self.schemas["responses"] = pa.schema(fields)
-        self.schemas["missing"] = pa.schema([("respondent_id", pa.string()), ("wave", pa.int64()),
-                                             ("variable", pa.string()), ("code", pa.float64()),
-                                             ("meaning", pa.string())])
-        self.schemas["comments"] = pa.schema([("respondent_id", pa.string()), ("wave", pa.int64()),
-                                              ("variable", pa.string()), ("text", pa.string()),
-                                              ("lang", pa.string())])
+        self.schemas["missing"] = pa.schema(
+            [
+                ("respondent_id", pa.string()),
+                ("wave", pa.int64()),
+                ("variable", pa.string()),
+                ("code", pa.float64()),
+                ("meaning", pa.string()),
+            ]
+        )
+        self.schemas["comments"] = pa.schema(
+            [
+                ("respondent_id", pa.string()),
+                ("wave", pa.int64()),
+                ("variable", pa.string()),
+                ("text", pa.string()),
+                ("lang", pa.string()),
+            ]
+        )
         for name in ("responses", "missing", "comments"):
-            self.writers[name] = pq.ParquetWriter(self.staged.folder / f"{name}.parquet",
-                                                  self.schemas[name], compression="none")
+            self.writers[name] = pq.ParquetWriter(
+                self.staged.folder / f"{name}.parquet", self.schemas[name], compression="none"
+            )
         name = "customer_id"
         var = cb.get(name) if name in cb else None
-        self.customer = (name if var is not None and str(var.kind) == "id" and name in frame.columns
-                         and (rid is None or rid.name != name) else None)
+        self.customer = (
+            name
+            if var is not None
+            and str(var.kind) == "id"
+            and name in frame.columns
+            and (rid is None or rid.name != name)
+            else None
+        )
         self.weight_names = [v.name for v in cb.by_kind("weight") if v.name in built.frame.columns]
 
     def _write(self, name: str, frame: pd.DataFrame) -> None:
@@ -362,8 +405,12 @@ class _Stager:
         """The user's row of every staged row (None: row = position + 2, no blank line dropped)."""
         if not self.dropped:
             return None
-        return np.concatenate([np.arange(r[0], r[0] + r[1], dtype=np.int64) if isinstance(r, tuple)
-                               else r for r in self.rows])
+        return np.concatenate(
+            [
+                np.arange(r[0], r[0] + r[1], dtype=np.int64) if isinstance(r, tuple) else r
+                for r in self.rows
+            ]
+        )
 
 
 def _normalise(ids, pc):
@@ -396,4 +443,3 @@ def _has_duplicates(hashes: list[np.ndarray]) -> bool:
     hashes.clear()
     h.sort()
     return bool((h[1:] == h[:-1]).any())
-

@@ -33,10 +33,19 @@ class StoreWriter:
 
     # -- importing -----------------------------------------------------------------------------------
 
-    def import_files(self, paths: Sequence[str | Path] | str | Path, *, client: str, codebook,
-                     table: str = "auto", employee_scale: tuple[float, float] = (1, 5),
-                     skip_imported: bool = False, dry_run: bool = False,
-                     wave: int | None = None, encoding: str | None = None) -> ImportReport:
+    def import_files(
+        self,
+        paths: Sequence[str | Path] | str | Path,
+        *,
+        client: str,
+        codebook,
+        table: str = "auto",
+        employee_scale: tuple[float, float] = (1, 5),
+        skip_imported: bool = False,
+        dry_run: bool = False,
+        wave: int | None = None,
+        encoding: str | None = None,
+    ) -> ImportReport:
         """Check files against the codebook and load them in one transaction.
 
         Every file is read and validated first and every problem of every file is collected; only
@@ -108,8 +117,10 @@ class StoreWriter:
             try:
                 codecs.lookup(str(encoding))
             except LookupError:
-                raise CXValueError(f"encoding {encoding!r} is not a known codec (e.g. utf-8, gbk, "
-                                   "gb18030, big5, cp1252, latin-1)") from None
+                raise CXValueError(
+                    f"encoding {encoding!r} is not a known codec (e.g. utf-8, gbk, "
+                    "gb18030, big5, cp1252, latin-1)"
+                ) from None
         check_flag("skip_imported", skip_imported)
         if not dry_run:
             self._check_writable("import")
@@ -125,10 +136,17 @@ class StoreWriter:
             raise CXValueError("paths is empty; give at least one data file to import")
 
         cb, cb_yaml, cb_sha = resolve_codebook(codebook)
-        batch = read_batch(paths, codebook=cb, table=table, employee_scale=scale,
-                           imported=lambda digest: imported_before(self.con, client, digest),
-                           skip_imported=skip_imported, client=client,
-                           wave=None if wave is None else int(wave), encoding=encoding)
+        batch = read_batch(
+            paths,
+            codebook=cb,
+            table=table,
+            employee_scale=scale,
+            imported=lambda digest: imported_before(self.con, client, digest),
+            skip_imported=skip_imported,
+            client=client,
+            wave=None if wave is None else int(wave),
+            encoding=encoding,
+        )
         try:
             problems = list(batch.problems)
             problems += store_problems(self.con, client, batch)
@@ -136,9 +154,12 @@ class StoreWriter:
                 n_files = len({p.file for p in problems})
                 raise DataValidationError(
                     problems,
-                    header=(f"import refused, nothing was loaded: {len(problems)} problem"
-                            f"{'s' if len(problems) != 1 else ''} in {n_files} file"
-                            f"{'s' if n_files != 1 else ''}"))
+                    header=(
+                        f"import refused, nothing was loaded: {len(problems)} problem"
+                        f"{'s' if len(problems) != 1 else ''} in {n_files} file"
+                        f"{'s' if n_files != 1 else ''}"
+                    ),
+                )
             return self._write(client, batch, cb, cb_yaml, cb_sha, started, table, dry_run=dry_run)
         finally:
             for item in batch.items:  # files staged on disk by the streaming reader
@@ -175,24 +196,35 @@ class StoreWriter:
             raise CXValueError(f"import_id must be an integer; got {import_id!r}")
         con = self.con
         if not count_rows(con, "imports", client, int(import_id)):
-            known = [r[0] for r in con.execute(
-                "SELECT import_id FROM imports WHERE client = ? ORDER BY import_id", [client]).fetchall()]
-            raise CXValueError(f"client {client!r} has no import {import_id!r}; its imports are {known}")
+            known = [
+                r[0]
+                for r in con.execute(
+                    "SELECT import_id FROM imports WHERE client = ? ORDER BY import_id", [client]
+                ).fetchall()
+            ]
+            raise CXValueError(
+                f"client {client!r} has no import {import_id!r}; its imports are {known}"
+            )
         deleted = {}
         with transaction(con):
             for table in CLIENT_TABLES:
                 deleted[table] = count_rows(con, table, client, int(import_id))
-                con.execute(f"DELETE FROM {table} WHERE client = ? AND import_id = ?",
-                            [client, int(import_id)])
+                con.execute(
+                    f"DELETE FROM {table} WHERE client = ? AND import_id = ?",
+                    [client, int(import_id)],
+                )
         return deleted
 
     def _check_writable(self, what: str) -> None:
         """Refuse to ``what`` (change the store) when it is open read-only."""
         if self.read_only:
-            raise CXError(f"store {str(self.path)!r} is open read-only; open it with read_only=False to {what}")
+            raise CXError(
+                f"store {str(self.path)!r} is open read-only; open it with read_only=False to {what}"
+            )
 
-    def _write(self, client, batch, cb, cb_yaml, cb_sha, started, table_opt, *,
-               dry_run: bool = False) -> ImportReport:
+    def _write(
+        self, client, batch, cb, cb_yaml, cb_sha, started, table_opt, *, dry_run: bool = False
+    ) -> ImportReport:
         """Write a checked batch in one transaction (new columns, rows, missing codes, comments,
         provenance); a dry run, or a batch whose files were all skipped, writes nothing."""
         from cxresearch import __version__
@@ -202,28 +234,44 @@ class StoreWriter:
         version = getattr(cb, "version", None)
         version = None if version is None else str(version)
         if dry_run or not batch.items:  # nothing to write (every file skipped, or a dry run)
-            return self._dry_report(client, batch, cb_sha, study, version, started, table_opt,
-                                    dry_run=dry_run)
+            return self._dry_report(
+                client, batch, cb_sha, study, version, started, table_opt, dry_run=dry_run
+            )
         rows = _no_rows()
         added: list[tuple[str, str, str]] = []
         files: list[FileImport] = []
         now = utcnow()
         batch_id = hashlib.sha256(
-            (client + now.isoformat() + "".join(i.sha256 for i in batch.items)).encode()).hexdigest()[:16]
-        with transaction(con, failed=f"writing to store {str(self.path)!r} failed, nothing was loaded "
-                                     "(rolled back)"):
-            if first_row(con.execute("SELECT 1 FROM codebooks WHERE client = ? AND sha256 = ?",
-                                     [client, cb_sha])) is None:
-                con.execute("INSERT INTO codebooks VALUES (?, ?, ?, ?, ?, ?)",
-                            [client, cb_sha, study, version, cb_yaml, now])
-            next_id = int(first_row(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports"))[0])
+            (client + now.isoformat() + "".join(i.sha256 for i in batch.items)).encode()
+        ).hexdigest()[:16]
+        with transaction(
+            con,
+            failed=f"writing to store {str(self.path)!r} failed, nothing was loaded (rolled back)",
+        ):
+            if (
+                first_row(
+                    con.execute(
+                        "SELECT 1 FROM codebooks WHERE client = ? AND sha256 = ?", [client, cb_sha]
+                    )
+                )
+                is None
+            ):
+                con.execute(
+                    "INSERT INTO codebooks VALUES (?, ?, ?, ?, ?, ?)",
+                    [client, cb_sha, study, version, cb_yaml, now],
+                )
+            next_id = int(
+                first_row(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports"))[0]
+            )
             for item in batch.items:
                 import_id = next_id
                 next_id += 1
                 added += add_columns(con, item.table, item.types)
                 stored = column_types(con, item.table)
                 if item.staged is not None:
-                    n_missing, n_comments = self._insert_staged(item, set(stored), client, import_id)
+                    n_missing, n_comments = self._insert_staged(
+                        item, set(stored), client, import_id
+                    )
                 else:
                     frame = item.frame[[c for c in item.frame.columns if c.lower() in stored]]
                     self._insert(item.table, frame, client, import_id)
@@ -240,15 +288,45 @@ class StoreWriter:
                     "encoding, table_name, rows, missing, variables, imported_at, codebook_study, "
                     "codebook_version, codebook_sha256, cxresearch_version, wave_given, "
                     "ids_generated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [import_id, batch_id, client, item.name, str(item.path.resolve()), item.sha256,
-                     item.format, item.encoding, item.table, item.rows, n_missing,
-                     list(item.variables), now, study, version, cb_sha, __version__,
-                     item.wave_given, item.ids_generated])
-        return self._report(client, batch, files, rows, added, cb_sha, study, version, started,
-                            table_opt, dry_run=False)
+                    [
+                        import_id,
+                        batch_id,
+                        client,
+                        item.name,
+                        str(item.path.resolve()),
+                        item.sha256,
+                        item.format,
+                        item.encoding,
+                        item.table,
+                        item.rows,
+                        n_missing,
+                        list(item.variables),
+                        now,
+                        study,
+                        version,
+                        cb_sha,
+                        __version__,
+                        item.wave_given,
+                        item.ids_generated,
+                    ],
+                )
+        return self._report(
+            client,
+            batch,
+            files,
+            rows,
+            added,
+            cb_sha,
+            study,
+            version,
+            started,
+            table_opt,
+            dry_run=False,
+        )
 
-    def _dry_report(self, client, batch, cb_sha, study, version, started, table_opt, *,
-                    dry_run: bool = True) -> ImportReport:
+    def _dry_report(
+        self, client, batch, cb_sha, study, version, started, table_opt, *, dry_run: bool = True
+    ) -> ImportReport:
         """The report of what the batch would write (``import_id`` 0), written nothing."""
         rows = _no_rows()
         added: list[tuple[str, str, str]] = []
@@ -262,18 +340,49 @@ class StoreWriter:
                 n_missing = 0 if item.missing is None else len(item.missing)
                 n_comments = 0 if item.comments is None else len(item.comments)
             files.append(_tally(rows, item, n_missing, n_comments, 0))
-        return self._report(client, batch, files, rows, added, cb_sha, study, version, started,
-                            table_opt, dry_run=dry_run)
+        return self._report(
+            client,
+            batch,
+            files,
+            rows,
+            added,
+            cb_sha,
+            study,
+            version,
+            started,
+            table_opt,
+            dry_run=dry_run,
+        )
 
-    def _report(self, client, batch, files, rows, added, cb_sha, study, version, started, table_opt,
-                *, dry_run: bool) -> ImportReport:
+    def _report(
+        self,
+        client,
+        batch,
+        files,
+        rows,
+        added,
+        cb_sha,
+        study,
+        version,
+        started,
+        table_opt,
+        *,
+        dry_run: bool,
+    ) -> ImportReport:
         """The :class:`ImportReport` of a call, real or dry."""
         return ImportReport(
-            client=client, files=tuple(files), rows_by_table=rows, added_columns=tuple(added),
-            seconds=time.perf_counter() - started, codebook_study=study, codebook_version=version,
-            codebook_sha256=cb_sha, notes=tuple(n for i in batch.items for n in i.notes),
+            client=client,
+            files=tuple(files),
+            rows_by_table=rows,
+            added_columns=tuple(added),
+            seconds=time.perf_counter() - started,
+            codebook_study=study,
+            codebook_version=version,
+            codebook_sha256=cb_sha,
+            notes=tuple(n for i in batch.items for n in i.notes),
             skipped=tuple(batch.skipped),
-            settings={"table": table_opt, "store": str(self.path), "dry_run": dry_run})
+            settings={"table": table_opt, "store": str(self.path), "dry_run": dry_run},
+        )
 
     def _insert(self, table: str, frame, client: str, import_id: int) -> None:
         """Append ``frame`` to ``table`` by column name, with the client and import id; ``frame``
@@ -282,30 +391,41 @@ class StoreWriter:
 
         if isinstance(frame, tuple):
             select, path = frame
-            self.con.execute(f"INSERT INTO {table} BY NAME SELECT {select}, ?::VARCHAR AS client, "
-                             "?::BIGINT AS import_id FROM read_parquet(?)", [client, import_id, str(path)])
+            self.con.execute(
+                f"INSERT INTO {table} BY NAME SELECT {select}, ?::VARCHAR AS client, "
+                "?::BIGINT AS import_id FROM read_parquet(?)",
+                [client, import_id, str(path)],
+            )
             return
 
         data = pa.Table.from_pandas(frame, preserve_index=False)
         self.con.register("_cx_in", data)
         try:
-            self.con.execute(f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS client, "
-                             "?::BIGINT AS import_id FROM _cx_in", [client, import_id])
+            self.con.execute(
+                f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS client, "
+                "?::BIGINT AS import_id FROM _cx_in",
+                [client, import_id],
+            )
         finally:
             self.con.unregister("_cx_in")
 
-
-    def _insert_staged(self, item, stored: set[str], client: str, import_id: int) -> tuple[int, int]:
+    def _insert_staged(
+        self, item, stored: set[str], client: str, import_id: int
+    ) -> tuple[int, int]:
         """Append a survey file staged on disk (Parquet) to responses, missing codes and comments;
         ``(missing codes, comments)`` written."""
         staged = item.staged
         con = self.con
         # one thread and a bounded buffer: DuckDB streams the Parquet rows into the table (its
         # optimistic writes spill full row groups to the store file) instead of caching them
-        settings = {k: first_row(con.execute(f"SELECT current_setting('{k}')"))[0]
-                    for k in ("threads", "memory_limit")}
+        settings = {
+            k: first_row(con.execute(f"SELECT current_setting('{k}')"))[0]
+            for k in ("threads", "memory_limit")
+        }
         con.execute("SET threads = 1")
-        used = first_row(con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()"))[0]
+        used = first_row(
+            con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()")
+        )[0]
         if used < STAGED_MEMORY_BYTES // 2:  # a lower limit than what is in use would fail
             con.execute(f"SET memory_limit = '{STAGED_MEMORY_BYTES // 2**20}MB'")
         try:
@@ -325,12 +445,25 @@ def _no_rows() -> dict[str, int]:
     return dict.fromkeys((*TABLES, "missing_codes"), 0)
 
 
-def _tally(rows: dict[str, int], item, n_missing: int, n_comments: int, import_id: int) -> FileImport:
+def _tally(
+    rows: dict[str, int], item, n_missing: int, n_comments: int, import_id: int
+) -> FileImport:
     """Count one file's rows into ``rows`` (in place) and describe what it contributed."""
     rows[item.table] += item.rows
     rows["missing_codes"] += n_missing
     if item.table != "comments":
         rows["comments"] += n_comments
-    return FileImport(item.name, str(item.path), item.table, item.format, item.encoding, item.sha256,
-                      item.rows, n_missing, n_comments, import_id, wave_given=item.wave_given,
-                      ids_generated=item.ids_generated)
+    return FileImport(
+        item.name,
+        str(item.path),
+        item.table,
+        item.format,
+        item.encoding,
+        item.sha256,
+        item.rows,
+        n_missing,
+        n_comments,
+        import_id,
+        wave_given=item.wave_given,
+        ids_generated=item.ids_generated,
+    )

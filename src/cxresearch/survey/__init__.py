@@ -61,7 +61,19 @@ difference = accepts_design(_compare.difference)
 chisq = accepts_design(_compare.chisq)
 trend = accepts_design(_compare.trend)
 crosstab = accepts_design(_crosstab.crosstab)
-for _f in (mean, proportion, total, nps, top_box, bottom_box, csat, difference, chisq, trend, crosstab):
+for _f in (
+    mean,
+    proportion,
+    total,
+    nps,
+    top_box,
+    bottom_box,
+    csat,
+    difference,
+    chisq,
+    trend,
+    crosstab,
+):
     _f.__module__ = __name__  # found (and pickled) as cx.survey.<name>
 del _f
 by_each = _estimates.by_each  # calls the public estimators above (design= included)

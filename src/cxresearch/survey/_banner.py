@@ -25,7 +25,9 @@ BASE_ROWS = ("n", "n_eff")
 
 def _column_order(cells: pd.DataFrame) -> pd.MultiIndex:
     cols = cells[["banner", "column", "letter"]].drop_duplicates()
-    return pd.MultiIndex.from_frame(cols.astype({"column": object}), names=["banner", "column", "letter"])
+    return pd.MultiIndex.from_frame(
+        cols.astype({"column": object}), names=["banner", "column", "letter"]
+    )
 
 
 def wide(result, *, values: str = "estimate") -> pd.DataFrame:
@@ -40,10 +42,18 @@ def wide(result, *, values: str = "estimate") -> pd.DataFrame:
         raise CXValueError(f"values must be one of {', '.join(map(repr, VALUES))}; got {values!r}")
     cells = result.cells
     cols = _column_order(cells)
-    rows = pd.MultiIndex.from_frame(cells[["kind", "row"]].drop_duplicates().astype({"row": object}))
+    rows = pd.MultiIndex.from_frame(
+        cells[["kind", "row"]].drop_duplicates().astype({"row": object})
+    )
     key = cells.astype({"row": object, "column": object})
-    out = key.pivot_table(index=["kind", "row"], columns=["banner", "column", "letter"],
-                          values=values, aggfunc="first", dropna=False, sort=False)
+    out = key.pivot_table(
+        index=["kind", "row"],
+        columns=["banner", "column", "letter"],
+        values=values,
+        aggfunc="first",
+        dropna=False,
+        sort=False,
+    )
     return out.reindex(index=rows, columns=cols)
 
 
@@ -73,8 +83,11 @@ def to_html(result) -> str:
         span = int((cols.get_level_values("banner") == banner).sum())
         top.append(f'<th colspan="{span}" style="text-align:center">{e(str(banner))}</th>')
     for _, column, letter in cols:
-        mid.append(f"<th>{e(str(column))}" + (f"<br><small>({e(str(letter))})</small>" if letter else "")
-                   + "</th>")
+        mid.append(
+            f"<th>{e(str(column))}"
+            + (f"<br><small>({e(str(letter))})</small>" if letter else "")
+            + "</th>"
+        )
     body = []
     labels = {"n": "Base (n)", "n_eff": "Effective base"}
     for b in BASE_ROWS:

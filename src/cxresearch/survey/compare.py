@@ -92,8 +92,9 @@ class RespondentClusterWarning(CXWarning):
     cluster; the given clusters are kept and the covariance across them is not estimated."""
 
 
-def _respondent_cluster(data: pd.DataFrame, respondent: str | None, cluster: str | None,
-                        where: str) -> str | None:
+def _respondent_cluster(
+    data: pd.DataFrame, respondent: str | None, cluster: str | None, where: str
+) -> str | None:
     """The cluster column for a comparison: the respondent id when ids repeat across rows and no
     cluster is given (each respondent a PSU, so the covariance of their answers in two waves is
     estimated); else ``cluster``."""
@@ -107,7 +108,8 @@ def _respondent_cluster(data: pd.DataFrame, respondent: str | None, cluster: str
         i = int(np.flatnonzero(ids.isna().to_numpy())[0])
         raise CXValueError(
             f"respondent column {respondent!r} is missing at row {data.index[i]!r}; every row needs "
-            "an id to link waves")
+            "an id to link waves"
+        )
     if not ids.duplicated().any():
         return cluster  # no id repeats: nothing to link
     if cluster is None:
@@ -554,8 +556,14 @@ def trend(
         interval = "logit"
     else:
         interval = "nps" if statistic == "nps" else "t"
-    changes = ("change", "change_se", "change_ci_lower", "change_ci_upper", "change_p_value",
-               "change_df")
+    changes = (
+        "change",
+        "change_se",
+        "change_ci_lower",
+        "change_ci_upper",
+        "change_p_value",
+        "change_df",
+    )
     out = _frames.domain_frame(
         dom, est, alpha=alpha, interval=interval, tail=dict.fromkeys(changes, np.nan)
     )
@@ -587,7 +595,10 @@ def trend(
         value_columns=("n_eff", "estimate", "se", "ci_lower", "ci_upper", *changes),
         where="survey.trend",
         settings=core.design_settings(
-            design, alpha=alpha, min_base=min_base, anonymity_min=anonymity_min,
+            design,
+            alpha=alpha,
+            min_base=min_base,
+            anonymity_min=anonymity_min,
             respondent=respondent,
         ),
     )

@@ -39,7 +39,9 @@ _DEFAULTS = {"weights": None, "strata": None, "cluster": None, "fpc": None, "lon
 
 
 def _is_rake(value: object) -> bool:
-    return hasattr(value, "calibration") and hasattr(value, "weights") and not isinstance(value, str)
+    return (
+        hasattr(value, "calibration") and hasattr(value, "weights") and not isinstance(value, str)
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +92,9 @@ class Design:
     def __post_init__(self) -> None:
         w = self.weights
         if w is not None and not isinstance(w, str) and not _is_rake(w):
-            raise CXValueError(f"Design.weights must be a column name, a RakeResult or None; got {w!r}")
+            raise CXValueError(
+                f"Design.weights must be a column name, a RakeResult or None; got {w!r}"
+            )
         strata = self.strata
         if strata is not None:
             if isinstance(strata, str):
@@ -99,21 +103,32 @@ class Design:
                 strata = tuple(strata)
             else:
                 raise CXValueError(
-                    f"Design.strata must be a column name or a list of column names; got {strata!r}")
+                    f"Design.strata must be a column name or a list of column names; got {strata!r}"
+                )
             object.__setattr__(self, "strata", strata or None)
         if self.cluster is not None and not isinstance(self.cluster, str):
-            raise CXValueError(f"Design.cluster must be one column name or None; got {self.cluster!r}")
+            raise CXValueError(
+                f"Design.cluster must be one column name or None; got {self.cluster!r}"
+            )
         fpc = self.fpc
-        if fpc is not None and not isinstance(fpc, str) and (
-                isinstance(fpc, bool) or not isinstance(fpc, numbers.Real) or not fpc > 0):
-            raise CXValueError(f"Design.fpc must be a column name, a positive number or None; got {fpc!r}")
+        if (
+            fpc is not None
+            and not isinstance(fpc, str)
+            and (isinstance(fpc, bool) or not isinstance(fpc, numbers.Real) or not fpc > 0)
+        ):
+            raise CXValueError(
+                f"Design.fpc must be a column name, a positive number or None; got {fpc!r}"
+            )
         if fpc is not None and not isinstance(fpc, str) and self.strata:
             raise CXValueError(
                 "Design.fpc as a number is allowed only without strata; give a column with each "
-                f"stratum's population size; got fpc={fpc!r}")
+                f"stratum's population size; got fpc={fpc!r}"
+            )
         if self.lonely_psu not in LONELY_PSU:
-            raise CXValueError(f"Design.lonely_psu must be one of {', '.join(map(repr, LONELY_PSU))}; "
-                               f"got {self.lonely_psu!r}")
+            raise CXValueError(
+                f"Design.lonely_psu must be one of {', '.join(map(repr, LONELY_PSU))}; "
+                f"got {self.lonely_psu!r}"
+            )
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -126,10 +141,16 @@ class Design:
         from cxresearch.codebook import Codebook, load
 
         cb = codebook if isinstance(codebook, Codebook) else load(codebook)
-        found = [v.name for v in cb.variables if v.role == "weight" or str(v.kind) in ("weight", "Kind.weight")]
+        found = [
+            v.name
+            for v in cb.variables
+            if v.role == "weight" or str(v.kind) in ("weight", "Kind.weight")
+        ]
         if len(found) > 1 and "weights" not in overrides:
-            raise CXValueError(f"the codebook declares several weight variables {found}; pick one: "
-                               "Design.from_codebook(codebook, weights=...)")
+            raise CXValueError(
+                f"the codebook declares several weight variables {found}; pick one: "
+                "Design.from_codebook(codebook, weights=...)"
+            )
         spec = {"weights": found[0] if found else None}
         spec.update(overrides)
         return cls(**spec)
@@ -141,8 +162,9 @@ class Design:
         return cls.from_codebook(store.codebook(client), **overrides)
 
     @classmethod
-    def read(cls, store: object, client: str, *, waves=None, columns=None,
-             **overrides: Any) -> tuple[pd.DataFrame, Design]:
+    def read(
+        cls, store: object, client: str, *, waves=None, columns=None, **overrides: Any
+    ) -> tuple[pd.DataFrame, Design]:
         """``(responses, design)``: a client's responses read from the store together with the
         design to analyse them with (:meth:`from_store`); the design is checked on the rows read.
 
@@ -160,7 +182,9 @@ class Design:
         """A design from the keyword form (``weights=``, ``strata=``, ...); other keys are refused."""
         unknown = sorted(set(mapping) - set(DESIGN_KEYWORDS))
         if unknown:
-            raise CXValueError(f"not a design keyword: {unknown[0]!r}; allowed: {', '.join(DESIGN_KEYWORDS)}")
+            raise CXValueError(
+                f"not a design keyword: {unknown[0]!r}; allowed: {', '.join(DESIGN_KEYWORDS)}"
+            )
         return cls(**dict(mapping))
 
     def replace(self, **changes: Any) -> Design:
@@ -170,8 +194,13 @@ class Design:
     # -- using --------------------------------------------------------------------------------
     def keywords(self) -> dict[str, Any]:
         """The keyword form: ``{"weights": ..., "strata": [...], "cluster": ..., "fpc": ..., ...}``."""
-        return {"weights": self.weights, "strata": list(self.strata) if self.strata else None,
-                "cluster": self.cluster, "fpc": self.fpc, "lonely_psu": self.lonely_psu}
+        return {
+            "weights": self.weights,
+            "strata": list(self.strata) if self.strata else None,
+            "cluster": self.cluster,
+            "fpc": self.fpc,
+            "lonely_psu": self.lonely_psu,
+        }
 
     def columns(self) -> list[str]:
         """The data columns the design reads."""
@@ -198,10 +227,17 @@ class Design:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Design):
             return NotImplemented
-        same_w = (self.weights is other.weights) if self.calibrated or other.calibrated \
+        same_w = (
+            (self.weights is other.weights)
+            if self.calibrated or other.calibrated
             else self.weights == other.weights
+        )
         return same_w and (self.strata, self.cluster, self.fpc, self.lonely_psu) == (
-            other.strata, other.cluster, other.fpc, other.lonely_psu)
+            other.strata,
+            other.cluster,
+            other.fpc,
+            other.lonely_psu,
+        )
 
     def __hash__(self) -> int:
         w = id(self.weights) if self.calibrated else self.weights
@@ -212,7 +248,9 @@ class Design:
         for k in DESIGN_KEYWORDS:
             v = getattr(self, k)
             if v != _DEFAULTS[k] or (k == "weights" and v is not None):
-                parts.append(f"{k}=<RakeResult>" if k == "weights" and self.calibrated else f"{k}={v!r}")
+                parts.append(
+                    f"{k}=<RakeResult>" if k == "weights" and self.calibrated else f"{k}={v!r}"
+                )
         return f"Design({', '.join(parts)})"
 
 
@@ -232,17 +270,22 @@ def accepts_design(func: Callable) -> Callable:
         given = {k: kwargs[k] for k in own if k in kwargs}
         if design is not None:
             if not isinstance(design, Design):
-                raise CXValueError(f"design must be a cx.survey.Design; got {type(design).__name__}"
-                                   + (" (pass a column name as weights=)" if isinstance(design, str) else ""))
+                raise CXValueError(
+                    f"design must be a cx.survey.Design; got {type(design).__name__}"
+                    + (" (pass a column name as weights=)" if isinstance(design, str) else "")
+                )
             clash = [k for k, v in given.items() if v != _DEFAULTS[k]]
             if clash:
                 raise CXValueError(
                     f"{func.__name__}: give the design either as design= or as keywords, not both; "
-                    f"got design= and {clash[0]}=")
+                    f"got design= and {clash[0]}="
+                )
             spec = design
         else:
             spec = Design.from_keywords(given)
-        kw = spec.keywords()  # parts a function does not take (weights-only ones) do not apply to it
+        kw = (
+            spec.keywords()
+        )  # parts a function does not take (weights-only ones) do not apply to it
         kwargs.update({k: kw[k] for k in own})
         # warnings are re-issued so they point at the caller's line, not at this adapter
         with warnings.catch_warnings(record=True) as caught:
@@ -253,12 +296,16 @@ def accepts_design(func: Callable) -> Callable:
         return out
 
     params = list(sig.parameters.values())
-    extra = inspect.Parameter("design", inspect.Parameter.KEYWORD_ONLY, default=None,
-                              annotation="Design | None")
-    at = next((i for i, p in enumerate(params) if p.kind is inspect.Parameter.VAR_KEYWORD), len(params))
+    extra = inspect.Parameter(
+        "design", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="Design | None"
+    )
+    at = next(
+        (i for i, p in enumerate(params) if p.kind is inspect.Parameter.VAR_KEYWORD), len(params)
+    )
     wrapper.__signature__ = sig.replace(parameters=[*params[:at], extra, *params[at:]])
     wrapper.__doc__ = (func.__doc__ or "").rstrip() + (
         "\n\n    This entry point also takes ``design=`` (a :class:`cxresearch.survey.Design`) in "
         "place of\n    the keywords ``weights``, ``strata``, ``cluster``, ``fpc`` and "
-        "``lonely_psu``.\n")
+        "``lonely_psu``.\n"
+    )
     return wrapper

@@ -401,7 +401,9 @@ def by_each(
     import cxresearch.survey as survey
 
     if statistic not in _EACH:
-        raise CXValueError(f"statistic must be one of {', '.join(map(repr, _EACH))}; got {statistic!r}")
+        raise CXValueError(
+            f"statistic must be one of {', '.join(map(repr, _EACH))}; got {statistic!r}"
+        )
     by_cols = core.as_list(by, "by")
     if not by_cols:
         raise CXValueError("by must name at least one segment variable")

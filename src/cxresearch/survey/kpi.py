@@ -133,8 +133,11 @@ def transform(
     if statistic == "nps":
         check_nps_item(y, column, index, scale=scale, source="its given scale or codebook")
         with np.errstate(invalid="ignore"):
-            return np.where(np.isnan(y), np.nan, 100.0 * ((y >= NPS_PROMOTER_MIN).astype(float)
-                                                        - (y <= NPS_DETRACTOR_MAX)))
+            return np.where(
+                np.isnan(y),
+                np.nan,
+                100.0 * ((y >= NPS_PROMOTER_MIN).astype(float) - (y <= NPS_DETRACTOR_MAX)),
+            )
     core.check_scale(y, column, scale, index)
     if statistic == "mean":
         return y

@@ -412,17 +412,23 @@ def stack_rakes(results, *, index: pd.Index | None = None) -> RakeResult:
     if not results:
         raise CXValueError("stack_rakes needs at least one RakeResult")
     k = len(results[0].calibration)
-    names = list(results[0].margins["variable"].drop_duplicates()) if len(results[0].margins) else []
+    names = (
+        list(results[0].margins["variable"].drop_duplicates()) if len(results[0].margins) else []
+    )
     for i, r in enumerate(results):
         if len(r.calibration) != k or (
-                len(r.margins) and list(r.margins["variable"].drop_duplicates()) != names):
+            len(r.margins) and list(r.margins["variable"].drop_duplicates()) != names
+        ):
             raise CXValueError(
                 f"stack_rakes: result {i} was raked on other margins than result 0 ({names}); "
-                "every part must be raked on the same variables in the same order")
+                "every part must be raked on the same variables in the same order"
+            )
     w = pd.concat([r.weights for r in results])
     if w.index.has_duplicates:
-        raise CXValueError("stack_rakes: the results share rows (duplicated index labels); each "
-                           "part must be raked on its own rows")
+        raise CXValueError(
+            "stack_rakes: the results share rows (duplicated index labels); each "
+            "part must be raked on its own rows"
+        )
     if index is not None:
         if len(index) != len(w) or not w.index.isin(index).all():
             raise CXValueError("stack_rakes: index must hold exactly the raked rows")
@@ -441,7 +447,9 @@ def stack_rakes(results, *, index: pd.Index | None = None) -> RakeResult:
             offset += int(np.max(c)) + 1
         calibration.append((code, psw))
     eff = weighting_efficiency(w.to_numpy())
-    margins = pd.concat([r.margins.assign(part=i) for i, r in enumerate(results)], ignore_index=True)
+    margins = pd.concat(
+        [r.margins.assign(part=i) for i, r in enumerate(results)], ignore_index=True
+    )
     return RakeResult(
         weights=w.rename("weight"),
         iterations=max(r.iterations for r in results),

@@ -23,8 +23,14 @@ from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, CXWarning, NotEstimableWarning
 from cxresearch.survey import _design as core
 
-__all__ = ["cronbach_alpha", "omega", "item_total", "reliability", "ReliabilityResult",
-           "ImproperSolutionWarning"]
+__all__ = [
+    "cronbach_alpha",
+    "omega",
+    "item_total",
+    "reliability",
+    "ReliabilityResult",
+    "ImproperSolutionWarning",
+]
 
 
 def _items_frame(
@@ -230,7 +236,11 @@ def omega(
     if heywood.any() or not converged:
         what = []
         if heywood.any():
-            bad = [f"{c!r} (loading {v:.3f})" for c, v, h in zip(frame.columns, lam, heywood, strict=True) if h]
+            bad = [
+                f"{c!r} (loading {v:.3f})"
+                for c, v, h in zip(frame.columns, lam, heywood, strict=True)
+                if h
+            ]
             what.append("a Heywood case: " + ", ".join(bad) + " with a communality of 1 or more")
         if not converged:
             what.append("the minres iteration did not converge")
@@ -241,8 +251,14 @@ def omega(
             stacklevel=2,
         )
     return pd.DataFrame(
-        {"item": list(frame.columns), "loading": lam, "communality": lam**2, "heywood": heywood,
-         "omega_total": om, "converged": converged}
+        {
+            "item": list(frame.columns),
+            "loading": lam,
+            "communality": lam**2,
+            "heywood": heywood,
+            "omega_total": om,
+            "converged": converged,
+        }
     )
 
 
@@ -413,8 +429,12 @@ def reliability(
         a = cronbach_alpha(data, items=its, reverse=r_its, scale=scale_arg, alpha=alpha)
         o = omega(data, items=its, reverse=r_its, scale=scale_arg)
         it = item_total(data, items=its, reverse=r_its, scale=scale_arg)
-        row = {"dimension": dim, **a.iloc[0].to_dict(), "omega_total": o["omega_total"].iloc[0],
-               "omega_improper": bool(o["heywood"].any() or not o["converged"].iloc[0])}
+        row = {
+            "dimension": dim,
+            **a.iloc[0].to_dict(),
+            "omega_total": o["omega_total"].iloc[0],
+            "omega_improper": bool(o["heywood"].any() or not o["converged"].iloc[0]),
+        }
         row["n_items"] = int(row["n_items"])
         srows.append(row)
         it.insert(0, "dimension", dim)

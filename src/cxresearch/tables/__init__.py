@@ -12,6 +12,7 @@ Modules: ``_core`` (formats, words, display objects), ``survey`` (bases, KPIs, t
 segments), ``drivers``, ``persistence`` (with loyalty), ``voice`` (alerts, comments, employees), ``findings`` (key messages, dashboard, scorecard, priorities),
 ``appendix``. Everything public is re-exported here: ``cx.tables.estimates(...)``.
 """
+
 from __future__ import annotations
 
 from cxresearch.tables._core import (

@@ -16,7 +16,30 @@ import pandas as pd
 from cxresearch._i18n import LANGS, check_lang, known, message
 from cxresearch.errors import CXValueError
 
-__all__ = ["mid_sentence", "TABLE_MIME", "FORMATS", "LANGS", "word", "is_word", "fmt_num", "fmt_int", "fmt_pct", "fmt_p", "p_eq", "fmt", "fmt_base", "Text", "text", "heading", "Table", "table", "verbatims", "var_label", "value_label", "labelled"]
+__all__ = [
+    "mid_sentence",
+    "TABLE_MIME",
+    "FORMATS",
+    "LANGS",
+    "word",
+    "is_word",
+    "fmt_num",
+    "fmt_int",
+    "fmt_pct",
+    "fmt_p",
+    "p_eq",
+    "fmt",
+    "fmt_base",
+    "Text",
+    "text",
+    "heading",
+    "Table",
+    "table",
+    "verbatims",
+    "var_label",
+    "value_label",
+    "labelled",
+]
 
 
 #: MIME type carrying a table's raw data (harvested into tables.xlsx).
@@ -31,8 +54,10 @@ FORMATS = ("text", "int", "num0", "num1", "num2", "num3", "pct0", "pct1", "pvalu
 # The report's words (``word("base", lang)`` …) are entries of the package's gettext catalog,
 # src/cxresearch/locale/{zh,en}/LC_MESSAGES/cxresearch.po (see cxresearch._i18n).
 
+
 def _check_lang(lang: str) -> None:
     check_lang(lang)
+
 
 def word(key: str, lang: str, **params: Any) -> str:
     """A fixed report word (``'base'``, ``'total'`` …) or sentence in ``lang``, from the message
@@ -45,9 +70,11 @@ def word(key: str, lang: str, **params: Any) -> str:
     """
     return message(key, lang, **params)
 
+
 def is_word(name: str) -> bool:
     """Whether ``name`` (a column or variable name) has a report word of its own."""
     return isinstance(name, str) and "." not in name and known(name)
+
 
 def mid_sentence(label: str, lang: str) -> str:
     """A label as it reads inside an English sentence: ``'Overall satisfaction'`` ->
@@ -60,8 +87,10 @@ def mid_sentence(label: str, lang: str) -> str:
         return label
     return label[:1].lower() + label[1:]
 
+
 def _missing(x: Any) -> bool:
     return x is None or (isinstance(x, numbers.Real) and math.isnan(float(x))) or x is pd.NA
+
 
 def fmt_num(x: Any, digits: int = 1) -> str:
     """A number with ``digits`` decimals and thousands separators; ``'–'`` when missing."""
@@ -69,17 +98,20 @@ def fmt_num(x: Any, digits: int = 1) -> str:
         return "–"
     return f"{float(x):,.{digits}f}"
 
+
 def fmt_int(x: Any) -> str:
     """A whole number with thousands separators; ``'–'`` when missing."""
     if _missing(x):
         return "–"
     return f"{round(float(x)):,d}"
 
+
 def fmt_pct(x: Any, digits: int = 0) -> str:
     """A proportion (0–1) as a percentage, e.g. ``0.423 -> '42%'``; ``'–'`` when missing."""
     if _missing(x):
         return "–"
     return f"{100 * float(x):.{digits}f}%"
+
 
 def fmt_p(p: Any, floor: float | None = None) -> str:
     """A p value: ``'<0.001'`` below 0.001, else three decimals; ``'–'`` when missing.
@@ -98,10 +130,12 @@ def fmt_p(p: Any, floor: float | None = None) -> str:
         return f"<{up:.{max(0, -e)}f}".rstrip("0").rstrip(".") if up < 1 else "<1"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
+
 def p_eq(p: Any, floor: float | None = None) -> str:
     """``'p = 0.034'`` or ``'p < 0.001'`` for narrative text (``floor`` as :func:`fmt_p`)."""
     text = fmt_p(p, floor)
     return f"p {text[0]} {text[1:]}" if text.startswith("<") else f"p = {text}"
+
 
 def fmt(x: Any, kind: str) -> str:
     """Format one value by column format ``kind`` (one of :data:`FORMATS`)."""
@@ -119,23 +153,30 @@ def fmt(x: Any, kind: str) -> str:
         return "–" if _missing(x) else f"{float(x):+.2f}"
     raise CXValueError(f"column format must be one of {', '.join(FORMATS)}; got {kind!r}")
 
+
 def fmt_base(n: Any, lang: str, *, n_eff: Any = None, min_base: int | None = None) -> str:
     """The base line under a table or chart: ``'Base: n = 1,204 (effective n = 1,050)'``."""
     _check_lang(lang)
     parts = [f"{word('base', lang)}{'：' if lang == 'zh' else ': '}n = {fmt_int(n)}"]
     if n_eff is not None and not _missing(n_eff):
-        parts.append(f"（{word('n_eff', lang)} = {fmt_int(n_eff)}）" if lang == "zh"
-                     else f" ({word('n_eff', lang).lower()} = {fmt_int(n_eff)})")
+        parts.append(
+            f"（{word('n_eff', lang)} = {fmt_int(n_eff)}）"
+            if lang == "zh"
+            else f" ({word('n_eff', lang).lower()} = {fmt_int(n_eff)})"
+        )
     line = "".join(parts)
     if min_base is not None and not _missing(n) and float(n) < min_base:
         line += f" — {word('low_base', lang)} ({min_base})"
     return line
 
+
 _INLINE = re.compile(r"\*\*(.+?)\*\*")
+
 
 def _inline(s: str) -> str:
     """Escape ``s`` then turn ``**bold**`` into <strong>."""
     return _INLINE.sub(r"<strong>\1</strong>", html.escape(s, quote=True))
+
 
 @dataclass(frozen=True)
 class Text:
@@ -161,15 +202,18 @@ class Text:
     def _repr_pretty_(self, p, cycle) -> None:  # IPython plain-text display
         p.text(self.body)
 
+
 def text(*parts: str, css: str = "") -> Text:
     """A narrative paragraph from already formatted sentence parts (joined without separator)."""
     return Text("".join(parts), css=css)
+
 
 def heading(title: str, *, level: int = 2) -> Text:
     """A sub-heading produced from data (e.g. a segment name); escaped when rendered."""
     if level not in (2, 3, 4):
         raise CXValueError(f"level must be 2, 3 or 4; got {level!r}")
     return Text(title, level=level)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -186,7 +230,9 @@ class Table:
     formats: Mapping[str, str] = field(default_factory=dict)
     base: str | None = None
     notes: tuple[str, ...] = ()
-    flags: Mapping[str, str] = field(default_factory=dict)  # column -> flag column (bool, or a css class name)
+    flags: Mapping[str, str] = field(
+        default_factory=dict
+    )  # column -> flag column (bool, or a css class name)
 
     def _display_frame(self) -> pd.DataFrame:
         cols = [c for c in self.data.columns if c not in self.flags.values()]
@@ -197,7 +243,9 @@ class Table:
         frame = self._display_frame()
         head = "".join(
             f'<th class="{"cx-text" if self.formats.get(c, "text") == "text" else "cx-num"}">'
-            f"{html.escape(str(self.labels.get(c, c)))}</th>" for c in frame.columns)
+            f"{html.escape(str(self.labels.get(c, c)))}</th>"
+            for c in frame.columns
+        )
         rows = []
         for idx in range(len(frame)):
             cells = []
@@ -249,7 +297,12 @@ class Table:
         }
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.to_html(), "text/plain": self.title, TABLE_MIME: self.to_payload()}
+        return {
+            "text/html": self.to_html(),
+            "text/plain": self.title,
+            TABLE_MIME: self.to_payload(),
+        }
+
 
 def _json_value(v: Any) -> Any:
     if _missing(v):
@@ -261,6 +314,7 @@ def _json_value(v: Any) -> Any:
     if isinstance(v, numbers.Real):
         return float(v)
     return str(v)
+
 
 def table(
     data: pd.DataFrame,
@@ -311,17 +365,24 @@ def table(
     needed = cols + list(flags.values())
     missing = [c for c in needed if c not in data.columns]
     if missing:
-        raise CXValueError(f"table {name!r}: column {missing[0]!r} is not in the data; columns: {list(data.columns)}")
+        raise CXValueError(
+            f"table {name!r}: column {missing[0]!r} is not in the data; columns: {list(data.columns)}"
+        )
     frame = data[list(dict.fromkeys(needed))].reset_index(drop=True).copy()
     fmts = {}
     for c in cols:
         kind = (formats or {}).get(c)
         if kind is None:
             dtype = frame[c].dtype
-            kind = "int" if pd.api.types.is_integer_dtype(dtype) else (
-                "num2" if pd.api.types.is_float_dtype(dtype) else "text")
+            kind = (
+                "int"
+                if pd.api.types.is_integer_dtype(dtype)
+                else ("num2" if pd.api.types.is_float_dtype(dtype) else "text")
+            )
         if kind not in FORMATS:
-            raise CXValueError(f"table {name!r}: format of column {c!r} must be one of {', '.join(FORMATS)}; got {kind!r}")
+            raise CXValueError(
+                f"table {name!r}: format of column {c!r} must be one of {', '.join(FORMATS)}; got {kind!r}"
+            )
         fmts[c] = kind
     return Table(
         data=frame,
@@ -333,6 +394,7 @@ def table(
         notes=tuple(notes),
         flags=flags,
     )
+
 
 @dataclass(frozen=True)
 class _Verbatims:
@@ -351,7 +413,10 @@ class _Verbatims:
         return "".join(out)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/html": self._repr_html_(), "text/plain": "\n".join(q for q, _ in self.items)}
+        bundle = {
+            "text/html": self._repr_html_(),
+            "text/plain": "\n".join(q for q, _ in self.items),
+        }
         if self.payload is not None:
             bundle[TABLE_MIME] = self.payload
         return bundle
@@ -359,8 +424,14 @@ class _Verbatims:
     def _repr_pretty_(self, p, cycle) -> None:
         p.text("\n".join(q for q, _ in self.items))
 
-def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None, mask: bool = True,
-              codeframe=None) -> _Verbatims:
+
+def verbatims(
+    quotes: Sequence[str],
+    *,
+    sources: Sequence[str] | None = None,
+    mask: bool = True,
+    codeframe=None,
+) -> _Verbatims:
     """Customer comments shown as quotations, escaped (markup in a comment is shown as text) and,
     by default, with personal data masked.
 
@@ -384,8 +455,11 @@ def verbatims(quotes: Sequence[str], *, sources: Sequence[str] | None = None, ma
         quotes = [mask_pii(q, codeframe=codeframe) for q in quotes]
     srcs = [str(s) for s in sources] if sources is not None else [""] * len(quotes)
     if len(srcs) != len(quotes):
-        raise CXValueError(f"sources must have one entry per quote ({len(quotes)}); got {len(srcs)}")
+        raise CXValueError(
+            f"sources must have one entry per quote ({len(quotes)}); got {len(srcs)}"
+        )
     return _Verbatims(tuple(zip(quotes, srcs, strict=True)))
+
 
 def var_label(name: str, *, lang: str, codebook=None) -> str:
     """The codebook label of a variable in ``lang`` (the name itself when unknown)."""
@@ -393,6 +467,7 @@ def var_label(name: str, *, lang: str, codebook=None) -> str:
     if codebook is not None and name in codebook:
         return codebook.get(name).label_for(lang)
     return word(name, lang) if is_word(name) else name
+
 
 def value_label(name: str, code: Any, *, lang: str, codebook=None) -> str:
     """The label of value ``code`` of a categorical variable (the code itself when unlabelled)."""
@@ -408,27 +483,61 @@ def value_label(name: str, code: Any, *, lang: str, codebook=None) -> str:
         return str(int(code))
     return str(code)
 
-def labelled(frame: pd.DataFrame, columns: Sequence[str], *, lang: str, codebook=None) -> pd.DataFrame:
+
+def labelled(
+    frame: pd.DataFrame, columns: Sequence[str], *, lang: str, codebook=None
+) -> pd.DataFrame:
     """A copy of ``frame`` with the codes in ``columns`` replaced by their value labels."""
     out = frame.copy()
     for col in columns:
         if col == "wave":
             out[col] = out[col].map(lambda v: "–" if _missing(v) else str(int(v)))
         else:
-            out[col] = out[col].map(lambda v, c=col: value_label(c, v, lang=lang, codebook=codebook))
+            out[col] = out[col].map(
+                lambda v, c=col: value_label(c, v, lang=lang, codebook=codebook)
+            )
     return out
 
-_RESULT_COLUMNS = frozenset({
-    "score", "n", "n_eff", "weight_sum", "estimate", "se", "ci_lower", "ci_upper", "deff", "small_base",
-    "suppressed", "change", "change_se", "change_df", "change_p_value", "change_ci_lower", "change_ci_upper",
-    "promoters", "passives", "detractors", "level", "k", "statistic", "df", "threshold", "p_value", "p_adj",
-})
+
+_RESULT_COLUMNS = frozenset(
+    {
+        "score",
+        "n",
+        "n_eff",
+        "weight_sum",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "deff",
+        "small_base",
+        "suppressed",
+        "change",
+        "change_se",
+        "change_df",
+        "change_p_value",
+        "change_ci_lower",
+        "change_ci_upper",
+        "promoters",
+        "passives",
+        "detractors",
+        "level",
+        "k",
+        "statistic",
+        "df",
+        "threshold",
+        "p_value",
+        "p_adj",
+    }
+)
 
 _VALUE_FORMATS = {"mean": "num2", "nps": "num1", "share": "pct1", "pct": "pct1"}
+
 
 def _by_columns(result: pd.DataFrame) -> list[str]:
     known = _RESULT_COLUMNS
     return [c for c in result.columns if c not in known]
+
 
 def _range(lo: str, hi: str, lang: str) -> str:
     """An interval as text: ``'3.1–4.2'``, or ``'-26.4 to -21.5'`` when a bound is negative."""
@@ -436,8 +545,10 @@ def _range(lo: str, hi: str, lang: str) -> str:
         return f"{lo} 至 {hi}" if lang == "zh" else f"{lo} to {hi}"
     return f"{lo}–{hi}"
 
+
 def _value(x: Any, kind: str) -> str:
     return fmt(x, _VALUE_FORMATS.get(kind, kind))
+
 
 def _need_cols(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
     if not isinstance(frame, pd.DataFrame):

@@ -19,11 +19,18 @@ from cxresearch.tables._core import (
     word,
 )
 
-__all__ = ["settings_table", "reliability_table", "provenance_table", "fieldwork_table", "definitions_table"]
+__all__ = [
+    "settings_table",
+    "reliability_table",
+    "provenance_table",
+    "fieldwork_table",
+    "definitions_table",
+]
 
 
-def settings_table(params, *, name: str = "report_settings", lang: str, codebook=None,
-                   min_base: int | None = None) -> Table:
+def settings_table(
+    params, *, name: str = "report_settings", lang: str, codebook=None, min_base: int | None = None
+) -> Table:
     """The reporting rules this report ran with (from the validated params)."""
     _check_lang(lang)
     t, a = params.thresholds, params.analysis
@@ -33,11 +40,23 @@ def settings_table(params, *, name: str = "report_settings", lang: str, codebook
     rows = [
         ("appendix.report_period", params.period),
         ("appendix.trend_from", str(params.first_wave) if params.first_wave else "–"),
-        ("appendix.weight_variable",
-         var_label(v.weight, lang=lang, codebook=codebook) if v.weight else word("appendix.no_weight", lang)),
-        ("appendix.raking",
-         word("appendix.raking_margins", lang, vars=sep.join(raking), vars_lower=sep.join(x.lower() for x in raking))
-         if raking else word("appendix.not_used", lang)),
+        (
+            "appendix.weight_variable",
+            var_label(v.weight, lang=lang, codebook=codebook)
+            if v.weight
+            else word("appendix.no_weight", lang),
+        ),
+        (
+            "appendix.raking",
+            word(
+                "appendix.raking_margins",
+                lang,
+                vars=sep.join(raking),
+                vars_lower=sep.join(x.lower() for x in raking),
+            )
+            if raking
+            else word("appendix.not_used", lang),
+        ),
         ("appendix.confidence_level", fmt_pct(1 - t.alpha)),
         ("appendix.alpha", fmt_num(t.alpha, 2)),
         ("appendix.min_base", fmt_int(t.min_base)),
@@ -48,41 +67,91 @@ def settings_table(params, *, name: str = "report_settings", lang: str, codebook
         ("appendix.seed", str(a.seed)),
         ("appendix.max_lag", str(a.max_lag)),
     ]
-    frame = pd.DataFrame([(word(key, lang), value) for key, value in rows], columns=["setting", "value"])
-    return table(frame, title=word("appendix.settings_title", lang), name=name,
-                 labels={"setting": word("appendix.setting", lang), "value": word("appendix.value", lang)},
-                 formats={"setting": "text", "value": "text"})
+    frame = pd.DataFrame(
+        [(word(key, lang), value) for key, value in rows], columns=["setting", "value"]
+    )
+    return table(
+        frame,
+        title=word("appendix.settings_title", lang),
+        name=name,
+        labels={"setting": word("appendix.setting", lang), "value": word("appendix.value", lang)},
+        formats={"setting": "text", "value": "text"},
+    )
+
 
 def _scale_name(dimension, lang: str):
     """An item set's name (catalog ``scale.<dimension>``); the dimension itself when it has none."""
     key = f"scale.{dimension}"
     return word(key, lang) if known(key) else dimension
 
-def reliability_table(result, *, name: str = "reliability", lang: str, codebook=None,
-                      min_base: int | None = None, title: str | None = None) -> Table:
+
+def reliability_table(
+    result,
+    *,
+    name: str = "reliability",
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    title: str | None = None,
+) -> Table:
     """Cronbach's alpha (with interval) and omega per item set (``cx.survey.reliability``)."""
     _check_lang(lang)
     frame = result.scales.copy()
-    _need_cols(frame, ["dimension", "n", "n_items", "estimate", "ci_lower", "ci_upper", "omega_total"],
-               "reliability_table")
+    _need_cols(
+        frame,
+        ["dimension", "n", "n_items", "estimate", "ci_lower", "ci_upper", "omega_total"],
+        "reliability_table",
+    )
     frame["scale_label"] = frame["dimension"].map(lambda d: _scale_name(d, lang))
     flag = "low_alpha" if "low_alpha" in frame else None
-    threshold = result.settings.get("threshold", 0.7) if isinstance(getattr(result, "settings", None), Mapping) else 0.7
-    return table(frame, title=title or word("appendix.reliability_title", lang), name=name,
-                 columns=["scale_label", "n_items", "n", "estimate", "ci_lower", "ci_upper", "omega_total"],
-                 labels={"scale_label": word("appendix.item_set", lang), "n_items": word("appendix.n_items", lang),
-                         "n": word("n", lang), "estimate": "Cronbach α", "ci_lower": word("ci_lower", lang),
-                         "ci_upper": word("ci_upper", lang), "omega_total": "McDonald ω"},
-                 formats={"scale_label": "text", "n_items": "int", "n": "int", "estimate": "num2",
-                          "ci_lower": "num2", "ci_upper": "num2", "omega_total": "num2"},
-                 flags=({"estimate": flag} if flag else {}) | (
-                     {"omega_total": "omega_improper"} if "omega_improper" in frame else {}) or None,
-                 notes=[word("appendix.low_alpha_note", lang, threshold=fmt_num(threshold, 2))]
-                 + ([word("appendix.improper_omega_note", lang)]
-                    if "omega_improper" in frame and frame["omega_improper"].astype(bool).any() else []))
+    threshold = (
+        result.settings.get("threshold", 0.7)
+        if isinstance(getattr(result, "settings", None), Mapping)
+        else 0.7
+    )
+    return table(
+        frame,
+        title=title or word("appendix.reliability_title", lang),
+        name=name,
+        columns=["scale_label", "n_items", "n", "estimate", "ci_lower", "ci_upper", "omega_total"],
+        labels={
+            "scale_label": word("appendix.item_set", lang),
+            "n_items": word("appendix.n_items", lang),
+            "n": word("n", lang),
+            "estimate": "Cronbach α",
+            "ci_lower": word("ci_lower", lang),
+            "ci_upper": word("ci_upper", lang),
+            "omega_total": "McDonald ω",
+        },
+        formats={
+            "scale_label": "text",
+            "n_items": "int",
+            "n": "int",
+            "estimate": "num2",
+            "ci_lower": "num2",
+            "ci_upper": "num2",
+            "omega_total": "num2",
+        },
+        flags=({"estimate": flag} if flag else {})
+        | ({"omega_total": "omega_improper"} if "omega_improper" in frame else {})
+        or None,
+        notes=[word("appendix.low_alpha_note", lang, threshold=fmt_num(threshold, 2))]
+        + (
+            [word("appendix.improper_omega_note", lang)]
+            if "omega_improper" in frame and frame["omega_improper"].astype(bool).any()
+            else []
+        ),
+    )
 
-def provenance_table(imports: pd.DataFrame, *, name: str = "data_sources", lang: str, codebook=None,
-                     min_base: int | None = None) -> Table:
+
+def provenance_table(
+    imports: pd.DataFrame,
+    *,
+    name: str = "data_sources",
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+) -> Table:
     """The data files behind the report: file, format, encoding, rows, sha256 (first 12), import time."""
     _check_lang(lang)
     _need_cols(imports, ["file", "format", "rows", "sha256"], "provenance_table")
@@ -95,17 +164,33 @@ def provenance_table(imports: pd.DataFrame, *, name: str = "data_sources", lang:
         frame["when"] = pd.to_datetime(frame["imported_at"]).dt.strftime("%Y-%m-%d %H:%M")
     else:
         frame["when"] = ""
-    return table(frame, title=word("appendix.sources_title", lang), name=name,
-                 columns=["file", "format", "encoding", "rows", "sha", "when"],
-                 labels={"file": word("appendix.file", lang), "format": word("appendix.format", lang),
-                         "encoding": word("appendix.encoding", lang), "rows": word("appendix.rows", lang),
-                         "sha": word("appendix.sha", lang), "when": word("appendix.imported", lang)},
-                 formats={"file": "text", "format": "text", "encoding": "text", "rows": "int", "sha": "text",
-                          "when": "text"})
+    return table(
+        frame,
+        title=word("appendix.sources_title", lang),
+        name=name,
+        columns=["file", "format", "encoding", "rows", "sha", "when"],
+        labels={
+            "file": word("appendix.file", lang),
+            "format": word("appendix.format", lang),
+            "encoding": word("appendix.encoding", lang),
+            "rows": word("appendix.rows", lang),
+            "sha": word("appendix.sha", lang),
+            "when": word("appendix.imported", lang),
+        },
+        formats={
+            "file": "text",
+            "format": "text",
+            "encoding": "text",
+            "rows": "int",
+            "sha": "text",
+            "when": "text",
+        },
+    )
 
 
-def fieldwork_table(params, *, name: str = "fieldwork", lang: str, codebook=None,
-                    min_base: int | None = None) -> Table | None:
+def fieldwork_table(
+    params, *, name: str = "fieldwork", lang: str, codebook=None, min_base: int | None = None
+) -> Table | None:
     """Fieldwork dates, method, sample frame and response rate from the params' ``fieldwork:`` block.
 
     Returns ``None`` (nothing shown) when the params give no fieldwork block.
@@ -114,9 +199,20 @@ def fieldwork_table(params, *, name: str = "fieldwork", lang: str, codebook=None
     fw = getattr(params, "fieldwork", None)
     if fw is None:
         return None
+
     def day(d):
-        return "–" if d is None else word("appendix.date", lang, year=d.year, month=d.month, day=d.day,
-                                          month_name=d.strftime("%B"))
+        return (
+            "–"
+            if d is None
+            else word(
+                "appendix.date",
+                lang,
+                year=d.year,
+                month=d.month,
+                day=d.day,
+                month_name=d.strftime("%B"),
+            )
+        )
 
     rows = []
     if fw.start or fw.end:
@@ -134,14 +230,28 @@ def fieldwork_table(params, *, name: str = "fieldwork", lang: str, codebook=None
         rows.append(("appendix.response_rate", fmt_pct(fw.rate, 1) + how))
     if not rows:
         return None
-    frame = pd.DataFrame([(word(key, lang), value) for key, value in rows], columns=["item", "value"])
-    return table(frame, title=word("appendix.fieldwork_title", lang), name=name,
-                 labels={"item": word("appendix.item", lang), "value": word("appendix.detail", lang)},
-                 formats={"item": "text", "value": "text"})
+    frame = pd.DataFrame(
+        [(word(key, lang), value) for key, value in rows], columns=["item", "value"]
+    )
+    return table(
+        frame,
+        title=word("appendix.fieldwork_title", lang),
+        name=name,
+        labels={"item": word("appendix.item", lang), "value": word("appendix.detail", lang)},
+        formats={"item": "text", "value": "text"},
+    )
 
 
-def definitions_table(params, *, name: str = "definitions", lang: str, codebook=None,
-                      min_base: int | None = None, drivers=(), variables=None) -> Table:
+def definitions_table(
+    params,
+    *,
+    name: str = "definitions",
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    drivers=(),
+    variables=None,
+) -> Table:
     """Definitions of the report's measures: NPS bands, top-two box, and the scale of each measure
     and driver (from the codebook). ``variables``: the report's resolved variables
     (``study.variables``; default ``params.variables``); without an NPS item there is no NPS row."""
@@ -157,11 +267,19 @@ def definitions_table(params, *, name: str = "definitions", lang: str, codebook=
         var = codebook.get(n) if codebook is not None and n and n in codebook else None
         if var is not None and var.scale is not None:
             lo, hi = float(var.scale[0]), float(var.scale[1])
-            tops.append(word("appendix.top_box_scale", lang, top=f"{hi - 1:g}", lo=f"{lo:g}", hi=f"{hi:g}"))
+            tops.append(
+                word("appendix.top_box_scale", lang, top=f"{hi - 1:g}", lo=f"{lo:g}", hi=f"{hi:g}")
+            )
     if tops:
         tops = list(dict.fromkeys(tops))
-        rows[1] = (rows[1][0], word("appendix.top_box_definition_scales", lang,
-                                    scales=word("appendix.scales_separator", lang).join(tops)))
+        rows[1] = (
+            rows[1][0],
+            word(
+                "appendix.top_box_definition_scales",
+                lang,
+                scales=word("appendix.scales_separator", lang).join(tops),
+            ),
+        )
     if not v.nps:
         rows = rows[1:]
     names = [n for n in (v.outcome, v.loyalty, v.nps) if n] + list(drivers)
@@ -175,6 +293,13 @@ def definitions_table(params, *, name: str = "definitions", lang: str, codebook=
         role = "appendix.scale_driver" if n in drivers else "appendix.scale_outcome"
         rows.append((var.label_for(lang), word(role, lang, lo=f"{scale[0]:g}", hi=f"{scale[1]:g}")))
     frame = pd.DataFrame(rows, columns=["term", "definition"])
-    return table(frame, title=word("appendix.definitions_title", lang), name=name,
-                 labels={"term": word("appendix.measure", lang), "definition": word("appendix.definition", lang)},
-                 formats={"term": "text", "definition": "text"})
+    return table(
+        frame,
+        title=word("appendix.definitions_title", lang),
+        name=name,
+        labels={
+            "term": word("appendix.measure", lang),
+            "definition": word("appendix.definition", lang),
+        },
+        formats={"term": "text", "definition": "text"},
+    )

@@ -24,7 +24,9 @@ def _header(banner, column, letter, *, lang, codebook) -> str:
     if banner == "Total":
         return word("total", lang)
     label = value_label(banner, column, lang=lang, codebook=codebook)
-    return f"{var_label(banner, lang=lang, codebook=codebook)}: {label}" + (f" ({letter})" if letter else "")
+    return f"{var_label(banner, lang=lang, codebook=codebook)}: {label}" + (
+        f" ({letter})" if letter else ""
+    )
 
 
 def _row_label(kind, row, *, row_var, lang, codebook) -> str:
@@ -33,8 +35,16 @@ def _row_label(kind, row, *, row_var, lang, codebook) -> str:
     return value_label(row_var, row, lang=lang, codebook=codebook) if row_var else str(row)
 
 
-def crosstab_table(result, *, kind: str | None = None, row: str | None = None, lang: str = "en",
-                   codebook=None, title: str | None = None, name: str = "crosstab") -> Table:
+def crosstab_table(
+    result,
+    *,
+    kind: str | None = None,
+    row: str | None = None,
+    lang: str = "en",
+    codebook=None,
+    title: str | None = None,
+    name: str = "crosstab",
+) -> Table:
     """The banner view of one kind of row as a report :class:`~cxresearch.tables.Table`.
 
     Each banner column gives two table columns: the value (percent for proportion rows, two
@@ -49,8 +59,10 @@ def crosstab_table(result, *, kind: str | None = None, row: str | None = None, l
     let = result.wide(values="letters").xs(kind, level="kind")
     n = result.wide(values="n").max(axis=0)
     n_eff = result.wide(values="n_eff").max(axis=0)
-    data = {"row": [word("n", lang), word("n_eff", lang)]
-            + [_row_label(kind, r, row_var=row, lang=lang, codebook=codebook) for r in est.index]}
+    data = {
+        "row": [word("n", lang), word("n_eff", lang)]
+        + [_row_label(kind, r, row_var=row, lang=lang, codebook=codebook) for r in est.index]
+    }
     labels, formats = {"row": ""}, {"row": "text"}
     for i, col in enumerate(est.columns):
         v, t = f"c{i}", f"c{i}_sig"
@@ -62,12 +74,25 @@ def crosstab_table(result, *, kind: str | None = None, row: str | None = None, l
         formats[v] = "pct0" if kind == "proportion" else "num2"
         formats[t] = "text"
     frame = pd.DataFrame(data)
-    return table(frame, title=title or word("crosstab.title", lang), name=name,
-                 labels=labels, formats=formats, notes=(str(result.settings.get("note", "")),))
+    return table(
+        frame,
+        title=title or word("crosstab.title", lang),
+        name=name,
+        labels=labels,
+        formats=formats,
+        notes=(str(result.settings.get("note", "")),),
+    )
 
 
-def crosstab_xlsx(result, path: str | Path, *, row: str | None = None, lang: str = "en",
-                  codebook=None, sheet: str = "crosstab") -> Path:
+def crosstab_xlsx(
+    result,
+    path: str | Path,
+    *,
+    row: str | None = None,
+    lang: str = "en",
+    codebook=None,
+    sheet: str = "crosstab",
+) -> Path:
     """Write the banner table to an Excel workbook (one sheet), atomically; return the path.
 
     Layout: row 1 the banner variables (merged over their columns), row 2 the columns, row 3 their
@@ -93,18 +118,31 @@ def crosstab_xlsx(result, path: str | Path, *, row: str | None = None, lang: str
         banner, column, letter = col
         c = 2 + 2 * i
         groups.setdefault(banner, []).append(c)
-        ws.cell(row=2, column=c, value=word("total", lang) if banner == "Total"
-                else value_label(banner, column, lang=lang, codebook=codebook)).font = bold
+        ws.cell(
+            row=2,
+            column=c,
+            value=word("total", lang)
+            if banner == "Total"
+            else value_label(banner, column, lang=lang, codebook=codebook),
+        ).font = bold
         ws.cell(row=3, column=c, value=f"({letter})" if letter else None)
         ws.cell(row=4, column=c, value=float(n[col])).number_format = "0"
         ws.cell(row=5, column=c, value=float(n_eff[col])).number_format = "0"
     for banner, cols in groups.items():
-        label = word("total", lang) if banner == "Total" else var_label(banner, lang=lang, codebook=codebook)
+        label = (
+            word("total", lang)
+            if banner == "Total"
+            else var_label(banner, lang=lang, codebook=codebook)
+        )
         ws.cell(row=1, column=cols[0], value=label).font = bold
         ws.cell(row=1, column=cols[0]).alignment = Alignment(horizontal="center")
         ws.merge_cells(start_row=1, start_column=cols[0], end_row=1, end_column=cols[-1] + 1)
     for r, (kind, label) in enumerate(est.index, start=6):
-        ws.cell(row=r, column=1, value=_row_label(kind, label, row_var=row, lang=lang, codebook=codebook))
+        ws.cell(
+            row=r,
+            column=1,
+            value=_row_label(kind, label, row_var=row, lang=lang, codebook=codebook),
+        )
         for i, col in enumerate(est.columns):
             c = 2 + 2 * i
             if bool(sup.loc[(kind, label), col]) is True:

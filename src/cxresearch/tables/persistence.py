@@ -23,11 +23,29 @@ from cxresearch.tables._core import (
     word,
 )
 
-__all__ = ["lag_table", "say_horizon", "hazard_table", "say_hazard", "stage_labels", "ladder_table", "penalty_table", "say_penalty", "band_labels", "retention_table"]
+__all__ = [
+    "lag_table",
+    "say_horizon",
+    "hazard_table",
+    "say_hazard",
+    "stage_labels",
+    "ladder_table",
+    "penalty_table",
+    "say_penalty",
+    "band_labels",
+    "retention_table",
+]
 
 
-def lag_table(profile, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-              title: str | None = None) -> Table:
+def lag_table(
+    profile,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    title: str | None = None,
+) -> Table:
     """Distributed-lag coefficients (``cx.persistence.lag_profile`` / a horizon's ``profile``)."""
     _check_lang(lang)
     frame = profile.table.copy()
@@ -37,24 +55,61 @@ def lag_table(profile, *, name: str, lang: str, codebook=None, min_base: int | N
     outcome = var_label(s.get("outcome", ""), lang=lang, codebook=codebook)
     sig = "significant_positive" if "significant_positive" in frame else None
     if sig:
-        neg = (frame["significant_negative"].astype(bool) if "significant_negative" in frame
-               else pd.Series(False, index=frame.index))
+        neg = (
+            frame["significant_negative"].astype(bool)
+            if "significant_negative" in frame
+            else pd.Series(False, index=frame.index)
+        )
         pos_word, neg_word = word("persistence.positive", lang), word("persistence.negative", lang)
-        frame["sig_text"] = [pos_word if p else (neg_word if n else word("no", lang))
-                             for p, n in zip(frame[sig].astype(bool), neg, strict=True)]
+        frame["sig_text"] = [
+            pos_word if p else (neg_word if n else word("no", lang))
+            for p, n in zip(frame[sig].astype(bool), neg, strict=True)
+        ]
     if title is None:
-        title = word("persistence.lag_title", lang, exposure=exposure, exposure_lower=exposure.lower(),
-                     outcome=outcome, outcome_lower=outcome.lower())
-    labels = {"lag": word("lag", lang), "estimate": word("coefficient", lang),
-              "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang),
-              "p_value": word("p_value", lang), "sig_text": word("persistence.significant_effect", lang)}
+        title = word(
+            "persistence.lag_title",
+            lang,
+            exposure=exposure,
+            exposure_lower=exposure.lower(),
+            outcome=outcome,
+            outcome_lower=outcome.lower(),
+        )
+    labels = {
+        "lag": word("lag", lang),
+        "estimate": word("coefficient", lang),
+        "ci_lower": word("ci_lower", lang),
+        "ci_upper": word("ci_upper", lang),
+        "p_value": word("p_value", lang),
+        "sig_text": word("persistence.significant_effect", lang),
+    }
     cols = ["lag", "estimate", "ci_lower", "ci_upper", "p_value"] + (["sig_text"] if sig else [])
     fe = getattr(profile, "method", "pooled") == "within"
-    notes = [word("persistence.lag_note_within" if fe else "persistence.lag_note_pooled", lang,
-                  customers=f"{profile.n_customers:,}", obs=f"{profile.n_obs:,}", alpha=f"{s.get('alpha', 0.05):g}")]
-    return table(frame, title=title, name=name, columns=cols, labels=labels,
-                 formats={"lag": "int", "estimate": "num3", "ci_lower": "num3", "ci_upper": "num3",
-                          "p_value": "pvalue", "sig_text": "text"}, notes=notes)
+    notes = [
+        word(
+            "persistence.lag_note_within" if fe else "persistence.lag_note_pooled",
+            lang,
+            customers=f"{profile.n_customers:,}",
+            obs=f"{profile.n_obs:,}",
+            alpha=f"{s.get('alpha', 0.05):g}",
+        )
+    ]
+    return table(
+        frame,
+        title=title,
+        name=name,
+        columns=cols,
+        labels=labels,
+        formats={
+            "lag": "int",
+            "estimate": "num3",
+            "ci_lower": "num3",
+            "ci_upper": "num3",
+            "p_value": "pvalue",
+            "sig_text": "text",
+        },
+        notes=notes,
+    )
+
 
 def _lags_text(lags, lang: str) -> str:
     return word("list_separator", lang).join(str(k) for k in lags)
@@ -80,40 +135,84 @@ def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None
     outcome = var_label(s.get("outcome", ""), lang=lang, codebook=codebook)
     h = int(est.h)
     has_ci = not (np.isnan(est.ci_lower) or np.isnan(est.ci_upper))
-    ci = ("" if not has_ci else f"{int(est.ci_lower)}–{int(est.ci_upper)}" if est.ci_lower != est.ci_upper
-          else f"{int(est.ci_lower)}")
+    ci = (
+        ""
+        if not has_ci
+        else f"{int(est.ci_lower)}–{int(est.ci_upper)}"
+        if est.ci_lower != est.ci_upper
+        else f"{int(est.ci_lower)}"
+    )
     table_ = est.profile.table
     lag0 = table_.loc[table_["lag"] == 0, "estimate"]
     negative = [int(k) for k in getattr(est, "negative_lags", ())]
     if "significant_negative" in table_ and not negative:
         negative = [int(k) for k in table_.loc[table_["significant_negative"].astype(bool), "lag"]]
-    names = {"exposure": exposure, "exposure_lower": exposure.lower(), "outcome": outcome,
-             "outcome_lower": outcome.lower()}
+    names = {
+        "exposure": exposure,
+        "exposure_lower": exposure.lower(),
+        "outcome": outcome,
+        "outcome_lower": outcome.lower(),
+    }
     if h > 0:
         if not has_ci:
             interval = ""
         elif est.ci_lower != est.ci_upper:
-            interval = word("persistence.interval_range", lang, lo=int(est.ci_lower), hi=int(est.ci_upper))
+            interval = word(
+                "persistence.interval_range", lang, lo=int(est.ci_lower), hi=int(est.ci_upper)
+            )
         else:
-            interval = word("persistence.interval_point", lang, lo=int(est.ci_lower),
-                            years=_years(int(est.ci_lower), lang))
-        txt = word("persistence.horizon_head", lang, **names, h=h, years=_years(h, lang), interval=interval,
-                   more=word("persistence.or_more", lang) if est.censored else "")
+            interval = word(
+                "persistence.interval_point",
+                lang,
+                lo=int(est.ci_lower),
+                years=_years(int(est.ci_lower), lang),
+            )
+        txt = word(
+            "persistence.horizon_head",
+            lang,
+            **names,
+            h=h,
+            years=_years(h, lang),
+            interval=interval,
+            more=word("persistence.or_more", lang) if est.censored else "",
+        )
         if len(lag0):
             txt += word("persistence.horizon_lag0", lang, **names, coef=fmt_num(lag0.iloc[0], 2))
         further = max(h - 1, 0)
-        txt += (word("persistence.horizon_further", lang, further=further, years=_years(further, lang)) if further
-                else word("persistence.horizon_no_further", lang))
+        txt += (
+            word("persistence.horizon_further", lang, further=further, years=_years(further, lang))
+            if further
+            else word("persistence.horizon_no_further", lang)
+        )
     else:
         interval = word("persistence.interval_none", lang, ci=ci) if has_ci else ""
         txt = word("persistence.horizon_none", lang, **names, interval=interval)
     if negative:
         which = word("list_separator", lang).join(
-            word("persistence.lag_current", lang) if k == 0
-            else word("persistence.lag_earlier_one" if k == 1 else "persistence.lag_earlier_many", lang, k=k)
-            for k in negative)
-        txt = sentences([txt, word("persistence.negative_many" if len(negative) > 1 else "persistence.negative_one",
-                                   lang, **names, which=which, lags=_lags_text(negative, lang))], lang)
+            word("persistence.lag_current", lang)
+            if k == 0
+            else word(
+                "persistence.lag_earlier_one" if k == 1 else "persistence.lag_earlier_many",
+                lang,
+                k=k,
+            )
+            for k in negative
+        )
+        txt = sentences(
+            [
+                txt,
+                word(
+                    "persistence.negative_many"
+                    if len(negative) > 1
+                    else "persistence.negative_one",
+                    lang,
+                    **names,
+                    which=which,
+                    lags=_lags_text(negative, lang),
+                ),
+            ],
+            lang,
+        )
     test = getattr(result, "test", None)
     rob = getattr(result, "robustness", None)
     rejected = bool(test is not None and test.reject)
@@ -123,8 +222,14 @@ def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None
         if rob is None:
             txt += "\n\n" + word("persistence.mundlak_pooled", lang, p=p_eq(test.p_value))
         else:
-            key = "persistence.mundlak_pooled_same" if int(rob.h) == h else "persistence.mundlak_pooled_differs"
-            txt += "\n\n" + word(key, lang, p=p_eq(test.p_value), h=int(rob.h), years=_years(int(rob.h), lang))
+            key = (
+                "persistence.mundlak_pooled_same"
+                if int(rob.h) == h
+                else "persistence.mundlak_pooled_differs"
+            )
+            txt += "\n\n" + word(
+                key, lang, p=p_eq(test.p_value), h=int(rob.h), years=_years(int(rob.h), lang)
+            )
     elif test is not None and est.method == "pooled" and rejected:
         txt += "\n\n" + word("persistence.mundlak_rejects_pooled", lang, p=p_eq(test.p_value))
     elif rob is not None and hasattr(rob, "h"):  # results made before the test existed
@@ -136,28 +241,56 @@ def say_horizon(result, *, lang: str, codebook=None, min_base: int | None = None
         txt = sentences([txt, word("persistence.feedback", lang, **names, p=pf)], lang)
     return Text(txt)
 
-def hazard_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-                 title: str | None = None) -> Table:
+
+def hazard_table(
+    result,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    title: str | None = None,
+) -> Table:
     """Churn rate by length of the dissatisfied run (``cx.persistence.churn_hazard(...).rates``)."""
     _check_lang(lang)
     rates = result.rates.copy()
     _need_cols(rates, ["run_length", "person_years", "events", "hazard"], "hazard_table")
     ors = result.table.set_index("term")["odds_ratio"] if "odds_ratio" in result.table else None
-    rates["odds_ratio"] = [float(ors.get(f"run_{r}", float("nan"))) if ors is not None else float("nan")
-                           for r in rates["run_length"].astype(str)]
+    rates["odds_ratio"] = [
+        float(ors.get(f"run_{r}", float("nan"))) if ors is not None else float("nan")
+        for r in rates["run_length"].astype(str)
+    ]
     rates["run_text"] = rates["run_length"].astype(str)
-    labels = {"run_text": word("persistence.run_years", lang), "person_years": word("persistence.customer_years", lang),
-              "events": word("loyalty.churned", lang), "hazard": word("persistence.churn_rate", lang),
-              "odds_ratio": word("persistence.odds_ratio", lang)}
+    labels = {
+        "run_text": word("persistence.run_years", lang),
+        "person_years": word("persistence.customer_years", lang),
+        "events": word("loyalty.churned", lang),
+        "hazard": word("persistence.churn_rate", lang),
+        "odds_ratio": word("persistence.odds_ratio", lang),
+    }
     if title is None:
         title = word("persistence.hazard_title", lang)
     notes = [word("persistence.hazard_note", lang, cut=result.settings.get("cut"))]
-    return table(rates, title=title, name=name,
-                 columns=["run_text", "person_years", "events", "hazard", "odds_ratio"], labels=labels,
-                 formats={"run_text": "text", "person_years": "int", "events": "int", "hazard": "pct1",
-                          "odds_ratio": "num2"}, notes=notes)
+    return table(
+        rates,
+        title=title,
+        name=name,
+        columns=["run_text", "person_years", "events", "hazard", "odds_ratio"],
+        labels=labels,
+        formats={
+            "run_text": "text",
+            "person_years": "int",
+            "events": "int",
+            "hazard": "pct1",
+            "odds_ratio": "num2",
+        },
+        notes=notes,
+    )
 
-def say_hazard(result, *, lang: str, codebook=None, min_base: int | None = None, alpha: float | None = None) -> Text:
+
+def say_hazard(
+    result, *, lang: str, codebook=None, min_base: int | None = None, alpha: float | None = None
+) -> Text:
     """Narrative: churn rate of customers never dissatisfied vs after the longest runs.
 
     Says that the risk rises with the length of dissatisfaction only when the run-length test
@@ -171,26 +304,51 @@ def say_hazard(result, *, lang: str, codebook=None, min_base: int | None = None,
     lo, hi = rates.iloc[0], rates.iloc[-1]
     ratio = hi["hazard"] / lo["hazard"] if lo["hazard"] else float("nan")
     rises = bool(findings.hazard_findings(result, chapter="", exhibit="", alpha=alpha))
-    return Text(sentences([
-        word("persistence.hazard_summary", lang, low=fmt_pct(lo["hazard"], 1), run=hi["run_length"],
-             high=fmt_pct(hi["hazard"], 1), ratio=fmt_num(ratio, 1)),
-        word("persistence.hazard_rises" if rises else "persistence.hazard_flat", lang)], lang))
+    return Text(
+        sentences(
+            [
+                word(
+                    "persistence.hazard_summary",
+                    lang,
+                    low=fmt_pct(lo["hazard"], 1),
+                    run=hi["run_length"],
+                    high=fmt_pct(hi["hazard"], 1),
+                    ratio=fmt_num(ratio, 1),
+                ),
+                word("persistence.hazard_rises" if rises else "persistence.hazard_flat", lang),
+            ],
+            lang,
+        )
+    )
+
 
 #: Loyalty-ladder stages in ladder order (their names: catalog entries ``stage.<code>``).
 _STAGES = ("prospect", "target", "first_time", "repeat", "loyal", "advocate", "churned")
+
 
 def stage_labels(lang: str) -> dict[str, str]:
     """Loyalty-ladder stage names in ``lang``."""
     _check_lang(lang)
     return {k: word(f"stage.{k}", lang) for k in _STAGES}
 
-def ladder_table(shares: pd.DataFrame, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-                 waves: Sequence[int] | None = None, title: str | None = None) -> Table:
+
+def ladder_table(
+    shares: pd.DataFrame,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    waves: Sequence[int] | None = None,
+    title: str | None = None,
+) -> Table:
     """Loyalty-ladder stage shares per year (``cx.loyalty.stage_shares``), years as columns."""
     _check_lang(lang)
     _need_cols(shares, ["year", "stage", "share"], "ladder_table")
     data = shares if waves is None else shares[shares["year"].isin(list(waves))]
-    wide = data.pivot_table(index="stage", columns="year", values="share", aggfunc="sum", observed=False)
+    wide = data.pivot_table(
+        index="stage", columns="year", values="share", aggfunc="sum", observed=False
+    )
     order = [s for s in _STAGES if s in wide.index]
     wide = wide.loc[order].reset_index()
     wide["stage"] = wide["stage"].map(stage_labels(lang))
@@ -200,27 +358,63 @@ def ladder_table(shares: pd.DataFrame, *, name: str, lang: str, codebook=None, m
         title = word("loyalty.ladder_title", lang)
     totals = data.groupby("year")["n"].sum() if "n" in data else None
     base = None if totals is None else fmt_base(totals.iloc[-1], lang)
-    return table(wide, title=title, name=name, labels={"stage": word("loyalty.stage", lang)},
-                 formats={"stage": "text", **{c: "pct0" for c in wide.columns[1:]}}, base=base)
+    return table(
+        wide,
+        title=title,
+        name=name,
+        labels={"stage": word("loyalty.stage", lang)},
+        formats={"stage": "text", **{c: "pct0" for c in wide.columns[1:]}},
+        base=base,
+    )
 
-def penalty_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-                  title: str | None = None) -> Table:
+
+def penalty_table(
+    result,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    title: str | None = None,
+) -> Table:
     """Loss per department transfer (``cx.loyalty.transfer_penalty``)."""
     _check_lang(lang)
     frame = result.table.copy()
-    _need_cols(frame, ["measure", "estimate", "ci_lower", "ci_upper", "p_value", "n"], "penalty_table")
-    frame["measure_text"] = frame["measure"].map(
-        {m: word(f"loyalty.measure.{m}", lang) for m in ("loyalty", "promoter")}).fillna(frame["measure"])
-    labels = {"measure_text": word("loyalty.measure", lang),
-              "estimate": word("loyalty.loss_per_transfer", lang),
-              "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang),
-              "p_value": word("p_value", lang), "n": word("n", lang)}
+    _need_cols(
+        frame, ["measure", "estimate", "ci_lower", "ci_upper", "p_value", "n"], "penalty_table"
+    )
+    frame["measure_text"] = (
+        frame["measure"]
+        .map({m: word(f"loyalty.measure.{m}", lang) for m in ("loyalty", "promoter")})
+        .fillna(frame["measure"])
+    )
+    labels = {
+        "measure_text": word("loyalty.measure", lang),
+        "estimate": word("loyalty.loss_per_transfer", lang),
+        "ci_lower": word("ci_lower", lang),
+        "ci_upper": word("ci_upper", lang),
+        "p_value": word("p_value", lang),
+        "n": word("n", lang),
+    }
     if title is None:
         title = word("loyalty.penalty_title", lang)
-    return table(frame, title=title, name=name, columns=["measure_text", "estimate", "ci_lower", "ci_upper", "p_value", "n"],
-                 labels=labels, formats={"measure_text": "text", "estimate": "pct1", "ci_lower": "pct1",
-                                         "ci_upper": "pct1", "p_value": "pvalue", "n": "int"},
-                 notes=[word("loyalty.penalty_note", lang)])
+    return table(
+        frame,
+        title=title,
+        name=name,
+        columns=["measure_text", "estimate", "ci_lower", "ci_upper", "p_value", "n"],
+        labels=labels,
+        formats={
+            "measure_text": "text",
+            "estimate": "pct1",
+            "ci_lower": "pct1",
+            "ci_upper": "pct1",
+            "p_value": "pvalue",
+            "n": "int",
+        },
+        notes=[word("loyalty.penalty_note", lang)],
+    )
+
 
 def say_penalty(result, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
     """Narrative on the loyalty cost of each transfer."""
@@ -231,26 +425,49 @@ def say_penalty(result, *, lang: str, codebook=None, min_base: int | None = None
     row = t.loc["loyalty"]
     ci = f"{fmt_pct(row['ci_lower'], 1)}–{fmt_pct(row['ci_upper'], 1)}"
     conf = f"{round(100 * (1 - float(result.settings.get('alpha', 0.05))))}%"
-    parts = [word("loyalty.penalty_summary", lang, estimate=fmt_pct(row["estimate"], 1), conf=conf, ci=ci)]
+    parts = [
+        word(
+            "loyalty.penalty_summary", lang, estimate=fmt_pct(row["estimate"], 1), conf=conf, ci=ci
+        )
+    ]
     if "promoter" in t.index:
-        parts.append(word("loyalty.penalty_promoter", lang, estimate=fmt_pct(t.loc["promoter", "estimate"], 0)))
+        parts.append(
+            word(
+                "loyalty.penalty_promoter", lang, estimate=fmt_pct(t.loc["promoter", "estimate"], 0)
+            )
+        )
     return Text(sentences(parts, lang))
 
-def band_labels(result, *, score: str, lang: str, codebook=None, min_base: int | None = None) -> dict[str, str]:
+
+def band_labels(
+    result, *, score: str, lang: str, codebook=None, min_base: int | None = None
+) -> dict[str, str]:
     """Legend texts for satisfaction bands (``'0-5'`` -> ``'Overall satisfaction 0–5'``)."""
     _check_lang(lang)
     name = var_label(score, lang=lang, codebook=codebook)
     return {b: f"{name} {str(b).replace('-', '–')}" for b in result.bands["band"]}
 
-def retention_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-                    title: str | None = None) -> Table:
+
+def retention_table(
+    result,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    title: str | None = None,
+) -> Table:
     """Retention summary by satisfaction band (``cx.loyalty.retention_curves(...).bands``)."""
     _check_lang(lang)
     frame = result.bands.copy()
     _need_cols(frame, ["band", "n", "events", "median_years"], "retention_table")
     frame["median_years"] = frame["median_years"].replace([np.inf], np.nan)
-    labels = {"band": word("loyalty.baseline_sat", lang), "n": word("n", lang),
-              "events": word("loyalty.churned", lang), "median_years": word("loyalty.median_years", lang)}
+    labels = {
+        "band": word("loyalty.baseline_sat", lang),
+        "n": word("n", lang),
+        "events": word("loyalty.churned", lang),
+        "median_years": word("loyalty.median_years", lang),
+    }
     lr = result.logrank
     note = ""
     if lr is not None and len(lr):
@@ -258,6 +475,12 @@ def retention_table(result, *, name: str, lang: str, codebook=None, min_base: in
         note = word("loyalty.logrank_note", lang, p=p_eq(p))
     if title is None:
         title = word("loyalty.retention_title", lang)
-    return table(frame, title=title, name=name, columns=["band", "n", "events", "median_years"], labels=labels,
-                 formats={"band": "text", "n": "int", "events": "int", "median_years": "num0"},
-                 notes=[note] if note else [])
+    return table(
+        frame,
+        title=title,
+        name=name,
+        columns=["band", "n", "events", "median_years"],
+        labels=labels,
+        formats={"band": "text", "n": "int", "events": "int", "median_years": "num0"},
+        notes=[note] if note else [],
+    )

@@ -32,7 +32,15 @@ from cxresearch.tables._core import (
     word,
 )
 
-__all__ = ["estimates", "bases", "say_bases", "missing_answers", "say_trend", "say_segments", "differences"]
+__all__ = [
+    "estimates",
+    "bases",
+    "say_bases",
+    "missing_answers",
+    "say_trend",
+    "say_segments",
+    "differences",
+]
 
 
 def estimates(
@@ -80,14 +88,19 @@ def estimates(
     stacked = by is None and {"segment", "segment_value"} <= set(result.columns)
     if stacked:  # cx.survey.by_each: each segment variable on its own, stacked
         frame = result.copy()
-        frame["segment_value"] = [value_label(v, c, lang=lang, codebook=codebook)
-                                  for v, c in zip(result["segment"], result["segment_value"], strict=True)]
+        frame["segment_value"] = [
+            value_label(v, c, lang=lang, codebook=codebook)
+            for v, c in zip(result["segment"], result["segment_value"], strict=True)
+        ]
         frame["segment"] = [var_label(v, lang=lang, codebook=codebook) for v in result["segment"]]
         by = ["segment", "segment_value"]
         suffix = word("survey.by_segment_suffix", lang)
         if suffix.strip() not in title:
             title = title + suffix
-        labels = {"segment": word("survey.segment_variable", lang), "segment_value": word("survey.segment", lang)}
+        labels = {
+            "segment": word("survey.segment_variable", lang),
+            "segment_value": word("survey.segment", lang),
+        }
     else:
         if by is None:
             by = [c for c in result.columns if c not in known]
@@ -95,22 +108,32 @@ def estimates(
         if by:
             names = [var_label(c, lang=lang, codebook=codebook) for c in by]
             sep = word("and_separator", lang)
-            suffix = word("survey.by_suffix", lang, names=sep.join(names),
-                          names_lower=sep.join(n if n.isupper() else n[:1].lower() + n[1:] for n in names))
+            suffix = word(
+                "survey.by_suffix",
+                lang,
+                names=sep.join(names),
+                names_lower=sep.join(n if n.isupper() else n[:1].lower() + n[1:] for n in names),
+            )
             if suffix.strip() not in title:
                 title = title + suffix
         labels = {c: var_label(c, lang=lang, codebook=codebook) for c in by}
     cols = list(by)
     fmts = {c: "text" for c in by}
     if "score" in frame and frame["score"].nunique() > 1:
-        frame["score_label"] = frame["score"].map(lambda s: var_label(s, lang=lang, codebook=codebook))
+        frame["score_label"] = frame["score"].map(
+            lambda s: var_label(s, lang=lang, codebook=codebook)
+        )
         cols.append("score_label")
         labels["score_label"] = word("survey.measure", lang)
         fmts["score_label"] = "text"
     vf = _VALUE_FORMATS[kind]
     for c, f in (("estimate", vf), ("ci_lower", vf), ("ci_upper", vf)):
         cols.append(c)
-        labels[c] = word(c, lang) if c != "estimate" else (word("estimate", lang) if kind != "nps" else "NPS")
+        labels[c] = (
+            word(c, lang)
+            if c != "estimate"
+            else (word("estimate", lang) if kind != "nps" else "NPS")
+        )
         fmts[c] = f
     for c, f in (extra or {}).items():
         cols.append(c)
@@ -132,13 +155,26 @@ def estimates(
     if "suppressed" in frame and bool(frame["suppressed"].any()):
         notes.append(word("survey.suppressed_note", lang))
     flags = {"n": flag, "estimate": flag} if flag else {}
-    first = frame[frame["score"] == frame["score"].iloc[0]] if "score" in frame and len(frame) else frame
+    first = (
+        frame[frame["score"] == frame["score"].iloc[0]]
+        if "score" in frame and len(frame)
+        else frame
+    )
     if stacked and len(first):  # every segment variable covers the respondents: count one of them
         first = first[result.loc[first.index, "segment"] == result["segment"].iloc[0]]
     total = first["n"].sum() if "n" in first else None
-    return table(frame, title=title, name=name, columns=cols, labels=labels, formats=fmts,
-                 base=None if total is None else fmt_base(total, lang), notes=notes,
-                 flags={k: v for k, v in flags.items() if v})
+    return table(
+        frame,
+        title=title,
+        name=name,
+        columns=cols,
+        labels=labels,
+        formats=fmts,
+        base=None if total is None else fmt_base(total, lang),
+        notes=notes,
+        flags={k: v for k, v in flags.items() if v},
+    )
+
 
 def bases(
     result: pd.DataFrame,
@@ -165,7 +201,11 @@ def bases(
     """
     _check_lang(lang)
     by = _by_columns(result)
-    frame = result[result["score"] == result["score"].iloc[0]] if "score" in result and len(result) else result
+    frame = (
+        result[result["score"] == result["score"].iloc[0]]
+        if "score" in result and len(result)
+        else result
+    )
     frame = labelled(frame, by, lang=lang, codebook=codebook)
     frame = frame.assign(efficiency=frame["n_eff"] / frame["n"])
     if min_base is not None:
@@ -173,18 +213,39 @@ def bases(
     segs = [var_label(c, lang=lang, codebook=codebook) for c in by]
     sep = word("list_separator", lang)
     if title is None:
-        title = word("survey.bases_title", lang, seg=sep.join(segs), seg_lower=sep.join(x.lower() for x in segs))
+        title = word(
+            "survey.bases_title",
+            lang,
+            seg=sep.join(segs),
+            seg_lower=sep.join(x.lower() for x in segs),
+        )
     labels = {c: var_label(c, lang=lang, codebook=codebook) for c in by}
-    labels.update({"n": word("n", lang), "n_eff": word("n_eff", lang), "efficiency": word("survey.efficiency", lang)})
+    labels.update(
+        {
+            "n": word("n", lang),
+            "n_eff": word("n_eff", lang),
+            "efficiency": word("survey.efficiency", lang),
+        }
+    )
     notes = [word("survey.efficiency_note", lang)]
     if min_base is not None and bool(frame["low"].any()):
         notes.append(word("survey.low_base_note", lang, min_base=min_base))
-    return table(frame, title=title, name=name, columns=[*by, "n", "n_eff", "efficiency"], labels=labels,
-                 formats={**{c: "text" for c in by}, "n": "int", "n_eff": "int", "efficiency": "pct0"},
-                 base=fmt_base(frame["n"].sum(), lang, n_eff=None), notes=notes,
-                 flags={"n": "low"} if min_base is not None else None)
+    return table(
+        frame,
+        title=title,
+        name=name,
+        columns=[*by, "n", "n_eff", "efficiency"],
+        labels=labels,
+        formats={**{c: "text" for c in by}, "n": "int", "n_eff": "int", "efficiency": "pct0"},
+        base=fmt_base(frame["n"].sum(), lang, n_eff=None),
+        notes=notes,
+        flags={"n": "low"} if min_base is not None else None,
+    )
 
-def say_bases(result: pd.DataFrame, *, wave: int, lang: str, codebook=None, min_base: int | None = None) -> Text:
+
+def say_bases(
+    result: pd.DataFrame, *, wave: int, lang: str, codebook=None, min_base: int | None = None
+) -> Text:
     """Narrative on the sample: waves covered, total and current-wave base, weighting efficiency.
 
     ``result`` is an estimate frame by ``wave`` (e.g. ``cx.survey.mean(..., by='wave')``).
@@ -195,19 +256,45 @@ def say_bases(result: pd.DataFrame, *, wave: int, lang: str, codebook=None, min_
     frame = result[result["score"] == result["score"].iloc[0]] if "score" in result else result
     cur = frame[frame["wave"] == wave]
     if cur.empty:
-        raise CXValueError(f"wave {wave} is not in the estimates; waves: {sorted(frame['wave'].unique().tolist())}")
+        raise CXValueError(
+            f"wave {wave} is not in the estimates; waves: {sorted(frame['wave'].unique().tolist())}"
+        )
     row = cur.iloc[0]
     first, last, total = int(frame["wave"].min()), int(frame["wave"].max()), frame["n"].sum()
     eff = row["n_eff"] / row["n"] if row["n"] else float("nan")
     lowest = frame.loc[frame["n"].idxmin()]
-    fields = {"wave": wave, "n": fmt_int(row["n"]), "n_eff": fmt_int(row["n_eff"]), "efficiency": fmt_pct(eff)}
+    fields = {
+        "wave": wave,
+        "n": fmt_int(row["n"]),
+        "n_eff": fmt_int(row["n_eff"]),
+        "efficiency": fmt_pct(eff),
+    }
     if len(frame) == 1:  # a single wave: no span, no smallest wave
         return Text(word("survey.bases_one_wave", lang, **fields))
-    return Text(word("survey.bases_waves", lang, **fields, first=first, last=last, k=len(frame),
-                     total=fmt_int(total), low_wave=int(lowest["wave"]), low_n=fmt_int(lowest["n"])))
+    return Text(
+        word(
+            "survey.bases_waves",
+            lang,
+            **fields,
+            first=first,
+            last=last,
+            k=len(frame),
+            total=fmt_int(total),
+            low_wave=int(lowest["wave"]),
+            low_n=fmt_int(lowest["n"]),
+        )
+    )
 
-def missing_answers(missing: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None,
-                    name: str = "missing_answers", by_wave: bool = False) -> Table:
+
+def missing_answers(
+    missing: pd.DataFrame,
+    *,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    name: str = "missing_answers",
+    by_wave: bool = False,
+) -> Table:
     """Table of declared missing answers (don't know, refused, …) per variable and meaning.
 
     ``missing`` is the store's ``missing_codes`` frame (``variable``, ``meaning``, ``code``, …).
@@ -222,10 +309,19 @@ def missing_answers(missing: pd.DataFrame, *, lang: str, codebook=None, min_base
     counts = missing.groupby([*keys, "meaning"]).size().unstack("meaning", fill_value=0)
     meanings = list(counts.columns)
     counts["total"] = counts.sum(axis=1)
-    counts = (counts.reset_index().sort_values(["wave", "total"], ascending=[True, False]) if "wave" in keys
-              else counts.sort_values("total", ascending=False).reset_index())
-    counts["variable"] = counts["variable"].map(lambda v: var_label(v, lang=lang, codebook=codebook))
-    labels = {"variable": word("survey.item", lang), "total": word("total", lang), "wave": word("wave", lang)}
+    counts = (
+        counts.reset_index().sort_values(["wave", "total"], ascending=[True, False])
+        if "wave" in keys
+        else counts.sort_values("total", ascending=False).reset_index()
+    )
+    counts["variable"] = counts["variable"].map(
+        lambda v: var_label(v, lang=lang, codebook=codebook)
+    )
+    labels = {
+        "variable": word("survey.item", lang),
+        "total": word("total", lang),
+        "wave": word("wave", lang),
+    }
     for m in meanings:
         labels[m] = word(f"missing.{m}", lang) if in_catalog(f"missing.{m}") else m
     title = word("survey.missing_by_wave_title" if "wave" in keys else "survey.missing_title", lang)
@@ -233,10 +329,27 @@ def missing_answers(missing: pd.DataFrame, *, lang: str, codebook=None, min_base
     if people is None:
         base = word("survey.missing_base", lang, answers=fmt_int(len(missing)))
     else:
-        base = word("survey.missing_base_people", lang, answers=fmt_int(len(missing)), people=fmt_int(people))
-    return table(counts, title=title, name=name, columns=[*(["wave"] if "wave" in keys else []), "variable", *meanings, "total"],
-                 labels=labels, formats={"wave": "text", "variable": "text", **{m: "int" for m in meanings}, "total": "int"},
-                 base=base)
+        base = word(
+            "survey.missing_base_people",
+            lang,
+            answers=fmt_int(len(missing)),
+            people=fmt_int(people),
+        )
+    return table(
+        counts,
+        title=title,
+        name=name,
+        columns=[*(["wave"] if "wave" in keys else []), "variable", *meanings, "total"],
+        labels=labels,
+        formats={
+            "wave": "text",
+            "variable": "text",
+            **{m: "int" for m in meanings},
+            "total": "int",
+        },
+        base=base,
+    )
+
 
 def say_trend(
     trend: pd.DataFrame,
@@ -270,7 +383,9 @@ def say_trend(
     frame = trend.sort_values("wave").reset_index(drop=True)
     cur = frame[frame["wave"] == wave]
     if cur.empty:
-        raise CXValueError(f"say_trend: wave {wave} not in the trend; waves {frame['wave'].tolist()}")
+        raise CXValueError(
+            f"say_trend: wave {wave} not in the trend; waves {frame['wave'].tolist()}"
+        )
     row = cur.iloc[0]
     if _missing(row["estimate"]):
         return Text(word("survey.too_small", lang, wave=wave, label=label))
@@ -278,8 +393,19 @@ def say_trend(
     level = _value(row["estimate"], kind)
     ci = _range(_value(row["ci_lower"], kind), _value(row["ci_upper"], kind), lang)
     conf = f"{round(100 * (1 - alpha))}%"
-    parts = [word("survey.level", lang, wave=wave, label=label, label_lower=mid_sentence(label, lang), level=level,
-                  conf=conf, ci=ci, n=fmt_int(row["n"]))]
+    parts = [
+        word(
+            "survey.level",
+            lang,
+            wave=wave,
+            label=label,
+            label_lower=mid_sentence(label, lang),
+            level=level,
+            conf=conf,
+            ci=ci,
+            n=fmt_int(row["n"]),
+        )
+    ]
     if "change" in frame and not _missing(row.get("change")):
         prev = frame[frame["wave"] < wave].dropna(subset=["estimate"])
         prev_wave = int(prev["wave"].iloc[-1]) if len(prev) else None
@@ -288,13 +414,31 @@ def say_trend(
         mag = _value(abs(change), "pct" if kind in ("share", "pct") else kind)
         if kind in ("share", "pct"):
             mag = word("survey.pct_points", lang, x=f"{100 * abs(float(change)):.1f}")
-        direction = word("survey.direction." + ("up" if change > 0 else "down" if change < 0 else "unchanged"), lang)
-        parts.append(word("survey.change_significant" if sig else "survey.change_not_significant", lang,
-                          prev_wave=prev_wave, direction=direction, magnitude=mag, p=p_eq(p)))
+        direction = word(
+            "survey.direction." + ("up" if change > 0 else "down" if change < 0 else "unchanged"),
+            lang,
+        )
+        parts.append(
+            word(
+                "survey.change_significant" if sig else "survey.change_not_significant",
+                lang,
+                prev_wave=prev_wave,
+                direction=direction,
+                magnitude=mag,
+                p=p_eq(p),
+            )
+        )
     if int(first["wave"]) != wave:
-        parts.append(word("survey.first_wave", lang, first_wave=int(first["wave"]),
-                          value=_value(first["estimate"], kind)))
+        parts.append(
+            word(
+                "survey.first_wave",
+                lang,
+                first_wave=int(first["wave"]),
+                value=_value(first["estimate"], kind),
+            )
+        )
     return Text(sentences(parts, lang))
+
 
 def say_segments(
     result: pd.DataFrame,
@@ -325,13 +469,27 @@ def say_segments(
     hi, lo = ok.loc[ok["estimate"].idxmax()], ok.loc[ok["estimate"].idxmin()]
     name = var_label(seg, lang=lang, codebook=codebook)
     hv, lv = (value_label(seg, r[seg], lang=lang, codebook=codebook) for r in (hi, lo))
-    parts = [word("survey.highest_lowest", lang, name=name, name_lower=name.lower(), label=label, high=hv,
-                  high_value=_value(hi["estimate"], kind), low=lv, low_value=_value(lo["estimate"], kind))]
+    parts = [
+        word(
+            "survey.highest_lowest",
+            lang,
+            name=name,
+            name_lower=name.lower(),
+            label=label,
+            high=hv,
+            high_value=_value(hi["estimate"], kind),
+            low=lv,
+            low_value=_value(lo["estimate"], kind),
+        )
+    ]
     if differences is not None and len(differences):
         pcol = "p_adj" if "p_adj" in differences else "p_value"
         n_sig = int((differences[pcol] < alpha).sum())
-        parts.append(word("survey.pairs_significant", lang, k=len(differences), n_sig=n_sig, alpha=alpha))
+        parts.append(
+            word("survey.pairs_significant", lang, k=len(differences), n_sig=n_sig, alpha=alpha)
+        )
     return Text(sentences(parts, lang))
+
 
 def differences(
     diff: pd.DataFrame,
@@ -347,7 +505,11 @@ def differences(
 ) -> Table | Text:
     """Table of pairwise segment differences (``cx.survey.difference``) with adjusted p values."""
     _check_lang(lang)
-    _need_cols(diff, ["by", "level_a", "level_b", "estimate_a", "estimate_b", "estimate", "p_value"], "differences")
+    _need_cols(
+        diff,
+        ["by", "level_a", "level_b", "estimate_a", "estimate_b", "estimate", "p_value"],
+        "differences",
+    )
     frame = diff.copy()
     seg = str(frame["by"].iloc[0]) if len(frame) else ""
     for c in ("level_a", "level_b"):
@@ -358,22 +520,53 @@ def differences(
         frame = frame[frame["sig"]]
         if frame.empty:
             seg_label = var_label(seg, lang=lang, codebook=codebook)
-            return Text(word("survey.no_significant_pair", lang, seg=seg_label, seg_lower=seg_label.lower(),
-                             alpha=alpha))
+            return Text(
+                word(
+                    "survey.no_significant_pair",
+                    lang,
+                    seg=seg_label,
+                    seg_lower=seg_label.lower(),
+                    alpha=alpha,
+                )
+            )
     frame["sig_text"] = frame["sig"].map(lambda b: word("yes" if b else "no", lang))
     vf = _VALUE_FORMATS[kind]
-    labels = {"level_a": "A", "level_b": "B", "estimate_a": "A", "estimate_b": "B",
-              "estimate": word("survey.difference_ba", lang),
-              "p_value": word("p_value", lang), "p_adj": word("p_adj", lang),
-              "sig_text": word("significant", lang)}
+    labels = {
+        "level_a": "A",
+        "level_b": "B",
+        "estimate_a": "A",
+        "estimate_b": "B",
+        "estimate": word("survey.difference_ba", lang),
+        "p_value": word("p_value", lang),
+        "p_adj": word("p_adj", lang),
+        "sig_text": word("significant", lang),
+    }
     labels["estimate_a"] = f"{word('estimate', lang)} A"
     labels["estimate_b"] = f"{word('estimate', lang)} B"
-    cols = ["level_a", "level_b", "estimate_a", "estimate_b", "estimate", "p_value"] + (["p_adj"] if "p_adj" in frame else []) + ["sig_text"]
+    cols = (
+        ["level_a", "level_b", "estimate_a", "estimate_b", "estimate", "p_value"]
+        + (["p_adj"] if "p_adj" in frame else [])
+        + ["sig_text"]
+    )
     seg_label = var_label(seg, lang=lang, codebook=codebook)
     if title is None:
         title = word("survey.differences_title", lang, seg=seg_label, seg_lower=seg_label.lower())
     notes = [word("survey.adjusted_note", lang, alpha=alpha)]
-    return table(frame, title=title, name=name, columns=cols, labels=labels,
-                 formats={"level_a": "text", "level_b": "text", "estimate_a": vf, "estimate_b": vf,
-                          "estimate": "signed2" if kind == "mean" else vf, "p_value": "pvalue",
-                          "p_adj": "pvalue", "sig_text": "text"}, notes=notes)
+    return table(
+        frame,
+        title=title,
+        name=name,
+        columns=cols,
+        labels=labels,
+        formats={
+            "level_a": "text",
+            "level_b": "text",
+            "estimate_a": vf,
+            "estimate_b": vf,
+            "estimate": "signed2" if kind == "mean" else vf,
+            "p_value": "pvalue",
+            "p_adj": "pvalue",
+            "sig_text": "text",
+        },
+        notes=notes,
+    )

@@ -28,7 +28,19 @@ from cxresearch.tables._core import (
     word,
 )
 
-__all__ = ["alert_table", "say_alerts", "backtest_table", "say_backtest", "theme_table", "say_themes", "quotes", "engagement_table", "say_programme", "did_table", "linkage_table"]
+__all__ = [
+    "alert_table",
+    "say_alerts",
+    "backtest_table",
+    "say_backtest",
+    "theme_table",
+    "say_themes",
+    "quotes",
+    "engagement_table",
+    "say_programme",
+    "did_table",
+    "linkage_table",
+]
 
 
 def _coded(prefix: str, code, lang: str):
@@ -43,15 +55,26 @@ def _short_rule(rule, lang: str):
     key = f"alert.rule.{rule}"
     return word(key, lang) if known(key) else None
 
-def alert_table(counts: pd.DataFrame, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-                by: str = "branch", title: str | None = None) -> Table:
+
+def alert_table(
+    counts: pd.DataFrame,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    by: str = "branch",
+    title: str | None = None,
+) -> Table:
     """Alert counts by rule (rows) and segment (columns) from ``cx.alerts.alert_counts``.
 
     Counts only: the case list itself (who to call) is never part of a client report.
     """
     _check_lang(lang)
     _need_cols(counts, [by, "rule", "n"], "alert_table")
-    suppressed = bool(counts["n"].isna().any())  # alert_counts(anonymity_min=...) blanked small branches
+    suppressed = bool(
+        counts["n"].isna().any()
+    )  # alert_counts(anonymity_min=...) blanked small branches
     wide = counts.pivot_table(index="rule", columns=by, values="n", aggfunc="sum", fill_value=0)
     if suppressed:  # pivot_table sums NaN to 0: put the blanks back
         for (rule, b), n in counts.set_index(["rule", by])["n"].items():
@@ -61,17 +84,30 @@ def alert_table(counts: pd.DataFrame, *, name: str, lang: str, codebook=None, mi
         wide[word("total", lang)] = wide.sum(axis=1)
     wide = wide.reset_index()
     wide["rule"] = wide["rule"].map(lambda r: _short_rule(r, lang) or r)
-    rename = {c: value_label(by, c, lang=lang, codebook=codebook) for c in wide.columns if c not in ("rule", word("total", lang))}
+    rename = {
+        c: value_label(by, c, lang=lang, codebook=codebook)
+        for c in wide.columns
+        if c not in ("rule", word("total", lang))
+    }
     wide = wide.rename(columns=rename)
     cols = list(wide.columns)
     if title is None:
         title = word("alert.counts_title", lang)
-    return table(wide, title=title, name=name, columns=cols, labels={"rule": word("alert.rule", lang)},
-                 formats={"rule": "text", **{c: "int" for c in cols[1:]}},
-                 notes=[word("alert.case_list_note", lang)]
-                 + ([word("alert.suppressed_note", lang)] if suppressed else []))
+    return table(
+        wide,
+        title=title,
+        name=name,
+        columns=cols,
+        labels={"rule": word("alert.rule", lang)},
+        formats={"rule": "text", **{c: "int" for c in cols[1:]}},
+        notes=[word("alert.case_list_note", lang)]
+        + ([word("alert.suppressed_note", lang)] if suppressed else []),
+    )
 
-def say_alerts(cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None) -> Text:
+
+def say_alerts(
+    cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_base: int | None = None
+) -> Text:
     """Narrative: customers flagged in the current wave and the most frequent rule."""
     _check_lang(lang)
     n_cases = len(cases.cases)
@@ -80,8 +116,18 @@ def say_alerts(cases, counts: pd.DataFrame, *, lang: str, codebook=None, min_bas
     top = by_rule.index[0] if len(by_rule) else None
     top_label = (_short_rule(top, lang) or top) if top else ""
     share = n_cases / base if base else float("nan")
-    return Text(word("alert.summary", lang, wave=cases.wave, n=fmt_int(n_cases), share=fmt_pct(share),
-                     top=top_label, top_lower=top_label.lower(), top_n=fmt_int(by_rule.iloc[0])))
+    return Text(
+        word(
+            "alert.summary",
+            lang,
+            wave=cases.wave,
+            n=fmt_int(n_cases),
+            share=fmt_pct(share),
+            top=top_label,
+            top_lower=top_label.lower(),
+            top_n=fmt_int(by_rule.iloc[0]),
+        )
+    )
 
 
 def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: bool = True) -> str:
@@ -93,7 +139,9 @@ def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: b
         return short
     shown = dataclasses.replace(
         rule,
-        score=mid_sentence(var_label(rule.score, lang=lang, codebook=codebook), lang) if rule.score else rule.score,
+        score=mid_sentence(var_label(rule.score, lang=lang, codebook=codebook), lang)
+        if rule.score
+        else rule.score,
         themes=tuple(mid_sentence(_theme_label(t, codeframe, lang), lang) for t in rule.themes),
     )
     text = shown.describe(lang)
@@ -102,13 +150,26 @@ def _rule_label(rule, lang: str, *, codebook=None, codeframe=None, definition: b
     return word("alert.rule_with_definition", lang, label=short, definition=text)
 
 
-
-
 def _backtest_rows(result, where: str) -> pd.DataFrame:
     """The pooled rows (``wave == "all"``) of a back-test, one per rule then ``any``."""
     frame = getattr(result, "frame", None)
-    _need_cols(frame, ["rule", "wave", "n", "n_churned", "base_rate", "n_alerts", "precision", "recall",
-                       "lift", "lift_ci_lower", "lift_ci_upper"], where)
+    _need_cols(
+        frame,
+        [
+            "rule",
+            "wave",
+            "n",
+            "n_churned",
+            "base_rate",
+            "n_alerts",
+            "precision",
+            "recall",
+            "lift",
+            "lift_ci_lower",
+            "lift_ci_upper",
+        ],
+        where,
+    )
     pooled = frame[frame["wave"].astype(str) == "all"]
     order = [r.name for r in result.rules] + ["any"]
     pooled = pooled.set_index("rule").reindex([r for r in order if r in set(pooled["rule"])])
@@ -136,7 +197,9 @@ def _and(names, lang: str) -> str:
     quoted = [word("alert.quoted", lang, name=n) for n in names]
     if len(quoted) == 1:
         return quoted[0]
-    return word("list_and", lang, items=word("list_separator", lang).join(quoted[:-1]), last=quoted[-1])
+    return word(
+        "list_and", lang, items=word("list_separator", lang).join(quoted[:-1]), last=quoted[-1]
+    )
 
 
 def _waves_text(waves, lang: str) -> str:
@@ -150,8 +213,16 @@ def _no_history(result) -> bool:
     return getattr(result, "no_history", None) is not None
 
 
-def backtest_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-                   codeframe=None, title: str | None = None) -> Table | None:
+def backtest_table(
+    result,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    codeframe=None,
+    title: str | None = None,
+) -> Table | None:
     """How well each alert rule predicted churn in earlier waves (``cx.alerts.backtest``), pooled
     over the replayed waves: alerts fired, precision, recall and lift with its interval.
 
@@ -171,33 +242,74 @@ def backtest_table(result, *, name: str, lang: str, codebook=None, min_base: int
         return None
     rows = _backtest_rows(result, "backtest_table")
     rules = {r.name: r for r in result.rules}
-    rows["rule_text"] = [_rule_label(rules[r], lang, codebook=codebook, codeframe=codeframe) if r in rules
-                         else word("alert.any_rule", lang) if r == "any" else str(r) for r in rows["rule"]]
+    rows["rule_text"] = [
+        _rule_label(rules[r], lang, codebook=codebook, codeframe=codeframe)
+        if r in rules
+        else word("alert.any_rule", lang)
+        if r == "any"
+        else str(r)
+        for r in rows["rule"]
+    ]
     rows["small"] = (rows["n_alerts"] < min_base) if min_base is not None else False
     conf = _conf(result.alpha)
     period = _waves_text(result.waves, lang)
     if title is None:
         title = word("alert.backtest_title", lang, period=period)
     first = rows.iloc[0]
-    notes = [word("alert.base_rate_note", lang, base_rate=fmt_pct(first["base_rate"], 1),
-                  outcome=_outcome_when(result.offset, lang)),
-             word("alert.measures_note", lang),
-             word("alert.lift_ci_note", lang, conf=conf)]
+    notes = [
+        word(
+            "alert.base_rate_note",
+            lang,
+            base_rate=fmt_pct(first["base_rate"], 1),
+            outcome=_outcome_when(result.offset, lang),
+        ),
+        word("alert.measures_note", lang),
+        word("alert.lift_ci_note", lang, conf=conf),
+    ]
     if rows["small"].any():
         notes.append(word("alert.few_alerts_note", lang, min_base=min_base))
-    labels = {"rule_text": word("alert.rule", lang), "n_alerts": word("alert.n_alerts", lang),
-              "precision": word("alert.precision", lang), "recall": word("alert.recall", lang),
-              "lift": word("alert.lift", lang), "lift_ci_lower": word("ci_lower", lang),
-              "lift_ci_upper": word("ci_upper", lang)}
+    labels = {
+        "rule_text": word("alert.rule", lang),
+        "n_alerts": word("alert.n_alerts", lang),
+        "precision": word("alert.precision", lang),
+        "recall": word("alert.recall", lang),
+        "lift": word("alert.lift", lang),
+        "lift_ci_lower": word("ci_lower", lang),
+        "lift_ci_upper": word("ci_upper", lang),
+    }
     base = fmt_base(first["n"], lang).replace("n =", f"{word('alert.answers', lang)} =")
-    return table(rows, title=title, name=name,
-                 columns=["rule_text", "n_alerts", "precision", "recall", "lift", "lift_ci_lower", "lift_ci_upper"],
-                 labels=labels, formats={"rule_text": "text", "n_alerts": "int", "precision": "pct1", "recall": "pct1",
-                                         "lift": "num2", "lift_ci_lower": "num2", "lift_ci_upper": "num2"},
-                 base=base, notes=notes, flags={"n_alerts": "small"})
+    return table(
+        rows,
+        title=title,
+        name=name,
+        columns=[
+            "rule_text",
+            "n_alerts",
+            "precision",
+            "recall",
+            "lift",
+            "lift_ci_lower",
+            "lift_ci_upper",
+        ],
+        labels=labels,
+        formats={
+            "rule_text": "text",
+            "n_alerts": "int",
+            "precision": "pct1",
+            "recall": "pct1",
+            "lift": "num2",
+            "lift_ci_lower": "num2",
+            "lift_ci_upper": "num2",
+        },
+        base=base,
+        notes=notes,
+        flags={"n_alerts": "small"},
+    )
 
 
-def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = None, codeframe=None) -> Text:
+def say_backtest(
+    result, *, lang: str, codebook=None, min_base: int | None = None, codeframe=None
+) -> Text:
     """Narrative: do the alert rules predict churn? From ``cx.alerts.backtest``, pooled over waves.
 
     States the base churn rate, the lift of "any rule" with its interval and recall, the single
@@ -222,8 +334,11 @@ def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = Non
     conf = _conf(result.alpha)
 
     def label(r):
-        return (_rule_label(rules[r], lang, codebook=codebook, codeframe=codeframe, definition=False)
-                if r in rules else str(r))
+        return (
+            _rule_label(rules[r], lang, codebook=codebook, codeframe=codeframe, definition=False)
+            if r in rules
+            else str(r)
+        )
 
     def ci(row):
         return _range(fmt_num(row["lift_ci_lower"], 2), fmt_num(row["lift_ci_upper"], 2), lang)
@@ -231,9 +346,17 @@ def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = Non
     first = rows.iloc[0]
     period = _waves_text(result.waves, lang)
     k = len(result.waves)
-    parts = [word("alert.backtest_intro_one" if k == 1 else "alert.backtest_intro_many", lang, period=period, k=k,
-                  n=fmt_int(first["n"]), base_rate=fmt_pct(first["base_rate"], 1),
-                  outcome=_outcome_when(result.offset, lang))]
+    parts = [
+        word(
+            "alert.backtest_intro_one" if k == 1 else "alert.backtest_intro_many",
+            lang,
+            period=period,
+            k=k,
+            n=fmt_int(first["n"]),
+            base_rate=fmt_pct(first["base_rate"], 1),
+            outcome=_outcome_when(result.offset, lang),
+        )
+    ]
     any_row = rows[rows["rule"] == "any"]
     if len(any_row) and np.isfinite(any_row["lift"].iloc[0]):
         a = any_row.iloc[0]
@@ -245,8 +368,17 @@ def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = Non
             verdict = "alert.verdict_less"
         else:
             verdict = "alert.verdict_unclear"
-        parts.append(word("alert.backtest_any", lang, lift=fmt_num(a["lift"], 2), conf=conf, ci=ci(a),
-                          recall=fmt_pct(a["recall"], 1), verdict=word(verdict, lang)))
+        parts.append(
+            word(
+                "alert.backtest_any",
+                lang,
+                lift=fmt_num(a["lift"], 2),
+                conf=conf,
+                ci=ci(a),
+                recall=fmt_pct(a["recall"], 1),
+                verdict=word(verdict, lang),
+            )
+        )
     elif len(any_row):
         parts.append(word("alert.backtest_nothing", lang))
     single = rows[(rows["rule"] != "any") & (rows["lift_ci_lower"].astype(float) > 1)]
@@ -254,16 +386,29 @@ def say_backtest(result, *, lang: str, codebook=None, min_base: int | None = Non
         single = single[single["n_alerts"] >= min_base]
     if len(single) and len(rules) > 1:
         best = single.loc[single["lift_ci_lower"].astype(float).idxmax()]
-        parts.append(word("alert.backtest_best", lang, rule=label(best["rule"]),
-                          precision=fmt_pct(best["precision"], 1), lift=fmt_num(best["lift"], 2), conf=conf,
-                          ci=ci(best)))
+        parts.append(
+            word(
+                "alert.backtest_best",
+                lang,
+                rule=label(best["rule"]),
+                precision=fmt_pct(best["precision"], 1),
+                lift=fmt_num(best["lift"], 2),
+                conf=conf,
+                ci=ci(best),
+            )
+        )
     others = rows[rows["rule"] != "any"]
     lo, hi = others["lift_ci_lower"].astype(float), others["lift_ci_upper"].astype(float)
     weak = [label(r) for r in others.loc[~(lo > 1) & ~(hi < 1), "rule"]]
     below = [label(r) for r in others.loc[hi < 1, "rule"]]
     if weak:
-        parts.append(word("alert.backtest_weak_many" if len(weak) > 1 else "alert.backtest_weak_one", lang,
-                          rules=_and(weak, lang)))
+        parts.append(
+            word(
+                "alert.backtest_weak_many" if len(weak) > 1 else "alert.backtest_weak_one",
+                lang,
+                rules=_and(weak, lang),
+            )
+        )
     if below:
         parts.append(word("alert.backtest_below", lang, rules=_and(below, lang)))
     return Text(sentences(parts, lang))
@@ -276,59 +421,139 @@ def _theme_label(theme: str, codeframe, lang: str) -> str:
                 return t.label.get(lang) or theme
     return theme
 
-def theme_table(freq: pd.DataFrame, satisfaction: pd.DataFrame | None = None, *, codeframe=None, name: str,
-                lang: str, codebook=None, min_base: int | None = None, title: str | None = None) -> Table:
+
+def theme_table(
+    freq: pd.DataFrame,
+    satisfaction: pd.DataFrame | None = None,
+    *,
+    codeframe=None,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    title: str | None = None,
+) -> Table:
     """Share of comments per theme (``cx.text.theme_frequencies``), with the mean satisfaction of
     those comments when ``satisfaction`` (``cx.text.theme_satisfaction``) is given."""
     _check_lang(lang)
-    _need_cols(freq, ["theme", "n", "n_mentions", "estimate", "ci_lower", "ci_upper"], "theme_table")
+    _need_cols(
+        freq, ["theme", "n", "n_mentions", "estimate", "ci_lower", "ci_upper"], "theme_table"
+    )
     frame = freq.copy()
     cols = ["label", "n_mentions", "estimate", "ci_lower", "ci_upper"]
-    fmts = {"label": "text", "n_mentions": "int", "estimate": "pct1", "ci_lower": "pct1", "ci_upper": "pct1"}
-    labels = {"label": word("text.theme", lang), "n_mentions": word("text.mentions", lang),
-              "estimate": word("text.share_of_comments", lang),
-              "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang)}
+    fmts = {
+        "label": "text",
+        "n_mentions": "int",
+        "estimate": "pct1",
+        "ci_lower": "pct1",
+        "ci_upper": "pct1",
+    }
+    labels = {
+        "label": word("text.theme", lang),
+        "n_mentions": word("text.mentions", lang),
+        "estimate": word("text.share_of_comments", lang),
+        "ci_lower": word("ci_lower", lang),
+        "ci_upper": word("ci_upper", lang),
+    }
     if "n_negative" in frame:
-        frame["neg_share"] = frame["n_negative"] / frame["n_mentions"].where(frame["n_mentions"] > 0)
+        frame["neg_share"] = frame["n_negative"] / frame["n_mentions"].where(
+            frame["n_mentions"] > 0
+        )
         cols.append("neg_share")
         fmts["neg_share"] = "pct0"
         labels["neg_share"] = word("text.negative_share", lang)
     if satisfaction is not None:
-        frame = frame.merge(satisfaction[["theme", "estimate", "difference"]].rename(
-            columns={"estimate": "sat_mean", "difference": "sat_diff"}), on="theme", how="left")
+        frame = frame.merge(
+            satisfaction[["theme", "estimate", "difference"]].rename(
+                columns={"estimate": "sat_mean", "difference": "sat_diff"}
+            ),
+            on="theme",
+            how="left",
+        )
         cols += ["sat_mean", "sat_diff"]
         fmts.update({"sat_mean": "num2", "sat_diff": "signed2"})
-        labels.update({"sat_mean": word("text.sat_mentioning", lang), "sat_diff": word("text.sat_difference", lang)})
+        labels.update(
+            {
+                "sat_mean": word("text.sat_mentioning", lang),
+                "sat_diff": word("text.sat_difference", lang),
+            }
+        )
     frame["label"] = frame["theme"].map(lambda t: _theme_label(t, codeframe, lang))
     frame = frame.sort_values("estimate", ascending=False)
     if title is None:
         title = word("text.themes_title", lang)
     n = frame["n"].iloc[0] if len(frame) else 0
-    return table(frame, title=title, name=name, columns=cols, labels=labels, formats=fmts,
-                 base=fmt_base(n, lang, min_base=min_base).replace("n =", f"{word('text.comments', lang)} ="))
+    return table(
+        frame,
+        title=title,
+        name=name,
+        columns=cols,
+        labels=labels,
+        formats=fmts,
+        base=fmt_base(n, lang, min_base=min_base).replace(
+            "n =", f"{word('text.comments', lang)} ="
+        ),
+    )
 
-def say_themes(freq: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, min_base: int | None = None,
-               top: int = 3) -> Text:
+
+def say_themes(
+    freq: pd.DataFrame,
+    *,
+    codeframe=None,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    top: int = 3,
+) -> Text:
     """Narrative: how many respondents commented and the most frequent themes."""
     _check_lang(lang)
     frame = freq.sort_values("estimate", ascending=False)
     if frame.empty:
         return Text(word("text.no_comments", lang))
-    n, base = frame["n"].iloc[0], frame["n_respondents"].iloc[0] if "n_respondents" in frame else None
+    n, base = (
+        frame["n"].iloc[0],
+        frame["n_respondents"].iloc[0] if "n_respondents" in frame else None,
+    )
     labels = [_theme_label(r.theme, codeframe, lang) for r in frame.head(top).itertuples()]
-    names = [word("text.theme_share", lang, label=label, label_lower=label.lower(), share=fmt_pct(r.estimate))
-             for label, r in zip(labels, frame.head(top).itertuples(), strict=True)]
+    names = [
+        word(
+            "text.theme_share",
+            lang,
+            label=label,
+            label_lower=label.lower(),
+            share=fmt_pct(r.estimate),
+        )
+        for label, r in zip(labels, frame.head(top).itertuples(), strict=True)
+    ]
     names = word("list_separator", lang).join(names)
     if base:
-        return Text(word("text.themes_summary_share", lang, n=fmt_int(n), share=fmt_pct(n / base), names=names))
+        return Text(
+            word(
+                "text.themes_summary_share",
+                lang,
+                n=fmt_int(n),
+                share=fmt_pct(n / base),
+                names=names,
+            )
+        )
     return Text(word("text.themes_summary", lang, n=fmt_int(n), names=names))
+
 
 #: Languages a quoted comment may be written in (their names: catalog entries ``text.lang.<code>``).
 _QUOTE_LANGS = ("zh", "en")
 
 
-def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, min_base: int | None = None,
-           by: str | None = None, score: str | None = None, name: str = "quotes"):
+def quotes(
+    examples: pd.DataFrame,
+    *,
+    codeframe=None,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    by: str | None = None,
+    score: str | None = None,
+    name: str = "quotes",
+):
     """Example comments per theme (``cx.text.example_quotes``: already anonymised), shown as escaped
     quotations attributed to their theme, and to the segment and score of the customer who wrote
     them (``by``, ``score``: columns carried by ``example_quotes(..., columns=[by, score])``) —
@@ -337,8 +562,11 @@ def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
     """
     _check_lang(lang)
     _need_cols(examples, ["theme", "quote"], "quotes")
-    pol = {1.0: word("text.polarity.positive", lang), -1.0: word("text.polarity.negative", lang),
-           0.0: word("text.polarity.neutral", lang)}
+    pol = {
+        1.0: word("text.polarity.positive", lang),
+        -1.0: word("text.polarity.negative", lang),
+        0.0: word("text.polarity.neutral", lang),
+    }
     sep = word("text.source_separator", lang)
     scale = None
     if score is not None and codebook is not None and score in codebook:
@@ -354,7 +582,12 @@ def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
         if by is not None and by in d:
             seg = value_label(by, d[by], lang=lang, codebook=codebook)
             parts.append(seg)
-        if score is not None and score in d and d[score] is not None and np.isfinite(float(d[score])):
+        if (
+            score is not None
+            and score in d
+            and d[score] is not None
+            and np.isfinite(float(d[score]))
+        ):
             sc = float(d[score])
             top = f"/{scale[1]:g}" if scale else ""
             parts.append(f"{var_label(score, lang=lang, codebook=codebook)} {sc:g}{top}")
@@ -367,38 +600,85 @@ def quotes(examples: pd.DataFrame, *, codeframe=None, lang: str, codebook=None, 
     notes = []
     if other_lang:
         notes.append(word("text.other_language_note", lang))
-    cols = [word("text.theme", lang), word("text.polarity", lang),
-            var_label(by, lang=lang, codebook=codebook) if by else word("text.segment", lang),
-            var_label(score, lang=lang, codebook=codebook) if score else word("text.score", lang),
-            word("text.quote", lang), word("text.language", lang)]
-    payload = {"name": name, "title": word("text.quotes_title", lang), "columns": cols,
-               "formats": ["text", "text", "text", "num0", "text", "text"],
-               "rows": [[None if (isinstance(v, float) and not np.isfinite(v)) else v for v in row] for row in rows],
-               "base": None, "notes": notes}
+    cols = [
+        word("text.theme", lang),
+        word("text.polarity", lang),
+        var_label(by, lang=lang, codebook=codebook) if by else word("text.segment", lang),
+        var_label(score, lang=lang, codebook=codebook) if score else word("text.score", lang),
+        word("text.quote", lang),
+        word("text.language", lang),
+    ]
+    payload = {
+        "name": name,
+        "title": word("text.quotes_title", lang),
+        "columns": cols,
+        "formats": ["text", "text", "text", "num0", "text", "text"],
+        "rows": [
+            [None if (isinstance(v, float) and not np.isfinite(v)) else v for v in row]
+            for row in rows
+        ],
+        "base": None,
+        "notes": notes,
+    }
     out = verbatims(examples["quote"].tolist(), sources=sources)
     return dataclasses.replace(out, payload=payload, notes=tuple(notes))
 
-def engagement_table(result, *, wave: int, name: str, lang: str, codebook=None, min_base: int | None = None,
-                     by: str = "branch", title: str | None = None) -> Table:
+
+def engagement_table(
+    result,
+    *,
+    wave: int,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    by: str = "branch",
+    title: str | None = None,
+) -> Table:
     """Engagement index per unit in one wave (``cx.employee.engagement_index``); suppressed units show '–'."""
     _check_lang(lang)
     frame = result.frame
     _need_cols(frame, ["unit", "wave", "n", "estimate", "ci_lower", "ci_upper"], "engagement_table")
     cur = frame[frame["wave"] == wave].copy()
     cur["unit_label"] = cur["unit"].map(lambda u: value_label(by, u, lang=lang, codebook=codebook))
-    labels = {"unit_label": var_label(by, lang=lang, codebook=codebook), "n": word("employee.employees", lang),
-              "estimate": word("engagement", lang),
-              "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang)}
+    labels = {
+        "unit_label": var_label(by, lang=lang, codebook=codebook),
+        "n": word("employee.employees", lang),
+        "estimate": word("engagement", lang),
+        "ci_lower": word("ci_lower", lang),
+        "ci_upper": word("ci_upper", lang),
+    }
     lo, hi = result.scale
-    notes = [word("employee.index_note", lang, k=len(result.items), lo=lo, hi=hi,
-                  alpha=fmt_num(result.cronbach_alpha, 2))]
+    notes = [
+        word(
+            "employee.index_note",
+            lang,
+            k=len(result.items),
+            lo=lo,
+            hi=hi,
+            alpha=fmt_num(result.cronbach_alpha, 2),
+        )
+    ]
     if cur["estimate"].isna().any():
         notes.append(word("employee.suppressed_note", lang, min_n=result.min_n))
     if title is None:
         title = word("employee.engagement_title", lang, wave=wave)
-    return table(cur, title=title, name=name, columns=["unit_label", "n", "estimate", "ci_lower", "ci_upper"],
-                 labels=labels, formats={"unit_label": "text", "n": "int", "estimate": "num2", "ci_lower": "num2",
-                                         "ci_upper": "num2"}, notes=notes)
+    return table(
+        cur,
+        title=title,
+        name=name,
+        columns=["unit_label", "n", "estimate", "ci_lower", "ci_upper"],
+        labels=labels,
+        formats={
+            "unit_label": "text",
+            "n": "int",
+            "estimate": "num2",
+            "ci_lower": "num2",
+            "ci_upper": "num2",
+        },
+        notes=notes,
+    )
+
 
 def _caveat(result, lang: str) -> str:
     """The caveats of an employee result (codes ``result.caveats``, catalog entries
@@ -406,25 +686,44 @@ def _caveat(result, lang: str) -> str:
     k = getattr(result, "n_units", 0)
     return sentences([word(f"caveat.{c}", lang, k=k) for c in getattr(result, "caveats", ())], lang)
 
-def say_programme(result, *, lang: str, codebook=None, min_base: int | None = None, by: str = "branch") -> Text:
+
+def say_programme(
+    result, *, lang: str, codebook=None, min_base: int | None = None, by: str = "branch"
+) -> Text:
     """Narrative on the engagement programme's difference-in-differences, with its caveat."""
     _check_lang(lang)
     row = result.frame.iloc[0]
-    units = word("list_separator", lang).join(value_label(by, u, lang=lang, codebook=codebook)
-                                             for u in result.programme_units)
+    units = word("list_separator", lang).join(
+        value_label(by, u, lang=lang, codebook=codebook) for u in result.programme_units
+    )
     ci = _range(fmt_num(row["ci_lower"], 2), fmt_num(row["ci_upper"], 2), lang)
     sig = float(row["p_value"]) < result.alpha
     conf = f"{round(100 * (1 - float(result.alpha)))}%"
-    s = word("employee.programme_significant" if sig else "employee.programme_not_significant", lang,
-             units=units, start=result.start, estimate=fmt_num(row["estimate"], 2), conf=conf, ci=ci,
-             p=p_eq(row["p_value"]))
+    s = word(
+        "employee.programme_significant" if sig else "employee.programme_not_significant",
+        lang,
+        units=units,
+        start=result.start,
+        estimate=fmt_num(row["estimate"], 2),
+        conf=conf,
+        ci=ci,
+        p=p_eq(row["p_value"]),
+    )
     caveat = _caveat(result, lang)
     if caveat:
         s += "\n\n" + caveat
     return Text(s)
 
-def did_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-              title: str | None = None) -> Table:
+
+def did_table(
+    result,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    title: str | None = None,
+) -> Table:
     """Engagement before/after for programme and comparison units (``programme_did(...).means``)."""
     _check_lang(lang)
     frame = result.means.copy()
@@ -433,21 +732,50 @@ def did_table(result, *, name: str, lang: str, codebook=None, min_base: int | No
     frame["period_text"] = frame["period"].map(lambda x: _coded("employee.period.", x, lang))
     if title is None:
         title = word("employee.did_title", lang)
-    return table(frame, title=title, name=name,
-                 columns=["group_text", "period_text", "n", "estimate", "ci_lower", "ci_upper"],
-                 labels={"group_text": word("employee.group", lang), "period_text": word("employee.period", lang),
-                         "n": word("employee.employees", lang), "estimate": word("engagement", lang),
-                         "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang)},
-                 formats={"group_text": "text", "period_text": "text", "n": "int", "estimate": "num2",
-                          "ci_lower": "num2", "ci_upper": "num2"})
+    return table(
+        frame,
+        title=title,
+        name=name,
+        columns=["group_text", "period_text", "n", "estimate", "ci_lower", "ci_upper"],
+        labels={
+            "group_text": word("employee.group", lang),
+            "period_text": word("employee.period", lang),
+            "n": word("employee.employees", lang),
+            "estimate": word("engagement", lang),
+            "ci_lower": word("ci_lower", lang),
+            "ci_upper": word("ci_upper", lang),
+        },
+        formats={
+            "group_text": "text",
+            "period_text": "text",
+            "n": "int",
+            "estimate": "num2",
+            "ci_lower": "num2",
+            "ci_upper": "num2",
+        },
+    )
 
-def linkage_table(result, *, name: str, lang: str, codebook=None, min_base: int | None = None,
-                  title: str | None = None) -> Table:
+
+def linkage_table(
+    result,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    title: str | None = None,
+) -> Table:
     """Correlation of unit engagement with customer scores (``cx.employee.linkage(...).correlations``)."""
     _check_lang(lang)
     frame = result.correlations.copy()
-    _need_cols(frame, ["outcome", "level", "n", "estimate", "ci_lower", "ci_upper", "p_value"], "linkage_table")
-    frame["outcome_text"] = frame["outcome"].map(lambda o: "NPS" if o == "nps" else var_label(o, lang=lang, codebook=codebook))
+    _need_cols(
+        frame,
+        ["outcome", "level", "n", "estimate", "ci_lower", "ci_upper", "p_value"],
+        "linkage_table",
+    )
+    frame["outcome_text"] = frame["outcome"].map(
+        lambda o: "NPS" if o == "nps" else var_label(o, lang=lang, codebook=codebook)
+    )
     frame["level_text"] = frame["level"].map(lambda x: _coded("employee.level.", x, lang))
     if title is None:
         title = word("employee.linkage_title", lang)
@@ -455,12 +783,28 @@ def linkage_table(result, *, name: str, lang: str, codebook=None, min_base: int 
     caveat = _caveat(result, lang)
     if caveat:
         notes.append(caveat)
-    return table(frame, title=title, name=name,
-                 columns=["outcome_text", "level_text", "n", "estimate", "ci_lower", "ci_upper", "p_value"],
-                 labels={"outcome_text": word("employee.customer_measure", lang),
-                         "level_text": word("employee.level", lang), "n": word("n", lang),
-                         "estimate": word("employee.correlation_r", lang),
-                         "ci_lower": word("ci_lower", lang), "ci_upper": word("ci_upper", lang),
-                         "p_value": word("p_value", lang)},
-                 formats={"outcome_text": "text", "level_text": "text", "n": "int", "estimate": "num2",
-                          "ci_lower": "num2", "ci_upper": "num2", "p_value": "pvalue"}, notes=notes)
+    return table(
+        frame,
+        title=title,
+        name=name,
+        columns=["outcome_text", "level_text", "n", "estimate", "ci_lower", "ci_upper", "p_value"],
+        labels={
+            "outcome_text": word("employee.customer_measure", lang),
+            "level_text": word("employee.level", lang),
+            "n": word("n", lang),
+            "estimate": word("employee.correlation_r", lang),
+            "ci_lower": word("ci_lower", lang),
+            "ci_upper": word("ci_upper", lang),
+            "p_value": word("p_value", lang),
+        },
+        formats={
+            "outcome_text": "text",
+            "level_text": "text",
+            "n": "int",
+            "estimate": "num2",
+            "ci_lower": "num2",
+            "ci_upper": "num2",
+            "p_value": "pvalue",
+        },
+        notes=notes,
+    )

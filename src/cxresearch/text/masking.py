@@ -21,7 +21,9 @@ _IDS = (
         r"(?<![\dA-Za-z])[1-9]\d{5}\s?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\s?\d{3}[\dXx](?![\dA-Za-z])"
     ),
     # mainland first-generation card: 15 digits (6 region, yymmdd, 3)
-    re.compile(r"(?<![\dA-Za-z])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![\dA-Za-z])"),
+    re.compile(
+        r"(?<![\dA-Za-z])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![\dA-Za-z])"
+    ),
     # Hong Kong identity card: one or two letters, six digits, check digit in parentheses
     re.compile(r"(?<![A-Za-z\d])[A-Z]{1,2}\d{6}\s?[(（][\dA][)）]"),
     # Taiwan national identification number: a letter, 1 or 2, eight digits

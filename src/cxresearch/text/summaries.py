@@ -423,11 +423,19 @@ def example_quotes(
             if t not in {names[i] for i, _ in coder.code(quote)[0]}:
                 continue  # cut or masked away: the quote no longer says what its theme is about
             rank += 1
-            row = dict(theme=t, rank=rank, row=sub["row"].iloc[j], quote=quote,
-                       polarity=float(sub["polarity"].iloc[j]), lang=langs[pos[j]],
-                       n_themes=int(n_themes[pos[j]]))
+            row = dict(
+                theme=t,
+                rank=rank,
+                row=sub["row"].iloc[j],
+                quote=quote,
+                polarity=float(sub["polarity"].iloc[j]),
+                lang=langs[pos[j]],
+                n_themes=int(n_themes[pos[j]]),
+            )
             for c in columns:
                 row[c] = data[c].iloc[pos[j]]
             rows.append(row)
-    out = pd.DataFrame(rows, columns=["theme", "rank", "row", "quote", "polarity", "lang", "n_themes", *columns])
+    out = pd.DataFrame(
+        rows, columns=["theme", "rank", "row", "quote", "polarity", "lang", "n_themes", *columns]
+    )
     return out if with_row else out.drop(columns="row")

@@ -38,20 +38,39 @@ def _fmt_n(x: float) -> str:
     return f"{round(float(x)):,d}"
 
 
-def _base_note(ax, lang: str, n_lo: float, n_hi: float | None = None, n_eff: float | None = None,
-               per: str | None = None) -> str | None:
+def _base_note(
+    ax,
+    lang: str,
+    n_lo: float,
+    n_hi: float | None = None,
+    n_eff: float | None = None,
+    per: str | None = None,
+) -> str | None:
     """Write the chart's base under the axes: 'Base: n = 3,720–3,912 per wave (effective n ...)'."""
     if not np.isfinite(n_lo):
         return None
-    n = _fmt_n(n_lo) if n_hi is None or round(n_hi) == round(n_lo) else f"{_fmt_n(n_lo)}–{_fmt_n(n_hi)}"
+    n = (
+        _fmt_n(n_lo)
+        if n_hi is None or round(n_hi) == round(n_lo)
+        else f"{_fmt_n(n_lo)}–{_fmt_n(n_hi)}"
+    )
     zh = lang == "zh"
     text = f"{_BASE[lang]}{'：' if zh else ': '}n = {n}"
     if per:
         text += per
     if n_eff is not None and np.isfinite(n_eff):
         text += f"（有效样本量 {_fmt_n(n_eff)}）" if zh else f" (effective n = {_fmt_n(n_eff)})"
-    ax.annotate(text, (0, 0), xycoords="figure fraction", xytext=(6, 4), textcoords="offset points",
-                fontsize=7, color="0.4", ha="left", va="bottom")
+    ax.annotate(
+        text,
+        (0, 0),
+        xycoords="figure fraction",
+        xytext=(6, 4),
+        textcoords="offset points",
+        fontsize=7,
+        color="0.4",
+        ha="left",
+        va="bottom",
+    )
     return text
 
 
@@ -60,11 +79,21 @@ _CI = {"zh": ("置信下限", "置信上限"), "en": ("CI lower", "CI upper")}
 _EST = {"zh": "估计值", "en": "Estimate"}
 
 
-def _attach(ax, frame: pd.DataFrame, *, name: str, title: str, columns, labels, formats, base=None) -> None:
+def _attach(
+    ax, frame: pd.DataFrame, *, name: str, title: str, columns, labels, formats, base=None
+) -> None:
     from cxresearch.viz.style import attach_data
 
-    attach_data(ax.figure, frame, name=name, title=title, columns=columns, labels=labels, formats=formats,
-                base=base)
+    attach_data(
+        ax.figure,
+        frame,
+        name=name,
+        title=title,
+        columns=columns,
+        labels=labels,
+        formats=formats,
+        base=base,
+    )
 
 
 def _axis_break(ax) -> None:
@@ -171,7 +200,9 @@ def trend(
     import matplotlib.pyplot as plt
 
     _check_lang(lang)
-    _need(frame, [wave, "estimate", "ci_lower", "ci_upper"] + ([by] if by else []), "viz.charts.trend")
+    _need(
+        frame, [wave, "estimate", "ci_lower", "ci_upper"] + ([by] if by else []), "viz.charts.trend"
+    )
     if scale is None and percent:
         scale = (0.0, 1.0)
     waves = sorted(frame[wave].dropna().unique())
@@ -181,28 +212,69 @@ def trend(
         return part.drop_duplicates(wave).set_index(wave).reindex(waves)
 
     if by is not None and len(groups) > max_lines and ax is None:
-        ax = _small_multiples(groups, full, waves, lang=lang, ylabel=ylabel, labels=labels, percent=percent,
-                              scale=scale, title=title)
+        ax = _small_multiples(
+            groups,
+            full,
+            waves,
+            lang=lang,
+            ylabel=ylabel,
+            labels=labels,
+            percent=percent,
+            scale=scale,
+            title=title,
+        )
     else:
         if ax is None:
             _, ax = plt.subplots(figsize=(7.5, 3.6))
         for key, part in groups:
             part = full(part)
             name_ = None if key is None else str((labels or {}).get(key, key))
-            line = ax.plot(waves, part["estimate"], marker="o", lw=2 if len(groups) <= 3 else 1.4,
-                           ms=5 if len(groups) <= 3 else 3, label=name_)[0]
+            line = ax.plot(
+                waves,
+                part["estimate"],
+                marker="o",
+                lw=2 if len(groups) <= 3 else 1.4,
+                ms=5 if len(groups) <= 3 else 3,
+                label=name_,
+            )[0]
             if len(groups) <= 3:  # more bands than that hide the lines
-                ax.fill_between(waves, part["ci_lower"].astype(float), part["ci_upper"].astype(float),
-                                color=line.get_color(), alpha=0.15, lw=0)
+                ax.fill_between(
+                    waves,
+                    part["ci_lower"].astype(float),
+                    part["ci_upper"].astype(float),
+                    color=line.get_color(),
+                    alpha=0.15,
+                    lw=0,
+                )
             if alpha is not None and {"change", "change_p_value"} <= set(part.columns):
                 sig = part[(part["change_p_value"] < alpha) & part["change"].notna()]
                 for marker, rows in (("^", sig[sig["change"] > 0]), ("v", sig[sig["change"] < 0])):
                     if len(rows):
-                        ax.scatter(rows.index, rows["estimate"].astype(float), marker=marker, s=70, zorder=4,
-                                   color=line.get_color(), edgecolor="black", linewidths=0.6)
+                        ax.scatter(
+                            rows.index,
+                            rows["estimate"].astype(float),
+                            marker=marker,
+                            s=70,
+                            zorder=4,
+                            color=line.get_color(),
+                            edgecolor="black",
+                            linewidths=0.6,
+                        )
         if alpha is not None and "change_p_value" in frame:
-            ax.text(1.0, 1.02, ("▲▼ 较上期显著变化" if lang == "zh" else "▲▼ significant change on the previous wave"),
-                    transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="#555555")
+            ax.text(
+                1.0,
+                1.02,
+                (
+                    "▲▼ 较上期显著变化"
+                    if lang == "zh"
+                    else "▲▼ significant change on the previous wave"
+                ),
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=7,
+                color="#555555",
+            )
         ax.set_xticks(waves)
         ax.set_xticklabels([str(int(w)) for w in waves], rotation=0 if len(waves) <= 12 else 45)
         ax.set_xlabel("")
@@ -210,30 +282,62 @@ def trend(
         if percent:
             _percent_axis(ax)
         if by is not None:
-            ax.legend(frameon=False, fontsize=8, ncol=min(4, len(groups)), loc="upper left",
-                      bbox_to_anchor=(0, -0.12))
+            ax.legend(
+                frameon=False,
+                fontsize=8,
+                ncol=min(4, len(groups)),
+                loc="upper left",
+                bbox_to_anchor=(0, -0.12),
+            )
         if title:
             ax.set_title(title, loc="left")
         est = frame["estimate"].astype(float)
-        lo = np.nanmin(frame["ci_lower"].astype(float).to_numpy()) if frame["ci_lower"].notna().any() else np.nanmin(est)
-        hi = np.nanmax(frame["ci_upper"].astype(float).to_numpy()) if frame["ci_upper"].notna().any() else np.nanmax(est)
+        lo = (
+            np.nanmin(frame["ci_lower"].astype(float).to_numpy())
+            if frame["ci_lower"].notna().any()
+            else np.nanmin(est)
+        )
+        hi = (
+            np.nanmax(frame["ci_upper"].astype(float).to_numpy())
+            if frame["ci_upper"].notna().any()
+            else np.nanmax(est)
+        )
         _floor_or_break(ax, scale, lo, hi)
         ax.figure.tight_layout()
     base = None
     if "n" in frame and frame["n"].notna().any():
-        base = _base_note(ax, lang, frame["n"].min(), frame["n"].max(),
-                          per=("（每期）" if lang == "zh" else " per wave") if by is None else
-                          ("（每组每期）" if lang == "zh" else " per line and wave"))
-    cols = ([by] if by else []) + [wave, "estimate", "ci_lower", "ci_upper"] + (["n"] if "n" in frame else [])
+        base = _base_note(
+            ax,
+            lang,
+            frame["n"].min(),
+            frame["n"].max(),
+            per=("（每期）" if lang == "zh" else " per wave")
+            if by is None
+            else ("（每组每期）" if lang == "zh" else " per line and wave"),
+        )
+    cols = (
+        ([by] if by else [])
+        + [wave, "estimate", "ci_lower", "ci_upper"]
+        + (["n"] if "n" in frame else [])
+    )
     data = frame.sort_values(([by] if by else []) + [wave])
     if by is not None and labels:
         data = data.assign(**{by: data[by].map(lambda v: str(labels.get(v, v)))})
     kind = "pct1" if percent else "num2"
-    _attach(ax, data, name=name or "trend", title=caption or title or "", columns=cols,
-            labels=([str(by)] if by else []) + [_WAVE[lang], _EST[lang] if not ylabel else ylabel, *_CI[lang]]
-            + (["n"] if "n" in frame else []),
-            formats=(["text"] if by else []) + ["int", kind, kind, kind] + (["int"] if "n" in frame else []),
-            base=base)
+    _attach(
+        ax,
+        data,
+        name=name or "trend",
+        title=caption or title or "",
+        columns=cols,
+        labels=([str(by)] if by else [])
+        + [_WAVE[lang], _EST[lang] if not ylabel else ylabel, *_CI[lang]]
+        + (["n"] if "n" in frame else []),
+        formats=(["text"] if by else [])
+        + ["int", kind, kind, kind]
+        + (["int"] if "n" in frame else []),
+        base=base,
+    )
     return ax
 
 
@@ -244,8 +348,9 @@ def _small_multiples(groups, full, waves, *, lang, ylabel, labels, percent, scal
     k = len(groups)
     ncols = 4 if k > 6 else 3
     nrows = int(np.ceil(k / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(7.5, 1.75 * nrows + 0.6), sharex=True, sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(7.5, 1.75 * nrows + 0.6), sharex=True, sharey=True, squeeze=False
+    )
     colour = plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
     parts = [(key, full(part)) for key, part in groups]
     lo = min(np.nanmin(p["estimate"].astype(float).to_numpy()) for _, p in parts)
@@ -258,8 +363,15 @@ def _small_multiples(groups, full, waves, *, lang, ylabel, labels, percent, scal
         for j, (_, other) in enumerate(parts):
             if j != i:
                 ax.plot(waves, other["estimate"], color="0.82", lw=0.8, zorder=1)
-        ax.fill_between(waves, part["ci_lower"].astype(float), part["ci_upper"].astype(float), color=colour,
-                        alpha=0.15, lw=0, zorder=2)
+        ax.fill_between(
+            waves,
+            part["ci_lower"].astype(float),
+            part["ci_upper"].astype(float),
+            color=colour,
+            alpha=0.15,
+            lw=0,
+            zorder=2,
+        )
         ax.plot(waves, part["estimate"], color=colour, lw=1.8, marker="o", ms=2.5, zorder=3)
         ax.set_title(str((labels or {}).get(key, key)), loc="left", fontsize=9, fontweight="normal")
         ax.tick_params(labelsize=7)
@@ -339,14 +451,25 @@ def segment_bars(
     y = np.arange(len(data))
     low = (data["n"] < min_base) if min_base is not None else pd.Series(False, index=data.index)
     colors = ["#bfbfbf" if flag else None for flag in low]
-    bars = ax.barh(y, data["estimate"], color=[c or plt.rcParams["axes.prop_cycle"].by_key()["color"][0] for c in colors],
-                   xerr=[data["estimate"] - data["ci_lower"], data["ci_upper"] - data["estimate"]],
-                   error_kw={"ecolor": "0.35", "capsize": 3, "lw": 1})
+    bars = ax.barh(
+        y,
+        data["estimate"],
+        color=[c or plt.rcParams["axes.prop_cycle"].by_key()["color"][0] for c in colors],
+        xerr=[data["estimate"] - data["ci_lower"], data["ci_upper"] - data["estimate"]],
+        error_kw={"ecolor": "0.35", "capsize": 3, "lw": 1},
+    )
     for bar, flag, n in zip(bars, low, data["n"], strict=True):
         if flag:
             bar.set_hatch("//")
-            ax.annotate(f"{_BASE[lang]} {int(n)}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7, color="0.4")
+            ax.annotate(
+                f"{_BASE[lang]} {int(n)}",
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color="0.4",
+            )
     ax.set_yticks(y)
     ax.set_yticklabels(names)
     ax.invert_yaxis()
@@ -360,10 +483,19 @@ def segment_bars(
     ax.figure.tight_layout()
     base = _base_note(ax, lang, data["n"].sum(), n_eff=n_eff)
     kind = "pct1" if percent else "num2"
-    cols = [category, "estimate", "ci_lower", "ci_upper", "n"] + (["n_eff"] if "n_eff" in data else [])
-    _attach(ax, data.assign(**{category: names}), name=name or "segments", title=caption or title or "", columns=cols,
-            labels=[category, xlabel, *_CI[lang], "n"] + (["n_eff"] if "n_eff" in data else []),
-            formats=["text", kind, kind, kind, "int"] + (["num1"] if "n_eff" in data else []), base=base)
+    cols = [category, "estimate", "ci_lower", "ci_upper", "n"] + (
+        ["n_eff"] if "n_eff" in data else []
+    )
+    _attach(
+        ax,
+        data.assign(**{category: names}),
+        name=name or "segments",
+        title=caption or title or "",
+        columns=cols,
+        labels=[category, xlabel, *_CI[lang], "n"] + (["n_eff"] if "n_eff" in data else []),
+        formats=["text", kind, kind, kind, "int"] + (["num1"] if "n_eff" in data else []),
+        base=base,
+    )
     return ax
 
 
@@ -413,25 +545,48 @@ def stacked_shares(
     bottom = np.zeros(len(wide))
     xs = np.arange(len(wide))
     for col in cols:
-        ax.bar(xs, wide[col].to_numpy(), bottom=bottom, label=str((labels or {}).get(col, col)), width=0.75)
+        ax.bar(
+            xs,
+            wide[col].to_numpy(),
+            bottom=bottom,
+            label=str((labels or {}).get(col, col)),
+            width=0.75,
+        )
         bottom += wide[col].to_numpy()
     ax.set_xticks(xs)
-    ax.set_xticklabels([str(int(v)) if isinstance(v, (int, np.integer, float)) else str(v) for v in wide.index])
+    ax.set_xticklabels(
+        [str(int(v)) if isinstance(v, (int, np.integer, float)) else str(v) for v in wide.index]
+    )
     _percent_axis(ax)
     ax.set_ylim(0, 1)
-    ax.legend(frameon=False, fontsize=8, ncol=min(len(cols), 4), loc="upper left", bbox_to_anchor=(0, -0.1))
+    ax.legend(
+        frameon=False,
+        fontsize=8,
+        ncol=min(len(cols), 4),
+        loc="upper left",
+        bbox_to_anchor=(0, -0.1),
+    )
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
     base = None
     if "n" in frame:
         totals = frame.groupby(x)["n"].sum()
-        base = _base_note(ax, lang, totals.min(), totals.max(), per="（每年）" if lang == "zh" else " per year")
+        base = _base_note(
+            ax, lang, totals.min(), totals.max(), per="（每年）" if lang == "zh" else " per year"
+        )
     table_ = wide.rename(columns=lambda c: str((labels or {}).get(c, c))).reset_index()
-    _attach(ax, table_, name=name or "shares", title=caption or title or "",
-            columns=list(table_.columns), labels=[_WAVE[lang] if x in ("wave", "year") else x, *table_.columns[1:]],
-            formats=["int" if pd.api.types.is_numeric_dtype(table_[x]) else "text"] + ["pct1"] * (table_.shape[1] - 1),
-            base=base)
+    _attach(
+        ax,
+        table_,
+        name=name or "shares",
+        title=caption or title or "",
+        columns=list(table_.columns),
+        labels=[_WAVE[lang] if x in ("wave", "year") else x, *table_.columns[1:]],
+        formats=["int" if pd.api.types.is_numeric_dtype(table_[x]) else "text"]
+        + ["pct1"] * (table_.shape[1] - 1),
+        base=base,
+    )
     return ax
 
 
@@ -470,17 +625,28 @@ def coefficients(
     import matplotlib.pyplot as plt
 
     _check_lang(lang)
-    _need(frame, [x, "estimate", "ci_lower", "ci_upper"] + ([highlight] if highlight else []), "viz.charts.coefficients")
+    _need(
+        frame,
+        [x, "estimate", "ci_lower", "ci_upper"] + ([highlight] if highlight else []),
+        "viz.charts.coefficients",
+    )
     data = frame.reset_index(drop=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.4))
     first = plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
-    colors = [first if (highlight is None or bool(h)) else "#bfbfbf"
-              for h in (data[highlight] if highlight else [True] * len(data))]
+    colors = [
+        first if (highlight is None or bool(h)) else "#bfbfbf"
+        for h in (data[highlight] if highlight else [True] * len(data))
+    ]
     xs = np.arange(len(data))
-    ax.bar(xs, data["estimate"], color=colors, width=0.6,
-           yerr=[data["estimate"] - data["ci_lower"], data["ci_upper"] - data["estimate"]],
-           error_kw={"ecolor": "0.35", "capsize": 3, "lw": 1})
+    ax.bar(
+        xs,
+        data["estimate"],
+        color=colors,
+        width=0.6,
+        yerr=[data["estimate"] - data["ci_lower"], data["ci_upper"] - data["estimate"]],
+        error_kw={"ecolor": "0.35", "capsize": 3, "lw": 1},
+    )
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_xticks(xs)
     ax.set_xticklabels([str(v) for v in data[x]])
@@ -489,9 +655,20 @@ def coefficients(
     if title:
         ax.set_title(title, loc="left")
     ax.figure.tight_layout()
-    _attach(ax, data, name=name or "coefficients", title=caption or title or "",
-            columns=[x, "estimate", "ci_lower", "ci_upper"], labels=[xlabel, ylabel, *_CI[lang]],
-            formats=["text" if not pd.api.types.is_numeric_dtype(data[x]) else "int", "num3", "num3", "num3"])
+    _attach(
+        ax,
+        data,
+        name=name or "coefficients",
+        title=caption or title or "",
+        columns=[x, "estimate", "ci_lower", "ci_upper"],
+        labels=[xlabel, ylabel, *_CI[lang]],
+        formats=[
+            "text" if not pd.api.types.is_numeric_dtype(data[x]) else "int",
+            "num3",
+            "num3",
+            "num3",
+        ],
+    )
     return ax
 
 
@@ -523,8 +700,15 @@ def retention(
         part = part.sort_values("years")
         shown = str((labels or {}).get(key, key))
         line = ax.step(part["years"], part["retention"], where="post", lw=2, label=shown)[0]
-        ax.fill_between(part["years"], part["ci_lower"], part["ci_upper"], step="post",
-                        color=line.get_color(), alpha=0.12, lw=0)
+        ax.fill_between(
+            part["years"],
+            part["ci_lower"],
+            part["ci_upper"],
+            step="post",
+            color=line.get_color(),
+            alpha=0.12,
+            lw=0,
+        )
     ax.set_ylim(0, 1.02)
     _percent_axis(ax)
     ax.set_xlabel(xlabel or ("年数" if lang == "zh" else "Years"))
@@ -538,11 +722,21 @@ def retention(
         start = curves.sort_values("years").groupby(group, sort=False)["at_risk"].first().sum()
         base = _base_note(ax, lang, start, per="（客户）" if lang == "zh" else " customers")
     data = curves.assign(**{group: curves[group].map(lambda v: str((labels or {}).get(v, v)))})
-    cols = [group, "years", "retention", "ci_lower", "ci_upper"] + (["at_risk"] if "at_risk" in curves else [])
+    cols = [group, "years", "retention", "ci_lower", "ci_upper"] + (
+        ["at_risk"] if "at_risk" in curves else []
+    )
     zh = lang == "zh"
-    _attach(ax, data, name=name or "retention_curves",
-            title=caption or title or ("各满意度组的客户留存曲线" if zh else "Retention curves by satisfaction band"),
-            columns=cols, labels=["组别" if zh else "Group", ax.get_xlabel(), ax.get_ylabel(), *_CI[lang]]
-            + (["风险客户数" if zh else "At risk"] if "at_risk" in curves else []),
-            formats=["text", "num1", "pct1", "pct1", "pct1"] + (["int"] if "at_risk" in curves else []), base=base)
+    _attach(
+        ax,
+        data,
+        name=name or "retention_curves",
+        title=caption
+        or title
+        or ("各满意度组的客户留存曲线" if zh else "Retention curves by satisfaction band"),
+        columns=cols,
+        labels=["组别" if zh else "Group", ax.get_xlabel(), ax.get_ylabel(), *_CI[lang]]
+        + (["风险客户数" if zh else "At risk"] if "at_risk" in curves else []),
+        formats=["text", "num1", "pct1", "pct1", "pct1"] + (["int"] if "at_risk" in curves else []),
+        base=base,
+    )
     return ax

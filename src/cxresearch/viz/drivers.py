@@ -13,8 +13,16 @@ from cxresearch.errors import CXValueError
 
 __all__ = ["importance_bars", "importance_performance"]
 
-_IPA_COLUMNS = ("driver", "label", "importance", "performance", "importance_cut",
-                "performance_cut", "quadrant", "quadrant_label")
+_IPA_COLUMNS = (
+    "driver",
+    "label",
+    "importance",
+    "performance",
+    "importance_cut",
+    "performance_cut",
+    "quadrant",
+    "quadrant_label",
+)
 _CORNER = {  # quadrant -> (x, y, ha, va) in axes fraction
     "concentrate_here": (0.02, 0.98, "left", "top"),
     "keep_up": (0.98, 0.98, "right", "top"),
@@ -22,10 +30,16 @@ _CORNER = {  # quadrant -> (x, y, ha, va) in axes fraction
     "possible_overkill": (0.98, 0.02, "right", "bottom"),
 }
 _TEXT = {
-    "en": {"importance": "Importance (share of explained variance)", "performance": "Performance",
-           "base": "Base: n = {n:,.0f}, effective n = {n_eff:,.0f}"},
-    "zh": {"importance": "重要性（解释方差占比）", "performance": "表现",
-           "base": "样本量：n = {n:,.0f}，有效样本量 = {n_eff:,.0f}"},
+    "en": {
+        "importance": "Importance (share of explained variance)",
+        "performance": "Performance",
+        "base": "Base: n = {n:,.0f}, effective n = {n_eff:,.0f}",
+    },
+    "zh": {
+        "importance": "重要性（解释方差占比）",
+        "performance": "表现",
+        "base": "样本量：n = {n:,.0f}，有效样本量 = {n_eff:,.0f}",
+    },
 }
 
 
@@ -47,18 +61,34 @@ def _label_points(ax, x, y, labels, fontsize: int = 9) -> None:
             x0 = pts[i, 0] + dx * scale - (width if dx < 0 else 0)
             y0 = pts[i, 1] + dy * scale
             box = (x0, y0, x0 + width, y0 + height)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                       for b in placed):
+            if not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed
+            ):
                 break
         placed.append(box)
-        ax.annotate(text, (x[i], y[i]), xytext=(dx, dy), textcoords="offset points",
-                    ha="right" if dx < 0 else "left", va="bottom", fontsize=fontsize)
+        ax.annotate(
+            text,
+            (x[i], y[i]),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="right" if dx < 0 else "left",
+            va="bottom",
+            fontsize=fontsize,
+        )
 
 
 def _base_note(ax, text: str) -> None:
     """The base (n, effective n) under the axis title, left-aligned."""
-    ax.annotate(text, (0, 0), xycoords="axes fraction", xytext=(0, -42), textcoords="offset points",
-                va="top", fontsize=8, color="0.4")
+    ax.annotate(
+        text,
+        (0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -42),
+        textcoords="offset points",
+        va="top",
+        fontsize=8,
+        color="0.4",
+    )
 
 
 def _x_axis_break(ax) -> None:
@@ -114,7 +144,9 @@ def importance_performance(
         raise CXValueError(f"lang must be one of {tuple(_TEXT)}; got {lang!r}")
     missing = [c for c in _IPA_COLUMNS if c not in frame.columns]
     if missing:
-        raise CXValueError(f"frame lacks column(s) {missing}; pass importance_performance()'s frame")
+        raise CXValueError(
+            f"frame lacks column(s) {missing}; pass importance_performance()'s frame"
+        )
     data = frame
     if by is not None:
         if by not in frame.columns:
@@ -123,27 +155,52 @@ def importance_performance(
             raise CXValueError(f"frame has segments in {by!r}; choose one with segment=")
         data = frame[frame[by] == segment]
         if data.empty:
-            raise CXValueError(f"segment {segment!r} not in {by!r}; have {sorted(frame[by].unique())}")
+            raise CXValueError(
+                f"segment {segment!r} not in {by!r}; have {sorted(frame[by].unique())}"
+            )
     elif "driver" in frame and frame["driver"].duplicated().any():
         raise CXValueError("frame repeats drivers (several segments); pass by= and segment=")
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 6))
     order = list(_CORNER)
-    sns.scatterplot(data=data, x="performance", y="importance", hue="quadrant", hue_order=order,
-                    palette=palette, s=70, ax=ax, legend=False)
+    sns.scatterplot(
+        data=data,
+        x="performance",
+        y="importance",
+        hue="quadrant",
+        hue_order=order,
+        palette=palette,
+        s=70,
+        ax=ax,
+        legend=False,
+    )
     ax.margins(x=0.2, y=0.18)  # room for the point labels and the quadrant names in the corners
     ax.axvline(data["performance_cut"].iloc[0], color="0.5", lw=1, ls="--")
     ax.axhline(data["importance_cut"].iloc[0], color="0.5", lw=1, ls="--")
     if ax.get_xlim()[0] > 0:  # the map zooms on the ratings: mark that the axis does not start at 0
         _x_axis_break(ax)
-    _label_points(ax, data["performance"].to_numpy(float), data["importance"].to_numpy(float),
-                  [str(v) for v in data["label"]])
+    _label_points(
+        ax,
+        data["performance"].to_numpy(float),
+        data["importance"].to_numpy(float),
+        [str(v) for v in data["label"]],
+    )
     names = dict(zip(data["quadrant"], data["quadrant_label"], strict=False))
     from cxresearch.drivers import QUADRANTS
 
     for q, (x, y, ha, va) in _CORNER.items():
-        ax.text(x, y, names.get(q, QUADRANTS[q][lang]), transform=ax.transAxes, ha=ha, va=va,
-                fontsize=10, color="0.35", fontweight="bold", alpha=0.8)
+        ax.text(
+            x,
+            y,
+            names.get(q, QUADRANTS[q][lang]),
+            transform=ax.transAxes,
+            ha=ha,
+            va=va,
+            fontsize=10,
+            color="0.35",
+            fontweight="bold",
+            alpha=0.8,
+        )
     t = _TEXT[lang]
     ax.set_xlabel(t["performance"])
     ax.set_ylabel(t["importance"])
@@ -156,11 +213,21 @@ def importance_performance(
     from cxresearch.viz.style import attach_data
 
     zh = lang == "zh"
-    attach_data(ax.figure, data, name="importance_performance",
-                title=title or ("重要性—表现矩阵" if zh else "Importance–performance map"),
-                columns=["label", "performance", "importance", "quadrant_label"],
-                labels=["驱动因素" if zh else "Driver", t["performance"], t["importance"], "象限" if zh else "Quadrant"],
-                formats=["text", "num2", "num3", "text"], base=base)
+    attach_data(
+        ax.figure,
+        data,
+        name="importance_performance",
+        title=title or ("重要性—表现矩阵" if zh else "Importance–performance map"),
+        columns=["label", "performance", "importance", "quadrant_label"],
+        labels=[
+            "驱动因素" if zh else "Driver",
+            t["performance"],
+            t["importance"],
+            "象限" if zh else "Quadrant",
+        ],
+        formats=["text", "num2", "num3", "text"],
+        base=base,
+    )
     return ax
 
 
@@ -192,10 +259,18 @@ def importance_bars(result, *, labels=None, lang: str = "en", title: str | None 
         _, ax = plt.subplots(figsize=(8, 0.45 * len(imp) + 1.2))
     sns.barplot(data=imp, x="share", y="label", color=sns.color_palette()[0], ax=ax)
     if {"ci_lower", "ci_upper"} <= set(imp.columns):
-        ax.errorbar(imp["share"], range(len(imp)),
-                    # a percentile bootstrap interval may lie beside its estimate: no negative arm
-                    xerr=[(imp["share"] - imp["ci_lower"]).clip(lower=0), (imp["ci_upper"] - imp["share"]).clip(lower=0)],
-                    fmt="none", ecolor="0.2", capsize=3)
+        ax.errorbar(
+            imp["share"],
+            range(len(imp)),
+            # a percentile bootstrap interval may lie beside its estimate: no negative arm
+            xerr=[
+                (imp["share"] - imp["ci_lower"]).clip(lower=0),
+                (imp["ci_upper"] - imp["share"]).clip(lower=0),
+            ],
+            fmt="none",
+            ecolor="0.2",
+            capsize=3,
+        )
     ax.set_xlabel(_TEXT[lang]["importance"])
     ax.set_ylabel("")
     base = _TEXT[lang]["base"].format(n=result.n, n_eff=result.n_eff)
@@ -206,9 +281,15 @@ def importance_bars(result, *, labels=None, lang: str = "en", title: str | None 
 
     zh = lang == "zh"
     cols = ["label", "share"] + [c for c in ("ci_lower", "ci_upper") if c in imp.columns]
-    attach_data(ax.figure, imp, name="driver_importance_chart",
-                title=title or ("驱动因素的重要性" if zh else "Importance of each driver"), columns=cols,
-                labels=["驱动因素" if zh else "Driver", _TEXT[lang]["importance"]]
-                + [("置信下限" if zh else "CI lower"), ("置信上限" if zh else "CI upper")][: len(cols) - 2],
-                formats=["text"] + ["pct1"] * (len(cols) - 1), base=base)
+    attach_data(
+        ax.figure,
+        imp,
+        name="driver_importance_chart",
+        title=title or ("驱动因素的重要性" if zh else "Importance of each driver"),
+        columns=cols,
+        labels=["驱动因素" if zh else "Driver", _TEXT[lang]["importance"]]
+        + [("置信下限" if zh else "CI lower"), ("置信上限" if zh else "CI upper")][: len(cols) - 2],
+        formats=["text"] + ["pct1"] * (len(cols) - 1),
+        base=base,
+    )
     return ax

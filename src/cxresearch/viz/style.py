@@ -12,7 +12,15 @@ from collections.abc import Sequence
 
 from cxresearch.errors import CXError, CXValueError
 
-__all__ = ["CHART_MIME", "CJK_FONT", "PALETTE", "apply", "attach_data", "chart_data", "font_available"]
+__all__ = [
+    "CHART_MIME",
+    "CJK_FONT",
+    "PALETTE",
+    "apply",
+    "attach_data",
+    "chart_data",
+    "font_available",
+]
 
 #: MIME type under which a figure shown in a notebook carries the data it draws (a table payload:
 #: ``name``, ``title``, ``columns``, ``formats``, ``rows``, ``base``, ``notes``). The report
@@ -54,7 +62,8 @@ def _system_font_files(family: str) -> list[str]:
     prefix = stem[:-2] if stem.endswith(("sc", "tc", "jp", "kr", "hk")) else stem
     return [
         path
-        for path in font_manager.findSystemFonts(fontext="ttf") + font_manager.findSystemFonts(fontext="otf")
+        for path in font_manager.findSystemFonts(fontext="ttf")
+        + font_manager.findSystemFonts(fontext="otf")
         if os.path.basename(path).replace("-", "").replace("_", "").lower().startswith(prefix)
     ]
 
@@ -78,8 +87,18 @@ def _refresh_font_cache(family: str) -> bool:
     return font_available(family)
 
 
-def attach_data(fig, frame, *, name: str, title: str, columns: Sequence[str], labels: Sequence[str],
-                formats: Sequence[str], base: str | None = None, notes: Sequence[str] = ()) -> None:
+def attach_data(
+    fig,
+    frame,
+    *,
+    name: str,
+    title: str,
+    columns: Sequence[str],
+    labels: Sequence[str],
+    formats: Sequence[str],
+    base: str | None = None,
+    notes: Sequence[str] = (),
+) -> None:
     """Keep the data a chart draws on its figure (shown under :data:`CHART_MIME` in a notebook).
 
     Parameters
@@ -108,9 +127,18 @@ def attach_data(fig, frame, *, name: str, title: str, columns: Sequence[str], la
             return None
         return v if isinstance(v, (int, float, str, bool)) else str(v)
 
-    rows = [[plain(v) for v in row] for row in frame[list(columns)].itertuples(index=False, name=None)]
-    fig._cx_data = {"name": name, "title": title, "columns": [str(x) for x in labels],
-                    "formats": list(formats), "rows": rows, "base": base, "notes": list(notes)}
+    rows = [
+        [plain(v) for v in row] for row in frame[list(columns)].itertuples(index=False, name=None)
+    ]
+    fig._cx_data = {
+        "name": name,
+        "title": title,
+        "columns": [str(x) for x in labels],
+        "formats": list(formats),
+        "rows": rows,
+        "base": base,
+        "notes": list(notes),
+    }
 
 
 def chart_data(fig) -> dict | None:
@@ -192,22 +220,30 @@ def apply(
     import seaborn as sns
 
     if context not in _CONTEXTS:
-        raise CXValueError(f"context must be one of {', '.join(map(repr, _CONTEXTS))}; got {context!r}")
+        raise CXValueError(
+            f"context must be one of {', '.join(map(repr, _CONTEXTS))}; got {context!r}"
+        )
     colours = list(PALETTE if palette is None else palette)
     if not colours:
         raise CXValueError("palette must hold at least one colour; got an empty sequence")
     if figure_format not in ("svg", "png", "retina"):
-        raise CXValueError(f"figure_format must be one of 'svg', 'png', 'retina'; got {figure_format!r}")
+        raise CXValueError(
+            f"figure_format must be one of 'svg', 'png', 'retina'; got {figure_format!r}"
+        )
     if not _refresh_font_cache(font):
         hint = " (Debian: apt-get install fonts-noto-cjk)" if "CJK" in font else ""
-        raise CXError(f"font {font!r} is not installed, so Chinese chart labels cannot render{hint}")
+        raise CXError(
+            f"font {font!r} is not installed, so Chinese chart labels cannot render{hint}"
+        )
 
     sns.set_theme(context=context, style="whitegrid", palette=colours, font_scale=font_scale)
     mpl.rcParams["font.family"] = "sans-serif"
     mpl.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
     mpl.rcParams["axes.unicode_minus"] = False
     mpl.rcParams["figure.dpi"] = 110
-    mpl.rcParams["savefig.dpi"] = 220  # a raster copy stays sharp in print (>= 200 ppi at full width)
+    mpl.rcParams["savefig.dpi"] = (
+        220  # a raster copy stays sharp in print (>= 200 ppi at full width)
+    )
     mpl.rcParams["savefig.bbox"] = "tight"
     mpl.rcParams["pdf.fonttype"] = 42
     mpl.rcParams["svg.fonttype"] = "path"  # glyphs embedded as outlines: CJK renders anywhere

@@ -1,6 +1,6 @@
 """Write the simulated inputs of make_reference.R (run once; the CSVs are committed).
 
-    python tests/reference/persistence/make_data.py
+python tests/reference/persistence/make_data.py
 """
 
 from pathlib import Path
@@ -40,9 +40,17 @@ def transfer_panel(n_customers=400, n_waves=3, penalty=0.10, seed=21):
     mean = (3 + 0.6 * d1 + 0.3 * d2) * (1 - penalty) ** T
     y = np.clip(np.rint(mean + rng.normal(0, 1.2, n)), 0, 10)
     rec = np.clip(np.rint(7.5 * (1 - penalty) ** T + 0.3 * (d1 - 3) + rng.normal(0, 1.5, n)), 0, 10)
-    return pd.DataFrame({"customer_id": np.repeat([f"C{i:04d}" for i in range(n_customers)], n_waves),
-                         "wave": np.tile(np.arange(2020, 2020 + n_waves), n_customers),
-                         "repurchase": y, "recommend": rec, "transfers": T, "d1": d1, "d2": d2})
+    return pd.DataFrame(
+        {
+            "customer_id": np.repeat([f"C{i:04d}" for i in range(n_customers)], n_waves),
+            "wave": np.tile(np.arange(2020, 2020 + n_waves), n_customers),
+            "repurchase": y,
+            "recommend": rec,
+            "transfers": T,
+            "d1": d1,
+            "d2": d2,
+        }
+    )
 
 
 def trait_panel(n_customers=400, n_years=9, seed=22, effects=(0.3, 0.2), trait=0.8, p_obs=0.9):
@@ -62,12 +70,15 @@ def trait_panel(n_customers=400, n_years=9, seed=22, effects=(0.3, 0.2), trait=0
     for k, b in enumerate(effects):
         y[:, k:] += b * x[:, : T - k]
     x, y = x[:, burn:], y[:, burn:]
-    df = pd.DataFrame({
-        "customer_id": np.repeat([f"C{i:04d}" for i in range(n_customers)], n_years),
-        "year": np.tile(np.arange(2014, 2014 + n_years), n_customers),
-        "sat": np.round(x.ravel(), 6), "loyalty": np.round(y.ravel(), 6),
-        "contacts": rng.integers(0, 4, n_customers * n_years),
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": np.repeat([f"C{i:04d}" for i in range(n_customers)], n_years),
+            "year": np.tile(np.arange(2014, 2014 + n_years), n_customers),
+            "sat": np.round(x.ravel(), 6),
+            "loyalty": np.round(y.ravel(), 6),
+            "contacts": rng.integers(0, 4, n_customers * n_years),
+        }
+    )
     return df.loc[rng.random(len(df)) < p_obs].reset_index(drop=True)
 
 

@@ -15,7 +15,11 @@ for c in range(120):
     w = rng.uniform(0.5, 2.0)
     for wave in (2023, 2024, 2025):
         if rng.random() < 0.75:
-            rec = int(np.clip(np.round(7.5 + 1.8 * base + 0.4 * (wave - 2023) + rng.normal(scale=1.5)), 0, 10))
+            rec = int(
+                np.clip(
+                    np.round(7.5 + 1.8 * base + 0.4 * (wave - 2023) + rng.normal(scale=1.5)), 0, 10
+                )
+            )
             sat = int(np.clip(np.round(3.6 + 0.8 * base + rng.normal(scale=0.8)), 1, 5))
             rows.append(
                 dict(

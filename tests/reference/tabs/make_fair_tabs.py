@@ -19,7 +19,9 @@ import statsmodels.api as sm
 d = sm.datasets.fair.load_pandas().data
 d = d.iloc[::8].copy()
 d.insert(0, "id", d.index.astype(int))
-out = d[["id", "rate_marriage", "religious", "occupation"]].astype({"religious": int, "occupation": int})
+out = d[["id", "rate_marriage", "religious", "occupation"]].astype(
+    {"religious": int, "occupation": int}
+)
 out["kids"] = (d["children"] > 0).astype(int)
 out["weight"] = np.round((0.6 + d["age"] / 50) * np.where(d["children"] > 0, 1.0, 1.4), 6)
 out["rate_marriage"] = out["rate_marriage"].astype("Int64")
