@@ -701,3 +701,33 @@ def test_a_driver_that_moves_against_the_outcome_is_no_priority_to_improve():
     said = str(cx.tables.say_drivers(res, ipa=ipa, lang="en"))
     assert "a" in set(ipa.loc[ipa["quadrant"] == "concentrate_here", "driver"])
     assert "not listed as a priority" in said and "priorities for improvement" not in said
+
+
+def test_dashboard_trends_cluster_on_the_customer_as_chapter_02_does():
+    """The summary's KPI trends (the dashboard's ▲/▼) passed weights only, while chapter 02's trend
+    clusters the wave-on-wave tests on the customer id (issue 14): the same test now, from the same
+    design keywords (``study.wave_design``)."""
+    study = synth.generate(seed=5, n_customers=800, n_waves=4)
+    r = study.responses
+    assert r["customer_id"].duplicated().any()  # repeat respondents link the waves
+    got = F.kpi_trends(
+        r,
+        kpis=[("overall_sat", "mean"), ("recommend", "nps")],
+        weights="weight",
+        respondent="customer_id",
+    )
+    for score, kpi, frame in got:
+        ref = cx.survey.trend(
+            r, score=score, statistic=kpi, weights="weight", respondent="customer_id"
+        )
+        np.testing.assert_allclose(frame["change_p_value"], ref["change_p_value"], rtol=1e-12)
+        srs = cx.survey.trend(r, score=score, statistic=kpi, weights="weight")
+        changed = frame["change_se"].notna()
+        assert (
+            np.abs(
+                frame.loc[changed, "change_se"].to_numpy()
+                / srs.loc[changed, "change_se"].to_numpy()
+                - 1
+            ).max()
+            > 1e-3
+        )

@@ -22,7 +22,7 @@ study = cx.report.open_study(params_file, store=store_file, lang=lang)
 v = study.variables
 
 # %%
-trends = cx.findings.kpi_trends(study.responses(), kpis=study.headline_kpis, **study.design)
+trends = cx.findings.kpi_trends(study.responses(), kpis=study.headline_kpis, **study.wave_design)
 
 # %% tags=["needs-scorecard"]
 card = cx.findings.scorecard(study.current(), kpis=study.headline_kpis, by=study.segment, correction="holm", **study.design)

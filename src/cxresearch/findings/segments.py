@@ -370,12 +370,17 @@ def kpi_trends(
     data: pd.DataFrame,
     *,
     kpis: Sequence[tuple[str, str]],
-    weights: str | None = None,
+    weights=None,
     alpha: float = 0.05,
     min_base: int = 30,
     anonymity_min: int = 5,
+    respondent: str | None = None,
 ) -> list[tuple[str, str, pd.DataFrame]]:
-    """``[(score, kpi, cx.survey.trend frame), …]`` for the headline KPIs (``kpi``: ``'nps'`` or ``'mean'``)."""
+    """``[(score, kpi, cx.survey.trend frame), …]`` for the headline KPIs (``kpi``: ``'nps'`` or ``'mean'``).
+
+    ``weights`` (a column or the waves' stacked rakes) and ``respondent`` (the id linking waves, the
+    cluster of the wave-on-wave tests) go to :func:`cxresearch.survey.trend`: the report passes
+    ``study.wave_design``, as chapter 02 does, so the dashboard's markers are the same tests."""
     out = []
     for score, kpi in kpis:
         if (
@@ -398,6 +403,7 @@ def kpi_trends(
                     alpha=alpha,
                     min_base=min_base,
                     anonymity_min=anonymity_min,
+                    respondent=respondent,
                 ),
             )
         )
