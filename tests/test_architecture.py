@@ -21,7 +21,7 @@ COMPUTATION = (
     "employee",
     "findings",
 )
-DATA = ("codebook", "io", "store", "synth", "errors", "_results", "_toolbox")
+DATA = ("codebook", "io", "store", "synth", "errors", "_results", "_toolbox", "_i18n")
 PRESENTATION = ("viz", "tables", "report", "cli", "commands")
 
 
