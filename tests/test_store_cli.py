@@ -284,3 +284,17 @@ def test_reader_notes_are_printed(tmp_path, capsys):
     assert code == 0
     notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  note: ")]
     assert len(notes) == 1 and notes[0].startswith("  note: w.csv: ") and "interviewer" in notes[0]
+
+
+def test_python_dash_m_runs_the_command():
+    """``python -m cxresearch`` is the ``cxresearch`` command (a venv without its console script)."""
+    import subprocess
+    import sys
+
+    import cxresearch
+
+    out = subprocess.run(
+        [sys.executable, "-m", "cxresearch", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert cxresearch.__version__ in out.stdout
