@@ -436,3 +436,145 @@ def test_fully_labelled_scale_takes_its_bounds_from_the_labels(tmp_path):
     assert (cb.get("b").kind.value, cb.get("b").scale) == ("likert", (1, 7))  # endpoints only
     assert (cb.get("c").kind.value, cb.get("c").scale) == ("rating", (0, 10))
     assert (cb.get("d").kind.value, cb.get("d").scale) == ("rating", (1, 8))
+
+
+# -- Excel exports as clients send them: merged group headings, a totals row, stray words --------
+
+
+def _fair_xlsx(path, *, headings=False, totals=False, n=300):
+    """statsmodels' ``fair`` survey (real answers) written as an Excel export: optionally with a
+    row of merged group headings above the names (and ``rate_marriage`` merged down over both
+    rows) and a "Total" line of column sums under the data."""
+    import openpyxl
+    import statsmodels.api as sm
+
+    df = sm.datasets.fair.load_pandas().data.head(n)
+    cols = list(df.columns)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if headings:
+        ws.append([cols[0], "Marriage", None, "Person"] + [None] * (len(cols) - 4))
+        ws.merge_cells(start_row=1, start_column=1, end_row=2, end_column=1)
+        ws.merge_cells(start_row=1, start_column=2, end_row=1, end_column=3)
+        ws.merge_cells(start_row=1, start_column=4, end_row=1, end_column=len(cols))
+        ws.append([None] + cols[1:])
+    else:
+        ws.append(cols)
+    for r in df.itertuples(index=False):
+        ws.append(list(r))
+    if totals:
+        ws.append(["Total"] + [float(df[c].sum()) for c in cols[1:]])
+    wb.save(path)
+    return df
+
+
+def test_xlsx_group_headings_above_the_names_are_read_as_headings(tmp_path):
+    path = tmp_path / "fair.xlsx"
+    df = _fair_xlsx(path, headings=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        raw = cxio.read_raw(path)
+    assert list(raw.frame.columns) == list(df.columns)  # the merged-down name comes along
+    assert raw.rows[0] == 3 and raw.rows[-1] == len(df) + 2  # the rows the user sees
+    np.testing.assert_array_equal(raw.frame["affairs"].to_numpy(float), df["affairs"].to_numpy())
+    said = [str(w.message) for w in caught]
+    assert any("row 1 holds merged group headings ('Marriage', 'Person')" in s for s in said), said
+    draft = cxio.draft.draft_codebook(path)
+    assert any("merged group headings" in note for _, note in draft.notes)
+
+
+def test_xlsx_blank_name_without_merged_headings_is_still_refused(tmp_path):
+    """Only merged cells make a heading row: a blank name is refused, and a column of values
+    with no name is refused too (it used to be dropped without a word)."""
+    import openpyxl
+
+    for rows in ([["id", None, "q2"], [1, 3, 4]], [["id", "q1", "q2"], [1, 3, 4, "stray"]]):
+        wb = openpyxl.Workbook()
+        for r in rows:
+            wb.active.append(r)
+        path = tmp_path / "x.xlsx"
+        wb.save(path)
+        with pytest.raises(DataValidationError, match=r"x\.xlsx, row 1.*expected a column name"):
+            cxio.read_raw(path)
+
+
+def test_draft_leaves_a_totals_row_out_and_import_refuses_it(tmp_path):
+    path = tmp_path / "fair.xlsx"
+    df = _fair_xlsx(path, headings=True, totals=True)
+    out = tmp_path / "codebook.yaml"
+    draft = cxio.draft.write_draft(path, out)
+    total_row = len(df) + 3  # two heading rows above the data
+    notes = [note for var, note in draft.notes if var == "fair.xlsx"]
+    assert any(
+        f"row {total_row} looks like a totals row (rate_marriage = 'Total'" in n for n in notes
+    )
+    cb = load(out)
+    assert cb.get("rate_marriage").kind.value == "likert" and cb.get("rate_marriage").scale == (
+        1,
+        5,
+    )
+    with pytest.raises(DataValidationError) as exc:
+        cxio.read(path, cb, wave=2024)
+    rows = {p.row for p in exc.value.problems}
+    assert rows == {total_row}
+    assert any(p.value == "Total" and p.column == "rate_marriage" for p in exc.value.problems)
+    # without the totals row the same file imports with the same draft
+    clean = tmp_path / "clean.xlsx"
+    _fair_xlsx(clean, headings=True)
+    res = cxio.read(clean, cb, wave=2024)
+    assert res.rows == len(df)
+
+
+def test_a_category_level_named_like_a_total_is_not_a_totals_row(tmp_path):
+    """'Overall' is a level of the region column here, on many rows: nothing is left out."""
+    rng = np.random.default_rng(5)
+    n = 120
+    df = pd.DataFrame(
+        {
+            "resp_id": np.arange(1, n + 1),
+            "region": rng.choice(["North", "Overall"], n),
+            "sat": rng.integers(1, 6, n),
+        }
+    )
+    df.loc[n - 1, "region"] = "Overall"
+    path = tmp_path / "s.csv"
+    df.to_csv(path, index=False)
+    draft = cxio.draft.draft_codebook(path)
+    assert not [n for v, n in draft.notes if v == "s.csv"]
+
+
+def test_a_few_words_in_a_column_of_numbers_keep_it_a_scale(tmp_path):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(
+        {"resp_id": range(1, 201), "overall": rng.integers(1, 11, 200).astype(object)}
+    )
+    df.loc[[5, 77], "overall"] = "Don't know"
+    path = tmp_path / "dk.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "dk.yaml"
+    draft = cxio.draft.write_draft(path, out)
+    cb = load(out)
+    assert cb.get("overall").kind.value == "rating" and cb.get("overall").scale == (1, 10)
+    note = " ".join(n for v, n in draft.notes if v == "overall")
+    assert "2 cell(s) hold text" in note and 'row 7: "Don\'t know"' in note
+    with pytest.raises(DataValidationError) as exc:
+        cxio.read(path, cb, wave=2024)
+    assert sorted(p.row for p in exc.value.problems) == [7, 79]
+
+
+def test_codebook_refuses_a_category_mixing_number_and_text_codes():
+    from cxresearch.codebook import Codebook
+
+    lab = {"zh": "a", "en": "a"}
+    with pytest.raises(
+        Exception, match="all numbers or all text; got numbers 1, 2 and text 'Total'"
+    ):
+        Codebook.model_validate(
+            {
+                "study": "x",
+                "version": "1",
+                "variables": [
+                    {"name": "r", "kind": "category", "values": {1: lab, 2: lab, "Total": lab}}
+                ],
+            }
+        )

@@ -204,6 +204,16 @@ class Variable(_Model):
             problems.append(f"'values' (value labels) are not allowed for kind {k.value!r}")
         if k not in CODED_KINDS and self.missing_codes:
             problems.append(f"'missing_codes' are not allowed for kind {k.value!r}")
+        if k is Kind.category and self.values:
+            texts = [c for c in self.values if isinstance(c, str)]
+            if texts and len(texts) < len(self.values):  # a column holds numbers or text
+                numbers = [c for c in self.values if not isinstance(c, str)]
+                problems.append(
+                    "the codes of a category are all numbers or all text; got numbers "
+                    f"{', '.join(map(str, numbers[:5]))} and text "
+                    f"{', '.join(map(repr, texts[:5]))} (a totals row or a stray word in the "
+                    "data? delete it there)"
+                )
         if problems:  # the checks below need a sane scale
             raise ValueError("\n".join(problems))
         scale = self.scale

@@ -684,6 +684,7 @@ def read_xlsx_raw(path: Path, *, sheet: str | int | None = None) -> RawTable:
         it = ws.iter_rows(min_row=1, values_only=True)
         header = next(it, None)
         body = list(it)
+        first_row = 2  # the row number the user sees of the first body row
     finally:
         wb.close()
     if header is None or all(h is None for h in header):
@@ -693,10 +694,28 @@ def read_xlsx_raw(path: Path, *, sheet: str | int | None = None) -> RawTable:
             "an empty sheet",
             header=f"{name}: the file is empty",
         )
-    width = len(header)
-    while width and header[width - 1] is None:
-        width -= 1
-    header = ["" if h is None else str(h) for h in header[:width]]
+    # every column that holds a value, in the header or below it (a value under a blank header
+    # is refused by _check_header, never dropped)
+    width = max([_filled_width(header)] + [_filled_width(r) for r in body])
+    header = list(header[:width]) + [None] * (width - len(header))
+    if any(_blank(h) or (isinstance(h, str) and not h.strip()) for h in header):
+        headings = _group_headings(path, ws_title, len(body))
+        if headings is not None:
+            k, fill, texts = headings
+            header = list(body[k - 1][:width]) + [None] * max(0, width - len(body[k - 1]))
+            for col, text in fill.items():
+                if col < width and _blank(header[col]):
+                    header[col] = text
+            body = body[k:]
+            first_row += k
+            above = ", ".join(repr(v) for v in texts)
+            warnings.warn(
+                f"{name}: row{'s 1-' + str(k) if k > 1 else ' 1'} hold{'' if k > 1 else 's'} "
+                f"merged group headings ({above}) above the column names; the names are read "
+                f"from row {k + 1} and the data from row {k + 2}",
+                stacklevel=2,
+            )
+    header = ["" if _blank(h) else str(h) for h in header]
     frame = pd.DataFrame.from_records([r[:width] for r in body], columns=range(width))
     if frame.shape[1] < width:  # no body rows
         frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
@@ -719,7 +738,7 @@ def read_xlsx_raw(path: Path, *, sheet: str | int | None = None) -> RawTable:
                 ],
                 header=f"{name}: {len(uncached)} formula cell(s) without a calculated value",
             )
-    rows = np.arange(len(frame), dtype=np.int64) + 2
+    rows = np.arange(len(frame), dtype=np.int64) + first_row
     if len(frame):
         blank = np.ones(len(frame), dtype=bool)
         for c in frame.columns:  # a row is blank when every cell is empty or whitespace
@@ -732,6 +751,58 @@ def read_xlsx_raw(path: Path, *, sheet: str | int | None = None) -> RawTable:
             frame = frame.loc[~blank].reset_index(drop=True)
             rows = rows[~blank]
     return RawTable(file=name, format="xlsx", frame=frame, rows=rows, encoding=None)
+
+
+def _filled_width(row: tuple | list) -> int:
+    """One past the last cell of ``row`` that holds a value (0 for an empty row)."""
+    width = len(row)
+    while width and _blank(row[width - 1]):
+        width -= 1
+    return width
+
+
+def _group_headings(
+    path: Path, title: str, n_body: int
+) -> tuple[int, dict[int, str], list[str]] | None:
+    """``(k, fill, texts)`` when the sheet's first ``k`` rows are group headings merged across columns
+    above the row of column names (an Excel export's "Satisfaction" over Q1-Q5), else None.
+
+    Only merged cells count as evidence (a header with a blank name and no merged heading is
+    refused as before): a row is a heading row when it holds a merged range across columns, and
+    the column names are in the first row after them. ``fill`` gives the names of columns whose
+    name cell is covered by a merge from the heading rows (an ``id`` merged down over both rows),
+    by 0-based column; ``texts`` the headings' words. Needs openpyxl's full (not read-only) mode, so it runs only for a header
+    with blank names.
+    """
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    try:
+        ws = wb[title]
+        ranges = list(ws.merged_cells.ranges)
+        k = 0
+        while k < min(5, n_body) and any(
+            r.min_row == k + 1 and r.max_col > r.min_col for r in ranges
+        ):
+            k += 1
+        if k == 0:
+            return None
+        fill = {}
+        for r in ranges:  # merged down from the headings into the names' row
+            if r.min_row <= k < r.max_row and r.min_col == r.max_col:
+                value = ws.cell(row=r.min_row, column=r.min_col).value
+                if not _blank(value):
+                    fill[r.min_col - 1] = str(value)
+        texts = sorted(
+            {
+                str(ws.cell(row=r.min_row, column=r.min_col).value)
+                for r in ranges
+                if r.max_row <= k and r.max_col > r.min_col
+            }
+        )
+    finally:
+        wb.close()
+    return k, fill, texts
 
 
 def _has_formulas(path: Path) -> bool:

@@ -21,9 +21,11 @@ unchanged and :func:`cxresearch.io.read` accepts the same file with it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,15 @@ _WAVE_NAME = re.compile(r"^(wave|year|yr|survey_year|波次|年度|调查年度|
 _WEIGHT_NAME = re.compile(r"^(weight|wt|wgt|weights|w|pweight|权重|加权)$|_weight$|^weight_", re.I)
 _NPS_NAME = re.compile(r"nps|recommend|推荐", re.IGNORECASE)
 _TEXT_NAME = re.compile(r"comment|verbatim|open|remark|text|意见|建议|评论|备注", re.IGNORECASE)
+#: the word in the first cell of a totals or averages row under the data (an Excel export's
+#: "Total" line): a row holding one such word and otherwise only numbers is not an answer
+_TOTAL_WORD = re.compile(
+    r"^(grand\s+)?(total|totals|sum|subtotal|overall|average|mean|"
+    r"合计|总计|小计|总和|合計|總計|小計|平均|均值)\s*[:：]?$",
+    re.IGNORECASE,
+)
+#: the rows at the end of a file searched for totals rows
+_TOTALS_TAIL = 3
 _NEG_SENTINELS = (-1.0, -7.0, -8.0, -9.0, -97.0, -98.0, -99.0)
 #: sentinel codes proposed beside a small positive scale, with the meaning they usually carry
 _HIGH_SENTINELS = {
@@ -168,10 +179,14 @@ def _guess_variable(
     *,
     max_levels: int,
     seen: dict[str, np.ndarray] | None = None,
+    stray: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The codebook entry for one column and the review notes about it.
 
-    ``seen`` receives the column's distinct numeric values (to check the draft covers them).
+    ``seen`` receives the column's distinct numeric values (to check the draft covers them);
+    ``stray`` the mask of text cells in a column of numbers (a few words such as "Don't know"
+    among hundreds of numbers: the column is guessed from its numbers and a note names the
+    cells, which import refuses until they are recoded).
     """
     notes: list[str] = []
     sav = raw.sav
@@ -197,6 +212,23 @@ def _guess_variable(
         entry.update(kind="text", role="text", required=True)
         notes.append("the column is empty in this file; kind 'text' is a placeholder")
         return entry, notes
+    n_text = int(nonnum.sum())
+    if 0 < n_text <= max(3, 0.02 * n_filled) and n_filled - n_text >= 20:
+        where = np.flatnonzero(nonnum)
+        shown = ", ".join(
+            f"row {int(raw.rows[i])}: {str(s.iloc[i]).strip()!r}" for i in where[:3]
+        ) + (f" and {n_text - 3} more" if n_text > 3 else "")
+        notes.append(
+            f"{n_text} cell(s) hold text in a column of numbers ({shown}): guessed from the "
+            "numbers; recode the text to a missing code declared here (e.g. 98) or blank it in "
+            "the file (import refuses text in this column)"
+        )
+        if stray is not None:
+            stray[name] = nonnum
+        s = s.astype(object).where(~nonnum, None)
+        num, blank, nonnum = _numbers(s)
+        filled = ~blank
+        n_filled = int(filled.sum())
     if nonnum.any():
         strs = s.astype(object).where(filled).dropna().astype(str).str.strip()
         strs = strs[strs != ""]
@@ -216,6 +248,16 @@ def _guess_variable(
             and uniq < max(2, 0.5 * len(strs))
         ):
             levels = sorted(strs.unique())
+            whole = [lv for lv in levels if re.fullmatch(r"-?\d+", lv)]
+            if whole and len(whole) < len(levels):  # codes are all numbers or all text
+                entry.update(kind="text", role="text")
+                notes.append(
+                    f"numbers ({', '.join(whole[:5])}) and words "
+                    f"({', '.join(repr(x) for x in levels if x not in whole)[:80]}) mixed in one "
+                    "column: drafted as text; recode the words to numbers (or the numbers to "
+                    "words) in the file to make it a category"
+                )
+                return entry, notes
             entry.update(kind="category", values={lv: _label(lv) for lv in levels})
             notes.append(
                 f"category guessed from {uniq} distinct text values; add labels (zh/en) and check the codes"
@@ -461,6 +503,52 @@ def _propose_sets(variables: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _totals_rows(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
+    """``(position, column, word)`` of each totals row among the last rows of ``frame``: one cell
+    holds a totals word (:data:`_TOTAL_WORD`) that is no other row's value in its column, and
+    every other filled cell is a number."""
+    out = []
+    n = len(frame)
+    for pos in range(max(0, n - _TOTALS_TAIL), n):
+        row = frame.iloc[pos]
+        words = [
+            (str(c), v.strip())
+            for c, v in row.items()
+            if isinstance(v, str) and _TOTAL_WORD.match(v.strip())
+        ]
+        if len(words) != 1:
+            continue
+        col, word = words[0]
+        others = frame[col].drop(index=frame.index[pos]).astype(str).str.strip()
+        if others.eq(word).any():  # a category level such as "Overall", not a totals line
+            continue
+        rest = [v for c, v in row.items() if str(c) != col and not _empty(v)]
+        if rest and all(_number_like(v) for v in rest):
+            out.append((pos, col, word))
+    return out
+
+
+def _empty(value: Any) -> bool:
+    return (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+        or value is pd.NA
+    )
+
+
+def _number_like(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float | np.integer | np.floating):
+        return True
+    try:
+        float(str(value).strip().replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
 def _check_covers(cb: Codebook, seen: dict[str, np.ndarray], file: str) -> None:
     for v in cb.variables:
         if v.kind not in CODED_KINDS or v.name not in seen:
@@ -532,19 +620,45 @@ def draft_codebook(
         raise CXValueError(f"max_levels must be a whole number >= 2; got {max_levels!r}")
     p = Path(path)
     # CSV numbers parsed by pandas' C reader (text_columns empty): the guesses only need values
-    raw = read_raw(p, encoding=encoding, sheet=sheet, text_columns=frozenset())
+    with warnings.catch_warnings(record=True) as caught:  # what the reader says goes in the notes
+        warnings.simplefilter("always")
+        raw = read_raw(p, encoding=encoding, sheet=sheet, text_columns=frozenset())
+    said = [str(w.message).removeprefix(f"{p.name}: ") for w in caught]
     if len(raw.frame) == 0:
         raise DataValidationError(
             [Problem(p.name, None, None, "no data rows", "at least one data row below the header")],
             header=f"{p.name}: a codebook cannot be drafted from a file without data",
         )
+    notes: list[tuple[str, str]] = [(p.name, x) for x in said]
+    totals = _totals_rows(raw.frame)
+    if totals and len(totals) < len(raw.frame):
+        keep = np.ones(len(raw.frame), dtype=bool)
+        for pos, col, word in totals:
+            keep[pos] = False
+            notes.append(
+                (
+                    p.name,
+                    f"row {int(raw.rows[pos])} looks like a totals row ({col} = {word!r}, numbers "
+                    "elsewhere), not an answer: left out of the draft; delete it from the file "
+                    "(import refuses it)",
+                )
+            )
+        raw = dataclasses.replace(
+            raw, frame=raw.frame.loc[keep].reset_index(drop=True), rows=raw.rows[keep]
+        )
     wave_col = next((c for c in raw.frame.columns if _WAVE_NAME.match(str(c))), None)
     variables: list[dict[str, Any]] = []
-    notes: list[tuple[str, str]] = []
     seen: dict[str, np.ndarray] = {}
+    stray: dict[str, np.ndarray] = {}
     for col in raw.frame.columns:
         entry, vnotes = _guess_variable(
-            str(col), raw.frame[col], raw, wave_col, max_levels=max_levels, seen=seen
+            str(col),
+            raw.frame[col],
+            raw,
+            wave_col,
+            max_levels=max_levels,
+            seen=seen,
+            stray=stray,
         )
         if vnotes:
             entry["review"] = "; ".join(vnotes)
@@ -570,6 +684,11 @@ def draft_codebook(
     # missing code; small files are also read through the full validation
     _check_covers(cb, seen, p.name)
     if raw.frame.shape[0] * raw.frame.shape[1] <= FULL_CHECK_CELLS:
+        if stray:  # the text cells the notes tell the user to recode: import refuses them
+            frame = raw.frame.copy()
+            for col, mask in stray.items():
+                frame[col] = frame[col].astype(object).where(~mask, None)
+            raw = dataclasses.replace(raw, frame=frame)
         build_frame(raw, cb)
     return Draft(
         codebook=cb,

@@ -385,7 +385,12 @@ def _peek_columns(path: Path, fmt: str, encoding: str | None = None) -> list[str
                 row = next(wb.worksheets[0].iter_rows(min_row=1, max_row=1, values_only=True), ())
             finally:
                 wb.close()
-            return [str(c) for c in row if c is not None]
+            names = [None if c is None or not str(c).strip() else str(c) for c in row]
+            while names and names[-1] is None:
+                names.pop()
+            if None in names:  # merged group headings above the names, or a blank name:
+                return None  # the survey reader finds the names or says what is wrong
+            return names
         import csv
 
         with open(
