@@ -4,6 +4,11 @@ Sentences are written from :class:`cxresearch.findings.Finding` records only: ev
 sentence is a field of a record (``estimate``, ``ci_lower``, ``ci_upper``, ``p``, or a raw number
 in ``details``), formatted here. A record exists only when its test supports the claim, so nothing
 is asserted here that a test did not support.
+
+Every word shown is an entry ``findings_table.*`` of the message catalog (see
+:mod:`cxresearch._i18n`): one template per kind of sentence (``findings_table.say.<kind>``), filled
+with the record's formatted numbers and labels; a label inside an English sentence comes as
+``x_lower`` (:func:`~cxresearch.tables._core.mid_sentence`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch._i18n import sentences as _sentences
 from cxresearch.findings import Finding, select_messages
 from cxresearch.tables._core import (
     TABLE_MIME,
@@ -49,13 +55,32 @@ __all__ = [
     "Messages",
 ]
 
-_RULES = {
-    "low_sat": ("满意度很低", "very low satisfaction"),
-    "sat_drop": ("满意度大幅下降", "a sharp drop in satisfaction"),
-    "hv_detractor": ("高价值客户贬损", "high-value detractor"),
-    "complaint": ("评论中的投诉", "a complaint in the comment"),
-    "any": ("任一预警规则", "any alert rule"),
-}
+#: Alert rules with a name of their own in a finding's sentence (``findings_table.rule.<code>``).
+_RULES = ("low_sat", "sat_drop", "hv_detractor", "complaint", "any")
+#: Customer groups of a comment-theme comparison (``findings_table.group.<code>``).
+_GROUPS = ("dissatisfied", "detractors")
+#: Strengths of evidence (``findings_table.strength.<code>``).
+_STRENGTHS = ("strong", "moderate", "some", "none")
+#: Actions of the priorities table with a phrase of their own
+#: (``findings_table.priorities.what.<action>``).
+_ACTIONS = ("improve_driver", "close_gap", "follow_up_alerts", "cut_transfers", "address_theme")
+#: Report tables a key message links to, named ``findings_table.exhibit.<name>``.
+_EXHIBITS = (
+    "segment_scorecard",
+    "kpi_dashboard",
+    "driver_importance",
+    "process_importance",
+    "lags_loyalty",
+    "lags_process",
+    "churn_by_run",
+    "transfer_penalty",
+    "alert_backtest",
+    "engagement_linkage",
+    "programme_did",
+    "engagement",
+    "alerts",
+    "theme_gaps",
+)
 
 
 def _num(x: Any, unit: str, *, signed: bool = False) -> str:
@@ -88,7 +113,7 @@ def _ci(f: Finding, lang: str) -> str:
     conf = f"{round(100 * (1 - f.alpha))}%"
     lo, hi = _num(f.ci_lower, f.unit), _num(f.ci_upper, f.unit)
     rng = _range(lo.replace("−", "-"), hi.replace("−", "-"), lang).replace("-", "−")
-    return f"{conf} 置信区间 {rng}" if lang == "zh" else f"{conf} CI {rng}"
+    return word("findings_table.ci", lang, conf=conf, range=rng)
 
 
 def _p(f: Finding) -> str:
@@ -96,23 +121,35 @@ def _p(f: Finding) -> str:
 
 
 def _unit_word(unit: str, lang: str) -> str:
-    return {
-        "nps_points": ("分", " points"),
-        "scale_points": ("分", " points"),
-        "outcome_points": ("分", " points"),
-    }.get(unit, ("", ""))[0 if lang == "zh" else 1]
+    """The word after a difference in points (``' points'``; none for shares, ratios …)."""
+    if unit in ("nps_points", "scale_points", "outcome_points"):
+        return word("findings_table.points", lang)
+    return ""
 
 
 def _pp(x: Any, lang: str, *, signed: bool = True) -> str:
     """A difference of two shares in percentage points (``+24.6 percentage points``)."""
     s = _num(x, "share", signed=signed).rstrip("%")
-    return f"{s} 个百分点" if lang == "zh" else f"{s} percentage points"
+    return word("findings_table.percentage_points", lang, x=s)
 
 
-_GROUP_WORDS = {
-    "dissatisfied": ("不满意客户", "dissatisfied customers"),
-    "detractors": ("贬损者", "detractors"),
-}
+def _group(code: Any, lang: str) -> str:
+    """The customers a theme comparison is about (dissatisfied customers unless detractors)."""
+    code = str(code) if str(code) in _GROUPS else "dissatisfied"
+    return word(f"findings_table.group.{code}", lang)
+
+
+def _rule(code: Any, lang: str) -> Any:
+    """An alert rule inside a sentence: its name for a package rule, else the rule's own name."""
+    return word(f"findings_table.rule.{code}", lang) if str(code) in _RULES else code
+
+
+def _listed(items: Sequence[str], lang: str) -> str:
+    """Items in running text: ``a, b and c`` / ``a、b、c``."""
+    if len(items) == 1:
+        return items[0]
+    sep = word("list_separator", lang)
+    return word("list_and", lang, items=sep.join(items[:-1]), last=items[-1])
 
 
 def _theme(f_or_details: Any, subject: str, lang: str) -> str:
@@ -140,8 +177,11 @@ def _seg(f: Finding, lang: str, codebook) -> str:
     if (
         str(label).strip().lstrip("-").replace(".", "", 1).isdigit()
     ):  # an unlabelled code says nothing alone
-        return (
-            f"{var_label(by, lang=lang, codebook=codebook)}{'：' if lang == 'zh' else ': '}{label}"
+        return word(
+            "findings_table.segment_code",
+            lang,
+            variable=var_label(by, lang=lang, codebook=codebook),
+            value=label,
         )
     return label
 
@@ -165,9 +205,10 @@ def kpi_label(name: str, *, lang: str, codebook=None, min_base: int | None = Non
     return _kpi(name, lang, codebook)
 
 
-def _kpi_in(name: str | None, lang: str, codebook) -> str:
-    """A KPI label inside an English sentence (lower case; NPS stays)."""
-    return mid_sentence(_kpi(name, lang, codebook), lang)
+def _label(field: str, label: str, lang: str) -> dict[str, str]:
+    """A label as a template's two fields: ``field`` (as it is) and ``field_lower`` (inside an
+    English sentence)."""
+    return {field: label, f"{field}_lower": mid_sentence(label, lang)}
 
 
 def finding_numbers(f: Finding) -> list[float]:
@@ -198,18 +239,22 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
         other KPIs (same direction) are named with their numbers.
     """
     _check_lang(lang)
-    zh = lang == "zh"
     ci, p = _ci(f, lang), _p(f)
-    paren = (
-        "（" + "；".join(x for x in (ci, p) if x) + "）"
-        if zh
-        else " (" + "; ".join(x for x in (ci, p) if x) + ")"
+    aside = (
+        word(
+            "findings_table.aside",
+            lang,
+            text=word("findings_table.aside_separator", lang).join(x for x in (ci, p) if x),
+        )
+        if (ci or p)
+        else ""
     )
-    if not (ci or p):
-        paren = ""
+
+    def say(key: str, **fields: Any) -> str:
+        return word(f"findings_table.say.{key}", lang, aside=aside, **fields)
+
     k = f.kind
     if k == "segment_gap":
-        seg, kpi = _seg(f, lang, codebook), _kpi_in(f.variable, lang, codebook)
         more = [
             g
             for g in related
@@ -220,222 +265,159 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             and g.details.get("by") == f.details.get("by")
         ]
         extra = [
-            f"{_kpi(g.variable, lang, codebook)}（{_num(g.estimate, g.unit, signed=True)}{_unit_word(g.unit, lang)}）"
-            if zh
-            else f"{_kpi_in(g.variable, lang, codebook)} ({_num(g.estimate, g.unit, signed=True)}{_unit_word(g.unit, lang)})"
+            word(
+                "findings_table.say.gap_also_item",
+                lang,
+                **_label("kpi", _kpi(g.variable, lang, codebook), lang),
+                value=_num(g.estimate, g.unit, signed=True),
+                unit=_unit_word(g.unit, lang),
+            )
             for g in more
         ]
-        if zh:
-            where = "低于" if f.direction < 0 else "高于"
-            s = (
-                f"**{seg}**的{kpi}显著{where}总体：{_num(f.details.get('segment_value'), f.unit)} 对 "
-                f"{_num(f.details.get('total_value'), f.unit)}，差 **{_num(f.estimate, f.unit, signed=True)}**{_unit_word(f.unit, lang)}{paren}。"
-            )
-            if extra:
-                s += f"该群体在{'、'.join(extra)}上同样显著{where}总体。"
-        else:
-            where = "below" if f.direction < 0 else "above"
-            s = (
-                f"**{seg}** is significantly {where} Total on {kpi}: {_num(f.details.get('segment_value'), f.unit)} "
-                f"against {_num(f.details.get('total_value'), f.unit)}, a gap of **{_num(f.estimate, f.unit, signed=True)}**"
-                f"{_unit_word(f.unit, lang)}{paren}."
-            )
-            if extra:
-                s += (
-                    f" It is also significantly {where} Total on "
-                    + (", ".join(extra[:-1]) + " and " + extra[-1] if len(extra) > 1 else extra[0])
-                    + "."
-                )
-        return s
+        side = "below" if f.direction < 0 else "above"
+        s = say(
+            f"gap_{side}",
+            segment=_seg(f, lang, codebook),
+            **_label("kpi", _kpi(f.variable, lang, codebook), lang),
+            segment_value=_num(f.details.get("segment_value"), f.unit),
+            total_value=_num(f.details.get("total_value"), f.unit),
+            gap=_num(f.estimate, f.unit, signed=True),
+            unit=_unit_word(f.unit, lang),
+        )
+        also = say(f"gap_also_{side}", items=_listed(extra, lang)) if extra else ""
+        return _sentences([s, also], lang)
     if k == "alert_concentration":
         d = f.details
-        seg = _seg(f, lang, codebook)
-        rule = _RULES.get(str(d.get("rule")), (d.get("rule"), d.get("rule")))[0 if zh else 1]
-        if zh:
-            return (
-                f"**{seg}**以 {fmt_pct(d.get('sample_share'), 0)} 的受访者，产生了“{rule}”预警 {fmt_int(d.get('alerts_total'))} 条中的 "
-                f"{fmt_int(d.get('alerts'))} 条（{fmt_pct(d.get('alert_share'), 0)}）：预警率是其他群体的 "
-                f"**{_num(f.estimate, 'ratio')} 倍**{paren}。"
-            )
-        return (
-            f"**{seg}** raises {fmt_int(d.get('alerts'))} of the {fmt_int(d.get('alerts_total'))} alerts for {rule} "
-            f"({fmt_pct(d.get('alert_share'), 0)}) with {fmt_pct(d.get('sample_share'), 0)} of the respondents: an "
-            f"alert rate **{_num(f.estimate, 'ratio')} times** that of the others{paren}."
+        return say(
+            "alert_concentration",
+            segment=_seg(f, lang, codebook),
+            rule=_rule(d.get("rule"), lang),
+            sample_share=fmt_pct(d.get("sample_share"), 0),
+            alerts_total=fmt_int(d.get("alerts_total")),
+            alerts=fmt_int(d.get("alerts")),
+            alert_share=fmt_pct(d.get("alert_share"), 0),
+            ratio=_num(f.estimate, "ratio"),
         )
     if k == "kpi_change":
-        kpi = _kpi(f.variable, lang, codebook)
-        prev = f.details.get("previous_wave")
-        if zh:
-            verb = "显著上升" if f.direction > 0 else "显著下降"
-            return (
-                f"{kpi}较 {prev} 年{verb} **{_num(f.estimate, f.unit, signed=True)}**{_unit_word(f.unit, lang)}，"
-                f"本期为 {_num(f.details.get('value'), f.unit)}{paren}。"
-            )
-        verb = "rose" if f.direction > 0 else "fell"
-        return (
-            f"{kpi} {verb} significantly on {prev}: **{_num(f.estimate, f.unit, signed=True)}**{_unit_word(f.unit, lang)} "
-            f"to {_num(f.details.get('value'), f.unit)}{paren}."
+        return say(
+            "kpi_rose" if f.direction > 0 else "kpi_fell",
+            kpi=_kpi(f.variable, lang, codebook),
+            previous=f.details.get("previous_wave"),
+            change=_num(f.estimate, f.unit, signed=True),
+            unit=_unit_word(f.unit, lang),
+            value=_num(f.details.get("value"), f.unit),
         )
     if k == "top_driver":
-        drv, out = _kpi(f.subject, lang, codebook), _kpi(f.variable, lang, codebook)
+        names = {
+            **_label("driver", _kpi(f.subject, lang, codebook), lang),
+            **_label("outcome", _kpi(f.variable, lang, codebook), lang),
+        }
+        share = _num(f.estimate, "share")
         if f.direction < 0:  # importance has no sign: say the relation runs the other way
-            beta = f.details.get("beta")
-            if zh:
-                lead = "明显领先" if f.claim == "largest" else "位居前列"
-                return (
-                    f"**{drv}**对{out}的影响{lead}（占模型可解释部分的 **{_num(f.estimate, 'share')}**{paren}），"
-                    f"但方向相反：{drv}评分越高，{out}越低（标准化系数 {fmt_num(beta, 2).replace('-', '−')}）。"
-                )
-            what = "the strongest driver" if f.claim == "largest" else "among the strongest drivers"
-            return (
-                f"**{drv}** is {what} of {mid_sentence(out, lang)}, with **{_num(f.estimate, 'share')}** of what "
-                f"the model explains{paren}, but it acts in the opposite direction: the higher "
-                f"{mid_sentence(drv, lang)} is rated, the lower {mid_sentence(out, lang)} (standardised "
-                f"coefficient {fmt_num(beta, 2).replace('-', '−')})."
+            return say(
+                "driver_against_largest" if f.claim == "largest" else "driver_against_among",
+                **names,
+                share=share,
+                beta=fmt_num(f.details.get("beta"), 2).replace("-", "−"),
             )
         if f.claim == "largest":
-            nxt = _kpi(f.details.get("next"), lang, codebook)
-            if zh:
-                return (
-                    f"**{drv}**是{out}最重要的驱动因素，占模型可解释部分的 **{_num(f.estimate, 'share')}**{paren}，"
-                    f"明显高于排名第二的{nxt}（{_num(f.details.get('next_share'), 'share')}）。"
-                )
-            return (
-                f"**{drv}** is the strongest driver of {mid_sentence(out, lang)}: **{_num(f.estimate, 'share')}** of what the "
-                f"model explains{paren}, clearly ahead of {mid_sentence(nxt, lang)} ({_num(f.details.get('next_share'), 'share')})."
+            return say(
+                "driver_largest",
+                **names,
+                share=share,
+                **_label("next", _kpi(f.details.get("next"), lang, codebook), lang),
+                next_share=_num(f.details.get("next_share"), "share"),
             )
         tied = [_kpi(t, lang, codebook) for t in f.details.get("tied", [])]
-        if zh:
-            s = f"**{drv}**位居{out}驱动因素之首，占模型可解释部分的 **{_num(f.estimate, 'share')}**{paren}"
-            return s + (f"；与{'、'.join(tied)}的差距在统计上不显著。" if tied else "。")
-        s = f"**{drv}** leads the drivers of {mid_sentence(out, lang)} with **{_num(f.estimate, 'share')}** of what the model explains{paren}"
-        return s + (
-            f"; its lead over {', '.join(mid_sentence(t, lang) for t in tied)} is not statistically significant."
-            if tied
-            else "."
+        if not tied:
+            return say("driver_leads", **names, share=share)
+        sep = word("list_separator", lang)
+        return say(
+            "driver_leads_tied",
+            **names,
+            share=share,
+            tied=sep.join(tied),
+            tied_lower=sep.join(mid_sentence(t, lang) for t in tied),
         )
     if k == "priority_driver":
-        drv = _kpi(f.subject, lang, codebook)
-        perf, cut = f.details.get("performance"), f.details.get("performance_cut")
-        if zh:
-            return (
-                f"**{drv}**重要性高于平均（占可解释部分 {_num(f.estimate, 'share')}{paren}），"
-                f"但客户评价低于平均（{fmt_num(perf, 2)} 对 {fmt_num(cut, 2)}）：应优先改进。"
-            )
-        return (
-            f"**{drv}** matters more than the average driver ({_num(f.estimate, 'share')} of what the model "
-            f"explains{paren}) yet is rated below average ({fmt_num(perf, 2)} against {fmt_num(cut, 2)}): "
-            "a priority to improve."
+        return say(
+            "priority_driver",
+            driver=_kpi(f.subject, lang, codebook),
+            share=_num(f.estimate, "share"),
+            performance=fmt_num(f.details.get("performance"), 2),
+            cut=fmt_num(f.details.get("performance_cut"), 2),
         )
     if k == "model_fit":
-        out = _kpi(f.variable, lang, codebook)
-        if zh:
-            return f"这些因素只解释了{out}差异的 {fmt_pct(f.estimate, 0)}（R² = {fmt_num(f.estimate, 2)}），模型解释力很弱，结论仅供参考。"
-        return (
-            f"These factors explain only {fmt_pct(f.estimate, 0)} of the differences in {mid_sentence(out, lang)} "
-            f"(R² = {fmt_num(f.estimate, 2)}): the model explains little, so read its ranking with care."
+        return say(
+            "model_fit",
+            **_label("outcome", _kpi(f.variable, lang, codebook), lang),
+            share=fmt_pct(f.estimate, 0),
+            r2=fmt_num(f.estimate, 2),
         )
     if k == "horizon":
-        exp, out = _kpi(f.subject, lang, codebook), _kpi(f.variable, lang, codebook)
-        years = _num(f.estimate, "years")
-        if zh:
-            return f"{exp}对{out}的影响持续 **{years} 年**{paren}：今天提升{exp}，未来 {years} 年都会有回报。"
-        return (
-            f"{exp} keeps shaping {mid_sentence(out, lang)} for **{years} years**{paren}: a gain made today keeps paying "
-            f"for {years} years."
+        return say(
+            "horizon",
+            exposure=_kpi(f.subject, lang, codebook),
+            **_label("outcome", _kpi(f.variable, lang, codebook), lang),
+            years=_num(f.estimate, "years"),
         )
     if k == "hazard_run":
         d = f.details
-        if zh:
-            return (
-                f"连续不满意的时间越长，流失风险越高：未处于不满意状态的客户年流失率为 {fmt_pct(d.get('rate_none'), 1)}，"
-                f"连续 {d.get('longest_run')} 年不满意的客户升至 **{fmt_pct(d.get('rate_longest'), 1)}**"
-                f"（优势比 {_num(f.estimate, 'odds_ratio')}，{_ci(f, lang)}；趋势检验 {_p(f)}）。"
-            )
-        return (
-            f"The longer dissatisfaction lasts, the more customers leave: {fmt_pct(d.get('rate_none'), 1)} a year "
-            f"among customers not dissatisfied, **{fmt_pct(d.get('rate_longest'), 1)}** after "
-            f"{d.get('longest_run')} dissatisfied years in a row (odds ratio {_num(f.estimate, 'odds_ratio')}, "
-            f"{_ci(f, lang)}; trend test {_p(f)})."
+        return say(
+            "hazard_run",
+            rate_none=fmt_pct(d.get("rate_none"), 1),
+            run=d.get("longest_run"),
+            rate_longest=fmt_pct(d.get("rate_longest"), 1),
+            odds_ratio=_num(f.estimate, "odds_ratio"),
+            ci=ci,
+            p=p,
         )
     if k == "alert_lift":
         d = f.details
-        rule = _RULES.get(f.subject, (f.subject, f.subject))[0 if zh else 1]
         vol = d.get("volume")
-        if zh:
-            s = (
-                f"因“{rule}”被预警的客户，流失率是一般客户的 **{_num(f.estimate, 'ratio')} 倍**（{_ci(f, lang)}）；"
-                f"被预警者中 {fmt_pct(d.get('precision'), 0)} 最终流失，{fmt_pct(d.get('false_alarm_share'), 0)} 为误报。"
-            )
-            return s + (f"本期此类预警 {fmt_int(vol)} 条。" if vol is not None else "")
-        s = (
-            f"Customers flagged for {rule} churned **{_num(f.estimate, 'ratio')} times** as often as customers in general "
-            f"({_ci(f, lang)}); {fmt_pct(d.get('precision'), 0)} of those flagged left, "
-            f"so {fmt_pct(d.get('false_alarm_share'), 0)} of alerts are false alarms."
+        s = say(
+            "alert_lift",
+            rule=_rule(f.subject, lang),
+            ratio=_num(f.estimate, "ratio"),
+            ci=ci,
+            precision=fmt_pct(d.get("precision"), 0),
+            false_alarms=fmt_pct(d.get("false_alarm_share"), 0),
         )
-        return s + (f" This wave: {fmt_int(vol)} such alerts." if vol is not None else "")
+        volume = say("alert_lift_volume", volume=fmt_int(vol)) if vol is not None else ""
+        return _sentences([s, volume], lang)
     if k == "transfer_penalty":
-        out = _kpi(f.variable, lang, codebook)
-        if zh:
-            return f"服务中每多一次部门间转接，{out}变化 **{_num(f.estimate, 'relative_change', signed=True)}**{paren}。"
-        return (
-            f"Each extra transfer between departments changes {mid_sentence(out, lang)} by "
-            f"**{_num(f.estimate, 'relative_change', signed=True)}**{paren}."
+        return say(
+            "transfer_penalty",
+            **_label("outcome", _kpi(f.variable, lang, codebook), lang),
+            change=_num(f.estimate, "relative_change", signed=True),
         )
     if k == "employee_link":
-        out = _kpi(f.variable, lang, codebook)
-        if zh:
-            return (
-                f"员工敬业度与客户{out}同向变化：按分公司×年份的相关系数 r = **{_num(f.estimate, 'correlation')}**{paren}；"
-                "这是相关关系，不能证明因果。"
-            )
-        return (
-            f"Where staff are more engaged, customers' {mid_sentence(out, lang)} is higher: "
-            f"r = **{_num(f.estimate, 'correlation')}** across branch × year{paren}; a correlation, not proof of cause."
+        return say(
+            "employee_link",
+            **_label("outcome", _kpi(f.variable, lang, codebook), lang),
+            r=_num(f.estimate, "correlation"),
         )
     if k == "programme":
-        if zh:
-            verb = "提升" if f.direction > 0 else "降低"
-            return f"员工改进项目使参与单位的敬业度{verb} **{_num(abs(f.estimate), 'scale_points')}** 分{paren}。"
-        verb = "raised" if f.direction > 0 else "lowered"
-        return (
-            f"The improvement programme {verb} engagement in its units by "
-            f"**{_num(abs(f.estimate), 'scale_points')} points**{paren}."
+        return say(
+            "programme_raised" if f.direction > 0 else "programme_lowered",
+            change=_num(abs(f.estimate), "scale_points"),
         )
     if k == "theme_gap":
         d = f.details
-        theme = _theme(d, f.subject, lang)
-        group = _GROUP_WORDS.get(str(d.get("group")), _GROUP_WORDS["dissatisfied"])[0 if zh else 1]
-        low, rest = _num(d.get("share_low"), "share"), _num(d.get("share_rest"), "share")
-        if zh:
-            if f.direction > 0:
-                return (
-                    f"{group}比其他客户更常提到**{theme}**：留言的{group}中 **{low}** 提及，其他客户为 {rest}，"
-                    f"高出 **{_pp(f.estimate, lang, signed=False)}**{paren}。"
-                )
-            return (
-                f"{group}较少提到**{theme}**：留言的{group}中 {low} 提及，其他客户为 {rest}，"
-                f"相差 **{_pp(f.estimate, lang)}**{paren}。"
-            )
-        if f.direction > 0:
-            return (
-                f"{group[:1].upper() + group[1:]} raise **{mid_sentence(theme, lang)}** more often than the other customers: "
-                f"**{low}** of those who commented against {rest}, **{_pp(f.estimate, lang)}**{paren}."
-            )
-        return (
-            f"{group[:1].upper() + group[1:]} mention **{mid_sentence(theme, lang)}** less often than the other customers: "
-            f"{low} of those who commented against {rest}, **{_pp(f.estimate, lang)}**{paren}."
-        )
+        fields = {
+            "group": _group(d.get("group"), lang),
+            **_label("theme", _theme(d, f.subject, lang), lang),
+            "share_low": _num(d.get("share_low"), "share"),
+            "share_rest": _num(d.get("share_rest"), "share"),
+        }
+        if f.direction > 0:  # the template writes the sign: "+24.6 percentage points"
+            return say("theme_more", **fields, difference=_pp(f.estimate, lang, signed=False))
+        return say("theme_less", **fields, difference=_pp(f.estimate, lang))
     raise ValueError(f"no sentence for finding kind {k!r}")
 
 
-_EVIDENCE = ("证据", "Evidence")
-_STRENGTH = {
-    "strong": ("强", "strong"),
-    "moderate": ("中等", "moderate"),
-    "some": ("有限", "some"),
-    "none": ("无", "none"),
-}
+def _strength(code: Any, lang: str) -> str:
+    return word(f"findings_table.strength.{code}", lang) if code in _STRENGTHS else ""
 
 
 @dataclass(frozen=True)
@@ -456,54 +438,33 @@ class Messages:
     def _repr_html_(self) -> str:
         if not self.sentences:
             return f'<p class="cx-summary-empty">{html.escape(self.empty)}</p>'
-        zh = self.lang == "zh"
+        lang = self.lang
         items = []
         for s, f in zip(self.sentences, self.findings, strict=True):
             where = self.titles.get(f.exhibit) or f.exhibit
-            strength = _STRENGTH.get(f.strength, ("", ""))[0 if zh else 1]
-            link = (
-                f' <a class="cx-evidence" href="#{html.escape(f.anchor)}">'
-                f"{'见' if zh else 'See'}：{html.escape(where)}</a>"
-                if zh
-                else f' <a class="cx-evidence" href="#{html.escape(f.anchor)}">See: {html.escape(where)}</a>'
+            see = word("findings_table.messages.see", lang, exhibit=where)
+            evidence = word(
+                "findings_table.messages.evidence", lang, strength=_strength(f.strength, lang)
             )
-            ev = (
-                f'<span class="cx-strength">{_EVIDENCE[0 if zh else 1]}：{html.escape(strength)}</span>'
-                if zh
-                else f'<span class="cx-strength">{_EVIDENCE[1]}: {html.escape(strength)}</span>'
-            )
+            link = f' <a class="cx-evidence" href="#{html.escape(f.anchor)}">{html.escape(see)}</a>'
+            ev = f'<span class="cx-strength">{html.escape(evidence)}</span>'
             items.append(f"<li>{_inline(s)} {ev} ·{link}</li>")
         return '<ol class="cx-messages">' + "".join(items) + "</ol>"
 
     def to_payload(self) -> dict:
-        zh = self.lang == "zh"
-        cols = (
-            [
-                "序号",
-                "要点",
-                "估计值",
-                "置信下限",
-                "置信上限",
-                "p 值",
-                "证据强度",
-                "检验",
-                "章节",
-                "表格",
-            ]
-            if zh
-            else [
-                "#",
-                "Message",
-                "Estimate",
-                "CI lower",
-                "CI upper",
-                "p",
-                "Evidence",
-                "Test",
-                "Chapter",
-                "Table",
-            ]
-        )
+        lang = self.lang
+        cols = [
+            word("findings_table.messages.col.number", lang),
+            word("findings_table.messages.col.message", lang),
+            word("estimate", lang),
+            word("ci_lower", lang),
+            word("ci_upper", lang),
+            word("findings_table.messages.col.p", lang),
+            word("findings_table.messages.col.evidence", lang),
+            word("findings_table.messages.col.test", lang),
+            word("findings_table.messages.col.chapter", lang),
+            word("findings_table.messages.col.table", lang),
+        ]
         rows = [
             [
                 i + 1,
@@ -512,7 +473,7 @@ class Messages:
                 f.ci_lower,
                 f.ci_upper,
                 f.p,
-                _STRENGTH.get(f.strength, ("", ""))[0 if zh else 1],
+                _strength(f.strength, lang),
                 f.test,
                 f.chapter,
                 f.exhibit,
@@ -521,7 +482,7 @@ class Messages:
         ]
         return {
             "name": self.name,
-            "title": "核心结论" if zh else "Key messages",
+            "title": word("findings_table.messages.title", lang),
             "columns": cols,
             "formats": [
                 "int",
@@ -548,24 +509,6 @@ class Messages:
         }
 
 
-_EXHIBITS = {
-    "segment_scorecard": ("细分群体记分卡", "Segment scorecard"),
-    "kpi_dashboard": ("核心指标一览", "Headline KPIs"),
-    "driver_importance": ("驱动因素重要性", "Importance of each driver"),
-    "process_importance": ("业务流程", "Business processes"),
-    "lags_loyalty": ("满意度对忠诚度的持续期", "Horizon of satisfaction on loyalty"),
-    "lags_process": ("服务流程满意度的持续期", "Horizon of service-process satisfaction"),
-    "churn_by_run": ("连续不满意与流失", "Runs of dissatisfaction and churn"),
-    "transfer_penalty": ("部门间转接的代价", "The cost of transfers"),
-    "alert_backtest": ("预警能否预测流失", "Do the alerts predict churn?"),
-    "engagement_linkage": ("敬业度与客户评分", "Engagement and customer scores"),
-    "programme_did": ("改进项目的效果", "Effect of the improvement programme"),
-    "engagement": ("员工敬业度", "Employee engagement"),
-    "alerts": ("客户预警", "Customer alerts"),
-    "theme_gaps": ("不满意客户的评论主题", "What dissatisfied customers raise"),
-}
-
-
 def key_messages(
     findings: Iterable[Finding],
     *,
@@ -587,18 +530,13 @@ def key_messages(
     items = list(findings)
     picked = select_messages(items, k=k, headline=headline)
     sentences = tuple(say_finding(f, lang=lang, codebook=codebook, related=items) for f in picked)
-    empty = (
-        "本期数据中没有通过统计检验的明显差异或效应，因此不提出核心结论。"
-        if lang == "zh"
-        else "No difference or effect in this period's data passed its statistical test, so the summary makes no claim."
-    )
-    known = {key: pair[0 if lang == "zh" else 1] for key, pair in _EXHIBITS.items()}
+    known = {key: word(f"findings_table.exhibit.{key}", lang) for key in _EXHIBITS}
     return Messages(
         sentences=sentences,
         findings=tuple(picked),
         lang=lang,
         titles={**known, **dict(titles or {})},
-        empty=empty,
+        empty=word("findings_table.messages.none", lang),
         name=name,
     )
 
@@ -623,7 +561,6 @@ def kpi_dashboard(
         The report wave.
     """
     _check_lang(lang)
-    zh = lang == "zh"
     rows = []
     for score, _kpi_kind, trend in trends:
         cur = trend[trend["wave"] == wave]
@@ -668,33 +605,24 @@ def kpi_dashboard(
         ],
     )
     labels = {
-        "kpi": "指标" if zh else "KPI",
+        "kpi": word("findings_table.dashboard.col.kpi", lang),
         "estimate": str(wave),
         "ci_lower": word("ci_lower", lang),
         "ci_upper": word("ci_upper", lang),
-        "previous": "上期" if zh else "Previous wave",
-        "change": "变化" if zh else "Change",
+        "previous": word("findings_table.dashboard.col.previous", lang),
+        "change": word("findings_table.dashboard.col.change", lang),
         "p": word("p_value", lang),
-        "marker": "显著变化" if zh else "Significant",
+        "marker": word("findings_table.dashboard.col.marker", lang),
         "n": word("n", lang),
     }
-    notes = [
-        f"▲/▼：与上期相比显著上升/下降（α = {alpha:g}）；=：变化不显著；–：无上期数据。"
-        if zh
-        else f"▲/▼: significantly up/down on the previous wave (α = {alpha:g}); =: no significant change; "
-        "–: no previous wave."
-    ]
+    notes = [word("findings_table.dashboard.note", lang, alpha=f"{alpha:g}")]
     columns = ["kpi", "estimate", "ci_lower", "ci_upper", "previous", "change", "p", "marker", "n"]
     if frame["previous"].isna().all():  # one wave (or none before it): no change columns to fill
         columns = ["kpi", "estimate", "ci_lower", "ci_upper", "n"]
-        notes = [
-            "本报告只有一期数据，不做与上期的比较。"
-            if zh
-            else "The report has one wave: no comparison with a previous wave."
-        ]
+        notes = [word("findings_table.dashboard.note_one_wave", lang)]
     return table(
         frame,
-        title="核心指标一览" if zh else "Headline KPIs",
+        title=word("findings_table.exhibit.kpi_dashboard", lang),
         name=name,
         columns=columns,
         labels=labels,
@@ -721,13 +649,12 @@ def scorecard_table(
     significantly above or below Total (:func:`cxresearch.findings.scorecard`); suppressed bases
     show "–"."""
     _check_lang(lang)
-    zh = lang == "zh"
     frame = card.frame
     by = card.by
     if frame.empty:
         return table(
             pd.DataFrame({"segment": []}),
-            title="细分群体记分卡" if zh else "Segment scorecard",
+            title=word("findings_table.exhibit.segment_scorecard", lang),
             name=name,
         )
     kpis = list(dict.fromkeys(frame["score"]))
@@ -767,15 +694,10 @@ def scorecard_table(
     data["n"] = [n_col.get(lev) for lev in levels] + [tot.iloc[0] if len(tot) else np.nan]
     formats["n"], labels["n"] = "int", word("n", lang)
     alpha = card.settings.get("alpha", 0.05)
-    notes = [
-        f"绿色/红色：显著高于/低于总体（基于设计的检验，多重比较校正，α = {alpha:g}）；“–”：样本量低于匿名下限，不予展示。"
-        if zh
-        else f"Green/red: significantly above/below Total (design-based test, corrected for multiple comparisons, "
-        f"α = {alpha:g}); '–': base under the anonymity minimum, not shown."
-    ]
+    notes = [word("findings_table.scorecard.note", lang, alpha=f"{alpha:g}")]
     return table(
         pd.DataFrame(data),
-        title="细分群体记分卡（本期）" if zh else "Segment scorecard, current wave",
+        title=word("findings_table.scorecard.title", lang),
         name=name,
         columns=["segment", *[f"v_{s}" for s in kpis], "n"],
         labels=labels,
@@ -785,35 +707,16 @@ def scorecard_table(
     )
 
 
-_ACTIONS = {
-    "improve_driver": ("改进", "Improve"),
-    "close_gap": ("缩小差距", "Close the gap"),
-    "follow_up_alerts": ("跟进预警客户", "Follow up alerted customers"),
-    "cut_transfers": ("减少部门间转接", "Cut transfers between departments"),
-    "address_theme": ("回应客户意见", "Act on comments about"),
-}
-
-
 def _driver_effect_text(r, lang: str, codebook) -> str:
     """The expected effect of an ``improve_driver`` row: outcome points of closing the gap (with the
     benchmark it is measured to) and the driver's share of R²; the share alone without data."""
-    zh = lang == "zh"
-    out = _kpi(r.variable, lang, codebook)
-    out_in = _kpi_in(r.variable, lang, codebook)
+    outcome = _label("outcome", _kpi(r.variable, lang, codebook), lang)
     share = r.share if not _missing(getattr(r, "share", None)) else r.estimate
+    share = _num(share, "share")
     if r.unit != "outcome_points":
-        return (
-            f"占{out}可解释部分 {_num(share, 'share')}"
-            if zh
-            else f"{_num(share, 'share')} of what moves {out_in}"
-        )
+        return word("findings_table.priorities.effect.share", lang, **outcome, share=share)
     d = r.details if isinstance(getattr(r, "details", None), Mapping) else {}
     eff = _num(r.estimate, "outcome_points", signed=True)
-    tail = (
-        f"；占可解释部分 {_num(share, 'share')}"
-        if zh
-        else f"; {_num(share, 'share')} of what moves {out_in}"
-    )
     if d.get("basis") == "best_segment" and d.get("benchmark") is not None:
         by = d.get("by")
         seg = (
@@ -822,19 +725,78 @@ def _driver_effect_text(r, lang: str, codebook) -> str:
             else str(d["benchmark"])
         )
         seg_var = var_label(by, lang=lang, codebook=codebook) if by else ""
-        target, mean = _num(d.get("target"), "scale_points"), _num(d.get("mean"), "scale_points")
-        if zh:
-            return (
-                f"若达到最佳{seg_var}（{seg}：{target} 对总体 {mean}）的水平，{out}预计 {eff} 分"
-                + tail
-            )
-        return (
-            f"{eff} points of {out_in} if it reached the best {mid_sentence(seg_var, lang)} ({seg}: {target} against "
-            f"{mean} overall)" + tail
+        return word(
+            "findings_table.priorities.effect.best_segment",
+            lang,
+            **outcome,
+            **_label("segment_variable", seg_var, lang),
+            segment=seg,
+            target=_num(d.get("target"), "scale_points"),
+            mean=_num(d.get("mean"), "scale_points"),
+            effect=eff,
+            share=share,
         )
-    if zh:
-        return f"每提高 1 分，{out}预计 {eff} 分" + tail
-    return f"{eff} points of {out_in} for each point gained" + tail
+    return word(
+        "findings_table.priorities.effect.per_point", lang, **outcome, effect=eff, share=share
+    )
+
+
+def _what_and_effect(r, lang: str, codebook) -> tuple[str, str]:
+    """A priorities row's action in words and its expected effect."""
+    if r.action == "improve_driver":
+        what = word(
+            "findings_table.priorities.what.improve_driver",
+            lang,
+            **_label("driver", _kpi(r.subject, lang, codebook), lang),
+        )
+        return what, _driver_effect_text(r, lang, codebook)
+    if r.action == "address_theme":
+        d = r.details if isinstance(getattr(r, "details", None), Mapping) else {}
+        what = word(
+            "findings_table.priorities.what.address_theme",
+            lang,
+            **_label("theme", _theme(d, r.subject, lang), lang),
+        )
+        effect = word(
+            "findings_table.priorities.effect.address_theme",
+            lang,
+            **_label("group", _group(d.get("group"), lang), lang),
+            share_low=_num(d.get("share_low"), "share"),
+            share_rest=_num(d.get("share_rest"), "share"),
+            difference=_pp(r.estimate, lang),
+        )
+        return what, effect
+    kpi = _label("kpi", _kpi(r.variable, lang, codebook), lang)
+    if r.action == "close_gap":
+        what = word("findings_table.priorities.what.close_gap", lang, **kpi)
+        effect = word(
+            "findings_table.priorities.effect.close_gap",
+            lang,
+            gap=_num(r.estimate, r.unit, signed=True),
+        )
+        return what, effect
+    if r.action == "follow_up_alerts":
+        what = word("findings_table.priorities.what.follow_up_alerts", lang, n=fmt_int(r.volume))
+        effect = word(
+            "findings_table.priorities.effect.follow_up_alerts",
+            lang,
+            n=fmt_int(r.estimate),
+            precision=fmt_pct(r.precision, 0),
+        )
+        return what, effect
+    # cut_transfers (and an action this table has no phrase for: its code)
+    what = (
+        word(f"findings_table.priorities.what.{r.action}", lang)
+        if r.action in _ACTIONS
+        else r.action
+    )
+    effect = word(
+        "findings_table.priorities.effect.cut_transfers",
+        lang,
+        **_label("outcome", kpi["kpi"], lang),
+        change=_num(r.estimate, "relative_change", signed=True),
+    )
+    return what, effect
 
 
 def priorities_table(
@@ -849,56 +811,9 @@ def priorities_table(
     """The ranked priorities and actions (``cx.findings.priorities``): what, where, expected effect
     with its interval, how long it pays, owner."""
     _check_lang(lang)
-    zh = lang == "zh"
     rows = []
     for r in frame.itertuples(index=False):
-        act = _ACTIONS.get(r.action, (r.action, r.action))[0 if zh else 1]
-        if r.action == "improve_driver":
-            what = (
-                f"{act}{_kpi(r.subject, lang, codebook)}"
-                if zh
-                else f"{act} {mid_sentence(_kpi(r.subject, lang, codebook), lang)}"
-            )
-            effect = _driver_effect_text(r, lang, codebook)
-        elif r.action == "address_theme":
-            d = r.details if isinstance(getattr(r, "details", None), Mapping) else {}
-            theme = _theme(d, r.subject, lang)
-            group = _GROUP_WORDS.get(str(d.get("group")), _GROUP_WORDS["dissatisfied"])[
-                0 if zh else 1
-            ]
-            what = f"{act}：{theme}" if zh else f"{act} {mid_sentence(theme, lang)}"
-            effect = (
-                f"{group}中 {_num(d.get('share_low'), 'share')} 提及，其他客户 {_num(d.get('share_rest'), 'share')}"
-                f"（{_pp(r.estimate, lang)}）"
-                if zh
-                else f"raised by {_num(d.get('share_low'), 'share')} of {group} against {_num(d.get('share_rest'), 'share')} "
-                f"of the others ({_pp(r.estimate, lang)})"
-            )
-        elif r.action == "close_gap":
-            what = (
-                f"{act}：{_kpi(r.variable, lang, codebook)}"
-                if zh
-                else f"{act} on {_kpi_in(r.variable, lang, codebook)}"
-            )
-            effect = (
-                f"与总体差 {_num(r.estimate, r.unit, signed=True)}"
-                if zh
-                else f"gap to Total {_num(r.estimate, r.unit, signed=True)}"
-            )
-        elif r.action == "follow_up_alerts":
-            what = f"{act}（{fmt_int(r.volume)} 位）" if zh else f"{act} ({fmt_int(r.volume)})"
-            effect = (
-                f"预计其中约 {fmt_int(r.estimate)} 位会流失（命中率 {fmt_pct(r.precision, 0)}）"
-                if zh
-                else f"about {fmt_int(r.estimate)} of them would leave (precision {fmt_pct(r.precision, 0)})"
-            )
-        else:
-            what = act
-            effect = (
-                f"每次转接{_kpi(r.variable, lang, codebook)} {_num(r.estimate, 'relative_change', signed=True)}"
-                if zh
-                else f"{_num(r.estimate, 'relative_change', signed=True)} {mid_sentence(_kpi(r.variable, lang, codebook), lang)} per transfer"
-            )
+        what, effect = _what_and_effect(r, lang, codebook)
         unit = (
             "customers"
             if r.action == "follow_up_alerts"
@@ -913,24 +828,26 @@ def priorities_table(
                 lang,
             ).replace("-", "−")
         )
-        where = ("、" if zh else ", ").join(
+        where = word("list_separator", lang).join(
             value_label(by, _code(w), lang=lang, codebook=codebook) if by else str(w)
             for w in (r.where or [])
         )
         lasts = (
             ""
             if _missing(r.lasts_years)
-            else (
-                f"{_num(r.lasts_years, 'years')} 年（{_num(r.lasts_ci_lower, 'years')}–{_num(r.lasts_ci_upper, 'years')}）"
-                if zh
-                else f"{_num(r.lasts_years, 'years')} years ({_num(r.lasts_ci_lower, 'years')}–{_num(r.lasts_ci_upper, 'years')})"
+            else word(
+                "findings_table.priorities.lasts",
+                lang,
+                years=_num(r.lasts_years, "years"),
+                lower=_num(r.lasts_ci_lower, "years"),
+                upper=_num(r.lasts_ci_upper, "years"),
             )
         )
         rows.append(
             {
                 "priority": r.priority,
                 "what": what,
-                "where": where or ("全部" if zh else "All"),
+                "where": where or word("findings_table.priorities.where_all", lang),
                 "effect": effect,
                 "interval": interval,
                 "lasts": lasts,
@@ -941,43 +858,27 @@ def priorities_table(
         rows, columns=["priority", "what", "where", "effect", "interval", "lasts", "owner"]
     )
     labels = {
-        "priority": "优先级" if zh else "Priority",
-        "what": "改进什么" if zh else "What to fix",
-        "where": "在哪里" if zh else "Where",
-        "effect": "预期效果" if zh else "Expected effect",
-        "interval": word("ci", lang),
-        "lasts": "效果持续" if zh else "Pays for",
-        "owner": "负责人" if zh else "Owner",
+        c: word("ci", lang) if c == "interval" else word(f"findings_table.priorities.col.{c}", lang)
+        for c in data.columns
     }
     lasting = bool((data["lasts"] != "").any())
     notes = [
-        (
-            "排序依据：效应大小 × 证据强度。“在哪里”列出显著低于总体的群体"
-            + ("；效果持续期来自持续效应分析。" if lasting else "。")
-            if zh
-            else "Ranked by size of effect × strength of evidence. 'Where' lists the segments significantly below "
-            "Total" + ("; 'Pays for' is the persistence horizon." if lasting else ".")
+        word(
+            "findings_table.priorities.note_rank_lasting"
+            if lasting
+            else "findings_table.priorities.note_rank",
+            lang,
         )
     ]
     # a column no row fills (no persistence analysis, no owners in the params) is left out
     data = data[[c for c in data.columns if c not in ("lasts", "owner") or (data[c] != "").any()]]
     if "unit" in frame and (frame["unit"] == "outcome_points").any():
-        notes.append(
-            "驱动因素的预期效果：该因素在回归模型中的斜率 × 其与最佳群体（或 1 分）的差距，即总体得分预计的变化；"
-            "这是模型预测，不是因果承诺。"
-            if zh
-            else "Expected effect of a driver: its slope in the driver model × its gap to the best segment (or one "
-            "point), the change the model predicts in the outcome's mean; a prediction, not a causal promise."
-        )
+        notes.append(word("findings_table.priorities.note_driver_effect", lang))
     if data.empty:
-        notes = [
-            "本期没有通过统计检验、可据以确定优先事项的发现。"
-            if zh
-            else "No finding in this period passed its test, so no priority is set from the data."
-        ]
+        notes = [word("findings_table.priorities.none", lang)]
     return table(
         data,
-        title="优先事项与行动" if zh else "Priorities and actions",
+        title=word("findings_table.priorities.title", lang),
         name=name,
         labels=labels,
         formats={c: ("int" if c == "priority" else "text") for c in data.columns},
@@ -1000,7 +901,6 @@ def theme_gap_table(
     Holm-adjusted p; coloured where the test supports a claim (red: raised more by the dissatisfied,
     green: less)."""
     _check_lang(lang)
-    zh = lang == "zh"
     need = [
         "theme",
         "share_low",
@@ -1028,12 +928,12 @@ def theme_gap_table(
         for d, sig in zip(frame["difference"], frame["significant"].astype(bool), strict=True)
     ]
     frame = frame.sort_values("difference", ascending=False, kind="stable")
-    grp = _GROUP_WORDS.get(group, _GROUP_WORDS["dissatisfied"])[0 if zh else 1]
+    grp = _label("group", _group(group, lang), lang)
     labels = {
-        "label": "主题" if zh else "Theme",
-        "share_low": f"{grp}提及比例" if zh else f"Share of {grp}",
-        "share_rest": "其他客户提及比例" if zh else "Share of the others",
-        "difference": "差（百分点）" if zh else "Difference",
+        "label": word("findings_table.themes.col.theme", lang),
+        "share_low": word("findings_table.themes.col.share_low", lang, **grp),
+        "share_rest": word("findings_table.themes.col.share_rest", lang),
+        "difference": word("findings_table.themes.col.difference", lang),
         "ci_lower": word("ci_lower", lang),
         "ci_upper": word("ci_upper", lang),
         "p_adj": word("p_value", lang),
@@ -1042,20 +942,17 @@ def theme_gap_table(
     n_rest = frame["n_rest"].iloc[0] if len(frame) and "n_rest" in frame else None
     base = None
     if n_low is not None and not _missing(n_low):
-        base = (
-            f"样本：留言的{grp} n = {fmt_int(n_low)}，其他留言客户 n = {fmt_int(n_rest)}"
-            if zh
-            else f"Base: commenting {grp} n = {fmt_int(n_low)}, other commenters n = {fmt_int(n_rest)}"
+        base = word(
+            "findings_table.themes.base",
+            lang,
+            **grp,
+            n_low=fmt_int(n_low),
+            n_rest=fmt_int(n_rest),
         )
-    notes = [
-        "红色/绿色：该主题在不满意客户中被显著更多/更少地提及（基于设计的检验，多个主题经 Holm 校正）；比例按调查权重计算。"
-        if zh
-        else "Red/green: the theme is raised significantly more/less often by the dissatisfied (design-based test, "
-        "Holm-corrected over themes); shares are weighted."
-    ]
+    notes = [word("findings_table.themes.note", lang)]
     return table(
         frame,
-        title=f"{grp}在评论中更常提到什么" if zh else f"What {grp} raise in their comments",
+        title=word("findings_table.themes.title", lang, **grp),
         name=name,
         columns=["label", "share_low", "share_rest", "difference", "ci_lower", "ci_upper", "p_adj"],
         labels=labels,
@@ -1092,13 +989,8 @@ def so_what(
         if (kinds is None or f.kind in kinds) and (exhibit is None or f.exhibit == exhibit)
     ]
     if not items:
-        return Text(
-            "本项分析没有得出通过统计检验的结论。"
-            if lang == "zh"
-            else "Nothing in this analysis passed its statistical test, so no claim is made.",
-            css="cx-sowhat",
-        )
+        return Text(word("findings_table.so_what_none", lang), css="cx-sowhat")
     from cxresearch.findings import rank
 
     body = " ".join(say_finding(f, lang=lang, codebook=codebook) for f in rank(items))
-    return Text(("**结论：**" if lang == "zh" else "**So what:** ") + body, css="cx-sowhat")
+    return Text(word("findings_table.so_what", lang, body=body), css="cx-sowhat")
