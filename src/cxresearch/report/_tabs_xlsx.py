@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cxresearch.report.tabs import _CORRECTION, TabBook, TabSheet, _t
+from cxresearch._i18n import message
+from cxresearch.report.tabs import TabBook, TabSheet, _correction, _t
 
 __all__ = ["text_width", "write_workbook"]
 
@@ -72,42 +73,17 @@ def _footnotes(book: TabBook, sheet: TabSheet | None) -> list[str]:
     s = book.settings
     lang = s["lang"]
     a1, a2 = s["alpha"]
-    corr = _CORRECTION.get(s["correction"], {"zh": s["correction"], "en": s["correction"]})[lang]
+    corr = _correction(s["correction"], lang)
     lines = []
     if s["banners"]:
-        if lang == "zh":
-            lines.append(
-                f"显著性字母：单元格中的字母表示该列显著高于同一横向变量中字母对应的列（基于抽样设计的两列估计差异 t 检验，"
-                f"泰勒线性化；比例、合计项、均值与NPS同法）。大写：p < {a1:g}；小写：p < {a2:g}。多重比较：{corr}，"
-                f"在每一行内对同一横向变量的各列两两比较进行校正。"
-            )
-        else:
-            lines.append(
-                f"Letters: the cell is significantly higher than the columns of the same banner variable with "
-                f"these letters (design-based t tests of the difference of the two column estimates, Taylor "
-                f"linearisation; the same test for shares, nets, means and NPS). UPPER CASE p < {a1:g}, lower "
-                f"case p < {a2:g}, after the {corr} over the column pairs of each banner variable within each row."
-            )
-    if lang == "zh":
-        lines.append(
-            f"* 样本量低于 {s['min_base']}：仅供参考，不做显著性检验。"
-            f"– 样本量低于 {s['anonymity_min']}：为保护受访者匿名不显示结果。"
-        )
-        lines.append(
-            "有效样本量 = (Σw)²/Σw²（Kish）。"
-            + (f"按 {s['weights']} 加权。" if s["weights"] else "未加权。")
-            + "“不知道”“拒答”等缺失代码不计入样本量。"
-        )
-    else:
-        lines.append(
-            f"* base under {s['min_base']}: indicative only, not tested. – base under "
-            f"{s['anonymity_min']}: suppressed to protect respondents' anonymity."
-        )
-        lines.append(
-            "Effective base = (Σw)²/Σw² (Kish). "
-            + (f"Weighted by {s['weights']}. " if s["weights"] else "Unweighted. ")
-            + "Declared missing codes (don't know, refused) are outside the base."
-        )
+        lines.append(_t("letters_note", lang, strict=f"{a1:g}", loose=f"{a2:g}", correction=corr))
+    lines.append(_t("base_note", lang, min_base=s["min_base"], anonymity_min=s["anonymity_min"]))
+    weighting = (
+        _t("weighting_weighted", lang, weights=s["weights"])
+        if s["weights"]
+        else _t("weighting_unweighted", lang)
+    )
+    lines.append(_t("effective_base_note", lang, weighting=weighting))
     if sheet is not None:
         lines.extend(sheet.notes)
     else:
@@ -138,7 +114,7 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
     lang = book.settings["lang"]
     wb = Workbook()
     contents = wb.active
-    contents.title = _t("contents", lang)
+    contents.title = message("render.contents", lang)
     titles = _sheet_titles([s.name for s in book.sheets], [contents.title])
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDE6F0")
@@ -279,12 +255,10 @@ def write_workbook(book: TabBook, path: str | Path) -> Path:
             else f"{cols.loc[cols['banner'] == b, 'banner_label'].iloc[0]} ({letters[0]})"
         )
     if banner_desc:
-        _put(
-            ws, 3, 1, ("横向变量：" if lang == "zh" else "Banners: ") + "; ".join(banner_desc)
-        ).font = small_font
+        _put(ws, 3, 1, _t("banners", lang, banners="; ".join(banner_desc))).font = small_font
     heads = [
         _t("col_no", lang),
-        _t("col_sheet", lang),
+        message("render.sheet", lang),
         _t("col_question", lang),
         _t("col_type", lang),
         _t("col_base", lang),

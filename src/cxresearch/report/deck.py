@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxresearch.errors import CXValueError
+from cxresearch._i18n import check_lang, message
 from cxresearch.report._textfit import Metrics
 from cxresearch.report.logo import Logo, read_logo, svg_to_png
 
@@ -63,8 +63,7 @@ SVG_BLIP_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 
 def deck_filename(lang: str) -> str:
     """``report.<lang>.pptx``."""
-    if lang not in ("zh", "en"):
-        raise CXValueError(f"lang must be one of 'zh', 'en'; got {lang!r}")
+    check_lang(lang)
     return f"report.{lang}.pptx"
 
 
@@ -92,6 +91,10 @@ CHARTS: dict[str, ChartSpec] = {
     "engagement": ChartSpec(0, 2, "bar"),
     "churn_by_run": ChartSpec(0, 3, "column"),
 }
+#: Where a category label is cut for a chart (``short_labels``): at the first colon, ASCII or the
+#: full-width one of Chinese text (an alert rule's name before its definition). Data: the punctuation
+#: the labels are parsed at, not words of the deck.
+_LABEL_END = re.compile(r"[：:]")
 #: Exhibits shown even when no finding cites them (when their table exists).
 CORE = ("nps_by_segment", "driver_importance")
 _NUMFMT = {
@@ -105,54 +108,11 @@ _NUMFMT = {
     "pvalue": "0.000",
     "signed2": "+0.00;-0.00;0.00",
 }
-_WORDS = {
-    "zh": {
-        "summary": "核心结论",
-        "dashboard": "核心指标一览",
-        "scorecard": "细分群体记分卡",
-        "priorities": "优先事项与行动",
-        "appendix": "附录",
-        "bases": "样本基数",
-        "methods": "方法：各结论所依据的检验",
-        "chapters": "本报告包含的章节",
-        "evidence": "证据",
-        "see": "见",
-        "cont": "（续）",
-        "exhibit": "图表",
-        "test": "检验",
-        "n": "样本量",
-        "empty": "本期数据中没有通过统计检验的明显差异或效应，因此不提出核心结论。",
-        "significant": "显著高于/低于总体",
-        "period": "报告期",
-        "estimate": "估计值",
-        "interval": "区间",
-        "strength": "证据强度",
-        "strengths": {"strong": "强", "moderate": "中等", "some": "有限", "none": "无"},
-    },
-    "en": {
-        "summary": "Executive summary",
-        "dashboard": "KPI dashboard",
-        "scorecard": "Segment scorecard",
-        "priorities": "Priorities and actions",
-        "appendix": "Appendix",
-        "bases": "Bases",
-        "methods": "Methods: the test behind each finding",
-        "chapters": "Chapters in this report",
-        "evidence": "Evidence",
-        "see": "See",
-        "cont": " (cont.)",
-        "exhibit": "Exhibit",
-        "test": "Test",
-        "n": "Base",
-        "empty": "No difference or effect in this period's data passed its statistical test, so the summary makes no claim.",
-        "significant": "significantly above/below Total",
-        "period": "Period",
-        "estimate": "Estimate",
-        "interval": "Interval",
-        "strength": "Evidence",
-        "strengths": {"strong": "strong", "moderate": "moderate", "some": "some", "none": "none"},
-    },
-}
+
+
+def _w(key: str, lang: str, **fields: Any) -> str:
+    """The deck's word ``key`` in ``lang``: the catalog entry ``deck.<key>`` (see cxresearch._i18n)."""
+    return message(f"deck.{key}", lang, **fields)
 
 
 @dataclass(frozen=True)
@@ -197,7 +157,7 @@ def chart_values(payload: Mapping, spec: ChartSpec) -> tuple[list[str], list[flo
     for row in payload["rows"]:
         label = "" if row[spec.category] is None else str(row[spec.category])
         if spec.short_labels:
-            label = re.split(r"[：:]", label, maxsplit=1)[0]
+            label = _LABEL_END.split(label, maxsplit=1)[0]
         v = row[spec.value]
         cats.append(label)
         vals.append(None if v is None or isinstance(v, str) or isinstance(v, bool) else float(v))
@@ -526,7 +486,6 @@ def build_deck(
     from pptx.util import Inches
 
     lang = params.language
-    words = _WORDS[lang]
     style = DeckStyle.from_params(params)
     if style.template is not None:
         prs = Presentation(str(style.template))
@@ -575,7 +534,7 @@ def build_deck(
             deck, by_name[name], [f for f in findings if f.exhibit == name], findings, codebook
         )
     if by_name.get("priorities") and by_name["priorities"]["rows"]:
-        _table_slides(deck, words["priorities"], by_name["priorities"])
+        _table_slides(deck, _w("priorities", lang), by_name["priorities"])
     _appendix_slides(deck, by_name, findings, toc)
     return prs
 
@@ -636,17 +595,14 @@ def _title_slide(deck: _Deck, params, *, date: _dt.date | None) -> None:
         align=PP_ALIGN.LEFT,
         anchor=MSO_ANCHOR.BOTTOM,
     )
-    lines = [
-        params.display_name,
-        f"{_WORDS[lang]['period']}: {params.period}"
-        if lang == "en"
-        else f"报告期：{params.period}",
-    ]
+    from cxresearch.report.render import cover_date
+
+    lines = [params.display_name, _w("period_line", lang, period=params.period)]
     if params.branding.subtitle:
         lines.insert(0, params.branding.subtitle.for_lang(lang))
     if params.branding.prepared_by:
         lines.append(params.branding.prepared_by)
-    lines.append(date.strftime("%Y年%m月%d日") if lang == "zh" else date.strftime("%d %B %Y"))
+    lines.append(cover_date(date, lang))
     sub = next((ph for ph in slide.placeholders if ph.placeholder_format.idx == 1), None)
     if sub is None:
         sub = slide.shapes.add_textbox(
@@ -690,21 +646,19 @@ def _title_slide(deck: _Deck, params, *, date: _dt.date | None) -> None:
 def _message_paragraphs(
     payload: Mapping | None, lang: str, titles: Mapping[str, str]
 ) -> list[tuple[str, str, str]]:
-    words = _WORDS[lang]
     if not payload or not payload.get("rows"):
         return []
     out = []
     for row in payload["rows"]:
-        message = _plain(row[1])
+        text = _plain(row[1])
         strength = row[6] if len(row) > 6 else ""
         test = row[7] if len(row) > 7 else ""
-        sep = "：" if lang == "zh" else ": "
         exhibit = row[9] if len(row) > 9 else None
         # the test's name is a method word: it goes to the speaker notes and the appendix, not the slide
-        tail = f"{words['evidence']}{sep}{strength}"
+        tail = _w("evidence", lang, strength=strength)
         if exhibit:
-            tail += f" · {words['see']}{sep}{titles.get(exhibit, exhibit)}"
-        out.append((f"{row[0]}. {message}", tail, f"{row[0]}. {words['test']}{sep}{test}"))
+            tail += _w("see", lang, exhibit=titles.get(exhibit, exhibit))
+        out.append((f"{row[0]}. {text}", tail, f"{row[0]}. {_w('test_line', lang, test=test)}"))
     return out
 
 
@@ -712,15 +666,15 @@ def _summary_slides(deck: _Deck, payload: Mapping | None, titles: Mapping[str, s
     """Key messages with number and interval (in the sentence) and the test; continued when too long."""
     from pptx.util import Emu
 
-    words = _WORDS[deck.lang]
-    items = _message_paragraphs(payload, deck.lang, titles)
+    lang = deck.lang
+    items = _message_paragraphs(payload, lang, titles)
     if payload is None:
         return  # the summary chapter did not run
     if not items:
-        slide = deck.new_slide(words["summary"])
+        slide = deck.new_slide(_w("summary", lang))
         left, top, width, height = deck.body_box(slide)
         box = slide.shapes.add_textbox(Emu(left), Emu(top), Emu(width), Emu(height))
-        deck.fill_text(box, [words["empty"]], max_size=18, min_size=10)
+        deck.fill_text(box, [_w("empty", lang)], max_size=18, min_size=10)
         return
     chunks: list[list[tuple[str, str, str]]] = []
     pending = list(items)
@@ -731,7 +685,8 @@ def _summary_slides(deck: _Deck, payload: Mapping | None, titles: Mapping[str, s
         chunks.append(pending[:k])
         pending = pending[k:]
     for i, chunk in enumerate(chunks):
-        slide = deck.new_slide(words["summary"] + (words["cont"] if i else ""))
+        title = _w("summary", lang)
+        slide = deck.new_slide(_w("continued", lang, title=title) if i else title)
         slide.notes_slide.notes_text_frame.text = "\n".join(item[2] for item in chunk)
         left, top, width, height = deck.body_box(slide)
         box = slide.shapes.add_textbox(Emu(left), Emu(top), Emu(width), Emu(height))
@@ -741,8 +696,8 @@ def _summary_slides(deck: _Deck, payload: Mapping | None, titles: Mapping[str, s
 
 def _message_texts(chunk) -> tuple[list[str], list[bool]]:
     texts, small = [], []
-    for message, tail, _ in chunk:
-        texts += [message, tail]
+    for text, tail, _ in chunk:
+        texts += [text, tail]
         small += [False, True]
     return texts, small
 
@@ -804,7 +759,6 @@ def _dashboard_slides(
     deck: _Deck, by_name: Mapping[str, Mapping], findings: list, codebook
 ) -> None:
     """KPI table + first trend line chart; segment scorecard with significance colours."""
-    words = _WORDS[deck.lang]
     dash = by_name.get("kpi_dashboard")
     trend = next(
         (
@@ -817,7 +771,7 @@ def _dashboard_slides(
         None,
     )  # a trend: 2+ waves
     if (dash and dash.get("rows")) or trend:
-        slide = deck.new_slide(words["dashboard"])
+        slide = deck.new_slide(_w("dashboard", deck.lang))
         left, top, width, height = deck.body_box(slide)
         if dash and dash.get("rows"):
             note_h = int(0.35 * EMU_PER_IN)
@@ -918,15 +872,10 @@ def _headline(deck: _Deck, own: list, everything: list, codebook) -> str | None:
 
 def _source_note(deck: _Deck, payload: Mapping, own: list) -> str:
     """Speaker notes of an exhibit slide: where its numbers are and the tests behind its headline."""
-    zh = deck.lang == "zh"
     title = " ".join(
         x for x in (payload.get("exhibit"), payload.get("title")) if x
     )  # "Table 3.2 ..." in the report
-    lines = [
-        f"数据来源：报告{title}；表格工作簿工作表“{payload.get('name')}”；findings.json。"
-        if zh
-        else f"Source: the report's {title}; workbook sheet '{payload.get('name')}'; findings.json."
-    ]
+    lines = [_w("source_note", deck.lang, title=title, sheet=payload.get("name"))]
     for f in own:
         p = f.p
         lines.append(
@@ -964,15 +913,11 @@ def _exhibit_slide(deck: _Deck, payload: Mapping, own: list, everything: list, c
 def _appendix_slides(
     deck: _Deck, by_name: Mapping[str, Mapping], findings: list, toc: Sequence[Mapping]
 ) -> None:
-    words = _WORDS[deck.lang]
+    lang = deck.lang
     for name in ("bases_by_wave", "bases_by_segment"):
         if by_name.get(name) and by_name[name].get("rows"):
             _table_slides(
-                deck,
-                f"{words['appendix']}: {by_name[name]['title']}"
-                if deck.lang == "en"
-                else f"{words['appendix']}：{by_name[name]['title']}",
-                by_name[name],
+                deck, _w("appendix_title", lang, title=by_name[name]["title"]), by_name[name]
             )
     seen: dict[tuple[str, str], Any] = {}
     for f in findings:
@@ -982,37 +927,25 @@ def _appendix_slides(
         rows = [[titles.get(ex, ex), test, f.n] for (ex, test), f in seen.items()]
         payload = {
             "name": "methods",
-            "title": words["methods"],
-            "columns": [words["exhibit"], words["test"], words["n"]],
+            "title": _w("methods", lang),
+            "columns": [_w("exhibit", lang), _w("test", lang), _w("base", lang)],
             "formats": ["text", "text", "int"],
             "rows": rows,
             "base": None,
             "notes": [],
         }
-        _table_slides(
-            deck,
-            f"{words['appendix']}: {words['methods']}"
-            if deck.lang == "en"
-            else f"{words['appendix']}：{words['methods']}",
-            payload,
-        )
+        _table_slides(deck, _w("appendix_title", lang, title=_w("methods", lang)), payload)
     if toc:
         payload = {
             "name": "chapters",
-            "title": words["chapters"],
-            "columns": ["#", words["chapters"]],
+            "title": _w("chapters", lang),
+            "columns": ["#", _w("chapters", lang)],
             "formats": ["int", "text"],
             "rows": [[i + 1, c.get("title", "")] for i, c in enumerate(toc)],
             "base": None,
             "notes": [],
         }
-        _table_slides(
-            deck,
-            f"{words['appendix']}: {words['chapters']}"
-            if deck.lang == "en"
-            else f"{words['appendix']}：{words['chapters']}",
-            payload,
-        )
+        _table_slides(deck, _w("appendix_title", lang, title=_w("chapters", lang)), payload)
 
 
 # -- native tables -------------------------------------------------------------------------------
@@ -1151,13 +1084,12 @@ def _table_slides(
     deck: _Deck, title: str, payload: Mapping, *, subtitle: str | None = None
 ) -> None:
     """A table over as many slides as it needs (rows continue with the header repeated)."""
-    words = _WORDS[deck.lang]
     rows = _cell_texts(payload)
     header = [str(c) for c in payload["columns"]]
     notes = [x for x in [subtitle, payload.get("base"), *(payload.get("notes") or [])] if x]
     start, part = 0, 0
     while start < len(rows) or (start == 0 and not rows):
-        slide = deck.new_slide(title + (words["cont"] if part else ""))
+        slide = deck.new_slide(_w("continued", deck.lang, title=title) if part else title)
         left, top, width, height = deck.body_box(slide)
         note_h = int(0.5 * EMU_PER_IN) if notes else 0
         avail = height - note_h

@@ -23,6 +23,7 @@ from typing import Any
 
 import nbformat
 
+from cxresearch._i18n import message
 from cxresearch.report.escape import css_string
 from cxresearch.tables import TABLE_MIME
 
@@ -63,38 +64,42 @@ _KEEP_MIME = (
 )
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 
-_WORDS = {
-    "zh": {
-        "client": "客户",
-        "period": "报告期",
-        "date": "日期",
-        "prepared_by": "编制",
-        "contents": "目录",
-        "exhibits": "图表目录",
-        "notes": "数据质量提示",
-        "notes_intro": "以下提示由分析过程自动记录，说明哪些结果需要谨慎解读。",
-        "sheet_index": "表格目录",
-        "sheet": "工作表",
-        "exhibit": "图表编号",
-        "title": "标题",
-        "base": "基数",
-    },
-    "en": {
-        "client": "Client",
-        "period": "Period",
-        "date": "Date",
-        "prepared_by": "Prepared by",
-        "contents": "Contents",
-        "exhibits": "List of exhibits",
-        "notes": "Data-quality notes",
-        "notes_intro": "These notes were recorded by the analyses and mark results to read with care.",
-        "sheet_index": "Contents",
-        "sheet": "Sheet",
-        "exhibit": "Exhibit",
-        "title": "Title",
-        "base": "Base",
-    },
-}
+# The report's own words (cover, contents, notes, workbook index) are entries of the package's
+# message catalog, ``render.*`` (see cxresearch._i18n).
+
+#: Labels the cxreport template and the workbook index read (``render.<key>``; ``base`` is the
+#: report word of that name).
+_LABELS = (
+    "client",
+    "period",
+    "date",
+    "prepared_by",
+    "contents",
+    "exhibits",
+    "notes",
+    "notes_intro",
+    "sheet_index",
+    "sheet",
+    "exhibit",
+    "title",
+    "base",
+)
+
+
+def _labels(lang: str) -> dict[str, str]:
+    return {k: message("base" if k == "base" else f"render.{k}", lang) for k in _LABELS}
+
+
+def cover_date(date: _dt.date, lang: str) -> str:
+    """The date on the cover and the deck's title slide (``render.cover_date``): ``'05 March 2026'``."""
+    return message(
+        "render.cover_date",
+        lang,
+        year=date.strftime("%Y"),
+        month=date.strftime("%m"),
+        day=date.strftime("%d"),
+        month_name=date.strftime("%B"),
+    )
 
 
 @dataclass
@@ -144,17 +149,13 @@ def _clean_outputs(outputs: list, warnings: list[str]) -> list:
 #: :data:`cxresearch.tables.TABLE_MIME`, harvested into ``tables.xlsx`` and titling the figure.
 CHART_MIME = "application/vnd.cxresearch.chart+json"
 
-_EXHIBIT_WORDS = {
-    "zh": {"figure": "图", "table": "表"},
-    "en": {"figure": "Figure", "table": "Table"},
-}
 _IMAGE_MIME = ("image/svg+xml", "image/png", "image/jpeg")
 _CAPTION = re.compile(r"<caption>(.*?)</caption>", re.S)
 
 
 def _exhibit_label(kind: str, chapter: int, k: int, lang: str) -> str:
     """``'Figure 3.2'`` / ``'图 3.2'``: the k-th figure (or table) of chapter ``chapter``."""
-    return f"{_EXHIBIT_WORDS[lang][kind]} {chapter}.{k}"
+    return message(f"render.exhibit_{kind}", lang, number=f"{chapter}.{k}")
 
 
 def combine(notebooks: Sequence[str | Path | Any], *, lang: str) -> Combined:
@@ -300,15 +301,17 @@ def _markdown_html(source: str) -> str:
     return markdown2html_mistune(source)
 
 
-_NOTE_KINDS = {
-    "SmallBaseWarning": ("小样本", "Small base"),
-    "NotEstimableWarning": ("无法估计", "Not estimable"),
-    "FewUnitsWarning": ("单位数较少", "Few units"),
-    "ModelFitWarning": ("模型拟合", "Model fit"),
-    "BootstrapWarning": ("重抽样", "Bootstrap"),
-    "DroppedDriverWarning": ("驱动因素未纳入", "Driver left out"),
-    "SampledShapleyWarning": ("抽样近似", "Sampled approximation"),
-}
+#: Warning classes with a label of their own in the notes (``render.note_kind.<class>``); any
+#: other is labelled ``render.note_kind.other``.
+_NOTE_KINDS = (
+    "SmallBaseWarning",
+    "NotEstimableWarning",
+    "FewUnitsWarning",
+    "ModelFitWarning",
+    "BootstrapWarning",
+    "DroppedDriverWarning",
+    "SampledShapleyWarning",
+)
 _NOTE_RE = re.compile(
     r"^(?P<kind>[A-Za-z_]+Warning):\s*(?:(?P<where>[a-z_]+(?:\.[a-z_]+)+):\s*)?(?P<text>.*)$"
 )
@@ -323,28 +326,35 @@ _FEW_UNITS_RE = re.compile(
 )
 
 
-def _note_zh(kind: str, text: str) -> str:
-    """Chinese wording of the package's most common data-quality messages (others kept as written)."""
+#: What a FewUnitsWarning is about (``render.few_units.<code>``): the English entry of each code
+#: is the name the warning gives it ("the linkage rests on few units"), so it is found by that name.
+_FEW_UNITS_SUBJECTS = ("did", "linkage", "programme", "correlation")
+
+
+def _few_units_subject(what: str, lang: str) -> str:
+    """The subject of a FewUnitsWarning in ``lang`` (as named in the warning when unknown)."""
+    for code in _FEW_UNITS_SUBJECTS:
+        if message(f"render.few_units.{code}", "en") == what:  # the warnings are written in English
+            return message(f"render.few_units.{code}", lang)
+    return what
+
+
+def _note_body(kind: str, text: str, lang: str) -> str:
+    """The package's most common data-quality messages worded in ``lang`` (others kept as written:
+    the warnings themselves are English, and the English entries reproduce them)."""
     m = _SMALL_BASE_RE.match(text)
     if kind == "SmallBaseWarning" and m:
-        return (
-            f"{m.group('k')} 个估计值的样本量低于报告下限 {m.group('min')}（表中已标红），"
-            f"其中 {m.group('s')} 个低于匿名下限 {m.group('anon')}（已隐藏）。"
-        )
+        return message("render.note.small_base", lang, **m.groupdict())
     m = _FEW_UNITS_RE.match(text)
     if kind == "FewUnitsWarning" and m:
-        what = _FEW_UNITS_WHAT.get(m.group("what"), m.group("what"))
-        return f"仅有 {m.group('n')} 个单位：{what}基于很少的单位，区间不确定且可能偏窄，仅供参考。"
+        return message(
+            "render.note.few_units",
+            lang,
+            n=m.group("n"),
+            what=_few_units_subject(m.group("what"), lang),
+            rest=text[m.end() :],  # the English warning's own closing words
+        )
     return text
-
-
-#: What a FewUnitsWarning is about, in Chinese (the English message names it: "the linkage ...").
-_FEW_UNITS_WHAT = {
-    "difference-in-differences": "改进项目效果的双重差分估计",
-    "linkage": "员工敬业度与客户评分的关联",
-    "programme effect": "改进项目效果",
-    "correlation": "相关分析",
-}
 
 
 def note_text(raw: str, lang: str) -> str:
@@ -353,14 +363,12 @@ def note_text(raw: str, lang: str) -> str:
     if not m:
         return raw.strip()
     kind, text = m.group("kind"), m.group("text").strip()
-    zh, en = _NOTE_KINDS.get(kind, ("数据质量", "Data quality"))
-    if lang == "zh":
-        return f"{zh} — {_note_zh(kind, text)}"
-    return f"{en} — {text}"
+    label = message(f"render.note_kind.{kind if kind in _NOTE_KINDS else 'other'}", lang)
+    return message("render.note", lang, kind=label, text=_note_body(kind, text, lang))
 
 
 def _notes_cell(warnings: list[str], lang: str) -> Any:
-    words = _WORDS[lang]
+    words = _labels(lang)
     items = "".join(f"<li>{_html.escape(note_text(w, lang))}</li>" for w in warnings)
     body = (
         f'<div class="cx-callout cx-notes"><h3>{words["notes"]}</h3><p>{words["notes_intro"]}</p>'
@@ -381,14 +389,14 @@ def _logo_uri(path: Path | None) -> str | None:
 def cover_resources(params, *, toc: list[dict], date: _dt.date | None = None) -> dict:
     """The ``resources['cx']`` mapping the cxreport template reads (cover, TOC, branding)."""
     lang = params.language
-    words = _WORDS[lang]
+    words = _labels(lang)
     date = date or _dt.date.today()
     return {
         "title": params.title,
         "subtitle": params.branding.subtitle.for_lang(lang) if params.branding.subtitle else None,
         "client": params.display_name,
         "period": params.period,
-        "date": date.strftime("%Y年%m月%d日") if lang == "zh" else date.strftime("%d %B %Y"),
+        "date": cover_date(date, lang),
         "prepared_by": params.branding.prepared_by,
         "primary_colour": params.branding.primary_colour,
         "accent_colour": params.branding.accent_colour,
@@ -588,7 +596,7 @@ def write_xlsx(tables: list[dict], path: str | Path, *, lang: str) -> None:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    words = _WORDS[lang]
+    words = _labels(lang)
     wb = Workbook()
     index = wb.active
     index.title = words["sheet_index"][:31]

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch._i18n import check_lang, message
 from cxresearch.errors import CXValueError, SmallBaseWarning
 
 __all__ = ["TabBook", "TabSheet", "build_tabs", "report_tabs", "write_tabs", "tabs_filename"]
@@ -51,73 +52,39 @@ MAX_SCALE_POINTS = 11
 _TOTAL = "__total__"
 _WEIGHT = "__weight__"
 
-_TEXT = {
-    "total": {"zh": "总计", "en": "Total"},
-    "base": {"zh": "样本量（未加权）", "en": "Base (unweighted)"},
-    "eff_base": {"zh": "有效样本量", "en": "Effective base"},
-    "mean": {"zh": "均值", "en": "Mean"},
-    "sd": {"zh": "标准差", "en": "Standard deviation"},
-    "top2": {"zh": "前两项合计（{codes}）", "en": "Top-2 box ({codes})"},
-    "bottom2": {"zh": "后两项合计（{codes}）", "en": "Bottom-2 box ({codes})"},
-    "promoters": {"zh": "推荐者（9–10）", "en": "Promoters (9–10)"},
-    "passives": {"zh": "中立者（7–8）", "en": "Passives (7–8)"},
-    "detractors": {"zh": "贬损者（0–6）", "en": "Detractors (0–6)"},
-    "nps": {"zh": "净推荐值（NPS）", "en": "Net Promoter Score"},
-    "any": {"zh": "至少选择一项（合计）", "en": "Any of these (net)"},
-    "yes": {"zh": "是", "en": "Yes"},
-    "no": {"zh": "否", "en": "No"},
-    "contents": {"zh": "目录", "en": "Contents"},
-    "back": {"zh": "← 返回目录", "en": "← Contents"},
-    "book_title": {"zh": "交叉表", "en": "Banner tables"},
-    "col_no": {"zh": "序号", "en": "No."},
-    "col_sheet": {"zh": "工作表", "en": "Sheet"},
-    "col_question": {"zh": "问题", "en": "Question"},
-    "col_base": {"zh": "总样本量", "en": "Base (Total)"},
-    "col_type": {"zh": "类型", "en": "Type"},
-    "type_scale": {"zh": "量表", "en": "Scale"},
-    "type_category": {"zh": "单选", "en": "Single choice"},
-    "type_multi": {"zh": "多选题", "en": "Multiple response"},
-    "type_numeric": {"zh": "数值", "en": "Numeric"},
-    "type_summary": {"zh": "汇总", "en": "Summary"},
-    "summary": {
-        "zh": "汇总：{group}（前两项合计与均值）",
-        "en": "Summary: {group} (top-2 box and mean)",
-    },
-    "drivers": {"zh": "全部驱动因素", "en": "all driver items"},
-    "summary_note": {
-        "zh": "汇总表：每行一个题目，数字与显著性字母与该题的工作表相同；各题样本量不同，见样本量行。",
-        "en": "Summary: one row per item, with the numbers and letters of the item's own sheet; "
-        "bases differ by item (see the base rows).",
-    },
-}
+# The book's words are entries of the package's message catalog: ``tabs.<key>`` (``_t``), and
+# ``tabs.dimension.<dimension>`` / ``tabs.correction.<method>`` for the summary sheets' titles and
+# the footnote naming the multiplicity correction (see cxresearch._i18n).
 
-#: Names of the codebook dimensions in the summary sheets' titles.
-_DIMENSIONS = {
-    "product": ("产品", "product"),
-    "price": ("价格", "price"),
-    "channel": ("渠道", "channel"),
-    "competitor": ("竞争对手", "competitor"),
-    "service": ("服务", "service"),
-    "need": ("需求", "need"),
-    "convenience": ("便利", "convenience"),
-    "emotion": ("情感", "emotion"),
-}
+#: Codebook dimensions with a name of their own in the summary sheets' titles (``process`` stands
+#: for every ``process:<name>``); another dimension is named by its code.
+_DIMENSIONS = (
+    "product",
+    "price",
+    "channel",
+    "competitor",
+    "service",
+    "need",
+    "convenience",
+    "emotion",
+    "process",
+)
+#: Multiplicity corrections with a name in the footnotes (another is shown by its code).
+_CORRECTIONS = ("holm", "bonferroni", "bh", "none")
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
-    text = _TEXT[key][lang]
-    return text.format(**kw) if kw else text
+    """The book's word ``key`` in ``lang`` (catalog entry ``tabs.<key>``), its fields from ``kw``."""
+    return message(f"tabs.{key}", lang, **kw)
 
 
-_CORRECTION = {
-    "holm": {"zh": "Holm 校正", "en": "Holm correction"},
-    "bonferroni": {"zh": "Bonferroni 校正", "en": "Bonferroni correction"},
-    "bh": {
-        "zh": "Benjamini-Hochberg（错误发现率）校正",
-        "en": "Benjamini-Hochberg (false discovery rate) correction",
-    },
-    "none": {"zh": "未做多重比较校正", "en": "no multiplicity correction"},
-}
+def _correction(method: str, lang: str) -> str:
+    """The multiplicity correction ``method`` in words (``'holm'`` -> ``'Holm correction'``)."""
+    return message(f"tabs.correction.{method}", lang) if method in _CORRECTIONS else str(method)
+
+
+def _dimension(dim: str, lang: str) -> str:
+    return message(f"tabs.dimension.{dim}", lang) if dim in _DIMENSIONS else dim
 
 
 @dataclass(frozen=True)
@@ -273,8 +240,7 @@ def _question_rows(var, values: pd.Series, lang: str) -> tuple[str, list[tuple],
         points += extra
         if extra:
             notes.append(
-                ("值不在编码表中：" if lang == "zh" else "values not in the codebook: ")
-                + ", ".join(_fmt_code(v) for v in extra)
+                _t("values_not_in_codebook", lang, values=", ".join(_fmt_code(v) for v in extra))
             )
     for code in points:
         label = var.value_label(code, lang) if labels else None
@@ -345,11 +311,7 @@ def _multi_rows(mr, frame: pd.DataFrame, codebook, lang: str) -> tuple[list[tupl
     partial = int((~np.isnan(opts).all(axis=1) & ~complete).sum())
     notes = []
     if partial:
-        notes.append(
-            f"{partial} 名受访者只回答了部分选项，未计入样本量"
-            if lang == "zh"
-            else f"{partial} respondent(s) answered only some options and are left out of the base"
-        )
+        notes.append(_t("partial_answers", lang, k=partial))
     rows = []
     for j, opt in enumerate(mr.options):
         label = codebook.get(opt).label_for(lang)
@@ -552,10 +514,7 @@ def _summaries(sheets: list[TabSheet], book, lang: str) -> list[TabSheet]:
             by_role.setdefault(tuple(v.scale), []).append(s)
     for (dim, _), items in by_dim.items():
         if len(items) >= 2:
-            zh, en = _DIMENSIONS.get(
-                dim, ("流程", "business processes") if dim == "process" else (dim, dim)
-            )
-            groups.append((dim, zh if lang == "zh" else en, items))
+            groups.append((dim, _dimension(dim, lang), items))
     for _, items in by_role.items():
         if len(items) >= 2 and all(len(items) != len(g[2]) or items != g[2] for g in groups):
             groups.append(("drivers", _t("drivers", lang), items))
@@ -710,8 +669,7 @@ def build_tabs(
     """
     from cxresearch import codebook as cb
 
-    if lang not in ("zh", "en"):
-        raise CXValueError(f"lang must be 'zh' or 'en'; got {lang!r}")
+    check_lang(lang)
     if not isinstance(data, pd.DataFrame):
         raise CXValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
     book = cb.load(codebook)
@@ -736,20 +694,9 @@ def build_tabs(
     empty = [b for b in banners if data[b].notna().sum() == 0]
     if empty:
         banners = [b for b in banners if b not in empty]
-        notes.append(
-            (
-                "以下横向变量没有数据，未列出："
-                if lang == "zh"
-                else "banner variables without data, left out: "
-            )
-            + ", ".join(empty)
-        )
+        notes.append(_t("banners_without_data", lang, names=", ".join(empty)))
     if not banners:
-        notes.append(
-            "没有横向分组变量：只列出总计。可用参数 tabs.banners 指定分组。"
-            if lang == "zh"
-            else "No banner variable: the tables show the Total only (set tabs.banners to add columns)."
-        )
+        notes.append(_t("no_banner", lang))
 
     option_of = {opt: mr for mr in book.multi_response for opt in mr.options}
     sets = {mr.name: mr for mr in book.multi_response}
@@ -799,13 +746,7 @@ def build_tabs(
                 continue
             rows, sheet_notes = _multi_rows(mr, data, book, lang)
             kind, title_text = "multi_response", mr.label_for(lang)
-            sheet_notes.insert(
-                0,
-                "多选题：各选项比例之和可超过100%；样本量为回答了该题的受访者。"
-                if lang == "zh"
-                else "Multiple response: shares add up to more than 100%; the base is the "
-                "respondents who answered the set.",
-            )
+            sheet_notes.insert(0, _t("multi_response_note", lang))
         else:
             if name not in data.columns:
                 if explicit:
@@ -836,14 +777,7 @@ def build_tabs(
     if not explicit:
         sheets = _summaries(sheets, book, lang) + sheets
     if left_out:
-        notes.append(
-            (
-                "以下问题在本期没有回答，未制表："
-                if lang == "zh"
-                else "Questions without answers in this data, not tabulated: "
-            )
-            + ", ".join(left_out)
-        )
+        notes.append(_t("questions_left_out", lang, names=", ".join(left_out)))
     a_strict, a_loose = (float(a) for a in alpha)
     out_settings = dict(
         lang=lang,
@@ -904,14 +838,14 @@ def report_tabs(params, *, store: str | Path | None = None) -> TabBook:
     lang = params.language
     wave = study.wave
     weight = study.weight
-    if lang == "zh":
-        sub = f"{params.client_name.for_lang(lang)} · {params.period} · 第 {wave} 期 · " + (
-            f"加权（{weight}）" if weight else "未加权"
-        )
-    else:
-        sub = f"{params.client_name.for_lang(lang)} · {params.period} · wave {wave} · " + (
-            f"weighted ({weight})" if weight else "unweighted"
-        )
+    sub = _t(
+        "subtitle",
+        lang,
+        client=params.client_name.for_lang(lang),
+        period=params.period,
+        wave=wave,
+        weighting=_t("weighted_by", lang, weight=weight) if weight else message("unweighted", lang),
+    )
     out = build_tabs(
         data,
         codebook=book,
@@ -928,11 +862,7 @@ def report_tabs(params, *, store: str | Path | None = None) -> TabBook:
     )
     gone = [b for b in banners if b not in present]
     if gone:
-        note = (
-            "以下横向变量不在数据中，未列出："
-            if lang == "zh"
-            else "banner variables not in the data, left out: "
-        ) + ", ".join(gone)
+        note = _t("banners_not_in_data", lang, names=", ".join(gone))
         out = TabBook(
             sheets=out.sheets,
             columns=out.columns,

@@ -157,16 +157,18 @@ def fmt(x: Any, kind: str) -> str:
 def fmt_base(n: Any, lang: str, *, n_eff: Any = None, min_base: int | None = None) -> str:
     """The base line under a table or chart: ``'Base: n = 1,204 (effective n = 1,050)'``."""
     _check_lang(lang)
-    parts = [f"{word('base', lang)}{'：' if lang == 'zh' else ': '}n = {fmt_int(n)}"]
+    line = word("fmt.base", lang, base=word("base", lang), n=fmt_int(n))
     if n_eff is not None and not _missing(n_eff):
-        parts.append(
-            f"（{word('n_eff', lang)} = {fmt_int(n_eff)}）"
-            if lang == "zh"
-            else f" ({word('n_eff', lang).lower()} = {fmt_int(n_eff)})"
+        label = word("n_eff", lang)
+        line += word(
+            "fmt.base_n_eff",
+            lang,
+            label=label,
+            label_lower=mid_sentence(label, "en"),
+            n_eff=fmt_int(n_eff),
         )
-    line = "".join(parts)
     if min_base is not None and not _missing(n) and float(n) < min_base:
-        line += f" — {word('low_base', lang)} ({min_base})"
+        line += word("fmt.low_base", lang, low_base=word("low_base", lang), min_base=min_base)
     return line
 
 
@@ -541,9 +543,9 @@ def _by_columns(result: pd.DataFrame) -> list[str]:
 
 def _range(lo: str, hi: str, lang: str) -> str:
     """An interval as text: ``'3.1–4.2'``, or ``'-26.4 to -21.5'`` when a bound is negative."""
-    if lo.startswith("-") or hi.startswith("-"):
-        return f"{lo} 至 {hi}" if lang == "zh" else f"{lo} to {hi}"
-    return f"{lo}–{hi}"
+    if lo.startswith("-") or hi.startswith("-"):  # a dash between negative numbers misreads
+        return word("fmt.range_words", lang, lo=lo, hi=hi)
+    return word("fmt.range", lang, lo=lo, hi=hi)
 
 
 def _value(x: Any, kind: str) -> str:

@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from cxresearch._i18n import check_lang, message
 from cxresearch.errors import CXValueError
 
 __all__ = ["coefficients", "retention", "segment_bars", "stacked_shares", "trend"]
 
-_LANGS = ("zh", "en")
-_BASE = {"zh": "样本量", "en": "Base"}
+# The charts' words are entries of the package's message catalog (``chart.*``, and the report words
+# ``wave``, ``estimate``, ``ci_lower``, ``ci_upper``); see cxresearch._i18n.
 
 
 def _need(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
@@ -30,8 +31,11 @@ def _need(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
 
 
 def _check_lang(lang: str) -> None:
-    if lang not in _LANGS:
-        raise CXValueError(f"lang must be one of 'zh', 'en'; got {lang!r}")
+    check_lang(lang)
+
+
+def _ci(lang: str) -> tuple[str, str]:
+    return message("ci_lower", lang), message("ci_upper", lang)
 
 
 def _fmt_n(x: float) -> str:
@@ -46,20 +50,21 @@ def _base_note(
     n_eff: float | None = None,
     per: str | None = None,
 ) -> str | None:
-    """Write the chart's base under the axes: 'Base: n = 3,720–3,912 per wave (effective n ...)'."""
+    """Write the chart's base under the axes: 'Base: n = 3,720–3,912 per wave (effective n ...)'.
+
+    ``per``: what the base counts, a ``chart.per.*`` catalog code (``'wave'``: " per wave")."""
     if not np.isfinite(n_lo):
         return None
     n = (
         _fmt_n(n_lo)
         if n_hi is None or round(n_hi) == round(n_lo)
-        else f"{_fmt_n(n_lo)}–{_fmt_n(n_hi)}"
+        else message("fmt.range", lang, lo=_fmt_n(n_lo), hi=_fmt_n(n_hi))
     )
-    zh = lang == "zh"
-    text = f"{_BASE[lang]}{'：' if zh else ': '}n = {n}"
+    text = message("chart.base", lang, n=n)
     if per:
-        text += per
+        text += message(f"chart.per.{per}", lang)
     if n_eff is not None and np.isfinite(n_eff):
-        text += f"（有效样本量 {_fmt_n(n_eff)}）" if zh else f" (effective n = {_fmt_n(n_eff)})"
+        text += message("chart.base_n_eff", lang, n_eff=_fmt_n(n_eff))
     ax.annotate(
         text,
         (0, 0),
@@ -72,11 +77,6 @@ def _base_note(
         va="bottom",
     )
     return text
-
-
-_WAVE = {"zh": "年份", "en": "Wave"}
-_CI = {"zh": ("置信下限", "置信上限"), "en": ("CI lower", "CI upper")}
-_EST = {"zh": "估计值", "en": "Estimate"}
 
 
 def _attach(
@@ -264,11 +264,7 @@ def trend(
             ax.text(
                 1.0,
                 1.02,
-                (
-                    "▲▼ 较上期显著变化"
-                    if lang == "zh"
-                    else "▲▼ significant change on the previous wave"
-                ),
+                message("chart.significant_change", lang),
                 transform=ax.transAxes,
                 ha="right",
                 va="bottom",
@@ -311,9 +307,7 @@ def trend(
             lang,
             frame["n"].min(),
             frame["n"].max(),
-            per=("（每期）" if lang == "zh" else " per wave")
-            if by is None
-            else ("（每组每期）" if lang == "zh" else " per line and wave"),
+            per="wave" if by is None else "line_and_wave",
         )
     cols = (
         ([by] if by else [])
@@ -331,7 +325,7 @@ def trend(
         title=caption or title or "",
         columns=cols,
         labels=([str(by)] if by else [])
-        + [_WAVE[lang], _EST[lang] if not ylabel else ylabel, *_CI[lang]]
+        + [message("wave", lang), message("estimate", lang) if not ylabel else ylabel, *_ci(lang)]
         + (["n"] if "n" in frame else []),
         formats=(["text"] if by else [])
         + ["int", kind, kind, kind]
@@ -462,7 +456,7 @@ def segment_bars(
         if flag:
             bar.set_hatch("//")
             ax.annotate(
-                f"{_BASE[lang]} {int(n)}",
+                message("chart.bar_base", lang, n=int(n)),
                 (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                 xytext=(4, 0),
                 textcoords="offset points",
@@ -492,7 +486,7 @@ def segment_bars(
         name=name or "segments",
         title=caption or title or "",
         columns=cols,
-        labels=[category, xlabel, *_CI[lang], "n"] + (["n_eff"] if "n_eff" in data else []),
+        labels=[category, xlabel, *_ci(lang), "n"] + (["n_eff"] if "n_eff" in data else []),
         formats=["text", kind, kind, kind, "int"] + (["num1"] if "n_eff" in data else []),
         base=base,
     )
@@ -572,9 +566,7 @@ def stacked_shares(
     base = None
     if "n" in frame:
         totals = frame.groupby(x)["n"].sum()
-        base = _base_note(
-            ax, lang, totals.min(), totals.max(), per="（每年）" if lang == "zh" else " per year"
-        )
+        base = _base_note(ax, lang, totals.min(), totals.max(), per="year")
     table_ = wide.rename(columns=lambda c: str((labels or {}).get(c, c))).reset_index()
     _attach(
         ax,
@@ -582,7 +574,7 @@ def stacked_shares(
         name=name or "shares",
         title=caption or title or "",
         columns=list(table_.columns),
-        labels=[_WAVE[lang] if x in ("wave", "year") else x, *table_.columns[1:]],
+        labels=[message("wave", lang) if x in ("wave", "year") else x, *table_.columns[1:]],
         formats=["int" if pd.api.types.is_numeric_dtype(table_[x]) else "text"]
         + ["pct1"] * (table_.shape[1] - 1),
         base=base,
@@ -661,7 +653,7 @@ def coefficients(
         name=name or "coefficients",
         title=caption or title or "",
         columns=[x, "estimate", "ci_lower", "ci_upper"],
-        labels=[xlabel, ylabel, *_CI[lang]],
+        labels=[xlabel, ylabel, *_ci(lang)],
         formats=[
             "text" if not pd.api.types.is_numeric_dtype(data[x]) else "int",
             "num3",
@@ -711,8 +703,8 @@ def retention(
         )
     ax.set_ylim(0, 1.02)
     _percent_axis(ax)
-    ax.set_xlabel(xlabel or ("年数" if lang == "zh" else "Years"))
-    ax.set_ylabel(ylabel or ("留存率" if lang == "zh" else "Retained"))
+    ax.set_xlabel(xlabel or message("chart.years", lang))
+    ax.set_ylabel(ylabel or message("chart.retained", lang))
     ax.legend(frameon=False, fontsize=8, title=None)
     if title:
         ax.set_title(title, loc="left")
@@ -720,22 +712,19 @@ def retention(
     base = None
     if "at_risk" in curves:
         start = curves.sort_values("years").groupby(group, sort=False)["at_risk"].first().sum()
-        base = _base_note(ax, lang, start, per="（客户）" if lang == "zh" else " customers")
+        base = _base_note(ax, lang, start, per="customers")
     data = curves.assign(**{group: curves[group].map(lambda v: str((labels or {}).get(v, v)))})
     cols = [group, "years", "retention", "ci_lower", "ci_upper"] + (
         ["at_risk"] if "at_risk" in curves else []
     )
-    zh = lang == "zh"
     _attach(
         ax,
         data,
         name=name or "retention_curves",
-        title=caption
-        or title
-        or ("各满意度组的客户留存曲线" if zh else "Retention curves by satisfaction band"),
+        title=caption or title or message("chart.retention_title", lang),
         columns=cols,
-        labels=["组别" if zh else "Group", ax.get_xlabel(), ax.get_ylabel(), *_CI[lang]]
-        + (["风险客户数" if zh else "At risk"] if "at_risk" in curves else []),
+        labels=[message("chart.group", lang), ax.get_xlabel(), ax.get_ylabel(), *_ci(lang)]
+        + ([message("chart.at_risk", lang)] if "at_risk" in curves else []),
         formats=["text", "num1", "pct1", "pct1", "pct1"] + (["int"] if "at_risk" in curves else []),
         base=base,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxresearch._i18n import check_lang, message
 from cxresearch.errors import CXValueError
 
 __all__ = ["importance_bars", "importance_performance"]
@@ -29,18 +30,13 @@ _CORNER = {  # quadrant -> (x, y, ha, va) in axes fraction
     "low_priority": (0.02, 0.02, "left", "bottom"),
     "possible_overkill": (0.98, 0.02, "right", "bottom"),
 }
-_TEXT = {
-    "en": {
-        "importance": "Importance (share of explained variance)",
-        "performance": "Performance",
-        "base": "Base: n = {n:,.0f}, effective n = {n_eff:,.0f}",
-    },
-    "zh": {
-        "importance": "重要性（解释方差占比）",
-        "performance": "表现",
-        "base": "样本量：n = {n:,.0f}，有效样本量 = {n_eff:,.0f}",
-    },
-}
+# The charts' words are entries of the package's message catalog (``chart.*``, ``drivers.driver``,
+# ``drivers.quadrant``, ``ipa.<quadrant>``); see cxresearch._i18n.
+
+
+def _base_text(n, n_eff, lang: str) -> str:
+    """'Base: n = 1,234, effective n = 1,000' (the numbers rounded to whole respondents)."""
+    return message("chart.base_effective", lang, n=f"{n:,.0f}", n_eff=f"{n_eff:,.0f}")
 
 
 def _label_points(ax, x, y, labels, fontsize: int = 9) -> None:
@@ -140,8 +136,7 @@ def importance_performance(
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    if lang not in _TEXT:
-        raise CXValueError(f"lang must be one of {tuple(_TEXT)}; got {lang!r}")
+    check_lang(lang)
     missing = [c for c in _IPA_COLUMNS if c not in frame.columns]
     if missing:
         raise CXValueError(
@@ -201,29 +196,28 @@ def importance_performance(
             fontweight="bold",
             alpha=0.8,
         )
-    t = _TEXT[lang]
-    ax.set_xlabel(t["performance"])
-    ax.set_ylabel(t["importance"])
+    performance, importance = message("chart.performance", lang), message("chart.importance", lang)
+    ax.set_xlabel(performance)
+    ax.set_ylabel(importance)
     base = None
     if "n" in data and "n_eff" in data:
-        base = t["base"].format(n=data["n"].iloc[0], n_eff=data["n_eff"].iloc[0])
+        base = _base_text(data["n"].iloc[0], data["n_eff"].iloc[0], lang)
         _base_note(ax, base)
     if title:
         ax.set_title(title)
     from cxresearch.viz.style import attach_data
 
-    zh = lang == "zh"
     attach_data(
         ax.figure,
         data,
         name="importance_performance",
-        title=title or ("重要性—表现矩阵" if zh else "Importance–performance map"),
+        title=title or message("chart.ipa_title", lang),
         columns=["label", "performance", "importance", "quadrant_label"],
         labels=[
-            "驱动因素" if zh else "Driver",
-            t["performance"],
-            t["importance"],
-            "象限" if zh else "Quadrant",
+            message("drivers.driver", lang),
+            performance,
+            importance,
+            message("drivers.quadrant", lang),
         ],
         formats=["text", "num2", "num3", "text"],
         base=base,
@@ -251,8 +245,7 @@ def importance_bars(result, *, labels=None, lang: str = "en", title: str | None 
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    if lang not in _TEXT:
-        raise CXValueError(f"lang must be one of {tuple(_TEXT)}; got {lang!r}")
+    check_lang(lang)
     imp = result.importance.sort_values("share", ascending=False).copy()
     imp["label"] = [(labels or {}).get(d, d) for d in imp["driver"]]
     if ax is None:
@@ -271,24 +264,24 @@ def importance_bars(result, *, labels=None, lang: str = "en", title: str | None 
             ecolor="0.2",
             capsize=3,
         )
-    ax.set_xlabel(_TEXT[lang]["importance"])
+    importance = message("chart.importance", lang)
+    ax.set_xlabel(importance)
     ax.set_ylabel("")
-    base = _TEXT[lang]["base"].format(n=result.n, n_eff=result.n_eff)
+    base = _base_text(result.n, result.n_eff, lang)
     _base_note(ax, base)
     if title:
         ax.set_title(title)
     from cxresearch.viz.style import attach_data
 
-    zh = lang == "zh"
     cols = ["label", "share"] + [c for c in ("ci_lower", "ci_upper") if c in imp.columns]
     attach_data(
         ax.figure,
         imp,
         name="driver_importance_chart",
-        title=title or ("驱动因素的重要性" if zh else "Importance of each driver"),
+        title=title or message("chart.importance_title", lang),
         columns=cols,
-        labels=["驱动因素" if zh else "Driver", _TEXT[lang]["importance"]]
-        + [("置信下限" if zh else "CI lower"), ("置信上限" if zh else "CI upper")][: len(cols) - 2],
+        labels=[message("drivers.driver", lang), importance]
+        + [message("ci_lower", lang), message("ci_upper", lang)][: len(cols) - 2],
         formats=["text"] + ["pct1"] * (len(cols) - 1),
         base=base,
     )
