@@ -731,3 +731,71 @@ def test_dashboard_trends_cluster_on_the_customer_as_chapter_02_does():
             ).max()
             > 1e-3
         )
+
+
+def test_wording_of_one_year_tied_drivers_and_the_detractors_theme_note():
+    """One year is 'year'; a list of tied drivers ends with 'and'; the theme note names the group
+    its table compares (a detractors table said 'by the dissatisfied')."""
+    from cxresearch.tables.findings import _year_word
+
+    book = load_codebook(synth.generate(seed=1, n_customers=100, n_waves=4).codebook)
+    one = _record(
+        "horizon",
+        "lasts",
+        subject="overall_sat",
+        variable="repurchase",
+        estimate=1,
+        ci_lower=1,
+        ci_upper=2,
+        unit="years",
+    )
+    text = cx.tables.say_finding(one, lang="en", codebook=book)
+    assert "**1 year**" in text and "paying for 1 year." in text and "1 years" not in text
+    assert "**3 years**" in cx.tables.say_finding(
+        _record(
+            "horizon",
+            "lasts",
+            subject="overall_sat",
+            variable="repurchase",
+            estimate=3,
+            ci_lower=2,
+            ci_upper=4,
+            unit="years",
+        ),
+        lang="en",
+        codebook=book,
+    )
+    assert _year_word(1, "zh") == _year_word(4, "zh") == "年"
+    tied = _record(
+        "top_driver",
+        "among_largest",
+        subject="product_quality",
+        estimate=0.31,
+        unit="share",
+        details={"tied": ["price_value", "delivery", "courtesy"]},
+    )
+    en = cx.tables.say_finding(tied, lang="en", codebook=book)
+    from cxresearch.tables._core import mid_sentence, var_label
+
+    labels = [
+        mid_sentence(var_label(v, lang="en", codebook=book), "en") for v in ("delivery", "courtesy")
+    ]
+    assert f"{labels[0]} and {labels[1]}" in en, en
+    gaps = pd.DataFrame(
+        {
+            "theme": ["price"],
+            "label": ["Price"],
+            "share_low": [0.3],
+            "share_rest": [0.1],
+            "difference": [0.2],
+            "ci_lower": [0.1],
+            "ci_upper": [0.3],
+            "p_adj": [0.01],
+            "significant": [True],
+            "n_low": [50],
+            "n_rest": [200],
+        }
+    )
+    for lang, word_ in (("en", "by detractors"), ("zh", "在贬损者中")):
+        t = cx.tables.findings.theme_gap_table(gaps, lang=lang, group="detractors")
+        assert word_ in " ".join(t.notes), t.notes

@@ -83,6 +83,12 @@ _EXHIBITS = (
 )
 
 
+def _year_word(years: Any, lang: str) -> str:
+    """``year`` after 1, ``years`` otherwise (catalog ``year_one``/``year_many``)."""
+    one = not _missing(years) and float(years) == 1
+    return word("year_one" if one else "year_many", lang)
+
+
 def _num(x: Any, unit: str, *, signed: bool = False) -> str:
     """A record's number in its unit (points, shares, ratios, years)."""
     if _missing(x):
@@ -331,13 +337,12 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
         tied = [_kpi(t, lang, codebook) for t in f.details.get("tied", [])]
         if not tied:
             return say("driver_leads", **names, share=share)
-        sep = word("list_separator", lang)
         return say(
             "driver_leads_tied",
             **names,
             share=share,
-            tied=sep.join(tied),
-            tied_lower=sep.join(mid_sentence(t, lang) for t in tied),
+            tied=_listed(tied, lang),
+            tied_lower=_listed([mid_sentence(t, lang) for t in tied], lang),
         )
     if k == "priority_driver":
         return say(
@@ -360,6 +365,7 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             exposure=_kpi(f.subject, lang, codebook),
             **_label("outcome", _kpi(f.variable, lang, codebook), lang),
             years=_num(f.estimate, "years"),
+            unit=_year_word(f.estimate, lang),
         )
     if k == "hazard_run":
         d = f.details
@@ -839,6 +845,7 @@ def priorities_table(
                 "findings_table.priorities.lasts",
                 lang,
                 years=_num(r.lasts_years, "years"),
+                unit=_year_word(r.lasts_years, lang),
                 lower=_num(r.lasts_ci_lower, "years"),
                 upper=_num(r.lasts_ci_upper, "years"),
             )
@@ -949,7 +956,7 @@ def theme_gap_table(
             n_low=fmt_int(n_low),
             n_rest=fmt_int(n_rest),
         )
-    notes = [word("findings_table.themes.note", lang)]
+    notes = [word("findings_table.themes.note", lang, **grp)]
     return table(
         frame,
         title=word("findings_table.themes.title", lang, **grp),
