@@ -206,5 +206,5 @@ def test_data_quality_notes_keep_the_english_warning_and_word_it_in_chinese():
     assert note_text("OddWarning: a.b: text", "zh") == "数据质量 — text"
     import datetime as dt
 
-    assert cover_date(dt.date(2026, 3, 5), "zh") == "2026年03月05日"
-    assert cover_date(dt.date(2026, 3, 5), "en") == "05 March 2026"
+    assert cover_date(dt.date(2026, 3, 5), "zh") == "2026年3月5日"
+    assert cover_date(dt.date(2026, 3, 5), "en") == "5 March 2026"

@@ -91,13 +91,14 @@ def _labels(lang: str) -> dict[str, str]:
 
 
 def cover_date(date: _dt.date, lang: str) -> str:
-    """The date on the cover and the deck's title slide (``render.cover_date``): ``'05 March 2026'``."""
+    """The date on the cover and the deck's title slide (``render.cover_date``): ``'5 March 2026'``,
+    ``'2026年3月5日'`` (no leading zeros, as the appendix writes dates)."""
     return message(
         "render.cover_date",
         lang,
-        year=date.strftime("%Y"),
-        month=date.strftime("%m"),
-        day=date.strftime("%d"),
+        year=str(date.year),
+        month=str(date.month),
+        day=str(date.day),
         month_name=date.strftime("%B"),
     )
 
