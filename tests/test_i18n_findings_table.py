@@ -18,6 +18,7 @@ import cxresearch as cx
 from cxresearch import _i18n
 from cxresearch import findings as F
 from cxresearch.tables import findings as T
+from test_findings import _record as _finding_record
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = (ROOT / "src" / "cxresearch" / "tables" / "findings.py").read_text(encoding="utf-8")
@@ -66,23 +67,8 @@ def test_the_families_built_at_run_time_are_in_both_catalogs():
 
 
 def _record(kind, claim, **kw):
-    base = dict(
-        subject="x",
-        subject_type="item",
-        direction=1,
-        estimate=1.234,
-        ci_lower=1.1,
-        ci_upper=1.4,
-        unit="ratio",
-        test="t",
-        size=0.3,
-        chapter="c",
-        exhibit="alerts",
-        p_value=0.0123,
-        variable="overall_sat",
-    )
-    base.update(kw)
-    return F.Finding(kind=kind, claim=claim, **base)
+    """test_findings' record, its exhibit one the report has (the links are compared too)."""
+    return _finding_record(kind, claim, **{"exhibit": "alerts", **kw})
 
 
 @pytest.fixture(scope="module")

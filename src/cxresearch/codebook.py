@@ -67,7 +67,9 @@ class Kind(StrEnum):
 KINDS: tuple[str, ...] = tuple(k.value for k in Kind)
 ROLES: tuple[str, ...] = ("outcome", "driver", "segment", "weight", "id", "wave", "text")
 MEANINGS: tuple[str, ...] = ("dont_know", "refused", "not_applicable", "system", "other")
-_DIMENSIONS = (
+#: the satisfaction factors and experience elements a variable's ``dimension`` may name (besides
+#: ``process:<name>``)
+DIMENSIONS = (
     "product",
     "price",
     "channel",
@@ -175,10 +177,10 @@ class Variable(_Model):
     @field_validator("dimension")
     @classmethod
     def _dimension(cls, v: str | None) -> str | None:
-        if v is None or v in _DIMENSIONS or _DIMENSION_RE.match(v):
+        if v is None or v in DIMENSIONS or _DIMENSION_RE.match(v):
             return v
         raise ValueError(
-            f"dimension must be one of {', '.join(_DIMENSIONS)} or 'process:<name>'; got {v!r}"
+            f"dimension must be one of {', '.join(DIMENSIONS)} or 'process:<name>'; got {v!r}"
         )
 
     @model_validator(mode="after")

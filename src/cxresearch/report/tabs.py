@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch._i18n import check_lang, message
+from cxresearch.codebook import DIMENSIONS
 from cxresearch.errors import CXValueError, SmallBaseWarning
 
 __all__ = ["TabBook", "TabSheet", "build_tabs", "report_tabs", "write_tabs", "tabs_filename"]
@@ -58,17 +59,7 @@ _WEIGHT = "__weight__"
 
 #: Codebook dimensions with a name of their own in the summary sheets' titles (``process`` stands
 #: for every ``process:<name>``); another dimension is named by its code.
-_DIMENSIONS = (
-    "product",
-    "price",
-    "channel",
-    "competitor",
-    "service",
-    "need",
-    "convenience",
-    "emotion",
-    "process",
-)
+_DIMENSIONS = (*DIMENSIONS, "process")
 #: Multiplicity corrections with a name in the footnotes (another is shown by its code).
 _CORRECTIONS = ("holm", "bonferroni", "bh", "none")
 
