@@ -403,9 +403,27 @@ class Params(_Model):
         return self.model_dump(mode="json")
 
 
+def project_path(*parts: str) -> Path:
+    """A file or folder of the project that the package ships: ``notebooks``, ``params/demo.yaml``.
+
+    An installed package holds a copy under ``cxresearch/_bundled/`` (``setup.py`` copies it into the
+    wheel); an editable install (a checkout) has none and reads the checkout's own, next to ``src/``.
+    """
+    package = Path(__file__).resolve().parents[1]
+    bundled = package.joinpath("_bundled", *parts)
+    if bundled.exists():
+        return bundled
+    return package.parents[1].joinpath(*parts)
+
+
 def default_notebook_dir() -> Path:
-    """The project's ``notebooks/`` folder (next to ``src/`` in a checkout)."""
-    return Path(__file__).resolve().parents[3] / "notebooks"
+    """The study notebooks: the package's copy, else the checkout's ``notebooks/``."""
+    return project_path("notebooks")
+
+
+def demo_params_file() -> Path:
+    """The demo study's parameters: the package's copy, else the checkout's ``params/demo.yaml``."""
+    return project_path("params", "demo.yaml")
 
 
 def _key_of(loc: tuple) -> str:
