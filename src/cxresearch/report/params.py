@@ -38,6 +38,7 @@ from pydantic import (
     model_validator,
 )
 
+from cxresearch._i18n import check_lang, message
 from cxresearch.errors import CXValueError
 
 __all__ = [
@@ -105,7 +106,8 @@ class Localized(_Model):
 
     def for_lang(self, lang: str) -> str:
         """The text in ``lang`` (``'zh'`` or ``'en'``)."""
-        return self.zh if lang == "zh" else self.en
+        check_lang(lang)
+        return getattr(self, lang)
 
 
 class DataSource(_Model):
@@ -391,7 +393,7 @@ class Params(_Model):
         """Report title in the report language (branding title, or a default)."""
         if self.branding.title is not None:
             return self.branding.title.for_lang(self.language)
-        return "客户体验研究报告" if self.language == "zh" else "Customer Experience Study"
+        return message("params.default_title", self.language)
 
     def notebook_paths(self) -> list[Path]:
         """Absolute paths of the notebooks this report runs, in order."""
