@@ -59,6 +59,9 @@ ONE_LANGUAGE_FIELDS = {
     "persistence.lag_note_within": {"alpha"},
     "persistence.negative_one": {"lags"},  # the lag numbers, already named in {which}
     "persistence.negative_many": {"lags"},
+    # the client id, for the analyst reading `cxresearch run --plan`; the Chinese reason leaves it out
+    "plan.why.no_crm": {"client"},
+    "plan.why.no_employees": {"client"},
 }
 #: Fields only the Chinese text shows, and why.
 ZH_ONLY_FIELDS = {

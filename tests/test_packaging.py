@@ -5,10 +5,12 @@
   PyYAML), plus the few that run without being imported (``NOT_IMPORTED``, each with its reason).
 * An optional package is imported only through ``require_extra(module, extra=...)``, and that extra
   declares it; the error names the extra to install.
-* ``test_plain_install_in_fresh_venv`` (slow) installs the package without extras into a new, empty
-  virtual environment (not ``--system-site-packages``) from the package index (pip's cache makes a
-  re-run fast), imports every runtime module there and prints a two-page PDF with the system
-  Chromium, reading its anchors' pages back with pypdf (the report's contents page numbers).
+* ``test_plain_install_in_fresh_venv`` (slow) builds the sdist, installs it without extras into a
+  new, empty virtual environment (not ``--system-site-packages``) from the package index (pip's cache
+  makes a re-run fast), imports every runtime module there, prints a two-page PDF with the system
+  Chromium, reading its anchors' pages back with pypdf (the report's contents page numbers), and
+  runs ``cxresearch demo`` from a folder outside the checkout: the wheel ships the study notebooks
+  and the demo parameters (``setup.py``), and the demo report's HTML and PDF are rendered.
 """
 
 from __future__ import annotations
@@ -130,24 +132,49 @@ def _runtime_modules() -> list[str]:
     return mods
 
 
+def _sdist(tmp_path: Path) -> Path:
+    """The source distribution of a copy of the checkout's sdist files (MANIFEST.in and the rest)."""
+    copy = tmp_path / "cxresearch-src"
+    copy.mkdir()
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, copy / name)
+    junk = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
+    shutil.copytree(ROOT / "src", copy / "src", ignore=junk)
+    shutil.copytree(ROOT / "notebooks", copy / "notebooks", ignore=junk)
+    (copy / "params").mkdir()
+    for name in ("demo.yaml", "README.md"):
+        shutil.copy2(ROOT / "params" / name, copy / "params" / name)
+    dist = tmp_path / "dist"
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from setuptools import build_meta; print(build_meta.build_sdist({str(dist)!r}))",
+        ],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
+    return dist / build.stdout.split()[-1]
+
+
 @pytest.mark.slow
 def test_plain_install_in_fresh_venv(tmp_path):
-    """``pip install .`` (no extras) into a plain venv, then import every module of the package."""
+    """``pip install`` (no extras) of the sdist into a plain venv: every module imports, and
+    ``cxresearch demo`` renders the demo report (HTML and PDF) from a folder outside the checkout,
+    with the notebooks and demo parameters the package ships (setup.py, MANIFEST.in)."""
     if os.environ.get("CX_SKIP_VENV_TEST"):
         pytest.skip("CX_SKIP_VENV_TEST set")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
-    # build from a copy of what a source distribution holds, so no build/ lands in the checkout
-    copy = tmp_path / "cxresearch-src"
-    copy.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        shutil.copy2(ROOT / name, copy / name)
-    shutil.copytree(
-        ROOT / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-    )
+    # an sdist built from a copy of the files it holds (so no build/ or egg-info lands in the
+    # checkout); pip builds the wheel from it, as from a published sdist
+    sdist = _sdist(tmp_path)
     inst = subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(copy)],
+        [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(sdist)],
         capture_output=True,
         text=True,
         timeout=1200,
@@ -187,7 +214,8 @@ def test_plain_install_in_fresh_venv(tmp_path):
         "pages = anchor_pages(print_pdf(html, chromium=find_chromium()))\n"
         "print(pages.get('one'), pages.get('two'))\n"
     )
-    if shutil.which("chromium") or os.environ.get("CX_CHROMIUM"):
+    chromium = shutil.which("chromium") or os.environ.get("CX_CHROMIUM")
+    if chromium:
         pdf = subprocess.run(
             [str(py), "-c", pdf_code],
             capture_output=True,
@@ -198,13 +226,45 @@ def test_plain_install_in_fresh_venv(tmp_path):
         )
         assert pdf.returncode == 0, pdf.stderr[-3000:]
         assert pdf.stdout.split() == ["1", "2"], pdf.stdout
-    # the installed copy is the package, not this checkout
+    # the installed copy is the package, not this checkout: its code, notebooks and demo params
     where = subprocess.run(
-        [str(py), "-c", "import cxresearch; print(cxresearch.__file__)"],
+        [
+            str(py),
+            "-c",
+            "import cxresearch\n"
+            "from cxresearch.report.params import default_notebook_dir, demo_params_file\n"
+            "print(cxresearch.__file__, default_notebook_dir(), demo_params_file())\n",
+        ],
         capture_output=True,
         text=True,
         env=env,
         cwd=tmp_path,
         check=True,
     )
-    assert str(venv) in where.stdout
+    code_file, notebooks, demo_params = where.stdout.split()
+    for path in (code_file, notebooks, demo_params):
+        assert path.startswith(str(venv)), where.stdout
+    assert sorted(p.name for p in Path(notebooks).glob("*.ipynb")) == sorted(
+        p.name for p in (ROOT / "notebooks").glob("[0-9]*.ipynb")
+    )
+    assert Path(demo_params).read_bytes() == (ROOT / "params" / "demo.yaml").read_bytes()
+    if not chromium:
+        pytest.skip("no Chromium: the demo report's PDF cannot be printed (make sysdeps)")
+    # the demo end to end from a folder that is not the checkout: the report lands in ./reports/
+    work = tmp_path / "work"
+    work.mkdir()
+    demo = subprocess.run(
+        [str(venv / "bin" / "cxresearch"), "demo", "--out", str(work / "demo")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=1800,
+    )
+    assert demo.returncode == 0, (demo.stdout[-2000:], demo.stderr[-3000:])
+    report = work / "reports" / "demo" / "2025"
+    html, pdf_file = report / "report.zh.html", report / "report.zh.pdf"
+    assert html.stat().st_size > 0 and pdf_file.is_file(), sorted(report.iterdir())
+    from pypdf import PdfReader
+
+    assert len(PdfReader(pdf_file).pages) > 10

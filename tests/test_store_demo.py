@@ -190,3 +190,21 @@ def test_demo_out_renders_the_store_it_built(tmp_path):
     assert (copy.parent / raw["data"]["store"]).resolve() == (tmp_path / "study.duckdb").resolve()
     assert raw["client"] == "demo" and raw["owners"] == yaml.safe_load(before)["owners"]
     assert _params_for(params, repo / "demo_study" / "study.duckdb") == params
+
+
+def test_demo_reads_the_demo_params_and_refuses_a_missing_one_before_generating(tmp_path, capsys):
+    """Without --params the demo renders params/demo.yaml (here the checkout's, in an installed
+    package its bundled copy); a --params file that does not exist stops it before any file is
+    written."""
+    from pathlib import Path
+
+    from cxresearch.cli import main
+    from cxresearch.report.params import default_notebook_dir, demo_params_file
+
+    repo = Path(__file__).resolve().parents[1]
+    assert demo_params_file() == repo / "params" / "demo.yaml"
+    assert default_notebook_dir() == repo / "notebooks"
+    missing = tmp_path / "nope.yaml"
+    assert main(["demo", "--out", str(tmp_path / "d"), "--params", str(missing)]) == 1
+    assert f"--params: file not found: {missing}" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()

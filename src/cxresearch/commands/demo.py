@@ -1,7 +1,10 @@
 """``cxresearch demo``: generate the demo study, import it into a store, and render its report.
 
 This is what ``make demo`` runs. Everything it writes is generated output: the demo folder (default
-``demo_study/``) holds the study's files and its store, and the report goes to ``reports/demo/<period>/``.
+``demo_study/``) holds the study's files and its store, and the report goes to ``reports/demo/<period>/``
+(in the current folder). The demo parameters are the checkout's ``params/demo.yaml``, or the copy an
+installed package ships (:func:`cxresearch.report.params.demo_params_file`), so a plain ``pip install``
+runs the demo from any folder.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ def register(sub) -> None:
         "--customers", type=int, default=4000, help="customers at the start (default 4000)"
     )
     p.add_argument(
-        "--params", default="params/demo.yaml", help="report parameters (default params/demo.yaml)"
+        "--params",
+        default=None,
+        help="report parameters (default: the demo's params/demo.yaml, shipped with the package)",
     )
     p.add_argument("--no-report", action="store_true", help="stop after the import")
     p.set_defaults(func=run)
@@ -36,7 +41,15 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from cxresearch import codebook, store, synth
+    from cxresearch.errors import CXValueError
 
+    params = None
+    if not args.no_report and importlib.util.find_spec("cxresearch.report") is not None:
+        from cxresearch.report.params import demo_params_file
+
+        params = Path(args.params) if args.params is not None else demo_params_file()
+        if not params.is_file():
+            raise CXValueError(f"--params: file not found: {params}")
     out = Path(args.out)
     t0 = time.perf_counter()
     study = synth.generate(seed=args.seed, n_customers=args.customers)
@@ -64,12 +77,12 @@ def run(args) -> int:
 
     if args.no_report:
         return 0
-    if importlib.util.find_spec("cxresearch.report") is None or not Path(args.params).exists():
-        print(f"[3/3] report: skipped (no report module or no {args.params})")
+    if params is None:
+        print("[3/3] report: skipped (no report module)")
         return 0
     from cxresearch.report import run_report
 
-    result = run_report(_params_for(Path(args.params), db))
+    result = run_report(_params_for(params, db))
     t3 = time.perf_counter()
     print(f"[3/3] rendered the demo report in {t3 - t2:.1f} s")
     for line in _describe_outputs(result):

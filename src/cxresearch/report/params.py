@@ -38,6 +38,7 @@ from pydantic import (
     model_validator,
 )
 
+from cxresearch._i18n import check_lang, message
 from cxresearch.errors import CXValueError
 
 __all__ = [
@@ -105,7 +106,8 @@ class Localized(_Model):
 
     def for_lang(self, lang: str) -> str:
         """The text in ``lang`` (``'zh'`` or ``'en'``)."""
-        return self.zh if lang == "zh" else self.en
+        check_lang(lang)
+        return getattr(self, lang)
 
 
 class DataSource(_Model):
@@ -391,7 +393,7 @@ class Params(_Model):
         """Report title in the report language (branding title, or a default)."""
         if self.branding.title is not None:
             return self.branding.title.for_lang(self.language)
-        return "客户体验研究报告" if self.language == "zh" else "Customer Experience Study"
+        return message("params.default_title", self.language)
 
     def notebook_paths(self) -> list[Path]:
         """Absolute paths of the notebooks this report runs, in order."""
@@ -403,9 +405,27 @@ class Params(_Model):
         return self.model_dump(mode="json")
 
 
+def project_path(*parts: str) -> Path:
+    """A file or folder of the project that the package ships: ``notebooks``, ``params/demo.yaml``.
+
+    An installed package holds a copy under ``cxresearch/_bundled/`` (``setup.py`` copies it into the
+    wheel); an editable install (a checkout) has none and reads the checkout's own, next to ``src/``.
+    """
+    package = Path(__file__).resolve().parents[1]
+    bundled = package.joinpath("_bundled", *parts)
+    if bundled.exists():
+        return bundled
+    return package.parents[1].joinpath(*parts)
+
+
 def default_notebook_dir() -> Path:
-    """The project's ``notebooks/`` folder (next to ``src/`` in a checkout)."""
-    return Path(__file__).resolve().parents[3] / "notebooks"
+    """The study notebooks: the package's copy, else the checkout's ``notebooks/``."""
+    return project_path("notebooks")
+
+
+def demo_params_file() -> Path:
+    """The demo study's parameters: the package's copy, else the checkout's ``params/demo.yaml``."""
+    return project_path("params", "demo.yaml")
 
 
 def _key_of(loc: tuple) -> str:

@@ -8,7 +8,9 @@ Chinese and English ("one wave: no trends or wave-on-wave tests", "no 0–10 rec
 leaves out is not executed, and the cells of a section it leaves out are removed from the notebook
 before papermill runs it. Notebooks mark their sections with cell tags (see :func:`keep_cell`), so
 gating needs no ``if`` in a notebook cell. The notebooks read the same plan (``study.plan``) for the
-"scope of this report" paragraph and for the inputs of a section that runs.
+"scope of this report" paragraph and for the inputs of a section that runs. Their words are entries
+of the message catalog (:mod:`cxresearch._i18n`): ``plan.title.<name>`` (chapter and section
+titles), ``plan.why.<code>`` (the reasons), ``plan.scope*`` and ``plan.text_*``.
 
 Before the plan, :func:`~cxresearch.report.variables.resolve_variables` fills the variables the
 params leave open from the codebook's roles and :func:`~cxresearch.report.variables.check_variables`
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cxresearch._i18n import LANGS, Labels, both, message, sentences
 from cxresearch.report.params import NOTEBOOKS, Params, ParamsError
 from cxresearch.report.variables import StudyVariables, check_variables, resolve_variables
 
@@ -64,53 +67,12 @@ CHAPTERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: Section titles for the printed plan and the scope paragraph.
-TITLES: dict[str, tuple[str, str]] = {
-    "00_summary": ("核心结论", "Executive summary"),
-    "messages": ("核心结论", "key messages"),
-    "dashboard": ("核心指标一览", "KPI dashboard"),
-    "scorecard": ("细分群体记分卡", "segment scorecard"),
-    "priorities": ("优先事项与行动", "priorities and actions"),
-    "01_data_quality": ("数据质量与样本基数", "Data quality and bases"),
-    "02_kpis": ("核心指标", "Key performance indicators"),
-    "03_drivers": ("关键驱动因素", "Key drivers"),
-    "04_persistence": ("满意度的持续效应", "How long satisfaction lasts"),
-    "05_loyalty": ("忠诚度与客户流失", "Loyalty and churn"),
-    "06_alerts_text": ("客户之声与预警", "Voice of the customer and alerts"),
-    "07_employee": ("员工敬业度", "Employee engagement"),
-    "09_appendix": ("附录", "Appendix"),
-    "scope": ("报告范围", "scope of the report"),
-    "bases": ("样本基数", "bases"),
-    "fieldwork": ("调查实施与指标定义", "fieldwork and definitions"),
-    "segments": ("细分群体", "segments"),
-    "missing": ("缺失回答", "missing answers"),
-    "nps": ("净推荐值", "NPS"),
-    "satisfaction": ("总体满意度", "overall satisfaction"),
-    "trend": ("趋势", "trends"),
-    "wave_tests": ("期间差异检验", "wave-on-wave tests"),
-    "top_box": ("高分比例", "top-box shares"),
-    "drivers": ("驱动因素重要性", "driver importance"),
-    "ipa": ("重要性—表现矩阵", "importance–performance map"),
-    "processes": ("业务流程", "business processes"),
-    "loyalty_horizon": ("满意度对忠诚度的持续期", "horizon on loyalty"),
-    "process_horizon": ("流程满意度的持续期", "horizon of process satisfaction"),
-    "churn": ("连续不满意与流失", "dissatisfaction runs and churn"),
-    "ladder": ("忠诚度阶梯", "loyalty ladder"),
-    "retention": ("满意度与留存", "retention"),
-    "transfers": ("转接的代价", "cost of transfers"),
-    "alerts": ("客户预警", "customer alerts"),
-    "backtest": ("预警回测", "alert back-test"),
-    "themes": ("评论主题", "comment themes"),
-    "quotes": ("客户原话", "quotes"),
-    "engagement": ("敬业度指数", "engagement index"),
-    "programme": ("改进项目效果", "programme effect"),
-    "linkage": ("敬业度与客户评分", "engagement and customer scores"),
-    "methods": ("方法", "methods"),
-    "settings": ("设置", "settings"),
-    "reliability": ("信度", "reliability"),
-    "diagnostics": ("模型诊断", "model diagnostics"),
-    "sources": ("数据来源", "data sources"),
-}
+#: Section titles for the printed plan: ``TITLES[name]`` is ``{"zh": ..., "en": ...}`` (catalog
+#: entries ``plan.title.<name>``).
+TITLES = Labels(
+    "plan.title.",
+    dict.fromkeys(name for chapter, sections in CHAPTERS.items() for name in (chapter, *sections)),
+)
 
 _TAG = re.compile(r"^needs-(?P<a>[A-Za-z0-9_]+)(?:\.(?P<b>[A-Za-z0-9_]+))?$")
 
@@ -256,7 +218,7 @@ class Plan:
         """The distinct reasons of what is left out, for the reader (no client ids, no repeats)."""
         out: list[str] = []
         for _, _, whys in self.left_out(lang=lang):
-            for why in re.split(r"; |；", whys):
+            for why in whys.split(message("plan.reason_separator", lang)):
                 why = _plain(why)
                 if why and why not in out:
                     out.append(why)
@@ -279,23 +241,16 @@ class Plan:
 
     def to_text(self, *, lang: str = "en") -> str:
         """The plan as printed by ``cxresearch run --plan``: one line per chapter and section."""
-        i = 0 if lang == "zh" else 1
-        head = (
-            f"研究计划：{self.client} {self.period}"
-            if lang == "zh"
-            else f"Study plan: {self.client} {self.period}"
-        )
-        lines = [head]
+        lines = [message("plan.text_head", lang, client=self.client, period=self.period)]
         v = self.variables
-        none = "（无）" if lang == "zh" else "(none)"
+        none = message("plan.text_none", lang)
         lines.append(
-            ("变量" if lang == "zh" else "variables")
-            + f": outcome={v.outcome} nps={v.nps or none} "
+            message("plan.text_variables", lang) + f": outcome={v.outcome} nps={v.nps or none} "
             f"loyalty={v.loyalty or none} by={','.join(v.by) or none} weight={v.weight or none} "
             f"drivers={len(v.drivers)} processes={len(v.processes)}"
         )
         lines.append(
-            ("数据" if lang == "zh" else "data")
+            message("plan.text_data", lang)
             + f": waves={','.join(map(str, self.facts.waves)) or none} "
             f"crm_years={len(self.facts.crm_years)} comments={self.facts.comments} "
             f"employees={self.facts.counts.get('employees', 0)}"
@@ -304,16 +259,14 @@ class Plan:
             if not c.listed:
                 continue
             mark = "run " if c.runs else "skip"
-            title = TITLES.get(c.name, (c.name, c.name))[i]
+            title = _title(c.name, lang)
             tail = "" if c.runs else f"  — {(c.reason or {}).get(lang, '')}"
             lines.append(f"  [{mark}] {c.name}  {title}{tail}")
             if c.runs:
                 for s in c.sections:
                     mark = "run " if s.runs else "skip"
                     tail = "" if s.runs else f"  — {(s.reason or {}).get(lang, '')}"
-                    lines.append(
-                        f"      [{mark}] {s.name}  {TITLES.get(s.name, (s.name, s.name))[i]}{tail}"
-                    )
+                    lines.append(f"      [{mark}] {s.name}  {_title(s.name, lang)}{tail}")
         return "\n".join(lines)
 
     def say_scope(self, *, lang: str, **_ignored):
@@ -326,64 +279,42 @@ class Plan:
 
         f = self.facts
         waves = list(f.waves)
-        if lang == "zh":
-            span = (
-                f"{waves[0]}–{waves[-1]} 年共 {len(waves)} 期调查"
-                if len(waves) > 1
-                else f"{waves[0]} 年一期调查"
-                if waves
-                else "调查数据"
-            )
-            extra = [
-                name
-                for name, key in (
-                    ("客户关系管理数据", "customers"),
-                    ("员工调查", "employees"),
-                    ("客户评论", "comments"),
-                )
-                if f.counts.get(key)
-            ]
-            s = (
-                f"**报告范围**：本报告依据{span}"
-                + (f"，以及{'、'.join(extra)}" if extra else "")
-                + "。"
-            )
-            gone = self._reasons("zh")
-            if gone:
-                s += "以下内容因数据所限未纳入本报告：" + "；".join(gone) + "。"
-            else:
-                s += "所有章节均已纳入。"
+        if len(waves) > 1:
+            span = message("plan.span_waves", lang, first=waves[0], last=waves[-1], n=len(waves))
+        elif waves:
+            span = message("plan.span_wave", lang, wave=waves[0])
         else:
-            span = (
-                f"{len(waves)} survey waves, {waves[0]}–{waves[-1]}"
-                if len(waves) > 1
-                else f"one survey wave ({waves[0]})"
-                if waves
-                else "the survey data"
+            span = message("plan.span_none", lang)
+        extra = [
+            message(f"plan.source.{key}", lang)
+            for key in ("customers", "employees", "comments")
+            if f.counts.get(key)
+        ]
+        if len(extra) > 1:
+            joined = message(
+                "list_and",
+                lang,
+                items=message("list_separator", lang).join(extra[:-1]),
+                last=extra[-1],
             )
-            extra = [
-                name
-                for name, key in (
-                    ("the CRM extract", "customers"),
-                    ("the employee survey", "employees"),
-                    ("customers' comments", "comments"),
-                )
-                if f.counts.get(key)
-            ]
-            s = (
-                f"**Scope of this report**: it rests on {span}"
-                + (
-                    f", with {', '.join(extra[:-1]) + ' and ' + extra[-1] if len(extra) > 1 else extra[0]}"
-                    if extra
-                    else ""
-                )
-                + "."
+        else:
+            joined = "".join(extra)
+        s = message(
+            "plan.scope",
+            lang,
+            span=span,
+            extra=message("plan.scope_extra", lang, items=joined) if extra else "",
+        )
+        gone = self._reasons(lang)
+        if gone:
+            tail = message(
+                "plan.scope_left_out",
+                lang,
+                reasons=message("plan.reason_separator", lang).join(gone),
             )
-            gone = self._reasons("en")
-            if gone:
-                s += " Left out for lack of data: " + "; ".join(gone) + "."
-            else:
-                s += " Every chapter is included."
+        else:
+            tail = message("plan.scope_all", lang)
+        s = sentences([s, tail], lang)
         return Text(s)
 
 
@@ -418,8 +349,9 @@ def keep_cell(plan: Plan, chapter: str, tags) -> bool:
     return True
 
 
-def _r(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en}
+def _title(name: str, lang: str) -> str:
+    """The title of a chapter or section in ``lang`` (its name when the plan has no title for it)."""
+    return TITLES[name][lang] if name in TITLES else name
 
 
 def _facts(st, params: Params, sv: StudyVariables, book) -> Facts:
@@ -516,58 +448,34 @@ def _decide(
         return name is not None and ans.get(name, 0) > 0
 
     one_wave = (
-        _r(
-            f"只有一期数据（{f.waves[0]} 年）：不做趋势和期间差异检验",
-            f"one wave ({f.waves[0]}): no trends or wave-on-wave tests",
-        )
+        both("plan.why.one_wave", wave=f.waves[0])
         if n_waves == 1
-        else _r("没有调查数据：不做趋势", "no survey waves: no trends")
+        else both("plan.why.no_waves")
         if n_waves == 0
         else None
     )
     no_nps = None
     if sv.nps is None:
-        no_nps = _r(
-            "没有 0–10 分的推荐意愿题：不计算净推荐值（NPS）", "no 0–10 recommend item: no NPS"
-        )
+        no_nps = both("plan.why.no_nps_item")
     elif not has(sv.nps):
-        no_nps = _r(
-            f"{sv.nps} 本期没有回答：不计算净推荐值", f"no answers to {sv.nps} in this wave: no NPS"
-        )
-    no_by = (
-        _r("未设细分变量：只报告总体", "no segment variables (variables.by): totals only")
-        if not [b for b in sv.by if has(b)]
-        else None
-    )
+        no_nps = both("plan.why.nps_unanswered", item=sv.nps)
+    no_by = both("plan.why.no_by") if not [b for b in sv.by if has(b)] else None
     drivers = [d for d in sv.drivers if has(d)]
-    no_drivers = (
-        _r(
-            f"驱动因素题目少于两个（{len(drivers)} 个有回答）：不做驱动因素分析",
-            f"fewer than two driver items with answers ({len(drivers)}): no driver analysis",
-        )
-        if len(drivers) < 2
-        else None
-    )
+    no_drivers = both("plan.why.few_drivers", n=len(drivers)) if len(drivers) < 2 else None
     procs = [p for p in sv.processes if has(p)]
     no_procs = (
-        _r(
-            "没有业务流程题目（dimension process:<name>）：不做流程驱动分析",
-            "no process items (dimension process:<name>): no process drivers",
-        )
+        both("plan.why.no_processes")
         if not procs
-        else _r(
-            "只有一个业务流程题目：不做流程驱动分析", "only one process item: no process drivers"
-        )
+        else both("plan.why.one_process")
         if len(procs) < 2
         else None
     )
     no_crm = not f.counts.get("customers")
 
-    def crm(what_zh, what_en):
-        return _r(
-            f"没有客户关系管理（CRM）数据：{what_zh}",
-            f"no customers (CRM) data for client {client!r}: {what_en}",
-        )
+    def crm(what: dict[str, str]) -> dict[str, str]:
+        return {
+            lang: message("plan.why.no_crm", lang, client=client, what=what[lang]) for lang in LANGS
+        }
 
     out: dict[str, tuple[dict | None, dict]] = {}
 
@@ -589,12 +497,7 @@ def _decide(
         {
             "scope": None,
             "bases": None,
-            "missing": None
-            if f.missing
-            else _r(
-                "没有回答是声明的缺失代码：不列缺失回答表",
-                "no answer was a declared missing code: no missing-answers table",
-            ),
+            "missing": None if f.missing else both("plan.why.no_missing_codes"),
         },
     )
     # 02 KPIs
@@ -616,85 +519,48 @@ def _decide(
     covered = len(set(f.waves) & set(f.crm_years))
     ch4 = None
     if no_crm:
-        ch4 = crm("不做持续效应和流失分析", "no persistence or churn analysis")
+        ch4 = crm(both("plan.what.persistence"))
     elif n_waves < need:
-        ch4 = _r(
-            f"只有 {n_waves} 期数据；滞后效应至少需要 max_lag + 2 = {need} 期：不做持续效应分析",
-            f"{n_waves} wave{'' if n_waves == 1 else 's'}; the lag profile needs at least "
-            f"max_lag + 2 = {need} waves: no persistence analysis",
+        ch4 = both(
+            "plan.why.lag_waves_one" if n_waves == 1 else "plan.why.lag_waves",
+            n=n_waves,
+            need=need,
         )
     elif covered < need:
-        ch4 = _r(
-            f"{n_waves} 期数据中只有 {covered} 期有同年的 CRM 数据；至少需要 {need} 期：不做持续效应分析",
-            f"{n_waves} waves but {covered} with CRM data for the same year; the lag profile needs at "
-            f"least max_lag + 2 = {need} waves with CRM data: no persistence analysis",
-        )
-    no_loyalty = (
-        _r("未设忠诚度题目（variables.loyalty）", "no loyalty item (variables.loyalty)")
-        if not has(sv.loyalty)
-        else None
-    )
+        ch4 = both("plan.why.lag_crm", n=n_waves, covered=covered, need=need)
     out["04_persistence"] = (
         ch4,
         {
-            "loyalty_horizon": no_loyalty
-            and _r(
-                no_loyalty["zh"] + "：不估计对忠诚度的持续期",
-                no_loyalty["en"] + ": no horizon on loyalty",
-            ),
-            "process_horizon": None
-            if procs
-            else _r(
-                "没有业务流程题目：不估计流程满意度的持续期", "no process items: no process horizon"
-            ),
+            "loyalty_horizon": None if has(sv.loyalty) else both("plan.why.no_loyalty_horizon"),
+            "process_horizon": None if procs else both("plan.why.no_process_horizon"),
             "churn": None,
         },
     )
     # 05 loyalty
     no_transfers = None
     if not has("transfers"):
-        no_transfers = _r(
-            "没有部门转接次数题目（transfers）：不估计转接的代价",
-            "no transfers item (transfers): no cost of transfers",
-        )
+        no_transfers = both("plan.why.no_transfers_item")
     elif not has(sv.loyalty):
-        no_transfers = _r(
-            "未设忠诚度题目：不估计转接的代价", "no loyalty item: no cost of transfers"
-        )
+        no_transfers = both("plan.why.no_loyalty_transfers")
     out["05_loyalty"] = (
-        crm("不做忠诚度阶梯、留存和流失分析", "no loyalty ladder, retention or churn")
-        if no_crm
-        else None,
+        crm(both("plan.what.loyalty")) if no_crm else None,
         {"ladder": None, "retention": None, "transfers": no_transfers},
     )
     # 06 alerts and comments
     earlier = [w for w in f.waves[:-1] if w in set(f.crm_years)]  # as cx.alerts.backtest (offset 0)
     if no_crm:
-        no_bt = crm("不做预警回测", "no alert back-test")
+        no_bt = crm(both("plan.what.backtest"))
     elif not earlier:
-        no_bt = _r(
-            "没有已知流失结果的往期数据：不做预警回测",
-            "no earlier wave with a known churn outcome: no alert back-test",
-        )
+        no_bt = both("plan.why.no_churn_outcome")
     else:
         no_bt = None
     few = None
     if not f.counts.get("comments"):
-        few = _r("没有客户评论：不做主题编码", "no customer comments: no theme coding")
+        few = both("plan.why.no_comments")
     elif f.comments < t.min_base:
-        few = _r(
-            f"本期评论 {f.comments} 条，少于 {t.min_base} 条：不做主题编码",
-            f"{f.comments} comments in this wave, fewer than min_base = {t.min_base}: no theme coding",
-        )
+        few = both("plan.why.few_comments", n=f.comments, min_base=t.min_base)
     alerts_ok = has("customer_id") and has("branch")
-    no_alerts = (
-        None
-        if alerts_ok
-        else _r(
-            "没有客户编号（customer_id）或分公司（branch）：不生成预警",
-            "no customer id (customer_id) or branch in the survey: no alerts",
-        )
-    )
+    no_alerts = None if alerts_ok else both("plan.why.no_alert_ids")
     out["06_alerts_text"] = (
         None,
         {
@@ -705,38 +571,17 @@ def _decide(
         },
     )
     # 07 employees
-    ch7 = (
-        None
-        if f.counts.get("employees")
-        else _r(
-            "没有员工调查数据：不做员工敬业度分析",
-            f"no employees data for client {client!r}: no engagement chapter",
-        )
-    )
+    ch7 = None if f.counts.get("employees") else both("plan.why.no_employees", client=client)
     if params.programme is None:
-        no_prog = _r(
-            "未设改进项目（params 键 programme）：不评估项目效果",
-            "params key 'programme' not set: no programme evaluation",
-        )
+        no_prog = both("plan.why.no_programme")
     elif not (
         any(w < params.programme.start for w in f.employee_waves)
         and any(w >= params.programme.start for w in f.employee_waves)
     ):
-        no_prog = _r(
-            f"员工调查没有项目开始（{params.programme.start} 年）前后的数据：不评估项目效果",
-            f"no employee waves both before and after the programme start ({params.programme.start}): "
-            "no programme evaluation",
-        )
+        no_prog = both("plan.why.programme_window", start=params.programme.start)
     else:
         no_prog = None
-    no_link = (
-        None
-        if has("branch")
-        else _r(
-            "客户数据没有分公司（branch）：不做敬业度与客户评分的关联",
-            "no branch in the survey: no link of engagement to customer scores",
-        )
-    )
+    no_link = None if has("branch") else both("plan.why.no_branch_link")
     out["07_employee"] = (ch7, {"engagement": None, "programme": no_prog, "linkage": no_link})
     # 09 appendix
     out["09_appendix"] = (
@@ -747,12 +592,7 @@ def _decide(
             "fieldwork": None,
             "methods": None,
             "settings": None,
-            "reliability": None
-            if scales
-            else _r(
-                "没有两个及以上题目组成的量表：不报告信度",
-                "no block of two or more items: no reliability",
-            ),
+            "reliability": None if scales else both("plan.why.no_scales"),
             "diagnostics": no_drivers,
             "sources": None,
         },
@@ -865,7 +705,7 @@ def make_plan(
                 Chapter(
                     stem,
                     runs=is_listed,
-                    reason=None if is_listed else _NOT_LISTED,
+                    reason=None if is_listed else both("plan.why.not_listed"),
                     sections=(),
                     listed=is_listed,
                 )
@@ -878,12 +718,21 @@ def make_plan(
         )
         if reason is None and not any(s.runs for s in sections if s.name in _SUBSTANTIVE[stem]):
             whys = [s.reason for s in sections if s.name in _SUBSTANTIVE[stem] and s.reason]
-            why = "; ".join(dict.fromkeys(r["en"] for r in whys))
-            why_zh = "；".join(dict.fromkeys(r["zh"] for r in whys))
-            reason = _r(why_zh, why)
+            reason = {
+                lang: message("plan.reason_separator", lang).join(
+                    dict.fromkeys(r[lang] for r in whys)
+                )
+                for lang in LANGS
+            }
         if not is_listed:
             chapters.append(
-                Chapter(stem, runs=False, reason=_NOT_LISTED, sections=sections, listed=False)
+                Chapter(
+                    stem,
+                    runs=False,
+                    reason=both("plan.why.not_listed"),
+                    sections=sections,
+                    listed=False,
+                )
             )
             continue
         if reason is not None and explicit and strict:
@@ -902,9 +751,6 @@ def make_plan(
     if not plan.notebooks:
         raise ParamsError(f"{label}: notebooks: no chapter can run for client {params.client!r}")
     return plan
-
-
-_NOT_LISTED = _r("未列入 notebooks", "not listed in notebooks:")
 
 
 def study_plan(params_file: str | Path, *, strict: bool = True) -> Plan:
