@@ -119,9 +119,9 @@ def exceptions(
     With ``y_i`` the KPI's respondent value (the score, or ``100 (1[y >= 9] − 1[y <= 6])`` for
     NPS), ``W_T``/``W_S`` the weight sums of Total and the segment and ``m_T``/``m_S`` their
     weighted means, respondent ``i``'s influence values are ``z_T,i = w_i (y_i − m_T) / W_T`` and
-    ``z_S,i = 1[i in S] w_i (y_i − m_S) / W_S``; ``Var(m_S − m_T) = V(z_S) + V(z_T) − 2 C(z_T,
-    z_S)`` under the design (:meth:`Design.vcov`, after the raking residualisation when
-    calibrated). The t test uses ``PSUs − strata − 1`` degrees of freedom (PSUs with a valid
+    ``z_S,i = 1[i in S] w_i (y_i − m_S) / W_S``; ``Var(m_S − m_T) = V(z_S − z_T)`` (that is
+    ``V(z_S) + V(z_T) − 2 C(z_T, z_S)``) under the design, the values summed per PSU after the
+    raking residualisation when calibrated. The t test uses ``PSUs − strata − 1`` degrees of freedom (PSUs with a valid
     answer), R ``svyttest``'s convention. Without a rake, strata or clusters this is the
     linearisation the scorecard always used (every row a PSU, weights as sampling weights). Tested
     against R ``svycontrast(svytotal(...), quote(ys/s − y/one))`` on raked ``api`` designs
@@ -169,10 +169,10 @@ def exceptions(
         m, z = _core.mean_influence(design, x, in_s)
         est.append(m)
         cols.append(z)
-    # one covariance matrix of Total and every segment: the raking residualisation runs once
-    V = design.vcov(np.column_stack(cols))
-    var = np.maximum(V[0, 0] + np.diag(V)[1:] - 2 * V[0, 1:], 0.0)
-    se = np.sqrt(var)
+    # the difference's influence values z_S - z_T, every segment at once: one residualisation
+    # on the raking margins (it is linear) and one design variance for all segments
+    Z = np.column_stack(cols)
+    se = np.sqrt(np.maximum(np.diag(design.vcov(Z[:, 1:] - Z[:, :1])), 0.0))
     # R svyttest's df on the rows of the two levels: here every row is in Total
     df = float(
         _core.domain_df(design, np.zeros(design.n, np.int64), 1, valid & (design.w > 0))[0] - 1
