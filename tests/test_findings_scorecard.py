@@ -231,7 +231,7 @@ def test_plain_weight_column_keeps_the_former_numbers(kpi):
         )
 
 
-# -- inputs -----------------------------------------------------------------------------------------
+# -- inputs ----------------------------------------------------------------------------------------
 
 
 def test_rake_of_other_rows_refused_and_row_order_irrelevant():

@@ -121,8 +121,8 @@ def exceptions(
     weighted means, respondent ``i``'s influence values are ``z_T,i = w_i (y_i − m_T) / W_T`` and
     ``z_S,i = 1[i in S] w_i (y_i − m_S) / W_S``; ``Var(m_S − m_T) = V(z_S − z_T)`` (that is
     ``V(z_S) + V(z_T) − 2 C(z_T, z_S)``) under the design, the values summed per PSU after the
-    raking residualisation when calibrated. The t test uses ``PSUs − strata − 1`` degrees of freedom (PSUs with a valid
-    answer), R ``svyttest``'s convention. Without a rake, strata or clusters this is the
+    raking residualisation when calibrated. The t test uses ``PSUs − strata − 1`` degrees of
+    freedom (PSUs with a valid answer), R ``svyttest``'s convention. Without a rake, strata or clusters this is the
     linearisation the scorecard always used (every row a PSU, weights as sampling weights). Tested
     against R ``svycontrast(svytotal(...), quote(ys/s − y/one))`` on raked ``api`` designs
     (``tests/reference/survey/make_scorecard.R``).
