@@ -48,7 +48,7 @@ def _brute_gap(y, w, seg):
 
 @pytest.mark.parametrize("kpi", ["mean", "nps"])
 def test_exceptions_equal_a_brute_force_linearisation(kpi):
-    """The stacked-and-clustered test equals the joint-influence variance written out in numpy."""
+    """The segment-vs-Total test equals the joint-influence variance written out in numpy."""
     study = synth.generate(seed=5, n_customers=800, n_waves=4)
     cur = _current(study)
     score = "overall_sat" if kpi == "mean" else "recommend"

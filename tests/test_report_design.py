@@ -23,7 +23,7 @@ import yaml
 import cxresearch as cx
 from cxresearch import codebook, synth
 from cxresearch.errors import CXValueError
-from cxresearch.report import open_study
+from cxresearch.report import open_study, run_report
 from cxresearch.store import Store
 
 SEGMENT = {1: 0.3, 2: 0.7}
@@ -43,7 +43,7 @@ def folder(tmp_path_factory) -> Path:
     return folder
 
 
-def _params(folder: Path, name: str, raking) -> Path:
+def _params(folder: Path, name: str, raking, *, notebooks=("02_kpis",), thresholds=None) -> Path:
     variables = {"by": ["branch"], "weight": "weight"}
     if raking is not None:
         variables["raking"] = raking
@@ -54,9 +54,11 @@ def _params(folder: Path, name: str, raking) -> Path:
         "language": "en",
         "data": {"store": "study.duckdb"},
         "variables": variables,
-        "notebooks": ["02_kpis"],
+        "notebooks": list(notebooks),
         "output": {"formats": ["html"], "dir": "reports"},
     }
+    if thresholds:
+        raw["thresholds"] = thresholds
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path
@@ -167,8 +169,6 @@ def test_the_reports_segment_tables_carry_the_calibrated_intervals(folder):
     tables.xlsx is the calibrated one (the brute force above), not the fixed-weights one."""
     from openpyxl import load_workbook
 
-    from cxresearch.report import run_report
-
     raking = {"segment": SEGMENT, "branch": BRANCH}
     path = _params(folder, "rake_report", raking)
     result = run_report(path, formats=["html", "xlsx"])
@@ -182,3 +182,42 @@ def test_the_reports_segment_tables_carry_the_calibrated_intervals(folder):
     got = [r[lo] for r in rows[2 : 2 + len(calibrated)]]
     np.testing.assert_allclose(got, calibrated["ci_lower"], rtol=1e-12)
     assert np.abs(np.asarray(got) - fixed["ci_lower"].to_numpy()).max() > 1e-6
+
+
+@pytest.mark.slow
+def test_the_summarys_scorecard_carries_the_calibrated_intervals(folder):
+    """The executive summary passes ``study.design_for(study.current())`` to the segment
+    scorecard: the segment-vs-Total intervals of its findings (findings.json) are those of the
+    calibrated test (``cx.findings.scorecard`` on the wave's rake, tested against R in
+    ``tests/test_findings_scorecard.py``), not those of the raked weights held fixed."""
+    import json
+
+    raking = {"segment": SEGMENT, "branch": BRANCH}
+    # min_base 5: this small study's clearest gap (branch 8 on NPS, p_adj < 1e-4) rests on 6
+    # respondents; the default 30 would leave the summary without a segment finding to check
+    path = _params(
+        folder,
+        "rake_summary",
+        raking,
+        notebooks=["00_summary", "02_kpis"],
+        thresholds={"min_base": 5, "anonymity_min": 5},
+    )
+    result = run_report(path, formats=["html"])
+    study = open_study(path, style=False)
+    cur = study.current()
+    kw = {"kpis": study.headline_kpis, "by": study.segment, "correction": "holm"}
+    calibrated = cx.findings.scorecard(cur, **kw, **study.design_for(cur)).frame
+    fixed = cx.findings.scorecard(cur, **kw, **study.design).frame
+    assert calibrated["significant"].any()
+    gaps = [f for f in json.loads(result.findings.read_text()) if f["kind"] == "segment_gap"]
+    assert len(gaps) == int(calibrated["significant"].sum())
+    for f in gaps:
+        at = (calibrated["score"] == f["variable"]) & (calibrated["level"] == f["details"]["level"])
+        row, old = calibrated[at].iloc[0], fixed[at].iloc[0]
+        assert row["significant"]
+        np.testing.assert_allclose(
+            [f["ci_lower"], f["ci_upper"]], [row["ci_lower"], row["ci_upper"]], rtol=1e-12
+        )
+        assert abs(f["ci_lower"] - old["ci_lower"]) > 1e-3 * abs(old["ci_upper"] - old["ci_lower"])
+    # over the whole card the calibrated SEs are not the fixed ones (measured: ratio 0.95-1.20)
+    assert np.abs(calibrated["se"] / fixed["se"] - 1).max() > 0.05

@@ -25,7 +25,8 @@ v = study.variables
 trends = cx.findings.kpi_trends(study.responses(), kpis=study.headline_kpis, **study.wave_design)
 
 # %% tags=["needs-scorecard"]
-card = cx.findings.scorecard(study.current(), kpis=study.headline_kpis, by=study.segment, correction="holm", **study.design)
+cur = study.current()
+card = cx.findings.scorecard(cur, kpis=study.headline_kpis, by=study.segment, correction="holm", **study.design_for(cur))  # calibration-aware SEs when the params rake (issue 14)
 
 # %% tags=["needs-scorecard"]
 study.record(cx.findings.segment_findings(card, chapter="00_summary", exhibit="segment_scorecard", wave=study.wave))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from cxresearch import survey
-from cxresearch.errors import CXValueError
+from cxresearch.errors import CXValueError, SmallBaseWarning
 from cxresearch.findings._record import Finding
+from cxresearch.survey import _design as _core
+from cxresearch.survey.kpi import transform as _transform
 
 __all__ = [
     "exceptions",
@@ -25,10 +29,6 @@ __all__ = [
 
 #: KPI statistics a scorecard can hold and the unit of their differences.
 KPI_KINDS = {"mean": "scale_points", "nps": "nps_points"}
-
-_TOTAL = "__total__"
-_ROW = "__row__"
-_GROUP = "__group__"
 
 
 def _score_values(data: pd.DataFrame, score: str, kpi: str) -> np.ndarray:
@@ -55,7 +55,11 @@ def exceptions(
     score: str,
     by: str,
     kpi: str = "mean",
-    weights: str | None = None,
+    weights: str | survey.RakeResult | None = None,
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    fpc: str | float | None = None,
+    lonely_psu: str = "fail",
     alpha: float = 0.05,
     correction: str = "holm",
     min_base: int = 30,
@@ -63,11 +67,13 @@ def exceptions(
 ) -> pd.DataFrame:
     """Each segment of ``by`` against Total on one KPI (exception testing), design-based.
 
-    The segment is part of Total, so the two estimates are not independent. The test stacks the
-    data twice — every row once as "Total" and once as its segment — and passes a row id as the
-    cluster to :func:`cxresearch.survey.difference`: the joint influence values of the two domain
-    estimates then carry their covariance, and the difference ``segment − Total`` gets its exact
-    linearised variance (the same device as a panel of waves clustered by customer).
+    The segment is part of Total, so the two estimates are not independent: the test of
+    ``segment − Total`` uses the joint influence values of the two domain estimates, summed per
+    respondent (a respondent in the segment counts in both), so their covariance enters the
+    variance exactly. With a :class:`~cxresearch.survey.RakeResult` as ``weights`` (the report's
+    ``study.design_for(frame)`` when the params rake) those per-respondent values are first
+    residualised on the raking margins, as R's ``svyrecvar`` does for a ``rake``/``calibrate``
+    design: the SE is calibration-aware instead of holding the raked weights fixed.
 
     Parameters
     ----------
@@ -76,11 +82,15 @@ def exceptions(
     score : str
         The KPI's column.
     by : str
-        The segment column.
+        The segment column. Rows with ``by`` missing count in Total only.
     kpi : {'mean', 'nps'}
         The statistic.
-    weights : str, optional
-        Sampling-weight column.
+    weights : str or RakeResult, optional
+        Sampling-weight column (held fixed), or the rake of these rows (indexed like ``data``;
+        calibrated variance). None: unit weights.
+    strata, cluster, fpc, lonely_psu
+        The rest of the design, as :func:`cxresearch.survey.difference`: respondents are nested in
+        their stratum and first-stage cluster (PSU), so the influence values are summed per PSU.
     alpha : float
         Significance level (column ``significant``).
     correction : {'holm', 'bonferroni', 'bh', 'none'}
@@ -97,71 +107,127 @@ def exceptions(
         ``ci_lower``, ``ci_upper`` (of the difference), ``statistic`` (t), ``df``, ``p_value``,
         ``p_adj``, ``small_base``, ``suppressed``, ``significant`` (``p_adj < alpha`` on a base
         at least ``min_base``), ``sd`` (weighted SD of the KPI's respondent values in Total).
+
+    Raises
+    ------
+    CXValueError
+        An unknown ``kpi``; a missing column; bad weights or design columns; a RakeResult of
+        other rows (its index differs from ``data``'s).
+
+    Notes
+    -----
+    With ``y_i`` the KPI's respondent value (the score, or ``100 (1[y >= 9] − 1[y <= 6])`` for
+    NPS), ``W_T``/``W_S`` the weight sums of Total and the segment and ``m_T``/``m_S`` their
+    weighted means, respondent ``i``'s influence values are ``z_T,i = w_i (y_i − m_T) / W_T`` and
+    ``z_S,i = 1[i in S] w_i (y_i − m_S) / W_S``; ``Var(m_S − m_T) = V(z_S − z_T)`` (that is
+    ``V(z_S) + V(z_T) − 2 C(z_T, z_S)``) under the design, the values summed per PSU after the
+    raking residualisation when calibrated. The t test uses ``PSUs − strata − 1`` degrees of
+    freedom (PSUs with a valid answer), R ``svyttest``'s convention. Without a rake, strata or clusters this is the
+    linearisation the scorecard always used (every row a PSU, weights as sampling weights). Tested
+    against R ``svycontrast(svytotal(...), quote(ys/s − y/one))`` on raked ``api`` designs
+    (``tests/reference/survey/make_scorecard.R``).
+
+    References
+    ----------
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 7 (calibration).
+    https://doi.org/10.1002/9780470580066
     """
     if kpi not in KPI_KINDS:
         raise CXValueError(f"kpi must be one of {', '.join(map(repr, KPI_KINDS))}; got {kpi!r}")
-    for col in (score, by) + ((weights,) if weights else ()):
+    for col in (score, by) + ((weights,) if isinstance(weights, str) else ()):
         if col not in data.columns:
             raise CXValueError(f"column {col!r} is not in the data; columns: {list(data.columns)}")
-    base = data.reset_index(drop=True)
-    levels = sorted(base[by].dropna().unique().tolist())
-    codes = {lev: f"L{i}" for i, lev in enumerate(levels)}
-    rows = np.arange(len(base))
-    stacked = pd.concat(
-        [
-            base.assign(**{_GROUP: _TOTAL, _ROW: rows}),
-            base.assign(**{_GROUP: base[by].map(codes), _ROW: rows}),
-        ],
-        ignore_index=True,
+    alpha, design = _core.prepare_design(
+        _core.check_frame(data),
+        alpha=alpha,
+        min_base=min_base,
+        anonymity_min=anonymity_min,
+        weights=weights,
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc,
+        lonely_psu=lonely_psu,
     )
-    stacked = stacked[stacked[_GROUP].notna()]
-    w = base[weights].to_numpy(dtype=float) if weights else np.ones(len(base))
-    sd = _weighted_sd(_score_values(base, score, kpi), w)
     stat = "nps" if kpi == "nps" else "mean"
-    out = []
-    for lev in levels:
-        d = survey.difference(
-            stacked,
-            score=score,
-            by=_GROUP,
-            levels=(_TOTAL, codes[lev]),
-            statistic=stat,
-            weights=weights,
-            cluster=_ROW,
-            alpha=alpha,
-            min_base=min_base,
-            anonymity_min=anonymity_min,
-        ).iloc[0]
-        out.append(
-            {
-                "by": by,
-                "level": lev,
-                "score": score,
-                "kpi": kpi,
-                "n": d["n_b"],
-                "estimate": d["estimate_b"],
-                "total": d["estimate_a"],
-                "difference": d["estimate"],
-                "se": d["se"],
-                "ci_lower": d["ci_lower"],
-                "ci_upper": d["ci_upper"],
-                "statistic": d["statistic"],
-                "df": d["df"],
-                "p_value": d["p_value"],
-                "small_base": bool(d["small_base"]),
-                "suppressed": bool(d["suppressed"]),
-            }
+    x = _transform(
+        _core.numeric_column(data, score),
+        statistic=stat,
+        column=score,
+        index=data.index,
+        scale=_core.resolve_scale(score, None, None, data),
+    )
+    levels = sorted(data[by].dropna().unique().tolist())
+    if not levels:
+        return pd.DataFrame()
+    valid = ~np.isnan(x)
+    gvals = data[by].to_numpy()
+    everyone = np.ones(design.n, dtype=bool)
+    total, z_total = _core.mean_influence(design, x, everyone)
+    inside = [gvals == lev for lev in levels]
+    est, cols = [], [z_total]
+    for in_s in inside:
+        m, z = _core.mean_influence(design, x, in_s)
+        est.append(m)
+        cols.append(z)
+    # the difference's influence values z_S - z_T, every segment at once: one residualisation
+    # on the raking margins (it is linear) and one design variance for all segments
+    Z = np.column_stack(cols)
+    se = np.sqrt(np.maximum(np.diag(design.vcov(Z[:, 1:] - Z[:, :1])), 0.0))
+    # R svyttest's df on the rows of the two levels: here every row is in Total
+    df = float(
+        _core.domain_df(design, np.zeros(design.n, np.int64), 1, valid & (design.w > 0))[0] - 1
+    )
+    q = _core.t_quantile(alpha, df) if df > 0 else np.nan
+    diff = np.asarray(est) - total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.nan)
+    p = np.where(np.isfinite(t), 2 * stats.t.sf(np.abs(t), df), np.nan)
+    n_total = int(valid.sum())
+    n_seg = np.array([int((in_s & valid).sum()) for in_s in inside])
+    frame = pd.DataFrame(
+        {
+            "by": by,
+            "level": levels,
+            "score": score,
+            "kpi": kpi,
+            "n": n_seg.astype(float),
+            "estimate": est,
+            "total": total,
+            "difference": diff,
+            "se": se,
+            "ci_lower": diff - q * se,
+            "ci_upper": diff + q * se,
+            "statistic": t,
+            "df": df,
+            "p_value": p,
+        }
+    )
+    # bases: the smaller of segment and Total (the segment's), as survey.difference
+    base = np.minimum(n_seg, n_total)
+    frame["small_base"] = base < min_base
+    frame["suppressed"] = base < anonymity_min
+    blank = ["estimate", "total", "difference", "se", "ci_lower", "ci_upper", "statistic"]
+    frame.loc[frame["suppressed"], [*blank, "p_value"]] = np.nan
+    if frame["small_base"].any():
+        warnings.warn(
+            f"findings.exceptions: {int(frame['small_base'].sum())} segment(s) of {by!r} rest on "
+            f"fewer than {min_base} respondents (flagged small_base); "
+            f"{int(frame['suppressed'].sum())} under {anonymity_min} suppressed",
+            SmallBaseWarning,
+            stacklevel=2,
         )
-    frame = pd.DataFrame(out)
-    if frame.empty:
-        return frame
-    frame.loc[
-        frame["suppressed"],
-        ["estimate", "difference", "se", "ci_lower", "ci_upper", "statistic", "p_value"],
-    ] = np.nan
     frame["p_adj"] = survey.adjust_p(frame["p_value"].to_numpy(dtype=float), correction)
     frame["significant"] = (frame["p_adj"] < alpha) & ~frame["small_base"] & ~frame["suppressed"]
-    frame["sd"] = sd
+    frame["sd"] = _weighted_sd(x, design.w)
+    frame.attrs["settings"] = {
+        "function": "findings.exceptions",
+        **design.spec,
+        "calibrated": bool(design.calibration),
+        "alpha": alpha,
+        "correction": correction,
+        "min_base": min_base,
+        "anonymity_min": anonymity_min,
+    }
     return frame
 
 
@@ -194,7 +260,11 @@ def scorecard(
     *,
     kpis: Sequence[tuple[str, str]],
     by: str,
-    weights: str | None = None,
+    weights: str | survey.RakeResult | None = None,
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    fpc: str | float | None = None,
+    lonely_psu: str = "fail",
     alpha: float = 0.05,
     correction: str = "holm",
     min_base: int = 30,
@@ -202,13 +272,17 @@ def scorecard(
 ) -> Scorecard:
     """A segment scorecard: every segment of ``by`` against Total on every KPI.
 
+    The report passes the design of the wave, ``**study.design_for(cur)``: when the params rake,
+    ``weights`` is the wave's :class:`~cxresearch.survey.RakeResult` and the SEs are
+    calibration-aware (see :func:`exceptions`).
+
     Parameters
     ----------
     data : DataFrame
         One row per respondent (the report wave). Not modified.
     kpis : sequence of (score, kpi)
         E.g. ``[("recommend", "nps"), ("overall_sat", "mean")]``; ``None`` scores are skipped.
-    by, weights, alpha, correction, min_base, anonymity_min
+    by, weights, strata, cluster, fpc, lonely_psu, alpha, correction, min_base, anonymity_min
         As :func:`exceptions`; the correction runs over the segments of each KPI.
     """
     parts, totals = [], []
@@ -225,6 +299,10 @@ def scorecard(
             by=by,
             kpi=kpi,
             weights=weights,
+            strata=strata,
+            cluster=cluster,
+            fpc=fpc,
+            lonely_psu=lonely_psu,
             alpha=alpha,
             correction=correction,
             min_base=min_base,
@@ -252,7 +330,12 @@ def scorecard(
             "correction": correction,
             "min_base": min_base,
             "anonymity_min": anonymity_min,
-            "weights": weights,
+            # a rake is named, not kept (the card is data; the rake belongs to the wave's rows)
+            "weights": weights if isinstance(weights, str | None) else "<raked>",
+            "calibrated": not isinstance(weights, str | None),
+            "strata": strata,
+            "cluster": cluster,
+            "fpc": fpc,
         },
     )
 

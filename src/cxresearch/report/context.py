@@ -298,8 +298,9 @@ class Study:
         whole wave with ``by=`` instead). Without raking this is :attr:`design`.
 
         :attr:`design` itself keeps the raked weight column (held fixed): it is passed to
-        functions that read the weights as a column (``cx.findings.scorecard`` …) and used with
-        frames of other rows.
+        functions that read the weights as a column and used with frames of other rows. The
+        summary's segment scorecard takes this design (``cx.findings.scorecard(cur, ...,
+        **study.design_for(cur))``), so its Total-vs-segment tests are calibration-aware too.
 
         Raises
         ------
