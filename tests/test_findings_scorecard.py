@@ -270,3 +270,21 @@ def test_scorecard_passes_the_design_and_names_a_rake():
     assert card.settings["weights"] == "<raked>" and card.settings["calibrated"]
     found = F.segment_findings(card, chapter="00_summary", exhibit="segment_scorecard")
     assert len(found) == int(card.frame["significant"].sum())
+
+
+def test_scorecard_shows_itself_on_one_screen():
+    """A Scorecard is a result like the *Result classes (issue 17): a short repr whose interval
+    column is the difference's (shown as the estimate), summary() and an HTML table."""
+    import cxresearch as cx
+
+    s = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    cur = s.responses[s.responses["wave"] == 2017]
+    card = cx.findings.scorecard(
+        cur, kpis=[("overall_sat", "mean")], by="branch", weights="weight", min_base=20
+    )
+    text = repr(card)
+    assert len(text.splitlines()) <= 25 and "segment − Total" in text
+    row = card.frame.iloc[0]
+    assert f"[{row.ci_lower:.3f}, {row.ci_upper:.3f}]" in text
+    assert f"{row.difference:.3f}" in text
+    assert "<table" in card._repr_html_() and "Segment scorecard" in card.summary()

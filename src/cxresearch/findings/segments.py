@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from cxresearch import survey
+from cxresearch._results import ResultDisplay
 from cxresearch.errors import CXValueError, SmallBaseWarning
 from cxresearch.findings._record import Finding
 from cxresearch.survey import _design as _core
@@ -131,6 +132,22 @@ def exceptions(
     ----------
     Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 7 (calibration).
     https://doi.org/10.1002/9780470580066
+
+    Examples
+    --------
+    Branches against Total on overall satisfaction in the demo's last wave (Holm over 8 branches):
+
+    >>> import cxresearch as cx
+    >>> s = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cur = s.responses[s.responses["wave"] == 2017]
+    >>> ex = cx.findings.exceptions(cur, score="overall_sat", by="branch", weights="weight",
+    ...                             min_base=20)
+    >>> ex[["level", "n", "estimate", "total", "difference", "p_adj", "significant"]].head(4).round(3)
+      level     n  estimate  total  difference  p_adj  significant
+    0     1  64.0     7.671  7.031       0.640  0.007         True
+    1     2  53.0     6.848  7.031      -0.184  1.000        False
+    2     3  53.0     7.245  7.031       0.214  1.000        False
+    3     4  39.0     6.068  7.031      -0.963  0.008         True
     """
     if kpi not in KPI_KINDS:
         raise CXValueError(f"kpi must be one of {', '.join(map(repr, KPI_KINDS))}; got {kpi!r}")
@@ -231,8 +248,8 @@ def exceptions(
     return frame
 
 
-@dataclass(frozen=True)
-class Scorecard:
+@dataclass(frozen=True, repr=False)
+class Scorecard(ResultDisplay):
     """Segments × KPIs against Total (see :func:`scorecard`).
 
     Attributes
@@ -250,9 +267,20 @@ class Scorecard:
     by: str
     settings: dict = field(default_factory=dict)
 
+    _display_title = "Segment scorecard (estimate: segment − Total)"
+
     def to_frame(self) -> pd.DataFrame:
         """The stacked exception rows."""
         return self.frame.copy()
+
+    def _display_frame(self) -> pd.DataFrame:
+        # the interval is the difference's: show it as the estimate, the two values beside it
+        cols = ["score", "kpi", "level", "n", "difference", "ci_lower", "ci_upper", "p_adj"]
+        out = self.frame[cols + ["estimate", "total"]]
+        return out.rename(columns={"difference": "estimate", "estimate": "segment"})
+
+    def _display_facts(self) -> dict:
+        return {"by": self.by, "kpis": len(self.totals), **self.settings}
 
 
 def scorecard(
@@ -284,6 +312,23 @@ def scorecard(
         E.g. ``[("recommend", "nps"), ("overall_sat", "mean")]``; ``None`` scores are skipped.
     by, weights, strata, cluster, fpc, lonely_psu, alpha, correction, min_base, anonymity_min
         As :func:`exceptions`; the correction runs over the segments of each KPI.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> s = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cur = s.responses[s.responses["wave"] == 2017]
+    >>> card = cx.findings.scorecard(cur, kpis=[("recommend", "nps"), ("overall_sat", "mean")],
+    ...                              by="branch", weights="weight", min_base=20)
+    >>> card.totals.round(2)
+             score   kpi  estimate    n
+    0    recommend   nps    -27.86  295
+    1  overall_sat  mean      7.03  295
+    >>> sig = card.frame[card.frame["significant"]]
+    >>> sig[["score", "level", "difference", "ci_lower", "ci_upper"]].round(2)
+              score level  difference  ci_lower  ci_upper
+    8   overall_sat     1        0.64      0.26      1.02
+    11  overall_sat     4       -0.96     -1.54     -0.39
     """
     parts, totals = [], []
     for score, kpi in kpis:
@@ -343,7 +388,19 @@ def scorecard(
 def segment_findings(
     card: Scorecard, *, chapter: str, exhibit: str, wave: int | None = None
 ) -> list[Finding]:
-    """A ``segment_gap`` finding for every segment significantly above or below Total on a KPI."""
+    """A ``segment_gap`` finding for every segment significantly above or below Total on a KPI.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> s = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cur = s.responses[s.responses["wave"] == 2017]
+    >>> card = cx.findings.scorecard(cur, kpis=[("overall_sat", "mean")], by="branch",
+    ...                              weights="weight", min_base=20)
+    >>> found = cx.findings.segment_findings(card, chapter="00_summary", exhibit="scorecard")
+    >>> [(f.subject, f.claim, round(f.estimate, 2), f.strength) for f in found]
+    [('1', 'above_total', 0.64, 'moderate'), ('4', 'below_total', -0.96, 'moderate')]
+    """
     out = []
     frame = card.frame
     if frame.empty:
@@ -400,6 +457,21 @@ def trend_findings(
     """A ``kpi_change`` finding when the report wave's change on the previous wave is significant.
 
     ``trend`` is a :func:`cxresearch.survey.trend` frame (one row per wave, no ``by``).
+
+    Examples
+    --------
+    A trend whose last change is significant (as :func:`cxresearch.survey.trend` returns it):
+
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> trend = pd.DataFrame({"wave": [2024, 2025], "n": [812, 790], "n_eff": [640.0, 615.0],
+    ...                       "estimate": [7.10, 7.42], "se": [0.06, 0.06],
+    ...                       "change": [None, 0.32], "change_ci_lower": [None, 0.15],
+    ...                       "change_ci_upper": [None, 0.49], "change_p_value": [None, 0.0002]})
+    >>> [f] = cx.findings.trend_findings(trend, score="overall_sat", kpi="mean", wave=2025,
+    ...                                  chapter="02_kpis", exhibit="sat_trend")
+    >>> f.claim, f.estimate, (f.ci_lower, f.ci_upper), f.details["previous_value"]
+    ('increase', 0.32, (0.15, 0.49), 7.1)
     """
     if kpi not in KPI_KINDS:
         raise CXValueError(f"kpi must be one of {', '.join(map(repr, KPI_KINDS))}; got {kpi!r}")
@@ -463,7 +535,23 @@ def kpi_trends(
 
     ``weights`` (a column or the waves' stacked rakes) and ``respondent`` (the id linking waves, the
     cluster of the wave-on-wave tests) go to :func:`cxresearch.survey.trend`: the report passes
-    ``study.wave_design``, as chapter 02 does, so the dashboard's markers are the same tests."""
+    ``study.wave_design``, as chapter 02 does, so the dashboard's markers are the same tests.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> s = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> trends = cx.findings.kpi_trends(s.responses, kpis=[("overall_sat", "mean")],
+    ...                                 weights="weight", respondent="customer_id")
+    >>> [(score, kpi) for score, kpi, _ in trends]
+    [('overall_sat', 'mean')]
+    >>> trends[0][2][["wave", "estimate", "change", "change_p_value"]].round(3)
+       wave  estimate  change  change_p_value
+    0  2014     6.938     NaN             NaN
+    1  2015     7.001   0.063           0.609
+    2  2016     6.907  -0.094           0.398
+    3  2017     7.031   0.124           0.263
+    """
     out = []
     for score, kpi in kpis:
         if (
@@ -501,7 +589,21 @@ def kpi_findings(
     chapter: str,
     exhibit: str,
 ) -> list[Finding]:
-    """:func:`trend_findings` for every ``(score, kpi, trend)`` of :func:`kpi_trends`."""
+    """:func:`trend_findings` for every ``(score, kpi, trend)`` of :func:`kpi_trends`.
+
+    Examples
+    --------
+    Satisfaction did not change significantly in the demo's last wave; NPS rose:
+
+    >>> import cxresearch as cx
+    >>> s = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> trends = cx.findings.kpi_trends(s.responses,
+    ...                                 kpis=[("overall_sat", "mean"), ("recommend", "nps")],
+    ...                                 weights="weight", respondent="customer_id")
+    >>> found = cx.findings.kpi_findings(trends, wave=2017, chapter="02_kpis", exhibit="kpi_trend")
+    >>> [(f.subject, f.claim, round(f.estimate, 1), round(f.p_value, 3)) for f in found]
+    [('recommend', 'increase', 12.5, 0.026)]
+    """
     out = []
     for score, kpi, trend in trends:
         out += trend_findings(
