@@ -615,6 +615,26 @@ def draft_codebook(
         The file is empty, has no data rows, or cannot be read or decoded.
     CXValueError
         A parameter is wrong.
+
+    Examples
+    --------
+    A real survey (statsmodels' ``fair``, 400 of its respondents) exported as CSV:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import statsmodels.api as sm
+    >>> import cxresearch as cx
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> fair = sm.datasets.fair.load_pandas().data.head(400)
+    >>> fair.to_csv(folder / "fair.csv", index_label="resp_id")
+    >>> draft = cx.io.draft_codebook(folder / "fair.csv")
+    >>> [(v.name, v.kind.value) for v in draft.codebook.variables][:6]
+    [('resp_id', 'id'), ('rate_marriage', 'likert'), ('age', 'numeric'), \
+('yrs_married', 'numeric'), ('children', 'numeric'), ('religious', 'category')]
+    >>> draft.codebook.get("rate_marriage").scale
+    (1, 5)
+    >>> draft.notes[0]
+    ('rate_marriage', 'likert scale guessed from values 1-5; check the bounds')
     """
     if isinstance(max_levels, bool) or not isinstance(max_levels, int) or max_levels < 2:
         raise CXValueError(f"max_levels must be a whole number >= 2; got {max_levels!r}")
@@ -722,6 +742,20 @@ def write_draft(
     Returns
     -------
     Draft
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import statsmodels.api as sm
+    >>> import cxresearch as cx
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> sm.datasets.fair.load_pandas().data.head(400).to_csv(folder / "fair.csv", index=False)
+    >>> draft = cx.io.write_draft(folder / "fair.csv", folder / "codebook.yaml")
+    >>> print((folder / "codebook.yaml").read_text(encoding="utf-8").splitlines()[3])
+    # 9 entries to review:
+    >>> len(cx.codebook.load(folder / "codebook.yaml").variables)
+    9
     """
     dest = Path(out)
     if dest.exists() and not overwrite:

@@ -80,7 +80,15 @@ def quote_name(name: str) -> str:
 
 def detect_lang(texts: pd.Series) -> pd.Series:
     """``'zh'`` for texts holding CJK ideographs, ``'en'`` otherwise (vectorised: one C++ pass
-    of pyarrow's regex over str texts, pandas for anything else)."""
+    of pyarrow's regex over str texts, pandas for anything else).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxresearch.store import detect_lang
+    >>> detect_lang(pd.Series(["交货太慢了", "Great service, fast delivery", "配件OK"])).tolist()
+    ['zh', 'en', 'zh']
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 

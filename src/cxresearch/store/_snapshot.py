@@ -87,6 +87,34 @@ def snapshot(
         The store cannot be opened (no such file, not a store, still held after ``wait`` s).
     UnknownClient
         The client has no import in the store (a :class:`CXError`; ``clients`` lists the others).
+
+    Examples
+    --------
+    Two clients in one store; the snapshot holds one of them:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> from cxresearch.store import Store, snapshot
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> book = {"variables": [{"name": "respondent_id", "kind": "id", "role": "id"},
+    ...                       {"name": "wave", "kind": "wave", "role": "wave"},
+    ...                       {"name": "q", "kind": "likert", "min": 1, "max": 5}]}
+    >>> pd.DataFrame({"respondent_id": ["a", "b"], "wave": 2024, "q": [4, 5]}).to_csv(
+    ...     folder / "acme.csv", index=False)
+    >>> pd.DataFrame({"respondent_id": ["x", "y"], "wave": 2024, "q": 3}).to_csv(
+    ...     folder / "beta.csv", index=False)
+    >>> with Store(folder / "study.duckdb") as st:
+    ...     _ = st.import_files([folder / "acme.csv"], client="acme", codebook=book)
+    ...     _ = st.import_files([folder / "beta.csv"], client="beta", codebook=book)
+    >>> snap = snapshot(folder / "study.duckdb", "acme", folder / "acme.duckdb")
+    >>> with Store(snap, read_only=True) as st:
+    ...     print(st.clients())
+    ...     print(st.sql("acme", "SELECT respondent_id, q FROM responses ORDER BY 1"))
+    ['acme']
+      respondent_id    q
+    0             a  4.0
+    1             b  5.0
     """
     import duckdb
 
