@@ -287,8 +287,26 @@ class StoreReader:
 
         Examples
         --------
-        >>> store.sql("acme", "SELECT wave, avg(overall_sat) AS mean FROM responses "
-        ...           "WHERE branch = $b GROUP BY wave ORDER BY wave", params={"b": 3})  # doctest: +SKIP
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import pandas as pd
+        >>> from cxresearch.store import Store
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> book = {"variables": [{"name": "respondent_id", "kind": "id", "role": "id"},
+        ...                       {"name": "wave", "kind": "wave", "role": "wave"},
+        ...                       {"name": "branch", "kind": "category",
+        ...                        "values": {1: {"en": "North"}, 2: {"en": "South"}}},
+        ...                       {"name": "overall_sat", "kind": "likert", "min": 1, "max": 5}]}
+        >>> pd.DataFrame({"respondent_id": list("abcd"), "wave": [2024, 2024, 2025, 2025],
+        ...               "branch": [1, 2, 1, 1], "overall_sat": [3, 5, 4, 5]}).to_csv(
+        ...     folder / "survey.csv", index=False)
+        >>> with Store(folder / "study.duckdb") as store:
+        ...     _ = store.import_files([folder / "survey.csv"], client="acme", codebook=book)
+        ...     print(store.sql("acme", "SELECT wave, avg(overall_sat) AS mean FROM responses "
+        ...                     "WHERE branch = $b GROUP BY wave ORDER BY wave", params={"b": 1}))
+           wave  mean
+        0  2024   3.0
+        1  2025   4.5
         """
         import duckdb
 
