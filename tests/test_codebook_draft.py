@@ -578,3 +578,16 @@ def test_codebook_refuses_a_category_mixing_number_and_text_codes():
                 ],
             }
         )
+
+
+def test_a_chinese_totals_row_of_a_csv_is_left_out(tmp_path):
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"区域": rng.choice(["华北", "华南"], 80), "满意度": rng.integers(1, 6, 80)})
+    path = tmp_path / "调查.csv"
+    text = df.to_csv(index=False) + f"合计,{int(df['满意度'].sum())}\n"
+    path.write_text(text, encoding="utf-8")
+    draft = cxio.draft.draft_codebook(path)
+    notes = [n for v, n in draft.notes if v == "调查.csv"]
+    assert len(notes) == 1 and "row 82 looks like a totals row (区域 = '合计'" in notes[0]
+    assert draft.codebook.get("区域").kind.value == "category"
+    assert set(draft.codebook.get("区域").values) == {"华北", "华南"}
