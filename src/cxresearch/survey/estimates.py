@@ -335,8 +335,8 @@ def proportion(
 
     Examples
     --------
-    Shares of self-rated religiousness (1 = anti ... 4 = strongly) among the 6,366 married women of
-    the 1974 Redbook survey (``statsmodels.datasets.fair``):
+    Shares of self-rated religiousness (1 = not, 2 = mildly, 3 = fairly, 4 = strongly) among the
+    6,366 married women of the 1974 Redbook survey (``statsmodels.datasets.fair``):
 
     >>> import cxresearch as cx
     >>> from statsmodels.datasets import fair
