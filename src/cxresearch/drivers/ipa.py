@@ -132,6 +132,27 @@ def importance_performance(
     ----------
     Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of
     Marketing*, 41(1), 77–79. https://doi.org/10.1177/002224297704100112
+
+    Examples
+    --------
+    Importance-performance quadrants of six drivers of overall satisfaction in one wave of the
+    demo study (labels and 1-5 scales from its codebook):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> drivers = ["product_quality", "price_value", "channel_ease", "svc_courtesy",
+    ...            "svc_competence", "svc_responsiveness"]
+    >>> ipa = cx.drivers.importance_performance(wave, outcome="overall_sat", drivers=drivers,
+    ...                                         codebook=study.codebook)
+    >>> ipa[["label", "importance", "performance", "quadrant"]].round(3)
+                             label  importance  performance           quadrant
+    0              Product quality       0.221        3.769            keep_up
+    1              Value for money       0.171        3.247   concentrate_here
+    2    Ease of the sales channel       0.129        3.753  possible_overkill
+    3    Courtesy of service staff       0.109        3.803  possible_overkill
+    4  Competence of service staff       0.147        3.559       low_priority
+    5    Responsiveness of service       0.224        3.325   concentrate_here
     """
     if performance not in PERFORMANCE:
         raise CXValueError(f"performance must be one of {PERFORMANCE}; got {performance!r}")

@@ -209,6 +209,32 @@ def logistic(
     McKelvey, R. D., & Zavoina, W. (1975). A statistical model for the analysis of ordinal level
     dependent variables. *Journal of Mathematical Sociology*, 4(1), 103–120.
     https://doi.org/10.1080/0022250X.1975.9989847
+
+    Examples
+    --------
+    What drives an extramarital affair among the 6,366 women of the 1974 Redbook survey
+    (``statsmodels.datasets.fair``)?
+
+    >>> import cxresearch as cx
+    >>> from statsmodels.datasets import fair
+    >>> women = fair.load_pandas().data
+    >>> women["affair"] = (women["affairs"] > 0).astype(int)
+    >>> res = cx.drivers.logistic(women, outcome="affair",
+    ...                           drivers=["rate_marriage", "religious", "yrs_married", "age"])
+    >>> res.importance.round(3)
+              driver  raw_weight  share  rank
+    0  rate_marriage       0.125  0.587   1.0
+    1      religious       0.027  0.127   3.0
+    2    yrs_married       0.043  0.203   2.0
+    3            age       0.018  0.083   4.0
+    >>> res.odds_ratios[["driver", "estimate", "ci_lower", "ci_upper"]].round(3)
+              driver  estimate  ci_lower  ci_upper
+    0  rate_marriage     0.491     0.462     0.522
+    1      religious     0.688     0.643     0.736
+    2    yrs_married     1.118     1.098     1.138
+    3            age     0.942     0.924     0.960
+    >>> round(res.r2, 3), res.n, res.events  # McKelvey-Zavoina R², rows, affairs
+    (0.212, 6366, 2053.0)
     """
     _check_common(alpha, n_boot, ci_method)
     drivers = check_columns(data, outcome=outcome, drivers=drivers, weights=weights)

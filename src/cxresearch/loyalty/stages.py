@@ -212,6 +212,30 @@ def ladder(
        Jossey-Bass. ISBN 978-0787963880.
     .. [2] Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review
        81(12), 46-54.
+
+    Examples
+    --------
+    The demo study's customer-years on the loyalty ladder (the recommendation score comes from the
+    survey):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=6)
+    >>> stages = cx.loyalty.ladder(study.customers, survey=study.responses)
+    >>> stages[["customer_id", "year", "stage", "purchases_ever", "tenure", "promoter"]].head(4)
+      customer_id  year   stage  purchases_ever  tenure  promoter
+    0     C000001  2014  repeat             2.0     1.0     False
+    1     C000001  2015  repeat             2.0     2.0     False
+    2     C000001  2016   loyal             4.0     3.0     False
+    3     C000001  2017   loyal             5.0     4.0     False
+    >>> stages.query("year == 2019")["stage"].value_counts().sort_index()
+    stage
+    prospect       96
+    target         54
+    first_time     23
+    repeat         99
+    loyal         159
+    advocate       46
+    Name: count, dtype: int64
     """
     rules = _rules_from(rules)
     customers = _require_frame(customers, "customers")
@@ -334,6 +358,23 @@ def stage_shares(stages: pd.DataFrame, *, time: str = "year", stage: str = "stag
     ------
     CXValueError
         Missing columns or an unknown stage label.
+
+    Examples
+    --------
+    Share of the demo study's customers on each ladder stage, in the last wave:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=6)
+    >>> stages = cx.loyalty.ladder(study.customers, survey=study.responses)
+    >>> shares = cx.loyalty.stage_shares(stages)
+    >>> shares.query("year == 2019").round(3)
+        year       stage    n  share
+    30  2019    prospect   96  0.201
+    31  2019      target   54  0.113
+    32  2019  first_time   23  0.048
+    33  2019      repeat   99  0.208
+    34  2019       loyal  159  0.333
+    35  2019    advocate   46  0.096
     """
     stages = _require_frame(stages, "stages")
     _require_columns(stages, {"time": time, "stage": stage})
@@ -479,6 +520,28 @@ def migration(
     ``n_unobserved``). The ``"churned"`` row holds, for each pair, the customers who had churned by
     the end of t−1 (they stay churned: the state is absorbing by definition), so the matrix is a
     proper transition matrix whose powers project the ladder forward.
+
+    Examples
+    --------
+    Where the demo study's customers on each stage are one year later, pooled over five pairs of
+    consecutive years:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=6)
+    >>> stages = cx.loyalty.ladder(study.customers, survey=study.responses)
+    >>> res = cx.loyalty.migration(stages)
+    >>> res.shares.round(2)
+    to_stage    prospect  target  first_time  repeat  loyal  advocate  churned
+    from_stage
+    prospect        0.58    0.27        0.11    0.02   0.00      0.01     0.00
+    target          0.60    0.26        0.11    0.03   0.00      0.01     0.00
+    first_time      0.00    0.00        0.39    0.47   0.00      0.09     0.05
+    repeat          0.00    0.00        0.00    0.47   0.33      0.13     0.07
+    loyal           0.00    0.00        0.00    0.13   0.67      0.13     0.06
+    advocate        0.00    0.00        0.00    0.30   0.46      0.19     0.05
+    churned         0.00    0.00        0.00    0.00   0.00      0.00     1.00
+    >>> res.n_unobserved  # customer-years absent the next year without having churned
+    0
     """
     stages = _require_frame(stages, "stages")
     _require_columns(stages, {"id": id, "time": time, "stage": stage, "churn": churn})

@@ -190,6 +190,24 @@ def customer_years(
     CXValueError
         Missing columns; duplicated (id, year) in either frame; a survey column that clashes with a
         CRM column.
+
+    Examples
+    --------
+    The demo study's CRM customer-years with each year's survey answers (NaN in a year the
+    customer did not answer):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=6)
+    >>> panel = cx.persistence.customer_years(study.customers, study.responses,
+    ...                                       columns=["overall_sat", "repurchase"])
+    >>> len(panel), int(panel["overall_sat"].notna().sum())
+    (1995, 1708)
+    >>> panel[["customer_id", "year", "churned", "revenue", "overall_sat"]].head(4).round(1)
+      customer_id  year  churned   revenue  overall_sat
+    0     C000001  2014    False   99937.6          3.0
+    1     C000001  2015    False    3000.0          3.0
+    2     C000001  2016    False  200175.3          4.0
+    3     C000001  2017     True   66840.4          5.0
     """
     customers = _require_frame(customers, "customers")
     responses = _require_frame(responses, "responses")

@@ -396,6 +396,31 @@ def horizon(
     .. [2] Mittal, V., Kumar, P., & Tsiros, M. (1999). Attribute-level performance, satisfaction,
        and behavioral intentions over time. Journal of Marketing 63(2), 88-101.
        doi:10.1177/002224299906300206
+
+    Examples
+    --------
+    How many years satisfaction keeps acting on repurchase intent in eight waves of the demo study
+    (true horizon: 4 years, lags 0-3):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=8)
+    >>> panel = cx.persistence.customer_years(study.customers, study.responses,
+    ...                                       columns=["overall_sat", "repurchase"])
+    >>> res = cx.persistence.horizon(panel, id="customer_id", time="year", outcome="repurchase",
+    ...                              exposure="overall_sat", max_lag=5, seed=1)
+    >>> cols = ["method", "role", "h", "censored", "ci_lower", "ci_upper", "test_p_value"]
+    >>> res.to_frame()[cols].round(3)
+       method        role  h  censored  ci_lower  ci_upper  test_p_value
+    0  pooled     primary  4     False       2.0       5.0         0.881
+    1  within  robustness  4     False       2.0       6.0         0.881
+    >>> res.primary.profile.table[["lag", "estimate", "p_one_sided"]].round(3)
+       lag  estimate  p_one_sided
+    0    0     0.395        0.000
+    1    1     0.283        0.000
+    2    2     0.160        0.000
+    3    3     0.147        0.000
+    4    4     0.049        0.119
+    5    5    -0.029        0.751
     """
     alpha = _check_alpha(alpha)
     min_effect = _check_min_effect(min_effect)
@@ -506,6 +531,24 @@ def horizons(
     ------
     CXValueError
         ``exposures`` empty or not column names; anything :func:`horizon` raises.
+
+    Examples
+    --------
+    The horizon of satisfaction and of likelihood to recommend on repurchase intent, in eight
+    waves of the demo study:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=8)
+    >>> panel = cx.persistence.customer_years(study.customers, study.responses,
+    ...                                       columns=["overall_sat", "recommend", "repurchase"])
+    >>> res = cx.persistence.horizons(panel, id="customer_id", time="year", outcome="repurchase",
+    ...                               exposures=["overall_sat", "recommend"], max_lag=5, seed=1)
+    >>> res[["exposure", "method", "role", "h", "censored", "ci_lower", "ci_upper"]]
+          exposure  method        role  h  censored  ci_lower  ci_upper
+    0  overall_sat  pooled     primary  4     False       2.0       5.0
+    1  overall_sat  within  robustness  4     False       2.0       6.0
+    2    recommend  pooled     primary  5     False       4.0       6.0
+    3    recommend  within  robustness  6      True       1.0       6.0
     """
     exps = _as_list(list(exposures) if isinstance(exposures, tuple) else exposures, "exposures")
     if not exps:

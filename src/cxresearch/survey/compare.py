@@ -36,7 +36,17 @@ CORRECTIONS = {"none": None, "bonferroni": "bonferroni", "holm": "holm", "bh": "
 
 
 def adjust_p(p: np.ndarray, correction: str) -> np.ndarray:
-    """Adjust a family of p-values: 'none', 'bonferroni', 'holm' or 'bh' (Benjamini-Hochberg)."""
+    """Adjust a family of p-values: 'none', 'bonferroni', 'holm' or 'bh' (Benjamini-Hochberg).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> p = [0.01, 0.02, 0.03, 0.04, 0.20]
+    >>> cx.survey.adjust_p(p, "holm").round(3)
+    array([0.05, 0.08, 0.09, 0.09, 0.2 ])
+    >>> cx.survey.adjust_p(p, "bh").round(3)
+    array([0.05, 0.05, 0.05, 0.05, 0.2 ])
+    """
     if correction not in CORRECTIONS:
         raise CXValueError(
             f"correction must be one of {', '.join(repr(c) for c in CORRECTIONS)}; got {correction!r}"
@@ -243,6 +253,26 @@ def difference(
     ----------
     Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 3.
     https://doi.org/10.1002/9780470580066
+
+    Examples
+    --------
+    Marriage rating (1-5) of women who had an extramarital affair against those who had none
+    (1974 Redbook survey, ``statsmodels.datasets.fair``): the mean, then the top-2-box share:
+
+    >>> import cxresearch as cx
+    >>> from statsmodels.datasets import fair
+    >>> women = fair.load_pandas().data
+    >>> women["affair"] = women["affairs"] > 0
+    >>> res = cx.survey.difference(women, score="rate_marriage", by="affair")
+    >>> cols = ["level_a", "level_b", "estimate_a", "estimate_b", "estimate", "ci_lower", "ci_upper"]
+    >>> res[cols].round(3)
+       level_a  level_b  estimate_a  estimate_b  estimate  ci_lower  ci_upper
+    0    False     True        4.33       3.647    -0.682    -0.735     -0.63
+    >>> res = cx.survey.difference(women, score="rate_marriage", by="affair", statistic="top_box",
+    ...                            scale=(1, 5))
+    >>> res[["estimate_a", "estimate_b", "estimate", "ci_lower", "ci_upper"]].round(3)
+       estimate_a  estimate_b  estimate  ci_lower  ci_upper
+    0       0.861        0.59    -0.271    -0.295    -0.248
     """
     data = core.check_frame(data)
     if not isinstance(score, str):
@@ -396,6 +426,22 @@ def chisq(
     Rao, J. N. K., & Scott, A. J. (1984). On chi-squared tests for multiway contingency tables with
     cell proportions estimated from survey data. *Annals of Statistics* 12(1), 46-60.
     https://doi.org/10.1214/aos/1176346391
+
+    Examples
+    --------
+    Is having had an affair associated with religiousness (1974 Redbook survey,
+    ``statsmodels.datasets.fair``)?
+
+    >>> import cxresearch as cx
+    >>> from statsmodels.datasets import fair
+    >>> women = fair.load_pandas().data
+    >>> women["affair"] = women["affairs"] > 0
+    >>> res = cx.survey.chisq(women, row="religious", col="affair")
+    >>> res[["test", "statistic", "df", "df_denom", "n"]].round(3)
+      test  statistic   df  df_denom       n
+    0    F     37.837  3.0   19095.0  6366.0
+    >>> float(res["p_value"].iloc[0]) < 1e-20
+    True
     """
     data = core.check_frame(data)
     for name, c in (("row", row), ("col", col)):
@@ -531,6 +577,22 @@ def trend(
     -----
     Estimates are domain means of the KPI variable (see :func:`cxresearch.survey.kpi.transform`);
     changes use the joint influence values of the two waves, so their covariance is included.
+
+    Examples
+    --------
+    NPS of every wave of the demo study and its change on the previous wave; the customer id
+    links waves, so a customer's answers in two waves are not treated as independent:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> res = cx.survey.trend(study.responses, score="recommend", statistic="nps", weights="weight",
+    ...                       respondent="customer_id")
+    >>> res[["wave", "n", "estimate", "change", "change_p_value"]].round(3)
+       wave      n  estimate  change  change_p_value
+    0  2014  281.0   -36.229     NaN             NaN
+    1  2015  275.0   -24.799  11.430           0.043
+    2  2016  295.0   -40.353 -15.554           0.008
+    3  2017  295.0   -27.856  12.497           0.026
     """
     data = core.check_frame(data)
     core.check_column(data, score, "score")

@@ -206,6 +206,28 @@ def crosstab(
     Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scand. J. Stat.* 6.
     Benjamini, Y., & Hochberg, Y. (1995). *J. R. Stat. Soc. B* 57(1), 289-300.
     https://doi.org/10.1111/j.2517-6161.1995.tb02031.x
+
+    Examples
+    --------
+    Marriage rating and religiousness by whether the woman had an affair (1974 Redbook survey,
+    ``statsmodels.datasets.fair``): a letter marks the column a cell is significantly higher than:
+
+    >>> import cxresearch as cx
+    >>> from statsmodels.datasets import fair
+    >>> women = fair.load_pandas().data
+    >>> women["affair"] = women["affairs"].gt(0).map({False: "no", True: "yes"})
+    >>> res = cx.survey.crosstab(women, banner="affair", row="religious", means="rate_marriage")
+    >>> cells = res.cells[["row", "kind", "column", "letter", "n", "estimate", "letters"]]
+    >>> cells.query("kind == 'mean'").round(3)
+                  row  kind column letter       n  estimate letters
+    12  rate_marriage  mean  Total         6366.0     4.110
+    13  rate_marriage  mean     no      A  4313.0     4.330       B
+    14  rate_marriage  mean    yes      B  2053.0     3.647
+    >>> cells.query("row == 4").round(3)
+        row        kind column letter       n  estimate letters
+    9   4.0  proportion  Total         6366.0     0.103
+    10  4.0  proportion     no      A  4313.0     0.125       B
+    11  4.0  proportion    yes      B  2053.0     0.058
     """
     data = core.check_frame(data)
     banners = core.as_list(banner, "banner")

@@ -217,6 +217,24 @@ def total(
     design variance of their total (R ``svytotal(~y, d, na.rm=TRUE)`` / ``svyby(..., svytotal)``).
     Totals are meaningful only when the weights are inverse inclusion probabilities (they sum to
     the population size), not normalised weights.
+
+    Examples
+    --------
+    The number of dissatisfied customers (overall satisfaction 5 or less) among the demo study's
+    active customers of 2017, from weights that sum to the customer base:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> active = int(study.customers.query("year == 2017")["active"].sum())
+    >>> active, len(wave)
+    (333, 295)
+    >>> wave = wave.assign(dissatisfied=(wave["overall_sat"] <= 5).astype(float),
+    ...                    pop_weight=wave["weight"] * active / len(wave))
+    >>> res = cx.survey.total(wave, score="dissatisfied", weights="pop_weight")
+    >>> res[["n", "estimate", "se", "ci_lower", "ci_upper"]].round(1)
+           n  estimate   se  ci_lower  ci_upper
+    0  295.0      67.8  7.7      52.7      83.0
     """
     data, scores, by_cols, alpha, design, dom = _prepare(
         data, score, by, weights, strata, cluster, fpc, lonely_psu, alpha, min_base, anonymity_min
@@ -314,6 +332,28 @@ def proportion(
     domain's degrees of freedom (``df``, as R's ``svyby(..., svyciprop)``), so it never leaves
     [0, 1]. A share of exactly 0 or 1 gets the
     degenerate interval ``[p, p]``.
+
+    Examples
+    --------
+    Shares of self-rated religiousness (1 = not, 2 = mildly, 3 = fairly, 4 = strongly) among the
+    6,366 married women of the 1974 Redbook survey (``statsmodels.datasets.fair``):
+
+    >>> import cxresearch as cx
+    >>> from statsmodels.datasets import fair
+    >>> women = fair.load_pandas().data
+    >>> res = cx.survey.proportion(women, score="religious")
+    >>> res[["level", "n", "estimate", "ci_lower", "ci_upper"]].round(3)
+       level       n  estimate  ci_lower  ci_upper
+    0    1.0  6366.0     0.160     0.152     0.170
+    1    2.0  6366.0     0.356     0.344     0.368
+    2    3.0  6366.0     0.380     0.369     0.392
+    3    4.0  6366.0     0.103     0.096     0.111
+
+    Several categories counted together (occupations 5 and 6, the managerial and professional):
+
+    >>> cx.survey.proportion(women, score="occupation", level=[5, 6])["estimate"].round(3)
+    0    0.133
+    Name: estimate, dtype: float64
     """
     data = core.check_frame(data)
     core.check_column(data, score, "score")

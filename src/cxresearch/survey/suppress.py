@@ -62,6 +62,22 @@ def suppress(
     -----
     Defaults follow the study conventions: reporting minimum 30, anonymity minimum 5 (per study in
     the parameters file). Unlike the estimators, this function does not warn.
+
+    Examples
+    --------
+    >>> import pandas as pd, cxresearch as cx
+    >>> frame = pd.DataFrame({"branch": ["Beijing", "Shanghai", "Kunming"],
+    ...                       "n": [212, 41, 4], "estimate": [7.12, 6.85, 5.50]})
+    >>> cx.survey.suppress(frame)
+         branch    n  estimate  small_base  suppressed
+    0   Beijing  212      7.12       False       False
+    1  Shanghai   41      6.85       False       False
+    2   Kunming    4       NaN        True        True
+    >>> cx.survey.suppress(frame, min_base=50, anonymity_min=10)
+         branch    n  estimate  small_base  suppressed
+    0   Beijing  212      7.12       False       False
+    1  Shanghai   41      6.85        True       False
+    2   Kunming    4       NaN        True        True
     """
     if not isinstance(frame, pd.DataFrame):
         raise CXValueError(f"frame must be a pandas DataFrame; got {type(frame).__name__}")
