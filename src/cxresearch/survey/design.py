@@ -303,9 +303,14 @@ def accepts_design(func: Callable) -> Callable:
         (i for i, p in enumerate(params) if p.kind is inspect.Parameter.VAR_KEYWORD), len(params)
     )
     wrapper.__signature__ = sig.replace(parameters=[*params[:at], extra, *params[at:]])
-    wrapper.__doc__ = (func.__doc__ or "").rstrip() + (
-        "\n\n    This entry point also takes ``design=`` (a :class:`cxresearch.survey.Design`) in "
+    note = (
+        "    This entry point also takes ``design=`` (a :class:`cxresearch.survey.Design`) in "
         "place of\n    the keywords ``weights``, ``strata``, ``cluster``, ``fpc`` and "
         "``lonely_psu``.\n"
     )
+    doc = (func.__doc__ or "").rstrip()
+    # the note ends the description, before the Parameters section (numpydoc's order; help()
+    # then still ends with the Examples)
+    head, sep, rest = doc.partition("\n    Parameters\n    ----------\n")
+    wrapper.__doc__ = f"{head.rstrip()}\n\n{note}{sep}{rest}\n" if sep else f"{doc}\n\n{note}"
     return wrapper
