@@ -501,7 +501,7 @@ def backtest_findings(
     >>> round(found[0].details["precision"], 3), round(found[0].details["base_rate"], 3)
     (0.178, 0.051)
 
-    ``sat_drop``, ``hv_detractor`` and ``complaint`` make no claim: their lift intervals reach 1.
+    ``sat_drop``, ``hv_detractor`` and ``complaint`` make no claim: their lift intervals include 1.
     """
     frame = result.frame
     if frame is None or frame.empty:
