@@ -259,6 +259,28 @@ def backtest(
     Katz, D., Baptista, J., Azen, S. P., & Pike, M. C. (1978). Obtaining confidence intervals for
     the risk ratio in cohort studies. Biometrics 34(3), 469–474. doi:10.2307/2530610
     Agresti, A. (2013). Categorical Data Analysis, 3rd ed., §16.1 (delta method). Wiley.
+
+    Examples
+    --------
+    The default rules replayed on the demo study's three earlier waves, scored against the
+    churn flag of the CRM extract:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> bt = cx.alerts.backtest(study.responses, study.customers)
+    >>> bt.waves
+    (2014, 2015, 2016)
+    >>> pooled = bt.frame[bt.frame["wave"] == "all"].set_index("rule")
+    >>> pooled[["n_alerts", "precision", "lift", "lift_ci_lower", "lift_ci_upper"]].round(2)
+                  n_alerts  precision  lift  lift_ci_lower  lift_ci_upper
+    rule
+    low_sat             73       0.18  3.52           2.30           5.39
+    sat_drop            38       0.08  1.56           0.55           4.46
+    hv_detractor        79       0.03  0.50           0.13           1.90
+    complaint          128       0.07  1.39           0.79           2.44
+    any                243       0.08  1.55           1.12           2.14
+
+    A low score predicts churn (its lift interval lies above 1); a high-value detractor does not.
     """
     rules = rules_from_params(rules)
     check_alpha(alpha)

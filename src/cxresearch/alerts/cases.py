@@ -100,6 +100,30 @@ def alert_cases(
     ------
     CXValueError
         ``current`` not a wave of the data, a missing column, invalid rules.
+
+    Examples
+    --------
+    The latest wave's call list of the demo study under the default rules (the CRM extract
+    tells which accounts are high-value):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cases = cx.alerts.alert_cases(study.responses, customers=study.customers)
+    >>> int(cases.wave), len(cases.cases), int(cases.base["n_responses"].sum())
+    (2017, 84, 295)
+    >>> cases.cases["owner"].value_counts()
+    owner
+    service           54
+    sales             17
+    branch_manager    13
+    Name: count, dtype: int64
+    >>> cases.cases.loc[0, ["customer", "branch", "reasons", "score", "previous_score"]]
+    customer                     C000218
+    branch                             1
+    reasons           low_sat; complaint
+    score                            4.0
+    previous_score                   6.0
+    Name: 0, dtype: object
     """
     rules = rules_from_params(rules)
     for col, what in ((wave, "wave"), (branch, "branch"), (customer, "customer")):
@@ -244,6 +268,35 @@ def alert_counts(
         in the branch / in all), ``estimate`` (n / n_responses), ``suppressed`` (the base is under
         ``anonymity_min``: ``n`` and ``estimate`` are NaN). Every rule × branch appears, with 0
         when it did not fire. No customer identifiers.
+
+    Examples
+    --------
+    Two branches, one of them with a single respondent in the wave: its counts are withheld
+    under an anonymity minimum of 2:
+
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> responses = pd.DataFrame({
+    ...     "customer_id": ["C1", "C2", "C3", "C1", "C2", "C3"],
+    ...     "wave": [2016, 2016, 2016, 2017, 2017, 2017],
+    ...     "branch": [1, 1, 2, 1, 1, 2],
+    ...     "overall_sat": [8, 9, 4, 4, 9, 3],
+    ... })
+    >>> rules = [
+    ...     {"name": "low_sat", "kind": "low_score", "below": 5, "owner": "service"},
+    ...     {"name": "sat_drop", "kind": "drop", "points": 3, "owner": "branch_manager"},
+    ... ]
+    >>> cases = cx.alerts.alert_cases(responses, rules=rules)
+    >>> cx.alerts.alert_counts(cases, by="rule")
+           rule           owner  n  n_responses  estimate  suppressed
+    0   low_sat         service  2            3  0.666667       False
+    1  sat_drop  branch_manager  1            3  0.333333       False
+    >>> cx.alerts.alert_counts(cases, anonymity_min=2)
+       branch      rule           owner    n  n_responses  estimate  suppressed
+    0       1   low_sat         service  1.0            2       0.5       False
+    1       1  sat_drop  branch_manager  1.0            2       0.5       False
+    2       2   low_sat         service  NaN            1       NaN        True
+    3       2  sat_drop  branch_manager  NaN            1       NaN        True
     """
     if anonymity_min is not None and (
         isinstance(anonymity_min, bool)

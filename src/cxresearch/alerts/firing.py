@@ -112,6 +112,41 @@ def fire_rules(
     CXValueError
         A missing or non-numeric column, a customer answering twice in one wave, a complaint theme
         not in the codeframe.
+
+    Examples
+    --------
+    Three customers over two waves, with a Chinese and an English comment in the latest:
+
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> responses = pd.DataFrame({
+    ...     "customer_id": ["C1", "C2", "C3", "C1", "C2", "C3"],
+    ...     "wave": [2016, 2016, 2016, 2017, 2017, 2017],
+    ...     "overall_sat": [8, 9, 4, 4, 9, 7],
+    ...     "comment": ["", "", "", "配件经常缺货，等了很久", "Friendly staff",
+    ...                 "The price is too high"],
+    ... })
+    >>> rules = [
+    ...     {"name": "low_sat", "kind": "low_score", "below": 5, "owner": "service"},
+    ...     {"name": "sat_drop", "kind": "drop", "points": 3, "owner": "branch_manager"},
+    ...     {"name": "complaint", "kind": "complaint_theme", "owner": "service",
+    ...      "themes": ["waiting_time", "parts_availability", "price"]},
+    ... ]
+    >>> fired = cx.alerts.fire_rules(responses, rules=rules)
+    >>> fired[["customer", "wave", "rule"]]
+      customer  wave       rule
+    0       C3  2016    low_sat
+    1       C1  2017    low_sat
+    2       C1  2017   sat_drop
+    3       C1  2017  complaint
+    4       C3  2017  complaint
+    >>> for detail in fired["detail"]:
+    ...     print(detail)
+    overall_sat 4 < 5
+    overall_sat 4 < 5
+    overall_sat fell 4 points (8 in 2016 → 4)
+    negative comment: parts_availability, waiting_time
+    negative comment: price
     """
     rules = rules_from_params(rules)
     if not isinstance(responses, pd.DataFrame):

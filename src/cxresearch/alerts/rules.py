@@ -192,6 +192,35 @@ def rules_from_params(rules) -> tuple[AlertRule, ...]:
     ------
     CXValueError
         An unknown key, a missing threshold, an unknown kind, a duplicate rule name, an empty set.
+
+    Examples
+    --------
+    The ``alerts.rules`` list of a params YAML, as ``yaml.safe_load`` gives it; ``score`` falls
+    back to ``overall_sat`` and the order is the routing priority:
+
+    >>> import cxresearch as cx
+    >>> rules = cx.alerts.rules_from_params([
+    ...     {"name": "low_sat", "kind": "low_score", "below": 5, "owner": "service"},
+    ...     {"name": "sat_drop", "kind": "drop", "points": 3, "owner": "branch_manager"},
+    ...     {"name": "parts", "kind": "complaint_theme", "themes": ["parts_availability"],
+    ...      "owner": "service"},
+    ... ])
+    >>> [(r.name, r.score, r.owner) for r in rules]
+    [('low_sat', 'overall_sat', 'service'), ('sat_drop', 'overall_sat', 'branch_manager'),
+     ('parts', None, 'service')]
+    >>> print(rules[1].describe("en"))
+    overall_sat dropped by 3+ points since the previous answered wave
+    >>> print(rules[2].describe("zh"))
+    负面评论涉及parts_availability
+
+    ``None`` gives the package's four default rules; a rule without its threshold is refused:
+
+    >>> [r.name for r in cx.alerts.rules_from_params(None)]
+    ['low_sat', 'sat_drop', 'hv_detractor', 'complaint']
+    >>> cx.alerts.rules_from_params([{"name": "low_sat", "kind": "low_score", "owner": "service"}])
+    Traceback (most recent call last):
+    ...
+    cxresearch.errors.CXValueError: rule 'low_sat' (low_score) needs a number below; got None
     """
     if rules is None:
         return DEFAULT_RULES

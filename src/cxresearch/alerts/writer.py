@@ -47,6 +47,37 @@ def write_alerts(cases, path) -> Path:
     ``=`` is not turned into a formula; characters Excel cannot store are removed); in ``.csv``
     (UTF-8 with BOM, so Excel shows Chinese) text cells starting with ``= + - @`` are prefixed with
     ``'`` against formula injection. The ``.xlsx`` has a second sheet ``about`` listing the rules.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> responses = pd.DataFrame({
+    ...     "customer_id": ["C1", "C2", "C1", "C2"],
+    ...     "wave": [2016, 2016, 2017, 2017],
+    ...     "branch": [1, 2, 1, 2],
+    ...     "overall_sat": [8, 6, 4, 3],
+    ...     "comment": ["", "", "配件经常缺货，等了很久", "=1+1 is what I pay twice"],
+    ... })
+    >>> cases = cx.alerts.alert_cases(
+    ...     responses, rules=[{"name": "low_sat", "kind": "low_score", "below": 5,
+    ...                        "owner": "service"}])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     xlsx = cx.alerts.write_alerts(cases, Path(folder) / "alerts_2017.xlsx")
+    ...     sheets = list(pd.read_excel(xlsx, sheet_name=None))
+    ...     csv = cx.alerts.write_alerts(cases, Path(folder) / "alerts_2017.csv")
+    ...     back = pd.read_csv(csv, encoding="utf-8-sig")
+    >>> xlsx.name, sheets
+    ('alerts_2017.xlsx', ['alerts', 'about'])
+
+    The comment that starts like a formula is written as text (``'`` in the ``.csv``):
+
+    >>> back[["customer", "reasons", "comment"]]
+      customer  reasons                    comment
+    0       C1  low_sat                配件经常缺货，等了很久
+    1       C2  low_sat  '=1+1 is what I pay twice
     """
     frame = cases.cases if isinstance(cases, AlertCases) else cases
     if not isinstance(frame, pd.DataFrame):

@@ -188,6 +188,34 @@ def linkage(
     doi:10.1017/psrm.2014.7
     Fisher, R. A. (1921). On the probable error of a coefficient of correlation deduced from a
     small sample. Metron 1, 3–32.
+
+    Examples
+    --------
+    The demo study's eight branches over eight waves: employee engagement against the branch's
+    customers' mean satisfaction and NPS:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=100, n_waves=8)
+    >>> link = cx.employee.linkage(study.employees, study.responses)
+    >>> link.correlations[["outcome", "level", "n", "estimate", "ci_lower", "ci_upper"]].round(2)
+           outcome      level   n  estimate  ci_lower  ci_upper
+    0  overall_sat  unit_wave  62      0.30      0.06      0.51
+    1  overall_sat       unit   8      0.41     -0.41      0.86
+    2          nps  unit_wave  62      0.25     -0.00      0.47
+    3          nps       unit   8      0.37     -0.46      0.85
+    >>> link.models[["outcome", "term", "estimate", "ci_lower", "ci_upper"]].round(2)
+           outcome                term  estimate  ci_lower  ci_upper
+    0  overall_sat          engagement      0.31     -0.51      1.12
+    1  overall_sat   engagement_within      0.20     -0.64      1.03
+    2  overall_sat  engagement_between      1.69     -1.30      4.68
+    3          nps          engagement     12.68    -28.52     53.89
+    4          nps   engagement_within     -0.89    -48.45     46.68
+    5          nps  engagement_between     43.07    -40.98    127.12
+
+    The branch-level correlations and the models' intervals are wide with eight branches:
+
+    >>> link.caveats
+    ('linkage_correlational', 'few_units_linkage')
     """
     import statsmodels.api as sm
 

@@ -201,7 +201,16 @@ def _plain(x: Any) -> Any:
 
 
 def strength(p: float | None, *, alpha: float = 0.05) -> str:
-    """``strong`` (p < 0.001), ``moderate`` (p < 0.01), ``some`` (p < alpha), else ``none``."""
+    """``strong`` (p < 0.001), ``moderate`` (p < 0.01), ``some`` (p < alpha), else ``none``.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> [cx.findings.strength(p) for p in (0.0004, 0.006, 0.03, 0.2)]
+    ['strong', 'moderate', 'some', 'none']
+    >>> cx.findings.strength(0.03, alpha=0.01), cx.findings.strength(None)
+    ('none', 'some')
+    """
     if p is None:
         return "some"  # an interval-based claim (e.g. a bootstrap interval excluding the null)
     if p < 0.001:
@@ -213,25 +222,82 @@ def strength(p: float | None, *, alpha: float = 0.05) -> str:
 
 def certainty(p: float | None) -> float:
     """Weight of evidence in [0, 1]: ``-log10(p) / 3`` capped at 1 (p = 0.001 -> 1, p = 0.05 -> 0.43);
-    0.5 for a claim resting on an interval without a p-value."""
+    0.5 for a claim resting on an interval without a p-value.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> [round(cx.findings.certainty(p), 2) for p in (1e-6, 0.001, 0.01, 0.05, 0.5)]
+    [1.0, 1.0, 0.67, 0.43, 0.1]
+    >>> cx.findings.certainty(None)
+    0.5
+    """
     if p is None:
         return 0.5
     return float(min(1.0, -math.log10(max(p, 1e-300)) / 3.0))
 
 
 def d_from_r(r: float) -> float:
-    """Cohen's d from a correlation: ``2r / sqrt(1 - r²)`` (|r| capped at 0.99)."""
+    """Cohen's d from a correlation: ``2r / sqrt(1 - r²)`` (|r| capped at 0.99).
+
+    Examples
+    --------
+    A correlation of 0.3 is a standardised difference of about 0.63 (medium):
+
+    >>> import cxresearch as cx
+    >>> round(cx.findings.d_from_r(0.3), 3)
+    0.629
+    >>> round(cx.findings.d_from_r(-0.3), 3), round(cx.findings.d_from_r(1.0), 2)  # r capped
+    (-0.629, 14.04)
+    """
     r = max(-0.99, min(0.99, float(r)))
     return 2 * r / math.sqrt(1 - r * r)
 
 
 def d_from_log_odds(log_or: float) -> float:
-    """Cohen's d from a log odds ratio: ``log OR × √3 / π`` (Chinn 2000, doi:10.1002/1097-0258(20001130)19:22<3127::AID-SIM784>3.0.CO;2-M)."""
+    """Cohen's d from a log odds ratio: ``log OR × √3 / π`` (Chinn 2000, doi:10.1002/1097-0258(20001130)19:22<3127::AID-SIM784>3.0.CO;2-M).
+
+    Examples
+    --------
+    An odds ratio of 2 (churn doubles its odds) is a small-to-medium standardised difference:
+
+    >>> import math
+    >>> import cxresearch as cx
+    >>> round(cx.findings.d_from_log_odds(math.log(2)), 3)
+    0.382
+    >>> round(cx.findings.d_from_log_odds(math.log(0.5)), 3)
+    -0.382
+    """
     return float(log_or) * math.sqrt(3) / math.pi
 
 
 def rank(findings: Iterable[Finding], *, kinds: Sequence[str] | None = None) -> list[Finding]:
-    """Findings ordered by :attr:`Finding.score`, largest first (ties: smaller p first)."""
+    """Findings ordered by :attr:`Finding.score`, largest first (ties: smaller p first).
+
+    Examples
+    --------
+    Two records of a report; the top driver is the larger effect, the segment gap the surer one:
+
+    >>> import cxresearch as cx
+    >>> from cxresearch.findings import Finding
+    >>> gap = Finding(kind="segment_gap", claim="below_total", subject="3", subject_type="segment",
+    ...               variable="recommend", direction=-1, estimate=-14.2, ci_lower=-22.0,
+    ...               ci_upper=-6.4, unit="nps_points", test="design-based t test vs Total, Holm",
+    ...               p_value=0.0004, p_adj=0.002, size=0.35, chapter="02_kpis",
+    ...               exhibit="segment_scorecard", wave=2017, details={"by": "branch"})
+    >>> top = Finding(kind="top_driver", claim="largest", subject="product_quality",
+    ...               subject_type="driver", variable="overall_sat", direction=1, estimate=0.41,
+    ...               ci_lower=0.33, ci_upper=0.49, unit="share",
+    ...               test="bootstrap test of the difference in shares with the next driver",
+    ...               p_value=0.01, size=0.9, chapter="03_drivers", exhibit="driver_importance")
+    >>> [(f.kind, round(f.size, 2), round(cx.findings.certainty(f.p), 2), round(f.score, 3))
+    ...  for f in (gap, top)]
+    [('segment_gap', 0.35, 0.9, 0.315), ('top_driver', 0.9, 0.67, 0.6)]
+    >>> [f.subject for f in cx.findings.rank([gap, top])]
+    ['product_quality', '3']
+    >>> [f.subject for f in cx.findings.rank([gap, top], kinds=["segment_gap"])]
+    ['3']
+    """
     items = [f for f in findings if kinds is None or f.kind in kinds]
     return sorted(
         items, key=lambda f: (-f.score, f.p if f.p is not None else 1.0, f.kind, f.subject)
@@ -239,18 +305,74 @@ def rank(findings: Iterable[Finding], *, kinds: Sequence[str] | None = None) -> 
 
 
 def to_json(findings: Iterable[Finding], *, indent: int | None = 2) -> str:
-    """The findings as a JSON array (see :meth:`Finding.to_dict`)."""
+    """The findings as a JSON array (see :meth:`Finding.to_dict`).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> from cxresearch.findings import Finding
+    >>> gap = Finding(kind="segment_gap", claim="below_total", subject="3", subject_type="segment",
+    ...               variable="recommend", direction=-1, estimate=-14.2, ci_lower=-22.0,
+    ...               ci_upper=-6.4, unit="nps_points", test="design-based t test vs Total, Holm",
+    ...               p_value=0.0004, p_adj=0.002, size=0.35, chapter="02_kpis",
+    ...               exhibit="segment_scorecard", wave=2017, details={"by": "branch"})
+    >>> import json
+    >>> records = json.loads(cx.findings.to_json([gap]))
+    >>> {k: records[0][k] for k in ("kind", "claim", "subject", "estimate", "p_adj", "strength")}
+    {'kind': 'segment_gap', 'claim': 'below_total', 'subject': '3', 'estimate': -14.2,
+     'p_adj': 0.002, 'strength': 'moderate'}
+    >>> round(records[0]["score"], 3), records[0]["anchor"]
+    (0.315, 'tbl-segment_scorecard')
+    """
     return json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=indent)
 
 
 def from_json(text: str) -> list[Finding]:
-    """Findings back from :func:`to_json` (extra keys such as ``score`` are ignored)."""
+    """Findings back from :func:`to_json` (extra keys such as ``score`` are ignored).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> from cxresearch.findings import Finding
+    >>> gap = Finding(kind="segment_gap", claim="below_total", subject="3", subject_type="segment",
+    ...               variable="recommend", direction=-1, estimate=-14.2, ci_lower=-22.0,
+    ...               ci_upper=-6.4, unit="nps_points", test="design-based t test vs Total, Holm",
+    ...               p_value=0.0004, p_adj=0.002, size=0.35, chapter="02_kpis",
+    ...               exhibit="segment_scorecard", wave=2017, details={"by": "branch"})
+    >>> text = cx.findings.to_json([gap])
+    >>> back = cx.findings.from_json(text)
+    >>> back == [gap]
+    True
+    >>> back[0].details, back[0].strength
+    ({'by': 'branch'}, 'moderate')
+    """
     names = {f.name for f in fields(Finding)}
     return [Finding(**{k: v for k, v in item.items() if k in names}) for item in json.loads(text)]
 
 
 def write_jsonl(findings: Iterable[Finding], path: str | Path) -> int:
-    """Append findings to a JSON-lines file (one record a line); returns how many were written."""
+    """Append findings to a JSON-lines file (one record a line); returns how many were written.
+
+    Examples
+    --------
+    Each chapter appends its findings to the run's log; the summary reads them all back:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import cxresearch as cx
+    >>> from cxresearch.findings import Finding
+    >>> gap = Finding(kind="segment_gap", claim="below_total", subject="3", subject_type="segment",
+    ...               variable="recommend", direction=-1, estimate=-14.2, ci_lower=-22.0,
+    ...               ci_upper=-6.4, unit="nps_points", test="design-based t test vs Total, Holm",
+    ...               p_value=0.0004, p_adj=0.002, size=0.35, chapter="02_kpis",
+    ...               exhibit="segment_scorecard", wave=2017, details={"by": "branch"})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     log = Path(folder) / "findings.jsonl"
+    ...     written = [cx.findings.write_jsonl([gap], log), cx.findings.write_jsonl([gap], log)]
+    ...     lines = log.read_text(encoding="utf-8").splitlines()
+    >>> written, len(lines)
+    ([1, 1], 2)
+    """
     lines = [json.dumps(f.to_dict(), ensure_ascii=False) for f in findings]
     if lines:
         with open(path, "a", encoding="utf-8") as fh:
@@ -259,7 +381,27 @@ def write_jsonl(findings: Iterable[Finding], path: str | Path) -> int:
 
 
 def read_jsonl(path: str | Path) -> list[Finding]:
-    """Findings recorded by :func:`write_jsonl` (an absent file holds none)."""
+    """Findings recorded by :func:`write_jsonl` (an absent file holds none).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import cxresearch as cx
+    >>> from cxresearch.findings import Finding
+    >>> gap = Finding(kind="segment_gap", claim="below_total", subject="3", subject_type="segment",
+    ...               variable="recommend", direction=-1, estimate=-14.2, ci_lower=-22.0,
+    ...               ci_upper=-6.4, unit="nps_points", test="design-based t test vs Total, Holm",
+    ...               p_value=0.0004, p_adj=0.002, size=0.35, chapter="02_kpis",
+    ...               exhibit="segment_scorecard", wave=2017, details={"by": "branch"})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     log = Path(folder) / "findings.jsonl"
+    ...     before = cx.findings.read_jsonl(log)
+    ...     _ = cx.findings.write_jsonl([gap], log)
+    ...     after = cx.findings.read_jsonl(log)
+    >>> before, after == [gap]
+    ([], True)
+    """
     path = Path(path)
     if not path.is_file():
         return []

@@ -37,7 +37,24 @@ _COLUMNS = [
 
 
 def owner_for(keys: Iterable[str], owners: Mapping[str, str] | None) -> str | None:
-    """The first owner found under ``keys`` (most specific first) in the params' ``owners`` map."""
+    """The first owner found under ``keys`` (most specific first) in the params' ``owners`` map.
+
+    Examples
+    --------
+    The most specific key found wins: the driver itself, then its codebook dimension:
+
+    >>> import cxresearch as cx
+    >>> owners = {"svc_responsiveness": "Service director", "service": "After-sales manager",
+    ...           "branch:3": "Branch 3 manager", "branch": "Regional sales"}
+    >>> cx.findings.owner_for(["svc_responsiveness", "service"], owners)
+    'Service director'
+    >>> cx.findings.owner_for(["svc_courtesy", "service"], owners)
+    'After-sales manager'
+    >>> cx.findings.owner_for(["branch:5", "branch"], owners)
+    'Regional sales'
+    >>> cx.findings.owner_for(["price_value", "price"], owners) is None
+    True
+    """
     if not owners:
         return None
     for key in keys:
@@ -109,6 +126,48 @@ def priorities(
         interval (the horizon), ``volume``, ``precision``, ``owner``, ``score``, ``exhibit``,
         ``details`` (dict of the raw numbers behind the effect: a driver's slope, gap, benchmark
         segment and share interval; a theme's label and the two shares).
+
+    Examples
+    --------
+    Three records of a report (as the chapters' findings functions give them): a priority driver,
+    a branch below Total on NPS and the cost of transfers:
+
+    >>> import cxresearch as cx
+    >>> from cxresearch.findings import Finding
+    >>> found = [
+    ...     Finding(kind="priority_driver", claim="improve", subject="svc_responsiveness",
+    ...             subject_type="driver", variable="overall_sat", direction=-1, estimate=0.26,
+    ...             ci_lower=0.21, ci_upper=0.31, unit="share", p_value=0.02, size=1.0,
+    ...             test="share interval above the average share", chapter="03_drivers",
+    ...             exhibit="driver_importance"),
+    ...     Finding(kind="segment_gap", claim="below_total", subject="3", subject_type="segment",
+    ...             variable="recommend", direction=-1, estimate=-14.2, ci_lower=-22.0,
+    ...             ci_upper=-6.4, unit="nps_points", p_adj=0.002, size=0.35,
+    ...             test="design-based t test vs Total, Holm", chapter="02_kpis",
+    ...             exhibit="segment_scorecard", details={"by": "branch"}),
+    ...     Finding(kind="transfer_penalty", claim="costs", subject="transfers",
+    ...             subject_type="item", variable="repurchase", direction=-1, estimate=-0.095,
+    ...             ci_lower=-0.104, ci_upper=-0.085, unit="relative_change", p_value=1e-20,
+    ...             size=0.06, test="log-link quasi-Poisson model", chapter="05_loyalty",
+    ...             exhibit="transfer_penalty"),
+    ... ]
+    >>> owners = {"svc_responsiveness": "Service director", "branch": "Regional sales",
+    ...           "transfers": "Call-centre lead"}
+    >>> table = cx.findings.priorities(found, owners=owners)
+    >>> table[["priority", "action", "subject", "where", "owner"]]
+       priority          action             subject where             owner
+    0         1  improve_driver  svc_responsiveness   [3]  Service director
+    1         2       close_gap                   3   [3]    Regional sales
+    2         3   cut_transfers           transfers    []  Call-centre lead
+    >>> table[["estimate", "unit"]]
+       estimate             unit
+    0     0.260            share
+    1   -14.200       nps_points
+    2    -0.095  relative_change
+
+    Given the responses the driver model was fitted on (``data=``, with the model's drivers in
+    the record's ``details``), an ``improve_driver`` row's estimate becomes the expected change of
+    the outcome in its own points (:func:`cxresearch.findings.driver_effects`).
     """
     items = list(findings)
     if data is not None and not isinstance(data, pd.DataFrame):
@@ -348,6 +407,35 @@ def select_messages(
 
     Fewer than 3 messages are returned only when fewer kinds of findings exist: nothing is
     asserted without its test.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> from cxresearch.findings import Finding
+    >>> def gap(kpi, estimate, p_adj):
+    ...     return Finding(kind="segment_gap", claim="below_total", subject="3",
+    ...                    subject_type="segment", variable=kpi, direction=-1, estimate=estimate,
+    ...                    ci_lower=None, ci_upper=None, unit="scale_points", p_adj=p_adj,
+    ...                    size=0.4, test="t test vs Total, Holm", chapter="02_kpis",
+    ...                    exhibit="segment_scorecard", details={"by": "branch"})
+    >>> found = [
+    ...     gap("recommend", -14.2, 0.002),
+    ...     gap("overall_sat", -0.6, 0.01),
+    ...     Finding(kind="top_driver", claim="largest", subject="product_quality",
+    ...             subject_type="driver", variable="overall_sat", direction=1, estimate=0.41,
+    ...             ci_lower=0.33, ci_upper=0.49, unit="share", p_value=0.01, size=0.9,
+    ...             test="bootstrap test", chapter="03_drivers", exhibit="driver_importance"),
+    ...     Finding(kind="model_fit", claim="explains_little", subject="repurchase",
+    ...             subject_type="model", direction=0, estimate=0.06, ci_lower=None,
+    ...             ci_upper=None, unit="r2", test="R² below 0.1", size=0.0,
+    ...             chapter="03_drivers", exhibit="driver_importance"),
+    ... ]
+    >>> msgs = cx.findings.select_messages(found, headline="recommend")
+    >>> [(f.kind, f.subject, f.variable) for f in msgs]
+    [('top_driver', 'product_quality', 'overall_sat'), ('segment_gap', '3', 'recommend')]
+
+    One message per kind: the branch's NPS gap stands for its gaps, and the weak model qualifies
+    other messages but is never one.
     """
     items = [f for f in findings if f.kind != "model_fit"]
     groups: dict[str, list[Finding]] = {}

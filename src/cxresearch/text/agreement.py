@@ -114,6 +114,26 @@ def polarity_agreement(
     Notes
     -----
     As :func:`coding_agreement`, with four categories instead of two.
+
+    Examples
+    --------
+    The demo study's comments carry the polarity they were written with, standing in for a
+    hand-coded sample:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> coding = cx.text.code_comments(study.comments, text="text")
+    >>> hand = study.comments.rename(columns={"true_polarity": "polarity"})
+    >>> hand["polarity"].value_counts()
+    polarity
+    negative    277
+    neutral     106
+    positive     67
+    mixed        10
+    Name: count, dtype: int64
+    >>> cx.text.polarity_agreement(coding, hand)[["n", "agreement", "estimate", "ci_lower"]].round(3)
+         n  agreement  estimate  ci_lower
+    0  460      0.998     0.996     0.989
     """
     from scipy import stats
 
@@ -190,6 +210,32 @@ def coding_agreement(
     Measurement 20(1), 37–46. doi:10.1177/001316446002000104
     Fleiss, J. L., Cohen, J., & Everitt, B. S. (1969). Large sample standard errors of kappa and
     weighted kappa. Psychological Bulletin 72(5), 323–327. doi:10.1037/h0028106
+
+    Examples
+    --------
+    The demo study's comments (Chinese and English) come with the themes they were written
+    about, which stand in for a researcher's hand coding here:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> comments = study.comments
+    >>> comments.loc[[10, 11], ["text", "true_themes"]]
+                                       text                  true_themes
+    10  We waited a week for the technician                 waiting_time
+    11                       客服态度非常好，配件经常缺货  courtesy|parts_availability
+    >>> coding = cx.text.code_comments(comments, text="text")
+    >>> hand = comments["true_themes"].str.get_dummies(sep="|")
+    >>> kappa = cx.text.coding_agreement(coding, hand)
+    >>> kappa[["theme", "n", "n_auto", "n_hand", "estimate", "ci_lower"]].round(2)
+                    theme    n  n_auto  n_hand  estimate  ci_lower
+    0            courtesy  460      77      77      1.00      1.00
+    1          competence  460      48      48      1.00      1.00
+    2      responsiveness  460      92      77      0.89      0.84
+    3               price  460      86      86      1.00      1.00
+    4     product_quality  460      38      30      0.87      0.79
+    5           transfers  460      35      35      1.00      1.00
+    6        waiting_time  460      27       8      0.44      0.24
+    7  parts_availability  460      64      64      1.00      1.00
     """
     from scipy import stats
 

@@ -206,6 +206,37 @@ def load_codeframe(source: str | Path | Mapping | None = None) -> Codeframe:
     -----
     Keywords are stored lower-case and in simplified characters (traditional characters in the
     file are mapped), so a keyword may be written in either form.
+
+    Examples
+    --------
+    A client's own codeframe, given as the ``dict`` a YAML file holds; the traditional
+    keyword 價格 is stored as 价格 through the file's character map:
+
+    >>> import cxresearch as cx
+    >>> cf = cx.text.load_codeframe({
+    ...     "themes": [
+    ...         {"name": "price", "label": {"zh": "价格", "en": "Price"},
+    ...          "keywords": {"zh": ["價格", "太贵"], "en": ["price", "Expensive"]}},
+    ...         {"name": "delivery", "label": {"zh": "交货", "en": "Delivery"},
+    ...          "keywords": {"zh": ["交货", "送货"], "en": ["delivery", "late"]}},
+    ...     ],
+    ...     "polarity": {"negative": {"zh": ["太贵", "慢"], "en": ["late", "slow"]}},
+    ...     "traditional": {"價": "价"},
+    ... })
+    >>> cf.theme_names
+    ('price', 'delivery')
+    >>> dict(cf.theme("price").keywords)
+    {'zh': ('价格', '太贵'), 'en': ('price', 'expensive')}
+    >>> cf.theme("delivery").label_for("zh")
+    '交货'
+
+    A theme without keywords is refused, naming it:
+
+    >>> cx.text.load_codeframe({"themes": [{"name": "price", "keywords": {"zh": []}}]})
+    Traceback (most recent call last):
+    ...
+    cxresearch.text.codeframe.CodeframeError: theme 'price' has no keywords; give at least one
+    under keywords.zh or keywords.en
     """
     if source is None:
         raw = yaml.safe_load(
@@ -334,7 +365,22 @@ _DEFAULT: list[Codeframe] = []
 
 
 def default_codeframe() -> Codeframe:
-    """The codeframe shipped with the package (loaded once and reused)."""
+    """The codeframe shipped with the package (loaded once and reused).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cf = cx.text.default_codeframe()
+    >>> cf.theme_names
+    ('courtesy', 'competence', 'responsiveness', 'price', 'product_quality', 'transfers',
+     'waiting_time', 'parts_availability')
+    >>> cf.theme("transfers").label_for("zh"), cf.theme("transfers").label_for("en")
+    ('转接', 'Transfers')
+    >>> cf.theme("transfers").keywords["zh"][:4]
+    ('转接', '转来转去', '推来推去', '踢皮球')
+    >>> cf is cx.text.default_codeframe()
+    True
+    """
     if not _DEFAULT:
         _DEFAULT.append(load_codeframe(None))
     return _DEFAULT[0]

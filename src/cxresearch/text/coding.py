@@ -310,7 +310,20 @@ def _coder(cf: Codeframe) -> _Coder:
 
 
 def detect_language(text: str) -> str:
-    """``"zh"``, ``"en"``, ``"mixed"`` (Han characters and Latin letters) or ``""`` (neither)."""
+    """``"zh"``, ``"en"``, ``"mixed"`` (Han characters and Latin letters) or ``""`` (neither).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.text.detect_language("配件經常缺貨")
+    'zh'
+    >>> cx.text.detect_language("Spare parts are often out of stock")
+    'en'
+    >>> cx.text.detect_language("工程师很专业, very professional")
+    'mixed'
+    >>> cx.text.detect_language("10/10 !!!")
+    ''
+    """
     han = _HAN.search(text) is not None
     lat = _LATIN.search(text) is not None
     if han and lat:
@@ -426,6 +439,39 @@ def code_comments(data: pd.DataFrame, *, text: str = "comment", codeframe=None) 
     References
     ----------
     Sun, J. (2012–). jieba: Chinese text segmentation. https://github.com/fxsjy/jieba
+
+    Examples
+    --------
+    Comments in Chinese (simplified and traditional), English and both; polarity words are
+    counted per clause, so a "but" splits praise from complaint:
+
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> data = pd.DataFrame({"comment": [
+    ...     "工程师很专业，但是价格太贵",
+    ...     "一個問題被轉接三個部門",
+    ...     "The staff were very friendly",
+    ...     "Spare parts are often out of stock",
+    ...     "服务不错, but the waiting time was too long",
+    ...     None,
+    ... ]})
+    >>> coding = cx.text.code_comments(data)
+    >>> coding.codes[["lang", "n_themes", "polarity"]]
+        lang  n_themes  polarity
+    0     zh         2     mixed
+    1     zh         1  negative
+    2     en         1  positive
+    3     en         1  negative
+    4  mixed         1     mixed
+    5                0
+    >>> coding.mentions
+       row  position               theme  polarity
+    0    0         0          competence       1.0
+    1    0         0               price      -1.0
+    2    1         1           transfers      -1.0
+    3    2         2            courtesy       1.0
+    4    3         3  parts_availability      -1.0
+    5    4         4        waiting_time      -1.0
     """
     cf = _resolve_codeframe(codeframe)
     series = _text_series(data, text)

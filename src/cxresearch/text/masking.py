@@ -129,6 +129,18 @@ def mask_pii(text: str, *, codeframe=None) -> str:
     -----
     Masking is pattern based: it removes the listed forms, not every possible name. Quotes should
     still be read before they leave the building.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.text.mask_pii("王经理说会回电，请打13963657645或发邮件到li.ming@example.com")
+    '[name]说会回电，请打[phone]或发邮件到[email]'
+    >>> cx.text.mask_pii("小李很负责，座机010-12345678")
+    '[name]很负责，座机[phone]'
+    >>> cx.text.mask_pii("Ask Mr. Smith to call me on +44 20 7946 0958")
+    'Ask [name] to call me on [phone]'
+    >>> cx.text.mask_pii("Nothing personal here")
+    'Nothing personal here'
     """
     if not isinstance(text, str):
         return text
