@@ -47,7 +47,9 @@ def driver_findings(
       next driver's by a bootstrap difference whose interval excludes 0 (``result.differences``,
       from ``cx.drivers.importance(..., ci=True)``); ``among_largest`` (subject: the top driver,
       ``details['tied']``: the drivers not separable from it) when it does not — then the p-value
-      tests its share against the average share (normal approximation of the bootstrap interval).
+      tests its share against the average share (normal approximation of the bootstrap interval),
+      and the record is written only when that test rejects (p < ``alpha``): no top driver
+      otherwise.
     * ``priority_driver`` / ``improve``: a driver in the "concentrate here" quadrant of ``ipa``
       whose share interval lies above the average share (1 / number of drivers): important beyond
       doubt and below average in performance.
@@ -121,8 +123,17 @@ def driver_findings(
             if row is None or not (row["ci_lower"] > 0 or row["ci_upper"] < 0):
                 tied.append(other)
         row = _pair(diffs, top["driver"], nxt["driver"])
-        if row is not None:
-            separated = nxt["driver"] not in tied
+        separated = row is not None and nxt["driver"] not in tied
+        p_top = (
+            None
+            if row is None
+            else row["p_value"]
+            if separated
+            else _p_above(top["share"], top.get("ci_lower"), top.get("ci_upper"), 1.0 / k, alpha)
+        )
+        # a lead the data do not separate is claimed only when the share is above the average
+        # share by its own test: a record the test does not support is not written
+        if row is not None and (separated or (p_top is not None and p_top < alpha)):
             r = (
                 math.sqrt(max(float(top[result.value_column]), 0.0))
                 if result.value_column in top
@@ -147,11 +158,7 @@ def driver_findings(
                         if separated
                         else "bootstrap interval of the share against the average share (normal approximation)"
                     ),
-                    p_value=row["p_value"]
-                    if separated
-                    else _p_above(
-                        top["share"], top.get("ci_lower"), top.get("ci_upper"), 1.0 / k, alpha
-                    ),
+                    p_value=p_top,
                     alpha=alpha,
                     size=abs(d_from_r(r)),
                     chapter=chapter,
