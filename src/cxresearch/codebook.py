@@ -630,11 +630,19 @@ def _entry_name(data: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
 
 def _format_errors(where: str, data: Mapping[str, Any], exc: ValidationError) -> str:
     lines: list[str] = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
+    errors = exc.errors(include_url=False)
+    # drop pydantic's union-branch markers from the locations ("int", "str", "function-after"...)
+    locs = [
+        tuple(p for p in e["loc"] if not (isinstance(p, str) and ("[" in p or p in _TYPE_MARKERS)))
+        for e in errors
+    ]
+    for err, loc in zip(errors, locs, strict=True):
         typ = err["type"]
-        # drop pydantic's union-branch markers from the location ("int", "str", "function-after"...)
-        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_MARKERS)))
+        if typ == "too_short" and any(
+            len(other) > len(loc) and other[: len(loc)] == loc and isinstance(other[len(loc)], int)
+            for other in locs
+        ):
+            continue  # its entries are broken (listed), not missing: pydantic counts none
         if typ == "extra_forbidden":
             parent, key = loc[:-1], loc[-1]
             entry = _entry_name(data, parent) or "top level"
