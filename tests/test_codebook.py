@@ -310,6 +310,17 @@ def test_several_problems_listed_together():
     assert "name 'wave' is already used by variables[1]" in msg
 
 
+def test_a_broken_only_entry_is_the_only_problem():
+    with pytest.raises(CodebookError) as exc:
+        load({"variables": [{"name": "sat", "kind": "likert", "min": 1}]})
+    msg = str(exc.value)
+    assert msg.startswith("codebook: 1 problem:"), msg
+    assert "variables[0] ('sat'): kind 'likert' needs both 'min' and 'max'" in msg
+    assert "at least 1 item" not in msg
+    with pytest.raises(CodebookError, match="at least 1 item"):  # an empty list still is
+        load({"variables": []})
+
+
 def test_file_errors(tmp_path):
     with pytest.raises(CodebookError, match="no such file"):
         load(tmp_path / "nope.yaml")

@@ -542,6 +542,36 @@ def load(source: str | os.PathLike[str] | Mapping[str, Any] | Codebook) -> Codeb
     CodebookError
         The file is missing or not YAML, or an entry breaks the format. Every problem is listed,
         each naming the entry (``variables[3] ('price_value')``) and the key.
+
+    Examples
+    --------
+    The demo study's codebook, from its YAML file:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import yaml
+    >>> import cxresearch as cx
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "codebook.yaml"
+    ...     _ = path.write_text(yaml.safe_dump(cx.synth.codebook_dict(), allow_unicode=True),
+    ...                         encoding="utf-8")
+    ...     book = cx.codebook.load(path)
+    >>> var = book.get("overall_sat")
+    >>> var.label_for("en"), var.kind.value, var.scale
+    ('Overall satisfaction', 'rating', (0, 10))
+    >>> book.get("branch").value_label(1, "en")
+    'Beijing'
+
+    A broken entry is named with its key:
+
+    >>> cx.codebook.load({"variables": [
+    ...     {"name": "overall_sat", "kind": "rating", "min": 0, "max": 10},
+    ...     {"name": "price_value", "kind": "likert", "min": 1},
+    ... ]})
+    Traceback (most recent call last):
+        ...
+    cxresearch.codebook.CodebookError: codebook: 1 problem:
+      - variables[1] ('price_value'): kind 'likert' needs both 'min' and 'max' (the scale bounds)
     """
     if isinstance(source, Codebook):
         return source
@@ -600,11 +630,19 @@ def _entry_name(data: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
 
 def _format_errors(where: str, data: Mapping[str, Any], exc: ValidationError) -> str:
     lines: list[str] = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
+    errors = exc.errors(include_url=False)
+    # drop pydantic's union-branch markers from the locations ("int", "str", "function-after"...)
+    locs = [
+        tuple(p for p in e["loc"] if not (isinstance(p, str) and ("[" in p or p in _TYPE_MARKERS)))
+        for e in errors
+    ]
+    for err, loc in zip(errors, locs, strict=True):
         typ = err["type"]
-        # drop pydantic's union-branch markers from the location ("int", "str", "function-after"...)
-        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_MARKERS)))
+        if typ == "too_short" and any(
+            len(other) > len(loc) and other[: len(loc)] == loc and isinstance(other[len(loc)], int)
+            for other in locs
+        ):
+            continue  # its entries are broken (listed), not missing: pydantic counts none
         if typ == "extra_forbidden":
             parent, key = loc[:-1], loc[-1]
             entry = _entry_name(data, parent) or "top level"

@@ -301,6 +301,25 @@ def generate(
     Returns
     -------
     DemoStudy
+
+    Examples
+    --------
+    A small demo study: 300 customers surveyed in four yearly waves, with the CRM extract and an
+    employee survey of the same branches:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> study.waves
+    [2014, 2015, 2016, 2017]
+    >>> len(study.responses), len(study.customers), len(study.employees)
+    (1146, 1908, 626)
+    >>> study.responses[["respondent_id", "wave", "branch", "overall_sat", "recommend"]].head(3)
+      respondent_id  wave  branch  overall_sat  recommend
+    0  R2014-000001  2014       3            3          4
+    1  R2014-000002  2014       7            5          5
+    2  R2014-000003  2014       1            9          9
+    >>> study.truth.dissatisfied_cut  # the process the data were drawn from, kept for tests
+    5
     """
     truth = truth or Truth()
     if n_customers < 50:
@@ -864,7 +883,19 @@ def _label(name: str) -> dict:
 
 
 def codebook_dict() -> dict:
-    """The demo study's codebook in the YAML format of docs/CONTRACT.md §1 (a plain dict)."""
+    """The demo study's codebook in the YAML format of docs/CONTRACT.md §1 (a plain dict).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> raw = cx.synth.codebook_dict()
+    >>> raw["study"], len(raw["variables"])
+    ('demo-machinery', 25)
+    >>> raw["variables"][3]["name"], raw["variables"][3]["values"][1]
+    ('branch', {'zh': '北京', 'en': 'Beijing'})
+    >>> cx.codebook.load(raw).get("overall_sat").label_for("en")
+    'Overall satisfaction'
+    """
     var = []
     var.append(
         {"name": "respondent_id", "label": _label("respondent_id"), "kind": "id", "role": "id"}
@@ -959,13 +990,41 @@ def _atomic(path: Path, writer) -> None:
 
 
 def wave_format(wave: int, first_wave: int, n_waves: int) -> str:
-    """The file format a wave is written in: a quarter each of GBK CSV, xlsx, sav and parquet."""
+    """The file format a wave is written in: a quarter each of GBK CSV, xlsx, sav and parquet.
+
+    Examples
+    --------
+    The format each of eight waves is delivered in (a quarter of the waves each):
+
+    >>> import cxresearch as cx
+    >>> [cx.synth.wave_format(w, 2014, 8) for w in range(2014, 2022)]
+    ['csv', 'csv', 'xlsx', 'xlsx', 'sav', 'sav', 'parquet', 'parquet']
+    """
     q = (wave - first_wave) * 4 // n_waves
     return ("csv", "xlsx", "sav", "parquet")[q]
 
 
 def survey_file_frame(study: DemoStudy, wave: int) -> pd.DataFrame:
-    """One wave as the agency delivers it: missing codes in place, renamed columns in early waves."""
+    """One wave as the agency delivers it: missing codes in place, renamed columns in early waves.
+
+    Examples
+    --------
+    A wave as delivered holds the declared missing codes where the generated responses hold NaN
+    (here 99, "not applicable": customers who do not use financing):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> frame = cx.synth.survey_file_frame(study, 2017)
+    >>> len(frame)
+    295
+    >>> int(study.responses.query("wave == 2017")["proc_financing"].isna().sum())
+    46
+    >>> frame["proc_financing"].value_counts().sort_index().tail(2)
+    proc_financing
+    5.0     47
+    99.0    46
+    Name: count, dtype: int64
+    """
     f = study.responses[study.responses["wave"] == wave].copy()
     miss = study.missing[study.missing["wave"] == wave]
     for var, grp in miss.groupby("variable"):
@@ -990,6 +1049,18 @@ def write(study: DemoStudy, out_dir) -> dict[str, Path]:
     ``.xlsx``, SPSS ``.sav`` with user-missing values declared, and Parquet), the CRM extract as
     ``customers.parquet``, the engagement survey as ``employees.xlsx``, plus ``codebook.yaml`` and
     ``truth.json``. Each file is written to a temporary name and renamed, so a crash leaves no half file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = cx.synth.write(study, Path(folder) / "files")
+    ...     print(sorted(p.name for p in paths.values()))
+    ['codebook.yaml', 'customers.parquet', 'employees.xlsx', 'survey_2014.csv', 'survey_2015.xlsx',
+    'survey_2016.sav', 'survey_2017.parquet', 'truth.json']
     """
     import yaml
 

@@ -168,6 +168,19 @@ def run_batch(
     ------
     CXValueError
         Bad ``workers``, a missing params path, or an unreachable scheduler.
+
+    Examples
+    --------
+    Every params file of a folder, two reports at a time, HTML only (each report as
+    :func:`run_report` renders it):
+
+    >>> import cxresearch as cx
+    >>> res = cx.report.run_batch(["params/"], workers=2, formats=["html"])  # doctest: +SKIP
+    >>> res.ok  # doctest: +SKIP
+    True
+    >>> res.to_frame()[["params", "ok"]]  # doctest: +SKIP
+                 params    ok
+    0  params/demo.yaml  True
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise CXValueError(f"workers must be a whole number >= 1; got {workers!r}")

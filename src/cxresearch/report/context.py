@@ -598,6 +598,36 @@ def open_study(
         Invalid params file.
     CXError
         No store to read, or the client is not in it.
+
+    Examples
+    --------
+    A four-wave demo study imported into a store in a temporary folder, then opened as a report
+    notebook opens it:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import yaml
+    >>> import cxresearch as cx
+    >>> from cxresearch.store import Store
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> demo = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> demo.responses.to_parquet(folder / "survey.parquet")
+    >>> demo.customers.to_parquet(folder / "customers.parquet")
+    >>> with Store(folder / "study.duckdb") as store:
+    ...     _ = store.import_files([folder / "survey.parquet", folder / "customers.parquet"],
+    ...                            client="acme", codebook=cx.codebook.load(demo.codebook))
+    >>> params = {"client": "acme", "client_name": {"zh": "阿克米", "en": "Acme"},
+    ...           "period": "2017", "language": "en", "data": {"store": "study.duckdb"}}
+    >>> _ = (folder / "acme.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    >>> study = cx.report.open_study(folder / "acme.yaml", style=False)
+    >>> study.wave, study.waves
+    (2017, [2014, 2015, 2016, 2017])
+    >>> study.variables.outcome, study.variables.by
+    ('overall_sat', ('branch', 'segment'))
+    >>> len(study.current()), study.label("overall_sat")
+    (295, 'Overall satisfaction')
+    >>> tmp.cleanup()
     """
     params: Params = load_params(params_file)
     if lang is not None:

@@ -481,6 +481,39 @@ def build_deck(
         For labels in the "so what" sentences and the scorecard colours.
     toc : sequence of dict
         Chapters that ran (``render.combine(...).toc``: ``title``), listed in the appendix.
+
+    Examples
+    --------
+    A deck from the demo study's KPI dashboard and segment scorecard and their findings (a report
+    run passes every table of the report and ``findings.json``):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> book = cx.codebook.load(study.codebook)
+    >>> kpis = [("recommend", "nps"), ("overall_sat", "mean")]
+    >>> trends = cx.findings.kpi_trends(study.responses, kpis=kpis, weights="weight",
+    ...                                 respondent="customer_id")
+    >>> card = cx.findings.scorecard(study.responses.query("wave == 2017"), kpis=kpis,
+    ...                              by="branch", weights="weight")
+    >>> found = cx.findings.kpi_findings(trends, wave=2017, chapter="00_summary",
+    ...                                  exhibit="kpi_dashboard")
+    >>> found += cx.findings.segment_findings(card, chapter="00_summary",
+    ...                                       exhibit="segment_scorecard", wave=2017)
+    >>> tables = [cx.tables.kpi_dashboard(trends, wave=2017, lang="en", codebook=book),
+    ...           cx.tables.scorecard_table(card, lang="en", codebook=book)]
+    >>> params = cx.report.load_params(
+    ...     {"client": "demo", "client_name": {"zh": "示范", "en": "Demo Machinery Dealer"},
+    ...      "period": "2017", "language": "en", "data": {"store": "study.duckdb"}},
+    ...     check_files=False)
+    >>> prs = cx.report.build_deck([t.to_payload() for t in tables], found, params=params,
+    ...                            codebook=book)
+    >>> len(prs.slides)
+    4
+    >>> prs.slides[1].shapes.title.text_frame.text
+    'KPI dashboard'
+    >>> prs.slides[2].shapes.title.text_frame.text
+    'Beijing is significantly above Total on overall satisfaction: 7.67 against 7.03, a gap of +0.64
+    points (95% CI 0.26–1.02; p = 0.007).'
     """
     from pptx import Presentation
     from pptx.util import Inches
@@ -540,7 +573,24 @@ def build_deck(
 
 
 def write_deck(prs, path: str | Path) -> Path:
-    """Save a deck (atomically: a temporary name in the same folder, then renamed)."""
+    """Save a deck (atomically: a temporary name in the same folder, then renamed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from pptx import Presentation
+    >>> import cxresearch as cx
+    >>> params = cx.report.load_params(
+    ...     {"client": "demo", "client_name": {"zh": "示范", "en": "Demo Machinery Dealer"},
+    ...      "period": "2017", "language": "en", "data": {"store": "study.duckdb"}},
+    ...     check_files=False)
+    >>> prs = cx.report.build_deck([], [], params=params)  # nothing ran: the title slide only
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = cx.report.write_deck(prs, Path(folder) / "report.en.pptx")
+    ...     print(path.name, len(Presentation(str(path)).slides))
+    report.en.pptx 1
+    """
     import os
     import tempfile
 

@@ -497,6 +497,29 @@ def load_params(
     ParamsError
         The file is missing or not YAML, or a key is unknown, has the wrong type or names a missing
         file. The message names the params file and each bad key with its value.
+
+    Examples
+    --------
+    A minimal params mapping (a YAML file holds the same keys); the defaults fill the rest:
+
+    >>> import cxresearch as cx
+    >>> raw = {"client": "acme", "client_name": {"zh": "阿克米", "en": "Acme"}, "period": "2025",
+    ...        "language": "en", "data": {"store": "study.duckdb"}}
+    >>> params = cx.report.load_params(raw, check_files=False)
+    >>> params.display_name, params.thresholds.min_base, params.output.formats
+    ('Acme', 30, ['html', 'pdf', 'xlsx'])
+    >>> params.notebooks[:3]
+    ['00_summary', '01_data_quality', '02_kpis']
+
+    Every bad key is named, with its value:
+
+    >>> cx.report.load_params({**raw, "langauge": "zh", "thresholds": {"min_base": -3}},
+    ...                       check_files=False)
+    Traceback (most recent call last):
+        ...
+    cxresearch.report.params.ParamsError: params: 2 invalid parameters:
+      - thresholds.min_base: Input should be greater than or equal to 1; got -3
+      - langauge: unknown key (check the spelling; see cxresearch.report.params)
     """
     if isinstance(source, dict):
         raw, label = dict(source), "params"

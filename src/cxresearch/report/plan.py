@@ -764,6 +764,36 @@ def study_plan(params_file: str | Path, *, strict: bool = True) -> Plan:
     ------
     ParamsError
         Invalid params, a misused variable, or (``strict``) a listed chapter that cannot run.
+
+    Examples
+    --------
+    What a report on a four-wave demo study without an employee survey would contain; the params
+    name the data files, which are imported into a temporary store:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import yaml
+    >>> import cxresearch as cx
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> demo = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> demo.responses.to_parquet(folder / "survey.parquet")
+    >>> demo.customers.to_parquet(folder / "customers.parquet")
+    >>> _ = (folder / "codebook.yaml").write_text(yaml.safe_dump(demo.codebook), encoding="utf-8")
+    >>> params = {"client": "acme", "client_name": {"zh": "阿克米", "en": "Acme"},
+    ...           "period": "2017", "language": "en",
+    ...           "data": {"files": ["survey.parquet", "customers.parquet"],
+    ...                    "codebook": "codebook.yaml"}}
+    >>> _ = (folder / "acme.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    >>> plan = cx.report.study_plan(folder / "acme.yaml")
+    >>> plan.notebooks
+    ['00_summary', '01_data_quality', '02_kpis', '03_drivers', '05_loyalty', '06_alerts_text',
+    '09_appendix']
+    >>> [chapter.name for chapter in plan.chapters if not chapter.runs]
+    ['04_persistence', '07_employee']
+    >>> plan.reason("04_persistence")
+    '4 waves; the lag profile needs at least max_lag + 2 = 7 waves: no persistence analysis'
+    >>> tmp.cleanup()
     """
     import shutil
     import tempfile

@@ -539,6 +539,19 @@ def run_report(
         and no report file is written.
     ReportError
         Rendering failed.
+
+    Examples
+    --------
+    Render the demo report in English, as HTML only (``params/demo.yaml`` reads the store that
+    ``cxresearch demo --no-report`` builds); it goes to ``reports/<client>/<period>/``:
+
+    >>> import cxresearch as cx
+    >>> res = cx.report.run_report("params/demo.yaml", lang="en",
+    ...                            formats=["html"])  # doctest: +SKIP
+    >>> res.html.name  # doctest: +SKIP
+    'report.en.html'
+    >>> sorted(res.as_dict())  # doctest: +SKIP
+    ['directory', 'findings', 'html', 'manifest']
     """
     t_start = time.perf_counter()
     timings: dict[str, float] = {}

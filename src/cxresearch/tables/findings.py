@@ -206,7 +206,17 @@ def _kpi(name: str | None, lang: str, codebook) -> str:
 
 
 def kpi_label(name: str, *, lang: str, codebook=None, min_base: int | None = None) -> str:
-    """A KPI's name in the report language (``NPS`` for an NPS item, else its codebook label)."""
+    """A KPI's name in the report language (``NPS`` for an NPS item, else its codebook label).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> book = cx.codebook.load(cx.synth.codebook_dict())
+    >>> cx.tables.kpi_label("recommend", lang="en", codebook=book)
+    'NPS'
+    >>> cx.tables.kpi_label("overall_sat", lang="zh", codebook=book)
+    '总体满意度'
+    """
     _check_lang(lang)
     return _kpi(name, lang, codebook)
 
@@ -218,7 +228,22 @@ def _label(field: str, label: str, lang: str) -> dict[str, str]:
 
 
 def finding_numbers(f: Finding) -> list[float]:
-    """The record's numbers a sentence about it may show (for checks that sentences use them)."""
+    """The record's numbers a sentence about it may show (for checks that sentences use them).
+
+    Examples
+    --------
+    The numbers a sentence about a segment gap may quote, in the demo study's last wave:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> card = cx.findings.scorecard(wave, kpis=[("overall_sat", "mean")], by="branch",
+    ...                              weights="weight")
+    >>> found = cx.findings.segment_findings(card, chapter="00_summary",
+    ...                                      exhibit="segment_scorecard", wave=2017)
+    >>> [round(x, 3) for x in cx.tables.finding_numbers(found[0])]
+    [0.64, 0.264, 1.016, 0.001, 0.007, 64.0, 1.0, 7.671, 7.031, 1.812]
+    """
     vals = [f.estimate, f.ci_lower, f.ci_upper, f.p_value, f.p_adj, f.n]
     for v in f.details.values():
         if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -243,6 +268,26 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
     related : iterable of Finding
         Other records the sentence may cite: for a segment gap, the same segment's gaps on the
         other KPIs (same direction) are named with their numbers.
+
+    Examples
+    --------
+    The branches significantly above or below Total on overall satisfaction in the demo study's
+    last wave, one sentence each:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> card = cx.findings.scorecard(wave, kpis=[("overall_sat", "mean")], by="branch",
+    ...                              weights="weight")
+    >>> found = cx.findings.segment_findings(card, chapter="00_summary",
+    ...                                      exhibit="segment_scorecard", wave=2017)
+    >>> book = cx.codebook.load(study.codebook)
+    >>> for f in found:
+    ...     print(cx.tables.say_finding(f, lang="en", codebook=book))
+    **Beijing** is significantly above Total on overall satisfaction: 7.67 against 7.03, a gap of
+    **+0.64** points (95% CI 0.26–1.02; p = 0.007).
+    **Chengdu** is significantly below Total on overall satisfaction: 6.07 against 7.03, a gap of
+    **−0.96** points (95% CI −1.54 to −0.39; p = 0.008).
     """
     _check_lang(lang)
     ci, p = _ci(f, lang), _p(f)
@@ -531,6 +576,29 @@ def key_messages(
     ``headline`` is the first KPI of the dashboard (see :func:`cxresearch.findings.select_messages`);
     ``titles`` maps a report table name (a finding's ``exhibit``) to its caption for the link text.
     With no finding, the summary says that no difference or effect passed its test.
+
+    Examples
+    --------
+    The executive summary of the demo study's last wave from its KPI and segment findings:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> kpis = [("recommend", "nps"), ("overall_sat", "mean")]
+    >>> trends = cx.findings.kpi_trends(study.responses, kpis=kpis, weights="weight",
+    ...                                 respondent="customer_id")
+    >>> card = cx.findings.scorecard(study.responses.query("wave == 2017"), kpis=kpis,
+    ...                              by="branch", weights="weight")
+    >>> found = cx.findings.kpi_findings(trends, wave=2017, chapter="00_summary",
+    ...                                  exhibit="kpi_dashboard")
+    >>> found += cx.findings.segment_findings(card, chapter="00_summary",
+    ...                                       exhibit="segment_scorecard", wave=2017)
+    >>> book = cx.codebook.load(study.codebook)
+    >>> msgs = cx.tables.key_messages(found, lang="en", codebook=book, headline="recommend")
+    >>> for s in msgs.sentences:
+    ...     print(s)
+    **Chengdu** is significantly below Total on overall satisfaction: 6.07 against 7.03, a gap of
+    **−0.96** points (95% CI −1.54 to −0.39; p = 0.008).
+    NPS rose significantly on 2016: **+12.5** points to −27.9 (95% CI 1.5–23.5; p = 0.026).
     """
     _check_lang(lang)
     items = list(findings)
@@ -565,6 +633,23 @@ def kpi_dashboard(
         ``kpi`` is ``'nps'`` or ``'mean'``; the frame from ``cx.survey.trend``.
     wave : int
         The report wave.
+
+    Examples
+    --------
+    NPS and mean overall satisfaction of the demo study's last wave against the wave before
+    (customers who answered both waves are linked by ``respondent``):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> kpis = [("recommend", "nps"), ("overall_sat", "mean")]
+    >>> trends = cx.findings.kpi_trends(study.responses, kpis=kpis, weights="weight",
+    ...                                 respondent="customer_id")
+    >>> book = cx.codebook.load(study.codebook)
+    >>> tab = cx.tables.kpi_dashboard(trends, wave=2017, lang="en", codebook=book)
+    >>> tab.data[["kpi", "estimate", "previous", "change", "p", "marker"]].round(3)
+                        kpi  estimate  previous  change      p marker
+    0                   NPS   -27.856   -40.353  12.497  0.026      ▲
+    1  Overall satisfaction     7.031     6.907   0.124  0.263      =
     """
     _check_lang(lang)
     rows = []
@@ -653,7 +738,32 @@ def scorecard_table(
 ) -> Table:
     """Segment scorecard: segments and Total (rows) × KPIs (columns), coloured where a segment is
     significantly above or below Total (:func:`cxresearch.findings.scorecard`); suppressed bases
-    show "–"."""
+    show "–".
+
+    Examples
+    --------
+    The demo study's branches against Total on NPS and overall satisfaction in its last wave
+    (``flag``: the css class that colours a cell significantly above or below Total):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> card = cx.findings.scorecard(study.responses.query("wave == 2017"),
+    ...                              kpis=[("recommend", "nps"), ("overall_sat", "mean")],
+    ...                              by="branch", weights="weight")
+    >>> book = cx.codebook.load(study.codebook)
+    >>> tab = cx.tables.scorecard_table(card, lang="en", codebook=book)
+    >>> tab.data[["segment", "v_recommend", "v_overall_sat", "f_overall_sat", "n"]].round(2)
+         segment  v_recommend  v_overall_sat f_overall_sat      n
+    0    Beijing        -5.75           7.67      cx-above   64.0
+    1   Shanghai       -37.78           6.85                 53.0
+    2  Guangzhou       -34.05           7.25                 53.0
+    3    Chengdu       -33.17           6.07      cx-below   39.0
+    4      Wuhan       -44.44           6.33                 34.0
+    5      Xi'an       -23.21           7.38                 22.0
+    6   Shenyang       -27.27           7.43                 19.0
+    7    Kunming       -25.00           6.96                 11.0
+    8      Total       -27.86           7.03                295.0
+    """
     _check_lang(lang)
     frame = card.frame
     by = card.by
@@ -815,7 +925,33 @@ def priorities_table(
     name: str = "priorities",
 ) -> Table:
     """The ranked priorities and actions (``cx.findings.priorities``): what, where, expected effect
-    with its interval, how long it pays, owner."""
+    with its interval, how long it pays, owner.
+
+    Examples
+    --------
+    The priorities the demo study's segment findings support (a branch significantly below Total
+    on overall satisfaction):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> card = cx.findings.scorecard(wave, kpis=[("overall_sat", "mean")], by="branch",
+    ...                              weights="weight")
+    >>> found = cx.findings.segment_findings(card, chapter="00_summary",
+    ...                                      exhibit="segment_scorecard", wave=2017)
+    >>> frame = cx.findings.priorities(found, owners={"branch:4": "Chengdu branch manager"},
+    ...                                data=wave, by="branch")
+    >>> book = cx.codebook.load(study.codebook)
+    >>> tab = cx.tables.priorities_table(frame, lang="en", codebook=book, by="branch")
+    >>> tab.data.iloc[0]
+    priority                                        1
+    what        Close the gap on overall satisfaction
+    where                                     Chengdu
+    effect                         gap to Total −0.96
+    interval                           −1.54 to −0.39
+    owner                      Chengdu branch manager
+    Name: 0, dtype: object
+    """
     _check_lang(lang)
     rows = []
     for r in frame.itertuples(index=False):
@@ -906,7 +1042,32 @@ def theme_gap_table(
     """Each comment theme's share among dissatisfied commenters against the others
     (``cx.findings.theme_gaps``): the two shares, the difference with its interval and the
     Holm-adjusted p; coloured where the test supports a claim (red: raised more by the dissatisfied,
-    green: less)."""
+    green: less).
+
+    Examples
+    --------
+    Which comment themes dissatisfied customers (overall satisfaction 6 or below) raise more than
+    the other commenters, in the demo study's last wave (``flag``: the css class of a cell the
+    test supports, red for a theme the dissatisfied raise more):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> codeframe = cx.text.default_codeframe()
+    >>> coding = cx.text.code_comments(wave, codeframe=codeframe)
+    >>> gaps = cx.findings.theme_gaps(wave, coding, score="overall_sat", cut=6, weights="weight")
+    >>> tab = cx.tables.theme_gap_table(gaps, lang="en", codeframe=codeframe)
+    >>> tab.data[["label", "share_low", "share_rest", "difference", "p_adj", "flag"]].round(3)
+                    label  share_low  share_rest  difference  p_adj      flag
+    0      Responsiveness      0.314       0.069       0.245  0.004  cx-below
+    1               Price      0.263       0.038       0.226  0.004  cx-below
+    2          Competence      0.184       0.049       0.134  0.105
+    3     Product quality      0.117       0.051       0.066  0.781
+    4  Parts availability      0.130       0.113       0.017  0.906
+    5        Waiting time      0.016       0.046      -0.031  0.906
+    6           Transfers      0.051       0.101      -0.051  0.906
+    7            Courtesy      0.033       0.241      -0.208  0.005  cx-above
+    """
     _check_lang(lang)
     need = [
         "theme",
@@ -988,7 +1149,31 @@ def so_what(
     exhibit: str | None = None,
 ) -> Text:
     """A plain-language "so what" under an exhibit: the sentences of its findings (or, when none
-    passed its test, that no claim is made)."""
+    passed its test, that no claim is made).
+
+    Examples
+    --------
+    The "so what" under the demo study's segment scorecard:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> card = cx.findings.scorecard(wave, kpis=[("overall_sat", "mean")], by="branch",
+    ...                              weights="weight")
+    >>> found = cx.findings.segment_findings(card, chapter="00_summary",
+    ...                                      exhibit="segment_scorecard", wave=2017)
+    >>> book = cx.codebook.load(study.codebook)
+    >>> print(cx.tables.so_what(found, lang="en", codebook=book))
+    **So what:** **Chengdu** is significantly below Total on overall satisfaction: 6.07 against
+    7.03, a gap of **−0.96** points (95% CI −1.54 to −0.39; p = 0.008). **Beijing** is significantly
+    above Total on overall satisfaction: 7.67 against 7.03, a gap of **+0.64** points (95% CI
+    0.26–1.02; p = 0.007).
+
+    With no finding, it says that no claim is made:
+
+    >>> print(cx.tables.so_what([], lang="en"))
+    Nothing in this analysis passed its statistical test, so no claim is made.
+    """
     _check_lang(lang)
     items = [
         f
