@@ -770,7 +770,8 @@ def engagement_table(
     by: str = "branch",
     title: str | None = None,
 ) -> Table:
-    """Engagement index per unit in one wave (``cx.employee.engagement_index``); suppressed units show '–'.
+    """Engagement index per unit in one wave (``cx.employee.engagement_index``); units the index
+    withheld for anonymity are not listed, and a note says so.
 
     Examples
     --------
@@ -783,7 +784,8 @@ def engagement_table(
     >>> tab = cx.tables.engagement_table(res, wave=2017, name="engagement", lang="en",
     ...                                  codebook=book)
     >>> tab.title, tab.notes
-    ('Employee engagement, 2017', ("Mean of 12 items (1–5), Cronbach's α = 0.86.",))
+    ('Employee engagement, 2017', ("Mean of 12 items (1–5), Cronbach's α = 0.86.", \
+'Units with fewer than 5 responding employees in a wave are not shown, to protect anonymity.'))
     >>> tab.data[["unit_label", "n", "estimate", "ci_lower", "ci_upper"]].round(2)
       unit_label   n  estimate  ci_lower  ci_upper
     0    Beijing  27      3.53      3.35      3.71
@@ -819,6 +821,8 @@ def engagement_table(
     ]
     if cur["estimate"].isna().any():
         notes.append(word("employee.suppressed_note", lang, min_n=result.min_n))
+    if getattr(result, "n_suppressed", 0):  # cells engagement_index withheld (not in the frame)
+        notes.append(word("employee.withheld_note", lang, min_n=result.min_n))
     if title is None:
         title = word("employee.engagement_title", lang, wave=wave)
     return table(
