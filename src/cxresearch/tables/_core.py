@@ -216,7 +216,7 @@ def fmt(x: Any, kind: str) -> str:
     >>> cx.tables.fmt(0.42, "percent")
     Traceback (most recent call last):
         ...
-    cxresearch.errors.CXValueError: column format must be one of text, int, ..., signed2; got 'percent'
+    cxresearch.errors.CXValueError: column format must be one of text, ...; got 'percent'
     """
     if kind == "text":
         return "" if _missing(x) else str(x)
@@ -501,7 +501,7 @@ def table(
     >>> cx.tables.table(frame, title="NPS by branch", name="nps_branch", columns=["region"])
     Traceback (most recent call last):
         ...
-    cxresearch.errors.CXValueError: table 'nps_branch': column 'region' is not in the data; columns: [...]
+    cxresearch.errors.CXValueError: table 'nps_branch': column 'region' is not in the data; ...
     """
     if not isinstance(data, pd.DataFrame):
         raise CXValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
