@@ -587,7 +587,7 @@ def say_segments(
     ...     label = cx.tables.var_label("overall_sat", lang=lang, codebook=cb)
     ...     print(cx.tables.say_segments(res, label=label, lang=lang, codebook=cb,
     ...                                  differences=diff, min_base=30))
-    By branch, **Overall satisfaction** is highest in Beijing (7.67) and lowest in Chengdu
+    By branch, **overall satisfaction** is highest in Beijing (7.67) and lowest in Chengdu
     (6.07). Of 28 pairwise comparisons, 2 remain significant after correction for multiple
     testing (α = 0.05).
     按分公司看，**总体满意度**最高的是北京（7.67），最低的是成都（6.07）。在 28 组两两比较中，2 组差异在多重比较校正后显著（α = 0.05）。
@@ -611,7 +611,7 @@ def say_segments(
             lang,
             name=name,
             name_lower=name.lower(),
-            label=label,
+            label=mid_sentence(label, lang),  # inside the English sentence: 'By branch, overall …'
             high=hv,
             high_value=_value(hi["estimate"], kind),
             low=lv,
