@@ -117,6 +117,25 @@ def test_estimates_table_flags_and_suppression_notes():
     assert t.to_payload()["rows"][1][1] is None  # suppressed estimate is empty in Excel, not 0
 
 
+def test_say_segments_label_reads_mid_sentence():
+    res = pd.DataFrame(
+        {
+            "branch": [1, 2],
+            "score": "overall_sat",
+            "n": [64.0, 53.0],
+            "n_eff": [63.9, 53.0],
+            "estimate": [7.67, 6.85],
+            "ci_lower": [7.25, 6.40],
+            "ci_upper": [8.10, 7.29],
+        }
+    )
+    en = str(tables.say_segments(res, label="Overall satisfaction", lang="en"))
+    assert en.startswith("By branch, **overall satisfaction** is highest in 1 (7.67)"), en
+    assert "**NPS** is highest" in str(tables.say_segments(res, label="NPS", lang="en"))
+    zh = str(tables.say_segments(res, label="总体满意度", lang="zh"))
+    assert "**总体满意度**最高的是1（7.67），最低的是2（6.85）" in zh, zh
+
+
 def test_differences_only_significant_says_so_when_none():
     diff = pd.DataFrame(
         {

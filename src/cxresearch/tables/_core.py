@@ -67,6 +67,20 @@ def word(key: str, lang: str, **params: Any) -> str:
     ------
     CXValueError
         Unknown key or language.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.tables.word("base", "zh"), cx.tables.word("base", "en")
+    ('基数', 'Base')
+    >>> cx.tables.word("survey.pct_points", "zh", x="3.2")
+    '3.2 个百分点'
+    >>> cx.tables.word("survey.pct_points", "en", x="3.2")
+    '3.2 points'
+    >>> cx.tables.word("base", "fr")
+    Traceback (most recent call last):
+        ...
+    cxresearch.errors.CXValueError: lang must be one of 'zh', 'en'; got 'fr'
     """
     return message(key, lang, **params)
 
@@ -79,7 +93,18 @@ def is_word(name: str) -> bool:
 def mid_sentence(label: str, lang: str) -> str:
     """A label as it reads inside an English sentence: ``'Overall satisfaction'`` ->
     ``'overall satisfaction'``; acronyms and names that start with one (``'NPS'``, ``'CRM data'``)
-    are kept. Chinese labels are returned as they are."""
+    are kept. Chinese labels are returned as they are.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.tables.mid_sentence("Overall satisfaction", "en")
+    'overall satisfaction'
+    >>> cx.tables.mid_sentence("NPS", "en"), cx.tables.mid_sentence("CRM data", "en")
+    ('NPS', 'CRM data')
+    >>> cx.tables.mid_sentence("总体满意度", "zh")
+    '总体满意度'
+    """
     if lang != "en" or not label:
         return label
     first = label.split()[0]
@@ -93,21 +118,44 @@ def _missing(x: Any) -> bool:
 
 
 def fmt_num(x: Any, digits: int = 1) -> str:
-    """A number with ``digits`` decimals and thousands separators; ``'–'`` when missing."""
+    """A number with ``digits`` decimals and thousands separators; ``'–'`` when missing.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.tables.fmt_num(7.0349), cx.tables.fmt_num(7.0349, 2), cx.tables.fmt_num(12345.6, 0)
+    ('7.0', '7.03', '12,346')
+    >>> cx.tables.fmt_num(float("nan"))
+    '–'
+    """
     if _missing(x):
         return "–"
     return f"{float(x):,.{digits}f}"
 
 
 def fmt_int(x: Any) -> str:
-    """A whole number with thousands separators; ``'–'`` when missing."""
+    """A whole number with thousands separators; ``'–'`` when missing.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.tables.fmt_int(6366), cx.tables.fmt_int(1049.6), cx.tables.fmt_int(None)
+    ('6,366', '1,050', '–')
+    """
     if _missing(x):
         return "–"
     return f"{round(float(x)):,d}"
 
 
 def fmt_pct(x: Any, digits: int = 0) -> str:
-    """A proportion (0–1) as a percentage, e.g. ``0.423 -> '42%'``; ``'–'`` when missing."""
+    """A proportion (0–1) as a percentage, e.g. ``0.423 -> '42%'``; ``'–'`` when missing.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.tables.fmt_pct(0.423), cx.tables.fmt_pct(0.4236, 1), cx.tables.fmt_pct(float("nan"))
+    ('42%', '42.4%', '–')
+    """
     if _missing(x):
         return "–"
     return f"{100 * float(x):.{digits}f}%"
@@ -119,6 +167,17 @@ def fmt_p(p: Any, floor: float | None = None) -> str:
     ``floor``: the smallest p the method can report (a bootstrap's 1/(B + 1)); a p at or below it
     prints as ``'<'`` the floor rounded up to two significant digits (``'<0.005'`` for B = 200),
     so a Monte-Carlo p is never shown as more precise than its replicates allow.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.tables.fmt_p(0.0341), cx.tables.fmt_p(0.0004), cx.tables.fmt_p(None)
+    ('0.034', '<0.001', '–')
+
+    A bootstrap p from B = 200 replicates cannot be smaller than 1/201:
+
+    >>> cx.tables.fmt_p(1 / 201, floor=1 / 201)
+    '<0.005'
     """
     if _missing(p):
         return "–"
@@ -132,13 +191,33 @@ def fmt_p(p: Any, floor: float | None = None) -> str:
 
 
 def p_eq(p: Any, floor: float | None = None) -> str:
-    """``'p = 0.034'`` or ``'p < 0.001'`` for narrative text (``floor`` as :func:`fmt_p`)."""
+    """``'p = 0.034'`` or ``'p < 0.001'`` for narrative text (``floor`` as :func:`fmt_p`).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.tables.p_eq(0.0341), cx.tables.p_eq(0.0004)
+    ('p = 0.034', 'p < 0.001')
+    """
     text = fmt_p(p, floor)
     return f"p {text[0]} {text[1:]}" if text.startswith("<") else f"p = {text}"
 
 
 def fmt(x: Any, kind: str) -> str:
-    """Format one value by column format ``kind`` (one of :data:`FORMATS`)."""
+    """Format one value by column format ``kind`` (one of :data:`FORMATS`).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> [cx.tables.fmt(0.4236, kind) for kind in ("num2", "pct0", "pct1", "pvalue", "signed2")]
+    ['0.42', '42%', '42.4%', '0.424', '+0.42']
+    >>> cx.tables.fmt(1204, "int"), cx.tables.fmt(None, "text")
+    ('1,204', '')
+    >>> cx.tables.fmt(0.42, "percent")
+    Traceback (most recent call last):
+        ...
+    cxresearch.errors.CXValueError: column format must be one of text, ...; got 'percent'
+    """
     if kind == "text":
         return "" if _missing(x) else str(x)
     if kind == "int":
@@ -155,7 +234,20 @@ def fmt(x: Any, kind: str) -> str:
 
 
 def fmt_base(n: Any, lang: str, *, n_eff: Any = None, min_base: int | None = None) -> str:
-    """The base line under a table or chart: ``'Base: n = 1,204 (effective n = 1,050)'``."""
+    """The base line under a table or chart: ``'Base: n = 1,204 (effective n = 1,050)'``.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.tables.fmt_base(1204, "en", n_eff=1049.6)
+    'Base: n = 1,204 (effective n = 1,050)'
+    >>> cx.tables.fmt_base(1204, "zh", n_eff=1049.6)
+    '基数：n = 1,204（有效样本量 = 1,050）'
+    >>> cx.tables.fmt_base(41, "en", min_base=50)
+    'Base: n = 41 — base below the reporting minimum (50)'
+    >>> cx.tables.fmt_base(41, "zh", min_base=50)
+    '基数：n = 41 — 样本量低于报告下限 (50)'
+    """
     _check_lang(lang)
     line = word("fmt.base", lang, base=word("base", lang), n=fmt_int(n))
     if n_eff is not None and not _missing(n_eff):
@@ -206,12 +298,32 @@ class Text:
 
 
 def text(*parts: str, css: str = "") -> Text:
-    """A narrative paragraph from already formatted sentence parts (joined without separator)."""
+    """A narrative paragraph from already formatted sentence parts (joined without separator).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> t = cx.tables.text("NPS rose by ", "**4.2 points**", " <vs 2024>.")
+    >>> print(t)
+    NPS rose by **4.2 points** <vs 2024>.
+    >>> t._repr_html_()
+    '<p>NPS rose by <strong>4.2 points</strong> &lt;vs 2024&gt;.</p>'
+    """
     return Text("".join(parts), css=css)
 
 
 def heading(title: str, *, level: int = 2) -> Text:
-    """A sub-heading produced from data (e.g. a segment name); escaped when rendered."""
+    """A sub-heading produced from data (e.g. a segment name); escaped when rendered.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> h = cx.tables.heading("Branch: Guangzhou", level=3)
+    >>> h.level, str(h)
+    (3, 'Branch: Guangzhou')
+    >>> h._repr_html_()
+    '<h3>Branch: Guangzhou</h3>'
+    """
     if level not in (2, 3, 4):
         raise CXValueError(f"level must be 2, 3 or 4; got {level!r}")
     return Text(title, level=level)
@@ -359,6 +471,37 @@ def table(
     ------
     CXValueError
         A named column is not in ``data`` or a format is unknown.
+
+    Examples
+    --------
+    A table of NPS by branch (raw numbers in, formats chosen per column):
+
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> frame = pd.DataFrame({"branch": ["Beijing", "Wuhan"], "nps": [31.25, 18.5],
+    ...                       "promoters": [0.512, 0.437], "n": [412, 38]})
+    >>> frame["low"] = frame["n"] < 50
+    >>> t = cx.tables.table(frame, title="NPS by branch", name="nps_branch",
+    ...                     columns=["branch", "nps", "promoters", "n"],
+    ...                     labels={"branch": "Branch", "nps": "NPS", "promoters": "Promoters"},
+    ...                     formats={"nps": "num1", "promoters": "pct0"},
+    ...                     base=cx.tables.fmt_base(frame["n"].sum(), "en"), flags={"n": "low"})
+    >>> t.title, t.base
+    ('NPS by branch', 'Base: n = 450')
+    >>> t.formats
+    {'branch': 'text', 'nps': 'num1', 'promoters': 'pct0', 'n': 'int'}
+    >>> t.data
+        branch    nps  promoters    n    low
+    0  Beijing  31.25      0.512  412  False
+    1    Wuhan  18.50      0.437   38   True
+    >>> t.to_payload()["columns"]
+    ['Branch', 'NPS', 'Promoters', 'n']
+    >>> [cx.tables.fmt(v, t.formats["promoters"]) for v in t.data["promoters"]]
+    ['51%', '44%']
+    >>> cx.tables.table(frame, title="NPS by branch", name="nps_branch", columns=["region"])
+    Traceback (most recent call last):
+        ...
+    cxresearch.errors.CXValueError: table 'nps_branch': column 'region' is not in the data; ...
     """
     if not isinstance(data, pd.DataFrame):
         raise CXValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
@@ -449,6 +592,18 @@ def verbatims(
         catches reaches a report through a quotation.
     codeframe : Codeframe, dict, path or None
         The masking forms (default codeframe if None).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> v = cx.tables.verbatims(
+    ...     ["The repair took three weeks, call me on 13812345678.", "Quick <b>and</b> polite!"],
+    ...     sources=["Beijing, 2025", "Wuhan, 2025"],
+    ... )
+    >>> for quote, source in v.items:
+    ...     print(quote, "|", source)
+    The repair took three weeks, call me on [phone]. | Beijing, 2025
+    Quick <b>and</b> polite! | Wuhan, 2025
     """
     quotes = [str(q) for q in quotes]
     if mask:
@@ -464,7 +619,19 @@ def verbatims(
 
 
 def var_label(name: str, *, lang: str, codebook=None) -> str:
-    """The codebook label of a variable in ``lang`` (the name itself when unknown)."""
+    """The codebook label of a variable in ``lang`` (the name itself when unknown).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cb = cx.codebook.load(cx.synth.codebook_dict())
+    >>> cx.tables.var_label("overall_sat", lang="zh", codebook=cb)
+    '总体满意度'
+    >>> cx.tables.var_label("overall_sat", lang="en", codebook=cb)
+    'Overall satisfaction'
+    >>> cx.tables.var_label("n_eff", lang="zh"), cx.tables.var_label("q17b", lang="en")
+    ('有效样本量', 'q17b')
+    """
     _check_lang(lang)
     if codebook is not None and name in codebook:
         return codebook.get(name).label_for(lang)
@@ -472,7 +639,19 @@ def var_label(name: str, *, lang: str, codebook=None) -> str:
 
 
 def value_label(name: str, code: Any, *, lang: str, codebook=None) -> str:
-    """The label of value ``code`` of a categorical variable (the code itself when unlabelled)."""
+    """The label of value ``code`` of a categorical variable (the code itself when unlabelled).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cb = cx.codebook.load(cx.synth.codebook_dict())
+    >>> cx.tables.value_label("branch", 3, lang="zh", codebook=cb)
+    '广州'
+    >>> cx.tables.value_label("branch", 3.0, lang="en", codebook=cb)
+    'Guangzhou'
+    >>> cx.tables.value_label("branch", 9, lang="en", codebook=cb)
+    '9'
+    """
     if _missing(code):
         return "–"
     if codebook is not None and name in codebook:
@@ -489,7 +668,23 @@ def value_label(name: str, code: Any, *, lang: str, codebook=None) -> str:
 def labelled(
     frame: pd.DataFrame, columns: Sequence[str], *, lang: str, codebook=None
 ) -> pd.DataFrame:
-    """A copy of ``frame`` with the codes in ``columns`` replaced by their value labels."""
+    """A copy of ``frame`` with the codes in ``columns`` replaced by their value labels.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> cb = cx.codebook.load(cx.synth.codebook_dict())
+    >>> est = pd.DataFrame({"wave": [2025, 2025, 2025], "branch": [1, 3, 8],
+    ...                     "estimate": [7.41, 6.88, 7.02]})
+    >>> cx.tables.labelled(est, ["wave", "branch"], lang="zh", codebook=cb)
+       wave branch  estimate
+    0  2025     北京      7.41
+    1  2025     广州      6.88
+    2  2025     昆明      7.02
+    >>> cx.tables.labelled(est, ["branch"], lang="en", codebook=cb)["branch"].tolist()
+    ['Beijing', 'Guangzhou', 'Kunming']
+    """
     out = frame.copy()
     for col in columns:
         if col == "wave":

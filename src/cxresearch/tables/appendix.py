@@ -31,7 +31,28 @@ __all__ = [
 def settings_table(
     params, *, name: str = "report_settings", lang: str, codebook=None, min_base: int | None = None
 ) -> Table:
-    """The reporting rules this report ran with (from the validated params)."""
+    """The reporting rules this report ran with (from the validated params).
+
+    Examples
+    --------
+    The settings of the demo report (``params/demo.yaml``):
+
+    >>> import cxresearch as cx
+    >>> from cxresearch.report.params import demo_params_file
+    >>> params = cx.report.load_params(demo_params_file(), check_files=False)
+    >>> t = cx.tables.settings_table(params, lang="en")
+    >>> t.title, len(t.data)
+    ('Report settings', 13)
+    >>> t.data.iloc[4:8]
+                      setting value
+    4        Confidence level   95%
+    5    Significance level α  0.05
+    6  Reporting minimum base    30
+    7  Anonymity minimum base     5
+    >>> zh = cx.tables.settings_table(params, lang="zh")
+    >>> zh.title, zh.data["setting"].iloc[4], zh.data["value"].iloc[4]
+    ('报告设置', '置信水平', '95%')
+    """
     _check_lang(lang)
     t, a = params.thresholds, params.analysis
     v = params.variables
@@ -94,7 +115,30 @@ def reliability_table(
     min_base: int | None = None,
     title: str | None = None,
 ) -> Table:
-    """Cronbach's alpha (with interval) and omega per item set (``cx.survey.reliability``)."""
+    """Cronbach's alpha (with interval) and omega per item set (``cx.survey.reliability``).
+
+    Examples
+    --------
+    Alpha and omega of the three service items in one wave of the demo study:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> res = cx.survey.reliability(
+    ...     wave, dimensions={"service": ["svc_courtesy", "svc_competence", "svc_responsiveness"]})
+    >>> t = cx.tables.reliability_table(res, lang="en")
+    >>> t.title
+    'Reliability of the item sets'
+    >>> cols = ["scale_label", "n_items", "n", "estimate", "ci_lower", "ci_upper", "omega_total"]
+    >>> t.data[cols].round(3)
+      scale_label  n_items      n  estimate  ci_lower  ci_upper  omega_total
+    0     Service        3  295.0     0.653     0.578     0.716        0.657
+    >>> t.data["low_alpha"].tolist(), t.notes
+    ([True], ('α below 0.70 flagged.',))
+    >>> zh = cx.tables.reliability_table(res, lang="zh")
+    >>> zh.title, zh.data["scale_label"].iloc[0], zh.labels["n_items"], zh.notes
+    ('量表信度', '服务', '题数', ('α 低于 0.70 标红。',))
+    """
     _check_lang(lang)
     frame = result.scales.copy()
     _need_cols(
@@ -152,7 +196,30 @@ def provenance_table(
     codebook=None,
     min_base: int | None = None,
 ) -> Table:
-    """The data files behind the report: file, format, encoding, rows, sha256 (first 12), import time."""
+    """The data files behind the report: file, format, encoding, rows, sha256 (first 12),
+    import time.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> imports = pd.DataFrame({
+    ...     "file": ["survey_2025.csv", "crm_2025.xlsx"], "format": ["csv", "xlsx"],
+    ...     "encoding": ["gb18030", None], "rows": [3778, 9000],
+    ...     "sha256": ["9f2c4e1ab7d03c5e88f1", "04be7a9d1c2f6e3b5a90"],
+    ...     "imported_at": ["2025-11-03 09:12:44", "2025-11-03 09:13:02"]})
+    >>> t = cx.tables.provenance_table(imports, lang="en")
+    >>> t.title
+    'Data sources'
+    >>> t.data[["file", "encoding", "rows", "sha", "when"]]
+                  file encoding  rows           sha              when
+    0  survey_2025.csv  gb18030  3778  9f2c4e1ab7d0  2025-11-03 09:12
+    1    crm_2025.xlsx           9000  04be7a9d1c2f  2025-11-03 09:13
+    >>> [t.labels[c] for c in ("file", "rows", "sha", "when")]
+    ['File', 'Rows', 'SHA-256 (first 12)', 'Imported']
+    >>> cx.tables.provenance_table(imports, lang="zh").title
+    '数据来源'
+    """
     _check_lang(lang)
     _need_cols(imports, ["file", "format", "rows", "sha256"], "provenance_table")
     frame = imports.copy()
@@ -191,9 +258,34 @@ def provenance_table(
 def fieldwork_table(
     params, *, name: str = "fieldwork", lang: str, codebook=None, min_base: int | None = None
 ) -> Table | None:
-    """Fieldwork dates, method, sample frame and response rate from the params' ``fieldwork:`` block.
+    """Fieldwork dates, method, sample frame and response rate from the params' ``fieldwork:``
+    block.
 
     Returns ``None`` (nothing shown) when the params give no fieldwork block.
+
+    Examples
+    --------
+    The demo report's ``fieldwork:`` block, in both languages:
+
+    >>> import cxresearch as cx
+    >>> from cxresearch.report.params import demo_params_file
+    >>> params = cx.report.load_params(demo_params_file(), check_files=False)
+    >>> print(cx.tables.fieldwork_table(params, lang="en").data.to_string(index=False))
+                    item                                                               value
+         Fieldwork dates                                  1 September 2025 – 31 October 2025
+                  Method                                         Telephone interviews (CATI)
+            Sample frame Customers on the CRM with a purchase or service contact in the year
+                 Invited                                                               9,000
+    Completed interviews                                                               3,778
+           Response rate                                         42.0% (completed ÷ invited)
+    >>> zh = cx.tables.fieldwork_table(params, lang="zh")
+    >>> zh.title, zh.data["value"].iloc[0], zh.data["value"].iloc[-1]
+    ('调查实施', '2025年9月1日 – 2025年10月31日', '42.0%（完成数 ÷ 邀请数）')
+
+    Without a ``fieldwork:`` block nothing is shown:
+
+    >>> print(cx.tables.fieldwork_table(params.model_copy(update={"fieldwork": None}), lang="en"))
+    None
     """
     _check_lang(lang)
     fw = getattr(params, "fieldwork", None)
@@ -254,7 +346,37 @@ def definitions_table(
 ) -> Table:
     """Definitions of the report's measures: NPS bands, top-two box, and the scale of each measure
     and driver (from the codebook). ``variables``: the report's resolved variables
-    (``study.variables``; default ``params.variables``); without an NPS item there is no NPS row."""
+    (``study.variables``; default ``params.variables``); without an NPS item there is no NPS row.
+
+    Examples
+    --------
+    The definitions the demo report prints, with two of its drivers:
+
+    >>> import cxresearch as cx
+    >>> from cxresearch.report.params import demo_params_file
+    >>> params = cx.report.load_params(demo_params_file(), check_files=False)
+    >>> cb = cx.codebook.load(cx.synth.codebook_dict())
+    >>> t = cx.tables.definitions_table(params, lang="en", codebook=cb,
+    ...                                 drivers=["product_quality", "price_value"])
+    >>> t.title
+    'Definitions'
+    >>> for term in t.data["term"]:
+    ...     print(term)
+    Net Promoter Score (NPS)
+    Top-two box
+    Overall satisfaction
+    Repurchase intent
+    Likelihood to recommend
+    Product quality
+    Value for money
+    >>> print(t.data["definition"].iloc[-1])
+    Driver, rated on a 1–5 scale (higher is better).
+    >>> zh = cx.tables.definitions_table(params, lang="zh", codebook=cb, drivers=["price_value"])
+    >>> zh.title, zh.data["term"].iloc[-1], zh.data["definition"].iloc[-1]
+    ('指标定义', '价格合理性', '驱动因素，1–5 分量表，分数越高越好。')
+    >>> print(zh.data["definition"].iloc[1])
+    回答量表最高两档的受访者比例：9–10 分（0–10 分量表）。
+    """
     _check_lang(lang)
     v = variables if variables is not None else params.variables
     rows = [

@@ -80,6 +80,36 @@ def estimates(
         More numeric columns to show, column -> format (e.g. ``{'promoters': 'pct0'}``).
     notes : sequence of str
         Footnotes.
+
+    Examples
+    --------
+    Mean overall satisfaction by branch in one wave of the demo study, as the report shows it:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cb = cx.codebook.load(study.codebook)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> res = cx.survey.mean(wave, score="overall_sat", by="branch", weights="weight")
+    >>> t = cx.tables.estimates(res, title="Overall satisfaction", name="sat_branch", lang="en",
+    ...                         codebook=cb, min_base=30)
+    >>> t.title, t.base
+    ('Overall satisfaction by branch', 'Base: n = 295')
+    >>> t.data[["branch", "estimate", "ci_lower", "ci_upper", "n", "small_base"]].round(2).head(6)
+          branch  estimate  ci_lower  ci_upper     n  small_base
+    0    Beijing      7.67      7.25      8.10  64.0       False
+    1   Shanghai      6.85      6.40      7.29  53.0       False
+    2  Guangzhou      7.25      6.78      7.71  53.0       False
+    3    Chengdu      6.07      5.43      6.70  39.0       False
+    4      Wuhan      6.33      5.67      6.99  34.0       False
+    5      Xi'an      7.38      6.63      8.12  22.0        True
+    >>> t.notes
+    ('Flagged: base below the reporting minimum of 30.',)
+    >>> zh = cx.tables.estimates(res, title="总体满意度", name="sat_branch", lang="zh",
+    ...                          codebook=cb, min_base=30)
+    >>> zh.title, zh.base, zh.data["branch"].iloc[0]
+    ('总体满意度（按分公司）', '基数：n = 295', '北京')
+    >>> [zh.labels[c] for c in ("branch", "estimate", "ci_lower", "n", "n_eff")]
+    ['分公司', '估计值', '置信下限', '样本量', '有效样本量']
     """
     _check_lang(lang)
     if kind not in _VALUE_FORMATS:
@@ -198,6 +228,26 @@ def bases(
         Language, labels source and reporting minimum (low bases are flagged).
     title : str, optional
         Caption; default "Bases by <segment>".
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cb = cx.codebook.load(study.codebook)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> res = cx.survey.mean(wave, score="overall_sat", by="segment", weights="weight")
+    >>> t = cx.tables.bases(res, name="bases_segment", lang="en", codebook=cb, min_base=30)
+    >>> t.title, t.base
+    ('Bases by customer segment', 'Base: n = 295')
+    >>> t.data[["segment", "n", "n_eff", "efficiency"]].round(3)
+            segment      n    n_eff  efficiency
+    0  Construction  173.0  171.455       0.991
+    1   Agriculture  122.0  121.526       0.996
+    >>> t.notes
+    ('Weighting efficiency = effective n ÷ n (Kish).',)
+    >>> zh = cx.tables.bases(res, name="bases_segment", lang="zh", codebook=cb, min_base=30)
+    >>> zh.title, zh.data["segment"].tolist(), zh.labels["efficiency"]
+    ('按客户类型的样本基数', ['建筑施工', '农业'], '加权效率')
     """
     _check_lang(lang)
     by = _by_columns(result)
@@ -249,6 +299,25 @@ def say_bases(
     """Narrative on the sample: waves covered, total and current-wave base, weighting efficiency.
 
     ``result`` is an estimate frame by ``wave`` (e.g. ``cx.survey.mean(..., by='wave')``).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> by_wave = cx.survey.nps(study.responses, score="recommend", by="wave", weights="weight")
+    >>> by_wave[["wave", "n", "n_eff"]].round(1)
+       wave      n  n_eff
+    0  2014  281.0  278.7
+    1  2015  275.0  271.6
+    2  2016  295.0  292.0
+    3  2017  295.0  292.1
+    >>> print(cx.tables.say_bases(by_wave, wave=2017, lang="en"))
+    The report rests on 4 waves (2014–2017) with **1,146** valid answers in all. The 2017 wave
+    has **295** respondents, an effective base of 292 after weighting (weighting efficiency
+    99%). The smallest wave is 2015 (n = 275).
+    >>> print(cx.tables.say_bases(by_wave, wave=2017, lang="zh"))
+    本报告基于 2014–2017 年共 4 期调查、累计 **1,146** 份有效回答。2017 年的样本量为 **295**，加权后的有效样本量为 292（加权效率
+    99%）。样本量最小的一期是 2015 年（275）。
     """
     _check_lang(lang)
     if "wave" not in result:
@@ -300,6 +369,34 @@ def missing_answers(
     ``missing`` is the store's ``missing_codes`` frame (``variable``, ``meaning``, ``code``, …).
     With ``by_wave`` (and a ``wave`` column) one row per wave and item instead of all waves pooled.
     The base line says what is counted: answers coded as missing, and the respondents who gave them.
+
+    Examples
+    --------
+    The demo study's declared missing answers (the store gives their meaning from the codebook):
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cb = cx.codebook.load(study.codebook)
+    >>> missing = study.missing.assign(meaning=study.missing["code"].map({99: "not_applicable"}))
+    >>> t = cx.tables.missing_answers(missing, lang="en", codebook=cb)
+    >>> t.title
+    'Missing answers by item'
+    >>> print(t.base)
+    Counts are answers coded as missing, not respondents: 193 answers from 193 respondents.
+    >>> t.data
+    meaning                variable  not_applicable  total
+    0        Financing satisfaction             193    193
+    >>> zh = cx.tables.missing_answers(missing, lang="zh", codebook=cb, by_wave=True)
+    >>> zh.title
+    '缺失回答（按年份和题目）'
+    >>> print(zh.base)
+    计数为编码为缺失的回答数（不是受访者数）：共 193 个回答，来自 193 位受访者。
+    >>> zh.data
+    meaning  wave variable  not_applicable  total
+    0        2014  融资服务满意度              52     52
+    1        2015  融资服务满意度              43     43
+    2        2016  融资服务满意度              52     52
+    3        2017  融资服务满意度              46     46
     """
     _check_lang(lang)
     for col in ("variable", "meaning"):
@@ -377,6 +474,27 @@ def say_trend(
         Number format.
     alpha : float
         Significance level of the change test.
+
+    Examples
+    --------
+    NPS by wave in the demo study, with the wave-on-wave change tested on repeated customers:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> trend = cx.survey.trend(study.responses, score="recommend", statistic="nps",
+    ...                         weights="weight", respondent="customer_id")
+    >>> trend[["wave", "estimate", "change", "change_p_value"]].round(3)
+       wave  estimate  change  change_p_value
+    0  2014   -36.229     NaN             NaN
+    1  2015   -24.799  11.430           0.043
+    2  2016   -40.353 -15.554           0.008
+    3  2017   -27.856  12.497           0.026
+    >>> print(cx.tables.say_trend(trend, label="NPS", wave=2017, lang="en", kind="nps"))
+    In 2017, **NPS** stood at **-27.9** (95% CI -36.6 to -19.1; n = 295). That is up 12.5 on
+    2016, a statistically significant change (p = 0.026). In 2014 it was -36.2.
+    >>> print(cx.tables.say_trend(trend, label="NPS", wave=2017, lang="zh", kind="nps"))
+    2017 年**NPS**为 **-27.9**（95% 置信区间 -36.6 至 -19.1，n = 295）。与 2016 年相比上升 12.5，变化在统计上显著（p =
+    0.026）。2014 年该指标为 -36.2。
     """
     _check_lang(lang)
     _need_cols(trend, ["wave", "estimate", "ci_lower", "ci_upper", "n"], "say_trend")
@@ -455,6 +573,24 @@ def say_segments(
 
     ``result`` is an estimate frame by one segment column; ``differences`` (optional) the matching
     ``cx.survey.difference`` frame (its ``p_adj`` is used).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cb = cx.codebook.load(study.codebook)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> res = cx.survey.mean(wave, score="overall_sat", by="branch", weights="weight")
+    >>> diff = cx.survey.difference(wave, score="overall_sat", by="branch", weights="weight",
+    ...                             correction="holm")
+    >>> for lang in ("en", "zh"):
+    ...     label = cx.tables.var_label("overall_sat", lang=lang, codebook=cb)
+    ...     print(cx.tables.say_segments(res, label=label, lang=lang, codebook=cb,
+    ...                                  differences=diff, min_base=30))
+    By branch, **overall satisfaction** is highest in Beijing (7.67) and lowest in Chengdu
+    (6.07). Of 28 pairwise comparisons, 2 remain significant after correction for multiple
+    testing (α = 0.05).
+    按分公司看，**总体满意度**最高的是北京（7.67），最低的是成都（6.07）。在 28 组两两比较中，2 组差异在多重比较校正后显著（α = 0.05）。
     """
     _check_lang(lang)
     by = _by_columns(result)
@@ -475,7 +611,7 @@ def say_segments(
             lang,
             name=name,
             name_lower=name.lower(),
-            label=label,
+            label=mid_sentence(label, lang),  # inside the English sentence: 'By branch, overall …'
             high=hv,
             high_value=_value(hi["estimate"], kind),
             low=lv,
@@ -503,7 +639,41 @@ def differences(
     title: str | None = None,
     only_significant: bool = False,
 ) -> Table | Text:
-    """Table of pairwise segment differences (``cx.survey.difference``) with adjusted p values."""
+    """Table of pairwise segment differences (``cx.survey.difference``) with adjusted p values.
+
+    Examples
+    --------
+    Pairwise branch differences in overall satisfaction (Holm-adjusted), significant pairs only:
+
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cb = cx.codebook.load(study.codebook)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> diff = cx.survey.difference(wave, score="overall_sat", by="branch", weights="weight",
+    ...                             correction="holm")
+    >>> len(diff)
+    28
+    >>> t = cx.tables.differences(diff, name="sat_branch_diff", lang="en", codebook=cb,
+    ...                           only_significant=True)
+    >>> t.title
+    'Pairwise differences by branch'
+    >>> t.data[["level_a", "level_b", "estimate", "p_value", "p_adj", "sig_text"]].round(3)
+       level_a  level_b  estimate  p_value  p_adj sig_text
+    0  Beijing  Chengdu    -1.603    0.000  0.001      yes
+    1  Beijing    Wuhan    -1.340    0.001  0.023      yes
+    >>> zh = cx.tables.differences(diff, name="sat_branch_diff", lang="zh", codebook=cb,
+    ...                            only_significant=True)
+    >>> zh.title, zh.data["level_b"].tolist(), zh.data["sig_text"].tolist()
+    ('按分公司的两两差异检验', ['成都', '武汉'], ['是', '是'])
+
+    When no pair differs, a sentence says so instead of a table:
+
+    >>> same = diff.assign(p_adj=1.0)
+    >>> print(cx.tables.differences(same, name="sat_branch_diff", lang="en", codebook=cb,
+    ...                             only_significant=True))
+    No pairwise difference by branch is significant after correction for multiple testing (α =
+    0.05).
+    """
     _check_lang(lang)
     _need_cols(
         diff,

@@ -47,6 +47,16 @@ def font_available(family: str = CJK_FONT) -> bool:
     Returns
     -------
     bool
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.viz.style.font_available("DejaVu Sans")  # ships with matplotlib
+    True
+    >>> cx.viz.style.font_available("No Such Sans")
+    False
+    >>> cx.viz.style.font_available()  # Noto Sans CJK SC, for Chinese labels (fonts-noto-cjk)
+    True
     """
     from matplotlib import font_manager
 
@@ -115,6 +125,30 @@ def attach_data(
     base : str, optional
         The chart's base line.
     notes : sequence of str
+
+    Examples
+    --------
+    A chart drawn by hand keeps the numbers it shows, for the report's ``tables.xlsx``:
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no window: draw off screen
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> nps = pd.DataFrame({"branch": ["Beijing", "Wuhan"], "estimate": [-18.4, -31.2],
+    ...                     "n": [412, 96]})
+    >>> fig, ax = plt.subplots()
+    >>> bars = ax.barh(nps["branch"], nps["estimate"])
+    >>> cx.viz.style.attach_data(fig, nps, name="nps_branch", title="NPS by branch",
+    ...                          columns=["branch", "estimate", "n"], labels=["Branch", "NPS", "n"],
+    ...                          formats=["text", "num1", "int"],
+    ...                          base=cx.tables.fmt_base(nps["n"].sum(), "en"))
+    >>> data = cx.viz.style.chart_data(fig)
+    >>> data["title"], data["columns"], data["formats"]
+    ('NPS by branch', ['Branch', 'NPS', 'n'], ['text', 'num1', 'int'])
+    >>> data["rows"], data["base"]
+    ([['Beijing', -18.4, 412], ['Wuhan', -31.2, 96]], 'Base: n = 508')
+    >>> plt.close(fig)
     """
     import math
 
@@ -142,7 +176,33 @@ def attach_data(
 
 
 def chart_data(fig) -> dict | None:
-    """The data attached to ``fig`` by :func:`attach_data` (None when there is none)."""
+    """The data attached to ``fig`` by :func:`attach_data` (None when there is none).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no window: draw off screen
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> fig, ax = plt.subplots()
+    >>> print(cx.viz.style.chart_data(fig))  # a figure drawn without attach_data
+    None
+    >>> plt.close(fig)
+
+    Every chart of :mod:`cxresearch.viz.charts` attaches its numbers:
+
+    >>> shares = pd.DataFrame({"wave": [2024, 2024, 2025, 2025], "stage": ["repeat", "loyal"] * 2,
+    ...                        "share": [0.62, 0.38, 0.55, 0.45]})
+    >>> ax = cx.viz.charts.stacked_shares(shares, x="wave", stack="stage", value="share", lang="en",
+    ...                                   order=["repeat", "loyal"], caption="Repeat and loyal")
+    >>> data = cx.viz.style.chart_data(ax.figure)
+    >>> data["name"], data["title"], data["columns"]
+    ('shares', 'Repeat and loyal', ['Wave', 'repeat', 'loyal'])
+    >>> data["rows"]
+    [[2024, 0.62, 0.38], [2025, 0.55, 0.45]]
+    >>> plt.close(ax.figure)
+    """
     return getattr(fig, "_cx_data", None)
 
 
@@ -215,6 +275,29 @@ def apply(
     Order matters: ``sns.set_theme`` resets ``font.sans-serif``, so the font is set afterwards.
     ``axes.unicode_minus`` is switched off so negative tick labels use an ASCII hyphen, which every
     font has.
+
+    Examples
+    --------
+    The house style for the charts that follow (here inside ``rc_context``, which puts
+    matplotlib's settings back afterwards):
+
+    >>> import matplotlib as mpl
+    >>> import cxresearch as cx
+    >>> with mpl.rc_context():
+    ...     cx.viz.style.apply(context="paper", palette=["#1f4e79", "#e07b39"])
+    ...     print(mpl.rcParams["font.sans-serif"][:2], mpl.rcParams["axes.unicode_minus"])
+    ...     colours = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+    ...     print([mpl.colors.to_hex(c) for c in colours], mpl.rcParams["svg.fonttype"])
+    ['Noto Sans CJK SC', 'DejaVu Sans'] False
+    ['#1f4e79', '#e07b39'] path
+    >>> cx.viz.style.apply(context="slides")
+    Traceback (most recent call last):
+        ...
+    cxresearch.errors.CXValueError: context must be one of 'paper', ..., 'poster'; got 'slides'
+    >>> cx.viz.style.apply(font="No Such Sans CJK")
+    Traceback (most recent call last):
+        ...
+    cxresearch.errors.CXError: font 'No Such Sans CJK' is not installed, ... fonts-noto-cjk)
     """
     import matplotlib as mpl
     import seaborn as sns
