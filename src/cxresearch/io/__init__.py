@@ -171,6 +171,34 @@ def read(
     the value label (``other`` when it cannot tell). An out-of-scale value that is not a declared
     code is an error; common sentinels (-99, 98, 99, ...) are named as probable missing codes.
     Columns the codebook does not declare are left out with an :class:`UndeclaredColumnWarning`.
+
+    Examples
+    --------
+    A GBK-encoded export whose 99 means "don't know":
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import cxresearch as cx
+    >>> path = Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> _ = path.write_bytes("respondent_id,wave,满意度,意见\\n1,2025,4,服务很好\\n"
+    ...                      "2,2025,2,价格太贵\\n3,2025,99,\\n".encode("gbk"))
+    >>> book = {"variables": [
+    ...     {"name": "respondent_id", "kind": "id", "role": "id"},
+    ...     {"name": "wave", "kind": "wave", "role": "wave"},
+    ...     {"name": "满意度", "kind": "likert", "min": 1, "max": 5,
+    ...      "missing_codes": [{"code": 99, "meaning": "dont_know"}]},
+    ...     {"name": "意见", "kind": "text", "required": False}]}
+    >>> res = cx.io.read(path, book)
+    >>> res.rows, res.encoding
+    (3, 'gbk')
+    >>> res.frame
+      respondent_id  wave  满意度    意见
+    0             1  2025  4.0  服务很好
+    1             2  2025  2.0  价格太贵
+    2             3  2025  NaN  None
+    >>> res.missing[["row", "variable", "code", "meaning"]]
+       row variable  code    meaning
+    0    4      满意度  99.0  dont_know
     """
     cb = load_codebook(codebook)
     if wave is not None and (isinstance(wave, bool) or not isinstance(wave, int | np.integer)):
@@ -239,6 +267,24 @@ def missing_summary(
     pandas.DataFrame
         Columns ``variable``, ``code``, ``meaning``, ``n`` (answers with the code), ``base`` (rows in
         the file) and ``share`` (``n / base``), sorted by variable and code.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import cxresearch as cx
+    >>> path = Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> _ = path.write_bytes("respondent_id,wave,满意度,意见\\n1,2025,4,服务很好\\n"
+    ...                      "2,2025,2,价格太贵\\n3,2025,99,\\n".encode("gbk"))
+    >>> book = {"variables": [
+    ...     {"name": "respondent_id", "kind": "id", "role": "id"},
+    ...     {"name": "wave", "kind": "wave", "role": "wave"},
+    ...     {"name": "满意度", "kind": "likert", "min": 1, "max": 5,
+    ...      "missing_codes": [{"code": 99, "meaning": "dont_know"}]},
+    ...     {"name": "意见", "kind": "text", "required": False}]}
+    >>> cx.io.missing_summary(cx.io.read(path, book)).round(3)
+      variable  code    meaning  n  base  share
+    0      满意度  99.0  dont_know  1     3  0.333
     """
     if isinstance(result, ReadResult):
         missing, base = result.missing, result.rows
@@ -310,6 +356,28 @@ def multi_response_shares(
     References
     ----------
     Kish, L. (1965). *Survey Sampling*. Wiley.
+
+    Examples
+    --------
+    "Why did you choose us? (all that apply)": the fourth respondent answered one option only and
+    is left out of the base (a warning says so):
+
+    >>> import warnings
+    >>> import pandas as pd
+    >>> import cxresearch as cx
+    >>> frame = pd.DataFrame({"why_price": [1, 0, 1, 1], "why_service": [0, 1, 1, None],
+    ...                       "w": [1.0, 2.0, 1.0, 1.0]})
+    >>> book = {"variables": [{"name": "why_price", "kind": "binary"},
+    ...                       {"name": "why_service", "kind": "binary"},
+    ...                       {"name": "w", "kind": "weight", "role": "weight"}],
+    ...         "multi_response": [{"name": "why", "options": ["why_price", "why_service"]}]}
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     shares = cx.io.multi_response_shares(frame, book, "why", weights="w")
+    >>> shares[["option", "n", "n_eff", "estimate"]].round(3)
+            option  n  n_eff  estimate
+    0    why_price  3  2.667      0.50
+    1  why_service  3  2.667      0.75
     """
     cb = load_codebook(codebook)
     mr = cb.multi_response_set(name)

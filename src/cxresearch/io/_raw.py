@@ -68,7 +68,18 @@ class RawTable:
 
 
 def file_format(path: str | os.PathLike[str]) -> str:
-    """The reader format (``csv``, ``xlsx``, ``sav``, ``parquet``) chosen from the file's suffix."""
+    """The reader format (``csv``, ``xlsx``, ``sav``, ``parquet``) chosen from the file's suffix.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.io.file_format("wave_2025.SAV"), cx.io.file_format("export.xlsx")
+    ('sav', 'xlsx')
+    >>> cx.io.file_format("old.xls")
+    Traceback (most recent call last):
+    ...
+    cxresearch.errors.CXValueError: old.xls: the old Excel format .xls is not supported; save it as .xlsx
+    """
     suffix = Path(path).suffix.lower()
     if suffix == ".xls":
         raise CXValueError(
@@ -84,7 +95,18 @@ def file_format(path: str | os.PathLike[str]) -> str:
 
 
 def sha256(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 hex digest of a file's bytes (read in 1 MiB blocks)."""
+    """The SHA-256 hex digest of a file's bytes (read in 1 MiB blocks).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import cxresearch as cx
+    >>> path = Path(tempfile.mkdtemp()) / "empty.csv"
+    >>> _ = path.write_bytes(b"")
+    >>> cx.io.sha256(path)
+    'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -412,6 +434,17 @@ def detect_encoding(
     ------
     DataValidationError
         No candidate decodes the file; the problem names the byte offset and row.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import cxresearch as cx
+    >>> path = Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> _ = path.write_bytes("respondent_id,wave,满意度,意见\\n1,2025,4,服务很好\\n"
+    ...                      "2,2025,2,价格太贵\\n3,2025,99,\\n".encode("gbk"))
+    >>> cx.io.detect_encoding(path)
+    'gbk'
     """
     p = Path(path)
     return decode_text(p.read_bytes(), name=p.name, candidates=candidates)[1]
@@ -962,6 +995,23 @@ def read_raw(
 
     ``text_columns``: CSV columns to keep as strings while the others are parsed as numbers
     (default: every CSV column as strings).
+
+    Examples
+    --------
+    The file's cells as it holds them, before any codebook (the row numbers are the ones a user
+    sees, the header being row 1):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import cxresearch as cx
+    >>> path = Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> _ = path.write_bytes("respondent_id,wave,满意度,意见\\n1,2025,4,服务很好\\n"
+    ...                      "2,2025,2,价格太贵\\n3,2025,99,\\n".encode("gbk"))
+    >>> raw = cx.io.read_raw(path)
+    >>> raw.format, raw.encoding, raw.rows.tolist()
+    ('csv', 'gbk', [2, 3, 4])
+    >>> raw.frame["满意度"].tolist()
+    ['4', '2', '99']
     """
     p = Path(path)
     fmt = file_format(p)
