@@ -136,6 +136,42 @@ def test_say_segments_label_reads_mid_sentence():
     assert "**总体满意度**最高的是1（7.67），最低的是2（6.85）" in zh, zh
 
 
+def test_one_pair_is_said_as_one_pair_and_zero_has_no_sign():
+    """Two segments make one comparison: "the difference between the two is (not) significant",
+    not "Of 1 pairwise comparisons"; a value that rounds to zero prints without a minus."""
+    res = pd.DataFrame(
+        {
+            "branch": [1, 2],
+            "score": "overall_sat",
+            "n": [64.0, 53.0],
+            "n_eff": [63.9, 53.0],
+            "estimate": [7.67, 6.85],
+            "ci_lower": [7.25, 6.40],
+            "ci_upper": [8.10, 7.29],
+        }
+    )
+    for p, en_word, zh_word in (
+        (0.01, "is significant", "差异显著"),
+        (0.4, "is not", "差异不显著"),
+    ):
+        diff = pd.DataFrame({"p_adj": [p]})
+        en = str(tables.say_segments(res, label="NPS", lang="en", differences=diff))
+        zh = str(tables.say_segments(res, label="NPS", lang="zh", differences=diff))
+        assert f"The difference between the two {en_word}" in en and "comparisons" not in en
+        assert zh_word in zh
+    three = pd.DataFrame({"p_adj": [0.01, 0.4, 0.6]})
+    assert "Of 3 pairwise comparisons, 1 remain" in str(
+        tables.say_segments(res, label="NPS", lang="en", differences=three)
+    )
+    assert [tables.fmt(-0.004, k) for k in ("num1", "num0", "pct0", "signed2")] == [
+        "0.0",
+        "0",
+        "0%",
+        "+0.00",
+    ]
+    assert tables.fmt_num(-1.26, 1) == "-1.3"
+
+
 def test_differences_only_significant_says_so_when_none():
     diff = pd.DataFrame(
         {

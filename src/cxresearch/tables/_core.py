@@ -125,12 +125,12 @@ def fmt_num(x: Any, digits: int = 1) -> str:
     >>> import cxresearch as cx
     >>> cx.tables.fmt_num(7.0349), cx.tables.fmt_num(7.0349, 2), cx.tables.fmt_num(12345.6, 0)
     ('7.0', '7.03', '12,346')
-    >>> cx.tables.fmt_num(float("nan"))
-    '–'
+    >>> cx.tables.fmt_num(float("nan")), cx.tables.fmt_num(-0.04)
+    ('–', '0.0')
     """
     if _missing(x):
         return "–"
-    return f"{float(x):,.{digits}f}"
+    return f"{float(x):z,.{digits}f}"  # z: a value that rounds to zero prints 0.0, never -0.0
 
 
 def fmt_int(x: Any) -> str:
@@ -158,7 +158,7 @@ def fmt_pct(x: Any, digits: int = 0) -> str:
     """
     if _missing(x):
         return "–"
-    return f"{100 * float(x):.{digits}f}%"
+    return f"{100 * float(x):z.{digits}f}%"
 
 
 def fmt_p(p: Any, floor: float | None = None) -> str:
@@ -229,7 +229,7 @@ def fmt(x: Any, kind: str) -> str:
     if kind == "pvalue":
         return fmt_p(x)
     if kind == "signed2":
-        return "–" if _missing(x) else f"{float(x):+.2f}"
+        return "–" if _missing(x) else f"{float(x):+z.2f}"
     raise CXValueError(f"column format must be one of {', '.join(FORMATS)}; got {kind!r}")
 
 

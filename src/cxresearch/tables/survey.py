@@ -621,9 +621,13 @@ def say_segments(
     if differences is not None and len(differences):
         pcol = "p_adj" if "p_adj" in differences else "p_value"
         n_sig = int((differences[pcol] < alpha).sum())
-        parts.append(
-            word("survey.pairs_significant", lang, k=len(differences), n_sig=n_sig, alpha=alpha)
-        )
+        if len(differences) == 1:  # one pair: say whether it differs, not "of 1 comparisons"
+            key = "survey.pair_significant" if n_sig else "survey.pair_not_significant"
+            parts.append(word(key, lang, alpha=alpha))
+        else:
+            parts.append(
+                word("survey.pairs_significant", lang, k=len(differences), n_sig=n_sig, alpha=alpha)
+            )
     return Text(sentences(parts, lang))
 
 
