@@ -98,3 +98,18 @@ def test_xlsx_sheet_layout_and_numbers(result, tmp_path):
         t.data["c0"].iloc[2:].to_numpy(), est.xs("proportion", level="kind").iloc[:, 0]
     )
     assert "Base" in t.to_html() or "n" in t.to_html()
+
+
+def test_the_note_is_in_the_reports_language(result, tmp_path):
+    """The English note is the result's own; a zh table and workbook say the same in Chinese
+    (they printed the English note)."""
+    import re
+
+    result, _ = result
+    assert cx.tables.crosstab_table(result, lang="en").notes[0] == result.note
+    zh = cx.tables.crosstab_table(result, lang="zh").notes[0]
+    assert not re.search(r"[A-Za-z]{5,}", zh.replace("Welch", "").replace("Kish", "")), zh
+    assert f"p < {result.settings['alpha'][0]:g}" in zh and "校正" in zh
+    path = cx.tables.crosstab_xlsx(result, tmp_path / "x.xlsx", lang="zh")
+    ws = load_workbook(path).active
+    assert any(zh == c.value for row in ws.iter_rows() for c in row)

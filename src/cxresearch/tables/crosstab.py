@@ -104,7 +104,26 @@ def crosstab_table(
         name=name,
         labels=labels,
         formats=formats,
-        notes=(str(result.settings.get("note", "")),),
+        notes=(_note(result, lang),),
+    )
+
+
+def _note(result, lang: str) -> str:
+    """How the letters were tested, in the report's language (the result's own ``note`` is the
+    English one a researcher reads in a notebook)."""
+    s = result.settings
+    if not {"alpha", "correction", "test", "min_base"} <= set(s):
+        return str(s.get("note", ""))
+    strict, loose = s["alpha"]
+    how = "effective_base" if s["test"] == "effective_base" else "design"
+    return word(
+        "crosstab.note",
+        lang,
+        how=word(f"crosstab.how.{how}", lang),
+        correction=word(f"crosstab.correction.{s['correction']}", lang),
+        strict=f"{strict:g}",
+        loose=f"{loose:g}",
+        min_base=s["min_base"],
     )
 
 
@@ -207,6 +226,6 @@ def crosstab_xlsx(
             if isinstance(letters, str) and letters:
                 ws.cell(row=r, column=c + 1, value=letters).font = bold
     note_row = 6 + len(est.index) + 1
-    ws.cell(row=note_row, column=1, value=str(result.settings.get("note", "")))
+    ws.cell(row=note_row, column=1, value=_note(result, lang))
     ws.column_dimensions["A"].width = 28
     return atomic_path(path, lambda tmp: wb.save(tmp))
