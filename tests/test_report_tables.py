@@ -12,7 +12,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from cxresearch import tables  # noqa: E402
+from cxresearch import (
+    synth,  # noqa: E402
+    tables,  # noqa: E402
+)
+from cxresearch.codebook import load  # noqa: E402
 from cxresearch.errors import CXValueError  # noqa: E402
 from cxresearch.report import render  # noqa: E402
 from cxresearch.viz import charts  # noqa: E402
@@ -480,3 +484,13 @@ def test_result_columns_of_survey_functions_are_not_taken_for_segments():
         lang="en",
     )
     assert "change_df" not in table.to_html()
+
+
+def test_a_codebook_dict_is_refused_not_silently_ignored():
+    """``name in`` a dict looked at its top-level keys, so a codebook dict gave raw names."""
+    book = synth.codebook_dict()
+    with pytest.raises(CXValueError, match="codebook must be a loaded Codebook.*got dict"):
+        tables.var_label("overall_sat", lang="en", codebook=book)
+    with pytest.raises(CXValueError, match="loaded Codebook"):
+        tables.value_label("branch", 3, lang="en", codebook=book)
+    assert tables.value_label("branch", 3, lang="en", codebook=load(book)) == "Guangzhou"

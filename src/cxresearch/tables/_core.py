@@ -618,6 +618,20 @@ def verbatims(
     return _Verbatims(tuple(zip(quotes, srcs, strict=True)))
 
 
+def _book(codebook):
+    """``codebook`` when it is a loaded :class:`~cxresearch.codebook.Codebook` or None; a dict or a
+    path is refused (``name in`` a dict looks at its top-level keys: the labels were silently
+    lost)."""
+    from cxresearch.codebook import Codebook
+
+    if codebook is None or isinstance(codebook, Codebook):
+        return codebook
+    raise CXValueError(
+        "codebook must be a loaded Codebook: pass cx.codebook.load(...) of the YAML file or dict; "
+        f"got {type(codebook).__name__}"
+    )
+
+
 def var_label(name: str, *, lang: str, codebook=None) -> str:
     """The codebook label of a variable in ``lang`` (the name itself when unknown).
 
@@ -633,7 +647,7 @@ def var_label(name: str, *, lang: str, codebook=None) -> str:
     ('有效样本量', 'q17b')
     """
     _check_lang(lang)
-    if codebook is not None and name in codebook:
+    if _book(codebook) is not None and name in codebook:
         return codebook.get(name).label_for(lang)
     return word(name, lang) if is_word(name) else name
 
@@ -654,7 +668,7 @@ def value_label(name: str, code: Any, *, lang: str, codebook=None) -> str:
     """
     if _missing(code):
         return "–"
-    if codebook is not None and name in codebook:
+    if _book(codebook) is not None and name in codebook:
         var = codebook.get(name)
         key = int(code) if isinstance(code, numbers.Real) and float(code).is_integer() else code
         label = var.value_label(key, lang)
