@@ -184,6 +184,7 @@ def bench_csv(
 ) -> None:
     import json
     import os
+    import resource
     import subprocess
     import sys
 
@@ -209,6 +210,7 @@ def bench_csv(
         store = folder / f"{mode}-{len(label)}.duckdb"
         store.unlink(missing_ok=True)
         env = {**os.environ, "PYTHONPATH": path}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
             [sys.executable, "-c", _CHILD, mode, str(csv), str(store), json.dumps(CSV_CODEBOOK)],
             capture_output=True,
@@ -219,6 +221,9 @@ def bench_csv(
             print(f"{label}: failed\n{done.stderr[-2000:]}")
             continue
         res = json.loads(done.stdout.strip().splitlines()[-1])
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU of the whole child process (user + sys, every thread, interpreter start included)
+        res["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         base = res if mode == "baseline" else base
         ratio = (
             f"  {res['wall'] / base['wall']:.2f} x baseline wall, {res['cpu'] / base['cpu']:.2f} x CPU"

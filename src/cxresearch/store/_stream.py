@@ -14,6 +14,12 @@ the whole-file reader, which names the rows (or finds no duplicate) — each wav
 and whether an id column is numbers in disguise (``normalise_ids`` decides on the whole column;
 the ids are normalised in SQL as they are written, and in the keys checked against the store).
 
+A plain UTF-8 file of a plain codebook (no aliases, no ``--wave``, kinds with simple rules) takes
+the arrow path first (see the comment above :func:`_fast_plan`): parsed by pyarrow's reader as
+strings, checked on arrow columns and written to the staging without a pandas frame; at anything
+it does not read exactly as pandas does, it hands the file to the pandas path below, which
+starts again from the file's first row.
+
 Only a file that loads is streamed. At the first sign of a problem — a block that fails a check,
 a duplicate key, a wave whose weights add up to 0, a file the streaming reader does not take
 (see :mod:`cxresearch.io._stream`) — the staging is dropped and :func:`stream_survey` returns
@@ -23,6 +29,7 @@ None: the caller reads the file whole, and its refusal names every problem exact
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import tempfile
@@ -685,8 +692,6 @@ def _key_hash_arrow(ids, waves: np.ndarray, form: _IdForm) -> np.ndarray:
 def _release_memory() -> None:
     """Hand the memory freed by the blocks back to the system before DuckDB writes the staged
     rows (the allocators keep it otherwise, and the import's peak is the sum)."""
-    import ctypes
-    import ctypes.util
 
     import pyarrow as pa
 
@@ -695,11 +700,24 @@ def _release_memory() -> None:
         pa.jemalloc_memory_pool().release_unused()
     except (NotImplementedError, pa.ArrowNotImplementedError):
         pass
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
+    _trim()
+
+
+_LIBC: list = []
+
+
+def _trim() -> None:
+    """glibc's ``malloc_trim``: freed heap pages back to the system (nothing elsewhere)."""
+    import ctypes
+    import ctypes.util
+
+    if not _LIBC:
+        try:
+            _LIBC.append(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim)
+        except (OSError, AttributeError):  # not glibc
+            _LIBC.append(None)
+    if _LIBC[0] is not None:
+        _LIBC[0](0)
 
 
 def _integer_kinds():
@@ -812,13 +830,23 @@ def _fast_plan(codebook, scan, wave) -> _Plan | None:
 def _stream_fast(item, codebook, scan, plan: _Plan):
     """Stage the file through the arrow path; [] when staged, None when the pandas path must
     read it (nothing is left behind then)."""
+    import pyarrow as pa
+
     from cxresearch.io import _stream as st
 
     stage = _Stager(item, codebook, Path(tempfile.mkdtemp(prefix="cx-import-")))
+    # the system allocator while the blocks are read: what they free goes back to the system
+    # (malloc_trim at the end) instead of staying with pyarrow's mimalloc (about 10 MB of peak at
+    # 1e6 rows); arrow buffers keep their own pool, so the default is restored safely after
+    pool = pa.default_memory_pool()
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") is None:
+        pa.set_memory_pool(pa.system_memory_pool())
     try:
         stage.open_fast(plan)
         for batch in st.arrow_batches(item.path, scan):
             stage.add_fast(batch, plan)
+            del batch
+            _trim()  # each block's memory back to the system before the next is read
         staged = stage.finish()
     except (_NotStreamed, st.NotStreamable):
         stage.close()
@@ -828,6 +856,8 @@ def _stream_fast(item, codebook, scan, plan: _Plan):
         stage.close()
         stage.staged.cleanup()
         raise
+    finally:
+        pa.set_memory_pool(pool)
     item.staged = staged
     item.types = stage.types
     item.variables = stage.variables
