@@ -465,3 +465,33 @@ def test_numbers_read_by_pyarrow_as_by_pandas():
     by_pandas = pd.read_csv(io.BytesIO(("x\n" + "\n".join(texts)).encode()))["x"].to_numpy(float)
     by_arrow = store_stream._numbers_of(pa.array(texts), pc)
     np.testing.assert_array_equal(by_arrow, by_pandas)
+
+
+@pytest.mark.parametrize("kind", ["gbk", "latin-1", "mixed"])
+def test_encoding_detected_block_by_block(tmp_path, monkeypatch, kind):
+    """A file that is not UTF-8, given without --encoding, is detected reading it in blocks (the
+    blocks of 1 MiB made 128 bytes here) and streamed; it stores what the whole-file reader stores
+    (and records the same encoding); a file mixing UTF-8 and GBK lines is refused as before."""
+    frame = survey(2023, n=12)
+    if kind == "latin-1":
+        frame["comment"] = ["Müller était là", "", "Grüße", "ça va"] * 3
+    text = frame.to_csv(index=False)
+    if kind == "mixed":
+        lines = text.split("\n")
+        data = b"\n".join(line.encode("gbk" if i % 2 else "utf-8") for i, line in enumerate(lines))
+    else:
+        data = text.encode("gbk" if kind == "gbk" else "latin-1")
+    path = tmp_path / "legacy.csv"
+    path.write_bytes(data)
+    monkeypatch.setattr(io_stream, "BLOCK", 128)
+    content, err = _same(tmp_path, monkeypatch, kind, [path], streamed=kind != "mixed")
+    if kind == "mixed":
+        assert err is not None and "mixes text encodings" in err
+        return
+    assert err is None
+    recorded = {v for row in content["imports"][1] for v in row if v in ("gbk", "cp1252")}
+    assert recorded == {"gbk" if kind == "gbk" else "cp1252"}  # (the same as the whole file's)
+    if kind == "gbk":
+        assert any(r[4] == "价格太高了" for r in content["comments"][1])
+    else:
+        assert any(r[4] == "Müller était là" for r in content["comments"][1])

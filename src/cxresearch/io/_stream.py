@@ -149,6 +149,74 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
     return head
 
 
+def detect_encoding(path: Path) -> str | None:
+    """The encoding the whole-file reader detects for a CSV that is not UTF-8 (and has no BOM),
+    found reading the file in blocks: None when that reader would refuse the file (it mixes
+    UTF-8 lines with lines in another encoding, or nothing decodes it) or the file is not text.
+
+    As :func:`~cxresearch.io._raw.decode_text`: every non-ASCII line is checked to decode as
+    UTF-8 or not (a file with both kinds mixes encodings), charset-normalizer ranks the legacy
+    encodings on the first 256 KiB of non-ASCII lines, and the first that decodes the whole file
+    strictly (read again, block by block) is the file's.
+    """
+    from cxresearch.io._raw import (
+        CSV_ENCODINGS,
+        SAMPLE_BYTES,
+        _line_kinds,
+        _non_ascii_lines,
+        choose_legacy,
+    )
+
+    sample: list[bytes] = []
+    size = 0
+    kinds: set[int] = set()
+    with open(path, "rb") as fh:
+        first = fh.read(8)
+        if first.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or any(
+            first.startswith(magic) for magic, _, _ in _MAGIC
+        ):
+            return None
+        fh.seek(0)
+        carry = b""
+        while True:
+            block = fh.read(BLOCK)
+            data = carry + block
+            if not block:
+                carry = b""
+            else:
+                cut = data.rfind(b"\n") + 1
+                data, carry = data[:cut], data[cut:]
+            if b"\x00" in data:
+                return None
+            if size < SAMPLE_BYTES:
+                for _, line in _non_ascii_lines(data):
+                    sample.append(line)
+                    size += len(line) + 1
+                    if size >= SAMPLE_BYTES:
+                        break
+            for _, kind in _line_kinds(data):
+                kinds.add(kind)
+            if len(kinds) > 1:
+                return None  # mixed: the whole-file reader names the rows
+            if not block:
+                break
+    if kinds != {2}:
+        return None
+
+    def decodes(enc: str) -> bool:
+        decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+        try:
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(BLOCK), b""):
+                    decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    return choose_legacy(b"\n".join(sample), CSV_ENCODINGS, decodes)
+
+
 def structure_ok(path: Path, scan: Scan) -> bool:
     """Whether every non-blank record has as many fields as the header (pyarrow counts them in
     C++, one column converted); False at the first record that has more or fewer."""

@@ -196,6 +196,10 @@ def stream_survey(item, codebook, *, wave: int | None = None, chunk_rows: int | 
         if done is not None:
             return done
     scan = st.scan_csv(item.path, encoding=item.forced_encoding)
+    if scan is None and item.forced_encoding is None:  # not UTF-8: detected block by block
+        detected = st.detect_encoding(item.path)
+        if detected is not None:
+            scan = st.scan_csv(item.path, encoding=detected)
     if scan is None or not st.structure_ok(item.path, scan):
         return None
     stage = _Stager(item, codebook, Path(tempfile.mkdtemp(prefix="cx-import-")))
