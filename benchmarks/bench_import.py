@@ -130,7 +130,7 @@ mode, csv, store = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 t0 = time.perf_counter()
 if mode == "baseline":
     import duckdb, pandas as pd
-    frame = pd.read_csv(csv)
+    frame = pd.read_csv(csv, encoding=sys.argv[5] if len(sys.argv) > 5 else None)
     con = duckdb.connect(str(store))
     con.register("f", frame)
     con.execute("CREATE TABLE responses AS SELECT * FROM f")
@@ -180,7 +180,12 @@ def build_csv(path: Path, rows: int, seed: int = 0, block: int = 200_000) -> Non
 
 
 def bench_csv(
-    rows: int, folder: Path, old_src: str | None, repeat: int = 1, baseline: bool = True
+    rows: int,
+    folder: Path,
+    old_src: str | None,
+    repeat: int = 1,
+    baseline: bool = True,
+    gbk: bool = False,
 ) -> None:
     import json
     import os
@@ -194,6 +199,11 @@ def bench_csv(
     if not (csv.exists() and marker.exists() and marker.read_text() == str(rows)):
         build_csv(csv, rows)
         marker.write_text(str(rows))
+    if gbk:  # the same file in GBK, imported without --encoding (detected block by block)
+        utf8, csv = csv, folder / "bench-gbk.csv"
+        with open(utf8, encoding="utf-8") as src, open(csv, "w", encoding="gbk") as dst:
+            for block in iter(lambda: src.read(1 << 20), ""):
+                dst.write(block)
     size = csv.stat().st_size
     print(
         f"built {csv.name}: {rows:,} rows x 25 columns, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s",
@@ -212,7 +222,8 @@ def bench_csv(
         env = {**os.environ, "PYTHONPATH": path}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
-            [sys.executable, "-c", _CHILD, mode, str(csv), str(store), json.dumps(CSV_CODEBOOK)],
+            [sys.executable, "-c", _CHILD, mode, str(csv), str(store), json.dumps(CSV_CODEBOOK)]
+            + (["gbk"] if gbk else []),
             capture_output=True,
             text=True,
             env=env,
@@ -259,6 +270,11 @@ def main() -> None:
         help="with --csv: leave out the pandas + DuckDB baseline (e.g. for 1e7 rows)",
     )
     ap.add_argument(
+        "--gbk",
+        action="store_true",
+        help="with --csv: the file in GBK, imported without --encoding (the baseline is told)",
+    )
+    ap.add_argument(
         "--old-src",
         default=None,
         metavar="DIR",
@@ -275,6 +291,7 @@ def main() -> None:
                 args.old_src,
                 args.repeat,
                 baseline=not args.no_baseline,
+                gbk=args.gbk,
             )
         return
     args.rows = args.rows or 200_000

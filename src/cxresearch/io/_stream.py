@@ -280,7 +280,8 @@ def _one_batch(batches: list) -> Any:
 def arrow_batches(
     path: Path, scan: Scan, *, block_size: int | None = None, min_rows: int | None = None
 ) -> Iterator[Any]:
-    """The records of a UTF-8 file as pyarrow record batches of strings (columns named as the
+    """The records of a file as pyarrow record batches of strings (a file not in UTF-8 is
+    transcoded by pyarrow as it is read, strictly) (columns named as the
     header; an empty cell, quoted or not, is null, as pandas' ``na_values=[""]`` reads it).
 
     pyarrow's reader (C++) parses and checks in one pass what the whole-file reader checks in
@@ -297,8 +298,6 @@ def arrow_batches(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if scan.codec != "utf-8":
-        raise NotStreamable(f"encoding {scan.codec}")
     names = list(scan.header)
     min_rows = min_rows or ARROW_ROWS
     source = pa.OSFile(str(path))
@@ -312,6 +311,7 @@ def arrow_batches(
                     column_names=names,
                     use_threads=False,
                     block_size=block_size or ARROW_BLOCK,
+                    encoding="utf8" if scan.codec == "utf-8" else scan.codec,
                 ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=scan.sep, newlines_in_values=True, ignore_empty_lines=False
@@ -333,7 +333,7 @@ def arrow_batches(
                     buf, have = [], 0
             if have:
                 yield _one_batch(buf)
-        except (pa.ArrowInvalid, pa.ArrowException, StopIteration) as exc:
+        except (pa.ArrowInvalid, pa.ArrowException, StopIteration, UnicodeDecodeError) as exc:
             raise NotStreamable(str(exc)) from None
     finally:
         source.close()

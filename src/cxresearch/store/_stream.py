@@ -188,9 +188,7 @@ def stream_survey(item, codebook, *, wave: int | None = None, chunk_rows: int | 
     if any(a.waves for v in codebook.variables for a in v.aliases):
         return None  # aliases chosen by the waves of the whole file: the whole-file reader
     head = st.read_head(item.path, encoding=item.forced_encoding)
-    if head is None:
-        return None
-    plan = _fast_plan(codebook, head, wave)
+    plan = _fast_plan(codebook, head, wave) if head is not None else None
     if plan is not None:
         done = _stream_fast(item, codebook, head, plan)
         if done is not None:
@@ -199,6 +197,12 @@ def stream_survey(item, codebook, *, wave: int | None = None, chunk_rows: int | 
     if scan is None and item.forced_encoding is None:  # not UTF-8: detected block by block
         detected = st.detect_encoding(item.path)
         if detected is not None:
+            head = st.read_head(item.path, encoding=detected)
+            plan = _fast_plan(codebook, head, wave) if head is not None else None
+            if plan is not None:
+                done = _stream_fast(item, codebook, head, plan)
+                if done is not None:
+                    return done
             scan = st.scan_csv(item.path, encoding=detected)
     if scan is None or not st.structure_ok(item.path, scan):
         return None
@@ -794,7 +798,7 @@ class _Plan:
 
 def _fast_plan(codebook, scan, wave) -> _Plan | None:
     """The arrow path's plan, or None when the file or codebook needs the pandas path."""
-    if wave is not None or scan.codec != "utf-8":
+    if wave is not None:
         return None
     rid, wave_var = codebook.respondent_variable, codebook.wave_variable
     if rid is None or rid.name != "respondent_id" or wave_var is None or wave_var.name != "wave":
