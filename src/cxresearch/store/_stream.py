@@ -458,7 +458,11 @@ class _Stager:
         )
         for name in ("responses", "missing", "comments"):
             self.writers[name] = pq.ParquetWriter(
-                self.staged.folder / f"{name}.parquet", self.schemas[name], compression="none"
+                self.staged.folder / f"{name}.parquet",
+                self.schemas[name],
+                compression="none",
+                use_dictionary=False,
+                write_statistics=False,
             )
         var = cb.get("customer_id") if "customer_id" in cb else None
         self.customer = (
