@@ -15,14 +15,17 @@ linear passes whose memory does not grow with the file:
    :func:`read_csv_raw` — ``chunksize`` rows at a time, dropping wholly blank lines and keeping
    the row number the user sees (header = row 1) of every kept row.
 
-A plain UTF-8 survey file takes a faster road first (:func:`read_head` and
-:func:`arrow_batches`): pyarrow's CSV reader (C++) parses every value as a string, checking UTF-8
-and the field count of every record in the same pass; the store checks the batches column by
-column with pyarrow.compute (:mod:`cxresearch.store._stream`). The three passes above are the road
-for everything the arrow path does not take.
+A plain survey file takes a faster road first (:func:`read_head` and :func:`arrow_batches`):
+pyarrow's CSV reader (C++) parses every value as a string, checking UTF-8 (or transcoding a legacy
+encoding strictly) and the field count of every record in the same pass; the store checks the
+batches column by column with pyarrow.compute (:mod:`cxresearch.store._stream`). The three passes
+above are the road for everything the arrow path does not take.
 
-The module only says *whether* a file is plain: anything unusual — a file that is not UTF-8 and
-was given no encoding (its encoding is detected on the whole file), a NUL byte, a character that
+A file that is not UTF-8 and was given no encoding has its encoding detected block by block
+(:func:`detect_encoding`: the whole-file reader's rules, without holding the file).
+
+The module only says *whether* a file is plain: anything unusual — a file whose encoding the
+whole-file reader would refuse (mixed lines, nothing decodes it), a NUL byte, a character that
 is not plausible, a record with too many or too few fields, a header with a blank or repeated
 name, a parser error — returns None or raises :class:`NotStreamable`, and the caller reads the
 file whole with :func:`read_csv_raw`, whose refusal names the file, row and value. A refusal is

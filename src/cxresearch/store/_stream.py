@@ -782,7 +782,6 @@ class _Hashes:
 # whole-file reader, whose refusal names the file, row and value.
 
 _PLAIN_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
-_NEGATIVE_ZERO = r"^-0(?:\.0*)?$"
 _FAST_KINDS = frozenset(
     {"id", "wave", "weight", "text", "likert", "nps", "rating", "binary", "numeric", "category"}
 )
@@ -887,13 +886,14 @@ def _numbers_of(arr, pc) -> np.ndarray:
     import pyarrow as pa
 
     if arr.null_count < len(arr):
-        if not pc.all(pc.match_substring_regex(arr, _PLAIN_NUMBER)).as_py():
-            raise _NotStreamed
-        if pc.any(pc.match_substring_regex(arr, _NEGATIVE_ZERO)).as_py():
-            raise _NotStreamed
         if pc.max(pc.binary_length(arr)).as_py() > 15:
             raise _NotStreamed
-    return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+        if not pc.all(pc.match_substring_regex(arr, _PLAIN_NUMBER)).as_py():
+            raise _NotStreamed
+    num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+    if (np.signbit(num) & (num == 0)).any():
+        raise _NotStreamed  # -0: pandas reads it as 0 in a column of whole numbers
+    return num
 
 
 def _no_edge_space(arr) -> bool:
