@@ -26,29 +26,42 @@ against the file size. Targets: peak ≤ 3 × the file, time ≤ 1.3 × the base
 ``--no-baseline`` leaves the baseline out (a 1e7-row file would need about 11 GB for it); a file
 kept with ``--keep`` is reused when it has the same number of rows.
 
-Measured 2026-12-03 on the shared 2-core, 24 GB machine (load average 6–8 from other sessions:
-wall times are noisy, CPU times are the better guide), 1,000,000 rows, 85 MB, one run each in
-the same invocation (``--csv --old-src`` with the source of main at 2eee68b)::
+``--gbk`` imports the same file written in GBK, without ``--encoding`` (detected block by block;
+the baseline is given ``encoding="gbk"``). CPU is user + sys of the whole child process (every
+thread, interpreter start included), from ``RUSAGE_CHILDREN``; peak is the child's ``ru_maxrss``.
 
-    baseline pandas + DuckDB        9.2 s wall   6.6 s CPU   peak 1112 MB = 13.1 x file
-    cxresearch import (streaming)  25.3 s wall  14.2 s CPU   peak  351 MB =  4.1 x file
-    cxresearch import (old, main)  22.8 s wall  15.5 s CPU   peak 1423 MB = 16.8 x file
+Measured 2026-12-03 on the shared 2-core, 24 GB machine (load average 3-8 from other sessions:
+wall times are noisy, CPU times are the better guide), 1,000,000 rows, 85 MB, ``--csv --old-src``
+with the source of this branch's base (cff3845, the pandas-chunk streaming path), ``--repeat 2``
+(two interleaved rounds)::
 
-and 10,000,000 rows, 846 MB (``--csv --rows 10000000 --no-baseline``), streaming import:
+    baseline pandas + DuckDB        8.0 s wall   6.0 s CPU   peak 1075 MB = 12.7 x file
+    cxresearch import (arrow path) 14.8 s wall   9.1 s CPU   peak  254 MB =  3.0 x file  1.50 x CPU
+    cxresearch import (old)        18.3 s wall  12.0 s CPU   peak  306 MB =  3.6 x file  1.99 x CPU
+    baseline pandas + DuckDB        9.9 s wall   5.3 s CPU   peak 1075 MB = 12.7 x file
+    cxresearch import (arrow path)  9.2 s wall   6.3 s CPU   peak  253 MB =  3.0 x file  1.19 x CPU
+    cxresearch import (old)        17.1 s wall  10.5 s CPU   peak  316 MB =  3.7 x file  1.96 x CPU
 
-    cxresearch import (streaming) 190.3 s wall 139.5 s CPU   peak  583 MB =  0.7 x file
+Over five rounds (these two, and three of the commit before, which differs only in checking the
+numbers with two more regex passes; one of them with tests running alongside) the import's CPU
+was 1.19-1.50 x the baseline's (median 1.32 x: the 1.3 x target is met in some rounds, not all;
+the old path 1.75-2.27 x) and its wall time 0.90-1.86 x; the peak 251-254 MB, 3.0 x the file
+every time (the target, 255 MB, met narrowly). Of the peak, about 160 MB is there before the first row is read (pandas,
+pyarrow and DuckDB loaded, the store opened); the arrow path adds about 50 MB (reader blocks of
+256 KiB joined into batches of 16,384 rows, Parquet writers, malloc_trim after every batch) and
+DuckDB's insert of the staged rows runs with a 32 MB limit.
 
-(the baseline, not run, holds the whole file as pandas objects: about 11 GB, extrapolated from
-the 1e6 figure).
+The same file in GBK without ``--encoding`` (``--csv --gbk``, at the commit before): 267 MB = 3.2 x the file and
+1.65 x the baseline's CPU (two more passes: the line-by-line encoding check and the strict
+decode of each candidate), against 1860 MB = 22.6 x for the old path (the whole file).
 
-Peak memory: the streamed import holds ``CHUNK_ROWS`` (20,000) rows at a time, the key hashes
-(8 bytes a row) and the row numbers only when blank lines were dropped; 204 MB of the peak is
-reached before the first row is read (interpreter, pandas, pyarrow, DuckDB and cxresearch
-imported, the store opened; the baseline process is at about 150 MB then), so 3 × an 85 MB
-file (255 MB) is not within reach at 1e6 rows; at 1e7 rows
-the peak is below the file's size. Time: not met — the streaming import costs about as much CPU
-as the old path (each block goes through the same validation code as a whole file, then through
-Parquet on disk and back into DuckDB), about 2.1 × the baseline's CPU.
+10,000,000 rows, 846 MB (``--csv --rows 10000000 --no-baseline``, at the commit before), the
+arrow path::
+
+    cxresearch import (arrow path) 127.5 s wall  71.7 s CPU   peak  297 MB =  0.4 x file
+
+(the old streaming path, measured by an earlier session: 190 s wall, 139.5 s CPU, 583 MB; the
+baseline would hold the whole file as pandas objects, about 11 GB.)
 """
 
 from __future__ import annotations
