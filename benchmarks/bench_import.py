@@ -26,29 +26,42 @@ against the file size. Targets: peak ≤ 3 × the file, time ≤ 1.3 × the base
 ``--no-baseline`` leaves the baseline out (a 1e7-row file would need about 11 GB for it); a file
 kept with ``--keep`` is reused when it has the same number of rows.
 
-Measured 2026-12-03 on the shared 2-core, 24 GB machine (load average 6–8 from other sessions:
-wall times are noisy, CPU times are the better guide), 1,000,000 rows, 85 MB, one run each in
-the same invocation (``--csv --old-src`` with the source of main at 2eee68b)::
+``--gbk`` imports the same file written in GBK, without ``--encoding`` (detected block by block;
+the baseline is given ``encoding="gbk"``). CPU is user + sys of the whole child process (every
+thread, interpreter start included), from ``RUSAGE_CHILDREN``; peak is the child's ``ru_maxrss``.
 
-    baseline pandas + DuckDB        9.2 s wall   6.6 s CPU   peak 1112 MB = 13.1 x file
-    cxresearch import (streaming)  25.3 s wall  14.2 s CPU   peak  351 MB =  4.1 x file
-    cxresearch import (old, main)  22.8 s wall  15.5 s CPU   peak 1423 MB = 16.8 x file
+Measured 2026-12-03 on the shared 2-core, 24 GB machine (load average 3-8 from other sessions:
+wall times are noisy, CPU times are the better guide), 1,000,000 rows, 85 MB, ``--csv --old-src``
+with the source of this branch's base (cff3845, the pandas-chunk streaming path), ``--repeat 2``
+(two interleaved rounds)::
 
-and 10,000,000 rows, 846 MB (``--csv --rows 10000000 --no-baseline``), streaming import:
+    baseline pandas + DuckDB        8.0 s wall   6.0 s CPU   peak 1075 MB = 12.7 x file
+    cxresearch import (arrow path) 14.8 s wall   9.1 s CPU   peak  254 MB =  3.0 x file  1.50 x CPU
+    cxresearch import (old)        18.3 s wall  12.0 s CPU   peak  306 MB =  3.6 x file  1.99 x CPU
+    baseline pandas + DuckDB        9.9 s wall   5.3 s CPU   peak 1075 MB = 12.7 x file
+    cxresearch import (arrow path)  9.2 s wall   6.3 s CPU   peak  253 MB =  3.0 x file  1.19 x CPU
+    cxresearch import (old)        17.1 s wall  10.5 s CPU   peak  316 MB =  3.7 x file  1.96 x CPU
 
-    cxresearch import (streaming) 190.3 s wall 139.5 s CPU   peak  583 MB =  0.7 x file
+Over five rounds (these two, and three of the commit before, which differs only in checking the
+numbers with two more regex passes; one of them with tests running alongside) the import's CPU
+was 1.19-1.50 x the baseline's (median 1.32 x: the 1.3 x target is met in some rounds, not all;
+the old path 1.75-2.27 x) and its wall time 0.90-1.86 x; the peak 251-254 MB, 3.0 x the file
+every time (the target, 255 MB, met narrowly). Of the peak, about 160 MB is there before the first row is read (pandas,
+pyarrow and DuckDB loaded, the store opened); the arrow path adds about 50 MB (reader blocks of
+256 KiB joined into batches of 16,384 rows, Parquet writers, malloc_trim after every batch) and
+DuckDB's insert of the staged rows runs with a 32 MB limit.
 
-(the baseline, not run, holds the whole file as pandas objects: about 11 GB, extrapolated from
-the 1e6 figure).
+The same file in GBK without ``--encoding`` (``--csv --gbk``, at the commit before): 267 MB = 3.2 x the file and
+1.65 x the baseline's CPU (two more passes: the line-by-line encoding check and the strict
+decode of each candidate), against 1860 MB = 22.6 x for the old path (the whole file).
 
-Peak memory: the streamed import holds ``CHUNK_ROWS`` (20,000) rows at a time, the key hashes
-(8 bytes a row) and the row numbers only when blank lines were dropped; 204 MB of the peak is
-reached before the first row is read (interpreter, pandas, pyarrow, DuckDB and cxresearch
-imported, the store opened; the baseline process is at about 150 MB then), so 3 × an 85 MB
-file (255 MB) is not within reach at 1e6 rows; at 1e7 rows
-the peak is below the file's size. Time: not met — the streaming import costs about as much CPU
-as the old path (each block goes through the same validation code as a whole file, then through
-Parquet on disk and back into DuckDB), about 2.1 × the baseline's CPU.
+10,000,000 rows, 846 MB (``--csv --rows 10000000 --no-baseline``, at the commit before), the
+arrow path::
+
+    cxresearch import (arrow path) 127.5 s wall  71.7 s CPU   peak  297 MB =  0.4 x file
+
+(the old streaming path, measured by an earlier session: 190 s wall, 139.5 s CPU, 583 MB; the
+baseline would hold the whole file as pandas objects, about 11 GB.)
 """
 
 from __future__ import annotations
@@ -130,7 +143,7 @@ mode, csv, store = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 t0 = time.perf_counter()
 if mode == "baseline":
     import duckdb, pandas as pd
-    frame = pd.read_csv(csv)
+    frame = pd.read_csv(csv, encoding=sys.argv[5] if len(sys.argv) > 5 else None)
     con = duckdb.connect(str(store))
     con.register("f", frame)
     con.execute("CREATE TABLE responses AS SELECT * FROM f")
@@ -180,10 +193,16 @@ def build_csv(path: Path, rows: int, seed: int = 0, block: int = 200_000) -> Non
 
 
 def bench_csv(
-    rows: int, folder: Path, old_src: str | None, repeat: int = 1, baseline: bool = True
+    rows: int,
+    folder: Path,
+    old_src: str | None,
+    repeat: int = 1,
+    baseline: bool = True,
+    gbk: bool = False,
 ) -> None:
     import json
     import os
+    import resource
     import subprocess
     import sys
 
@@ -193,6 +212,11 @@ def bench_csv(
     if not (csv.exists() and marker.exists() and marker.read_text() == str(rows)):
         build_csv(csv, rows)
         marker.write_text(str(rows))
+    if gbk:  # the same file in GBK, imported without --encoding (detected block by block)
+        utf8, csv = csv, folder / "bench-gbk.csv"
+        with open(utf8, encoding="utf-8") as src, open(csv, "w", encoding="gbk") as dst:
+            for block in iter(lambda: src.read(1 << 20), ""):
+                dst.write(block)
     size = csv.stat().st_size
     print(
         f"built {csv.name}: {rows:,} rows x 25 columns, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s",
@@ -209,8 +233,10 @@ def bench_csv(
         store = folder / f"{mode}-{len(label)}.duckdb"
         store.unlink(missing_ok=True)
         env = {**os.environ, "PYTHONPATH": path}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
-            [sys.executable, "-c", _CHILD, mode, str(csv), str(store), json.dumps(CSV_CODEBOOK)],
+            [sys.executable, "-c", _CHILD, mode, str(csv), str(store), json.dumps(CSV_CODEBOOK)]
+            + (["gbk"] if gbk else []),
             capture_output=True,
             text=True,
             env=env,
@@ -219,6 +245,9 @@ def bench_csv(
             print(f"{label}: failed\n{done.stderr[-2000:]}")
             continue
         res = json.loads(done.stdout.strip().splitlines()[-1])
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU of the whole child process (user + sys, every thread, interpreter start included)
+        res["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         base = res if mode == "baseline" else base
         ratio = (
             f"  {res['wall'] / base['wall']:.2f} x baseline wall, {res['cpu'] / base['cpu']:.2f} x CPU"
@@ -254,6 +283,11 @@ def main() -> None:
         help="with --csv: leave out the pandas + DuckDB baseline (e.g. for 1e7 rows)",
     )
     ap.add_argument(
+        "--gbk",
+        action="store_true",
+        help="with --csv: the file in GBK, imported without --encoding (the baseline is told)",
+    )
+    ap.add_argument(
         "--old-src",
         default=None,
         metavar="DIR",
@@ -270,6 +304,7 @@ def main() -> None:
                 args.old_src,
                 args.repeat,
                 baseline=not args.no_baseline,
+                gbk=args.gbk,
             )
         return
     args.rows = args.rows or 200_000

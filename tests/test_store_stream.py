@@ -18,6 +18,8 @@ from cxresearch.errors import DataValidationError
 from cxresearch.store import Store
 
 _VOLATILE = {"imported_at", "batch_id", "path"}
+#: per file tried by the arrow path (streamed runs): whether it took the file
+FAST: list[bool] = []
 
 
 def _content(store: Store) -> dict:
@@ -62,9 +64,19 @@ def _import(tmp_path: Path, name: str, files, *, stream: bool, monkeypatch, cb=N
         staged.append(res is not None)
         return res
 
+    fast_original = store_stream._stream_fast
+
+    def fast_spy(*a, **k):
+        res = fast_original(*a, **k)
+        FAST.append(res is not None)
+        return res
+
     with monkeypatch.context() as m:
         m.setattr(store_stream, "stream_survey", spy)
+        m.setattr(store_stream, "_stream_fast", fast_spy)
         m.setattr(io_stream, "CHUNK_ROWS", 3)
+        m.setattr(io_stream, "ARROW_ROWS", 3)  # the arrow path: blocks of 2-3 rows too
+        m.setattr(io_stream, "ARROW_BLOCK", 64)
         with Store(tmp_path / f"{name}-{'stream' if stream else 'whole'}.duckdb") as st:
             st.import_files(
                 [write_csv(survey(2022), tmp_path / "before.csv")],
@@ -90,7 +102,8 @@ def write_csv(frame: pd.DataFrame, path: Path, *, text: str | None = None, **kw)
     return path
 
 
-def _same(tmp_path, monkeypatch, name, files, *, streamed=True, cb=None, **kw):
+def _same(tmp_path, monkeypatch, name, files, *, streamed=True, fast=None, cb=None, **kw):
+    FAST.clear()
     new, err_new, staged = _import(
         tmp_path, name, files, stream=True, monkeypatch=monkeypatch, cb=cb, **kw
     )
@@ -103,6 +116,8 @@ def _same(tmp_path, monkeypatch, name, files, *, streamed=True, cb=None, **kw):
         assert stamp.sub("(time)", err_new) == stamp.sub("(time)", err_old)
     assert new == old
     assert all(staged) == streamed, staged
+    if fast is not None:  # whether the arrow path took the files (the first: the store's before)
+        assert FAST[1:] == [fast] * len(files), FAST
     return new, err_new
 
 
@@ -312,3 +327,172 @@ def _odd_rows(path: Path, scan) -> tuple[bool, bool]:
             convert_options=pacsv.ConvertOptions(column_types={"c0": pa.string()}),
         )
     return bool(found), bool(longer)
+
+
+def _varied(kind: str) -> tuple[pd.DataFrame, dict]:
+    """A survey of 13 rows written one way the arrow path must read as pandas does."""
+    frame = survey(2023, n=13)
+    kw: dict = {}
+    if kind == "quoted texts":
+        frame["comment"] = [
+            'said "hi", then\nleft, 好',
+            "  ",  # only spaces: no comment
+            " leading space kept",
+            "价格太高了，等待时间长！",
+            "a\r\nb",
+            "",
+            '"',
+            "\u3000",  # an ideographic space only: no comment
+            "tab\tinside",
+            "ends with space ",
+            "Müller £5 ©",
+            "x",
+            "y",
+        ]
+    elif kind == "bom crlf":
+        kw = {"lineterminator": "\r\n", "encoding": "utf-8-sig"}
+    elif kind == "ids like 1.0":
+        frame["respondent_id"] = [f"{i}.0" for i in range(1, 14)]
+        frame["customer_id"] = [f"{i}.00" for i in range(13)]
+        frame.loc[[0, 7], "price_value"] = 99
+    elif kind == "missing values":
+        frame["price_value"] = frame["price_value"].astype(float)
+        frame.loc[[1, 4], "price_value"] = np.nan
+        frame.loc[[2, 9], "price_value"] = 98
+        frame.loc[5, "overall_sat"] = -99
+        frame["branch"] = frame["branch"].astype(float)
+        frame.loc[[0, 3, 12], "branch"] = np.nan
+        frame.loc[6, "comment"] = np.nan
+    elif kind == "no branch values":
+        frame["branch"] = np.nan
+    elif kind == "extra columns":
+        frame = frame.assign(interviewer=["A", "", "B, C"] * 4 + ["D"], duration=range(13))
+    elif kind == "weights":
+        frame["weight"] = [0.1234, 1.5, 2, 0, 3.75, 10.000001, 0.5] + [1.25] * 6
+    return frame, kw
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "quoted texts",
+        "bom crlf",
+        "ids like 1.0",
+        "missing values",
+        "no branch values",
+        "extra columns",
+        "weights",
+    ],
+)
+def test_arrow_path_stores_what_the_whole_file_path_stores(tmp_path, monkeypatch, kind):
+    frame, kw = _varied(kind)
+    path = write_csv(frame, tmp_path / "w2023.csv", **kw)
+    content, err = _same(tmp_path, monkeypatch, kind.replace(" ", "-"), [path], fast=True)
+    assert err is None
+    assert len([r for r in content["responses"][1] if r[2] == 2023]) == 13
+
+
+@pytest.mark.parametrize(
+    "kind, edit",
+    [
+        ("blank line", lambda t: t.replace("\n", "\n\n", 3)),
+        ("id with a space", lambda t: t.replace("R2023-0003", " R2023-0003 ", 1)),
+        ("NA written out", lambda t: _cell(t, 4, "overall_sat", "NA")),
+        ("17 digits", lambda t: _cell(t, 5, "weight", "0.12345678901234567")),
+        ("negative zero", lambda t: _cell(t, 5, "overall_sat", "-0")),
+        ("leading zero", lambda t: _cell(t, 6, "overall_sat", "07")),
+        ("spaces around a number", lambda t: _cell(t, 7, "overall_sat", " 7 ")),
+        ("no trailing line end", lambda t: t.rstrip("\n") + "\n\n"),
+        ("control character", lambda t: t.replace("Great service", "Great\x07service", 1)),
+        ("private use", lambda t: t.replace("Great service", "Great\ue000service", 1)),
+        ("out of scale", lambda t: _cell(t, 8, "overall_sat", "11")),
+        ("wave out of range", lambda t: _cell(t, 8, "wave", "25")),
+        ("negative weight", lambda t: _cell(t, 3, "weight", "-1")),
+        ("category not a code", lambda t: _cell(t, 3, "branch", "7")),
+        ("not whole", lambda t: _cell(t, 3, "price_value", "2.5")),
+        ("blank id", lambda t: _cell(t, 3, "respondent_id", "")),
+    ],
+)
+def test_files_the_arrow_path_leaves_to_the_pandas_path(tmp_path, monkeypatch, kind, edit):
+    """Anything the arrow path does not read exactly as pandas does goes to the pandas path (or
+    to the whole-file reader's refusal): the same stored rows or the same refusal."""
+    text = edit(survey(2023, n=12).to_csv(index=False))
+    path = write_csv(None, tmp_path / "w2023.csv", text=text)
+    refused = kind in (
+        "control character",
+        "private use",
+        "out of scale",
+        "wave out of range",
+        "negative weight",
+        "category not a code",
+        "not whole",
+        "blank id",
+    )
+    _, err = _same(
+        tmp_path, monkeypatch, kind.replace(" ", "-"), [path], streamed=not refused, fast=False
+    )
+    assert (err is not None) == refused
+
+
+def _cell(text: str, row: int, column: str, value: str) -> str:
+    """``text`` (a CSV) with the cell of data row ``row`` (1 = first) in ``column`` set."""
+    lines = text.split("\n")
+    j = lines[0].split(",").index(column)
+    cells = lines[row].split(",")
+    cells[j] = value
+    lines[row] = ",".join(cells)
+    return "\n".join(lines)
+
+
+def test_numbers_read_by_pyarrow_as_by_pandas():
+    """The arrow path's numbers (at most 15 characters, ``-?digits[.digits]``) are the doubles
+    pandas' C parser reads from the same text."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rng = np.random.default_rng(3)
+    texts = []
+    for _ in range(20_000):
+        whole = int(rng.integers(0, 10 ** int(rng.integers(1, 8))))
+        digits = int(rng.integers(1, 14 - len(str(whole))))
+        frac = int(rng.integers(0, 10**digits))
+        texts.append(f"{'-' if rng.random() < 0.3 else ''}{whole}.{frac:0{digits}d}"[:15])
+    texts += [f"{x}" for x in rng.uniform(0, 3, 5000).round(4)] + ["0", "1", "-5", "2025"]
+    texts = [t.rstrip(".") for t in texts if not re.fullmatch(r"-0(\.0*)?", t)]  # -0: pandas
+    assert all(len(t) <= 15 for t in texts)
+    by_pandas = pd.read_csv(io.BytesIO(("x\n" + "\n".join(texts)).encode()))["x"].to_numpy(float)
+    by_arrow = store_stream._numbers_of(pa.array(texts), pc)
+    np.testing.assert_array_equal(by_arrow, by_pandas)
+
+
+@pytest.mark.parametrize("kind", ["gbk", "latin-1", "mixed"])
+def test_encoding_detected_block_by_block(tmp_path, monkeypatch, kind):
+    """A file that is not UTF-8, given without --encoding, is detected reading it in blocks (the
+    blocks of 1 MiB made 128 bytes here) and streamed; it stores what the whole-file reader stores
+    (and records the same encoding); a file mixing UTF-8 and GBK lines is refused as before."""
+    frame = survey(2023, n=12)
+    if kind == "latin-1":
+        frame["comment"] = ["Müller était là", "", "Grüße", "ça va"] * 3
+    text = frame.to_csv(index=False)
+    if kind == "mixed":
+        lines = text.split("\n")
+        data = b"\n".join(line.encode("gbk" if i % 2 else "utf-8") for i, line in enumerate(lines))
+    else:
+        data = text.encode("gbk" if kind == "gbk" else "latin-1")
+    path = tmp_path / "legacy.csv"
+    path.write_bytes(data)
+    monkeypatch.setattr(io_stream, "BLOCK", 128)
+    content, err = _same(tmp_path, monkeypatch, kind, [path], streamed=kind != "mixed")
+    if kind == "mixed":
+        assert err is not None and "mixes text encodings" in err
+        return
+    assert err is None
+    assert FAST[-1], FAST  # the arrow path, transcoding the detected encoding
+    recorded = {v for row in content["imports"][1] for v in row if v in ("gbk", "cp1252")}
+    assert recorded == {"gbk" if kind == "gbk" else "cp1252"}  # (the same as the whole file's)
+    if kind == "gbk":
+        assert any(r[4] == "价格太高了" for r in content["comments"][1])
+    else:
+        assert any(r[4] == "Müller était là" for r in content["comments"][1])

@@ -370,15 +370,34 @@ def _detect_legacy(data: bytes, candidates: tuple[str, ...]) -> str | None:
     """The legacy encoding of a non-UTF-8 file (charset-normalizer on its non-ASCII lines), as
     the name recorded (``gbk`` when GBK decodes it, else ``gb18030``; ``big5``, ``cp1252``,
     ``latin-1``); None when no candidate decodes the whole file."""
-    from charset_normalizer import from_bytes
-
     lines, size = [], 0
     for _, line in _non_ascii_lines(data):  # whole lines, up to 256 KiB: no character cut in two
         lines.append(line)
         size += len(line) + 1
-        if size >= 1 << 18:
+        if size >= SAMPLE_BYTES:
             break
-    sample = b"\n".join(lines)
+
+    def decodes(enc: str) -> bool:
+        try:
+            data.decode(enc)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    return choose_legacy(b"\n".join(lines), candidates, decodes)
+
+
+#: bytes of non-ASCII lines charset-normalizer looks at (whole lines, the file's first)
+SAMPLE_BYTES = 1 << 18
+
+
+def choose_legacy(sample: bytes, candidates: tuple[str, ...], decodes) -> str | None:
+    """The first encoding, ranked by charset-normalizer on ``sample`` (the file's first non-ASCII
+    lines joined by LF), then ``candidates``, for which ``decodes(encoding)`` says the whole file
+    decodes strictly (``gbk`` before ``gb18030``); None when none does. ``decodes`` may read the
+    file in blocks (the store's streaming import) or decode it in memory."""
+    from charset_normalizer import from_bytes
+
     matches = list(from_bytes(sample, cp_isolation=list(DETECT_ENCODINGS)))
     order = {e: i for i, e in enumerate(DETECT_ENCODINGS)}
     ranked = sorted(
@@ -390,17 +409,11 @@ def _detect_legacy(data: bytes, candidates: tuple[str, ...]) -> str | None:
     for enc in tried:
         if enc == "gb18030":
             for narrow in ("gbk", "gb18030"):
-                try:
-                    data.decode(narrow)
-                except UnicodeDecodeError:
-                    continue
-                return narrow
+                if decodes(narrow):
+                    return narrow
             continue
-        try:
-            data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        return enc
+        if decodes(enc):
+            return enc
     return None
 
 

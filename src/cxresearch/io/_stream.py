@@ -15,8 +15,17 @@ linear passes whose memory does not grow with the file:
    :func:`read_csv_raw` — ``chunksize`` rows at a time, dropping wholly blank lines and keeping
    the row number the user sees (header = row 1) of every kept row.
 
-The module only says *whether* a file is plain: anything unusual — a file that is not UTF-8 and
-was given no encoding (its encoding is detected on the whole file), a NUL byte, a character that
+A plain survey file takes a faster road first (:func:`read_head` and :func:`arrow_batches`):
+pyarrow's CSV reader (C++) parses every value as a string, checking UTF-8 (or transcoding a legacy
+encoding strictly) and the field count of every record in the same pass; the store checks the
+batches column by column with pyarrow.compute (:mod:`cxresearch.store._stream`). The three passes
+above are the road for everything the arrow path does not take.
+
+A file that is not UTF-8 and was given no encoding has its encoding detected block by block
+(:func:`detect_encoding`: the whole-file reader's rules, without holding the file).
+
+The module only says *whether* a file is plain: anything unusual — a file whose encoding the
+whole-file reader would refuse (mixed lines, nothing decodes it), a NUL byte, a character that
 is not plausible, a record with too many or too few fields, a header with a blank or repeated
 name, a parser error — returns None or raises :class:`NotStreamable`, and the caller reads the
 file whole with :func:`read_csv_raw`, whose refusal names the file, row and value. A refusal is
@@ -66,44 +75,61 @@ def _ascii_compatible(codec: str) -> bool:
         return False
 
 
+def read_head(path: Path, *, encoding: str | None = None) -> Scan | None:
+    """The codec, header and separator of ``path`` from its first block (the body is not read);
+    None when the header is not plain (see :func:`scan_csv`)."""
+    with open(path, "rb") as fh:
+        first = fh.read(BLOCK)
+    if not first or any(first.startswith(magic) for magic, _, _ in _MAGIC):
+        return None
+    if encoding is not None:
+        codec = encoding
+        recorded = encoding
+    elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    elif first.startswith(codecs.BOM_UTF8):
+        codec = recorded = "utf-8-sig"
+    else:
+        codec = recorded = "utf-8"
+    try:
+        body_codec = "utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec
+    except LookupError:
+        return None
+    if not _ascii_compatible(body_codec):
+        return None
+    header_end = first.find(b"\n") + 1
+    if header_end <= 0 or b"\x00" in first[:header_end]:
+        return None  # no line end in the first block: the whole-file reader says what it is
+    try:
+        first_line = first[:header_end].decode(codec).lstrip("\ufeff").rstrip("\n")
+    except UnicodeDecodeError:
+        return None
+    if _CONTROL.search(first_line) is not None:
+        return None
+    sep = _sniff_separator(first_line, path.suffix.lower())
+    header = next(csv.reader([first_line.rstrip("\r")], delimiter=sep), [])
+    names = [h.strip() for h in header]
+    if (
+        not names
+        or any(h == "" or h.startswith("Unnamed: ") for h in names)
+        or len(set(names)) != len(names)
+    ):
+        return None  # the whole-file reader drops empty columns or names the header's problem
+    return Scan(codec=body_codec, encoding=recorded, header=names, sep=sep, body_offset=header_end)
+
+
 def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
     """Decode ``path`` strictly block by block; None when the file is not plain text in one
     ASCII-compatible encoding (UTF-8, with or without BOM, or ``encoding``), or when its header
     is not plain; then :func:`read_csv_raw` must read (and refuse) it whole."""
+    head = read_head(path, encoding=encoding)
+    if head is None:
+        return None
+    codec = head.encoding  # the whole file's codec (``utf-8-sig`` drops the BOM)
     with open(path, "rb") as fh:
-        first = fh.read(BLOCK)
-        if not first or any(first.startswith(magic) for magic, _, _ in _MAGIC):
-            return None
-        if encoding is not None:
-            codec = encoding
-            recorded = encoding
-        elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return None
-        elif first.startswith(codecs.BOM_UTF8):
-            codec = recorded = "utf-8-sig"
-        else:
-            codec = recorded = "utf-8"
-        if not _ascii_compatible("utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec):
-            return None
-        header_end = first.find(b"\n") + 1
-        if header_end <= 0 or b"\x00" in first[:header_end]:
-            return None  # no line end in the first block: the whole-file reader says what it is
-        try:
-            first_line = first[:header_end].decode(codec).lstrip("\ufeff").rstrip("\n")
-        except UnicodeDecodeError:
-            return None
-        sep = _sniff_separator(first_line, path.suffix.lower())
-        header = next(csv.reader([first_line.rstrip("\r")], delimiter=sep), [])
-        names = [h.strip() for h in header]
-        if (
-            not names
-            or any(h == "" or h.startswith("Unnamed: ") for h in names)
-            or len(set(names)) != len(names)
-        ):
-            return None  # the whole-file reader drops empty columns or names the header's problem
         decoder = codecs.getincrementaldecoder(codec)(errors="strict")
         seen_cr = seen_lf = nonblank = False
-        block = first
+        block = fh.read(BLOCK)
         while block:
             if b"\x00" in block:
                 return None
@@ -123,8 +149,75 @@ def scan_csv(path: Path, *, encoding: str | None = None) -> Scan | None:
             return None
     if not nonblank or (seen_cr and not seen_lf):
         return None
-    body_codec = "utf-8" if codecs.lookup(codec).name == "utf-8-sig" else codec
-    return Scan(codec=body_codec, encoding=recorded, header=names, sep=sep, body_offset=header_end)
+    return head
+
+
+def detect_encoding(path: Path) -> str | None:
+    """The encoding the whole-file reader detects for a CSV that is not UTF-8 (and has no BOM),
+    found reading the file in blocks: None when that reader would refuse the file (it mixes
+    UTF-8 lines with lines in another encoding, or nothing decodes it) or the file is not text.
+
+    As :func:`~cxresearch.io._raw.decode_text`: every non-ASCII line is checked to decode as
+    UTF-8 or not (a file with both kinds mixes encodings), charset-normalizer ranks the legacy
+    encodings on the first 256 KiB of non-ASCII lines, and the first that decodes the whole file
+    strictly (read again, block by block) is the file's.
+    """
+    from cxresearch.io._raw import (
+        CSV_ENCODINGS,
+        SAMPLE_BYTES,
+        _line_kinds,
+        _non_ascii_lines,
+        choose_legacy,
+    )
+
+    sample: list[bytes] = []
+    size = 0
+    kinds: set[int] = set()
+    with open(path, "rb") as fh:
+        first = fh.read(8)
+        if first.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or any(
+            first.startswith(magic) for magic, _, _ in _MAGIC
+        ):
+            return None
+        fh.seek(0)
+        carry = b""
+        while True:
+            block = fh.read(BLOCK)
+            data = carry + block
+            if not block:
+                carry = b""
+            else:
+                cut = data.rfind(b"\n") + 1
+                data, carry = data[:cut], data[cut:]
+            if b"\x00" in data:
+                return None
+            if size < SAMPLE_BYTES:
+                for _, line in _non_ascii_lines(data):
+                    sample.append(line)
+                    size += len(line) + 1
+                    if size >= SAMPLE_BYTES:
+                        break
+            for _, kind in _line_kinds(data):
+                kinds.add(kind)
+            if len(kinds) > 1:
+                return None  # mixed: the whole-file reader names the rows
+            if not block:
+                break
+    if kinds != {2}:
+        return None
+
+    def decodes(enc: str) -> bool:
+        decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+        try:
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(BLOCK), b""):
+                    decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    return choose_legacy(b"\n".join(sample), CSV_ENCODINGS, decodes)
 
 
 def structure_ok(path: Path, scan: Scan) -> bool:
@@ -167,6 +260,86 @@ def structure_ok(path: Path, scan: Scan) -> bool:
         except (pa.ArrowInvalid, pa.ArrowException, StopIteration):
             return False
     return True
+
+
+#: bytes parsed at a time by the arrow reader (about 45,000 rows of a 25-column survey file)
+ARROW_BLOCK = 1 << 18
+
+#: rows checked and staged at a time by the arrow path (the reader's blocks are joined up to it)
+ARROW_ROWS = 16_384
+
+#: what :data:`~cxresearch.io._raw._CONTROL` finds, for pyarrow's regex engine (RE2)
+CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{7f}-\x{9f}\x{e000}-\x{f8ff}\x{fffd}]"
+
+
+def _one_batch(batches: list) -> Any:
+    import pyarrow as pa
+
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+def arrow_batches(
+    path: Path, scan: Scan, *, block_size: int | None = None, min_rows: int | None = None
+) -> Iterator[Any]:
+    """The records of a file as pyarrow record batches of strings (a file not in UTF-8 is
+    transcoded by pyarrow as it is read, strictly) (columns named as the
+    header; an empty cell, quoted or not, is null, as pandas' ``na_values=[""]`` reads it).
+
+    pyarrow's reader (C++) parses and checks in one pass what the whole-file reader checks in
+    three: every value must be valid UTF-8, and every record must have as many fields as the
+    header; a blank line (which pandas reads as a blank row, dropped, numbering the rows on) is
+    refused here too. The plausibility of the text (no control, private-use or replacement
+    character: :data:`CONTROL_RE2`) is the caller's check, on the batches' text columns.
+
+    Raises
+    ------
+    NotStreamable
+        a record the reader refuses (the caller reads the file another way).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = list(scan.header)
+    min_rows = min_rows or ARROW_ROWS
+    source = pa.OSFile(str(path))
+    try:
+        source.seek(scan.body_offset)
+        try:
+            reader = pacsv.open_csv(
+                source,
+                memory_pool=pa.default_memory_pool(),
+                read_options=pacsv.ReadOptions(
+                    column_names=names,
+                    use_threads=False,
+                    block_size=block_size or ARROW_BLOCK,
+                    encoding="utf8" if scan.codec == "utf-8" else scan.codec,
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=scan.sep, newlines_in_values=True, ignore_empty_lines=False
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    null_values=[""],
+                    check_utf8=True,
+                ),
+            )
+            buf, have = [], 0
+            for batch in reader:
+                buf.append(batch)
+                have += batch.num_rows
+                if have >= min_rows:
+                    yield _one_batch(buf)
+                    buf, have = [], 0
+            if have:
+                yield _one_batch(buf)
+        except (pa.ArrowInvalid, pa.ArrowException, StopIteration, UnicodeDecodeError) as exc:
+            raise NotStreamable(str(exc)) from None
+    finally:
+        source.close()
 
 
 def text_dtypes(header: list[str], text_columns: frozenset[str] | None) -> Any:

@@ -14,6 +14,12 @@ the whole-file reader, which names the rows (or finds no duplicate) — each wav
 and whether an id column is numbers in disguise (``normalise_ids`` decides on the whole column;
 the ids are normalised in SQL as they are written, and in the keys checked against the store).
 
+A plain UTF-8 file of a plain codebook (no aliases, no ``--wave``, kinds with simple rules) takes
+the arrow path first (see the comment above :func:`_fast_plan`): parsed by pyarrow's reader as
+strings, checked on arrow columns and written to the staging without a pandas frame; at anything
+it does not read exactly as pandas does, it hands the file to the pandas path below, which
+starts again from the file's first row.
+
 Only a file that loads is streamed. At the first sign of a problem — a block that fails a check,
 a duplicate key, a wave whose weights add up to 0, a file the streaming reader does not take
 (see :mod:`cxresearch.io._stream`) — the staging is dropped and :func:`stream_survey` returns
@@ -23,6 +29,7 @@ None: the caller reads the file whole, and its refusal names every problem exact
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import tempfile
@@ -70,6 +77,24 @@ class _IdForm:
         self.dot = self.dot or "." in "".join(vals.tolist())
         if self.all_whole:
             self.all_whole = bool(vals.str.fullmatch(_WHOLE_WITH_ZEROS).all())
+
+    def see_arrow(self, ids) -> None:
+        """:meth:`see` for a pyarrow string column without nulls (ids not all ASCII go through
+        :meth:`see`: Python's ``\\d`` takes digits RE2's does not)."""
+        import pyarrow.compute as pc
+
+        if self.first is False or not len(ids):
+            return
+        if not pc.all(pc.string_is_ascii(ids)).as_py():
+            self.see(pd.Series(ids.to_numpy(zero_copy_only=False), dtype=object))
+            return
+        if self.first is None:
+            self.first = re.fullmatch(_WHOLE_WITH_ZEROS, ids[0].as_py()) is not None
+            if not self.first:
+                return
+        self.dot = self.dot or pc.any(pc.match_substring(ids, ".")).as_py()
+        if self.all_whole:
+            self.all_whole = pc.all(pc.match_substring_regex(ids, _WHOLE_WITH_ZEROS)).as_py()
 
     @property
     def rewrite(self) -> bool:
@@ -162,7 +187,23 @@ def stream_survey(item, codebook, *, wave: int | None = None, chunk_rows: int | 
 
     if any(a.waves for v in codebook.variables for a in v.aliases):
         return None  # aliases chosen by the waves of the whole file: the whole-file reader
+    head = st.read_head(item.path, encoding=item.forced_encoding)
+    plan = _fast_plan(codebook, head, wave) if head is not None else None
+    if plan is not None:
+        done = _stream_fast(item, codebook, head, plan)
+        if done is not None:
+            return done
     scan = st.scan_csv(item.path, encoding=item.forced_encoding)
+    if scan is None and item.forced_encoding is None:  # not UTF-8: detected block by block
+        detected = st.detect_encoding(item.path)
+        if detected is not None:
+            head = st.read_head(item.path, encoding=detected)
+            plan = _fast_plan(codebook, head, wave) if head is not None else None
+            if plan is not None:
+                done = _stream_fast(item, codebook, head, plan)
+                if done is not None:
+                    return done
+            scan = st.scan_csv(item.path, encoding=detected)
     if scan is None or not st.structure_ok(item.path, scan):
         return None
     stage = _Stager(item, codebook, Path(tempfile.mkdtemp(prefix="cx-import-")))
@@ -232,8 +273,10 @@ class _Stager:
         self.dropped = False  # a blank line was dropped (row numbers are not position + 2)
         self.next_row = 2
         self.ids: dict[str, _IdForm] = {}
-        self.key_hashes: list[np.ndarray] = []
-        self.customer_hashes: list[np.ndarray] = []
+        # the key hashes, appended to files in the staging folder: 8 bytes a row on disk, read
+        # back one key at a time at the end
+        self.key_hashes = _Hashes(self.staged.folder / "keys.u64")
+        self.customer_hashes = _Hashes(self.staged.folder / "customers.u64")
         self.weights: dict[str, dict[int, list]] = {}
         self.n = 0
 
@@ -361,6 +404,216 @@ class _Stager:
         )
         self.weight_names = [v.name for v in cb.by_kind("weight") if v.name in built.frame.columns]
 
+    # -- the arrow path (see _fast_plan) --------------------------------------------------------------
+
+    def open_fast(self, plan: _Plan) -> None:
+        """Open the staging for the arrow path: the columns, types and notes the pandas path
+        would set from its first block."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        cb = self.codebook
+        self.staged.columns = plan.columns
+        self.variables = tuple(
+            v.name for v in plan.variables if v.name not in ("respondent_id", "wave")
+        )
+        self.notes = ()
+        if plan.extra:
+            extra = plan.extra
+            self.notes = (
+                f"{self.item.file}: {len(extra)} column(s) not in the codebook were left out: "
+                + ", ".join(repr(c) for c in extra[:20])
+                + (" ..." if len(extra) > 20 else ""),
+            )
+        fields = []
+        for v in plan.variables:
+            kind = str(v.kind)
+            if kind == "text":
+                continue
+            sqltype = {"id": "VARCHAR", "wave": "BIGINT", "category": "BIGINT"}.get(kind, "DOUBLE")
+            # in codebook order, as the whole file gives them; a category's type is known once
+            # it holds a value ("NULL" fits any stored type)
+            self.types[v.name] = "NULL" if kind == "category" else sqltype
+            fields.append(pa.field(v.name, _arrow_type(_ARROW_OF_SQL[sqltype])))
+            if kind == "id":
+                self.ids[v.name] = _IdForm()
+        self.schemas["responses"] = pa.schema(fields)
+        self.schemas["missing"] = pa.schema(
+            [
+                ("respondent_id", pa.string()),
+                ("wave", pa.int64()),
+                ("variable", pa.string()),
+                ("code", pa.float64()),
+                ("meaning", pa.string()),
+            ]
+        )
+        self.schemas["comments"] = pa.schema(
+            [
+                ("respondent_id", pa.string()),
+                ("wave", pa.int64()),
+                ("variable", pa.string()),
+                ("text", pa.string()),
+                ("lang", pa.string()),
+            ]
+        )
+        for name in ("responses", "missing", "comments"):
+            self.writers[name] = pq.ParquetWriter(
+                self.staged.folder / f"{name}.parquet",
+                self.schemas[name],
+                compression="none",
+                use_dictionary=False,
+                write_statistics=False,
+            )
+        var = cb.get("customer_id") if "customer_id" in cb else None
+        self.customer = (
+            "customer_id"
+            if var is not None and str(var.kind) == "id" and "customer_id" in plan.columns
+            else None
+        )
+        self.weight_names = [v.name for v in cb.by_kind("weight") if v.name in plan.columns]
+
+    def add_fast(self, batch, plan: _Plan) -> None:
+        """Check one record batch of strings as the pandas path checks a block, and stage it;
+        _NotStreamed at anything the arrow path does not take."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from cxresearch.codebook import CODED_KINDS
+        from cxresearch.io._stream import CONTROL_RE2
+        from cxresearch.io._validate import wave_range
+        from cxresearch.store._files import _CJK_RE2
+
+        n = batch.num_rows
+        if not n:
+            return
+        col = {name: batch.column(i) for i, name in enumerate(batch.schema.names)}
+        for c in plan.check_text:
+            arr = col[c]
+            if arr.null_count < n and pc.any(pc.match_substring_regex(arr, CONTROL_RE2)).as_py():
+                raise _NotStreamed
+        out: dict[str, object] = {}
+        parts = []  # (codebook order, variable, positions, codes, meanings)
+        waves = None
+        weights: dict[str, np.ndarray] = {}
+        for order, v in enumerate(plan.variables):
+            kind = str(v.kind)
+            arr = col[v.name]
+            if kind == "text":
+                continue
+            if kind == "id":
+                if arr.null_count or not _no_edge_space(arr):
+                    raise _NotStreamed
+                out[v.name] = arr
+                continue
+            if kind in ("wave", "weight") and arr.null_count:
+                raise _NotStreamed
+            num = _numbers_of(arr, pc)
+            if kind == "wave":
+                lo, hi = wave_range(v)
+                if not (np.mod(num, 1) == 0).all() or (num < lo).any() or (num > hi).any():
+                    raise _NotStreamed
+                waves = num.astype(np.int64)
+                out[v.name] = pa.array(waves, type=pa.int64())
+                continue
+            if kind == "weight":
+                if (num < 0).any():
+                    raise _NotStreamed
+                weights[v.name] = num
+                out[v.name] = pa.array(num, type=pa.float64())
+                continue
+            codes = self.codebook.missing_codes_for(v.name) if v.kind in CODED_KINDS else ()
+            by_code = {float(c.code): c.meaning for c in codes}
+            blank = np.isnan(num)
+            is_code = np.isin(num, list(by_code)) if by_code else np.zeros(n, dtype=bool)
+            present = ~blank & ~is_code
+            if kind == "category":
+                allowed = np.array([float(x) for x in v.values], dtype=float)
+                if (present & ~np.isin(num, allowed)).any():
+                    raise _NotStreamed
+                out[v.name] = pa.array(
+                    np.where(present, num, 0).astype(np.int64), mask=~present, type=pa.int64()
+                )
+                if present.any():
+                    self.types[v.name] = "BIGINT"
+            else:
+                scale = v.scale
+                lo, hi = scale if scale is not None else (v.min, v.max)
+                wrong = np.zeros(n, dtype=bool)
+                if v.kind in _integer_kinds():
+                    wrong |= present & (np.mod(num, 1) != 0)
+                if lo is not None:
+                    wrong |= present & (num < lo)
+                if hi is not None:
+                    wrong |= present & (num > hi)
+                if wrong.any():
+                    raise _NotStreamed
+                out[v.name] = pa.array(num, mask=~present, type=pa.float64())
+            if is_code.any():
+                pos = np.flatnonzero(is_code)
+                vals = num[pos]
+                meanings = np.array([by_code[float(x)] for x in vals], dtype=object)
+                parts.append((order, v.name, pos, vals, meanings))
+        rid = out["respondent_id"]
+        table = pa.Table.from_arrays(
+            [out[c] for c in plan.columns], schema=self.schemas["responses"]
+        )
+        self.writers["responses"].write_table(table)
+        if parts:
+            pos = np.concatenate([p[2] for p in parts])
+            order = np.concatenate([np.full(len(p[2]), p[0]) for p in parts])
+            idx = np.lexsort((order, pos))
+            names = np.concatenate([np.full(len(p[2]), p[1], dtype=object) for p in parts])
+            pos = pos[idx]
+            miss = pa.Table.from_arrays(
+                [
+                    rid.take(pa.array(pos)),
+                    pa.array(waves[pos], type=pa.int64()),
+                    pa.array(names[idx], type=pa.string()),
+                    pa.array(np.concatenate([p[3] for p in parts])[idx], type=pa.float64()),
+                    pa.array(np.concatenate([p[4] for p in parts])[idx], type=pa.string()),
+                ],
+                schema=self.schemas["missing"],
+            )
+            self.writers["missing"].write_table(miss)
+            self.staged.n_missing += len(pos)
+        for name in plan.texts:
+            arr = col[name]
+            keep = ~_blank_texts(arr)
+            if not keep.any():
+                continue
+            mask = pa.array(keep)
+            texts = arr.filter(mask)
+            lang = pc.if_else(pc.match_substring_regex(texts, _CJK_RE2), "zh", "en")
+            comments = pa.Table.from_arrays(
+                [
+                    rid.filter(mask),
+                    pa.array(waves[keep], type=pa.int64()),
+                    pa.array(np.full(int(keep.sum()), name, dtype=object), type=pa.string()),
+                    texts,
+                    lang,
+                ],
+                schema=self.schemas["comments"],
+            )
+            self.writers["comments"].write_table(comments)
+            self.staged.n_comments += int(keep.sum())
+        for c, form in self.ids.items():
+            form.see_arrow(out[c])
+        self.key_hashes.append(_key_hash_arrow(rid, waves, self.ids["respondent_id"]))
+        if self.customer is not None:
+            self.customer_hashes.append(
+                _key_hash_arrow(out[self.customer], waves, self.ids[self.customer])
+            )
+        for name in self.weight_names:
+            w = weights[name]
+            acc = self.weights.setdefault(name, {})
+            for wv in np.unique(waves):
+                tot = acc.setdefault(int(wv), [0.0, False])
+                tot[0] += float(np.nansum(w[waves == wv]))
+                tot[1] = True
+        self.rows.append((self.next_row, n))
+        self.next_row += n
+        self.n += n
+
     def _write(self, name: str, frame: pd.DataFrame) -> None:
         import pyarrow as pa
 
@@ -383,6 +636,7 @@ class _Stager:
 
     def finish(self) -> Staged:
         self.close()
+        _release_memory()
         if not self.n:
             raise _NotStreamed  # no data rows: the whole-file reader says so
         staged = self.staged
@@ -393,7 +647,7 @@ class _Stager:
             staged.sql_types.setdefault(col, "NULL")
         staged.normalised = tuple(c for c, form in self.ids.items() if form.rewrite)
         for hashes in (self.key_hashes, self.customer_hashes):
-            if _has_duplicates(hashes):  # (empties the list)
+            if hashes.has_duplicates():
                 raise _NotStreamed  # the whole-file reader names the rows (or finds none)
         for totals in self.weights.values():
             for total, any_weight in totals.values():
@@ -435,11 +689,248 @@ def _key_hash(ids: pd.Series, waves: np.ndarray, form: _IdForm) -> np.ndarray:
     return h * np.uint64(0x9E3779B97F4A7C15) ^ pd.util.hash_array(np.asarray(waves, dtype=np.int64))
 
 
-def _has_duplicates(hashes: list[np.ndarray]) -> bool:
-    """Whether two keys hash equal (equal keys always do; unequal keys almost never)."""
-    if not hashes:
+def _key_hash_arrow(ids, waves: np.ndarray, form: _IdForm) -> np.ndarray:
+    """:func:`_key_hash` of a pyarrow string column without nulls."""
+    import pyarrow.compute as pc
+
+    values = ids
+    if form.first is not False and len(ids):
+        whole = pc.fill_null(pc.match_substring_regex(ids, _WHOLE_WITH_ZEROS), False)
+        values = pc.if_else(whole, _normalise(ids, pc), ids)
+    h = pd.util.hash_array(values.to_numpy(zero_copy_only=False), categorize=False)
+    return h * np.uint64(0x9E3779B97F4A7C15) ^ pd.util.hash_array(np.asarray(waves, dtype=np.int64))
+
+
+def _release_memory() -> None:
+    """Hand the memory freed by the blocks back to the system before DuckDB writes the staged
+    rows (the allocators keep it otherwise, and the import's peak is the sum)."""
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    try:
+        pa.jemalloc_memory_pool().release_unused()
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        pass
+    _trim()
+
+
+_LIBC: list = []
+
+
+def _trim() -> None:
+    """glibc's ``malloc_trim``: freed heap pages back to the system (nothing elsewhere)."""
+    import ctypes
+    import ctypes.util
+
+    if not _LIBC:
+        try:
+            _LIBC.append(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim)
+        except (OSError, AttributeError):  # not glibc
+            _LIBC.append(None)
+    if _LIBC[0] is not None:
+        _LIBC[0](0)
+
+
+def _integer_kinds():
+    from cxresearch.codebook import INTEGER_KINDS
+
+    return INTEGER_KINDS
+
+
+class _Hashes:
+    """64-bit key hashes appended to a file (no list of arrays held while the file is read)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.n = 0
+
+    def append(self, h: np.ndarray) -> None:
+        with open(self.path, "ab") as fh:
+            np.ascontiguousarray(h, dtype=np.uint64).tofile(fh)
+        self.n += len(h)
+
+    def has_duplicates(self) -> bool:
+        """Whether two keys hash equal (equal keys always do; unequal keys almost never)."""
+        if not self.n:
+            return False
+        h = np.fromfile(self.path, dtype=np.uint64)
+        self.path.unlink()
+        h.sort()
+        dup = bool((h[1:] == h[:-1]).any())
+        del h
+        return dup
+
+
+# -- the arrow path -----------------------------------------------------------------------------------
+#
+# A plain UTF-8 file of a plain codebook is parsed by pyarrow's reader (C++) as strings and checked
+# column by column with pyarrow.compute, then written to the Parquet staging as it is: no pandas
+# object column, no second parse. It stores exactly what the pandas path stores, because it takes
+# only what both read the same way and hands everything else to the pandas path (which reads the
+# file again from its start):
+#
+# * numbers written plainly: ``-?digits[.digits]``, at most 15 characters (then pandas' C parser
+#   and pyarrow's both give the correctly rounded double; pandas' parser is not correctly rounded
+#   for 17 significant digits), not ``-0``;
+# * ids without blanks or spaces at their ends, texts of any kind (a text only of spaces is
+#   treated as pandas treats it); no blank line, no row without a respondent id;
+# * every value of the kinds' rules (waves in range, weights present and not negative, answers
+#   whole and on their scale or a declared missing code, categories one of their codes).
+#
+# A file failing any of these goes to the pandas path, which either loads it or sends it to the
+# whole-file reader, whose refusal names the file, row and value.
+
+_PLAIN_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
+_FAST_KINDS = frozenset(
+    {"id", "wave", "weight", "text", "likert", "nps", "rating", "binary", "numeric", "category"}
+)
+_RESERVED = {"client", "import_id"}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How the arrow path reads one file with one codebook."""
+
+    variables: tuple  # the codebook's variables in the file, in codebook order
+    columns: tuple[str, ...]  # the stored columns (codebook order, texts left out)
+    texts: tuple[str, ...]  # text variables (to comments)
+    extra: tuple[str, ...]  # header columns not in the codebook (left out, noted)
+    check_text: tuple[str, ...]  # header columns read as text: checked for implausible characters
+
+
+def _fast_plan(codebook, scan, wave) -> _Plan | None:
+    """The arrow path's plan, or None when the file or codebook needs the pandas path."""
+    if wave is not None:
+        return None
+    rid, wave_var = codebook.respondent_variable, codebook.wave_variable
+    if rid is None or rid.name != "respondent_id" or wave_var is None or wave_var.name != "wave":
+        return None
+    header = set(scan.header)
+    present = []
+    for v in codebook.variables:
+        if v.aliases or str(v.kind) not in _FAST_KINDS:
+            return None
+        if v.name not in header:
+            if v.required:
+                return None  # the whole-file reader names the missing column
+            continue
+        if str(v.kind) == "category" and (
+            not v.values or any(isinstance(k, str) for k in v.values)
+        ):
+            return None
+        present.append(v)
+    names = [v.name for v in present]
+    lowered = [n.lower() for n in names]
+    if "respondent_id" not in names or "wave" not in names:
+        return None
+    if len(set(lowered)) != len(lowered) or set(lowered) & _RESERVED:
+        return None
+    extra = tuple(c for c in scan.header if c not in set(names))
+    texts = tuple(v.name for v in present if str(v.kind) == "text")
+    ids = {v.name for v in present if str(v.kind) == "id"}
+    return _Plan(
+        variables=tuple(present),
+        columns=tuple(v.name for v in present if str(v.kind) != "text"),
+        texts=texts,
+        extra=extra,
+        check_text=tuple(c for c in scan.header if c in extra or c in texts or c in ids),
+    )
+
+
+def _stream_fast(item, codebook, scan, plan: _Plan):
+    """Stage the file through the arrow path; [] when staged, None when the pandas path must
+    read it (nothing is left behind then)."""
+    import pyarrow as pa
+
+    from cxresearch.io import _stream as st
+
+    stage = _Stager(item, codebook, Path(tempfile.mkdtemp(prefix="cx-import-")))
+    # the system allocator while the blocks are read: what they free goes back to the system
+    # (malloc_trim at the end) instead of staying with pyarrow's mimalloc (about 10 MB of peak at
+    # 1e6 rows); arrow buffers keep their own pool, so the default is restored safely after
+    pool = pa.default_memory_pool()
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") is None:
+        pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        stage.open_fast(plan)
+        for batch in st.arrow_batches(item.path, scan):
+            stage.add_fast(batch, plan)
+            del batch
+            _trim()  # each block's memory back to the system before the next is read
+        staged = stage.finish()
+    except (_NotStreamed, st.NotStreamable):
+        stage.close()
+        stage.staged.cleanup()
+        return None
+    except BaseException:
+        stage.close()
+        stage.staged.cleanup()
+        raise
+    finally:
+        pa.set_memory_pool(pool)
+    item.staged = staged
+    item.types = stage.types
+    item.variables = stage.variables
+    item.encoding = scan.encoding
+    item.format = "csv"
+    item.row_numbers = stage.row_numbers()
+    item.ids_generated = None
+    item.notes = stage.notes
+    return []
+
+
+def _numbers_of(arr, pc) -> np.ndarray:
+    """The float values of a string column (NaN where null), or _NotStreamed unless every value
+    is a plain number (see above)."""
+    import pyarrow as pa
+
+    if arr.null_count < len(arr):
+        if pc.max(pc.binary_length(arr)).as_py() > 15:
+            raise _NotStreamed
+        if not pc.all(pc.match_substring_regex(arr, _PLAIN_NUMBER)).as_py():
+            raise _NotStreamed
+    num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+    if (np.signbit(num) & (num == 0)).any():
+        raise _NotStreamed  # -0: pandas reads it as 0 in a column of whole numbers
+    return num
+
+
+def _no_edge_space(arr) -> bool:
+    """Whether no value of a string column without nulls starts or ends with a byte that may begin
+    or end a character ``str.strip()`` removes (False when unsure)."""
+    from cxresearch.io._validate import _WS_FIRST, _WS_LAST
+
+    if not len(arr):
+        return True
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    if data_buf is None or (np.diff(offsets) <= 0).any():
         return False
-    h = np.concatenate(hashes)
-    hashes.clear()
-    h.sort()
-    return bool((h[1:] == h[:-1]).any())
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    return not (_WS_FIRST[data[offsets[:-1]]].any() or _WS_LAST[data[offsets[1:] - 1]].any())
+
+
+def _blank_texts(arr) -> np.ndarray:
+    """Per value of a string column: null or only whitespace (``str.strip() == ""``); only the
+    values whose first byte may begin a whitespace character are looked at in Python."""
+    from cxresearch.io._validate import _WS_FIRST
+
+    n = len(arr)
+    blank = np.ones(n, dtype=bool)
+    if arr.null_count == n:
+        return blank
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    valid = arr.is_valid().to_numpy(zero_copy_only=False).astype(bool)
+    has = valid & (np.diff(offsets) > 0)
+    blank = ~has
+    if data_buf is None or not has.any():
+        return blank
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    first = np.zeros(n, dtype=np.uint8)
+    first[has] = data[offsets[:-1][has]]
+    for i in np.flatnonzero(has & _WS_FIRST[first]):
+        if not arr[int(i)].as_py().strip():
+            blank[i] = True
+    return blank

@@ -24,7 +24,7 @@ from cxresearch.store._schema import CLIENT_TABLES, TABLES, add_columns, column_
 from cxresearch.store._sql import count_rows, first_row, transaction, utcnow
 
 #: DuckDB's memory limit while it writes a file staged on disk
-STAGED_MEMORY_BYTES = 256 * 2**20
+STAGED_MEMORY_BYTES = 32 * 2**20
 
 
 class StoreWriter:
