@@ -591,3 +591,29 @@ def test_a_chinese_totals_row_of_a_csv_is_left_out(tmp_path):
     assert len(notes) == 1 and "row 82 looks like a totals row (区域 = '合计'" in notes[0]
     assert draft.codebook.get("区域").kind.value == "category"
     assert set(draft.codebook.get("区域").values) == {"华北", "华南"}
+
+
+def test_a_battery_of_items_on_the_same_unlabelled_codes_is_a_scale(tmp_path):
+    """psych's bfi agreeableness items (real answers, 1-6, no labels in a CSV) drafted one column
+    at a time looked like five 6-level categories; as a battery (A1 … A5 sharing 1..6) they are
+    one 1-6 likert scale. Two columns 1-6 that are no battery (fair's occupation codes) stay
+    categories."""
+    ref = Path(__file__).parent / "reference" / "survey" / "bfi_agreeableness.csv"
+    df = pd.read_csv(ref)
+    rng = np.random.default_rng(4)
+    df["occupation"] = rng.integers(1, 7, len(df))
+    df["occupation_husb"] = rng.integers(1, 7, len(df))
+    path = tmp_path / "bfi.csv"
+    df.to_csv(path, index=False)
+    draft = cxio.draft.draft_codebook(path)
+    for item in ("A1", "A2", "A3", "A4", "A5"):
+        v = draft.codebook.get(item)
+        assert (v.kind.value, v.scale) == ("likert", (1, 6)), item
+    assert "battery of 5 items (A1 … A5)" in dict(draft.notes)["A1"]
+    assert draft.codebook.get("occupation").kind.value == "category"
+    assert draft.codebook.get("occupation_husb").kind.value == "category"
+    cxio.read(path, draft.codebook, wave=2024)  # the draft imports its file
+    # two items are not a battery
+    two = tmp_path / "two.csv"
+    df[["A1", "A2"]].to_csv(two, index=False)
+    assert cxio.draft.draft_codebook(two).codebook.get("A1").kind.value == "category"

@@ -566,6 +566,55 @@ def _check_covers(cb: Codebook, seen: dict[str, np.ndarray], file: str) -> None:
                 )
 
 
+#: an item of a battery: a stem and a number (A1 … A5, Q3_1 … Q3_8, sat.01)
+_ITEM_NAME = re.compile(r"^(.*?\D)[_.\-]?(\d{1,3})$")
+#: items in one battery, at least, for their shared codes to make a scale
+MIN_BATTERY = 3
+
+
+def _batteries(variables: list[dict[str, Any]], notes: list[tuple[str, str]]):
+    """Unlabelled whole codes ``1..k`` that stop short of the usual tops (1–6, 1–8 …) are guessed
+    categories one column at a time (a branch 1–8 is one); when at least :data:`MIN_BATTERY`
+    columns named as items of one battery (``A1`` … ``A5``) share the same codes, they are the
+    points of one rating scale (psych's ``bfi``: 25 items on 1–6, five batteries): make them a
+    likert (up to 7 points) or rating scale of ``1..k`` and say so in the review note."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for v in variables:
+        m = _ITEM_NAME.match(v["name"])
+        values = v.get("values") or {}
+        if not m or v.get("kind") != "category" or v.get("missing_codes"):
+            continue
+        codes = sorted(values)
+        auto = all(values[c] == {"en": str(c)} for c in codes if isinstance(c, int))
+        if (
+            auto
+            and len(codes) >= 4
+            and all(isinstance(c, int) for c in codes)
+            and codes[0] in (0, 1)
+            and codes == list(range(codes[0], codes[-1] + 1))
+            and codes[-1] <= 11
+        ):
+            groups.setdefault(f"{m.group(1)}|{codes[0]}-{codes[-1]}", []).append(v)
+    changed: set[str] = set()
+    for key, items in groups.items():
+        if len(items) < MIN_BATTERY:
+            continue
+        lo, hi = (int(x) for x in key.rsplit("|", 1)[1].split("-"))
+        kind = "likert" if hi - lo <= 6 else "rating"
+        note = (
+            f"{kind} scale {lo}-{hi} guessed from a battery of {len(items)} items "
+            f"({items[0]['name']} … {items[-1]['name']}) sharing these codes; check the bounds"
+        )
+        for v in items:
+            v.pop("values", None)
+            v.update(kind=kind, min=lo, max=hi, review=note)
+            changed.add(v["name"])
+    if not changed:
+        return notes
+    kept = [(var, n) for var, n in notes if var not in changed]
+    return kept + [(v["name"], v["review"]) for v in variables if v["name"] in changed]
+
+
 def _finish(entry: dict[str, Any], missing_codes: list[dict[str, Any]]) -> None:
     if missing_codes:
         entry["missing_codes"] = missing_codes
@@ -684,6 +733,7 @@ def draft_codebook(
             entry["review"] = "; ".join(vnotes)
             notes += [(str(col), x) for x in vnotes]
         variables.append(entry)
+    notes = _batteries(variables, notes)
     # the respondent key is the first id: put the most id-like one first among ids
     ids = [v for v in variables if v.get("kind") == "id"]
     if len(ids) > 1:
