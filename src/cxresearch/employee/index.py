@@ -34,7 +34,8 @@ def cronbach_alpha(items: pd.DataFrame | np.ndarray) -> float:
     -------
     float
         :math:`\\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\sum_j s_j^2}{s_T^2}\\right)`, NaN with
-        fewer than 2 items or 2 complete rows.
+        fewer than 2 items or 2 complete rows, or when the total score does not vary (the
+        coefficient is undefined).
 
     References
     ----------
