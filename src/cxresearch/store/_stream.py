@@ -340,7 +340,6 @@ class _Stager:
 
     def _open(self, part, built) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         cb = self.codebook
         frame = part.frame
@@ -369,29 +368,7 @@ class _Stager:
             fields.append(pa.field(str(col), _arrow_type(_ARROW_OF_SQL[sqltype])))
             if col == "respondent_id" or (var is not None and str(var.kind) == "id"):
                 self.ids[str(col)] = _IdForm()
-        self.schemas["responses"] = pa.schema(fields)
-        self.schemas["missing"] = pa.schema(
-            [
-                ("respondent_id", pa.string()),
-                ("wave", pa.int64()),
-                ("variable", pa.string()),
-                ("code", pa.float64()),
-                ("meaning", pa.string()),
-            ]
-        )
-        self.schemas["comments"] = pa.schema(
-            [
-                ("respondent_id", pa.string()),
-                ("wave", pa.int64()),
-                ("variable", pa.string()),
-                ("text", pa.string()),
-                ("lang", pa.string()),
-            ]
-        )
-        for name in ("responses", "missing", "comments"):
-            self.writers[name] = pq.ParquetWriter(
-                self.staged.folder / f"{name}.parquet", self.schemas[name], compression="none"
-            )
+        self._open_writers(fields)
         name = "customer_id"
         var = cb.get(name) if name in cb else None
         self.customer = (
@@ -410,7 +387,6 @@ class _Stager:
         """Open the staging for the arrow path: the columns, types and notes the pandas path
         would set from its first block."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         cb = self.codebook
         self.staged.columns = plan.columns
@@ -437,6 +413,21 @@ class _Stager:
             fields.append(pa.field(v.name, _arrow_type(_ARROW_OF_SQL[sqltype])))
             if kind == "id":
                 self.ids[v.name] = _IdForm()
+        self._open_writers(fields, use_dictionary=False, write_statistics=False)
+        var = cb.get("customer_id") if "customer_id" in cb else None
+        self.customer = (
+            "customer_id"
+            if var is not None and str(var.kind) == "id" and "customer_id" in plan.columns
+            else None
+        )
+        self.weight_names = [v.name for v in cb.by_kind("weight") if v.name in plan.columns]
+
+    def _open_writers(self, fields, **options) -> None:
+        """The staged tables' schemas (responses from ``fields``; missing codes and comments are
+        fixed) and a Parquet writer for each, uncompressed (``options`` go to the writer)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         self.schemas["responses"] = pa.schema(fields)
         self.schemas["missing"] = pa.schema(
             [
@@ -461,16 +452,8 @@ class _Stager:
                 self.staged.folder / f"{name}.parquet",
                 self.schemas[name],
                 compression="none",
-                use_dictionary=False,
-                write_statistics=False,
+                **options,
             )
-        var = cb.get("customer_id") if "customer_id" in cb else None
-        self.customer = (
-            "customer_id"
-            if var is not None and str(var.kind) == "id" and "customer_id" in plan.columns
-            else None
-        )
-        self.weight_names = [v.name for v in cb.by_kind("weight") if v.name in plan.columns]
 
     def add_fast(self, batch, plan: _Plan) -> None:
         """Check one record batch of strings as the pandas path checks a block, and stage it;
