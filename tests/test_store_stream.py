@@ -402,6 +402,12 @@ def test_arrow_path_stores_what_the_whole_file_path_stores(tmp_path, monkeypatch
         ("negative zero", lambda t: _cell(t, 5, "overall_sat", "-0")),
         ("leading zero", lambda t: _cell(t, 6, "overall_sat", "07")),
         ("spaces around a number", lambda t: _cell(t, 7, "overall_sat", " 7 ")),
+        ("plus sign", lambda t: _cell(t, 4, "overall_sat", "+7")),
+        ("hexadecimal", lambda t: _cell(t, 4, "overall_sat", "0x7")),
+        ("full-width digit", lambda t: _cell(t, 4, "overall_sat", "\uff17")),
+        ("16 digits", lambda t: _cell(t, 4, "overall_sat", "0000000000000007")),
+        ("category with a leading zero", lambda t: _cell(t, 3, "branch", "02")),
+        ("wave with a plus sign", lambda t: _cell(t, 3, "wave", "+2023")),
         ("no trailing line end", lambda t: t.rstrip("\n") + "\n\n"),
         ("control character", lambda t: t.replace("Great service", "Great\x07service", 1)),
         ("private use", lambda t: t.replace("Great service", "Great\ue000service", 1)),
@@ -427,6 +433,8 @@ def test_files_the_arrow_path_leaves_to_the_pandas_path(tmp_path, monkeypatch, k
         "category not a code",
         "not whole",
         "blank id",
+        "hexadecimal",
+        "full-width digit",
     )
     _, err = _same(
         tmp_path, monkeypatch, kind.replace(" ", "-"), [path], streamed=not refused, fast=False
@@ -465,6 +473,17 @@ def test_numbers_read_by_pyarrow_as_by_pandas():
     by_pandas = pd.read_csv(io.BytesIO(("x\n" + "\n".join(texts)).encode()))["x"].to_numpy(float)
     by_arrow = store_stream._numbers_of(pa.array(texts), pc)
     np.testing.assert_array_equal(by_arrow, by_pandas)
+
+    # whole numbers (the usual answer column) are checked on their bytes, not by the regex
+    whole = [str(x) for x in rng.integers(0, 10 ** rng.integers(1, 16, 5000))] + ["0", "7"]
+    cells = [None if i % 7 == 0 else t for i, t in enumerate(whole)]
+    arr = pa.array(cells, type=pa.string())
+    assert store_stream._plain_whole_numbers(arr)
+    text = "i,x\n" + "\n".join(f"{i},{'' if c is None else c}" for i, c in enumerate(cells))
+    by_pandas = pd.read_csv(io.BytesIO(text.encode()))["x"].to_numpy(float)
+    np.testing.assert_array_equal(store_stream._numbers_of(arr, pc), by_pandas)
+    for odd in ("07", "+7", "-7", "0x7", "\uff17", "7 ", "1234567890123456", "7.0"):
+        assert not store_stream._plain_whole_numbers(pa.array(["1", odd, None]))
 
 
 @pytest.mark.parametrize("kind", ["gbk", "latin-1", "mixed"])

@@ -5,9 +5,10 @@ The whole-file path (:func:`cxresearch.io.read`, then ``_prepare_responses``) ho
 bytes, its text and every cell as Python objects at once. Here the file is decoded and checked
 block by block (:mod:`cxresearch.io._stream`), parsed ``CHUNK_ROWS`` rows at a time, each block
 checked by the same code as a whole file (``build_frame(whole_file=False)`` and
-``_prepare_responses``), and its rows, missing codes and comments appended to Parquet files in a
-temporary folder (pyarrow, uncompressed; DuckDB reads them back in the import's one transaction,
-with one thread and a bounded buffer). What needs the whole file is kept small and checked at the
+``_prepare_responses``), and its rows, missing codes and comments appended to Arrow stream files
+in a temporary folder (no encoding; DuckDB scans them back as arrow streams in the import's one
+transaction, with one thread and a bounded buffer; the keys are also kept as Parquet, which
+DuckDB reads with row positions for the checks against the store). What needs the whole file is kept small and checked at the
 end: a 64-bit hash of every key (respondent, wave) and (customer, wave) — 8 bytes a row; equal
 keys hash equal, so no two equal hashes means no duplicate, and two equal hashes send the file to
 the whole-file reader, which names the rows (or finds no duplicate) — each wave's weight total,
@@ -103,7 +104,7 @@ class _IdForm:
 
 @dataclass
 class Staged:
-    """A survey file's rows, missing codes and comments staged as Parquet files."""
+    """A survey file's rows, missing codes and comments staged on disk (Arrow stream files; the keys also as Parquet)."""
 
     folder: Path
     rows: int = 0
@@ -115,15 +116,21 @@ class Staged:
 
     @property
     def responses(self) -> Path:
-        return self.folder / "responses.parquet"
+        return self.folder / "responses.arrows"
 
     @property
     def missing(self) -> Path:
-        return self.folder / "missing.parquet"
+        return self.folder / "missing.arrows"
 
     @property
     def comments(self) -> Path:
-        return self.folder / "comments.parquet"
+        return self.folder / "comments.arrows"
+
+    @property
+    def keys(self) -> Path:
+        """The staged responses' key columns (respondent id, wave) as Parquet, for the checks
+        against the store (DuckDB reads them with their row positions)."""
+        return self.folder / "keys.parquet"
 
     def select(self, stored: set[str], column: str = "respondent_id") -> str:
         """The SELECT list writing the staged responses into a table with columns ``stored``."""
@@ -142,7 +149,7 @@ class Staged:
         for c in key:
             q = '"' + c.replace('"', '""') + '"'
             cols.append(f"{_NORMALISED_ID.format(c=q)} AS {q}" if c in self.normalised else q)
-        path = str(self.responses).replace("'", "''")
+        path = str(self.keys).replace("'", "''")
         return (
             f"SELECT {', '.join(cols)}, file_row_number AS _row "
             f"FROM read_parquet('{path}', file_row_number = true)"
@@ -153,7 +160,7 @@ class Staged:
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
-        table = pq.read_table(self.responses, columns=list(key))
+        table = pq.read_table(self.keys, columns=list(key))
         for c in key:
             if c in self.normalised:
                 table = table.set_column(
@@ -257,7 +264,7 @@ def stream_survey(item, codebook, *, wave: int | None = None, chunk_rows: int | 
 
 
 class _Stager:
-    """Appends each checked block to the Parquet files and keeps what the end needs."""
+    """Appends each checked block to the staged files and keeps what the end needs."""
 
     def __init__(self, item, codebook, folder: Path):
         self.item = item
@@ -413,7 +420,7 @@ class _Stager:
             fields.append(pa.field(v.name, _arrow_type(_ARROW_OF_SQL[sqltype])))
             if kind == "id":
                 self.ids[v.name] = _IdForm()
-        self._open_writers(fields, use_dictionary=False, write_statistics=False)
+        self._open_writers(fields)
         var = cb.get("customer_id") if "customer_id" in cb else None
         self.customer = (
             "customer_id"
@@ -422,9 +429,9 @@ class _Stager:
         )
         self.weight_names = [v.name for v in cb.by_kind("weight") if v.name in plan.columns]
 
-    def _open_writers(self, fields, **options) -> None:
+    def _open_writers(self, fields) -> None:
         """The staged tables' schemas (responses from ``fields``; missing codes and comments are
-        fixed) and a Parquet writer for each, uncompressed (``options`` go to the writer)."""
+        fixed), an Arrow stream file for each and a Parquet file of the responses' keys."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -448,12 +455,15 @@ class _Stager:
             ]
         )
         for name in ("responses", "missing", "comments"):
-            self.writers[name] = pq.ParquetWriter(
-                self.staged.folder / f"{name}.parquet",
-                self.schemas[name],
-                compression="none",
-                **options,
-            )
+            self.writers[name] = _Sink(self.staged.folder / f"{name}.arrows", self.schemas[name])
+        self.schemas["keys"] = pa.schema([("respondent_id", pa.string()), ("wave", pa.int64())])
+        self.writers["keys"] = pq.ParquetWriter(
+            self.staged.keys,
+            self.schemas["keys"],
+            compression="none",
+            use_dictionary=False,
+            write_statistics=False,
+        )
 
     def add_fast(self, batch, plan: _Plan) -> None:
         """Check one record batch of strings as the pandas path checks a block, and stage it;
@@ -541,6 +551,7 @@ class _Stager:
             [out[c] for c in plan.columns], schema=self.schemas["responses"]
         )
         self.writers["responses"].write_table(table)
+        self.writers["keys"].write_table(table.select(["respondent_id", "wave"]))
         if parts:
             pos = np.concatenate([p[2] for p in parts])
             order = np.concatenate([np.full(len(p[2]), p[0]) for p in parts])
@@ -606,6 +617,8 @@ class _Stager:
         except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError):
             raise _NotStreamed from None
         self.writers[name].write_table(table)
+        if name == "responses":
+            self.writers["keys"].write_table(table.select(["respondent_id", "wave"]))
 
     # -- the end ----------------------------------------------------------------------------------------
 
@@ -721,6 +734,44 @@ def _integer_kinds():
     return INTEGER_KINDS
 
 
+class _Sink:
+    """An Arrow IPC stream written to a file block by block: no encoding and no buffering (a
+    Parquet writer encodes every page, and DuckDB decodes it again); the insert scans it back as
+    an arrow stream, one block at a time."""
+
+    def __init__(self, path: Path, schema):
+        import pyarrow as pa
+
+        self.file = pa.OSFile(str(path), "wb")
+        try:
+            self.writer = pa.ipc.new_stream(self.file, schema)
+        except BaseException:
+            self.file.close()
+            raise
+
+    def write_table(self, table) -> None:
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            self.file.close()
+
+
+def read_staged(path: Path):
+    """A staged Arrow stream file as a ``pyarrow.RecordBatchReader`` (and the open file, for the
+    caller to close)."""
+    import pyarrow as pa
+
+    source = pa.OSFile(str(path))
+    try:
+        return pa.ipc.open_stream(source), source
+    except BaseException:
+        source.close()
+        raise
+
+
 class _Hashes:
     """64-bit key hashes appended to a file (no list of arrays held while the file is read)."""
 
@@ -748,7 +799,7 @@ class _Hashes:
 # -- the arrow path -----------------------------------------------------------------------------------
 #
 # A plain UTF-8 file of a plain codebook is parsed by pyarrow's reader (C++) as strings and checked
-# column by column with pyarrow.compute, then written to the Parquet staging as it is: no pandas
+# column by column with pyarrow.compute, then written to the staging as it is: no pandas
 # object column, no second parse. It stores exactly what the pandas path stores, because it takes
 # only what both read the same way and hands everything else to the pandas path (which reads the
 # file again from its start):
@@ -869,6 +920,8 @@ def _numbers_of(arr, pc) -> np.ndarray:
     import pyarrow as pa
 
     if arr.null_count < len(arr):
+        if _plain_whole_numbers(arr):  # the usual answer column: checked on its bytes
+            return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
         if pc.max(pc.binary_length(arr)).as_py() > 15:
             raise _NotStreamed
         if not pc.all(pc.match_substring_regex(arr, _PLAIN_NUMBER)).as_py():
@@ -877,6 +930,27 @@ def _numbers_of(arr, pc) -> np.ndarray:
     if (np.signbit(num) & (num == 0)).any():
         raise _NotStreamed  # -0: pandas reads it as 0 in a column of whole numbers
     return num
+
+
+def _plain_whole_numbers(arr) -> bool:
+    """Whether every non-null value of a string column is a whole number of at most 15 digits
+    without sign or leading zero (``0|[1-9][0-9]*``: what :data:`_PLAIN_NUMBER` takes without a
+    fraction), seen on the column's bytes (a regex pass costs about five times as much); False
+    when unsure (the caller then checks with the regex)."""
+    n = len(arr)
+    _, off_buf, data_buf = arr.buffers()
+    if data_buf is None:
+        return False
+    offsets = np.frombuffer(off_buf, dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    lengths = np.diff(offsets)
+    valid = arr.is_valid().to_numpy(zero_copy_only=False).astype(bool)
+    if (lengths[valid] < 1).any() or (lengths > 15).any():
+        return False
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if ((data < 48) | (data > 57)).any():  # a byte that is not 0-9
+        return False
+    first = np.frombuffer(data_buf, dtype=np.uint8)[offsets[:-1][valid]]
+    return not ((first == 48) & (lengths[valid] > 1)).any()  # a leading zero
 
 
 def _no_edge_space(arr) -> bool:

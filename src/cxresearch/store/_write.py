@@ -386,37 +386,37 @@ class StoreWriter:
 
     def _insert(self, table: str, frame, client: str, import_id: int) -> None:
         """Append ``frame`` to ``table`` by column name, with the client and import id; ``frame``
-        is a DataFrame, or ``(select list, Parquet file)`` of rows staged on disk."""
+        is a DataFrame, or ``(select list, Arrow stream file)`` of rows staged on disk."""
         import pyarrow as pa
 
-        if isinstance(frame, tuple):
-            select, path = frame
-            self.con.execute(
-                f"INSERT INTO {table} BY NAME SELECT {select}, ?::VARCHAR AS client, "
-                "?::BIGINT AS import_id FROM read_parquet(?)",
-                [client, import_id, str(path)],
-            )
-            return
+        source = None
+        if isinstance(frame, tuple):  # an arrow stream staged on disk, scanned block by block
+            from cxresearch.store._stream import read_staged
 
-        data = pa.Table.from_pandas(frame, preserve_index=False)
+            select, path = frame
+            data, source = read_staged(path)
+        else:
+            select, data = "*", pa.Table.from_pandas(frame, preserve_index=False)
         self.con.register("_cx_in", data)
         try:
             self.con.execute(
-                f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS client, "
+                f"INSERT INTO {table} BY NAME SELECT {select}, ?::VARCHAR AS client, "
                 "?::BIGINT AS import_id FROM _cx_in",
                 [client, import_id],
             )
         finally:
             self.con.unregister("_cx_in")
+            if source is not None:
+                source.close()
 
     def _insert_staged(
         self, item, stored: set[str], client: str, import_id: int
     ) -> tuple[int, int]:
-        """Append a survey file staged on disk (Parquet) to responses, missing codes and comments;
+        """Append a survey file staged on disk (Arrow stream files) to responses, missing codes and comments;
         ``(missing codes, comments)`` written."""
         staged = item.staged
         con = self.con
-        # one thread and a bounded buffer: DuckDB streams the Parquet rows into the table (its
+        # one thread and a bounded buffer: DuckDB streams the staged rows into the table (its
         # optimistic writes spill full row groups to the store file) instead of caching them
         settings = {
             k: first_row(con.execute(f"SELECT current_setting('{k}')"))[0]
