@@ -494,3 +494,39 @@ def test_a_codebook_dict_is_refused_not_silently_ignored():
     with pytest.raises(CXValueError, match="loaded Codebook"):
         tables.value_label("branch", 3, lang="en", codebook=book)
     assert tables.value_label("branch", 3, lang="en", codebook=load(book)) == "Guangzhou"
+
+
+def test_settings_table_shows_thresholds_as_given():
+    """A cut of 4.5 is not rounded to 4 (nor 5 written 5.0); unused settings read 'None'."""
+    import cxresearch as cx
+    from cxresearch.report.params import demo_params_file
+
+    params = cx.report.load_params(demo_params_file(), check_files=False)
+    thresholds = params.thresholds.model_copy(update={"dissatisfied_cut": 4.5, "early_warning": 5})
+    params = params.model_copy(update={"thresholds": thresholds})
+    values = dict(
+        zip(
+            *cx.tables.settings_table(params, lang="en").data[["setting", "value"]].T.values,
+            strict=True,
+        )
+    )
+    assert values["Dissatisfied cut (overall satisfaction ≤)"] == "4.5"
+    assert values["Early-warning threshold (overall satisfaction <)"] == "5"
+    assert values["Raking"] == "None"
+
+
+def test_driver_table_quadrants_follow_the_tables_language():
+    """An importance-performance frame made with lang='en' gives a zh table zh quadrant names."""
+    import cxresearch as cx
+
+    study = synth.generate(seed=1, n_customers=300, n_waves=4)
+    wave = study.responses.query("wave == 2017")
+    drivers = ["product_quality", "price_value", "channel_ease", "svc_responsiveness"]
+    res = cx.drivers.importance(wave, outcome="overall_sat", drivers=drivers)
+    ipa = cx.drivers.importance_performance(wave, outcome="overall_sat", drivers=drivers, lang="en")
+    zh = tables.driver_table(res, ipa=ipa, name="drivers", lang="zh")
+    en = tables.driver_table(res, ipa=ipa, name="drivers", lang="en")
+    names = {f"ipa.{q}" for q in ipa["quadrant"]}
+    assert set(zh.data["quadrant_label"]) == {tables.word(k, "zh") for k in names}
+    assert set(en.data["quadrant_label"]) == set(ipa["quadrant_label"])
+    assert not set(zh.data["quadrant_label"]) & set(en.data["quadrant_label"])

@@ -100,7 +100,15 @@ def driver_table(
     cols.append("rank")
     if ipa is not None:
         _need_cols(ipa, ["driver", "performance", "quadrant_label"], "driver_table")
-        imp = imp.merge(ipa[["driver", "performance", "quadrant_label"]], on="driver", how="left")
+        quad = ipa[["driver", "performance", "quadrant_label"]]
+        if "quadrant" in ipa:  # in the table's language, whatever ``lang`` the ipa was given
+            quad = quad.assign(
+                quadrant_label=[
+                    word(f"ipa.{q}", lang) if isinstance(q, str) else label
+                    for q, label in zip(ipa["quadrant"], ipa["quadrant_label"], strict=True)
+                ]
+            )
+        imp = imp.merge(quad, on="driver", how="left")
         cols += ["performance", "quadrant_label"]
     imp = imp.sort_values("rank").reset_index(drop=True)
     outcome = var_label(result.outcome, lang=lang, codebook=codebook)

@@ -35,7 +35,7 @@ _CORNER = {  # quadrant -> (x, y, ha, va) in axes fraction
 
 
 def _base_text(n, n_eff, lang: str) -> str:
-    """'Base: n = 1,234, effective n = 1,000' (the numbers rounded to whole respondents)."""
+    """'Base: n = 1,234 (effective n = 1,000)', as tables word it (whole respondents)."""
     return message("chart.base_effective", lang, n=f"{n:,.0f}", n_eff=f"{n_eff:,.0f}")
 
 
@@ -297,7 +297,7 @@ def importance_bars(result, *, labels=None, lang: str = "en", title: str | None 
     >>> data["columns"]
     ['Driver', 'Importance (share of explained variance)', 'CI lower', 'CI upper']
     >>> data["base"]
-    'Base: n = 295, effective n = 292'
+    'Base: n = 295 (effective n = 292)'
     >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
