@@ -173,3 +173,46 @@ def test_exact_lmg_p20_matches_sampled_and_sums():
     )
     z = (samp.importance["lmg"] - exact.importance["lmg"]) / samp.importance["mc_se"]
     assert np.all(np.abs(z) < 4.5)
+
+
+def test_performance_gap_is_the_paired_test_of_each_driver_against_the_average():
+    """Unweighted, the gap's p value is scipy's one-sample t test of each respondent's
+    ``x_j - mean_m x_m``; weighted, the estimate and SE are the linearised weighted mean of that
+    contrast computed here by hand; top-box gaps use the indicators; a median cut has no test."""
+    from scipy import stats
+
+    import cxresearch as cx
+
+    study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    wave = study.responses.query("wave == 2017")
+    drivers = ["product_quality", "price_value", "channel_ease", "svc_responsiveness"]
+    rows = wave[[*drivers, "overall_sat", "weight"]].dropna()
+    x = rows[drivers].to_numpy(float)
+    d = x - x.mean(axis=1, keepdims=True)
+
+    ipa = drv.importance_performance(wave, outcome="overall_sat", drivers=drivers)
+    ref = stats.ttest_1samp(d, 0.0, axis=0)
+    ci = ref.confidence_interval(0.95)
+    np.testing.assert_allclose(ipa["performance_gap"], d.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(ipa["performance_gap"], ipa["performance"] - ipa["performance_cut"])
+    np.testing.assert_allclose(ipa["gap_p_value"], ref.pvalue, rtol=1e-9)
+    np.testing.assert_allclose(ipa["gap_ci_lower"], ci.low, rtol=1e-9)
+    np.testing.assert_allclose(ipa["gap_ci_upper"], ci.high, rtol=1e-9)
+
+    w = rows["weight"].to_numpy(float)
+    ipw = drv.importance_performance(wave, outcome="overall_sat", drivers=drivers, weights="weight")
+    n = len(w)
+    est = w @ d / w.sum()
+    se = np.sqrt(n / (n - 1) * ((w[:, None] * (d - est)) ** 2).sum(axis=0)) / w.sum()
+    t = stats.t.ppf(0.975, n - 1)
+    np.testing.assert_allclose(ipw["performance_gap"], est, rtol=1e-12)
+    np.testing.assert_allclose(ipw["gap_ci_upper"], est + t * se, rtol=1e-9)
+    np.testing.assert_allclose(ipw["gap_p_value"], 2 * stats.t.sf(abs(est / se), n - 1), rtol=1e-9)
+
+    top = drv.importance_performance(
+        wave, outcome="overall_sat", drivers=drivers, performance="top_box", top_box=4
+    )
+    b = (x >= 4).astype(float)
+    np.testing.assert_allclose(top["performance_gap"], (b - b.mean(axis=1, keepdims=True)).mean(0))
+    med = drv.importance_performance(wave, outcome="overall_sat", drivers=drivers, cut="median")
+    assert "performance_gap" not in med

@@ -799,3 +799,48 @@ def test_wording_of_one_year_tied_drivers_and_the_detractors_theme_note():
     for lang, word_ in (("en", "by detractors"), ("zh", "在贬损者中")):
         t = cx.tables.findings.theme_gap_table(gaps, lang=lang, group="detractors")
         assert word_ in " ".join(t.notes), t.notes
+
+
+def _priority_frame(shift: float, seed: int = 11) -> pd.DataFrame:
+    """Three drivers; 'a' matters most and is rated ``shift`` below the others."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    x = rng.normal(size=(n, 3))
+    y = 1.0 * x[:, 0] + 0.3 * x[:, 1] + 0.3 * x[:, 2] + rng.normal(size=n)
+    return pd.DataFrame({"y": 4 + y, "a": 3 - shift + x[:, 0], "b": 3 + x[:, 1], "c": 3 + x[:, 2]})
+
+
+def _priority_case(shift: float, seed: int = 11):
+    df = _priority_frame(shift, seed)
+    drivers = ["a", "b", "c"]
+    res = cx.drivers.importance(df, outcome="y", drivers=drivers, ci=True, n_boot=200, seed=3)
+    ipa = cx.drivers.importance_performance(df, outcome="y", drivers=drivers, lang="en")
+    return F.driver_findings(res, ipa=ipa, chapter="03_drivers", exhibit="x"), ipa
+
+
+def test_a_priority_driver_is_rated_below_average_by_its_paired_test():
+    """'Rated below average' is claimed with the paired test of the performance gap: a driver
+    whose performance is below the drivers' average by less than its interval is no priority
+    (its quadrant says 'concentrate here' all the same); a clear gap is, with its numbers said."""
+    found, ipa = _priority_case(shift=0.5)
+    pri = [f for f in found if f.kind == "priority_driver"]
+    assert [f.subject for f in pri] == ["a"]
+    row = ipa.set_index("driver").loc["a"]
+    assert pri[0].details["gap_ci_upper"] == row["gap_ci_upper"] < 0
+    text = cx.tables.say_finding(pri[0], lang="en")
+    gap = cx.tables.fmt_num(row["performance_gap"], 2).replace("-", "−")
+    assert f"{gap}, 95% CI" in text and "p < 0.001" in text
+    assert "差 " + gap in cx.tables.say_finding(pri[0], lang="zh")
+
+    found, ipa = _priority_case(shift=0.01)
+    row = ipa.set_index("driver").loc["a"]
+    assert row["quadrant"] == "concentrate_here" and row["gap_ci_upper"] > 0
+    assert not [f for f in found if f.kind == "priority_driver"]
+    # without the test (a median cut) no priority is claimed, even for the clear gap
+    found, ipa = _priority_case(shift=0.5)
+    untested = ipa.drop(columns=["performance_gap", "gap_ci_lower", "gap_ci_upper", "gap_p_value"])
+    res = cx.drivers.importance(
+        _priority_frame(0.5), outcome="y", drivers=["a", "b", "c"], ci=True, n_boot=200, seed=3
+    )
+    again = F.driver_findings(res, ipa=untested, chapter="03_drivers", exhibit="x")
+    assert not [f for f in again if f.kind == "priority_driver"]

@@ -73,7 +73,7 @@ cx.viz.drivers.importance_performance(ipa, lang=study.lang);
 # ## Business processes
 
 # %% tags=["needs-processes"]
-processes = cx.drivers.importance(study.current(), outcome=v.outcome, drivers=study.processes, weights=study.weight)
+processes = cx.drivers.importance(study.current(), outcome=v.outcome, drivers=study.processes, weights=study.weight, ci=True, n_boot=study.analysis.n_boot, seed=study.analysis.seed)
 
 # %% tags=["needs-processes"]
 process_found = cx.findings.driver_findings(processes, chapter="03_drivers", exhibit="process_importance", wave=study.wave)

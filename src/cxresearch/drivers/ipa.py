@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch._i18n import Labels, message
+from cxresearch._toolbox import check_alpha
 from cxresearch.errors import CXValueError, NotEstimableWarning
 
 from ._data import check_columns, weight_vector
@@ -58,6 +59,39 @@ def _quadrant(imp_high: bool, perf_high: bool) -> str:
     return "possible_overkill" if perf_high else "low_priority"
 
 
+def _performance_gaps(values: np.ndarray, w: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
+    """Each driver's performance minus the mean of the drivers' performances, tested.
+
+    On the model's rows every respondent rated every driver, so the gap of driver j is the
+    weighted mean of the within-respondent contrast ``x_ij − mean_m x_im``: a paired comparison
+    (each respondent is their own control), estimated as a design-based mean of that contrast
+    (:func:`cxresearch.survey.mean`, linearisation, t with n − 1 df). Columns ``performance_gap``,
+    ``gap_ci_lower``, ``gap_ci_upper``, ``gap_p_value`` (two-sided)."""
+    from scipy import stats
+
+    from cxresearch.survey.estimates import mean as survey_mean
+
+    contrast = values - values.mean(axis=1, keepdims=True)
+    out: dict[str, list] = {k: [] for k in ("performance_gap", "gap_ci_lower", "gap_ci_upper")}
+    out["gap_p_value"] = []
+    frame = pd.DataFrame(contrast).add_prefix("d").assign(_w=w)
+    res = survey_mean(
+        frame,
+        score=[f"d{j}" for j in range(values.shape[1])],
+        weights="_w",
+        alpha=alpha,
+        min_base=0,
+        anonymity_min=0,
+    )
+    for r in res.itertuples(index=False):
+        out["performance_gap"].append(r.estimate)
+        out["gap_ci_lower"].append(r.ci_lower)
+        out["gap_ci_upper"].append(r.ci_upper)
+        t = r.estimate / r.se if r.se > 0 else np.nan
+        out["gap_p_value"].append(float(2 * stats.t.sf(abs(t), r.df)) if np.isfinite(t) else np.nan)
+    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+
+
 def importance_performance(
     data: pd.DataFrame,
     *,
@@ -72,6 +106,7 @@ def importance_performance(
     codebook=None,
     labels: Mapping | None = None,
     lang: str = "en",
+    alpha: float = 0.05,
     **options,
 ) -> pd.DataFrame:
     """Importance (share of explained variance) and performance of each driver, with quadrants.
@@ -102,6 +137,8 @@ def importance_performance(
         ``{driver: text}`` or ``{driver: {"zh": ..., "en": ...}}``; overrides the codebook.
     lang : {'en', 'zh'}
         Language of ``label`` and ``quadrant_label``.
+    alpha : float, default 0.05
+        Level of the performance gaps' intervals (``1 − alpha``).
     **options
         Passed to :func:`~cxresearch.drivers.importance` (``missing``, ``on_degenerate`` …).
 
@@ -111,7 +148,10 @@ def importance_performance(
         One row per segment × driver: ``by`` column (when given), ``driver``, ``label``,
         ``importance`` (share), ``performance``, ``n``, ``n_eff`` (the model's base),
         ``importance_cut``, ``performance_cut``, ``quadrant`` (``concentrate_here``, ``keep_up``,
-        ``low_priority``, ``possible_overkill``) and ``quadrant_label``.
+        ``low_priority``, ``possible_overkill``) and ``quadrant_label``; with ``cut='mean'`` also
+        ``performance_gap`` (performance − performance cut), ``gap_ci_lower``, ``gap_ci_upper``
+        and ``gap_p_value``: the paired test of whether the driver is rated above or below the
+        drivers' average (see Notes).
 
     Raises
     ------
@@ -127,6 +167,12 @@ def importance_performance(
     performance is at or above the performance cut. Quadrants after Martilla & James (1977):
     high importance and low performance = concentrate here; high and high = keep up the good work;
     low and low = low priority; low importance, high performance = possible overkill.
+
+    A quadrant only places the point estimates. Whether a driver is rated below the average of
+    the drivers is a question with a test: on the model's rows every respondent rated every
+    driver, so ``performance − performance_cut`` is the weighted mean of each respondent's
+    ``x_j − mean_m x_m`` (or of top-box indicators), whose design-based interval and two-sided
+    t test (n − 1 df) are given. Unweighted, it is the one-sample t test of those contrasts.
 
     References
     ----------
@@ -163,6 +209,7 @@ def importance_performance(
     if options.get("missing", "listwise") != "listwise":
         raise CXValueError("importance_performance uses listwise rows; missing must be 'listwise'")
     drivers = check_columns(data, outcome=outcome, drivers=drivers, weights=weights, by=by)
+    alpha = check_alpha(alpha)
     cb = _codebook(codebook)
     thresholds = {}
     if performance == "top_box":
@@ -202,6 +249,7 @@ def importance_performance(
                 drivers=list(drivers),
                 method=method,
                 weights=weights,
+                alpha=alpha,
                 **options,
             )
         except CXValueError as exc:
@@ -219,18 +267,20 @@ def importance_performance(
         w = np.ones(len(sub)) if weights is None else sub[weights].to_numpy(float)
         ok &= w > 0
         w = w[ok]
-        perf = []
-        for d in used:
-            x = rows[d].to_numpy()[ok]
-            if performance == "mean":
-                perf.append(float(w @ x / w.sum()))
-            else:
-                perf.append(float(w @ (x >= thresholds[d]) / w.sum()))
+        values = np.column_stack(
+            [
+                rows[d].to_numpy()[ok]
+                if performance == "mean"
+                else (rows[d].to_numpy()[ok] >= thresholds[d]).astype(float)
+                for d in used
+            ]
+        )
+        perf = np.array([float(w @ values[:, j] / w.sum()) for j in range(len(used))])
         imp = res.importance.set_index("driver").loc[used, "share"].to_numpy()
-        perf = np.array(perf)
         agg = np.mean if cut == "mean" else np.median
         ic, pc = float(agg(imp)), float(agg(perf))
         quad = [_quadrant(i >= ic, q >= pc) for i, q in zip(imp, perf, strict=True)]
+        gap = _performance_gaps(values, w, alpha) if cut == "mean" else None
         frame = pd.DataFrame(
             {
                 "driver": used,
@@ -245,6 +295,8 @@ def importance_performance(
                 "quadrant_label": [message(f"ipa.{q}", lang) for q in quad],
             }
         )
+        if gap is not None:
+            frame = frame.assign(**gap)
         if by is not None:
             frame.insert(0, by, key)
         frames.append(frame)

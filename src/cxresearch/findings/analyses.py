@@ -51,8 +51,11 @@ def driver_findings(
       and the record is written only when that test rejects (p < ``alpha``): no top driver
       otherwise.
     * ``priority_driver`` / ``improve``: a driver in the "concentrate here" quadrant of ``ipa``
-      whose share interval lies above the average share (1 / number of drivers): important beyond
-      doubt and below average in performance.
+      whose share interval lies above the average share (1 / number of drivers) and whose
+      performance lies below the drivers' average by the paired test of ``ipa``
+      (``gap_ci_upper < 0``; see :func:`cxresearch.drivers.importance_performance`): important
+      beyond doubt and rated below average beyond doubt. An ``ipa`` frame without that test (a
+      median cut) gives no priority driver.
     * ``model_fit`` / ``explains_little``: R² below ``low_r2``.
 
     Driver records keep the model's drivers and weight column (``details['drivers']``,
@@ -181,17 +184,26 @@ def driver_findings(
             )
     if ipa is not None and "ci_lower" in imp and k:
         avg = 1.0 / k
+        gap_cols = ["performance_gap", "gap_ci_lower", "gap_ci_upper", "gap_p_value"]
+        if not set(gap_cols) <= set(ipa.columns):
+            gap_cols = []  # no test of the performance (a median cut): no priority is claimed
         merged = imp.merge(
-            ipa[["driver", "performance", "quadrant", "performance_cut"]], on="driver", how="inner"
+            ipa[["driver", "performance", "quadrant", "performance_cut", *gap_cols]],
+            on="driver",
+            how="inner",
         )
         for r in merged.itertuples(index=False):
             # improving a driver raises the outcome only when the two move together (r and β > 0);
-            # a driver that moves against it (a reverse-keyed item) is no priority to "improve"
+            # a driver that moves against it (a reverse-keyed item) is no priority to "improve";
+            # "rated below average" is claimed only when the paired test says so
             if (
-                r.quadrant == "concentrate_here"
+                gap_cols
+                and r.quadrant == "concentrate_here"
                 and finite(r.ci_lower) is not None
                 and r.ci_lower > avg
                 and signs.get(r.driver, 0) > 0
+                and finite(r.gap_ci_upper) is not None
+                and r.gap_ci_upper < 0
             ):
                 value = (
                     float(getattr(r, result.value_column))
@@ -213,7 +225,7 @@ def driver_findings(
                         n=result.n,
                         n_eff=result.n_eff,
                         test="bootstrap interval of the share above the average share (normal approximation); "
-                        "performance below average",
+                        "paired t test of the performance below the drivers' average",
                         p_value=_p_above(r.share, r.ci_lower, r.ci_upper, avg, alpha),
                         alpha=alpha,
                         size=abs(d_from_r(math.sqrt(max(value, 0.0)))),
@@ -223,6 +235,10 @@ def driver_findings(
                         details={
                             "performance": r.performance,
                             "performance_cut": r.performance_cut,
+                            "performance_gap": r.performance_gap,
+                            "gap_ci_lower": r.gap_ci_lower,
+                            "gap_ci_upper": r.gap_ci_upper,
+                            "gap_p_value": r.gap_p_value,
                             "average_share": avg,
                             "rank": int(r.rank),
                             "drivers": list(result.drivers),

@@ -153,8 +153,10 @@ def say_drivers(
     min_base: int | None = None,
     top: int = 3,
 ) -> Text:
-    """Narrative on the strongest drivers, the model fit and the priority (concentrate-here)
-    items.
+    """Narrative on the strongest drivers, the model fit and the priority items: those of the
+    concentrate-here quadrant whose share is above the average share (bootstrap interval, from
+    ``importance(..., ci=True)``) and whose performance is below the drivers' average by the
+    paired test of ``ipa`` — no priority is named without both tests.
 
     Examples
     --------
@@ -165,7 +167,8 @@ def say_drivers(
     >>> cb = cx.codebook.load(study.codebook)
     >>> wave = study.responses.query("wave == 2017")
     >>> drivers = ["product_quality", "price_value", "channel_ease", "svc_responsiveness"]
-    >>> res = cx.drivers.importance(wave, outcome="overall_sat", drivers=drivers, weights="weight")
+    >>> res = cx.drivers.importance(wave, outcome="overall_sat", drivers=drivers, weights="weight",
+    ...                             ci=True, n_boot=200, seed=1)
     >>> for lang in ("en", "zh"):
     ...     ipa = cx.drivers.importance_performance(wave, outcome="overall_sat", drivers=drivers,
     ...                                             weights="weight", codebook=cb, lang=lang)
@@ -173,12 +176,16 @@ def say_drivers(
     Together the drivers explain **64%** of the variance in overall satisfaction (R² = 0.64, n =
     295). The strongest are responsiveness of service (29.8%), product quality (29.0%), together
     59% of what the model explains.
-    <BLANKLINE>
-    High in importance but below average in performance — the **priorities for improvement** —
-    are: responsiveness of service.
     这些驱动因素共解释了总体满意度方差的 **64%**（R² = 0.64，n = 295）。影响最大的是服务响应速度（29.8%）、产品质量（29.0%），合计占可解释部分的 59%。
-    <BLANKLINE>
-    重要性高而表现偏低、应**优先改进**的是：服务响应速度。
+
+    Responsiveness of service lies in the concentrate-here quadrant and is rated below the
+    drivers' average beyond doubt, but its share's interval reaches below the average share (25%),
+    so it is not named a priority:
+
+    >>> imp = res.importance.set_index("driver").loc["svc_responsiveness"]
+    >>> row = ipa.set_index("driver").loc["svc_responsiveness"]
+    >>> row["quadrant"], bool(row["gap_ci_upper"] < 0), bool(imp["ci_lower"] > 0.25)
+    ('concentrate_here', True, False)
     """
     _check_lang(lang)
     imp = result.importance.sort_values("rank")
@@ -209,9 +216,7 @@ def say_drivers(
         covered=fmt_pct(covered),
     )
     if ipa is not None and "quadrant" in ipa:
-        focus = ipa[ipa["quadrant"] == "concentrate_here"].sort_values(
-            "importance", ascending=False
-        )
+        focus = _tested_priorities(result, ipa).sort_values("importance", ascending=False)
         # importance has no sign: a driver that moves against the outcome is no priority to improve
         diag = getattr(result, "diagnostics", None)
         against = set()
@@ -250,6 +255,23 @@ def say_drivers(
                 outcome_lower=mid_sentence(outcome, "en"),
             )
     return Text(s)
+
+
+def _tested_priorities(result, ipa: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``ipa`` in the concentrate-here quadrant that the tests support: a share whose
+    interval lies above the average share and a performance below the drivers' average by the
+    paired test (``gap_ci_upper < 0``), as :func:`cxresearch.findings.driver_findings` requires;
+    none when either test is missing (no intervals, a median cut)."""
+    imp = result.importance.set_index("driver")
+    if "ci_lower" not in imp or "gap_ci_upper" not in ipa or not len(imp):
+        return ipa.iloc[0:0]
+    lower = ipa["driver"].map(imp["ci_lower"]).astype(float)
+    keep = (
+        (ipa["quadrant"] == "concentrate_here")
+        & (lower > 1.0 / len(imp))
+        & (ipa["gap_ci_upper"].astype(float) < 0)
+    )
+    return ipa[keep.to_numpy()]
 
 
 def diagnostics_table(

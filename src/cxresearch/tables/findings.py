@@ -122,6 +122,24 @@ def _ci(f: Finding, lang: str) -> str:
     return word("findings_table.ci", lang, conf=conf, range=rng)
 
 
+def _performance_gap(f: Finding, lang: str) -> str:
+    """The paired test of a priority driver's performance below the drivers' average:
+    ``': −0.23, 95% CI −0.27 to −0.19, p < 0.001'`` ('' for a record without it)."""
+    d = f.details
+    if _missing(d.get("performance_gap")):
+        return ""
+    conf = f"{round(100 * (1 - f.alpha))}%"
+    lo, hi = (fmt_num(d.get(k), 2) for k in ("gap_ci_lower", "gap_ci_upper"))
+    rng = _range(lo, hi, lang).replace("-", "−")
+    return word(
+        "findings_table.performance_gap",
+        lang,
+        gap=fmt_num(d["performance_gap"], 2).replace("-", "−"),
+        ci=word("findings_table.ci", lang, conf=conf, range=rng),
+        p=p_eq(d.get("gap_p_value")) if not _missing(d.get("gap_p_value")) else "",
+    )
+
+
 def _p(f: Finding) -> str:
     return p_eq(f.p) if f.p is not None else ""
 
@@ -396,6 +414,7 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             share=_num(f.estimate, "share"),
             performance=fmt_num(f.details.get("performance"), 2),
             cut=fmt_num(f.details.get("performance_cut"), 2),
+            gap=_performance_gap(f, lang),
         )
     if k == "model_fit":
         return say(
