@@ -530,3 +530,24 @@ def test_driver_table_quadrants_follow_the_tables_language():
     assert set(zh.data["quadrant_label"]) == {tables.word(k, "zh") for k in names}
     assert set(en.data["quadrant_label"]) == set(ipa["quadrant_label"])
     assert not set(zh.data["quadrant_label"]) & set(en.data["quadrant_label"])
+
+
+def test_transfer_penalty_says_a_loss_only_when_its_test_supports_it():
+    """A loss per transfer is said with its CI and p; a loss the test does not support is said
+    not to be shown (with the same numbers), in en and zh."""
+    import cxresearch as cx
+
+    study = synth.generate(seed=1, n_customers=300, n_waves=4)
+    sub = study.responses.sample(150, random_state=1)
+    res = cx.loyalty.transfer_penalty(sub, outcome="repurchase", promoter="recommend")
+    t = res.table.set_index("measure")
+    assert t.loc["loyalty", "p_value"] < 0.05 < t.loc["promoter", "p_value"]
+    en = str(tables.say_penalty(res, lang="en"))
+    assert (
+        f"lowers repurchase intent by **{tables.fmt_pct(t.loc['loyalty', 'estimate'], 1)}**" in en
+    )
+    assert "do not show the chance of being a promoter falling" in en
+    assert tables.p_eq(t.loc["promoter", "p_value"]) in en and " to " in en  # CI crosses 0
+    assert "falls by" not in en
+    zh = str(tables.say_penalty(res, lang="zh"))
+    assert "未显示成为推荐者的概率" in zh and "至" in zh

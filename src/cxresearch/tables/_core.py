@@ -757,6 +757,15 @@ def _range(lo: str, hi: str, lang: str) -> str:
     return word("fmt.range", lang, lo=lo, hi=hi)
 
 
+def _threshold(x: Any) -> str:
+    """A threshold as the params give it: ``5`` for 5.0, ``4.5`` for 4.5 (never rounded); ``'–'``
+    when missing."""
+    if _missing(x):
+        return "–"
+    x = float(x)
+    return fmt_int(x) if x == int(x) else f"{x:z,.10g}"
+
+
 def _value(x: Any, kind: str) -> str:
     return fmt(x, _VALUE_FORMATS.get(kind, kind))
 

@@ -11,6 +11,7 @@ from cxresearch.tables._core import (
     Table,
     _check_lang,
     _need_cols,
+    _threshold,
     fmt_int,
     fmt_num,
     fmt_pct,
@@ -82,8 +83,8 @@ def settings_table(
         ("appendix.alpha", fmt_num(t.alpha, 2)),
         ("appendix.min_base", fmt_int(t.min_base)),
         ("appendix.anonymity_min", fmt_int(t.anonymity_min)),
-        ("appendix.dissatisfied_cut", _cut(t.dissatisfied_cut)),
-        ("appendix.early_warning", _cut(t.early_warning)),
+        ("appendix.dissatisfied_cut", _threshold(t.dissatisfied_cut)),
+        ("appendix.early_warning", _threshold(t.early_warning)),
         ("appendix.n_boot", fmt_int(a.n_boot)),
         ("appendix.seed", str(a.seed)),
         ("appendix.max_lag", str(a.max_lag)),
@@ -98,11 +99,6 @@ def settings_table(
         labels={"setting": word("appendix.setting", lang), "value": word("appendix.value", lang)},
         formats={"setting": "text", "value": "text"},
     )
-
-
-def _cut(x: float) -> str:
-    """A threshold as the params give it: ``5`` for 5.0, ``4.5`` for 4.5 (never rounded)."""
-    return f"{float(x):z,.10g}" if float(x) != int(float(x)) else fmt_int(x)
 
 
 def _scale_name(dimension, lang: str):

@@ -14,6 +14,8 @@ from cxresearch.tables._core import (
     Text,
     _check_lang,
     _need_cols,
+    _range,
+    _threshold,
     fmt_base,
     fmt_num,
     fmt_pct,
@@ -309,21 +311,26 @@ def hazard_table(
     >>> tab.title
     'Runs of dissatisfaction and churn'
     >>> tab.data.round(3)
-      run_text  person_years  events  hazard  odds_ratio
-    0        0           699      21   0.030         NaN
-    1        1           282      16   0.057       0.893
-    2        2           106      10   0.094       1.307
-    3        3            44       9   0.205       3.153
-    4       4+            15       5   0.333       5.854
+      run_text  person_years  events  hazard  odds_ratio  or_lower  or_upper
+    0        0           699      21   0.030         NaN       NaN       NaN
+    1        1           282      16   0.057       0.893     0.354     2.250
+    2        2           106      10   0.094       1.307     0.425     4.025
+    3        3            44       9   0.205       3.153     0.970    10.253
+    4       4+            15       5   0.333       5.854     1.395    24.574
     """
     _check_lang(lang)
     rates = result.rates.copy()
     _need_cols(rates, ["run_length", "person_years", "events", "hazard"], "hazard_table")
-    ors = result.table.set_index("term")["odds_ratio"] if "odds_ratio" in result.table else None
-    rates["odds_ratio"] = [
-        float(ors.get(f"run_{r}", float("nan"))) if ors is not None else float("nan")
-        for r in rates["run_length"].astype(str)
-    ]
+    model = result.table.set_index("term")
+    for col, src in (
+        ("odds_ratio", "odds_ratio"),
+        ("or_lower", "ci_lower"),
+        ("or_upper", "ci_upper"),
+    ):
+        rates[col] = [
+            float(model[src].get(f"run_{r}", float("nan"))) if src in model else float("nan")
+            for r in rates["run_length"].astype(str)
+        ]
     rates["run_text"] = rates["run_length"].astype(str)
     labels = {
         "run_text": word("persistence.run_years", lang),
@@ -331,15 +338,25 @@ def hazard_table(
         "events": word("loyalty.churned", lang),
         "hazard": word("persistence.churn_rate", lang),
         "odds_ratio": word("persistence.odds_ratio", lang),
+        "or_lower": word("ci_lower", lang),
+        "or_upper": word("ci_upper", lang),
     }
     if title is None:
         title = word("persistence.hazard_title", lang)
-    notes = [word("persistence.hazard_note", lang, cut=result.settings.get("cut"))]
+    notes = [word("persistence.hazard_note", lang, cut=_threshold(result.settings.get("cut")))]
     return table(
         rates,
         title=title,
         name=name,
-        columns=["run_text", "person_years", "events", "hazard", "odds_ratio"],
+        columns=[
+            "run_text",
+            "person_years",
+            "events",
+            "hazard",
+            "odds_ratio",
+            "or_lower",
+            "or_upper",
+        ],
         labels=labels,
         formats={
             "run_text": "text",
@@ -347,6 +364,8 @@ def hazard_table(
             "events": "int",
             "hazard": "pct1",
             "odds_ratio": "num2",
+            "or_lower": "num2",
+            "or_upper": "num2",
         },
         notes=notes,
     )
@@ -357,9 +376,11 @@ def say_hazard(
 ) -> Text:
     """Narrative: churn rate of customers never dissatisfied vs after the longest runs.
 
-    Says that the risk rises with the length of dissatisfaction only when the run-length test
-    supports it (:func:`cxresearch.findings.hazard_findings`: a Cochran–Armitage trend test and the
-    model's odds ratio for the longest run above 1); otherwise says the data do not show it.
+    When the run-length test supports a rise (:func:`cxresearch.findings.hazard_findings`: a
+    Cochran–Armitage trend test and the model's odds ratio for the longest run above 1), the
+    finding's own sentence: both rates, the odds ratio with its interval (the model also controls
+    the current score) and the trend test's p. Otherwise the observed rates and that the data do
+    not show the rise, with the trend test's p.
 
     Examples
     --------
@@ -373,17 +394,22 @@ def say_hazard(
     >>> res = cx.persistence.churn_hazard(panel, id="customer_id", time="year",
     ...                                   score="overall_sat", churn="churned", cut=6)
     >>> print(cx.tables.say_hazard(res, lang="en"))
-    Customers not in a dissatisfied spell churn at 3.0% a year; after 4+ consecutive dissatisfied
-    years the rate is **33.3%**, about 11.1 times as high. The longer dissatisfaction lasts, the
-    higher the risk of losing the customer (the trend test is significant).
+    The longer dissatisfaction lasts, the more customers leave: 3.0% a year among customers not
+    dissatisfied, **33.3%** after 4+ dissatisfied years in a row (odds ratio 5.9, 95% CI 1.4–24.6;
+    trend test p < 0.001).
     """
     from cxresearch import findings
+    from cxresearch.tables.findings import say_finding
 
     _check_lang(lang)
+    found = findings.hazard_findings(
+        result, chapter="", exhibit="", **({} if alpha is None else {"alpha": alpha})
+    )
+    if found:
+        return Text(say_finding(found[0], lang=lang, codebook=codebook))
     rates = result.rates.reset_index(drop=True)
     lo, hi = rates.iloc[0], rates.iloc[-1]
-    ratio = hi["hazard"] / lo["hazard"] if lo["hazard"] else float("nan")
-    rises = bool(findings.hazard_findings(result, chapter="", exhibit="", alpha=alpha))
+    _, p = findings.run_trend_test(rates)
     return Text(
         sentences(
             [
@@ -393,9 +419,8 @@ def say_hazard(
                     low=fmt_pct(lo["hazard"], 1),
                     run=hi["run_length"],
                     high=fmt_pct(hi["hazard"], 1),
-                    ratio=fmt_num(ratio, 1),
                 ),
-                word("persistence.hazard_rises" if rises else "persistence.hazard_flat", lang),
+                word("persistence.hazard_flat", lang, p=p_eq(p)),
             ],
             lang,
         )
@@ -554,27 +579,38 @@ def say_penalty(result, *, lang: str, codebook=None, min_base: int | None = None
     ...                                   promoter="recommend")
     >>> print(cx.tables.say_penalty(res, lang="en"))
     Each additional transfer between departments during a service contact lowers repurchase intent
-    by **9.0%** on average (95% CI 7.1%–10.7%). The chance of being a promoter falls by 48% per
-    transfer.
+    by **9.0%** on average (95% CI 7.1%–10.7%; p < 0.001). The chance of being a promoter falls by
+    48.2% per transfer (95% CI 34.2%–59.1%; p < 0.001).
+
+    A loss is said only when its test supports it; otherwise the sentence says the data do not show
+    it, with the same numbers.
     """
     _check_lang(lang)
     t = result.table.set_index("measure")
     if "loyalty" not in t.index:
         raise CXValueError("say_penalty: the result has no 'loyalty' measure")
-    row = t.loc["loyalty"]
-    ci = f"{fmt_pct(row['ci_lower'], 1)}–{fmt_pct(row['ci_upper'], 1)}"
-    conf = f"{round(100 * (1 - float(result.settings.get('alpha', 0.05))))}%"
-    parts = [
-        word(
-            "loyalty.penalty_summary", lang, estimate=fmt_pct(row["estimate"], 1), conf=conf, ci=ci
+    alpha = float(result.settings.get("alpha", 0.05))
+    conf = f"{round(100 * (1 - alpha))}%"
+
+    def said(measure: str, key: str, digits: int) -> str:
+        row = t.loc[measure]
+        p = row.get("p_value")
+        # a loss is said only when its test supports it (p < alpha, the interval above 0)
+        loss = p is not None and float(p) < alpha and float(row["ci_lower"]) > 0
+        return word(
+            key if loss else key + "_none",
+            lang,
+            estimate=fmt_pct(row["estimate"], digits).replace("-", "−"),
+            conf=conf,
+            ci=_range(
+                fmt_pct(row["ci_lower"], digits), fmt_pct(row["ci_upper"], digits), lang
+            ).replace("-", "−"),
+            p=p_eq(p) if p is not None else "",
         )
-    ]
+
+    parts = [said("loyalty", "loyalty.penalty_summary", 1)]
     if "promoter" in t.index:
-        parts.append(
-            word(
-                "loyalty.penalty_promoter", lang, estimate=fmt_pct(t.loc["promoter", "estimate"], 0)
-            )
-        )
+        parts.append(said("promoter", "loyalty.penalty_promoter", 1))
     return Text(sentences(parts, lang))
 
 
