@@ -3,6 +3,7 @@ an independent computation finds; sentences carry the records' numbers."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -845,3 +846,64 @@ def test_a_priority_driver_is_rated_below_average_by_its_paired_test():
     )
     again = F.driver_findings(res, ipa=untested, chapter="03_drivers", exhibit="x")
     assert not [f for f in again if f.kind == "priority_driver"]
+
+
+def test_the_linkage_on_unit_nps_says_nps_not_nps_lowercased():
+    """The employee linkage computes each unit's NPS in a column 'nps' (no codebook entry): its
+    sentence said "customers' nps is higher"."""
+    f = _record("employee_link", "linked", estimate=0.53, unit="correlation", variable="nps")
+    book = load_codebook(synth.generate(seed=1, n_customers=100, n_waves=4).codebook)
+    for codebook in (None, book):
+        text = cx.tables.say_finding(f, lang="en", codebook=codebook)
+        assert "customers' NPS is higher" in text
+        assert "NPS" in cx.tables.say_finding(f, lang="zh", codebook=codebook)
+
+
+def test_engagement_link_needs_the_model_that_allows_for_recurring_units():
+    """Demo study, 100 customers, 8 units over 8 waves: the unit × wave Pearson interval of
+    satisfaction excludes 0 (p ≈ 0.017) but the mixed model with random unit intercepts does not
+    (p ≈ 0.46): no link is written. With 300 customers both agree, and the record's p is the
+    larger of the two."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        small = synth.generate(seed=1, n_customers=100, n_waves=8)
+        link = cx.employee.linkage(small.employees, small.responses)
+    c = link.correlations.query("level == 'unit_wave' and outcome == 'overall_sat'").iloc[0]
+    m = link.models.query("term == 'engagement' and outcome == 'overall_sat'").iloc[0]
+    assert c["ci_lower"] > 0 and c["p_value"] < 0.05 < m["p_value"]
+    assert F.linkage_findings(link, chapter="07", exhibit="x") == []
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = synth.generate(seed=1, n_customers=300, n_waves=8)
+        link = cx.employee.linkage(study.employees, study.responses)
+    (f,) = F.linkage_findings(link, chapter="07", exhibit="x")
+    c = link.correlations.query("level == 'unit_wave' and outcome == 'overall_sat'").iloc[0]
+    m = link.models.query("term == 'engagement' and outcome == 'overall_sat'").iloc[0]
+    assert f.variable == "overall_sat" and f.p == max(c["p_value"], m["p_value"])
+    assert f.details["slope"] == m["estimate"] and f.details["slope_p_value"] == m["p_value"]
+
+
+def test_programme_claim_rests_on_the_randomization_test_too():
+    """3 programme units of 8: no assignment test can give p below 1/56, whatever the clustered p.
+    The record carries the larger p (its strength follows), and the narrative calls the
+    difference significant only when both tests reject, giving both p values."""
+    study = synth.generate(seed=1, n_customers=100, n_waves=8)
+    did = cx.employee.programme_did(study.employees, programme_units=[2, 5, 7], start=2020)
+    row = did.frame.iloc[0]
+    assert row["n_assignments"] == 56 and row["p_randomization"] >= 1 / 56 > row["p_value"]
+    (f,) = F.programme_findings(did, chapter="07", exhibit="x")
+    assert f.p == row["p_randomization"] and f.strength == "some"
+    text = str(cx.tables.say_programme(did, lang="en"))
+    assert "a statistically significant difference" in text
+    assert "randomization test over the 56 possible assignments" in text
+    assert cx.tables.p_eq(row["p_randomization"]) in text
+    # a randomization test that does not reject: no claim, and the narrative says so
+    frame = did.frame.copy()
+    frame.loc[frame.index[0], "p_randomization"] = 0.25
+    weak = dataclasses.replace(did, frame=frame)
+    assert F.programme_findings(weak, chapter="07", exhibit="x") == []
+    assert "not a statistically significant" in str(cx.tables.say_programme(weak, lang="en"))
+    assert "随机化检验 p = 0.250" in str(cx.tables.say_programme(weak, lang="zh"))

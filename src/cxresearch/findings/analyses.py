@@ -654,27 +654,40 @@ def linkage_findings(
 ) -> list[Finding]:
     """``employee_link`` / ``linked``: unit engagement and customer scores move together.
 
-    From the unit × wave correlations: claimed when the Fisher-z interval excludes 0 (the link is
-    correlational, said in the sentence). ``size`` is |r| itself, not its d conversion: a
-    correlation of unit aggregates overstates the link between individual people.
+    From the unit × wave correlations: claimed when the Fisher-z interval excludes 0 **and** the
+    linkage model of the same outcome (``result.models``, term ``engagement``: random unit
+    intercepts and wave effects, or unit-clustered OLS) finds a slope of the same sign with
+    p < alpha. The Pearson interval treats every unit × wave as independent although the same few
+    units recur every wave; the model allows for it, so a link only the Pearson test sees is not
+    written. The record's p is the larger of the two; the model's slope, interval and p are in
+    ``details``. The link is correlational, said in the sentence. ``size`` is |r| itself, not its
+    d conversion: a correlation of unit aggregates overstates the link between individual people.
 
     Examples
     --------
     >>> import cxresearch as cx
-    >>> study = cx.synth.generate(seed=1, n_customers=100, n_waves=8)
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=8)
     >>> link = cx.employee.linkage(study.employees, study.responses)
     >>> found = cx.findings.linkage_findings(link, chapter="07_employee",
     ...                                      exhibit="engagement_linkage")
     >>> [(f.variable, round(f.estimate, 2), round(f.ci_lower, 2), round(f.ci_upper, 2), f.n)
     ...  for f in found]
-    [('overall_sat', 0.3, 0.06, 0.51, 62.0)]
+    [('overall_sat', 0.4, 0.16, 0.59, 60.0)]
 
-    Satisfaction is linked; the NPS interval includes 0, so NPS makes no claim.
+    Satisfaction is linked. The NPS correlation's Fisher interval excludes 0 (p = 0.038), but
+    the model that allows for the 8 units recurring over the waves does not support it, so NPS
+    makes no claim:
+
+    >>> c = link.correlations.query("level == 'unit_wave' and outcome == 'nps'").iloc[0]
+    >>> m = link.models.query("term == 'engagement' and outcome == 'nps'").iloc[0]
+    >>> round(float(c["p_value"]), 3), round(float(m["p_value"]), 3)
+    (0.038, 0.147)
     """
     out = []
     cors = result.correlations
     if cors is None or cors.empty:
         return out
+    models = result.models if result.models is not None else pd.DataFrame()
     for r in cors[cors["level"] == "unit_wave"].itertuples(index=False):
         lo, hi = finite(r.ci_lower), finite(r.ci_upper)
         if (
@@ -682,6 +695,21 @@ def linkage_findings(
             or hi is None
             or not (lo > 0 or hi < 0)
             or not (finite(r.p_value) is not None and r.p_value < result.alpha)
+        ):
+            continue
+        m = (
+            models[(models["outcome"] == r.outcome) & (models["term"] == "engagement")]
+            if {"outcome", "term"} <= set(models.columns)
+            else models.iloc[0:0]
+        )
+        if m.empty:
+            continue  # no model that allows for the units recurring: no claim
+        m = m.iloc[0]
+        p_model = finite(m["p_value"])
+        if (
+            p_model is None
+            or p_model >= result.alpha
+            or np.sign(m["estimate"]) != np.sign(r.estimate)
         ):
             continue
         out.append(
@@ -697,14 +725,23 @@ def linkage_findings(
                 ci_upper=hi,
                 unit="correlation",
                 n=r.n,
-                test="Pearson correlation over unit × wave (Fisher z interval)",
-                p_value=r.p_value,
+                test="Pearson correlation over unit × wave (Fisher z interval) and the linkage "
+                "model's slope (units recurring over waves allowed for); the larger p",
+                p_value=max(float(r.p_value), p_model),
                 alpha=result.alpha,
                 size=abs(r.estimate),
                 chapter=chapter,
                 exhibit=exhibit,
                 wave=wave,
-                details={"n_units": r.n_units},
+                details={
+                    "n_units": r.n_units,
+                    "p_pearson": float(r.p_value),
+                    "model": str(m.get("model", result.method)),
+                    "slope": float(m["estimate"]),
+                    "slope_ci_lower": float(m["ci_lower"]),
+                    "slope_ci_upper": float(m["ci_upper"]),
+                    "slope_p_value": p_model,
+                },
             )
         )
     return out
@@ -723,7 +760,7 @@ def programme_findings(
     >>> did = cx.employee.programme_did(study.employees, programme_units=[2, 5, 7], start=2020)
     >>> [f] = cx.findings.programme_findings(did, chapter="07_employee", exhibit="programme_did")
     >>> f.claim, round(f.estimate, 2), round(f.ci_lower, 2), round(f.ci_upper, 2), f.strength
-    ('lifts', 0.47, 0.38, 0.56, 'strong')
+    ('lifts', 0.47, 0.38, 0.56, 'some')
     >>> f.details["units"], round(f.details["p_randomization"], 3), round(f.size, 2)
     ([2, 5, 7], 0.018, 0.86)
     """
@@ -735,6 +772,9 @@ def programme_findings(
     p, pr = finite(r["p_value"]), finite(r.get("p_randomization"))
     if p is None or p >= result.alpha or (pr is not None and pr >= result.alpha):
         return []
+    # the record's p is the larger of the two: with few units the cluster-robust p can be far
+    # below what any assignment test allows (3 programme units of 8: never below 1/56)
+    p_claim = p if pr is None else max(p, pr)
     means = result.means
     sd = None
     if means is not None and len(means) and "se" in means and "n" in means:
@@ -754,8 +794,8 @@ def programme_findings(
             ci_upper=r["ci_upper"],
             unit="scale_points",
             n=r["n"],
-            test="difference-in-differences; randomization inference",
-            p_value=p,
+            test="difference-in-differences; randomization inference (the larger p of the two)",
+            p_value=p_claim,
             alpha=result.alpha,
             size=abs(r["estimate"]) / sd if sd else 0.0,
             chapter=chapter,
@@ -765,6 +805,8 @@ def programme_findings(
                 "units": list(result.programme_units),
                 "start": result.start,
                 "p_randomization": pr,
+                "p_cluster": p,
+                "n_assignments": int(r.get("n_assignments", 0) or 0),
             },
         )
     ]

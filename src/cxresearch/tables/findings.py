@@ -218,8 +218,8 @@ def _kpi(name: str | None, lang: str, codebook) -> str:
         codebook is not None
         and name in codebook
         and getattr(codebook.get(name), "kind", None) == "nps"
-    ):
-        return "NPS"
+    ) or (name == "nps" and (codebook is None or name not in codebook)):
+        return "NPS"  # an NPS item, or the NPS the linkage computes per unit (column 'nps')
     return label
 
 

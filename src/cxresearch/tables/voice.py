@@ -854,6 +854,11 @@ def say_programme(
 ) -> Text:
     """Narrative on the engagement programme's difference-in-differences, with its caveat.
 
+    The difference is called significant only when both the cluster-robust test and the
+    randomization test over the assignments of the programme to units reject (with few units
+    the cluster-robust p can be far too small: with 3 programme units of 8, no assignment test
+    can give less than 1/56); both p values are given.
+
     Examples
     --------
     The demo study's engagement programme (three branches from 2020), eight waves:
@@ -865,7 +870,8 @@ def say_programme(
     >>> book = cx.codebook.load(study.codebook)
     >>> print(cx.tables.say_programme(res, lang="en", codebook=book))
     Units in the improvement programme (Shanghai, Wuhan, Shenyang, from 2020) changed by **0.48**
-    points more than the others (difference-in-differences; 95% CI 0.34–0.61, p < 0.001), a
+    points more than the others (difference-in-differences; 95% CI 0.34–0.61, p < 0.001;
+    randomization test over the 56 possible assignments of the programme to units, p = 0.018), a
     statistically significant difference.
     <BLANKLINE>
     Only 8 units: the difference-in-differences rests on few units, so its interval is uncertain and
@@ -877,8 +883,22 @@ def say_programme(
         value_label(by, u, lang=lang, codebook=codebook) for u in result.programme_units
     )
     ci = _range(fmt_num(row["ci_lower"], 2), fmt_num(row["ci_upper"], 2), lang)
-    sig = float(row["p_value"]) < result.alpha
+    # with few units the cluster-robust test can be too liberal: the difference is called
+    # significant only when the randomization test over the units' assignments agrees
+    p_ri = row.get("p_randomization")
+    has_ri = p_ri is not None and np.isfinite(float(p_ri))
+    sig = float(row["p_value"]) < result.alpha and (not has_ri or float(p_ri) < result.alpha)
     conf = f"{round(100 * (1 - float(result.alpha)))}%"
+    ri = (
+        word(
+            "employee.randomization",
+            lang,
+            k=fmt_int(row.get("n_assignments")),
+            p=p_eq(p_ri),
+        )
+        if has_ri
+        else ""
+    )
     s = word(
         "employee.programme_significant" if sig else "employee.programme_not_significant",
         lang,
@@ -888,6 +908,7 @@ def say_programme(
         conf=conf,
         ci=ci,
         p=p_eq(row["p_value"]),
+        ri=ri,
     )
     caveat = _caveat(result, lang)
     if caveat:
