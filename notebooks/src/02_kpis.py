@@ -107,7 +107,7 @@ cx.tables.say_segments(sat_first_segment, label=study.label(v.outcome), differen
 cx.tables.estimates(sat_segment, title=study.label(v.outcome), name="satisfaction_by_segment", **study.fmt)
 
 # %% tags=["needs-segments", "needs-nps"]
-cx.tables.differences(nps_pairs, name="nps_differences", kind="nps", only_significant=True, **study.fmt)
+cx.tables.differences(nps_pairs, name="nps_differences", kind="nps", only_significant=True, measure="NPS", **study.fmt)
 
 # %% tags=["needs-segments"]
-cx.tables.differences(sat_pairs, name="satisfaction_differences", only_significant=True, **study.fmt)
+cx.tables.differences(sat_pairs, name="satisfaction_differences", only_significant=True, measure=study.label(v.outcome), **study.fmt)

@@ -642,8 +642,12 @@ def differences(
     alpha: float = 0.05,
     title: str | None = None,
     only_significant: bool = False,
+    measure: str | None = None,
 ) -> Table | Text:
     """Table of pairwise segment differences (``cx.survey.difference``) with adjusted p values.
+
+    ``measure`` (e.g. ``'NPS'``, a label in the report language) names what is compared in the
+    title and the no-difference sentence, so that two such tables of one chapter read apart.
 
     Examples
     --------
@@ -670,6 +674,12 @@ def differences(
     >>> zh.title, zh.data["level_b"].tolist(), zh.data["sig_text"].tolist()
     ('按分公司的两两差异检验', ['成都', '武汉'], ['是', '是'])
 
+    Two such tables in one chapter (NPS and satisfaction) are told apart by ``measure``:
+
+    >>> cx.tables.differences(diff, name="sat_branch_diff", lang="en", codebook=cb,
+    ...                       only_significant=True, measure="Overall satisfaction").title
+    'Overall satisfaction: pairwise differences by branch'
+
     When no pair differs, a sentence says so instead of a table:
 
     >>> same = diff.assign(p_adj=1.0)
@@ -694,15 +704,18 @@ def differences(
         frame = frame[frame["sig"]]
         if frame.empty:
             seg_label = var_label(seg, lang=lang, codebook=codebook)
-            return Text(
-                word(
-                    "survey.no_significant_pair",
-                    lang,
-                    seg=seg_label,
-                    seg_lower=seg_label.lower(),
-                    alpha=alpha,
-                )
+            text = word(
+                "survey.no_significant_pair",
+                lang,
+                seg=seg_label,
+                seg_lower=seg_label.lower(),
+                alpha=alpha,
             )
+            if measure:
+                text = word(
+                    "survey.of_measure", lang, measure=measure, text=mid_sentence(text, lang)
+                )
+            return Text(text)
     frame["sig_text"] = frame["sig"].map(lambda b: word("yes" if b else "no", lang))
     vf = _VALUE_FORMATS[kind]
     labels = {
@@ -725,6 +738,8 @@ def differences(
     seg_label = var_label(seg, lang=lang, codebook=codebook)
     if title is None:
         title = word("survey.differences_title", lang, seg=seg_label, seg_lower=seg_label.lower())
+        if measure:
+            title = word("survey.of_measure", lang, measure=measure, text=mid_sentence(title, lang))
     notes = [word("survey.adjusted_note", lang, alpha=alpha)]
     return table(
         frame,
