@@ -614,7 +614,17 @@ def test_dissatisfaction_runs_by_hand():
         True,
         True,
     ]
-    assert list(out.columns) == ["id", "year", "sat", "dissatisfied", "run_length"]
+    # a's 2019-2020 run follows the unrecorded 2018: its length is unknown (>= 1, >= 2); the runs
+    # from a customer's first year and those after a scored (satisfied) year are complete
+    assert out["run_complete"].tolist() == [True, True, True, True, False, False] + [True] * 4
+    assert list(out.columns) == ["id", "year", "sat", "dissatisfied", "run_length", "run_complete"]
+    # an unscored row counts as a year of the customer: the run after it is incomplete
+    c = pd.DataFrame({"id": "c", "year": [2014, 2015, 2016], "sat": [np.nan, 3, 2]})
+    out_c = P.dissatisfaction_runs(c, id="id", time="year", score="sat", cut=5)
+    assert out_c["run_length"].tolist() == [1, 2]
+    assert out_c["run_complete"].tolist() == [False, False]
+    out_c = P.dissatisfaction_runs(c.iloc[1:], id="id", time="year", score="sat", cut=5)
+    assert out_c["run_complete"].tolist() == [True, True]
 
 
 def simulate_churn(n_customers=3000, n_years=10, seed=0, run_effects=(0.0, 0.4, 0.8, 1.2, 1.8)):
