@@ -86,11 +86,11 @@ def dissatisfaction_runs(
     >>> runs = cx.persistence.dissatisfaction_runs(panel, id="customer_id", time="year",
     ...                                            score="overall_sat", cut=5)
     >>> runs.head(4)
-      customer_id  year  overall_sat  dissatisfied  run_length
-    0     C000001  2014          3.0          True           1
-    1     C000001  2015          3.0          True           2
-    2     C000001  2016          4.0          True           3
-    3     C000001  2017          5.0          True           4
+      customer_id  year  overall_sat  dissatisfied  run_length  run_complete
+    0     C000001  2014          3.0          True           1          True
+    1     C000001  2015          3.0          True           2          True
+    2     C000001  2016          4.0          True           3          True
+    3     C000001  2017          5.0          True           4          True
     >>> runs["run_length"].value_counts().sort_index()
     run_length
     0    1341
@@ -100,6 +100,11 @@ def dissatisfaction_runs(
     4      11
     5       1
     Name: count, dtype: int64
+
+    34 of those runs start after a year the customer did not answer, so they may be longer:
+
+    >>> int((~runs["run_complete"]).sum())
+    34
     """
     panel = _require_frame(panel)
     _require_columns(panel, {"id": id, "time": time, "score": score})
@@ -291,19 +296,19 @@ def churn_hazard(
     >>> res.rates.round(3)
       run_length  person_years  events  hazard
     0          0          1341      47   0.035
-    1          1           259      27   0.104
-    2          2            71      18   0.254
-    3          3            25       9   0.360
+    1          1           233      24   0.103
+    2          2            65      15   0.231
+    3          3            24       9   0.375
     4         4+            12       9   0.750
     >>> res.table[["term", "odds_ratio", "ci_lower", "ci_upper", "p_value"]].round(3)
               term  odds_ratio  ci_lower  ci_upper  p_value
-    0        run_1       3.240     1.500     7.001    0.003
-    1        run_2       9.466     3.905    22.946    0.000
-    2        run_3      15.693     5.165    47.684    0.000
-    3       run_4+      83.722    18.378   381.403    0.000
-    4  overall_sat       1.004     0.831     1.212    0.970
-    >>> res.n_obs, res.n_customers, res.n_events
-    (1708, 424, 110)
+    0        run_1       3.115     1.413     6.865    0.005
+    1        run_2       8.126     3.225    20.472    0.000
+    2        run_3      16.239     5.325    49.524    0.000
+    3       run_4+      81.133    17.737   371.120    0.000
+    4  overall_sat       0.995     0.822     1.205    0.961
+    >>> res.n_obs, res.n_customers, res.n_events, res.n_incomplete
+    (1675, 420, 104, 33)
     """
     alpha = _check_alpha(alpha)
     panel = _require_frame(panel)

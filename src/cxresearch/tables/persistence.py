@@ -311,10 +311,10 @@ def hazard_table(
     >>> tab.data.round(3)
       run_text  person_years  events  hazard  odds_ratio
     0        0           699      21   0.030         NaN
-    1        1           282      16   0.057       0.893
-    2        2           106      10   0.094       1.307
-    3        3            44       9   0.205       3.153
-    4       4+            15       5   0.333       5.854
+    1        1           250      15   0.060       0.840
+    2        2            92       7   0.076       0.889
+    3        3            43       9   0.209       2.813
+    4       4+            15       5   0.333       5.027
     """
     _check_lang(lang)
     rates = result.rates.copy()
