@@ -1,6 +1,6 @@
 # Reference for the churn hazard on complete runs (tests/test_persistence_r.py):
 #   cd tests/reference/persistence && Rscript make_reference_runs.R      (writes runs.json)
-# R 4.x with jsonlite. Input: churn_panel.csv (make_data.py; 8 % of the scores missing).
+# R 4.2.2 with jsonlite. Input: churn_panel.csv (make_data.py; 8 % of the scores missing).
 # A run of dissatisfied years (overall_sat <= 6) is "complete" when its length is known: the year
 # before its first year is a scored row of the customer, or precedes the customer's first row
 # (scored or not). Rows whose run is incomplete and shorter than 4 are left out of the fit (their
