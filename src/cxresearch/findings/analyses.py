@@ -476,6 +476,7 @@ def hazard_findings(
                 "model_p_value": last["p_value"],
                 "n_customers": result.n_customers,
                 "n_events": result.n_events,
+                "n_incomplete": getattr(result, "n_incomplete", 0),
                 "cut": result.settings.get("cut"),
             },
         )
