@@ -614,7 +614,17 @@ def test_dissatisfaction_runs_by_hand():
         True,
         True,
     ]
-    assert list(out.columns) == ["id", "year", "sat", "dissatisfied", "run_length"]
+    # a's 2019-2020 run follows the unrecorded 2018: its length is unknown (>= 1, >= 2); the runs
+    # from a customer's first year and those after a scored (satisfied) year are complete
+    assert out["run_complete"].tolist() == [True, True, True, True, False, False] + [True] * 4
+    assert list(out.columns) == ["id", "year", "sat", "dissatisfied", "run_length", "run_complete"]
+    # an unscored row counts as a year of the customer: the run after it is incomplete
+    c = pd.DataFrame({"id": "c", "year": [2014, 2015, 2016], "sat": [np.nan, 3, 2]})
+    out_c = P.dissatisfaction_runs(c, id="id", time="year", score="sat", cut=5)
+    assert out_c["run_length"].tolist() == [1, 2]
+    assert out_c["run_complete"].tolist() == [False, False]
+    out_c = P.dissatisfaction_runs(c.iloc[1:], id="id", time="year", score="sat", cut=5)
+    assert out_c["run_complete"].tolist() == [True, True]
 
 
 def simulate_churn(n_customers=3000, n_years=10, seed=0, run_effects=(0.0, 0.4, 0.8, 1.2, 1.8)):
@@ -711,3 +721,38 @@ def test_hazard_not_estimable_cases():
     assert any(issubclass(x.category, NotEstimableWarning) for x in w)
     row = res.table.set_index("term").loc["run_4+"]
     assert not row["estimable"] and np.isnan(row["odds_ratio"])
+
+
+def test_hazard_leaves_out_incomplete_runs_unless_counted():
+    # a: 2014 missing score, then 3 dissatisfied years: runs 1, 2, 3 of unknown length (dropped);
+    # b: satisfied 2014, then dissatisfied: runs 1, 2 complete; c: 4 dissatisfied years after a
+    # gap: the 4th reaches max_run=4 and is kept whatever came before
+    df = simulate_churn(n_customers=600, seed=4)
+    extra = pd.DataFrame(
+        {
+            "customer_id": ["a"] * 4 + ["b"] * 3 + ["c"] * 5,
+            "year": [2014, 2015, 2016, 2017, 2014, 2015, 2016, *range(2014, 2019)],
+            "overall_sat": [np.nan, 3, 3, 3, 9, 3, 3, np.nan, 2, 2, 2, 2],
+            "churned": [False] * 3 + [True] + [False] * 2 + [True] + [False] * 4 + [True],
+        }
+    )
+    panel = pd.concat([df, extra], ignore_index=True)
+    kw = dict(id="customer_id", time="year", score="overall_sat", churn="churned", cut=6)
+    drop = P.churn_hazard(panel, **kw)
+    count = P.churn_hazard(panel, **kw, incomplete_runs="count")
+    assert drop.n_incomplete == 3 + 3 and count.n_incomplete == 0
+    assert drop.n_obs == count.n_obs - 6 == len(df) + 2 + 1 + 1
+    assert drop.settings["incomplete_runs"] == "drop"
+    assert (drop.to_frame()["n_incomplete"] == 6).all()
+    # the kept rows, fitted by statsmodels on run categories built from dissatisfaction_runs
+    runs = P.dissatisfaction_runs(panel, id="customer_id", time="year", score="overall_sat", cut=6)
+    kept = runs.loc[runs["run_complete"] | (runs["run_length"] >= 4)].merge(panel)
+    assert len(kept) == drop.n_obs
+    cat = np.minimum(kept["run_length"].to_numpy(), 4)
+    X = pd.DataFrame({f"run_{k}": (cat == k).astype(float) for k in range(1, 5)})
+    X["overall_sat"] = kept["overall_sat"].to_numpy()
+    fit = sm.Logit(kept["churned"].astype(float).to_numpy(), sm.add_constant(X)).fit(disp=0)
+    np.testing.assert_allclose(drop.table["estimate"], fit.params.iloc[1:], rtol=1e-6)
+    np.testing.assert_allclose(drop.table["se"], fit.bse.iloc[1:], rtol=1e-5)
+    with pytest.raises(CXValueError, match="incomplete_runs must be one of 'drop', 'count'"):
+        P.churn_hazard(panel, **kw, incomplete_runs="lower")

@@ -80,8 +80,9 @@ def test_runs_and_hazard_match_r_glm():
         churn="churned",
         cut=6,
         controls="contacts",
+        incomplete_runs="count",  # R's run is broken by a missing score and counted as observed
     )
-    assert res.n_obs == ref["n"]
+    assert res.n_obs == ref["n"] and res.n_incomplete == 0
     assert res.rates["person_years"].tolist() == ref["run_counts"]
     r_est = dict(zip(ref["term"], ref["estimate"], strict=True))
     r_se = dict(zip(ref["term"], ref["se"], strict=True))
@@ -98,6 +99,41 @@ def test_runs_and_hazard_match_r_glm():
         assert t.loc[ours, "estimate"] == pytest.approx(r_est[theirs], rel=1e-6)
         assert t.loc[ours, "se"] == pytest.approx(r_se[theirs], rel=1e-6)
         assert t.loc[ours, "odds_ratio"] == pytest.approx(np.exp(r_est[theirs]), rel=1e-6)
+
+
+def test_complete_runs_and_hazard_match_r_glm():
+    # runs.json (make_reference_runs.R): runs and their completeness from an R loop that walks back
+    # over the scored years; glm on the rows whose run is complete or reaches 4 (the default "drop")
+    ref = json.loads((REF / "runs.json").read_text())["hazard_complete"]
+    df = churn_panel()
+    runs = P.dissatisfaction_runs(df, id="customer_id", time="year", score="overall_sat", cut=6)
+    assert runs["run_length"].tolist() == ref["run"]
+    assert runs["run_complete"].tolist() == ref["complete"]
+    res = P.churn_hazard(
+        df,
+        id="customer_id",
+        time="year",
+        score="overall_sat",
+        churn="churned",
+        cut=6,
+        controls="contacts",
+    )
+    assert res.n_obs == ref["n"] and res.n_incomplete == ref["n_incomplete"] > 0
+    assert res.rates["person_years"].tolist() == ref["run_counts"]
+    assert res.rates["events"].tolist() == ref["events"]
+    r_est = dict(zip(ref["term"], ref["estimate"], strict=True))
+    r_se = dict(zip(ref["term"], ref["se"], strict=True))
+    t = res.table.set_index("term")
+    for ours, theirs in [
+        ("run_1", "runcat1"),
+        ("run_2", "runcat2"),
+        ("run_3", "runcat3"),
+        ("run_4+", "runcat4"),
+        ("overall_sat", "overall_sat"),
+        ("contacts", "contacts"),
+    ]:
+        assert t.loc[ours, "estimate"] == pytest.approx(r_est[theirs], rel=1e-6)
+        assert t.loc[ours, "se"] == pytest.approx(r_se[theirs], rel=1e-6)
 
 
 def test_retention_matches_r_survfit_and_survdiff():

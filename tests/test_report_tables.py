@@ -551,3 +551,20 @@ def test_transfer_penalty_says_a_loss_only_when_its_test_supports_it():
     assert "falls by" not in en
     zh = str(tables.say_penalty(res, lang="zh"))
     assert "未显示成为推荐者的概率" in zh and "至" in zh
+
+
+def test_hazard_table_notes_the_customer_years_left_out():
+    """Runs that begin after an unanswered year are left out of the hazard (their length is
+    unknown); the table says how many, and says nothing when none are."""
+    import cxresearch as cx
+
+    study = synth.generate(seed=1, n_customers=300, n_waves=4)
+    panel = cx.persistence.customer_years(study.customers, study.responses, columns=["overall_sat"])
+    kw = dict(id="customer_id", time="year", score="overall_sat", churn="churned", cut=6)
+    res = cx.persistence.churn_hazard(panel, **kw)
+    assert res.n_incomplete > 0
+    notes = tables.hazard_table(res, name="x", lang="en").notes
+    assert any(n.startswith(f"{res.n_incomplete:,} customer-years are left out") for n in notes)
+    counted = cx.persistence.churn_hazard(panel, incomplete_runs="count", **kw)
+    assert counted.n_incomplete == 0
+    assert len(tables.hazard_table(counted, name="x", lang="en").notes) == 1

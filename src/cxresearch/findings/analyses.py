@@ -391,13 +391,13 @@ def run_trend_test(rates: pd.DataFrame) -> tuple[float, float]:
     >>> hazard.rates.round(3)
       run_length  person_years  events  hazard
     0          0          3947     143   0.036
-    1          1           563      73   0.130
-    2          2           142      26   0.183
-    3          3            52      18   0.346
+    1          1           490      58   0.118
+    2          2           125      21   0.168
+    3          3            47      16   0.340
     4         4+            20      13   0.650
     >>> z, p = cx.findings.run_trend_test(hazard.rates)
     >>> round(z, 2), p < 0.001
-    (17.66, True)
+    (16.68, True)
 
     With the same rate at every run length there is no trend:
 
@@ -446,7 +446,7 @@ def hazard_findings(
     >>> f.claim, f.details["run_length"], f.unit, f.strength
     ('rises_with_run', '4+', 'odds_ratio', 'strong')
     >>> round(f.estimate, 1), round(f.ci_lower, 1), round(f.ci_upper, 1)
-    (19.5, 7.0, 54.0)
+    (21.6, 7.8, 59.9)
     >>> round(f.details["rate_none"], 3), round(f.details["rate_longest"], 3)
     (0.036, 0.65)
     """
@@ -492,6 +492,7 @@ def hazard_findings(
                 "model_p_value": last["p_value"],
                 "n_customers": result.n_customers,
                 "n_events": result.n_events,
+                "n_incomplete": getattr(result, "n_incomplete", 0),
                 "cut": result.settings.get("cut"),
             },
         )

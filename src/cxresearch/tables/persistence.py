@@ -17,6 +17,7 @@ from cxresearch.tables._core import (
     _range,
     _threshold,
     fmt_base,
+    fmt_int,
     fmt_num,
     fmt_pct,
     p_eq,
@@ -313,10 +314,10 @@ def hazard_table(
     >>> tab.data.round(3)
       run_text  person_years  events  hazard  odds_ratio  or_lower  or_upper
     0        0           699      21   0.030         NaN       NaN       NaN
-    1        1           282      16   0.057       0.893     0.354     2.250
-    2        2           106      10   0.094       1.307     0.425     4.025
-    3        3            44       9   0.205       3.153     0.970    10.253
-    4       4+            15       5   0.333       5.854     1.395    24.574
+    1        1           250      15   0.060       0.840     0.323     2.185
+    2        2            92       7   0.076       0.889     0.259     3.052
+    3        3            43       9   0.209       2.813     0.842     9.396
+    4       4+            15       5   0.333       5.027     1.170    21.602
     """
     _check_lang(lang)
     rates = result.rates.copy()
@@ -344,6 +345,9 @@ def hazard_table(
     if title is None:
         title = word("persistence.hazard_title", lang)
     notes = [word("persistence.hazard_note", lang, cut=_threshold(result.settings.get("cut")))]
+    left_out = int(getattr(result, "n_incomplete", 0) or 0)
+    if left_out:  # runs that start after an unanswered year: length unknown, not counted
+        notes.append(word("persistence.hazard_incomplete", lang, n=fmt_int(left_out)))
     return table(
         rates,
         title=title,
@@ -395,7 +399,7 @@ def say_hazard(
     ...                                   score="overall_sat", churn="churned", cut=6)
     >>> print(cx.tables.say_hazard(res, lang="en"))
     The longer dissatisfaction lasts, the more customers leave: 3.0% a year among customers not
-    dissatisfied, **33.3%** after 4+ dissatisfied years in a row (odds ratio 5.9, 95% CI 1.4–24.6;
+    dissatisfied, **33.3%** after 4+ dissatisfied years in a row (odds ratio 5.0, 95% CI 1.2–21.6;
     trend test p < 0.001).
     """
     from cxresearch import findings
