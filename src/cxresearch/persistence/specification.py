@@ -268,7 +268,8 @@ def feedback_check(
 
     Parameters
     ----------
-    As :func:`mundlak_test`; the panel needs ``max_lag + 3`` distinct years.
+    panel, id, time, outcome, exposure, max_lag, controls, time_effects, alpha
+        As in :func:`mundlak_test`; the panel needs ``max_lag + 3`` distinct years.
 
     Returns
     -------
