@@ -53,9 +53,12 @@ def _content(store: Store) -> dict:
     return out
 
 
-def _import(tmp_path: Path, name: str, files, *, stream: bool, monkeypatch, cb=None, **kw):
+def _import(
+    tmp_path: Path, name: str, files, *, stream: bool, monkeypatch, cb=None, before=None, **kw
+):
     """Import ``files`` into a new store, streamed (blocks of 3 rows) or whole; the store's
-    content, the error (or None) and whether a file was staged."""
+    content, the error (or None) and whether a file was staged. The store holds a file of wave
+    2022 first (``before``: that file's frame)."""
     staged = []
     original = store_stream.stream_survey
 
@@ -71,15 +74,24 @@ def _import(tmp_path: Path, name: str, files, *, stream: bool, monkeypatch, cb=N
         FAST.append(res is not None)
         return res
 
+    plan_original = store_stream._fast_plan
+
+    def plan_spy(*a, **k):
+        res = plan_original(*a, **k)
+        if res is None:  # the arrow path does not take the file (or its codebook)
+            FAST.append(False)
+        return res
+
     with monkeypatch.context() as m:
         m.setattr(store_stream, "stream_survey", spy)
         m.setattr(store_stream, "_stream_fast", fast_spy)
+        m.setattr(store_stream, "_fast_plan", plan_spy)
         m.setattr(io_stream, "CHUNK_ROWS", 3)
         m.setattr(io_stream, "ARROW_ROWS", 3)  # the arrow path: blocks of 2-3 rows too
         m.setattr(io_stream, "ARROW_BLOCK", 64)
         with Store(tmp_path / f"{name}-{'stream' if stream else 'whole'}.duckdb") as st:
             st.import_files(
-                [write_csv(survey(2022), tmp_path / "before.csv")],
+                [write_csv(survey(2022) if before is None else before, tmp_path / "before.csv")],
                 client="acme",
                 codebook=cb or codebook(),
             )
@@ -102,13 +114,15 @@ def write_csv(frame: pd.DataFrame, path: Path, *, text: str | None = None, **kw)
     return path
 
 
-def _same(tmp_path, monkeypatch, name, files, *, streamed=True, fast=None, cb=None, **kw):
+def _same(
+    tmp_path, monkeypatch, name, files, *, streamed=True, fast=None, cb=None, before=None, **kw
+):
     FAST.clear()
     new, err_new, staged = _import(
-        tmp_path, name, files, stream=True, monkeypatch=monkeypatch, cb=cb, **kw
+        tmp_path, name, files, stream=True, monkeypatch=monkeypatch, cb=cb, before=before, **kw
     )
     old, err_old, _ = _import(
-        tmp_path, name, files, stream=False, monkeypatch=monkeypatch, cb=cb, **kw
+        tmp_path, name, files, stream=False, monkeypatch=monkeypatch, cb=cb, before=before, **kw
     )
     stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")  # when the store's rows came
     assert (err_new is None) == (err_old is None)
