@@ -15,11 +15,12 @@ the whole-file reader, which names the rows (or finds no duplicate) — each wav
 and whether an id column is numbers in disguise (``normalise_ids`` decides on the whole column;
 the ids are normalised in SQL as they are written, and in the keys checked against the store).
 
-A plain UTF-8 file of a plain codebook (no aliases, no ``--wave``, kinds with simple rules) takes
-the arrow path first (see the comment above :func:`_fast_plan`): parsed by pyarrow's reader as
-strings, checked on arrow columns and written to the staging without a pandas frame; at anything
-it does not read exactly as pandas does, it hands the file to the pandas path below, which
-starts again from the file's first row.
+A plain file of a plain codebook (kinds with simple rules, text or number codes, aliases that
+hold in every wave; ``--wave`` and generated respondent ids too) takes the arrow path first (see
+the comment above :func:`_fast_plan`): parsed by pyarrow's reader as strings, checked on arrow
+columns and written to the staging without a pandas frame; at anything it does not read exactly
+as pandas does, it hands the file to the pandas path below, which starts again from the file's
+first row.
 
 Only a file that loads is streamed. At the first sign of a problem — a block that fails a check,
 a duplicate key, a wave whose weights add up to 0, a file the streaming reader does not take
@@ -829,7 +830,16 @@ class _Hashes:
 # * ids without blanks or spaces at their ends, texts of any kind (a text only of spaces is
 #   treated as pandas treats it); no blank line, no row without a respondent id;
 # * every value of the kinds' rules (waves in range, weights present and not negative, answers
-#   whole and on their scale or a declared missing code, categories one of their codes).
+#   whole and on their scale or a declared missing code, categories one of their codes);
+# * a category whose codes are all text (``N``, ``north``) when no code reads as a number (its
+#   column is then VARCHAR, as ``_infer`` types it) and every cell is one of the codes exactly:
+#   a cell with spaces at its ends, in other case, or a missing code goes to the pandas path;
+# * a one-wave file without a wave column imported with ``wave=`` (the wave on every row, in the
+#   wave variable's place), a file without a respondent id column when the codebook does not
+#   require one (``generated_ids``: ``<sha256 prefix>-<row>``, the rows counted as the file has
+#   no blank line), and columns named by aliases that hold in every wave (stored under the
+#   variable's name). A file with a wave column and ``wave=``, out-of-range ``wave=``, two columns
+#   for one variable, or aliases of some waves only are never planned here.
 #
 # A file failing any of these goes to the pandas path, which either loads it or sends it to the
 # whole-file reader, whose refusal names the file, row and value.
