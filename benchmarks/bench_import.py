@@ -154,9 +154,10 @@ import json, resource, sys, time
 from pathlib import Path
 mode, csv, store = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 t0 = time.perf_counter()
+opts = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}  # encoding, wave
 if mode == "baseline":
     import duckdb, pandas as pd
-    frame = pd.read_csv(csv, encoding=sys.argv[5] if len(sys.argv) > 5 else None)
+    frame = pd.read_csv(csv, encoding=opts.get("encoding"))
     con = duckdb.connect(str(store))
     con.register("f", frame)
     con.execute("CREATE TABLE responses AS SELECT * FROM f")
@@ -165,7 +166,8 @@ if mode == "baseline":
 else:
     from cxresearch.store import Store
     with Store(store) as st:
-        rows = st.import_files([csv], client="bench", codebook=json.loads(sys.argv[4])).rows_by_table["responses"]
+        rows = st.import_files([csv], client="bench", codebook=json.loads(sys.argv[4]),
+                               wave=opts.get("wave")).rows_by_table["responses"]
 wall = time.perf_counter() - t0
 use = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"wall": wall, "cpu": use.ru_utime + use.ru_stime, "peak": use.ru_maxrss * 1024,
@@ -173,8 +175,21 @@ print(json.dumps({"wall": wall, "cpu": use.ru_utime + use.ru_stime, "peak": use.
 """
 
 
-def build_csv(path: Path, rows: int, seed: int = 0, block: int = 200_000) -> None:
-    """A survey CSV of ``rows`` respondents, written in blocks (no frame of the whole file)."""
+#: the branches written as text codes (``--text-codes``)
+TEXT_BRANCHES = ("north", "south", "east", "west", "centre", "coast", "N", "S")
+
+
+def build_csv(
+    path: Path,
+    rows: int,
+    seed: int = 0,
+    block: int = 200_000,
+    wave_column: bool = True,
+    text_codes: bool = False,
+) -> None:
+    """A survey CSV of ``rows`` respondents, written in blocks (no frame of the whole file);
+    ``wave_column=False`` leaves the wave column out, ``text_codes`` writes the branches as
+    :data:`TEXT_BRANCHES` (the same random draws either way)."""
     rng = np.random.default_rng(seed)
     comments = np.array(
         [
@@ -202,7 +217,22 @@ def build_csv(path: Path, rows: int, seed: int = 0, block: int = 200_000) -> Non
             for j in range(1, 19):
                 cols[f"q{j:02d}"] = rng.integers(1, 6, n)
             cols["comment"] = comments[rng.integers(0, len(comments), n)]
+            if not wave_column:
+                del cols["wave"]
+            if text_codes:
+                cols["branch"] = np.array(TEXT_BRANCHES, dtype=object)[cols["branch"] - 1]
             pd.DataFrame(cols).to_csv(fh, index=False, header=start == 0)
+
+
+def csv_codebook(text_codes: bool = False) -> dict:
+    """:data:`CSV_CODEBOOK`, its branches' codes :data:`TEXT_BRANCHES` with ``text_codes``."""
+    import copy
+
+    cb = copy.deepcopy(CSV_CODEBOOK)
+    if text_codes:
+        branch = next(v for v in cb["variables"] if v["name"] == "branch")
+        branch["values"] = {c: {"en": f"Branch {c}"} for c in TEXT_BRANCHES}
+    return cb
 
 
 def bench_csv(
@@ -212,6 +242,8 @@ def bench_csv(
     repeat: int = 1,
     baseline: bool = True,
     gbk: bool = False,
+    wave_column: bool = True,
+    text_codes: bool = False,
 ) -> None:
     import json
     import os
@@ -219,8 +251,9 @@ def bench_csv(
     import subprocess
     import sys
 
-    csv = folder / "bench.csv"
-    marker = folder / "bench.rows"  # a file kept (--keep) of the same rows is not built again
+    shape = ("" if wave_column else "-nowave") + ("-text" if text_codes else "")
+    csv = folder / f"bench{shape}.csv"
+    marker = folder / f"bench{shape}.rows"  # a file kept (--keep) of the same rows: not built again
     t0 = time.perf_counter()
     if not (csv.exists() and marker.exists() and marker.read_text() == str(rows)):
         # built in a process of its own: Linux carries a parent's peak RSS into the ru_maxrss of
@@ -228,20 +261,25 @@ def bench_csv(
         # that figure, not the import's own peak
         import multiprocessing
 
-        proc = multiprocessing.get_context("spawn").Process(target=build_csv, args=(csv, rows))
+        proc = multiprocessing.get_context("spawn").Process(
+            target=build_csv,
+            args=(csv, rows),
+            kwargs={"wave_column": wave_column, "text_codes": text_codes},
+        )
         proc.start()
         proc.join()
         if proc.exitcode:
             raise SystemExit(f"building {csv} failed (exit {proc.exitcode})")
         marker.write_text(str(rows))
     if gbk:  # the same file in GBK, imported without --encoding (detected block by block)
-        utf8, csv = csv, folder / "bench-gbk.csv"
+        utf8, csv = csv, folder / f"bench{shape}-gbk.csv"
         with open(utf8, encoding="utf-8") as src, open(csv, "w", encoding="gbk") as dst:
             for block in iter(lambda: src.read(1 << 20), ""):
                 dst.write(block)
     size = csv.stat().st_size
     print(
-        f"built {csv.name}: {rows:,} rows x 25 columns, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s",
+        f"built {csv.name}: {rows:,} rows x {25 if wave_column else 24} columns, "
+        f"{size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s",
         flush=True,
     )
     src = str(Path(__file__).resolve().parent.parent / "src")
@@ -256,9 +294,10 @@ def bench_csv(
         store.unlink(missing_ok=True)
         env = {**os.environ, "PYTHONPATH": path}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        opts = {"encoding": "gbk" if gbk else None, "wave": None if wave_column else 2025}
         done = subprocess.run(
-            [sys.executable, "-c", _CHILD, mode, str(csv), str(store), json.dumps(CSV_CODEBOOK)]
-            + (["gbk"] if gbk else []),
+            [sys.executable, "-c", _CHILD, mode, str(csv), str(store)]
+            + [json.dumps(csv_codebook(text_codes)), json.dumps(opts)],
             capture_output=True,
             text=True,
             env=env,
@@ -310,6 +349,16 @@ def main() -> None:
         help="with --csv: the file in GBK, imported without --encoding (the baseline is told)",
     )
     ap.add_argument(
+        "--no-wave-column",
+        action="store_true",
+        help="with --csv: the file without its wave column, imported with wave=2025",
+    )
+    ap.add_argument(
+        "--text-codes",
+        action="store_true",
+        help="with --csv: the branches written as text codes (north, south, ..., N, S)",
+    )
+    ap.add_argument(
         "--old-src",
         default=None,
         metavar="DIR",
@@ -327,6 +376,8 @@ def main() -> None:
                 args.repeat,
                 baseline=not args.no_baseline,
                 gbk=args.gbk,
+                wave_column=not args.no_wave_column,
+                text_codes=args.text_codes,
             )
         return
     args.rows = args.rows or 200_000
