@@ -676,6 +676,9 @@ def _odd_shape(kind: str, tmp_path: Path) -> tuple[Path, dict]:
     elif kind.startswith("no id column"):
         frame = frame.drop(columns=["respondent_id"])
         kw = {"cb": _no_id_codebook() if kind != "no id column, id required" else codebook()}
+        if kind.endswith("line of empty cells"):  # no weight, id or wave to hold the row back
+            frame = frame.drop(columns=["weight", "customer_id", "wave"])
+            kw["wave"] = 2023
     elif kind == "alias and name":
         frame = frame.assign(sat_overall=frame["overall_sat"])
         kw = {"cb": _alias_codebook()}
@@ -685,6 +688,11 @@ def _odd_shape(kind: str, tmp_path: Path) -> tuple[Path, dict]:
     text = frame.to_csv(index=False)
     if kind.endswith("blank line"):
         text = text.replace("\n", "\n\n", 3)
+    elif kind.endswith("line of empty cells"):  # dropped as a blank line, rows numbered on
+        lines = text.split("\n")
+        lines.insert(5, "," * (len(frame.columns) - 1))
+        lines.insert(9, "," * (len(frame.columns) - 1))
+        text = "\n".join(lines)
     elif kind == "text code in lower case":
         text = _cell(text, 4, "branch", "n")
     elif kind == "text code with spaces":
@@ -720,6 +728,7 @@ def _odd_shape(kind: str, tmp_path: Path) -> tuple[Path, dict]:
         ("text code as a number", False, True),
         ("numbers among text codes", True, False),
         ("no id column, blank line", True, False),
+        ("no id column, line of empty cells", True, False),
         ("no id column, id required", False, True),
         ("alias and name", False, True),
     ],

@@ -480,6 +480,14 @@ class _Stager:
         if not n:
             return
         col = {name: batch.column(i) for i, name in enumerate(batch.schema.names)}
+        if plan.generate_ids:  # no id to hold back a line of empty cells, which pandas drops
+            blank = np.ones(n, dtype=bool)
+            for arr in col.values():
+                blank &= _blank_texts(arr)  # (a superset of the cells pandas reads as blank)
+                if not blank.any():
+                    break
+            if blank.any():
+                raise _NotStreamed
         for c in plan.check_text:
             arr = col[c]
             if arr.null_count < n and pc.any(pc.match_substring_regex(arr, CONTROL_RE2)).as_py():
@@ -837,7 +845,7 @@ class _Hashes:
 # * a one-wave file without a wave column imported with ``wave=`` (the wave on every row, in the
 #   wave variable's place), a file without a respondent id column when the codebook does not
 #   require one (``generated_ids``: ``<sha256 prefix>-<row>``, the rows counted as the file has
-#   no blank line), and columns named by aliases that hold in every wave (stored under the
+#   no blank line, nor a line of empty or blank cells, which pandas drops as blank), and columns named by aliases that hold in every wave (stored under the
 #   variable's name). A file with a wave column and ``wave=``, out-of-range ``wave=``, two columns
 #   for one variable, or aliases of some waves only are never planned here.
 #
