@@ -564,6 +564,8 @@ def _alias_codebook(waves=None) -> dict:
             v["aliases"] = [{"name": "verbatim"}]
         if v["name"] == "respondent_id":
             v["aliases"] = [{"name": "resp_id"}]
+        if v["name"] == "wave":
+            v["aliases"] = [{"name": "year"}]
     return cb
 
 
@@ -603,6 +605,7 @@ def _shaped(kind: str) -> tuple[pd.DataFrame, dict]:
                 "overall_sat": "sat_overall",
                 "comment": "verbatim",
                 "respondent_id": "resp_id",
+                "wave": "year",
             }
         )
         kw["cb"] = _alias_codebook()
