@@ -761,3 +761,37 @@ def test_shapes_the_streaming_paths_never_see(tmp_path, monkeypatch, kind):
     assert (err is not None) == refused, err
     if refused:
         assert "its own wave column 'wave'" in err
+
+
+@pytest.mark.parametrize(
+    "codes, taken",
+    [
+        (("N", "S"), True),
+        (("north", "south", "东区"), True),
+        (("NA", "nan", "True"), True),  # words pandas' readers may take for missing or booleans
+        ((" N", "S "), True),  # (the codebook strips its codes)
+        (("N", "1.5"), False),
+        (("N", "1e3"), False),
+        (("N", "inf"), False),
+        (("N", "-0.5"), False),
+        (("N", "S\x07"), False),
+    ],
+)
+def test_text_codes_the_arrow_path_takes_are_stored_as_text(codes, taken):
+    """The arrow path takes a category of text codes only when the whole-file path stores its
+    cells as text whatever the file holds (``_infer`` types the column VARCHAR as soon as one cell
+    is not a number: every code must be one) and a cell can equal a code after ``strip()``."""
+    from cxresearch.codebook import load
+    from cxresearch.io._raw import _CONTROL
+    from cxresearch.store._files import _infer
+
+    var = load(_text_codebook(codes=codes)).get("branch")
+    loaded = tuple(var.values)
+    as_text = all(
+        c == c.strip()
+        and not _CONTROL.search(c)
+        and _infer(pd.Series([c], dtype=object))[1] == "VARCHAR"
+        for c in loaded
+    )
+    assert as_text == taken
+    assert store_stream._text_codes(var) == (loaded if taken else None)
