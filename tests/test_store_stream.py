@@ -54,11 +54,20 @@ def _content(store: Store) -> dict:
 
 
 def _import(
-    tmp_path: Path, name: str, files, *, stream: bool, monkeypatch, cb=None, before=None, **kw
+    tmp_path: Path,
+    name: str,
+    files,
+    *,
+    stream: bool,
+    monkeypatch,
+    cb=None,
+    before=None,
+    before_kw=None,
+    **kw,
 ):
     """Import ``files`` into a new store, streamed (blocks of 3 rows) or whole; the store's
     content, the error (or None) and whether a file was staged. The store holds a file of wave
-    2022 first (``before``: that file's frame)."""
+    2022 first (``before``: that file's frame, imported with ``before_kw``)."""
     staged = []
     original = store_stream.stream_survey
 
@@ -94,6 +103,7 @@ def _import(
                 [write_csv(survey(2022) if before is None else before, tmp_path / "before.csv")],
                 client="acme",
                 codebook=cb or codebook(),
+                **(before_kw or {}),
             )
             before = snapshot(st)
             err, notes = None, ()
@@ -114,15 +124,13 @@ def write_csv(frame: pd.DataFrame, path: Path, *, text: str | None = None, **kw)
     return path
 
 
-def _same(
-    tmp_path, monkeypatch, name, files, *, streamed=True, fast=None, cb=None, before=None, **kw
-):
+def _same(tmp_path, monkeypatch, name, files, *, streamed=True, fast=None, cb=None, **kw):
     FAST.clear()
     new, err_new, staged = _import(
-        tmp_path, name, files, stream=True, monkeypatch=monkeypatch, cb=cb, before=before, **kw
+        tmp_path, name, files, stream=True, monkeypatch=monkeypatch, cb=cb, **kw
     )
     old, err_old, _ = _import(
-        tmp_path, name, files, stream=False, monkeypatch=monkeypatch, cb=cb, before=before, **kw
+        tmp_path, name, files, stream=False, monkeypatch=monkeypatch, cb=cb, **kw
     )
     stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")  # when the store's rows came
     assert (err_new is None) == (err_old is None)
@@ -593,6 +601,19 @@ def _shaped(kind: str) -> tuple[pd.DataFrame, dict]:
         elif kind == "text codes, given wave":
             frame = frame.drop(columns=["wave"])
             kw["wave"] = 2023
+    elif kind.startswith("no wave variable"):  # the codebook has none: ``wave=`` gives it
+        frame = frame.drop(columns=["wave"])
+        cb = codebook()
+        cb["variables"] = [v for v in cb["variables"] if v["name"] != "wave"]
+        kw = {
+            "cb": cb,
+            "wave": 2023,
+            "before": survey(2022).drop(columns=["wave"]),
+            "before_kw": {"wave": 2022},
+        }
+        if kind == "no wave variable, no id column":
+            frame = frame.drop(columns=["respondent_id"])
+            cb["variables"][0]["required"] = False
     elif kind.startswith("no id column"):
         frame = frame.drop(columns=["respondent_id"])
         kw["cb"] = _no_id_codebook()
@@ -623,6 +644,8 @@ def _shaped(kind: str) -> tuple[pd.DataFrame, dict]:
         "text codes, given wave",
         "no id column",
         "no id column, given wave",
+        "no wave variable",
+        "no wave variable, no id column",
         "aliases",
     ],
 )
@@ -639,7 +662,7 @@ def test_arrow_path_takes_the_shapes_of_client_files(tmp_path, monkeypatch, kind
     assert len([r for r in _rows(content, "missing_codes") if r["wave"] == 2023]) == 3
     last = max(_rows(content, "imports"), key=lambda r: r["import_id"])
     assert last["wave_given"] == (2023 if "wave" in kw else None)
-    if kind.startswith("no id column"):
+    if "no id column" in kind:
         assert re.fullmatch(r"[0-9a-f]{12}-<row>", last["ids_generated"])
         prefix = last["ids_generated"][:12]
         assert {r["respondent_id"] for r in rows} == {f"{prefix}-{i}" for i in range(2, 15)}
@@ -666,6 +689,12 @@ def _odd_shape(kind: str, tmp_path: Path) -> tuple[Path, dict]:
     kw: dict = {}
     if kind == "given wave out of range":
         frame, kw = frame.drop(columns=["wave"]), {"wave": 25}
+    elif kind == "no wave variable, wave out of range":
+        cb = codebook()
+        cb["variables"] = [v for v in cb["variables"] if v["name"] != "wave"]
+        frame = frame.drop(columns=["wave"])
+        kw = {"cb": cb, "wave": 1800, "before": survey(2022).drop(columns=["wave"])}
+        kw["before_kw"] = {"wave": 2022}
     elif kind == "given wave, blank line":
         frame, kw = frame.drop(columns=["wave"]), {"wave": 2023}
     elif kind.startswith("text code"):
@@ -713,6 +742,7 @@ def _odd_shape(kind: str, tmp_path: Path) -> tuple[Path, dict]:
     "kind, streamed, refused",
     [
         ("given wave out of range", False, True),
+        ("no wave variable, wave out of range", False, True),
         ("given wave, blank line", True, False),
         ("text code in lower case", False, True),
         ("text code with spaces", True, False),

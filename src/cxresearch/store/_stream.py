@@ -843,7 +843,7 @@ class _Hashes:
 #   column is then VARCHAR, as ``_infer`` types it) and every cell is one of the codes exactly:
 #   a cell with spaces at its ends, in other case, or a missing code goes to the pandas path;
 # * a one-wave file without a wave column imported with ``wave=`` (the wave on every row, in the
-#   wave variable's place), a file without a respondent id column when the codebook does not
+#   wave variable's place, or after the file's columns when the codebook has none), a file without a respondent id column when the codebook does not
 #   require one (``generated_ids``: ``<sha256 prefix>-<row>``, the rows counted as the file has
 #   no blank line, nor a line of empty or blank cells, which pandas drops as blank), and columns named by aliases that hold in every wave (stored under the
 #   variable's name). A file with a wave column and ``wave=``, out-of-range ``wave=``, two columns
@@ -898,7 +898,9 @@ def _fast_plan(codebook, scan, wave) -> _Plan | None:
     from cxresearch.io._validate import wave_range
 
     rid, wave_var = codebook.respondent_variable, codebook.wave_variable
-    if rid is None or rid.name != "respondent_id" or wave_var is None or wave_var.name != "wave":
+    if rid is None or rid.name != "respondent_id":
+        return None
+    if (wave_var is None and wave is None) or (wave_var is not None and wave_var.name != "wave"):
         return None
     header = list(scan.header)
     declared = set(codebook.names)
@@ -943,7 +945,13 @@ def _fast_plan(codebook, scan, wave) -> _Plan | None:
     for v in codebook.variables:  # the stored columns in codebook order, as build_frame gives
         if str(v.kind) != "text" and (v.name in source or (v is wave_var and wave is not None)):
             kinds[v.name] = str(v.kind)
-    if generate_ids:  # ``_prepare_responses`` adds the generated ids after the file's columns
+    # ``_prepare_responses`` adds the wave given (when the codebook has no wave variable) and
+    # then the generated ids after the file's columns
+    if wave_var is None:
+        if "wave" in kinds:
+            return None
+        kinds["wave"] = "wave"
+    if generate_ids:
         kinds["respondent_id"] = "id"
     names = [*kinds, *(v.name for v in present if str(v.kind) == "text")]
     lowered = [n.lower() for n in names]
