@@ -825,3 +825,37 @@ def test_text_codes_the_arrow_path_takes_are_stored_as_text(codes, taken):
     )
     assert as_text == taken
     assert store_stream._text_codes(var) == (loaded if taken else None)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_text_codes_of_random_cells_store_what_the_whole_file_stores(tmp_path, monkeypatch, seed):
+    """Cells of a text-coded category drawn at random from codes, blanks and near-codes (other
+    case, spaces at the ends, numbers, ``NA``): whichever path takes the file, it stores what the
+    whole-file path stores, or refuses as it does; the arrow path takes exactly the files whose
+    cells are all codes or blank."""
+    rng = np.random.default_rng(seed)
+    good = ["N", "S", "north", None]
+    odd = ["n", "North", " N", "S ", "NA", "1", "\u00a0S"]
+    cells = [
+        str(rng.choice(odd)) if rng.random() < 0.04 else good[rng.integers(0, 4)] for _ in range(12)
+    ]
+    frame = survey(2023, n=12).assign(branch=cells)
+    path = write_csv(frame, tmp_path / "w2023.csv")
+    plain = all(c in good for c in cells)
+    _, err = _same(
+        tmp_path,
+        monkeypatch,
+        f"random-{seed}",
+        [path],
+        streamed=err_free(cells),
+        fast=plain,
+        cb=_text_codebook(),
+        before=_text_branches(survey(2022)),
+    )
+    assert (err is None) == err_free(cells), (cells, err)
+
+
+def err_free(cells) -> bool:
+    """Whether the whole-file reader takes these cells of a category of codes N, S, north
+    (each cell stripped, then one of the codes exactly)."""
+    return all(c is None or c.strip() in ("N", "S", "north") for c in cells)
