@@ -15,11 +15,12 @@ the whole-file reader, which names the rows (or finds no duplicate) — each wav
 and whether an id column is numbers in disguise (``normalise_ids`` decides on the whole column;
 the ids are normalised in SQL as they are written, and in the keys checked against the store).
 
-A plain UTF-8 file of a plain codebook (no aliases, no ``--wave``, kinds with simple rules) takes
-the arrow path first (see the comment above :func:`_fast_plan`): parsed by pyarrow's reader as
-strings, checked on arrow columns and written to the staging without a pandas frame; at anything
-it does not read exactly as pandas does, it hands the file to the pandas path below, which
-starts again from the file's first row.
+A plain file of a plain codebook (kinds with simple rules, text or number codes, aliases that
+hold in every wave; ``--wave`` and generated respondent ids too) takes the arrow path first (see
+the comment above :func:`_fast_plan`): parsed by pyarrow's reader as strings, checked on arrow
+columns and written to the staging without a pandas frame; at anything it does not read exactly
+as pandas does, it hands the file to the pandas path below, which starts again from the file's
+first row.
 
 Only a file that loads is streamed. At the first sign of a problem — a block that fails a check,
 a duplicate key, a wave whose weights add up to 0, a file the streaming reader does not take
@@ -409,17 +410,16 @@ class _Stager:
                 + (" ..." if len(extra) > 20 else ""),
             )
         fields = []
-        for v in plan.variables:
-            kind = str(v.kind)
-            if kind == "text":
-                continue
+        for name, kind in plan.kinds.items():
             sqltype = {"id": "VARCHAR", "wave": "BIGINT", "category": "BIGINT"}.get(kind, "DOUBLE")
-            # in codebook order, as the whole file gives them; a category's type is known once
-            # it holds a value ("NULL" fits any stored type)
-            self.types[v.name] = "NULL" if kind == "category" else sqltype
-            fields.append(pa.field(v.name, _arrow_type(_ARROW_OF_SQL[sqltype])))
+            if name in plan.text_codes:
+                sqltype = "VARCHAR"
+            # in the whole file's order; a category's type is known once it holds a value
+            # ("NULL" fits any stored type)
+            self.types[name] = "NULL" if kind == "category" else sqltype
+            fields.append(pa.field(name, _arrow_type(_ARROW_OF_SQL[sqltype])))
             if kind == "id":
-                self.ids[v.name] = _IdForm()
+                self.ids[name] = _IdForm()
         self._open_writers(fields)
         var = cb.get("customer_id") if "customer_id" in cb else None
         self.customer = (
@@ -480,6 +480,14 @@ class _Stager:
         if not n:
             return
         col = {name: batch.column(i) for i, name in enumerate(batch.schema.names)}
+        if plan.generate_ids:  # no id to hold back a line of empty cells, which pandas drops
+            blank = np.ones(n, dtype=bool)
+            for arr in col.values():
+                blank &= _blank_texts(arr)  # (a superset of the cells pandas reads as blank)
+                if not blank.any():
+                    break
+            if blank.any():
+                raise _NotStreamed
         for c in plan.check_text:
             arr = col[c]
             if arr.null_count < n and pc.any(pc.match_substring_regex(arr, CONTROL_RE2)).as_py():
@@ -490,8 +498,18 @@ class _Stager:
         weights: dict[str, np.ndarray] = {}
         for order, v in enumerate(plan.variables):
             kind = str(v.kind)
-            arr = col[v.name]
+            arr = col[plan.source[v.name]]
             if kind == "text":
+                continue
+            codes = plan.text_codes.get(v.name)
+            if codes is not None:  # as ``_string_category``: each cell one of the codes exactly
+                if arr.null_count < n:
+                    vals = arr.drop_null() if arr.null_count else arr
+                    known = pc.is_in(vals, value_set=pa.array(codes, type=pa.string()))
+                    if not _no_edge_space(vals) or not pc.all(known).as_py():
+                        raise _NotStreamed  # spaces, a code in other case, a missing code, ...
+                    self.types[v.name] = "VARCHAR"
+                out[v.name] = arr
                 continue
             if kind == "id":
                 if arr.null_count or not _no_edge_space(arr):
@@ -546,6 +564,16 @@ class _Stager:
                 vals = num[pos]
                 meanings = np.array([by_code[float(x)] for x in vals], dtype=object)
                 parts.append((order, v.name, pos, vals, meanings))
+        if plan.wave is not None:  # no wave column: the wave given, on every row
+            waves = np.full(n, plan.wave, dtype=np.int64)
+            out["wave"] = pa.array(waves, type=pa.int64())
+        if plan.generate_ids:  # ``generated_ids``: the file's sha256 prefix and the user's row
+            from cxresearch.store._files import ID_PREFIX
+
+            rows = pa.array(np.arange(self.next_row, self.next_row + n, dtype=np.int64))
+            out["respondent_id"] = pc.binary_join_element_wise(
+                self.item.sha256[:ID_PREFIX] + "-", pc.cast(rows, pa.string()), ""
+            )
         rid = out["respondent_id"]
         table = pa.Table.from_arrays(
             [out[c] for c in plan.columns], schema=self.schemas["responses"]
@@ -571,7 +599,7 @@ class _Stager:
             self.writers["missing"].write_table(miss)
             self.staged.n_missing += len(pos)
         for name in plan.texts:
-            arr = col[name]
+            arr = col[plan.source[name]]
             keep = ~_blank_texts(arr)
             if not keep.any():
                 continue
@@ -810,7 +838,16 @@ class _Hashes:
 # * ids without blanks or spaces at their ends, texts of any kind (a text only of spaces is
 #   treated as pandas treats it); no blank line, no row without a respondent id;
 # * every value of the kinds' rules (waves in range, weights present and not negative, answers
-#   whole and on their scale or a declared missing code, categories one of their codes).
+#   whole and on their scale or a declared missing code, categories one of their codes);
+# * a category whose codes are all text (``N``, ``north``) when no code reads as a number (its
+#   column is then VARCHAR, as ``_infer`` types it) and every cell is one of the codes exactly:
+#   a cell with spaces at its ends, in other case, or a missing code goes to the pandas path;
+# * a one-wave file without a wave column imported with ``wave=`` (the wave on every row, in the
+#   wave variable's place, or after the file's columns when the codebook has none), a file without a respondent id column when the codebook does not
+#   require one (``generated_ids``: ``<sha256 prefix>-<row>``, the rows counted as the file has
+#   no blank line, nor a line of empty or blank cells, which pandas drops as blank), and columns named by aliases that hold in every wave (stored under the
+#   variable's name). A file with a wave column and ``wave=``, out-of-range ``wave=``, two columns
+#   for one variable, or aliases of some waves only are never planned here.
 #
 # A file failing any of these goes to the pandas path, which either loads it or sends it to the
 # whole-file reader, whose refusal names the file, row and value.
@@ -826,49 +863,118 @@ _RESERVED = {"client", "import_id"}
 class _Plan:
     """How the arrow path reads one file with one codebook."""
 
-    variables: tuple  # the codebook's variables in the file, in codebook order
-    columns: tuple[str, ...]  # the stored columns (codebook order, texts left out)
+    variables: tuple  # the codebook's variables read from the file, in codebook order
+    columns: tuple[str, ...]  # the stored columns (as the whole-file path orders them, no texts)
     texts: tuple[str, ...]  # text variables (to comments)
     extra: tuple[str, ...]  # header columns not in the codebook (left out, noted)
     check_text: tuple[str, ...]  # header columns read as text: checked for implausible characters
+    source: dict = field(default_factory=dict)  # variable -> its file column (an alias or its name)
+    kinds: dict = field(default_factory=dict)  # stored column -> kind
+    wave: int | None = None  # the wave given for a file without a wave column (``--wave``)
+    generate_ids: bool = False  # no respondent id column: ``<sha256 prefix>-<row>`` made per row
+    text_codes: dict = field(default_factory=dict)  # category with text codes -> its codes
+
+
+def _text_codes(v) -> tuple[str, ...] | None:
+    """The codes of a category whose codes are all text, when the arrow path can check its cells
+    as ``_string_category`` does (each cell one of the codes exactly) and they are stored as text
+    (``_infer``: a column of which one value is not a number is VARCHAR); else None."""
+    from cxresearch.io._raw import _CONTROL
+
+    codes = list(v.values or ())
+    if not codes or not all(isinstance(k, str) for k in codes):
+        return None
+    for k in codes:
+        if not k or k != k.strip() or _CONTROL.search(k) is not None:
+            return None  # a cell is stripped before it is compared: such a code never matches
+    if pd.to_numeric(pd.Series(codes, dtype=object), errors="coerce").notna().any():
+        return None  # a code that reads as a number (``1.5``, ``1e3``, ``inf``): its column's
+        # type depends on the other values of the whole file
+    return tuple(codes)
 
 
 def _fast_plan(codebook, scan, wave) -> _Plan | None:
     """The arrow path's plan, or None when the file or codebook needs the pandas path."""
-    if wave is not None:
-        return None
+    from cxresearch.io._validate import wave_range
+
     rid, wave_var = codebook.respondent_variable, codebook.wave_variable
-    if rid is None or rid.name != "respondent_id" or wave_var is None or wave_var.name != "wave":
+    if rid is None or rid.name != "respondent_id":
         return None
-    header = set(scan.header)
-    present = []
+    if (wave_var is None and wave is None) or (wave_var is not None and wave_var.name != "wave"):
+        return None
+    header = list(scan.header)
+    declared = set(codebook.names)
+    alias_names = [a.name for v in codebook.variables for a in v.aliases]
+    if any(a.waves is not None for v in codebook.variables for a in v.aliases):
+        return None  # aliases chosen by the file's waves: the pandas path
+    if len(set(alias_names)) != len(alias_names) or set(alias_names) & declared:
+        return None  # an alias of two variables, or named as another variable
+    if wave is not None:
+        lo, hi = wave_range(wave_var)
+        if not lo <= int(wave) <= hi:
+            return None  # the whole-file reader refuses the wave given
+    present, source, text_codes = [], {}, {}
+    generate_ids = False
     for v in codebook.variables:
-        if v.aliases or str(v.kind) not in _FAST_KINDS:
+        if str(v.kind) not in _FAST_KINDS:
             return None
-        if v.name not in header:
-            if v.required:
+        here = [c for c in (v.name, *(a.name for a in v.aliases)) if c in header]
+        if len(here) > 1:
+            return None  # two columns for one variable: the whole-file reader refuses the file
+        if v is wave_var and wave is not None:
+            if here:
+                return None  # a wave column and a wave given: refused by the whole-file path
+            continue
+        if not here:
+            if v is rid and not v.required:
+                generate_ids = True
+            elif v.required:
                 return None  # the whole-file reader names the missing column
             continue
-        if str(v.kind) == "category" and (
-            not v.values or any(isinstance(k, str) for k in v.values)
-        ):
-            return None
+        if str(v.kind) == "category":
+            if not v.values:
+                return None
+            if any(isinstance(k, str) for k in v.values):
+                codes = _text_codes(v)
+                if codes is None:
+                    return None
+                text_codes[v.name] = codes
         present.append(v)
-    names = [v.name for v in present]
+        source[v.name] = here[0]
+    kinds = {}
+    for v in codebook.variables:  # the stored columns in codebook order, as build_frame gives
+        if str(v.kind) != "text" and (v.name in source or (v is wave_var and wave is not None)):
+            kinds[v.name] = str(v.kind)
+    # ``_prepare_responses`` adds the wave given (when the codebook has no wave variable) and
+    # then the generated ids after the file's columns
+    if wave_var is None:
+        if "wave" in kinds:
+            return None
+        kinds["wave"] = "wave"
+    if generate_ids:
+        kinds["respondent_id"] = "id"
+    names = [*kinds, *(v.name for v in present if str(v.kind) == "text")]
     lowered = [n.lower() for n in names]
-    if "respondent_id" not in names or "wave" not in names:
+    if "respondent_id" not in kinds or "wave" not in kinds:
         return None
     if len(set(lowered)) != len(lowered) or set(lowered) & _RESERVED:
         return None
-    extra = tuple(c for c in scan.header if c not in set(names))
+    used = set(source.values())
+    extra = tuple(c for c in header if c not in used)
     texts = tuple(v.name for v in present if str(v.kind) == "text")
-    ids = {v.name for v in present if str(v.kind) == "id"}
+    ids = {source[v.name] for v in present if str(v.kind) == "id"}
+    text_cols = {source[t] for t in texts}
     return _Plan(
         variables=tuple(present),
-        columns=tuple(v.name for v in present if str(v.kind) != "text"),
+        columns=tuple(kinds),
         texts=texts,
         extra=extra,
-        check_text=tuple(c for c in scan.header if c in extra or c in texts or c in ids),
+        check_text=tuple(c for c in header if c in extra or c in text_cols or c in ids),
+        source=source,
+        kinds=kinds,
+        wave=None if wave is None else int(wave),
+        generate_ids=generate_ids,
+        text_codes=text_codes,
     )
 
 
@@ -910,6 +1016,10 @@ def _stream_fast(item, codebook, scan, plan: _Plan):
     item.format = "csv"
     item.row_numbers = stage.row_numbers()
     item.ids_generated = None
+    if plan.generate_ids:
+        from cxresearch.store._files import ID_PREFIX
+
+        item.ids_generated = f"{item.sha256[:ID_PREFIX]}-<row>"
     item.notes = stage.notes
     return []
 
