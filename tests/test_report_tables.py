@@ -497,7 +497,7 @@ def test_a_codebook_dict_is_refused_not_silently_ignored():
 
 
 def test_settings_table_shows_thresholds_as_given():
-    """A cut of 4.5 is not rounded to 4 (nor 5 written 5.0); unused settings read 'None'."""
+    """A cut of 4.5 is not rounded to 4 (nor 5 written 5.0); unused settings read 'Not used'."""
     import cxresearch as cx
     from cxresearch.report.params import demo_params_file
 
@@ -512,7 +512,7 @@ def test_settings_table_shows_thresholds_as_given():
     )
     assert values["Dissatisfied cut (overall satisfaction ≤)"] == "4.5"
     assert values["Early-warning threshold (overall satisfaction <)"] == "5"
-    assert values["Raking"] == "None"
+    assert values["Raking"] == "Not used"
 
 
 def test_driver_table_quadrants_follow_the_tables_language():
