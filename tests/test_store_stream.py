@@ -746,17 +746,9 @@ def _odd_shape(kind: str, tmp_path: Path) -> tuple[Path, dict]:
         ("given wave, blank line", True, False),
         ("text code in lower case", False, True),
         ("text code with spaces", True, False),
-        pytest.param(
-            "text code as a missing code",
-            True,
-            False,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the whole-file path's _prepare_responses blanks a missing code with "
-                "pd.to_numeric on the whole column: every text code of the column is lost "
-                "(stored as NULL); the pandas-chunk path loses only the block's",
-            ),
-        ),
+        # the whole-file path once blanked a missing code by converting the whole column to
+        # numbers: every text code of the column was lost (stored as NULL)
+        ("text code as a missing code", True, False),
         ("text code NA", False, True),
         ("text code as a number", False, True),
         ("numbers among text codes", True, False),
@@ -859,3 +851,18 @@ def err_free(cells) -> bool:
     """Whether the whole-file reader takes these cells of a category of codes N, S, north
     (each cell stripped, then one of the codes exactly)."""
     return all(c is None or c.strip() in ("N", "S", "north") for c in cells)
+
+
+def test_a_missing_code_in_a_text_coded_category_keeps_the_other_codes(tmp_path):
+    """Whole-file path: a '99' (declared missing) among text branch codes blanked the whole
+    column (converted to numbers); the other rows keep their codes, the 99 goes to missing_codes."""
+    path, kw = _odd_shape("text code as a missing code", tmp_path)
+    with Store(tmp_path / "whole.duckdb") as st:
+        st.import_files([path], client="acme", codebook=kw["cb"])
+        got = st.con.execute(
+            "SELECT branch, count(*) FROM responses GROUP BY branch ORDER BY branch NULLS LAST"
+        ).fetchall()
+        miss = st.con.execute("SELECT variable, code FROM missing_codes").fetchall()
+    assert miss == [("branch", 99.0)]
+    assert sum(n for b, n in got if b is not None) == 11 and got[-1] == (None, 1)
+    assert {b for b, _ in got if b is not None} <= {"N", "S", "north"}  # _text_codebook

@@ -640,12 +640,23 @@ def _prepare_responses(
         )
         for var, rows in item.missing.groupby("variable").groups.items():
             if var in frame.columns:
-                col = (
-                    pd.to_numeric(frame[var], errors="coerce").astype("float64")
-                    if not pd.api.types.is_float_dtype(frame[var])
-                    else frame[var].copy()
-                )
-                col.iloc[pos[np.asarray(rows)]] = np.nan
+                v = codebook.get(var) if var in codebook else None
+                if (
+                    v is not None
+                    and str(v.kind) == "category"
+                    and any(isinstance(k, str) for k in (v.values or ()))
+                ):
+                    # text codes: blank the cell only (converting the column to numbers, as
+                    # for answers on a scale, turned every text code of it into NaN)
+                    col = frame[var].astype(object).copy()
+                    col.iloc[pos[np.asarray(rows)]] = None
+                else:
+                    col = (
+                        pd.to_numeric(frame[var], errors="coerce").astype("float64")
+                        if not pd.api.types.is_float_dtype(frame[var])
+                        else frame[var].copy()
+                    )
+                    col.iloc[pos[np.asarray(rows)]] = np.nan
                 frame[var] = col
 
     texts = []
