@@ -398,6 +398,14 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             cut=fmt_num(f.details.get("performance_cut"), 2),
         )
     if k == "model_fit":
+        if f.details.get("significant") is False:  # its F test does not tell R² from 0
+            return say(
+                "model_fit_null",
+                **_label("outcome", _kpi(f.variable, lang, codebook), lang),
+                share=fmt_pct(f.estimate, 0),
+                r2=fmt_num(f.estimate, 2),
+                p=_p(f),
+            )
         return say(
             "model_fit",
             **_label("outcome", _kpi(f.variable, lang, codebook), lang),

@@ -1,0 +1,144 @@
+"""The new-client flow on real surveys nobody here generated (``tests/reference/realdata/``).
+
+* MASS's ``survey`` (237 students; R 4, MASS 7.3) and lavaan's ``HolzingerSwineford1939`` (301 pupils),
+  exported once by ``tests/reference/realdata/make_realdata.R`` (CI has no R: the tests read the
+  committed CSVs); statsmodels' ``anes96`` from the installed package.
+* ``make_realdata.py`` writes the client files (CSV, GBK CSV, ``.sav`` with value labels and a
+  declared user-missing 99, no id and no wave column) that the flow below imports.
+
+What these data showed, and what each test holds:
+
+* a driver model whose R² its F test does not tell from 0 (MASS: pulse on height and hand spans,
+  R² = 0.012) still produced a "top driver" key message (77 % of nothing) and a reversed-direction
+  claim: no driver record and no ranking are written now; the F test is checked against
+  statsmodels' OLS;
+* continuous test scores (Holzinger) with codebook bounds and the roles of outcome and driver were
+  refused by ``init`` ("no scale item"): a numeric item the codebook gives bounds and a role is used.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import yaml
+
+import cxresearch as cx
+from cxresearch.findings.analyses import model_f_test
+from cxresearch.report.scaffold import draft_params
+
+REAL = Path(__file__).parent / "reference" / "realdata"
+sys.path.insert(0, str(REAL))
+import make_realdata  # noqa: E402
+
+SURVEY_DRIVERS = ["Wr.Hnd", "NW.Hnd", "Height"]
+HS_DRIVERS = ["x1", "x2", "x3", "x4", "x6", "x7", "x8", "x9"]
+
+
+@pytest.fixture(scope="module")
+def survey():
+    return make_realdata.mass_survey()
+
+
+@pytest.fixture(scope="module")
+def holzinger():
+    return make_realdata.holzinger()
+
+
+def test_the_committed_exports_are_the_r_data(survey, holzinger):
+    # R: dim(MASS::survey); table(MASS::survey$Exer); sum(is.na(MASS::survey$Pulse))
+    assert survey.shape == (237, 12)
+    assert survey["Exer"].value_counts().to_dict() == {"Freq": 115, "Some": 98, "None": 24}
+    assert int(survey["Pulse"].isna().sum()) == 45
+    # R: dim(lavaan::HolzingerSwineford1939); table(HolzingerSwineford1939$school)
+    assert holzinger.shape == (301, 15)
+    assert holzinger["school"].value_counts().to_dict() == {"Pasteur": 156, "Grant-White": 145}
+
+
+@pytest.mark.parametrize(
+    ("which", "outcome", "drivers"),
+    [("survey", "Pulse", SURVEY_DRIVERS), ("holzinger", "x5", HS_DRIVERS)],
+)
+def test_model_f_test_matches_ols(which, outcome, drivers, survey, holzinger):
+    data = {"survey": survey, "holzinger": holzinger}[which]
+    rows = data[[outcome, *drivers]].dropna()
+    ols = sm.OLS(rows[outcome], sm.add_constant(rows[drivers])).fit()
+    f, p = model_f_test(ols.rsquared, n=len(rows), k=len(drivers))
+    assert f == pytest.approx(ols.fvalue, rel=1e-10)
+    assert p == pytest.approx(ols.f_pvalue, rel=1e-8)
+
+
+def test_model_f_test_edges():
+    assert model_f_test(0.5, n=4, k=3) == (None, None)  # no residual degrees of freedom
+    assert model_f_test(float("nan"), n=100, k=3) == (None, None)
+    assert model_f_test(1.0, n=100, k=3)[1] == 0.0
+
+
+def _drivers(data, outcome, drivers):
+    res = cx.drivers.importance(data, outcome=outcome, drivers=drivers, ci=True, n_boot=200, seed=1)
+    ipa = cx.drivers.importance_performance(data, outcome=outcome, drivers=drivers)
+    return res, ipa
+
+
+def test_no_driver_claim_from_a_model_that_explains_nothing(survey):
+    res, ipa = _drivers(survey, "Pulse", SURVEY_DRIVERS)
+    assert res.r2 == pytest.approx(0.0121, abs=5e-4) and res.n == 170
+    found = cx.findings.driver_findings(res, ipa=ipa, chapter="03_drivers", exhibit="x")
+    assert [(f.kind, f.claim) for f in found] == [("model_fit", "explains_little")]
+    (fit,) = found
+    assert fit.details["significant"] is False and fit.p_value > 0.5
+    en = cx.tables.say_finding(fit, lang="en")
+    assert "no more than chance" in en and "F test p = 0.5" in en
+    assert "F 检验 p = 0.5" in cx.tables.say_finding(fit, lang="zh")
+    for lang, words in (("en", "finds no driver"), ("zh", "找不到")):
+        text = str(cx.tables.say_drivers(res, ipa=ipa, lang=lang))
+        assert words in text
+        assert "strongest" not in text and "影响最大" not in text and "are: " not in text
+
+
+def test_a_significant_model_keeps_its_driver_findings(holzinger):
+    res, ipa = _drivers(holzinger, "x5", HS_DRIVERS)
+    found = cx.findings.driver_findings(res, ipa=ipa, chapter="03_drivers", exhibit="x")
+    kinds = {f.kind for f in found}
+    assert "top_driver" in kinds and "model_fit" not in kinds
+    top = next(f for f in found if f.kind == "top_driver")
+    assert top.subject == "x4"  # paragraph comprehension: r = 0.73 with sentence completion
+    assert "strongest" in str(cx.tables.say_drivers(res, ipa=ipa, lang="en"))
+
+
+def test_init_uses_numeric_scores_the_codebook_gives_bounds_and_roles(tmp_path):
+    make_realdata.write_holzinger(tmp_path)
+    sav = tmp_path / "holzinger1939.sav"
+    book = tmp_path / "codebook.yaml"
+    cx.io.write_draft(sav, book)
+    cb = yaml.safe_load(book.read_text(encoding="utf-8"))
+    for v in cb["variables"]:  # the consultant's edits: bounds and roles the draft cannot know
+        if v["name"].startswith("x"):
+            v.update({"min": 0, "max": 10, "role": "outcome" if v["name"] == "x5" else "driver"})
+        if v["name"] == "school":
+            v["role"] = "segment"
+    book.write_text(yaml.safe_dump(cb, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with cx.store.Store(tmp_path / "study.duckdb") as st:
+        st.import_files([sav], client="hs", codebook=book, wave=1939)
+    draft = draft_params(client="hs", period="1939", store=tmp_path / "study.duckdb")
+    v = draft.params["variables"]
+    assert v["outcome"] == "x5" and v["drivers"] == HS_DRIVERS and v["by"] == ["school"]
+    # unassigned numerics (age in months) are never guessed into the model
+    cb_plain = yaml.safe_load(book.read_text(encoding="utf-8"))
+    for var in cb_plain["variables"]:
+        var.pop("role", None)
+    book.write_text(yaml.safe_dump(cb_plain, sort_keys=False), encoding="utf-8")
+    with cx.store.Store(tmp_path / "plain.duckdb") as st:
+        st.import_files([sav], client="hs", codebook=book, wave=1939)
+    with pytest.raises(cx.errors.CXError, match="numeric item with min/max and role outcome"):
+        draft_params(client="hs", period="1939", store=tmp_path / "plain.duckdb")
+
+
+def test_anes96_client_files_keep_the_declared_missing_code(tmp_path):
+    make_realdata.write_anes96(tmp_path)
+    raw = pd.read_csv(tmp_path / "anes96.csv")
+    assert len(raw) == 944 and int((raw["selfLR"] == 99).sum()) == int(np.ceil((944 - 3) / 29))
