@@ -13,7 +13,10 @@ What these data showed, and what each test holds:
   claim: no driver record and no ranking are written now; the F test is checked against
   statsmodels' OLS;
 * continuous test scores (Holzinger) with codebook bounds and the roles of outcome and driver were
-  refused by ``init`` ("no scale item"): a numeric item the codebook gives bounds and a role is used.
+  refused by ``init`` ("no scale item"): a numeric item the codebook gives bounds and a role is used;
+* then the report showed a "top-two box" of 0.0 % (0.0–0.0 %) on those scores (values 9–10 of 0–10;
+  MASS: pulse 129–130 of 30–130) and defined them as "rated on a 0–10 scale": the section is left
+  out with its reason, and the definitions call them numeric scores.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import yaml
 
 import cxresearch as cx
 from cxresearch.findings.analyses import model_f_test
-from cxresearch.report.scaffold import draft_params
+from cxresearch.report.scaffold import draft_params, write_params
 
 REAL = Path(__file__).parent / "reference" / "realdata"
 sys.path.insert(0, str(REAL))
@@ -124,9 +127,30 @@ def test_init_uses_numeric_scores_the_codebook_gives_bounds_and_roles(tmp_path):
     book.write_text(yaml.safe_dump(cb, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with cx.store.Store(tmp_path / "study.duckdb") as st:
         st.import_files([sav], client="hs", codebook=book, wave=1939)
-    draft = draft_params(client="hs", period="1939", store=tmp_path / "study.duckdb")
+    params_file = tmp_path / "params" / "hs-1939.yaml"
+    draft = draft_params(
+        client="hs", period="1939", store=tmp_path / "study.duckdb", language="en", out=params_file
+    )
     v = draft.params["variables"]
     assert v["outcome"] == "x5" and v["drivers"] == HS_DRIVERS and v["by"] == ["school"]
+    # numeric scores have no top-two box: left out with its reason, in both languages
+    draft.params["client_name"] = {"en": "Holzinger schools"}
+    write_params(draft, params_file)
+    plan = cx.report.study_plan(params_file)
+    assert plan.reason("02_kpis", "top_box", lang="en") == (
+        "Sentence completion: numeric scores, not answer scales: no top-two box"
+    )
+    assert "不计算前两项比例" in plan.reason("02_kpis", "top_box", lang="zh")
+    assert plan.reason("02_kpis", "satisfaction") is None
+    params = cx.report.load_params(params_file)
+    codebook = cx.codebook.load(book)
+    for lang, score in (("en", "numeric score"), ("zh", "数值得分")):
+        t = cx.tables.definitions_table(
+            params, lang=lang, codebook=codebook, drivers=HS_DRIVERS, variables=params.variables
+        )
+        terms = list(t.data["term"])
+        assert cx.tables.word("top_box", lang) not in terms
+        assert len(terms) == 9 and all(score in d for d in t.data["definition"])
     # unassigned numerics (age in months) are never guessed into the model
     cb_plain = yaml.safe_load(book.read_text(encoding="utf-8"))
     for var in cb_plain["variables"]:
@@ -142,3 +166,22 @@ def test_anes96_client_files_keep_the_declared_missing_code(tmp_path):
     make_realdata.write_anes96(tmp_path)
     raw = pd.read_csv(tmp_path / "anes96.csv")
     assert len(raw) == 944 and int((raw["selfLR"] == 99).sum()) == int(np.ceil((944 - 3) / 29))
+
+
+def test_a_likert_outcome_keeps_its_top_box(tmp_path):
+    make_realdata.write_anes96(tmp_path)
+    sav = tmp_path / "anes96.sav"
+    book = tmp_path / "codebook.yaml"
+    cx.io.write_draft(sav, book)
+    with cx.store.Store(tmp_path / "study.duckdb") as st:
+        st.import_files([sav], client="anes", codebook=book, wave=1996)
+    draft = draft_params(
+        client="anes", period="1996", store=tmp_path / "study.duckdb", out=tmp_path / "p.yaml"
+    )
+    draft.params["client_name"] = "ANES"
+    plan = cx.report.study_plan(write_params(draft, tmp_path / "p.yaml"))
+    assert plan.reason("02_kpis", "top_box") is None  # selfLR: likert 1-7
+    t = cx.tables.definitions_table(
+        cx.report.load_params(tmp_path / "p.yaml"), lang="en", codebook=cx.codebook.load(book)
+    )
+    assert "6–7 on the 1–7 scale" in t.data["definition"].iloc[0]

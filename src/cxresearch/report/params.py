@@ -143,7 +143,7 @@ class ClientName(_Model):
         check_lang(lang)
         if getattr(self, lang) is not None:
             return None
-        return "en" if lang == "zh" else "zh"
+        return next(other for other in LANGUAGES if other != lang)
 
     def for_lang(self, lang: str) -> str:
         """The name in ``lang``; the other language's when ``lang`` has none (see :meth:`fallback`)."""

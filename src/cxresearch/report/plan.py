@@ -460,6 +460,21 @@ def _decide(
     elif not has(sv.nps):
         no_nps = both("plan.why.nps_unanswered", item=sv.nps)
     no_by = both("plan.why.no_by") if not [b for b in sv.by if has(b)] else None
+    kpis = [n for n in (sv.outcome, sv.loyalty) if n and n in book]
+    no_top_box = (
+        {
+            lang: message(
+                "plan.why.no_top_box_scale",
+                lang,
+                items=message("list_separator", lang).join(
+                    book.get(n).label_for(lang) for n in kpis
+                ),
+            )
+            for lang in LANGS
+        }
+        if kpis and not any(book.get(n).rating_scale for n in kpis)
+        else None
+    )
     drivers = [d for d in sv.drivers if has(d)]
     no_drivers = both("plan.why.few_drivers", n=len(drivers)) if len(drivers) < 2 else None
     procs = [p for p in sv.processes if has(p)]
@@ -508,7 +523,7 @@ def _decide(
             "satisfaction": None,
             "trend": one_wave,
             "wave_tests": one_wave,
-            "top_box": None,
+            "top_box": no_top_box,
             "segments": no_by,
         },
     )
