@@ -185,3 +185,59 @@ def test_a_likert_outcome_keeps_its_top_box(tmp_path):
         cx.report.load_params(tmp_path / "p.yaml"), lang="en", codebook=cx.codebook.load(book)
     )
     assert "6–7 on the 1–7 scale" in t.data["definition"].iloc[0]
+
+
+def _anes_codebook(tmp_path):
+    make_realdata.write_anes96(tmp_path)
+    book = tmp_path / "codebook.yaml"
+    cx.io.write_draft(tmp_path / "anes96.sav", book)
+    return cx.codebook.load(book)
+
+
+def test_ipa_compares_drivers_on_different_scales_on_their_ranges(tmp_path):
+    # anes96: party identification is coded 0-6, the placements 1-7 (the codebook draft reads both
+    # from the .sav's value labels); raw means put PID 'below average' by its coding alone
+    cb = _anes_codebook(tmp_path)
+    d = make_realdata.anes96_frame().replace({"selfLR": {99: np.nan}})
+    drivers = ["ClinLR", "DoleLR", "PID"]
+    ipa = cx.drivers.importance_performance(d, outcome="selfLR", drivers=drivers, codebook=cb)
+    rows = d[["selfLR", *drivers]].dropna()
+    scale = {"ClinLR": (1, 7), "DoleLR": (1, 7), "PID": (0, 6)}
+    expected = [(rows[x].mean() - scale[x][0]) / (scale[x][1] - scale[x][0]) for x in drivers]
+    assert ipa["performance"].to_numpy() == pytest.approx(expected, rel=1e-12)
+    assert set(ipa["performance_unit"]) == {"pomp"}
+    assert ipa["performance_cut"].iloc[0] == pytest.approx(np.mean(expected), rel=1e-12)
+    t = cx.tables.driver_table(
+        cx.drivers.importance(d, outcome="selfLR", drivers=drivers), ipa=ipa, lang="en", name="d"
+    )
+    assert t.labels["performance"] == "Performance (% of scale range)"
+    # one shared scale: means as before
+    same = cx.drivers.importance_performance(
+        d, outcome="selfLR", drivers=["ClinLR", "DoleLR"], codebook=cb
+    )
+    assert same["performance"].to_numpy() == pytest.approx(
+        rows[["ClinLR", "DoleLR"]].mean().to_numpy(), rel=1e-12
+    )
+    assert set(same["performance_unit"]) == {"mean"}
+
+
+def test_ipa_does_not_rank_centimetres_against_hand_spans(survey):
+    # MASS survey: height 140-210 cm beside hand spans 10-30 cm put height 'keep up' on its raw mean
+    book = {
+        "study": "s",
+        "version": "1",
+        "variables": [
+            {"name": "Pulse", "kind": "numeric", "min": 30, "max": 130},
+            {"name": "Height", "kind": "numeric", "min": 140, "max": 210},
+            {"name": "Wr.Hnd", "kind": "numeric", "min": 10, "max": 30},
+            {"name": "NW.Hnd", "kind": "numeric", "min": 10, "max": 30},
+        ],
+    }
+    ipa = cx.drivers.importance_performance(
+        survey, outcome="Pulse", drivers=SURVEY_DRIVERS, codebook=book
+    )
+    rows = survey[["Pulse", *SURVEY_DRIVERS]].dropna()
+    perf = dict(zip(ipa["driver"], ipa["performance"], strict=True))
+    assert perf["Height"] == pytest.approx((rows["Height"].mean() - 140) / 70, rel=1e-12)
+    assert perf["Wr.Hnd"] == pytest.approx((rows["Wr.Hnd"].mean() - 10) / 20, rel=1e-12)
+    assert max(perf.values()) < 1

@@ -195,6 +195,7 @@ def driver_findings(
         merged = imp.merge(
             ipa[["driver", "performance", "quadrant", "performance_cut"]], on="driver", how="inner"
         )
+        unit = str(ipa["performance_unit"].iloc[0]) if "performance_unit" in ipa else "mean"
         for r in merged.itertuples(index=False):
             # improving a driver raises the outcome only when the two move together (r and β > 0);
             # a driver that moves against it (a reverse-keyed item) is no priority to "improve"
@@ -234,6 +235,7 @@ def driver_findings(
                         details={
                             "performance": r.performance,
                             "performance_cut": r.performance_cut,
+                            "performance_unit": unit,
                             "average_share": avg,
                             "rank": int(r.rank),
                             "drivers": list(result.drivers),

@@ -104,6 +104,9 @@ def driver_table(
         _need_cols(ipa, ["driver", "performance", "quadrant_label"], "driver_table")
         imp = imp.merge(ipa[["driver", "performance", "quadrant_label"]], on="driver", how="left")
         cols += ["performance", "quadrant_label"]
+        if "performance_unit" in ipa and (ipa["performance_unit"] == "pomp").any():
+            labels["performance"] = word("drivers.performance_pomp", lang)
+            fmts["performance"] = "pct0"
     imp = imp.sort_values("rank").reset_index(drop=True)
     outcome = var_label(result.outcome, lang=lang, codebook=codebook)
     if title is None:

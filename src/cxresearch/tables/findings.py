@@ -390,6 +390,14 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             tied_lower=_listed([mid_sentence(t, lang) for t in tied], lang),
         )
     if k == "priority_driver":
+        if f.details.get("performance_unit") == "pomp":  # drivers on different scales
+            return say(
+                "priority_driver_pomp",
+                driver=_kpi(f.subject, lang, codebook),
+                share=_num(f.estimate, "share"),
+                performance=fmt_pct(f.details.get("performance"), 0),
+                cut=fmt_pct(f.details.get("performance_cut"), 0),
+            )
         return say(
             "priority_driver",
             driver=_kpi(f.subject, lang, codebook),
