@@ -241,3 +241,19 @@ def test_ipa_does_not_rank_centimetres_against_hand_spans(survey):
     assert perf["Height"] == pytest.approx((rows["Height"].mean() - 140) / 70, rel=1e-12)
     assert perf["Wr.Hnd"] == pytest.approx((rows["Wr.Hnd"].mean() - 10) / 20, rel=1e-12)
     assert max(perf.values()) < 1
+
+
+def test_the_bases_say_how_many_did_not_answer_the_outcome(survey):
+    # MASS survey: 45 of 237 students left their pulse blank; the report said it "rests on ... 192
+    # respondents" as if 192 had taken part
+    rows = survey.assign(wave=2024)
+    bases = cx.survey.mean(rows, score="Pulse", by="wave")
+    assert int(bases["n"].iloc[0]) == 192
+    en = str(cx.tables.say_bases(bases, wave=2024, lang="en", respondents=rows))
+    assert "of **192** respondents" in en
+    assert "Of the 237 respondents of 2024, 192 answered pulse; the other 45 left it blank" in en
+    zh = str(cx.tables.say_bases(bases, wave=2024, lang="zh", respondents=rows))
+    assert "共 237 名受访者，其中 192 人回答了Pulse；其余 45 人未作答" in zh
+    # everyone answered: no second sentence
+    full = rows.dropna(subset=["Pulse"])
+    assert "Of the" not in str(cx.tables.say_bases(bases, wave=2024, lang="en", respondents=full))
