@@ -181,6 +181,16 @@ def test_a_likert_outcome_keeps_its_top_box(tmp_path):
     draft.params["client_name"] = "ANES"
     plan = cx.report.study_plan(write_params(draft, tmp_path / "p.yaml"))
     assert plan.reason("02_kpis", "top_box") is None  # selfLR: likert 1-7
+    # the .sav's labels are English only: a zh report shows them, and says so
+    from cxresearch.report.variables import label_fallbacks
+
+    book_obj = cx.codebook.load(book)
+    assert label_fallbacks(plan.variables, book_obj, "en") == ()
+    (line,) = label_fallbacks(plan.variables, book_obj, "zh")
+    assert line == (
+        "codebook labels of 5 variables have no zh text: the zh report shows their en text "
+        "(selfLR, ClinLR, DoleLR, PID, educ); add label.zh in the codebook"
+    )
     t = cx.tables.definitions_table(
         cx.report.load_params(tmp_path / "p.yaml"), lang="en", codebook=cx.codebook.load(book)
     )
