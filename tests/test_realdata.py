@@ -267,3 +267,35 @@ def test_the_bases_say_how_many_did_not_answer_the_outcome(survey):
     # everyone answered: no second sentence
     full = rows.dropna(subset=["Pulse"])
     assert "Of the" not in str(cx.tables.say_bases(bases, wave=2024, lang="en", respondents=full))
+
+
+def test_every_segment_variable_is_tested_not_only_the_first(holzinger):
+    # Holzinger with by: [sex, school]: the scorecard (sex) finds nothing, and the report never
+    # said that Pasteur's pupils score 0.7 points below Grant-White's on sentence completion
+    found = cx.findings.segment_findings_each(
+        holzinger,
+        kpis=[("x5", "mean")],
+        by=["sex", "school"],
+        correction="holm",
+        chapter="02_kpis",
+        exhibit="satisfaction_by_segment",
+    )
+    got = {(f.details["by"], f.subject, f.claim): f for f in found}
+    assert set(got) == {
+        ("school", "Pasteur", "below_total"),
+        ("school", "Grant-White", "above_total"),
+    }
+    total = holzinger["x5"].mean()
+    for (_, school, _), f in got.items():
+        assert f.estimate == pytest.approx(
+            holzinger.loc[holzinger["school"] == school, "x5"].mean() - total, rel=1e-10
+        )
+        assert f.p_adj < 0.001
+    # the two schools differ beyond doubt by a plain Welch test too (scipy)
+    from scipy import stats
+
+    a = holzinger.loc[holzinger["school"] == "Pasteur", "x5"]
+    b = holzinger.loc[holzinger["school"] == "Grant-White", "x5"]
+    assert stats.ttest_ind(a, b, equal_var=False).pvalue < 1e-5
+    msg = cx.tables.say_finding(got[("school", "Pasteur", "below_total")], lang="en")
+    assert "Pasteur" in msg and "below Total" in msg

@@ -80,6 +80,7 @@ _EXHIBITS = (
     "engagement",
     "alerts",
     "theme_gaps",
+    "satisfaction_by_segment",
 )
 
 
