@@ -299,3 +299,12 @@ def test_every_segment_variable_is_tested_not_only_the_first(holzinger):
     assert stats.ttest_ind(a, b, equal_var=False).pvalue < 1e-5
     msg = cx.tables.say_finding(got[("school", "Pasteur", "below_total")], lang="en")
     assert "Pasteur" in msg and "below Total" in msg
+
+
+def test_labels_with_inner_capitals_keep_them_mid_sentence():
+    # anes96 as a CSV has no labels: the report read "In 1996, tVnews stood at 3.73"
+    m = cx.tables.mid_sentence
+    assert m("TVnews", "en") == "TVnews" and m("selfLR", "en") == "selfLR"
+    assert m("Wr.Hnd", "en") == "Wr.Hnd" and m("PID", "en") == "PID"
+    assert m("Left-right self-placement", "en") == "left-right self-placement"
+    assert m("Income group", "en") == "income group"
