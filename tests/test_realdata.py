@@ -97,6 +97,8 @@ def test_no_driver_claim_from_a_model_that_explains_nothing(survey):
     en = cx.tables.say_finding(fit, lang="en")
     assert "no more than chance" in en and "F test p = 0.5" in en
     assert "F 检验 p = 0.5" in cx.tables.say_finding(fit, lang="zh")
+    table = cx.tables.driver_table(res, ipa=ipa, lang="en", name="d")
+    assert "quadrant_label" not in table.data.columns and "performance" in table.data.columns
     for lang, words in (("en", "finds no driver"), ("zh", "找不到")):
         text = str(cx.tables.say_drivers(res, ipa=ipa, lang=lang))
         assert words in text
@@ -111,6 +113,9 @@ def test_a_significant_model_keeps_its_driver_findings(holzinger):
     top = next(f for f in found if f.kind == "top_driver")
     assert top.subject == "x4"  # paragraph comprehension: r = 0.73 with sentence completion
     assert "strongest" in str(cx.tables.say_drivers(res, ipa=ipa, lang="en"))
+    assert (
+        "quadrant_label" in cx.tables.driver_table(res, ipa=ipa, lang="en", name="d").data.columns
+    )
 
 
 def test_init_uses_numeric_scores_the_codebook_gives_bounds_and_roles(tmp_path):

@@ -104,6 +104,9 @@ def driver_table(
         _need_cols(ipa, ["driver", "performance", "quadrant_label"], "driver_table")
         imp = imp.merge(ipa[["driver", "performance", "quadrant_label"]], on="driver", how="left")
         cols += ["performance", "quadrant_label"]
+        _, p_model = model_f_test(result.r2, n=result.n_eff, k=len(result.drivers))
+        if p_model is not None and p_model >= float(getattr(result, "alpha", 0.05)):
+            cols.remove("quadrant_label")  # no driver found: no quadrant advice (keep up, focus)
         if "performance_unit" in ipa and (ipa["performance_unit"] == "pomp").any():
             labels["performance"] = word("drivers.performance_pomp", lang)
             fmts["performance"] = "pct0"
