@@ -147,6 +147,7 @@ def test_init_uses_numeric_scores_the_codebook_gives_bounds_and_roles(tmp_path):
     )
     assert "不计算前两项比例" in plan.reason("02_kpis", "top_box", lang="zh")
     assert plan.reason("02_kpis", "satisfaction") is None
+    assert plan.reason("09_appendix", "reliability") is None  # eight scores, one 0-10 range
     params = cx.report.load_params(params_file)
     codebook = cx.codebook.load(book)
     for lang, score in (("en", "numeric score"), ("zh", "数值得分")):
@@ -186,6 +187,10 @@ def test_a_likert_outcome_keeps_its_top_box(tmp_path):
     draft.params["client_name"] = "ANES"
     plan = cx.report.study_plan(write_params(draft, tmp_path / "p.yaml"))
     assert plan.reason("02_kpis", "top_box") is None  # selfLR: likert 1-7
+    # PID is coded 0-6 beside 1-7 placements: alpha of their raw sum is no reliability
+    assert plan.reason("09_appendix", "reliability") == (
+        "the driver items are on different scales (no block shares one): no reliability"
+    )
     # the .sav's labels are English only: a zh report shows them, and says so
     from cxresearch.report.variables import label_fallbacks
 
