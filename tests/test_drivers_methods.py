@@ -292,6 +292,7 @@ def test_importance_performance_quadrants_and_segments():
         "label",
         "importance",
         "performance",
+        "performance_unit",
         "n",
         "n_eff",
         "importance_cut",

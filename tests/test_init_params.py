@@ -181,3 +181,49 @@ def test_write_params_refuses_an_existing_file(tmp_path):
     assert (tmp_path / "p.yaml").read_text(encoding="utf-8") == "keep me"
     write_params(d, tmp_path / "p.yaml", overwrite=True)
     assert load_params(tmp_path / "p.yaml").variables.outcome == "sat"
+
+
+# -- client_name in one language (a consultant writing an en-only report) -------------------------
+_RAW = {"client": "acme", "period": "2025", "data": {"store": "study.duckdb"}}
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "shown", "fallbacks"),
+    [
+        ("Acme", "en", "Acme", ()),
+        ("Acme", "zh", "Acme", ()),  # one plain text: the name in both languages, as given
+        ({"en": "Acme"}, "en", "Acme", ()),
+        ({"zh": "阿克米", "en": "Acme"}, "zh", "阿克米", ()),
+        (
+            {"en": "Acme"},
+            "zh",
+            "Acme",
+            (
+                "client_name has no zh text: the zh report shows the en name 'Acme' (add client_name.zh)",
+            ),
+        ),
+        (
+            {"zh": "阿克米"},
+            "en",
+            "阿克米",
+            (
+                "client_name has no en text: the en report shows the zh name '阿克米' (add client_name.en)",
+            ),
+        ),
+    ],
+)
+def test_client_name_in_one_language_or_plain(name, language, shown, fallbacks):
+    params = load_params({**_RAW, "client_name": name, "language": language}, check_files=False)
+    assert params.display_name == shown
+    assert params.fallbacks == fallbacks
+
+
+def test_client_name_needs_one_text():
+    from cxresearch.report.params import ParamsError
+
+    with pytest.raises(ParamsError, match=r"client_name: .*give the client's name"):
+        load_params({**_RAW, "client_name": {}}, check_files=False)
+    with pytest.raises(ParamsError, match=r"client_name\.en: String should have at least 1"):
+        load_params({**_RAW, "client_name": {"en": ""}}, check_files=False)
+    with pytest.raises(ParamsError, match=r"client_name\.fr: unknown key"):
+        load_params({**_RAW, "client_name": {"en": "Acme", "fr": "Acme"}}, check_files=False)

@@ -31,6 +31,9 @@ card = cx.findings.scorecard(cur, kpis=study.headline_kpis, by=study.segment, co
 # %% tags=["needs-scorecard"]
 study.record(cx.findings.segment_findings(card, chapter="00_summary", exhibit="segment_scorecard", wave=study.wave))
 
+# %% tags=["needs-scorecard"]
+study.record(cx.findings.segment_findings_each(cur, kpis=[(v.outcome, "mean")], by=v.by[1:], correction="holm", chapter="02_kpis", exhibit="satisfaction_by_segment", wave=study.wave, **study.design_for(cur)))  # the other segment variables, each tested as the scorecard's
+
 # %%
 study.record(cx.findings.kpi_findings(trends, wave=study.wave, alpha=study.thresholds.alpha, chapter="00_summary", exhibit="kpi_dashboard"))
 

@@ -28,7 +28,7 @@ study.plan.say_scope(**study.fmt)
 bases = cx.survey.mean(study.responses(), score=study.variables.outcome, by="wave", **study.design)
 
 # %%
-cx.tables.say_bases(bases, wave=study.wave, **study.fmt)
+cx.tables.say_bases(bases, wave=study.wave, respondents=study.responses(), **study.fmt)
 
 # %% [markdown] tags=["lang-zh", "needs-missing"]
 # ## 缺失回答

@@ -65,7 +65,7 @@ cur = study.current()
 cur_design = study.design_for(cur)  # calibration-aware SEs when the params rake (issue 14)
 
 # %% tags=["needs-top_box"]
-top_box = cx.survey.top_box(cur, score=study.kpis, codebook=study.codebook, **cur_design)
+top_box = cx.survey.top_box(cur, score=study.top_box_kpis, codebook=study.codebook, **cur_design)
 
 # %% tags=["needs-top_box"]
 cx.tables.estimates(top_box, title=cx.tables.word("top_box", study.lang), name="top_box", kind="share", **study.fmt)

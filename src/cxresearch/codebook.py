@@ -252,6 +252,13 @@ class Variable(_Model):
             return (self.min, self.max)
         return None
 
+    @property
+    def rating_scale(self) -> bool:
+        """True for an answer scale (likert, rating or nps with bounds): the items a top-two box
+        means something on. A numeric score (test scores, pulse, amounts) has bounds but no
+        "highest two answers": its top-two box would count the values at or above ``max - 1``."""
+        return self.kind in (Kind.likert, Kind.rating, Kind.nps) and self.scale is not None
+
     def label_for(self, lang: str = "en") -> str:
         """The variable's label in ``lang`` (``"zh"`` or ``"en"``), else the other one, else its name."""
         _check_lang(lang)

@@ -61,6 +61,8 @@ def run(args) -> int:
         print(f"  {key:<10} {value}")
     for line in result.skipped:
         print(f"  chapter left out: {line}")
+    for line in result.fallbacks:
+        print(f"  note: {line}")
     if result.warnings:
         print(f"  {len(result.warnings)} data-quality note(s) listed in the report's appendix")
     return 0

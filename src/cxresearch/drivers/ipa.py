@@ -124,7 +124,10 @@ def importance_performance(
         Importance method (``lmg`` default; any of :func:`~cxresearch.drivers.importance`).
     performance : {'mean', 'top_box'}
         Weighted mean on the item's own scale, or the weighted share of answers at or above
-        ``top_box``.
+        ``top_box``. When the codebook gives the drivers different scales, ``'mean'`` is the mean's
+        place on each driver's own range, ``(mean − min) / (max − min)`` (percent of maximum
+        possible, POMP, as a 0–1 share; Cohen et al. 1999): raw means of a 0–6 and a 1–7 item, or
+        of centimetres and scale points, do not share a cut line.
     top_box : float, optional
         Threshold of the top box. Default: the top-two box, ``max - 1`` of the codebook scale
         (the top box, ``max``, on scales of fewer than five points such as binary items).
@@ -146,7 +149,9 @@ def importance_performance(
     -------
     pandas.DataFrame
         One row per segment × driver: ``by`` column (when given), ``driver``, ``label``,
-        ``importance`` (share), ``performance``, ``n``, ``n_eff`` (the model's base),
+        ``importance`` (share), ``performance``, ``performance_unit`` (``'mean'``,
+        ``'pomp'`` — share of the scale range, see ``performance`` — or ``'top_box'``), ``n``,
+        ``n_eff`` (the model's base),
         ``importance_cut``, ``performance_cut``, ``quadrant`` (``concentrate_here``, ``keep_up``,
         ``low_priority``, ``possible_overkill``) and ``quadrant_label``; with ``cut='mean'`` also
         ``performance_gap`` (performance − performance cut), ``gap_ci_lower``, ``gap_ci_upper``
@@ -178,6 +183,10 @@ def importance_performance(
     ----------
     Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of
     Marketing*, 41(1), 77–79. https://doi.org/10.1177/002224297704100112
+
+    Cohen, P., Cohen, J., Aiken, L. S., & West, S. G. (1999). The problem of units and the
+    circumstance for POMP. *Multivariate Behavioral Research*, 34(3), 315–346.
+    https://doi.org/10.1207/S15327906MBR3403_2
 
     Examples
     --------
@@ -238,6 +247,18 @@ def importance_performance(
                 f"driver {d!r} has {int(off.sum())} value(s) outside its codebook scale "
                 f"{tuple(scale)}: {bad}; set missing codes (don't know, refused) to NaN first"
             )
+    # drivers on different scales (a 0-6 party scale beside 1-7 items; height in cm beside hand
+    # spans) have means that cannot be compared: performance is then the mean's place on each
+    # driver's own scale range (POMP, 0-1), so the cut and the quadrants compare like with like
+    scales = {
+        d: (_variable(cb, d).scale if _variable(cb, d) is not None else None) for d in drivers
+    }
+    pomp = (
+        performance == "mean"
+        and all(sc is not None for sc in scales.values())
+        and len({(float(a), float(b)) for a, b in scales.values()}) > 1
+    )
+    unit = "pomp" if pomp else performance
     weight_vector(data, weights)  # validate once, with the column named
     groups = [(None, data)] if by is None else list(data.groupby(by, sort=True, observed=True))
     frames = []
@@ -267,14 +288,16 @@ def importance_performance(
         w = np.ones(len(sub)) if weights is None else sub[weights].to_numpy(float)
         ok &= w > 0
         w = w[ok]
-        values = np.column_stack(
-            [
-                rows[d].to_numpy()[ok]
-                if performance == "mean"
-                else (rows[d].to_numpy()[ok] >= thresholds[d]).astype(float)
-                for d in used
-            ]
-        )
+        def _values(d):
+            x = rows[d].to_numpy()[ok]
+            if pomp:  # each driver on its own scale range (0-1): linear, so the paired test holds
+                lo, hi = (float(b) for b in scales[d])
+                return (x - lo) / (hi - lo)
+            if performance == "mean":
+                return x
+            return (x >= thresholds[d]).astype(float)
+
+        values = np.column_stack([_values(d) for d in used])
         perf = np.array([float(w @ values[:, j] / w.sum()) for j in range(len(used))])
         imp = res.importance.set_index("driver").loc[used, "share"].to_numpy()
         agg = np.mean if cut == "mean" else np.median
@@ -287,6 +310,7 @@ def importance_performance(
                 "label": [_label(d, labels, cb, lang) for d in used],
                 "importance": imp,
                 "performance": perf,
+                "performance_unit": unit,
                 "n": float(res.n),
                 "n_eff": res.n_eff,
                 "importance_cut": ic,

@@ -63,6 +63,7 @@ from cxresearch.findings.segments import (
     kpi_trends,
     scorecard,
     segment_findings,
+    segment_findings_each,
     trend_findings,
 )
 from cxresearch.findings.themes import GROUPS, cohen_h, theme_findings, theme_gaps
@@ -102,6 +103,7 @@ __all__ = [
     "run_trend_test",
     "scorecard",
     "segment_findings",
+    "segment_findings_each",
     "select_messages",
     "strength",
     "to_json",

@@ -26,6 +26,7 @@ __all__ = [
     "engagement_findings",
     "alert_concentration_findings",
     "LOW_R2",
+    "model_f_test",
 ]
 
 #: A model explaining less than this share of the outcome's variance "explains little".
@@ -56,7 +57,10 @@ def driver_findings(
       (``gap_ci_upper < 0``; see :func:`cxresearch.drivers.importance_performance`): important
       beyond doubt and rated below average beyond doubt. An ``ipa`` frame without that test (a
       median cut) gives no priority driver.
-    * ``model_fit`` / ``explains_little``: R² below ``low_r2``.
+    * ``model_fit`` / ``explains_little``: R² below ``low_r2``, or an R² its F test
+      (:func:`model_f_test`) does not tell from 0 — then no driver record is written at all: the
+      shares of an R² indistinguishable from 0 rank nothing (on MASS's ``survey``, pulse on height
+      and hand spans: R² = 0.012, p = 0.57, yet one driver held 77 % of it).
 
     Driver records keep the model's drivers and weight column (``details['drivers']``,
     ``details['weights']``) so that :func:`cxresearch.findings.priorities` can refit the model for
@@ -93,7 +97,10 @@ def driver_findings(
     k = len(imp)
     signs = _driver_signs(result)
     alpha = float(getattr(result, "alpha", 0.05))
-    if result.r2 is not None and np.isfinite(result.r2) and result.r2 < low_r2:
+    f_stat, p_model = model_f_test(result.r2, n=result.n_eff, k=len(result.drivers))
+    # shares of an R² the data do not tell from 0 rank nothing: no top or priority driver then
+    supported = p_model is not None and p_model < alpha
+    if result.r2 is not None and np.isfinite(result.r2) and (result.r2 < low_r2 or not supported):
         out.append(
             Finding(
                 kind="model_fit",
@@ -108,15 +115,19 @@ def driver_findings(
                 unit="r2",
                 n=result.n,
                 n_eff=result.n_eff,
-                test=f"R² below {low_r2:g}",
+                test=f"R² below {low_r2:g}; F test of R² = 0",
+                statistic=f_stat,
+                p_value=p_model,
                 size=0.0,
                 chapter=chapter,
                 exhibit=exhibit,
                 wave=wave,
                 alpha=alpha,
-                details={"drivers": list(result.drivers)},
+                details={"drivers": list(result.drivers), "significant": supported},
             )
         )
+    if not supported:
+        return out
     diffs = getattr(result, "differences", None)
     if k >= 2 and diffs is not None and len(diffs):
         top, nxt = imp.iloc[0], imp.iloc[1]
@@ -192,6 +203,7 @@ def driver_findings(
             on="driver",
             how="inner",
         )
+        unit = str(ipa["performance_unit"].iloc[0]) if "performance_unit" in ipa else "mean"
         for r in merged.itertuples(index=False):
             # improving a driver raises the outcome only when the two move together (r and β > 0);
             # a driver that moves against it (a reverse-keyed item) is no priority to "improve";
@@ -239,6 +251,7 @@ def driver_findings(
                             "gap_ci_lower": r.gap_ci_lower,
                             "gap_ci_upper": r.gap_ci_upper,
                             "gap_p_value": r.gap_p_value,
+                            "performance_unit": unit,
                             "average_share": avg,
                             "rank": int(r.rank),
                             "drivers": list(result.drivers),
@@ -247,6 +260,24 @@ def driver_findings(
                     )
                 )
     return out
+
+
+def model_f_test(r2, *, n, k: int) -> tuple[float | None, float | None]:
+    """F statistic and p-value of a linear model's R² against 0: ``(R²/k) / ((1 − R²)/(n − k − 1))``
+    on ``k`` and ``n − k − 1`` degrees of freedom (the overall F test of OLS).
+
+    ``n`` is the effective base (Kish) for a weighted model: an approximation of the design-based
+    Wald test, exact without weights. ``(None, None)`` when there are no residual degrees of
+    freedom or R² is missing.
+    """
+    r2, n = finite(r2), finite(n)
+    if r2 is None or n is None or k < 1 or n - k - 1 <= 0:
+        return None, None
+    if r2 >= 1.0:
+        return math.inf, 0.0
+    df2 = n - k - 1
+    f = (max(r2, 0.0) / k) / ((1.0 - r2) / df2)
+    return float(f), float(stats.f.sf(f, k, df2))
 
 
 def _driver_signs(result) -> dict[str, int]:

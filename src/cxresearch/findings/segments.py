@@ -444,6 +444,42 @@ def segment_findings(
     return out
 
 
+def segment_findings_each(
+    data: pd.DataFrame,
+    *,
+    kpis: Sequence[tuple[str, str]],
+    by: Sequence[str],
+    chapter: str,
+    exhibit: str,
+    wave: int | None = None,
+    **options,
+) -> list[Finding]:
+    """:func:`segment_findings` of a :func:`scorecard` for each segment variable in ``by``.
+
+    The report's scorecard shows its first segment variable; a study segmented several ways
+    (school and sex; branch and customer type) has its other variables tested the same way, each
+    with its own correction over its segments (the family of one variable, as the banner tables
+    do), so a gap in the second variable is not left unsaid. ``options``: as :func:`scorecard`
+    (weights, design, ``alpha``, ``correction``, bases).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> s = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cur = s.responses[s.responses["wave"] == 2017]
+    >>> found = cx.findings.segment_findings_each(cur, kpis=[("overall_sat", "mean")],
+    ...                                           by=["branch"], weights="weight", min_base=20,
+    ...                                           chapter="02_kpis", exhibit="by_segment")
+    >>> [(f.details["by"], f.subject, f.claim) for f in found]
+    [('branch', '1', 'above_total'), ('branch', '4', 'below_total')]
+    """
+    out: list[Finding] = []
+    for variable in dict.fromkeys(by):
+        card = scorecard(data, kpis=kpis, by=variable, **options)
+        out += segment_findings(card, chapter=chapter, exhibit=exhibit, wave=wave)
+    return out
+
+
 def trend_findings(
     trend: pd.DataFrame,
     *,

@@ -142,6 +142,13 @@ class Study:
         return [n for n in (self.variables.outcome, self.variables.loyalty) if n]
 
     @property
+    def top_box_kpis(self) -> list[str]:
+        """The KPIs whose top-two box chapter 02 reports: those on an answer scale
+        (:attr:`cxresearch.codebook.Variable.rating_scale`); a numeric score has no top box."""
+        book = self.codebook
+        return [n for n in self.kpis if n in book and book.get(n).rating_scale]
+
+    @property
     def outcomes(self) -> tuple[str, ...]:
         """The customer scores employee engagement is linked to: the outcome and the NPS item."""
         return tuple(n for n in (self.variables.outcome, self.variables.nps) if n)

@@ -50,6 +50,7 @@ __all__ = [
     "Branding",
     "Fieldwork",
     "DataSource",
+    "ClientName",
     "Localized",
     "Output",
     "Params",
@@ -108,6 +109,46 @@ class Localized(_Model):
         """The text in ``lang`` (``'zh'`` or ``'en'``)."""
         check_lang(lang)
         return getattr(self, lang)
+
+
+class ClientName(_Model):
+    """The client's display name: ``{zh: 阿克米, en: Acme}``, only one language, or one plain text.
+
+    A plain text (``client_name: Acme``) is the name in both languages, as given. A name given in one
+    language only (``{en: Acme}``) is shown as it is in a report of the other language; that fallback
+    is stated (:meth:`fallback`, :attr:`Params.fallbacks`, the ``run`` summary and the manifest), never
+    silent.
+    """
+
+    zh: str | None = Field(default=None, min_length=1)
+    en: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, value):
+        if isinstance(value, str):
+            return {"zh": value, "en": value}
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> ClientName:
+        if self.zh is None and self.en is None:
+            raise ValueError(
+                "give the client's name: a text, or {zh: ..., en: ...} (one is enough)"
+            )
+        return self
+
+    def fallback(self, lang: str) -> str | None:
+        """The language whose text a ``lang`` report shows instead, or None when ``lang`` has its own."""
+        check_lang(lang)
+        if getattr(self, lang) is not None:
+            return None
+        return next(other for other in LANGUAGES if other != lang)
+
+    def for_lang(self, lang: str) -> str:
+        """The name in ``lang``; the other language's when ``lang`` has none (see :meth:`fallback`)."""
+        other = self.fallback(lang)
+        return getattr(self, other or lang)
 
 
 class DataSource(_Model):
@@ -320,7 +361,7 @@ class Params(_Model):
     """
 
     client: str
-    client_name: Localized
+    client_name: ClientName
     period: str
     wave: int | None = None
     first_wave: int | None = None
@@ -387,6 +428,22 @@ class Params(_Model):
     def display_name(self) -> str:
         """Client display name in the report language."""
         return self.client_name.for_lang(self.language)
+
+    @property
+    def fallbacks(self) -> tuple[str, ...]:
+        """Texts of the report language the params do not give, and what the report shows instead.
+
+        One sentence each, for the ``run`` summary and the manifest: ``client_name has no zh text:
+        the zh report shows the en name 'Acme' (add client_name.zh)``.
+        """
+        other = self.client_name.fallback(self.language)
+        if other is None:
+            return ()
+        shown = self.client_name.for_lang(self.language)
+        return (
+            f"client_name has no {self.language} text: the {self.language} report shows the "
+            f"{other} name {shown!r} (add client_name.{self.language})",
+        )
 
     @property
     def title(self) -> str:

@@ -460,6 +460,21 @@ def _decide(
     elif not has(sv.nps):
         no_nps = both("plan.why.nps_unanswered", item=sv.nps)
     no_by = both("plan.why.no_by") if not [b for b in sv.by if has(b)] else None
+    kpis = [n for n in (sv.outcome, sv.loyalty) if n and n in book]
+    no_top_box = (
+        {
+            lang: message(
+                "plan.why.no_top_box_scale",
+                lang,
+                items=message("list_separator", lang).join(
+                    book.get(n).label_for(lang) for n in kpis
+                ),
+            )
+            for lang in LANGS
+        }
+        if kpis and not any(book.get(n).rating_scale for n in kpis)
+        else None
+    )
     drivers = [d for d in sv.drivers if has(d)]
     no_drivers = both("plan.why.few_drivers", n=len(drivers)) if len(drivers) < 2 else None
     procs = [p for p in sv.processes if has(p)]
@@ -508,7 +523,7 @@ def _decide(
             "satisfaction": None,
             "trend": one_wave,
             "wave_tests": one_wave,
-            "top_box": None,
+            "top_box": no_top_box,
             "segments": no_by,
         },
     )
@@ -592,7 +607,11 @@ def _decide(
             "fieldwork": None,
             "methods": None,
             "settings": None,
-            "reliability": None if scales else both("plan.why.no_scales"),
+            "reliability": None
+            if scales
+            else both("plan.why.scales_differ")
+            if len(sv.drivers) >= 2 and not _one_scale(list(sv.drivers), book)
+            else both("plan.why.no_scales"),
             "diagnostics": no_drivers,
             "sources": None,
         },
@@ -600,11 +619,21 @@ def _decide(
     return out
 
 
+def _one_scale(items: list[str], book) -> bool:
+    """True when the codebook gives every item the same scale (or gives none a scale to compare).
+    Cronbach's α and ω add the raw items: of a 0–6 and a 1–7 item, or of centimetres and points,
+    that sum is no scale and its reliability means nothing."""
+    if book is None:
+        return True
+    scales = {book.get(n).scale for n in items if n in book}
+    return len(scales) <= 1
+
+
 def _scales(sv: StudyVariables, book) -> dict[str, list[str]]:
     """Item blocks whose reliability the appendix reports (all drivers; each dimension with two or
-    more driver items)."""
+    more driver items), each on one codebook scale."""
     out: dict[str, list[str]] = {}
-    if len(sv.drivers) >= 2:
+    if len(sv.drivers) >= 2 and _one_scale(list(sv.drivers), book):
         out["drivers"] = list(sv.drivers)
     if book is None:
         return out
@@ -612,7 +641,13 @@ def _scales(sv: StudyVariables, book) -> dict[str, list[str]]:
     for name in sv.drivers:
         if name in book:
             by_dim.setdefault(book.get(name).dimension or "", []).append(name)
-    out.update({d: items for d, items in by_dim.items() if d and len(items) >= 2})
+    out.update(
+        {
+            d: items
+            for d, items in by_dim.items()
+            if d and len(items) >= 2 and _one_scale(items, book)
+        }
+    )
     return out
 
 

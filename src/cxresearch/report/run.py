@@ -131,6 +131,8 @@ class ReportResult(ResultDisplay):
     warnings: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     findings: Path | None = None
+    #: params texts missing in the report language (Params.fallbacks)
+    fallbacks: tuple[str, ...] = ()
     tabs: Path | None = None
     pptx: Path | None = None
 
@@ -800,6 +802,11 @@ def _run(
         if p is not None
     ]
     files += executed
+    from cxresearch.report.variables import label_fallbacks
+
+    fallbacks = params.fallbacks + (
+        label_fallbacks(plan.variables, codebook, params.language) if codebook is not None else ()
+    )
     manifest = {
         "status": "ok",
         "client": params.client,
@@ -811,6 +818,7 @@ def _run(
         "outputs": [{"path": str(p.relative_to(out_dir)), "sha256": _sha256(p)} for p in files],
         "tables": len(combined.tables),
         "data_quality_notes": combined.warnings,
+        "language_fallbacks": list(fallbacks),
         "skipped_notebooks": skipped,
         "plan": plan.to_dict(),
         "packages": _versions(),
@@ -835,4 +843,5 @@ def _run(
         tabs=outputs["tabs"],
         pptx=outputs["pptx"],
         findings=outputs["findings"],
+        fallbacks=fallbacks,
     )

@@ -279,15 +279,24 @@ def draft_params(
     def has_data(var) -> bool:
         return answered is None or answered.get(var.name, 0) > 0
 
+    # A numeric item (test scores, amounts) is a scale item when the codebook gives it bounds and
+    # the role of outcome or driver: the consultant said so; unassigned numerics (age, income) are
+    # never guessed into the model.
     scale_items = [
         v
         for v in book.variables
-        if v.kind.value in _SCALE_KINDS and v.scale is not None and has_data(v)
+        if v.scale is not None
+        and has_data(v)
+        and (
+            v.kind.value in _SCALE_KINDS
+            or (v.kind.value == "numeric" and v.role in ("outcome", "driver"))
+        )
     ]
     if not scale_items:
         raise CXError(
-            "the codebook has no scale item (kind likert, rating or nps with min/max) with answers "
-            "in the data: there is no outcome to report on; set kinds and scales in the codebook"
+            "the codebook has no scale item (kind likert, rating or nps with min/max, or a numeric "
+            "item with min/max and role outcome or driver) with answers in the data: there is no "
+            "outcome to report on; set kinds, scales and roles in the codebook"
         )
     outcomes = [v for v in scale_items if v.role == "outcome"]
 

@@ -283,3 +283,31 @@ def check_variables(params: Params, book, *, label: str | None = None) -> StudyV
             + "\n".join(problems)
         )
     return sv
+
+
+def label_fallbacks(sv: StudyVariables, book, lang: str) -> tuple[str, ...]:
+    """The report's variables whose codebook label has no text in ``lang``, stated in one sentence.
+
+    The report then shows the label's other language (``Label.text``); a consultant reading the
+    ``run`` summary (and the manifest) learns it instead of finding English labels in a Chinese
+    report: ``codebook labels of 3 variables have no zh text: the zh report shows their en text
+    (selfLR, ClinLR, DoleLR); add label.zh in the codebook``. Variables without any label (shown
+    by name) are not counted. Empty when every label has ``lang``.
+    """
+    other = next(x for x in ("zh", "en") if x != lang)
+    names = [sv.outcome, sv.nps, sv.loyalty, *sv.drivers, *sv.processes, *sv.by]
+    missing = []
+    for n in dict.fromkeys(x for x in names if x):
+        if n not in book:
+            continue
+        label = book.get(n).label
+        if label is not None and not getattr(label, lang) and getattr(label, other):
+            missing.append(n)
+    if not missing:
+        return ()
+    k = len(missing)
+    shown = ", ".join(missing[:8]) + (", …" if k > 8 else "")
+    return (
+        f"codebook labels of {k} variable{'s' if k != 1 else ''} have no {lang} text: the {lang} "
+        f"report shows their {other} text ({shown}); add label.{lang} in the codebook",
+    )

@@ -102,13 +102,19 @@ def mid_sentence(label: str, lang: str) -> str:
     'overall satisfaction'
     >>> cx.tables.mid_sentence("NPS", "en"), cx.tables.mid_sentence("CRM data", "en")
     ('NPS', 'CRM data')
+    >>> cx.tables.mid_sentence("TVnews", "en")  # a capital inside the word: kept (not 'tVnews')
+    'TVnews'
     >>> cx.tables.mid_sentence("总体满意度", "zh")
     '总体满意度'
     """
     if lang != "en" or not label:
         return label
     first = label.split()[0]
-    if len(first) > 1 and (first.isupper() or any(ch.isdigit() for ch in first)):
+    if len(first) > 1 and (
+        first.isupper()
+        or any(ch.isdigit() for ch in first)
+        or any(ch.isupper() for ch in first[1:])  # TVnews, McDonald's, a variable name (W.Hnd)
+    ):
         return label
     return label[:1].lower() + label[1:]
 

@@ -388,7 +388,7 @@ def definitions_table(
     tops = []
     for n in (v.outcome, v.loyalty):
         var = codebook.get(n) if codebook is not None and n and n in codebook else None
-        if var is not None and var.scale is not None:
+        if var is not None and var.rating_scale:
             lo, hi = float(var.scale[0]), float(var.scale[1])
             tops.append(
                 word("appendix.top_box_scale", lang, top=f"{hi - 1:g}", lo=f"{lo:g}", hi=f"{hi:g}")
@@ -403,8 +403,15 @@ def definitions_table(
                 scales=word("appendix.scales_separator", lang).join(tops),
             ),
         )
+    scored = [
+        codebook.get(n)
+        for n in (v.outcome, v.loyalty)
+        if codebook is not None and n and n in codebook
+    ]
+    if scored and not any(var.rating_scale for var in scored):
+        rows = rows[:1]  # numeric scores only: the report shows no top-two box (study plan)
     if not v.nps:
-        rows = rows[1:]
+        rows = [r for r in rows if r[0] != word("appendix.nps_term", lang)]
     names = [n for n in (v.outcome, v.loyalty, v.nps) if n] + list(drivers)
     for n in dict.fromkeys(names):
         if codebook is None or n not in codebook:
@@ -414,6 +421,8 @@ def definitions_table(
         if scale is None:
             continue
         role = "appendix.scale_driver" if n in drivers else "appendix.scale_outcome"
+        if var.kind.value == "numeric":  # a score, not an answer scale: no "rated on"
+            role = role.replace(".scale_", ".score_")
         rows.append((var.label_for(lang), word(role, lang, lo=f"{scale[0]:g}", hi=f"{scale[1]:g}")))
     frame = pd.DataFrame(rows, columns=["term", "definition"])
     return table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cxresearch.findings.analyses import model_f_test
 from cxresearch.tables._core import (
     Table,
     Text,
@@ -14,6 +15,7 @@ from cxresearch.tables._core import (
     fmt_num,
     fmt_pct,
     mid_sentence,
+    p_eq,
     table,
     var_label,
     word,
@@ -110,6 +112,12 @@ def driver_table(
             )
         imp = imp.merge(quad, on="driver", how="left")
         cols += ["performance", "quadrant_label"]
+        _, p_model = model_f_test(result.r2, n=result.n_eff, k=len(result.drivers))
+        if p_model is not None and p_model >= float(getattr(result, "alpha", 0.05)):
+            cols.remove("quadrant_label")  # no driver found: no quadrant advice (keep up, focus)
+        if "performance_unit" in ipa and (ipa["performance_unit"] == "pomp").any():
+            labels["performance"] = word("drivers.performance_pomp", lang)
+            fmts["performance"] = "pct0"
     imp = imp.sort_values("rank").reset_index(drop=True)
     outcome = var_label(result.outcome, lang=lang, codebook=codebook)
     if title is None:
@@ -204,6 +212,21 @@ def say_drivers(
     ]
     outcome = var_label(result.outcome, lang=lang, codebook=codebook)
     covered = best["share"].sum()
+    _, p_model = model_f_test(result.r2, n=result.n_eff, k=len(result.drivers))
+    if p_model is not None and p_model >= float(getattr(result, "alpha", 0.05)):
+        # an R² its F test does not tell from 0: no driver is "strongest", no priority is drawn
+        return Text(
+            word(
+                "drivers.summary_null",
+                lang,
+                outcome=outcome,
+                outcome_lower=mid_sentence(outcome, "en"),
+                r2_pct=fmt_pct(result.r2),
+                r2=fmt_num(result.r2, 2),
+                n=fmt_int(result.n),
+                p=p_eq(p_model),
+            )
+        )
     s = word(
         "drivers.summary",
         lang,

@@ -80,6 +80,7 @@ _EXHIBITS = (
     "engagement",
     "alerts",
     "theme_gaps",
+    "satisfaction_by_segment",
 )
 
 
@@ -122,19 +123,24 @@ def _ci(f: Finding, lang: str) -> str:
     return word("findings_table.ci", lang, conf=conf, range=rng)
 
 
-def _performance_gap(f: Finding, lang: str) -> str:
+def _performance_gap(f: Finding, lang: str, *, share: bool = False) -> str:
     """The paired test of a priority driver's performance below the drivers' average:
-    ``': −0.23, 95% CI −0.27 to −0.19, p < 0.001'`` ('' for a record without it)."""
+    ``': −0.23, 95% CI −0.27 to −0.19, p < 0.001'`` ('' for a record without it); ``share``: in
+    percent of the scale range (drivers on different scales)."""
     d = f.details
     if _missing(d.get("performance_gap")):
         return ""
+
+    def num(x):
+        return fmt_pct(x, 1) if share else fmt_num(x, 2)
+
     conf = f"{round(100 * (1 - f.alpha))}%"
-    lo, hi = (fmt_num(d.get(k), 2) for k in ("gap_ci_lower", "gap_ci_upper"))
+    lo, hi = (num(d.get(k)) for k in ("gap_ci_lower", "gap_ci_upper"))
     rng = _range(lo, hi, lang).replace("-", "−")
     return word(
         "findings_table.performance_gap",
         lang,
-        gap=fmt_num(d["performance_gap"], 2).replace("-", "−"),
+        gap=num(d["performance_gap"]).replace("-", "−"),
         ci=word("findings_table.ci", lang, conf=conf, range=rng),
         p=p_eq(d.get("gap_p_value")) if not _missing(d.get("gap_p_value")) else "",
     )
@@ -408,6 +414,15 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             tied_lower=_listed([mid_sentence(t, lang) for t in tied], lang),
         )
     if k == "priority_driver":
+        if f.details.get("performance_unit") == "pomp":  # drivers on different scales
+            return say(
+                "priority_driver_pomp",
+                driver=_kpi(f.subject, lang, codebook),
+                share=_num(f.estimate, "share"),
+                performance=fmt_pct(f.details.get("performance"), 0),
+                cut=fmt_pct(f.details.get("performance_cut"), 0),
+                gap=_performance_gap(f, lang, share=True),
+            )
         return say(
             "priority_driver",
             driver=_kpi(f.subject, lang, codebook),
@@ -417,6 +432,14 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             gap=_performance_gap(f, lang),
         )
     if k == "model_fit":
+        if f.details.get("significant") is False:  # its F test does not tell R² from 0
+            return say(
+                "model_fit_null",
+                **_label("outcome", _kpi(f.variable, lang, codebook), lang),
+                share=fmt_pct(f.estimate, 0),
+                r2=fmt_num(f.estimate, 2),
+                p=_p(f),
+            )
         return say(
             "model_fit",
             **_label("outcome", _kpi(f.variable, lang, codebook), lang),

@@ -294,11 +294,20 @@ def bases(
 
 
 def say_bases(
-    result: pd.DataFrame, *, wave: int, lang: str, codebook=None, min_base: int | None = None
+    result: pd.DataFrame,
+    *,
+    wave: int,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+    respondents: pd.DataFrame | None = None,
 ) -> Text:
     """Narrative on the sample: waves covered, total and current-wave base, weighting efficiency.
 
     ``result`` is an estimate frame by ``wave`` (e.g. ``cx.survey.mean(..., by='wave')``).
+    ``respondents``: the survey rows (with ``wave``) the estimates were computed from; when fewer of
+    the wave's respondents answered the score than took part (blank cells, missing codes), a second
+    sentence says how many did not answer, so the base is never read as the whole sample.
 
     Examples
     --------
@@ -339,9 +348,9 @@ def say_bases(
         "efficiency": fmt_pct(eff),
     }
     if len(frame) == 1:  # a single wave: no span, no smallest wave
-        return Text(word("survey.bases_one_wave", lang, **fields))
-    return Text(
-        word(
+        text = word("survey.bases_one_wave", lang, **fields)
+    else:
+        text = word(
             "survey.bases_waves",
             lang,
             **fields,
@@ -352,7 +361,22 @@ def say_bases(
             low_wave=int(lowest["wave"]),
             low_n=fmt_int(lowest["n"]),
         )
-    )
+    if respondents is not None and "wave" in respondents and "score" in result:
+        took_part = int((respondents["wave"] == wave).sum())
+        answered = int(row["n"])
+        if took_part > answered:
+            score = var_label(str(row["score"]), lang=lang, codebook=codebook)
+            text += word(
+                "survey.bases_unanswered",
+                lang,
+                wave=wave,
+                answered=fmt_int(answered),
+                took_part=fmt_int(took_part),
+                blank=fmt_int(took_part - answered),
+                score=score,
+                score_lower=mid_sentence(score, "en"),
+            )
+    return Text(text)
 
 
 def missing_answers(

@@ -227,7 +227,9 @@ def importance_performance(
             fontweight="bold",
             alpha=0.8,
         )
-    performance, importance = message("chart.performance", lang), message("chart.importance", lang)
+    pomp = "performance_unit" in data and (data["performance_unit"] == "pomp").any()
+    performance = message("chart.performance_pomp" if pomp else "chart.performance", lang)
+    importance = message("chart.importance", lang)
     ax.set_xlabel(performance)
     ax.set_ylabel(importance)
     base = None
