@@ -230,9 +230,7 @@ def test_ipa_compares_drivers_on_different_scales_on_their_ranges(tmp_path):
     # the paired test of each driver against the average, on the same 0-1 ranges (scipy, by hand)
     from scipy import stats
 
-    pomp = np.column_stack(
-        [(rows[x] - scale[x][0]) / (scale[x][1] - scale[x][0]) for x in drivers]
-    )
+    pomp = np.column_stack([(rows[x] - scale[x][0]) / (scale[x][1] - scale[x][0]) for x in drivers])
     ref = stats.ttest_1samp(pomp - pomp.mean(axis=1, keepdims=True), 0.0, axis=0)
     assert ipa["performance_gap"].to_numpy() == pytest.approx(
         np.array(expected) - np.mean(expected), abs=1e-12

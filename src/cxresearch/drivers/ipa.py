@@ -59,6 +59,18 @@ def _quadrant(imp_high: bool, perf_high: bool) -> str:
     return "possible_overkill" if perf_high else "low_priority"
 
 
+def _performance_values(x: np.ndarray, scale, threshold) -> np.ndarray:
+    """A driver's answers as the performance counts them: on its own scale range (0-1) when
+    ``scale`` is given (linear, so the paired test of the gaps holds), as top-box indicators when
+    ``threshold`` is given, else as they are."""
+    if scale is not None:
+        lo, hi = (float(b) for b in scale)
+        return (x - lo) / (hi - lo)
+    if threshold is not None:
+        return (x >= threshold).astype(float)
+    return x
+
+
 def _performance_gaps(values: np.ndarray, w: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
     """Each driver's performance minus the mean of the drivers' performances, tested.
 
@@ -288,16 +300,16 @@ def importance_performance(
         w = np.ones(len(sub)) if weights is None else sub[weights].to_numpy(float)
         ok &= w > 0
         w = w[ok]
-        def _values(d):
-            x = rows[d].to_numpy()[ok]
-            if pomp:  # each driver on its own scale range (0-1): linear, so the paired test holds
-                lo, hi = (float(b) for b in scales[d])
-                return (x - lo) / (hi - lo)
-            if performance == "mean":
-                return x
-            return (x >= thresholds[d]).astype(float)
-
-        values = np.column_stack([_values(d) for d in used])
+        values = np.column_stack(
+            [
+                _performance_values(
+                    rows[d].to_numpy()[ok],
+                    scales[d] if pomp else None,
+                    None if performance == "mean" else thresholds[d],
+                )
+                for d in used
+            ]
+        )
         perf = np.array([float(w @ values[:, j] / w.sum()) for j in range(len(used))])
         imp = res.importance.set_index("driver").loc[used, "share"].to_numpy()
         agg = np.mean if cut == "mean" else np.median
