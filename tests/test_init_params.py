@@ -227,3 +227,25 @@ def test_client_name_needs_one_text():
         load_params({**_RAW, "client_name": {"en": ""}}, check_files=False)
     with pytest.raises(ParamsError, match=r"client_name\.fr: unknown key"):
         load_params({**_RAW, "client_name": {"en": "Acme", "fr": "Acme"}}, check_files=False)
+
+
+def test_owners_follow_the_report_language_and_a_missing_one_is_stated(tmp_path):
+    """Owners in both languages: each report shows its own; an owner in one language only is
+    shown as given in the other report, and Params.fallbacks says so (the demo's zh report
+    showed 'Customer care team')."""
+    import yaml
+
+    import cxresearch as cx
+    from cxresearch.report.params import demo_params_file
+
+    raw = yaml.safe_load(demo_params_file().read_text(encoding="utf-8"))
+    params = cx.report.load_params(raw | {"language": "zh"}, check_files=False)
+    assert params.owners["alerts"].for_lang("zh") == "客户关怀团队"
+    assert params.owners["alerts"].for_lang("en") == "Customer care team"
+    assert params.fallbacks == ()
+    raw["owners"] = {"alerts": {"en": "Customer care team"}, "price": "Sales"}
+    params = cx.report.load_params(raw | {"language": "zh"}, check_files=False)
+    assert params.owners["alerts"].for_lang("zh") == "Customer care team"
+    assert params.owners["price"].for_lang("zh") == "Sales"
+    (note,) = params.fallbacks
+    assert "owners['alerts'] has no zh text" in note and "add owners.alerts.zh" in note

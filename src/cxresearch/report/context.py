@@ -408,8 +408,9 @@ class Study:
 
     @property
     def owners(self) -> dict[str, str]:
-        """The params' ``owners`` map (driver, dimension, ``<segment variable>:<code>`` -> owner)."""
-        return dict(self.params.owners or {})
+        """The params' ``owners`` map (driver, dimension, ``<segment variable>:<code>`` -> owner),
+        in the report's language (an owner given in one language only is shown as given)."""
+        return {k: v.for_lang(self.lang) for k, v in (self.params.owners or {}).items()}
 
     @property
     def dimensions(self) -> dict[str, str]:

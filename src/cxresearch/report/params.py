@@ -151,6 +151,18 @@ class ClientName(_Model):
         return getattr(self, other or lang)
 
 
+class LocalText(ClientName):
+    """A text shown in the report (e.g. an owner in the priorities table): one plain text for both
+    languages, ``{zh: ..., en: ...}``, or one language only (shown as it is in the other
+    language's report; the fallback is stated in :attr:`Params.fallbacks`)."""
+
+    @model_validator(mode="after")
+    def _one(self) -> LocalText:
+        if self.zh is None and self.en is None:
+            raise ValueError("give a text, or {zh: ..., en: ...} (one is enough)")
+        return self
+
+
 class DataSource(_Model):
     """Where the study data are: a study store, or data files imported into a fresh store at run time.
 
@@ -373,7 +385,7 @@ class Params(_Model):
     programme: Programme | None = None
     fieldwork: Fieldwork | None = None  # fieldwork dates, frame, response rate (methods appendix)
     alerts: list[dict[str, Any]] | None = None  # early-warning rules (cx.alerts.AlertRule fields)
-    owners: dict[str, str] | None = (
+    owners: dict[str, LocalText] | None = (
         None  # priorities' owner per driver, dimension, "<segment var>:<code>"
     )
     output: Output = Field(default_factory=Output)
@@ -436,14 +448,23 @@ class Params(_Model):
         One sentence each, for the ``run`` summary and the manifest: ``client_name has no zh text:
         the zh report shows the en name 'Acme' (add client_name.zh)``.
         """
-        other = self.client_name.fallback(self.language)
-        if other is None:
-            return ()
-        shown = self.client_name.for_lang(self.language)
-        return (
-            f"client_name has no {self.language} text: the {self.language} report shows the "
-            f"{other} name {shown!r} (add client_name.{self.language})",
-        )
+        lang = self.language
+        out = []
+        other = self.client_name.fallback(lang)
+        if other is not None:
+            shown = self.client_name.for_lang(lang)
+            out.append(
+                f"client_name has no {lang} text: the {lang} report shows the "
+                f"{other} name {shown!r} (add client_name.{lang})"
+            )
+        for key, owner in (self.owners or {}).items():
+            other = owner.fallback(lang)
+            if other is not None:
+                out.append(
+                    f"owners[{key!r}] has no {lang} text: the {lang} report shows the {other} "
+                    f"text {owner.for_lang(lang)!r} (add owners.{key}.{lang})"
+                )
+        return tuple(out)
 
     @property
     def title(self) -> str:
