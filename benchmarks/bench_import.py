@@ -134,7 +134,7 @@ and earlier the same day on the quieter machine, the two changes against the com
 268 MB = 3.3 x its 82 MB (the Parquet staging: 1.57 x, 265 MB); its pyarrow transcoding keeps
 about 25 MB more than the UTF-8 read.
 
-10,000,000 rows, 846 MB, ``--csv --rows 10000000 --no-baseline`` on the same tree::
+10,000,000 rows, 846 MB, ``--csv --rows 10000000 --no-baseline`` with the Arrow staging (5f0eaa2)::
 
     cxresearch import (this tree)  99.3 s wall  55.1 s CPU   peak  297 MB =  0.4 x file
 
