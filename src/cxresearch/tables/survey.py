@@ -406,7 +406,7 @@ def missing_answers(
     >>> t.title
     'Missing answers by item'
     >>> print(t.base)
-    Counts are answers coded as missing, not respondents: 193 answers from 193 respondents.
+    Counts are answers coded as missing, not respondents (answers: 193; respondents: 193).
     >>> t.data
     meaning                variable  not_applicable  total
     0        Financing satisfaction             193    193
