@@ -212,32 +212,18 @@ def say_drivers(
     ]
     outcome = var_label(result.outcome, lang=lang, codebook=codebook)
     covered = best["share"].sum()
-    _, p_model = model_f_test(result.r2, n=result.n_eff, k=len(result.drivers))
-    if p_model is not None and p_model >= float(getattr(result, "alpha", 0.05)):
-        # an R² its F test does not tell from 0: no driver is "strongest", no priority is drawn
-        return Text(
-            word(
-                "drivers.summary_null",
-                lang,
-                outcome=outcome,
-                outcome_lower=mid_sentence(outcome, "en"),
-                r2_pct=fmt_pct(result.r2),
-                r2=fmt_num(result.r2, 2),
-                n=fmt_int(result.n),
-                p=p_eq(p_model),
-            )
-        )
-    s = word(
-        "drivers.summary",
-        lang,
+    fit = dict(
         outcome=outcome,
         outcome_lower=mid_sentence(outcome, "en"),
         r2_pct=fmt_pct(result.r2),
         r2=fmt_num(result.r2, 2),
         n=fmt_int(result.n),
-        names=sep.join(names),
-        covered=fmt_pct(covered),
     )
+    _, p_model = model_f_test(result.r2, n=result.n_eff, k=len(result.drivers))
+    if p_model is not None and p_model >= float(getattr(result, "alpha", 0.05)):
+        # an R² its F test does not tell from 0: no driver is "strongest", no priority is drawn
+        return Text(word("drivers.summary_null", lang, **fit, p=p_eq(p_model)))
+    s = word("drivers.summary", lang, **fit, names=sep.join(names), covered=fmt_pct(covered))
     if ipa is not None and "quadrant" in ipa:
         focus = _tested_priorities(result, ipa).sort_values("importance", ascending=False)
         # importance has no sign: a driver that moves against the outcome is no priority to improve

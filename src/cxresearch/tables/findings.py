@@ -414,22 +414,18 @@ def say_finding(f: Finding, *, lang: str, codebook=None, related: Iterable[Findi
             tied_lower=_listed([mid_sentence(t, lang) for t in tied], lang),
         )
     if k == "priority_driver":
-        if f.details.get("performance_unit") == "pomp":  # drivers on different scales
-            return say(
-                "priority_driver_pomp",
-                driver=_kpi(f.subject, lang, codebook),
-                share=_num(f.estimate, "share"),
-                performance=fmt_pct(f.details.get("performance"), 0),
-                cut=fmt_pct(f.details.get("performance_cut"), 0),
-                gap=_performance_gap(f, lang, share=True),
-            )
+        pomp = f.details.get("performance_unit") == "pomp"  # drivers on different scales
+
+        def perf(x):
+            return fmt_pct(x, 0) if pomp else fmt_num(x, 2)
+
         return say(
-            "priority_driver",
+            "priority_driver_pomp" if pomp else "priority_driver",
             driver=_kpi(f.subject, lang, codebook),
             share=_num(f.estimate, "share"),
-            performance=fmt_num(f.details.get("performance"), 2),
-            cut=fmt_num(f.details.get("performance_cut"), 2),
-            gap=_performance_gap(f, lang),
+            performance=perf(f.details.get("performance")),
+            cut=perf(f.details.get("performance_cut")),
+            gap=_performance_gap(f, lang, share=pomp),
         )
     if k == "model_fit":
         if f.details.get("significant") is False:  # its F test does not tell R² from 0
