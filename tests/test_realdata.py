@@ -21,6 +21,7 @@ What these data showed, and what each test holds:
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -327,3 +328,88 @@ def test_labels_with_inner_capitals_keep_them_mid_sentence():
     assert m("Wr.Hnd", "en") == "Wr.Hnd" and m("PID", "en") == "PID"
     assert m("Left-right self-placement", "en") == "left-right self-placement"
     assert m("Income group", "en") == "income group"
+
+
+def _holzinger_report(tmp_path, by):
+    """Chapter 02 and the appendix of a Holzinger report by ``by``, run as a client's report is."""
+    make_realdata.write_holzinger(tmp_path)
+    sav = tmp_path / "holzinger1939.sav"
+    book = tmp_path / "codebook.yaml"
+    cx.io.write_draft(sav, book)
+    cb = yaml.safe_load(book.read_text(encoding="utf-8"))
+    for v in cb["variables"]:
+        if v["name"].startswith("x"):
+            v.update({"min": 0, "max": 10, "role": "outcome" if v["name"] == "x5" else "driver"})
+        if v["name"] in ("school", "sex"):
+            v["role"] = "segment"
+    book.write_text(yaml.safe_dump(cb, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with cx.store.Store(tmp_path / "study.duckdb") as st:
+        st.import_files([sav], client="hs", codebook=book, wave=1939)
+    params = {
+        "client": "hs",
+        "client_name": {"en": "Holzinger schools", "zh": "Holzinger 学校"},
+        "period": "1939",
+        "language": "en",
+        "data": {"store": str(tmp_path / "study.duckdb")},
+        "variables": {"outcome": "x5", "drivers": HS_DRIVERS, "by": by, "weight": None},
+        "notebooks": ["02_kpis", "09_appendix"],
+        "output": {"formats": ["html", "xlsx"], "dir": str(tmp_path / "reports")},
+    }
+    path = tmp_path / "hs.yaml"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    return cx.report.run_report(path)
+
+
+def _captions(report):
+    html = report.html.read_text(encoding="utf-8")
+    return html, [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<caption[^>]*>(.*?)</caption>", html, re.S)
+    ]
+
+
+def test_chapter_02_and_the_bases_cover_every_segment_variable(tmp_path, holzinger):
+    # Holzinger by [sex, school]: chapter 02 and the appendix's bases showed sex only, so the report
+    # never showed that Pasteur's pupils score 0.7 points below Grant-White's on sentence completion
+    report = _holzinger_report(tmp_path, ["sex", "school"])
+    html, captions = _captions(report)
+    x5 = holzinger.groupby("school")["x5"].mean()
+    by_sex = holzinger.groupby("sex")["x5"].mean()
+    # the school's narrative: highest and lowest school with their means (pandas), 1 pair significant
+    assert (
+        f"By school, <strong>sentence completion</strong> is highest in Grant-White "
+        f"({x5['Grant-White']:.2f}) and lowest in Pasteur ({x5['Pasteur']:.2f})"
+    ) in html
+    assert (
+        f"({by_sex.max():.2f})" in html and "By sex, <strong>sentence completion</strong>" in html
+    )
+    # numbered tables: the pairwise differences of each variable titled with it (sex: no pair
+    # differs, said in a sentence), the bases of both
+    assert any(
+        re.fullmatch(r"Table 1\.\d+ Sentence completion: pairwise differences by school", c)
+        for c in captions
+    ), captions
+    assert "Sentence completion: no pairwise difference by sex" in html
+    numbers = [c.split(" ", 2)[1] for c in captions]
+    assert len(set(numbers)) == len(numbers)  # every table its own number
+    for seg in ("sex", "school"):
+        assert any(re.fullmatch(rf"Table 2\.\d+ Bases by {seg}", c) for c in captions), captions
+    # the bases by school are the head counts (R: table(HolzingerSwineford1939$school))
+    tables = pd.read_excel(report.tables, sheet_name=None, header=None)
+    sheet = next(t for n, t in tables.items() if n.startswith("bases_by_segment_school"))
+    counts = dict(zip(sheet[0], sheet[1], strict=False))
+    assert counts["Pasteur"] == 156 and counts["Grant-White"] == 145
+    # the school difference in its table: Grant-White - Pasteur (B - A) as pandas has it
+    diff = next(t for n, t in tables.items() if n.startswith("satisfaction_differences_sch"))
+    (row,) = diff[diff[0] == "Pasteur"].itertuples(index=False)
+    assert row[1] == "Grant-White"
+    assert float(row[4]) == pytest.approx(x5["Grant-White"] - x5["Pasteur"], rel=1e-9)
+
+
+def test_one_segment_variable_adds_no_exhibit(tmp_path):
+    report = _holzinger_report(tmp_path, ["school"])
+    html, captions = _captions(report)
+    assert "by sex" not in html.lower()
+    assert not any("_school" in n for n in pd.read_excel(report.tables, sheet_name=None))
+    assert any(c.endswith("Sentence completion: pairwise differences by school") for c in captions)
+    assert any(c.endswith("Bases by school") for c in captions)

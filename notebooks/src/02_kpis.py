@@ -111,3 +111,9 @@ cx.tables.differences(nps_pairs, name="nps_differences", kind="nps", only_signif
 
 # %% tags=["needs-segments"]
 cx.tables.differences(sat_pairs, name="satisfaction_differences", only_significant=True, measure=study.label(v.outcome), **study.fmt)
+
+# %% tags=["needs-segments", "needs-nps"]
+cx.tables.segment_exhibits(cur, by=study.segments[1:], score=v.nps, statistic="nps", label="NPS", name="nps", design=cur_design, correction="holm", **study.fmt)
+
+# %% tags=["needs-segments"]
+cx.tables.segment_exhibits(cur, by=study.segments[1:], score=v.outcome, label=study.label(v.outcome), name="satisfaction", design=cur_design, correction="holm", estimates_table=False, **study.fmt)
