@@ -413,3 +413,40 @@ def test_one_segment_variable_adds_no_exhibit(tmp_path):
     assert not any("_school" in n for n in pd.read_excel(report.tables, sheet_name=None))
     assert any(c.endswith("Sentence completion: pairwise differences by school") for c in captions)
     assert any(c.endswith("Bases by school") for c in captions)
+
+
+def test_the_ipa_map_names_no_quadrant_when_the_model_finds_no_driver(survey, holzinger):
+    # MASS: the table and the text gave no quadrant advice on an R² of 0.012 (F test p > 0.5), but
+    # the map still printed "Concentrate here" / "Keep up the good work" in its corners
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cxresearch.drivers import QUADRANTS
+
+    def corner_texts(ax):
+        return {t.get_text() for t in ax.texts}
+
+    names = {q: QUADRANTS[q]["en"] for q in QUADRANTS}
+    res, ipa = _drivers(survey, "Pulse", SURVEY_DRIVERS)
+    _, p = model_f_test(res.r2, n=res.n_eff, k=len(res.drivers))
+    for lang in ("en", "zh"):
+        ax = cx.viz.drivers.importance_performance(ipa, model=res, lang=lang)
+        texts = corner_texts(ax)
+        assert not texts & {QUADRANTS[q][lang] for q in QUADRANTS}
+        assert not texts & set(ipa["quadrant_label"])
+        data = cx.viz.style.chart_data(ax.figure)
+        assert len(data["columns"]) == 3 and data["notes"]
+        assert cx.tables.p_eq(p) in data["notes"][0]
+        plt.close(ax.figure)
+    assert "no more than chance" in data["notes"][0] or "随机" in data["notes"][0]
+    # without the model, or with one whose F test rejects (Holzinger), the corners are named
+    ax = cx.viz.drivers.importance_performance(ipa, lang="en")
+    assert set(names.values()) <= corner_texts(ax)
+    plt.close(ax.figure)
+    res, ipa = _drivers(holzinger, "x5", HS_DRIVERS)
+    ax = cx.viz.drivers.importance_performance(ipa, model=res, lang="en")
+    assert set(names.values()) <= corner_texts(ax)
+    assert len(cx.viz.style.chart_data(ax.figure)["columns"]) == 4
+    plt.close(ax.figure)
