@@ -450,3 +450,38 @@ def test_the_ipa_map_names_no_quadrant_when_the_model_finds_no_driver(survey, ho
     assert set(names.values()) <= corner_texts(ax)
     assert len(cx.viz.style.chart_data(ax.figure)["columns"]) == 4
     plt.close(ax.figure)
+
+
+def test_segment_exhibits_one_block_per_variable_at_the_design_alpha(holzinger):
+    out = cx.tables.segment_exhibits(
+        holzinger,
+        by=["sex", "school"],
+        score="x5",
+        label="Sentence completion",
+        name="satisfaction",
+        lang="en",
+        design={"alpha": 0.01},
+    )
+    kinds = [type(x).__name__ for x in out]
+    assert kinds == ["Text", "Table", "Text", "Text", "Table", "Table"]
+    sex_table, school_table = out[1], out[4]
+    assert sex_table.title == "Sentence completion by sex"
+    assert school_table.title == "Sentence completion by school"
+    assert out[5].title == "Sentence completion: pairwise differences by school"
+    means = holzinger.groupby("school")["x5"].mean()
+    got = dict(zip(school_table.data["school"], school_table.data["estimate"], strict=True))
+    assert got == pytest.approx(means.to_dict(), rel=1e-12)
+    assert "(α = 0.01)" in str(out[3]) and "α = 0.01" in str(out[2])
+    # a 99% interval (alpha = 0.01) is wider than the 95% one
+    narrow = cx.survey.mean(holzinger, score="x5", by="school")
+    assert (school_table.data["ci_upper"] > narrow["ci_upper"]).all()
+    assert (
+        len(
+            cx.tables.segment_exhibits(holzinger, by=[], score="x5", label="x", name="s", lang="en")
+        )
+        == 0
+    )
+    with pytest.raises(cx.errors.CXValueError, match="statistic must be one of"):
+        cx.tables.segment_exhibits(
+            holzinger, by=["sex"], score="x5", label="x", name="s", lang="en", statistic="median"
+        )
