@@ -21,6 +21,7 @@ What these data showed, and what each test holds:
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -327,3 +328,160 @@ def test_labels_with_inner_capitals_keep_them_mid_sentence():
     assert m("Wr.Hnd", "en") == "Wr.Hnd" and m("PID", "en") == "PID"
     assert m("Left-right self-placement", "en") == "left-right self-placement"
     assert m("Income group", "en") == "income group"
+
+
+def _holzinger_report(tmp_path, by):
+    """Chapter 02 and the appendix of a Holzinger report by ``by``, run as a client's report is."""
+    make_realdata.write_holzinger(tmp_path)
+    sav = tmp_path / "holzinger1939.sav"
+    book = tmp_path / "codebook.yaml"
+    cx.io.write_draft(sav, book)
+    cb = yaml.safe_load(book.read_text(encoding="utf-8"))
+    for v in cb["variables"]:
+        if v["name"].startswith("x"):
+            v.update({"min": 0, "max": 10, "role": "outcome" if v["name"] == "x5" else "driver"})
+        if v["name"] in ("school", "sex"):
+            v["role"] = "segment"
+    book.write_text(yaml.safe_dump(cb, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with cx.store.Store(tmp_path / "study.duckdb") as st:
+        st.import_files([sav], client="hs", codebook=book, wave=1939)
+    params = {
+        "client": "hs",
+        "client_name": {"en": "Holzinger schools", "zh": "Holzinger 学校"},
+        "period": "1939",
+        "language": "en",
+        "data": {"store": str(tmp_path / "study.duckdb")},
+        "variables": {"outcome": "x5", "drivers": HS_DRIVERS, "by": by, "weight": None},
+        "notebooks": ["02_kpis", "09_appendix"],
+        "output": {"formats": ["html", "xlsx"], "dir": str(tmp_path / "reports")},
+    }
+    path = tmp_path / "hs.yaml"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    return cx.report.run_report(path)
+
+
+def _captions(report):
+    html = report.html.read_text(encoding="utf-8")
+    return html, [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<caption[^>]*>(.*?)</caption>", html, re.S)
+    ]
+
+
+def test_chapter_02_and_the_bases_cover_every_segment_variable(tmp_path, holzinger):
+    # Holzinger by [sex, school]: chapter 02 and the appendix's bases showed sex only, so the report
+    # never showed that Pasteur's pupils score 0.7 points below Grant-White's on sentence completion
+    report = _holzinger_report(tmp_path, ["sex", "school"])
+    html, captions = _captions(report)
+    x5 = holzinger.groupby("school")["x5"].mean()
+    by_sex = holzinger.groupby("sex")["x5"].mean()
+    # the school's narrative: highest and lowest school with their means (pandas), 1 pair significant
+    assert (
+        f"By school, <strong>sentence completion</strong> is highest in Grant-White "
+        f"({x5['Grant-White']:.2f}) and lowest in Pasteur ({x5['Pasteur']:.2f})"
+    ) in html
+    assert (
+        f"({by_sex.max():.2f})" in html and "By sex, <strong>sentence completion</strong>" in html
+    )
+    # numbered tables: the pairwise differences of each variable titled with it (sex: no pair
+    # differs, said in a sentence), the bases of both
+    assert any(
+        re.fullmatch(r"Table 1\.\d+ Sentence completion: pairwise differences by school", c)
+        for c in captions
+    ), captions
+    assert "Sentence completion: no pairwise difference by sex" in html
+    numbers = [c.split(" ", 2)[1] for c in captions]
+    assert len(set(numbers)) == len(numbers)  # every table its own number
+    for seg in ("sex", "school"):
+        assert any(re.fullmatch(rf"Table 2\.\d+ Bases by {seg}", c) for c in captions), captions
+    # the bases by school are the head counts (R: table(HolzingerSwineford1939$school))
+    tables = pd.read_excel(report.tables, sheet_name=None, header=None)
+    sheet = next(t for n, t in tables.items() if n.startswith("bases_by_segment_school"))
+    counts = dict(zip(sheet[0], sheet[1], strict=False))
+    assert counts["Pasteur"] == 156 and counts["Grant-White"] == 145
+    # the school difference in its table: Grant-White - Pasteur (B - A) as pandas has it
+    diff = next(t for n, t in tables.items() if n.startswith("satisfaction_differences_sch"))
+    (row,) = diff[diff[0] == "Pasteur"].itertuples(index=False)
+    assert row[1] == "Grant-White"
+    assert float(row[4]) == pytest.approx(x5["Grant-White"] - x5["Pasteur"], rel=1e-9)
+
+
+def test_one_segment_variable_adds_no_exhibit(tmp_path):
+    report = _holzinger_report(tmp_path, ["school"])
+    html, captions = _captions(report)
+    assert "by sex" not in html.lower()
+    assert not any("_school" in n for n in pd.read_excel(report.tables, sheet_name=None))
+    assert any(c.endswith("Sentence completion: pairwise differences by school") for c in captions)
+    assert any(c.endswith("Bases by school") for c in captions)
+
+
+def test_the_ipa_map_names_no_quadrant_when_the_model_finds_no_driver(survey, holzinger):
+    # MASS: the table and the text gave no quadrant advice on an R² of 0.012 (F test p > 0.5), but
+    # the map still printed "Concentrate here" / "Keep up the good work" in its corners
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cxresearch.drivers import QUADRANTS
+
+    def corner_texts(ax):
+        return {t.get_text() for t in ax.texts}
+
+    names = {q: QUADRANTS[q]["en"] for q in QUADRANTS}
+    res, ipa = _drivers(survey, "Pulse", SURVEY_DRIVERS)
+    _, p = model_f_test(res.r2, n=res.n_eff, k=len(res.drivers))
+    for lang in ("en", "zh"):
+        ax = cx.viz.drivers.importance_performance(ipa, model=res, lang=lang)
+        texts = corner_texts(ax)
+        assert not texts & {QUADRANTS[q][lang] for q in QUADRANTS}
+        assert not texts & set(ipa["quadrant_label"])
+        data = cx.viz.style.chart_data(ax.figure)
+        assert len(data["columns"]) == 3 and data["notes"]
+        assert cx.tables.p_eq(p) in data["notes"][0]
+        plt.close(ax.figure)
+    assert "no more than chance" in data["notes"][0] or "随机" in data["notes"][0]
+    # without the model, or with one whose F test rejects (Holzinger), the corners are named
+    ax = cx.viz.drivers.importance_performance(ipa, lang="en")
+    assert set(names.values()) <= corner_texts(ax)
+    plt.close(ax.figure)
+    res, ipa = _drivers(holzinger, "x5", HS_DRIVERS)
+    ax = cx.viz.drivers.importance_performance(ipa, model=res, lang="en")
+    assert set(names.values()) <= corner_texts(ax)
+    assert len(cx.viz.style.chart_data(ax.figure)["columns"]) == 4
+    plt.close(ax.figure)
+
+
+def test_segment_exhibits_one_block_per_variable_at_the_design_alpha(holzinger):
+    out = cx.tables.segment_exhibits(
+        holzinger,
+        by=["sex", "school"],
+        score="x5",
+        label="Sentence completion",
+        name="satisfaction",
+        lang="en",
+        design={"alpha": 0.01},
+    )
+    kinds = [type(x).__name__ for x in out]
+    assert kinds == ["Text", "Table", "Text", "Text", "Table", "Table"]
+    sex_table, school_table = out[1], out[4]
+    assert sex_table.title == "Sentence completion by sex"
+    assert school_table.title == "Sentence completion by school"
+    assert out[5].title == "Sentence completion: pairwise differences by school"
+    means = holzinger.groupby("school")["x5"].mean()
+    got = dict(zip(school_table.data["school"], school_table.data["estimate"], strict=True))
+    assert got == pytest.approx(means.to_dict(), rel=1e-12)
+    assert "(α = 0.01)" in str(out[3]) and "α = 0.01" in str(out[2])
+    # a 99% interval (alpha = 0.01) is wider than the 95% one
+    narrow = cx.survey.mean(holzinger, score="x5", by="school")
+    assert (school_table.data["ci_upper"] > narrow["ci_upper"]).all()
+    assert (
+        len(
+            cx.tables.segment_exhibits(holzinger, by=[], score="x5", label="x", name="s", lang="en")
+        )
+        == 0
+    )
+    with pytest.raises(cx.errors.CXValueError, match="statistic must be one of"):
+        cx.tables.segment_exhibits(
+            holzinger, by=["sex"], score="x5", label="x", name="s", lang="en", statistic="median"
+        )

@@ -83,7 +83,7 @@ nps_segment = cx.survey.nps(cur, score=v.nps, by=study.segment, **cur_design)
 nps_pairs = cx.survey.difference(cur, score=v.nps, by=study.segment, statistic="nps", correction="holm", **cur_design)
 
 # %% tags=["needs-segments", "needs-nps"]
-cx.tables.say_segments(nps_segment, label="NPS", kind="nps", differences=nps_pairs, **study.fmt)
+cx.tables.say_segments(nps_segment, label="NPS", kind="nps", differences=nps_pairs, alpha=study.thresholds.alpha, **study.fmt)
 
 # %% tags=["needs-segments", "needs-nps"]
 cx.viz.charts.segment_bars(nps_segment, category=study.segment, xlabel="NPS", labels=study.value_labels(study.segment), min_base=study.thresholds.min_base, caption=cx.tables.word("nps_segments", study.lang), name="nps_segments_chart", lang=study.lang);
@@ -101,13 +101,19 @@ sat_pairs = cx.survey.difference(cur, score=v.outcome, by=study.segment, correct
 sat_first_segment = cx.survey.mean(cur, score=v.outcome, by=study.segment, codebook=study.codebook, **cur_design)
 
 # %% tags=["needs-segments"]
-cx.tables.say_segments(sat_first_segment, label=study.label(v.outcome), differences=sat_pairs, **study.fmt)
+cx.tables.say_segments(sat_first_segment, label=study.label(v.outcome), differences=sat_pairs, alpha=study.thresholds.alpha, **study.fmt)
 
 # %% tags=["needs-segments"]
 cx.tables.estimates(sat_segment, title=study.label(v.outcome), name="satisfaction_by_segment", **study.fmt)
 
 # %% tags=["needs-segments", "needs-nps"]
-cx.tables.differences(nps_pairs, name="nps_differences", kind="nps", only_significant=True, measure="NPS", **study.fmt)
+cx.tables.differences(nps_pairs, name="nps_differences", kind="nps", only_significant=True, measure="NPS", alpha=study.thresholds.alpha, **study.fmt)
 
 # %% tags=["needs-segments"]
-cx.tables.differences(sat_pairs, name="satisfaction_differences", only_significant=True, measure=study.label(v.outcome), **study.fmt)
+cx.tables.differences(sat_pairs, name="satisfaction_differences", only_significant=True, measure=study.label(v.outcome), alpha=study.thresholds.alpha, **study.fmt)
+
+# %% tags=["needs-segments", "needs-nps"]
+cx.tables.segment_exhibits(cur, by=study.segments[1:], score=v.nps, statistic="nps", label="NPS", name="nps", design=cur_design, correction="holm", **study.fmt)
+
+# %% tags=["needs-segments"]
+cx.tables.segment_exhibits(cur, by=study.segments[1:], score=v.outcome, label=study.label(v.outcome), name="satisfaction", design=cur_design, correction="holm", estimates_table=False, **study.fmt)

@@ -63,8 +63,8 @@ cx.tables.so_what(driver_found, **study.fmt)
 # Across: how customers rate each driver; up: how much it matters. Dashed lines mark the averages. Drivers in
 # the upper left matter and underperform: the place to concentrate.
 
-# %% tags=["needs-ipa"]
-cx.viz.drivers.importance_performance(ipa, lang=study.lang);
+# %% tags=["needs-drivers", "needs-ipa"]
+cx.viz.drivers.importance_performance(ipa, model=drivers, lang=study.lang);
 
 # %% [markdown] tags=["lang-zh", "needs-processes"]
 # ## 业务流程

@@ -37,10 +37,10 @@ bases = cx.survey.mean(study.responses(), score=v.outcome, by="wave", **study.de
 cx.tables.bases(bases, name="bases_by_wave", **study.fmt)
 
 # %% tags=["needs-segments"]
-segment_bases = cx.survey.mean(study.current(), score=v.outcome, by=study.segment, **study.design)
+segment_bases = cx.survey.by_each(study.current(), score=v.outcome, by=study.segments, **study.design)
 
 # %% tags=["needs-segments"]
-cx.tables.bases(segment_bases, name="bases_by_segment", **study.fmt)
+cx.tables.bases_each(segment_bases, name="bases_by_segment", **study.fmt)
 
 # %% [markdown] tags=["lang-zh"]
 # ## 调查实施与指标定义

@@ -137,6 +137,12 @@ class Study:
         return self.variables.by[0] if self.variables.by else None
 
     @property
+    def segments(self) -> list[str]:
+        """Every segment variable (``variables.by``), in order; empty when the report has totals
+        only. Chapter 02 and the appendix report each (the first with its chart)."""
+        return list(self.variables.by)
+
+    @property
     def kpis(self) -> list[str]:
         """The scaled KPIs whose top-box shares chapter 02 reports: the outcome and the loyalty item."""
         return [n for n in (self.variables.outcome, self.variables.loyalty) if n]

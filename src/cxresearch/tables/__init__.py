@@ -76,13 +76,16 @@ from cxresearch.tables.persistence import (
     stage_labels,
 )
 from cxresearch.tables.survey import (
+    Exhibits,
     bases,
+    bases_each,
     differences,
     estimates,
     missing_answers,
     say_bases,
     say_segments,
     say_trend,
+    segment_exhibits,
 )
 from cxresearch.tables.voice import (
     alert_table,
@@ -129,6 +132,9 @@ __all__ = [
     "say_trend",
     "say_segments",
     "differences",
+    "Exhibits",
+    "bases_each",
+    "segment_exhibits",
     "driver_table",
     "say_drivers",
     "diagnostics_table",

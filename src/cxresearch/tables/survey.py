@@ -40,7 +40,25 @@ __all__ = [
     "say_trend",
     "say_segments",
     "differences",
+    "Exhibits",
+    "segment_exhibits",
+    "bases_each",
 ]
+
+
+class Exhibits(tuple):
+    """Several report exhibits (tables and paragraphs) shown by one notebook cell, in order.
+
+    In a notebook each item becomes an output of its own, so the report numbers every table in it
+    as it numbers a table of a cell of its own (``cx.report.render.combine``); an empty sequence
+    shows nothing. Outside IPython it is a plain tuple.
+    """
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for item in self:
+            display(item)
 
 
 def estimates(
@@ -783,3 +801,158 @@ def differences(
         },
         notes=notes,
     )
+
+
+def segment_exhibits(
+    data: pd.DataFrame,
+    *,
+    by: Sequence[str],
+    score: str,
+    label: str,
+    name: str,
+    lang: str,
+    statistic: str = "mean",
+    codebook=None,
+    min_base: int | None = None,
+    design: Mapping | None = None,
+    correction: str = "holm",
+    estimates_table: bool = True,
+    extra: Mapping[str, str] | None = None,
+) -> Exhibits:
+    """A KPI's results by each segment variable of ``by``, as chapter 02 shows its first one.
+
+    For each variable, in order: the narrative (:func:`say_segments`: highest and lowest segment,
+    how many pairwise gaps are significant), the estimates by segment with their intervals and
+    bases (:func:`estimates`, titled "<label> by <variable>"; left out with
+    ``estimates_table=False``, e.g. when a stacked table already shows them) and the significant
+    pairwise differences (:func:`differences` with ``measure=label``, titled "<label>: pairwise
+    differences by <variable>", or the sentence that none is significant).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents (one wave). Not modified.
+    by : sequence of str
+        Segment variables, each reported on its own; empty: nothing is shown.
+    score : str
+        The KPI's column.
+    label : str
+        The KPI's name in the report language (``'NPS'``, the outcome's label).
+    name : str
+        Stem of the tables' sheet names: ``<name>_by_segment_<variable>`` and
+        ``<name>_differences_<variable>``.
+    lang, codebook, min_base
+        As for :func:`estimates` (``**study.fmt``).
+    statistic : {'mean', 'nps'}
+        ``cx.survey.mean`` (with the codebook) or ``cx.survey.nps``; NPS tables show promoters and
+        detractors too.
+    design : mapping, optional
+        Keywords of the survey estimates and tests (``weights``, ``alpha``, ``min_base``,
+        ``anonymity_min``: ``study.design_for(frame)``); its ``alpha`` is the tests' level.
+    correction : str, default 'holm'
+        Multiplicity correction of the pairwise tests (``cx.survey.difference``).
+    estimates_table : bool, default True
+        Show the estimates table.
+    extra : mapping, optional
+        More columns of the estimates table (default for NPS: promoters and detractors).
+
+    Returns
+    -------
+    Exhibits
+        The paragraphs and tables, one output each in a notebook.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cb = cx.codebook.load(study.codebook)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> out = cx.tables.segment_exhibits(wave, by=["segment"], score="recommend",
+    ...                                  statistic="nps", label="NPS", name="nps", lang="en",
+    ...                                  codebook=cb, design={"weights": "weight"})
+    >>> [type(x).__name__ for x in out], out[1].title
+    (['Text', 'Table', 'Text'], 'NPS by customer segment')
+    >>> print(out[2])
+    NPS: no pairwise difference by customer segment is significant after correction for
+    multiple testing (α = 0.05).
+    """
+    from cxresearch import survey
+
+    if statistic not in ("mean", "nps"):
+        raise CXValueError(f"statistic must be one of 'mean', 'nps'; got {statistic!r}")
+    design = dict(design or {})
+    alpha = design.get("alpha", 0.05)
+    kind = "nps" if statistic == "nps" else "mean"
+    if extra is None and statistic == "nps":
+        extra = {"promoters": "pct0", "detractors": "pct0"}
+    fmt = {"lang": lang, "codebook": codebook, "min_base": min_base}
+    out: list = []
+    for var in by:
+        if statistic == "nps":
+            est = survey.nps(data, score=score, by=var, **design)
+        else:
+            est = survey.mean(data, score=score, by=var, codebook=codebook, **design)
+        pairs = survey.difference(
+            data, score=score, by=var, statistic=statistic, correction=correction, **design
+        )
+        out.append(say_segments(est, label=label, kind=kind, differences=pairs, alpha=alpha, **fmt))
+        if estimates_table:
+            out.append(
+                estimates(
+                    est, title=label, name=f"{name}_by_segment_{var}", kind=kind, extra=extra, **fmt
+                )
+            )
+        out.append(
+            differences(
+                pairs,
+                name=f"{name}_differences_{var}",
+                kind=kind,
+                alpha=alpha,
+                only_significant=True,
+                measure=label,
+                **fmt,
+            )
+        )
+    return Exhibits(out)
+
+
+def bases_each(
+    result: pd.DataFrame,
+    *,
+    name: str,
+    lang: str,
+    codebook=None,
+    min_base: int | None = None,
+) -> Exhibits:
+    """:func:`bases` of each segment variable of a ``cx.survey.by_each`` frame, one table each.
+
+    The first variable's table is named ``name``, the others ``<name>_<variable>``; each is
+    exactly the table :func:`bases` makes of the estimate by that variable alone.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> study = cx.synth.generate(seed=1, n_customers=300, n_waves=4)
+    >>> cb = cx.codebook.load(study.codebook)
+    >>> wave = study.responses.query("wave == 2017")
+    >>> res = cx.survey.by_each(wave, score="overall_sat", by=["branch", "segment"],
+    ...                         weights="weight")
+    >>> [(t.name, t.title) for t in cx.tables.bases_each(res, name="bases", lang="en",
+    ...                                                 codebook=cb)]
+    [('bases', 'Bases by branch'), ('bases_segment', 'Bases by customer segment')]
+    """
+    _need_cols(result, ["segment", "segment_value", "n", "n_eff"], "bases_each")
+    out = []
+    for i, (var, part) in enumerate(result.groupby("segment", sort=False)):
+        part = part.drop(columns="segment").rename(columns={"segment_value": var})
+        part = part.reset_index(drop=True)
+        out.append(
+            bases(
+                part,
+                name=name if i == 0 else f"{name}_{var}",
+                lang=lang,
+                codebook=codebook,
+                min_base=min_base,
+            )
+        )
+    return Exhibits(out)

@@ -105,8 +105,15 @@ def importance_performance(
     title: str | None = None,
     ax=None,
     palette=None,
+    model=None,
 ):
     """Scatter of importance (y) against performance (x) with the cut lines and quadrant names.
+
+    Given the driver model (``model``), the map draws quadrant names only when the model's F test
+    tells its R² from 0 (:func:`cxresearch.findings.analyses.model_f_test` at the model's
+    ``alpha``), as :func:`cxresearch.tables.driver_table` and :func:`cxresearch.tables.say_drivers`
+    give quadrant advice only then: otherwise the points share one colour, the corners stay
+    empty, the chart says why under its axes, and its data carry no quadrant column.
 
     Parameters
     ----------
@@ -123,6 +130,9 @@ def importance_performance(
         Drawn into; a new figure otherwise.
     palette : optional
         Colours of the four quadrants (seaborn palette spec).
+    model : optional
+        The driver model the importances come from (:func:`cxresearch.drivers.importance`'s
+        result: ``r2``, ``n_eff``, ``drivers``, ``alpha``); without it the quadrants are drawn.
 
     Returns
     -------
@@ -186,6 +196,7 @@ def importance_performance(
             )
     elif "driver" in frame and frame["driver"].duplicated().any():
         raise CXValueError("frame repeats drivers (several segments); pass by= and segment=")
+    null_p = _null_model_p(model)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 6))
     order = list(_CORNER)
@@ -193,9 +204,10 @@ def importance_performance(
         data=data,
         x="performance",
         y="importance",
-        hue="quadrant",
-        hue_order=order,
-        palette=palette,
+        hue=None if null_p is not None else "quadrant",
+        hue_order=None if null_p is not None else order,
+        palette=None if null_p is not None else palette,
+        color="0.45" if null_p is not None else None,
         s=70,
         ax=ax,
         legend=False,
@@ -214,7 +226,7 @@ def importance_performance(
     names = dict(zip(data["quadrant"], data["quadrant_label"], strict=False))
     from cxresearch.drivers import QUADRANTS
 
-    for q, (x, y, ha, va) in _CORNER.items():
+    for q, (x, y, ha, va) in _CORNER.items() if null_p is None else ():
         ax.text(
             x,
             y,
@@ -236,26 +248,60 @@ def importance_performance(
     if "n" in data and "n_eff" in data:
         base = _base_text(data["n"].iloc[0], data["n_eff"].iloc[0], lang)
         _base_note(ax, base)
+    notes = []
+    if null_p is not None:
+        notes.append(message("chart.ipa_no_quadrants", lang, p=_p_text(null_p)))
+        ax.annotate(  # under the base note: why the corners are empty
+            notes[0],
+            (0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -54 if base else -42),
+            textcoords="offset points",
+            va="top",
+            fontsize=8,
+            color="0.25",
+        )
     if title:
         ax.set_title(title)
     from cxresearch.viz.style import attach_data
 
+    quad_col = ["quadrant_label"] if null_p is None else []
     attach_data(
         ax.figure,
         data,
         name="importance_performance",
         title=title or message("chart.ipa_title", lang),
-        columns=["label", "performance", "importance", "quadrant_label"],
+        columns=["label", "performance", "importance", *quad_col],
         labels=[
             message("drivers.driver", lang),
             performance,
             importance,
-            message("drivers.quadrant", lang),
+            *(message("drivers.quadrant", lang) for _ in quad_col),
         ],
-        formats=["text", "num2", "num3", "text"],
+        formats=["text", "num2", "num3", *("text" for _ in quad_col)],
         base=base,
+        notes=notes,
     )
     return ax
+
+
+def _null_model_p(model) -> float | None:
+    """The F test's p value of a driver model whose R² it does not tell from 0, else None."""
+    if model is None:
+        return None
+    from cxresearch.findings.analyses import model_f_test
+
+    _, p = model_f_test(model.r2, n=model.n_eff, k=len(model.drivers))
+    if p is not None and p >= float(getattr(model, "alpha", 0.05)):
+        return float(p)
+    return None
+
+
+def _p_text(p: float) -> str:
+    """``'p = 0.52'`` / ``'p < 0.001'`` as the narrative words it (``cx.tables.p_eq``)."""
+    from cxresearch.tables._core import p_eq
+
+    return p_eq(p)
 
 
 def importance_bars(result, *, labels=None, lang: str = "en", title: str | None = None, ax=None):
