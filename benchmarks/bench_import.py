@@ -113,7 +113,7 @@ Parquet took 1.9 s, the numbers' regex checks 0.9 s):
 
 * the rows are staged as Arrow IPC stream files instead of Parquet (no page encoding on the way
   out, no decoding in DuckDB; the insert scans the stream one block at a time): DuckDB's insert
-  under the 32 MB limit went from 2.2 s to 1.5 s CPU, the staging writes from 0.27 s to 0.10 s
+  under the 32 MB limit went from 2.2 s to 1.5 s CPU, the staging writes from 0.27 s to 0.17 s
   (the keys, read back by the checks against the store, still go to a small Parquet file);
 * a column of whole numbers (every answer column, the branch codes, the wave) is checked on its
   bytes (every byte a digit, no leading zero, at most 15 digits) and cast to integers, instead of
