@@ -13,6 +13,8 @@ References: the bases are counted with pandas on the frame written to the file.
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,8 @@ from cxresearch.report.params import load_params
 from cxresearch.store import Store
 
 pyreadstat = pytest.importorskip("pyreadstat")
+sys.path.insert(0, str(Path(__file__).parent / "reference" / "realdata"))
+import make_realdata  # noqa: E402  (the anes96 value labels)
 
 SIDE = {1: "Extremely liberal", 7: "Extremely conservative", -99: "No answer"}
 
@@ -66,25 +70,7 @@ def write_sav(df: pd.DataFrame, path) -> None:
             "selfLR": SIDE,
             "recommend_clinton": SIDE,
             "DoleLR": SIDE,
-            "PID": {
-                0: "Strong Democrat",
-                1: "Weak Democrat",
-                2: "Independent-Democrat",
-                3: "Independent-Independent",
-                4: "Independent-Republican",
-                5: "Weak Republican",
-                6: "Strong Republican",
-            },
-            "educ": {
-                1: "Grades 1-8",
-                2: "Some high school",
-                3: "High school",
-                4: "Some college",
-                5: "Community college",
-                6: "BA degree",
-                7: "Postgraduate",
-            },
-            "vote": {0: "Clinton", 1: "Dole"},
+            **make_realdata.ANES_CODES,
         },
         missing_ranges={"selfLR": [-99], "recommend_clinton": [-99]},
         variable_measure={

@@ -48,6 +48,31 @@ def anes96_frame() -> pd.DataFrame:
     return d
 
 
+#: anes96's value labels of its coded answers (party id, education, vote), as the ANES codebook gives
+#: them; also used by tests/test_newclient_flow.py
+ANES_CODES = {
+    "PID": {
+        0: "Strong Democrat",
+        1: "Weak Democrat",
+        2: "Independent-Democrat",
+        3: "Independent-Independent",
+        4: "Independent-Republican",
+        5: "Weak Republican",
+        6: "Strong Republican",
+    },
+    "educ": {
+        1: "Grades 1-8",
+        2: "Some high school",
+        3: "High school",
+        4: "Some college",
+        5: "Community college",
+        6: "BA degree",
+        7: "Postgraduate",
+    },
+    "vote": {0: "Clinton", 1: "Dole"},
+}
+
+
 def write_anes96(out: Path) -> None:
     d = anes96_frame()
     d.to_csv(out / "anes96.csv", index=False)
@@ -70,25 +95,7 @@ def write_anes96(out: Path) -> None:
             "selfLR": SEVEN,
             "ClinLR": SEVEN,
             "DoleLR": SEVEN,
-            "PID": {
-                0: "Strong Democrat",
-                1: "Weak Democrat",
-                2: "Independent-Democrat",
-                3: "Independent-Independent",
-                4: "Independent-Republican",
-                5: "Weak Republican",
-                6: "Strong Republican",
-            },
-            "educ": {
-                1: "Grades 1-8",
-                2: "Some high school",
-                3: "High school",
-                4: "Some college",
-                5: "Community college",
-                6: "BA degree",
-                7: "Postgraduate",
-            },
-            "vote": {0: "Clinton", 1: "Dole"},
+            **ANES_CODES,
         },
         missing_ranges={"selfLR": [99]},
         variable_measure={
