@@ -84,8 +84,6 @@ def _performance_gaps(values: np.ndarray, w: np.ndarray, alpha: float) -> dict[s
     from cxresearch.survey.estimates import mean as survey_mean
 
     contrast = values - values.mean(axis=1, keepdims=True)
-    out: dict[str, list] = {k: [] for k in ("performance_gap", "gap_ci_lower", "gap_ci_upper")}
-    out["gap_p_value"] = []
     frame = pd.DataFrame(contrast).add_prefix("d").assign(_w=w)
     res = survey_mean(
         frame,
@@ -95,13 +93,15 @@ def _performance_gaps(values: np.ndarray, w: np.ndarray, alpha: float) -> dict[s
         min_base=0,
         anonymity_min=0,
     )
-    for r in res.itertuples(index=False):
-        out["performance_gap"].append(r.estimate)
-        out["gap_ci_lower"].append(r.ci_lower)
-        out["gap_ci_upper"].append(r.ci_upper)
-        t = r.estimate / r.se if r.se > 0 else np.nan
-        out["gap_p_value"].append(float(2 * stats.t.sf(abs(t), r.df)) if np.isfinite(t) else np.nan)
-    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+    est, se = res["estimate"].to_numpy(float), res["se"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, est / se, np.nan)
+    return {
+        "performance_gap": est,
+        "gap_ci_lower": res["ci_lower"].to_numpy(float),
+        "gap_ci_upper": res["ci_upper"].to_numpy(float),
+        "gap_p_value": 2 * stats.t.sf(np.abs(t), res["df"].to_numpy(float)),
+    }
 
 
 def importance_performance(
